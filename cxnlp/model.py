@@ -1,0 +1,194 @@
+"""The data model every stage shares: turns, transcripts, evidence, results, rejects.
+
+Records are frozen dataclasses so that a transcript read once can be handed to any
+number of scorers, threads or workers without anyone changing it under the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+Speaker = Literal["agent", "customer"]
+
+#: How raw speaker labels map onto the two roles cxnlp scores. Matching is on the
+#: lower-cased, stripped label. Anything else is rejected with the label named.
+SPEAKER_ALIASES: Mapping[str, Speaker] = MappingProxyType(
+    {
+        **dict.fromkeys(
+            [
+                "agent", "rep", "representative", "helpdesk", "system", "advisor",
+                "adviser", "associate", "staff", "support", "operator", "employee",
+                "assistant", "csr", "service", "bot",
+            ],
+            "agent",
+        ),
+        **dict.fromkeys(
+            ["customer", "caller", "user", "client", "member", "guest", "consumer",
+             "contact", "seeker", "patient", "subscriber"],
+            "customer",
+        ),
+    }
+)
+
+
+def normalise_speaker(label: object) -> Speaker:
+    """Map a raw speaker label onto ``"agent"`` or ``"customer"``.
+
+    Raises
+    ------
+    ValueError
+        If the label is not a string or is not one of :data:`SPEAKER_ALIASES`.
+    """
+    if not isinstance(label, str):
+        raise ValueError(f"Got speaker {label!r} of type {type(label).__name__}; expected a string.")
+    role = SPEAKER_ALIASES.get(label.strip().lower())
+    if role is None:
+        known = ", ".join(sorted(SPEAKER_ALIASES))
+        raise ValueError(f"Got unknown speaker {label!r}; expected one of: {known}.")
+    return role
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One speaker's uninterrupted contribution to a conversation."""
+
+    speaker: Speaker
+    text: str
+    start: float | None = None
+    end: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """A whole interaction: ordered turns plus metadata that passes through untouched.
+
+    ``source`` says where the record came from (``file:line`` or ``file:row``) so that
+    every error and reject can point back to it.
+    """
+
+    id: str
+    turns: tuple[Turn, ...]
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "turns", tuple(self.turns))
+        object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
+
+    @classmethod
+    def from_pairs(
+        cls, id: str, pairs: Iterable[tuple[str, str]], **metadata: Any
+    ) -> Transcript:
+        """Build a transcript from ``(speaker, text)`` pairs; handy in notebooks and tests."""
+        return cls(
+            id=str(id),
+            turns=tuple(Turn(normalise_speaker(s), t) for s, t in pairs),
+            metadata=metadata,
+        )
+
+    @property
+    def agent_turns(self) -> tuple[Turn, ...]:
+        return tuple(t for t in self.turns if t.speaker == "agent")
+
+    def content_hash(self) -> str:
+        """A stable hash of what is scored (turns) and carried (metadata).
+
+        Used by the nightly batch to tell a changed transcript from an unchanged one.
+        """
+        payload = {
+            "id": self.id,
+            "turns": [[t.speaker, t.text, t.start, t.end] for t in self.turns],
+            "metadata": {k: _jsonable(v) for k, v in sorted(self.metadata.items())},
+        }
+        blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One finding behind a dimension score: where it is and what was found.
+
+    ``weight`` is the finding's signed contribution in the dimension's own terms (points
+    for the 0-100 dimensions, words for filler), so the evidence explains the number.
+    """
+
+    dimension: str
+    kind: str
+    turn_index: int
+    sentence: str
+    detail: str = ""
+    weight: float = 0.0
+    span: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dimension": self.dimension,
+            "kind": self.kind,
+            "turn_index": self.turn_index,
+            "sentence": self.sentence,
+            "detail": self.detail,
+            "weight": round(float(self.weight), 4),
+            "span": self.span,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionResult:
+    """A dimension's score (0-100, NaN when it does not apply), its evidence and features.
+
+    ``features`` are the interpretable sub-measures the score is built from; calibration
+    uses them as inputs, so their names are part of the output contract.
+    """
+
+    name: str
+    score: float
+    evidence: tuple[Evidence, ...] = ()
+    features: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredTranscript:
+    """Everything cxnlp says about one transcript."""
+
+    transcript: Transcript
+    dimensions: Mapping[str, DimensionResult]
+    interaction_score: float
+    n_sentences: int
+
+    @property
+    def id(self) -> str:
+        return self.transcript.id
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        return tuple(e for d in self.dimensions.values() for e in d.evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A record that could not be scored, with where it came from and why."""
+
+    source: str
+    reason: str
+    record_id: str | None = None
+    field: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "record_id": self.record_id,
+            "field": self.field,
+            "reason": self.reason,
+        }

