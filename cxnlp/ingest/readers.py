@@ -1,0 +1,235 @@
+"""One entry point for every input: files, folders, formats, and ids unique across a run.
+
+:func:`read_transcripts` checks every input up front (exists, has a format we read, has
+the columns we need) and raises :class:`~cxnlp.ingest.rejects.InputError` before yielding
+anything, so a typo in the fifth path does not surface after four files were scored.
+Then it streams: each record read yields exactly one item, a
+:class:`~cxnlp.model.Transcript` or a :class:`~cxnlp.model.Reject`, so
+
+    transcripts + rejects == records read
+
+always holds and the caller counts by counting what it receives.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cxnlp.ingest.abredial import looks_like_abredial, read_abredial
+from cxnlp.ingest.jsonl import read_jsonl
+from cxnlp.ingest.rejects import InputError
+from cxnlp.ingest.stc3 import looks_like_stc3, read_stc3
+from cxnlp.ingest.table import (
+    CSV_SUFFIXES,
+    PARQUET_SUFFIXES,
+    check_table_columns,
+    read_table,
+    table_columns,
+)
+from cxnlp.model import Reject, Transcript
+
+logger = logging.getLogger(__name__)
+
+PathLike = str | Path
+
+#: Formats by name, with the file endings each is chosen for when ``format`` is not given.
+SUFFIXES: dict[str, tuple[str, ...]] = {
+    "jsonl": (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"),
+    "table": (*CSV_SUFFIXES, *PARQUET_SUFFIXES),
+    "stc3": (".json",),
+    "abredial": CSV_SUFFIXES,
+}
+_READERS: dict[str, Callable[[Path], Iterator[Transcript | Reject]]] = {
+    "jsonl": read_jsonl,
+    "table": read_table,
+    "stc3": read_stc3,
+    "abredial": read_abredial,
+}
+_ACCEPTED = (
+    "JSON lines (.jsonl, .ndjson, .jsonl.gz), long tables (.csv, .parquet, .pq: "
+    "transcript_id, turn_index, speaker, text), STC-3 (.json) and AB-ReDial (.csv); "
+    "or pass format= one of 'jsonl', 'table', 'stc3', 'abredial'"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Input:
+    path: Path
+    format: str
+
+
+def read_transcripts(
+    paths: PathLike | Sequence[PathLike], *, format: str | None = None
+) -> Iterator[Transcript | Reject]:
+    """Read transcripts from files or folders, one item per record.
+
+    Parameters
+    ----------
+    paths
+        A file, a folder (its files with a known ending, sorted by name, not recursive),
+        or a sequence of them.
+    format
+        Force a format for every file: ``"jsonl"``, ``"table"``, ``"stc3"`` or
+        ``"abredial"``. By default it follows the ending: ``.jsonl``/``.ndjson`` (also
+        ``.gz``) are JSON lines; ``.csv`` is a long table, or AB-ReDial when its header has
+        ``ConvId`` and ``utterance0``; ``.parquet``/``.pq`` are long tables; ``.json`` is
+        STC-3 when it looks like it.
+
+    Returns
+    -------
+    Iterator of Transcript | Reject
+        Streams in file order. A transcript whose id was already read in this call
+        (from any of its files) is turned into a Reject ("duplicate transcript id; first
+        seen at file:line N"), since results are keyed by id.
+
+    Raises
+    ------
+    InputError
+        At call time, before anything is yielded, for a missing path, a folder with no
+        readable file, an unknown ending or format, or a table without its key columns.
+    """
+    inputs = _plan(paths, format)
+    return _stream(inputs)
+
+
+def _stream(inputs: list[_Input]) -> Iterator[Transcript | Reject]:
+    first_seen: dict[str, str] = {}
+    for item in inputs:
+        n_transcripts = n_rejects = 0
+        for record in _READERS[item.format](item.path):
+            record = _check_unique(record, first_seen)
+            if isinstance(record, Reject):
+                n_rejects += 1
+            else:
+                n_transcripts += 1
+            yield record
+        logger.info(
+            "read %s (%s): %d transcript(s), %d reject(s)",
+            item.path,
+            item.format,
+            n_transcripts,
+            n_rejects,
+        )
+
+
+def _check_unique(record: Transcript | Reject, first_seen: dict[str, str]) -> Transcript | Reject:
+    # Rejected records with a readable id count too: an id must name one record, and
+    # fixing the first would otherwise turn the second into a silent duplicate.
+    record_id = record.id if isinstance(record, Transcript) else record.record_id
+    if record_id is None:
+        return record
+    source = record.source or "<unknown>"
+    earlier = first_seen.setdefault(record_id, source)
+    if earlier == source or isinstance(record, Reject):
+        return record
+    return Reject(
+        source=source,
+        reason=f"duplicate transcript id; first seen at {earlier}",
+        record_id=record_id,
+        field="id",
+    )
+
+
+def _plan(paths: PathLike | Sequence[PathLike], format: str | None) -> list[_Input]:
+    if format is not None and format not in _READERS:
+        raise InputError(
+            f"Got format {format!r}; expected one of {', '.join(map(repr, _READERS))}, "
+            "or None to choose by file ending."
+        )
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    if not paths:
+        raise InputError(
+            f"Got no paths; expected at least one file or folder. Accepted: {_ACCEPTED}."
+        )
+    inputs: list[_Input] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        if isinstance(raw, str) and not raw.strip():
+            raise InputError(
+                f"Got an empty path; expected a file or folder. Accepted: {_ACCEPTED}."
+            )
+        path = Path(raw)
+        for file in _expand(path, format):
+            key = file.resolve()
+            if key in seen:
+                logger.warning("skipping %s: given more than once", file)
+                continue
+            seen.add(key)
+            inputs.append(_Input(file, _format_of(file, format)))
+    return inputs
+
+
+def _expand(path: Path, format: str | None) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.exists():
+        raise InputError(
+            f"Got path {str(path)!r}, which does not exist; expected a file or folder of "
+            f"transcripts. Accepted: {_ACCEPTED}."
+        )
+    if not path.is_dir():
+        raise InputError(
+            f"Got path {str(path)!r}, which is not a regular file or folder; "
+            f"expected a file or folder. Accepted: {_ACCEPTED}."
+        )
+    endings = SUFFIXES[format] if format else tuple({s for v in SUFFIXES.values() for s in v})
+    files = sorted(
+        p
+        for p in path.iterdir()
+        if p.is_file() and not p.name.startswith(".") and _ending(p, endings) is not None
+    )
+    if not files:
+        raise InputError(
+            f"Got folder {str(path)!r} with no file to read; expected files ending in "
+            f"{', '.join(sorted(endings))}. Accepted: {_ACCEPTED}."
+        )
+    return files
+
+
+def _ending(path: Path, endings: Sequence[str]) -> str | None:
+    name = path.name.lower()
+    matches = [ending for ending in endings if name.endswith(ending)]
+    return max(matches, key=len) if matches else None
+
+
+def _format_of(path: Path, format: str | None) -> str:
+    if format == "table":
+        if _ending(path, SUFFIXES["table"]) is None:
+            raise InputError(
+                f"Got {str(path)!r} with format='table'; expected a .csv, .parquet or .pq file "
+                "(the ending says how to parse it). Rename the file."
+            )
+        check_table_columns(path, table_columns(path))
+        return format
+    if format == "abredial" and not looks_like_abredial(table_columns(path)):
+        raise InputError(
+            f"Got {str(path)!r} with format='abredial' but no ConvId/utterance0 columns; "
+            "expected AB-ReDial's annotated_dialogues.csv. Check the file or the format."
+        )
+    if format is not None:
+        return format
+    ending = _ending(path, tuple(s for v in SUFFIXES.values() for s in v))
+    if ending in SUFFIXES["jsonl"]:
+        return "jsonl"
+    if ending == ".json":
+        if looks_like_stc3(path):
+            return "stc3"
+        raise InputError(
+            f"Got {str(path)!r}, a .json file that is not an STC-3 array of dialogues; "
+            "expected STC-3 for .json. Write one transcript per line as .jsonl instead."
+        )
+    if ending in SUFFIXES["table"]:
+        columns = table_columns(path)
+        if (
+            ending in CSV_SUFFIXES
+            and "transcript_id" not in columns
+            and looks_like_abredial(columns)
+        ):
+            return "abredial"
+        check_table_columns(path, columns)
+        return "table"
+    raise InputError(f"Got {str(path)!r} with an unknown ending; expected one of: {_ACCEPTED}.")

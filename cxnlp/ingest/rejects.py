@@ -1,0 +1,155 @@
+"""What goes wrong while reading: whole-input errors, per-record errors and the rejects file.
+
+Two kinds of failure are kept apart on purpose. An input nobody can read (a missing file,
+an unknown format, a table without its key columns) raises :class:`InputError` at once,
+because carrying on would silently score nothing. A single bad record never stops a run:
+it becomes a :class:`~cxnlp.model.Reject` that says where it came from and why, and the
+caller writes it with :class:`RejectWriter` so a QA lead can fix the export and re-run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from types import TracebackType
+
+import pandas as pd
+
+from cxnlp.model import Reject
+
+logger = logging.getLogger(__name__)
+
+#: Columns of a rejects file, in the order they are written.
+REJECT_COLUMNS: tuple[str, ...] = ("source", "record_id", "field", "reason")
+
+
+class InputError(ValueError):
+    """An input that cannot be read at all (as opposed to one bad record inside it)."""
+
+
+class RecordError(ValueError):
+    """One record cannot become a transcript; readers turn it into a :class:`Reject`.
+
+    Parameters
+    ----------
+    reason
+        What is wrong, in one line. Newlines are folded so that a rejects file keeps one
+        reject per line whatever text a record echoes back.
+    field
+        The field at fault (``"turns[2].speaker"``), or None when the whole record is.
+    record_id
+        The record's id when it could be read; it lets people find the record upstream.
+    """
+
+    def __init__(self, reason: str, *, field: str | None = None, record_id: str | None = None):
+        self.reason = " ".join(str(reason).splitlines())
+        self.field = field
+        self.record_id = record_id
+        super().__init__(self.reason)
+
+    def to_reject(self, source: str) -> Reject:
+        """The :class:`Reject` this error becomes for a record read from ``source``."""
+        return Reject(source=source, reason=self.reason, record_id=self.record_id, field=self.field)
+
+
+class RejectWriter:
+    """Write rejects as JSON lines, atomically, so a crashed run never leaves half a file.
+
+    Lines go to ``<path>.tmp`` and the file is renamed onto ``path`` when the writer
+    closes. Closing happens on leaving the ``with`` block even when an exception escapes
+    it, so the rejects met before a crash are kept (they are usually the clue to it). An
+    existing file at ``path`` is replaced, not appended to: one rejects file per run.
+
+    Parameters
+    ----------
+    path
+        Where the rejects file ends up.
+
+    Examples
+    --------
+    >>> with RejectWriter(tmp / "rejects.jsonl") as rejects:  # doctest: +SKIP
+    ...     for item in read_transcripts("calls.jsonl"):
+    ...         if isinstance(item, Reject):
+    ...             rejects.write(item)
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.tmp_path = self.path.with_name(self.path.name + ".tmp")
+        self.count = 0
+        self._handle = None
+
+    def __enter__(self) -> RejectWriter:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def open(self) -> RejectWriter:
+        """Start the temporary file; called by ``with``, or by hand before :meth:`write`."""
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.tmp_path.open("w", encoding="utf-8", newline="\n")
+        return self
+
+    def write(self, reject: Reject) -> None:
+        """Append one reject as a JSON line."""
+        if not isinstance(reject, Reject):
+            raise TypeError(
+                f"Got {type(reject).__name__}; expected a cxnlp.model.Reject. "
+                "Pass the Reject items that read_transcripts yields."
+            )
+        if self._handle is None:
+            raise ValueError(
+                f"Got a write to closed RejectWriter for {self.path}; expected an open one. "
+                "Use it inside `with RejectWriter(path) as w:` or call open() first."
+            )
+        self._handle.write(json.dumps(reject.to_dict(), ensure_ascii=False) + "\n")
+        self.count += 1
+
+    def close(self) -> None:
+        """Flush and rename the temporary file onto ``path``; safe to call twice."""
+        if self._handle is None:
+            return
+        handle, self._handle = self._handle, None
+        handle.flush()
+        os.fsync(handle.fileno())
+        handle.close()
+        os.replace(self.tmp_path, self.path)
+        logger.info("wrote %d reject(s) to %s", self.count, self.path)
+
+
+def read_rejects(path: str | Path) -> pd.DataFrame:
+    """Load a rejects file into a frame with columns ``source, record_id, field, reason``.
+
+    An empty file gives an empty frame with those columns, so "no rejects" needs no
+    special case downstream.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(
+            f"Got rejects path {str(path)!r}, which is not a file; expected a JSON-lines file "
+            "written by RejectWriter. Check the path."
+        )
+    rows = []
+    with path.open("r", encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise InputError(
+                    f"Got malformed JSON at {path}:line {line_no} ({err.msg}); expected one "
+                    "reject object per line. Was the file written by RejectWriter?"
+                ) from err
+            rows.append({column: record.get(column) for column in REJECT_COLUMNS})
+    return pd.DataFrame(rows, columns=list(REJECT_COLUMNS), dtype=object)
