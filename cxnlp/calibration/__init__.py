@@ -1,0 +1,74 @@
+"""Calibration of transcript scores against human QA ratings, and agreement evaluation.
+
+Everything reported here is computed on cross-validated (out-of-fold) predictions.
+"""
+
+from __future__ import annotations
+
+from cxnlp.calibration.agreement import agreement_table, rating_matrix, subgroup_smd
+from cxnlp.calibration.estimators import (
+    DIMENSION_COLUMNS,
+    MonotoneCalibrator,
+    ScoreCalibrator,
+    calibration_features,
+    cross_val_predictions,
+    select_calibrator,
+    training_frame,
+)
+from cxnlp.calibration.metrics import (
+    BootstrapCI,
+    ICCResult,
+    adjacent_agreement,
+    bootstrap_ci,
+    exact_agreement,
+    icc,
+    krippendorff_alpha,
+    mae,
+    pearson,
+    prmse,
+    quadratic_weighted_kappa,
+    rmse,
+    spearman,
+    standardized_mean_difference,
+)
+from cxnlp.calibration.persistence import (
+    Calibration,
+    load_calibrator,
+    save_calibrator,
+    write_model_card,
+)
+from cxnlp.calibration.scales import Scale, infer_scale, parse_scale
+
+__all__ = [
+    "DIMENSION_COLUMNS",
+    "BootstrapCI",
+    "Calibration",
+    "ICCResult",
+    "MonotoneCalibrator",
+    "Scale",
+    "ScoreCalibrator",
+    "adjacent_agreement",
+    "agreement_table",
+    "bootstrap_ci",
+    "calibration_features",
+    "cross_val_predictions",
+    "exact_agreement",
+    "icc",
+    "infer_scale",
+    "krippendorff_alpha",
+    "load_calibrator",
+    "mae",
+    "parse_scale",
+    "pearson",
+    "prmse",
+    "quadratic_weighted_kappa",
+    "rating_matrix",
+    "rmse",
+    "save_calibrator",
+    "select_calibrator",
+    "spearman",
+    "standardized_mean_difference",
+    "subgroup_smd",
+    "training_frame",
+    "write_model_card",
+]
