@@ -22,15 +22,39 @@ SPEAKER_ALIASES: Mapping[str, Speaker] = MappingProxyType(
     {
         **dict.fromkeys(
             [
-                "agent", "rep", "representative", "helpdesk", "system", "advisor",
-                "adviser", "associate", "staff", "support", "operator", "employee",
-                "assistant", "csr", "service", "bot",
+                "agent",
+                "rep",
+                "representative",
+                "helpdesk",
+                "system",
+                "advisor",
+                "adviser",
+                "associate",
+                "staff",
+                "support",
+                "operator",
+                "employee",
+                "assistant",
+                "csr",
+                "service",
+                "bot",
             ],
             "agent",
         ),
         **dict.fromkeys(
-            ["customer", "caller", "user", "client", "member", "guest", "consumer",
-             "contact", "seeker", "patient", "subscriber"],
+            [
+                "customer",
+                "caller",
+                "user",
+                "client",
+                "member",
+                "guest",
+                "consumer",
+                "contact",
+                "seeker",
+                "patient",
+                "subscriber",
+            ],
             "customer",
         ),
     }
@@ -81,10 +105,13 @@ class Transcript:
         object.__setattr__(self, "turns", tuple(self.turns))
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The read-only metadata proxy cannot be pickled; rebuild from a plain dict (for
+        # process pools and Dask workers).
+        return (Transcript, (self.id, self.turns, dict(self.metadata), self.source))
+
     @classmethod
-    def from_pairs(
-        cls, id: str, pairs: Iterable[tuple[str, str]], **metadata: Any
-    ) -> Transcript:
+    def from_pairs(cls, id: str, pairs: Iterable[tuple[str, str]], **metadata: Any) -> Transcript:
         """Build a transcript from ``(speaker, text)`` pairs; handy in notebooks and tests."""
         return cls(
             id=str(id),

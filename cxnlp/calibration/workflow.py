@@ -1,0 +1,252 @@
+"""The calibration job end to end: fit per target, report cross-validated agreement, save, apply.
+
+A calibration directory (``models/NAME/``) holds, per human target, ``<target>.json`` (the
+fitted calibrator as plain JSON, safe to load), ``<target>.md`` (its model card), and
+``agreement.csv`` (every target's cross-validated agreement table). ``apply_calibration``
+adds ``<target>_pred`` and a prediction interval to any score table.
+
+Agreement is computed on out-of-fold predictions of the *selected* candidate, refitted
+inside each fold (grouped by transcript, so a transcript rated by two evaluators never
+sits on both sides), never on in-sample fits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from cxnlp import __version__
+from cxnlp.calibration.agreement import agreement_table
+from cxnlp.calibration.estimators import (
+    calibration_features,
+    cross_val_predictions,
+    select_calibrator,
+    training_frame,
+)
+from cxnlp.calibration.persistence import (
+    Calibration,
+    load_calibrator,
+    save_calibrator,
+    write_model_card,
+)
+from cxnlp.calibration.scales import Scale, as_scale, infer_scale
+
+logger = logging.getLogger(__name__)
+
+SUBGROUP_COLUMNS = ("team", "queue", "customer_segment", "channel")
+DIMENSION_COLUMNS = (
+    "brand_congruence",
+    "answer_completeness",
+    "proactive_connection",
+    "filler_content",
+    "interaction_score",
+)
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """What calibrating one human target produced."""
+
+    target: str
+    calibration: Calibration
+    candidates: pd.DataFrame
+    agreement: pd.DataFrame
+    oof: pd.DataFrame
+
+
+def merge_labels(labels: Sequence[pd.DataFrame], *, id_col: str = "transcript_id") -> dict[str, pd.DataFrame]:
+    """Index label tables by the human columns they hold: ``{target: rows with id and target}``."""
+    by_target: dict[str, pd.DataFrame] = {}
+    for table in labels:
+        if id_col not in table.columns:
+            raise ValueError(
+                f"Got a label table without column {id_col!r} (columns: {list(table.columns)[:12]}); "
+                f"expected a transcript id column. Rename it to {id_col!r}."
+            )
+        for col in table.columns:
+            if col != id_col and pd.api.types.is_numeric_dtype(table[col]):
+                by_target.setdefault(col, table[[id_col, col]].assign(**{id_col: table[id_col].astype(str)}))
+    return by_target
+
+
+def calibrate_target(
+    scores: pd.DataFrame,
+    labels: pd.DataFrame,
+    *,
+    target: str,
+    scale: Scale | str | None = None,
+    cv: int = 5,
+    n_boot: int = 500,
+    seed: int = 0,
+    id_col: str = "transcript_id",
+) -> TargetResult:
+    """Select, fit and honestly evaluate a calibrator for one human target."""
+    X, y, groups = training_frame(scores, labels, target=target, id_col=id_col)
+    sc = as_scale(scale) if scale is not None else infer_scale(y, column=target)
+    sc.validate(y, column=target)
+    chosen, candidates = select_calibrator(X, y, groups=groups, cv=cv, scale=sc, random_state=seed)
+    oof = cross_val_predictions(clone(chosen), X, y, groups=groups, cv=cv, random_state=seed)
+    oof_items = (
+        pd.DataFrame({id_col: groups.astype(str), f"{target}_pred": oof})
+        .groupby(id_col, sort=False)
+        .first()
+        .reset_index()
+    )
+    keyed = scores.assign(**{id_col: scores[id_col].astype(str)})
+    extra = [c for c in (*DIMENSION_COLUMNS, *SUBGROUP_COLUMNS) if c in keyed.columns]
+    machine = oof_items.merge(keyed[[id_col, *extra]], on=id_col, how="left")
+    dims = [c for c in DIMENSION_COLUMNS if c in machine.columns]
+    groups_cols = [c for c in SUBGROUP_COLUMNS if c in machine.columns] or None
+    agreement = agreement_table(
+        labels.assign(**{id_col: labels[id_col].astype(str)}),
+        machine,
+        targets={target: f"{target}_pred"},
+        id_col=id_col,
+        scales={target: sc},
+        dimension_cols=dims,
+        groups_cols=groups_cols,
+        n_boot=n_boot,
+        seed=seed,
+    )
+    calibration = Calibration(
+        estimator=chosen,
+        target=target,
+        scale=sc,
+        metadata={"cxnlp_version": __version__, "features": list(X.columns)},
+    )
+    return TargetResult(target, calibration, candidates, agreement, machine)
+
+
+def calibrate(
+    scores: pd.DataFrame,
+    labels: Sequence[pd.DataFrame],
+    *,
+    targets: Sequence[str],
+    out_dir: str | Path | None = None,
+    scales: Mapping[str, Scale | str] | None = None,
+    cv: int = 5,
+    n_boot: int = 500,
+    seed: int = 0,
+    id_col: str = "transcript_id",
+    data_description: str | None = None,
+) -> dict[str, TargetResult]:
+    """Fit a calibrator per human target and, with ``out_dir``, write calibrators, cards and agreement.
+
+    Parameters
+    ----------
+    scores
+        The table ``cxnlp score`` writes.
+    labels
+        One or more label tables, each with ``transcript_id`` and human columns; several
+        rows per transcript (several evaluators) are used.
+    targets
+        Human columns to calibrate against (``rubric_score``, ``survey_rating``...).
+    scales
+        Declared scale per target (``{"survey_rating": "1-5"}``); inferred otherwise, and
+        inference refuses to guess when ambiguous.
+    """
+    available = merge_labels(labels, id_col=id_col)
+    missing = [t for t in targets if t not in available]
+    if missing:
+        raise ValueError(
+            f"Got target(s) {missing} that no label table holds as a numeric column; "
+            f"expected one of {sorted(available)}."
+        )
+    results = {
+        target: calibrate_target(
+            scores,
+            available[target],
+            target=target,
+            scale=(scales or {}).get(target),
+            cv=cv,
+            n_boot=n_boot,
+            seed=seed,
+            id_col=id_col,
+        )
+        for target in targets
+    }
+    if out_dir is not None:
+        write_calibration(results, out_dir, scores=scores, data_description=data_description)
+    return results
+
+
+def write_calibration(
+    results: Mapping[str, TargetResult],
+    out_dir: str | Path,
+    *,
+    scores: pd.DataFrame,
+    data_description: str | None = None,
+) -> Path:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for target, result in results.items():
+        n_items = int(result.oof.shape[0])
+        summary = {
+            "transcripts_scored": int(len(scores)),
+            "transcripts_rated": n_items,
+            "features": len(calibration_features(scores)),
+            "selected": str(result.candidates.loc[result.candidates["selected"], "candidate"].iloc[0]),
+        }
+        path = save_calibrator(
+            out / f"{target}.json",
+            result.calibration.estimator,
+            target=target,
+            scale=result.calibration.scale,
+            training_summary=summary,
+            cv_agreement=result.agreement,
+        )
+        write_model_card(
+            out / f"{target}.md",
+            load_calibrator(path),
+            cv_agreement=_card_table(result.agreement),
+            data_description=data_description,
+        )
+    pd.concat([r.agreement for r in results.values()], ignore_index=True).to_csv(
+        out / "agreement.csv", index=False
+    )
+    (out / "calibration.json").write_text(
+        json.dumps({"targets": list(results), "cxnlp_version": __version__}, indent=2) + "\n"
+    )
+    return out
+
+
+def _card_table(agreement: pd.DataFrame) -> pd.DataFrame:
+    main = agreement[agreement["comparison"].isin(["machine-mean", "machine-h1", "human-human"])]
+    cols = [c for c in ("comparison", "metric", "value", "ci_low", "ci_high", "n", "flag") if c in main]
+    return main[cols]
+
+
+def load_calibration(path: str | Path) -> dict[str, Calibration]:
+    """Load every calibrator of a calibration directory (or one calibrator JSON file)."""
+    p = Path(path)
+    if p.is_file():
+        calibration = load_calibrator(p)
+        return {calibration.target: calibration}
+    index = p / "calibration.json"
+    if not index.is_file():
+        raise ValueError(
+            f"Got {str(p)!r}, which is neither a calibrator file nor a calibration directory "
+            "(no calibration.json); expected the output of 'cxnlp calibrate --out DIR'."
+        )
+    targets = json.loads(index.read_text(encoding="utf-8"))["targets"]
+    return {t: load_calibrator(p / f"{t}.json") for t in targets}
+
+
+def apply_calibration(
+    scores: pd.DataFrame, calibrations: Mapping[str, Calibration], *, alpha: float = 0.1
+) -> pd.DataFrame:
+    """Add ``<target>_pred`` and its ``(1 - alpha)`` interval ``_low``/``_high`` to a score table."""
+    out = scores.copy()
+    for target, calibration in calibrations.items():
+        out[f"{target}_pred"] = calibration.predict(scores)
+        interval = np.asarray(calibration.predict_interval(scores, alpha=alpha))
+        out[f"{target}_pred_low"] = interval[:, 0]
+        out[f"{target}_pred_high"] = interval[:, 1]
+    return out

@@ -1,0 +1,417 @@
+"""The ``cxnlp`` command line: thin wrappers that parse arguments and call the public API.
+
+Heavy modules are imported inside each command so that ``cxnlp --help`` is instant.
+Errors in the input (unreadable file, unknown format, bad profile) end with a one-line
+message and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="cxnlp",
+    help="Score customer-service transcripts and calibrate the scores against people.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+INPUT_ERROR_EXIT = 2
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(INPUT_ERROR_EXIT)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def score(
+    inputs: Annotated[
+        list[Path], typer.Argument(help="Transcript files: JSONL, CSV/Parquet turn tables, STC-3 JSON.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output table (.parquet default, .csv or .jsonl).")
+    ],
+    brand: Annotated[
+        Path | None, typer.Option(help="Brand profile (YAML or TOML); the packaged default if omitted.")
+    ] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Rejects file (JSON lines); default: <out>.rejects.jsonl.")
+    ] = None,
+    calibration: Annotated[
+        Path | None,
+        typer.Option(help="Calibration dir or file from 'cxnlp calibrate': adds <target>_pred columns."),
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Transcripts parsed and embedded together.")] = 128,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+) -> None:
+    """Score every transcript in INPUTS on the four dimensions and write one row per transcript."""
+    _setup_logging(verbose)
+    from cxnlp.batch.run import score_files
+    from cxnlp.batch.writer import output_format
+    from cxnlp.ingest import InputError
+    from cxnlp.scoring import Scorer
+
+    transform = None
+    try:
+        output_format(out)
+        scorer = Scorer(brand=brand, batch_size=batch_size)
+        if calibration is not None:
+            transform = _calibration_transform(calibration)
+    except (ValueError, OSError) as exc:
+        _fail(str(exc))
+    try:
+        with _progress() as advance:
+            summary = score_files(
+                inputs, out, scorer=scorer, rejects=rejects, progress=advance, transform=transform
+            )
+    except InputError as exc:
+        _fail(str(exc))
+    typer.echo(summary.line())
+    typer.echo(f"wrote {summary.out}; rejects in {summary.rejects}")
+
+
+def _calibration_transform(path: Path):  # noqa: ANN202
+    from cxnlp.calibration.workflow import apply_calibration, load_calibration
+
+    calibrations = load_calibration(path)
+    return lambda frame: apply_calibration(frame, calibrations)
+
+
+def _parse_scales(specs: list[str]) -> dict[str, str]:
+    scales = {}
+    for spec in specs:
+        column, sep, scale = spec.partition("=")
+        if not sep or not column or not scale:
+            _fail(f"Got --scale {spec!r}; expected COLUMN=MIN-MAX, e.g. survey_rating=1-5.")
+        scales[column] = scale
+    return scales
+
+
+def _read_any_table(path: Path, what: str):  # noqa: ANN202
+    from cxnlp.batch.writer import read_table
+
+    if not path.is_file():
+        _fail(f"{what} {str(path)!r} does not exist.")
+    try:
+        return read_table(path)
+    except ValueError as exc:
+        _fail(f"{what} {str(path)!r}: {exc}")
+
+
+@app.command()
+def calibrate(
+    scores: Annotated[Path, typer.Argument(help="Score table written by 'cxnlp score'.")],
+    labels: Annotated[
+        list[Path], typer.Argument(help="Label tables (CSV/Parquet) with transcript_id and human columns.")
+    ],
+    target: Annotated[
+        list[str], typer.Option("--target", "-t", help="Human column to calibrate against (repeatable).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write calibrators into.")],
+    scale: Annotated[
+        list[str], typer.Option(help="Declare a target's scale, e.g. survey_rating=1-5 (repeatable).")
+    ] = [],  # noqa: B006 - typer needs a literal default
+    folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap replicates for the 95% intervals.")] = 500,
+) -> None:
+    """Fit a calibrator per target, report cross-validated agreement, write calibrators and cards."""
+    _setup_logging(False)
+    from cxnlp.calibration.workflow import calibrate as run_calibration
+
+    frame = _read_any_table(scores, "score table")
+    label_frames = [_read_any_table(p, "label table") for p in labels]
+    try:
+        results = run_calibration(
+            frame,
+            label_frames,
+            targets=target,
+            out_dir=out,
+            scales=_parse_scales(scale),
+            cv=folds,
+            n_boot=n_boot,
+            data_description=f"scores: {scores}; labels: {', '.join(map(str, labels))}",
+        )
+    except ValueError as exc:
+        _fail(str(exc))
+    _print_agreement({t: r.agreement for t, r in results.items()})
+    typer.echo(f"wrote calibrators, model cards and agreement.csv to {out}")
+
+
+@app.command()
+def agreement(
+    scores: Annotated[Path, typer.Argument(help="Score table with calibrated <target>_pred columns.")],
+    labels: Annotated[list[Path], typer.Argument(help="Label tables with transcript_id and human columns.")],
+    target: Annotated[list[str], typer.Option("--target", "-t", help="Human column (repeatable).")],
+    calibration: Annotated[
+        Path | None, typer.Option(help="Apply this calibration first (when SCORES has no _pred columns).")
+    ] = None,
+    scale: Annotated[list[str], typer.Option(help="Declare a target's scale, e.g. survey_rating=1-5.")] = [],  # noqa: B006
+    out: Annotated[Path | None, typer.Option(help="Also write the table (CSV).")] = None,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap replicates for the 95% intervals.")] = 500,
+) -> None:
+    """Agreement of calibrated predictions with human labels the calibrator was NOT fitted on."""
+    _setup_logging(False)
+    import pandas as pd
+
+    from cxnlp.calibration.agreement import agreement_table
+    from cxnlp.calibration.workflow import (
+        DIMENSION_COLUMNS,
+        SUBGROUP_COLUMNS,
+        apply_calibration,
+        load_calibration,
+        merge_labels,
+    )
+
+    frame = _read_any_table(scores, "score table")
+    try:
+        if calibration is not None:
+            frame = apply_calibration(frame, load_calibration(calibration))
+        available = merge_labels([_read_any_table(p, "label table") for p in labels])
+        scales = _parse_scales(scale)
+        tables = {}
+        for name in target:
+            if name not in available:
+                _fail(f"no label table has a numeric column {name!r}; found {sorted(available)}.")
+            tables[name] = agreement_table(
+                available[name],
+                frame.assign(transcript_id=frame["transcript_id"].astype(str)),
+                targets={name: f"{name}_pred"},
+                scales={name: scales[name]} if name in scales else None,
+                dimension_cols=[c for c in DIMENSION_COLUMNS if c in frame.columns],
+                groups_cols=[c for c in SUBGROUP_COLUMNS if c in frame.columns] or None,
+                n_boot=n_boot,
+            )
+    except ValueError as exc:
+        _fail(str(exc))
+    _print_agreement(tables)
+    if out is not None:
+        pd.concat(tables.values(), ignore_index=True).to_csv(out, index=False)
+        typer.echo(f"wrote {out}")
+
+
+def _print_agreement(tables) -> None:  # noqa: ANN001
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for target, frame in tables.items():
+        main = frame[frame["comparison"].isin(["machine-mean", "human-human", "machine-humans"])]
+        table = Table("comparison", "metric", "value", "95% CI", "n", "flag", title=f"agreement: {target}")
+        for row in main.itertuples():
+            ci = "" if row.ci_low != row.ci_low else f"[{row.ci_low:.3f}, {row.ci_high:.3f}]"
+            table.add_row(
+                row.comparison, row.metric, f"{row.value:.3f}", ci, str(row.n), row.flag_reason or ""
+            )
+        console.print(table)
+        flagged = frame[(frame["comparison"] == "subgroup") & frame["flag"].astype(bool)]
+        for row in flagged.itertuples():
+            console.print(f"[yellow]subgroup {row.subgroup_col}={row.subgroup}: {row.flag_reason}[/]")
+
+
+@app.command()
+def show(
+    scores: Annotated[Path, typer.Argument(help="A score table written by 'cxnlp score'.")],
+    transcript_id: Annotated[
+        str | None, typer.Option("--id", help="Show this transcript's evidence, finding by finding.")
+    ] = None,
+    worst: Annotated[int, typer.Option(help="How many of the lowest-scoring calls to list.")] = 5,
+) -> None:
+    """Summarise a score table, or show the evidence behind one transcript's scores."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from cxnlp.batch.writer import read_table
+    from cxnlp.scoring import DIMENSION_COLUMNS, evidence_frame
+
+    if not scores.is_file():
+        _fail(f"score table {str(scores)!r} does not exist; run 'cxnlp score ... --out {scores}' first.")
+    frame = read_table(scores)
+    console = Console()
+    if transcript_id is not None:
+        rows = frame[frame["transcript_id"].astype(str) == transcript_id]
+        if rows.empty:
+            _fail(f"transcript {transcript_id!r} is not in {scores}.")
+        row = rows.iloc[0]
+        console.print(
+            f"[bold]{transcript_id}[/]  interaction score {row['interaction_score']:.1f}  "
+            + "  ".join(f"{c} {row[c]:.1f}" for c in DIMENSION_COLUMNS)
+        )
+        table = Table("dimension", "kind", "turn", "sentence", "detail", "weight")
+        for item in evidence_frame(rows).itertuples():
+            table.add_row(
+                item.dimension,
+                item.kind,
+                str(item.turn_index),
+                item.sentence,
+                item.detail,
+                f"{item.weight:+.1f}",
+            )
+        console.print(table)
+        return
+    table = Table(title=f"{len(frame)} transcripts in {scores}")
+    for col in ("score", "mean", "p10", "median", "p90", "n/a"):
+        table.add_column(col, justify="right" if col != "score" else "left")
+    for col in (*DIMENSION_COLUMNS, "interaction_score"):
+        values = frame[col]
+        q = values.quantile([0.1, 0.5, 0.9])
+        table.add_row(
+            col,
+            f"{values.mean():.1f}",
+            f"{q[0.1]:.1f}",
+            f"{q[0.5]:.1f}",
+            f"{q[0.9]:.1f}",
+            str(int(values.isna().sum())),
+        )
+    console.print(table)
+    lowest = frame.nsmallest(worst, "interaction_score")
+    if len(lowest):
+        low = Table("transcript", "interaction", *DIMENSION_COLUMNS, title="Lowest-scoring calls")
+        for _, row in lowest.iterrows():
+            low.add_row(
+                str(row["transcript_id"]),
+                f"{row['interaction_score']:.1f}",
+                *(f"{row[c]:.1f}" for c in DIMENSION_COLUMNS),
+            )
+        console.print(low)
+        console.print("See why: cxnlp show SCORES --id TRANSCRIPT_ID")
+
+
+@app.command()
+def batch(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="Input folder(s), glob(s) (quote them) or transcript files."),
+    ],
+    store: Annotated[Path, typer.Option("--store", "-s", help="Result store directory.")],
+    brand: Annotated[
+        Path | None, typer.Option(help="Brand profile (YAML or TOML); the packaged default if omitted.")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    engine: Annotated[str, typer.Option(help="'local' (process pool) or 'dask'.")] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (engine dask); a LocalCluster if omitted.")
+    ] = None,
+    commit_every: Annotated[
+        int, typer.Option(min=1, help="Transcripts per committed part (work lost at most on a kill).")
+    ] = 256,
+    batch_size: Annotated[int, typer.Option(help="Transcripts parsed and embedded together.")] = 128,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+) -> None:
+    """Score new and changed transcripts into STORE; unchanged ones are skipped."""
+    _setup_logging(verbose)
+    from cxnlp.batch.nightly import run_batch
+    from cxnlp.batch.store import StoreError
+    from cxnlp.ingest import InputError
+    from cxnlp.scoring import Scorer
+
+    try:
+        scorer = Scorer(brand=brand, batch_size=batch_size)
+    except (ValueError, OSError) as exc:
+        _fail(str(exc))
+    try:
+        with _progress() as advance:
+            summary = run_batch(
+                inputs,
+                store,
+                scorer=scorer,
+                brand=brand,
+                engine=engine,
+                workers=workers,
+                scheduler=scheduler,
+                commit_every=commit_every,
+                progress=advance,
+            )
+    except (InputError, StoreError, ValueError, ImportError) as exc:
+        _fail(str(exc))
+    typer.echo(summary.line())
+    typer.echo(f"store {summary.store}; rejects in {summary.rejects or 'none'}")
+
+
+@app.command()
+def runs(
+    store: Annotated[Path, typer.Argument(help="A result store written by 'cxnlp batch'.")],
+    last: Annotated[int, typer.Option(help="How many of the newest runs to list.")] = 20,
+) -> None:
+    """List the runs recorded in STORE: status, counts, timing, configuration."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from cxnlp.batch.store import ResultStore, list_runs
+
+    if not ResultStore(store).exists():
+        _fail(f"{str(store)!r} is not a result store; create one with 'cxnlp batch INPUTS --store {store}'.")
+    frame = list_runs(store).tail(last)
+    columns = (
+        "run_id",
+        "status",
+        "started_at",
+        "seconds",
+        "config_id",
+        "engine",
+        "workers",
+        "read",
+        "scored",
+        "skipped",
+        "rejected",
+    )
+    table = Table(*columns, title=f"{len(frame)} run(s) in {store}")
+    for row in frame.itertuples(index=False):
+        table.add_row(*("" if getattr(row, c) is None else str(getattr(row, c)) for c in columns))
+    Console().print(table)
+    failed = frame[frame["status"] == "failed"]
+    for row in failed.itertuples(index=False):
+        typer.secho(f"{row.run_id} failed: {row.error}", fg=typer.colors.YELLOW, err=True)
+
+
+class _progress:
+    """A rich progress bar on a terminal; nothing when output is piped or in CI."""
+
+    def __enter__(self):  # noqa: ANN204
+        self._bar = None
+        if sys.stderr.isatty():
+            from rich.progress import (
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._bar = Progress(
+                SpinnerColumn(),
+                TextColumn("scoring"),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("scoring", total=None)
+            return lambda n: self._bar.advance(self._task, n)
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

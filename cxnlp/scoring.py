@@ -1,0 +1,287 @@
+"""Parsed transcripts → the four dimensions → one composite interaction score.
+
+:class:`Scorer` is the one object the CLI, the batch engines and notebooks share: it owns
+the parse pass and the dimensions, scores transcripts in bounded batches (so memory stays
+flat however long the input is) and turns results into the documented output table.
+
+The interaction score is a weighted mean of the four dimensions on a common "higher is
+better" scale. Filler content is a percentage of wasted words (lower is better), so it
+enters as ``filler_quality = clip(100 - filler_scale * filler_content, 0, 100)``: with the
+default scale of 2.5, a call where 40 % of the agent's words are filler scores 0 there.
+Dimensions that do not apply (NaN, e.g. the customer asked nothing) are left out and the
+remaining weights renormalised, so a call is not punished for a question nobody asked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cxnlp import __version__
+from cxnlp.dimensions.base import Dimension
+from cxnlp.model import DimensionResult, ScoredTranscript, Transcript
+from cxnlp.nlp import TranscriptParser
+
+logger = logging.getLogger(__name__)
+
+DIMENSION_COLUMNS = (
+    "brand_congruence",
+    "answer_completeness",
+    "proactive_connection",
+    "filler_content",
+)
+
+
+class CompositeWeights(BaseModel):
+    """Weights of the interaction score; documented defaults, any may be overridden."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    brand_congruence: float = Field(0.20, ge=0, description="Weight of brand congruence.")
+    answer_completeness: float = Field(
+        0.35, ge=0, description="Weight of answer completeness (the heaviest: customers call to get answers)."
+    )
+    proactive_connection: float = Field(0.25, ge=0, description="Weight of proactive connection.")
+    filler_content: float = Field(
+        0.20, ge=0, description="Weight of filler quality, 100 - filler_scale x filler_content."
+    )
+    filler_scale: float = Field(
+        2.5, gt=0, description="Points of filler quality lost per percent of agent words that are filler."
+    )
+
+    @field_validator("filler_content")
+    @classmethod
+    def _some_weight(cls, value: float, info: Any) -> float:
+        total = value + sum(info.data.get(k, 0.0) for k in DIMENSION_COLUMNS[:3])
+        if total <= 0:
+            raise ValueError("Got all weights 0; expected at least one positive weight.")
+        return value
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: float(getattr(self, name)) for name in DIMENSION_COLUMNS}
+
+
+def filler_quality(filler_content: float, scale: float = 2.5) -> float:
+    """Turn filler percentage (lower better) into a 0-100 higher-is-better quality."""
+    if math.isnan(filler_content):
+        return filler_content
+    return float(min(100.0, max(0.0, 100.0 - scale * filler_content)))
+
+
+def interaction_score(scores: Mapping[str, float], weights: CompositeWeights | None = None) -> float:
+    """Weighted mean of the dimensions that apply; NaN when none does."""
+    weights = weights or CompositeWeights()
+    total = 0.0
+    weight_sum = 0.0
+    for name, weight in weights.as_dict().items():
+        value = scores.get(name, math.nan)
+        if name == "filler_content":
+            value = filler_quality(value, weights.filler_scale)
+        if value is None or math.isnan(value) or weight == 0:
+            continue
+        total += weight * value
+        weight_sum += weight
+    return total / weight_sum if weight_sum else math.nan
+
+
+def default_dimensions(brand: Any = None) -> list[Dimension]:
+    """The four built-in dimensions, brand congruence against ``brand`` (default profile if None)."""
+    from cxnlp.dimensions import (
+        AnswerCompleteness,
+        BrandCongruence,
+        FillerContent,
+        ProactiveConnection,
+    )
+
+    return [BrandCongruence(brand), AnswerCompleteness(), ProactiveConnection(), FillerContent()]
+
+
+class Scorer:
+    """Score transcripts on the four dimensions and the interaction score.
+
+    Parameters
+    ----------
+    brand : BrandProfile, str, Path or None
+        Brand profile for brand congruence (YAML/TOML path or object); the packaged
+        default profile when None.
+    weights : CompositeWeights or mapping, optional
+        Interaction-score weights; documented defaults when None.
+    dimensions : sequence of Dimension, optional
+        Replace the built-in four (advanced; the brand argument is then ignored).
+    parser : TranscriptParser, optional
+        Shared parse pass; a CPU one is created lazily when None.
+    batch_size : int
+        Transcripts parsed and embedded together. Larger batches dedupe more sentences
+        and feed the encoder fuller batches; memory grows with it, not with the input.
+    """
+
+    def __init__(
+        self,
+        *,
+        brand: Any = None,
+        weights: CompositeWeights | Mapping[str, float] | None = None,
+        dimensions: Sequence[Dimension] | None = None,
+        parser: TranscriptParser | None = None,
+        batch_size: int = 128,
+    ):
+        self.brand = brand
+        self.weights = (
+            weights if isinstance(weights, CompositeWeights) else CompositeWeights(**(weights or {}))
+        )
+        self.dimensions = list(dimensions) if dimensions is not None else default_dimensions(brand)
+        self.parser = parser if parser is not None else TranscriptParser()
+        if batch_size < 1:
+            raise ValueError(f"Got batch_size={batch_size}; expected a positive integer.")
+        self.batch_size = batch_size
+        self._prepared = False
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_prepared"] = False
+        return state
+
+    def prepare(self) -> Scorer:
+        """Load models and embed every dimension's prototypes (done once, lazily)."""
+        if not self._prepared:
+            for dimension in self.dimensions:
+                dimension.prepare(self.parser.encoder)
+            self._prepared = True
+        return self
+
+    def config_fingerprint(self) -> str:
+        """Identifies everything that changes the numbers: version, dimensions, brand, weights."""
+        parts: dict[str, Any] = {
+            "cxnlp": __version__,
+            "dimensions": [type(d).__name__ for d in self.dimensions],
+            "weights": self.weights.model_dump(),
+        }
+        for dimension in self.dimensions:
+            fingerprint = getattr(dimension, "fingerprint", None)
+            if callable(fingerprint):
+                parts[type(dimension).__name__] = fingerprint()
+        blob = json.dumps(parts, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def score_parsed(self, parsed: Any) -> ScoredTranscript:
+        results: dict[str, DimensionResult] = {}
+        for dimension in self.dimensions:
+            results[dimension.name] = dimension.score(parsed)
+        composite = interaction_score({k: r.score for k, r in results.items()}, self.weights)
+        return ScoredTranscript(parsed.transcript, results, composite, len(parsed.sentences))
+
+    def iter_scored(self, transcripts: Iterable[Transcript]) -> Iterator[ScoredTranscript]:
+        """Score a stream of transcripts lazily, ``batch_size`` at a time, in input order."""
+        self.prepare()
+        iterator = iter(transcripts)
+        while batch := list(itertools.islice(iterator, self.batch_size)):
+            for parsed in self.parser.parse_many(batch):
+                yield self.score_parsed(parsed)
+
+    def score_one(self, transcript: Transcript) -> ScoredTranscript:
+        return next(self.iter_scored([transcript]))
+
+    def score(self, transcripts: Iterable[Transcript]) -> pd.DataFrame:
+        """Score transcripts and return the output table (one row per transcript)."""
+        return results_to_frame(self.iter_scored(transcripts))
+
+
+def result_row(result: ScoredTranscript) -> dict[str, Any]:
+    """The output row of one transcript: id, metadata, scores, features, evidence."""
+    transcript = result.transcript
+    row: dict[str, Any] = {"transcript_id": transcript.id}
+    for key, value in transcript.metadata.items():
+        if key in _RESERVED:
+            key = f"meta_{key}"
+        row[key] = value if _is_scalar(value) else json.dumps(value, default=str)
+    for name in DIMENSION_COLUMNS:
+        dim = result.dimensions.get(name)
+        row[name] = float(dim.score) if dim is not None else math.nan
+    row["interaction_score"] = float(result.interaction_score)
+    row["n_turns"] = len(transcript.turns)
+    row["n_agent_turns"] = len(transcript.agent_turns)
+    row["n_sentences"] = result.n_sentences
+    for name, dim in result.dimensions.items():
+        for feature, value in dim.features.items():
+            row[f"f_{name}__{feature}"] = float(value)
+    row["evidence"] = json.dumps([e.to_dict() for e in result.evidence], ensure_ascii=False)
+    row["content_hash"] = transcript.content_hash()
+    row["cxnlp_version"] = __version__
+    return row
+
+
+_RESERVED = frozenset(
+    {
+        "transcript_id",
+        *DIMENSION_COLUMNS,
+        "interaction_score",
+        "n_turns",
+        "n_agent_turns",
+        "n_sentences",
+        "evidence",
+        "content_hash",
+        "cxnlp_version",
+    }
+)
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def results_to_frame(results: Iterable[ScoredTranscript]) -> pd.DataFrame:
+    return pd.DataFrame.from_records([result_row(r) for r in results])
+
+
+def evidence_frame(results: Iterable[ScoredTranscript] | pd.DataFrame) -> pd.DataFrame:
+    """One row per evidence item, with its transcript id: for notebooks and reports.
+
+    Accepts scored results or a score table with its ``evidence`` JSON column.
+    """
+    rows: list[dict[str, Any]] = []
+    if isinstance(results, pd.DataFrame):
+        for tid, blob in zip(results["transcript_id"], results["evidence"], strict=True):
+            rows.extend({"transcript_id": tid, **item} for item in json.loads(blob))
+    else:
+        for result in results:
+            rows.extend({"transcript_id": result.id, **e.to_dict()} for e in result.evidence)
+    columns = ["transcript_id", "dimension", "kind", "turn_index", "sentence", "detail", "weight", "span"]
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def score_transcripts(
+    source: str | Path | Sequence[str | Path] | Iterable[Transcript],
+    *,
+    brand: Any = None,
+    weights: CompositeWeights | Mapping[str, float] | None = None,
+    scorer: Scorer | None = None,
+) -> pd.DataFrame:
+    """Score transcripts in one call: file path(s) or :class:`Transcript` objects in, table out.
+
+    Records that cannot be scored from files are skipped here with a warning in the log;
+    use ``cxnlp score`` or :func:`cxnlp.batch.run.score_files` to keep a rejects file.
+    """
+    scorer = scorer or Scorer(brand=brand, weights=weights)
+    if isinstance(source, str | Path) or (
+        isinstance(source, Sequence) and source and isinstance(source[0], str | Path)
+    ):
+        from cxnlp.ingest import read_transcripts
+        from cxnlp.model import Reject
+
+        def transcripts() -> Iterator[Transcript]:
+            for item in read_transcripts(source):
+                if isinstance(item, Reject):
+                    logger.warning("rejected %s: %s", item.source, item.reason)
+                else:
+                    yield item
+
+        return scorer.score(transcripts())
+    return scorer.score(source)  # type: ignore[arg-type]

@@ -1,0 +1,59 @@
+"""The table writer: formats by extension, bounded chunks, atomic publication."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from cxnlp.batch.writer import TableWriter, output_format, read_table
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("s.parquet", "parquet"),
+        ("s.pq", "parquet"),
+        ("s.csv", "csv"),
+        ("s.jsonl", "jsonl"),
+        ("s", "parquet"),
+        ("S.CSV", "csv"),
+    ],
+)
+def test_output_format_by_extension(name, expected):
+    assert output_format(name) == expected
+
+
+def test_unknown_extension_names_the_file():
+    with pytest.raises(ValueError, match=r"scores\.xlsx.*expected one of"):
+        output_format("scores.xlsx")
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
+def test_rows_with_different_metadata_survive_chunking(tmp_path, suffix):
+    rows = [{"transcript_id": f"{i:03d}", "score": float(i)} for i in range(7)]
+    rows[2]["team"] = "North"  # a column only some records carry
+    rows[5]["queue"] = 3  # ... and one whose type differs from another chunk's
+    rows[6]["queue"] = "billing"
+    path = tmp_path / f"out{suffix}"
+    with TableWriter(path, chunk_rows=2) as writer:
+        writer.write_many(rows)
+    frame = read_table(path)
+    assert list(frame["transcript_id"]) == [r["transcript_id"] for r in rows]
+    assert frame.loc[2, "team"] == "North"
+    assert pd.isna(frame.loc[0, "team"])
+    assert str(frame.loc[5, "queue"]) == "3" and frame.loc[6, "queue"] == "billing"
+    assert math.isclose(frame["score"].sum(), sum(range(7)))
+    assert not list(tmp_path.glob(".out*")), "temporary parts must be cleaned up"
+
+
+def test_failed_run_leaves_previous_file_untouched(tmp_path):
+    path = tmp_path / "out.parquet"
+    with TableWriter(path) as writer:
+        writer.write({"transcript_id": "a", "score": 1.0})
+    with pytest.raises(RuntimeError, match="boom"), TableWriter(path, chunk_rows=1) as writer:
+        writer.write({"transcript_id": "b", "score": 2.0})
+        raise RuntimeError("boom")
+    assert list(read_table(path)["transcript_id"]) == ["a"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.parquet"]
