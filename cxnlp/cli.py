@@ -55,6 +55,9 @@ def score(
         Path | None,
         typer.Option(help="Calibration dir or file from 'cxnlp calibrate': adds <target>_pred columns."),
     ] = None,
+    embedding: Annotated[
+        str, typer.Option(help="Sentence-encoder backend: torch (default), onnx-int8 (fast CPU) or onnx.")
+    ] = "torch",
     batch_size: Annotated[int, typer.Option(help="Transcripts parsed and embedded together.")] = 128,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
@@ -68,7 +71,7 @@ def score(
     transform = None
     try:
         output_format(out)
-        scorer = Scorer(brand=brand, batch_size=batch_size)
+        scorer = Scorer(brand=brand, batch_size=batch_size, embedding=embedding)
         if calibration is not None:
             transform = _calibration_transform(calibration)
     except (ValueError, OSError) as exc:
@@ -308,6 +311,9 @@ def batch(
     commit_every: Annotated[
         int, typer.Option(min=1, help="Transcripts per committed part (work lost at most on a kill).")
     ] = 256,
+    embedding: Annotated[
+        str, typer.Option(help="Sentence-encoder backend: torch (default), onnx-int8 (fast CPU) or onnx.")
+    ] = "torch",
     batch_size: Annotated[int, typer.Option(help="Transcripts parsed and embedded together.")] = 128,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
@@ -319,7 +325,7 @@ def batch(
     from cxnlp.scoring import Scorer
 
     try:
-        scorer = Scorer(brand=brand, batch_size=batch_size)
+        scorer = Scorer(brand=brand, batch_size=batch_size, embedding=embedding)
     except (ValueError, OSError) as exc:
         _fail(str(exc))
     try:
@@ -375,6 +381,39 @@ def runs(
     failed = frame[frame["status"] == "failed"]
     for row in failed.itertuples(index=False):
         typer.secho(f"{row.run_id} failed: {row.error}", fg=typer.colors.YELLOW, err=True)
+
+
+@app.command()
+def report(
+    scores: Annotated[
+        Path, typer.Argument(help="Score table (.parquet/.csv/.jsonl) or result-store folder.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")],
+    surveys: Annotated[Path | None, typer.Option(help="Survey responses (CSV or Parquet) to join.")] = None,
+    reference: Annotated[
+        Path | None, typer.Option(help="Reference score table for the external view.")
+    ] = None,
+    png_dir: Annotated[
+        Path | None, typer.Option("--png-dir", help="Also write every figure as PNG here.")
+    ] = None,
+    title: Annotated[str, typer.Option(help="Page title.")] = "Contact-centre quality report",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+) -> None:
+    """Write a self-contained HTML report (figures embedded) for QA leads."""
+    _setup_logging(verbose)
+    from cxnlp.report import build_report, load_scores, write_report
+
+    try:
+        frame = load_scores(scores)
+        survey_frame = load_scores(surveys) if surveys is not None else None
+        reference_frame = load_scores(reference) if reference is not None else None
+        built = build_report(frame, surveys=survey_frame, reference=reference_frame, title=title)
+        written = write_report(built, out, png_dir=png_dir)
+    except (ValueError, OSError) as exc:
+        _fail(str(exc))
+    for note in built.notes:
+        typer.secho(f"note: {note}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(f"wrote {written[0]}" + (f" and {len(written) - 1} PNG files" if png_dir else ""))
 
 
 class _progress:

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from cxnlp import __version__
 from cxnlp.dimensions.base import Dimension
 from cxnlp.model import DimensionResult, ScoredTranscript, Transcript
-from cxnlp.nlp import TranscriptParser
+from cxnlp.nlp import SentenceEncoder, TranscriptParser
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +122,8 @@ class Scorer:
     batch_size : int
         Transcripts parsed and embedded together. Larger batches dedupe more sentences
         and feed the encoder fuller batches; memory grows with it, not with the input.
+    embedding : {"torch", "onnx-int8", "onnx"}
+        Sentence-encoder backend when no ``parser`` is given (see :class:`SentenceEncoder`).
     """
 
     def __init__(
@@ -132,13 +134,16 @@ class Scorer:
         dimensions: Sequence[Dimension] | None = None,
         parser: TranscriptParser | None = None,
         batch_size: int = 128,
+        embedding: str = "torch",
     ):
         self.brand = brand
         self.weights = (
             weights if isinstance(weights, CompositeWeights) else CompositeWeights(**(weights or {}))
         )
         self.dimensions = list(dimensions) if dimensions is not None else default_dimensions(brand)
-        self.parser = parser if parser is not None else TranscriptParser()
+        self.parser = (
+            parser if parser is not None else TranscriptParser(encoder=SentenceEncoder(backend=embedding))
+        )
         if batch_size < 1:
             raise ValueError(f"Got batch_size={batch_size}; expected a positive integer.")
         self.batch_size = batch_size
@@ -163,6 +168,7 @@ class Scorer:
             "cxnlp": __version__,
             "dimensions": [type(d).__name__ for d in self.dimensions],
             "weights": self.weights.model_dump(),
+            "embedding": getattr(self.parser.encoder, "backend", "torch"),
         }
         for dimension in self.dimensions:
             fingerprint = getattr(dimension, "fingerprint", None)

@@ -63,40 +63,42 @@ def test_all_zero_weights_are_rejected():
 
 # --- transcripts of our own, and targeted edits of them -------------------------------------
 
+# Agent sentences that answer a customer need are marked "[A] " so an edit can remove the
+# answers alone, leaving greetings, empathy, ownership and next steps in place.
 BILLING = [
     ("customer", "Hi, I was charged twice for my October bill and I'd like the extra payment refunded."),
-    ("agent", "Thank you for reaching out. I can see two payments of $54.20 on October 3rd on your account."),
-    ("customer", "Yes, that's the problem. How long will the refund take?"),
-    (
-        "agent",
-        "I've issued a refund for the duplicate $54.20 payment. "
-        "It will be back on your card within 3 to 5 business days.",
-    ),
+    ("agent", "Thank you for reaching out. I can see two payments of $54.20 on October 3rd."),
+    ("agent", "[A] The duplicate $54.20 payment has been refunded to the card it came from."),
+    ("customer", "Yes, that's the problem. Why was I charged twice?"),
+    ("agent", "[A] The payment page timed out and your bank sent the same payment a second time."),
     ("customer", "Great, thanks."),
     ("agent", "Thanks for your patience today. Have a good evening."),
 ]
 OUTAGE = [
-    ("customer", "My internet has been down since this morning and I work from home."),
+    ("customer", "My internet has been down since this morning and I work from home. Why is it down?"),
     ("agent", "I'm sorry about that, it's a real problem when you work from home."),
     (
         "agent",
-        "There is a fiber cut in your area and our crew is repairing it; service should be back by 4 pm.",
+        "[A] A fiber cable in your area was cut and the crew is repairing it; service is due back by 4 pm.",
     ),
     ("customer", "Will I get a credit for the downtime?"),
-    ("agent", "Yes, a one-day credit of $3.10 will be applied to your next bill automatically."),
+    ("agent", "[A] Yes, a one-day credit of $3.10 is on your account for the outage."),
     ("customer", "Okay, thank you."),
     ("agent", "You're welcome. Have a good afternoon."),
 ]
 RETURNS = [
     ("customer", "The headphones I ordered arrived broken. Can I return them?"),
-    ("agent", "Yes, you can return them free of charge within 30 days of delivery."),
-    ("agent", "I've emailed you a prepaid return label; print it and drop the box at any post office."),
-    ("customer", "And when do I get my money back?"),
-    ("agent", "Your refund is issued the day the warehouse receives the package, usually within a week."),
+    ("agent", "[A] Yes, you can return them free of charge."),
+    ("customer", "Do I have to pay for the return shipping?"),
+    ("agent", "[A] No, shipping is free for returns of faulty items."),
     ("customer", "Perfect."),
     ("agent", "Thank you for contacting us."),
 ]
-CALLS = {"billing": BILLING, "outage": OUTAGE, "returns": RETURNS}
+CALLS = {
+    name: [(speaker, text.removeprefix("[A] ")) for speaker, text in turns]
+    for name, turns in {"billing": BILLING, "outage": OUTAGE, "returns": RETURNS}.items()
+}
+MARKED = {"billing": BILLING, "outage": OUTAGE, "returns": RETURNS}
 
 
 def with_filler(turns):
@@ -108,19 +110,9 @@ def with_filler(turns):
     return out
 
 
-def without_answers(turns):
-    """Drop every agent turn that follows a customer question, except the closing one."""
-    out, drop_next = [], False
-    for speaker, text in turns[:-1]:
-        if speaker == "customer":
-            drop_next = "?" in text or "'d like" in text
-            out.append((speaker, text))
-        elif drop_next:
-            out.append((speaker, "Okay."))
-            drop_next = False
-        else:
-            out.append((speaker, text))
-    return [*out, turns[-1]]
+def without_answers(marked):
+    """Replace every answering sentence by a bare acknowledgement; keep everything else."""
+    return [(speaker, "Okay." if text.startswith("[A] ") else text) for speaker, text in marked]
 
 
 def with_connection(turns):
@@ -135,11 +127,21 @@ def with_connection(turns):
     return out
 
 
+BRUSH_OFFS = (
+    "You should have read the terms before you complained.",
+    "That mistake is on you, not on us.",
+    "Whatever, it's just policy.",
+    "Don't blame us for your own bank.",
+)
+
+
 def off_brand(turns):
-    out = []
+    """The same information, said dismissively: a brush-off after each reply, no filler words."""
+    out, k = [], 0
     for speaker, text in turns:
         if speaker == "agent":
-            text = f"Ugh, whatever, dude. {text} Not my department though, so don't blame me."
+            text = f"{text} {BRUSH_OFFS[k % len(BRUSH_OFFS)]}"
+            k += 1
         out.append((speaker, text))
     return out
 
@@ -168,7 +170,7 @@ EDITS = {
 def test_targeted_edit_moves_its_dimension_and_barely_the_others(scorer, call, edit):
     transform, target, direction = EDITS[edit]
     before = _scores(scorer, CALLS[call])
-    after = _scores(scorer, transform(CALLS[call]))
+    after = _scores(scorer, transform(MARKED[call] if edit == "answers" else CALLS[call]))
     assert direction * (after[target] - before[target]) >= 5, (target, before, after)
     for name in DIMENSION_COLUMNS:
         if name == target:

@@ -96,10 +96,7 @@ class TableWriter:
             return
         if self._tmpdir is None:
             raise RuntimeError("TableWriter used outside its 'with' block.")
-        frame = pd.DataFrame.from_records(self._buffer)
-        if self.transform is not None:
-            frame = self.transform(frame)
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = _rows_to_table(self._buffer, self.transform)
         part = self._tmpdir / f"part-{len(self._parts):06d}.parquet"
         pq.write_table(table, part)
         self._parts.append(part)
@@ -127,6 +124,28 @@ class TableWriter:
             if not self._parts and self.format == "csv":
                 staging.write_text("")
         os.replace(staging, self.path)
+
+
+def _rows_to_table(
+    rows: list[Mapping[str, Any]], transform: Callable[[pd.DataFrame], pd.DataFrame] | None
+) -> pa.Table:
+    """Rows as an Arrow table, keeping Python types (an int column with gaps stays int).
+
+    A column mixing types within the chunk (3 and "billing") is written as text.
+    """
+    if transform is not None:
+        return pa.Table.from_pandas(transform(pd.DataFrame.from_records(rows)), preserve_index=False)
+    columns: dict[str, list[Any]] = {}
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            columns.setdefault(key, [None] * len(rows))[i] = value
+    arrays = {}
+    for key, values in columns.items():
+        try:
+            arrays[key] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arrays[key] = pa.array([None if v is None else str(v) for v in values], pa.string())
+    return pa.table(arrays)
 
 
 def _unified_schema(schemas: list[pa.Schema]) -> pa.Schema:

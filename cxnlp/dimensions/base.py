@@ -120,9 +120,7 @@ class PrototypeSet:
         labels = np.asarray(self.labels)
         for label in self.examples:
             cols = labels == label
-            out[label] = (
-                sims[:, cols].max(axis=1) if cols.any() else np.zeros(len(vectors), np.float32)
-            )
+            out[label] = sims[:, cols].max(axis=1) if cols.any() else np.zeros(len(vectors), np.float32)
         return out
 
 

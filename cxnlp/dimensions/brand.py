@@ -1,0 +1,595 @@
+"""Brand congruence: how closely the agent's speech matches the company's voice.
+
+The company describes its voice in a :class:`BrandProfile` (YAML or TOML, see
+``docs/brand_profile.md``): voice traits with example sentences, phrases it wants and
+phrases it forbids, and sentences that sound wrong for it. Nothing here is specific to
+one brand; switching the profile switches what "on brand" means.
+
+How a transcript is scored
+--------------------------
+Only agent sentences are read. Each one gets a *style* reading from a small
+three-class logistic regression fitted in :meth:`BrandCongruence.prepare` on the
+profile's own examples, in MiniLM embedding space:
+
+* ``on_brand``: every voice-trait example;
+* ``off_brand``: every off-brand example and every forbidden phrase;
+* ``neutral``: :data:`NEUTRAL_EXAMPLES`, plain informational agent sentences.
+
+The neutral class is what keeps content from being mistaken for style: an agent
+reading out a bill is neither warm nor curt, and a nearest-example rule alone (tried
+first) let topic words decide. With ``p_on`` and ``p_off`` the class probabilities of a
+sentence, its *strength* on each side is a linear ramp
+``clip((p - style_onset) / (style_full - style_onset), 0, 1)``, so a sentence moves the
+score smoothly as it becomes more clearly on or off brand.
+
+Points (all constructor parameters)::
+
+    positive_raw = sum(on_brand_points * trait_weight * on_strength)   # per sentence
+                 + preferred_points * n_preferred_matches
+    positive     = (100 - neutral_score) * (1 - exp(-positive_raw / (100 - neutral_score)))
+    negative     = sum(off_brand_points * off_strength)                 # per sentence
+                 + forbidden_points * n_forbidden_matches
+    score        = clip(neutral_score + positive - negative, 0, 100)
+
+``trait_weight`` is the profile weight of the trait whose examples the sentence is
+closest to, divided by the mean trait weight. Positives saturate (warmth has
+diminishing returns, and the score cannot pass 100); negatives do not (each rude
+sentence costs its full price). A call of purely informational sentences therefore
+scores ``neutral_score``. Preferred and forbidden phrases are found with a spaCy
+``Matcher`` on lower-cased tokens, allowing simple inflections (``jobs``, ``calming``)
+and either apostrophe; their paraphrases are caught by the style classifier, which
+learns from the forbidden phrases too. The score is NaN when the agent says nothing.
+
+Evidence weights are each finding's points (positives scaled by the saturation), so
+they add up to ``score - neutral_score`` unless the score was clipped at 0 or 100.
+
+Features
+--------
+``agent_sentences``
+    Number of agent sentences scored.
+``voice_alignment``
+    Mean of ``p_on - p_off`` over agent sentences, in [-1, 1].
+``on_brand_share`` / ``off_brand_share``
+    Share (0-1) of agent sentences with a non-zero on-brand / off-brand strength.
+``forbidden_count`` / ``preferred_count``
+    Literal forbidden / preferred phrase matches in agent speech.
+``trait_coverage``
+    Weighted share (0-1) of the profile's voice traits shown by at least one on-brand
+    sentence: does the agent show each side of the voice at least once?
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
+from cxnlp.model import DimensionResult, Evidence
+from cxnlp.nlp import content_words
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.matcher import Matcher
+    from spacy.tokens import Span
+    from spacy.vocab import Vocab
+
+    from cxnlp.nlp import ParsedTranscript, Sentence, SentenceEncoder
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PROFILE_RESOURCE = "default_brand.yaml"
+
+#: Plain informational and procedural agent sentences: the "neither on nor off brand"
+#: anchor of the style classifier. Generic on purpose (billing, orders, devices,
+#: accounts) so that topic words do not decide style.
+NEUTRAL_EXAMPLES: tuple[str, ...] = (
+    "Your balance is 32 pounds and 10 pence.",
+    "The technician visit is booked for Monday morning.",
+    "The order shipped yesterday from our warehouse.",
+    "Your account number ends in 4471.",
+    "The fee applies to international calls only.",
+    "You can update the address in the app under settings.",
+    "The warranty covers parts for two years.",
+    "The payment was taken on the first of the month.",
+    "There is a known fault affecting some customers in your area.",
+    "I can see two charges on the statement.",
+    "The new tariff starts on your next billing date.",
+    "Restart the router and wait for the light to turn green.",
+    "Is the phone number on the account still the same?",
+    "Which email address did you use for the order?",
+    "The parcel is with the courier now.",
+    "That option is available on the premium plan.",
+    "I'm checking the account now.",
+    "The refund will go back to the card you paid with.",
+    "Okay.",
+    "Yes, that's right.",
+    "Let me check.",
+    "Can you read me the code on the screen?",
+)
+
+_APOSTROPHES = ("'", "\u2019")
+
+
+# --------------------------------------------------------------------------- profile
+
+
+class VoiceTrait(BaseModel):
+    """One side of the brand's voice, shown by example sentences."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, description="Short name of the trait, e.g. 'warm'.")
+    description: str = Field(
+        default="", description="What the trait means, in words a QA analyst would use."
+    )
+    examples: list[str] = Field(
+        min_length=1,
+        description="Agent sentences that show the trait; varied wording works best.",
+    )
+    weight: float = Field(
+        default=1.0,
+        ge=0.0,
+        description="Relative importance of the trait; weights are normalised to mean 1.",
+    )
+
+
+class BrandProfile(BaseModel):
+    """A company's voice, written by the customer of cxnlp (see ``docs/brand_profile.md``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, description="Name of the brand or profile.")
+    description: str = Field(default="", description="The voice in a sentence or two.")
+    voice_traits: list[VoiceTrait] = Field(
+        min_length=1, description="The traits that make up the voice, each with examples."
+    )
+    preferred_phrases: list[str] = Field(
+        default_factory=list, description="Phrases the brand wants agents to use."
+    )
+    forbidden_phrases: list[str] = Field(
+        default_factory=list, description="Phrases agents must never use."
+    )
+    off_brand_examples: list[str] = Field(
+        default_factory=list,
+        description="Whole sentences that sound wrong for this brand (curt, slangy, stiff...).",
+    )
+
+    def profile_hash(self) -> str:
+        """A stable 16-hex-digit hash of the profile's content.
+
+        The batch layer stores it beside scores, so a changed profile triggers a rescore
+        while formatting changes to the file (comments, key order) do not.
+        """
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+class BrandProfileError(ValueError):
+    """A brand profile file could not be read or does not follow the schema."""
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "required field is missing; add it",
+    "extra_forbidden": "unknown field; remove it or check its spelling",
+    "too_short": "at least {min_length} item required",
+}
+
+
+def _format_validation_error(where: str, exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        template = _PYDANTIC_MESSAGES.get(err["type"])
+        if template is not None:
+            msg = template.format(**(err.get("ctx") or {}))
+        else:
+            msg = f"{err['msg']}; got {err.get('input')!r}"
+        lines.append(f"brand profile {where}: {loc}: {msg}")
+    return (
+        "\n".join(lines) + "\nFix the file to follow the schema in docs/brand_profile.md "
+        "(cxnlp's packaged default_brand.yaml is a working example)."
+    )
+
+
+def parse_brand_profile(data: Any, *, source: str = "<data>") -> BrandProfile:
+    """Validate already-loaded profile data, with errors that name ``source`` and the field."""
+    if not isinstance(data, dict):
+        raise BrandProfileError(
+            f"brand profile {source}: got {type(data).__name__} at the top level; expected a "
+            "mapping of fields (name, voice_traits, ...). See docs/brand_profile.md."
+        )
+    try:
+        return BrandProfile.model_validate(data)
+    except ValidationError as exc:
+        raise BrandProfileError(_format_validation_error(source, exc)) from None
+
+
+def load_brand_profile(path: str | Path) -> BrandProfile:
+    """Read a brand profile from YAML (``.yaml``/``.yml``) or TOML (``.toml``).
+
+    Raises
+    ------
+    BrandProfileError
+        If the file is missing or unreadable, is not valid YAML/TOML, or breaks the
+        schema; the message names the file and the field and says how to fix it.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in {".yaml", ".yml", ".toml"}:
+        raise BrandProfileError(
+            f"brand profile {path}: got extension {suffix or '(none)'!r}; expected .yaml, "
+            ".yml or .toml. Rename the file or convert it."
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BrandProfileError(
+            f"brand profile {path}: cannot read the file ({exc.strerror or exc}). "
+            "Check the path and its permissions."
+        ) from exc
+    try:
+        if suffix == ".toml":
+            data = tomllib.loads(raw.decode("utf-8"))
+        else:
+            data = yaml.safe_load(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        kind = "TOML" if suffix == ".toml" else "YAML"
+        raise BrandProfileError(
+            f"brand profile {path}: not valid UTF-8 {kind} ({exc}). "
+            "Fix the syntax at the position shown."
+        ) from exc
+    return parse_brand_profile(data, source=str(path))
+
+
+def default_brand_profile() -> BrandProfile:
+    """The packaged profile: a warm, clear, professional contact-centre voice."""
+    text = (
+        resources.files("cxnlp")
+        .joinpath("resources", DEFAULT_PROFILE_RESOURCE)
+        .read_text(encoding="utf-8")
+    )
+    return parse_brand_profile(
+        yaml.safe_load(text), source=f"cxnlp/resources/{DEFAULT_PROFILE_RESOURCE}"
+    )
+
+
+def resolve_brand_profile(profile: BrandProfile | str | Path | None) -> BrandProfile:
+    """Turn what a user passes (nothing, a profile, or a path) into a :class:`BrandProfile`."""
+    if profile is None:
+        return default_brand_profile()
+    if isinstance(profile, BrandProfile):
+        return profile
+    if isinstance(profile, str | Path):
+        return load_brand_profile(profile)
+    raise TypeError(
+        f"Got profile of type {type(profile).__name__}; expected None, a BrandProfile or a "
+        "path to a .yaml/.toml file. Pass load_brand_profile(path) or the path itself."
+    )
+
+
+# --------------------------------------------------------------------------- phrases
+
+
+def inflection_variants(word: str) -> set[str]:
+    """Cheap surface variants of a lower-cased token: plural/3rd person, past, -ing, apostrophes.
+
+    Over-generating is harmless here (the variants are only looked up, never produced),
+    and it lets "not my job" also catch "not my jobs" without a lemmatised pattern doc.
+    """
+    out = {word}
+    for a in _APOSTROPHES:
+        for b in _APOSTROPHES:
+            out.add(word.replace(a, b))
+    if word.isalpha() and len(word) >= 3:
+        out |= {word + "s", word + "es", word + "ed", word + "ing"}
+        if word.endswith("e"):
+            out |= {word + "d", word[:-1] + "ing"}
+        if word.endswith("y"):
+            out |= {word[:-1] + "ies", word[:-1] + "ied"}
+    return out
+
+
+def phrase_patterns(phrases: tuple[str, ...], vocab: Vocab) -> list[list[dict[str, Any]]]:
+    """Token patterns (LOWER in inflection variants) for phrases, tokenised like the docs."""
+    import spacy
+
+    tokenizer = spacy.blank("en", vocab=vocab).tokenizer
+    patterns = []
+    for phrase in phrases:
+        words = [t.lower_ for t in tokenizer(phrase.strip()) if not t.is_space]
+        if words:
+            patterns.append([{"LOWER": {"IN": sorted(inflection_variants(w))}} for w in words])
+    return patterns
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseHit:
+    """A literal phrase found in a sentence."""
+
+    label: str  # "forbidden" or "preferred"
+    text: str
+
+
+_MATCHER_CACHE: dict[tuple[int, tuple[str, ...], tuple[str, ...]], tuple[Any, Matcher]] = {}
+
+
+def phrase_matcher(vocab: Vocab, forbidden: tuple[str, ...], preferred: tuple[str, ...]) -> Matcher:
+    """A ``Matcher`` for the profile's phrases, built once per vocab and phrase list."""
+    key = (id(vocab), forbidden, preferred)
+    cached = _MATCHER_CACHE.get(key)
+    if cached is not None and cached[0] is vocab:
+        return cached[1]
+    from spacy.matcher import Matcher
+
+    matcher = Matcher(vocab)
+    if forbidden:
+        matcher.add("forbidden", phrase_patterns(forbidden, vocab))
+    if preferred:
+        matcher.add("preferred", phrase_patterns(preferred, vocab))
+    _MATCHER_CACHE[key] = (vocab, matcher)
+    return matcher
+
+
+def find_phrases(span: Span, matcher: Matcher) -> list[PhraseHit]:
+    """Longest non-overlapping phrase matches in one sentence."""
+    from spacy.util import filter_spans
+
+    found = filter_spans(matcher(span, as_spans=True))
+    return [PhraseHit(sp.label_, sp.text) for sp in found]
+
+
+def ramp(p: float, onset: float, full: float) -> float:
+    """Linear 0→1 strength between ``onset`` and ``full``; smooth, so small edits move little."""
+    if full <= onset:
+        return float(p >= onset)
+    return float(min(1.0, max(0.0, (p - onset) / (full - onset))))
+
+
+# --------------------------------------------------------------------------- dimension
+
+
+@register_dimension("brand_congruence.v1")
+class BrandCongruence(Dimension):
+    """How closely the agent's speech matches the brand's voice (0-100, higher is better).
+
+    Parameters
+    ----------
+    profile : BrandProfile, str, Path or None
+        The brand's voice; a path is read with :func:`load_brand_profile`, ``None`` uses
+        :func:`default_brand_profile`. Resolved in :meth:`prepare`.
+    neutral_score : float
+        Score of a call with nothing on or off brand in it. 60: an agent who is merely
+        correct is acceptable, warmth earns the rest.
+    style_onset, style_full : float
+        Class probability where a sentence starts to count as on/off brand, and where it
+        counts fully. On real helpdesk dialogues (STC-3, 400 agent sentences) about 2 %
+        of sentences reach ``p_off >= 0.5`` and those read as curt or blaming; 0.4 lets
+        borderline sentences count a little instead of flipping.
+    on_brand_points, off_brand_points : float
+        Points for one fully on-brand / off-brand sentence. Off-brand costs twice what
+        on-brand earns: one rude line outweighs one nice one in QA practice.
+    preferred_points, forbidden_points : float
+        Points per literal preferred / forbidden phrase.
+    classifier_c : float
+        Inverse regularisation of the style classifier; 4 separated held-out paraphrases
+        best without overfitting the few examples (1 was too flat, 16 too confident).
+    min_style_words : int
+        Sentences with fewer words than this once fillers are removed ("You know, uh,
+        yeah.") carry no voice to judge; they are left to the filler dimension and only
+        checked for literal phrases.
+    """
+
+    name = "brand_congruence"
+    higher_is_better = True
+
+    def __init__(
+        self,
+        profile: BrandProfile | str | Path | None = None,
+        *,
+        neutral_score: float = 60.0,
+        style_onset: float = 0.4,
+        style_full: float = 0.8,
+        on_brand_points: float = 6.0,
+        off_brand_points: float = 12.0,
+        preferred_points: float = 4.0,
+        forbidden_points: float = 15.0,
+        classifier_c: float = 4.0,
+        min_style_words: int = 2,
+    ):
+        self.profile = profile
+        self.neutral_score = neutral_score
+        self.style_onset = style_onset
+        self.style_full = style_full
+        self.on_brand_points = on_brand_points
+        self.off_brand_points = off_brand_points
+        self.preferred_points = preferred_points
+        self.forbidden_points = forbidden_points
+        self.classifier_c = classifier_c
+        self.min_style_words = min_style_words
+
+    def __repr__(self) -> str:
+        name = self.profile_.name if hasattr(self, "profile_") else self.profile
+        return f"BrandCongruence(profile={name!r})"
+
+    # ---------------------------------------------------------------- preparation
+
+    def prepare(self, encoder: SentenceEncoder) -> None:
+        """Load the profile, embed its examples and fit the style classifier."""
+        from sklearn.linear_model import LogisticRegression
+
+        profile = resolve_brand_profile(self.profile)
+        traits = PrototypeSet({t.name: t.examples for t in profile.voice_traits})
+        traits.prepare(encoder)
+        off_texts = [*profile.off_brand_examples, *profile.forbidden_phrases]
+        off = PrototypeSet({"off_brand": off_texts})
+        off.prepare(encoder)
+        neutral = encoder.encode(list(NEUTRAL_EXAMPLES))
+
+        blocks = [traits.matrix, neutral]
+        labels = [np.zeros(len(traits.labels), int), np.full(len(neutral), 2)]
+        if off_texts:
+            blocks.append(off.matrix)
+            labels.append(np.ones(len(off_texts), int))
+        else:
+            logger.warning(
+                "brand profile %r has no off_brand_examples or forbidden_phrases; only "
+                "on-brand sentences will be recognised",
+                profile.name,
+            )
+        classifier = LogisticRegression(C=self.classifier_c, class_weight="balanced", max_iter=5000)
+        classifier.fit(np.vstack(blocks), np.concatenate(labels))
+
+        weights = np.array([t.weight for t in profile.voice_traits], dtype=float)
+        mean_w = float(weights.mean()) if weights.sum() > 0 else 1.0
+        self.profile_ = profile
+        self.profile_hash_ = profile.profile_hash()
+        self.traits_ = traits
+        self.off_prototypes_ = off
+        self.classifier_ = classifier
+        self.trait_weights_ = {t.name: t.weight / mean_w for t in profile.voice_traits}
+
+    def _check_prepared(self) -> None:
+        if not hasattr(self, "classifier_"):
+            raise RuntimeError(
+                "BrandCongruence used before prepare(). Call dimension.prepare(encoder) "
+                "(Scorer does this for you)."
+            )
+
+    def style_probabilities(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(p_on, p_off)`` for each sentence vector."""
+        self._check_prepared()
+        if len(vectors) == 0:
+            return np.zeros(0), np.zeros(0)
+        proba = self.classifier_.predict_proba(vectors)
+        classes = list(self.classifier_.classes_)
+        p_on = proba[:, classes.index(0)]
+        p_off = proba[:, classes.index(1)] if 1 in classes else np.zeros(len(vectors))
+        return p_on, p_off
+
+    # ---------------------------------------------------------------- scoring
+
+    def score(self, parsed: ParsedTranscript) -> DimensionResult:
+        """Score the agent's sentences against the brand profile."""
+        self._check_prepared()
+        sentences = parsed.agent_sentences
+        if not sentences:
+            return DimensionResult(self.name, math.nan, (), _empty_features())
+        vectors = parsed.vectors_of(sentences)
+        p_on, p_off = self.style_probabilities(vectors)
+        trait_sims = self.traits_.best_per_label(vectors)
+        trait_names = list(trait_sims)
+        trait_matrix = np.column_stack([trait_sims[t] for t in trait_names])
+        off_sims = self.off_prototypes_.similarities(vectors)
+        matcher = phrase_matcher(
+            sentences[0].span.doc.vocab,
+            tuple(self.profile_.forbidden_phrases),
+            tuple(self.profile_.preferred_phrases),
+        )
+
+        positives: list[tuple[Sentence, str, float, str, str | None]] = []
+        negatives: list[tuple[Sentence, str, float, str, str | None]] = []
+        shown: set[str] = set()
+        n_on = n_off = n_forbidden = n_preferred = 0
+        for i, sent in enumerate(sentences):
+            trait = trait_names[int(trait_matrix[i].argmax())]
+            on_strength = ramp(float(p_on[i]), self.style_onset, self.style_full)
+            off_strength = ramp(float(p_off[i]), self.style_onset, self.style_full)
+            if content_words(sent.span) < self.min_style_words:
+                on_strength = off_strength = 0.0
+            if on_strength > 0:
+                n_on += 1
+                shown.add(trait)
+                pts = self.on_brand_points * self.trait_weights_[trait] * on_strength
+                detail = (
+                    f"sounds {trait} (on-brand probability {p_on[i]:.2f}; closest trait "
+                    f"example similarity {trait_matrix[i].max():.2f})"
+                )
+                positives.append((sent, "on_brand", pts, detail, None))
+            if off_strength > 0:
+                n_off += 1
+                detail = f"off-brand probability {p_off[i]:.2f}"
+                if off_sims.shape[1]:
+                    j = int(off_sims[i].argmax())
+                    example = self.off_prototypes_.examples["off_brand"][j]
+                    detail += f"; resembles {example!r} (similarity {off_sims[i, j]:.2f})"
+                negatives.append(
+                    (sent, "off_brand", self.off_brand_points * off_strength, detail, None)
+                )
+            for hit in find_phrases(sent.span, matcher):
+                if hit.label == "forbidden":
+                    n_forbidden += 1
+                    negatives.append(
+                        (
+                            sent,
+                            "forbidden_phrase",
+                            self.forbidden_points,
+                            f"forbidden phrase {hit.text!r}",
+                            hit.text,
+                        )
+                    )
+                else:
+                    n_preferred += 1
+                    positives.append(
+                        (
+                            sent,
+                            "preferred_phrase",
+                            self.preferred_points,
+                            f"preferred phrase {hit.text!r}",
+                            hit.text,
+                        )
+                    )
+
+        room = max(0.0, 100.0 - self.neutral_score)
+        positive_raw = sum(p[2] for p in positives)
+        positive = room * (1.0 - math.exp(-positive_raw / room)) if room > 0 else 0.0
+        scale = positive / positive_raw if positive_raw > 0 else 0.0
+        negative = sum(n[2] for n in negatives)
+        score = clip_score(self.neutral_score + positive - negative)
+
+        evidence = [
+            Evidence(self.name, kind, s.turn_index, s.text, detail, pts * scale, span)
+            for s, kind, pts, detail, span in positives
+        ] + [
+            Evidence(self.name, kind, s.turn_index, s.text, detail, -pts, span)
+            for s, kind, pts, detail, span in negatives
+        ]
+        evidence.sort(key=lambda e: (e.turn_index, e.weight))
+        total_w = sum(self.trait_weights_.values())
+        coverage = (
+            sum(w for t, w in self.trait_weights_.items() if t in shown) / total_w
+            if total_w > 0
+            else 0.0
+        )
+        n = len(sentences)
+        features = {
+            "agent_sentences": float(n),
+            "voice_alignment": float(np.mean(p_on - p_off)),
+            "on_brand_share": n_on / n,
+            "off_brand_share": n_off / n,
+            "forbidden_count": float(n_forbidden),
+            "preferred_count": float(n_preferred),
+            "trait_coverage": float(coverage),
+        }
+        return DimensionResult(self.name, score, tuple(evidence), features)
+
+
+def _empty_features() -> dict[str, float]:
+    return {
+        "agent_sentences": 0.0,
+        "voice_alignment": 0.0,
+        "on_brand_share": 0.0,
+        "off_brand_share": 0.0,
+        "forbidden_count": 0.0,
+        "preferred_count": 0.0,
+        "trait_coverage": 0.0,
+    }

@@ -1,0 +1,880 @@
+"""Answer completeness: was every customer need answered, fully, and did the agent go beyond?
+
+The dimension works in three steps, each a small pure function of the shared parse.
+
+1. **Needs.** Every customer sentence is classed as a *question*, *request* or *problem
+   statement* from precise spaCy ``Matcher`` patterns (question syntax from POS tags,
+   request frames such as "I'd like to" or "please <verb>", problem frames such as a
+   negated verb or a fault word) and, for paraphrases the patterns miss, from cosine
+   similarity to the prototype sentences in :data:`NEED_PROTOTYPES`. Greetings, thanks,
+   courtesy questions and confirmations (:data:`SOCIAL_PROTOTYPES`, :data:`SOCIAL_PATTERNS`)
+   are not needs. Two consecutive needs that say the same thing (cosine at least
+   ``merge_threshold``, e.g. a problem statement followed by the question about it) are
+   merged into one.
+2. **Answers.** Candidate answers are agent sentences after the need, minus agent
+   questions, bare acknowledgements ("let me check") and pure empathy. Each candidate's
+   *relevance* is the larger of its own cosine to the need and the cosine of the need to a
+   window of up to ``window`` consecutive candidates of the same turn (answers often span
+   two or three sentences). Its *informativeness* (0-1, :func:`informativeness`) counts
+   content words, specifics (numbers, amounts, dates, durations) and concrete verbs.
+   The best candidate decides the status:
+
+   - ``answered``: relevance >= ``answer_threshold``, informativeness >=
+     ``informative_threshold`` and not a vague promise ("we'll look into it");
+   - ``partial``: relevance >= ``partial_threshold`` otherwise (weak match or vague answer);
+   - ``open``: no candidate reaches ``partial_threshold``.
+3. **Beyond.** Informative agent statements that are part of no need's answer but relate
+   to the customer's topic (cosine to some need >= ``beyond_threshold``) count as help
+   beyond the question, up to ``beyond_cap``.
+
+Score (0-100)::
+
+    base  = (100 - beyond_cap * beyond_points) * (answered + partial_credit * partial) / n_needs
+    score = base + beyond_points * min(beyond_count, beyond_cap)
+
+With the defaults a call whose needs are all answered scores 90 and up to two "beyond"
+statements add 5 points each. The score is NaN when the customer voiced no need.
+
+Features (all finite floats):
+
+``n_needs``
+    Customer needs after merging.
+``answered_share``, ``partial_share``, ``open_share``
+    Shares of needs per status (sum to 1; 0.0 when there is no need).
+``mean_answer_similarity``
+    Mean relevance of each need's best answer (0.0 when there is no need).
+``beyond_count``
+    Informative on-topic agent statements that answer no need (not capped).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
+from cxnlp.model import DimensionResult, Evidence
+from cxnlp.nlp import DISFLUENCIES, ParsedTranscript, Sentence, SentenceEncoder
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.matcher import Matcher
+    from spacy.tokens import Span
+    from spacy.vocab import Vocab
+
+logger = logging.getLogger(__name__)
+
+NeedKind = Literal["question", "request", "problem"]
+Status = Literal["answered", "partial", "open"]
+
+#: Paraphrase recall for customer needs, by kind. Generic across industries on purpose.
+NEED_PROTOTYPES: dict[str, tuple[str, ...]] = {
+    "question": (
+        "Why is my bill higher than usual this month?",
+        "How long will the delivery take?",
+        "What are your opening hours?",
+        "When will the service be restored?",
+        "Is it possible to change the date of my booking?",
+        "How do I reset my password?",
+        "Which plan would be cheaper for me?",
+        "I wonder whether my warranty still covers this.",
+    ),
+    "request": (
+        "I would like to cancel my subscription.",
+        "I need a refund for this order.",
+        "Please send me a replacement.",
+        "I want to update the address on my account.",
+        "Could you check the status of my order?",
+        "Help me set up the new device.",
+        "I'm hoping to upgrade my plan.",
+        "I'd like to speak to someone about my contract.",
+    ),
+    "problem": (
+        "My internet connection keeps dropping.",
+        "I was charged twice for the same purchase.",
+        "The parcel never arrived.",
+        "The app crashes every time I open it.",
+        "I can't log in to my account.",
+        "The product arrived damaged.",
+        "There is no signal at my home.",
+        "Nobody answers when I call your hotline.",
+        "I received the wrong item in my order.",
+        "The technician did not show up for the appointment.",
+    ),
+}
+
+#: Customer sentences that are not needs: greetings, thanks, courtesy, confirmations.
+SOCIAL_PROTOTYPES: tuple[str, ...] = (
+    "Hello, good morning.",
+    "Hi there.",
+    "Thank you very much for your help.",
+    "Thanks, that's great.",
+    "How are you doing today?",
+    "Yes, that's correct.",
+    "Okay, sounds good.",
+    "No, that's all for today.",
+    "Have a nice day.",
+    "Great, that solved it.",
+    "Sure, one second.",
+    "Can you hear me?",
+)
+
+#: Agent sentences that are not answers: holding, acknowledging, empathising, greeting.
+NON_ANSWER_PROTOTYPES: tuple[str, ...] = (
+    "Let me check that for you.",
+    "One moment please.",
+    "I see.",
+    "I understand.",
+    "Please hold while I look.",
+    "I'm sorry to hear that.",
+    "I apologise for the inconvenience.",
+    "That must be really frustrating.",
+    "Thank you for contacting us.",
+    "Hello, how can I help you today?",
+    "Thanks for your patience.",
+    "Sure, no problem.",
+)
+
+#: Agent promises without content: they acknowledge the need but do not answer it.
+VAGUE_PROTOTYPES: tuple[str, ...] = (
+    "We'll look into it.",
+    "Someone will get back to you.",
+    "We will check the issue.",
+    "We are working on it.",
+    "I will pass this on to the relevant team.",
+    "We will try our best to solve it.",
+    "Please wait for further notice.",
+)
+
+#: Lemmas that make a sentence a problem statement (faults, failures, losses).
+PROBLEM_LEMMAS: tuple[str, ...] = (
+    "break", "broken", "fail", "failure", "error", "wrong", "overcharge", "charge",
+    "late", "delay", "missing", "miss", "damage", "damaged", "crash", "outage", "down",
+    "problem", "issue", "bug", "stuck", "lose", "lost", "disconnect", "drop", "freeze",
+    "slow", "defective", "faulty", "incorrect", "double", "unable", "leak", "expire",
+    "decline", "complain", "complaint", "cancel", "bad", "terrible", "rubbish", "useless",
+    "stop", "wrongly", "overdue", "refuse", "fault", "crack", "scratch", "dent", "torn",
+    "stain",
+)
+
+#: Verbs, adjectives or words that a negation does not turn into a problem ("I don't know").
+BENIGN_NEGATED: tuple[str, ...] = (
+    "know", "think", "mind", "worry", "bad", "sure", "need", "problem", "matter", "care",
+    "bother", "forget", "want", "mention", "believe",
+)
+
+#: Sentence-initial lemmas that are not imperative requests ("Thank you", "Have a nice day").
+NON_REQUEST_IMPERATIVES: tuple[str, ...] = (
+    "thank", "have", "be", "enjoy", "see", "wait", "hold", "keep", "bye", "welcome",
+)
+
+#: Verbs of promise without substance: "we will look into / check / review it".
+VAGUE_VERBS: tuple[str, ...] = (
+    "look", "check", "see", "try", "investigate", "review", "consider", "feed", "pass",
+    "forward", "note", "wait", "hold", "understand", "apologize", "apologise", "sorry",
+)
+
+_SOCIAL_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("thank",), ("thanks",), ("hello",), ("hi",), ("hey",), ("good", "morning"),
+    ("good", "afternoon"), ("good", "evening"), ("bye",), ("goodbye",),
+    ("no", "problem"), ("no", "worries"), ("never", "mind"), ("not", "bad"),
+    ("how", "are", "you"), ("how", "is", "it", "going"), ("how", "'s", "it", "going"),
+    ("are", "you", "there"), ("can", "you", "hear", "me"), ("have", "a", "nice", "day"),
+    ("have", "a", "good", "day"), ("that", "'s", "all"), ("that", "is", "all"),
+)
+
+#: Disfluencies and discourse markers dropped before comparing meanings: they carry no
+#: content but pull short sentences' embeddings apart ("Um, so, yes, exchanges are free").
+#: Words that announce an extra point rather than continue the current answer.
+ADDITIVE_MARKERS: tuple[str, ...] = (
+    "also", "additionally", "meanwhile", "furthermore", "moreover", "besides", "tip",
+)
+_ADDITIVE_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("by", "the", "way"), ("in", "the", "meantime"), ("in", "future"), ("next", "time"),
+    ("going", "forward"), ("for", "future"), ("in", "the", "future"), ("as", "well"),
+)
+_ACK_OPENERS: tuple[tuple[str, ...], ...] = (
+    ("i", "see"), ("i", "understand"), ("i", "hear", "you"), ("oh", "no"), ("thank", "you"),
+    ("thanks",), ("i", "appreciate"), ("we", "appreciate"), ("let", "me", "check"),
+    ("one", "moment"),
+)
+_CLAUSE_JOINERS = frozenset({"but", "and", "because", "since", "as", "so", "although"})
+
+_WH_TAGS = ["WDT", "WP", "WP$", "WRB"]
+_CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
+_TIME_WORDS = frozenset(
+    {
+        "today", "tomorrow", "tonight", "monday", "tuesday", "wednesday", "thursday",
+        "friday", "saturday", "sunday", "minute", "hour", "day", "week", "month", "year",
+        "am", "pm", "morning", "afternoon", "evening", "january", "february", "march",
+        "april", "may", "june", "july", "august", "september", "october", "november",
+        "december", "business",
+    }
+)
+
+
+def _need_patterns() -> dict[str, list[list[dict]]]:
+    """Matcher patterns by need kind; match offsets are relative to the sentence."""
+    return {
+        "question": [[{"ORTH": "?"}]],
+        "request": [
+            [{"LOWER": "i"}, {"POS": "ADV", "OP": "*"},
+             {"LEMMA": {"IN": ["need", "want", "require", "wish", "hope"]}}],
+            [{"LOWER": "i"}, {"LOWER": {"IN": ["'d", "would", "d"]}}, {"POS": "ADV", "OP": "*"},
+             {"LEMMA": {"IN": ["like", "love", "prefer", "appreciate"]}}],
+            [{"LOWER": "please"}, {"POS": "ADV", "OP": "*"}, {"POS": "VERB"}],
+            [{"POS": "VERB"}, {"LOWER": "please"}],
+            [{"LOWER": {"IN": ["can", "could", "would", "will"]}}, {"LOWER": "you"},
+             {"POS": "ADV", "OP": "*"}, {"POS": "VERB"}],
+            [{"LEMMA": "help"}, {"LOWER": "me"}],
+            [{"LOWER": "i"}, {"LOWER": {"IN": ["am", "'m", "m", "was"]}},
+             {"LOWER": {"IN": ["looking", "trying", "hoping", "wondering", "calling"]}}],
+            [{"IS_SENT_START": True,
+              "LOWER": {"IN": ["wondering", "curious", "looking", "trying", "hoping"]}}],
+            [{"IS_SENT_START": True, "TAG": "VB",
+              "LEMMA": {"NOT_IN": list(NON_REQUEST_IMPERATIVES)}}],
+        ],
+        "problem": [
+            [{"LOWER": {"IN": ["not", "n't", "never", "cannot", "nt"]}},
+             {"POS": {"IN": ["ADV", "AUX", "PART"]}, "OP": "*"},
+             {"POS": {"IN": ["VERB", "ADJ"]}, "LEMMA": {"NOT_IN": list(BENIGN_NEGATED)}}],
+            [{"LOWER": {"IN": ["no", "nobody", "nothing"]}},
+             {"POS": {"IN": ["NOUN", "VERB", "PRON", "NUM"]},
+              "LEMMA": {"NOT_IN": list(BENIGN_NEGATED)}}],
+            [{"LEMMA": {"IN": list(PROBLEM_LEMMAS)}}],
+            [{"LEMMA": "keep", "POS": "VERB"}, {"TAG": "VBG"}],
+            [{"LOWER": {"IN": list(PROBLEM_LEMMAS)}}],
+        ],
+    }
+
+
+class _MatcherCache:
+    """Matchers built lazily per spaCy vocab (a vocab is not weak-referenceable)."""
+
+    def __init__(self) -> None:
+        self._by_vocab: dict[int, tuple[Vocab, Matcher, Matcher]] = {}
+
+    def get(self, vocab: Vocab) -> tuple[Matcher, Matcher]:
+        hit = self._by_vocab.get(id(vocab))
+        if hit is not None and hit[0] is vocab:
+            return hit[1], hit[2]
+        from spacy.matcher import Matcher, PhraseMatcher
+        from spacy.tokens import Doc
+
+        need = Matcher(vocab)
+        for kind, patterns in _need_patterns().items():
+            need.add(kind, patterns)
+        social = PhraseMatcher(vocab, attr="LOWER")
+        social.add("social", [Doc(vocab, words=list(p)) for p in _SOCIAL_PHRASES])
+        if len(self._by_vocab) > 8:
+            self._by_vocab.clear()
+        self._by_vocab[id(vocab)] = (vocab, need, social)
+        return need, social
+
+
+_MATCHERS = _MatcherCache()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Need:
+    """A customer need: its sentences (one, or two merged), kind and how it was found.
+
+    ``vectors`` holds the embeddings answers are compared with: each sentence's, plus its
+    clauses' where the sentence packs a request and its context ("I'd like to send the
+    jacket back, it is too small").
+    """
+
+    sentences: tuple[Sentence, ...]
+    kind: NeedKind
+    source: Literal["pattern", "semantic"]
+    vectors: np.ndarray
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+    @property
+    def last_index(self) -> int:
+        return self.sentences[-1].index
+
+
+@dataclass(frozen=True, slots=True)
+class NeedOutcome:
+    """How a need was answered: status, the best answer (if any) and its quality."""
+
+    need: Need
+    status: Status
+    relevance: float
+    informativeness: float
+    answer: tuple[Sentence, ...] = ()
+    vague: bool = False
+
+
+def content_tokens(span: Span) -> list:
+    """Content words of a span: nouns, verbs, adjectives, numbers that are not stop words."""
+    return [
+        t for t in span
+        if t.pos_ in _CONTENT_POS and not t.is_stop and (t.is_alpha or t.like_num)
+    ]
+
+
+def specifics(span: Span) -> int:
+    """Concrete details: numbers, amounts, dates, durations, times of day."""
+    n = 0
+    for t in span:
+        if t.like_num or t.tag_ in ("CD", "$") or t.text in ("$", "€", "£", "¥", "%"):
+            n += 1
+        elif t.lower_ in _TIME_WORDS or t.lemma_.lower() in _TIME_WORDS:
+            n += 1
+    return n
+
+
+def informativeness(span: Span) -> float:
+    """How much an agent sentence says, 0-1.
+
+    Why: a relevant-sounding sentence can still be empty ("we will check it"); content
+    words, specifics (numbers, dates, amounts) and concrete verbs are what a customer can
+    act on. 0.15 per content word, 0.25 per specific, 0.1 per concrete verb, capped at 1.
+    """
+    content = content_tokens(span)
+    concrete = sum(
+        1 for t in content if t.pos_ == "VERB" and t.lemma_.lower() not in VAGUE_VERBS
+    )
+    return float(min(1.0, 0.15 * len(content) + 0.25 * specifics(span) + 0.1 * concrete))
+
+
+def is_question(span: Span) -> bool:
+    """A "?" or question syntax (wh-word or auxiliary/modal + pronoun at the start)."""
+    if any(t.text.endswith("?") for t in span):
+        return True
+    tokens = [t for t in span if t.pos_ not in ("INTJ", "CCONJ", "PUNCT", "SPACE")]
+    if not tokens:
+        return False
+    first = tokens[0]
+    if first.tag_ in _WH_TAGS:
+        return True
+    return (
+        first.pos_ == "AUX"
+        and len(tokens) > 1
+        and tokens[1].tag_ in ("PRP", "EX")
+        and first.lower_ not in ("'s", "'m", "'re", "'ll", "'d", "'ve")
+    )
+
+
+def clauses(span: Span) -> list[str]:
+    """Clauses of a sentence split at commas, semicolons and conjunctions.
+
+    Parts with fewer than two content words are dropped ("it is too small"); nothing is
+    returned when the sentence does not split or only one part is left unchanged.
+    """
+    parts: list[list] = [[]]
+    for tok in span:
+        if tok.text in (",", ";", ":") or (
+            tok.pos_ in ("CCONJ", "SCONJ") and tok.lower_ in _CLAUSE_JOINERS
+        ):
+            parts.append([])
+        elif not tok.is_space:
+            parts[-1].append(tok)
+    texts = [
+        "".join(t.text_with_ws for t in part).strip()
+        for part in parts
+        if sum(t.pos_ in _CONTENT_POS and not t.is_stop for t in part) >= 2
+    ]
+    return texts if len(parts) >= 2 and texts else []
+
+
+def opens_new_point(span: Span) -> bool:
+    """Does the sentence announce extra information ("You can also...", "By the way...")?
+
+    Such a sentence does not continue the answer before it, so it never joins an answer
+    window and may count as help beyond the question.
+    """
+    lowers = [t.lower_ for t in span]
+    if any(w in ADDITIVE_MARKERS for w in lowers):
+        return True
+    text = " ".join(lowers)
+    return any(" ".join(p) in text for p in _ADDITIVE_PHRASES)
+
+
+def _opens_with_acknowledgement(span: Span) -> bool:
+    """Empathy or acknowledgement first ("I'm sorry about that, ...", "I see, ...")."""
+    words = [t.lower_ for t in span if not t.is_punct]
+    while words and words[0] in DISFLUENCIES + ("uh", "um", "you", "know", "i", "mean"):
+        if words[:2] in (["i", "see"], ["i", "understand"], ["i", "hear"], ["i", "appreciate"]):
+            break
+        words.pop(0)
+    words = words[:4]
+    text = " ".join(words)
+    return any(text.startswith(" ".join(p)) for p in _ACK_OPENERS) or (
+        "sorry" in words[:3] or any(w.startswith("apologi") for w in words[:3])
+    )
+
+
+def _covered(matches: Sequence[tuple[int, int, int]]) -> set[int]:
+    return {i for _, start, end in matches for i in range(start, end)}
+
+
+def pattern_need_kind(span: Span) -> NeedKind | None:
+    """The need kind a sentence's patterns signal, ignoring words inside social phrases.
+
+    Why: "no problem" and "how are you?" contain need-like words but are courtesy; a
+    match that overlaps a social phrase does not count.
+    """
+    matcher, social = _MATCHERS.get(span.doc.vocab)
+    social_tokens = _covered(social(span))
+    kinds: list[str] = []
+    for match_id, start, end in matcher(span):
+        if social_tokens.intersection(range(start, end)):
+            continue
+        kinds.append(span.doc.vocab.strings[match_id])
+    for kind in ("request", "problem", "question"):
+        if kind in kinds:
+            return kind  # type: ignore[return-value]
+    if is_question(span):
+        return "question"
+    return None
+
+
+def _is_trivial(span: Span) -> bool:
+    """Too short to carry a need ("OK.", "Yes!") unless it asks something ("Refund?")."""
+    return len(content_tokens(span)) < 1 or (
+        len(content_tokens(span)) < 2 and not any("?" in t.text for t in span)
+    )
+
+
+@register_dimension("answer_completeness.v1")
+class AnswerCompleteness(Dimension):
+    """Share of customer needs the agent answered, plus a small bonus for going beyond.
+
+    Parameters
+    ----------
+    need_threshold : float
+        Cosine to a need prototype above which a sentence without a need pattern still
+        counts as a need (paraphrase recall). Non-needs in varied examples (thanks,
+        confirmations, account numbers, small talk) reached at most 0.41; most needs
+        score 0.45-0.68.
+    social_threshold : float
+        Cosine to a courtesy prototype above which a pattern-matched sentence is courtesy,
+        not a need, when it is also closer to courtesy than to any need.
+    merge_threshold : float
+        Cosine above which two consecutive needs are the same need said twice.
+    context_merge_threshold : float
+        Lower cosine at which a problem statement and the question or request right after
+        it in the same turn ("The headphones arrived broken. Can I return them?") are one
+        need: the problem is the question's context. A question opened by "also" or
+        "by the way" starts a new need whatever the cosine.
+    answer_threshold : float
+        Relevance a candidate answer needs for ``answered``. Written answers to written
+        needs scored 0.41-0.71, answers to other needs mostly below 0.28 (95th
+        percentile). On STC-3, the first helpdesk turn after a need reaches 0.35 in 54% of
+        turns the raters marked "solution stated", 15% of "not useful" turns and 10% of
+        helpdesk turns taken from another dialogue.
+    partial_threshold : float
+        Relevance below which a need stays ``open`` (STC-3: 64% of "solution stated"
+        turns reach 0.3, 19% of helpdesk turns from another dialogue).
+    informative_threshold : float
+        Informativeness (0-1) an answer needs for ``answered``.
+    vague_threshold : float
+        Cosine to a vague-promise prototype above which an answer without specifics is
+        vague (at most ``partial``).
+    non_answer_threshold : float
+        Cosine to an acknowledgement/empathy prototype above which an uninformative
+        agent sentence is no answer candidate.
+    beyond_threshold : float
+        Cosine to some need that an extra agent statement needs to be on topic. On-topic
+        tips in varied examples reach 0.38-0.57; a helpdesk sentence from another STC-3
+        dialogue reaches a median of 0.19 to a need.
+    exclusivity_margin : float
+        How much closer to another need an answer window may be and still count for
+        this one (an answer belongs to the need it is about).
+    window : int
+        Consecutive agent sentences (same turn) read together as one answer.
+    window_gain : float
+        Cosine gain a following sentence must bring to join an answer window, so that an
+        unrelated tip after the answer is not swallowed by it.
+    partial_credit : float
+        Credit of a partial answer relative to a full one.
+    beyond_points : float
+        Points per "beyond" statement.
+    beyond_cap : int
+        Most "beyond" statements that earn points; ``beyond_cap * beyond_points`` is the
+        room kept free for the bonus.
+    """
+
+    name = "answer_completeness"
+    higher_is_better = True
+
+    def __init__(
+        self,
+        *,
+        need_threshold: float = 0.45,
+        social_threshold: float = 0.4,
+        merge_threshold: float = 0.6,
+        context_merge_threshold: float = 0.3,
+        answer_threshold: float = 0.35,
+        partial_threshold: float = 0.3,
+        informative_threshold: float = 0.5,
+        vague_threshold: float = 0.6,
+        non_answer_threshold: float = 0.6,
+        beyond_threshold: float = 0.3,
+        exclusivity_margin: float = 0.1,
+        window: int = 3,
+        window_gain: float = 0.03,
+        partial_credit: float = 0.5,
+        beyond_points: float = 5.0,
+        beyond_cap: int = 2,
+    ) -> None:
+        self.need_threshold = need_threshold
+        self.social_threshold = social_threshold
+        self.merge_threshold = merge_threshold
+        self.context_merge_threshold = context_merge_threshold
+        self.answer_threshold = answer_threshold
+        self.partial_threshold = partial_threshold
+        self.informative_threshold = informative_threshold
+        self.vague_threshold = vague_threshold
+        self.non_answer_threshold = non_answer_threshold
+        self.beyond_threshold = beyond_threshold
+        self.exclusivity_margin = exclusivity_margin
+        self.window = window
+        self.window_gain = window_gain
+        self.partial_credit = partial_credit
+        self.beyond_points = beyond_points
+        self.beyond_cap = beyond_cap
+        self._needs = PrototypeSet(NEED_PROTOTYPES)
+        self._social = PrototypeSet({"social": SOCIAL_PROTOTYPES})
+        self._non_answer = PrototypeSet({"non_answer": NON_ANSWER_PROTOTYPES})
+        self._vague = PrototypeSet({"vague": VAGUE_PROTOTYPES})
+        self._encoder: SentenceEncoder | None = None
+
+    def get_params(self) -> dict[str, float | int]:
+        """Constructor parameters as given (scikit-learn style introspection)."""
+        return {
+            k: getattr(self, k)
+            for k in (
+                "need_threshold", "social_threshold", "merge_threshold",
+                "context_merge_threshold", "answer_threshold",
+                "partial_threshold", "informative_threshold", "vague_threshold",
+                "non_answer_threshold", "beyond_threshold", "exclusivity_margin", "window",
+                "window_gain", "partial_credit",
+                "beyond_points", "beyond_cap",
+            )
+        }
+
+    def prepare(self, encoder: SentenceEncoder) -> None:
+        for protos in (self._needs, self._social, self._non_answer, self._vague):
+            protos.prepare(encoder)
+        self._encoder = encoder
+
+    # -- step 1: needs ---------------------------------------------------------------
+    def find_needs(self, parsed: ParsedTranscript) -> list[Need]:
+        """Customer needs in order, near-duplicate neighbours merged."""
+        sentences = parsed.customer_sentences
+        if not sentences:
+            return []
+        vectors = parsed.vectors_of(sentences)
+        need_sims = self._needs.best(vectors)
+        social_sims = self._social.best(vectors)
+        needs: list[Need] = []
+        for sent, (label, need_sim), (_, social_sim) in zip(
+            sentences, need_sims, social_sims, strict=True
+        ):
+            if _is_trivial(sent.span):
+                continue
+            kind = pattern_need_kind(sent.span)
+            courtesy = social_sim >= self.social_threshold and social_sim > need_sim
+            if kind is not None and not courtesy:
+                found = (sent, kind, "pattern")
+            elif kind is None and need_sim >= self.need_threshold and need_sim > social_sim:
+                found = (sent, label, "semantic")
+            else:
+                continue
+            needs.append(Need((sent,), found[1], found[2], self._need_vectors(sent, parsed)))
+        return self._merge(needs, parsed)
+
+    def _need_vectors(self, sent: Sentence, parsed: ParsedTranscript) -> np.ndarray:
+        parts = clauses(sent.span)
+        own = parsed.vectors[[sent.index]]
+        if not parts or self._encoder is None:
+            return own
+        return np.vstack([own, self._encoder.encode(parts)])
+
+    def _merge(self, needs: list[Need], parsed: ParsedTranscript) -> list[Need]:
+        merged: list[Need] = []
+        customer_order = {s.index: i for i, s in enumerate(parsed.customer_sentences)}
+        for need in needs:
+            if merged:
+                prev = merged[-1]
+                adjacent = (
+                    customer_order[need.sentences[0].index]
+                    == customer_order[prev.last_index] + 1
+                )
+                sim = float(
+                    parsed.vectors[prev.last_index] @ parsed.vectors[need.sentences[0].index]
+                )
+                same_turn = need.sentences[0].turn_index == prev.sentences[-1].turn_index
+                sets_context = (
+                    same_turn
+                    and prev.kind == "problem"
+                    and need.kind != "problem"
+                    and not opens_new_point(need.sentences[0].span)
+                    and sim >= self.context_merge_threshold
+                )
+                if adjacent and (sim >= self.merge_threshold or sets_context):
+                    kind = need.kind if need.kind != "problem" else prev.kind
+                    merged[-1] = Need(
+                        prev.sentences + need.sentences,
+                        kind,
+                        prev.source,
+                        np.vstack([prev.vectors, need.vectors]),
+                    )
+                    continue
+            merged.append(need)
+        return merged
+
+    # -- step 2: answers -------------------------------------------------------------
+    def answer_candidates(self, parsed: ParsedTranscript) -> list[Sentence]:
+        """Agent sentences that could answer something: no questions, no bare acknowledgements."""
+        agent = parsed.agent_sentences
+        if not agent:
+            return []
+        non_answer = self._non_answer.best(parsed.vectors_of(agent))
+        out = []
+        for sent, (_, sim) in zip(agent, non_answer, strict=True):
+            if is_question(sent.span):
+                continue
+            info = informativeness(sent.span)
+            if sim >= self.non_answer_threshold and info < self.informative_threshold:
+                continue
+            if _opens_with_acknowledgement(sent.span) and specifics(sent.span) == 0:
+                continue
+            if not content_tokens(sent.span):
+                continue
+            out.append(sent)
+        return out
+
+    def _windows(
+        self, candidates: list[Sentence], parsed: ParsedTranscript
+    ) -> list[tuple[Sentence, ...]]:
+        """For each candidate, it and the following candidates of the same agent reply.
+
+        Consecutive agent turns with no customer turn between them are one reply.
+        """
+        block, n_customer_turns, last_turn = {}, 0, -1
+        for s in parsed.sentences:
+            if s.speaker == "customer" and s.turn_index != last_turn:
+                n_customer_turns += 1
+            last_turn = s.turn_index
+            block[s.index] = n_customer_turns
+        windows = []
+        for i, sent in enumerate(candidates):
+            win = [sent]
+            for nxt in candidates[i + 1 : i + max(1, self.window)]:
+                if block[nxt.index] != block[sent.index] or opens_new_point(nxt.span):
+                    break
+                win.append(nxt)
+            windows.append(tuple(win))
+        return windows
+
+    def match(self, needs: list[Need], parsed: ParsedTranscript) -> list[NeedOutcome]:
+        """Best answer and status for each need.
+
+        A window counts for a need only if it is about that need at least as much as about
+        any other (within ``exclusivity_margin``): the answer to the second question is not
+        also the answer to the first. When nothing relevant follows a need but the agent's
+        next turn makes a vague promise ("we'll look into it"), the need is ``partial``.
+        """
+        candidates = self.answer_candidates(parsed)
+        windows = self._windows(candidates, parsed)
+        info = {s.index: informativeness(s.span) for s in candidates}
+        vague = self._vague_flags(parsed)
+        all_need_vecs = [n.vectors for n in needs]
+        outcomes = []
+        for need, need_vecs in zip(needs, all_need_vecs, strict=True):
+            best: tuple[float, float, tuple[Sentence, ...]] = (0.0, 0.0, ())
+            for win in windows:
+                if win[0].index <= need.last_index:
+                    continue
+                rel, used = self._relevance(need_vecs, win, parsed)
+                rival = max(self._relevance(v, used, parsed)[0] for v in all_need_vecs)
+                if rel < rival - self.exclusivity_margin:
+                    continue
+                win_info = max(info[s.index] for s in used)
+                if (rel, win_info) > best[:2]:
+                    best = (rel, win_info, used)
+                if self._is_full_answer(rel, win_info, used, vague):
+                    break  # the first full answer is the answer; later ones are extras
+            rel, win_info, used = best
+            is_vague = bool(used) and all(vague[s.index] for s in used)
+            if self._is_full_answer(rel, win_info, used, vague):
+                status: Status = "answered"
+            elif rel >= self.partial_threshold:
+                status = "partial"
+            else:
+                promise = self._next_turn_promise(need, parsed, vague)
+                status, used, is_vague = ("partial", promise, True) if promise else ("open", (), False)
+            outcomes.append(NeedOutcome(need, status, rel, win_info, used, is_vague))
+        return outcomes
+
+    def _is_full_answer(
+        self, rel: float, info: float, used: tuple[Sentence, ...], vague: dict[int, bool]
+    ) -> bool:
+        return (
+            rel >= self.answer_threshold
+            and info >= self.informative_threshold
+            and not (used and all(vague[s.index] for s in used))
+        )
+
+    def _vague_flags(self, parsed: ParsedTranscript) -> dict[int, bool]:
+        """Per agent sentence: a promise without specifics ("we'll look into it")?"""
+        agent = parsed.agent_sentences
+        if not agent:
+            return {}
+        sims = self._vague.best(parsed.vectors_of(agent))
+        return {
+            s.index: sim >= self.vague_threshold and specifics(s.span) == 0
+            for s, (_, sim) in zip(agent, sims, strict=True)
+        }
+
+    @staticmethod
+    def _next_turn_promise(
+        need: Need, parsed: ParsedTranscript, vague: dict[int, bool]
+    ) -> tuple[Sentence, ...]:
+        """The vague promise in the first agent turn after the need, if any."""
+        later = [s for s in parsed.agent_sentences if s.index > need.last_index]
+        if not later:
+            return ()
+        turn = later[0].turn_index
+        return tuple(s for s in later if s.turn_index == turn and vague[s.index])[:1]
+
+    def _relevance(
+        self, need_vecs: np.ndarray, win: tuple[Sentence, ...], parsed: ParsedTranscript
+    ) -> tuple[float, tuple[Sentence, ...]]:
+        """Best of the first sentence alone and the growing windows after it."""
+        best, used = -1.0, win[:1]
+        for k in range(1, len(win) + 1):
+            vec = parsed.vectors_of(win[:k]).sum(axis=0)
+            norm = float(np.linalg.norm(vec))
+            if norm == 0.0:
+                continue
+            sim = float((need_vecs @ (vec / norm)).max())
+            if k == 1 or sim >= best + self.window_gain:
+                best, used = sim, win[:k]
+            else:
+                break
+        return best, used
+
+    # -- step 3: beyond --------------------------------------------------------------
+    def beyond(
+        self, outcomes: list[NeedOutcome], parsed: ParsedTranscript
+    ) -> list[tuple[Sentence, float]]:
+        """Informative on-topic agent statements that are part of no answer."""
+        if not outcomes:
+            return []
+        used = {s.index for o in outcomes for s in o.answer}
+        need_idx = [s.index for o in outcomes for s in o.need.sentences]
+        first_need = min(need_idx)
+        need_vecs = np.vstack([o.need.vectors for o in outcomes])
+        out = []
+        for sent in self.answer_candidates(parsed):
+            if sent.index in used or sent.index < first_need:
+                continue
+            if informativeness(sent.span) < self.informative_threshold:
+                continue
+            vec = parsed.vectors[sent.index]
+            if float(self._vague.best(vec[None, :])[0][1]) >= self.vague_threshold:
+                continue
+            topic = float((need_vecs @ vec).max())
+            if topic >= self.beyond_threshold:
+                out.append((sent, topic))
+        return out
+
+    # -- score -----------------------------------------------------------------------
+    def score(self, parsed: ParsedTranscript) -> DimensionResult:
+        needs = self.find_needs(parsed)
+        if not needs:
+            return _no_need_result(self.name, parsed)
+        outcomes = self.match(needs, parsed)
+        extras = self.beyond(outcomes, parsed)
+        room = self.beyond_cap * self.beyond_points
+        per_need = (100.0 - room) / len(outcomes)
+        credit = {"answered": 1.0, "partial": self.partial_credit, "open": 0.0}
+        evidence = [self._need_evidence(o, per_need * credit[o.status]) for o in outcomes]
+        for rank, (sent, topic) in enumerate(extras):
+            points = self.beyond_points if rank < self.beyond_cap else 0.0
+            evidence.append(
+                Evidence(
+                    dimension=self.name,
+                    kind="beyond",
+                    turn_index=sent.turn_index,
+                    sentence=sent.text,
+                    detail=f"extra help on the customer's topic (similarity {topic:.2f})",
+                    weight=points,
+                )
+            )
+        total = sum(e.weight for e in evidence)
+        n = len(outcomes)
+        counts = {s: sum(o.status == s for o in outcomes) for s in ("answered", "partial", "open")}
+        features = {
+            "n_needs": float(n),
+            "answered_share": counts["answered"] / n,
+            "partial_share": counts["partial"] / n,
+            "open_share": counts["open"] / n,
+            "mean_answer_similarity": float(np.mean([o.relevance for o in outcomes])),
+            "beyond_count": float(len(extras)),
+        }
+        return DimensionResult(self.name, clip_score(total), tuple(evidence), features)
+
+    def _need_evidence(self, outcome: NeedOutcome, points: float) -> Evidence:
+        need = outcome.need
+        if outcome.answer:
+            answer = " ".join(s.text for s in outcome.answer)
+            why = "vague answer" if outcome.vague else f"informativeness {outcome.informativeness:.2f}"
+            detail = (
+                f"{need.kind}; best answer (turn {outcome.answer[0].turn_index}, "
+                f"similarity {outcome.relevance:.2f}, {why}): {answer!r}"
+            )
+        else:
+            detail = (
+                f"{need.kind}; no agent sentence after it answers it "
+                f"(best similarity {outcome.relevance:.2f})"
+            )
+        return Evidence(
+            dimension=self.name,
+            kind=outcome.status,
+            turn_index=need.sentences[0].turn_index,
+            sentence=need.text,
+            detail=detail,
+            weight=points,
+            span=None,
+        )
+
+
+def _no_need_result(name: str, parsed: ParsedTranscript) -> DimensionResult:
+    first = parsed.customer_sentences[0] if parsed.customer_sentences else None
+    detail = (
+        "the customer voiced no question, request or problem"
+        if first is not None
+        else "the transcript has no customer sentence"
+    )
+    evidence = (
+        Evidence(
+            dimension=name,
+            kind="no_need",
+            turn_index=first.turn_index if first is not None else 0,
+            sentence=first.text if first is not None else "",
+            detail=detail,
+        ),
+    )
+    features = {
+        "n_needs": 0.0,
+        "answered_share": 0.0,
+        "partial_share": 0.0,
+        "open_share": 0.0,
+        "mean_answer_similarity": 0.0,
+        "beyond_count": 0.0,
+    }
+    return DimensionResult(name, math.nan, evidence, features)

@@ -1,0 +1,551 @@
+"""Filler content: the share of the agent's words that serve no purpose (lower is better).
+
+Score = ``100 * flagged agent words / agent words``, where a *word* is a token that is
+neither punctuation nor space, and NaN when the agent says nothing. Each agent token
+carries one mask entry, so a word flagged by several detectors counts once; the first
+detector to claim it (in the order below) names its kind, which keeps the per-kind
+shares adding up to the score.
+
+Detectors
+---------
+``filler_word``
+    Hesitations and hedges found by a spaCy ``Matcher`` with part-of-speech and context
+    conditions (:data:`FILLER_WORD_PATTERNS`): *um, uh, erm, hmm*; *like* only when
+    tagged as an interjection or set off by commas (never the verb in "would you like",
+    nor the preposition in "a plan like this one"); *you know* only between punctuation
+    (not "do you know", "let you know"); *I mean* followed by a pause; *basically,
+    actually, literally, honestly* as adverbs; *kind of / sort of* as hedges before an
+    adjective, adverb or verb (not "what kind of plan"). *just* is left out: too often
+    it means "only" or "a moment ago" to be flagged from tags alone.
+``boilerplate``
+    Padding phrases ("as I said before", "I just wanted to let you know that", "your
+    call is important to us", a doubled "bear with me") from
+    :data:`BOILERPLATE_PATTERNS`, plus whole sentences whose meaning is close to
+    :data:`BOILERPLATE_PROTOTYPES` and clearly closer to them than to
+    :data:`PURPOSEFUL_PROTOTYPES`.
+``small_talk``
+    Whole agent sentences close to :data:`SMALL_TALK_PROTOTYPES` (weather, weekends,
+    sport, anecdotes, grumbling about the agent's own systems or colleagues), clearly
+    closer to them than to purposeful agent speech (greetings, information-gathering
+    questions, empathy, explanations), and *not* close to anything the customer said:
+    chat about a storm is relevant when the storm cut the customer's line. Laughter
+    tokens (*haha, lol*) count too.
+``repetition``
+    An agent sentence of at least ``min_repeat_words`` words whose embedding is within
+    ``repeat_threshold`` cosine of an earlier agent sentence of the same call; the first
+    occurrence is fine.
+
+Features (percent of agent words, except ``agent_words``)
+---------------------------------------------------------
+``agent_words``, ``filler_word_share``, ``small_talk_share``, ``repetition_share``,
+``boilerplate_share``. The four shares add up to the score.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
+from cxnlp.model import DimensionResult, Evidence
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.matcher import Matcher
+    from spacy.tokens import Span
+    from spacy.vocab import Vocab
+
+    from cxnlp.nlp import ParsedTranscript, Sentence, SentenceEncoder
+
+logger = logging.getLogger(__name__)
+
+#: Kinds in priority order: the first to claim a word names it.
+KINDS: tuple[str, ...] = ("filler_word", "boilerplate", "small_talk", "repetition")
+
+_PUNCT = {"IS_PUNCT": True}
+_NOT_DETERMINER = {
+    "TAG": {"NOT_IN": ["DT", "WDT", "WP", "WP$", "PDT", "PRP$", "JJ", "JJR", "JJS", "CD"]}
+}
+_HEDGE_NEXT = {"POS": {"IN": ["ADJ", "ADV", "VERB", "AUX", "PART"]}}
+
+#: ``(label, kind, token pattern, flags)``: ``flags[i]`` says whether the token matched
+#: by pattern element ``i`` is filler (the others are context, e.g. the commas around a
+#: discourse *like*). Matched with ``with_alignments=True``.
+FILLER_WORD_PATTERNS: tuple[tuple[str, str, list[dict[str, Any]], tuple[bool, ...]], ...] = (
+    (
+        "hesitation",
+        "filler_word",
+        [{"LOWER": {"REGEX": r"^(u+[mh]+|e+r+m+|e+r+|h+m+|m{2,}|a+h+m+)$"}}],
+        (True,),
+    ),
+    ("like_interjection", "filler_word", [{"LOWER": "like", "TAG": "UH"}], (True,)),
+    (
+        "like_between_commas",
+        "filler_word",
+        [{"ORTH": ","}, {"LOWER": "like", "POS": {"NOT_IN": ["VERB"]}}, {"ORTH": ","}],
+        (False, True, False),
+    ),
+    (
+        "like_sentence_start",
+        "filler_word",
+        [{"LOWER": "like", "IS_SENT_START": True}, {"ORTH": ","}],
+        (True, False),
+    ),
+    (
+        "you_know_tag",
+        "filler_word",
+        [_PUNCT, {"LOWER": "you"}, {"LOWER": "know"}, _PUNCT],
+        (False, True, True, False),
+    ),
+    (
+        "you_know_opening",
+        "filler_word",
+        [{"LOWER": "you", "IS_SENT_START": True}, {"LOWER": "know"}, {"ORTH": ","}],
+        (True, True, False),
+    ),
+    (
+        "i_mean_opening",
+        "filler_word",
+        [{"LOWER": "i", "IS_SENT_START": True}, {"LOWER": "mean"}, _PUNCT],
+        (True, True, False),
+    ),
+    (
+        "i_mean_tag",
+        "filler_word",
+        [_PUNCT, {"LOWER": "i"}, {"LOWER": "mean"}, _PUNCT],
+        (False, True, True, False),
+    ),
+    (
+        "hedge_adverb",
+        "filler_word",
+        [{"LOWER": {"IN": ["basically", "actually", "literally", "honestly"]}, "POS": "ADV"}],
+        (True,),
+    ),
+    ("hedge_kinda", "filler_word", [{"LOWER": {"IN": ["kinda", "sorta"]}}], (True,)),
+    (
+        "hedge_kind_of",
+        "filler_word",
+        [_NOT_DETERMINER, {"LOWER": {"IN": ["kind", "sort"]}}, {"LOWER": "of"}, _HEDGE_NEXT],
+        (False, True, True, False),
+    ),
+    (
+        "hedge_kind_of_opening",
+        "filler_word",
+        [{"LOWER": {"IN": ["kind", "sort"]}, "IS_SENT_START": True}, {"LOWER": "of"}, _HEDGE_NEXT],
+        (True, True, False),
+    ),
+    (
+        "to_be_honest",
+        "filler_word",
+        [{"LOWER": "to"}, {"LOWER": "be"}, {"LOWER": "honest"}],
+        (True, True, True),
+    ),
+    (
+        "laughter",
+        "small_talk",
+        [{"LOWER": {"REGEX": r"^((ha){2,}h?|(he){2,}h?|lol+|lmao|rofl)$"}}],
+        (True,),
+    ),
+)
+
+_SAID = {"LOWER": {"IN": ["said", "mentioned", "stated", "explained", "told"]}}
+_WHEN = {"LOWER": {"IN": ["before", "earlier", "previously", "already", "above"]}, "OP": "?"}
+
+#: Padding phrases, same layout as :data:`FILLER_WORD_PATTERNS`.
+BOILERPLATE_PATTERNS: tuple[tuple[str, str, list[dict[str, Any]], tuple[bool, ...]], ...] = (
+    (
+        "as_i_said",
+        "boilerplate",
+        [
+            {"LOWER": {"IN": ["as", "like"]}},
+            {"LOWER": {"IN": ["i", "we"]}},
+            {"LOWER": {"IN": ["'ve", "\u2019ve", "have"]}, "OP": "?"},
+            _SAID,
+            {"LOWER": "you", "OP": "?"},
+            _WHEN,
+        ],
+        (True, True, True, True, True, True),
+    ),
+    (
+        "i_want_to_let_you_know",
+        "boilerplate",
+        [
+            {"LOWER": "i"},
+            {"LOWER": "just", "OP": "?"},
+            {"LOWER": {"IN": ["want", "wanted", "wanna", "would", "'d", "\u2019d"]}},
+            {"LOWER": {"IN": ["like", "to"]}, "OP": "*"},
+            {"LOWER": {"IN": ["let", "say", "inform", "mention", "tell", "advise"]}},
+            {"LOWER": "you", "OP": "?"},
+            {"LOWER": "know", "OP": "?"},
+            {"LOWER": "that", "OP": "?"},
+        ],
+        (True, True, True, True, True, True, True, True),
+    ),
+    (
+        "just_to_let_you_know",
+        "boilerplate",
+        [
+            {"LOWER": "just"},
+            {"LOWER": "to"},
+            {"LOWER": "let"},
+            {"LOWER": "you"},
+            {"LOWER": "know"},
+            {"LOWER": "that", "OP": "?"},
+        ],
+        (True, True, True, True, True, True),
+    ),
+    (
+        "call_is_important",
+        "boilerplate",
+        [
+            {"LOWER": "your"},
+            {"LOWER": {"IN": ["call", "business", "custom"]}},
+            {"LEMMA": "be"},
+            {"LOWER": {"IN": ["very", "really", "extremely"]}, "OP": "?"},
+            {"LOWER": {"IN": ["important", "valuable"]}},
+            {"LOWER": "to"},
+            {"LOWER": "us"},
+        ],
+        (True, True, True, True, True, True, True),
+    ),
+    (
+        "doubled_bear_with_me",
+        "boilerplate",
+        [
+            {"LOWER": "bear"},
+            {"LOWER": "with"},
+            {"LOWER": "me"},
+            {"IS_PUNCT": True, "OP": "?"},
+            {"LOWER": "bear"},
+            {"LOWER": "with"},
+            {"LOWER": "me"},
+        ],
+        (False, False, False, False, True, True, True),
+    ),
+)
+
+#: Stock padding expressions, pre-tokenised the way spaCy's English tokenizer splits them.
+STOCK_PADDING_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("needless", "to", "say"),
+    ("at", "the", "end", "of", "the", "day"),
+    ("for", "what", "it", "'s", "worth"),
+    ("if", "that", "makes", "sense"),
+    ("to", "be", "fair"),
+    ("as", "a", "matter", "of", "fact"),
+)
+
+BOILERPLATE_PATTERNS = BOILERPLATE_PATTERNS + tuple(
+    (
+        "stock_" + "_".join(w.strip("'") for w in words),
+        "boilerplate",
+        [{"LOWER": {"IN": [w, w.replace("'", "\u2019")]}} for w in words],
+        (True,) * len(words),
+    )
+    for words in STOCK_PADDING_PHRASES
+)
+
+#: Agent small talk and commentary unrelated to a customer's need.
+SMALL_TALK_PROTOTYPES: tuple[str, ...] = (
+    "Lovely weather we're having today, isn't it?",
+    "It's been raining all week here, I'm sick of it.",
+    "Did you do anything nice at the weekend?",
+    "Any plans for the holidays?",
+    "Did you catch the football game last night?",
+    "My team lost again on Sunday, can you believe it.",
+    "I went hiking with my kids yesterday, it was great fun.",
+    "My cat knocked my coffee over this morning.",
+    "I'm so tired today, I barely slept last night.",
+    "Only two more hours until my shift ends.",
+    "Our computers are so slow today, this system is a nightmare.",
+    "My colleague never updates the notes, it drives me mad.",
+    "Management keeps changing the rules on us.",
+    "Oh, I've always wanted to visit your town, it looks lovely.",
+    "My manager is always breathing down my neck about call times.",
+    "The IT department here is useless, nothing ever works.",
+    "We're so short-staffed today, it's been chaos all morning.",
+    "I'm off on holiday next week, I can't wait.",
+    "That's a cool name, my cousin has the same one.",
+    "I had the best pizza for lunch today.",
+    "My sister is getting married next month, the whole family is excited.",
+    "I've been training for a half marathon, my legs are killing me.",
+    "Have you watched that new series everyone is talking about?",
+    "My son has his football match this Saturday.",
+)
+
+#: Sentences that say nothing: stock padding and verbal throat-clearing.
+BOILERPLATE_PROTOTYPES: tuple[str, ...] = (
+    "Your call is very important to us.",
+    "As I said before, as I mentioned.",
+    "I just want to let you know that.",
+    "Bear with me, bear with me.",
+    "So yeah, anyway, basically, yeah.",
+    "Okay so, right, so, let me just, yeah.",
+    "We value you as a customer and we appreciate your business.",
+    "Like I said, like I already told you.",
+    "That's pretty much it, basically, so yeah.",
+    "I'm just going to go ahead and, you know, do the thing.",
+)
+
+#: Purposeful agent speech: what small talk and boilerplate must be clearly further from.
+PURPOSEFUL_PROTOTYPES: tuple[str, ...] = (
+    "Hello, thanks for calling, how can I help you today?",
+    "Can you confirm your account number for me?",
+    "What is the postcode on the account?",
+    "When did the problem start?",
+    "I'm sorry to hear about the trouble you've had.",
+    "I've issued a refund to your card.",
+    "The engineer will visit on Thursday morning.",
+    "Let me check that for you, one moment please.",
+    "Is there anything else I can help you with today?",
+    "Thank you for calling, have a great day.",
+    "Your new plan starts next month and costs less.",
+    "Please restart the device and try again.",
+    "I understand how frustrating that must be.",
+    "Could you tell me which model you have?",
+    "Which town or area are you in, so I can check the network there?",
+    "How many people use the connection in your home?",
+    "Sorry for the wait, it's busier than usual today.",
+    "Our technical team is working on the fault and will update you.",
+    "A colleague from the repairs team will call you back to follow up.",
+    "Please keep your phone nearby, the engineer will ring before arriving.",
+    "Does an error message appear when it fails?",
+    "Does it happen every time, or only sometimes?",
+    "We'll keep improving the app based on feedback like yours.",
+)
+
+
+def count_words(tokens: Sequence[Any]) -> int:
+    """Words = tokens that are neither punctuation nor whitespace."""
+    return sum(1 for t in tokens if not (t.is_punct or t.is_space))
+
+
+_MATCHER_CACHE: dict[int, tuple[Any, Matcher, dict[str, tuple[str, tuple[bool, ...]]]]] = {}
+
+
+def filler_matcher(vocab: Vocab) -> tuple[Matcher, dict[str, tuple[str, tuple[bool, ...]]]]:
+    """The filler/boilerplate ``Matcher`` for ``vocab``, built once and cached per vocab.
+
+    Returns the matcher and, per rule label, its kind and token flags.
+    """
+    cached = _MATCHER_CACHE.get(id(vocab))
+    if cached is not None and cached[0] is vocab:
+        return cached[1], cached[2]
+    from spacy.matcher import Matcher
+
+    matcher = Matcher(vocab)
+    rules: dict[str, tuple[str, tuple[bool, ...]]] = {}
+    for label, kind, pattern, flags in (*FILLER_WORD_PATTERNS, *BOILERPLATE_PATTERNS):
+        matcher.add(label, [pattern])
+        rules[label] = (kind, flags)
+    _MATCHER_CACHE[id(vocab)] = (vocab, matcher, rules)
+    return matcher, rules
+
+
+def pattern_flags(span: Span, matcher: Matcher | None = None) -> dict[int, str]:
+    """Doc token index → kind for every token a filler or boilerplate pattern flags in ``span``.
+
+    Pure function of the span, usable on any doc with POS tags (the shared parse has them).
+    """
+    if matcher is None:
+        matcher, rules = filler_matcher(span.doc.vocab)
+    else:
+        rules = filler_matcher(span.doc.vocab)[1]
+    vocab = span.doc.vocab
+    flagged: dict[int, str] = {}
+    for match_id, start, _end, alignment in matcher(span, with_alignments=True):
+        kind, flags = rules[vocab.strings[match_id]]
+        for offset, element in enumerate(alignment):
+            token = span[start + offset]
+            if flags[element] and not (token.is_punct or token.is_space):
+                flagged.setdefault(token.i, kind)
+    return flagged
+
+
+def filler_words(span: Span) -> list[str]:
+    """The words of ``span`` the patterns flag as filler words, in order (for inspection)."""
+    flags = pattern_flags(span)
+    return [span.doc[i].text for i in sorted(flags) if flags[i] == "filler_word"]
+
+
+@register_dimension("filler_content.v1")
+class FillerContent(Dimension):
+    """Percent of the agent's words that serve no purpose (0-100, lower is better).
+
+    Parameters
+    ----------
+    small_talk_threshold : float
+        Cosine to the nearest small-talk prototype from which a sentence may be small
+        talk. Held-out small talk of our own measured 0.40-0.76; on 600 real helpdesk
+        sentences (STC-3) the 99th percentile is 0.42, and with ``purpose_margin``
+        under 1 % of them pass both tests.
+    boilerplate_threshold : float
+        Cosine to the nearest boilerplate prototype from which a whole sentence may be
+        padding. Set high (held-out padding 0.75-0.79, STC-3 99th percentile 0.53) because
+        a sentence that only *opens* with padding keeps its content; the patterns catch
+        the opening alone.
+    purpose_margin : float
+        How much closer to small talk / boilerplate than to purposeful agent speech a
+        sentence must be; keeps greetings, empathy and questions that gather
+        information out.
+    relevance_threshold : float
+        A sentence this close (cosine) to any customer sentence is on topic, never
+        small talk.
+    repeat_threshold : float
+        Cosine to an earlier agent sentence from which a sentence is a near-repeat.
+        Paraphrased restatements of one fact measured 0.82-0.93, distinct sentences
+        on the same topic ("the refund is processed today" / "it reaches your card
+        in five days") up to 0.71; 0.8 sits between.
+    min_repeat_words : int
+        Shorter sentences ("Okay.", "Thank you.") may repeat freely.
+    """
+
+    name = "filler_content"
+    higher_is_better = False
+
+    def __init__(
+        self,
+        *,
+        small_talk_threshold: float = 0.4,
+        boilerplate_threshold: float = 0.55,
+        purpose_margin: float = 0.1,
+        relevance_threshold: float = 0.5,
+        repeat_threshold: float = 0.8,
+        min_repeat_words: int = 4,
+    ):
+        self.small_talk_threshold = small_talk_threshold
+        self.boilerplate_threshold = boilerplate_threshold
+        self.purpose_margin = purpose_margin
+        self.relevance_threshold = relevance_threshold
+        self.repeat_threshold = repeat_threshold
+        self.min_repeat_words = min_repeat_words
+
+    def prepare(self, encoder: SentenceEncoder) -> None:
+        """Embed the small-talk, boilerplate and purposeful prototypes once."""
+        prototypes = PrototypeSet(
+            {
+                "small_talk": SMALL_TALK_PROTOTYPES,
+                "boilerplate": BOILERPLATE_PROTOTYPES,
+                "purposeful": PURPOSEFUL_PROTOTYPES,
+            }
+        )
+        prototypes.prepare(encoder)
+        self.prototypes_ = prototypes
+
+    def sentence_kinds(self, parsed: ParsedTranscript) -> dict[int, tuple[str, str]]:
+        """Sentence index → (kind, detail) for agent sentences that are filler as a whole."""
+        if not hasattr(self, "prototypes_"):
+            raise RuntimeError(
+                "FillerContent used before prepare(). Call dimension.prepare(encoder) "
+                "(Scorer does this for you)."
+            )
+        agent = parsed.agent_sentences
+        if not agent:
+            return {}
+        vectors = parsed.vectors_of(agent)
+        sims = self.prototypes_.best_per_label(vectors)
+        customer = parsed.vectors_of(parsed.customer_sentences)
+        relevance = (vectors @ customer.T).max(axis=1) if len(customer) else np.zeros(len(agent))
+        kinds: dict[int, tuple[str, str]] = {}
+        for i, sent in enumerate(agent):
+            purpose = float(sims["purposeful"][i])
+            boiler = float(sims["boilerplate"][i])
+            talk = float(sims["small_talk"][i])
+            if boiler >= self.boilerplate_threshold and boiler - purpose >= self.purpose_margin:
+                kinds[sent.index] = (
+                    "boilerplate",
+                    f"says nothing: close to stock padding ({boiler:.2f}) "
+                    f"rather than purposeful speech ({purpose:.2f})",
+                )
+            elif (
+                talk >= self.small_talk_threshold
+                and talk - purpose >= self.purpose_margin
+                and relevance[i] < self.relevance_threshold
+            ):
+                kinds[sent.index] = (
+                    "small_talk",
+                    f"small talk ({talk:.2f}) unrelated to the customer's words "
+                    f"(closest {relevance[i]:.2f})",
+                )
+        for i, sent in enumerate(agent):
+            if sent.index in kinds or count_words(sent.span) < self.min_repeat_words:
+                continue
+            earlier = vectors[:i] @ vectors[i] if i else np.zeros(0)
+            if len(earlier) and float(earlier.max()) >= self.repeat_threshold:
+                j = int(earlier.argmax())
+                kinds[sent.index] = (
+                    "repetition",
+                    f"near-repeat ({earlier[j]:.2f}) of {agent[j].text!r}",
+                )
+        return kinds
+
+    def score(self, parsed: ParsedTranscript) -> DimensionResult:
+        """Share of agent words flagged by any detector, in percent."""
+        whole = self.sentence_kinds(parsed)
+        agent = parsed.agent_sentences
+        total = sum(count_words(s.span) for s in agent)
+        counts = dict.fromkeys(KINDS, 0)
+        evidence: list[Evidence] = []
+        for sent in agent:
+            token_kind = pattern_flags(sent.span)
+            sentence_kind = whole.get(sent.index)
+            if sentence_kind is not None:
+                for t in sent.span:
+                    if not (t.is_punct or t.is_space):
+                        token_kind.setdefault(t.i, sentence_kind[0])
+            for kind, words, text in _runs(sent, token_kind):
+                counts[kind] += words
+                detail = (
+                    sentence_kind[1]
+                    if sentence_kind is not None and kind == sentence_kind[0]
+                    else f"{kind.replace('_', ' ')}: {text!r}"
+                )
+                evidence.append(
+                    Evidence(
+                        self.name, kind, sent.turn_index, sent.text, detail, float(words), text
+                    )
+                )
+        if total == 0:
+            return DimensionResult(self.name, math.nan, (), _features(0, counts))
+        flagged = sum(counts.values())
+        score = clip_score(100.0 * flagged / total)
+        return DimensionResult(self.name, score, tuple(evidence), _features(total, counts))
+
+
+def _runs(sent: Sentence, token_kind: dict[int, str]) -> list[tuple[str, int, str]]:
+    """Contiguous runs of same-kind flagged words in a sentence: (kind, words, text).
+
+    Punctuation inside a run (the comma in "bear with me, bear with me") neither breaks
+    it nor counts as a word.
+    """
+    runs: list[tuple[str, int, str]] = []
+    kind: str | None = None
+    start = end = 0
+    words = 0
+    doc = sent.span.doc
+    for t in sent.span:
+        if t.is_punct or t.is_space:
+            continue
+        k = token_kind.get(t.i)
+        if k is not None and k == kind:
+            end, words = t.i + 1, words + 1
+            continue
+        if kind is not None:
+            runs.append((kind, words, doc[start:end].text))
+        kind, start, end, words = (k, t.i, t.i + 1, 1) if k is not None else (None, 0, 0, 0)
+    if kind is not None:
+        runs.append((kind, words, doc[start:end].text))
+    return runs
+
+
+def _features(total: int, counts: dict[str, int]) -> dict[str, float]:
+    share = (lambda n: 100.0 * n / total) if total else (lambda n: 0.0)
+    return {
+        "agent_words": float(total),
+        "filler_word_share": share(counts["filler_word"]),
+        "small_talk_share": share(counts["small_talk"]),
+        "repetition_share": share(counts["repetition"]),
+        "boilerplate_share": share(counts["boilerplate"]),
+    }

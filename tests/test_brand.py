@@ -1,0 +1,356 @@
+"""Brand congruence: directional tests on small realistic calls, profiles and their errors."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from cxnlp.dimensions.brand import (
+    BrandCongruence,
+    BrandProfile,
+    BrandProfileError,
+    default_brand_profile,
+    inflection_variants,
+    load_brand_profile,
+)
+from cxnlp.model import Transcript
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_PROFILE = REPO_ROOT / "data" / "brand_profile_example.yaml"
+
+#: Same call, same facts, on-brand versus off-brand (slangy, dismissive, blaming, forbidden).
+ON_OFF_PAIRS = {
+    "billing": (
+        "I was charged twice for my broadband this month.",
+        "Oh, I'm sorry you've been charged twice, I can see how worrying that is. "
+        "I've refunded the duplicate payment of thirty-two pounds myself. "
+        "Thanks so much for bearing with me while I checked.",
+        "Yeah, that happens sometimes. I can see the duplicate payment of thirty-two pounds. "
+        "Not my job to chase billing, mate, you'll get it back eventually.",
+    ),
+    "outage": (
+        "My internet keeps dropping every evening and I work from home.",
+        "I completely get how stressful that is when you work from home. "
+        "There's a fault on the line at your street cabinet. "
+        "I'll book the engineer for you and I'll make sure you get updates.",
+        "Calm down, loads of people have the same thing. "
+        "There's a fault on the line at your street cabinet. "
+        "Dunno when it gets fixed, not my problem really.",
+    ),
+    "returns": (
+        "The shoes I ordered are the wrong size and I want to send them back.",
+        "I'm sorry the size wasn't right, that's disappointing. "
+        "I've emailed you a free returns label for the shoes. "
+        "Thank you for letting us know, I'm happy to help with anything else.",
+        "Well, you picked the size, so that's on you. "
+        "I've emailed you a returns label for the shoes. "
+        "Whatever, just post them back.",
+    ),
+    "delivery": (
+        "My parcel was meant to arrive yesterday and it still isn't here.",
+        "I'm so sorry your parcel is late, I know you were counting on it. "
+        "The courier has it at the local depot and it will be with you tomorrow. "
+        "I'll keep an eye on it for you personally.",
+        "Couriers, eh, nothing I can do about them. "
+        "The courier has it at the local depot and it will be with you tomorrow. "
+        "Just wait like everybody else, dude.",
+    ),
+}
+
+#: A plain informational call and variants that change other dimensions, not brand voice.
+PLAIN = [
+    ("customer", "Why did my phone bill go up this month? And when does my contract end?"),
+    ("agent", "Your bill went up because the annual price change took effect in April."),
+    ("agent", "The monthly charge is now twenty-four pounds."),
+    ("agent", "Your contract ends on the thirtieth of September."),
+]
+
+
+def call(*agent: str, customer: str = "I need some help with my account.") -> Transcript:
+    return Transcript.from_pairs("t", [("customer", customer), *(("agent", a) for a in agent)])
+
+
+@pytest.fixture(scope="module")
+def brand(encoder) -> BrandCongruence:
+    dim = BrandCongruence()
+    dim.prepare(encoder)
+    return dim
+
+
+@pytest.fixture(scope="module")
+def playful(encoder) -> BrandCongruence:
+    dim = BrandCongruence(EXAMPLE_PROFILE)
+    dim.prepare(encoder)
+    return dim
+
+
+def score(parser, dim, transcript: Transcript):
+    return dim.score(parser.parse(transcript))
+
+
+@pytest.mark.parametrize("case", sorted(ON_OFF_PAIRS))
+def test_off_brand_rewrite_scores_lower(parser, brand, case):
+    customer, on, off = ON_OFF_PAIRS[case]
+    good = score(parser, brand, call(on, customer=customer))
+    bad = score(parser, brand, call(off, customer=customer))
+    assert good.score - bad.score >= 15, (good.score, bad.score)
+    assert bad.features["off_brand_share"] + bad.features["forbidden_count"] > 0
+    assert bad.features["voice_alignment"] < good.features["voice_alignment"]
+
+
+@pytest.mark.parametrize(
+    "remark",
+    [
+        "There's really no reason to get so worked up about it.",
+        "You're making a fuss over nothing.",
+        "Honestly, that's for another team to deal with, it isn't something I handle.",
+        "Look, I can't help that, take it up with somebody else.",
+    ],
+)
+def test_paraphrased_forbidden_sentiment_lowers_score(parser, brand, remark):
+    base = score(parser, brand, Transcript.from_pairs("t", PLAIN))
+    worse = score(parser, brand, Transcript.from_pairs("t", [*PLAIN, ("agent", remark)]))
+    assert worse.features["forbidden_count"] == 0  # no literal phrase: caught by meaning
+    assert worse.score < base.score
+    assert any(e.kind == "off_brand" and e.sentence == remark for e in worse.evidence)
+
+
+def test_informational_call_is_roughly_neutral(parser, brand):
+    result = score(parser, brand, Transcript.from_pairs("t", PLAIN))
+    assert abs(result.score - brand.neutral_score) <= 5
+    more = Transcript.from_pairs(
+        "t", [*PLAIN, ("agent", "The April change added one pound fifty to the plan.")]
+    )
+    assert abs(score(parser, brand, more).score - result.score) <= 5
+
+
+@pytest.mark.parametrize("case", sorted(ON_OFF_PAIRS))
+def test_filler_words_barely_move_brand(parser, brand, case):
+    customer, on, _ = ON_OFF_PAIRS[case]
+    sentences = on.split(". ")
+    filled = ". ".join(f"Um, so, {s[0].lower()}{s[1:]}" for s in sentences)
+    a = score(parser, brand, call(on, customer=customer)).score
+    b = score(parser, brand, call(filled, customer=customer)).score
+    assert abs(a - b) <= 6, (a, b)
+
+
+def test_unanswered_question_barely_moves_brand(parser, brand):
+    answered = score(parser, brand, Transcript.from_pairs("t", PLAIN)).score
+    unanswered = score(parser, brand, Transcript.from_pairs("t", PLAIN[:3])).score
+    assert abs(answered - unanswered) <= 5
+
+
+def test_forbidden_phrase_inflection_is_evidence_on_its_turn(parser, brand):
+    transcript = Transcript.from_pairs(
+        "t",
+        [
+            ("customer", "My order never arrived."),
+            ("agent", "Let me look into the order."),
+            ("customer", "This is the third time!"),
+            ("agent", "Refunds are not my jobs, sorry."),
+        ],
+    )
+    result = score(parser, brand, transcript)
+    hits = [e for e in result.evidence if e.kind == "forbidden_phrase"]
+    assert [(e.turn_index, e.span) for e in hits] == [(3, "not my jobs")]
+    assert hits[0].sentence == "Refunds are not my jobs, sorry."
+    assert hits[0].weight == -brand.forbidden_points
+    assert result.features["forbidden_count"] == 1
+
+
+def test_preferred_phrase_raises_score(parser, brand):
+    plain = score(parser, brand, Transcript.from_pairs("t", PLAIN))
+    nicer = score(
+        parser,
+        brand,
+        Transcript.from_pairs("t", [*PLAIN, ("agent", "Thank you for your patience today.")]),
+    )
+    assert nicer.features["preferred_count"] >= 1
+    assert nicer.score > plain.score
+
+
+def test_evidence_explains_score_when_not_clipped(parser, brand):
+    customer, on, off = ON_OFF_PAIRS["billing"]
+    for text in (on, off):
+        result = score(parser, brand, call(text, customer=customer))
+        if 0 < result.score < 100:
+            total = sum(e.weight for e in result.evidence)
+            assert result.score == pytest.approx(brand.neutral_score + total, abs=1e-6)
+
+
+def test_features_are_finite_and_consistent(parser, brand):
+    customer, _, off = ON_OFF_PAIRS["outage"]
+    result = score(parser, brand, call(off, customer=customer))
+    assert all(math.isfinite(v) for v in result.features.values())
+    n_forbidden = sum(e.kind == "forbidden_phrase" for e in result.evidence)
+    assert result.features["forbidden_count"] == n_forbidden
+    n_off = len({e.sentence for e in result.evidence if e.kind == "off_brand"})
+    assert result.features["off_brand_share"] == pytest.approx(
+        n_off / result.features["agent_sentences"]
+    )
+    assert 0 <= result.features["trait_coverage"] <= 1
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [("customer", "Hello? Is anyone there?")],
+        [],
+        [("customer", "Hi"), ("agent", "   ")],
+    ],
+)
+def test_no_agent_sentence_gives_nan(parser, brand, pairs):
+    result = score(parser, brand, Transcript.from_pairs("t", pairs))
+    assert math.isnan(result.score)
+    assert result.evidence == ()
+    assert all(v == 0.0 for v in result.features.values())
+
+
+def test_score_before_prepare_says_how_to_fix(parser):
+    with pytest.raises(RuntimeError, match="prepare"):
+        BrandCongruence().score(parser.parse(Transcript.from_pairs("t", PLAIN)))
+
+
+# ------------------------------------------------------------------ profiles
+
+
+def test_playful_profile_prefers_playful_phrasing(parser, brand, playful):
+    customer = "Has my order shipped yet?"
+    cheeky = call(
+        "Woop woop, your trainers have left the building and are zooming your way!",
+        "Ooh, you've got great taste, those are a best seller.",
+        customer=customer,
+    )
+    stiff = call(
+        "Please note that your order has been dispatched in accordance with our procedures.",
+        "We kindly request that you allow up to five working days for delivery.",
+        customer=customer,
+    )
+    assert score(parser, playful, cheeky).score > score(parser, brand, cheeky).score
+    assert score(parser, playful, stiff).score < score(parser, brand, stiff).score
+    assert score(parser, playful, cheeky).score > score(parser, playful, stiff).score
+
+
+def _toml_string(value: str) -> str:
+    return json.dumps(value)  # a JSON string literal is a valid TOML basic string
+
+
+def to_toml(profile: BrandProfile) -> str:
+    """Serialise a profile to TOML by hand (the stdlib reads TOML but cannot write it)."""
+    lines = [f"name = {_toml_string(profile.name)}"]
+    lines.append(f"description = {_toml_string(profile.description)}")
+    for key in ("preferred_phrases", "forbidden_phrases", "off_brand_examples"):
+        items = ", ".join(_toml_string(v) for v in getattr(profile, key))
+        lines.append(f"{key} = [{items}]")
+    for trait in profile.voice_traits:
+        lines += [
+            "",
+            "[[voice_traits]]",
+            f"name = {_toml_string(trait.name)}",
+            f"description = {_toml_string(trait.description)}",
+            f"weight = {trait.weight!r}",
+            "examples = [" + ", ".join(_toml_string(e) for e in trait.examples) + "]",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_and_toml_profiles_give_same_result(parser, encoder, playful, tmp_path):
+    yaml_profile = load_brand_profile(EXAMPLE_PROFILE)
+    toml_path = tmp_path / "brand.toml"
+    toml_path.write_text(to_toml(yaml_profile), encoding="utf-8")
+    toml_profile = load_brand_profile(toml_path)
+    assert toml_profile == yaml_profile
+    assert toml_profile.profile_hash() == yaml_profile.profile_hash()
+    from_toml = BrandCongruence(toml_path)
+    from_toml.prepare(encoder)
+    customer, on, _ = ON_OFF_PAIRS["returns"]
+    parsed = parser.parse(call(on, customer=customer))
+    assert from_toml.score(parsed).score == pytest.approx(playful.score(parsed).score)
+
+
+def test_profile_hash_is_stable_and_tracks_content():
+    a, b = default_brand_profile(), default_brand_profile()
+    assert a.profile_hash() == b.profile_hash()
+    changed = a.model_copy(update={"forbidden_phrases": [*a.forbidden_phrases, "meh"]})
+    assert changed.profile_hash() != a.profile_hash()
+
+
+def test_default_profile_has_the_house_voice():
+    profile = default_brand_profile()
+    assert {t.name for t in profile.voice_traits} >= {"warm", "clear", "respectful"}
+    assert "calm down" in profile.forbidden_phrases
+    assert profile.off_brand_examples
+
+
+GOOD_YAML = """\
+name: Acme
+voice_traits:
+  - name: warm
+    examples: ["Glad to help."]
+"""
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "expected"),
+    [
+        (
+            "missing.yaml",
+            "voice_traits:\n  - name: warm\n    examples: [Hi]\n",
+            ["name: required field is missing"],
+        ),
+        ("unknown.yaml", GOOD_YAML + "tone: cheerful\n", ["tone", "unknown field"]),
+        (
+            "empty_examples.yaml",
+            "name: Acme\nvoice_traits:\n  - name: warm\n    examples: []\n",
+            ["voice_traits.0.examples", "at least 1 item"],
+        ),
+        (
+            "bad_type.yaml",
+            "name: Acme\nvoice_traits:\n  - name: warm\n    examples: [Hi]\n    weight: lots\n",
+            ["voice_traits.0.weight", "'lots'"],
+        ),
+        ("list.yaml", "- name: Acme\n", ["expected a mapping"]),
+        ("broken.yaml", "name: [unclosed\n", ["not valid", "YAML"]),
+        ("broken.toml", "name = \n", ["not valid", "TOML"]),
+        (
+            "unknown.toml",
+            'name = "Acme"\nvoices = []\n[[voice_traits]]\nname = "warm"\nexamples = ["Hi"]\n',
+            ["voices", "unknown field"],
+        ),
+        ("profile.json", "{}", ["extension", ".toml"]),
+    ],
+)
+def test_bad_profile_files_name_file_and_field(tmp_path, filename, content, expected):
+    path = tmp_path / filename
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(BrandProfileError) as info:
+        load_brand_profile(path)
+    message = str(info.value)
+    assert filename in message
+    for fragment in expected:
+        assert fragment in message
+    assert "fix" in message.lower() or "expected" in message.lower()
+
+
+def test_unreadable_profile_names_file(tmp_path):
+    with pytest.raises(BrandProfileError, match="nowhere.yaml.*cannot read"):
+        load_brand_profile(tmp_path / "nowhere.yaml")
+    with pytest.raises(TypeError, match="expected None, a BrandProfile or a path"):
+        BrandCongruence(profile=42).prepare(None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("word", "variant", "expected"),
+    [
+        ("job", "jobs", True),
+        ("calm", "calming", True),
+        ("that's", "that\u2019s", True),
+        ("whatever", "whatevers", True),
+        ("my", "mys", False),  # short words keep their exact form
+    ],
+)
+def test_inflection_variants(word, variant, expected):
+    assert (variant in inflection_variants(word)) is expected

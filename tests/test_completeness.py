@@ -1,0 +1,341 @@
+"""Answer completeness: need detection, answer matching and directional comparisons.
+
+The transcripts are written for these tests (billing, outage, returns, delivery, app
+login) with wordings that differ from the module's prototype sentences, so passing shows
+matching by meaning rather than by copy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from cxnlp.dimensions.completeness import (
+    NEED_PROTOTYPES,
+    SOCIAL_PROTOTYPES,
+    AnswerCompleteness,
+)
+from cxnlp.model import Transcript
+
+TOLERANCE = 5.0
+
+# Each call: list of (speaker, text). Placeholders {A0}, {A1}... mark the agent answer
+# sentences so that variants can drop, blur or restyle exactly one of them.
+CALLS: dict[str, dict] = {
+    "billing": {
+        "turns": [
+            ("customer", "Hello. Why did my bill go up by twenty dollars this month?"),
+            ("agent", "Thanks for calling. {A0}"),
+            ("customer", "Ok. Can I switch to paperless statements as well?"),
+            ("agent", "{A1}"),
+            ("customer", "Great, thanks a lot."),
+            ("agent", "You're welcome, have a good day."),
+        ],
+        "answers": [
+            "The twenty dollar increase is because your six-month promotional discount "
+            "ended on April 1st.",
+            "Paperless statements are now switched on, so your next bill will arrive by "
+            "email on the 5th.",
+        ],
+        "styled": [
+            "Yeah so the extra twenty bucks is 'cause your six-month promo discount "
+            "ran out on April 1st, lol.",
+            "Done, paperless is on now, so your next bill just shows up in your email on "
+            "the 5th.",
+        ],
+        "tip": "You can also turn on autopay so the bill is paid on time every month.",
+    },
+    "outage": {
+        "turns": [
+            ("customer", "My broadband has been dead since this morning."),
+            ("agent", "I'm sorry about that. {A0}"),
+            ("customer", "Will I get any money back for the days without service?"),
+            ("agent", "{A1}"),
+        ],
+        "answers": [
+            "A fibre cable was cut near your street and the engineers expect the "
+            "connection to be back by 6 pm today.",
+            "Yes, a credit of 5 dollars per day without service will be applied to your "
+            "next invoice automatically.",
+        ],
+        "styled": [
+            "Ugh, some fibre cable got cut near your street and the guys reckon the "
+            "connection's back by 6 pm today.",
+            "Yep, you'll just get 5 bucks per day without service knocked off your next "
+            "invoice automatically.",
+        ],
+        "tip": "Meanwhile you could use the mobile hotspot on your phone, which has 20 GB "
+        "of free data this week for broadband customers.",
+    },
+    "returns": {
+        "turns": [
+            ("customer", "I'd like to send back the jacket I ordered, it is too small."),
+            ("agent", "{A0}"),
+            ("customer", "How long until I see the refund?"),
+            ("agent", "{A1}"),
+            ("customer", "And could I exchange it for a large one instead?"),
+            ("agent", "{A2}"),
+        ],
+        "answers": [
+            "You can return it free of charge at any of our stores or by post with the "
+            "prepaid label in the box.",
+            "The refund reaches your card within five working days after the jacket "
+            "arrives at our warehouse.",
+            "Yes, exchanges are free and the large size is currently in stock.",
+        ],
+        "styled": [
+            "No biggie, you can just return it at any of our stores or post it with the "
+            "prepaid label in the box, free of charge.",
+            "The refund lands on your card within five working days once the jacket hits "
+            "our warehouse.",
+            "Yup, exchanges are totally free and we've got the large size in stock right now.",
+        ],
+        "tip": "You may also want to check the size guide on the product page, it lists "
+        "chest measurements for every size of jacket.",
+    },
+    "delivery": {
+        "turns": [
+            ("customer", "My parcel hasn't turned up and the tracking page hasn't changed "
+             "for four days."),
+            ("agent", "I apologise for the wait. {A0}"),
+            ("customer", "Can you deliver it to my office address instead?"),
+            ("agent", "{A1}"),
+        ],
+        "answers": [
+            "The parcel was held at the regional depot after a missed scan, and it is now "
+            "out for delivery on Thursday.",
+            "I have changed the delivery address to your office at 12 King Street, so the "
+            "driver will bring it there on Thursday.",
+        ],
+        "styled": [
+            "Your parcel got stuck at the regional depot after somebody missed a scan, "
+            "but it's out for delivery on Thursday, no worries.",
+            "Sorted, the delivery address is now your office at 12 King Street, so the "
+            "driver brings it there Thursday.",
+        ],
+        "tip": "You can also pick a safe place or a neighbour in the tracking page for "
+        "future deliveries to your office.",
+    },
+}
+
+FILLER_WORDS = "Um, so, basically, "
+FILLER_SENTENCE = "Okay so, um, yeah, just bear with me a second here."
+
+
+def build(call: str, answers: list[str | None] | None = None, *, name: str | None = None,
+          filler: bool = False, extra: str | None = None) -> Transcript:
+    """Fill the call's placeholders; ``None`` drops that answer sentence."""
+    spec = CALLS[call]
+    answers = list(spec["answers"]) if answers is None else answers
+    pairs = []
+    for speaker, text in spec["turns"]:
+        if speaker == "agent":
+            for i, ans in enumerate(answers):
+                text = text.replace(f"{{A{i}}}", ans or "")
+            if filler:
+                text = f"{FILLER_SENTENCE} {FILLER_WORDS}{text[0].lower()}{text[1:]}"
+            if name:
+                text = f"Thanks, {name}. {text}"
+        pairs.append((speaker, " ".join(text.split()) or "Okay."))
+    if extra:
+        last_agent = max(i for i, (s, _) in enumerate(pairs) if s == "agent")
+        speaker, text = pairs[last_agent]
+        pairs[last_agent] = (speaker, f"{text} {extra}")
+    return Transcript.from_pairs(call, pairs)
+
+
+@pytest.fixture(scope="module")
+def dim(encoder) -> AnswerCompleteness:
+    d = AnswerCompleteness()
+    d.prepare(encoder)
+    return d
+
+
+@pytest.fixture(scope="module")
+def score(dim, parser):
+    cache: dict[str, object] = {}
+
+    def run(transcript: Transcript):
+        key = transcript.content_hash()
+        if key not in cache:
+            cache[key] = dim.score(parser.parse(transcript))
+        return cache[key]
+
+    return run
+
+
+def one_line(dim, parser, text: str):
+    parsed = parser.parse(Transcript.from_pairs("t", [("customer", text)]))
+    return dim.find_needs(parsed)
+
+
+# -- need detection ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "is_need"),
+    [
+        ("Why has my card payment been refused?", True),
+        ("is there a charge for paying by phone", True),
+        ("Do I have to be home for the engineer", True),
+        ("I'd really like to move my appointment to next week.", True),
+        ("Kindly send me a copy of my contract.", True),
+        ("Please put the subscription on hold for a month.", True),
+        ("I need the invoice addressed to my company.", True),
+        ("Looking for a way to download all my photos from the app.", True),
+        ("My television keeps switching itself off.", True),
+        ("I got someone else's order in my box.", True),
+        ("You've billed me for a month I already cancelled.", True),
+        ("The tracking number you gave me doesn't work.", True),
+        ("Hi there, good afternoon!", False),
+        ("Thank you so much, you've been really helpful.", False),
+        ("How's your day going?", False),
+        ("Yes, that's the one.", False),
+        ("Okay.", False),
+        ("Sure, no problem.", False),
+        ("It's 0412 556 778.", False),
+        ("Lovely, bye now.", False),
+    ],
+)
+def test_need_detection(dim, parser, text, is_need):
+    assert bool(one_line(dim, parser, text)) is is_need
+
+
+def test_test_wordings_are_not_prototypes():
+    protos = {p for group in NEED_PROTOTYPES.values() for p in group} | set(SOCIAL_PROTOTYPES)
+    texts = [t for spec in CALLS.values() for _, t in spec["turns"]]
+    assert not protos.intersection(texts)
+
+
+def test_problem_and_its_question_merge_into_one_need(dim, parser):
+    parsed = parser.parse(
+        Transcript.from_pairs(
+            "m",
+            [("customer", "My internet is not working. Why is my internet not working?")],
+        )
+    )
+    needs = dim.find_needs(parsed)
+    assert len(needs) == 1
+    assert len(needs[0].sentences) == 2
+
+
+def test_distinct_needs_are_not_merged(dim, parser):
+    parsed = parser.parse(
+        Transcript.from_pairs(
+            "m", [("customer", "My internet is not working. Also, how do I update my address?")]
+        )
+    )
+    assert len(dim.find_needs(parsed)) == 2
+
+
+# -- directional comparisons ------------------------------------------------------------
+def test_all_answered_calls_score_high(score):
+    for call in CALLS:
+        result = score(build(call))
+        assert result.features["answered_share"] == 1.0, (call, result.evidence)
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+def test_removing_an_answer_lowers_the_score(score, call):
+    full = score(build(call)).score
+    for i in range(len(CALLS[call]["answers"])):
+        answers = list(CALLS[call]["answers"])
+        answers[i] = None
+        assert score(build(call, answers)).score < full - 10, (call, i)
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+def test_vague_answer_scores_lower_than_specific(score, call):
+    full = score(build(call)).score
+    answers = list(CALLS[call]["answers"])
+    answers[0] = "We will look into this and get back to you."
+    vague = score(build(call, answers))
+    assert vague.score < full
+    assert vague.features["answered_share"] < 1.0
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+def test_extra_tip_raises_a_little(dim, score, call):
+    base = score(build(call)).score
+    tipped = score(build(call, extra=CALLS[call]["tip"]))
+    assert base < tipped.score <= base + dim.beyond_points * dim.beyond_cap
+    assert tipped.features["beyond_count"] >= 1
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+def test_off_topic_statement_is_not_beyond(score, call):
+    base = score(build(call))
+    other = score(build(call, extra="Our new flagship store opens in Glasgow next spring."))
+    assert other.features["beyond_count"] == base.features["beyond_count"]
+    assert other.score == base.score
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+@pytest.mark.parametrize("change", ["filler", "name", "styled"])
+def test_other_dimensions_barely_move_it(score, call, change):
+    base = score(build(call)).score
+    if change == "filler":
+        other = build(call, filler=True)
+    elif change == "name":
+        other = build(call, name="Priya")
+    else:
+        other = build(call, list(CALLS[call]["styled"]))
+    assert abs(score(other).score - base) <= TOLERANCE
+
+
+# -- degenerate input, evidence and features ---------------------------------------------
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [("customer", "Hi!"), ("agent", "Hello, welcome to Acme.")],
+        [("customer", "Thanks, bye."), ("agent", "Goodbye.")],
+        [("agent", "Hello, how can I help you today?")],
+        [("customer", "   ")],
+    ],
+)
+def test_no_need_is_nan(dim, parser, pairs):
+    result = dim.score(parser.parse(Transcript.from_pairs("n", pairs)))
+    assert math.isnan(result.score)
+    assert result.features["n_needs"] == 0.0
+    assert all(math.isfinite(v) for v in result.features.values())
+
+
+def test_need_without_agent_is_open(dim, parser):
+    result = dim.score(
+        parser.parse(Transcript.from_pairs("o", [("customer", "Why was my order cancelled?")]))
+    )
+    assert result.score == 0.0
+    assert [e.kind for e in result.evidence] == ["open"]
+
+
+def test_evidence_points_at_need_and_answer(score):
+    answers = list(CALLS["billing"]["answers"])
+    answers[1] = None
+    result = score(build("billing", answers))
+    by_kind = {e.kind: e for e in result.evidence}
+    assert by_kind["answered"].turn_index == 0
+    assert "bill go up" in by_kind["answered"].sentence
+    assert "April 1st" in by_kind["answered"].detail
+    assert by_kind["open"].turn_index == 2
+    assert "paperless" in by_kind["open"].sentence
+    assert by_kind["open"].weight == 0.0
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+def test_features_consistent_with_score(dim, score, call):
+    for transcript in (build(call), build(call, extra=CALLS[call]["tip"])):
+        result = score(transcript)
+        f = result.features
+        assert f["answered_share"] + f["partial_share"] + f["open_share"] == pytest.approx(1.0)
+        assert sum(e.weight for e in result.evidence) == pytest.approx(result.score)
+        room = dim.beyond_points * dim.beyond_cap
+        base = (100 - room) * (f["answered_share"] + dim.partial_credit * f["partial_share"])
+        bonus = dim.beyond_points * min(f["beyond_count"], dim.beyond_cap)
+        assert result.score == pytest.approx(base + bonus)
+        assert f["n_needs"] == sum(e.kind in ("answered", "partial", "open")
+                                   for e in result.evidence)
+
+
+def test_parameters_are_stored_unchanged():
+    d = AnswerCompleteness(answer_threshold=0.55, beyond_cap=3)
+    assert d.get_params()["answer_threshold"] == 0.55
+    assert d.get_params()["beyond_cap"] == 3

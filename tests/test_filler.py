@@ -1,0 +1,197 @@
+"""Filler content: the word-level patterns, and directional tests on small realistic calls."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from cxnlp.dimensions.filler import FillerContent, count_words, filler_words
+from cxnlp.model import Transcript
+
+#: Clean, informative calls: (customer turn, agent turn).
+CLEAN_CALLS = {
+    "broadband": (
+        "My broadband has been cutting out every night since Monday.",
+        "I'm sorry about the disruption. Could you confirm the postcode on the account? "
+        "I can see a fault on the line at your street cabinet. An engineer will repair it "
+        "on Thursday morning, and I've credited ten pounds to your account.",
+    ),
+    "billing": (
+        "Why is my mobile bill forty pounds higher than usual?",
+        "Let me check the charges for you. The extra forty pounds is roaming from your trip "
+        "to Canada. Your plan didn't include Canada, so each day was charged at ten pounds. "
+        "I've added the travel bundle for next time, which costs five pounds a day.",
+    ),
+    "returns": (
+        "The blender I bought last week arrived with a cracked jug.",
+        "I'm sorry it arrived damaged. Which email address did you order with? I've arranged "
+        "a free collection for Wednesday and a replacement will be sent out today. You don't "
+        "need the original packaging for the courier.",
+    ),
+}
+
+INSERTS = {
+    "filler_words": lambda text: text.replace(". ", ". Um, so, like, ").replace(
+        " I've", " I've, you know, basically"
+    ),
+    "small_talk": lambda text: (
+        "Gosh, what a gloomy grey morning it is out there, "
+        "I nearly stayed in bed. " + text + " By the way, are you off anywhere nice this summer?"
+    ),
+    "repetition": lambda text: text + " " + text.split(". ")[-1],
+}
+
+
+def parsed_call(parser, customer: str, agent: str, **metadata):
+    return parser.parse(
+        Transcript.from_pairs("t", [("customer", customer), ("agent", agent)], **metadata)
+    )
+
+
+@pytest.fixture(scope="module")
+def filler(encoder) -> FillerContent:
+    dim = FillerContent()
+    dim.prepare(encoder)
+    return dim
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", []),
+        ("Um, your bill is, like, thirty pounds.", ["Um", "like"]),
+        ("Would you like a paper copy of the bill?", []),
+        ("I'd like to check one more thing.", []),
+        ("We do have a plan like this one.", []),
+        ("The repair takes like three days.", ["like"]),
+        ("The router is, you know, quite old.", ["you", "know"]),
+        ("Do you know your account number?", []),
+        ("I'll let you know when it ships.", []),
+        ("I mean, the modem should reset itself.", ["I", "mean"]),
+        ("I mean the invoice from March.", []),
+        ("The signal is kind of weak in your area.", ["kind", "of"]),
+        ("What kind of phone do you have?", []),
+        ("That sort of fault is rare.", []),
+        (
+            "Basically the parcel is actually at the depot, honestly.",
+            ["Basically", "actually", "honestly"],
+        ),
+        ("Uh, hmm, erm, one second.", ["Uh", "hmm", "erm"]),
+        ("Like, I can't find the order.", ["Like"]),
+        ("I kinda see what went wrong.", ["kinda"]),
+        ("To be honest, the fee is fair.", ["To", "be", "honest"]),
+    ],
+)
+def test_filler_word_patterns(parser, text, expected):
+    doc = parser.nlp(text)
+    assert filler_words(doc[:]) == expected
+
+
+@pytest.mark.parametrize("case", sorted(CLEAN_CALLS))
+def test_clean_informative_call_scores_low(parser, filler, case):
+    result = filler.score(parsed_call(parser, *CLEAN_CALLS[case]))
+    assert result.score < 5, [e.to_dict() for e in result.evidence]
+
+
+@pytest.mark.parametrize("kind", sorted(INSERTS))
+@pytest.mark.parametrize("case", sorted(CLEAN_CALLS))
+def test_inserting_filler_raises_score(parser, filler, case, kind):
+    customer, agent = CLEAN_CALLS[case]
+    clean = filler.score(parsed_call(parser, customer, agent))
+    padded = filler.score(parsed_call(parser, customer, INSERTS[kind](agent)))
+    assert padded.score >= clean.score + 5, [e.to_dict() for e in padded.evidence]
+    share = f"{kind.removesuffix('s')}_share"
+    assert padded.features[share] > clean.features[share]
+
+
+@pytest.mark.parametrize("case", sorted(CLEAN_CALLS))
+def test_customer_name_and_missing_answer_barely_move_filler(parser, filler, case):
+    customer, agent = CLEAN_CALLS[case]
+    agent = "Um, so, " + agent  # a little filler, outside the answer that gets removed
+    base = filler.score(parsed_call(parser, customer, agent)).score
+    named = filler.score(
+        parsed_call(parser, customer, "Thanks, Priya. " + agent, customer_name="Priya")
+    ).score
+    sentences = agent.split(". ")
+    unanswered = filler.score(parsed_call(parser, customer, ". ".join(sentences[:-1]) + ".")).score
+    assert abs(named - base) <= 5
+    assert abs(unanswered - base) <= 5
+
+
+def test_small_talk_about_the_customers_topic_is_not_filler(parser, filler):
+    customer = "The thunderstorm last night knocked out my phone line."
+    agent = "That thunderstorm was fierce, lightning hit lines all over town. I've booked a repair."
+    result = filler.score(parsed_call(parser, customer, agent))
+    assert result.features["small_talk_share"] == 0
+
+
+def test_information_gathering_questions_are_not_filler(parser, filler):
+    agent = (
+        "What's the serial number on the back of the unit? When did you buy it? "
+        "Is the address on the order still correct?"
+    )
+    result = filler.score(parsed_call(parser, "My speaker won't charge.", agent))
+    assert result.score == 0
+
+
+def test_short_repeats_are_allowed(parser, filler):
+    agent = (
+        "Okay. Let me check the account. Okay. Thank you. The refund has gone through. Thank you."
+    )
+    result = filler.score(parsed_call(parser, "Where is my refund?", agent))
+    assert result.features["repetition_share"] == 0
+
+
+def test_evidence_points_at_turn_and_explains_score(parser, filler):
+    transcript = Transcript.from_pairs(
+        "t",
+        [
+            ("customer", "My card was declined at checkout."),
+            ("agent", "Let me look at the payment."),
+            ("customer", "Thanks."),
+            ("agent", "Um, the bank declined it, so, like, please call them. Haha."),
+        ],
+    )
+    result = filler.score(parser.parse(transcript))
+    assert {e.turn_index for e in result.evidence} == {3}
+    assert {e.span for e in result.evidence if e.kind == "filler_word"} == {"Um", "like"}
+    assert any(e.kind == "small_talk" and e.sentence == "Haha." for e in result.evidence)
+    words = result.features["agent_words"]
+    flagged = sum(e.weight for e in result.evidence)
+    assert result.score == pytest.approx(100 * flagged / words)
+    shares = sum(v for k, v in result.features.items() if k.endswith("_share"))
+    assert shares == pytest.approx(result.score)
+
+
+def test_a_word_flagged_twice_counts_once(parser, filler):
+    # "bear with me" doubled is boilerplate and the sentence also resembles padding as a whole.
+    agent = "Bear with me, bear with me, bear with me."
+    result = filler.score(parsed_call(parser, "Is my order late?", agent))
+    assert result.score <= 100
+    assert sum(e.weight for e in result.evidence) <= result.features["agent_words"]
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [("customer", "Hello?")],
+        [],
+        [("customer", "Hi"), ("agent", " ... ")],
+    ],
+)
+def test_no_agent_words_gives_nan(parser, filler, pairs):
+    result = filler.score(parser.parse(Transcript.from_pairs("t", pairs)))
+    assert math.isnan(result.score)
+    assert result.evidence == ()
+    assert all(math.isfinite(v) and v == 0.0 for v in result.features.values())
+
+
+def test_count_words_skips_punctuation(parser):
+    assert count_words(parser.nlp("Hi , there ... okay !")) == 3
+    assert count_words(parser.nlp("")) == 0
+
+
+def test_score_before_prepare_says_how_to_fix(parser):
+    with pytest.raises(RuntimeError, match="prepare"):
+        FillerContent().score(parsed_call(parser, "Hi", "Hello."))
