@@ -416,6 +416,76 @@ def report(
     typer.echo(f"wrote {written[0]}" + (f" and {len(written) - 1} PNG files" if png_dir else ""))
 
 
+ANALYSES = ("optimized", "perspectives", "false-reads", "followups", "equity", "drift")
+
+
+@app.command()
+def analyze(
+    analysis: Annotated[str, typer.Argument(help=f"One of: {', '.join(ANALYSES)}.")],
+    scores: Annotated[Path, typer.Argument(help="Score table or result-store folder.")],
+    surveys: Annotated[
+        Path | None, typer.Option(help="Survey responses (transcript_id, survey_rating, survey_comment).")
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option(help="Comma-separated grouping columns (default depends on the analysis).")
+    ] = None,
+    reference: Annotated[
+        Path | None, typer.Option(help="Reference population (perspectives: external percentiles).")
+    ] = None,
+    value: Annotated[str, typer.Option(help="Column compared (equity, drift).")] = "interaction_score",
+    out: Annotated[Path | None, typer.Option(help="Write the full result (.csv or .parquet).")] = None,
+    rows: Annotated[int, typer.Option(help="Rows to print.")] = 20,
+) -> None:
+    """Answer a QA lead's question from scored calls: optimized status, perspectives and false
+    reads, follow-ups for surveyed customers, equity across groups, drift over time."""
+    _setup_logging(False)
+    from cxnlp import analytics
+    from cxnlp.report import load_scores
+
+    if analysis not in ANALYSES:
+        _fail(f"Got analysis {analysis!r}; expected one of {', '.join(ANALYSES)}.")
+    groups = [c.strip() for c in by.split(",") if c.strip()] if by else None
+    try:
+        frame = load_scores(scores)
+        if surveys is not None:
+            frame = analytics.join_surveys(frame, load_scores(surveys))
+        if analysis == "optimized":
+            result = analytics.optimized_status(frame, by=groups or ("team",))
+        elif analysis == "perspectives":
+            ref = load_scores(reference) if reference is not None else None
+            result = analytics.perspectives(frame, by=groups or ("team",), reference=ref)
+        elif analysis == "false-reads":
+            result = analytics.false_reads(frame)
+        elif analysis == "followups":
+            result = analytics.route_followups(frame)
+        elif analysis == "equity":
+            result = analytics.equity_report(frame, by=groups, value_col=value)
+            _print_frame(
+                analytics.equity_index(frame, by=groups, value_col=value), title="equity index by grouping"
+            )
+        else:
+            result = analytics.detect_drift(frame, by=groups or ("team",), value_col=value)
+    except (ValueError, KeyError, OSError) as exc:
+        _fail(str(exc))
+    _print_frame(result.head(rows), title=f"{analysis}: {len(result)} row(s)")
+    if out is not None:
+        if out.suffix.lower() in (".parquet", ".pq"):
+            result.to_parquet(out, index=False)
+        else:
+            result.to_csv(out, index=False)
+        typer.echo(f"wrote {out}")
+
+
+def _print_frame(frame, *, title: str) -> None:  # noqa: ANN001
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*map(str, frame.columns), title=title)
+    for row in frame.itertuples(index=False):
+        table.add_row(*(f"{v:.2f}" if isinstance(v, float) else str(v) for v in row))
+    Console(width=200).print(table)
+
+
 class _progress:
     """A rich progress bar on a terminal; nothing when output is piped or in CI."""
 

@@ -45,6 +45,34 @@ Features (all finite floats):
     Mean relevance of each need's best answer (0.0 when there is no need).
 ``beyond_count``
     Informative on-topic agent statements that answer no need (not capped).
+
+Outcome signals (they do not change the score; they are there for calibration against
+human ratings, which judge the outcome of the contact as much as the agent's words; all
+are computed whether or not the customer voiced a need):
+
+``customer_confirmed_resolution``
+    Highest cosine of a sentence of the customer's *last* turn to
+    :data:`RESOLVED_PROTOTYPES` ("thanks, it works now"), 0.0 when the customer does not
+    speak after the agent's first reply. A customer who closes by confirming is the most
+    direct evidence that the need was met.
+``customer_still_complaining``
+    The same for :data:`COMPLAINT_PROTOTYPES` ("it still doesn't work", "nobody
+    replied"): a contact that ends with the customer complaining was not resolved.
+``customer_turns_after_reply``
+    Customer turns after the agent's first reply: each is a follow-up the first reply
+    did not make unnecessary (or a thank-you; the two signals above tell which).
+``customer_words``
+    Words (non-punctuation tokens) the customer wrote: a long complaint is a harder case.
+``agent_questions``
+    Agent sentences that ask something (:func:`is_question`): asking back means the
+    problem is not solved yet in this contact.
+``agent_asks_for_details``
+    Highest cosine of an agent sentence to :data:`DETAIL_REQUEST_PROTOTYPES` ("please
+    send us your order number by private message"): the answer is deferred until the
+    customer provides information.
+``agent_redirects``
+    Highest cosine of an agent sentence to :data:`REDIRECT_PROTOTYPES` ("please call our
+    hotline", "please contact the seller"): the customer is sent elsewhere for the answer.
 """
 
 from __future__ import annotations
@@ -148,6 +176,45 @@ VAGUE_PROTOTYPES: tuple[str, ...] = (
     "I will pass this on to the relevant team.",
     "We will try our best to solve it.",
     "Please wait for further notice.",
+)
+
+#: How a satisfied customer closes: thanks, confirmation that the fix worked.
+RESOLVED_PROTOTYPES: tuple[str, ...] = (
+    "Thank you, the problem is solved now.",
+    "It works again, thanks for your help.",
+    "OK, I got it, thank you.",
+    "Great, I have received the refund.",
+    "Thanks, that answers my question.",
+    "Alright, thanks a lot!",
+)
+
+#: How a dissatisfied customer closes: the problem persists, no reply, open anger.
+COMPLAINT_PROTOTYPES: tuple[str, ...] = (
+    "It still doesn't work.",
+    "You haven't solved my problem at all.",
+    "Your service is terrible.",
+    "Why has nobody replied to me yet?",
+    "I have been waiting for days and nothing has happened.",
+    "This is useless, I want to file a complaint.",
+    "Stop fooling me and give me a real answer.",
+)
+
+#: Agent requests for information before anything can be done.
+DETAIL_REQUEST_PROTOTYPES: tuple[str, ...] = (
+    "Please send us your order number and phone number by private message.",
+    "Could you tell me your account number?",
+    "Please provide your contact details so we can check.",
+    "Can you send us a screenshot of the error?",
+    "Please tell us your device model and system version.",
+)
+
+#: Agent sentences that send the customer elsewhere for the answer.
+REDIRECT_PROTOTYPES: tuple[str, ...] = (
+    "Please call our customer service hotline.",
+    "Please visit your nearest store for help.",
+    "Please contact the seller directly about this.",
+    "You can check the details on our official website.",
+    "Please contact your local branch office.",
 )
 
 #: Lemmas that make a sentence a problem statement (faults, failures, losses).
@@ -548,6 +615,12 @@ class AnswerCompleteness(Dimension):
         self._social = PrototypeSet({"social": SOCIAL_PROTOTYPES})
         self._non_answer = PrototypeSet({"non_answer": NON_ANSWER_PROTOTYPES})
         self._vague = PrototypeSet({"vague": VAGUE_PROTOTYPES})
+        self._closing = PrototypeSet(
+            {"resolved": RESOLVED_PROTOTYPES, "complaint": COMPLAINT_PROTOTYPES}
+        )
+        self._deferral = PrototypeSet(
+            {"details": DETAIL_REQUEST_PROTOTYPES, "redirect": REDIRECT_PROTOTYPES}
+        )
         self._encoder: SentenceEncoder | None = None
 
     def get_params(self) -> dict[str, float | int]:
@@ -565,7 +638,10 @@ class AnswerCompleteness(Dimension):
         }
 
     def prepare(self, encoder: SentenceEncoder) -> None:
-        for protos in (self._needs, self._social, self._non_answer, self._vague):
+        for protos in (
+            self._needs, self._social, self._non_answer, self._vague, self._closing,
+            self._deferral,
+        ):
             protos.prepare(encoder)
         self._encoder = encoder
 
@@ -792,11 +868,42 @@ class AnswerCompleteness(Dimension):
                 out.append((sent, topic))
         return out
 
+    # -- outcome signals -------------------------------------------------------------
+    def outcome_features(self, parsed: ParsedTranscript) -> dict[str, float]:
+        """Signals of how the contact ended, for calibration (they do not move the score).
+
+        Why: human raters of satisfaction and task accomplishment judge the outcome,
+        which the customer's last words and the agent's deferrals reveal more directly
+        than the agent's answers do.
+        """
+        first_reply = next((s.turn_index for s in parsed.agent_sentences), None)
+        later = [
+            s for s in parsed.customer_sentences
+            if first_reply is not None and s.turn_index > first_reply
+        ]
+        last_turn = [s for s in later if s.turn_index == later[-1].turn_index] if later else []
+        closing = self._closing.best_per_label(parsed.vectors_of(last_turn))
+        agent = parsed.agent_sentences
+        deferral = self._deferral.best_per_label(parsed.vectors_of(agent))
+        return {
+            "customer_confirmed_resolution": _max_or_zero(closing["resolved"]),
+            "customer_still_complaining": _max_or_zero(closing["complaint"]),
+            "customer_turns_after_reply": float(len({s.turn_index for s in later})),
+            "customer_words": float(sum(_n_words(s.span) for s in parsed.customer_sentences)),
+            "agent_questions": float(sum(is_question(s.span) for s in agent)),
+            "agent_asks_for_details": _max_or_zero(deferral["details"]),
+            "agent_redirects": _max_or_zero(deferral["redirect"]),
+        }
+
     # -- score -----------------------------------------------------------------------
     def score(self, parsed: ParsedTranscript) -> DimensionResult:
         needs = self.find_needs(parsed)
+        outcome = self.outcome_features(parsed)
         if not needs:
-            return _no_need_result(self.name, parsed)
+            result = _no_need_result(self.name, parsed)
+            return DimensionResult(
+                result.name, result.score, result.evidence, {**result.features, **outcome}
+            )
         outcomes = self.match(needs, parsed)
         extras = self.beyond(outcomes, parsed)
         room = self.beyond_cap * self.beyond_points
@@ -825,6 +932,7 @@ class AnswerCompleteness(Dimension):
             "open_share": counts["open"] / n,
             "mean_answer_similarity": float(np.mean([o.relevance for o in outcomes])),
             "beyond_count": float(len(extras)),
+            **outcome,
         }
         return DimensionResult(self.name, clip_score(total), tuple(evidence), features)
 
@@ -851,6 +959,15 @@ class AnswerCompleteness(Dimension):
             weight=points,
             span=None,
         )
+
+
+def _max_or_zero(values: np.ndarray) -> float:
+    """Largest value, 0.0 for none (no such sentence: no signal)."""
+    return float(np.max(values)) if len(values) else 0.0
+
+
+def _n_words(span: Span) -> int:
+    return sum(1 for t in span if not (t.is_punct or t.is_space))
 
 
 def _no_need_result(name: str, parsed: ParsedTranscript) -> DimensionResult:

@@ -37,7 +37,12 @@ is its marginal contribution in points, so the evidence sums to the score.
 
 Features (finite floats): ``name_uses``, ``empathy``, ``ownership``, ``next_steps``,
 ``anticipation``, ``offer_more`` (agent sentences showing each act) and
-``acts_coverage`` (share of the six categories present at least once).
+``acts_coverage`` (share of the six categories present at least once), and
+``apologies``: agent sentences that apologise ("sorry", "we apologise", "our
+apologies"), by pattern only. Apologies are counted apart from empathy because they
+carry a different message: an apology admits that something went wrong, and in rated
+helpdesk data it goes with *lower* satisfaction; calibration learns its sign. It does not
+change the score.
 """
 
 from __future__ import annotations
@@ -301,6 +306,19 @@ def _vocative_patterns() -> list[list[dict]]:
     ]
 
 
+#: An agent apologising: "sorry", "(we) apologise/apologize", "apologies", "regret".
+APOLOGY_PATTERNS: list[list[dict]] = [
+    [{"LOWER": {"IN": ["sorry", "apologies", "apology"]}}],
+    [{"LEMMA": {"IN": ["apologize", "apologise", "regret"]}}],
+    [{"LOWER": {"IN": ["apologize", "apologise", "apologizes", "apologises"]}}],
+]
+
+
+def is_apology(span: Span) -> bool:
+    """Does the sentence apologise? (pattern only: "sorry", "we apologise", "apologies")."""
+    return bool(_MATCHERS.get(span.doc.vocab)["apology"](span))
+
+
 class _MatcherCache:
     """Matchers built lazily per spaCy vocab (a vocab is not weak-referenceable)."""
 
@@ -320,7 +338,9 @@ class _MatcherCache:
         intro.add("intro", _self_intro_patterns())
         vocative = Matcher(vocab)
         vocative.add("vocative", _vocative_patterns())
-        matchers = {"acts": acts, "intro": intro, "vocative": vocative}
+        apology = Matcher(vocab)
+        apology.add("apology", APOLOGY_PATTERNS)
+        matchers = {"acts": acts, "intro": intro, "vocative": vocative, "apology": apology}
         if len(self._by_vocab) > 8:
             self._by_vocab.clear()
         self._by_vocab[id(vocab)] = (vocab, matchers)
@@ -563,12 +583,14 @@ class ProactiveConnection(Dimension):
         )
         features = {FEATURE_NAMES[c]: float(counts[c]) for c in CATEGORIES}
         features["acts_coverage"] = sum(counts[c] > 0 for c in CATEGORIES) / len(CATEGORIES)
+        features["apologies"] = float(sum(is_apology(s.span) for s in parsed.agent_sentences))
         return DimensionResult(self.name, clip_score(total), tuple(evidence), features)
 
 
 def _no_agent_result(name: str) -> DimensionResult:
     features = {FEATURE_NAMES[c]: 0.0 for c in CATEGORIES}
     features["acts_coverage"] = 0.0
+    features["apologies"] = 0.0
     evidence = (
         Evidence(
             dimension=name,

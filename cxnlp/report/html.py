@@ -1024,14 +1024,6 @@ def load_scores(path: str | Path) -> pd.DataFrame:
             f"Got {str(source)!r}, which does not exist; expected a score table or a result "
             "store folder. Run 'cxnlp score ... --out FILE' first."
         )
-    suffix = source.suffix.lower()
-    if suffix in {".parquet", ".pq"}:
-        return pd.read_parquet(source)
-    if suffix == ".csv":
-        return pd.read_csv(source, dtype={"transcript_id": str})
-    if suffix in {".jsonl", ".json"}:
-        return pd.read_json(source, lines=suffix == ".jsonl", dtype={"transcript_id": str})
-    raise ValueError(
-        f"Got a file ending in {suffix or '(no extension)'!r}; expected .parquet, .csv or "
-        ".jsonl. Convert the table or rename the file."
-    )
+    from cxnlp.batch.writer import read_table
+
+    return read_table(source)

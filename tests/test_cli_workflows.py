@@ -1,0 +1,175 @@
+"""The calibrate → calibrated score → agreement → analyze → report chain through the CLI.
+
+Runs on the first 60 transcripts of the bundled synthetic sample, with its labels.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cxnlp.batch.writer import read_table
+from cxnlp.cli import app
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+runner = CliRunner()
+N = 60
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory, parser):
+    """Score a slice of the sample once; write its labels beside it."""
+    root = tmp_path_factory.mktemp("workflow")
+    lines = (REPO_ROOT / "data" / "sample_transcripts.jsonl").read_text(encoding="utf-8").splitlines()[:N]
+    (root / "calls.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ids = {json.loads(line)["id"] for line in lines}
+    for name in ("sample_rubric.csv", "sample_surveys.csv"):
+        table = pd.read_csv(REPO_ROOT / "data" / name, dtype={"transcript_id": str})
+        table[table["transcript_id"].isin(ids)].to_csv(root / name, index=False)
+    result = runner.invoke(app, ["score", str(root / "calls.jsonl"), "--out", str(root / "scores.parquet")])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+@pytest.fixture(scope="module")
+def calibration(workdir):
+    out = workdir / "model"
+    args = [
+        "calibrate",
+        str(workdir / "scores.parquet"),
+        str(workdir / "sample_rubric.csv"),
+        str(workdir / "sample_surveys.csv"),
+        "--target",
+        "rubric_score",
+        "--target",
+        "survey_rating",
+        "--scale",
+        "survey_rating=0-100",
+        "--out",
+        str(out),
+        "--folds",
+        "3",
+        "--n-boot",
+        "50",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "agreement: rubric_score" in result.output and "agreement: survey_rating" in result.output
+    return out
+
+
+def test_calibrate_writes_calibrators_cards_and_agreement(calibration):
+    for name in ("rubric_score.json", "rubric_score.md", "survey_rating.json", "agreement.csv"):
+        assert (calibration / name).is_file(), name
+    agreement = pd.read_csv(calibration / "agreement.csv")
+    assert {"machine-mean", "human-human"} <= set(agreement["comparison"])
+    assert "cross-validated" in (calibration / "rubric_score.md").read_text().lower()
+
+
+def test_calibrated_score_adds_predictions_with_intervals(workdir, calibration):
+    out = workdir / "calibrated.csv"
+    args = ["score", str(workdir / "calls.jsonl"), "--out", str(out), "--calibration", str(calibration)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    frame = read_table(out)
+    for target in ("rubric_score", "survey_rating"):
+        assert frame[f"{target}_pred"].between(0, 100).all()
+        assert (frame[f"{target}_pred_low"] <= frame[f"{target}_pred_high"]).all()
+
+
+def test_agreement_command_on_new_labels(workdir, calibration, tmp_path):
+    result = runner.invoke(
+        app,
+        [
+            "agreement",
+            str(workdir / "scores.parquet"),
+            str(workdir / "sample_rubric.csv"),
+            "--target",
+            "rubric_score",
+            "--calibration",
+            str(calibration),
+            "--out",
+            str(tmp_path / "a.csv"),
+            "--n-boot",
+            "50",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert not pd.read_csv(tmp_path / "a.csv").empty
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ("transcript_id,rubric_score\nNOT-A-CALL,50\n", "NOT-A-CALL"),
+        ("call,rubric_score\nT0001,50\n", "transcript_id"),
+        ("transcript_id,rubric_score\nT0001,250\nT0002,300\nT0003,40\n", "rubric_score"),
+    ],
+    ids=["unknown-id", "missing-id-column", "off-scale"],
+)
+def test_bad_label_files_exit_2_naming_the_problem(workdir, tmp_path, labels, message):
+    path = tmp_path / "labels.csv"
+    path.write_text(labels)
+    args = [
+        "calibrate",
+        str(workdir / "scores.parquet"),
+        str(path),
+        "--target",
+        "rubric_score",
+        "--scale",
+        "rubric_score=0-100",
+        "--out",
+        str(tmp_path / "m"),
+        "--n-boot",
+        "10",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+@pytest.mark.parametrize(
+    "analysis", ["optimized", "perspectives", "false-reads", "followups", "equity", "drift"]
+)
+def test_analyze_commands(workdir, tmp_path, analysis):
+    out = tmp_path / f"{analysis}.csv"
+    args = [
+        "analyze",
+        analysis,
+        str(workdir / "scores.parquet"),
+        "--surveys",
+        str(workdir / "sample_surveys.csv"),
+        "--out",
+        str(out),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+
+
+def test_analyze_rejects_unknown_analysis(workdir):
+    result = runner.invoke(app, ["analyze", "horoscope", str(workdir / "scores.parquet")])
+    assert result.exit_code == 2 and "horoscope" in result.output
+
+
+def test_report_command_writes_html_and_pngs(workdir, tmp_path):
+    out = tmp_path / "report.html"
+    args = [
+        "report",
+        str(workdir / "scores.parquet"),
+        "--surveys",
+        str(workdir / "sample_surveys.csv"),
+        "--out",
+        str(out),
+        "--png-dir",
+        str(tmp_path / "png"),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 10_000
+    assert list((tmp_path / "png").glob("*.png"))
