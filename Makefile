@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench calibrator report clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,23 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/python benchmarks/bench_batch.py
+	$(BIN)/python benchmarks/bench_embedding.py
+	$(BIN)/python benchmarks/bench_calibration_stc3.py
+
+## Refit the calibrator shipped in models/sample from the bundled sample and its labels.
+calibrator: $(STAMP)
+	$(BIN)/cxnlp score data/sample_transcripts.jsonl --out out/sample_scores.parquet
+	$(BIN)/cxnlp calibrate out/sample_scores.parquet data/sample_rubric.csv data/sample_surveys.csv \
+		--target rubric_score --target survey_rating --scale rubric_score=0-100 \
+		--scale survey_rating=0-100 --out models/sample
+
+## The QA lead's report on the bundled sample.
+report: $(STAMP)
+	$(BIN)/cxnlp score data/sample_transcripts.jsonl --out out/sample_scores.parquet \
+		--calibration models/sample
+	$(BIN)/cxnlp report out/sample_scores.parquet --surveys data/sample_surveys.csv \
+		--out out/report.html --png-dir out/figures
 
 clean:
 	rm -rf out .pytest_cache

@@ -113,7 +113,7 @@ def test_rerun_is_idempotent(tmp_path, scorer_ready):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["score", "does/not/exist.jsonl", "--out", "x.parquet"], "does/not/exist.jsonl"),
+        (["score", "does/not/exist.jsonl", "--out", "{tmp}/x.parquet"], "does/not/exist.jsonl"),
         (["score", "{src}", "--out", "{tmp}/scores.xlsx"], "scores.xlsx"),
     ],
 )
@@ -125,6 +125,7 @@ def test_unreadable_input_exits_2_with_a_message(tmp_path, args, message):
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+    assert not list(tmp_path.glob("x*")) and not list(tmp_path.glob("scores*")), "nothing is written"
 
 
 def test_unknown_input_format_exits_2(tmp_path):

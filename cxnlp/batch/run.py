@@ -127,8 +127,9 @@ def score_files(
     rejects_path = Path(rejects) if rejects is not None else default_rejects_path(out)
     started = time.perf_counter()
     read = scored = rejected = sentences = 0
+    items = read_transcripts(inputs)  # checks every input first: nothing is written for a bad path
     with TableWriter(out, transform=transform) as table, RejectWriter(rejects_path) as reject_sink:
-        for item in score_or_reject(scorer, read_transcripts(inputs)):
+        for item in score_or_reject(scorer, items):
             read += 1
             if isinstance(item, Reject):
                 reject_sink.write(item)
