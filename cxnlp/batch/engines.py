@@ -30,7 +30,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from cxnlp.batch.run import score_or_reject
-from cxnlp.model import Reject, ScoredTranscript, Transcript, Turn
+from cxnlp.model import Reject, Transcript, Turn
 from cxnlp.scoring import Scorer, result_row
 
 logger = logging.getLogger(__name__)
@@ -75,24 +75,11 @@ def score_chunk(scorer: Scorer, transcripts: Sequence[Transcript]) -> list[Outco
     The encoder's cache is cleared first so the chunk's vectors (and hence its scores)
     depend on the chunk alone, not on what this worker scored before.
     """
-    _clear_encoder_cache(scorer)
-    outcomes: list[Outcome] = []
-    for item in score_or_reject(scorer, transcripts):
-        outcomes.append(item if isinstance(item, Reject) else _row(item))
-    return outcomes
-
-
-def _row(scored: ScoredTranscript) -> dict[str, Any]:
-    return result_row(scored)
-
-
-def _clear_encoder_cache(scorer: Scorer) -> None:
-    encoder = getattr(scorer.parser, "encoder", None)
-    clear = getattr(encoder, "clear_cache", None)
-    if callable(clear):
-        clear()
-    elif hasattr(encoder, "_cache"):
-        encoder._cache.clear()  # noqa: SLF001 - until SentenceEncoder.clear_cache() exists
+    scorer.parser.encoder.clear_cache()
+    return [
+        item if isinstance(item, Reject) else result_row(item)
+        for item in score_or_reject(scorer, transcripts)
+    ]
 
 
 class Engine:

@@ -39,7 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cxnlp.batch.writer import _conform, _unified_schema
+from cxnlp.batch.writer import conform_table, unified_schema
 from cxnlp.model import Reject
 
 logger = logging.getLogger(__name__)
@@ -327,8 +327,8 @@ def read_store(
         tables.append(table)
     if not tables:
         return pd.DataFrame(columns=wanted or [*IDENTITY, *STORE_COLUMNS])
-    schema = _unified_schema([t.schema for t in tables])
-    frame = pa.concat_tables([_conform(t, schema) for t in tables]).to_pandas()
+    schema = unified_schema([t.schema for t in tables])
+    frame = pa.concat_tables([conform_table(t, schema) for t in tables]).to_pandas()
     if config_id is not None:
         frame = frame[frame["config_id"] == config_id]
     frame = frame.drop_duplicates(list(IDENTITY), keep="last")

@@ -107,16 +107,16 @@ class TableWriter:
         self._flush()
         if self._tmpdir is None:
             raise RuntimeError("TableWriter used outside its 'with' block.")
-        schema = _unified_schema([pq.read_schema(p) for p in self._parts])
+        schema = unified_schema([pq.read_schema(p) for p in self._parts])
         staging = self._tmpdir / f"final{self.path.suffix or '.parquet'}"
         if self.format == "parquet":
             with pq.ParquetWriter(staging, schema) as sink:
                 for part in self._parts:
-                    sink.write_table(_conform(pq.read_table(part), schema))
+                    sink.write_table(conform_table(pq.read_table(part), schema))
         else:
             with open(staging, "w", encoding="utf-8", newline="") as sink:
                 for i, part in enumerate(self._parts):
-                    frame = _conform(pq.read_table(part), schema).to_pandas()
+                    frame = conform_table(pq.read_table(part), schema).to_pandas()
                     if self.format == "csv":
                         frame.to_csv(sink, index=False, header=(i == 0))
                     else:
@@ -148,7 +148,8 @@ def _rows_to_table(
     return pa.table(arrays)
 
 
-def _unified_schema(schemas: list[pa.Schema]) -> pa.Schema:
+def unified_schema(schemas: list[pa.Schema]) -> pa.Schema:
+    """The union of columns; numeric types promote to float64, other disagreements to text."""
     fields: dict[str, pa.DataType] = {}
     for schema in schemas:
         for field in schema:
@@ -168,7 +169,8 @@ def _promote(a: pa.DataType, b: pa.DataType) -> pa.DataType:
     return pa.string()
 
 
-def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+def conform_table(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` cast to ``schema``: missing columns become nulls, mismatched ones are cast."""
     columns = []
     for field in schema:
         if field.name in table.column_names:
