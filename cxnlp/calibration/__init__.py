@@ -38,8 +38,20 @@ from cxnlp.calibration.persistence import (
     write_model_card,
 )
 from cxnlp.calibration.scales import Scale, infer_scale, parse_scale
+from cxnlp.calibration.workflow import (
+    TargetResult,
+    apply_calibration,
+    calibrate,
+    load_calibration,
+    merge_labels,
+)
 
 __all__ = [
+    "TargetResult",
+    "apply_calibration",
+    "calibrate",
+    "load_calibration",
+    "merge_labels",
     "DIMENSION_COLUMNS",
     "BootstrapCI",
     "Calibration",
