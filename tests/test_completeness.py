@@ -339,3 +339,135 @@ def test_parameters_are_stored_unchanged():
     d = AnswerCompleteness(answer_threshold=0.55, beyond_cap=3)
     assert d.get_params()["answer_threshold"] == 0.55
     assert d.get_params()["beyond_cap"] == 3
+
+
+# -- outcome signals (calibration features; they do not move the score) -----------------
+
+OUTCOME_KEYS = (
+    "customer_confirmed_resolution", "customer_still_complaining",
+    "customer_opening_complaint", "customer_turns_after_reply", "customer_words",
+    "agent_questions", "customer_exclamations",
+    "agent_asks_for_details", "agent_redirects",
+)
+CLOSINGS = {
+    "resolved": "Brilliant, the router is back online, many thanks!",
+    "complaining": "Nothing has changed, it is still broken and you are not helping at all.",
+}
+AGENT_TURNS = {
+    "answer": "The outage in your area ended at noon, so restarting the router will fix it.",
+    "details": "Kindly message us your account ID and the phone number on the contract.",
+    "redirect": "For this you will need to ring our technical support line instead.",
+    "question": "Which router model do you have? Is its light red or green?",
+}
+
+
+def outcome_call(agent: str = "answer", closing: str | None = "resolved") -> Transcript:
+    pairs = [("customer", "My internet has not worked since yesterday."),
+             ("agent", AGENT_TURNS[agent])]
+    if closing is not None:
+        pairs.append(("customer", CLOSINGS[closing]))
+    return Transcript.from_pairs("o", pairs)
+
+
+def test_outcome_wordings_are_not_prototypes():
+    from cxnlp.dimensions.completeness import (
+        COMPLAINT_PROTOTYPES,
+        DETAIL_REQUEST_PROTOTYPES,
+        REDIRECT_PROTOTYPES,
+        RESOLVED_PROTOTYPES,
+    )
+
+    protos = {*RESOLVED_PROTOTYPES, *COMPLAINT_PROTOTYPES, *DETAIL_REQUEST_PROTOTYPES,
+              *REDIRECT_PROTOTYPES}
+    assert not protos.intersection([*CLOSINGS.values(), *AGENT_TURNS.values()])
+
+
+@pytest.mark.parametrize(
+    ("feature", "higher", "lower"),
+    [
+        ("customer_confirmed_resolution", "resolved", "complaining"),
+        ("customer_still_complaining", "complaining", "resolved"),
+    ],
+)
+def test_closing_signal_tells_resolved_from_complaining(score, feature, higher, lower):
+    hi = score(outcome_call(closing=higher)).features[feature]
+    lo = score(outcome_call(closing=lower)).features[feature]
+    assert hi > lo
+
+
+@pytest.mark.parametrize(
+    ("agent", "feature"),
+    [("details", "agent_asks_for_details"), ("redirect", "agent_redirects"),
+     ("question", "agent_questions")],
+)
+def test_deferring_agent_scores_higher_on_its_signal_than_answering_agent(score, agent, feature):
+    deferring = score(outcome_call(agent)).features[feature]
+    answering = score(outcome_call("answer")).features[feature]
+    assert deferring > answering
+
+
+@pytest.mark.parametrize(("closing", "after"), [(None, 0.0), ("resolved", 1.0)])
+def test_customer_turns_after_reply_counts_follow_ups(score, closing, after):
+    result = score(outcome_call(closing=closing))
+    assert result.features["customer_turns_after_reply"] == after
+    if closing is None:  # nothing said after the reply: no closing signal at all
+        assert result.features["customer_confirmed_resolution"] == 0.0
+        assert result.features["customer_still_complaining"] == 0.0
+
+
+@pytest.mark.parametrize("closing", list(CLOSINGS))
+def test_outcome_signals_leave_the_score_unchanged(dim, parser, monkeypatch, closing):
+    parsed = parser.parse(outcome_call(closing=closing))
+    real = dim.score(parsed)
+    monkeypatch.setattr(dim, "outcome_features", lambda parsed: dict.fromkeys(OUTCOME_KEYS, 0.0))
+    blank = dim.score(parsed)
+    assert real.score == blank.score
+    assert real.evidence == blank.evidence
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [("customer", "Hi there, good afternoon!"), ("agent", "Hello!"),
+         ("customer", "Lovely, bye now.")],
+        [("customer", "My internet has not worked since yesterday.")],
+    ],
+)
+def test_outcome_signals_present_and_finite_with_or_without_needs(score, pairs):
+    result = score(Transcript.from_pairs("k", pairs))
+    assert set(OUTCOME_KEYS) <= set(result.features)
+    assert all(math.isfinite(result.features[k]) for k in OUTCOME_KEYS)
+    assert result.features["customer_words"] > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "higher", "lower"),
+    [
+        ("What time does the Oxford Street branch close on Saturdays?",
+         "question_share", "problem_share"),
+        ("The coffee machine I bought leaks water all over the counter.",
+         "problem_share", "question_share"),
+    ],
+)
+def test_need_kind_shares(score, text, higher, lower):
+    result = score(Transcript.from_pairs("q", [("customer", text), ("agent", "Thanks.")]))
+    assert result.features[higher] > result.features[lower]
+
+
+def test_customer_exclamations_counted(score):
+    calm = score(Transcript.from_pairs("e", [("customer", "My order is late."), ("agent", "Ok.")]))
+    heated = score(
+        Transcript.from_pairs("e", [("customer", "My order is late!!! Again!"), ("agent", "Ok.")])
+    )
+    assert calm.features["customer_exclamations"] == 0.0
+    assert heated.features["customer_exclamations"] == 4.0
+
+
+def test_opening_complaint_higher_for_an_angry_opening(score):
+    def opening(text: str) -> float:
+        call = Transcript.from_pairs("c", [("customer", text), ("agent", AGENT_TURNS["answer"])])
+        return score(call).features["customer_opening_complaint"]
+
+    angry = opening("Three days without internet, your service is a disgrace, nobody helps!")
+    calm = opening("Could you tell me when the internet in my street will be back?")
+    assert angry > calm

@@ -271,3 +271,36 @@ def test_bad_weights_raise(parser, encoder, weights):
     d.prepare(encoder)
     with pytest.raises(ValueError, match="expected"):
         d.score(parser.parse(Transcript.from_pairs("w", [("agent", "Hello.")])))
+
+
+# -- apologies (a calibration feature; it does not move the score) -----------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "apologises"),
+    [
+        ("Sorry for the long wait on the line.", True),
+        ("We do apologise for the mix-up with your order.", True),
+        ("Please accept our apologies for the delay.", True),
+        ("I apologize, that was our mistake.", True),
+        ("Your refund is already on its way.", False),
+        ("Let me look at your account now.", False),
+        ("", False),
+    ],
+)
+def test_apology_detection(parser, sentence, apologises):
+    from cxnlp.dimensions.proactive import is_apology
+
+    assert is_apology(parser.nlp(sentence)[:]) is apologises
+
+
+def test_apologies_counted_per_agent_sentence(dim, parser):
+    def run(agent_text: str):
+        return dim.score(parser.parse(Transcript.from_pairs(
+            "p", [("customer", "My parcel is late."), ("agent", agent_text)]
+        )))
+
+    plain = run("The parcel will arrive on Friday.")
+    sorry = run("Sorry about that. The parcel will arrive on Friday. We apologise again.")
+    assert plain.features["apologies"] == 0.0
+    assert sorry.features["apologies"] == 2.0

@@ -58,11 +58,20 @@ are computed whether or not the customer voiced a need):
 ``customer_still_complaining``
     The same for :data:`COMPLAINT_PROTOTYPES` ("it still doesn't work", "nobody
     replied"): a contact that ends with the customer complaining was not resolved.
+``customer_opening_complaint``
+    The same for the customer's *first* turn: a customer who opens angry ("this is a
+    scam") is harder to satisfy than one who asks calmly, whatever the agent does.
 ``customer_turns_after_reply``
     Customer turns after the agent's first reply: each is a follow-up the first reply
     did not make unnecessary (or a thank-you; the two signals above tell which).
 ``customer_words``
     Words (non-punctuation tokens) the customer wrote: a long complaint is a harder case.
+``customer_exclamations``
+    Exclamation marks in the customer's turns: how heated the customer is.
+``question_share``, ``problem_share``
+    Shares of the needs that are questions and problem statements (0.0 when there is no
+    need; requests make up the rest). An information question can be answered in one
+    reply; a fault or a complaint often cannot be fixed within the contact.
 ``agent_questions``
     Agent sentences that ask something (:func:`is_question`): asking back means the
     problem is not solved yet in this contact.
@@ -883,13 +892,21 @@ class AnswerCompleteness(Dimension):
         ]
         last_turn = [s for s in later if s.turn_index == later[-1].turn_index] if later else []
         closing = self._closing.best_per_label(parsed.vectors_of(last_turn))
+        customer = parsed.customer_sentences
+        first_turn = [s for s in customer if s.turn_index == customer[0].turn_index]
+        opening = self._closing.best_per_label(parsed.vectors_of(first_turn))
         agent = parsed.agent_sentences
         deferral = self._deferral.best_per_label(parsed.vectors_of(agent))
         return {
             "customer_confirmed_resolution": _max_or_zero(closing["resolved"]),
             "customer_still_complaining": _max_or_zero(closing["complaint"]),
+            "customer_opening_complaint": _max_or_zero(opening["complaint"]),
             "customer_turns_after_reply": float(len({s.turn_index for s in later})),
             "customer_words": float(sum(_n_words(s.span) for s in parsed.customer_sentences)),
+            "customer_exclamations": float(
+                sum(t.text.count("!") + t.text.count("！") for t in parsed.transcript.turns
+                    if t.speaker == "customer")
+            ),
             "agent_questions": float(sum(is_question(s.span) for s in agent)),
             "agent_asks_for_details": _max_or_zero(deferral["details"]),
             "agent_redirects": _max_or_zero(deferral["redirect"]),
@@ -932,6 +949,8 @@ class AnswerCompleteness(Dimension):
             "open_share": counts["open"] / n,
             "mean_answer_similarity": float(np.mean([o.relevance for o in outcomes])),
             "beyond_count": float(len(extras)),
+            "question_share": sum(o.need.kind == "question" for o in outcomes) / n,
+            "problem_share": sum(o.need.kind == "problem" for o in outcomes) / n,
             **outcome,
         }
         return DimensionResult(self.name, clip_score(total), tuple(evidence), features)
@@ -993,5 +1012,7 @@ def _no_need_result(name: str, parsed: ParsedTranscript) -> DimensionResult:
         "open_share": 0.0,
         "mean_answer_similarity": 0.0,
         "beyond_count": 0.0,
+        "question_share": 0.0,
+        "problem_share": 0.0,
     }
     return DimensionResult(name, math.nan, evidence, features)
