@@ -173,3 +173,16 @@ def test_report_command_writes_html_and_pngs(workdir, tmp_path):
     assert result.exit_code == 0, result.output
     assert out.stat().st_size > 10_000
     assert list((tmp_path / "png").glob("*.png"))
+
+
+def test_shipped_calibrator_loads_and_applies_to_fresh_scores(workdir):
+    """models/sample must match what this version of cxnlp writes (refit with `make calibrator`)."""
+    from cxnlp.calibration import apply_calibration, load_calibration
+
+    calibrations = load_calibration(REPO_ROOT / "models" / "sample")
+    assert set(calibrations) == {"rubric_score", "survey_rating"}
+    frame = apply_calibration(read_table(workdir / "scores.parquet"), calibrations)
+    assert frame["rubric_score_pred"].between(0, 100).all()
+    truth = pd.read_csv(workdir / "sample_rubric.csv", dtype={"transcript_id": str})
+    merged = frame.merge(truth.groupby("transcript_id", as_index=False)["rubric_score"].mean())
+    assert merged["rubric_score_pred"].corr(merged["rubric_score"]) > 0.3
