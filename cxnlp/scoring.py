@@ -184,13 +184,19 @@ class Scorer:
         composite = interaction_score({k: r.score for k, r in results.items()}, self.weights)
         return ScoredTranscript(parsed.transcript, results, composite, len(parsed.sentences))
 
+    def score_batch(self, transcripts: Sequence[Transcript]) -> list[ScoredTranscript]:
+        """Score transcripts together: one parse pass, dimension prefetch, then each one."""
+        self.prepare()
+        parsed = self.parser.parse_many(list(transcripts))
+        for dimension in self.dimensions:
+            dimension.prefetch(parsed)
+        return [self.score_parsed(p) for p in parsed]
+
     def iter_scored(self, transcripts: Iterable[Transcript]) -> Iterator[ScoredTranscript]:
         """Score a stream of transcripts lazily, ``batch_size`` at a time, in input order."""
-        self.prepare()
         iterator = iter(transcripts)
         while batch := list(itertools.islice(iterator, self.batch_size)):
-            for parsed in self.parser.parse_many(batch):
-                yield self.score_parsed(parsed)
+            yield from self.score_batch(batch)
 
     def score_one(self, transcript: Transcript) -> ScoredTranscript:
         return next(self.iter_scored([transcript]))

@@ -67,7 +67,7 @@ def score_or_reject(
         transcripts = [t for t in chunk if isinstance(t, Transcript)]
         outcomes: list[ScoredTranscript | Reject]
         try:
-            outcomes = list(_score_batch(scorer, transcripts))
+            outcomes = list(scorer.score_batch(transcripts))
         except Exception:  # noqa: BLE001 - isolate the failing record, see docstring
             logger.exception("batch failed; retrying its %d transcripts one by one", len(transcripts))
             outcomes = [_score_alone(scorer, t) for t in transcripts]
@@ -78,7 +78,7 @@ def score_or_reject(
 
 def _score_alone(scorer: Scorer, transcript: Transcript) -> ScoredTranscript | Reject:
     try:
-        return _score_batch(scorer, [transcript])[0]
+        return scorer.score_batch([transcript])[0]
     except Exception as exc:  # noqa: BLE001 - a scorer bug must not sink the batch
         return Reject(
             source=transcript.source or transcript.id,
@@ -86,10 +86,6 @@ def _score_alone(scorer: Scorer, transcript: Transcript) -> ScoredTranscript | R
             field=None,
             reason=f"scoring failed: {type(exc).__name__}: {exc}",
         )
-
-
-def _score_batch(scorer: Scorer, transcripts: Sequence[Transcript]) -> list[ScoredTranscript]:
-    return [scorer.score_parsed(p) for p in scorer.parser.parse_many(list(transcripts))]
 
 
 def score_files(

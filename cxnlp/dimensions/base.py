@@ -32,6 +32,9 @@ class Dimension(ABC):
     def prepare(self, encoder: SentenceEncoder) -> None:  # noqa: B027 - optional hook
         """Embed whatever prototype sentences the dimension compares against."""
 
+    def prefetch(self, batch: Sequence[ParsedTranscript]) -> None:  # noqa: B027 - optional hook
+        """Batch work ahead of :meth:`score` (e.g. embed extra texts in one encoder call)."""
+
     @abstractmethod
     def score(self, parsed: ParsedTranscript) -> DimensionResult:
         """Score one parsed transcript: 0-100, or NaN where the dimension does not apply."""

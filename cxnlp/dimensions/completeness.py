@@ -631,6 +631,7 @@ class AnswerCompleteness(Dimension):
             {"details": DETAIL_REQUEST_PROTOTYPES, "redirect": REDIRECT_PROTOTYPES}
         )
         self._encoder: SentenceEncoder | None = None
+        self._pending_clauses: list[str] | None = None
 
     def get_params(self) -> dict[str, float | int]:
         """Constructor parameters as given (scikit-learn style introspection)."""
@@ -653,6 +654,25 @@ class AnswerCompleteness(Dimension):
         ):
             protos.prepare(encoder)
         self._encoder = encoder
+
+    def prefetch(self, batch: Sequence[ParsedTranscript]) -> None:
+        """Embed the clauses of every need in the batch in one encoder call.
+
+        Why: clause vectors are needed per need, and embedding them transcript by
+        transcript means many tiny forward passes; one call for the batch fills the
+        encoder's cache so that :meth:`score` finds them there.
+        """
+        if self._encoder is None:
+            return
+        self._pending_clauses = []
+        try:
+            for parsed in batch:
+                self.find_needs(parsed)
+            pending = list(dict.fromkeys(self._pending_clauses))
+        finally:
+            self._pending_clauses = None
+        if pending:
+            self._encoder.encode(pending)
 
     # -- step 1: needs ---------------------------------------------------------------
     def find_needs(self, parsed: ParsedTranscript) -> list[Need]:
@@ -685,6 +705,9 @@ class AnswerCompleteness(Dimension):
         own = parsed.vectors[[sent.index]]
         if not parts or self._encoder is None:
             return own
+        if self._pending_clauses is not None:  # prefetch pass: collect, embed later
+            self._pending_clauses.extend(parts)
+            return np.vstack([own] * (1 + len(parts)))
         return np.vstack([own, self._encoder.encode(parts)])
 
     def _merge(self, needs: list[Need], parsed: ParsedTranscript) -> list[Need]:
