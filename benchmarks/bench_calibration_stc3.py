@@ -328,9 +328,11 @@ def majority_nuggets(nuggets: pd.DataFrame) -> pd.DataFrame:
     totals = counts.groupby(["transcript_id", "turn_index"])["n"].transform("sum")
     counts["share"] = counts["n"] / totals
     counts = counts.sort_values(["transcript_id", "turn_index", "n", "nugget"])
-    return counts.groupby(["transcript_id", "turn_index"], sort=False).tail(1).reset_index(
-        drop=True
-    )[["transcript_id", "turn_index", "sender", "nugget", "share"]]
+    return (
+        counts.groupby(["transcript_id", "turn_index"], sort=False)
+        .tail(1)
+        .reset_index(drop=True)[["transcript_id", "turn_index", "sender", "nugget", "share"]]
+    )
 
 
 def _turn_words(transcripts: Sequence[Transcript]) -> dict[tuple[str, int], int]:
@@ -380,9 +382,9 @@ def turn_signals(scores: pd.DataFrame, transcripts: Sequence[Transcript]) -> pd.
         agent_turns = [i for i, turn in enumerate(t.turns) if turn.speaker == "agent" and turn.text]
         first_reply = agent_turns[0] if agent_turns else None
         later = [
-            i for i, turn in enumerate(t.turns)
-            if turn.speaker == "customer" and turn.text and first_reply is not None
-            and i > first_reply
+            i
+            for i, turn in enumerate(t.turns)
+            if turn.speaker == "customer" and turn.text and first_reply is not None and i > first_reply
         ]
         last_customer = later[-1] if later else None
         for i in range(len(t.turns)):
@@ -395,18 +397,14 @@ def turn_signals(scores: pd.DataFrame, transcripts: Sequence[Transcript]) -> pd.
                     "filler_coverage": filler.get(key, 0.0) / n_words if n_words else 0.0,
                     "answer_here": key in answered,
                     "partial_here": key in partial,
-                    "closing_resolved": closing.get(t.id, np.nan)
-                    if i == last_customer
-                    else np.nan,
+                    "closing_resolved": closing.get(t.id, np.nan) if i == last_customer else np.nan,
                 }
             )
     return pd.DataFrame(rows)
 
 
 def _prf(truth: np.ndarray, pred: np.ndarray, score: np.ndarray | None = None) -> dict:
-    p, r, f, _ = precision_recall_fscore_support(
-        truth, pred, average="binary", zero_division=0
-    )
+    p, r, f, _ = precision_recall_fscore_support(truth, pred, average="binary", zero_division=0)
     out = {
         "n": int(truth.size),
         "positives": int(truth.sum()),
@@ -485,9 +483,7 @@ def evaluate(
                 on_fit=lambda est, chosen=chosen: chosen.append(est.chosen_),
             )
             logger.info("%s: select_calibrator chose %s", target, chosen)
-        methods["bag-of-words (TF-IDF 1-2g + RidgeCV)"] = out_of_fold(
-            bow_baseline(), texts, y, folds
-        )
+        methods["bag-of-words (TF-IDF 1-2g + RidgeCV)"] = out_of_fold(bow_baseline(), texts, y, folds)
         for name, pred in methods.items():
             rows.append({"target": target, "method": name, **agreement(y, pred, n_boot)})
         rows.append(
@@ -545,8 +541,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     start = time.perf_counter()
     transcripts = load_transcripts(args.data, args.limit)
-    cache = CACHE if args.limit is None and args.data == STC3 else CACHE.with_name(
-        f"stc3_scores_{args.data.stem}_{args.limit}.parquet"
+    cache = (
+        CACHE
+        if args.limit is None and args.data == STC3
+        else CACHE.with_name(f"stc3_scores_{args.data.stem}_{args.limit}.parquet")
     )
     scores = cached_scores(transcripts, cache=cache, data_path=args.data, rescore=args.rescore)
     labels = stc3_labels(args.data)
@@ -554,11 +552,11 @@ def main(argv: list[str] | None = None) -> int:
     labels = labels[labels["transcript_id"].isin(ids)]
     nuggets = stc3_nuggets(args.data)
     nuggets = nuggets[nuggets["transcript_id"].isin(ids)]
-    report = evaluate(
-        scores, transcripts, labels, nuggets, n_boot=args.n_boot, nested=not args.no_nested
+    report = evaluate(scores, transcripts, labels, nuggets, n_boot=args.n_boot, nested=not args.no_nested)
+    print(
+        f"STC-3 train, {len(transcripts)} dialogues, {N_FOLDS}-fold CV (seed {SEED}), "
+        f"targets = mean of the raters; 95% bootstrap CIs over dialogues"
     )
-    print(f"STC-3 train, {len(transcripts)} dialogues, {N_FOLDS}-fold CV (seed {SEED}), "
-          f"targets = mean of the raters; 95% bootstrap CIs over dialogues")
     print(format_table(report["results"]))
     print("\nLargest standardised coefficients (cxnlp + outcome features, fitted on all):")
     for target, items in report["coefficients"].items():
