@@ -29,19 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from common import RESULTS_DIR, STC3, recording_scorer, stc3_transcripts
 
-REPO = Path(__file__).resolve().parents[1]
-STC3 = REPO.parent / "shared" / "data" / "stc3-dch1-en" / "train_data_en.json"
-RESULTS = REPO / "benchmarks" / "results" / "batch.jsonl"
-
-
-def transcripts(limit: int | None):
-    from cxnlp.ingest import read_transcripts
-    from cxnlp.model import Transcript
-
-    items = [t for t in read_transcripts(STC3, format="stc3") if isinstance(t, Transcript)]
-    return items[:limit] if limit else items
+RESULTS = RESULTS_DIR / "batch.jsonl"
 
 
 def write_jsonl(items, path: Path, copies: int = 1) -> Path:
@@ -75,23 +65,6 @@ def bare_encoder_rate(sentences: list[str], backend: str = "torch") -> float:
     started = time.perf_counter()
     encoder.encode_raw(sentences)
     return len(sentences) / (time.perf_counter() - started)
-
-
-def recording_scorer():
-    """A default scorer whose encoder remembers exactly which strings it embedded."""
-    from cxnlp.nlp import SentenceEncoder, TranscriptParser, load_pipeline
-    from cxnlp.scoring import Scorer
-
-    class RecordingEncoder(SentenceEncoder):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.sent: list[str] = []
-
-        def encode_raw(self, texts):
-            self.sent.extend(texts)
-            return super().encode_raw(texts)
-
-    return Scorer(parser=TranscriptParser(load_pipeline(), RecordingEncoder()))
 
 
 def batch_throughput(src: Path, workers: int, workdir: Path, scorer=None) -> dict:
@@ -207,7 +180,7 @@ def main() -> None:
     args = parser.parse_args()
     if not STC3.is_file():
         sys.exit(f"STC-3 data not found at {STC3}; it lives in ../shared/data beside the checkout.")
-    items = transcripts(args.limit)
+    items = stc3_transcripts(args.limit)
     report: dict = {
         "benchmark": "batch",
         "date": time.strftime("%Y-%m-%dT%H:%M:%S"),

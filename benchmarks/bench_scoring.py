@@ -28,47 +28,24 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from common import RESULTS_DIR, STC3, recording_scorer, stc3_transcripts
 
-REPO = Path(__file__).resolve().parents[1]
-STC3 = REPO.parent / "shared" / "data" / "stc3-dch1-en" / "train_data_en.json"
-RESULTS = REPO / "benchmarks" / "results" / "scoring.jsonl"
-
-
-def _load_transcripts(limit: int | None):
-    from cxnlp.ingest import read_transcripts
-    from cxnlp.model import Transcript
-
-    items = [t for t in read_transcripts(STC3, format="stc3") if isinstance(t, Transcript)]
-    return items[:limit] if limit else items
+RESULTS = RESULTS_DIR / "scoring.jsonl"
 
 
 def measure_throughput(limit: int | None, batch_size: int) -> dict:
     import torch
 
-    from cxnlp.nlp import SentenceEncoder, TranscriptParser, load_pipeline
-    from cxnlp.scoring import Scorer
+    from cxnlp.nlp import SentenceEncoder
 
-    transcripts = _load_transcripts(limit)
-
-    class RecordingEncoder(SentenceEncoder):
-        """Remembers exactly which strings were sent to the model."""
-
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.sent: list[str] = []
-
-        def encode_raw(self, texts):
-            self.sent.extend(texts)
-            return super().encode_raw(texts)
-
-    encoder = RecordingEncoder()
-    scorer = Scorer(parser=TranscriptParser(load_pipeline(), encoder), batch_size=batch_size)
+    transcripts = stc3_transcripts(limit)
+    scorer = recording_scorer(batch_size)
+    encoder = scorer.parser.encoder
     scorer.prepare()  # model loading and prototype embedding are start-up, not throughput
     encoder.sent.clear()
     warm = scorer.score(transcripts[:8])  # first-call overheads (thread pools, allocators)
     del warm
-    encoder._cache.clear()
+    encoder.clear_cache()
     encoder.sent.clear()
 
     started = time.perf_counter()
@@ -104,7 +81,7 @@ def measure_peak_rss(limit: int | None, factor: int, workdir: Path) -> dict:
     src = workdir / f"stc3_x{factor}.jsonl"
     with open(src, "w", encoding="utf-8") as sink:
         for copy in range(factor):
-            for t in _load_transcripts(limit):
+            for t in stc3_transcripts(limit):
                 record = {
                     "id": f"{t.id}-{copy}",
                     "turns": [{"speaker": turn.speaker, "text": turn.text} for turn in t.turns],

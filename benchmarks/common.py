@@ -1,0 +1,39 @@
+"""Shared pieces of the benchmark scripts: where STC-3 lives, loading it, recording what is embedded."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+STC3 = REPO.parent / "shared" / "data" / "stc3-dch1-en" / "train_data_en.json"
+RESULTS_DIR = REPO / "benchmarks" / "results"
+
+
+def stc3_transcripts(limit: int | None = None) -> list:
+    """The STC-3 train dialogues as transcripts (the first ``limit`` when given)."""
+    from cxnlp.ingest import read_transcripts
+    from cxnlp.model import Transcript
+
+    items = [t for t in read_transcripts(STC3, format="stc3") if isinstance(t, Transcript)]
+    return items[:limit] if limit else items
+
+
+def recording_scorer(batch_size: int = 128):
+    """A default Scorer whose encoder remembers exactly which strings it embedded (``.sent``),
+    so the bare encoder can be timed on the same strings."""
+    from cxnlp.nlp import SentenceEncoder, TranscriptParser, load_pipeline
+    from cxnlp.scoring import Scorer
+
+    class RecordingEncoder(SentenceEncoder):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.sent: list[str] = []
+
+        def encode_raw(self, texts):
+            self.sent.extend(texts)
+            return super().encode_raw(texts)
+
+    return Scorer(parser=TranscriptParser(load_pipeline(), RecordingEncoder()), batch_size=batch_size)
