@@ -249,6 +249,28 @@ def _agreement_summary(y: FloatArray, pred: FloatArray, scale: Scale | None) -> 
     return summary
 
 
+def _fit_inputs(
+    est: BaseEstimator, X: ArrayLike, y: ArrayLike, groups: ArrayLike | None
+) -> tuple[FloatArray, FloatArray, NDArray[Any] | None, Scale | None]:
+    """What every calibrator's ``fit`` starts with: checked params, arrays, groups, scale."""
+    _validate_params(est, est._constraints)  # type: ignore[attr-defined]
+    X, y = validate_data(
+        est,
+        X,
+        y,
+        ensure_all_finite="allow-nan",
+        y_numeric=True,
+        dtype=np.float64,
+        ensure_min_samples=2,
+    )
+    y = np.asarray(y, dtype=float)
+    g = _groups_array(groups, y.size)
+    scale = as_scale(est.scale)  # type: ignore[attr-defined]
+    if scale is not None:
+        scale.validate(y, column="y")
+    return X, y, g, scale
+
+
 class _IntervalMixin:
     """Prediction intervals from the out-of-fold residuals kept at fit time."""
 
@@ -405,21 +427,7 @@ class MonotoneCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
         self, X: ArrayLike, y: ArrayLike, groups: ArrayLike | None = None
     ) -> MonotoneCalibrator:
         """Fit the isotonic map on all rating rows; ``groups`` only shape the CV folds."""
-        _validate_params(self, self._constraints)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            ensure_all_finite="allow-nan",
-            y_numeric=True,
-            dtype=np.float64,
-            ensure_min_samples=2,
-        )
-        y = np.asarray(y, dtype=float)
-        g = _groups_array(groups, y.size)
-        scale = as_scale(self.scale)
-        if scale is not None:
-            scale.validate(y, column="y")
+        X, y, g, scale = _fit_inputs(self, X, y, groups)
         self.feature_index_ = self._resolve_feature()
         x = X[:, self.feature_index_]
         if int((~np.isnan(x)).sum()) < 2:
@@ -605,21 +613,7 @@ class ScoreCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
         groups
             Transcript id per row. Without it every row is its own item.
         """
-        _validate_params(self, self._constraints)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            ensure_all_finite="allow-nan",
-            y_numeric=True,
-            dtype=np.float64,
-            ensure_min_samples=2,
-        )
-        y = np.asarray(y, dtype=float)
-        g = _groups_array(groups, y.size)
-        scale = as_scale(self.scale)
-        if scale is not None:
-            scale.validate(y, column="y")
+        X, y, g, scale = _fit_inputs(self, X, y, groups)
         if self.ordinal and scale is not None and not scale.discrete:
             raise ValueError(
                 f"Got ordinal=True with the continuous scale {scale.name}; expected a discrete "
