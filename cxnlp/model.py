@@ -193,6 +193,8 @@ class ScoredTranscript:
     dimensions: Mapping[str, DimensionResult]
     interaction_score: float
     n_sentences: int
+    #: Encoded mean sentence embedding per conversation slot (see :mod:`cxnlp.slots`).
+    slot_vectors: str | None = None
 
     @property
     def id(self) -> str:

@@ -30,8 +30,13 @@ from cxnlp import __version__
 from cxnlp.dimensions.base import Dimension
 from cxnlp.model import DimensionResult, ScoredTranscript, Transcript
 from cxnlp.nlp import SentenceEncoder, TranscriptParser
+from cxnlp.slots import SLOT_COLUMN, encode_slot_vectors, slot_means
 
 logger = logging.getLogger(__name__)
+
+#: Version of the output table's columns; part of the configuration fingerprint, so a
+#: store never mixes rows written with and without a column (2: ``slot_vectors``).
+TABLE_SCHEMA = 2
 
 DIMENSION_COLUMNS = (
     "brand_congruence",
@@ -166,6 +171,7 @@ class Scorer:
         """Identifies everything that changes the numbers: version, dimensions, brand, weights."""
         parts: dict[str, Any] = {
             "cxnlp": __version__,
+            "table_schema": TABLE_SCHEMA,
             "dimensions": [type(d).__name__ for d in self.dimensions],
             "weights": self.weights.model_dump(),
             "embedding": getattr(self.parser.encoder, "backend", "torch"),
@@ -182,7 +188,13 @@ class Scorer:
         for dimension in self.dimensions:
             results[dimension.name] = dimension.score(parsed)
         composite = interaction_score({k: r.score for k, r in results.items()}, self.weights)
-        return ScoredTranscript(parsed.transcript, results, composite, len(parsed.sentences))
+        return ScoredTranscript(
+            parsed.transcript,
+            results,
+            composite,
+            len(parsed.sentences),
+            slot_vectors=encode_slot_vectors(slot_means(parsed)),
+        )
 
     def score_batch(self, transcripts: Sequence[Transcript]) -> list[ScoredTranscript]:
         """Score transcripts together: one parse pass, dimension prefetch, then each one."""
@@ -225,6 +237,8 @@ def result_row(result: ScoredTranscript) -> dict[str, Any]:
         for feature, value in dim.features.items():
             row[f"f_{name}__{feature}"] = float(value)
     row["evidence"] = json.dumps([e.to_dict() for e in result.evidence], ensure_ascii=False)
+    if result.slot_vectors is not None:
+        row[SLOT_COLUMN] = result.slot_vectors
     row["content_hash"] = transcript.content_hash()
     row["cxnlp_version"] = __version__
     return row
@@ -239,6 +253,7 @@ _RESERVED = frozenset(
         "n_agent_turns",
         "n_sentences",
         "evidence",
+        SLOT_COLUMN,
         "content_hash",
         "cxnlp_version",
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
 from cxnlp.model import Transcript
@@ -219,3 +220,20 @@ def test_metadata_cannot_overwrite_scores(scorer):
     row = scorer.score([transcript]).iloc[0]
     assert row["meta_interaction_score"] == 5 and row["meta_evidence"] == "x"
     assert row["interaction_score"] > 5
+
+
+def test_slot_vectors_hold_the_mean_embedding_of_each_conversation_slot(scorer):
+    from cxnlp.slots import SLOT_COLUMN, SLOTS, decode_slot_vectors
+
+    transcript = Transcript.from_pairs("b", CALLS["billing"])
+    row = scorer.score([transcript]).iloc[0]
+    slots = dict(zip(SLOTS, decode_slot_vectors(row[SLOT_COLUMN], dim=384, record="b"), strict=True))
+    parsed = scorer.parser.parse(transcript)
+    last_customer = max(s.turn_index for s in parsed.customer_sentences)
+    closing = [s for s in parsed.customer_sentences if s.turn_index == last_customer]
+    expected = parsed.vectors_of(closing).mean(axis=0)
+    np.testing.assert_allclose(slots["customer_closing"], expected, atol=2e-3)
+    agent = parsed.vectors_of(parsed.agent_sentences).mean(axis=0)
+    np.testing.assert_allclose(slots["agent_reply"], agent, atol=2e-3)
+    # "Great, thanks." and the opening complaint mean different things.
+    assert float(slots["customer_opening"] @ slots["customer_closing"]) < 0.9
