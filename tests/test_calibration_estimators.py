@@ -25,9 +25,20 @@ from cxnlp.calibration.estimators import (
         ScoreCalibrator(),
         ScoreCalibrator(isotonic=False),
         ScoreCalibrator(ordinal=True),
+        ScoreCalibrator(sentence_evidence=True),
         MonotoneCalibrator(feature=0),
         MonotoneCalibrator(feature=0, increasing=False),
-    ]
+    ],
+    expected_failed_checks=lambda est: (
+        {
+            "check_regressor_data_not_an_array": (
+                "a DataFrame without slot__* columns is refused with a message that says how to "
+                "get them: sentence evidence must not silently fall back to a plain ridge"
+            )
+        }
+        if getattr(est, "sentence_evidence", False)
+        else {}
+    ),
 )
 def test_sklearn_estimator_contract(estimator, check) -> None:
     check(estimator)

@@ -44,6 +44,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cxnlp.calibration import metrics
 from cxnlp.calibration.scales import Scale, as_scale
+from cxnlp.slots import SLOT_COLUMN, expand_slot_vectors, is_slot_column
 
 __all__ = [
     "DIMENSION_COLUMNS",
@@ -53,6 +54,7 @@ __all__ = [
     "cross_val_predictions",
     "select_calibrator",
     "training_frame",
+    "with_slot_columns",
 ]
 
 logger = logging.getLogger(__name__)
@@ -67,6 +69,9 @@ DIMENSION_COLUMNS: tuple[str, ...] = (
     "filler_content",
 )
 DEFAULT_ALPHAS: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
+#: Grid for calibrators that also read the 5 x 384 slot-embedding columns: with ~2,000
+#: standardised columns the useful penalty sits two to three decades higher.
+SENTENCE_ALPHAS: tuple[float, ...] = (1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0)
 SCORINGS: dict[str, bool] = {  # name -> higher is better
     "rmse": False,
     "mae": False,
@@ -312,6 +317,20 @@ class _IntervalMixin:
         return np.column_stack([lower, upper])
 
 
+def _without_slots(X: ArrayLike) -> ArrayLike:
+    """``X`` less its ``slot__*`` columns (a DataFrame), unchanged otherwise.
+
+    Calibrators that do not read sentence evidence drop those columns *before*
+    ``validate_data``, so their ``feature_names_in_`` (and a saved file's feature list)
+    name only what they use, and applying them never needs ``slot_vectors``.
+    """
+    if isinstance(X, pd.DataFrame):
+        slots = [c for c in X.columns if is_slot_column(c)]
+        if slots:
+            return X.drop(columns=slots)
+    return X
+
+
 def _feature_names(X: ArrayLike) -> list[str] | None:
     if isinstance(X, pd.DataFrame):
         return [str(c) for c in X.columns]
@@ -427,7 +446,7 @@ class MonotoneCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
         self, X: ArrayLike, y: ArrayLike, groups: ArrayLike | None = None
     ) -> MonotoneCalibrator:
         """Fit the isotonic map on all rating rows; ``groups`` only shape the CV folds."""
-        X, y, g, scale = _fit_inputs(self, X, y, groups)
+        X, y, g, scale = _fit_inputs(self, _without_slots(X), y, groups)
         self.feature_index_ = self._resolve_feature()
         x = X[:, self.feature_index_]
         if int((~np.isnan(x)).sum()) < 2:
@@ -453,7 +472,9 @@ class MonotoneCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
 
     def _predict_continuous(self, X: ArrayLike) -> FloatArray:
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+        X = validate_data(
+            self, _without_slots(X), reset=False, ensure_all_finite="allow-nan", dtype=np.float64
+        )
         x = X[:, self.feature_index_]
         return np.clip(_interp(x, self.x_thresholds_, self.y_thresholds_), self.y_min_, self.y_max_)
 
@@ -470,6 +491,14 @@ class ScoreCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
     over ``alphas``, then (``isotonic=True``) an increasing isotonic map of the ridge
     output onto the target, which fixes the compression of a linear fit near the ends of
     the scale without changing the ranking, and finally clipping to the scale.
+
+    With ``sentence_evidence=True`` the ridge also reads the ``slot__*`` columns (the
+    mean sentence embedding of each conversation slot, :mod:`cxnlp.slots`): it learns
+    from the evaluators' ratings which things said where raise or lower a rating. The
+    model stays additive, so :meth:`contributions` splits every prediction into one
+    term per interpretable feature and one per slot, and
+    :func:`cxnlp.calibration.explain.sentence_contributions` splits a slot's term into
+    its sentences.
 
     Parameters
     ----------
@@ -496,11 +525,15 @@ class ScoreCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
         the folds are ``GroupKFold`` by transcript.
     random_state
         Seed for the shuffled ``KFold`` used when no ``groups`` are given.
+    sentence_evidence
+        Read the ``slot__*`` columns of a DataFrame ``X`` (``False``: drop them before
+        fitting, so the calibrator never needs them). Plain arrays are used whole.
 
     Attributes
     ----------
     feature_names_in_ : ndarray of str
-        Column names when fitted on a DataFrame.
+        Column names when fitted on a DataFrame (the ones used: without ``slot__*``
+        columns unless ``sentence_evidence``).
     mean_, scale_ : ndarray
         Standardisation (mean also imputes missing values).
     alpha_ : float
@@ -529,6 +562,7 @@ class ScoreCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
         "ordinal": (_is_bool, "a bool"),
         "cv": (_is_cv, "an int >= 2 or a cross-validation splitter"),
         "random_state": (_is_random_state, "an int or None"),
+        "sentence_evidence": (_is_bool, "a bool"),
     }
 
     def __init__(
@@ -540,6 +574,7 @@ class ScoreCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
         ordinal: bool = False,
         cv: int | Any = 5,
         random_state: int | None = 0,
+        sentence_evidence: bool = False,
     ) -> None:
         self.alphas = alphas
         self.isotonic = isotonic
@@ -547,6 +582,7 @@ class ScoreCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
         self.ordinal = ordinal
         self.cv = cv
         self.random_state = random_state
+        self.sentence_evidence = sentence_evidence
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -613,7 +649,7 @@ class ScoreCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
         groups
             Transcript id per row. Without it every row is its own item.
         """
-        X, y, g, scale = _fit_inputs(self, X, y, groups)
+        X, y, g, scale = _fit_inputs(self, self._columns(X), y, groups)
         if self.ordinal and scale is not None and not scale.discrete:
             raise ValueError(
                 f"Got ordinal=True with the continuous scale {scale.name}; expected a discrete "
@@ -661,10 +697,47 @@ class ScoreCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
             "yt": self.y_thresholds_,
         }
 
-    def _predict_continuous(self, X: ArrayLike) -> FloatArray:
+    def _columns(self, X: ArrayLike) -> ArrayLike:
+        """The part of ``X`` this calibrator reads (see ``sentence_evidence``)."""
+        if not self.sentence_evidence:
+            return _without_slots(X)
+        if isinstance(X, pd.DataFrame) and not any(is_slot_column(c) for c in X.columns):
+            raise ValueError(
+                "Got sentence_evidence=True but X has no slot__* columns; expected the score "
+                f"table's {SLOT_COLUMN!r} expanded (training_frame does it). Re-score with "
+                "this version of cxnlp, or use sentence_evidence=False."
+            )
+        return X
+
+    def _validated(self, X: ArrayLike) -> FloatArray:
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
-        return np.clip(self._predict_core(self._core(), X), self.y_min_, self.y_max_)
+        return validate_data(
+            self, self._columns(X), reset=False, ensure_all_finite="allow-nan", dtype=np.float64
+        )
+
+    def _predict_continuous(self, X: ArrayLike) -> FloatArray:
+        Xv = self._validated(X)  # first: it raises NotFittedError before _core() is read
+        return np.clip(self._predict_core(self._core(), Xv), self.y_min_, self.y_max_)
+
+    def contributions(self, X: ArrayLike) -> pd.DataFrame:
+        """What each feature adds to the ridge output, per row (before the isotonic map).
+
+        One column per feature used (``coef * standardised value``; an imputed missing
+        value adds 0) and ``intercept``; each row sums to the ridge output, which the
+        increasing isotonic map and the clip turn into :meth:`predict`'s number, so the
+        terms explain both the prediction and its rank among transcripts. Target units.
+        """
+        Xv = self._validated(X)
+        Z = (Xv - self.mean_) / self.scale_
+        terms = np.where(np.isnan(Z), 0.0, Z) * self.coef_
+        names = (
+            [str(c) for c in self.feature_names_in_]
+            if hasattr(self, "feature_names_in_")
+            else [f"x{j}" for j in range(Xv.shape[1])]
+        )
+        frame = pd.DataFrame(terms, columns=names, index=X.index if isinstance(X, pd.DataFrame) else None)
+        frame["intercept"] = self.intercept_
+        return frame
 
     def _round_interval(
         self, lower: FloatArray, upper: FloatArray
@@ -760,6 +833,14 @@ def _default_candidates(
         )
     candidates["ridge"] = ScoreCalibrator(isotonic=False, scale=scale, ordinal=ordinal)
     candidates["ridge+isotonic"] = ScoreCalibrator(isotonic=True, scale=scale, ordinal=ordinal)
+    if isinstance(X, pd.DataFrame) and any(is_slot_column(c) for c in X.columns):
+        candidates["ridge+isotonic+sentences"] = ScoreCalibrator(
+            isotonic=True,
+            scale=scale,
+            ordinal=ordinal,
+            sentence_evidence=True,
+            alphas=SENTENCE_ALPHAS,
+        )
     return candidates
 
 
@@ -778,10 +859,12 @@ def select_calibrator(
     """Pick the calibrator with the best cross-validated agreement and refit it on all data.
 
     Candidates (default): isotonic on ``interaction_score`` alone (when that column is
-    present), ridge, and ridge + isotonic. Each is scored on its out-of-fold predictions
-    (same folds for all: ``GroupKFold`` by transcript when ``groups`` are given). A NaN
-    prediction (a missing single score) counts as the training-fold mean rating, so a
-    candidate cannot look better by abstaining. Ties go to the candidate listed first
+    present), ridge, ridge + isotonic, and, when ``X`` has the ``slot__*`` columns,
+    ridge + isotonic with learned sentence evidence (last: it is the least simple). Each
+    is scored on its out-of-fold predictions (same folds for all: ``GroupKFold`` by
+    transcript when ``groups`` are given). A NaN prediction (a missing single score)
+    counts as the training-fold mean rating, so a candidate cannot look better by
+    abstaining. Ties go to the candidate listed first
     (the simplest).
 
     Returns
@@ -829,8 +912,9 @@ def select_calibrator(
 def calibration_features(table: pd.DataFrame) -> list[str]:
     """The score-table columns a calibrator learns from, in a stable order.
 
-    The four dimension scores, ``interaction_score`` and every numeric ``f_*`` sub-feature
-    (sorted), whichever are present.
+    The four dimension scores, ``interaction_score``, every numeric ``f_*`` sub-feature
+    (sorted) and the expanded ``slot__*`` sentence-embedding columns (in table order),
+    whichever are present.
     """
     fixed = [c for c in (*DIMENSION_COLUMNS, "interaction_score") if c in table.columns]
     subs = sorted(
@@ -838,7 +922,20 @@ def calibration_features(table: pd.DataFrame) -> list[str]:
         for c in table.columns
         if isinstance(c, str) and c.startswith("f_") and pd.api.types.is_numeric_dtype(table[c])
     )
-    return fixed + subs
+    slots = [c for c in table.columns if is_slot_column(c)]
+    return fixed + subs + slots
+
+
+def with_slot_columns(table: pd.DataFrame, *, id_col: str = "transcript_id") -> pd.DataFrame:
+    """``table`` with its ``slot_vectors`` cells expanded into ``slot__*`` columns.
+
+    Unchanged when there is no ``slot_vectors`` column (a table from an older cxnlp, or a
+    table that already has the columns); a bad cell raises naming its transcript.
+    """
+    if SLOT_COLUMN not in table.columns or any(is_slot_column(c) for c in table.columns):
+        return table
+    expanded = expand_slot_vectors(table, id_col=id_col)
+    return pd.concat([table.drop(columns=[SLOT_COLUMN]), expanded], axis=1)
 
 
 def training_frame(
@@ -868,6 +965,7 @@ def training_frame(
                 f"Got a {name} table without column(s) {missing}; expected them. "
                 f"Available: {list(frame.columns)[:20]}."
             )
+    scores = with_slot_columns(scores, id_col=id_col)
     feats = list(features) if features is not None else calibration_features(scores)
     absent = [c for c in feats if c not in scores.columns]
     if absent or not feats:

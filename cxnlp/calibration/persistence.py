@@ -25,8 +25,9 @@ from numpy.typing import NDArray
 from sklearn.utils.validation import check_is_fitted
 
 from cxnlp import __version__
-from cxnlp.calibration.estimators import MonotoneCalibrator, ScoreCalibrator
+from cxnlp.calibration.estimators import MonotoneCalibrator, ScoreCalibrator, with_slot_columns
 from cxnlp.calibration.scales import Scale, as_scale
+from cxnlp.slots import SLOT_COLUMN, collapse_slot_columns, is_slot_column, slot_of_column
 
 __all__ = [
     "SCHEMA",
@@ -50,7 +51,7 @@ Calibrator = ScoreCalibrator | MonotoneCalibrator
 _ALLOWED: dict[str, tuple[type[Any], tuple[str, ...], tuple[str, ...]]] = {
     "ScoreCalibrator": (
         ScoreCalibrator,
-        ("alphas", "isotonic", "scale", "ordinal", "cv", "random_state"),
+        ("alphas", "isotonic", "scale", "ordinal", "cv", "random_state", "sentence_evidence"),
         (
             "n_features_in_",
             "feature_names_in_",
@@ -183,24 +184,39 @@ class Calibration:
         """Feature columns, in the order the estimator was fitted on."""
         return [str(c) for c in self.estimator.feature_names_in_]
 
-    def _select(self, table: pd.DataFrame) -> pd.DataFrame:
+    @property
+    def uses_sentence_evidence(self) -> bool:
+        """Whether the calibrator reads the ``slot_vectors`` sentence-embedding columns."""
+        return any(is_slot_column(c) for c in self.features)
+
+    def select(self, table: pd.DataFrame) -> pd.DataFrame:
+        """The columns of a score table this calibrator reads, in fitted order (slot means expanded)."""
         if not isinstance(table, pd.DataFrame):
             raise TypeError(f"Got {type(table).__name__}; expected a DataFrame (the score table).")
+        if self.uses_sentence_evidence:
+            if SLOT_COLUMN not in table.columns and not any(is_slot_column(c) for c in table.columns):
+                raise ValueError(
+                    f"calibrator {self.target!r} reads learned sentence evidence, but the score "
+                    f"table has no {SLOT_COLUMN!r} column. Re-score with cxnlp {__version__} "
+                    "(cxnlp score writes it) or refit without it."
+                )
+            table = with_slot_columns(table)
         missing = [c for c in self.features if c not in table.columns]
         if missing:
             raise ValueError(
-                f"calibrator {self.target!r} was fitted on features {self.features}; "
-                f"missing: {missing}. Re-run cxnlp score with the same version or refit."
+                f"calibrator {self.target!r} was fitted on features "
+                f"{collapse_slot_columns(self.features)}; missing: {collapse_slot_columns(missing)}. "
+                "Re-run cxnlp score with the same version or refit."
             )
         return table[self.features].astype(float)
 
     def predict(self, table: pd.DataFrame) -> NDArray[np.float64]:
         """Calibrated ratings for every row of ``table``."""
-        return self.estimator.predict(self._select(table))
+        return self.estimator.predict(self.select(table))
 
     def predict_interval(self, table: pd.DataFrame, alpha: float = 0.1) -> NDArray[np.float64]:
         """``(n, 2)`` lower/upper bounds, see :meth:`ScoreCalibrator.predict_interval`."""
-        return self.estimator.predict_interval(self._select(table), alpha=alpha)
+        return self.estimator.predict_interval(self.select(table), alpha=alpha)
 
 
 def calibration_to_dict(
@@ -442,7 +458,7 @@ def write_model_card(
         "",
         "## Features",
         "",
-        *[f"- `{f}`" for f in calibration.features],
+        *_feature_lines(est, calibration.features),
         "",
         "## Cross-validated agreement",
         "",
@@ -465,9 +481,33 @@ def write_model_card(
     return out
 
 
+def _feature_lines(est: Calibrator, features: Sequence[str]) -> list[str]:
+    """One line per interpretable feature (with its standardised coefficient) and per slot."""
+    coef = getattr(est, "coef_", None) if isinstance(est, ScoreCalibrator) else None
+    lines = []
+    for j, name in enumerate(features):
+        if is_slot_column(name):
+            continue
+        weight = f": {coef[j]:+.4f} per SD" if coef is not None else ""
+        lines.append(f"- `{name}`{weight}")
+    slot_idx: dict[str, list[int]] = {}
+    for j, name in enumerate(features):
+        if is_slot_column(name):
+            slot_idx.setdefault(slot_of_column(name), []).append(j)
+    for slot, idx in slot_idx.items():
+        norm = f", coefficient norm {np.linalg.norm(coef[idx]):.4f}" if coef is not None else ""
+        lines.append(
+            f"- learned sentence evidence, `{slot}`: mean sentence embedding of the slot "
+            f"({len(idx)} columns from `{SLOT_COLUMN}`{norm})"
+        )
+    return lines
+
+
 def _describe(est: Calibrator) -> str:
     if isinstance(est, ScoreCalibrator):
         parts = [f"ridge alpha={est.alpha_:g}"]
+        if est.sentence_evidence:
+            parts.append("learned sentence evidence per conversation slot")
         if est.x_thresholds_ is not None:
             parts.append("isotonic post-calibration")
         if est.levels_ is not None:
