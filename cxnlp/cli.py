@@ -294,6 +294,68 @@ def show(
 
 
 @app.command()
+def explain(
+    inputs: Annotated[list[Path], typer.Argument(help="Transcript files holding the transcript.")],
+    transcript_id: Annotated[str, typer.Option("--id", help="The transcript to explain.")],
+    calibration: Annotated[
+        Path, typer.Option(help="Calibration dir or file from 'cxnlp calibrate'.")
+    ],
+    brand: Annotated[
+        Path | None, typer.Option(help="Brand profile the calibration was fitted with (default profile).")
+    ] = None,
+    top: Annotated[int, typer.Option(help="How many terms and sentences to list.")] = 6,
+) -> None:
+    """Explain one transcript's calibrated scores: the features and sentences that made them."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from cxnlp.calibration import explain_transcript
+    from cxnlp.calibration.workflow import load_calibration
+    from cxnlp.ingest import InputError, read_transcripts
+    from cxnlp.model import Transcript
+    from cxnlp.scoring import Scorer
+
+    try:
+        calibrations = load_calibration(calibration)
+        scorer = Scorer(brand=brand)
+        found = next(
+            (
+                t
+                for t in read_transcripts(inputs)
+                if isinstance(t, Transcript) and t.id == transcript_id
+            ),
+            None,
+        )
+    except (ValueError, OSError, InputError) as exc:
+        _fail(str(exc))
+    if found is None:
+        _fail(f"transcript {transcript_id!r} is not in {', '.join(map(str, inputs))} (or was rejected).")
+    console = Console()
+    for item in explain_transcript(found, list(calibrations.values()), scorer=scorer):
+        low, high = item.interval
+        console.print(
+            f"[bold]{item.target}[/] for {transcript_id}: {item.prediction:.2f} "
+            f"(90% interval {low:.2f} to {high:.2f})"
+        )
+        terms = Table("term", "kind", "dimension", "contribution", title="What the prediction is made of")
+        shown = item.terms[item.terms["kind"] != "intercept"].head(top)
+        for row in shown.itertuples():
+            terms.add_row(row.term, row.kind, row.dimension or "", f"{row.contribution:+.3f}")
+        console.print(terms)
+        up, down = item.top_sentences(top)
+        for frame, title in ((up, "Sentences that raise it"), (down, "Sentences that lower it")):
+            if frame.empty:
+                continue
+            table = Table("turn", "speaker", "slot", "sentence", "contribution", title=title)
+            for row in frame.itertuples():
+                table.add_row(
+                    str(int(row.turn_index)), row.speaker, row.slot, row.sentence, f"{row.contribution:+.3f}"
+                )
+            console.print(table)
+    console.print(f"Dimension evidence behind the feature terms: cxnlp show SCORES --id {transcript_id}")
+
+
+@app.command()
 def batch(
     inputs: Annotated[
         list[str],

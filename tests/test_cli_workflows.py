@@ -186,3 +186,38 @@ def test_shipped_calibrator_loads_and_applies_to_fresh_scores(workdir):
     truth = pd.read_csv(workdir / "sample_rubric.csv", dtype={"transcript_id": str})
     merged = frame.merge(truth.groupby("transcript_id", as_index=False)["rubric_score"].mean())
     assert merged["rubric_score_pred"].corr(merged["rubric_score"]) > 0.3
+
+
+@pytest.fixture(scope="module")
+def sentence_calibration(workdir):
+    """A rubric calibrator that reads learned sentence evidence, fitted on the slice."""
+    from cxnlp.calibration import ScoreCalibrator, save_calibrator, training_frame
+    from cxnlp.calibration.estimators import SENTENCE_ALPHAS
+
+    labels = pd.read_csv(workdir / "sample_rubric.csv", dtype={"transcript_id": str})
+    X, y, groups = training_frame(read_table(workdir / "scores.parquet"), labels, target="rubric_score")
+    est = ScoreCalibrator(sentence_evidence=True, alphas=SENTENCE_ALPHAS, scale="0-100", cv=3)
+    return save_calibrator(workdir / "sentences.json", est.fit(X, y, groups=groups), target="rubric_score")
+
+
+def test_explain_prints_terms_and_the_sentences_behind_them(workdir, sentence_calibration):
+    first = json.loads((workdir / "calls.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    calls = str(workdir / "calls.jsonl")
+    args = ["explain", calls, "--id", first["id"], "--calibration", str(sentence_calibration)]
+    result = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert f"rubric_score for {first['id']}:" in result.output
+    assert "What the prediction is made of" in result.output
+    assert "customer_closing" in result.output and "slot" in result.output
+    assert "Sentences that raise it" in result.output or "Sentences that lower it" in result.output
+    said = " ".join(turn["text"] for turn in first["turns"])
+    shown = [line.split("│")[4].strip() for line in result.output.splitlines() if line.count("│") == 6]
+    assert any(text and text in said for text in shown), shown
+
+
+def test_explain_names_a_transcript_it_cannot_find(workdir, sentence_calibration):
+    calls = str(workdir / "calls.jsonl")
+    args = ["explain", calls, "--id", "NOPE", "--calibration", str(sentence_calibration)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "'NOPE' is not in" in result.output

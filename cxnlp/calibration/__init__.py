@@ -14,6 +14,13 @@ from cxnlp.calibration.estimators import (
     cross_val_predictions,
     select_calibrator,
     training_frame,
+    with_slot_columns,
+)
+from cxnlp.calibration.explain import (
+    Explanation,
+    explain_scores,
+    explain_transcript,
+    sentence_contributions,
 )
 from cxnlp.calibration.metrics import (
     BootstrapCI,
@@ -82,5 +89,10 @@ __all__ = [
     "standardized_mean_difference",
     "subgroup_smd",
     "training_frame",
+    "with_slot_columns",
     "write_model_card",
+    "Explanation",
+    "explain_scores",
+    "explain_transcript",
+    "sentence_contributions",
 ]
