@@ -59,6 +59,12 @@ def score(
         str, typer.Option(help="Sentence-encoder backend: torch (default), onnx-int8 (fast CPU) or onnx.")
     ] = "torch",
     batch_size: Annotated[int, typer.Option(help="Transcripts parsed and embedded together.")] = 128,
+    slot_vectors: Annotated[
+        bool,
+        typer.Option(
+            help="Write the slot_vectors column sentence-evidence calibrators read (about 4 kB a row)."
+        ),
+    ] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Score every transcript in INPUTS on the four dimensions and write one row per transcript."""
@@ -71,9 +77,9 @@ def score(
     transform = None
     try:
         output_format(out)
-        scorer = Scorer(brand=brand, batch_size=batch_size, embedding=embedding)
+        scorer = Scorer(brand=brand, batch_size=batch_size, embedding=embedding, slot_vectors=slot_vectors)
         if calibration is not None:
-            transform = _calibration_transform(calibration)
+            transform = _calibration_transform(calibration, slot_vectors=slot_vectors)
     except (ValueError, OSError) as exc:
         _fail(str(exc))
     try:
@@ -87,10 +93,16 @@ def score(
     typer.echo(f"wrote {summary.out}; rejects in {summary.rejects}")
 
 
-def _calibration_transform(path: Path):  # noqa: ANN202
+def _calibration_transform(path: Path, *, slot_vectors: bool = True):  # noqa: ANN202
     from cxnlp.calibration.workflow import apply_calibration, load_calibration
 
     calibrations = load_calibration(path)
+    needing = [t for t, c in calibrations.items() if c.uses_sentence_evidence]
+    if needing and not slot_vectors:
+        raise ValueError(
+            f"calibrator(s) {needing} in {path} read learned sentence evidence, which "
+            "--no-slot-vectors leaves out; drop --no-slot-vectors or use another calibration."
+        )
     return lambda frame: apply_calibration(frame, calibrations)
 
 
@@ -303,6 +315,9 @@ def explain(
     brand: Annotated[
         Path | None, typer.Option(help="Brand profile the calibration was fitted with (default profile).")
     ] = None,
+    embedding: Annotated[
+        str, typer.Option(help="Sentence-encoder backend the scores were made with (torch, onnx-int8, onnx).")
+    ] = "torch",
     top: Annotated[int, typer.Option(help="How many terms and sentences to list.")] = 6,
 ) -> None:
     """Explain one transcript's calibrated scores: the features and sentences that made them."""
@@ -317,7 +332,7 @@ def explain(
 
     try:
         calibrations = load_calibration(calibration)
-        scorer = Scorer(brand=brand)
+        scorer = Scorer(brand=brand, embedding=embedding)
         found = next(
             (
                 t
@@ -377,6 +392,12 @@ def batch(
         str, typer.Option(help="Sentence-encoder backend: torch (default), onnx-int8 (fast CPU) or onnx.")
     ] = "torch",
     batch_size: Annotated[int, typer.Option(help="Transcripts parsed and embedded together.")] = 128,
+    slot_vectors: Annotated[
+        bool,
+        typer.Option(
+            help="Write the slot_vectors column sentence-evidence calibrators read (about 4 kB a row)."
+        ),
+    ] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Score new and changed transcripts into STORE; unchanged ones are skipped."""
@@ -387,7 +408,7 @@ def batch(
     from cxnlp.scoring import Scorer
 
     try:
-        scorer = Scorer(brand=brand, batch_size=batch_size, embedding=embedding)
+        scorer = Scorer(brand=brand, batch_size=batch_size, embedding=embedding, slot_vectors=slot_vectors)
     except (ValueError, OSError) as exc:
         _fail(str(exc))
     try:

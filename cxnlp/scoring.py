@@ -129,6 +129,11 @@ class Scorer:
         and feed the encoder fuller batches; memory grows with it, not with the input.
     embedding : {"torch", "onnx-int8", "onnx"}
         Sentence-encoder backend when no ``parser`` is given (see :class:`SentenceEncoder`).
+    slot_vectors : bool
+        Write the ``slot_vectors`` column (:mod:`cxnlp.slots`) that calibrators with
+        learned sentence evidence read; about 4 kB a row after Parquet compression
+        (7x the rest of a STC-3-sized row). ``False`` leaves it out of a table whose
+        calibrators do not need it.
     """
 
     def __init__(
@@ -140,6 +145,7 @@ class Scorer:
         parser: TranscriptParser | None = None,
         batch_size: int = 128,
         embedding: str = "torch",
+        slot_vectors: bool = True,
     ):
         self.brand = brand
         self.weights = (
@@ -152,6 +158,7 @@ class Scorer:
         if batch_size < 1:
             raise ValueError(f"Got batch_size={batch_size}; expected a positive integer.")
         self.batch_size = batch_size
+        self.slot_vectors = slot_vectors
         self._prepared = False
 
     def __getstate__(self) -> dict[str, Any]:
@@ -172,6 +179,7 @@ class Scorer:
         parts: dict[str, Any] = {
             "cxnlp": __version__,
             "table_schema": TABLE_SCHEMA,
+            "slot_vectors": self.slot_vectors,
             "dimensions": [type(d).__name__ for d in self.dimensions],
             "weights": self.weights.model_dump(),
             "embedding": getattr(self.parser.encoder, "backend", "torch"),
@@ -193,7 +201,7 @@ class Scorer:
             results,
             composite,
             len(parsed.sentences),
-            slot_vectors=encode_slot_vectors(slot_means(parsed)),
+            slot_vectors=encode_slot_vectors(slot_means(parsed)) if self.slot_vectors else None,
         )
 
     def score_batch(self, transcripts: Sequence[Transcript]) -> list[ScoredTranscript]:

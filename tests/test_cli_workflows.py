@@ -221,3 +221,38 @@ def test_explain_names_a_transcript_it_cannot_find(workdir, sentence_calibration
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert "'NOPE' is not in" in result.output
+
+
+def test_score_applies_a_sentence_calibrator_through_the_slot_vectors(workdir, sentence_calibration):
+    out = workdir / "sentence_calibrated.jsonl"
+    calls = str(workdir / "calls.jsonl")
+    args = ["score", calls, "--out", str(out), "--calibration", str(sentence_calibration)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    frame = read_table(out)
+    assert frame["rubric_score_pred"].between(0, 100).all()
+    truth = pd.read_csv(workdir / "sample_rubric.csv", dtype={"transcript_id": str})
+    merged = frame.merge(truth.groupby("transcript_id", as_index=False)["rubric_score"].mean())
+    assert merged["rubric_score_pred"].corr(merged["rubric_score"]) > 0.5  # in-sample: fitted on these
+
+
+def test_no_slot_vectors_leaves_the_column_out_and_the_scores_alone(workdir, sentence_calibration):
+    out = workdir / "lean.parquet"
+    calls = str(workdir / "calls.jsonl")
+    result = runner.invoke(app, ["score", calls, "--out", str(out), "--no-slot-vectors"])
+    assert result.exit_code == 0, result.output
+    lean, full = read_table(out), read_table(workdir / "scores.parquet")
+    assert "slot_vectors" not in lean.columns and "slot_vectors" in full.columns
+    pd.testing.assert_series_equal(lean["interaction_score"], full["interaction_score"])
+    args = [
+        "score",
+        str(workdir / "calls.jsonl"),
+        "--out",
+        str(workdir / "never.parquet"),
+        "--no-slot-vectors",
+        "--calibration",
+        str(sentence_calibration),
+    ]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 2
+    assert "--no-slot-vectors" in refused.output and not (workdir / "never.parquet").exists()
