@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,6 +45,7 @@ __all__ = [
     "decode_slot_vectors",
     "encode_slot_vectors",
     "expand_slot_vectors",
+    "has_slot_columns",
     "is_slot_column",
     "sentence_slots",
     "slot_columns",
@@ -156,6 +157,11 @@ def slot_columns(dim: int) -> list[str]:
 
 def is_slot_column(name: object) -> bool:
     return isinstance(name, str) and name.startswith(SLOT_PREFIX)
+
+
+def has_slot_columns(names: Iterable[object]) -> bool:
+    """Whether any of ``names`` (a table's columns, a feature list) is a ``slot__*`` column."""
+    return any(is_slot_column(n) for n in names)
 
 
 def slot_of_column(name: str) -> str:

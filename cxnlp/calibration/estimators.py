@@ -44,7 +44,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cxnlp.calibration import metrics
 from cxnlp.calibration.scales import Scale, as_scale
-from cxnlp.slots import SLOT_COLUMN, expand_slot_vectors, is_slot_column
+from cxnlp.slots import SLOT_COLUMN, expand_slot_vectors, has_slot_columns, is_slot_column
 
 __all__ = [
     "DIMENSION_COLUMNS",
@@ -701,7 +701,7 @@ class ScoreCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
         """The part of ``X`` this calibrator reads (see ``sentence_evidence``)."""
         if not self.sentence_evidence:
             return _without_slots(X)
-        if isinstance(X, pd.DataFrame) and not any(is_slot_column(c) for c in X.columns):
+        if isinstance(X, pd.DataFrame) and not has_slot_columns(X.columns):
             raise ValueError(
                 "Got sentence_evidence=True but X has no slot__* columns; expected the score "
                 f"table's {SLOT_COLUMN!r} expanded (training_frame does it). Re-score with "
@@ -833,7 +833,7 @@ def _default_candidates(
         )
     candidates["ridge"] = ScoreCalibrator(isotonic=False, scale=scale, ordinal=ordinal)
     candidates["ridge+isotonic"] = ScoreCalibrator(isotonic=True, scale=scale, ordinal=ordinal)
-    if isinstance(X, pd.DataFrame) and any(is_slot_column(c) for c in X.columns):
+    if isinstance(X, pd.DataFrame) and has_slot_columns(X.columns):
         candidates["ridge+isotonic+sentences"] = ScoreCalibrator(
             isotonic=True,
             scale=scale,
@@ -864,8 +864,7 @@ def select_calibrator(
     is scored on its out-of-fold predictions (same folds for all: ``GroupKFold`` by
     transcript when ``groups`` are given). A NaN prediction (a missing single score)
     counts as the training-fold mean rating, so a candidate cannot look better by
-    abstaining. Ties go to the candidate listed first
-    (the simplest).
+    abstaining. Ties go to the candidate listed first (the simplest).
 
     Returns
     -------
@@ -932,7 +931,7 @@ def with_slot_columns(table: pd.DataFrame, *, id_col: str = "transcript_id") -> 
     Unchanged when there is no ``slot_vectors`` column (a table from an older cxnlp, or a
     table that already has the columns); a bad cell raises naming its transcript.
     """
-    if SLOT_COLUMN not in table.columns or any(is_slot_column(c) for c in table.columns):
+    if SLOT_COLUMN not in table.columns or has_slot_columns(table.columns):
         return table
     expanded = expand_slot_vectors(table, id_col=id_col)
     return pd.concat([table.drop(columns=[SLOT_COLUMN]), expanded], axis=1)

@@ -27,7 +27,13 @@ from sklearn.utils.validation import check_is_fitted
 from cxnlp import __version__
 from cxnlp.calibration.estimators import MonotoneCalibrator, ScoreCalibrator, with_slot_columns
 from cxnlp.calibration.scales import Scale, as_scale
-from cxnlp.slots import SLOT_COLUMN, collapse_slot_columns, is_slot_column, slot_of_column
+from cxnlp.slots import (
+    SLOT_COLUMN,
+    collapse_slot_columns,
+    has_slot_columns,
+    is_slot_column,
+    slot_of_column,
+)
 
 __all__ = [
     "SCHEMA",
@@ -187,14 +193,14 @@ class Calibration:
     @property
     def uses_sentence_evidence(self) -> bool:
         """Whether the calibrator reads the ``slot_vectors`` sentence-embedding columns."""
-        return any(is_slot_column(c) for c in self.features)
+        return has_slot_columns(self.features)
 
     def select(self, table: pd.DataFrame) -> pd.DataFrame:
         """The columns of a score table this calibrator reads, in fitted order (slot means expanded)."""
         if not isinstance(table, pd.DataFrame):
             raise TypeError(f"Got {type(table).__name__}; expected a DataFrame (the score table).")
         if self.uses_sentence_evidence:
-            if SLOT_COLUMN not in table.columns and not any(is_slot_column(c) for c in table.columns):
+            if SLOT_COLUMN not in table.columns and not has_slot_columns(table.columns):
                 raise ValueError(
                     f"calibrator {self.target!r} reads learned sentence evidence, but the score "
                     f"table has no {SLOT_COLUMN!r} column. Re-score with cxnlp {__version__} "

@@ -245,8 +245,9 @@ def apply_calibration(
     """Add ``<target>_pred`` and its ``(1 - alpha)`` interval ``_low``/``_high`` to a score table."""
     out = scores.copy()
     for target, calibration in calibrations.items():
-        out[f"{target}_pred"] = calibration.predict(scores)
-        interval = np.asarray(calibration.predict_interval(scores, alpha=alpha))
+        X = calibration.select(scores)  # once: it decodes slot_vectors for sentence evidence
+        out[f"{target}_pred"] = calibration.estimator.predict(X)
+        interval = np.asarray(calibration.estimator.predict_interval(X, alpha=alpha))
         out[f"{target}_pred_low"] = interval[:, 0]
         out[f"{target}_pred_high"] = interval[:, 1]
     return out
