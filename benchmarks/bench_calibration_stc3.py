@@ -15,7 +15,9 @@ What it does, in one run:
    each the mean of the 19 raters of a dialogue.
 3. Out-of-fold predictions from the SAME shuffled 5-fold split (seed 0) for every method:
    ``ScoreCalibrator`` on interpretable feature sets (the dimensions only, the original
-   sub-features, and those plus the outcome signals), the same chosen per training fold by
+   sub-features, and those plus the outcome signals), then with the learned sentence
+   evidence (the slot-mean sentence embeddings of ``slot_vectors``, with and without
+   the interpretable features), the widest set chosen per training fold by
    :func:`select_calibrator` (nested: the choice never sees the test fold), and a
    bag-of-words baseline (TF-IDF word 1-2-grams + ``RidgeCV``). Spearman, Pearson and RMSE
    with 95% bootstrap intervals over dialogues. The human ceiling is the split-half
@@ -23,9 +25,12 @@ What it does, in one run:
    Spearman-Brown corrected, averaged over 50 splits).
 4. Nugget alignment per turn: the raters' majority nugget against what cxnlp's evidence
    says about that turn (filler coverage for "not useful", answer evidence for "solution
-   stated", the customer's closing similarity for "solution confirmed").
-5. Prints one table, the calibrator's largest standardised coefficients (what a
-   prediction is made of), and appends a JSON record to
+   stated", the customer's closing similarity for "solution confirmed"), and against the
+   out-of-fold learned sentence terms summed per turn (``--no-sentence-nuggets`` skips
+   this; it parses every dialogue again).
+5. Prints one table, the calibrator's largest standardised coefficients and the share
+   of a prediction each kind of term carries (what a prediction is made of), and
+   appends a JSON record to
    ``benchmarks/results/calibration_stc3.jsonl``.
 """
 
@@ -66,9 +71,17 @@ from cxnlp.calibration import (  # noqa: E402
     rmse,
     select_calibrator,
     spearman,
+    with_slot_columns,
 )
+from cxnlp.calibration.estimators import SENTENCE_ALPHAS  # noqa: E402
 from cxnlp.ingest.stc3 import read_stc3, stc3_labels, stc3_nuggets  # noqa: E402
 from cxnlp.model import Reject, Transcript  # noqa: E402
+from cxnlp.slots import (  # noqa: E402
+    collapse_slot_columns,
+    has_slot_columns,
+    is_slot_column,
+    slot_of_column,
+)
 
 logger = logging.getLogger("bench_calibration_stc3")
 
@@ -292,15 +305,38 @@ def split_half_reliability(
     return float(np.mean(values))
 
 
+INTERPRETABLE = "cxnlp + outcome features"
+SENTENCES = "cxnlp + learned sentence evidence"
+SENTENCES_ONLY = "learned sentence evidence alone"
+
+
 def feature_sets(scores: pd.DataFrame) -> dict[str, list[str]]:
-    """The interpretable feature sets compared (all columns of the score table)."""
+    """The feature sets compared (columns of the score table, slot means expanded).
+
+    The first three are interpretable features only; the last two add (or use only) the
+    slot-mean sentence embeddings, read by a ``sentence_evidence=True`` calibrator whose
+    every prediction splits into feature, slot and sentence terms.
+    """
     every = calibration_features(scores)
-    outcome = [c for c in OUTCOME_FEATURES if c in every]
-    return {
-        "cxnlp dimensions only": [c for c in DIMENSIONS if c in every],
-        "cxnlp original sub-features": [c for c in every if c not in outcome],
-        "cxnlp + outcome features": every,
+    slots = [c for c in every if is_slot_column(c)]
+    plain = [c for c in every if not is_slot_column(c)]
+    outcome = [c for c in OUTCOME_FEATURES if c in plain]
+    sets = {
+        "cxnlp dimensions only": [c for c in DIMENSIONS if c in plain],
+        "cxnlp original sub-features": [c for c in plain if c not in outcome],
+        INTERPRETABLE: plain,
     }
+    if slots:
+        sets[SENTENCES] = plain + slots
+        sets[SENTENCES_ONLY] = slots
+    return sets
+
+
+def calibrator_for(columns: Sequence[str]) -> ScoreCalibrator:
+    """The calibrator a feature set is fitted with: sentence evidence on when it has slots."""
+    if has_slot_columns(columns):
+        return ScoreCalibrator(sentence_evidence=True, alphas=SENTENCE_ALPHAS)
+    return ScoreCalibrator()
 
 
 def explain(calibrator: ScoreCalibrator, names: Sequence[str], top: int = 8) -> list[dict]:
@@ -308,6 +344,19 @@ def explain(calibrator: ScoreCalibrator, names: Sequence[str], top: int = 8) -> 
     coef = np.asarray(calibrator.coef_, dtype=float)
     order = np.argsort(-np.abs(coef))[:top]
     return [{"feature": names[i], "coef": round(float(coef[i]), 4)} for i in order]
+
+
+def term_shares(calibrator: ScoreCalibrator, X: pd.DataFrame) -> dict[str, float]:
+    """Mean share of each term group in the size of a prediction (sum of |terms|).
+
+    Groups: the interpretable features together, and each conversation slot's learned
+    sentence evidence. Says how much of a typical prediction each kind of evidence carries.
+    """
+    terms = calibrator.contributions(X).drop(columns=["intercept"])
+    group = {c: (slot_of_column(c) if is_slot_column(c) else "interpretable features") for c in terms}
+    summed = terms.T.groupby(pd.Series(group)).sum().T.abs()
+    shares = summed.div(summed.sum(axis=1), axis=0).mean()
+    return {k: round(float(v), 3) for k, v in shares.sort_values(ascending=False).items()}
 
 
 # --------------------------------------------------------------------------- nuggets
@@ -444,6 +493,72 @@ def nugget_alignment(
     }
 
 
+def parse_all(transcripts: Sequence[Transcript], parser: Any = None) -> list[Any]:
+    """Every transcript through the scorer's parse pass (sentences and their embeddings)."""
+    from cxnlp.scoring import Scorer
+
+    parser = parser or Scorer().parser
+    parsed: list[Any] = []
+    for start in range(0, len(transcripts), 128):
+        parsed.extend(parser.parse_many(list(transcripts[start : start + 128])))
+    return parsed
+
+
+def sentence_nugget_alignment(
+    scores: pd.DataFrame,
+    parsed: Sequence[Any],
+    nuggets: pd.DataFrame,
+    y: np.ndarray,
+    folds: Sequence[tuple[Any, Any]],
+    columns: Sequence[str],
+    *,
+    target: str,
+) -> dict[str, dict]:
+    """Do the sentences the learned evidence credits or blames sit in the turns raters marked?
+
+    Out of fold: for each fold, a sentence-evidence calibrator fitted on the other folds
+    gives every sentence of the held-out dialogues its term
+    (:func:`cxnlp.calibration.sentence_contributions`); a turn's term is the sum of its
+    sentences'. AUC of the turn term against the raters' majority nugget: "solution
+    stated" (HNUG*) and "solution confirmed" (CNUG*) should be credited, "not useful"
+    (HNaN) blamed. ``parsed`` is :func:`parse_all` of the score table's transcripts, in order.
+    """
+    from cxnlp.calibration import sentence_contributions
+    from cxnlp.calibration.persistence import Calibration
+
+    turn_terms: dict[tuple[str, int], float] = {}
+    for train, test in folds:
+        est = calibrator_for(columns).fit(scores.iloc[train][list(columns)], y[train])
+        calibration = Calibration(estimator=est, target=target)
+        for i in test:
+            terms = sentence_contributions(calibration, parsed[i]).dropna(subset=["turn_index"])
+            for turn, value in terms.groupby("turn_index")["contribution"].sum().items():
+                turn_terms[(parsed[i].transcript.id, int(turn))] = float(value)
+    major = majority_nuggets(nuggets).astype({"transcript_id": str})
+    major["term"] = [
+        turn_terms.get((tid, int(turn)), np.nan)
+        for tid, turn in zip(major["transcript_id"], major["turn_index"], strict=True)
+    ]
+    major = major.dropna(subset=["term"])
+    helpdesk = major[major["sender"] == "helpdesk"]
+    customer = major[major["sender"] == "customer"]
+
+    def auc(truth: np.ndarray, score: np.ndarray) -> dict:
+        return {
+            "n": int(truth.size),
+            "positives": int(truth.sum()),
+            "auc": round(float(roc_auc_score(truth, score)), 3) if 0 < truth.sum() < truth.size else None,
+        }
+
+    h_term = helpdesk["term"].to_numpy()
+    c_term = customer["term"].to_numpy()
+    return {
+        f"HNaN vs blame (-term), {target}": auc((helpdesk["nugget"] == "HNaN").to_numpy(), -h_term),
+        f"HNUG* vs credit (term), {target}": auc((helpdesk["nugget"] == "HNUG*").to_numpy(), h_term),
+        f"CNUG* vs credit (term), {target}": auc((customer["nugget"] == "CNUG*").to_numpy(), c_term),
+    }
+
+
 # --------------------------------------------------------------------------- run
 
 
@@ -456,11 +571,13 @@ def evaluate(
     n_boot: int = 1000,
     n_folds: int = N_FOLDS,
     nested: bool = True,
+    sentence_nuggets: bool = True,
+    parser: Any = None,
 ) -> dict[str, Any]:
     """Every figure of the benchmark from a score table, its transcripts and the labels."""
     targets = dialogue_targets(labels)
     ids = [t.id for t in transcripts]
-    scores = scores.assign(transcript_id=scores["transcript_id"].astype(str))
+    scores = with_slot_columns(scores.assign(transcript_id=scores["transcript_id"].astype(str)))
     scores = scores.set_index("transcript_id").loc[ids].reset_index()
     y_all = targets.loc[ids]
     texts = [dialogue_text(t) for t in transcripts]
@@ -468,21 +585,25 @@ def evaluate(
     sets = feature_sets(scores)
     rows: list[dict[str, Any]] = []
     coefficients: dict[str, list[dict]] = {}
+    shares: dict[str, dict[str, float]] = {}
+    chosen_by_target: dict[str, list[str]] = {}
+    widest = SENTENCES if SENTENCES in sets else INTERPRETABLE
     for target in TARGETS:
         y = y_all[target].to_numpy(dtype=float)
         methods: dict[str, np.ndarray] = {}
         for name, cols in sets.items():
-            methods[name] = out_of_fold(ScoreCalibrator(), scores[cols], y, folds)
+            methods[name] = out_of_fold(calibrator_for(cols), scores[cols], y, folds)
         if nested:
             chosen: list[str] = []
-            methods["cxnlp + outcome, select_calibrator (nested)"] = out_of_fold(
+            methods[f"{widest}, select_calibrator (nested)"] = out_of_fold(
                 NestedSelection(),
-                scores[sets["cxnlp + outcome features"]],
+                scores[sets[widest]],
                 y,
                 folds,
                 on_fit=lambda est, chosen=chosen: chosen.append(est.chosen_),
             )
             logger.info("%s: select_calibrator chose %s", target, chosen)
+            chosen_by_target[target] = chosen
         methods["bag-of-words (TF-IDF 1-2g + RidgeCV)"] = out_of_fold(bow_baseline(), texts, y, folds)
         for name, pred in methods.items():
             rows.append({"target": target, "method": name, **agreement(y, pred, n_boot)})
@@ -498,13 +619,34 @@ def evaluate(
                 ],
             }
         )
-        full = ScoreCalibrator().fit(scores[sets["cxnlp + outcome features"]], y)
-        coefficients[target] = explain(full, sets["cxnlp + outcome features"])
+        full = ScoreCalibrator().fit(scores[sets[INTERPRETABLE]], y)
+        coefficients[target] = explain(full, sets[INTERPRETABLE])
+        if SENTENCES in sets:
+            learned = calibrator_for(sets[SENTENCES]).fit(scores[sets[SENTENCES]], y)
+            shares[target] = term_shares(learned, scores[sets[SENTENCES]])
+    sentence_alignment: dict[str, dict] = {}
+    if sentence_nuggets and SENTENCES in sets:
+        parsed = parse_all(transcripts, parser)  # once: about a minute and a half for STC-3
+        for target in ("A", "S"):
+            sentence_alignment.update(
+                sentence_nugget_alignment(
+                    scores,
+                    parsed,
+                    nuggets,
+                    y_all[target].to_numpy(dtype=float),
+                    folds,
+                    sets[SENTENCES],
+                    target=target,
+                )
+            )
     return {
         "results": rows,
         "coefficients": coefficients,
+        "term_shares": shares,
+        "sentence_nuggets": sentence_alignment,
+        "select_calibrator_chose": chosen_by_target,
         "nuggets": nugget_alignment(nuggets, scores, transcripts),
-        "feature_sets": sets,
+        "feature_sets": {k: collapse_slot_columns(v) for k, v in sets.items()},
     }
 
 
@@ -537,6 +679,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates")
     ap.add_argument("--no-nested", action="store_true", help="skip nested select_calibrator")
     ap.add_argument("--no-record", action="store_true", help="do not append to the results")
+    ap.add_argument(
+        "--no-sentence-nuggets",
+        action="store_true",
+        help="skip aligning learned sentence terms with nuggets (saves a parse of every dialogue)",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     start = time.perf_counter()
@@ -552,18 +699,36 @@ def main(argv: list[str] | None = None) -> int:
     labels = labels[labels["transcript_id"].isin(ids)]
     nuggets = stc3_nuggets(args.data)
     nuggets = nuggets[nuggets["transcript_id"].isin(ids)]
-    report = evaluate(scores, transcripts, labels, nuggets, n_boot=args.n_boot, nested=not args.no_nested)
+    report = evaluate(
+        scores,
+        transcripts,
+        labels,
+        nuggets,
+        n_boot=args.n_boot,
+        nested=not args.no_nested,
+        sentence_nuggets=not args.no_sentence_nuggets,
+    )
     print(
         f"STC-3 train, {len(transcripts)} dialogues, {N_FOLDS}-fold CV (seed {SEED}), "
         f"targets = mean of the raters; 95% bootstrap CIs over dialogues"
     )
     print(format_table(report["results"]))
-    print("\nLargest standardised coefficients (cxnlp + outcome features, fitted on all):")
+    print(f"\nLargest standardised coefficients ({INTERPRETABLE}, fitted on all):")
     for target, items in report["coefficients"].items():
         print(f"  {target}: " + ", ".join(f"{i['feature']} {i['coef']:+.3f}" for i in items))
+    if report["term_shares"]:
+        print(f"\nMean share of a prediction's terms ({SENTENCES}, fitted on all):")
+        for target, items in report["term_shares"].items():
+            print(f"  {target}: " + ", ".join(f"{k} {v:.2f}" for k, v in items.items()))
+    for target, chosen in report["select_calibrator_chose"].items():
+        print(f"select_calibrator chose, per outer fold, for {target}: {chosen}")
     print("\nNugget alignment (majority label over raters, per turn):")
     for name, m in report["nuggets"].items():
         print(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in m.items()))
+    if report["sentence_nuggets"]:
+        print("\nLearned sentence terms per turn (out of fold) against the nuggets:")
+        for name, m in report["sentence_nuggets"].items():
+            print(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in m.items()))
     record = {
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "cxnlp": __version__,

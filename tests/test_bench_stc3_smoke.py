@@ -89,6 +89,7 @@ def test_benchmark_runs_end_to_end_on_a_few_dialogues(bench, parser, shared_data
         n_boot=20,
         n_folds=3,
         nested=False,
+        parser=parser,
     )
     table = pd.DataFrame(report["results"])
     assert set(table["target"]) == set(bench.TARGETS)
@@ -100,3 +101,10 @@ def test_benchmark_runs_end_to_end_on_a_few_dialogues(bench, parser, shared_data
     for metrics in report["nuggets"].values():
         assert 0.0 <= metrics["precision"] <= 1.0 and 0.0 <= metrics["recall"] <= 1.0
     assert "S" in bench.format_table(report["results"]).split()
+    assert bench.SENTENCES in report["feature_sets"] and report["term_shares"]
+    for shares in report["term_shares"].values():
+        assert sum(shares.values()) == pytest.approx(1.0, abs=1e-2)
+        assert "customer_closing" in shares and "interpretable features" in shares
+    assert len(report["sentence_nuggets"]) == 6
+    for metrics in report["sentence_nuggets"].values():
+        assert metrics["auc"] is None or 0.0 <= metrics["auc"] <= 1.0
