@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from cxnlp import __version__
 from cxnlp.dimensions.base import Dimension
 from cxnlp.model import DimensionResult, ScoredTranscript, Transcript
-from cxnlp.nlp import SentenceEncoder, TranscriptParser
+from cxnlp.nlp import ParsedTranscript, SentenceEncoder, TranscriptParser
 from cxnlp.slots import SLOT_COLUMN, encode_slot_vectors, slot_means
 
 logger = logging.getLogger(__name__)
@@ -204,13 +204,20 @@ class Scorer:
             slot_vectors=encode_slot_vectors(slot_means(parsed)) if self.slot_vectors else None,
         )
 
-    def score_batch(self, transcripts: Sequence[Transcript]) -> list[ScoredTranscript]:
-        """Score transcripts together: one parse pass, dimension prefetch, then each one."""
+    def score_batch_with_parse(
+        self, transcripts: Sequence[Transcript]
+    ) -> list[tuple[ParsedTranscript, ScoredTranscript]]:
+        """:meth:`score_batch`, keeping each transcript's parse (sentences and embeddings),
+        for what needs the sentences after scoring, such as explaining a calibrated score."""
         self.prepare()
         parsed = self.parser.parse_many(list(transcripts))
         for dimension in self.dimensions:
             dimension.prefetch(parsed)
-        return [self.score_parsed(p) for p in parsed]
+        return [(p, self.score_parsed(p)) for p in parsed]
+
+    def score_batch(self, transcripts: Sequence[Transcript]) -> list[ScoredTranscript]:
+        """Score transcripts together: one parse pass, dimension prefetch, then each one."""
+        return [scored for _, scored in self.score_batch_with_parse(transcripts)]
 
     def iter_scored(self, transcripts: Iterable[Transcript]) -> Iterator[ScoredTranscript]:
         """Score a stream of transcripts lazily, ``batch_size`` at a time, in input order."""

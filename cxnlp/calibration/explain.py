@@ -213,11 +213,8 @@ def explain_transcript(
     from cxnlp.scoring import Scorer, result_row
 
     scorer = scorer or Scorer()
-    scorer.prepare()
-    (parsed,) = scorer.parser.parse_many([transcript])
-    for dimension in scorer.dimensions:
-        dimension.prefetch([parsed])
-    row = pd.DataFrame([result_row(scorer.score_parsed(parsed))])
+    ((parsed, scored),) = scorer.score_batch_with_parse([transcript])
+    row = pd.DataFrame([result_row(scored)])
     items = [calibrations] if isinstance(calibrations, Calibration) else list(calibrations)
     out = []
     for calibration in items:
