@@ -132,7 +132,7 @@ class Scorer:
     slot_vectors : bool
         Write the ``slot_vectors`` column (:mod:`cxnlp.slots`) that calibrators with
         learned sentence evidence read; about 4 kB a row after Parquet compression
-        (7x the rest of a STC-3-sized row). ``False`` leaves it out of a table whose
+        (a STC-3 score table grows 7x). ``False`` leaves it out of a table whose
         calibrators do not need it.
     """
 
