@@ -124,22 +124,31 @@ def encode_slot_vectors(matrix: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(m, dtype=_DTYPE).tobytes()).decode("ascii")
 
 
+def _where(record: str | None) -> str:
+    return f" of transcript {record!r}" if record is not None else ""
+
+
+def _cell_bytes(cell: object, record: str | None) -> bytes:
+    """The raw bytes of a ``slot_vectors`` cell; a ``ValueError`` naming ``record`` if none."""
+    if not isinstance(cell, str | bytes) or not cell:
+        raise ValueError(
+            f"Got {SLOT_COLUMN}={cell!r}{_where(record)}; expected the encoded slot means cxnlp "
+            "score writes. Re-score the transcript with this version of cxnlp."
+        )
+    try:
+        return base64.b64decode(cell, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"Got a {SLOT_COLUMN} cell{_where(record)} that is not base64: {exc}.") from exc
+
+
 def decode_slot_vectors(cell: object, *, dim: int, record: str | None = None) -> np.ndarray:
     """The ``(len(SLOTS), dim)`` float matrix of one ``slot_vectors`` cell.
 
     Raises a ``ValueError`` naming ``record`` when the cell is missing or is not what
     :func:`encode_slot_vectors` writes.
     """
-    where = f" of transcript {record!r}" if record is not None else ""
-    if not isinstance(cell, str | bytes) or not cell:
-        raise ValueError(
-            f"Got {SLOT_COLUMN}={cell!r}{where}; expected the encoded slot means cxnlp score writes. "
-            "Re-score the transcript with this version of cxnlp."
-        )
-    try:
-        raw = base64.b64decode(cell, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError(f"Got a {SLOT_COLUMN} cell{where} that is not base64: {exc}.") from exc
+    where = _where(record)
+    raw = _cell_bytes(cell, record)
     expected = len(SLOTS) * dim * _DTYPE.itemsize
     if len(raw) != expected:
         raise ValueError(
@@ -196,11 +205,7 @@ def expand_slot_vectors(
     if dim is None:
         if not cells:
             raise ValueError(f"Got an empty table; expected rows with {SLOT_COLUMN}.")
-        first = cells[0]
-        n_bytes = len(base64.b64decode(first)) if isinstance(first, str | bytes) and first else 0
-        dim = n_bytes // (len(SLOTS) * _DTYPE.itemsize)
-        if dim < 1:
-            decode_slot_vectors(first, dim=1, record=ids[0])  # raises with the record named
+        dim = max(len(_cell_bytes(cells[0], ids[0])) // (len(SLOTS) * _DTYPE.itemsize), 1)
     rows = [decode_slot_vectors(c, dim=dim, record=i).ravel() for c, i in zip(cells, ids, strict=True)]
     matrix = np.vstack(rows) if rows else np.zeros((0, len(SLOTS) * dim))
     return pd.DataFrame(matrix, columns=slot_columns(dim), index=table.index)

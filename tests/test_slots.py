@@ -144,6 +144,11 @@ def test_expand_refuses_a_table_without_the_column_or_with_a_bad_cell():
     table = pd.DataFrame({"transcript_id": ["a", "b"], SLOT_COLUMN: [good, None]})
     with pytest.raises(ValueError, match="'b'"):
         expand_slot_vectors(table)
+    # The first cell also fixes the width, so a bad first cell is named as well.
+    for bad in ("%%%", None, base64.b64encode(b"\x00\x01").decode()):
+        first_bad = pd.DataFrame({"transcript_id": ["x", "y"], SLOT_COLUMN: [bad, good]})
+        with pytest.raises(ValueError, match="'x'"):
+            expand_slot_vectors(first_bad)
 
 
 def test_collapse_slot_columns_names_each_slot_once_after_the_plain_features():
