@@ -237,3 +237,12 @@ def test_slot_vectors_hold_the_mean_embedding_of_each_conversation_slot(scorer):
     np.testing.assert_allclose(slots["agent_reply"], agent, atol=2e-3)
     # "Great, thanks." and the opening complaint mean different things.
     assert float(slots["customer_opening"] @ slots["customer_closing"]) < 0.9
+
+
+def test_leaving_slot_vectors_out_is_another_configuration(parser):
+    """A store must never mix rows with and without the column: the fingerprint tells them apart."""
+    with_column = Scorer(parser=parser)
+    without = Scorer(parser=parser, slot_vectors=False)
+    assert with_column.config_fingerprint() != without.config_fingerprint()
+    row = without.score([Transcript.from_pairs("b", CALLS["billing"])]).iloc[0]
+    assert "slot_vectors" not in row.index
