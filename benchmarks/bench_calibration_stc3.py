@@ -73,7 +73,7 @@ from cxnlp.calibration import (  # noqa: E402
     spearman,
     with_slot_columns,
 )
-from cxnlp.calibration.estimators import SENTENCE_ALPHAS  # noqa: E402
+from cxnlp.calibration.estimators import sentence_calibrator  # noqa: E402
 from cxnlp.ingest.stc3 import read_stc3, stc3_labels, stc3_nuggets  # noqa: E402
 from cxnlp.model import Reject, Transcript  # noqa: E402
 from cxnlp.slots import (  # noqa: E402
@@ -335,7 +335,7 @@ def feature_sets(scores: pd.DataFrame) -> dict[str, list[str]]:
 def calibrator_for(columns: Sequence[str]) -> ScoreCalibrator:
     """The calibrator a feature set is fitted with: sentence evidence on when it has slots."""
     if has_slot_columns(columns):
-        return ScoreCalibrator(sentence_evidence=True, alphas=SENTENCE_ALPHAS)
+        return sentence_calibrator()
     return ScoreCalibrator()
 
 

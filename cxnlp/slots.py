@@ -48,6 +48,7 @@ __all__ = [
     "has_slot_columns",
     "is_slot_column",
     "sentence_slots",
+    "slot_column_positions",
     "slot_columns",
     "slot_means",
     "slot_of_column",
@@ -185,6 +186,15 @@ def collapse_slot_columns(names: Sequence[str]) -> list[str]:
     plain = [n for n in names if not is_slot_column(n)]
     slots = dict.fromkeys(slot_of_column(n) for n in names if is_slot_column(n))
     return plain + [f"{SLOT_COLUMN}[{s}]" for s in slots]
+
+
+def slot_column_positions(names: Sequence[str]) -> dict[str, list[int]]:
+    """Positions of each slot's columns in a feature list, slots in :data:`SLOTS` order."""
+    positions: dict[str, list[int]] = {}
+    for j, name in enumerate(names):
+        if is_slot_column(name):
+            positions.setdefault(slot_of_column(name), []).append(j)
+    return {slot: positions[slot] for slot in SLOTS if slot in positions}
 
 
 def expand_slot_vectors(

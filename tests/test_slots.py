@@ -18,6 +18,7 @@ from cxnlp.slots import (
     expand_slot_vectors,
     is_slot_column,
     sentence_slots,
+    slot_column_positions,
     slot_columns,
     slot_means,
     slot_of_column,
@@ -159,3 +160,10 @@ def test_collapse_slot_columns_names_each_slot_once_after_the_plain_features():
         "slot_vectors[customer_followup]",
         "slot_vectors[customer_closing]",
     ]
+
+
+def test_slot_column_positions_groups_each_slot_in_slot_order():
+    names = ["f_x", *slot_columns(2)[6:8], "f_y", *slot_columns(2)[0:2]]
+    assert slot_column_positions(names) == {"customer_opening": [4, 5], "agent_reply": [1, 2]}
+    assert list(slot_column_positions(names)) == ["customer_opening", "agent_reply"]
+    assert slot_column_positions(["f_x"]) == {}

@@ -53,6 +53,7 @@ __all__ = [
     "calibration_features",
     "cross_val_predictions",
     "select_calibrator",
+    "sentence_calibrator",
     "training_frame",
     "with_slot_columns",
 ]
@@ -834,14 +835,15 @@ def _default_candidates(
     candidates["ridge"] = ScoreCalibrator(isotonic=False, scale=scale, ordinal=ordinal)
     candidates["ridge+isotonic"] = ScoreCalibrator(isotonic=True, scale=scale, ordinal=ordinal)
     if isinstance(X, pd.DataFrame) and has_slot_columns(X.columns):
-        candidates["ridge+isotonic+sentences"] = ScoreCalibrator(
-            isotonic=True,
-            scale=scale,
-            ordinal=ordinal,
-            sentence_evidence=True,
-            alphas=SENTENCE_ALPHAS,
-        )
+        candidates["ridge+isotonic+sentences"] = sentence_calibrator(scale=scale, ordinal=ordinal)
     return candidates
+
+
+def sentence_calibrator(*, scale: Scale | str | None = None, ordinal: bool = False) -> ScoreCalibrator:
+    """The ridge + isotonic calibrator that also reads the slot means, on its wider alpha grid."""
+    return ScoreCalibrator(
+        isotonic=True, scale=scale, ordinal=ordinal, sentence_evidence=True, alphas=SENTENCE_ALPHAS
+    )
 
 
 def select_calibrator(

@@ -27,7 +27,7 @@ import pandas as pd
 
 from cxnlp.calibration.estimators import DIMENSION_COLUMNS, MonotoneCalibrator, ScoreCalibrator
 from cxnlp.calibration.persistence import Calibration
-from cxnlp.slots import SLOTS, is_slot_column, sentence_slots, slot_of_column
+from cxnlp.slots import is_slot_column, sentence_slots, slot_column_positions, slot_of_column
 
 if TYPE_CHECKING:  # pragma: no cover
     from cxnlp.model import Transcript
@@ -121,15 +121,11 @@ def sentence_contributions(calibration: Calibration, parsed: ParsedTranscript) -
             "one fitted with sentence_evidence=True (candidate 'ridge+isotonic+sentences'). "
             "Use explain_scores for its feature terms."
         )
-    names = calibration.features
     memberships = sentence_slots(
         [s.turn_index for s in parsed.sentences], [s.speaker for s in parsed.sentences]
     )
     rows: list[dict[str, object]] = []
-    for slot in SLOTS:
-        idx = [j for j, n in enumerate(names) if is_slot_column(n) and slot_of_column(n) == slot]
-        if not idx:
-            continue
+    for slot, idx in slot_column_positions(calibration.features).items():
         weight = est.coef_[idx] / est.scale_[idx]
         mean = est.mean_[idx]
         members = [s for s, m in zip(parsed.sentences, memberships, strict=True) if slot in m]

@@ -32,7 +32,7 @@ from cxnlp.slots import (
     collapse_slot_columns,
     has_slot_columns,
     is_slot_column,
-    slot_of_column,
+    slot_column_positions,
 )
 
 __all__ = [
@@ -496,11 +496,7 @@ def _feature_lines(est: Calibrator, features: Sequence[str]) -> list[str]:
             continue
         weight = f": {coef[j]:+.4f} per SD" if coef is not None else ""
         lines.append(f"- `{name}`{weight}")
-    slot_idx: dict[str, list[int]] = {}
-    for j, name in enumerate(features):
-        if is_slot_column(name):
-            slot_idx.setdefault(slot_of_column(name), []).append(j)
-    for slot, idx in slot_idx.items():
+    for slot, idx in slot_column_positions(features).items():
         norm = f", coefficient norm {np.linalg.norm(coef[idx]):.4f}" if coef is not None else ""
         lines.append(
             f"- learned sentence evidence, `{slot}`: mean sentence embedding of the slot "
