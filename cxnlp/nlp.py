@@ -43,7 +43,11 @@ class ResourceError(RuntimeError):
 
 @functools.cache
 def load_pipeline(model: str = SPACY_MODEL) -> Language:
-    """Load the spaCy pipeline with only what the scorers need (tagger, lemmas, senter)."""
+    """Load the spaCy pipeline with only what the scorers need.
+
+    Tagger, lemmas and the statistical sentence splitter, plus
+    :mod:`cxnlp.segmentation`'s splitter for unpunctuated speech-recogniser text.
+    """
     import spacy
 
     try:
@@ -57,6 +61,9 @@ def load_pipeline(model: str = SPACY_MODEL) -> Language:
         nlp.enable_pipe("senter")
     if not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
         nlp.add_pipe("sentencizer")
+    from cxnlp.segmentation import add_speech_segmenter
+
+    add_speech_segmenter(nlp)
     return nlp
 
 
@@ -176,16 +183,29 @@ class SentenceEncoder:
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
-    """A sentence of one turn, with its position in the transcript and its spaCy span."""
+    """A sentence of one turn, with its position in the transcript and its spaCy spans.
+
+    ``span`` is the sentence as said; ``content`` is the same sentence without fillers and
+    false starts (:func:`content_text`), parsed on its own. Acts and answers are read from
+    ``content`` so that "I've, um, like, applied the credit" is still an action taken;
+    the filler dimension reads ``span``. ``content`` is ``span`` itself when nothing was
+    removed (or everything was).
+    """
 
     index: int
     turn_index: int
     speaker: Speaker
     span: Span
+    content: Span | None = None
 
     @property
     def text(self) -> str:
         return self.span.text.strip()
+
+    @property
+    def clean(self) -> Span:
+        """The filler-free span (``content``, falling back to ``span``)."""
+        return self.content if self.content is not None else self.span
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +273,8 @@ _DISFLUENT_PHRASES: tuple[tuple[str, ...], ...] = (
 )
 
 
+_SPACES = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,!?;:])")
 _STRANDED_COMMAS = re.compile(r"(?:\s*,)+")
 _COMMA_BEFORE_END = re.compile(r",\s*([.?!]+)$")
 
@@ -261,23 +283,20 @@ def content_text(span: Span) -> str:
     """The sentence without fillers ("um", "you know", a leading "so"): what gets embedded.
 
     Why: "Um, so, basically, the refund takes five days" means the same as the clean
-    sentence, but its embedding drifts. Filler is the filler dimension's business (it reads
-    tokens, not vectors), so every meaning-based dimension compares content only.
+    sentence, but its embedding drifts, and "I've, like, applied a credit" hides the
+    ownership act from a pattern that expects "I've applied". Filler is the filler
+    dimension's business (it reads the original tokens), so every meaning- or act-based
+    reading uses the content only (:attr:`Sentence.content`).
 
-    A word from :data:`DISFLUENCIES` is dropped when it is an interjection, when it opens
-    the sentence (after other dropped words) or when a comma follows it; "like" and "so"
-    inside a clause ("looks like", "so that") are kept.
+    Dropped: a word from :data:`DISFLUENCIES` when it is an interjection, when it opens the
+    sentence (after other dropped words) or when a comma follows it ("like" and "so"
+    inside a clause, "looks like", "so that", are kept); the phrases in
+    :data:`_DISFLUENT_PHRASES` at a pause; a repeated word or a false start ("I I've",
+    "I'll- I'll", "the the"); and the commas that only set a dropped word off.
     """
     tokens = [t for t in span if not t.is_space]
-    drop: set[int] = set()
     lowers = [t.lower_ for t in tokens]
-    for phrase in _DISFLUENT_PHRASES:
-        n = len(phrase)
-        for i in range(len(tokens) - n + 1):
-            if tuple(lowers[i : i + n]) == phrase and (
-                i + n == len(tokens) or tokens[i + n].is_punct or i == 0
-            ):
-                drop.update(range(i, i + n))
+    drop = _disfluent_phrase_ids(tokens, lowers) | _repeat_ids(tokens, lowers)
     leading = True
     for i, tok in enumerate(tokens):
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
@@ -286,19 +305,72 @@ def content_text(span: Span) -> str:
             and (leading or tok.pos_ == "INTJ" or (nxt is not None and nxt.text == ","))
             and not (nxt is not None and nxt.lower_ == "that")
         )
-        if tok.lower_ in ("um", "umm", "uh", "uhh", "erm", "er", "hmm") or filler:
+        if tok.lower_ in _HESITATIONS or filler:
             drop.add(i)
         elif i in drop or (tok.is_punct and tok.text == "," and leading):
             drop.add(i)
         else:
             leading = False
-    kept = [t for i, t in enumerate(tokens) if i not in drop]
-    while kept and kept[0].is_punct:
-        kept.pop(0)
-    text = "".join(t.text_with_ws for t in kept).strip()
-    # Dropping a filler strands the commas around it: "it's, , ." -> "it's."
+    drop |= _stranded_comma_ids(tokens, drop)
+    first_kept = next((i for i, t in enumerate(tokens) if i not in drop and not t.is_punct), len(tokens))
+    drop.update(range(first_kept))
+    gaps = {i - 1 for i in drop}  # a kept word before a dropped one keeps a space after it
+    text = "".join(
+        t.text + (" " if t.whitespace_ or i in gaps else "")
+        for i, t in enumerate(tokens) if i not in drop
+    )
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text)).strip()
     text = _STRANDED_COMMAS.sub(",", text)
     return _COMMA_BEFORE_END.sub(r"\1", text).strip(" ,")
+
+
+_HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "erm", "er", "hmm", "mm", "uhm"})
+#: Punctuation that marks a false start or a stumble between a word and its repeat.
+_RESTART_MARKS = frozenset({"-", "--", "\u2014", "\u2013", "...", "\u2026", ","})
+
+
+def _disfluent_phrase_ids(tokens: Sequence[Any], lowers: list[str]) -> set[int]:
+    """Token ids of "you know", "I mean"... where they stand at a pause or open the sentence."""
+    drop: set[int] = set()
+    for phrase in _DISFLUENT_PHRASES:
+        n = len(phrase)
+        for i in range(len(tokens) - n + 1):
+            if tuple(lowers[i : i + n]) == phrase and (
+                i + n == len(tokens) or tokens[i + n].is_punct or i == 0
+            ):
+                drop.update(range(i, i + n))
+    return drop
+
+
+def _repeat_ids(tokens: Sequence[Any], lowers: list[str]) -> set[int]:
+    """False starts: a cut-off word, or the first copy of words said twice in a row ("I I've").
+
+    Numbers are never dropped ("two two four" may be a phone number).
+    """
+    # A word cut off with a hyphen ("I'll- I'll", "refu- refunded") is a false start.
+    drop = {
+        i for i, t in enumerate(tokens) if len(t.text) > 1 and t.text.endswith("-") and t.whitespace_
+    }
+    for n in (3, 2, 1):
+        for i in range(len(tokens) - n):
+            first = tokens[i : i + n]
+            if any(not (t.is_alpha or t.text.startswith("'")) for t in first):
+                continue
+            gap = 1 if i + n < len(tokens) and tokens[i + n].text in _RESTART_MARKS else 0
+            j = i + n + gap
+            if lowers[i : i + n] == lowers[j : j + n] and not drop.intersection(range(i, j)):
+                drop.update(range(i, j))
+    return drop
+
+
+def _stranded_comma_ids(tokens: Sequence[Any], drop: set[int]) -> set[int]:
+    """Commas right before or after a dropped word: "I've, like, applied" -> "I've applied"."""
+    out: set[int] = set()
+    for i in drop:
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(tokens) and j not in drop and tokens[j].text == ",":
+                out.add(j)
+    return out
 
 
 def content_words(span: Span) -> int:
@@ -362,6 +434,7 @@ class TranscriptParser:
                         sentences.append(Sentence(len(sentences), turn_index, turn.speaker, span))
             all_texts.extend(content_text(s.span) or s.text for s in sentences)
             staged.append((tr, tr_docs, sentences))
+        staged = self._with_content_spans(staged, all_texts)
         vectors = self.encoder.encode(all_texts)
         parsed: list[ParsedTranscript] = []
         offset = 0
@@ -370,3 +443,36 @@ class TranscriptParser:
             parsed.append(ParsedTranscript(tr, tr_docs, tuple(sentences), vectors[offset : offset + n]))
             offset += n
         return parsed
+
+    def _with_content_spans(
+        self,
+        staged: list[tuple[Transcript, tuple[Doc, ...], list[Sentence]]],
+        content_texts: list[str],
+    ) -> list[tuple[Transcript, tuple[Doc, ...], list[Sentence]]]:
+        """Parse the filler-free text of every sentence that had fillers, in one pipe pass.
+
+        Only sentences whose content differs from what was said are parsed again, so clean
+        text costs nothing extra.
+        """
+        flat = [s for _, _, sentences in staged for s in sentences]
+        todo = {
+            i: text for i, (s, text) in enumerate(zip(flat, content_texts, strict=True))
+            if text and _squash(text) != _squash(s.text)
+        }
+        if not todo:
+            return staged
+        docs = dict(zip(todo, self.nlp.pipe(todo.values(), batch_size=self.pipe_batch_size), strict=True))
+        out, k = [], 0
+        for tr, tr_docs, sentences in staged:
+            updated = []
+            for s in sentences:
+                doc = docs.get(k)
+                content = None if doc is None else doc[:]
+                updated.append(Sentence(s.index, s.turn_index, s.speaker, s.span, content))
+                k += 1
+            out.append((tr, tr_docs, updated))
+        return out
+
+
+def _squash(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()

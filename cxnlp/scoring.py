@@ -4,12 +4,16 @@
 the parse pass and the dimensions, scores transcripts in bounded batches (so memory stays
 flat however long the input is) and turns results into the documented output table.
 
-The interaction score is a weighted mean of the four dimensions on a common "higher is
-better" scale. Filler content is a percentage of wasted words (lower is better), so it
-enters as ``filler_quality = clip(100 - filler_scale * filler_content, 0, 100)``: with the
-default scale of 2.5, a call where 40 % of the agent's words are filler scores 0 there.
+The interaction score is a weighted mean of the four dimensions on a common "how well was
+this done" scale (:func:`dimension_quality`). Filler content is a percentage of wasted words
+(lower is better), so it enters as ``clip(100 - filler_scale * filler_content, 0, 100)``:
+with the default scale of 2.5, a call where 40 % of the agent's words are filler scores 0
+there. Brand congruence and proactive connection are full at their targets (70 by
+default): an excellent agent shows most connection acts once and sounds on brand, and the
+raw scales put such calls at 70-85, which would keep the optimized bar (91) out of reach.
 Dimensions that do not apply (NaN, e.g. the customer asked nothing) are left out and the
-remaining weights renormalised, so a call is not punished for a question nobody asked.
+remaining weights renormalised, so a call is not punished for a question nobody asked. A
+call whose agent says fewer than ``min_agent_words`` words is not scored at all (NaN).
 """
 
 from __future__ import annotations
@@ -62,6 +66,21 @@ class CompositeWeights(BaseModel):
     filler_scale: float = Field(
         2.5, gt=0, description="Points of filler quality lost per percent of agent words that are filler."
     )
+    brand_target: float = Field(
+        70.0, gt=0, le=100,
+        description="Brand congruence at which the brand part of the composite is full: the "
+        "style classifier rarely gives an on-brand agent more than 70-80.",
+    )
+    proactive_target: float = Field(
+        70.0, gt=0, le=100,
+        description="Proactive connection at which its part is full: an excellent call shows "
+        "most acts once (each first act earns 70% of its weight), not every act repeatedly.",
+    )
+    min_agent_words: int = Field(
+        12, ge=0,
+        description="Fewer agent words than this and the call is not scored (NaN): a greeting "
+        "or a hold message says nothing a QA evaluator could grade.",
+    )
 
     @field_validator("filler_content")
     @classmethod
@@ -82,15 +101,43 @@ def filler_quality(filler_content: float, scale: float = 2.5) -> float:
     return float(min(100.0, max(0.0, 100.0 - scale * filler_content)))
 
 
-def interaction_score(scores: Mapping[str, float], weights: CompositeWeights | None = None) -> float:
-    """Weighted mean of the dimensions that apply; NaN when none does."""
+def dimension_quality(name: str, value: float, weights: CompositeWeights) -> float:
+    """A dimension on the composite's common 0-100 "how well was this done" scale.
+
+    Filler becomes ``100 - filler_scale x filler_content``; brand congruence and proactive
+    connection count as fully met at their targets (``brand_target``,
+    ``proactive_target``), so an excellent call can reach the optimized bar; answer
+    completeness is already a share of needs met.
+    """
+    if value is None or math.isnan(value):
+        return math.nan
+    if name == "filler_content":
+        return filler_quality(value, weights.filler_scale)
+    target = {
+        "brand_congruence": weights.brand_target,
+        "proactive_connection": weights.proactive_target,
+    }.get(name, 100.0)
+    return float(min(100.0, max(0.0, 100.0 * value / target)))
+
+
+def interaction_score(
+    scores: Mapping[str, float],
+    weights: CompositeWeights | None = None,
+    *,
+    agent_words: float | None = None,
+) -> float:
+    """Weighted mean of the dimensions' qualities that apply; NaN when none does.
+
+    NaN too when ``agent_words`` is given and below ``min_agent_words``: an agent who
+    said "Hi." did nothing a score could rank (mid-range would read as "average").
+    """
     weights = weights or CompositeWeights()
+    if agent_words is not None and agent_words < weights.min_agent_words:
+        return math.nan
     total = 0.0
     weight_sum = 0.0
     for name, weight in weights.as_dict().items():
-        value = scores.get(name, math.nan)
-        if name == "filler_content":
-            value = filler_quality(value, weights.filler_scale)
+        value = dimension_quality(name, scores.get(name, math.nan), weights)
         if value is None or math.isnan(value) or weight == 0:
             continue
         total += weight * value
@@ -185,9 +232,12 @@ class Scorer:
             "embedding": getattr(self.parser.encoder, "backend", "torch"),
         }
         for dimension in self.dimensions:
-            fingerprint = getattr(dimension, "fingerprint", None)
-            if callable(fingerprint):
-                parts[type(dimension).__name__] = fingerprint()
+            part: dict[str, Any] = {}
+            for hook in ("get_params", "resource_digests", "fingerprint"):
+                method = getattr(dimension, hook, None)
+                if callable(method):
+                    part[hook] = method()
+            parts[type(dimension).__name__] = part
         blob = json.dumps(parts, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -195,7 +245,11 @@ class Scorer:
         results: dict[str, DimensionResult] = {}
         for dimension in self.dimensions:
             results[dimension.name] = dimension.score(parsed)
-        composite = interaction_score({k: r.score for k, r in results.items()}, self.weights)
+        filler = results.get("filler_content")
+        agent_words = filler.features.get("agent_words") if filler is not None else None
+        composite = interaction_score(
+            {k: r.score for k, r in results.items()}, self.weights, agent_words=agent_words
+        )
         return ScoredTranscript(
             parsed.transcript,
             results,

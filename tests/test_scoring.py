@@ -34,9 +34,17 @@ def test_interaction_score_renormalises_over_dimensions_that_apply():
         "proactive_connection": 60.0,
         "filler_content": 0.0,
     }
-    expected = (0.20 * 80 + 0.25 * 60 + 0.20 * 100) / (0.20 + 0.25 + 0.20)
+    # Brand and proactive count as full at their targets (70): 80 -> 100, 60 -> 85.7.
+    expected = (0.20 * 100 + 0.25 * 100 * 60 / 70 + 0.20 * 100) / (0.20 + 0.25 + 0.20)
     assert interaction_score(scores) == pytest.approx(expected)
     assert math.isnan(interaction_score({name: math.nan for name in DIMENSION_COLUMNS}))
+
+
+def test_near_silent_agent_is_not_scored():
+    scores = dict.fromkeys(DIMENSION_COLUMNS, 50.0)
+    assert math.isnan(interaction_score(scores, agent_words=3))
+    assert not math.isnan(interaction_score(scores, agent_words=40))
+    assert not math.isnan(interaction_score(scores, CompositeWeights(min_agent_words=0), agent_words=3))
 
 
 def test_interaction_score_follows_custom_weights():

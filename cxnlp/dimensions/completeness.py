@@ -89,12 +89,24 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
+from cxnlp.dimensions.need_reply import PairScorer, default_pair_scorer, load_pair_scorer
+from cxnlp.dimensions.replies import (
+    FUNCTIONS,
+    ReplyLexicon,
+    ask_type,
+    default_reply_lexicon,
+    load_reply_lexicon,
+    pair_features,
+    reply_functions,
+    why_not,
+    window_functions,
+)
 from cxnlp.model import DimensionResult, Evidence
 from cxnlp.nlp import DISFLUENCIES, ParsedTranscript, Sentence, SentenceEncoder
 
@@ -278,6 +290,12 @@ _ACK_OPENERS: tuple[tuple[str, ...], ...] = (
     ("thanks",), ("i", "appreciate"), ("we", "appreciate"), ("let", "me", "check"),
     ("one", "moment"),
 )
+#: Reply functions that make a sentence an answer candidate even when it sounds like an
+#: acknowledgement ("Sure, I've cancelled it.").
+_ANSWER_FUNCTIONS = (
+    "action_done", "commitment", "steps", "cause", "time", "duration", "amount", "yes_no",
+    "refusal",
+)
 _CLAUSE_JOINERS = frozenset({"but", "and", "because", "since", "as", "so", "although"})
 
 _WH_TAGS = ["WDT", "WP", "WP$", "WRB"]
@@ -380,14 +398,20 @@ class Need:
 
 @dataclass(frozen=True, slots=True)
 class NeedOutcome:
-    """How a need was answered: status, the best answer (if any) and its quality."""
+    """How a need was met: status, the best reply (if any), its probability and reading.
+
+    ``probability`` is the need–reply classifier's P(met) for ``answer``; ``ask`` the kind
+    of answer the need asks for; ``functions`` what the best reply does
+    (:func:`~cxnlp.dimensions.replies.window_functions`).
+    """
 
     need: Need
     status: Status
     relevance: float
-    informativeness: float
+    probability: float
     answer: tuple[Sentence, ...] = ()
-    vague: bool = False
+    ask: str = "polar"
+    functions: dict[str, float] = field(default_factory=dict)
 
 
 def content_tokens(span: Span) -> list:
@@ -591,8 +615,8 @@ class AnswerCompleteness(Dimension):
         social_threshold: float = 0.4,
         merge_threshold: float = 0.6,
         context_merge_threshold: float = 0.3,
-        answer_threshold: float = 0.35,
-        partial_threshold: float = 0.3,
+        answer_probability: float = 0.5,
+        partial_probability: float = 0.3,
         informative_threshold: float = 0.5,
         vague_threshold: float = 0.6,
         non_answer_threshold: float = 0.6,
@@ -601,15 +625,15 @@ class AnswerCompleteness(Dimension):
         window: int = 3,
         window_gain: float = 0.03,
         partial_credit: float = 0.5,
-        beyond_points: float = 5.0,
-        beyond_cap: int = 2,
+        reply_lexicon: str | None = None,
+        need_reply_model: str | None = None,
     ) -> None:
         self.need_threshold = need_threshold
         self.social_threshold = social_threshold
         self.merge_threshold = merge_threshold
         self.context_merge_threshold = context_merge_threshold
-        self.answer_threshold = answer_threshold
-        self.partial_threshold = partial_threshold
+        self.answer_probability = answer_probability
+        self.partial_probability = partial_probability
         self.informative_threshold = informative_threshold
         self.vague_threshold = vague_threshold
         self.non_answer_threshold = non_answer_threshold
@@ -618,8 +642,8 @@ class AnswerCompleteness(Dimension):
         self.window = window
         self.window_gain = window_gain
         self.partial_credit = partial_credit
-        self.beyond_points = beyond_points
-        self.beyond_cap = beyond_cap
+        self.reply_lexicon = reply_lexicon
+        self.need_reply_model = need_reply_model
         self._needs = PrototypeSet(NEED_PROTOTYPES)
         self._social = PrototypeSet({"social": SOCIAL_PROTOTYPES})
         self._non_answer = PrototypeSet({"non_answer": NON_ANSWER_PROTOTYPES})
@@ -639,13 +663,32 @@ class AnswerCompleteness(Dimension):
             k: getattr(self, k)
             for k in (
                 "need_threshold", "social_threshold", "merge_threshold",
-                "context_merge_threshold", "answer_threshold",
-                "partial_threshold", "informative_threshold", "vague_threshold",
+                "context_merge_threshold", "answer_probability",
+                "partial_probability", "informative_threshold", "vague_threshold",
                 "non_answer_threshold", "beyond_threshold", "exclusivity_margin", "window",
-                "window_gain", "partial_credit",
-                "beyond_points", "beyond_cap",
+                "window_gain", "partial_credit", "reply_lexicon", "need_reply_model",
             )
         }
+
+    def _lexicon(self) -> ReplyLexicon:
+        """The reply-function word lists (packaged, or ``reply_lexicon``'s file), read once."""
+        if self.reply_lexicon is None:
+            return default_reply_lexicon()
+        if getattr(self, "_lexicon_cache", None) is None:
+            self._lexicon_cache = load_reply_lexicon(self.reply_lexicon)
+        return self._lexicon_cache
+
+    def _pair_scorer(self) -> PairScorer:
+        """The need–reply classifier (packaged, or ``need_reply_model``'s file), read once."""
+        if self.need_reply_model is None:
+            return default_pair_scorer()
+        if getattr(self, "_scorer_cache", None) is None:
+            self._scorer_cache = load_pair_scorer(self.need_reply_model)
+        return self._scorer_cache
+
+    def resource_digests(self) -> dict[str, str]:
+        """Content hashes of the resources this configuration reads (for the fingerprint)."""
+        return {"reply_lexicon": self._lexicon().digest, "need_reply_model": self._pair_scorer().digest}
 
     def prepare(self, encoder: SentenceEncoder) -> None:
         for protos in (
@@ -729,7 +772,7 @@ class AnswerCompleteness(Dimension):
                     and prev.kind == "problem"
                     and need.kind != "problem"
                     and not opens_new_point(need.sentences[0].span)
-                    and sim >= self.context_merge_threshold
+                    and (sim >= self.context_merge_threshold or _refers_back(need.sentences[0].span))
                 )
                 if adjacent and (sim >= self.merge_threshold or sets_context):
                     kind = need.kind if need.kind != "problem" else prev.kind
@@ -745,21 +788,25 @@ class AnswerCompleteness(Dimension):
 
     # -- step 2: answers -------------------------------------------------------------
     def answer_candidates(self, parsed: ParsedTranscript) -> list[Sentence]:
-        """Agent sentences that could answer something: no questions, no bare acknowledgements."""
+        """Agent sentences that could answer something.
+
+        Left out: questions back, and sentences that do nothing an answer does (no action,
+        commitment, steps, cause, time, amount, yes/no or refusal) and are either close to
+        an acknowledgement or empathy prototype or have no content word ("I see.", "I'm so
+        sorry to hear that."). A bare "Yes." stays: it answers a polar question.
+        """
         agent = parsed.agent_sentences
         if not agent:
             return []
+        lex = self._lexicon()
         non_answer = self._non_answer.best(parsed.vectors_of(agent))
         out = []
         for sent, (_, sim) in zip(agent, non_answer, strict=True):
-            if is_question(sent.span):
+            funcs = reply_functions(sent.clean, lex)
+            if funcs["question"]:
                 continue
-            info = informativeness(sent.span)
-            if sim >= self.non_answer_threshold and info < self.informative_threshold:
-                continue
-            if _opens_with_acknowledgement(sent.span) and specifics(sent.span) == 0:
-                continue
-            if not content_tokens(sent.span):
+            does_something = any(funcs[k] for k in _ANSWER_FUNCTIONS)
+            if not does_something and (sim >= self.non_answer_threshold or not content_tokens(sent.clean)):
                 continue
             out.append(sent)
         return out
@@ -788,92 +835,75 @@ class AnswerCompleteness(Dimension):
         return windows
 
     def match(self, needs: list[Need], parsed: ParsedTranscript) -> list[NeedOutcome]:
-        """Best answer and status for each need.
+        """Best reply and status for each need, judged by the need–reply classifier.
 
-        A window counts for a need only if it is about that need at least as much as about
-        any other (within ``exclusivity_margin``): the answer to the second question is not
-        also the answer to the first. When nothing relevant follows a need but the agent's
-        next turn makes a vague promise ("we'll look into it"), the need is ``partial``.
+        Every window of up to ``window`` consecutive candidate sentences after the need
+        (in the same agent reply; answers may come turns later) is a candidate reply. Its
+        probability of meeting the need comes from the classifier over
+        :func:`~cxnlp.dimensions.replies.pair_features`: whether it gives an answer of the
+        kind asked, whether it is about this customer's case, whether it is a question
+        back, a promise or a general statement, and its similarity to the need. A window
+        counts for a need only if it is about that need at least as much as about any
+        other (within ``exclusivity_margin``): the answer to the second question is not
+        also the answer to the first.
         """
+        lex = self._lexicon()
+        scorer = self._pair_scorer()
         candidates = self.answer_candidates(parsed)
         windows = self._windows(candidates, parsed)
-        info = {s.index: informativeness(s.span) for s in candidates}
-        vague = self._vague_flags(parsed)
-        all_need_vecs = [n.vectors for n in needs]
+        functions = {s.index: reply_functions(s.clean, lex) for s in candidates}
         outcomes = []
-        for need, need_vecs in zip(needs, all_need_vecs, strict=True):
-            best: tuple[float, float, tuple[Sentence, ...]] = (0.0, 0.0, ())
-            for win in windows:
-                if win[0].index <= need.last_index:
-                    continue
-                rel, used = self._relevance(need_vecs, win, parsed)
-                rival = max(self._relevance(v, used, parsed)[0] for v in all_need_vecs)
-                if rel < rival - self.exclusivity_margin:
-                    continue
-                win_info = max(info[s.index] for s in used)
-                if (rel, win_info) > best[:2]:
-                    best = (rel, win_info, used)
-                if self._is_full_answer(rel, win_info, used, vague):
-                    break  # the first full answer is the answer; later ones are extras
-            rel, win_info, used = best
-            is_vague = bool(used) and all(vague[s.index] for s in used)
-            if self._is_full_answer(rel, win_info, used, vague):
+        for need in needs:
+            ask = ask_type([s.clean for s in need.sentences], need.kind, lex)
+            options = self.reply_options(need, needs, windows, functions, parsed)
+            probs = scorer.probability([pair_features(ask, rel, funcs) for _, rel, funcs in options])
+            if options:
+                best = int(np.argmax(probs))
+                used, rel, funcs = options[best]
+                p = float(probs[best])
+            else:
+                used, rel, funcs, p = (), 0.0, dict.fromkeys(FUNCTIONS, 0.0), 0.0
+            if p >= self.answer_probability:
                 status: Status = "answered"
-            elif rel >= self.partial_threshold:
+            elif p >= self.partial_probability:
                 status = "partial"
             else:
-                promise = self._next_turn_promise(need, parsed, vague)
-                status, used, is_vague = ("partial", promise, True) if promise else ("open", (), False)
-            outcomes.append(NeedOutcome(need, status, rel, win_info, used, is_vague))
+                status = "open"
+            outcomes.append(NeedOutcome(need, status, rel, p, used, ask=ask, functions=funcs))
         return outcomes
 
-    def _is_full_answer(
-        self, rel: float, info: float, used: tuple[Sentence, ...], vague: dict[int, bool]
-    ) -> bool:
-        return (
-            rel >= self.answer_threshold
-            and info >= self.informative_threshold
-            and not (used and all(vague[s.index] for s in used))
-        )
+    def reply_options(
+        self,
+        need: Need,
+        needs: Sequence[Need],
+        windows: Sequence[tuple[Sentence, ...]],
+        functions: dict[int, dict[str, float]],
+        parsed: ParsedTranscript,
+    ) -> list[tuple[tuple[Sentence, ...], float, dict[str, float]]]:
+        """Every candidate reply to ``need``: (sentences, similarity, what they do).
 
-    def _vague_flags(self, parsed: ParsedTranscript) -> dict[int, bool]:
-        """Per agent sentence: a promise without specifics ("we'll look into it")?"""
-        agent = parsed.agent_sentences
-        if not agent:
-            return {}
-        sims = self._vague.best(parsed.vectors_of(agent))
-        return {
-            s.index: sim >= self.vague_threshold and specifics(s.span) == 0
-            for s, (_, sim) in zip(agent, sims, strict=True)
-        }
-
-    @staticmethod
-    def _next_turn_promise(
-        need: Need, parsed: ParsedTranscript, vague: dict[int, bool]
-    ) -> tuple[Sentence, ...]:
-        """The vague promise in the first agent turn after the need, if any."""
-        later = [s for s in parsed.agent_sentences if s.index > need.last_index]
-        if not later:
-            return ()
-        turn = later[0].turn_index
-        return tuple(s for s in later if s.turn_index == turn and vague[s.index])[:1]
-
-    def _relevance(
-        self, need_vecs: np.ndarray, win: tuple[Sentence, ...], parsed: ParsedTranscript
-    ) -> tuple[float, tuple[Sentence, ...]]:
-        """Best of the first sentence alone and the growing windows after it."""
-        best, used = -1.0, win[:1]
-        for k in range(1, len(win) + 1):
-            vec = parsed.vectors_of(win[:k]).sum(axis=0)
-            norm = float(np.linalg.norm(vec))
-            if norm == 0.0:
+        A reply is a window's first ``k`` sentences, after the need; it is left out when it
+        is clearly more about another need (``exclusivity_margin``).
+        """
+        options = []
+        for win in windows:
+            if win[0].index <= need.last_index:
                 continue
-            sim = float((need_vecs @ (vec / norm)).max())
-            if k == 1 or sim >= best + self.window_gain:
-                best, used = sim, win[:k]
-            else:
-                break
-        return best, used
+            for k in range(1, len(win) + 1):
+                used = win[:k]
+                rel = self._window_similarity(need.vectors, used, parsed)
+                rival = max(self._window_similarity(n.vectors, used, parsed) for n in needs)
+                if rel < rival - self.exclusivity_margin:
+                    continue
+                options.append((used, rel, window_functions([functions[s.index] for s in used])))
+        return options
+
+    def _window_similarity(
+        self, need_vecs: np.ndarray, used: tuple[Sentence, ...], parsed: ParsedTranscript
+    ) -> float:
+        vec = parsed.vectors_of(used).sum(axis=0)
+        norm = float(np.linalg.norm(vec))
+        return float((need_vecs @ (vec / norm)).max()) if norm else 0.0
 
     # -- step 3: beyond --------------------------------------------------------------
     def beyond(
@@ -890,7 +920,7 @@ class AnswerCompleteness(Dimension):
         for sent in self.answer_candidates(parsed):
             if sent.index in used or sent.index < first_need:
                 continue
-            if informativeness(sent.span) < self.informative_threshold:
+            if informativeness(sent.clean) < self.informative_threshold:
                 continue
             vec = parsed.vectors[sent.index]
             if float(self._vague.best(vec[None, :])[0][1]) >= self.vague_threshold:
@@ -946,22 +976,9 @@ class AnswerCompleteness(Dimension):
             )
         outcomes = self.match(needs, parsed)
         extras = self.beyond(outcomes, parsed)
-        room = self.beyond_cap * self.beyond_points
-        per_need = (100.0 - room) / len(outcomes)
+        per_need = 100.0 / len(outcomes)
         credit = {"answered": 1.0, "partial": self.partial_credit, "open": 0.0}
         evidence = [self._need_evidence(o, per_need * credit[o.status]) for o in outcomes]
-        for rank, (sent, topic) in enumerate(extras):
-            points = self.beyond_points if rank < self.beyond_cap else 0.0
-            evidence.append(
-                Evidence(
-                    dimension=self.name,
-                    kind="beyond",
-                    turn_index=sent.turn_index,
-                    sentence=sent.text,
-                    detail=f"extra help on the customer's topic (similarity {topic:.2f})",
-                    weight=points,
-                )
-            )
         total = sum(e.weight for e in evidence)
         n = len(outcomes)
         counts = {s: sum(o.status == s for o in outcomes) for s in ("answered", "partial", "open")}
@@ -970,6 +987,8 @@ class AnswerCompleteness(Dimension):
             "answered_share": counts["answered"] / n,
             "partial_share": counts["partial"] / n,
             "open_share": counts["open"] / n,
+            "met_probability": float(np.mean([o.probability for o in outcomes])),
+            "min_met_probability": float(min(o.probability for o in outcomes)),
             "mean_answer_similarity": float(np.mean([o.relevance for o in outcomes])),
             "beyond_count": float(len(extras)),
             "question_share": sum(o.need.kind == "question" for o in outcomes) / n,
@@ -979,19 +998,20 @@ class AnswerCompleteness(Dimension):
         return DimensionResult(self.name, clip_score(total), tuple(evidence), features)
 
     def _need_evidence(self, outcome: NeedOutcome, points: float) -> Evidence:
+        """One evidence item per need: the reply that met it, or why none did."""
         need = outcome.need
+        asks = f"{need.kind}, asks for {_ASK_WORDS[outcome.ask]}"
+        p = f"P(met) {outcome.probability:.2f}"
         if outcome.answer:
-            answer = " ".join(s.text for s in outcome.answer)
-            why = "vague answer" if outcome.vague else f"informativeness {outcome.informativeness:.2f}"
-            detail = (
-                f"{need.kind}; best answer (turn {outcome.answer[0].turn_index}, "
-                f"similarity {outcome.relevance:.2f}, {why}): {answer!r}"
-            )
+            reply = " ".join(s.text for s in outcome.answer)
+            where = f"turn {outcome.answer[0].turn_index}"
+            if outcome.status == "answered":
+                detail = f"{asks}; met by {where} ({p}): {reply!r}"
+            else:
+                reason = why_not(outcome.ask, outcome.functions)
+                detail = f"{asks}; best reply {where} falls short, {reason} ({p}): {reply!r}"
         else:
-            detail = (
-                f"{need.kind}; no agent sentence after it answers it "
-                f"(best similarity {outcome.relevance:.2f})"
-            )
+            detail = f"{asks}; no agent sentence after it could answer it"
         return Evidence(
             dimension=self.name,
             kind=outcome.status,
@@ -1001,6 +1021,19 @@ class AnswerCompleteness(Dimension):
             weight=points,
             span=None,
         )
+
+
+_ASK_WORDS = {
+    "when": "a time", "how_much": "an amount", "how_long": "a duration", "how_to": "steps",
+    "why": "a cause", "polar": "a yes or no", "what": "a fact", "request": "an action",
+    "problem": "a fix",
+}
+
+
+def _refers_back(span: Span) -> bool:
+    """A short need that points back at what came before ("Can you fix it?", "Why is that?")."""
+    pronoun = any(t.lower_ in ("it", "this", "that", "them", "these", "those") for t in span)
+    return pronoun and len(content_tokens(span)) <= 3
 
 
 def _max_or_zero(values: np.ndarray) -> float:

@@ -539,8 +539,9 @@ class ProactiveConnection(Dimension):
         ]
         sims = self._acts.best_per_label(parsed.vectors_of(agent))
         for i, sent in enumerate(agent):
-            by_pattern = pattern_acts(sent.span)
-            refusal = is_refusal(sent.span)
+            # Patterns read the filler-free sentence: "I've, um, like, applied" is ownership.
+            by_pattern = pattern_acts(sent.clean)
+            refusal = is_refusal(sent.clean)
             for category in CATEGORIES[1:]:
                 if category in by_pattern:
                     acts.append(Act(category, sent, by_pattern[category], "pattern"))
@@ -548,7 +549,7 @@ class ProactiveConnection(Dimension):
                 sim = float(sims[category][i]) if category in sims else 0.0
                 if sim >= self.similarity_threshold and not (
                     (category == "ownership" and refusal)
-                    or (category == "offer_more" and opens_conversation(sent.span))
+                    or (category == "offer_more" and opens_conversation(sent.clean))
                 ):
                     acts.append(Act(category, sent, None, f"similarity {sim:.2f}"))
         acts.sort(key=lambda a: (a.sentence.index, CATEGORIES.index(a.category)))
@@ -583,7 +584,7 @@ class ProactiveConnection(Dimension):
         )
         features = {FEATURE_NAMES[c]: float(counts[c]) for c in CATEGORIES}
         features["acts_coverage"] = sum(counts[c] > 0 for c in CATEGORIES) / len(CATEGORIES)
-        features["apologies"] = float(sum(is_apology(s.span) for s in parsed.agent_sentences))
+        features["apologies"] = float(sum(is_apology(s.clean) for s in parsed.agent_sentences))
         return DimensionResult(self.name, clip_score(total), tuple(evidence), features)
 
 

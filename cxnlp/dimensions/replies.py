@@ -1,0 +1,672 @@
+"""What a customer's need asks for, and what an agent's sentence does.
+
+Answer completeness judges whether a reply *met* a need, not whether it is on topic. Two
+small readings make that possible, both pure functions of a (filler-free) spaCy span:
+
+- :func:`ask_type` classes a need by the kind of answer it asks for: ``when`` (a time),
+  ``how_much`` (an amount), ``how_long`` (a duration), ``how_to`` (steps), ``why`` (a
+  cause), ``polar`` (yes or no), ``what`` (another fact), ``request`` (an action) or
+  ``problem`` (a fix).
+- :func:`reply_functions` reads what an agent sentence does: an action taken ("I've
+  waived the fee", "your refund has been processed"), a commitment (with or without a
+  time), a refusal, a cause, steps, a yes/no, a time, a duration, an amount, a reference
+  to the customer's own case ("your account", "I can see"); or a non-answer: a question
+  back, a general statement about everyone ("late fees are applied automatically"), a
+  promise without substance ("we'll see what we can do"), a transfer without commitment.
+
+:func:`pair_features` combines the two with the reply's similarity to the need into the
+features the need–reply classifier (:mod:`cxnlp.dimensions.need_reply`) weighs: above all,
+whether the reply gives an answer *of the kind asked*.
+
+The word lists live in ``cxnlp/resources/reply_functions.yaml`` (:class:`ReplyLexicon`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Span, Token
+
+DEFAULT_RESOURCE = "reply_functions.yaml"
+
+ASK_TYPES: tuple[str, ...] = (
+    "when",
+    "how_much",
+    "how_long",
+    "how_to",
+    "why",
+    "polar",
+    "what",
+    "request",
+    "problem",
+)
+
+#: Binary and count readings of one agent sentence, in output order.
+FUNCTIONS: tuple[str, ...] = (
+    "action_done",
+    "commitment",
+    "commitment_time",
+    "refusal",
+    "cause",
+    "past_event",
+    "steps",
+    "yes_no",
+    "time",
+    "duration",
+    "amount",
+    "number",
+    "specific",
+    "explains",
+    "case_specific",
+    "generic",
+    "question",
+    "vague",
+    "transfer",
+    "you_words",
+    "content_words",
+)
+
+_LIST_FIELDS = (
+    "vague_verbs",
+    "done_words",
+    "polar_answers",
+    "cause_words",
+    "cause_phrases",
+    "refusal_words",
+    "refusal_phrases",
+    "sequence_words",
+    "instruction_verbs",
+    "not_instructions",
+    "currency_words",
+    "time_point_words",
+    "duration_words",
+    "generic_words",
+    "transfer_phrases",
+    "vague_phrases",
+    "ask_when",
+    "ask_how_much",
+    "ask_how_long",
+    "ask_how_to",
+    "ask_why",
+)
+_FIRST_PERSON = frozenset({"i", "we"})
+_HAVE = frozenset({"have", "'ve", "ve", "has", "'s", "had", "'d"})
+_WILL = frozenset({"will", "'ll", "ll", "shall"})
+_BE_DONE = frozenset({"is", "'s", "are", "'re", "was", "were", "been", "s", "re"})
+#: Words between "is" and a participle that make it a settled fact ("is now active").
+_SETTLED_MARKERS = frozenset({"now", "already", "all", "been", "officially", "finally"})
+#: Participles that state a settled state even in the bare present ("it's done").
+_STATE_POS = frozenset({"ADP", "DET", "PRON", "ADJ", "NOUN", "PROPN"})
+_STATE_WORDS = frozenset(
+    {"done", "sorted", "set", "fixed", "resolved", "back", "active", "online", "complete", "completed"}
+)
+_REQUEST_OPENERS = frozenset({"can", "could", "would", "will", "please"})
+_WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
+_MONEY_SYMBOLS = frozenset({"$", "£", "€", "¥", "%", "₹"})
+
+
+class ReplyLexiconError(ValueError):
+    """The reply-function word lists are missing a field or have the wrong type."""
+
+
+@dataclass(frozen=True)
+class ReplyLexicon:
+    """The word lists of ``reply_functions.yaml``, lower-cased; ``digest`` hashes the file."""
+
+    lists: Mapping[str, frozenset[str]]
+    digest: str
+    phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> frozenset[str]:
+        return self.lists[name]
+
+    @classmethod
+    def from_mapping(cls, data: Any, *, source: str, digest: str) -> ReplyLexicon:
+        if not isinstance(data, dict):
+            raise ReplyLexiconError(
+                f"{source}: got {type(data).__name__}; expected a mapping of word lists. "
+                f"Start from cxnlp/resources/{DEFAULT_RESOURCE}."
+            )
+        lists: dict[str, frozenset[str]] = {}
+        phrases: dict[str, tuple[str, ...]] = {}
+        for name in _LIST_FIELDS:
+            value = data.get(name)
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ReplyLexiconError(
+                    f"{source}: field {name!r} got {value!r}; expected a list of words or "
+                    "phrases (quote yes/no). Fix that field."
+                )
+            lowered = [v.lower().strip() for v in value if v.strip()]
+            lists[name] = frozenset(lowered)
+            phrases[name] = tuple(sorted(lowered, key=len, reverse=True))
+        return cls(lists=lists, digest=digest, phrases=phrases)
+
+
+def load_reply_lexicon(path: str | Path | None = None) -> ReplyLexicon:
+    """The packaged word lists, or those of ``path`` (YAML)."""
+    if path is None:
+        raw = resources.files("cxnlp").joinpath("resources", DEFAULT_RESOURCE).read_bytes()
+        source = f"cxnlp/resources/{DEFAULT_RESOURCE}"
+    else:
+        raw = Path(path).read_bytes()
+        source = str(path)
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ReplyLexiconError(f"{source}: not valid UTF-8 YAML ({exc}).") from exc
+    return ReplyLexicon.from_mapping(data, source=source, digest=hashlib.sha256(raw).hexdigest())
+
+
+@functools.cache
+def default_reply_lexicon() -> ReplyLexicon:
+    return load_reply_lexicon()
+
+
+# --------------------------------------------------------------------------- helpers
+def _words(span: Span) -> list[Token]:
+    return [t for t in span if not (t.is_punct or t.is_space)]
+
+
+def _norm_text(tokens: Iterable[Token]) -> str:
+    """Lower-cased words joined by single spaces, contractions re-attached ("can't")."""
+    out: list[str] = []
+    for t in tokens:
+        low = t.lower_.replace("\u2019", "'")
+        if out and (low.startswith("'") or low == "n't"):
+            out[-1] += low
+        else:
+            out.append(low)
+    return " " + " ".join(out) + " "
+
+
+def _has_phrase(text: str, phrases: Iterable[str]) -> str | None:
+    for p in phrases:
+        if f" {p} " in text:
+            return p
+    return None
+
+
+def _lemma(t: Token) -> str:
+    return t.lemma_.lower()
+
+
+# --------------------------------------------------------------------------- needs
+def ask_type(spans: Sequence[Span], kind: str, lex: ReplyLexicon | None = None) -> str:
+    """The kind of answer a need asks for (one of :data:`ASK_TYPES`).
+
+    ``kind`` is the need's class from the need detector (question, request, problem); a
+    question is refined by its question words, and "can you ...?" is a request.
+    """
+    lex = lex or default_reply_lexicon()
+    text = " ".join(_norm_text(s) for s in spans)
+    for name in ("ask_how_to", "ask_how_long", "ask_how_much", "ask_when", "ask_why"):
+        if _has_phrase(text, lex.phrases[name]):
+            return name.removeprefix("ask_")
+    words = [w for s in spans for w in _words(s)]
+    if _is_polite_request(words):
+        return "request"
+    if _asks_which(words):
+        return "what"
+    question = any(t.text.endswith("?") for s in spans for t in s) or any(
+        _question_syntax(_words(s)) for s in spans
+    )
+    if question and kind != "request":
+        return "polar"
+    return "request" if kind == "request" else "problem" if kind == "problem" else "polar"
+
+
+_WH_FACT = frozenset({"what", "which", "who", "whom", "whose", "where", "whats", "what's"})
+#: Words after which a wh-word opens an indirect question ("I was wondering which ...").
+_INDIRECT = frozenset(
+    {
+        "wondering",
+        "wonder",
+        "know",
+        "tell",
+        "ask",
+        "sure",
+        "idea",
+        "confirm",
+        "check",
+        "explain",
+        "clarify",
+        "find",
+        "out",
+        "about",
+    }
+)
+
+
+def _asks_which(words: Sequence[Token]) -> bool:
+    """A question for a fact: a wh-word opening the sentence or an indirect question."""
+    for i, t in enumerate(words):
+        if t.lower_ in _WH_FACT and (i == 0 or t.is_sent_start or words[i - 1].lower_ in _INDIRECT):
+            return True
+    return False
+
+
+def _is_polite_request(words: Sequence[Token]) -> bool:
+    """ "Can/could/would you <verb>", "please <verb>": a request in question form."""
+    for i, t in enumerate(words[:-1]):
+        if t.lower_ == "please" and words[i + 1].pos_ == "VERB":
+            return True
+        if (
+            t.lower_ in _REQUEST_OPENERS
+            and words[i + 1].lower_ == "you"
+            and any(w.pos_ == "VERB" for w in words[i + 2 : i + 5])
+        ):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- replies
+def reply_functions(span: Span, lex: ReplyLexicon | None = None) -> dict[str, float]:
+    """What one agent sentence does (:data:`FUNCTIONS`), read from its filler-free span."""
+    lex = lex or default_reply_lexicon()
+    words = _words(span)
+    text = _norm_text(words)
+    lemmas = [_lemma(t) for t in words]
+    lowers = [t.lower_ for t in words]
+    first_person = any(w in _FIRST_PERSON for w in lowers)
+    you_words = sum(w in ("you", "your", "yours", "you're", "youre") for w in lowers)
+    question = any(t.text.endswith("?") for t in span) or _question_syntax(words)
+    action = _action_done(words, lex)
+    number = any(t.like_num or t.tag_ == "CD" for t in words)
+    steps = _steps(words, lowers, lex)
+    commitment = _commitment(words, lex)
+    time = _has_time(words, lex)
+    duration = _has_duration(words, lex)
+    refusal = bool(
+        lex["refusal_words"].intersection(lowers) or _has_phrase(text, lex.phrases["refusal_phrases"])
+    ) or _negated_can(words)
+    cause = bool(lex["cause_words"].intersection(lemmas) or _has_phrase(text, lex.phrases["cause_phrases"]))
+    amount = any(t.text in _MONEY_SYMBOLS for t in span) or (
+        any(t.like_num for t in words) and bool(lex["currency_words"].intersection(lowers))
+    )
+    case_specific = you_words > 0 or (first_person and (action or commitment))
+    specific = number or any(t.pos_ == "PROPN" or any(c.isdigit() for c in t.text) for t in words)
+    yes_no = _yes_no(words, lex)
+    personal = first_person or you_words > 0 or bool(_PERSONAL.intersection(lowers))
+    generic = (not personal and not (yes_no or steps or question or specific or action)) or bool(
+        lex["generic_words"].intersection(lowers) and not (action or commitment) and you_words == 0
+    )
+    explains = cause or _explains_after_break(span)
+    past_event = not action and _narrates_past(words, lex)
+    vague = bool(_has_phrase(text, lex.phrases["vague_phrases"])) and not (time or action)
+    transfer = bool(_has_phrase(text, lex.phrases["transfer_phrases"])) and not action
+    content = sum(1 for t in words if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM") and not t.is_stop)
+    return {
+        "action_done": float(action),
+        "commitment": float(commitment),
+        "commitment_time": float(commitment and (time or duration)),
+        "refusal": float(refusal),
+        "cause": float(cause),
+        "steps": float(steps),
+        "yes_no": float(yes_no),
+        "specific": float(specific),
+        "explains": float(explains),
+        "past_event": float(past_event),
+        "time": float(time),
+        "duration": float(duration),
+        "amount": float(amount),
+        "number": float(number),
+        "case_specific": float(case_specific),
+        "generic": float(generic),
+        "question": float(question),
+        "vague": float(vague),
+        "transfer": float(transfer),
+        "you_words": float(you_words),
+        "content_words": float(content),
+    }
+
+
+_PERSONAL = frozenset({"my", "our", "us", "me", "mine", "ours"})
+_BREAKS = frozenset({"\u2014", "\u2013", "-", "--", ";", ":", ",", "as", "so", "since"})
+
+
+def _explains_after_break(span: Span) -> bool:
+    """A second clause after a dash, comma or "as"/"so" with some content: a reason given."""
+    tokens = [t for t in span if not t.is_space]
+    for i, t in enumerate(tokens):
+        if t.lower_ in _BREAKS and i > 1:
+            rest = [w for w in tokens[i + 1 :] if w.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM")]
+            if len(rest) >= 3:
+                return True
+    return False
+
+
+def _narrates_past(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """What happened, in the past tense ("the payment page timed out", "a cable was cut"):
+    the implicit cause that answers a "why"."""
+    for i, t in enumerate(words):
+        if t.tag_ == "VBD" and _lemma(t) not in lex["vague_verbs"] and _lemma(t) != "be":
+            return True
+        if t.lower_ in ("was", "were", "got") and i + 1 < len(words) and words[i + 1].tag_ == "VBN":
+            return True
+    return False
+
+
+def _question_syntax(words: Sequence[Token]) -> bool:
+    if not words:
+        return False
+    first = words[0]
+    if first.tag_ in _WH_TAGS and first.lower_ not in ("that", "which"):
+        return len(words) > 1 and words[1].pos_ in ("AUX", "VERB", "PRON")
+    return (
+        first.pos_ == "AUX"
+        and len(words) > 1
+        and words[1].tag_ in ("PRP", "EX")
+        and not first.lower_.startswith("'")
+    )
+
+
+def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """An action taken: "I've waived", "we refunded", "it's been cancelled", "you're all set"."""
+    vague = lex["vague_verbs"]
+    done = lex["done_words"]
+    n = len(words)
+    if n and (
+        words[0].lower_ in _STATE_WORDS or (n > 1 and words[0].lower_ == "all" and words[1].lower_ in done)
+    ):
+        return True  # "Done, paperless is on now.", "All sorted."
+    for i, t in enumerate(words):
+        low = t.lower_
+        if low in _FIRST_PERSON:
+            j = i + 1
+            while j < n and words[j].pos_ in ("ADV", "PART") and words[j].lower_ not in ("not", "n't", "nt"):
+                j += 1
+            if j < n and words[j].lower_ in _HAVE:
+                j += 1
+                while (
+                    j < n and words[j].pos_ in ("ADV", "PART") and words[j].lower_ not in ("not", "n't", "nt")
+                ):
+                    j += 1
+                if (
+                    j < n
+                    and words[j].lower_ in ("gone", "went")
+                    and j + 1 < n
+                    and words[j + 1].lower_ == "ahead"
+                ):
+                    return True
+                if j < n and words[j].tag_ in ("VBN", "VBD") and _lemma(words[j]) not in vague:
+                    return True
+            elif j < n and words[j].tag_ == "VBD" and _lemma(words[j]) not in vague:
+                return True
+            elif j + 1 < n and words[j].lower_ in ("went", "go") and words[j + 1].lower_ == "ahead":
+                return True
+        if low in _BE_DONE:
+            j = i + 1
+            between: list[str] = []
+            while (
+                j < n
+                and words[j].pos_ in ("ADV", "PART", "AUX")
+                and words[j].lower_ not in ("not", "n't", "nt")
+            ):
+                between.append(words[j].lower_)
+                j += 1
+            if j < n and words[j].lower_ == "all" and j + 1 < n:
+                between.append("all")
+                j += 1
+            # "has been refunded", "was waived", "is now active", "you're all set"; a bare
+            # present passive ("fees are applied automatically") describes everyone.
+            before = [w.lower_ for w in words[max(0, i - 4) : i]]
+            specific_subject = bool(before) and (
+                before[-1] in ("it", "that", "this", "everything", "which") or "your" in before
+            )
+            now_state = between[:1] == ["now"] and j < n and words[j].pos_ in _STATE_POS
+            if now_state and not any(w.lower_ in ("not", "n't", "nt") for w in words[i:j]):
+                return True  # "the address is now your office", "it's now out for delivery"
+            settled = (
+                low in ("was", "were", "been")
+                or bool(_SETTLED_MARKERS.intersection(between))
+                or (j < n and words[j].lower_ in _STATE_WORDS)
+                or specific_subject
+            )
+            if j < n and words[j].lower_ in done and settled:
+                return not any(w.lower_ in ("not", "n't", "nt", "never") for w in words[max(0, i - 1) : j])
+        if low == "taken" and i + 2 < n and words[i + 1].lower_ == "care" and words[i + 2].lower_ == "of":
+            return True
+    return False
+
+
+def _commitment(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """A concrete commitment: "I'll send a replacement", "a technician will come",
+    "it should be back by six", "we expect the line to be restored"."""
+    vague = lex["vague_verbs"]
+    for i, t in enumerate(words):
+        expects = t.lower_ in ("should", "expect", "expected", "expects", "estimated", "due", "reckon")
+        will = t.lower_ in _WILL or (
+            t.lower_ == "going" and i + 1 < len(words) and words[i + 1].lower_ == "to"
+        )
+        if will or expects:
+            rest = words[i + 1 : i + 6]
+            negated = any(w.lower_ in ("not", "n't", "nt", "never") for w in rest[:2])
+            verb = next(
+                (
+                    w
+                    for w in rest
+                    if w.pos_ in ("VERB", "AUX") and w.lower_ != "to" and _lemma(w) not in vague
+                ),
+                None,
+            )
+            back = any(w.lower_ in ("back", "restored", "fixed", "resolved", "delivered") for w in rest)
+            if not negated and (verb is not None or (expects and back)):
+                return True
+    return False
+
+
+def _negated_can(words: Sequence[Token]) -> bool:
+    for i, t in enumerate(words[:-1]):
+        if (
+            t.lower_ in ("can", "ca", "could", "are", "is", "am", "'m", "'re", "do", "does", "will", "wo")
+            and words[i + 1].lower_ in ("not", "n't", "nt")
+            and i > 0
+            and words[i - 1].lower_ in ("i", "we", "it", "that", "this")
+        ):
+            return True
+    return False
+
+
+def _has_time(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    tp = lex["time_point_words"]
+    for i, t in enumerate(words):
+        if t.lower_ in tp or _lemma(t) in tp:
+            return True
+        if t.like_num and i + 1 < len(words) and words[i + 1].lower_ in ("am", "pm", "a.m.", "p.m."):
+            return True
+        if (
+            t.lower_ in ("by", "on", "before", "until", "after", "from")
+            and i + 1 < len(words)
+            and (words[i + 1].like_num or words[i + 1].lower_ in ("the", "next", "this"))
+        ):
+            nxt = words[i + 1 : i + 3]
+            if any(w.like_num or w.lower_ in tp or w.tag_ == "CD" for w in nxt):
+                return True
+        if t.ent_type_ in ("DATE", "TIME"):
+            return True
+    return False
+
+
+def _has_duration(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    units = {
+        "minute",
+        "minutes",
+        "hour",
+        "hours",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+    }
+    for i, t in enumerate(words):
+        if (
+            t.lower_ in units
+            and i > 0
+            and (
+                words[i - 1].like_num
+                or words[i - 1].lower_ in ("a", "an", "few", "couple", "business", "working")
+            )
+        ):
+            return True
+        if t.lower_ in ("overnight", "instantly", "immediately"):
+            return True
+    return False
+
+
+_COURTESY = frozenset({"welcome", "thanks", "thank", "bye", "goodbye", "pleasure", "problem", "worries"})
+
+
+def _yes_no(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    if not words or (len(words) <= 4 and _COURTESY.intersection(t.lower_ for t in words)):
+        return False
+    first = words[0].lower_
+    if first in lex["polar_answers"]:
+        return True
+    if first == "of" and len(words) > 1 and words[1].lower_ == "course":
+        return True
+    # "It does.", "You can.", "It isn't covered", "That's right": subject + auxiliary first.
+    return (
+        len(words) >= 2
+        and words[0].pos_ == "PRON"
+        and words[0].lower_ not in ("what", "who", "which")
+        and words[1].pos_ == "AUX"
+        and (len(words) <= 4 or (len(words) > 2 and words[2].lower_ in ("not", "n't", "nt")))
+    )
+
+
+def _steps(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> bool:
+    """Instructions: an imperative opener, "you can/need to <verb>", or sequence words."""
+    if not words:
+        return False
+    first = words[0]
+    verbs = lex["instruction_verbs"]
+    if first.tag_ == "VB" and _lemma(first) not in lex["not_instructions"]:
+        return True
+    if first.lower_ == "just" and len(words) > 1 and words[1].tag_ == "VB":
+        return True
+    for i, w in enumerate(lowers[:-1]):
+        if w == "you" and lowers[i + 1] in (
+            "can",
+            "could",
+            "need",
+            "should",
+            "'ll",
+            "will",
+            "just",
+            "must",
+            "have",
+        ):
+            nxt = [_lemma(t) for t in words[i + 1 : i + 5]]
+            if verbs.intersection(nxt):
+                return True
+    return bool(lex["sequence_words"].intersection(lowers) and verbs.intersection(_lemma(t) for t in words))
+
+
+# --------------------------------------------------------------------------- pairs
+#: The answer functions that meet each ask type.
+ANSWER_KINDS: Mapping[str, tuple[str, ...]] = {
+    "when": ("time", "duration", "commitment_time"),
+    "how_much": ("amount", "number"),
+    "how_long": ("duration", "time", "commitment_time"),
+    "how_to": ("steps",),
+    "why": ("cause", "past_event"),
+    "polar": ("yes_no", "refusal", "action_done"),
+    "what": ("specific", "time", "amount"),
+    "request": ("action_done", "commitment_time", "steps", "refusal"),
+    "problem": ("action_done", "commitment_time", "steps", "cause"),
+}
+
+
+def window_functions(functions: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    """Functions of a reply made of several sentences: any sentence showing one counts."""
+    out = dict.fromkeys(FUNCTIONS, 0.0)
+    for f in functions:
+        for name in FUNCTIONS:
+            out[name] = (
+                max(out[name], f[name]) if name not in ("you_words", "content_words") else out[name] + f[name]
+            )
+    # A reply that only asks back, or only promises, is judged on all its sentences.
+    out["question"] = float(all(f["question"] for f in functions)) if functions else 0.0
+    out["generic"] = float(all(f["generic"] for f in functions)) if functions else 0.0
+    out["vague"] = (
+        float(all(f["vague"] or f["question"] for f in functions) and out["vague"] > 0) if functions else 0.0
+    )
+    return out
+
+
+def pair_features(ask: str, relevance: float, functions: Mapping[str, float]) -> dict[str, float]:
+    """The features the need–reply classifier weighs for one (need, reply) pair.
+
+    ``kind_match`` is 1 when the reply gives an answer of the kind the need asks for
+    (:data:`ANSWER_KINDS`); refusals meet a request only with a cause.
+    """
+    kinds = ANSWER_KINDS.get(ask, ())
+    match = any(functions[k] > 0 for k in kinds if k != "refusal")
+    if "refusal" in kinds and functions["refusal"] > 0 and (functions["explains"] > 0 or ask == "polar"):
+        match = True
+    any_answer = any(
+        functions[k] > 0 for k in ("action_done", "commitment_time", "steps", "cause", "amount", "time")
+    )
+    features = {
+        "relevance": float(relevance),
+        "kind_match": float(match),
+        "kind_match_x_relevance": float(match) * float(relevance),
+        "any_answer": float(any_answer),
+        "action_done": functions["action_done"],
+        "commitment": functions["commitment"],
+        "commitment_time": functions["commitment_time"],
+        "refusal_with_cause": float(functions["refusal"] > 0 and functions["explains"] > 0),
+        "bare_refusal": float(functions["refusal"] > 0 and functions["explains"] == 0),
+        "case_specific": functions["case_specific"],
+        "generic": functions["generic"],
+        "question_only": functions["question"],
+        "vague": functions["vague"],
+        "transfer": functions["transfer"],
+        "specifics": float(min(3.0, functions["number"] + functions["time"] + functions["amount"])),
+        "content_words": float(min(12.0, functions["content_words"])) / 12.0,
+    }
+    for a in ASK_TYPES:
+        features[f"ask_{a}"] = float(ask == a)
+    return features
+
+
+PAIR_FEATURES: tuple[str, ...] = tuple(pair_features("polar", 0.0, dict.fromkeys(FUNCTIONS, 0.0)))
+
+
+def why_not(ask: str, functions: Mapping[str, float]) -> str:
+    """In words, why a reply does not meet a need (for the evidence)."""
+    if functions["question"]:
+        return "it asks a question back"
+    if functions["vague"]:
+        return "it promises without saying what or when"
+    if functions["transfer"] and not functions["commitment_time"]:
+        return "it sends the customer elsewhere without a commitment"
+    if functions["refusal"] and not functions["explains"]:
+        return "it refuses without a reason"
+    if functions["generic"] and not functions["case_specific"]:
+        return "it is a general statement, not about this customer's case"
+    wanted = {
+        "when": "a time",
+        "how_much": "an amount",
+        "how_long": "a duration",
+        "how_to": "steps",
+        "why": "a cause",
+        "polar": "a yes or no",
+        "what": "the fact asked for",
+        "request": "the action taken or a refusal with its reason",
+        "problem": "a fix, an action, or a cause with a next step",
+    }[ask]
+    return f"it gives no {wanted}"
