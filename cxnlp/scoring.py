@@ -269,28 +269,36 @@ class Scorer:
 
 
 def result_row(result: ScoredTranscript) -> dict[str, Any]:
-    """The output row of one transcript: id, metadata, scores, features, evidence."""
+    """The output row of one transcript: id, metadata, scores, features, evidence.
+
+    A metadata key that is also an output column (or that a renamed key would take) is
+    renamed ``meta_<key>``, then ``meta_meta_<key>`` and so on: nothing is overwritten.
+    """
     transcript = result.transcript
-    row: dict[str, Any] = {"transcript_id": transcript.id}
-    for key, value in transcript.metadata.items():
-        if key in _RESERVED:
-            key = f"meta_{key}"
-        row[key] = value if _is_scalar(value) else json.dumps(value, default=str)
+    scores: dict[str, Any] = {}
     for name in DIMENSION_COLUMNS:
         dim = result.dimensions.get(name)
-        row[name] = float(dim.score) if dim is not None else math.nan
-    row["interaction_score"] = float(result.interaction_score)
-    row["n_turns"] = len(transcript.turns)
-    row["n_agent_turns"] = len(transcript.agent_turns)
-    row["n_sentences"] = result.n_sentences
+        scores[name] = float(dim.score) if dim is not None else math.nan
+    scores["interaction_score"] = float(result.interaction_score)
+    scores["n_turns"] = len(transcript.turns)
+    scores["n_agent_turns"] = len(transcript.agent_turns)
+    scores["n_sentences"] = result.n_sentences
     for name, dim in result.dimensions.items():
         for feature, value in dim.features.items():
-            row[f"f_{name}__{feature}"] = float(value)
-    row["evidence"] = json.dumps([e.to_dict() for e in result.evidence], ensure_ascii=False)
+            scores[f"f_{name}__{feature}"] = float(value)
+    scores["evidence"] = json.dumps([e.to_dict() for e in result.evidence], ensure_ascii=False)
     if result.slot_vectors is not None:
-        row[SLOT_COLUMN] = result.slot_vectors
-    row["content_hash"] = transcript.content_hash()
-    row["cxnlp_version"] = __version__
+        scores[SLOT_COLUMN] = result.slot_vectors
+    scores["content_hash"] = transcript.content_hash()
+    scores["cxnlp_version"] = __version__
+    row: dict[str, Any] = {"transcript_id": transcript.id}
+    taken = {*_RESERVED, *scores, *transcript.metadata}
+    for key, value in transcript.metadata.items():
+        if key in _RESERVED or key in scores:
+            key = _free_name(f"meta_{key}", taken)
+            taken.add(key)
+        row[key] = value if _is_scalar(value) else json.dumps(value, default=str)
+    row.update(scores)
     return row
 
 
@@ -308,6 +316,12 @@ _RESERVED = frozenset(
         "cxnlp_version",
     }
 )
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    while name in taken:
+        name = f"meta_{name}"
+    return name
 
 
 def _is_scalar(value: Any) -> bool:
