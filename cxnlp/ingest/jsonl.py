@@ -182,9 +182,11 @@ def check_values(record: Mapping[str, Any], *, record_id: str | None = None) -> 
     escape such as ``"\\ud800"`` or from bytes that are not UTF-8). The field named is
     the path to the value (``turns[2].text``, ``survey.comment``).
     """
-    stack: list[tuple[str, object, int]] = [(key, value, 2) for key, value in _items(record, "")]
+    # (top-level key, path to the value, value, depth); a depth error names the top-level
+    # key, since the full path of a value 64 levels down is 64 brackets long.
+    stack = [(key, key, value, 2) for key, value in _items(record, "")]
     while stack:
-        where, value, depth = stack.pop()
+        top, where, value, depth = stack.pop()
         if isinstance(value, str):
             _check_text(value, where, record_id)
         elif isinstance(value, Mapping | list):
@@ -192,10 +194,10 @@ def check_values(record: Mapping[str, Any], *, record_id: str | None = None) -> 
                 raise RecordError(
                     f"Got a value nested more than {MAX_DEPTH} levels deep; expected at most "
                     f"{MAX_DEPTH}. Flatten the record.",
-                    field=where,
+                    field=top,
                     record_id=record_id,
                 )
-            stack.extend((key, item, depth + 1) for key, item in _items(value, where))
+            stack.extend((top, key, item, depth + 1) for key, item in _items(value, where))
 
 
 def _items(value: Mapping[str, Any] | list[Any], where: str) -> Iterator[tuple[str, object]]:

@@ -45,6 +45,11 @@ TURN_COLUMNS: tuple[str, ...] = (*REQUIRED_COLUMNS, "start", "end")
 PARQUET_SUFFIXES: tuple[str, ...] = (".parquet", ".pq")
 CSV_SUFFIXES: tuple[str, ...] = (".csv",)
 
+#: Most rows per CSV chunk. A chunk the CSV parser cannot finish (an unterminated quote) is
+#: lost whole, so its rows go to the reject for the rest of the file; small chunks keep
+#: that close to the damage, at no measurable cost in speed.
+CSV_CHUNK_ROWS = 1_000
+
 #: Columns read as strings in CSV whatever they look like: ids such as "007" must not
 #: become the integer 7, and a turn that says "NA" is text, not a missing value.
 _CSV_STRING_COLUMNS: tuple[str, ...] = ("transcript_id", "speaker", "text")
@@ -119,7 +124,8 @@ def read_table(path: str | Path, *, chunksize: int = 50_000) -> Iterator[Transcr
     path
         A ``.csv``, ``.parquet`` or ``.pq`` file.
     chunksize
-        Rows per CSV chunk or Parquet batch; bounds memory, not results.
+        Rows per Parquet batch or CSV chunk (at most :data:`CSV_CHUNK_ROWS`); bounds
+        memory, not results.
 
     Raises
     ------
@@ -128,7 +134,11 @@ def read_table(path: str | Path, *, chunksize: int = 50_000) -> Iterator[Transcr
     """
     path = Path(path)
     check_table_columns(path, table_columns(path))
-    rows = _parquet_rows(path, chunksize) if _is_parquet(path) else _csv_rows(path, chunksize)
+    rows = (
+        _parquet_rows(path, chunksize)
+        if _is_parquet(path)
+        else _csv_rows(path, min(chunksize, CSV_CHUNK_ROWS))
+    )
     yield from _group_rows(path, rows)
 
 
@@ -176,15 +186,18 @@ def _csv_rows(path: Path, chunksize: int) -> Iterator[dict[str, Any]]:
 
 
 def _parquet_rows(path: Path, batch_size: int) -> Iterator[dict[str, Any]]:
-    batches = pq.ParquetFile(path).iter_batches(batch_size=batch_size)
-    while True:
-        try:
-            batch = next(batches, None)
-        except (OSError, pa.ArrowException) as err:
-            raise _Damaged(err) from err
-        if batch is None:
-            return
-        yield from batch.to_pylist()
+    # Row group by row group, so a corrupt page loses only the rows from its group on.
+    parquet = pq.ParquetFile(path)
+    for group in range(parquet.num_row_groups):
+        batches = parquet.iter_batches(batch_size=batch_size, row_groups=[group])
+        while True:
+            try:
+                batch = next(batches, None)
+            except (OSError, pa.ArrowException) as err:
+                raise _Damaged(err) from err
+            if batch is None:
+                break
+            yield from batch.to_pylist()
 
 
 def _group_rows(path: Path, rows: Iterator[dict[str, Any]]) -> Iterator[Transcript | Reject]:
