@@ -1,8 +1,8 @@
 """The ``cxnlp`` command line: thin wrappers that parse arguments and call the public API.
 
 Heavy modules are imported inside each command so that ``cxnlp --help`` is instant.
-Errors in the input (unreadable file, unknown format, bad profile) end with a one-line
-message and exit code 2, never a traceback.
+Errors in the input (unreadable file, unknown format, bad profile, an output path that is
+an input) end with a one-line message and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,9 +14,18 @@ from typing import Annotated
 
 import typer
 
+from cxnlp.limits import DEFAULT_MAX_TRANSCRIPT_CHARS, DEFAULT_MAX_TURN_CHARS
+
+EXIT_CODES = (
+    "Exit codes: 0 done (bad records, if any, are in the rejects file); 2 refused before "
+    "anything was written (an input that cannot be read at all, a bad option, an output "
+    "path that is an input, another output or an existing folder)."
+)
+
 app = typer.Typer(
     name="cxnlp",
     help="Score customer-service transcripts and calibrate the scores against people.",
+    epilog=EXIT_CODES,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -30,6 +39,17 @@ def _fail(message: str) -> None:
     raise typer.Exit(INPUT_ERROR_EXIT)
 
 
+def _refuse_overwrite(inputs: list[Path], outputs: dict[str, Path | None]) -> None:
+    """Exit 2 if an output would replace an input (see cxnlp.ingest.guard)."""
+    from cxnlp.ingest import InputError
+    from cxnlp.ingest.guard import refuse_overwriting_inputs
+
+    try:
+        refuse_overwriting_inputs([p for p in inputs if p is not None], outputs)
+    except InputError as exc:
+        _fail(str(exc))
+
+
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -37,7 +57,11 @@ def _setup_logging(verbose: bool) -> None:
     )
 
 
-@app.command()
+MAX_TURN_HELP = "Longest turn, in characters; a transcript with a longer one is rejected unparsed."
+MAX_TRANSCRIPT_HELP = "Longest transcript (all turns), in characters; a longer one is rejected unparsed."
+
+
+@app.command(epilog=EXIT_CODES)
 def score(
     inputs: Annotated[
         list[Path], typer.Argument(help="Transcript files: JSONL, CSV/Parquet turn tables, STC-3 JSON.")
@@ -65,22 +89,42 @@ def score(
             help="Write the slot_vectors column sentence-evidence calibrators read (about 4 kB a row)."
         ),
     ] = True,
+    max_turn_chars: Annotated[int, typer.Option(min=1, help=MAX_TURN_HELP)] = DEFAULT_MAX_TURN_CHARS,
+    max_transcript_chars: Annotated[
+        int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)
+    ] = DEFAULT_MAX_TRANSCRIPT_CHARS,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
-    """Score every transcript in INPUTS on the four dimensions and write one row per transcript."""
+    """Score every transcript in INPUTS on the four dimensions and write one row per transcript.
+
+    A record that cannot be scored goes to the rejects file with its source and reason;
+    the rest are scored.
+    """
     _setup_logging(verbose)
-    from cxnlp.batch.run import score_files
+    from cxnlp.batch.run import default_rejects_path, score_files
     from cxnlp.batch.writer import output_format
     from cxnlp.ingest import InputError
+    from cxnlp.ingest.guard import refuse_overwriting_inputs
+    from cxnlp.ingest.readers import expand_inputs
     from cxnlp.scoring import Scorer
 
     transform = None
     try:
         output_format(out)
-        scorer = Scorer(brand=brand, batch_size=batch_size, embedding=embedding, slot_vectors=slot_vectors)
+        # Before anything else reads or loads: an output must never replace an input.
+        outputs = {"--out": out, "--rejects": rejects or default_rejects_path(out)}
+        refuse_overwriting_inputs(expand_inputs(inputs), outputs)
+        scorer = Scorer(
+            brand=brand,
+            batch_size=batch_size,
+            embedding=embedding,
+            slot_vectors=slot_vectors,
+            max_turn_chars=max_turn_chars,
+            max_transcript_chars=max_transcript_chars,
+        )
         if calibration is not None:
             transform = _calibration_transform(calibration, slot_vectors=slot_vectors)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError) as exc:  # InputError is a ValueError
         _fail(str(exc))
     try:
         with _progress() as advance:
@@ -89,6 +133,8 @@ def score(
             )
     except InputError as exc:
         _fail(str(exc))
+    except OSError as exc:
+        _fail(f"Got {type(exc).__name__} while writing ({exc}); expected writable outputs. Check the disk.")
     typer.echo(summary.line())
     typer.echo(f"wrote {summary.out}; rejects in {summary.rejects}")
 
@@ -146,6 +192,11 @@ def calibrate(
     """Fit a calibrator per target, report cross-validated agreement, write calibrators and cards."""
     _setup_logging(False)
     from cxnlp.calibration.workflow import calibrate as run_calibration
+    from cxnlp.calibration.workflow import calibration_files
+
+    if out.exists() and not out.is_dir():
+        _fail(f"Got --out {str(out)!r}, which is an existing file; expected a folder. Give --out a folder.")
+    _refuse_overwrite([scores, *labels], dict(calibration_files(out, target)))
 
     frame = _read_any_table(scores, "score table")
     label_frames = [_read_any_table(p, "label table") for p in labels]
@@ -180,6 +231,7 @@ def agreement(
 ) -> None:
     """Agreement of calibrated predictions with human labels the calibrator was NOT fitted on."""
     _setup_logging(False)
+    _refuse_overwrite([scores, *labels], {"--out": out})
     import pandas as pd
 
     from cxnlp.calibration.agreement import agreement_table
@@ -398,6 +450,10 @@ def batch(
             help="Write the slot_vectors column sentence-evidence calibrators read (about 4 kB a row)."
         ),
     ] = True,
+    max_turn_chars: Annotated[int, typer.Option(min=1, help=MAX_TURN_HELP)] = DEFAULT_MAX_TURN_CHARS,
+    max_transcript_chars: Annotated[
+        int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)
+    ] = DEFAULT_MAX_TRANSCRIPT_CHARS,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Score new and changed transcripts into STORE; unchanged ones are skipped."""
@@ -408,7 +464,14 @@ def batch(
     from cxnlp.scoring import Scorer
 
     try:
-        scorer = Scorer(brand=brand, batch_size=batch_size, embedding=embedding, slot_vectors=slot_vectors)
+        scorer = Scorer(
+            brand=brand,
+            batch_size=batch_size,
+            embedding=embedding,
+            slot_vectors=slot_vectors,
+            max_turn_chars=max_turn_chars,
+            max_transcript_chars=max_transcript_chars,
+        )
     except (ValueError, OSError) as exc:
         _fail(str(exc))
     try:
@@ -484,6 +547,7 @@ def report(
 ) -> None:
     """Write a self-contained HTML report (figures embedded) for QA leads."""
     _setup_logging(verbose)
+    _refuse_overwrite([p for p in (scores, surveys, reference) if p is not None], {"--out": out})
     from cxnlp.report import build_report, load_scores, write_report
 
     try:
@@ -527,6 +591,7 @@ def analyze(
 
     if analysis not in ANALYSES:
         _fail(f"Got analysis {analysis!r}; expected one of {', '.join(ANALYSES)}.")
+    _refuse_overwrite([p for p in (scores, surveys, reference) if p is not None], {"--out": out})
     groups = [c.strip() for c in by.split(",") if c.strip()] if by else None
     try:
         frame = load_scores(scores)

@@ -32,6 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cxnlp import __version__
 from cxnlp.dimensions.base import Dimension
+from cxnlp.ingest.rejects import RecordError
+from cxnlp.limits import DEFAULT_MAX_TRANSCRIPT_CHARS, DEFAULT_MAX_TURN_CHARS, SizeLimits, size_error
 from cxnlp.model import DimensionResult, ScoredTranscript, Transcript
 from cxnlp.nlp import ParsedTranscript, SentenceEncoder, TranscriptParser
 from cxnlp.slots import SLOT_COLUMN, encode_slot_vectors, slot_means
@@ -181,6 +183,12 @@ class Scorer:
         learned sentence evidence read; about 4 kB a row after Parquet compression
         (a STC-3 score table grows 7x). ``False`` leaves it out of a table whose
         calibrators do not need it.
+    max_turn_chars, max_transcript_chars : int
+        The most characters a turn and a whole transcript may have
+        (:class:`~cxnlp.limits.SizeLimits`). A transcript over either is refused
+        before it is parsed: :meth:`score_batch` raises ``ValueError``, ``cxnlp score``
+        and ``cxnlp batch`` reject it. A turn over the spaCy pipeline's ``max_length`` is
+        refused the same way.
     """
 
     def __init__(
@@ -193,6 +201,8 @@ class Scorer:
         batch_size: int = 128,
         embedding: str = "torch",
         slot_vectors: bool = True,
+        max_turn_chars: int = DEFAULT_MAX_TURN_CHARS,
+        max_transcript_chars: int = DEFAULT_MAX_TRANSCRIPT_CHARS,
     ):
         self.brand = brand
         self.weights = (
@@ -206,6 +216,7 @@ class Scorer:
             raise ValueError(f"Got batch_size={batch_size}; expected a positive integer.")
         self.batch_size = batch_size
         self.slot_vectors = slot_vectors
+        self.size_limits = SizeLimits(max_turn_chars, max_transcript_chars)
         self._prepared = False
 
     def __getstate__(self) -> dict[str, Any]:
@@ -258,11 +269,35 @@ class Scorer:
             slot_vectors=encode_slot_vectors(slot_means(parsed)) if self.slot_vectors else None,
         )
 
+    def size_error(self, transcript: Transcript) -> RecordError | None:
+        """Why ``transcript`` is too large to parse (:attr:`size_limits`, spaCy's
+        ``max_length``), or None when it fits."""
+        error = size_error(transcript, self.size_limits)
+        if error is not None:
+            return error
+        max_length = self.parser.nlp.max_length
+        for index, turn in enumerate(transcript.turns):
+            if len(turn.text) > max_length:
+                return RecordError(
+                    f"Got a turn of {len(turn.text):,} characters; expected at most {max_length:,} "
+                    "(the spaCy pipeline's max_length). Lower max_turn_chars below it.",
+                    field=f"turns[{index}].text",
+                    record_id=transcript.id,
+                )
+        return None
+
     def score_batch_with_parse(
         self, transcripts: Sequence[Transcript]
     ) -> list[tuple[ParsedTranscript, ScoredTranscript]]:
         """:meth:`score_batch`, keeping each transcript's parse (sentences and embeddings),
-        for what needs the sentences after scoring, such as explaining a calibrated score."""
+        for what needs the sentences after scoring, such as explaining a calibrated score.
+
+        Raises ``ValueError`` before parsing anything if a transcript is too large
+        (:meth:`size_error`)."""
+        for transcript in transcripts:
+            error = self.size_error(transcript)
+            if error is not None:
+                raise ValueError(f"transcript {transcript.id!r}, {error.field}: {error.reason}")
         self.prepare()
         parsed = self.parser.parse_many(list(transcripts))
         for dimension in self.dimensions:
@@ -288,28 +323,36 @@ class Scorer:
 
 
 def result_row(result: ScoredTranscript) -> dict[str, Any]:
-    """The output row of one transcript: id, metadata, scores, features, evidence."""
+    """The output row of one transcript: id, metadata, scores, features, evidence.
+
+    A metadata key that is also an output column (or that a renamed key would take) is
+    renamed ``meta_<key>``, then ``meta_meta_<key>`` and so on: nothing is overwritten.
+    """
     transcript = result.transcript
-    row: dict[str, Any] = {"transcript_id": transcript.id}
-    for key, value in transcript.metadata.items():
-        if key in _RESERVED:
-            key = f"meta_{key}"
-        row[key] = value if _is_scalar(value) else json.dumps(value, default=str)
+    scores: dict[str, Any] = {}
     for name in DIMENSION_COLUMNS:
         dim = result.dimensions.get(name)
-        row[name] = float(dim.score) if dim is not None else math.nan
-    row["interaction_score"] = float(result.interaction_score)
-    row["n_turns"] = len(transcript.turns)
-    row["n_agent_turns"] = len(transcript.agent_turns)
-    row["n_sentences"] = result.n_sentences
+        scores[name] = float(dim.score) if dim is not None else math.nan
+    scores["interaction_score"] = float(result.interaction_score)
+    scores["n_turns"] = len(transcript.turns)
+    scores["n_agent_turns"] = len(transcript.agent_turns)
+    scores["n_sentences"] = result.n_sentences
     for name, dim in result.dimensions.items():
         for feature, value in dim.features.items():
-            row[f"f_{name}__{feature}"] = float(value)
-    row["evidence"] = json.dumps([e.to_dict() for e in result.evidence], ensure_ascii=False)
+            scores[f"f_{name}__{feature}"] = float(value)
+    scores["evidence"] = json.dumps([e.to_dict() for e in result.evidence], ensure_ascii=False)
     if result.slot_vectors is not None:
-        row[SLOT_COLUMN] = result.slot_vectors
-    row["content_hash"] = transcript.content_hash()
-    row["cxnlp_version"] = __version__
+        scores[SLOT_COLUMN] = result.slot_vectors
+    scores["content_hash"] = transcript.content_hash()
+    scores["cxnlp_version"] = __version__
+    row: dict[str, Any] = {"transcript_id": transcript.id}
+    taken = {*_RESERVED, *scores, *transcript.metadata}
+    for key, value in transcript.metadata.items():
+        if key in _RESERVED or key in scores:
+            key = _free_name(f"meta_{key}", taken)
+            taken.add(key)
+        row[key] = value if _is_scalar(value) else json.dumps(value, default=str)
+    row.update(scores)
     return row
 
 
@@ -327,6 +370,12 @@ _RESERVED = frozenset(
         "cxnlp_version",
     }
 )
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    while name in taken:
+        name = f"meta_{name}"
+    return name
 
 
 def _is_scalar(value: Any) -> bool:

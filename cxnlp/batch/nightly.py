@@ -203,10 +203,14 @@ def run_batch(
     if not isinstance(commit_every, int) or commit_every < 1:
         raise ValueError(f"Got commit_every={commit_every!r}; expected a positive integer.")
     from cxnlp.ingest import read_transcripts
+    from cxnlp.ingest.guard import refuse_store_over_inputs
+    from cxnlp.ingest.readers import expand_inputs
 
     paths = resolve_inputs(inputs)
-    records = read_transcripts(paths)  # checks every input now, before the store is touched
     scorer = scorer if scorer is not None else Scorer(brand=brand)
+    refuse_store_over_inputs(expand_inputs(paths), store.root if isinstance(store, ResultStore) else store)
+    # Checks every input now, before the store is touched.
+    records = read_transcripts(paths, limits=scorer.size_limits)
     config_id, config = configuration(scorer, brand)
     worker_engine = make_engine(
         engine, scorer, config_id=config_id, workers=workers, scheduler=scheduler, threads=threads

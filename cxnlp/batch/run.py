@@ -58,28 +58,45 @@ def score_or_reject(
 ) -> Iterator[ScoredTranscript | Reject]:
     """Score transcripts batch by batch, passing rejects through, in input order.
 
-    If a batch fails (a bug in a scorer, not bad input), its transcripts are retried one by
-    one so that only the transcript that fails is rejected, with the error as its reason.
+    A transcript too large to parse (:meth:`Scorer.size_error`) is rejected before the
+    parse. If a batch fails (a bug in a scorer, not bad input), its transcripts are
+    retried one by one so that only the transcript that fails is rejected, with the error
+    as its reason; the traceback goes to the log at debug level.
     """
     scorer.prepare()
-    iterator = iter(items)
+    iterator = iter(_reject_oversize(scorer, items))
     while chunk := list(itertools.islice(iterator, scorer.batch_size)):
         transcripts = [t for t in chunk if isinstance(t, Transcript)]
         outcomes: list[ScoredTranscript | Reject]
         try:
             outcomes = list(scorer.score_batch(transcripts))
-        except Exception:  # noqa: BLE001 - isolate the failing record, see docstring
-            logger.exception("batch failed; retrying its %d transcripts one by one", len(transcripts))
+        except Exception as exc:  # noqa: BLE001 - isolate the failing record, see docstring
+            logger.warning(
+                "batch failed (%s: %s); retrying its %d transcripts one by one",
+                type(exc).__name__,
+                exc,
+                len(transcripts),
+            )
+            logger.debug("batch failure", exc_info=True)
             outcomes = [_score_alone(scorer, t) for t in transcripts]
         scored = iter(outcomes)
         for item in chunk:
             yield item if isinstance(item, Reject) else next(scored)
 
 
+def _reject_oversize(
+    scorer: Scorer, items: Iterable[Transcript | Reject]
+) -> Iterator[Transcript | Reject]:
+    for item in items:
+        error = scorer.size_error(item) if isinstance(item, Transcript) else None
+        yield item if error is None else error.to_reject(item.source or item.id)
+
+
 def _score_alone(scorer: Scorer, transcript: Transcript) -> ScoredTranscript | Reject:
     try:
         return scorer.score_batch([transcript])[0]
     except Exception as exc:  # noqa: BLE001 - a scorer bug must not sink the batch
+        logger.debug("scoring %s failed", transcript.id, exc_info=True)
         return Reject(
             source=transcript.source or transcript.id,
             record_id=transcript.id,
@@ -115,15 +132,21 @@ def score_files(
     Raises
     ------
     cxnlp.ingest.InputError
-        When an input cannot be read at all (missing file, unknown format).
+        Before anything is read or written, when an input cannot be read at all (missing
+        file, unknown format) or when ``out`` or ``rejects`` is an input, the other output
+        or an existing folder.
     """
     from cxnlp.ingest import RejectWriter, read_transcripts
+    from cxnlp.ingest.guard import refuse_overwriting_inputs
+    from cxnlp.ingest.readers import expand_inputs
 
     scorer = scorer or Scorer()
     rejects_path = Path(rejects) if rejects is not None else default_rejects_path(out)
+    refuse_overwriting_inputs(expand_inputs(inputs), {"--out": out, "--rejects": rejects_path})
     started = time.perf_counter()
     read = scored = rejected = sentences = 0
-    items = read_transcripts(inputs)  # checks every input first: nothing is written for a bad path
+    # Checks every input first: nothing is written for a bad path.
+    items = read_transcripts(inputs, limits=scorer.size_limits)
     with TableWriter(out, transform=transform) as table, RejectWriter(rejects_path) as reject_sink:
         for item in score_or_reject(scorer, items):
             read += 1

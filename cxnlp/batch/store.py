@@ -240,7 +240,7 @@ class ResultStore:
         lines = "".join(
             json.dumps({**r.to_dict(), "run_id": run_id}, ensure_ascii=False) + "\n" for r in rejects
         )
-        return atomic_write_bytes(self.rejects_path(run_id), lines.encode("utf-8"))
+        return atomic_write_bytes(self.rejects_path(run_id), lines.encode("utf-8", "backslashreplace"))
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> Path:
         status = manifest.get("status")

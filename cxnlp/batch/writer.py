@@ -143,7 +143,7 @@ def _rows_to_table(
     for key, values in columns.items():
         try:
             arrays[key] = pa.array(values)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # e.g. ints past 64 bits
             arrays[key] = pa.array([None if v is None else str(v) for v in values], pa.string())
     return pa.table(arrays)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,6 +177,16 @@ def calibrate(
     return results
 
 
+def calibration_files(out_dir: str | Path, targets: Iterable[str]) -> dict[str, Path]:
+    """Every file :func:`write_calibration` writes into ``out_dir``, by what it holds."""
+    out = Path(out_dir)
+    files = {"agreement": out / "agreement.csv", "index": out / "calibration.json"}
+    for target in targets:
+        files[f"{target} calibrator"] = out / f"{target}.json"
+        files[f"{target} model card"] = out / f"{target}.md"
+    return files
+
+
 def write_calibration(
     results: Mapping[str, TargetResult],
     out_dir: str | Path,
@@ -186,6 +196,7 @@ def write_calibration(
 ) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    files = calibration_files(out, results)
     for target, result in results.items():
         n_items = int(result.oof.shape[0])
         summary = {
@@ -195,7 +206,7 @@ def write_calibration(
             "selected": str(result.candidates.loc[result.candidates["selected"], "candidate"].iloc[0]),
         }
         path = save_calibrator(
-            out / f"{target}.json",
+            files[f"{target} calibrator"],
             result.calibration.estimator,
             target=target,
             scale=result.calibration.scale,
@@ -203,15 +214,15 @@ def write_calibration(
             cv_agreement=result.agreement,
         )
         write_model_card(
-            out / f"{target}.md",
+            files[f"{target} model card"],
             load_calibrator(path),
             cv_agreement=_card_table(result.agreement),
             data_description=data_description,
         )
     pd.concat([r.agreement for r in results.values()], ignore_index=True).to_csv(
-        out / "agreement.csv", index=False
+        files["agreement"], index=False
     )
-    (out / "calibration.json").write_text(
+    files["index"].write_text(
         json.dumps({"targets": list(results), "cxnlp_version": __version__}, indent=2) + "\n"
     )
     return out

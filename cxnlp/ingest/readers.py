@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cxnlp.ingest.abredial import looks_like_abredial, read_abredial
-from cxnlp.ingest.jsonl import read_jsonl
+from cxnlp.ingest.jsonl import DAMAGED_STREAM_ERRORS, open_jsonl_text, read_jsonl
 from cxnlp.ingest.rejects import InputError
 from cxnlp.ingest.stc3 import looks_like_stc3, read_stc3
 from cxnlp.ingest.table import (
@@ -29,6 +29,7 @@ from cxnlp.ingest.table import (
     read_table,
     table_columns,
 )
+from cxnlp.limits import SizeLimits, size_error
 from cxnlp.model import Reject, Transcript
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,10 @@ class _Input:
 
 
 def read_transcripts(
-    paths: PathLike | Sequence[PathLike], *, format: str | None = None
+    paths: PathLike | Sequence[PathLike],
+    *,
+    format: str | None = None,
+    limits: SizeLimits | None = None,
 ) -> Iterator[Transcript | Reject]:
     """Read transcripts from files or folders, one item per record.
 
@@ -77,29 +81,54 @@ def read_transcripts(
         ``.gz``) are JSON lines; ``.csv`` is a long table, or AB-ReDial when its header has
         ``ConvId`` and ``utterance0``; ``.parquet``/``.pq`` are long tables; ``.json`` is
         STC-3 when it looks like it.
+    limits
+        The most characters a turn and a transcript may have
+        (:class:`~cxnlp.limits.SizeLimits`; its defaults when None). A transcript
+        over a limit is rejected here, before anyone parses it.
 
     Returns
     -------
     Iterator of Transcript | Reject
         Streams in file order. A transcript whose id was already read in this call
         (from any of its files) is turned into a Reject ("duplicate transcript id; first
-        seen at file:line N"), since results are keyed by id.
+        seen at file:line N"), since results are keyed by id. A file that turns out to be
+        damaged part-way (cut off, corrupt compression or Parquet pages, an unterminated
+        CSV quote) yields one Reject for everything from the damaged point on, after the
+        records before it.
 
     Raises
     ------
     InputError
-        At call time, before anything is yielded, for a missing path, a folder with no
-        readable file, an unknown ending or format, or a table without its key columns.
+        At call time, before anything is yielded, for a missing or unreadable path, a
+        folder with no readable file, an unknown ending or format, a ``.gz`` file that is
+        not gzip, or a table without its key columns.
     """
     inputs = _plan(paths, format)
-    return _stream(inputs)
+    return _stream(inputs, limits if limits is not None else SizeLimits())
 
 
-def _stream(inputs: list[_Input]) -> Iterator[Transcript | Reject]:
+def expand_inputs(paths: PathLike | Sequence[PathLike]) -> list[Path]:
+    """The files :func:`read_transcripts` would read from ``paths``, without reading them.
+
+    Raises
+    ------
+    InputError
+        For a missing path or a folder with no file of a known ending.
+    """
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    return [file for raw in paths for file in _expand(Path(raw), None)]
+
+
+def _stream(inputs: list[_Input], limits: SizeLimits) -> Iterator[Transcript | Reject]:
     first_seen: dict[str, str] = {}
     for item in inputs:
         n_transcripts = n_rejects = 0
-        for record in _READERS[item.format](item.path):
+        for record in _read_guarded(item):
+            if isinstance(record, Transcript):
+                error = size_error(record, limits)
+                if error is not None:
+                    record = error.to_reject(record.source or str(item.path))
             record = _check_unique(record, first_seen)
             if isinstance(record, Reject):
                 n_rejects += 1
@@ -112,6 +141,30 @@ def _stream(inputs: list[_Input]) -> Iterator[Transcript | Reject]:
             item.format,
             n_transcripts,
             n_rejects,
+        )
+
+
+def _read_guarded(item: _Input) -> Iterator[Transcript | Reject]:
+    """The reader's items; anything it raises part-way becomes one reject for the rest.
+
+    Readers reject what they recognise with a precise position; this is the net for the
+    rest (a reader bug included), so one damaged file never ends a run with a traceback.
+    """
+    last: str | None = None
+    try:
+        for record in _READERS[item.format](item.path):
+            last = record.source
+            yield record
+    except Exception as err:  # noqa: BLE001 - see docstring
+        where = f"after {last}" if last else "from its start"
+        logger.warning("stopped reading %s %s: %s: %s", item.path, where, type(err).__name__, err)
+        yield Reject(
+            source=f"{item.path}:{where}",
+            reason=(
+                f"Got a file that cannot be read {where} ({type(err).__name__}: "
+                f"{' '.join(str(err).splitlines())}); expected a complete, well-formed file. "
+                "Everything from that point on is rejected; export or copy the file again."
+            ),
         )
 
 
@@ -159,8 +212,26 @@ def _plan(paths: PathLike | Sequence[PathLike], format: str | None) -> list[_Inp
                 logger.warning("skipping %s: given more than once", file)
                 continue
             seen.add(key)
+            _probe(file)
             inputs.append(_Input(file, _format_of(file, format)))
     return inputs
+
+
+def _probe(path: Path) -> None:
+    """Read the first byte (decompressed for ``.gz``), so an unreadable file fails now."""
+    try:
+        if path.name.lower().endswith(".gz"):
+            with open_jsonl_text(path) as handle:
+                handle.read(1)
+        else:
+            with path.open("rb") as handle:
+                handle.read(1)
+    except DAMAGED_STREAM_ERRORS as err:
+        raise InputError(
+            f"Got {str(path)!r}, which cannot be read ({type(err).__name__}: {err}); expected "
+            "a readable file (gzip data when it ends in .gz). Check its permissions, or "
+            "rename a file that is not compressed."
+        ) from err
 
 
 def _expand(path: Path, format: str | None) -> list[Path]:

@@ -59,7 +59,8 @@ class RejectWriter:
 
     Lines go to ``<path>.tmp`` and the file is renamed onto ``path`` when the writer
     closes. Closing happens on leaving the ``with`` block even when an exception escapes
-    it, so the rejects met before a crash are kept (they are usually the clue to it). An
+    it, so the rejects met before a crash are kept (they are usually the clue to it); a
+    crash before the first reject publishes nothing, so no empty file is left behind. An
     existing file at ``path`` is replaced, not appended to: one rejects file per run.
 
     Parameters
@@ -91,13 +92,20 @@ class RejectWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        if exc_type is not None and self.count == 0:
+            self.discard()
+        else:
+            self.close()
 
     def open(self) -> RejectWriter:
         """Start the temporary file; called by ``with``, or by hand before :meth:`write`."""
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self.tmp_path.open("w", encoding="utf-8", newline="\n")
+            # backslashreplace: a reject echoing text that is not valid Unicode (the very
+            # reason it was rejected) is still written, as a JSON escape.
+            self._handle = self.tmp_path.open(
+                "w", encoding="utf-8", errors="backslashreplace", newline="\n"
+            )
         return self
 
     def write(self, reject: Reject) -> None:
@@ -114,6 +122,14 @@ class RejectWriter:
             )
         self._handle.write(json.dumps(reject.to_dict(), ensure_ascii=False) + "\n")
         self.count += 1
+
+    def discard(self) -> None:
+        """Drop the temporary file and publish nothing; the file at ``path`` is untouched."""
+        if self._handle is None:
+            return
+        handle, self._handle = self._handle, None
+        handle.close()
+        self.tmp_path.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Flush and rename the temporary file onto ``path``; safe to call twice."""
