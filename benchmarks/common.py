@@ -10,6 +10,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parents[1]
 STC3 = REPO.parent / "shared" / "data" / "stc3-dch1-en" / "train_data_en.json"
 RESULTS_DIR = REPO / "benchmarks" / "results"
+ABREDIAL = REPO.parent / "shared" / "data" / "ab-redial" / "annotated_dialogues.csv"
+#: Score tables of the public data sets; they quote dialogue text, so the folder is never committed.
+CACHE_DIR = REPO / "benchmarks" / "cache"
 
 
 def stc3_transcripts(limit: int | None = None) -> list:
