@@ -1,0 +1,203 @@
+"""What a need asks for and what a reply does (cxnlp.dimensions.replies), the need–reply
+classifier, the filler-free content spans and the speech segmenter."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from cxnlp import Transcript
+from cxnlp.dimensions.need_reply import (
+    NeedReplyClassifier,
+    NeedReplyModelError,
+    load_pair_scorer,
+    model_to_json,
+)
+from cxnlp.dimensions.replies import (
+    ANSWER_KINDS,
+    ASK_TYPES,
+    PAIR_FEATURES,
+    ReplyLexiconError,
+    ask_type,
+    load_reply_lexicon,
+    reply_functions,
+)
+from cxnlp.nlp import content_text, load_pipeline
+from cxnlp.segmentation import SegmentationConfigError, load_boundary_lexicon
+
+TUNE = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "validity" / "need_reply_tune.jsonl"
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline()
+
+
+def _span(nlp, text):
+    return nlp(text)[:]
+
+
+@pytest.mark.parametrize(
+    ("need", "kind", "ask"),
+    [
+        ("When will my new card arrive?", "question", "when"),
+        ("how much is the early termination fee", "question", "how_much"),
+        ("How long does a refund take?", "question", "how_long"),
+        ("How do I reset my router?", "question", "how_to"),
+        ("Why is my bill so high this month?", "question", "why"),
+        ("Can you remove the late fee?", "question", "request"),
+        ("Please cancel my subscription.", "request", "request"),
+        ("I was wondering which doctor I'll be seeing.", "request", "what"),
+        ("Does my policy cover water damage?", "question", "polar"),
+        ("If I claim for this, do I lose my no-claims discount?", "problem", "polar"),
+        ("My internet keeps dropping.", "problem", "problem"),
+    ],
+)
+def test_ask_type(nlp, need, kind, ask):
+    assert ask_type([_span(nlp, need)], kind) == ask
+
+
+@pytest.mark.parametrize(
+    ("reply", "present", "absent"),
+    [
+        ("I've waived the late fee.", {"action_done"}, {"generic", "question"}),
+        ("I've, like, um, gone ahead and cancelled it.", set(), {"question"}),
+        ("Your refund has been processed.", {"action_done"}, set()),
+        ("Late fees are applied automatically when a payment is late.", {"generic"}, {"action_done"}),
+        ("New cards are made in a secure facility.", {"generic"}, {"action_done", "time"}),
+        ("It'll arrive by Friday.", {"time", "commitment_time"}, set()),
+        ("A technician will come on Thursday between 8 and 12.", {"commitment_time"}, set()),
+        ("That's because your promotional discount ended on April 1st.", {"cause"}, set()),
+        ("Go to Settings, then tap Reset network.", {"steps"}, set()),
+        ("Yes, it does.", {"yes_no"}, set()),
+        ("You're welcome.", set(), {"yes_no"}),
+        ("Can I have your account number?", {"question"}, {"action_done"}),
+        ("We'll see what we can do.", {"vague"}, {"commitment_time"}),
+        ("You'll need to call the billing team about that.", {"transfer"}, {"action_done"}),
+        ("It costs forty dollars a month.", {"amount"}, set()),
+        ("I can't refund it because the ticket was non-refundable.", {"refusal", "explains"}, set()),
+        ("The payment page timed out and your bank sent it twice.", {"past_event"}, {"action_done"}),
+    ],
+)
+def test_reply_functions(nlp, reply, present, absent):
+    found = {k for k, v in reply_functions(_span(nlp, reply)).items() if v}
+    assert present <= found, found
+    assert not (absent & found), found
+
+
+def test_filler_does_not_hide_an_action(nlp):
+    """The content span (fillers and false starts removed) shows the act the said one hides."""
+    said = _span(nlp, "I've, um, like, basically gone ahead and- and refunded the forty dollars.")
+    clean = _span(nlp, content_text(said))
+    assert not reply_functions(said)["action_done"]
+    assert reply_functions(clean)["action_done"]
+
+
+@pytest.mark.parametrize(
+    ("said", "content"),
+    [
+        ("I've, like, applied a credit.", "I've applied a credit."),
+        ("So, um, basically I I've cancelled it.", "I've cancelled it."),
+        ("I'll- I'll make sure the the technician comes.", "I'll make sure the technician comes."),
+        ("Would you like a copy?", "Would you like a copy?"),
+        ("Okay.", ""),
+    ],
+)
+def test_content_text_drops_fillers_and_false_starts(nlp, said, content):
+    assert content_text(_span(nlp, said)) == content
+
+
+def test_every_ask_type_has_answer_kinds():
+    assert set(ANSWER_KINDS) == set(ASK_TYPES)
+
+
+# -- the speech segmenter -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "n_min"),
+    [
+        ("im so sorry about that dana ive refunded the duplicate forty dollars "
+         "it'll show on your statement in three to five days is there anything else", 3),
+        ("hi thanks for calling northwind how can i help you today", 2),
+    ],
+)
+def test_unpunctuated_speech_is_split(nlp, text, n_min):
+    assert len(list(nlp(text).sents)) >= n_min
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How long before the flight do I need to get there?",
+        "I'll make sure the technician comes on Thursday between eight and twelve.",
+        "the parcel i ordered last week has not arrived",
+    ],
+)
+def test_written_or_short_text_is_not_split(nlp, text):
+    assert len(list(nlp(text).sents)) == 1
+
+
+# -- resources are validated --------------------------------------------------------------
+def test_bad_lexicons_name_the_field(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("openers: [yes, no]\n", encoding="utf-8")
+    with pytest.raises(SegmentationConfigError, match="subjects"):
+        load_boundary_lexicon(bad)
+    with pytest.raises(ReplyLexiconError, match="vague_verbs"):
+        load_reply_lexicon(bad)
+
+
+def test_bad_need_reply_models_are_refused(tmp_path):
+    good = json.loads(load_pair_scorer_path().read_text(encoding="utf-8"))
+    cases = {
+        "format": {**good, "format": "other"},
+        "features": {**good, "features": good["features"][:-1]},
+        "finite": {**good, "coef": [math.inf] * len(good["coef"])},
+        "intercept": {**good, "intercept": "1"},
+    }
+    for name, payload in cases.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(payload).replace("Infinity", "1e999"), encoding="utf-8")
+        with pytest.raises(NeedReplyModelError):
+            load_pair_scorer(path)
+
+
+def load_pair_scorer_path() -> Path:
+    import cxnlp
+
+    return Path(cxnlp.__file__).parent / "resources" / "need_reply_model.json"
+
+
+@parametrize_with_checks([NeedReplyClassifier()])
+def test_need_reply_classifier_is_an_estimator(estimator, check):
+    check(estimator)
+
+
+def test_model_round_trips_through_json(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, len(PAIR_FEATURES)))
+    y = (X[:, 0] + 0.3 * rng.normal(size=80) > 0).astype(int)
+    model = NeedReplyClassifier().fit(X, y)
+    path = tmp_path / "m.json"
+    path.write_text(model_to_json(model, provenance={"test": True}), encoding="utf-8")
+    rows = [dict(zip(PAIR_FEATURES, x, strict=True)) for x in X]
+    assert np.allclose(load_pair_scorer(path).probability(rows), model.predict_proba(X)[:, 1])
+
+
+# -- the packaged classifier on its own tuning data ----------------------------------------
+@pytest.mark.slow
+def test_packaged_model_tells_answers_from_non_answers(parser):
+    """On the tuning split it was fitted on (held-out figures: benchmarks/README.md)."""
+    from sklearn.metrics import roc_auc_score
+
+    from cxnlp.scoring import Scorer
+
+    pairs = [json.loads(line) for line in TUNE.read_text(encoding="utf-8").splitlines()][::3]
+    calls = [Transcript.from_pairs(p["id"], [("customer", p["need"]), ("agent", p["reply"])]) for p in pairs]
+    table = Scorer(parser=parser, slot_vectors=False).score(calls)
+    p_met = table["f_answer_completeness__met_probability"].fillna(0.0).to_numpy()
+    assert roc_auc_score([p["label"] for p in pairs], p_met) >= 0.8
