@@ -42,7 +42,6 @@ from cxnlp.dimensions.replies import (  # noqa: E402
     PAIR_FEATURES,
     ask_type,
     pair_features,
-    reply_functions,
 )
 from cxnlp.nlp import TranscriptParser  # noqa: E402
 
@@ -96,7 +95,7 @@ def pair_options(pairs: list[dict]) -> list[list[dict[str, float]]]:
         vectors = np.vstack([n.vectors for n in needs]) if needs else parsed.vectors_of(sentences)
         need = Need(sentences, kind, "pattern", vectors)
         candidates = dim.answer_candidates(parsed)
-        functions = {s.index: reply_functions(s.clean, lex) for s in candidates}
+        functions = dim.candidate_functions(candidates, parsed)
         options = dim.reply_options(need, [need], dim._windows(candidates, parsed), functions, parsed)
         ask = ask_type([s.clean for s in sentences], kind, lex)
         rows = [pair_features(ask, rel, funcs) for _, rel, funcs in options]

@@ -337,7 +337,7 @@ def _need_patterns() -> dict[str, list[list[dict]]]:
              {"POS": {"IN": ["ADV", "AUX", "PART"]}, "OP": "*"},
              {"POS": {"IN": ["VERB", "ADJ"]}, "LEMMA": {"NOT_IN": list(BENIGN_NEGATED)}}],
             [{"LOWER": {"IN": ["no", "nobody", "nothing"]}},
-             {"POS": {"IN": ["NOUN", "VERB", "PRON", "NUM"]},
+             {"POS": {"IN": ["NOUN", "VERB", "PRON", "NUM", "ADJ"]},
               "LEMMA": {"NOT_IN": list(BENIGN_NEGATED)}}],
             [{"LEMMA": {"IN": list(PROBLEM_LEMMAS)}}],
             [{"LEMMA": "keep", "POS": "VERB"}, {"TAG": "VBG"}],
@@ -730,9 +730,9 @@ class AnswerCompleteness(Dimension):
         for sent, (label, need_sim), (_, social_sim) in zip(
             sentences, need_sims, social_sims, strict=True
         ):
-            if _is_trivial(sent.span):
+            if _is_trivial(sent.clean):
                 continue
-            kind = pattern_need_kind(sent.span)
+            kind = pattern_need_kind(sent.clean)
             courtesy = social_sim >= self.social_threshold and social_sim > need_sim
             if kind is not None and not courtesy:
                 found = (sent, kind, "pattern")
@@ -741,7 +741,34 @@ class AnswerCompleteness(Dimension):
             else:
                 continue
             needs.append(Need((sent,), found[1], found[2], self._need_vectors(sent, parsed)))
+        if not needs:
+            needs = self._reason_for_contact(sentences, need_sims, social_sims, parsed)
         return self._merge(needs, parsed)
+
+    def _reason_for_contact(
+        self,
+        sentences: Sequence[Sentence],
+        need_sims: Sequence[tuple[str | None, float]],
+        social_sims: Sequence[tuple[str | None, float]],
+        parsed: ParsedTranscript,
+    ) -> list[Need]:
+        """The customer's opening turn as a need when nothing else reads as one.
+
+        Why: people contact a service because something is wrong or wanted; an opening
+        that describes a situation ("The water's coming out brown from every tap") is the
+        need even without a question, a request frame or a fault word. Courtesy and short
+        openings ("Hi there.") are not.
+        """
+        first_turn = sentences[0].turn_index
+        for sent, (label, need_sim), (_, social_sim) in zip(sentences, need_sims, social_sims, strict=True):
+            if sent.turn_index != first_turn:
+                break
+            courtesy = social_sim >= self.social_threshold and social_sim > need_sim
+            words = [t for t in content_tokens(sent.clean) if t.is_alpha]
+            if len(words) >= 3 and not courtesy:
+                kind: NeedKind = "problem" if label in (None, "problem") else label  # type: ignore[assignment]
+                return [Need((sent,), kind, "semantic", self._need_vectors(sent, parsed))]
+        return []
 
     def _need_vectors(self, sent: Sentence, parsed: ParsedTranscript) -> np.ndarray:
         parts = clauses(sent.span)
@@ -851,18 +878,20 @@ class AnswerCompleteness(Dimension):
         scorer = self._pair_scorer()
         candidates = self.answer_candidates(parsed)
         windows = self._windows(candidates, parsed)
-        functions = {s.index: reply_functions(s.clean, lex) for s in candidates}
-        outcomes = []
-        for need in needs:
-            ask = ask_type([s.clean for s in need.sentences], need.kind, lex)
+        functions = self.candidate_functions(candidates, parsed)
+        asks = [ask_type([s.clean for s in need.sentences], need.kind, lex) for need in needs]
+        scored = []
+        for need, ask in zip(needs, asks, strict=True):
             options = self.reply_options(need, needs, windows, functions, parsed)
             probs = scorer.probability([pair_features(ask, rel, funcs) for _, rel, funcs in options])
-            if options:
-                best = int(np.argmax(probs))
-                used, rel, funcs = options[best]
-                p = float(probs[best])
-            else:
+            scored.append(sorted(zip(probs.tolist(), options, strict=True), key=lambda po: -po[0]))
+        chosen = [options[0] if options else None for options in scored]
+        outcomes = []
+        for need, ask, pick in zip(needs, asks, chosen, strict=True):
+            if pick is None:
                 used, rel, funcs, p = (), 0.0, dict.fromkeys(FUNCTIONS, 0.0), 0.0
+            else:
+                p, (used, rel, funcs) = pick
             if p >= self.answer_probability:
                 status: Status = "answered"
             elif p >= self.partial_probability:
@@ -871,6 +900,29 @@ class AnswerCompleteness(Dimension):
                 status = "open"
             outcomes.append(NeedOutcome(need, status, rel, p, used, ask=ask, functions=funcs))
         return outcomes
+
+    def candidate_functions(
+        self, candidates: Sequence[Sentence], parsed: ParsedTranscript
+    ) -> dict[int, dict[str, float]]:
+        """What each candidate sentence does: its text functions plus, from its embedding, how
+        close it is to an acknowledgement, empathy, a vague promise or a deferral."""
+        lex = self._lexicon()
+        out = {s.index: reply_functions(s.clean, lex) for s in candidates}
+        if candidates:
+            vectors = parsed.vectors_of(candidates)
+            deferral = self._deferral.best_per_label(vectors)
+            sims = np.max(
+                np.vstack([
+                    [sim for _, sim in self._non_answer.best(vectors)],
+                    [sim for _, sim in self._vague.best(vectors)],
+                    deferral["details"],
+                    deferral["redirect"],
+                ]),
+                axis=0,
+            )
+            for sent, sim in zip(candidates, sims, strict=True):
+                out[sent.index]["non_answer_sim"] = float(sim)
+        return out
 
     def reply_options(
         self,

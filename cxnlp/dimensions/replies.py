@@ -70,9 +70,11 @@ FUNCTIONS: tuple[str, ...] = (
     "generic",
     "question",
     "vague",
+    "restates",
     "transfer",
     "you_words",
     "content_words",
+    "non_answer_sim",
 )
 
 _LIST_FIELDS = (
@@ -97,6 +99,7 @@ _LIST_FIELDS = (
     "ask_how_long",
     "ask_how_to",
     "ask_why",
+    "restating_phrases",
 )
 _FIRST_PERSON = frozenset({"i", "we"})
 _HAVE = frozenset({"have", "'ve", "ve", "has", "'s", "had", "'d"})
@@ -302,6 +305,7 @@ def reply_functions(span: Span, lex: ReplyLexicon | None = None) -> dict[str, fl
     explains = cause or _explains_after_break(span)
     past_event = not action and _narrates_past(words, lex)
     vague = bool(_has_phrase(text, lex.phrases["vague_phrases"])) and not (time or action)
+    restates = bool(_has_phrase(text, lex.phrases["restating_phrases"]))
     transfer = bool(_has_phrase(text, lex.phrases["transfer_phrases"])) and not action
     content = sum(1 for t in words if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM") and not t.is_stop)
     return {
@@ -323,9 +327,13 @@ def reply_functions(span: Span, lex: ReplyLexicon | None = None) -> dict[str, fl
         "generic": float(generic),
         "question": float(question),
         "vague": float(vague),
+        "restates": float(restates),
         "transfer": float(transfer),
         "you_words": float(you_words),
         "content_words": float(content),
+        # Filled in by the caller from sentence embeddings (similarity to acknowledgement,
+        # empathy, vague-promise and deferral prototypes); text alone cannot say.
+        "non_answer_sim": 0.0,
     }
 
 
@@ -604,6 +612,9 @@ def window_functions(functions: Sequence[Mapping[str, float]]) -> dict[str, floa
     out["vague"] = (
         float(all(f["vague"] or f["question"] for f in functions) and out["vague"] > 0) if functions else 0.0
     )
+    out["restates"] = float(all(f["restates"] for f in functions)) if functions else 0.0
+    # A window is as much a non-answer as its most answer-like sentence.
+    out["non_answer_sim"] = min((f["non_answer_sim"] for f in functions), default=0.0)
     return out
 
 
@@ -637,6 +648,8 @@ def pair_features(ask: str, relevance: float, functions: Mapping[str, float]) ->
         "transfer": functions["transfer"],
         "specifics": float(min(3.0, functions["number"] + functions["time"] + functions["amount"])),
         "content_words": float(min(12.0, functions["content_words"])) / 12.0,
+        "non_answer_sim": functions["non_answer_sim"],
+        "restates_only": float(functions["restates"] > 0 and not any_answer),
     }
     for a in ASK_TYPES:
         features[f"ask_{a}"] = float(ask == a)
