@@ -10,7 +10,13 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from cxnlp.analytics import FOLLOWUP_ACTIONS, FollowupClassifier, route_followups, write_followups
+from cxnlp.analytics import (
+    FOLLOWUP_ACTIONS,
+    FollowupClassifier,
+    FollowupRouter,
+    route_followups,
+    write_followups,
+)
 
 OPEN = [
     {
@@ -88,7 +94,7 @@ def surveyed(rating, comment, evidence=None, **extra) -> pd.DataFrame:
             "apology",
             "apology.treatment",
         ),
-        (50, "I waited 40 minutes on hold", None, "apology", "apology.treatment"),
+        (50, "I waited 40 minutes on hold", None, "apology", "apology.waiting"),
         (75, "I don't understand my bill", None, "more_information", "more_information.question"),
         (70, "Why is there a new charge?", None, "more_information", "more_information.question"),
         (95, "Great, thank you!", CLEAN, "none", "none"),
@@ -184,6 +190,10 @@ NONE_TEXTS = [
 ]
 
 
+#: The classifier extends the rules; with meaning off, "ring me on monday" is a row no rule claims.
+PHRASES_ONLY = FollowupRouter(use_meaning=False)
+
+
 def training_data(repeat: int = 3) -> tuple[list[str], list[str]]:
     texts = (CALLBACK_TEXTS + NONE_TEXTS) * repeat
     labels = (["callback"] * len(CALLBACK_TEXTS) + ["none"] * len(NONE_TEXTS)) * repeat
@@ -199,7 +209,7 @@ def test_classifier_routes_rows_no_rule_claimed_and_says_so():
         ],
         ignore_index=True,
     )
-    out = route_followups(df, classifier=model).set_index("transcript_id")
+    out = route_followups(df, router=PHRASES_ONLY, classifier=model).set_index("transcript_id")
     assert out.loc["ring", "action"] == "callback"
     assert out.loc["ring", "rule"] == "classifier"
     assert out.loc["rule", "rule"] == "escalation.manager_request"  # rules take priority
@@ -207,7 +217,9 @@ def test_classifier_routes_rows_no_rule_claimed_and_says_so():
 
 def test_classifier_below_its_confidence_leaves_the_row_alone():
     model = FollowupClassifier(min_confidence=1.0).fit(*training_data())
-    out = route_followups(surveyed(70, "could you ring me on monday"), classifier=model)
+    out = route_followups(
+        surveyed(70, "could you ring me on monday"), router=PHRASES_ONLY, classifier=model
+    )
     assert out["action"].iloc[0] == "none"
 
 
