@@ -118,10 +118,15 @@ class Signal:
     phrases: tuple[str, ...] = ()
     prototypes: tuple[str, ...] = ()
     negatable: bool = True
+    openers: tuple[str, ...] = ()
 
     @functools.cached_property
     def pattern(self) -> re.Pattern[str] | None:
         return _compile(self.phrases) if self.phrases else None
+
+    @functools.cached_property
+    def opener_pattern(self) -> re.Pattern[str] | None:
+        return _compile(self.openers, anchored=True) if self.openers else None
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,7 @@ class SignalSet:
         raise KeyError(name)
 
 
-_SIGNAL_FIELDS = {"action", "when", "description", "phrases", "prototypes", "negatable"}
+_SIGNAL_FIELDS = {"action", "when", "description", "phrases", "openers", "prototypes", "negatable"}
 _TOP_FIELDS = {"version", "name", "extends", "signals"}
 
 
@@ -199,12 +204,12 @@ def parse_followup_signals(data: Any, *, source: str = "<data>") -> SignalSet:
         if not isinstance(negatable, bool):
             raise fail(f"{where}.negatable", f"got {negatable!r}; expected true or false")
         lists: dict[str, tuple[str, ...]] = {}
-        for key in ("phrases", "prototypes"):
+        for key in ("phrases", "openers", "prototypes"):
             value = spec.get(key, [])
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
                 raise fail(f"{where}.{key}", f"got {value!r}; expected a list of non-empty strings")
             lists[key] = tuple(getattr(parent, key, ())) + tuple(v.strip() for v in value)
-        if not lists["prototypes"] and not lists["phrases"]:
+        if not any(lists.values()):
             raise fail(f"{where}.prototypes", "no prototypes and no phrases; add at least one")
         merged[name] = Signal(
             name=str(name),
@@ -264,14 +269,15 @@ def default_followup_signals() -> SignalSet:
     return parse_followup_signals(yaml.safe_load(text), source=f"cxnlp/resources/{DEFAULT_SIGNALS_RESOURCE}")
 
 
-def _compile(phrases: Iterable[str]) -> re.Pattern[str]:
+def _compile(phrases: Iterable[str], *, anchored: bool = False) -> re.Pattern[str]:
     parts = []
     for phrase in phrases:
         stem = phrase.rstrip("*")
         body = r"\s+".join(re.escape(w) for w in stem.split())
         body = body.replace("'", "['\u2019]?")
         parts.append(body + (r"\w*" if phrase.endswith("*") else ""))
-    return re.compile(r"\b(?:" + "|".join(parts) + r")\b", re.IGNORECASE)
+    start = r"^\W*" if anchored else r"\b"
+    return re.compile(start + r"(?:" + "|".join(parts) + r")\b", re.IGNORECASE)
 
 
 _NEGATION_BEFORE = re.compile(
@@ -527,22 +533,31 @@ class FollowupRouter(BaseEstimator):
         pieces = [split_comment(c) for c in comments]
         out: list[list[Hit]] = [self._phrase_hits(p) for p in pieces]
         if self.signal_model_ is not None:
+            calm = {s.name for s in self.signals_.signals if s.action == "none"}
             for row, found in enumerate(self._meaning_hits(pieces)):
-                # A phrase is the stronger evidence: a piece that contains phrases of other
-                # signals only ("the problem got fixed") does not also carry a meaning
-                # signal its wording contradicts.
+                # A phrase is the stronger evidence: a piece holding a "none" phrase ("the
+                # problem got fixed", "can't fault them") carries no meaning signal that its
+                # wording contradicts, unless a phrase of that signal is there too.
                 phrased: dict[str, set[str]] = {}
                 for hit in out[row]:
                     phrased.setdefault(hit.piece, set()).add(hit.signal)
-                out[row].extend(h for h in found if h.piece not in phrased or h.signal in phrased[h.piece])
+                out[row].extend(
+                    h
+                    for h in found
+                    if not (phrased.get(h.piece, set()) & calm) or h.signal in phrased[h.piece]
+                )
         return out
 
     def _phrase_hits(self, pieces: Sequence[str]) -> list[Hit]:
         found = []
         for signal in self.signals_.signals:
-            if signal.pattern is None:
-                continue
             for piece in pieces:
+                if signal.opener_pattern is not None:
+                    m = signal.opener_pattern.search(piece)
+                    if m is not None:
+                        found.append(Hit(signal.name, piece, "phrase", m.group(0).strip()))
+                if signal.pattern is None:
+                    continue
                 for m in signal.pattern.finditer(piece):
                     if signal.negatable and _NEGATION_BEFORE.search(piece[: m.start()]):
                         continue
