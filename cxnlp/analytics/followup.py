@@ -327,13 +327,13 @@ class Hit:
 
     signal: str
     piece: str
-    how: str  # "phrase" | "meaning"
+    how: str  # "phrase" | "opener" (a phrase at the start of the piece) | "meaning"
     matched: str  # the phrase, or the most similar prototype sentence of the signal
     similarity: float = math.nan  # cosine similarity to that prototype
     probability: float = math.nan  # the signal model's probability for the signal
 
     def quote(self) -> str:
-        if self.how == "phrase":
+        if self.how != "meaning":
             return f'"{self.matched.lower()}" in "{self.piece}"'
         return (
             f'"{self.piece}" ~ "{self.matched}" (similarity {self.similarity:.2f}, p={self.probability:.2f})'
@@ -341,7 +341,7 @@ class Hit:
 
     @property
     def strength(self) -> float:
-        return 2.0 if self.how == "phrase" else self.probability
+        return {"phrase": 2.0, "opener": 1.5}.get(self.how, self.probability)
 
 
 @dataclass(frozen=True)
@@ -533,19 +533,16 @@ class FollowupRouter(BaseEstimator):
         pieces = [split_comment(c) for c in comments]
         out: list[list[Hit]] = [self._phrase_hits(p) for p in pieces]
         if self.signal_model_ is not None:
-            calm = {s.name for s in self.signals_.signals if s.action == "none"}
             for row, found in enumerate(self._meaning_hits(pieces)):
-                # A phrase is the stronger evidence: a piece holding a "none" phrase ("the
-                # problem got fixed", "can't fault them") carries no meaning signal that its
-                # wording contradicts, unless a phrase of that signal is there too.
+                # A phrase is the stronger evidence: a piece holding phrases ("rude agent",
+                # "the problem got fixed") carries no meaning signal other than theirs, so
+                # wording never loses to a loose resemblance. Question openers are weaker
+                # and veto nothing.
                 phrased: dict[str, set[str]] = {}
                 for hit in out[row]:
-                    phrased.setdefault(hit.piece, set()).add(hit.signal)
-                out[row].extend(
-                    h
-                    for h in found
-                    if not (phrased.get(h.piece, set()) & calm) or h.signal in phrased[h.piece]
-                )
+                    if hit.how == "phrase":
+                        phrased.setdefault(hit.piece, set()).add(hit.signal)
+                out[row].extend(h for h in found if h.piece not in phrased or h.signal in phrased[h.piece])
         return out
 
     def _phrase_hits(self, pieces: Sequence[str]) -> list[Hit]:
@@ -555,7 +552,7 @@ class FollowupRouter(BaseEstimator):
                 if signal.opener_pattern is not None:
                     m = signal.opener_pattern.search(piece)
                     if m is not None:
-                        found.append(Hit(signal.name, piece, "phrase", m.group(0).strip()))
+                        found.append(Hit(signal.name, piece, "opener", m.group(0).strip()))
                 if signal.pattern is None:
                     continue
                 for m in signal.pattern.finditer(piece):
