@@ -327,7 +327,9 @@ class Hit:
 
     signal: str
     piece: str
-    how: str  # "phrase" | "opener" (a phrase at the start of the piece) | "meaning"
+    #: "phrase" | "opener" (a phrase at the start of the piece) | "meaning"; "negated" (a
+    #: phrase after a negation) only while hits are collected.
+    how: str
     matched: str  # the phrase, or the most similar prototype sentence of the signal
     similarity: float = math.nan  # cosine similarity to that prototype
     probability: float = math.nan  # the signal model's probability for the signal
@@ -528,7 +530,11 @@ class FollowupRouter(BaseEstimator):
     # ------------------------------------------------------------------ signals
 
     def hits(self, comments: Sequence[str]) -> list[list[Hit]]:
-        """The signals found in each comment, phrase hits first, then meaning hits."""
+        """The signals found in each comment, phrase hits first, then meaning hits.
+
+        A phrase preceded by a negation is not a hit, and it keeps the piece from carrying
+        the same signal by meaning.
+        """
         check_is_fitted(self, "signals_")
         pieces = [split_comment(c) for c in comments]
         out: list[list[Hit]] = [self._phrase_hits(p) for p in pieces]
@@ -538,11 +544,22 @@ class FollowupRouter(BaseEstimator):
                 # "the problem got fixed") carries no meaning signal other than theirs, so
                 # wording never loses to a loose resemblance. Question openers are weaker
                 # and veto nothing.
+                # A negated phrase ("not confusing at all") vetoes its own signal.
                 phrased: dict[str, set[str]] = {}
+                negated: set[tuple[str, str]] = set()
                 for hit in out[row]:
                     if hit.how == "phrase":
                         phrased.setdefault(hit.piece, set()).add(hit.signal)
-                out[row].extend(h for h in found if h.piece not in phrased or h.signal in phrased[h.piece])
+                    elif hit.how == "negated":
+                        negated.add((hit.piece, hit.signal))
+                out[row].extend(
+                    h
+                    for h in found
+                    if (h.piece not in phrased or h.signal in phrased[h.piece])
+                    and (h.piece, h.signal) not in negated
+                )
+        for row in out:
+            row[:] = [h for h in row if h.how != "negated"]
         return out
 
     def _phrase_hits(self, pieces: Sequence[str]) -> list[Hit]:
@@ -556,9 +573,9 @@ class FollowupRouter(BaseEstimator):
                 if signal.pattern is None:
                     continue
                 for m in signal.pattern.finditer(piece):
-                    if signal.negatable and _NEGATION_BEFORE.search(piece[: m.start()]):
-                        continue
-                    found.append(Hit(signal.name, piece, "phrase", m.group(0)))
+                    negated = signal.negatable and _NEGATION_BEFORE.search(piece[: m.start()])
+                    how = "negated" if negated else "phrase"
+                    found.append(Hit(signal.name, piece, how, m.group(0)))
         return found
 
     def _meaning_hits(self, pieces: Sequence[Sequence[str]]) -> list[list[Hit]]:
