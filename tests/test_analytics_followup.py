@@ -407,7 +407,7 @@ def write_yaml(tmp_path, text: str):
 
 @slow
 def test_a_contact_centre_adds_its_own_phrasing(tmp_path):
-    comment = "Send this to Team Phoenix."
+    comment = "Flag this for Phoenix."
     assert route_followups(surveyed(70, comment))["action"].iloc[0] != "escalation"
     path = write_yaml(
         tmp_path,
@@ -416,13 +416,13 @@ def test_a_contact_centre_adds_its_own_phrasing(tmp_path):
         extends: default
         signals:
           manager_request:
-            phrases: [team phoenix]
+            phrases: [for phoenix]
             prototypes: [Pass this to the Phoenix complaints team.]
         """,
     )
     out = route_followups(surveyed(70, comment), resource=path)
     assert (out["action"].iloc[0], out["rule"].iloc[0]) == ("escalation", "escalation.manager_request")
-    assert '"team phoenix" in "Send this to Team Phoenix."' in out["evidence"].iloc[0]
+    assert '"for phoenix" in "Flag this for Phoenix."' in out["evidence"].iloc[0]
     signals = load_followup_signals(path)
     assert "Pass this to the Phoenix complaints team." in signals["manager_request"].prototypes
     assert len(signals["manager_request"].prototypes) > 1  # the packaged ones are kept
@@ -545,3 +545,52 @@ def test_importing_the_analytics_loads_no_language_model():
 )
 def test_split_comment(comment, pieces):
     assert split_comment(comment) == pieces
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def cli_table(tmp_path):
+    path = tmp_path / "scored.csv"
+    pd.concat(
+        [surveyed(20, "Get me your supervisor"), surveyed(95, "thanks").assign(transcript_id="t2")]
+    ).to_csv(path, index=False)
+    return path
+
+
+def test_cli_names_the_field_of_a_bad_signal_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from cxnlp.cli import app
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nsignals: {a: {action: refund, when: any, phrases: [x]}}\n")
+    args = ["analyze", "followups", str(cli_table(tmp_path)), "--signals", str(bad)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "signals.a.action" in result.output
+
+
+@slow
+def test_cli_routes_followups_with_a_signal_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from cxnlp.cli import app
+
+    extra = write_yaml(
+        tmp_path,
+        """\
+        version: 1
+        extends: default
+        signals:
+          callback_request:
+            phrases: [thanks]
+        """,
+    )
+    out = tmp_path / "followups.csv"
+    args = ["analyze", "followups", str(cli_table(tmp_path)), "--signals", str(extra), "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    routed = pd.read_csv(out).set_index("transcript_id")
+    assert routed.loc["t1", "rule"] == "escalation.manager_request"
+    assert routed.loc["t2", "rule"] == "callback.callback_request"  # the file's phrase

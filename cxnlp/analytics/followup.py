@@ -442,7 +442,7 @@ class FollowupRouter(BaseEstimator):
         resource: str | Path | SignalSet | None = None,
         min_probability: float = 0.35,
         min_similarity: float = 0.3,
-        C: float = 100.0,
+        C: float = 300.0,
         good_rating: float = 85.0,
         low_rating: float = 60.0,
         critical_rating: float = 30.0,
