@@ -748,9 +748,11 @@ def decide(
 ) -> Decision:
     """Route one surveyed contact. See the module docstring for the order.
 
-    ``rating`` is 0-100 (NaN when the customer left only a comment: then the rating tests
-    read as "not good" but never as "low", so only comment-driven rules can fire). Uses the
-    default :class:`FollowupRouter` with these thresholds unless ``router`` (fitted) is given.
+    ``rating`` is 0-100, or NaN when the customer left only a comment: then a signal's
+    rating gate reads as passed ("not good", "low") except "critical", and the rules that
+    rest on the rating itself (open questions in the call, the never-none floor) do not
+    fire. Uses the default :class:`FollowupRouter` with these thresholds unless ``router``
+    (fitted) is given.
     """
     if router is None:
         router = _default_router(
@@ -913,12 +915,18 @@ def route_followups(
         where="route_followups",
         hint="Join the surveys first: cxnlp.analytics.join_surveys(scores, surveys).",
     )
-    if router is None:
-        router = _default_router(
+    if router is None and resource is not None:
+        # Not cached: the file may change between calls (prototype vectors are, by the encoder).
+        router = FollowupRouter(
             good_rating=good_rating,
             low_rating=low_rating,
             critical_rating=critical_rating,
-            resource=None if resource is None else str(resource),
+            resource=resource,
+            encoder=_default_encoder(),
+        ).fit()
+    elif router is None:
+        router = _default_router(
+            good_rating=good_rating, low_rating=low_rating, critical_rating=critical_rating
         )
     elif not hasattr(router, "signals_"):
         router = router.fit()
