@@ -106,7 +106,7 @@ def surveyed(rating, comment, evidence=None, **extra) -> pd.DataFrame:
             "apology.treatment",
         ),
         (50, "I waited 40 minutes on hold", None, "apology", "apology.waiting"),
-        (75, "I don't understand my bill", None, "more_information", "more_information.question"),
+        (75, "I don't understand my bill", None, "more_information", "more_information.confusion"),
         (70, "Why is there a new charge?", None, "more_information", "more_information.question"),
         (95, "Great, thank you!", CLEAN, "none", "none"),
         (95, "Great, thank you!", OPEN, "none", "none"),  # happy customer: no callback

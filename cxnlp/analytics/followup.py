@@ -22,7 +22,7 @@ Five actions, most urgent first (the most urgent need is never hidden behind a m
 **Routing by meaning.** Each comment is split into sentences and clauses; each piece is
 compared with the prototype sentences of every *signal* (manager request, legal threat,
 cancel threat, critical complaint, unresolved issue, callback request, treatment, waiting,
-question, and the "none" signals resolved/praise, no follow-up needed, neutral) by
+confusion, question, and the "none" signals resolved/praise, no follow-up needed, neutral) by
 all-MiniLM-L6-v2 cosine similarity. A piece carries the signal it is most similar to when
 the similarity reaches ``min_similarity``, so "I want to speak to someone higher up" is a
 manager request without the word "manager", and "no need to call me back" lands on the "no
@@ -401,6 +401,11 @@ class FollowupRouter(BaseEstimator):
     min_similarity
         Cosine similarity the piece also needs to that signal's most similar prototype (a
         floor that keeps pieces unlike every prototype from being routed).
+    escalation_similarity
+        The similarity floor for escalation signals by meaning (default 0.4, above
+        ``min_similarity``): an escalation is costly, so a loose resemblance ("nice enough
+        lady" to "I'm ending my contract with you", 0.34) does not raise one. Phrases are
+        not affected.
     C
         Inverse regularisation of the signal model, a multinomial logistic regression fitted
         on the prototype embeddings (large: the prototypes are clean examples).
@@ -427,6 +432,7 @@ class FollowupRouter(BaseEstimator):
         "resource": (_is_resource, "None, a path to a YAML file or a SignalSet"),
         "min_probability": (_is_unit, "a float in [0, 1]"),
         "min_similarity": (_is_unit, "a float in [0, 1]"),
+        "escalation_similarity": (_is_unit, "a float in [0, 1]"),
         "C": (_is_positive, "a float > 0"),
         "good_rating": (_is_real, "a number (0-100 scale)"),
         "low_rating": (_is_real, "a number (0-100 scale)"),
@@ -442,6 +448,7 @@ class FollowupRouter(BaseEstimator):
         resource: str | Path | SignalSet | None = None,
         min_probability: float = 0.35,
         min_similarity: float = 0.3,
+        escalation_similarity: float = 0.4,
         C: float = 300.0,
         good_rating: float = 85.0,
         low_rating: float = 60.0,
@@ -453,6 +460,7 @@ class FollowupRouter(BaseEstimator):
         self.resource = resource
         self.min_probability = min_probability
         self.min_similarity = min_similarity
+        self.escalation_similarity = escalation_similarity
         self.C = C
         self.good_rating = good_rating
         self.low_rating = low_rating
@@ -499,7 +507,7 @@ class FollowupRouter(BaseEstimator):
                 )
             self.encoder_ = self.encoder if self.encoder is not None else _default_encoder()
             self.prototype_vectors_ = np.asarray(self.encoder_.encode(texts), dtype=np.float32)
-            self.signal_model_ = LogisticRegression(C=self.C, max_iter=5000).fit(
+            self.signal_model_ = LogisticRegression(C=self.C, max_iter=5000, class_weight="balanced").fit(
                 self.prototype_vectors_, np.asarray(self.prototype_signals_, dtype=object)
             )
         return self
@@ -586,13 +594,19 @@ class FollowupRouter(BaseEstimator):
         proba = self.signal_model_.predict_proba(vectors)
         sims = vectors @ self.prototype_vectors_.T
         owners = np.asarray(self.prototype_signals_)
+        floors = {
+            s.name: max(self.min_similarity, self.escalation_similarity)
+            if s.action == "escalation"
+            else self.min_similarity
+            for s in self.signals_.signals
+        }
         by_piece: dict[str, Hit] = {}
         for i, piece in enumerate(unique):
             k = int(proba[i].argmax())
             signal = str(self.signal_model_.classes_[k])
             cols = np.flatnonzero(owners == signal)
             j = int(cols[sims[i, cols].argmax()])
-            if proba[i, k] >= self.min_probability and sims[i, j] >= self.min_similarity:
+            if proba[i, k] >= self.min_probability and sims[i, j] >= floors[signal]:
                 by_piece[piece] = Hit(
                     signal,
                     piece,
