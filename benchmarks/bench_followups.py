@@ -10,9 +10,9 @@ each line ``{"id", "rating", "comment", "action"}``. Routes every comment with t
 :class:`cxnlp.analytics.followup.FollowupRouter` (comment and rating only: the files carry no
 call evidence) and prints, per split, accuracy, per-action precision and recall, the
 confusion matrix (rows: label, columns: routed), escalation recall and the rows routed
-wrong. The router's prototypes and thresholds may be tuned on the tune split only; the
-held-out split is the honest figure. A JSON record is appended to
-``benchmarks/results/followups.jsonl``.
+wrong (for the held-out split by id, label and rule only, without its text). The router's
+prototypes and thresholds may be tuned on the tune split only; the held-out split is the
+honest figure. A JSON record is appended to ``benchmarks/results/followups.jsonl``.
 """
 
 from __future__ import annotations
@@ -54,8 +54,12 @@ def read_split(path: Path) -> pd.DataFrame:
     return frame
 
 
-def evaluate(frame: pd.DataFrame, router) -> dict:
-    """Accuracy, per-action precision/recall, confusion matrix and the misrouted rows."""
+def evaluate(frame: pd.DataFrame, router, *, quote: bool = True) -> dict:
+    """Accuracy, per-action precision/recall, confusion matrix and the misrouted rows.
+
+    ``quote=False`` lists misrouted rows by id, label, action and rule only, without the
+    comment or evidence text (the held-out split: nobody tuning the router reads it).
+    """
     from cxnlp.analytics import FOLLOWUP_ACTIONS
 
     decisions = router.decide_many(
@@ -87,8 +91,11 @@ def evaluate(frame: pd.DataFrame, router) -> dict:
             "label": gold[i],
             "routed": pred[i],
             "rule": decisions[i].rule,
-            "comment": frame["comment"].iloc[i],
-            "evidence": decisions[i].evidence,
+            **(
+                {"comment": frame["comment"].iloc[i], "evidence": decisions[i].evidence}
+                if quote
+                else {}
+            ),
         }
         for i in np.flatnonzero(pred != gold)
     ]
@@ -112,10 +119,9 @@ def print_split(name: str, result: dict) -> None:
     print("\nconfusion (rows: label, columns: routed)")
     print(pd.DataFrame(result["confusion"]).T.to_string())
     for row in result["wrong"]:
-        print(
-            f"  {row['id']} rating {row['rating']}: {row['label']} -> {row['routed']} "
-            f"({row['rule']}) {row['comment']!r} :: {row['evidence'][:160]}"
-        )
+        text = f" {row['comment']!r} :: {row['evidence'][:160]}" if "comment" in row else ""
+        head = f"  {row['id']} rating {row['rating']}: {row['label']} -> {row['routed']}"
+        print(f"{head} ({row['rule']}){text}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             record["splits"][name] = {"missing": str(path)}
             continue
         frame = read_split(path)
-        result = evaluate(frame, router)
+        result = evaluate(frame, router, quote=name != "holdout")
         result["file"] = filename
         result["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
         print_split(name, result)
