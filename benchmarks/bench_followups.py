@@ -87,7 +87,7 @@ def evaluate(frame: pd.DataFrame, router, *, quote: bool = True) -> dict:
     wrong = [
         {
             "id": frame["id"].iloc[i],
-            "rating": frame["rating"].iloc[i],
+            "rating": float(frame["rating"].iloc[i]),
             "label": gold[i],
             "routed": pred[i],
             "rule": decisions[i].rule,
