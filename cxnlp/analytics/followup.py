@@ -23,11 +23,15 @@ Five actions, most urgent first (the most urgent need is never hidden behind a m
 compared with the prototype sentences of every *signal* (manager request, legal threat,
 cancel threat, critical complaint, unresolved issue, callback request, treatment, waiting,
 confusion, question, and the "none" signals resolved/praise, no follow-up needed, neutral) by
-all-MiniLM-L6-v2 cosine similarity. A piece carries the signal it is most similar to when
-the similarity reaches ``min_similarity``, so "I want to speak to someone higher up" is a
-manager request without the word "manager", and "no need to call me back" lands on the "no
-follow-up" prototypes instead of the callback ones. Phrase lists remain as high-precision
-evidence (a phrase fires on its own unless a negation precedes it). Signals, phrases and
+all-MiniLM-L6-v2 embeddings: a logistic regression fitted on the prototype embeddings names
+the signal a piece expresses, which the piece carries when that probability reaches
+``min_probability`` and its similarity to the signal's nearest prototype reaches
+``min_similarity`` (``escalation_similarity`` for escalations). So "I want to speak to
+someone higher up" is a manager request without the word "manager", and "no need to call me
+back" lands on the "no follow-up" prototypes instead of the callback ones. Phrase lists
+remain as high-precision evidence: a phrase fires on its own, a piece holding a phrase
+carries no contradicting signal by meaning, and a phrase after a negation ("not confusing")
+counts for nothing and vetoes its own signal. Signals, phrases and
 prototype sentences are data: ``cxnlp/resources/followup_signals.yaml``, versioned and
 overridable (:func:`load_followup_signals`).
 
