@@ -582,6 +582,10 @@ def analyze(
     value: Annotated[str, typer.Option(help="Column compared (equity, drift).")] = "interaction_score",
     out: Annotated[Path | None, typer.Option(help="Write the full result (.csv or .parquet).")] = None,
     rows: Annotated[int, typer.Option(help="Rows to print.")] = 20,
+    signals: Annotated[
+        Path | None,
+        typer.Option(help="Follow-up signal YAML (followups; default: the packaged one)."),
+    ] = None,
 ) -> None:
     """Answer a QA lead's question from scored calls: optimized status, perspectives and false
     reads, follow-ups for surveyed customers, equity across groups, drift over time."""
@@ -605,7 +609,7 @@ def analyze(
         elif analysis == "false-reads":
             result = analytics.false_reads(frame)
         elif analysis == "followups":
-            result = analytics.route_followups(frame)
+            result = analytics.route_followups(frame, resource=signals)
         elif analysis == "equity":
             result = analytics.equity_report(frame, by=groups, value_col=value)
             _print_frame(

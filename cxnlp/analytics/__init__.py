@@ -2,8 +2,9 @@
 
 Every function here takes the score table written by ``cxnlp score`` (one row per
 transcript, optionally joined with surveys through :func:`join_surveys`) and returns a
-DataFrame a manager can read, sort or plot. Nothing here loads a language model, so the
-analytics run anywhere pandas runs.
+DataFrame a manager can read, sort or plot. Importing this package loads no language model;
+only the follow-up router loads the sentence encoder, lazily, on its first routing
+(``FollowupRouter(use_meaning=False)`` routes by phrases alone, anywhere pandas runs).
 
 This module holds the few helpers the analytics share (column checks, the survey join,
 evidence parsing, the composite weights) and re-exports the analyses from their submodules
@@ -65,6 +66,8 @@ __all__ = [
     "to_local_timestamps",
     "FOLLOWUP_ACTIONS",
     "FollowupClassifier",
+    "FollowupRouter",
+    "load_followup_signals",
     "control_chart_data",
     "detect_drift",
     "equity_index",
@@ -287,6 +290,8 @@ from cxnlp.analytics.equity import equity_index, equity_report  # noqa: E402
 from cxnlp.analytics.followup import (  # noqa: E402
     FOLLOWUP_ACTIONS,
     FollowupClassifier,
+    FollowupRouter,
+    load_followup_signals,
     route_followups,
     write_followups,
 )

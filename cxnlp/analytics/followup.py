@@ -1,38 +1,68 @@
 """Route each surveyed customer to the follow-up they need, and say why.
 
-Five actions, checked in this order (the first rule that fires wins, so the most urgent
-need is never hidden behind a milder one):
+Five actions, most urgent first (the most urgent need is never hidden behind a milder one):
 
 ``escalation``
-    The customer asks for a manager or a formal complaint, threatens to cancel with a low
-    rating, or uses strong complaint words with a critical rating.
+    The customer asks for a manager, someone senior or a formal complaint, threatens legal
+    action or a regulator, or threatens to cancel or switch (rating below ``good_rating``);
+    or writes a strongly worded complaint with a critical rating.
 ``callback``
-    The issue is still open: the comment says so ("still not fixed"), or the call's
-    evidence shows open questions and the rating is low.
+    The issue is still open ("the charge is still on my bill", "nobody ever got back to
+    me"), the customer asks to be called back, or the call's evidence shows open questions
+    and the rating is low.
 ``apology``
-    A low rating about how the customer was treated (rude, kept waiting, ignored) while the
-    issue itself was dealt with.
+    A low rating about how the customer was treated or kept waiting while the issue itself
+    is not reported open; and, by default, any rating at or below ``silent_rating`` (40)
+    whose comment names no other need (see below).
 ``more_information``
-    The customer is confused or asks a question ("I don't understand my bill").
+    The customer is confused or asks a question.
 ``none``
     Nothing above applies.
 
-The rules are plain phrase lists matched on word boundaries, so anyone can read why a row
-was routed; each row names its ``rule`` and quotes the matched words as ``evidence``. An
-optional :class:`FollowupClassifier` (TF-IDF + logistic regression) trained on labelled
-comments can route the rows no rule claimed; rules always take priority.
+**Routing by meaning.** Each comment is split into sentences and clauses; each piece is
+compared with the prototype sentences of every *signal* (manager request, legal threat,
+cancel threat, critical complaint, unresolved issue, callback request, treatment, waiting,
+confusion, question, and the "none" signals resolved/praise, no follow-up needed, neutral) by
+all-MiniLM-L6-v2 embeddings: a logistic regression fitted on the prototype embeddings names
+the signal a piece expresses, which the piece carries when that probability reaches
+``min_probability`` and its similarity to the signal's nearest prototype reaches
+``min_similarity`` (``escalation_similarity`` for escalations). So "I want to speak to
+someone higher up" is a manager request without the word "manager", and "no need to call me
+back" lands on the "no follow-up" prototypes instead of the callback ones. Phrase lists
+remain as high-precision evidence: a phrase fires on its own, a piece holding a phrase
+carries no contradicting signal by meaning, and a phrase after a negation ("not confusing")
+counts for nothing and vetoes its own signal. Signals, phrases and
+prototype sentences are data: ``cxnlp/resources/followup_signals.yaml``, versioned and
+overridable (:func:`load_followup_signals`).
 
-The comments are short free text, so regular expressions over phrase lists are used instead
-of a spaCy Matcher: this keeps the analytics free of language-model imports.
+**Low ratings are never silently "none".** A rating at or below ``silent_rating`` (default
+40) with no other signal is routed to ``callback`` (rule ``callback.low_rating``) when the
+call's evidence shows open questions, else to ``apology`` (rule ``apology.low_rating``):
+the customer was unhappy enough to say so, and someone should ask why. When the comment
+reads as praise or resolved, the reason says so and suggests checking for a reversed scale.
+
+Every row names its ``rule`` (``<action>.<signal>``) and quotes the comment sentence that
+fired as ``evidence``: the phrase it contains, or the prototype it resembles with the cosine
+similarity. The sentence encoder is loaded lazily on the first routing, so importing
+:mod:`cxnlp.analytics` stays cheap; ``use_meaning=False`` routes by phrases alone (no model).
+An optional :class:`FollowupClassifier` (TF-IDF + logistic regression) trained on labelled
+comments can route the rows no rule claimed; rules always take priority.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import logging
+import math
+import numbers
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +73,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from cxnlp.analytics import is_open_question, parse_evidence, require_columns
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cxnlp.nlp import SentenceEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -62,248 +95,663 @@ PRIORITY: dict[str, str] = {
     "none": "none",
 }
 _PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2, "none": 3}
+_ACTION_ORDER = {action: i for i, action in enumerate(FOLLOWUP_ACTIONS)}
 
-#: Phrase lists behind the rules. Each phrase is matched case-insensitively on word
-#: boundaries; ``\w*`` endings are allowed where the phrase ends with ``*``.
-PHRASES: dict[str, tuple[str, ...]] = {
-    "manager_request": (
-        "manager",
-        "supervisor",
-        "team leader",
-        "someone in charge",
-        "escalate*",
-        "formal complaint",
-        "make a complaint",
-        "file a complaint",
-        "lodge a complaint",
-        "ombudsman",
-        "regulator",
-        "lawyer",
-        "solicitor",
-        "legal action",
-        "trading standards",
-    ),
-    "cancel_threat": (
-        "cancel*",
-        "close my account",
-        "switch provider*",
-        "switching provider*",
-        "switch to another",
-        "take my business elsewhere",
-        "go elsewhere",
-        "going elsewhere",
-        "leave you",
-        "leaving you",
-        "find another provider",
-        "never use you again",
-        "last time i use",
-    ),
-    "complaint": (
-        "terrible",
-        "awful",
-        "horrible",
-        "worst",
-        "useless",
-        "disgusting",
-        "disgraceful",
-        "unacceptable",
-        "ridiculous",
-        "appalling",
-        "pathetic",
-        "shocking",
-        "a joke",
-        "incompetent",
-        "waste of time",
-        "fed up",
-        "furious",
-        "outrageous",
-    ),
-    "unresolved": (
-        "still not fixed",
-        "still not working",
-        "still doesn't work",
-        "still does not work",
-        "still broken",
-        "still waiting",
-        "still have the problem",
-        "still having",
-        "not fixed",
-        "not resolved",
-        "unresolved",
-        "not sorted",
-        "didn't fix",
-        "did not fix",
-        "didn't solve",
-        "did not solve",
-        "didn't help",
-        "did not help",
-        "no one called back",
-        "nobody called back",
-        "never called back",
-        "never got back",
-        "problem persists",
-        "issue persists",
-        "nothing has changed",
-        "haven't received",
-        "have not received",
-        "never received",
-        "no solution",
-        "same problem",
-        "wasn't fixed",
-        "was not fixed",
-        "isn't fixed",
-        "hasn't been fixed",
-        "wasn't resolved",
-        "isn't resolved",
-        "still locked out",
-        "have to call again",
-        "had to call again",
-        "had to chase",
-        "nobody answered",
-        "no one answered",
-        "didn't answer",
-        "never got a straight answer",
-        "never got an answer",
-    ),
-    "treatment": (
-        "rude",
-        "impolite",
-        "dismissive",
-        "condescending",
-        "patronising",
-        "patronizing",
-        "arrogant",
-        "unfriendly",
-        "unprofessional",
-        "calm down",
-        "nobody cared",
-        "no one cared",
-        "didn't care",
-        "less interested",
-        "not interested",
-        "not my department",
-        "not their department",
-        "rambled",
-        "waffle",
-        "chit-chat",
-        "ignored",
-        "ignoring",
-        "interrupted",
-        "hung up",
-        "cut me off",
-        "talked down",
-        "didn't listen",
-        "did not listen",
-        "not listening",
-        "waited",
-        "waiting time",
-        "wait time",
-        "on hold",
-        "kept me waiting",
-        "long wait",
-        "took ages",
-        "took forever",
-        "took a while",
-        "took too long",
-        "transferred",
-        "no apology",
-    ),
-    "resolved": (
-        "fixed",
-        "resolved",
-        "sorted",
-        "solved",
-        "works now",
-        "working now",
-        "refunded",
-    ),
-    "confusion": (
-        "don't understand",
-        "do not understand",
-        "dont understand",
-        "not understand",
-        "confused",
-        "confusing",
-        "unclear",
-        "not clear",
-        "makes no sense",
-        "make sense of",
-        "not sure",
-        "no idea",
-        "explain",
-        "what does",
-        "what is",
-        "why is",
-        "why was",
-        "why do",
-        "why am i",
-        "how do i",
-        "how can i",
-        "how much",
-        "what happens",
-    ),
-}
+#: The packaged signal resource (``cxnlp/resources/``).
+DEFAULT_SIGNALS_RESOURCE = "followup_signals.yaml"
+#: Rating gates a signal can ask for (the numbers are :class:`FollowupRouter` parameters).
+GATES: tuple[str, ...] = ("any", "not_good", "low", "critical")
+SIGNALS_SCHEMA_VERSION = 1
 
 
-def _compile(phrases: Iterable[str]) -> re.Pattern[str]:
+# --------------------------------------------------------------------------- the resource
+
+
+class FollowupResourceError(ValueError):
+    """A follow-up signal file is missing, unreadable or breaks the schema (one-line message)."""
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One thing a comment can say, the action it calls for and how to recognise it."""
+
+    name: str
+    action: str
+    when: str
+    description: str
+    phrases: tuple[str, ...] = ()
+    prototypes: tuple[str, ...] = ()
+    negatable: bool = True
+    openers: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        return _compile(self.phrases) if self.phrases else None
+
+    @functools.cached_property
+    def opener_pattern(self) -> re.Pattern[str] | None:
+        return _compile(self.openers, anchored=True) if self.openers else None
+
+
+@dataclass(frozen=True)
+class SignalSet:
+    """The signals of one resource file, with where they came from and a content hash."""
+
+    signals: tuple[Signal, ...]
+    version: int
+    name: str
+    source: str
+    sha256: str
+
+    def __getitem__(self, name: str) -> Signal:
+        for signal in self.signals:
+            if signal.name == name:
+                return signal
+        raise KeyError(name)
+
+
+_SIGNAL_FIELDS = {"action", "when", "description", "phrases", "openers", "prototypes", "negatable"}
+_TOP_FIELDS = {"version", "name", "extends", "signals"}
+
+
+def parse_followup_signals(data: Any, *, source: str = "<data>") -> SignalSet:
+    """Validate loaded signal data; errors are one line naming ``source`` and the field.
+
+    A file with ``extends: default`` adds its phrases and prototypes to the packaged signals
+    (and may add new signals); without it, the file replaces the packaged one.
+    """
+
+    def fail(where: str, problem: str) -> FollowupResourceError:
+        return FollowupResourceError(
+            f"follow-up signals {source}: {where}: {problem}. See the header of cxnlp's "
+            f"packaged {DEFAULT_SIGNALS_RESOURCE} for the schema."
+        )
+
+    if not isinstance(data, dict):
+        raise fail("(top level)", f"got {type(data).__name__}; expected a mapping with 'signals'")
+    unknown = sorted(set(map(str, data)) - _TOP_FIELDS)
+    if unknown:
+        raise fail(unknown[0], "unknown field; remove it or check its spelling")
+    version = data.get("version")
+    if version != SIGNALS_SCHEMA_VERSION:
+        raise fail("version", f"got {version!r}; expected {SIGNALS_SCHEMA_VERSION}")
+    extends = data.get("extends")
+    if extends not in (None, "default"):
+        raise fail("extends", f"got {extends!r}; expected 'default' or no field")
+    raw = data.get("signals")
+    if not isinstance(raw, dict) or not raw:
+        raise fail("signals", f"got {type(raw).__name__}; expected a mapping of signal names")
+
+    base: dict[str, Signal] = {}
+    if extends == "default":
+        base = {s.name: s for s in default_followup_signals().signals}
+    merged = dict(base)
+    for name, spec in raw.items():
+        where = f"signals.{name}"
+        if not isinstance(spec, dict):
+            raise fail(where, f"got {type(spec).__name__}; expected a mapping of fields")
+        bad = sorted(set(map(str, spec)) - _SIGNAL_FIELDS)
+        if bad:
+            raise fail(f"{where}.{bad[0]}", "unknown field; remove it or check its spelling")
+        parent = base.get(name)
+        fields: dict[str, Any] = {}
+        for key, allowed in (("action", FOLLOWUP_ACTIONS), ("when", GATES)):
+            value = spec.get(key, getattr(parent, key, None))
+            if value not in allowed:
+                got = "missing" if value is None else f"got {value!r}"
+                raise fail(f"{where}.{key}", f"{got}; expected one of {', '.join(allowed)}")
+            fields[key] = value
+        description = spec.get("description", getattr(parent, "description", name))
+        if not isinstance(description, str):
+            raise fail(f"{where}.description", f"got {description!r}; expected a string")
+        negatable = spec.get("negatable", getattr(parent, "negatable", True))
+        if not isinstance(negatable, bool):
+            raise fail(f"{where}.negatable", f"got {negatable!r}; expected true or false")
+        lists: dict[str, tuple[str, ...]] = {}
+        for key in ("phrases", "openers", "prototypes"):
+            value = spec.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise fail(f"{where}.{key}", f"got {value!r}; expected a list of non-empty strings")
+            lists[key] = tuple(getattr(parent, key, ())) + tuple(v.strip() for v in value)
+        if not any(lists.values()):
+            raise fail(f"{where}.prototypes", "no prototypes and no phrases; add at least one")
+        merged[name] = Signal(
+            name=str(name),
+            description=description,
+            negatable=negatable,
+            **fields,
+            **lists,
+        )
+    canonical = json.dumps(data, sort_keys=True, default=str)
+    return SignalSet(
+        signals=tuple(merged.values()),
+        version=int(version),
+        name=str(data.get("name", source)),
+        source=source,
+        sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+    )
+
+
+def load_followup_signals(path: str | Path | None = None) -> SignalSet:
+    """Read follow-up signals from a YAML file, or the packaged ones when ``path`` is None.
+
+    Raises
+    ------
+    FollowupResourceError
+        If the file is missing, not YAML or breaks the schema; the one-line message names
+        the file and the field.
+    """
+    if path is None:
+        return default_followup_signals()
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FollowupResourceError(
+            f"follow-up signals {path}: cannot read the file ({exc}). Check the path."
+        ) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        detail = " ".join(str(exc).split())
+        raise FollowupResourceError(
+            f"follow-up signals {path}: not valid YAML ({detail}). Fix the syntax."
+        ) from exc
+    return parse_followup_signals(data, source=str(path))
+
+
+@functools.cache
+def default_followup_signals() -> SignalSet:
+    """The packaged signals (``cxnlp/resources/followup_signals.yaml``)."""
+    import yaml
+
+    text = (
+        resources.files("cxnlp").joinpath("resources", DEFAULT_SIGNALS_RESOURCE).read_text(encoding="utf-8")
+    )
+    return parse_followup_signals(yaml.safe_load(text), source=f"cxnlp/resources/{DEFAULT_SIGNALS_RESOURCE}")
+
+
+def _compile(phrases: Iterable[str], *, anchored: bool = False) -> re.Pattern[str]:
     parts = []
     for phrase in phrases:
         stem = phrase.rstrip("*")
         body = r"\s+".join(re.escape(w) for w in stem.split())
-        body = body.replace("'", "['\u2019]")
+        body = body.replace("'", "['\u2019]?")
         parts.append(body + (r"\w*" if phrase.endswith("*") else ""))
-    return re.compile(r"\b(?:" + "|".join(parts) + r")\b", re.IGNORECASE)
+    start = r"^\W*" if anchored else r"\b"
+    return re.compile(start + r"(?:" + "|".join(parts) + r")\b", re.IGNORECASE)
 
 
-_PATTERNS: dict[str, re.Pattern[str]] = {name: _compile(p) for name, p in PHRASES.items()}
-_NEGATED_RESOLVED = re.compile(
-    r"(?:\bnot|\bnever|n['\u2019]t|\bnothing|\bno)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
+_NEGATION_BEFORE = re.compile(
+    r"(?:\b(?:not|never|nothing|no|without|cannot)|n['\u2019]t|\b(?:do|does|did|is|was|are|were|"
+    r"have|has|had|could|would|should|ca|wo)nt)\s+(?:[\w'\u2019]+\s+){0,2}$",
+    re.IGNORECASE,
 )
 
 
+# --------------------------------------------------------------------------- comment pieces
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[-\u2013\u2014]\s+")
+_CLAUSE_BREAK = re.compile(
+    r"\s*,\s*|\s+(?=(?:but|though|although|however|except|apart from|only thing is)\b)",
+    re.IGNORECASE,
+)
+
+_LEADING_LINK = re.compile(r"^(?:but|though|although|however|and|so|yet)\b\s*", re.IGNORECASE)
+
+
+def split_comment(comment: str) -> list[str]:
+    """The pieces of a comment compared with the prototypes: sentences, then their clauses.
+
+    A sentence with a comma or a contrast word ("but", "though", "apart from") also yields
+    its clauses (two words or more), so "lovely agent but the charge is still on my bill"
+    is read both whole and as "the charge is still on my bill".
+    """
+    pieces: list[str] = []
+    for sentence in _SENTENCE_BREAK.split(comment.strip()):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        pieces.append(sentence)
+        clauses = [_LEADING_LINK.sub("", c.strip(" ,;")) for c in _CLAUSE_BREAK.split(sentence)]
+        clauses = [c for c in clauses if len(c.split()) >= 2]
+        if len(clauses) > 1:
+            pieces.extend(clauses)
+    return list(dict.fromkeys(pieces))
+
+
+# --------------------------------------------------------------------------- decisions
+
+
 @dataclass(frozen=True)
-class Signals:
-    """What the comment and the call's evidence say, extracted once per row."""
+class Hit:
+    """One signal found in one piece of a comment: by a phrase or by meaning."""
 
-    matches: dict[str, list[str]]
-    open_questions: list[str]
-    question_mark: bool
+    signal: str
+    piece: str
+    #: "phrase" | "opener" (a phrase at the start of the piece) | "meaning"; "negated" (a
+    #: phrase after a negation) only while hits are collected.
+    how: str
+    matched: str  # the phrase, or the most similar prototype sentence of the signal
+    similarity: float = math.nan  # cosine similarity to that prototype
+    probability: float = math.nan  # the signal model's probability for the signal
 
-    def has(self, name: str) -> bool:
-        return bool(self.matches.get(name))
+    def quote(self) -> str:
+        if self.how != "meaning":
+            return f'"{self.matched.lower()}" in "{self.piece}"'
+        return (
+            f'"{self.piece}" ~ "{self.matched}" (similarity {self.similarity:.2f}, p={self.probability:.2f})'
+        )
+
+    @property
+    def strength(self) -> float:
+        return {"phrase": 2.0, "opener": 1.5}.get(self.how, self.probability)
 
 
 @dataclass(frozen=True)
 class Decision:
-    """One routing: the action, the rule that fired, and why in words."""
+    """One routing: the action, the rule that fired, why in words, and the quoted evidence."""
 
     action: str
     rule: str
     reason: str
     evidence: str
+    hits: tuple[Hit, ...] = field(default=(), compare=False, repr=False)
 
 
-def extract_signals(comment: str, evidence_items: Sequence[dict]) -> Signals:
-    """Phrase matches in the comment plus the open questions found in the call."""
-    matches = {name: _find(pattern, comment) for name, pattern in _PATTERNS.items()}
-    # "not fixed" must not count as "fixed": drop resolved hits preceded by a negation.
-    matches["resolved"] = [
-        m.group(0)
-        for m in _PATTERNS["resolved"].finditer(comment)
-        if not _NEGATED_RESOLVED.search(comment[: m.start()])
-    ]
-    if matches["unresolved"]:
-        matches["resolved"] = []
-    opened = [str(i.get("sentence", "")).strip() for i in evidence_items if is_open_question(i)]
-    return Signals(matches=matches, open_questions=opened, question_mark="?" in comment)
+def _is_real(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value)
 
 
-def _find(pattern: re.Pattern[str], text: str) -> list[str]:
-    return [m.group(0) for m in pattern.finditer(text)]
+def _is_unit(value: object) -> bool:
+    return _is_real(value) and 0.0 <= float(value) <= 1.0  # type: ignore[arg-type]
 
 
-def _quoted(words: Sequence[str]) -> str:
-    return ", ".join(f'"{w}"' for w in dict.fromkeys(w.lower() for w in words))
+def _is_positive(value: object) -> bool:
+    return _is_real(value) and float(value) > 0  # type: ignore[arg-type]
+
+
+def _is_bool(value: object) -> bool:
+    return isinstance(value, bool | np.bool_)
+
+
+def _is_resource(value: object) -> bool:
+    return value is None or isinstance(value, str | Path | SignalSet)
+
+
+def _is_encoder(value: object) -> bool:
+    return value is None or hasattr(value, "encode")
+
+
+class FollowupRouter(BaseEstimator):
+    """Route survey responses to follow-up actions by meaning, with phrase and rating rules.
+
+    A scikit-learn-style estimator: ``__init__`` only stores the parameters, :meth:`fit`
+    validates them, reads the signal resource and embeds its prototype sentences (it learns
+    nothing from ``X``/``y``: thresholds are parameters, tuned on the tune split), and
+    :meth:`predict` returns one action per row. :meth:`decide_many` gives the full
+    :class:`Decision` (rule, reason, evidence) that :func:`route_followups` reports.
+
+    Parameters
+    ----------
+    resource
+        Path to a signal YAML file, a :class:`SignalSet`, or None for the packaged
+        ``followup_signals.yaml``. A file with ``extends: default`` adds to the packaged one.
+    min_probability
+        Probability the signal model must give a comment piece's most likely signal for the
+        piece to carry it.
+    min_similarity
+        Cosine similarity the piece also needs to that signal's most similar prototype (a
+        floor that keeps pieces unlike every prototype from being routed).
+    escalation_similarity
+        The similarity floor for escalation signals by meaning (default 0.4, above
+        ``min_similarity``): an escalation is costly, so a loose resemblance ("nice enough
+        lady" to "I'm ending my contract with you", 0.34) does not raise one. Phrases are
+        not affected.
+    C
+        Inverse regularisation of the signal model, a multinomial logistic regression fitted
+        on the prototype embeddings (large: the prototypes are clean examples).
+    good_rating
+        Ratings at or above this (default 85) are "good": manager requests, threats and a
+        bare question mark do not route them.
+    low_rating
+        Ratings at or below this (default 60, a 3 of 5) are "low": needed for treatment and
+        waiting complaints and for the call's open questions.
+    critical_rating
+        Ratings at or below this (default 30) escalate on a strongly worded complaint.
+    silent_rating
+        Ratings at or below this (default 40) are never routed to ``none``: with no other
+        signal they get ``callback.low_rating`` (open questions in the call) or
+        ``apology.low_rating``. Set it below 0 to switch this off.
+    use_meaning
+        False routes by phrases and ratings alone (no sentence encoder is loaded).
+    encoder
+        A :class:`cxnlp.nlp.SentenceEncoder` (or anything with ``encode(texts)`` returning
+        L2-normalised rows); None creates the default MiniLM encoder on first use.
+    """
+
+    _constraints = {
+        "resource": (_is_resource, "None, a path to a YAML file or a SignalSet"),
+        "min_probability": (_is_unit, "a float in [0, 1]"),
+        "min_similarity": (_is_unit, "a float in [0, 1]"),
+        "escalation_similarity": (_is_unit, "a float in [0, 1]"),
+        "C": (_is_positive, "a float > 0"),
+        "good_rating": (_is_real, "a number (0-100 scale)"),
+        "low_rating": (_is_real, "a number (0-100 scale)"),
+        "critical_rating": (_is_real, "a number (0-100 scale)"),
+        "silent_rating": (_is_real, "a number (0-100 scale)"),
+        "use_meaning": (_is_bool, "a bool"),
+        "encoder": (_is_encoder, "None or an object with an encode(texts) method"),
+    }
+
+    def __init__(
+        self,
+        *,
+        resource: str | Path | SignalSet | None = None,
+        min_probability: float = 0.35,
+        min_similarity: float = 0.3,
+        escalation_similarity: float = 0.4,
+        C: float = 300.0,
+        good_rating: float = 85.0,
+        low_rating: float = 60.0,
+        critical_rating: float = 30.0,
+        silent_rating: float = 40.0,
+        use_meaning: bool = True,
+        encoder: SentenceEncoder | None = None,
+    ) -> None:
+        self.resource = resource
+        self.min_probability = min_probability
+        self.min_similarity = min_similarity
+        self.escalation_similarity = escalation_similarity
+        self.C = C
+        self.good_rating = good_rating
+        self.low_rating = low_rating
+        self.critical_rating = critical_rating
+        self.silent_rating = silent_rating
+        self.use_meaning = use_meaning
+        self.encoder = encoder
+
+    # ------------------------------------------------------------------ fit / predict
+
+    def fit(self, X: object = None, y: object = None) -> FollowupRouter:
+        """Validate the parameters, read the signals, embed their prototypes and fit the
+        signal model (a logistic regression from prototype embeddings to signal names).
+
+        ``X`` and ``y`` are accepted for pipeline compatibility and ignored.
+        """
+        from cxnlp.calibration.estimators import _validate_params
+
+        _validate_params(self, self._constraints)
+        if not self.critical_rating <= self.low_rating < self.good_rating:
+            raise ValueError(
+                f"Got critical_rating={self.critical_rating}, low_rating={self.low_rating}, "
+                f"good_rating={self.good_rating}; expected critical <= low < good."
+            )
+        signals = (
+            self.resource if isinstance(self.resource, SignalSet) else load_followup_signals(self.resource)
+        )
+        self.signals_ = signals
+        self.prototype_signals_: list[str] = []
+        texts: list[str] = []
+        for signal in signals.signals:
+            texts.extend(signal.prototypes)
+            self.prototype_signals_.extend([signal.name] * len(signal.prototypes))
+        self.prototype_texts_ = texts
+        self.encoder_ = None
+        self.signal_model_ = None
+        self.prototype_vectors_ = np.zeros((0, 0), dtype=np.float32)
+        if self.use_meaning:
+            if len(set(self.prototype_signals_)) < 2:
+                raise FollowupResourceError(
+                    f"follow-up signals {signals.source}: signals: prototypes for "
+                    f"{len(set(self.prototype_signals_))} signal(s); expected at least two "
+                    "to route by meaning. Add prototypes or use use_meaning=False."
+                )
+            self.encoder_ = self.encoder if self.encoder is not None else _default_encoder()
+            self.prototype_vectors_ = np.asarray(self.encoder_.encode(texts), dtype=np.float32)
+            self.signal_model_ = LogisticRegression(C=self.C, max_iter=5000, class_weight="balanced").fit(
+                self.prototype_vectors_, np.asarray(self.prototype_signals_, dtype=object)
+            )
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """One action per row of ``X`` (columns ``survey_rating``, ``survey_comment`` and,
+        optionally, ``evidence``)."""
+        require_columns(X, ["survey_rating"], where="FollowupRouter.predict")
+        ratings = pd.to_numeric(X["survey_rating"], errors="coerce").to_numpy(dtype=float)
+        comments = X["survey_comment"] if "survey_comment" in X.columns else [""] * len(X)
+        cells = X["evidence"] if "evidence" in X.columns else [None] * len(X)
+        decisions = self.decide_many(
+            ratings, [_text(c) for c in comments], [parse_evidence(e) for e in cells]
+        )
+        return np.asarray([d.action for d in decisions], dtype=object)
+
+    def fingerprint(self) -> str:
+        """Hash of the parameters and the signal file's content: identifies the routing."""
+        check_is_fitted(self, "signals_")
+        params = {k: v for k, v in self.get_params().items() if k not in {"resource", "encoder"}}
+        parts = {
+            "params": params,
+            "signals": self.signals_.sha256,
+            "encoder": getattr(self.encoder_, "backend", None),
+        }
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+    # ------------------------------------------------------------------ signals
+
+    def hits(self, comments: Sequence[str]) -> list[list[Hit]]:
+        """The signals found in each comment, phrase hits first, then meaning hits.
+
+        A phrase preceded by a negation is not a hit, and it keeps the piece from carrying
+        the same signal by meaning.
+        """
+        check_is_fitted(self, "signals_")
+        pieces = [split_comment(c) for c in comments]
+        out: list[list[Hit]] = [self._phrase_hits(p) for p in pieces]
+        if self.signal_model_ is not None:
+            for row, found in enumerate(self._meaning_hits(pieces)):
+                # A phrase is the stronger evidence: a piece holding phrases ("rude agent",
+                # "the problem got fixed") carries no meaning signal other than theirs, so
+                # wording never loses to a loose resemblance. Question openers are weaker
+                # and veto nothing.
+                # A negated phrase ("not confusing at all") vetoes its own signal.
+                phrased: dict[str, set[str]] = {}
+                negated: set[tuple[str, str]] = set()
+                for hit in out[row]:
+                    if hit.how == "phrase":
+                        phrased.setdefault(hit.piece, set()).add(hit.signal)
+                    elif hit.how == "negated":
+                        negated.add((hit.piece, hit.signal))
+                out[row].extend(
+                    h
+                    for h in found
+                    if (h.piece not in phrased or h.signal in phrased[h.piece])
+                    and (h.piece, h.signal) not in negated
+                )
+        for row in out:
+            row[:] = [h for h in row if h.how != "negated"]
+        return out
+
+    def _phrase_hits(self, pieces: Sequence[str]) -> list[Hit]:
+        found = []
+        for signal in self.signals_.signals:
+            for piece in pieces:
+                if signal.opener_pattern is not None:
+                    m = signal.opener_pattern.search(piece)
+                    if m is not None:
+                        found.append(Hit(signal.name, piece, "opener", m.group(0).strip()))
+                if signal.pattern is None:
+                    continue
+                for m in signal.pattern.finditer(piece):
+                    negated = signal.negatable and _NEGATION_BEFORE.search(piece[: m.start()])
+                    how = "negated" if negated else "phrase"
+                    found.append(Hit(signal.name, piece, how, m.group(0)))
+        return found
+
+    def _meaning_hits(self, pieces: Sequence[Sequence[str]]) -> list[list[Hit]]:
+        unique = list(dict.fromkeys(p for row in pieces for p in row))
+        if not unique:
+            return [[] for _ in pieces]
+        vectors = np.asarray(self.encoder_.encode(unique), dtype=np.float32)
+        proba = self.signal_model_.predict_proba(vectors)
+        sims = vectors @ self.prototype_vectors_.T
+        owners = np.asarray(self.prototype_signals_)
+        floors = {
+            s.name: max(self.min_similarity, self.escalation_similarity)
+            if s.action == "escalation"
+            else self.min_similarity
+            for s in self.signals_.signals
+        }
+        by_piece: dict[str, Hit] = {}
+        for i, piece in enumerate(unique):
+            k = int(proba[i].argmax())
+            signal = str(self.signal_model_.classes_[k])
+            cols = np.flatnonzero(owners == signal)
+            j = int(cols[sims[i, cols].argmax()])
+            if proba[i, k] >= self.min_probability and sims[i, j] >= floors[signal]:
+                by_piece[piece] = Hit(
+                    signal,
+                    piece,
+                    "meaning",
+                    self.prototype_texts_[j],
+                    float(sims[i, j]),
+                    float(proba[i, k]),
+                )
+        return [[by_piece[p] for p in row if p in by_piece] for row in pieces]
+
+    # ------------------------------------------------------------------ decisions
+
+    def decide_many(
+        self,
+        ratings: Sequence[float],
+        comments: Sequence[str],
+        evidence: Sequence[Sequence[Mapping[str, Any]]] | None = None,
+    ) -> list[Decision]:
+        """Route many responses at once (comment pieces are embedded in one batch)."""
+        check_is_fitted(self, "signals_")
+        evidence = evidence if evidence is not None else [[] for _ in comments]
+        if not len(ratings) == len(comments) == len(evidence):
+            raise ValueError(
+                f"Got {len(ratings)} ratings, {len(comments)} comments and {len(evidence)} "
+                "evidence lists; expected one of each per response."
+            )
+        all_hits = self.hits([_text(c) for c in comments])
+        return [
+            self._decide(float(r), _text(c), e, h)
+            for r, c, e, h in zip(ratings, comments, evidence, all_hits, strict=True)
+        ]
+
+    def _gate(self, when: str, rating: float) -> bool:
+        known = not math.isnan(rating)
+        if when == "not_good":
+            return not known or rating < self.good_rating
+        if when == "low":
+            return not known or rating <= self.low_rating
+        if when == "critical":
+            return known and rating <= self.critical_rating
+        return True
+
+    def _decide(
+        self, rating: float, comment: str, evidence: Sequence[Mapping[str, Any]], hits: list[Hit]
+    ) -> Decision:
+        signals = {s.name: s for s in self.signals_.signals}
+        known = not math.isnan(rating)
+        low = known and rating <= self.low_rating
+        shown = f"{rating:g}" if known else "none"
+        firing = [
+            h
+            for h in hits
+            if signals[h.signal].action != "none" and self._gate(signals[h.signal].when, rating)
+        ]
+        calm = [h for h in hits if signals[h.signal].action == "none"]
+        resolved = any(h.signal == "resolved" for h in calm)
+        opened = [str(i.get("sentence", "")).strip() for i in evidence if is_open_question(i)]
+
+        def from_hits(action: str) -> Decision | None:
+            mine = [h for h in firing if signals[h.signal].action == action]
+            if not mine:
+                return None
+            top = max(mine, key=lambda h: h.strength)
+            quotes = [top] + [h for h in mine if h is not top and h.signal == top.signal][:1]
+            reason = signals[top.signal].description
+            if signals[top.signal].when != "any" and known:
+                reason += f" (rating {shown})"
+            return Decision(
+                action,
+                f"{action}.{top.signal}",
+                reason,
+                " | ".join(h.quote() for h in quotes),
+                tuple(hits),
+            )
+
+        for action in ("escalation", "callback"):
+            decision = from_hits(action)
+            if decision is not None:
+                return decision
+        if opened and low and not resolved:
+            return Decision(
+                "callback",
+                "callback.open_questions",
+                f"low rating ({shown}) and {len(opened)} open question(s) in the call",
+                " | ".join(opened[:3]),
+                tuple(hits),
+            )
+        decision = from_hits("apology") or from_hits("more_information")
+        if decision is not None:
+            return decision
+        if "?" in comment and (not known or rating < self.good_rating):
+            piece = next((p for p in split_comment(comment) if "?" in p), comment)
+            return Decision(
+                "more_information",
+                "more_information.question",
+                "the customer asks a question",
+                f'"?" in "{piece}"',
+                tuple(hits),
+            )
+        if known and rating <= self.silent_rating:
+            return self._low_rating(rating, opened, calm, hits)
+        if calm:
+            top = max(calm, key=lambda h: h.strength)
+            return Decision("none", "none", signals[top.signal].description, top.quote(), tuple(hits))
+        return Decision("none", "none", "no follow-up signal in the comment", "", tuple(hits))
+
+    def _low_rating(self, rating: float, opened: list[str], calm: list[Hit], hits: list[Hit]) -> Decision:
+        why = f"rating {rating:g} is at or below {self.silent_rating:g} and the comment names no other need"
+        if calm:
+            top = max(calm, key=lambda h: h.strength)
+            why += "; the comment reads positive, check the rating scale was not reversed"
+            quoted = top.quote()
+        else:
+            quoted = ""
+        if opened:
+            return Decision(
+                "callback",
+                "callback.low_rating",
+                why + f"; {len(opened)} open question(s) in the call",
+                " | ".join(opened[:3]),
+                tuple(hits),
+            )
+        return Decision(
+            "apology", "apology.low_rating", why + ": apologise and ask what went wrong", quoted, tuple(hits)
+        )
+
+
+@functools.cache
+def _default_encoder() -> SentenceEncoder:
+    from cxnlp.nlp import SentenceEncoder
+
+    return SentenceEncoder()
+
+
+@functools.cache
+def _default_router(**params: Any) -> FollowupRouter:
+    return FollowupRouter(**params).fit()
+
+
+def _text(value: object) -> str:
+    return "" if _missing(value) else str(value)
 
 
 def decide(
@@ -314,70 +762,21 @@ def decide(
     good_rating: float = 85.0,
     low_rating: float = 60.0,
     critical_rating: float = 30.0,
+    router: FollowupRouter | None = None,
 ) -> Decision:
-    """Apply the rules to one surveyed contact. See the module docstring for the order.
+    """Route one surveyed contact. See the module docstring for the order.
 
-    ``rating`` is 0-100 (NaN when the customer left only a comment: then the rating tests
-    read as "not good" but never as "low", so only comment-driven rules can fire).
+    ``rating`` is 0-100, or NaN when the customer left only a comment: then a signal's
+    rating gate reads as passed ("not good", "low") except "critical", and the rules that
+    rest on the rating itself (open questions in the call, the never-none floor) do not
+    fire. Uses the default :class:`FollowupRouter` with these thresholds unless ``router``
+    (fitted) is given.
     """
-    s = extract_signals(comment, evidence_items)
-    known = not np.isnan(rating)
-    low = known and rating <= low_rating
-    not_good = not known or rating < good_rating
-    m = s.matches
-
-    if s.has("manager_request") and not_good:
-        return Decision(
-            "escalation",
-            "escalation.manager_request",
-            "asks for a manager or a formal complaint",
-            _quoted(m["manager_request"]),
+    if router is None:
+        router = _default_router(
+            good_rating=good_rating, low_rating=low_rating, critical_rating=critical_rating
         )
-    if s.has("cancel_threat") and low:
-        return Decision(
-            "escalation",
-            "escalation.cancel_threat",
-            f"threatens to leave with a low rating ({rating:g})",
-            _quoted(m["cancel_threat"]),
-        )
-    if s.has("complaint") and known and rating <= critical_rating:
-        return Decision(
-            "escalation",
-            "escalation.critical_complaint",
-            f"strong complaint with a critical rating ({rating:g})",
-            _quoted(m["complaint"]),
-        )
-    if s.has("unresolved"):
-        return Decision(
-            "callback",
-            "callback.unresolved_comment",
-            "the customer says the issue is not resolved",
-            _quoted(m["unresolved"]),
-        )
-    if s.open_questions and low and not s.has("resolved"):
-        return Decision(
-            "callback",
-            "callback.open_questions",
-            f"low rating ({rating:g}) and {len(s.open_questions)} open question(s) in the call",
-            " | ".join(s.open_questions[:3]),
-        )
-    if s.has("treatment") and low:
-        return Decision(
-            "apology",
-            "apology.treatment",
-            f"low rating ({rating:g}) about how the customer was treated; "
-            "the issue itself is not reported open",
-            _quoted(m["treatment"]),
-        )
-    if s.has("confusion") or (s.question_mark and not_good):
-        words = m["confusion"] or ["?"]
-        return Decision(
-            "more_information",
-            "more_information.question",
-            "the customer is confused or asks a question",
-            _quoted(words),
-        )
-    return Decision("none", "none", "no rule fired", "")
+    return router.decide_many([rating], [comment], [evidence_items])[0]
 
 
 class FollowupClassifier(ClassifierMixin, BaseEstimator):
@@ -422,8 +821,7 @@ class FollowupClassifier(ClassifierMixin, BaseEstimator):
         labels = np.asarray(list(y), dtype=object)
         if len(texts) != len(labels):
             raise ValueError(
-                f"Got {len(texts)} comments and {len(labels)} labels; expected one label per "
-                "comment."
+                f"Got {len(texts)} comments and {len(labels)} labels; expected one label per comment."
             )
         unknown = sorted(set(labels) - set(FOLLOWUP_ACTIONS))
         if unknown:
@@ -432,16 +830,13 @@ class FollowupClassifier(ClassifierMixin, BaseEstimator):
             )
         if len(set(labels)) < 2:
             raise ValueError(
-                f"Got a single action {sorted(set(labels))} in y; expected at least two to "
-                "learn from."
+                f"Got a single action {sorted(set(labels))} in y; expected at least two to learn from."
             )
         self.pipeline_ = Pipeline(
             [
                 (
                     "tfidf",
-                    TfidfVectorizer(
-                        ngram_range=self.ngram_range, min_df=self.min_df, sublinear_tf=True
-                    ),
+                    TfidfVectorizer(ngram_range=self.ngram_range, min_df=self.min_df, sublinear_tf=True),
                 ),
                 (
                     "logreg",
@@ -474,16 +869,28 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
+def _texts(X: Iterable[str]) -> list[str]:
+    if isinstance(X, str):
+        raise TypeError("Got a single string; expected an iterable of comments. Wrap it in a list.")
+    return ["" if _missing(x) else str(x) for x in X]
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
 PASSTHROUGH: tuple[str, ...] = ("customer_name", "agent_id", "team", "queue", "channel")
 
 
 def route_followups(
     df: pd.DataFrame,
     *,
+    router: FollowupRouter | None = None,
     classifier: FollowupClassifier | None = None,
     good_rating: float = 85.0,
     low_rating: float = 60.0,
     critical_rating: float = 30.0,
+    resource: str | Path | None = None,
     id_col: str = "transcript_id",
     rating_col: str = "survey_rating",
     comment_col: str = "survey_comment",
@@ -497,16 +904,16 @@ def route_followups(
     df
         The score table joined with surveys. Rows with neither a rating nor a comment (not
         surveyed) are left out.
+    router
+        A :class:`FollowupRouter` (fitted or not); None uses the default router with the
+        thresholds and ``resource`` below (it loads the sentence encoder on first use).
     classifier
         A fitted :class:`FollowupClassifier`, consulted only where no rule fired.
-    good_rating
-        Ratings at or above this (default 85) are "good": a manager request or a question
-        mark alone does not route them.
-    low_rating
-        Ratings at or below this (default 60, a 3 of 5) are "low": needed for cancel
-        threats, open questions from the call and treatment complaints.
-    critical_rating
-        Ratings at or below this (default 30) escalate on complaint words alone.
+    good_rating, low_rating, critical_rating
+        Rating thresholds of the default router (see :class:`FollowupRouter`); ignored when
+        ``router`` is given.
+    resource
+        A follow-up signal YAML file for the default router (None: the packaged one).
     id_col, rating_col, comment_col, evidence_col
         Column names; ``evidence_col`` is optional.
     passthrough
@@ -517,37 +924,42 @@ def route_followups(
     pandas.DataFrame
         ``transcript_id, action, priority, rule, reason, evidence, survey_rating,
         survey_comment`` and the passthrough columns present, sorted by priority then
-        rating (lowest first).
+        rating (lowest first). ``evidence`` quotes the comment sentence that fired: the
+        phrase it contains, or the prototype it resembles with the cosine similarity.
     """
-    if not critical_rating <= low_rating < good_rating:
-        raise ValueError(
-            f"Got critical_rating={critical_rating}, low_rating={low_rating}, "
-            f"good_rating={good_rating}; expected critical <= low < good."
-        )
     require_columns(
         df,
         [id_col, rating_col],
         where="route_followups",
         hint="Join the surveys first: cxnlp.analytics.join_surveys(scores, surveys).",
     )
+    if router is None and resource is not None:
+        # Not cached: the file may change between calls (prototype vectors are, by the encoder).
+        router = FollowupRouter(
+            good_rating=good_rating,
+            low_rating=low_rating,
+            critical_rating=critical_rating,
+            resource=resource,
+            encoder=_default_encoder(),
+        ).fit()
+    elif router is None:
+        router = _default_router(
+            good_rating=good_rating, low_rating=low_rating, critical_rating=critical_rating
+        )
+    elif not hasattr(router, "signals_"):
+        router = router.fit()
     ratings = pd.to_numeric(df[rating_col], errors="coerce")
     comments = df[comment_col] if comment_col in df.columns else pd.Series(None, index=df.index)
-    comments = comments.map(lambda c: "" if _missing(c) else str(c))
+    comments = comments.map(_text)
     surveyed = ratings.notna() | comments.str.strip().ne("")
     rows = df.loc[surveyed]
     cells = rows[evidence_col] if evidence_col in rows.columns else [None] * len(rows)
 
-    decisions = [
-        decide(
-            float(r),
-            c,
-            parse_evidence(e),
-            good_rating=good_rating,
-            low_rating=low_rating,
-            critical_rating=critical_rating,
-        )
-        for r, c, e in zip(ratings[surveyed], comments[surveyed], cells, strict=True)
-    ]
+    decisions = router.decide_many(
+        ratings[surveyed].to_numpy(dtype=float),
+        list(comments[surveyed]),
+        [parse_evidence(e) for e in cells],
+    )
     if classifier is not None:
         decisions = _apply_classifier(classifier, decisions, list(comments[surveyed]))
 

@@ -696,9 +696,11 @@ def _followups(b: _Builder, data: pd.DataFrame, n_rows: int) -> None:
     b.add(
         "followups",
         _p(
-            "Each surveyed customer is routed to one follow-up by plain rules, the most urgent "
-            "first (escalation, callback, apology, more information); 'rule' and 'evidence' say "
-            "why."
+            "Each surveyed customer is routed to one follow-up, the most urgent first "
+            "(escalation, callback, apology, more information), by what the comment means "
+            "(phrases and similarity to example sentences) and the rating; a rating of 40 or "
+            "less is never left without one. 'rule' and 'evidence' say why, quoting the "
+            "sentence that fired."
         ),
     )
     b.add("followups", html_table(counts, caption="Follow-up actions"))
