@@ -39,14 +39,14 @@ END_DATE = date(2026, 11, 30)
 DRIFT_TEAM = "Team East"
 DRIFT_DATE = datetime(2026, 10, 15)
 #: Shifts applied to the per-call latent traits of DRIFT_TEAM calls on/after DRIFT_DATE.
-DRIFT_SHIFT = {"completeness": -0.10, "connection": -0.08, "filler": 0.05, "brand": -0.05}
+DRIFT_SHIFT = {"completeness": -0.20, "connection": -0.15, "filler": 0.10, "brand": -0.10}
 #: Agents of DRIFT_TEAM who leave at DRIFT_DATE, and the new hires who replace them.
 LEAVERS = ("A13", "A14")
 NEW_HIRES = ("A25", "A26")
 NEW_HIRE_SHIFT = {"completeness": -0.15, "connection": -0.10, "filler": 0.10, "brand": -0.10}
 #: The planted weaker queue: fewer full answers, more filler.
 WORSE_QUEUE = "returns"
-WORSE_QUEUE_SHIFT = {"completeness": -0.15, "connection": 0.0, "filler": 0.15, "brand": 0.0}
+WORSE_QUEUE_SHIFT = {"completeness": -0.25, "connection": 0.0, "filler": 0.20, "brand": 0.0}
 #: Agent skill: mean and spread of the agent-level trait means; per-call noise sd.
 SKILL_MEAN = {"completeness": 0.66, "connection": 0.60, "filler": 0.30, "brand": 0.68}
 SKILL_SD = {"completeness": 0.14, "connection": 0.16, "filler": 0.14, "brand": 0.15}
@@ -927,6 +927,43 @@ DEFLECT: Voice = (  # skipped questions: politely, plainly or dismissively not a
     ("Not my department.", "No idea, sorry.", "That's just policy.",
      "Yeah, can't help with that.", "Dunno, you'd have to ask someone else."),
 )
+#: Other ways a skipped question goes unanswered. Each reads like help and answers nothing:
+#: talk about the topic, sympathy alone, a question back, a promise with no content.
+ON_TOPIC: Voice = (
+    ("That's a really fair thing to ask. There are quite a few things that can play into it, "
+     "and it does vary from one account to the next.",
+     "Good question. It's something we see fairly often with this kind of issue, and there "
+     "are a couple of different teams involved.",
+     "I can see why you'd want to know. That part of the process has a few different steps "
+     "on our side."),
+    ("That depends on a few things.", "It varies from account to account.",
+     "There are a few factors with that one."),
+    ("Eh, that happens all the time.", "Yeah, everyone asks that."),
+)
+EMPATHY_ONLY: Voice = (
+    ("I'm really sorry. I know how frustrating it is to be left wondering about that.",
+     "I completely understand why that's worrying you, and I'm sorry it's come to this."),
+    ("Sorry, I know that's annoying.", "Yeah, I understand, sorry about that."),
+    ("Ugh, yeah, that's rough.", "Man, that sucks."),
+)
+QUESTION_BACK: Voice = (
+    ("Could you tell me when you first noticed this?",
+     "Just so I understand, has anything changed on your side recently?",
+     "May I ask whether you've tried anything yourself already?"),
+    ("When did that start?", "Have you tried anything yet?", "Is this the first time?"),
+    ("Did you even check?", "Well, what did you do to it?"),
+)
+EMPTY_PROMISE: Voice = (
+    ("Let me find out more about that, and somebody will be in touch with you.",
+     "That's one I'll pass on, and the right team will get back to you about it."),
+    ("Someone will get back to you on that.", "I'll pass that on."),
+    ("Someone'll get to it at some point.", "Yeah, they'll email you or whatever."),
+)
+#: How a skipped question is dodged: (stock phrase, share of skips).
+NON_ANSWERS: tuple[tuple[str, float], ...] = (
+    ("deflect", 0.3), ("on_topic", 0.2), ("question_back", 0.2), ("empty_promise", 0.2),
+    ("empathy_only", 0.1),
+)
 PUSHBACK_REPLY: Voice = (
     ("I do understand, and I'm sorry for the confusion. Unfortunately I can't see that on my "
      "screen.",
@@ -1286,9 +1323,11 @@ class Renderer:
         self.c, self.p, self.f, self.b = (plan.traits[t] for t in TRAITS)
         self.chat = plan.channel == "chat"
         self.said: list[str] = []
+        self.streams: dict[str, float] = {}
         self.moves = {"name": 0, "empathy": 0, "ownership": 0, "next_steps": 0,
                       "anticipate": 0, "further_help": 0, "small_talk": 0, "padding": 0,
-                      "repeat": 0, "filler_words": 0, "off_brand": 0}
+                      "repeat": 0, "filler_words": 0, "off_brand": 0,
+                      **{"non_answer_" + kind: 0 for kind, _ in NON_ANSWERS}}
 
     # -- helpers ----------------------------------------------------------------------
     def fill(self, template: str) -> str:
@@ -1297,12 +1336,25 @@ class Renderer:
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
 
+    def trait_draw(self, stream: str, p: float) -> bool:
+        """A trait-driven yes/no that happens with probability ``p``, drawn systematically.
+
+        Each stream (one per trait-driven behaviour) keeps a running sum of the
+        probabilities it was asked with, started at a uniform offset; a draw says yes when
+        the sum crosses a whole number. Each draw is still yes with probability ``p``, but
+        the number of yeses in a call is within one of its expectation, so the text carries
+        the trait instead of the luck of independent coin flips.
+        """
+        if stream not in self.streams:
+            self.streams[stream] = self.rng.random()
+        before = self.streams[stream]
+        self.streams[stream] = before + min(1.0, max(0.0, p))
+        return math.floor(self.streams[stream]) > math.floor(before)
+
     def voice(self, options: Voice) -> str:
         """Pick the warm, plain or off-brand variant of a stock phrase from the brand trait."""
         p_off = 0.9 * (1.0 - self.b) ** 2
-        p_warm = (1.0 - p_off) * self.b
-        u = self.rng.random()
-        tier = 2 if u < p_off else 0 if u < p_off + p_warm else 1
+        tier = 2 if self.trait_draw("off_brand", p_off) else 0 if self.trait_draw("warm", self.b) else 1
         if tier == 2:
             self.moves["off_brand"] += 1
         return self.fill(self.rng.choice(options[tier]))
@@ -1318,7 +1370,7 @@ class Renderer:
 
     def filler_sentence(self, sentence: str) -> str:
         """Sprinkle filler words into an agent sentence, more often the higher the trait."""
-        if not self.chance(0.7 * self.f):
+        if not self.trait_draw("filler_words", 0.7 * self.f):
             return sentence
         self.moves["filler_words"] += 1
         prefixes = FILLER_PREFIX_CHAT if self.chat else FILLER_PREFIX_VOICE
@@ -1327,7 +1379,7 @@ class Renderer:
             sentence = self.rng.choice(prefixes) + _decap(sentence)
         words = sentence.split(" ")
         if len(words) > 4:
-            for _ in range(1 + int(self.chance(self.f))):
+            for _ in range(1 + int(self.trait_draw("filler_second", self.f))):
                 at = self.rng.randrange(2, len(words) - 1)
                 word = self.rng.choice(inline)
                 words.insert(at, f"{word}," if word in {"you know", "I mean"} else word)
@@ -1338,10 +1390,10 @@ class Renderer:
         out = [self.filler_sentence(sentence) for sentence in sentences]
         if not padded:
             return " ".join(out)
-        if self.said and self.chance(0.35 * self.f):
+        if self.said and self.trait_draw("filler_padding", 0.35 * self.f):
             self.moves["repeat"] += 1
             out.append(self.rng.choice(REPEAT_PREFIX) + _decap(self.rng.choice(self.said)))
-        if self.chance(0.3 * self.f):
+        if self.trait_draw("filler_padding", 0.3 * self.f):
             self.moves["padding"] += 1
             at = self.rng.randrange(max(1, len(out)))
             out.insert(at, self.fill(self.rng.choice(PADDING)))
@@ -1361,7 +1413,7 @@ class Renderer:
         outcomes = [self.outcome() for _ in questions]
         pushbacks = [o == "skip" and self.chance(0.65) for o in outcomes]
         verify = self.chance(0.55)
-        small_talk = self.chance(0.5 * self.f)
+        small_talk = self.trait_draw("filler_padding", 0.5 * self.f)
         # Keep 6-16 turns: drop optional exchanges until the plan fits.
         while 7 + 2 * (len(questions) - 1) + 2 * (verify + small_talk + sum(pushbacks)) > 16:
             if small_talk:
@@ -1431,7 +1483,7 @@ class Renderer:
             farewell = farewell[0].upper() + farewell[1:]
         turns.append(("customer", self.customer_turn([farewell])))
         closing = self.voice(CHAT_CLOSING if self.chat else CLOSING)
-        if self.chance(0.15 + 0.6 * self.p):
+        if self.trait_draw("connection", 0.15 + 0.6 * self.p):
             closing = self.with_name(closing)
         turns.append(("agent", closing))
         return Call(
@@ -1445,19 +1497,20 @@ class Renderer:
     def outcome(self) -> str:
         """Full, partial or skipped answer for one question, from the completeness trait."""
         p_full = 0.05 + 0.9 * self.c
-        if self.chance(p_full):
+        if self.trait_draw("full_answer", p_full):
             return "full"
-        return "partial" if self.chance(0.6) else "skip"
+        return "skip" if self.trait_draw("skip", 0.4) else "partial"
 
     def opening_moves(self) -> list[str]:
         """Acknowledge the problem: empathy and ownership depend on connection, tone on brand."""
         out: list[str] = []
-        if self.chance(0.1 + 0.85 * self.p):
+        if self.trait_draw("connection", 0.1 + 0.85 * self.p):
             self.moves["empathy"] += 1
             empathy = self.voice(RAPPORT if self.plan.reason in NOT_A_PROBLEM else EMPATHY)
-            out.append(self.with_name(empathy) if self.chance(self.p) else empathy)
+            out.append(self.with_name(empathy) if self.trait_draw("connection", self.p)
+                       else empathy)
         out.append(self.voice(ACK))
-        if self.chance(self.p):
+        if self.trait_draw("connection", self.p):
             self.moves["ownership"] += 1
             out.append(self.voice(OWNERSHIP))
         return out
@@ -1465,28 +1518,30 @@ class Renderer:
     def answer(self, question: Question, outcome: str) -> tuple[list[str], int]:
         if outcome == "full":
             sentences = [self.fill(self.rng.choice(question.full))]
-            if self.chance(self.c ** 1.5):
+            if self.trait_draw("extra_info", self.c ** 1.5):
                 pool = question.extra or GENERIC_EXTRA
                 sentences.append(self.fill(self.rng.choice(pool)))
                 return sentences, 1
             return sentences, 0
         if outcome == "partial":
             return [self.fill(self.rng.choice(question.partial))], 0
-        return [self.voice(DEFLECT)], 0
+        kind = _weighted(self.rng, NON_ANSWERS)
+        self.moves["non_answer_" + kind] += 1
+        return [self.voice(NON_ANSWER_VOICE[kind])], 0
 
     def wrap_up(self, reason: Reason) -> tuple[list[str], bool]:
         """Next steps with timing, anticipation of the next need, offer of further help."""
         out: list[str] = []
-        if self.chance(0.1 + 0.85 * self.p):
+        if self.trait_draw("connection", 0.1 + 0.85 * self.p):
             self.moves["next_steps"] += 1
             pool = reason.next_steps + GENERIC_NEXT_STEPS
             out.append(self.fill(self.rng.choice(pool)))
         else:
             out.append(self.voice(WRAP_VAGUE))
-        if self.chance(self.p ** 1.5):
+        if self.trait_draw("connection", self.p ** 1.5):
             self.moves["anticipate"] += 1
             out.append(self.fill(self.rng.choice(reason.anticipate)))
-        offered = self.chance(0.15 + 0.8 * self.p)
+        offered = self.trait_draw("connection", 0.15 + 0.8 * self.p)
         if offered:
             self.moves["further_help"] += 1
             out.append(self.voice(FURTHER_HELP))
@@ -1515,6 +1570,10 @@ class Renderer:
 
 
 _HOLD_MARKERS = tuple(h for tier in HOLD for h in tier)
+NON_ANSWER_VOICE: dict[str, Voice] = {
+    "deflect": DEFLECT, "on_topic": ON_TOPIC, "question_back": QUESTION_BACK,
+    "empty_promise": EMPTY_PROMISE, "empathy_only": EMPATHY_ONLY,
+}
 
 
 def _decap(sentence: str) -> str:
