@@ -628,6 +628,10 @@ def pair_features(ask: str, relevance: float, functions: Mapping[str, float]) ->
     match = any(functions[k] > 0 for k in kinds if k != "refusal")
     if "refusal" in kinds and functions["refusal"] > 0 and (functions["explains"] > 0 or ask == "polar"):
         match = True
+    if ask == "problem" and (functions["cause"] or functions["past_event"]) and (
+        functions["time"] or functions["commitment"]
+    ):
+        match = True  # a cause with a next step: "it got stuck at the depot; it's out Thursday"
     any_answer = any(
         functions[k] > 0 for k in ("action_done", "commitment_time", "steps", "cause", "amount", "time")
     )
