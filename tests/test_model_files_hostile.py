@@ -276,9 +276,12 @@ def test_file_must_hold_the_target_the_index_names(tmp_path: Path) -> None:
     assert_one_line(str(info.value), "survey.json", "'target'", "'survey'")
 
 
-def test_a_valid_folder_still_loads(tmp_path: Path) -> None:
-    folder = _calibration_dir(tmp_path, ["rubric_score"], {"rubric_score": good_doc()})
-    assert list(load_calibration(folder)) == ["rubric_score"]
+@pytest.mark.parametrize("target", ["rubric_score", "QA score (0-100)", "note_été"])
+def test_a_valid_folder_still_loads(tmp_path: Path, target: str) -> None:
+    doc = good_doc()
+    doc["target"] = target
+    folder = _calibration_dir(tmp_path, [target], {target: doc})
+    assert list(load_calibration(folder)) == [target]
 
 
 # --------------------------------------------------------------------------- brand profiles

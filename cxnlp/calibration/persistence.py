@@ -478,7 +478,7 @@ def calibration_from_dict(doc: Mapping[str, Any], *, source: str = "<dict>") -> 
         )
     target = doc.get("target")
     if not isinstance(target, str) or not _TARGET_NAME.fullmatch(target):
-        _bad(source, "target", _short(target), "a column name of letters, digits, '_', '-' or '.'")
+        _bad(source, "target", _short(target), "a column name with no '/', '\\' or leading '.'")
     spec = doc.get("estimator")
     if not isinstance(spec, Mapping):
         _bad(source, "estimator", _short(spec), "an object with type, params and fitted")
@@ -535,7 +535,7 @@ def calibration_from_dict(doc: Mapping[str, Any], *, source: str = "<dict>") -> 
 
 
 #: What a target (human column) may be called: it names ``<target>.json`` in a folder.
-_TARGET_NAME = re.compile(r"(?!\.)[A-Za-z0-9_.\-]{1,200}")
+_TARGET_NAME = re.compile(r"(?!\.)[^/\\\x00-\x1f\x7f]{1,200}")
 
 #: Largest calibrator or index file read, in bytes. Real ones are well under 1 MB even
 #: with learned sentence evidence; the cap keeps a huge or endless file from being read.

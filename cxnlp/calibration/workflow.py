@@ -268,8 +268,8 @@ def load_calibration(path: str | Path) -> dict[str, Calibration]:
         if not _TARGET_NAME.fullmatch(target) or file.resolve().parent != folder:
             raise ValueError(
                 f"Got target {_short(target)} in field 'targets' of calibration index {index}; "
-                f"expected a plain name whose file lies in {p} (letters, digits, '_', '-', '.'; "
-                "no path, no link out of the folder). Re-run cxnlp calibrate --out DIR."
+                f"expected a plain name whose file lies in {p} (no '/', '\\' or leading '.', "
+                "no link out of the folder). Re-run cxnlp calibrate --out DIR."
             )
         calibration = load_calibrator(file)
         if calibration.target != target:
