@@ -50,6 +50,14 @@ def _refuse_overwrite(inputs: list[Path], outputs: dict[str, Path | None]) -> No
         _fail(str(exc))
 
 
+def _check_brand(brand: Path | None) -> None:
+    """Read the brand profile now, so that a bad one is refused before anything is scored."""
+    if brand is not None:
+        from cxnlp.dimensions.brand import load_brand_profile
+
+        load_brand_profile(brand)  # BrandProfileError is a ValueError: one line, exit 2
+
+
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -114,6 +122,7 @@ def score(
         # Before anything else reads or loads: an output must never replace an input.
         outputs = {"--out": out, "--rejects": rejects or default_rejects_path(out)}
         refuse_overwriting_inputs(expand_inputs(inputs), outputs)
+        _check_brand(brand)
         scorer = Scorer(
             brand=brand,
             batch_size=batch_size,
@@ -384,6 +393,7 @@ def explain(
 
     try:
         calibrations = load_calibration(calibration)
+        _check_brand(brand)
         scorer = Scorer(brand=brand, embedding=embedding)
         found = next(
             (
@@ -464,6 +474,7 @@ def batch(
     from cxnlp.scoring import Scorer
 
     try:
+        _check_brand(brand)
         scorer = Scorer(
             brand=brand,
             batch_size=batch_size,

@@ -14,10 +14,12 @@ import datetime as dt
 import json
 import logging
 import math
+import re
+import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -36,12 +38,14 @@ from cxnlp.slots import (
 )
 
 __all__ = [
+    "MAX_CALIBRATOR_BYTES",
     "SCHEMA",
     "SCHEMA_VERSION",
     "Calibration",
     "calibration_from_dict",
     "calibration_to_dict",
     "load_calibrator",
+    "read_json_capped",
     "save_calibrator",
     "write_model_card",
 ]
@@ -114,9 +118,17 @@ def _enc_float(x: float) -> float | str:
 def _dec_float(x: Any) -> float:
     if isinstance(x, str):
         if x not in ("nan", "inf", "-inf"):
-            raise ValueError(f"Got {x!r} where a number was stored; expected a number.")
+            raise ValueError(f"Got {_short(x)} where a number was stored; expected a number.")
         return float(x)
-    return float(x)
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        raise ValueError(f"Got {_short(x)} where a number was stored; expected a number.")
+    return float(x)  # OverflowError for a huge int is turned into a ValueError by the caller
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A one-line repr of at most ``limit`` characters, safe to put into an error message."""
+    text = reprlib.repr(value).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _encode(value: Any) -> Any:
@@ -144,7 +156,16 @@ def _encode(value: Any) -> Any:
     )
 
 
-def _decode(value: Any) -> Any:
+#: Deepest nesting of tagged values a calibrator file may hold (real files use 2).
+MAX_DECODE_DEPTH = 8
+
+
+def _decode(value: Any, depth: int = 0) -> Any:
+    if depth > MAX_DECODE_DEPTH:
+        raise ValueError(
+            f"Got values nested more than {MAX_DECODE_DEPTH} deep; expected flat numbers, "
+            "arrays or dicts."
+        )
     if value is None or isinstance(value, bool | str | int):
         return value
     if isinstance(value, float):
@@ -152,17 +173,19 @@ def _decode(value: Any) -> Any:
     if isinstance(value, dict) and len(value) == 1:
         ((tag, inner),) = value.items()
         if tag == "__scale__":
-            return Scale.from_dict(inner)
-        if tag == "__strings__":
-            return np.asarray([str(v) for v in inner], dtype=object)
-        if tag == "__floats__":
+            return _scale_from_dict(inner, "scale")
+        if tag == "__strings__" and isinstance(inner, list):
+            if not all(isinstance(v, str) for v in inner):
+                raise ValueError("Got a non-string in a string array; expected strings only.")
+            return np.asarray(inner, dtype=object)
+        if tag == "__floats__" and isinstance(inner, list):
             return np.asarray([_dec_float(v) for v in inner], dtype=float)
         if tag == "__float__":
             return _dec_float(inner)
-        if tag == "__dict__":
-            return {str(k): _decode(v) for k, v in inner.items()}
-        if tag == "__tuple__":
-            return tuple(_decode(v) for v in inner)
+        if tag == "__dict__" and isinstance(inner, dict):
+            return {str(k): _decode(v, depth + 1) for k, v in inner.items()}
+        if tag == "__tuple__" and isinstance(inner, list):
+            return tuple(_decode(v, depth + 1) for v in inner)
     raise ValueError(
         f"Got an unrecognised stored value {str(value)[:80]!r}; expected a tagged value."
     )
@@ -275,59 +298,278 @@ def calibration_to_dict(
     }
 
 
+_REFIT = "The file is damaged or was edited; refit it with cxnlp calibrate."
+
+
+def _bad(source: str, field_name: str, got: str, expected: str, fix: str = _REFIT) -> NoReturn:
+    raise ValueError(
+        f"Got {got} in field {field_name!r} of calibrator file {source}; expected {expected}. {fix}"
+    )
+
+
+def _scale_from_dict(data: Any, where: str, source: str = "<dict>") -> Scale:
+    """A :class:`Scale` from stored fields, checked: finite ends in order, positive step."""
+    if not isinstance(data, Mapping) or set(data) != {"name", "min", "max", "discrete", "step"}:
+        _bad(source, where, _short(data), "a scale with name, min, max, discrete and step")
+    name, discrete = data["name"], data["discrete"]
+    try:
+        lo, hi, step = (_dec_float(data[k]) for k in ("min", "max", "step"))
+    except (ValueError, OverflowError):
+        _bad(source, where, _short(data), "numbers for min, max and step")
+    if not isinstance(name, str) or not isinstance(discrete, bool):
+        _bad(source, where, _short(data), "a string name and a true/false discrete")
+    if not (math.isfinite(lo) and math.isfinite(hi) and math.isfinite(step)):
+        _bad(source, f"{where}.min/max/step", f"{lo}/{hi}/{step}", "finite numbers")
+    if not lo < hi:
+        _bad(source, f"{where}.min/max", f"min {lo} and max {hi}", "min below max")
+    if not step > 0:
+        _bad(source, f"{where}.step", f"{step}", "a positive step")
+    return Scale(name=name, min=lo, max=hi, discrete=discrete, step=step)
+
+
+def _check_int(source: str, name: str, value: Any, lo: int, hi: float = math.inf) -> int:
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        bound = f"at least {lo}" if hi == math.inf else f"between {lo} and {int(hi)}"
+        _bad(source, f"estimator.fitted.{name}", _short(value), f"a whole number {bound}")
+    return value
+
+
+def _check_float(source: str, name: str, value: Any, *, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        _bad(source, f"estimator.fitted.{name}", _short(value), "a finite number")
+    if positive and not value > 0:
+        _bad(source, f"estimator.fitted.{name}", _short(value), "a positive number")
+    return float(value)
+
+
+def _check_vector(
+    source: str,
+    name: str,
+    value: Any,
+    *,
+    size: int | None = None,
+    min_size: int = 0,
+    finite: bool = True,
+) -> NDArray[np.float64]:
+    where = f"estimator.fitted.{name}"
+    if not isinstance(value, np.ndarray) or value.dtype != np.float64 or value.ndim != 1:
+        _bad(source, where, _short(value), "an array of numbers")
+    if size is not None and value.size != size:
+        _bad(source, where, f"{value.size} values", f"{size}, one per feature")
+    if value.size < min_size:
+        _bad(source, where, f"{value.size} values", f"at least {min_size}")
+    bad = ~np.isfinite(value) if finite else np.isnan(value)
+    if bad.any():
+        what = "finite numbers" if finite else "numbers (not NaN)"
+        _bad(source, where, f"{value[bad][0]} at position {int(np.argmax(bad))}", what)
+    return value
+
+
+def _check_non_decreasing(source: str, name: str, value: NDArray[np.float64], *, up: bool = True) -> None:
+    steps = np.diff(value) if up else -np.diff(value)
+    if (steps < 0).any():
+        i = int(np.argmax(steps < 0))
+        direction = "non-decreasing" if up else "non-increasing"
+        _bad(
+            source,
+            f"estimator.fitted.{name}",
+            f"{value[i]} followed by {value[i + 1]} at position {i}",
+            f"{direction} values",
+        )
+
+
+def _check_fitted(source: str, kind: str, est: Any) -> None:
+    """Every fitted attribute has the type, shape, finiteness and order ``predict`` needs."""
+    n = _check_int(source, "n_features_in_", est.n_features_in_, 1)
+    est.n_features_in_ = n
+    names = est.feature_names_in_
+    if not isinstance(names, np.ndarray) or names.dtype != object or names.shape != (n,):
+        _bad(source, "estimator.fitted.feature_names_in_", _short(names), f"{n} feature names")
+    if len(set(names.tolist())) != n:
+        _bad(source, "estimator.fitted.feature_names_in_", "repeated names", "unique feature names")
+    y_min = _check_float(source, "y_min_", est.y_min_)
+    y_max = _check_float(source, "y_max_", est.y_max_)
+    if not y_min < y_max:
+        _bad(
+            source,
+            "estimator.fitted.y_min_/y_max_",
+            f"an output range from {y_min} to {y_max}",
+            "y_min_ below y_max_",
+        )
+    est.y_min_, est.y_max_ = y_min, y_max
+    _check_vector(source, "oof_residuals_", est.oof_residuals_)
+    _check_non_decreasing(source, "oof_residuals_", est.oof_residuals_)
+    if not isinstance(est.cv_scores_, dict) or not all(
+        isinstance(v, float | int) and not isinstance(v, bool) for v in est.cv_scores_.values()
+    ):
+        _bad(source, "estimator.fitted.cv_scores_", _short(est.cv_scores_), "a dict of numbers")
+    for attr in ("n_train_rows_", "n_train_items_"):
+        setattr(est, attr, _check_int(source, attr, getattr(est, attr), 0))
+
+    xt, yt = est.x_thresholds_, est.y_thresholds_
+    if kind == "MonotoneCalibrator":
+        est.feature_index_ = _check_int(source, "feature_index_", est.feature_index_, 0, n - 1)
+        feature = est.feature
+        if isinstance(feature, str) and names[est.feature_index_] != feature:
+            _bad(
+                source,
+                "estimator.fitted.feature_index_",
+                f"column {est.feature_index_} ({_short(names[est.feature_index_])})",
+                f"the column of the 'feature' parameter {_short(feature)}",
+            )
+        if xt is None or yt is None:
+            _bad(source, "estimator.fitted.x_thresholds_", "null", "isotonic thresholds")
+    else:
+        _check_vector(source, "mean_", est.mean_, size=n)
+        _check_vector(source, "scale_", est.scale_, size=n)
+        if not (est.scale_ > 0).all():
+            _bad(source, "estimator.fitted.scale_", "a zero or negative spread", "positive spreads")
+        _check_vector(source, "coef_", est.coef_, size=n)
+        est.intercept_ = _check_float(source, "intercept_", est.intercept_)
+        est.alpha_ = _check_float(source, "alpha_", est.alpha_, positive=True)
+        levels, cuts = est.levels_, est.thresholds_
+        if (levels is None) != (cuts is None):
+            _bad(source, "estimator.fitted.levels_/thresholds_", "only one of them", "both or neither")
+        if levels is not None:
+            _check_vector(source, "levels_", levels, min_size=2)
+            if (np.diff(levels) <= 0).any():
+                _bad(source, "estimator.fitted.levels_", _short(levels), "increasing levels")
+            _check_vector(source, "thresholds_", cuts, size=levels.size - 1, finite=False)
+            _check_non_decreasing(source, "thresholds_", cuts)
+    if (xt is None) != (yt is None):
+        _bad(source, "estimator.fitted.x_thresholds_/y_thresholds_", "only one of them", "both or neither")
+    if xt is not None:
+        _check_vector(source, "x_thresholds_", xt, min_size=1)
+        _check_vector(source, "y_thresholds_", yt, size=xt.size)
+        _check_non_decreasing(source, "x_thresholds_", xt)
+        _check_non_decreasing(source, "y_thresholds_", yt, up=kind != "MonotoneCalibrator" or est.increasing)
+
+
 def calibration_from_dict(doc: Mapping[str, Any], *, source: str = "<dict>") -> Calibration:
     """Rebuild a :class:`Calibration` from :func:`calibration_to_dict` output.
+
+    The whole document is checked before anything is built: its schema, every field's
+    type, every array's length against the number of features, finiteness (no NaN or
+    infinite coefficient), and order (output range, isotonic and ordinal thresholds), so
+    a damaged or hostile file is refused here rather than failing, or predicting NaN,
+    after scoring.
 
     Raises
     ------
     ValueError
-        For a document of another schema or schema version, or an unknown estimator type.
+        For a document of another schema or schema version, an unknown estimator type,
+        or any field that is missing, of the wrong type or shape, not finite or out of
+        order; the one-line message names ``source`` and the field.
     """
     if not isinstance(doc, Mapping) or doc.get("schema") != SCHEMA:
         got = doc.get("schema") if isinstance(doc, Mapping) else type(doc).__name__
         raise ValueError(
-            f"Got {source} with schema {got!r}; expected a {SCHEMA!r} file written by "
+            f"Got {source} with schema {_short(got)}; expected a {SCHEMA!r} file written by "
             "cxnlp calibrate."
         )
     version = doc.get("schema_version")
     if version != SCHEMA_VERSION:
         raise ValueError(
-            f"Got calibrator file {source} with schema version {version!r} (written by cxnlp "
-            f"{doc.get('cxnlp_version', '?')}); expected schema version {SCHEMA_VERSION} "
-            f"(cxnlp {__version__}). Refit with this version: cxnlp calibrate."
+            f"Got calibrator file {source} with schema version {_short(version)} (written by "
+            f"cxnlp {_short(doc.get('cxnlp_version', '?'))}); expected schema version "
+            f"{SCHEMA_VERSION} (cxnlp {__version__}). Refit with this version: cxnlp calibrate."
         )
-    spec = doc["estimator"]
+    target = doc.get("target")
+    if not isinstance(target, str) or not _TARGET_NAME.fullmatch(target):
+        _bad(source, "target", _short(target), "a column name with no '/', '\\' or leading '.'")
+    spec = doc.get("estimator")
+    if not isinstance(spec, Mapping):
+        _bad(source, "estimator", _short(spec), "an object with type, params and fitted")
     kind = spec.get("type")
-    if kind not in _ALLOWED:
+    if not isinstance(kind, str) or kind not in _ALLOWED:
         raise ValueError(
-            f"Got estimator type {kind!r} in {source}; expected one of {sorted(_ALLOWED)}."
+            f"Got estimator type {_short(kind)} in {source}; expected one of {sorted(_ALLOWED)}."
         )
     cls, params, attrs = _ALLOWED[kind]
-    stored_params = spec["params"]
-    unknown = set(stored_params) - set(params) | set(spec["fitted"]) - set(attrs)
+    stored_params, stored_fitted = spec.get("params"), spec.get("fitted")
+    for name, part in (("estimator.params", stored_params), ("estimator.fitted", stored_fitted)):
+        if not isinstance(part, Mapping):
+            _bad(source, name, _short(part), f"an object of {kind} fields")
+    unknown = set(stored_params) - set(params) | set(stored_fitted) - set(attrs)
     if unknown:
         raise ValueError(
-            f"Got unknown fields {sorted(unknown)} in {source}; expected {kind} fields."
+            f"Got unknown fields {_short(sorted(unknown))} in {source}; expected {kind} fields. "
+            + _REFIT
         )
-    kwargs = {p: _decode(stored_params[p]) for p in params if p in stored_params}
+
+    def decoded(group: str, name: str, raw: Any) -> Any:
+        where = f"estimator.{group}.{name}"
+        if isinstance(raw, dict) and list(raw) == ["__scale__"]:
+            return _scale_from_dict(raw["__scale__"], where, source)
+        try:
+            return _decode(raw)
+        except (ValueError, TypeError, OverflowError, RecursionError, AttributeError, KeyError):
+            _bad(source, where, _short(raw), "a number, array, string or dict as cxnlp writes them")
+
+    kwargs = {p: decoded("params", p, stored_params[p]) for p in params if p in stored_params}
+    for name, value in kwargs.items():
+        ok, expected = cls._constraints[name]
+        if not ok(value):
+            _bad(source, f"estimator.params.{name}", _short(value), expected)
     estimator = cls(**kwargs)
     for attr in attrs:
-        if attr not in spec["fitted"]:
+        if attr not in stored_fitted:
             raise ValueError(
-                f"Got {source} without fitted attribute {attr!r}; the file is damaged."
+                f"Got {source} without fitted attribute {attr!r}; expected every {kind} "
+                f"field. {_REFIT}"
             )
-        setattr(estimator, attr, _decode(spec["fitted"][attr]))
-    for int_attr in ("n_features_in_", "feature_index_", "n_train_rows_", "n_train_items_"):
-        if hasattr(estimator, int_attr):
-            setattr(estimator, int_attr, int(getattr(estimator, int_attr)))
-    scale = Scale.from_dict(doc["scale"]) if doc.get("scale") else None
+        setattr(estimator, attr, decoded("fitted", attr, stored_fitted[attr]))
+    _check_fitted(source, kind, estimator)
+    features = doc.get("features")
+    if features != [str(c) for c in estimator.feature_names_in_]:
+        _bad(source, "features", _short(features), "the same names as estimator.fitted.feature_names_in_")
+    stored_scale = doc.get("scale")
+    scale = _scale_from_dict(stored_scale, "scale", source) if stored_scale is not None else None
     metadata = {
         k: doc.get(k)
         for k in ("cxnlp_version", "fitted_at", "training", "cv_agreement", "features")
     }
-    return Calibration(
-        estimator=estimator, target=str(doc["target"]), scale=scale, metadata=metadata
-    )
+    return Calibration(estimator=estimator, target=target, scale=scale, metadata=metadata)
+
+
+#: What a target (human column) may be called: it names ``<target>.json`` in a folder.
+_TARGET_NAME = re.compile(r"(?!\.)[^/\\\x00-\x1f\x7f]{1,200}")
+
+#: Largest calibrator or index file read, in bytes. Real ones are well under 1 MB even
+#: with learned sentence evidence; the cap keeps a huge or endless file from being read.
+MAX_CALIBRATOR_BYTES = 32 * 1024 * 1024
+
+
+def read_json_capped(path: Path, what: str) -> Any:
+    """Parse a JSON file of at most :data:`MAX_CALIBRATOR_BYTES`; errors name the file."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_CALIBRATOR_BYTES + 1)
+    except OSError as exc:
+        raise ValueError(
+            f"Got {what} {path} that cannot be read ({exc.strerror or exc}); expected a readable "
+            "file. Check the path and its permissions."
+        ) from None
+    if len(raw) > MAX_CALIBRATOR_BYTES:
+        raise ValueError(
+            f"Got {what} {path} larger than {MAX_CALIBRATOR_BYTES} bytes; expected a file "
+            "written by cxnlp calibrate (well under that). Check that the path is right."
+        )
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        detail = str(exc).replace("\n", " ")[:120]
+        raise ValueError(
+            f"Got {path} that is not valid JSON ({detail}); expected a {what} written "
+            "by cxnlp calibrate."
+        ) from None
+    except RecursionError:
+        raise ValueError(
+            f"Got {what} {path} nested too deeply to read; expected a file written by cxnlp "
+            "calibrate. The file is damaged or hostile; refit it."
+        ) from None
 
 
 def save_calibrator(
@@ -384,17 +626,11 @@ def load_calibrator(path: str | Path) -> Calibration:
     Raises
     ------
     ValueError
-        If the file is not JSON, is of another schema or schema version, or is damaged.
+        If the file is not JSON, is larger than :data:`MAX_CALIBRATOR_BYTES`, is of
+        another schema or schema version, or is damaged (see :func:`calibration_from_dict`).
     """
     p = Path(path)
-    try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(
-            f"Got {p} that is not valid JSON ({exc}); expected a calibrator file written "
-            "by cxnlp calibrate."
-        ) from exc
-    return calibration_from_dict(doc, source=str(p))
+    return calibration_from_dict(read_json_capped(p, "calibrator file"), source=str(p))
 
 
 def _md_table(frame: pd.DataFrame) -> str:

@@ -31,8 +31,11 @@ from cxnlp.calibration.estimators import (
     training_frame,
 )
 from cxnlp.calibration.persistence import (
+    _TARGET_NAME,
     Calibration,
+    _short,
     load_calibrator,
+    read_json_capped,
     save_calibrator,
     write_model_card,
 )
@@ -246,8 +249,37 @@ def load_calibration(path: str | Path) -> dict[str, Calibration]:
             f"Got {str(p)!r}, which is neither a calibrator file nor a calibration directory "
             "(no calibration.json); expected the output of 'cxnlp calibrate --out DIR'."
         )
-    targets = json.loads(index.read_text(encoding="utf-8"))["targets"]
-    return {t: load_calibrator(p / f"{t}.json") for t in targets}
+    doc = read_json_capped(index, "calibration index")
+    targets = doc.get("targets") if isinstance(doc, dict) else None
+    if (
+        not isinstance(targets, list)
+        or not targets
+        or not all(isinstance(t, str) for t in targets)
+        or len(set(targets)) != len(targets)
+    ):
+        raise ValueError(
+            f"Got {_short(targets)} in field 'targets' of calibration index {index}; expected a "
+            "non-empty list of distinct target names. Re-run cxnlp calibrate --out DIR."
+        )
+    folder = p.resolve()
+    loaded = {}
+    for target in targets:
+        file = p / f"{target}.json"
+        if not _TARGET_NAME.fullmatch(target) or file.resolve().parent != folder:
+            raise ValueError(
+                f"Got target {_short(target)} in field 'targets' of calibration index {index}; "
+                f"expected a plain name whose file lies in {p} (no '/', '\\' or leading '.', "
+                "no link out of the folder). Re-run cxnlp calibrate --out DIR."
+            )
+        calibration = load_calibrator(file)
+        if calibration.target != target:
+            raise ValueError(
+                f"Got target {_short(calibration.target)} in field 'target' of calibrator file "
+                f"{file}; expected {target!r}, as calibration.json lists it. Re-run cxnlp "
+                "calibrate --out DIR."
+            )
+        loaded[target] = calibration
+    return loaded
 
 
 def apply_calibration(

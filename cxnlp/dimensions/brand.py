@@ -64,6 +64,7 @@ import hashlib
 import json
 import logging
 import math
+import reprlib
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -139,7 +140,10 @@ class VoiceTrait(BaseModel):
     weight: float = Field(
         default=1.0,
         ge=0.0,
-        description="Relative importance of the trait; weights are normalised to mean 1.",
+        le=1e6,
+        allow_inf_nan=False,
+        description="Relative importance of the trait (finite, 0 to 1e6); weights are "
+        "normalised to mean 1.",
     )
 
 
@@ -178,27 +182,60 @@ class BrandProfileError(ValueError):
     """A brand profile file could not be read or does not follow the schema."""
 
 
+#: Largest brand profile file read, in bytes; real profiles are a few kB.
+MAX_PROFILE_BYTES = 1024 * 1024
+#: Deepest nesting of lists and mappings a profile may have; the schema needs 3.
+MAX_PROFILE_DEPTH = 16
+#: Schema errors listed in one message before the rest are counted.
+MAX_LISTED_ERRORS = 5
+
 _PYDANTIC_MESSAGES = {
     "missing": "required field is missing; add it",
     "extra_forbidden": "unknown field; remove it or check its spelling",
     "too_short": "at least {min_length} item required",
 }
 
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlevel = 2
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """A bounded one-line repr: user data never goes into a message whole."""
+    text = _SHORT.repr(value).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
 
 def _format_validation_error(where: str, exc: ValidationError) -> str:
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    errors = exc.errors()
+    parts = []
+    for err in errors[:MAX_LISTED_ERRORS]:
+        loc = ".".join(_short(p, 40).strip("'") for p in err["loc"]) or "(top level)"
         template = _PYDANTIC_MESSAGES.get(err["type"])
         if template is not None:
             msg = template.format(**(err.get("ctx") or {}))
         else:
-            msg = f"{err['msg']}; got {err.get('input')!r}"
-        lines.append(f"brand profile {where}: {loc}: {msg}")
+            msg = f"{err['msg']}; got {_short(err.get('input'))}"
+        parts.append(f"{loc}: {msg}")
+    if len(errors) > MAX_LISTED_ERRORS:
+        parts.append(f"and {len(errors) - MAX_LISTED_ERRORS} more")
     return (
-        "\n".join(lines) + "\nFix the file to follow the schema in docs/brand_profile.md "
-        "(cxnlp's packaged default_brand.yaml is a working example)."
+        f"brand profile {where}: " + "; ".join(parts) + ". Fix the file to follow the schema "
+        "in docs/brand_profile.md (cxnlp's packaged default_brand.yaml is a working example)."
     )
+
+
+def _depth(data: Any) -> int:
+    """Nesting depth of lists and mappings, without recursion (so any depth is safe)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            if level > MAX_PROFILE_DEPTH:
+                break
+            stack.extend((v, level + 1) for v in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def parse_brand_profile(data: Any, *, source: str = "<data>") -> BrandProfile:
@@ -208,46 +245,108 @@ def parse_brand_profile(data: Any, *, source: str = "<data>") -> BrandProfile:
             f"brand profile {source}: got {type(data).__name__} at the top level; expected a "
             "mapping of fields (name, voice_traits, ...). See docs/brand_profile.md."
         )
+    if _depth(data) > MAX_PROFILE_DEPTH:
+        raise BrandProfileError(
+            f"brand profile {source}: got lists or mappings nested more than "
+            f"{MAX_PROFILE_DEPTH} deep; expected the shallow layout of docs/brand_profile.md. "
+            "Fix the file's structure."
+        )
     try:
         return BrandProfile.model_validate(data)
     except ValidationError as exc:
         raise BrandProfileError(_format_validation_error(source, exc)) from None
 
 
+class _ProfileYamlLoader(yaml.SafeLoader):
+    """``SafeLoader`` that refuses anchors and aliases and caps nesting while composing.
+
+    Aliases are what make a few hundred bytes expand into billions of nodes (the
+    "billion laughs"); a profile never needs them. The depth cap stops a deeply nested
+    document before the recursive composer and constructor reach Python's stack limit.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._nesting = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                "anchors and aliases (&name, *name) are not allowed in a brand profile; "
+                "write each value out",
+                event.start_mark,
+            )
+        self._nesting += 1
+        try:
+            if self._nesting > MAX_PROFILE_DEPTH + 1:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"nested more than {MAX_PROFILE_DEPTH} deep; the schema needs 3 levels",
+                    event.start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._nesting -= 1
+
+
+def _one_line(exc: BaseException, limit: int = 240) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def load_brand_profile(path: str | Path) -> BrandProfile:
     """Read a brand profile from YAML (``.yaml``/``.yml``) or TOML (``.toml``).
+
+    The file may be at most :data:`MAX_PROFILE_BYTES` and nested at most
+    :data:`MAX_PROFILE_DEPTH` deep; YAML anchors and aliases are refused.
 
     Raises
     ------
     BrandProfileError
-        If the file is missing or unreadable, is not valid YAML/TOML, or breaks the
-        schema; the message names the file and the field and says how to fix it.
+        If the file is missing, unreadable or too large, is not valid YAML/TOML, or
+        breaks the schema; the one-line message names the file and the field and says
+        how to fix it.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in {".yaml", ".yml", ".toml"}:
         raise BrandProfileError(
-            f"brand profile {path}: got extension {suffix or '(none)'!r}; expected .yaml, "
+            f"brand profile {path}: got extension {_short(suffix or '(none)')}; expected .yaml, "
             ".yml or .toml. Rename the file or convert it."
         )
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_PROFILE_BYTES + 1)
     except OSError as exc:
         raise BrandProfileError(
             f"brand profile {path}: cannot read the file ({exc.strerror or exc}). "
             "Check the path and its permissions."
         ) from exc
+    if len(raw) > MAX_PROFILE_BYTES:
+        raise BrandProfileError(
+            f"brand profile {path}: got a file over {MAX_PROFILE_BYTES} bytes; expected a "
+            "profile of a few kB. Check the path, or trim the examples."
+        )
+    kind = "TOML" if suffix == ".toml" else "YAML"
     try:
         if suffix == ".toml":
             data = tomllib.loads(raw.decode("utf-8"))
         else:
-            data = yaml.safe_load(raw.decode("utf-8"))
+            data = yaml.load(raw.decode("utf-8"), Loader=_ProfileYamlLoader)  # noqa: S506 - safe subclass
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-        kind = "TOML" if suffix == ".toml" else "YAML"
         raise BrandProfileError(
-            f"brand profile {path}: not valid UTF-8 {kind} ({exc}). "
+            f"brand profile {path}: not valid UTF-8 {kind} ({_one_line(exc)}). "
             "Fix the syntax at the position shown."
-        ) from exc
+        ) from None
+    except RecursionError:
+        raise BrandProfileError(
+            f"brand profile {path}: got {kind} nested too deeply to read; expected the shallow "
+            "layout of docs/brand_profile.md. Fix the file's structure."
+        ) from None
     return parse_brand_profile(data, source=str(path))
 
 
