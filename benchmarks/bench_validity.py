@@ -35,7 +35,7 @@ not change the fingerprint and a stale table would report old figures as new.
 Data schemas (``benchmarks/data/validity/``, JSONL; a line that does not parse, e.g. a file
 still being written, is skipped and counted):
 
-- ``need_reply_{tune,holdout}.jsonl``: ``{id, domain, style, need_kind, ask, need, reply,
+- ``need_reply_{tune,tune2,holdout}.jsonl``: ``{id, domain, style, need_kind, ask, need, reply,
   label 0|1, reply_kind}``.
 - ``calls_{tune,holdout_a,holdout_b}.jsonl``: ``{id, domain, style, quality, customer_name,
   turns: [{speaker, text}], needs: [{turn, text, met, met_in_turn}], edits: [{kind,
@@ -91,6 +91,7 @@ ORIENTATION: dict[str, int] = {d: (-1 if d == "filler_content" else 1) for d in 
 #: One file per split and kind of data; a split name starts with what ``--split`` selects.
 NEED_REPLY_FILES: dict[str, str] = {
     "tune": "need_reply_tune.jsonl",
+    "tune2": "need_reply_tune2.jsonl",  # second tuning author; the shipped model is not fitted on it
     "holdout": "need_reply_holdout.jsonl",
 }
 CALL_FILES: dict[str, str] = {
