@@ -69,10 +69,10 @@ def with_off_topic_negatives(pairs: list[dict]) -> list[dict]:
     met = [p for p in pairs if int(p["label"]) == 1]
     extra = []
     for i, p in enumerate(met):
-        for step in range(1, len(met)):
-            other = met[(i * 7 + 13 * step) % len(met)]
-            if other["domain"] != p["domain"]:
-                break
+        others = (met[(i * 7 + 13 * step) % len(met)] for step in range(1, len(met)))
+        other = next((o for o in others if o["domain"] != p["domain"]), None)
+        if other is None:  # one domain only: no reply is safely off topic
+            continue
         extra.append(
             {
                 **p,

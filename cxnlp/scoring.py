@@ -13,7 +13,8 @@ default): an excellent agent shows most connection acts once and sounds on brand
 raw scales put such calls at 70-85, which would keep the optimized bar (91) out of reach.
 Dimensions that do not apply (NaN, e.g. the customer asked nothing) are left out and the
 remaining weights renormalised, so a call is not punished for a question nobody asked. A
-call whose agent says fewer than ``min_agent_words`` words is not scored at all (NaN).
+call with no customer need whose agent says fewer than ``min_agent_words`` words is not
+scored at all (NaN).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from cxnlp.ingest.rejects import RecordError
 from cxnlp.limits import DEFAULT_MAX_TRANSCRIPT_CHARS, DEFAULT_MAX_TURN_CHARS, SizeLimits, size_error
 from cxnlp.model import DimensionResult, ScoredTranscript, Transcript
 from cxnlp.nlp import ParsedTranscript, SentenceEncoder, TranscriptParser
+from cxnlp.segmentation import default_boundary_lexicon
 from cxnlp.slots import SLOT_COLUMN, encode_slot_vectors, slot_means
 
 logger = logging.getLogger(__name__)
@@ -80,8 +82,8 @@ class CompositeWeights(BaseModel):
     )
     min_agent_words: int = Field(
         12, ge=0,
-        description="Fewer agent words than this and the call is not scored (NaN): a greeting "
-        "or a hold message says nothing a QA evaluator could grade.",
+        description="Fewer agent words than this, and no customer need, and the call is not "
+        "scored (NaN): a greeting or a hold message says nothing a QA evaluator could grade.",
     )
 
     @field_validator("filler_content")
@@ -130,11 +132,13 @@ def interaction_score(
 ) -> float:
     """Weighted mean of the dimensions' qualities that apply; NaN when none does.
 
-    NaN too when ``agent_words`` is given and below ``min_agent_words``: an agent who
-    said "Hi." did nothing a score could rank (mid-range would read as "average").
+    NaN too when the customer voiced no need and the agent said fewer than
+    ``min_agent_words`` words: a "Hi." or a hold message is nothing a score could rank
+    (mid-range would read as "average"); a short reply that meets a need is scored.
     """
     weights = weights or CompositeWeights()
-    if agent_words is not None and agent_words < weights.min_agent_words:
+    no_need = math.isnan(scores.get("answer_completeness", math.nan))
+    if agent_words is not None and agent_words < weights.min_agent_words and no_need:
         return math.nan
     total = 0.0
     weight_sum = 0.0
@@ -241,6 +245,8 @@ class Scorer:
             "dimensions": [type(d).__name__ for d in self.dimensions],
             "weights": self.weights.model_dump(),
             "embedding": getattr(self.parser.encoder, "backend", "torch"),
+            # Sentence boundaries of unpunctuated speech move every dimension.
+            "speech_boundaries": default_boundary_lexicon().digest,
         }
         for dimension in self.dimensions:
             part: dict[str, Any] = {}

@@ -33,6 +33,9 @@ if TYPE_CHECKING:  # pragma: no cover
 COMPONENT_NAME = "cxnlp_speech_segmenter"
 DEFAULT_RESOURCE = "speech_boundaries.yaml"
 _SENTENCE_FINAL = frozenset({".", "?", "!", "…", "。", "？", "！"})
+#: Openers that also continue a clause after an object pronoun ("thank you so much").
+_SOFT_OPENERS = frozenset({"so", "please", "right", "now", "actually", "also", "well", "too", "basically"})
+_OBJECT_PRONOUNS = frozenset({"you", "it", "me", "them", "us", "him", "her"})
 #: Subject pronouns that are also objects ("fix it", "help you").
 _OBJECT_TOO = frozenset({"it", "you"})
 _CONTRACTIONS = frozenset({"'m", "'ve", "'ll", "'s", "'re", "'d", "m", "ve", "ll", "re", "d"})
@@ -121,7 +124,9 @@ def _opens_clause(doc: Doc, i: int, lex: BoundaryLexicon) -> bool:
     nxt = doc[i + 1] if i + 1 < len(doc) else None
     word = tok.lower_
     if word in lex.openers:
-        return True
+        # "thank you so much", "could you please", "is it actually": a soft opener right
+        # after an object pronoun continues the clause.
+        return not (word in _SOFT_OPENERS and i > 0 and doc[i - 1].lower_ in _OBJECT_PRONOUNS)
     if nxt is None:
         return False
     nxt_word = nxt.lower_

@@ -41,10 +41,12 @@ def test_interaction_score_renormalises_over_dimensions_that_apply():
 
 
 def test_near_silent_agent_is_not_scored():
-    scores = dict.fromkeys(DIMENSION_COLUMNS, 50.0)
-    assert math.isnan(interaction_score(scores, agent_words=3))
-    assert not math.isnan(interaction_score(scores, agent_words=40))
-    assert not math.isnan(interaction_score(scores, CompositeWeights(min_agent_words=0), agent_words=3))
+    no_need = {**dict.fromkeys(DIMENSION_COLUMNS, 50.0), "answer_completeness": math.nan}
+    assert math.isnan(interaction_score(no_need, agent_words=3))
+    assert not math.isnan(interaction_score(no_need, agent_words=40))
+    assert not math.isnan(interaction_score(no_need, CompositeWeights(min_agent_words=0), agent_words=3))
+    # A short reply that meets a need is a call to grade.
+    assert not math.isnan(interaction_score(dict.fromkeys(DIMENSION_COLUMNS, 50.0), agent_words=3))
 
 
 def test_interaction_score_follows_custom_weights():

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxnlp.scoring import CompositeWeights, dimension_quality
+
 logger = logging.getLogger(__name__)
 
 #: The four dimension columns of the score table, in report order.
@@ -36,19 +38,11 @@ DIMENSIONS: tuple[str, ...] = (
 #: Dimensions where a lower value is better (filler is a percentage of agent words).
 LOWER_IS_BETTER: frozenset[str] = frozenset({"filler_content"})
 
-#: Default composite weights, the same the interaction score is built from. Filler enters
-#: the composite as ``100 - 2.5 * filler`` clipped to 0..100 (see :func:`dimension_points`).
-DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
-    {
-        "brand_congruence": 0.2,
-        "answer_completeness": 0.35,
-        "proactive_connection": 0.25,
-        "filler_content": 0.2,
-    }
-)
+#: Default composite weights: exactly the interaction score's (:class:`cxnlp.scoring.CompositeWeights`).
+DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(CompositeWeights().as_dict())
 
 #: How many composite points one percent of filler costs: 40 % filler or more scores 0.
-FILLER_POINTS_PER_PERCENT = 2.5
+FILLER_POINTS_PER_PERCENT = CompositeWeights().filler_scale
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -204,16 +198,16 @@ def _wall_clock(value: object) -> pd.Timestamp:
 def dimension_points(df: pd.DataFrame, dimensions: Iterable[str]) -> pd.DataFrame:
     """The dimensions on the composite's scale: 0-100, higher better.
 
-    Filler is a percentage of agent words (lower better); the composite counts it as
-    ``100 - 2.5 * filler`` clipped to 0..100, so "points" mean the same for every dimension
-    and a gap in points is a gap in interaction score once weighted.
+    The same mapping the interaction score uses (:func:`cxnlp.scoring.dimension_quality`):
+    filler as ``100 - 2.5 * filler``, brand and proactive full at their targets, so "points"
+    mean the same for every dimension and a gap in points is a gap in interaction score once
+    weighted.
     """
+    weights = CompositeWeights()
     out = {}
     for name in dimensions:
         values = pd.to_numeric(df[name], errors="coerce").astype(float)
-        if name in LOWER_IS_BETTER:
-            values = (100.0 - FILLER_POINTS_PER_PERCENT * values).clip(0.0, 100.0)
-        out[name] = values
+        out[name] = values.map(lambda v, name=name: dimension_quality(name, v, weights))
     return pd.DataFrame(out, index=df.index)
 
 

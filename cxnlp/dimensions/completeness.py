@@ -1,39 +1,45 @@
-"""Answer completeness: was every customer need answered, fully, and did the agent go beyond?
+"""Answer completeness: was every customer need *met*, not merely talked about?
 
 The dimension works in three steps, each a small pure function of the shared parse.
 
 1. **Needs.** Every customer sentence is classed as a *question*, *request* or *problem
    statement* from precise spaCy ``Matcher`` patterns (question syntax from POS tags,
    request frames such as "I'd like to" or "please <verb>", problem frames such as a
-   negated verb or a fault word) and, for paraphrases the patterns miss, from cosine
-   similarity to the prototype sentences in :data:`NEED_PROTOTYPES`. Greetings, thanks,
-   courtesy questions and confirmations (:data:`SOCIAL_PROTOTYPES`, :data:`SOCIAL_PATTERNS`)
-   are not needs. Two consecutive needs that say the same thing (cosine at least
-   ``merge_threshold``, e.g. a problem statement followed by the question about it) are
-   merged into one.
-2. **Answers.** Candidate answers are agent sentences after the need, minus agent
-   questions, bare acknowledgements ("let me check") and pure empathy. Each candidate's
-   *relevance* is the larger of its own cosine to the need and the cosine of the need to a
-   window of up to ``window`` consecutive candidates of the same turn (answers often span
-   two or three sentences). Its *informativeness* (0-1, :func:`informativeness`) counts
-   content words, specifics (numbers, amounts, dates, durations) and concrete verbs.
-   The best candidate decides the status:
+   negated verb or a fault word), read on the filler-free text, and, for paraphrases the
+   patterns miss, from cosine similarity to the prototype sentences in
+   :data:`NEED_PROTOTYPES`. Greetings, thanks, courtesy questions and confirmations
+   (:data:`SOCIAL_PROTOTYPES`) are not needs. Two consecutive needs that say the same thing
+   (cosine at least ``merge_threshold``, or a problem and the short question about it,
+   "Can you fix it?") are merged into one. When nothing reads as a need, the customer's
+   opening (three content words or more, need-like at ``opening_need_threshold``) is the
+   reason for contact. Each need is classed by the answer it asks for
+   (:func:`~cxnlp.dimensions.replies.ask_type`: a time, an amount, steps, a cause, yes/no,
+   an action, a fix...).
+2. **Replies.** Candidate replies are windows of up to ``window`` consecutive agent
+   sentences after the need, in one agent reply (answers may come turns later, after a
+   hold or a verification question); questions back and bare acknowledgements are not
+   candidates. What each sentence does is read by
+   :func:`~cxnlp.dimensions.replies.reply_functions` (an action taken, a commitment with a
+   time, a refusal, a cause, steps, a yes/no, a time, an amount; or a general statement, a
+   vague promise, a transfer, a restatement of the case) plus its embedding's similarity to
+   non-answer prototypes. The need–reply classifier
+   (:mod:`~cxnlp.dimensions.need_reply`) turns those readings, whether they are of the kind
+   asked, and the reply's similarity to the need into P(met). A window counts for a need
+   only if it is about that need at least as much as about any other need
+   (``exclusivity_margin``). The best window decides the status:
 
-   - ``answered``: relevance >= ``answer_threshold``, informativeness >=
-     ``informative_threshold`` and not a vague promise ("we'll look into it");
-   - ``partial``: relevance >= ``partial_threshold`` otherwise (weak match or vague answer);
-   - ``open``: no candidate reaches ``partial_threshold``.
-3. **Beyond.** Informative agent statements that are part of no need's answer but relate
-   to the customer's topic (cosine to some need >= ``beyond_threshold``) count as help
-   beyond the question, up to ``beyond_cap``.
+   - ``answered``: P(met) >= ``answer_probability``;
+   - ``partial``: P(met) >= ``partial_probability``;
+   - ``open``: otherwise. The evidence then says why the best reply falls short.
+3. **Beyond.** Informative on-topic agent statements that answer no need are counted as a
+   feature (``beyond_count``); they do not move the score: help beyond the question is
+   proactive connection's "anticipation".
 
 Score (0-100)::
 
-    base  = (100 - beyond_cap * beyond_points) * (answered + partial_credit * partial) / n_needs
-    score = base + beyond_points * min(beyond_count, beyond_cap)
+    score = 100 * (answered + partial_credit * partial) / n_needs
 
-With the defaults a call whose needs are all answered scores 90 and up to two "beyond"
-statements add 5 points each. The score is NaN when the customer voiced no need.
+NaN when the customer voiced no need.
 
 Features (all finite floats):
 
@@ -41,8 +47,10 @@ Features (all finite floats):
     Customer needs after merging.
 ``answered_share``, ``partial_share``, ``open_share``
     Shares of needs per status (sum to 1; 0.0 when there is no need).
+``met_probability``, ``min_met_probability``
+    Mean and lowest P(met) of the needs' best replies (0.0 when there is no need).
 ``mean_answer_similarity``
-    Mean relevance of each need's best answer (0.0 when there is no need).
+    Mean similarity of each need's best reply to it (0.0 when there is no need).
 ``beyond_count``
     Informative on-topic agent statements that answer no need (not capped).
 
@@ -108,7 +116,7 @@ from cxnlp.dimensions.replies import (
     window_functions,
 )
 from cxnlp.model import DimensionResult, Evidence
-from cxnlp.nlp import DISFLUENCIES, ParsedTranscript, Sentence, SentenceEncoder
+from cxnlp.nlp import ParsedTranscript, Sentence, SentenceEncoder
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.matcher import Matcher
@@ -284,11 +292,6 @@ ADDITIVE_MARKERS: tuple[str, ...] = (
 _ADDITIVE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("by", "the", "way"), ("in", "the", "meantime"), ("in", "future"), ("next", "time"),
     ("going", "forward"), ("for", "future"), ("in", "the", "future"), ("as", "well"),
-)
-_ACK_OPENERS: tuple[tuple[str, ...], ...] = (
-    ("i", "see"), ("i", "understand"), ("i", "hear", "you"), ("oh", "no"), ("thank", "you"),
-    ("thanks",), ("i", "appreciate"), ("we", "appreciate"), ("let", "me", "check"),
-    ("one", "moment"),
 )
 #: Reply functions that make a sentence an answer candidate even when it sounds like an
 #: acknowledgement ("Sure, I've cancelled it.").
@@ -500,20 +503,6 @@ def opens_new_point(span: Span) -> bool:
     return any(" ".join(p) in text for p in _ADDITIVE_PHRASES)
 
 
-def _opens_with_acknowledgement(span: Span) -> bool:
-    """Empathy or acknowledgement first ("I'm sorry about that, ...", "I see, ...")."""
-    words = [t.lower_ for t in span if not t.is_punct]
-    while words and words[0] in DISFLUENCIES + ("uh", "um", "you", "know", "i", "mean"):
-        if words[:2] in (["i", "see"], ["i", "understand"], ["i", "hear"], ["i", "appreciate"]):
-            break
-        words.pop(0)
-    words = words[:4]
-    text = " ".join(words)
-    return any(text.startswith(" ".join(p)) for p in _ACK_OPENERS) or (
-        "sorry" in words[:3] or any(w.startswith("apologi") for w in words[:3])
-    )
-
-
 def _covered(matches: Sequence[tuple[int, int, int]]) -> set[int]:
     return {i for _, start, end in matches for i in range(start, end)}
 
@@ -548,7 +537,7 @@ def _is_trivial(span: Span) -> bool:
 
 @register_dimension("answer_completeness.v1")
 class AnswerCompleteness(Dimension):
-    """Share of customer needs the agent answered, plus a small bonus for going beyond.
+    """Share of the customer's needs the agent met (see the module docstring).
 
     Parameters
     ----------
@@ -567,20 +556,14 @@ class AnswerCompleteness(Dimension):
         it in the same turn ("The headphones arrived broken. Can I return them?") are one
         need: the problem is the question's context. A question opened by "also" or
         "by the way" starts a new need whatever the cosine.
-    answer_threshold : float
-        Relevance a candidate answer needs for ``answered``. Written answers to written
-        needs scored 0.41-0.71, answers to other needs mostly below 0.28 (95th
-        percentile). On STC-3, the first helpdesk turn after a need reaches 0.35 in 54% of
-        turns the raters marked "solution stated", 15% of "not useful" turns and 10% of
-        helpdesk turns taken from another dialogue.
-    partial_threshold : float
-        Relevance below which a need stays ``open`` (STC-3: 64% of "solution stated"
-        turns reach 0.3, 19% of helpdesk turns from another dialogue).
+    answer_probability : float
+        P(met) at which a need counts as ``answered``.
+    partial_probability : float
+        P(met) at which a need counts as ``partial`` (below: ``open``).
     informative_threshold : float
-        Informativeness (0-1) an answer needs for ``answered``.
+        Informativeness (0-1) an extra statement needs to count as ``beyond``.
     vague_threshold : float
-        Cosine to a vague-promise prototype above which an answer without specifics is
-        vague (at most ``partial``).
+        Cosine to a vague-promise prototype above which an extra statement is no ``beyond``.
     non_answer_threshold : float
         Cosine to an acknowledgement/empathy prototype above which an uninformative
         agent sentence is no answer candidate.
@@ -593,16 +576,17 @@ class AnswerCompleteness(Dimension):
         this one (an answer belongs to the need it is about).
     window : int
         Consecutive agent sentences (same turn) read together as one answer.
-    window_gain : float
-        Cosine gain a following sentence must bring to join an answer window, so that an
-        unrelated tip after the answer is not swallowed by it.
     partial_credit : float
         Credit of a partial answer relative to a full one.
-    beyond_points : float
-        Points per "beyond" statement.
-    beyond_cap : int
-        Most "beyond" statements that earn points; ``beyond_cap * beyond_points`` is the
-        room kept free for the bonus.
+    opening_need_threshold : float
+        Cosine to a need prototype the customer's opening needs to be taken as the reason
+        for contact when no sentence reads as a need.
+    reply_lexicon : str, optional
+        Path of a reply-function word list file (default: the packaged
+        ``cxnlp/resources/reply_functions.yaml``).
+    need_reply_model : str, optional
+        Path of a need–reply model file (default: the packaged
+        ``cxnlp/resources/need_reply_model.json``, see ``benchmarks/train_need_reply.py``).
     """
 
     name = "answer_completeness"
@@ -623,8 +607,8 @@ class AnswerCompleteness(Dimension):
         beyond_threshold: float = 0.3,
         exclusivity_margin: float = 0.1,
         window: int = 3,
-        window_gain: float = 0.03,
         partial_credit: float = 0.5,
+        opening_need_threshold: float = 0.3,
         reply_lexicon: str | None = None,
         need_reply_model: str | None = None,
     ) -> None:
@@ -640,8 +624,8 @@ class AnswerCompleteness(Dimension):
         self.beyond_threshold = beyond_threshold
         self.exclusivity_margin = exclusivity_margin
         self.window = window
-        self.window_gain = window_gain
         self.partial_credit = partial_credit
+        self.opening_need_threshold = opening_need_threshold
         self.reply_lexicon = reply_lexicon
         self.need_reply_model = need_reply_model
         self._needs = PrototypeSet(NEED_PROTOTYPES)
@@ -656,6 +640,8 @@ class AnswerCompleteness(Dimension):
         )
         self._encoder: SentenceEncoder | None = None
         self._pending_clauses: list[str] | None = None
+        self._lexicon_cache: tuple[str, ReplyLexicon] | None = None
+        self._scorer_cache: tuple[str, PairScorer] | None = None
 
     def get_params(self) -> dict[str, float | int]:
         """Constructor parameters as given (scikit-learn style introspection)."""
@@ -666,25 +652,28 @@ class AnswerCompleteness(Dimension):
                 "context_merge_threshold", "answer_probability",
                 "partial_probability", "informative_threshold", "vague_threshold",
                 "non_answer_threshold", "beyond_threshold", "exclusivity_margin", "window",
-                "window_gain", "partial_credit", "reply_lexicon", "need_reply_model",
+                "partial_credit", "opening_need_threshold", "reply_lexicon",
+                "need_reply_model",
             )
         }
 
     def _lexicon(self) -> ReplyLexicon:
-        """The reply-function word lists (packaged, or ``reply_lexicon``'s file), read once."""
+        """The reply-function word lists (packaged, or ``reply_lexicon``'s file), read once per path."""
         if self.reply_lexicon is None:
             return default_reply_lexicon()
-        if getattr(self, "_lexicon_cache", None) is None:
-            self._lexicon_cache = load_reply_lexicon(self.reply_lexicon)
-        return self._lexicon_cache
+        path = str(self.reply_lexicon)
+        if self._lexicon_cache is None or self._lexicon_cache[0] != path:
+            self._lexicon_cache = (path, load_reply_lexicon(path))
+        return self._lexicon_cache[1]
 
     def _pair_scorer(self) -> PairScorer:
-        """The need–reply classifier (packaged, or ``need_reply_model``'s file), read once."""
+        """The need–reply classifier (packaged, or ``need_reply_model``'s file), read once per path."""
         if self.need_reply_model is None:
             return default_pair_scorer()
-        if getattr(self, "_scorer_cache", None) is None:
-            self._scorer_cache = load_pair_scorer(self.need_reply_model)
-        return self._scorer_cache
+        path = str(self.need_reply_model)
+        if self._scorer_cache is None or self._scorer_cache[0] != path:
+            self._scorer_cache = (path, load_pair_scorer(path))
+        return self._scorer_cache[1]
 
     def resource_digests(self) -> dict[str, str]:
         """Content hashes of the resources this configuration reads (for the fingerprint)."""
@@ -765,7 +754,7 @@ class AnswerCompleteness(Dimension):
                 break
             courtesy = social_sim >= self.social_threshold and social_sim > need_sim
             words = [t for t in content_tokens(sent.clean) if t.is_alpha]
-            if len(words) >= 3 and not courtesy:
+            if len(words) >= 3 and not courtesy and need_sim >= self.opening_need_threshold:
                 kind: NeedKind = "problem" if label in (None, "problem") else label  # type: ignore[assignment]
                 return [Need((sent,), kind, "semantic", self._need_vectors(sent, parsed))]
         return []
@@ -829,7 +818,7 @@ class AnswerCompleteness(Dimension):
         non_answer = self._non_answer.best(parsed.vectors_of(agent))
         out = []
         for sent, (_, sim) in zip(agent, non_answer, strict=True):
-            funcs = reply_functions(sent.clean, lex)
+            funcs = reply_functions(sent.clean, lex, said=sent.span)
             if funcs["question"]:
                 continue
             does_something = any(funcs[k] for k in _ANSWER_FUNCTIONS)
@@ -907,7 +896,7 @@ class AnswerCompleteness(Dimension):
         """What each candidate sentence does: its text functions plus, from its embedding, how
         close it is to an acknowledgement, empathy, a vague promise or a deferral."""
         lex = self._lexicon()
-        out = {s.index: reply_functions(s.clean, lex) for s in candidates}
+        out = {s.index: reply_functions(s.clean, lex, said=s.span) for s in candidates}
         if candidates:
             vectors = parsed.vectors_of(candidates)
             deferral = self._deferral.best_per_label(vectors)
@@ -1118,6 +1107,8 @@ def _no_need_result(name: str, parsed: ParsedTranscript) -> DimensionResult:
         "answered_share": 0.0,
         "partial_share": 0.0,
         "open_share": 0.0,
+        "met_probability": 0.0,
+        "min_met_probability": 0.0,
         "mean_answer_similarity": 0.0,
         "beyond_count": 0.0,
         "question_share": 0.0,

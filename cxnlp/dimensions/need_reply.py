@@ -10,7 +10,8 @@ as plain JSON (loading it cannot run code).
 The packaged model (``cxnlp/resources/need_reply_model.json``) was fitted on the tuning
 split of cxnlp's own labelled need–reply pairs (``benchmarks/data/validity``, written for
 the project; no third-party text) by ``benchmarks/train_need_reply.py``; its file records
-the data's hash and size. It is read once per process.
+the data's hash and size. The packaged model is read once per process; a model of one's own
+(``AnswerCompleteness(need_reply_model=PATH)``) once per path and scorer.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -74,10 +76,9 @@ class NeedReplyClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Any) -> np.ndarray:
         d = self.decision_function(X)
         if d.ndim == 1:
-            p = 1.0 / (1.0 + np.exp(-d))
+            p = expit(d)
             return np.column_stack([1.0 - p, p])
-        e = np.exp(d - d.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        return softmax(d, axis=1)
 
     def predict(self, X: Any) -> np.ndarray:
         proba = self.predict_proba(X)
@@ -97,7 +98,7 @@ class PairScorer:
         if not rows:
             return np.zeros(0)
         X = np.array([[row[n] for n in self.names] for row in rows], dtype=np.float64)
-        return 1.0 / (1.0 + np.exp(-(X @ self.coef + self.intercept)))
+        return expit(X @ self.coef + self.intercept)
 
     def terms(self, row: Mapping[str, float]) -> dict[str, float]:
         """Each feature's additive share of the log-odds (for explanations)."""

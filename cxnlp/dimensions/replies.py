@@ -108,7 +108,7 @@ _BE_DONE = frozenset({"is", "'s", "are", "'re", "was", "were", "been", "s", "re"
 #: Words between "is" and a participle that make it a settled fact ("is now active").
 _SETTLED_MARKERS = frozenset({"now", "already", "all", "been", "officially", "finally"})
 #: Participles that state a settled state even in the bare present ("it's done").
-_STATE_POS = frozenset({"ADP", "DET", "PRON", "ADJ", "NOUN", "PROPN"})
+_STATE_POS = frozenset({"ADP", "DET", "PRON", "PROPN"})
 _STATE_WORDS = frozenset(
     {"done", "sorted", "set", "fixed", "resolved", "back", "active", "online", "complete", "completed"}
 )
@@ -183,7 +183,7 @@ def _norm_text(tokens: Iterable[Token]) -> str:
     """Lower-cased words joined by single spaces, contractions re-attached ("can't")."""
     out: list[str] = []
     for t in tokens:
-        low = t.lower_.replace("\u2019", "'")
+        low = _lw(t).replace("\u2019", "'")
         if out and (low.startswith("'") or low == "n't"):
             out[-1] += low
         else:
@@ -199,7 +199,12 @@ def _has_phrase(text: str, phrases: Iterable[str]) -> str | None:
 
 
 def _lemma(t: Token) -> str:
-    return t.lemma_.lower()
+    return t.lemma_.lower().replace("\u2019", "'")
+
+
+def _lw(t: Token) -> str:
+    """Lower-cased text with typographic apostrophes made plain ("I’ve" reads as "I've")."""
+    return t.lower_.replace("\u2019", "'")
 
 
 # --------------------------------------------------------------------------- needs
@@ -210,18 +215,22 @@ def ask_type(spans: Sequence[Span], kind: str, lex: ReplyLexicon | None = None) 
     question is refined by its question words, and "can you ...?" is a request.
     """
     lex = lex or default_reply_lexicon()
-    text = " ".join(_norm_text(s) for s in spans)
-    for name in ("ask_how_to", "ask_how_long", "ask_how_much", "ask_when", "ask_why"):
-        if _has_phrase(text, lex.phrases[name]):
-            return name.removeprefix("ask_")
     words = [w for s in spans for w in _words(s)]
+    question = any(t.text.endswith("?") for s in spans for t in s) or any(
+        _question_syntax(_words(s)) or _asks_which(_words(s)) for s in spans
+    )
+    # "It crashes when I open the app" is a problem, not a question about a time: the
+    # question phrases count only in a need that asks (a "?", question syntax, "I was
+    # wondering when...") or that is a question by kind.
+    if question or kind == "question" or _indirect_question(words):
+        text = " ".join(_norm_text(s) for s in spans)
+        for name in ("ask_how_to", "ask_how_long", "ask_how_much", "ask_when", "ask_why"):
+            if _has_phrase(text, lex.phrases[name]):
+                return name.removeprefix("ask_")
     if _is_polite_request(words):
         return "request"
     if _asks_which(words):
         return "what"
-    question = any(t.text.endswith("?") for s in spans for t in s) or any(
-        _question_syntax(_words(s)) for s in spans
-    )
     if question and kind != "request":
         return "polar"
     return "request" if kind == "request" else "problem" if kind == "problem" else "polar"
@@ -249,10 +258,18 @@ _INDIRECT = frozenset(
 )
 
 
+def _indirect_question(words: Sequence[Token]) -> bool:
+    """ "I was wondering how long...", "can you tell me when...": a question in a statement."""
+    return any(
+        _lw(t) in _INDIRECT and i + 1 < len(words) and words[i + 1].tag_ in _WH_TAGS
+        for i, t in enumerate(words)
+    )
+
+
 def _asks_which(words: Sequence[Token]) -> bool:
     """A question for a fact: a wh-word opening the sentence or an indirect question."""
     for i, t in enumerate(words):
-        if t.lower_ in _WH_FACT and (i == 0 or t.is_sent_start or words[i - 1].lower_ in _INDIRECT):
+        if _lw(t) in _WH_FACT and (i == 0 or t.is_sent_start or _lw(words[i - 1]) in _INDIRECT):
             return True
     return False
 
@@ -260,11 +277,11 @@ def _asks_which(words: Sequence[Token]) -> bool:
 def _is_polite_request(words: Sequence[Token]) -> bool:
     """ "Can/could/would you <verb>", "please <verb>": a request in question form."""
     for i, t in enumerate(words[:-1]):
-        if t.lower_ == "please" and words[i + 1].pos_ == "VERB":
+        if _lw(t) == "please" and words[i + 1].pos_ == "VERB":
             return True
         if (
-            t.lower_ in _REQUEST_OPENERS
-            and words[i + 1].lower_ == "you"
+            _lw(t) in _REQUEST_OPENERS
+            and _lw(words[i + 1]) == "you"
             and any(w.pos_ == "VERB" for w in words[i + 2 : i + 5])
         ):
             return True
@@ -272,13 +289,19 @@ def _is_polite_request(words: Sequence[Token]) -> bool:
 
 
 # --------------------------------------------------------------------------- replies
-def reply_functions(span: Span, lex: ReplyLexicon | None = None) -> dict[str, float]:
-    """What one agent sentence does (:data:`FUNCTIONS`), read from its filler-free span."""
+def reply_functions(
+    span: Span, lex: ReplyLexicon | None = None, *, said: Span | None = None
+) -> dict[str, float]:
+    """What one agent sentence does (:data:`FUNCTIONS`), read from its filler-free span.
+
+    ``said`` is the sentence as spoken: its first word decides a yes/no ("Yeah, you can
+    return it") where the filler-free text has dropped it.
+    """
     lex = lex or default_reply_lexicon()
     words = _words(span)
     text = _norm_text(words)
     lemmas = [_lemma(t) for t in words]
-    lowers = [t.lower_ for t in words]
+    lowers = [_lw(t) for t in words]
     first_person = any(w in _FIRST_PERSON for w in lowers)
     you_words = sum(w in ("you", "your", "yours", "you're", "youre") for w in lowers)
     question = any(t.text.endswith("?") for t in span) or _question_syntax(words)
@@ -288,16 +311,21 @@ def reply_functions(span: Span, lex: ReplyLexicon | None = None) -> dict[str, fl
     commitment = _commitment(words, lex)
     time = _has_time(words, lex)
     duration = _has_duration(words, lex)
+    joined = set(text.split())  # contractions re-attached: "ca n't" reads as "can't"
     refusal = bool(
-        lex["refusal_words"].intersection(lowers) or _has_phrase(text, lex.phrases["refusal_phrases"])
+        lex["refusal_words"].intersection(joined) or _has_phrase(text, lex.phrases["refusal_phrases"])
     ) or _negated_can(words)
-    cause = bool(lex["cause_words"].intersection(lemmas) or _has_phrase(text, lex.phrases["cause_phrases"]))
+    cause = bool(
+        lex["cause_words"].intersection(lemmas)
+        or lex["cause_words"].intersection(lowers)
+        or _has_phrase(text, lex.phrases["cause_phrases"])
+    )
     amount = any(t.text in _MONEY_SYMBOLS for t in span) or (
         any(t.like_num for t in words) and bool(lex["currency_words"].intersection(lowers))
     )
     case_specific = you_words > 0 or (first_person and (action or commitment))
     specific = number or any(t.pos_ == "PROPN" or any(c.isdigit() for c in t.text) for t in words)
-    yes_no = _yes_no(words, lex)
+    yes_no = _yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex))
     personal = first_person or you_words > 0 or bool(_PERSONAL.intersection(lowers))
     generic = (not personal and not (yes_no or steps or question or specific or action)) or bool(
         lex["generic_words"].intersection(lowers) and not (action or commitment) and you_words == 0
@@ -345,7 +373,7 @@ def _explains_after_break(span: Span) -> bool:
     """A second clause after a dash, comma or "as"/"so" with some content: a reason given."""
     tokens = [t for t in span if not t.is_space]
     for i, t in enumerate(tokens):
-        if t.lower_ in _BREAKS and i > 1:
+        if _lw(t) in _BREAKS and i > 1:
             rest = [w for w in tokens[i + 1 :] if w.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM")]
             if len(rest) >= 3:
                 return True
@@ -358,7 +386,7 @@ def _narrates_past(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     for i, t in enumerate(words):
         if t.tag_ == "VBD" and _lemma(t) not in lex["vague_verbs"] and _lemma(t) != "be":
             return True
-        if t.lower_ in ("was", "were", "got") and i + 1 < len(words) and words[i + 1].tag_ == "VBN":
+        if _lw(t) in ("was", "were", "got") and i + 1 < len(words) and words[i + 1].tag_ == "VBN":
             return True
     return False
 
@@ -367,13 +395,13 @@ def _question_syntax(words: Sequence[Token]) -> bool:
     if not words:
         return False
     first = words[0]
-    if first.tag_ in _WH_TAGS and first.lower_ not in ("that", "which"):
+    if first.tag_ in _WH_TAGS and _lw(first) not in ("that", "which"):
         return len(words) > 1 and words[1].pos_ in ("AUX", "VERB", "PRON")
     return (
         first.pos_ == "AUX"
         and len(words) > 1
         and words[1].tag_ in ("PRP", "EX")
-        and not first.lower_.startswith("'")
+        and not _lw(first).startswith("'")
     )
 
 
@@ -383,33 +411,29 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     done = lex["done_words"]
     n = len(words)
     if n and (
-        words[0].lower_ in _STATE_WORDS or (n > 1 and words[0].lower_ == "all" and words[1].lower_ in done)
+        (_lw(words[0]) in _STATE_WORDS and words[0].tag_ != "VB")  # "Done, ..." but not "Set up the..."
+        or (n > 1 and _lw(words[0]) == "all" and _lw(words[1]) in done)
     ):
         return True  # "Done, paperless is on now.", "All sorted."
     for i, t in enumerate(words):
-        low = t.lower_
+        low = _lw(t)
         if low in _FIRST_PERSON:
             j = i + 1
-            while j < n and words[j].pos_ in ("ADV", "PART") and words[j].lower_ not in ("not", "n't", "nt"):
+            while j < n and words[j].pos_ in ("ADV", "PART") and _lw(words[j]) not in ("not", "n't", "nt"):
                 j += 1
-            if j < n and words[j].lower_ in _HAVE:
+            if j < n and _lw(words[j]) in _HAVE:
                 j += 1
                 while (
-                    j < n and words[j].pos_ in ("ADV", "PART") and words[j].lower_ not in ("not", "n't", "nt")
+                    j < n and words[j].pos_ in ("ADV", "PART") and _lw(words[j]) not in ("not", "n't", "nt")
                 ):
                     j += 1
-                if (
-                    j < n
-                    and words[j].lower_ in ("gone", "went")
-                    and j + 1 < n
-                    and words[j + 1].lower_ == "ahead"
-                ):
+                if j < n and _lw(words[j]) in ("gone", "went") and j + 1 < n and _lw(words[j + 1]) == "ahead":
                     return True
                 if j < n and words[j].tag_ in ("VBN", "VBD") and _lemma(words[j]) not in vague:
                     return True
             elif j < n and words[j].tag_ == "VBD" and _lemma(words[j]) not in vague:
                 return True
-            elif j + 1 < n and words[j].lower_ in ("went", "go") and words[j + 1].lower_ == "ahead":
+            elif j + 1 < n and _lw(words[j]) in ("went", "go") and _lw(words[j + 1]) == "ahead":
                 return True
         if low in _BE_DONE:
             j = i + 1
@@ -417,31 +441,31 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
             while (
                 j < n
                 and words[j].pos_ in ("ADV", "PART", "AUX")
-                and words[j].lower_ not in ("not", "n't", "nt")
+                and _lw(words[j]) not in ("not", "n't", "nt")
             ):
-                between.append(words[j].lower_)
+                between.append(_lw(words[j]))
                 j += 1
-            if j < n and words[j].lower_ == "all" and j + 1 < n:
+            if j < n and _lw(words[j]) == "all" and j + 1 < n:
                 between.append("all")
                 j += 1
             # "has been refunded", "was waived", "is now active", "you're all set"; a bare
             # present passive ("fees are applied automatically") describes everyone.
-            before = [w.lower_ for w in words[max(0, i - 4) : i]]
+            before = [_lw(w) for w in words[max(0, i - 4) : i]]
             specific_subject = bool(before) and (
                 before[-1] in ("it", "that", "this", "everything", "which") or "your" in before
             )
             now_state = between[:1] == ["now"] and j < n and words[j].pos_ in _STATE_POS
-            if now_state and not any(w.lower_ in ("not", "n't", "nt") for w in words[i:j]):
+            if now_state and not any(_lw(w) in ("not", "n't", "nt") for w in words[i:j]):
                 return True  # "the address is now your office", "it's now out for delivery"
             settled = (
                 low in ("was", "were", "been")
                 or bool(_SETTLED_MARKERS.intersection(between))
-                or (j < n and words[j].lower_ in _STATE_WORDS)
+                or (j < n and _lw(words[j]) in _STATE_WORDS)
                 or specific_subject
             )
-            if j < n and words[j].lower_ in done and settled:
-                return not any(w.lower_ in ("not", "n't", "nt", "never") for w in words[max(0, i - 1) : j])
-        if low == "taken" and i + 2 < n and words[i + 1].lower_ == "care" and words[i + 2].lower_ == "of":
+            if j < n and _lw(words[j]) in done and settled:
+                return not any(_lw(w) in ("not", "n't", "nt", "never") for w in words[max(0, i - 1) : j])
+        if low == "taken" and i + 2 < n and _lw(words[i + 1]) == "care" and _lw(words[i + 2]) == "of":
             return True
     return False
 
@@ -451,34 +475,37 @@ def _commitment(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     "it should be back by six", "we expect the line to be restored"."""
     vague = lex["vague_verbs"]
     for i, t in enumerate(words):
-        expects = t.lower_ in ("should", "expect", "expected", "expects", "estimated", "due", "reckon")
-        will = t.lower_ in _WILL or (
-            t.lower_ == "going" and i + 1 < len(words) and words[i + 1].lower_ == "to"
-        )
+        expects = _lw(t) in ("should", "expect", "expected", "expects", "estimated", "due", "reckon")
+        will = _lw(t) in _WILL or (_lw(t) == "going" and i + 1 < len(words) and _lw(words[i + 1]) == "to")
         if will or expects:
             rest = words[i + 1 : i + 6]
-            negated = any(w.lower_ in ("not", "n't", "nt", "never") for w in rest[:2])
+            negated = any(_lw(w) in ("not", "n't", "nt", "never") for w in rest[:2])
             verb = next(
-                (
-                    w
-                    for w in rest
-                    if w.pos_ in ("VERB", "AUX") and w.lower_ != "to" and _lemma(w) not in vague
-                ),
+                (w for w in rest if w.pos_ in ("VERB", "AUX") and _lw(w) != "to" and _lemma(w) not in vague),
                 None,
             )
-            back = any(w.lower_ in ("back", "restored", "fixed", "resolved", "delivered") for w in rest)
+            back = any(_lw(w) in ("back", "restored", "fixed", "resolved", "delivered") for w in rest)
             if not negated and (verb is not None or (expects and back)):
                 return True
     return False
 
 
 def _negated_can(words: Sequence[Token]) -> bool:
+    """ "I can't", "you can't get a refund", "the system won't allow": a refusal by any subject
+    of a negated modal; "we're not able", "that isn't possible" only with the agent's side or
+    the case as subject ("you don't need to" is an answer, not a refusal)."""
     for i, t in enumerate(words[:-1]):
-        if (
-            t.lower_ in ("can", "ca", "could", "are", "is", "am", "'m", "'re", "do", "does", "will", "wo")
-            and words[i + 1].lower_ in ("not", "n't", "nt")
-            and i > 0
-            and words[i - 1].lower_ in ("i", "we", "it", "that", "this")
+        if i == 0 or _lw(words[i + 1]) not in ("not", "n't", "nt"):
+            continue
+        subject = words[i - 1]
+        if _lw(t) in ("can", "ca", "could", "will", "wo") and subject.pos_ in ("PRON", "NOUN", "PROPN"):
+            return True
+        if _lw(t) in ("are", "is", "am", "'m", "'re", "do", "does") and _lw(subject) in (
+            "i",
+            "we",
+            "it",
+            "that",
+            "this",
         ):
             return True
     return False
@@ -487,17 +514,19 @@ def _negated_can(words: Sequence[Token]) -> bool:
 def _has_time(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     tp = lex["time_point_words"]
     for i, t in enumerate(words):
-        if t.lower_ in tp or _lemma(t) in tp:
+        if _lw(t) in tp or _lemma(t) in tp:
             return True
-        if t.like_num and i + 1 < len(words) and words[i + 1].lower_ in ("am", "pm", "a.m.", "p.m."):
+        if _lw(t) in ("may", "march") and t.tag_ == "NNP":
+            return True
+        if t.like_num and i + 1 < len(words) and _lw(words[i + 1]) in ("am", "pm", "a.m.", "p.m."):
             return True
         if (
-            t.lower_ in ("by", "on", "before", "until", "after", "from")
+            _lw(t) in ("by", "on", "before", "until", "after", "from")
             and i + 1 < len(words)
-            and (words[i + 1].like_num or words[i + 1].lower_ in ("the", "next", "this"))
+            and (words[i + 1].like_num or _lw(words[i + 1]) in ("the", "next", "this"))
         ):
             nxt = words[i + 1 : i + 3]
-            if any(w.like_num or w.lower_ in tp or w.tag_ == "CD" for w in nxt):
+            if any(w.like_num or _lw(w) in tp or w.tag_ == "CD" for w in nxt):
                 return True
         if t.ent_type_ in ("DATE", "TIME"):
             return True
@@ -521,37 +550,39 @@ def _has_duration(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     }
     for i, t in enumerate(words):
         if (
-            t.lower_ in units
+            _lw(t) in units
             and i > 0
             and (
                 words[i - 1].like_num
-                or words[i - 1].lower_ in ("a", "an", "few", "couple", "business", "working")
+                or _lw(words[i - 1]) in ("a", "an", "few", "couple", "business", "working")
             )
         ):
             return True
-        if t.lower_ in ("overnight", "instantly", "immediately"):
+        if _lw(t) in ("overnight", "instantly", "immediately"):
             return True
     return False
 
 
-_COURTESY = frozenset({"welcome", "thanks", "thank", "bye", "goodbye", "pleasure", "problem", "worries"})
+_COURTESY = frozenset(
+    {"welcome", "thanks", "thank", "bye", "goodbye", "pleasure", "problem", "worries", "sorry", "afraid"}
+)
 
 
 def _yes_no(words: Sequence[Token], lex: ReplyLexicon) -> bool:
-    if not words or (len(words) <= 4 and _COURTESY.intersection(t.lower_ for t in words)):
+    if not words or (len(words) <= 4 and _COURTESY.intersection(_lw(t) for t in words)):
         return False
-    first = words[0].lower_
+    first = _lw(words[0])
     if first in lex["polar_answers"]:
         return True
-    if first == "of" and len(words) > 1 and words[1].lower_ == "course":
+    if first == "of" and len(words) > 1 and _lw(words[1]) == "course":
         return True
     # "It does.", "You can.", "It isn't covered", "That's right": subject + auxiliary first.
     return (
         len(words) >= 2
         and words[0].pos_ == "PRON"
-        and words[0].lower_ not in ("what", "who", "which")
+        and _lw(words[0]) not in ("what", "who", "which")
         and words[1].pos_ == "AUX"
-        and (len(words) <= 4 or (len(words) > 2 and words[2].lower_ in ("not", "n't", "nt")))
+        and (len(words) <= 4 or (len(words) > 2 and _lw(words[2]) in ("not", "n't", "nt")))
     )
 
 
@@ -563,7 +594,7 @@ def _steps(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> 
     verbs = lex["instruction_verbs"]
     if first.tag_ == "VB" and _lemma(first) not in lex["not_instructions"]:
         return True
-    if first.lower_ == "just" and len(words) > 1 and words[1].tag_ == "VB":
+    if _lw(first) == "just" and len(words) > 1 and words[1].tag_ == "VB":
         return True
     for i, w in enumerate(lowers[:-1]):
         if w == "you" and lowers[i + 1] in (
@@ -628,8 +659,10 @@ def pair_features(ask: str, relevance: float, functions: Mapping[str, float]) ->
     match = any(functions[k] > 0 for k in kinds if k != "refusal")
     if "refusal" in kinds and functions["refusal"] > 0 and (functions["explains"] > 0 or ask == "polar"):
         match = True
-    if ask == "problem" and (functions["cause"] or functions["past_event"]) and (
-        functions["time"] or functions["commitment"]
+    if (
+        ask == "problem"
+        and (functions["cause"] or functions["past_event"])
+        and (functions["time"] or functions["commitment"])
     ):
         match = True  # a cause with a next step: "it got stuck at the depot; it's out Thursday"
     any_answer = any(
