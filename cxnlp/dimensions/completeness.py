@@ -930,7 +930,10 @@ class AnswerCompleteness(Dimension):
         for win in windows:
             if win[0].index <= need.last_index:
                 continue
+            opens_with_answer = any(functions[win[0].index][f] for f in _ANSWER_FUNCTIONS)
             for k in range(1, len(win) + 1):
+                if k > 1 and not opens_with_answer:
+                    break  # a reply starts at its first answering sentence, not at "bear with me"
                 used = win[:k]
                 rel = self._window_similarity(need.vectors, used, parsed)
                 rival = max(self._window_similarity(n.vectors, used, parsed) for n in needs)
