@@ -680,6 +680,7 @@ def _by_group(frame: pd.DataFrame, column: str) -> dict[str, dict[str, Any]]:
 _BEST_ANSWER_TURN = re.compile(r"best answer \(turn (\d+)")
 _ANY_TURN = re.compile(r"\bturn (\d+)")
 _SIMILARITY = re.compile(r"similarity (-?\d+(?:\.\d+)?)")
+_P_MET = re.compile(r"P\(met\) (\d+(?:\.\d+)?)")
 _ANSWER_TURN_FIELDS = ("answer_turn_index", "answer_turn")
 _PROBABILITY_FIELDS = ("met_probability", "probability")
 
@@ -717,6 +718,9 @@ class TurnAnswers:
             if item.get("kind") == "answered":
                 self.met.add(key)
             value = next((item[k] for k in _PROBABILITY_FIELDS if item.get(k) is not None), None)
+            p_met = _P_MET.search(item.get("detail") or "")
+            if value is None and p_met:
+                value = float(p_met.group(1))  # the evidence text names the reply's P(met)
             if value is not None:
                 self.probability[key] = max(self.probability.get(key, -math.inf), float(value))
             match = _SIMILARITY.search(item.get("detail") or "")
