@@ -641,6 +641,8 @@ class AnswerCompleteness(Dimension):
         self._encoder: SentenceEncoder | None = None
         self._pending_clauses: list[str] | None = None
         self._lexicon_cache: tuple[str, ReplyLexicon] | None = None
+        # The reply functions of the transcript being scored (cleared after each score()).
+        self._memo: tuple[ParsedTranscript, dict[int, dict[str, float]]] | None = None
         self._scorer_cache: tuple[str, PairScorer] | None = None
 
     def get_params(self) -> dict[str, float | int]:
@@ -814,11 +816,11 @@ class AnswerCompleteness(Dimension):
         agent = parsed.agent_sentences
         if not agent:
             return []
-        lex = self._lexicon()
+        all_functions = self._agent_functions(parsed)
         non_answer = self._non_answer.best(parsed.vectors_of(agent))
         out = []
         for sent, (_, sim) in zip(agent, non_answer, strict=True):
-            funcs = reply_functions(sent.clean, lex, said=sent.span)
+            funcs = all_functions[sent.index]
             if funcs["question"]:
                 continue
             does_something = any(funcs[k] for k in _ANSWER_FUNCTIONS)
@@ -869,9 +871,10 @@ class AnswerCompleteness(Dimension):
         windows = self._windows(candidates, parsed)
         functions = self.candidate_functions(candidates, parsed)
         asks = [ask_type([s.clean for s in need.sentences], need.kind, lex) for need in needs]
+        rivals: dict[tuple[int, int], float] = {}  # a window's closest need, shared by all needs
         scored = []
         for need, ask in zip(needs, asks, strict=True):
-            options = self.reply_options(need, needs, windows, functions, parsed)
+            options = self.reply_options(need, needs, windows, functions, parsed, rivals)
             probs = scorer.probability([pair_features(ask, rel, funcs) for _, rel, funcs in options])
             scored.append(sorted(zip(probs.tolist(), options, strict=True), key=lambda po: -po[0]))
         chosen = [options[0] if options else None for options in scored]
@@ -890,13 +893,22 @@ class AnswerCompleteness(Dimension):
             outcomes.append(NeedOutcome(need, status, rel, p, used, ask=ask, functions=funcs))
         return outcomes
 
+    def _agent_functions(self, parsed: ParsedTranscript) -> dict[int, dict[str, float]]:
+        """:func:`reply_functions` of every agent sentence, read once per transcript."""
+        if self._memo is not None and self._memo[0] is parsed:
+            return self._memo[1]
+        lex = self._lexicon()
+        functions = {s.index: reply_functions(s.clean, lex, said=s.span) for s in parsed.agent_sentences}
+        self._memo = (parsed, functions)
+        return functions
+
     def candidate_functions(
         self, candidates: Sequence[Sentence], parsed: ParsedTranscript
     ) -> dict[int, dict[str, float]]:
         """What each candidate sentence does: its text functions plus, from its embedding, how
         close it is to an acknowledgement, empathy, a vague promise or a deferral."""
-        lex = self._lexicon()
-        out = {s.index: reply_functions(s.clean, lex, said=s.span) for s in candidates}
+        all_functions = self._agent_functions(parsed)
+        out = {s.index: dict(all_functions[s.index]) for s in candidates}
         if candidates:
             vectors = parsed.vectors_of(candidates)
             deferral = self._deferral.best_per_label(vectors)
@@ -920,6 +932,7 @@ class AnswerCompleteness(Dimension):
         windows: Sequence[tuple[Sentence, ...]],
         functions: dict[int, dict[str, float]],
         parsed: ParsedTranscript,
+        rivals: dict[tuple[int, int], float] | None = None,
     ) -> list[tuple[tuple[Sentence, ...], float, dict[str, float]]]:
         """Every candidate reply to ``need``: (sentences, similarity, what they do).
 
@@ -936,7 +949,13 @@ class AnswerCompleteness(Dimension):
                     break  # a reply starts at its first answering sentence, not at "bear with me"
                 used = win[:k]
                 rel = self._window_similarity(need.vectors, used, parsed)
-                rival = max(self._window_similarity(n.vectors, used, parsed) for n in needs)
+                key = (used[0].index, k)
+                if rivals is None or key not in rivals:
+                    rival = max(self._window_similarity(n.vectors, used, parsed) for n in needs)
+                    if rivals is not None:
+                        rivals[key] = rival
+                else:
+                    rival = rivals[key]
                 if rel < rival - self.exclusivity_margin:
                     continue
                 options.append((used, rel, window_functions([functions[s.index] for s in used])))
@@ -1020,6 +1039,7 @@ class AnswerCompleteness(Dimension):
             )
         outcomes = self.match(needs, parsed)
         extras = self.beyond(outcomes, parsed)
+        self._memo = None
         per_need = 100.0 / len(outcomes)
         credit = {"answered": 1.0, "partial": self.partial_credit, "open": 0.0}
         evidence = [self._need_evidence(o, per_need * credit[o.status]) for o in outcomes]
