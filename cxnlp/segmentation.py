@@ -18,13 +18,11 @@ splitter made it. The word lists live in ``cxnlp/resources/speech_boundaries.yam
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
+from cxnlp.resource_files import read_yaml_resource
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
@@ -96,17 +94,8 @@ class BoundaryLexicon:
 
 def load_boundary_lexicon(path: str | Path | None = None) -> BoundaryLexicon:
     """The packaged word lists, or those of ``path`` (YAML)."""
-    if path is None:
-        raw = resources.files("cxnlp").joinpath("resources", DEFAULT_RESOURCE).read_bytes()
-        source = f"cxnlp/resources/{DEFAULT_RESOURCE}"
-    else:
-        raw = Path(path).read_bytes()
-        source = str(path)
-    try:
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise SegmentationConfigError(f"{source}: not valid UTF-8 YAML ({exc}).") from exc
-    return BoundaryLexicon.from_mapping(data, source=source, digest=hashlib.sha256(raw).hexdigest())
+    data, source, digest = read_yaml_resource(DEFAULT_RESOURCE, path, SegmentationConfigError)
+    return BoundaryLexicon.from_mapping(data, source=source, digest=digest)
 
 
 @functools.cache

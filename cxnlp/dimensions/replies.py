@@ -24,14 +24,12 @@ The word lists live in ``cxnlp/resources/reply_functions.yaml`` (:class:`ReplyLe
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
+from cxnlp.resource_files import read_yaml_resource
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Span, Token
@@ -156,17 +154,8 @@ class ReplyLexicon:
 
 def load_reply_lexicon(path: str | Path | None = None) -> ReplyLexicon:
     """The packaged word lists, or those of ``path`` (YAML)."""
-    if path is None:
-        raw = resources.files("cxnlp").joinpath("resources", DEFAULT_RESOURCE).read_bytes()
-        source = f"cxnlp/resources/{DEFAULT_RESOURCE}"
-    else:
-        raw = Path(path).read_bytes()
-        source = str(path)
-    try:
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ReplyLexiconError(f"{source}: not valid UTF-8 YAML ({exc}).") from exc
-    return ReplyLexicon.from_mapping(data, source=source, digest=hashlib.sha256(raw).hexdigest())
+    data, source, digest = read_yaml_resource(DEFAULT_RESOURCE, path, ReplyLexiconError)
+    return ReplyLexicon.from_mapping(data, source=source, digest=digest)
 
 
 @functools.cache
