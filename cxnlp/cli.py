@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -56,6 +56,14 @@ def _check_brand(brand: Path | None) -> None:
         from cxnlp.dimensions.brand import load_brand_profile
 
         load_brand_profile(brand)  # BrandProfileError is a ValueError: one line, exit 2
+
+
+def _checked_scorer(brand: Path | None, **options: Any) -> Any:
+    """A :class:`~cxnlp.scoring.Scorer` for ``brand``, refusing a bad profile before any scoring."""
+    from cxnlp.scoring import Scorer
+
+    _check_brand(brand)
+    return Scorer(brand=brand, **options)
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -114,7 +122,6 @@ def score(
     from cxnlp.ingest import InputError
     from cxnlp.ingest.guard import refuse_overwriting_inputs
     from cxnlp.ingest.readers import expand_inputs
-    from cxnlp.scoring import Scorer
 
     transform = None
     try:
@@ -122,9 +129,8 @@ def score(
         # Before anything else reads or loads: an output must never replace an input.
         outputs = {"--out": out, "--rejects": rejects or default_rejects_path(out)}
         refuse_overwriting_inputs(expand_inputs(inputs), outputs)
-        _check_brand(brand)
-        scorer = Scorer(
-            brand=brand,
+        scorer = _checked_scorer(
+            brand,
             batch_size=batch_size,
             embedding=embedding,
             slot_vectors=slot_vectors,
@@ -389,12 +395,10 @@ def explain(
     from cxnlp.calibration.workflow import load_calibration
     from cxnlp.ingest import InputError, read_transcripts
     from cxnlp.model import Transcript
-    from cxnlp.scoring import Scorer
 
     try:
         calibrations = load_calibration(calibration)
-        _check_brand(brand)
-        scorer = Scorer(brand=brand, embedding=embedding)
+        scorer = _checked_scorer(brand, embedding=embedding)
         found = next(
             (
                 t
@@ -471,12 +475,10 @@ def batch(
     from cxnlp.batch.nightly import run_batch
     from cxnlp.batch.store import StoreError
     from cxnlp.ingest import InputError
-    from cxnlp.scoring import Scorer
 
     try:
-        _check_brand(brand)
-        scorer = Scorer(
-            brand=brand,
+        scorer = _checked_scorer(
+            brand,
             batch_size=batch_size,
             embedding=embedding,
             slot_vectors=slot_vectors,
