@@ -13,6 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from cxnlp import Transcript
 from cxnlp.dimensions.need_reply import (
+    TEXT_FEATURES,
     NeedReplyClassifier,
     NeedReplyModelError,
     load_pair_scorer,
@@ -21,7 +22,6 @@ from cxnlp.dimensions.need_reply import (
 from cxnlp.dimensions.replies import (
     ANSWER_KINDS,
     ASK_TYPES,
-    PAIR_FEATURES,
     ReplyLexiconError,
     ask_type,
     load_reply_lexicon,
@@ -56,6 +56,11 @@ def _span(nlp, text):
         ("Does my policy cover water damage?", "question", "polar"),
         ("If I claim for this, do I lose my no-claims discount?", "problem", "polar"),
         ("My internet keeps dropping.", "problem", "problem"),
+        ("How many bags can I bring?", "question", "how_many"),
+        # A yes/no question whose clause merely mentions a time is not a "when" question.
+        ("is my data going to be wiped when you fix the screen", "question", "polar"),
+        ("so when is it going to arrive", "question", "when"),
+        ("can you tell me how long the repair takes", "question", "how_long"),
     ],
 )
 def test_ask_type(nlp, need, kind, ask):
@@ -82,12 +87,50 @@ def test_ask_type(nlp, need, kind, ask):
         ("It costs forty dollars a month.", {"amount"}, set()),
         ("I can't refund it because the ticket was non-refundable.", {"refusal", "explains"}, set()),
         ("The payment page timed out and your bank sent it twice.", {"past_event"}, {"action_done"}),
+        # Actions reported the way chat agents and recognisers write them.
+        ("Sorry! Reactivated it just now, give it another tap.", {"action_done"}, set()),
+        ("No problem, cancelled, you'll stay with your current supplier.", {"action_done"}, set()),
+        ("Extension approved, the new deadline is the 28th.", {"action_done"}, set()),
+        ("Parcel ZX-55391 has been redirected to the Central Station locker.", {"action_done"}, set()),
+        ("okay ive just unlocked it and reset your password", {"action_done"}, set()),
+        ("Based on the photos, the damage happened in transit.", set(), {"action_done"}),
+        ("It's free of charge for loyalty members.", {"amount"}, set()),
     ],
 )
 def test_reply_functions(nlp, reply, present, absent):
     found = {k for k, v in reply_functions(_span(nlp, reply)).items() if v}
     assert present <= found, found
     assert not (absent & found), found
+
+
+@pytest.mark.parametrize(
+    ("need", "reply", "kinds"),
+    [
+        # An echo of the customer's own details is no answer; a new fact is.
+        ("How much will you pay of the vet's £3,800 quote?", "I can see the estimate of £3,800.", set()),
+        ("How much will you pay of the vet's £3,800 quote?", "We'll cover £3,040 of it.", {"amount"}),
+        ("I sent it on Monday. When will it arrive?", "I can see you sent it on Monday.", set()),
+        ("I sent it on Monday. When will it arrive?", "It'll be with you on Thursday.", {"time"}),
+    ],
+)
+def test_facts_the_customer_gave_are_not_new(nlp, need, reply, kinds):
+    from cxnlp.dimensions.replies import fact_tokens
+
+    said = fact_tokens(_span(nlp, need))
+    new = fact_tokens(_span(nlp, reply)) - said
+    assert {kind for kind, _ in new} & {"time", "amount"} == kinds
+
+
+def test_an_echoed_fact_does_not_match_the_ask(nlp):
+    """pair_features gives kind_match only when the reply's fact is new to the call."""
+    from cxnlp.dimensions.replies import pair_features
+
+    funcs = reply_functions(_span(nlp, "I can see the two hundred pounds you sent yesterday."))
+    assert funcs["amount"]
+    echo = pair_features("how_much", 0.5, {**funcs, "novel_amount": 0.0, "novel_info": 0.0})
+    new = pair_features("how_much", 0.5, {**funcs, "novel_amount": 1.0, "novel_info": 1.0})
+    assert echo["kind_match"] == 0.0
+    assert new["kind_match"] == 1.0
 
 
 def test_filler_does_not_hide_an_action(nlp):
@@ -158,6 +201,8 @@ def test_bad_need_reply_models_are_refused(tmp_path):
         "features": {**good, "features": good["features"][:-1]},
         "finite": {**good, "coef": [math.inf] * len(good["coef"])},
         "intercept": {**good, "intercept": "1"},
+        "direction": {**good, "reply_direction": [math.inf] * 3},
+        "direction_type": {**good, "reply_direction": "up"},
     }
     for name, payload in cases.items():
         path = tmp_path / f"{name}.json"
@@ -178,14 +223,24 @@ def test_need_reply_classifier_is_an_estimator(estimator, check):
 
 
 def test_model_round_trips_through_json(tmp_path):
+    """Text features plus a reply embedding, fitted jointly, score the same after saving,
+    with the embedding folded into the reply_style feature."""
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(80, len(PAIR_FEATURES)))
-    y = (X[:, 0] + 0.3 * rng.normal(size=80) > 0).astype(int)
+    text = rng.normal(size=(80, len(TEXT_FEATURES)))
+    emb = rng.normal(size=(80, 6))
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    y = (text[:, 0] + emb[:, 1] + 0.3 * rng.normal(size=80) > 0).astype(int)
+    X = np.hstack([text, 2.0 * emb])
     model = NeedReplyClassifier().fit(X, y)
     path = tmp_path / "m.json"
-    path.write_text(model_to_json(model, provenance={"test": True}), encoding="utf-8")
-    rows = [dict(zip(PAIR_FEATURES, x, strict=True)) for x in X]
-    assert np.allclose(load_pair_scorer(path).probability(rows), model.predict_proba(X)[:, 1])
+    path.write_text(model_to_json(model, provenance={"test": True}, embedding_scale=2.0), encoding="utf-8")
+    scorer = load_pair_scorer(path)
+    rows = [
+        {**dict(zip(TEXT_FEATURES, t, strict=True)), "reply_style": scorer.reply_style(v)}
+        for t, v in zip(text, emb, strict=True)
+    ]
+    assert np.allclose(scorer.probability(rows), model.predict_proba(X)[:, 1])
+    assert scorer.reply_style(np.ones(5)) == 0.0  # an encoder of another width adds nothing
 
 
 # -- the packaged classifier on its own tuning data ----------------------------------------

@@ -109,6 +109,7 @@ from cxnlp.dimensions.replies import (
     ReplyLexicon,
     ask_type,
     default_reply_lexicon,
+    fact_tokens,
     load_reply_lexicon,
     pair_features,
     reply_functions,
@@ -557,7 +558,10 @@ class AnswerCompleteness(Dimension):
         need: the problem is the question's context. A question opened by "also" or
         "by the way" starts a new need whatever the cosine.
     answer_probability : float
-        P(met) at which a need counts as ``answered``.
+        P(met) at which a need counts as ``answered``. The default is the threshold with the
+        best F1 in grouped cross-validation on the tuning pairs
+        (``benchmarks/train_need_reply.py --check``): the multiple-instance fit makes the
+        best window's probability conservative, so 0.5 left a third of real answers partial.
     partial_probability : float
         P(met) at which a need counts as ``partial`` (below: ``open``).
     informative_threshold : float
@@ -599,8 +603,8 @@ class AnswerCompleteness(Dimension):
         social_threshold: float = 0.4,
         merge_threshold: float = 0.6,
         context_merge_threshold: float = 0.3,
-        answer_probability: float = 0.5,
-        partial_probability: float = 0.3,
+        answer_probability: float = 0.325,
+        partial_probability: float = 0.2,
         informative_threshold: float = 0.5,
         vague_threshold: float = 0.6,
         non_answer_threshold: float = 0.6,
@@ -643,6 +647,7 @@ class AnswerCompleteness(Dimension):
         self._lexicon_cache: tuple[str, ReplyLexicon] | None = None
         # The reply functions of the transcript being scored (cleared after each score()).
         self._memo: tuple[ParsedTranscript, dict[int, dict[str, float]]] | None = None
+        self._facts_memo: tuple[ParsedTranscript, dict[int, frozenset[tuple[str, str]]]] | None = None
         self._scorer_cache: tuple[str, PairScorer] | None = None
 
     def get_params(self) -> dict[str, float | int]:
@@ -948,25 +953,56 @@ class AnswerCompleteness(Dimension):
                 if k > 1 and not opens_with_answer:
                     break  # a reply starts at its first answering sentence, not at "bear with me"
                 used = win[:k]
-                rel = self._window_similarity(need.vectors, used, parsed)
+                unit = self._window_vector(used, parsed)
+                rel = float((need.vectors @ unit).max())
                 key = (used[0].index, k)
                 if rivals is None or key not in rivals:
-                    rival = max(self._window_similarity(n.vectors, used, parsed) for n in needs)
+                    rival = max(float((n.vectors @ unit).max()) for n in needs)
                     if rivals is not None:
                         rivals[key] = rival
                 else:
                     rival = rivals[key]
                 if rel < rival - self.exclusivity_margin:
                     continue
-                options.append((used, rel, window_functions([functions[s.index] for s in used])))
+                # A reply after a later need answers that need unless it is more about this one.
+                between = [n for n in needs if need.last_index < n.last_index < used[0].index]
+                if between and rel < max(float((n.vectors @ unit).max()) for n in between):
+                    continue
+                funcs = window_functions([functions[s.index] for s in used])
+                funcs.update(self._novelty(used, parsed))
+                funcs["reply_style"] = self._pair_scorer().reply_style(unit)
+                options.append((used, rel, funcs))
         return options
 
-    def _window_similarity(
-        self, need_vecs: np.ndarray, used: tuple[Sentence, ...], parsed: ParsedTranscript
-    ) -> float:
+    def _novelty(self, used: tuple[Sentence, ...], parsed: ParsedTranscript) -> dict[str, float]:
+        """How many of a reply's times, amounts and other facts the customer had not said
+        before it: the echo of the customer's own details answers nothing."""
+        facts = self._facts(parsed)
+        said = frozenset().union(
+            *(facts[s.index] for s in parsed.customer_sentences if s.index < used[0].index)
+        )
+        new = frozenset().union(*(facts[s.index] for s in used)) - said
+        return {
+            "novel_time": float(sum(kind == "time" for kind, _ in new)),
+            "novel_amount": float(sum(kind == "amount" for kind, _ in new)),
+            "novel_info": float(len(new)),
+        }
+
+    def _facts(self, parsed: ParsedTranscript) -> dict[int, frozenset[tuple[str, str]]]:
+        """:func:`fact_tokens` of every sentence, read once per transcript."""
+        if self._facts_memo is not None and self._facts_memo[0] is parsed:
+            return self._facts_memo[1]
+        lex = self._lexicon()
+        facts = {s.index: fact_tokens(s.clean, lex) for s in parsed.sentences}
+        self._facts_memo = (parsed, facts)
+        return facts
+
+    @staticmethod
+    def _window_vector(used: tuple[Sentence, ...], parsed: ParsedTranscript) -> np.ndarray:
+        """The unit-length sum of a reply window's sentence embeddings (zeros when empty)."""
         vec = parsed.vectors_of(used).sum(axis=0)
         norm = float(np.linalg.norm(vec))
-        return float((need_vecs @ (vec / norm)).max()) if norm else 0.0
+        return vec / norm if norm else vec
 
     # -- step 3: beyond --------------------------------------------------------------
     def beyond(
@@ -1040,6 +1076,7 @@ class AnswerCompleteness(Dimension):
         outcomes = self.match(needs, parsed)
         extras = self.beyond(outcomes, parsed)
         self._memo = None
+        self._facts_memo = None
         per_need = 100.0 / len(outcomes)
         credit = {"answered": 1.0, "partial": self.partial_credit, "open": 0.0}
         evidence = [self._need_evidence(o, per_need * credit[o.status]) for o in outcomes]

@@ -36,6 +36,7 @@ from cxnlp.dimensions.replies import PAIR_FEATURES
 DEFAULT_RESOURCE = "need_reply_model.json"
 MODEL_FORMAT = "cxnlp.need_reply.v1"
 _MAX_BYTES = 1_000_000
+_MAX_DIRECTION = 4096
 
 
 class NeedReplyModelError(ValueError):
@@ -58,10 +59,10 @@ class NeedReplyClassifier(ClassifierMixin, BaseEstimator):
         self.C = C
         self.class_weight = class_weight
 
-    def fit(self, X: Any, y: Any) -> NeedReplyClassifier:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> NeedReplyClassifier:
         X, y = validate_data(self, X, y)
         model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=1000)
-        model.fit(X, y)
+        model.fit(X, y, sample_weight=sample_weight)
         self.classes_ = model.classes_
         self.coef_ = model.coef_.copy()
         self.intercept_ = model.intercept_.copy()
@@ -85,14 +86,34 @@ class NeedReplyClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[proba.argmax(axis=1)]
 
 
+#: The pair features read from text; ``reply_style`` is the reply embedding's projection on
+#: the model's ``reply_direction`` (fitted jointly, then folded into one feature of weight 1).
+TEXT_FEATURES: tuple[str, ...] = tuple(n for n in PAIR_FEATURES if n != "reply_style")
+
+
 class PairScorer:
     """The fitted weights, applied without scikit-learn's per-call checks (hot path)."""
 
-    def __init__(self, names: Sequence[str], coef: np.ndarray, intercept: float, digest: str) -> None:
+    def __init__(
+        self,
+        names: Sequence[str],
+        coef: np.ndarray,
+        intercept: float,
+        digest: str,
+        direction: np.ndarray | None = None,
+    ) -> None:
         self.names = tuple(names)
         self.coef = np.asarray(coef, dtype=np.float64)
         self.intercept = float(intercept)
         self.digest = digest
+        self.direction = None if direction is None else np.asarray(direction, dtype=np.float32)
+
+    def reply_style(self, unit_vector: np.ndarray) -> float:
+        """How answer-like a reply's meaning is (0 when the model has no direction or the
+        encoder's width differs from the one it was fitted with)."""
+        if self.direction is None or unit_vector.shape[-1] != self.direction.shape[0]:
+            return 0.0
+        return float(unit_vector @ self.direction)
 
     def probability(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         if not rows:
@@ -105,14 +126,26 @@ class PairScorer:
         return {n: float(c * row[n]) for n, c in zip(self.names, self.coef, strict=True)}
 
 
-def model_to_json(model: NeedReplyClassifier, *, provenance: Mapping[str, Any]) -> str:
+def model_to_json(
+    model: NeedReplyClassifier, *, provenance: Mapping[str, Any], embedding_scale: float = 1.0
+) -> str:
+    """Save a model fitted on ``[TEXT_FEATURES, embedding_scale * reply embedding]``.
+
+    The embedding weights become ``reply_direction`` and the ``reply_style`` feature gets
+    weight 1, so the file stays one readable list of named terms plus one vector.
+    """
     check_is_fitted(model, ("coef_", "intercept_"))
     if list(model.classes_) != [0, 1]:
         raise NeedReplyModelError(f"Got classes {list(model.classes_)}; expected [0, 1].")
+    coef = model.coef_.ravel()
+    n_text = len(TEXT_FEATURES)
+    text_coef = dict(zip(TEXT_FEATURES, coef[:n_text].tolist(), strict=True))
+    direction = (coef[n_text:] * embedding_scale).tolist()
     payload = {
         "format": MODEL_FORMAT,
         "features": list(PAIR_FEATURES),
-        "coef": [float(c) for c in model.coef_.ravel()],
+        "coef": [float(text_coef.get(n, 1.0 if direction else 0.0)) for n in PAIR_FEATURES],
+        "reply_direction": [float(c) for c in direction],
         "intercept": float(model.intercept_[0]),
         "params": model.get_params(),
         "provenance": dict(provenance),
@@ -155,7 +188,22 @@ def load_pair_scorer(path: str | Path | None = None) -> PairScorer:
         raise NeedReplyModelError(
             f"{source}: coef/intercept must be {len(names)} finite numbers and one finite number."
         )
-    return PairScorer(names, np.asarray(coef), float(intercept), hashlib.sha256(raw).hexdigest())
+    direction = data.get("reply_direction", [])
+    if (
+        not isinstance(direction, list)
+        or len(direction) > _MAX_DIRECTION
+        or not all(isinstance(c, int | float) and math.isfinite(c) for c in direction)
+    ):
+        raise NeedReplyModelError(
+            f"{source}: reply_direction must be a list of at most {_MAX_DIRECTION} finite numbers."
+        )
+    return PairScorer(
+        names,
+        np.asarray(coef),
+        float(intercept),
+        hashlib.sha256(raw).hexdigest(),
+        np.asarray(direction) if direction else None,
+    )
 
 
 @functools.cache

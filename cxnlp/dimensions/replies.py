@@ -39,6 +39,7 @@ DEFAULT_RESOURCE = "reply_functions.yaml"
 ASK_TYPES: tuple[str, ...] = (
     "when",
     "how_much",
+    "how_many",
     "how_long",
     "how_to",
     "why",
@@ -73,6 +74,10 @@ FUNCTIONS: tuple[str, ...] = (
     "you_words",
     "content_words",
     "non_answer_sim",
+    "novel_time",
+    "novel_amount",
+    "novel_info",
+    "reply_style",
 )
 
 _LIST_FIELDS = (
@@ -94,10 +99,13 @@ _LIST_FIELDS = (
     "vague_phrases",
     "ask_when",
     "ask_how_much",
+    "ask_how_many",
     "ask_how_long",
     "ask_how_to",
     "ask_why",
     "restating_phrases",
+    "free_phrases",
+    "not_done_participles",
 )
 _FIRST_PERSON = frozenset({"i", "we"})
 _HAVE = frozenset({"have", "'ve", "ve", "has", "'s", "had", "'d"})
@@ -212,9 +220,8 @@ def ask_type(spans: Sequence[Span], kind: str, lex: ReplyLexicon | None = None) 
     # question phrases count only in a need that asks (a "?", question syntax, "I was
     # wondering when...") or that is a question by kind.
     if question or kind == "question" or _indirect_question(words):
-        text = " ".join(_norm_text(s) for s in spans)
-        for name in ("ask_how_to", "ask_how_long", "ask_how_much", "ask_when", "ask_why"):
-            if _has_phrase(text, lex.phrases[name]):
+        for name in ("ask_how_to", "ask_how_long", "ask_how_many", "ask_how_much", "ask_when", "ask_why"):
+            if any(_asks_at_clause_start(_words(s), lex.phrases[name]) for s in spans):
                 return name.removeprefix("ask_")
     if _is_polite_request(words):
         return "request"
@@ -223,6 +230,65 @@ def ask_type(spans: Sequence[Span], kind: str, lex: ReplyLexicon | None = None) 
     if question and kind != "request":
         return "polar"
     return "request" if kind == "request" else "problem" if kind == "problem" else "polar"
+
+
+#: Words after which a question phrase still opens its clause ("so when...", "tell me why").
+_CLAUSE_OPENERS = frozenset(
+    {"and", "but", "so", "also", "then", "or", "okay", "ok", "well", "oh", "just", "hi", "hello",
+     "hey", "yes", "yeah", "please", "me", "us", "anyway", "right", "now", "exactly"}
+)
+
+
+def _norm_words(words: Sequence[Token]) -> list[tuple[str, int]]:
+    """Lower-cased words with contractions re-attached, each with its first token's index."""
+    out: list[tuple[str, int]] = []
+    for k, t in enumerate(words):
+        low = _lw(t)
+        if out and (low.startswith("'") or low == "n't"):
+            out[-1] = (out[-1][0] + low, out[-1][1])
+        else:
+            out.append((low, k))
+    return out
+
+
+def _asks_at_clause_start(words: Sequence[Token], phrases: Iterable[str]) -> bool:
+    """Whether a question phrase opens a clause: "when will it come", "so why...", "tell me
+    how long", but not the "when" of "is my data wiped when you fix the screen?" (a yes/no
+    question whose clause merely mentions a time)."""
+    norm = _norm_words(words)
+    texts = [w for w, _ in norm]
+    for phrase in phrases:
+        parts = phrase.split()
+        n = len(parts)
+        for i in range(len(texts) - n + 1):
+            if texts[i : i + n] != parts:
+                continue
+            if i == 0:
+                return True
+            prev_word, prev_k = norm[i - 1]
+            tok = words[norm[i][1]]
+            prev = words[prev_k]
+            if (
+                _inverted_after(words, norm[i + n - 1][1] + 1 if i + n - 1 < len(norm) else len(words))
+                or (tok.is_sent_start and tok.pos_ != "SCONJ")  # not the "when" of "wiped when you fix"
+                or tok.i - prev.i > 1  # punctuation between: a new clause
+                or prev_word in _CLAUSE_OPENERS
+                or prev_word in _INDIRECT
+                or prev.pos_ in ("ADP", "CCONJ", "INTJ", "SCONJ")
+            ):
+                return True
+    return False
+
+
+def _inverted_after(words: Sequence[Token], k: int) -> bool:
+    """An auxiliary right after a question phrase (past at most two nouns): the inversion of
+    a direct question, "when *will* it arrive", "how many bags *can* I bring"."""
+    for t in words[k : k + 3]:
+        if t.pos_ == "AUX":
+            return True
+        if t.pos_ not in ("NOUN", "ADJ", "DET", "PROPN"):
+            return False
+    return False
 
 
 _WH_FACT = frozenset({"what", "which", "who", "whom", "whose", "where", "whats", "what's"})
@@ -243,6 +309,13 @@ _INDIRECT = frozenset(
         "find",
         "out",
         "about",
+        "understand",
+        "unclear",
+        "confused",
+        "curious",
+        "asking",
+        "figure",
+        "see",
     }
 )
 
@@ -309,8 +382,10 @@ def reply_functions(
         or lex["cause_words"].intersection(lowers)
         or _has_phrase(text, lex.phrases["cause_phrases"])
     )
-    amount = any(t.text in _MONEY_SYMBOLS for t in span) or (
-        any(t.like_num for t in words) and bool(lex["currency_words"].intersection(lowers))
+    amount = (
+        any(t.text in _MONEY_SYMBOLS for t in span)
+        or (any(t.like_num for t in words) and bool(lex["currency_words"].intersection(lowers)))
+        or bool(_has_phrase(text, lex.phrases["free_phrases"]))
     )
     case_specific = you_words > 0 or (first_person and (action or commitment))
     specific = number or any(t.pos_ == "PROPN" or any(c.isdigit() for c in t.text) for t in words)
@@ -351,7 +426,45 @@ def reply_functions(
         # Filled in by the caller from sentence embeddings (similarity to acknowledgement,
         # empathy, vague-promise and deferral prototypes); text alone cannot say.
         "non_answer_sim": 0.0,
+        # Filled in per reply window by the caller: how many of its times, amounts and
+        # other facts the customer had not said already (an answer tells something new).
+        "novel_time": 0.0,
+        "novel_amount": 0.0,
+        "novel_info": 0.0,
+        # Filled in per reply window by the caller from its embedding: how answer-like its
+        # meaning is, along a direction the need-reply model learned (cxnlp.dimensions.need_reply).
+        "reply_style": 0.0,
     }
+
+
+def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[str, str]]:
+    """The facts a sentence states, as (kind, word) pairs: ``time`` (dates, days, times of
+    day, durations), ``amount`` (money and percentages) and ``other`` (numbers, names,
+    codes).
+
+    Comparing a reply's facts with the customer's tells an answer from an echo: "I can see
+    the vet's estimate of £3,800" repeats the customer's amount and answers no "how much".
+    """
+    lex = lex or default_reply_lexicon()
+    words = _words(span)
+    out: set[tuple[str, str]] = set()
+    tp = lex["time_point_words"]
+    units = lex["duration_words"]
+    currency = lex["currency_words"]
+    for i, t in enumerate(words):
+        low = _lw(t).strip("$£€¥₹,.").replace(",", "")
+        if not low:
+            continue
+        nxt = _lw(words[i + 1]) if i + 1 < len(words) else ""
+        prev = _lw(words[i - 1]) if i else ""
+        number = t.like_num or any(c.isdigit() for c in t.text)
+        if number and (nxt in currency or prev in _MONEY_SYMBOLS or t.text[:1] in _MONEY_SYMBOLS):
+            out.add(("amount", low))
+        elif low in tp or (number and (nxt in ("am", "pm", "a.m.", "p.m.") or nxt in units)):
+            out.add(("time", low))
+        elif number or t.pos_ == "PROPN":
+            out.add(("other", low))
+    return frozenset(out)
 
 
 _PERSONAL = frozenset({"my", "our", "us", "me", "mine", "ours"})
@@ -418,7 +531,7 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
                     j += 1
                 if j < n and _lw(words[j]) in ("gone", "went") and j + 1 < n and _lw(words[j + 1]) == "ahead":
                     return True
-                if j < n and words[j].tag_ in ("VBN", "VBD") and _lemma(words[j]) not in vague:
+                if j < n and _is_participle(words[j]) and _lemma(words[j]) not in vague:
                     return True
             elif j < n and words[j].tag_ == "VBD" and _lemma(words[j]) not in vague:
                 return True
@@ -454,7 +567,61 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
             )
             if j < n and _lw(words[j]) in done and settled:
                 return not any(_lw(w) in ("not", "n't", "nt", "never") for w in words[max(0, i - 1) : j])
+            if (
+                low == "been"
+                and j < n
+                and _is_participle(words[j])
+                and _lemma(words[j]) not in vague
+                and _lw(words[j]) not in lex["not_done_participles"]
+                and not any(_lw(w) in ("not", "n't", "nt", "never") for w in words[max(0, i - 2) : j])
+            ):
+                return True  # "parcel ZX-55391 has been redirected": a perfect passive is done
         if low == "taken" and i + 2 < n and _lw(words[i + 1]) == "care" and _lw(words[i + 2]) == "of":
+            return True
+    return _reports_done_tersely(words, lex)
+
+
+def _is_participle(t: Token) -> bool:
+    """A past participle, including the "-ed" adjectives a tagger gives to lower-case speech
+    ("ive just unlocked it": *unlocked* tagged JJ)."""
+    return t.tag_ in ("VBN", "VBD") or (t.tag_ == "JJ" and _lw(t).endswith("ed") and len(t) > 4)
+
+
+_CLAUSE_BREAKS = frozenset({"\u2014", "\u2013", "-", "--", ",", ";", ":", "!", "."})
+
+
+def _reports_done_tersely(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """An action reported without its subject, as chat agents write: "Reactivated it just now",
+    "Refunded \u2014 the gems are back", "No problem, cancelled", "Extension approved".
+
+    A clause that opens with a past participle (after a break, an interjection or nothing),
+    or a clause of at most three words that ends in one, is the agent's own action; words
+    like "based", "attached", "supposed" (``not_done_participles``) open clauses that are not.
+    """
+    vague = lex["vague_verbs"]
+    skip = lex["not_done_participles"]
+    n = len(words)
+
+    def done_verb(t: Token) -> bool:
+        return _is_participle(t) and _lemma(t) not in vague and _lw(t) not in skip and _lw(t) != "sorry"
+
+    starts = [0] + [
+        k
+        for k in range(1, n)
+        if words[k].i - words[k - 1].i > 1 or words[k - 1].pos_ == "INTJ" or words[k].is_sent_start
+    ]
+    for pos, k in enumerate(starts):
+        end = starts[pos + 1] if pos + 1 < len(starts) else n
+        clause = words[k:end]
+        if not clause:
+            continue
+        if done_verb(clause[0]) and not (len(clause) > 1 and _lw(clause[1]) in ("by", "that", "to")):
+            return True
+        if (
+            2 <= len(clause) <= 3
+            and done_verb(clause[-1])
+            and all(w.pos_ in ("NOUN", "PROPN", "DET", "PRON", "ADV") for w in clause[:-1])
+        ):
             return True
     return False
 
@@ -600,14 +767,19 @@ def _steps(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> 
             nxt = [_lemma(t) for t in words[i + 1 : i + 5]]
             if verbs.intersection(nxt):
                 return True
-    return bool(lex["sequence_words"].intersection(lowers) and verbs.intersection(_lemma(t) for t in words))
+    # "First open the app, then tap Reset": a sequence word that is not an adjective ("next
+    # spring") with an instruction verb in the imperative ("opens" describes, "open" tells).
+    return any(_lw(t) in lex["sequence_words"] and t.pos_ != "ADJ" for t in words) and any(
+        t.tag_ == "VB" and _lemma(t) in verbs and _lemma(t) not in lex["not_instructions"] for t in words
+    )
 
 
 # --------------------------------------------------------------------------- pairs
 #: The answer functions that meet each ask type.
 ANSWER_KINDS: Mapping[str, tuple[str, ...]] = {
     "when": ("time", "duration", "commitment_time"),
-    "how_much": ("amount", "number"),
+    "how_much": ("amount",),
+    "how_many": ("number", "amount"),
     "how_long": ("duration", "time", "commitment_time"),
     "how_to": ("steps",),
     "why": ("cause", "past_event"),
@@ -645,7 +817,16 @@ def pair_features(ask: str, relevance: float, functions: Mapping[str, float]) ->
     (:data:`ANSWER_KINDS`); refusals meet a request only with a cause.
     """
     kinds = ANSWER_KINDS.get(ask, ())
-    match = any(functions[k] > 0 for k in kinds if k != "refusal")
+    new_fact = {
+        "time": functions["novel_time"] > 0,
+        "duration": functions["novel_time"] > 0,
+        "amount": functions["novel_amount"] > 0,
+        "number": functions["novel_info"] > 0,
+        "specific": functions["novel_info"] > 0,
+    }
+    # A fact the customer gave already is an echo, not an answer ("I can see you sent it
+    # on Monday" answers no "when").
+    match = any(functions[k] > 0 and new_fact.get(k, True) for k in kinds if k != "refusal")
     if "refusal" in kinds and functions["refusal"] > 0 and (functions["explains"] > 0 or ask == "polar"):
         match = True
     if (
@@ -655,7 +836,8 @@ def pair_features(ask: str, relevance: float, functions: Mapping[str, float]) ->
     ):
         match = True  # a cause with a next step: "it got stuck at the depot; it's out Thursday"
     any_answer = any(
-        functions[k] > 0 for k in ("action_done", "commitment_time", "steps", "cause", "amount", "time")
+        functions[k] > 0 and new_fact.get(k, True)
+        for k in ("action_done", "commitment_time", "steps", "cause", "amount", "time")
     )
     features = {
         "relevance": float(relevance),
@@ -672,10 +854,11 @@ def pair_features(ask: str, relevance: float, functions: Mapping[str, float]) ->
         "question_only": functions["question"],
         "vague": functions["vague"],
         "transfer": functions["transfer"],
-        "specifics": float(min(3.0, functions["number"] + functions["time"] + functions["amount"])),
+        "specifics": float(min(3.0, functions["novel_info"])),
         "content_words": float(min(12.0, functions["content_words"])) / 12.0,
         "non_answer_sim": functions["non_answer_sim"],
         "restates_only": float(functions["restates"] > 0 and not any_answer),
+        "reply_style": functions["reply_style"],
     }
     for a in ASK_TYPES:
         features[f"ask_{a}"] = float(ask == a)
@@ -700,6 +883,7 @@ def why_not(ask: str, functions: Mapping[str, float]) -> str:
     wanted = {
         "when": "a time",
         "how_much": "an amount",
+        "how_many": "a number",
         "how_long": "a duration",
         "how_to": "steps",
         "why": "a cause",
