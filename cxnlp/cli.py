@@ -19,7 +19,8 @@ from cxnlp.limits import DEFAULT_MAX_TRANSCRIPT_CHARS, DEFAULT_MAX_TURN_CHARS
 EXIT_CODES = (
     "Exit codes: 0 done (bad records, if any, are in the rejects file); 2 refused before "
     "anything was written (an input that cannot be read at all, a bad option, an output "
-    "path that is an input, another output or an existing folder)."
+    "path that is an input, another output or an existing folder), or a store or output "
+    "that cannot be written (read-only, disk full: what was committed is kept)."
 )
 
 app = typer.Typer(
@@ -64,6 +65,21 @@ def _checked_scorer(brand: Path | None, **options: Any) -> Any:
 
     _check_brand(brand)
     return Scorer(brand=brand, **options)
+
+
+def _unwritable(exc: OSError, where: Path) -> None:
+    """Exit 2 with one line for a write that failed (full disk, read-only folder)."""
+    _fail(
+        f"Got {exc.strerror or type(exc).__name__} writing {str(exc.filename or where)!r}; expected "
+        f"a writable {where} with free space. What was committed is kept: free space or fix "
+        "the permissions and run again."
+    )
+
+
+CONFIG_HELP = (
+    "Result store only: read this configuration id (see 'cxnlp runs'); default: the newest "
+    "completed run's."
+)
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -306,22 +322,38 @@ def _print_agreement(tables) -> None:  # noqa: ANN001
 
 @app.command()
 def show(
-    scores: Annotated[Path, typer.Argument(help="A score table written by 'cxnlp score'.")],
+    scores: Annotated[
+        Path, typer.Argument(help="A score table written by 'cxnlp score', or a result-store folder.")
+    ],
     transcript_id: Annotated[
         str | None, typer.Option("--id", help="Show this transcript's evidence, finding by finding.")
     ] = None,
     worst: Annotated[int, typer.Option(help="How many of the lowest-scoring calls to list.")] = 5,
+    config: Annotated[str | None, typer.Option("--config", help=CONFIG_HELP)] = None,
 ) -> None:
     """Summarise a score table, or show the evidence behind one transcript's scores."""
+    _setup_logging(False)
     from rich.console import Console
     from rich.table import Table
 
+    from cxnlp.batch.store import StoreError, latest_results
     from cxnlp.batch.writer import read_table
     from cxnlp.scoring import DIMENSION_COLUMNS, evidence_frame
 
-    if not scores.is_file():
+    if scores.is_dir():
+        try:
+            frame = latest_results(scores, config_id=config)
+        except (StoreError, ValueError, OSError) as exc:
+            _fail(str(exc))
+    elif not scores.is_file():
         _fail(f"score table {str(scores)!r} does not exist; run 'cxnlp score ... --out {scores}' first.")
-    frame = read_table(scores)
+    elif config is not None:
+        _fail(f"Got --config with the score table {str(scores)!r}; expected a result store. Drop --config.")
+    else:
+        frame = read_table(scores)
+    if frame.empty:
+        typer.echo(f"0 transcripts in {scores}")
+        return
     console = Console()
     if transcript_id is not None:
         rows = frame[frame["transcript_id"].astype(str) == transcript_id]
@@ -468,14 +500,26 @@ def batch(
     max_transcript_chars: Annotated[
         int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)
     ] = DEFAULT_MAX_TRANSCRIPT_CHARS,
+    schema: Annotated[
+        Path | None,
+        typer.Option(
+            help='JSON object of metadata column kinds, e.g. {"agent_id": "string"} '
+            "(string, integer, float, boolean); other columns are inferred and kept in STORE."
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
-    """Score new and changed transcripts into STORE; unchanged ones are skipped."""
+    """Score new and changed transcripts into STORE; unchanged ones are skipped.
+
+    A record whose metadata does not fit the store's column kinds is rejected with the
+    column and why; the rest are committed.
+    """
     _setup_logging(verbose)
     from cxnlp.batch.nightly import run_batch
     from cxnlp.batch.store import StoreError
     from cxnlp.ingest import InputError
 
+    declared = _read_schema(schema) if schema is not None else None
     try:
         scorer = _checked_scorer(
             brand,
@@ -499,11 +543,27 @@ def batch(
                 scheduler=scheduler,
                 commit_every=commit_every,
                 progress=advance,
+                schema=declared,
             )
     except (InputError, StoreError, ValueError, ImportError) as exc:
         _fail(str(exc))
+    except OSError as exc:
+        _unwritable(exc, store)
     typer.echo(summary.line())
     typer.echo(f"store {summary.store}; rejects in {summary.rejects or 'none'}")
+
+
+def _read_schema(path: Path) -> Any:
+    """The JSON object in ``path`` (``--schema``); its kinds are checked by the store."""
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        _fail(
+            f"Got --schema {str(path)!r} that cannot be read as JSON ({type(exc).__name__}); "
+            'expected a JSON object such as {"agent_id": "string"}.'
+        )
 
 
 @app.command()
@@ -512,6 +572,7 @@ def runs(
     last: Annotated[int, typer.Option(help="How many of the newest runs to list.")] = 20,
 ) -> None:
     """List the runs recorded in STORE: status, counts, timing, configuration."""
+    _setup_logging(False)
     from rich.console import Console
     from rich.table import Table
 
@@ -556,20 +617,22 @@ def report(
         Path | None, typer.Option("--png-dir", help="Also write every figure as PNG here.")
     ] = None,
     title: Annotated[str, typer.Option(help="Page title.")] = "Contact-centre quality report",
+    config: Annotated[str | None, typer.Option("--config", help=CONFIG_HELP)] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Write a self-contained HTML report (figures embedded) for QA leads."""
     _setup_logging(verbose)
     _refuse_overwrite([p for p in (scores, surveys, reference) if p is not None], {"--out": out})
+    from cxnlp.batch.store import StoreError
     from cxnlp.report import build_report, load_scores, write_report
 
     try:
-        frame = load_scores(scores)
+        frame = load_scores(scores, config_id=config)
         survey_frame = load_scores(surveys) if surveys is not None else None
         reference_frame = load_scores(reference) if reference is not None else None
         built = build_report(frame, surveys=survey_frame, reference=reference_frame, title=title)
         written = write_report(built, out, png_dir=png_dir)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, StoreError) as exc:
         _fail(str(exc))
     for note in built.notes:
         typer.secho(f"note: {note}", fg=typer.colors.YELLOW, err=True)
@@ -599,11 +662,13 @@ def analyze(
         Path | None,
         typer.Option(help="Follow-up signal YAML (followups; default: the packaged one)."),
     ] = None,
+    config: Annotated[str | None, typer.Option("--config", help=CONFIG_HELP)] = None,
 ) -> None:
     """Answer a QA lead's question from scored calls: optimized status, perspectives and false
     reads, follow-ups for surveyed customers, equity across groups, drift over time."""
     _setup_logging(False)
     from cxnlp import analytics
+    from cxnlp.batch.store import StoreError
     from cxnlp.report import load_scores
 
     if analysis not in ANALYSES:
@@ -611,7 +676,7 @@ def analyze(
     _refuse_overwrite([p for p in (scores, surveys, reference) if p is not None], {"--out": out})
     groups = [c.strip() for c in by.split(",") if c.strip()] if by else None
     try:
-        frame = load_scores(scores)
+        frame = load_scores(scores, config_id=config)
         if surveys is not None:
             frame = analytics.join_surveys(frame, load_scores(surveys))
         if analysis == "optimized":
@@ -630,7 +695,7 @@ def analyze(
             )
         else:
             result = analytics.detect_drift(frame, by=groups or ("team",), value_col=value)
-    except (ValueError, KeyError, OSError) as exc:
+    except (ValueError, KeyError, OSError, StoreError) as exc:
         _fail(str(exc))
     _print_frame(result.head(rows), title=f"{analysis}: {len(result)} row(s)")
     if out is not None:

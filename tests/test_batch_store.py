@@ -96,6 +96,13 @@ def test_latest_results_is_newest_row_per_id_for_the_current_config(store):
 def test_parts_with_different_metadata_columns_read_together(store):
     rng = np.random.default_rng(2)
     store.write_part(_rows(["a"], ["h"], rng, queue=3), run_id=new_run_id(), n=0, config_id="c")
+    with pytest.raises(ValueError, match="keeps 'queue' as integer"):
+        store.write_part(_rows(["b"], ["h"], rng, queue="billing"), run_id=new_run_id(), n=0,
+                         config_id="c")
+    # The documented way out: widen the column to string; old integer parts still read.
+    schema = json.loads(store.schema_path.read_text())
+    store.schema_path.write_text(json.dumps({**schema, "columns": {**schema["columns"],
+                                                                   "queue": "string"}}))
     store.write_part(_rows(["b"], ["h"], rng, queue="billing", team="x"), run_id=new_run_id(),
                      n=0, config_id="c")
     frame = read_store(store)

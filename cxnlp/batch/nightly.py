@@ -7,7 +7,12 @@ redoes only the uncommitted tail; if it finishes, re-running it scores nothing.
 
 Every record read is accounted for: ``read == scored + rejected + skipped``. Rejects are
 kept beside the results (``STORE/rejects/run_id=<run_id>.jsonl``); a record that is still
-broken is rejected again on the next run, and counted again.
+broken is rejected again on the next run, and counted again. That includes a record whose
+metadata does not fit the store's column kinds (:mod:`cxnlp.batch.schema`): it is rejected
+with the column and why, and the rest of its part is committed.
+
+A run that fails is marked ``failed`` in its manifest with the error; a run killed outright
+is marked so by the next run (:meth:`~cxnlp.batch.store.ResultStore.recover`).
 
 Example
 -------
@@ -28,7 +33,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,6 +164,7 @@ def run_batch(
     commit_every: int = 256,
     threads: int | None = None,
     progress: Callable[[int], None] | None = None,
+    schema: Mapping[str, str] | None = None,
 ) -> BatchSummary:
     """Score new and changed transcripts from ``inputs`` into ``store``.
 
@@ -188,6 +194,11 @@ def run_batch(
         left as it is with ``workers=1``).
     progress : callable, optional
         Called with the number of records just handled.
+    schema : mapping, optional
+        Column kinds to declare, ``{"agent_id": "string", "csat": "float"}`` (kinds in
+        :data:`cxnlp.batch.schema.KINDS`). Added to the store's ``schema.json``; a
+        column the store already keeps as another kind is refused. Columns not declared are
+        inferred from the first part that holds them.
 
     Returns
     -------
@@ -198,7 +209,12 @@ def run_batch(
     cxnlp.ingest.InputError
         When ``inputs`` names nothing readable (raised before the store is touched).
     cxnlp.batch.store.StoreError
-        When another run holds the store.
+        When another run holds the store, or it cannot be written (read-only).
+    cxnlp.batch.schema.SchemaError
+        When ``schema`` is not a schema or conflicts with the store's (before any scoring).
+    OSError
+        When a write fails mid-run (a full disk): the run is marked failed where that can
+        still be written, committed parts are kept, and the next run resumes.
     """
     if not isinstance(commit_every, int) or commit_every < 1:
         raise ValueError(f"Got commit_every={commit_every!r}; expected a positive integer.")
@@ -218,6 +234,9 @@ def run_batch(
     result_store = as_store(store).init()
     with result_store.lock():
         result_store.recover()
+        result_store.read_schema()  # a broken schema.json is refused before any scoring
+        if schema is not None:
+            result_store.declare_schema(schema)
         result_store.write_config(config_id, config)
         return _run_locked(
             result_store,
@@ -273,9 +292,8 @@ def _run_locked(
         "pid": os.getpid(),
         "error": None,
     }
-    store.write_manifest(manifest)
-    known = store.latest_hashes(config_id)
-    logger.info("run %s: %d transcripts already in the store for config %s", run_id, len(known), config_id)
+    known: dict[str, str] = {}
+    sources: dict[str, str] = {}  # transcript id -> where it came from, until its part commits
 
     def tick(n: int = 1) -> None:
         if progress is not None:
@@ -292,6 +310,7 @@ def _run_locked(
                 tally.skipped += 1
                 tick()
             else:
+                sources[item.id] = item.source or item.id
                 yield item
 
     # A part is a whole number of chunks, and chunk boundaries follow the input order of the
@@ -300,6 +319,19 @@ def _run_locked(
     chunks_per_part = max(1, commit_every // chunk_size)
 
     def commit(rows: list[dict[str, Any]]) -> None:
+        if rows:
+            done = [row.get("transcript_id") for row in rows]
+            rows, misfits = store.conform(rows)
+            for misfit in misfits:  # moved from scored to rejected, with the column and why
+                tally.scored -= 1
+                tally.rejected += 1
+                tid = misfit.transcript_id
+                source = sources.get(tid, tid) if tid is not None else str(store.root)
+                rejects.append(
+                    Reject(source=source, record_id=tid, field=misfit.column, reason=misfit.reason)
+                )
+            for tid in done:
+                sources.pop(tid, None)
         if rows:
             part = store.write_part(rows, run_id=run_id, n=len(parts), config_id=config_id)
             parts.append(str(part.relative_to(store.root)))
@@ -310,6 +342,9 @@ def _run_locked(
         store.write_manifest(manifest)
 
     try:
+        store.write_manifest(manifest)
+        known.update(store.latest_hashes(config_id))
+        logger.info("run %s: %d transcripts already in the store for %s", run_id, len(known), config_id)
         chunks = _chunks(to_score(), chunk_size)
         first = next(chunks, None)
         if first is None:  # nothing new tonight: no pool or cluster to start
@@ -330,8 +365,13 @@ def _run_locked(
         manifest.update(status="failed", error=f"{type(exc).__name__}: {exc}", finished_at=utc_now())
         try:
             commit([])
-        except Exception:  # noqa: BLE001 - keep the original error; recover() tidies up
-            logger.exception("could not record the failure of run %s", run_id)
+        except Exception as record_exc:  # noqa: BLE001 - keep the original error
+            logger.warning(
+                "could not mark run %s failed (%s: %s); the next run marks it so",
+                run_id,
+                type(record_exc).__name__,
+                record_exc,
+            )
         raise
     manifest.update(status="complete", finished_at=utc_now())
     commit([])

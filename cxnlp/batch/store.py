@@ -6,6 +6,8 @@ Layout under ``STORE``::
     rejects/run_id=<run_id>.jsonl                              records a run could not score
     manifest/<run_id>.json                                     what a run did, and how it ended
     configs/<config_id>.json                                   what a configuration id stands for
+    schema.json                                                one kind per column (cxnlp.batch.schema)
+    quarantine/results/...                                     damaged parts, moved aside by readers
 
 The identity of a piece of work is ``(transcript_id, content_hash, config_id)``. A run skips
 a transcript whose newest row under the current configuration has the same content hash,
@@ -16,6 +18,12 @@ Every file is written to a temporary name in its own directory, fsynced and rena
 place, so a run killed at any moment (even by SIGKILL) leaves only whole files behind: the
 parts it committed stay, the tail it had not committed is simply redone by the next run.
 Readers still dedupe on the identity, defensively, so a row can never count twice.
+
+Readers read the newest *completed* configuration unless told another, so a stray or killed
+run under another brand profile cannot hide the store; they warn when newer runs did not
+complete. A part that cannot be read (truncated, or damaged on disk) is moved into
+``quarantine/`` with a warning, never deleted, and its transcripts are scored again by the
+next run; a manifest that is not a run record is skipped with a warning.
 
 Why Parquet parts and not a database: the store must need nothing but a directory, be
 readable by pandas, DuckDB or Spark as it is (hive-style ``scored_date=`` folders), and
@@ -39,6 +47,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cxnlp.batch.schema import (
+    Misfit,
+    SchemaError,
+    arrow_table,
+    check_kinds,
+    conform_rows,
+    infer_kinds,
+    storable_name,
+)
 from cxnlp.batch.writer import conform_table, unified_schema
 from cxnlp.model import Reject
 
@@ -55,7 +72,15 @@ _TMP_SUFFIX = ".tmp"
 
 
 class StoreError(RuntimeError):
-    """The store cannot be used as asked (locked by another run, not a store, corrupt)."""
+    """The store cannot be used as asked (locked by another run, read-only, not a store)."""
+
+
+def _unwritable(root: Path, exc: OSError) -> StoreError:
+    return StoreError(
+        f"Got store {str(root)!r} that cannot be written ({exc.strerror or exc}: "
+        f"{exc.filename or root}); expected a folder this user can write. Nothing in it was "
+        "changed: fix its permissions or give --store another folder."
+    )
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -99,8 +124,14 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
 
 def atomic_write_json(path: str | Path, payload: Mapping[str, Any]) -> Path:
+    """``payload`` as readable JSON; text UTF-8 cannot hold (a lone surrogate, from a file
+    name that is not UTF-8) is written as a ``\\u`` escape, which reads back the same."""
     text = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False, default=str)
-    return atomic_write_bytes(path, (text + "\n").encode("utf-8"))
+    try:
+        data = (text + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        data = (json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n").encode("ascii")
+    return atomic_write_bytes(path, data)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -137,6 +168,7 @@ class ResultStore:
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
+        self._warned: set[str] = set()
 
     def __repr__(self) -> str:
         return f"ResultStore({str(self.root)!r})"
@@ -157,10 +189,28 @@ class ResultStore:
     def configs_dir(self) -> Path:
         return self.root / "configs"
 
+    @property
+    def schema_path(self) -> Path:
+        return self.root / "schema.json"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.root / "quarantine"
+
     def init(self) -> ResultStore:
-        for directory in (self.results_dir, self.rejects_dir, self.manifest_dir, self.configs_dir):
-            directory.mkdir(parents=True, exist_ok=True)
+        """Create the store's folders. Raises :class:`StoreError` when it cannot be written."""
+        try:
+            for directory in (self.results_dir, self.rejects_dir, self.manifest_dir, self.configs_dir):
+                directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _unwritable(self.root, exc) from exc
         return self
+
+    def _warn_once(self, key: str, message: str, *args: Any) -> None:
+        """Log a warning about one file once per store object (readers list manifests often)."""
+        if key not in self._warned:
+            self._warned.add(key)
+            logger.warning(message, *args)
 
     def exists(self) -> bool:
         return self.manifest_dir.is_dir() and self.results_dir.is_dir()
@@ -180,7 +230,11 @@ class ResultStore:
         except ImportError:  # pragma: no cover - Windows: no advisory locks, trust the caller
             yield
             return
-        with open(self.root / ".lock", "a+") as handle:
+        try:
+            handle = open(self.root / ".lock", "a+")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise _unwritable(self.root, exc) from exc
+        with handle:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
@@ -223,10 +277,23 @@ class ResultStore:
         return self.results_dir / f"scored_date={scored_date}" / f"part-{run_id}-{n:06d}.parquet"
 
     def write_part(self, rows: Sequence[Mapping[str, Any]], *, run_id: str, n: int, config_id: str) -> Path:
-        """Commit scored rows as one Parquet part, stamped with config, run and time."""
+        """Commit scored rows as one Parquet part, stamped with config, run and time.
+
+        Each column is written with the type of its kind in the store schema (see
+        :meth:`conform`, which the nightly run calls first to reject the rows that do not
+        fit).
+
+        Raises
+        ------
+        cxnlp.batch.schema.SchemaError
+            When a row does not fit the store schema; nothing is written.
+        """
+        kept, misfits = self.conform(rows)
+        if misfits:
+            raise SchemaError(misfits[0].reason + f" (transcript {misfits[0].transcript_id!r})")
         scored_at = utc_now()
-        stamped = [{**row, "config_id": config_id, "run_id": run_id, "scored_at": scored_at} for row in rows]
-        table = pa.Table.from_pandas(pd.DataFrame.from_records(stamped), preserve_index=False)
+        stamped = [{**row, "config_id": config_id, "run_id": run_id, "scored_at": scored_at} for row in kept]
+        table = arrow_table(stamped, self.read_schema())
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink)
         path = self.part_path(run_id, n, scored_at[:10])
@@ -248,6 +315,70 @@ class ResultStore:
             raise ValueError(f"Got run status {status!r}; expected one of {RUN_STATUSES}.")
         return atomic_write_json(self.manifest_dir / f"{manifest['run_id']}.json", manifest)
 
+    # the schema ----------------------------------------------------------------------------
+
+    def read_schema(self) -> dict[str, str]:
+        """The store's ``{column: kind}``; empty before the first part.
+
+        Raises
+        ------
+        cxnlp.batch.schema.SchemaError
+            When ``schema.json`` is not a schema (edited by hand and broken): refused, not
+            guessed, since every part is written to it.
+        """
+        if not self.schema_path.is_file():
+            return {}
+        try:
+            payload = json.loads(self.schema_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise SchemaError(
+                f"Got {str(self.schema_path)!r} that cannot be read ({type(exc).__name__}: {exc}); "
+                "expected the JSON schema of the store. Restore it, or fix it by hand."
+            ) from exc
+        columns = payload.get("columns") if isinstance(payload, dict) else None
+        return check_kinds(columns, what=f"the columns of {str(self.schema_path)!r}")
+
+    def _write_schema(self, kinds: Mapping[str, str]) -> None:
+        atomic_write_json(self.schema_path, {"version": 1, "columns": dict(kinds)})
+
+    def declare_schema(self, declared: Mapping[str, str]) -> dict[str, str]:
+        """Add declared column kinds to the store schema; a conflict is refused.
+
+        Raises
+        ------
+        cxnlp.batch.schema.SchemaError
+            When ``declared`` is not a schema, or gives a column another kind than the one
+            the store already keeps (its parts are written with it).
+        """
+        declared = check_kinds(declared, what="the declared schema")
+        current = self.read_schema()
+        for column, kind in declared.items():
+            if column in current and current[column] != kind:
+                raise SchemaError(
+                    f"Got a declared schema with {column!r} as {kind}; expected {current[column]}, "
+                    f"the kind the store keeps it as ({self.schema_path}). Drop that entry, or "
+                    "use a new store."
+                )
+        merged = {**current, **declared}
+        if merged != current:
+            self._write_schema(merged)
+        return merged
+
+    def conform(self, rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[Misfit]]:
+        """Rows converted to the store schema, and those that do not fit it.
+
+        A column the schema does not know yet gets the kind most of these rows have
+        (:func:`cxnlp.batch.schema.infer_kinds`); the schema is saved with it before any
+        part uses it, and kept for every later run.
+        """
+        kinds = self.read_schema()
+        new = {c for row in rows for c in row if c not in kinds and storable_name(c)}
+        inferred = infer_kinds(rows, sorted(new - set(STORE_COLUMNS)))
+        if inferred:
+            kinds = {**kinds, **inferred}
+            self._write_schema(kinds)
+        return conform_rows(rows, kinds, where="the store's schema.json")
+
     def write_config(self, config_id: str, config: Mapping[str, Any]) -> Path:
         path = self.configs_dir / f"{config_id}.json"
         if not path.exists():
@@ -264,19 +395,102 @@ class ResultStore:
         return sorted(parts, key=lambda p: p.name)
 
     def manifests(self) -> list[dict[str, Any]]:
+        """Every run record, oldest first; a file that is not one is skipped with a warning.
+
+        A run record is a JSON object whose ``run_id`` is its file name and whose
+        ``status`` is one of :data:`RUN_STATUSES`. Anything else in ``manifest/`` (a
+        truncated file, a list, a record without ``run_id``, a copy under another name) is
+        left where it is and ignored, so it cannot break ``batch``, ``runs`` or
+        :meth:`recover`.
+        """
         out = []
         if self.manifest_dir.is_dir():
             for path in sorted(self.manifest_dir.glob("*.json")):
                 try:
-                    out.append(json.loads(path.read_text(encoding="utf-8")))
-                except (OSError, json.JSONDecodeError) as exc:  # pragma: no cover - disk damage
-                    logger.warning("skipping unreadable manifest %s: %s", path, exc)
-        return sorted(out, key=lambda m: m.get("run_id", ""))
+                    payload = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+                    self._warn_once(str(path), "skipping manifest %s: it cannot be read (%s: %s)",
+                                    path, type(exc).__name__, str(exc)[:200])
+                    continue
+                problem = _manifest_problem(payload, path)
+                if problem is not None:
+                    self._warn_once(str(path), "skipping manifest %s: %s", path, problem)
+                    continue
+                out.append(payload)
+        return sorted(out, key=lambda m: m["run_id"])
+
+    def resolve_config(self, config_id: str | None = None) -> str | None:
+        """The configuration readers show: ``config_id``, or the newest completed run's.
+
+        When no run has completed, the newest run's configuration (its results may be
+        partial). Warns when runs newer than the one chosen did not complete: a killed or
+        failed run, perhaps under another configuration, whose rows are not shown.
+
+        Raises
+        ------
+        StoreError
+            When ``config_id`` is named but no run of this store used it.
+        """
+        runs = self.manifests()
+        candidates = runs
+        if config_id is not None:
+            known = {m.get("config_id") for m in runs}
+            known |= {p.stem for p in self.configs_dir.glob("*.json")} if self.configs_dir.is_dir() else set()
+            if config_id not in known:
+                listed = ", ".join(sorted(k for k in known if isinstance(k, str))) or "none"
+                raise StoreError(
+                    f"Got --config {config_id!r}, which no run of store {str(self.root)!r} used; "
+                    f"expected one of: {listed}. See 'cxnlp runs {self.root}'."
+                )
+            candidates = [m for m in runs if m.get("config_id") == config_id]
+        if not candidates:
+            return config_id
+        complete = [m for m in candidates if m.get("status") == "complete"]
+        chosen = complete[-1] if complete else candidates[-1]
+        if not complete:
+            self._warn_once(
+                "no-complete", "no run of configuration %s in %s has completed; showing the "
+                "results of its runs so far, which may be partial", chosen.get("config_id"), self.root,
+            )
+        newer = [m for m in runs if m["run_id"] > chosen["run_id"] and m.get("status") != "complete"]
+        if newer:
+            shown = "; ".join(
+                f"{m['run_id']} {m.get('status')} (config {m.get('config_id')})" for m in newer[-3:]
+            )
+            self._warn_once(
+                "newer", "%d newer run(s) in %s did not complete and are not shown: %s. Showing "
+                "configuration %s from run %s; name another with --config.",
+                len(newer), self.root, shown, chosen.get("config_id"), chosen["run_id"],
+            )
+        return config_id if config_id is not None else chosen.get("config_id")
 
     def current_config_id(self) -> str | None:
-        """The configuration of the newest run (the one the store is now scored with)."""
-        runs = self.manifests()
-        return runs[-1].get("config_id") if runs else None
+        """The configuration of the newest completed run (see :meth:`resolve_config`)."""
+        return self.resolve_config()
+
+    def quarantine(self, path: Path, why: str) -> None:
+        """Move a damaged part aside into ``quarantine/`` (never delete it), with a warning.
+
+        Its transcripts are then missing from the store, so the next run scores them again.
+        When the store is read-only the part stays where it is and is skipped.
+        """
+        try:
+            target = self.quarantine_dir / path.relative_to(self.root)
+        except ValueError:  # pragma: no cover - parts always live under the root
+            target = self.quarantine_dir / path.name
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                target = target.with_name(f"{target.name}.{secrets.token_hex(3)}")
+            os.replace(path, target)
+        except FileNotFoundError:  # another reader moved it first
+            return
+        except OSError as exc:
+            self._warn_once(str(path), "skipping damaged part %s (%s); it could not be moved to "
+                            "quarantine (%s), so it is skipped again next time", path, why, exc)
+            return
+        logger.warning("moved damaged part %s to %s (%s); its transcripts are scored again by the "
+                       "next run", path, target, why)
 
     def latest_hashes(self, config_id: str) -> dict[str, str]:
         """For each transcript id, the content hash of its newest row under ``config_id``.
@@ -289,6 +503,20 @@ class ResultStore:
         frame = frame[frame["config_id"] == config_id]
         frame = frame.drop_duplicates("transcript_id", keep="last")
         return dict(zip(frame["transcript_id"], frame["content_hash"], strict=True))
+
+
+def _manifest_problem(payload: Any, path: Path) -> str | None:
+    """Why ``payload`` read from ``path`` is not a run record, or None."""
+    if not isinstance(payload, dict):
+        return f"it holds a JSON {type(payload).__name__}, not an object"
+    run_id = payload.get("run_id")
+    if not isinstance(run_id, str) or not run_id:
+        return "it has no run_id"
+    if run_id != path.stem:
+        return f"its run_id {run_id[:60]!r} is not its file name"
+    if payload.get("status") not in RUN_STATUSES:
+        return f"its status {str(payload.get('status'))[:40]!r} is not one of {', '.join(RUN_STATUSES)}"
+    return None
 
 
 def as_store(store: str | Path | ResultStore) -> ResultStore:
@@ -321,7 +549,9 @@ def read_store(
     wanted = None if columns is None else list(dict.fromkeys([*IDENTITY, *columns]))
     tables = []
     for path in store.part_paths():
-        table = pq.read_table(path)
+        table = _read_part(store, path)
+        if table is None:
+            continue
         if wanted is not None:
             table = table.select([c for c in wanted if c in table.column_names])
         tables.append(table)
@@ -335,16 +565,38 @@ def read_store(
     return frame.reset_index(drop=True)
 
 
+def _read_part(store: ResultStore, path: Path) -> pa.Table | None:
+    """A part's rows, or None (quarantined) when it is damaged or is not a part."""
+    try:
+        table = pq.read_table(path)
+    except PermissionError:
+        raise
+    except (pa.ArrowException, OSError, ValueError, EOFError) as exc:
+        store.quarantine(path, f"{type(exc).__name__}: {str(exc)[:200]}")
+        return None
+    missing = [c for c in IDENTITY if c not in table.column_names]
+    if missing:
+        store.quarantine(path, f"it has no column {', '.join(missing)}")
+        return None
+    return table
+
+
 def latest_results(store: str | Path | ResultStore, *, config_id: str | None = None) -> pd.DataFrame:
     """The current score table: one row per transcript id, its newest, for one configuration.
 
     Parameters
     ----------
     config_id : str, optional
-        Which configuration; the newest run's when None.
+        Which configuration; the newest *completed* run's when None (a warning names any
+        newer run that did not complete).
+
+    Raises
+    ------
+    StoreError
+        When ``config_id`` names a configuration no run of the store used.
     """
     store = as_store(store)
-    config_id = config_id or store.current_config_id()
+    config_id = store.resolve_config(config_id)
     if config_id is None:
         return read_store(store)
     frame = read_store(store, config_id=config_id)
@@ -375,7 +627,9 @@ def list_runs(store: str | Path | ResultStore) -> pd.DataFrame:
     """One row per run manifest, oldest first: status, counts, timing and configuration."""
     rows = []
     for manifest in as_store(store).manifests():
-        counts = manifest.get("counts", {})
+        counts = manifest.get("counts")
+        counts = counts if isinstance(counts, dict) else {}
+        parts, inputs = manifest.get("parts"), manifest.get("inputs")
         rows.append(
             {
                 "run_id": manifest.get("run_id"),
@@ -387,8 +641,8 @@ def list_runs(store: str | Path | ResultStore) -> pd.DataFrame:
                 "engine": manifest.get("engine"),
                 "workers": manifest.get("workers"),
                 **{k: counts.get(k, 0) for k in ("read", "scored", "rejected", "skipped")},
-                "parts": len(manifest.get("parts", [])),
-                "inputs": ", ".join(manifest.get("inputs", [])),
+                "parts": len(parts) if isinstance(parts, list) else 0,
+                "inputs": ", ".join(map(str, inputs)) if isinstance(inputs, list) else "",
                 "error": manifest.get("error"),
             }
         )
@@ -406,5 +660,12 @@ def read_run_rejects(store: str | Path | ResultStore, run_id: str | None = None)
     path = store.rejects_path(run_id)
     records = []
     if path.is_file():
-        records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            try:
+                record = json.loads(line) if line.strip() else None
+            except (ValueError, RecursionError):
+                record = None
+                logger.warning("skipping line %d of %s: not a JSON reject", number, path)
+            if isinstance(record, dict):
+                records.append(record)
     return pd.DataFrame.from_records(records, columns=["source", "record_id", "field", "reason", "run_id"])
