@@ -598,3 +598,73 @@ def test_cxnlp_serve_over_http(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+# --- the Python client and the micro-batcher -----------------------------------------------
+
+
+def test_python_client_round_trip(service, keys, posted_reviews):
+    from cxnlp.client import Client, ServiceError
+    from cxnlp.service.app import create_app
+
+    http = TestClient(create_app(service=service))
+    qa = Client(api_key=keys["admin"], http=http)
+    assert qa.health().status == "ready"
+    record = sample_records(1)[0]
+    response = qa.score(record)
+    assert response.results[0].transcript_id == record["id"]
+    page = qa.results(limit=2)
+    assert len(page.results) == 2 and page.next_cursor
+    assert qa.result(record["id"]).transcript_id == record["id"]
+    review = qa.review(record["id"], rubric_score=77, reviewer_id="eve")
+    assert review.reviewer_id == "eve"
+    assert qa.agreement(n_boot=10).reviews >= len(posted_reviews) + 1
+    anonymous = Client(http=TestClient(create_app(service=service)))
+    with pytest.raises(ServiceError) as caught:
+        anonymous.score(record)
+    assert caught.value.status == 401
+
+
+class _SlowScorer:
+    """Stands in for a Scorer: counts how transcripts arrive, batch by batch."""
+
+    batch_size = 64
+
+    def __init__(self):
+        self.batches: list[list[str]] = []
+
+    def prepare(self):
+        return self
+
+    def size_error(self, transcript):
+        return None
+
+    def score_batch(self, transcripts):
+        from cxnlp.model import ScoredTranscript
+
+        time.sleep(0.05)
+        self.batches.append([t.id for t in transcripts])
+        return [ScoredTranscript(t, {}, float(len(t.id)), 0) for t in transcripts]
+
+
+def test_micro_batcher_shares_batches_and_returns_each_caller_its_own():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cxnlp.model import Transcript
+    from cxnlp.service.batcher import MicroBatcher
+
+    scorer = _SlowScorer()
+    batcher = MicroBatcher(scorer, window_s=0.02, max_batch=64)
+    calls = [
+        [Transcript.from_pairs(f"c{i}-{j}" + "x" * i, [("agent", "hi")]) for j in range(2)] for i in range(16)
+    ]
+    try:
+        with ThreadPoolExecutor(16) as pool:
+            outcomes = list(pool.map(batcher.score, calls))
+    finally:
+        batcher.close()
+    for call, got in zip(calls, outcomes, strict=True):
+        assert [o.id for o in got] == [t.id for t in call]
+        assert [o.interaction_score for o in got] == [float(len(t.id)) for t in call]
+    assert sum(len(b) for b in scorer.batches) == 32
+    assert len(scorer.batches) < 16  # requests shared passes instead of one pass each
