@@ -195,7 +195,10 @@ def _parse_scales(specs: list[str]) -> dict[str, str]:
 
 def _read_any_table(path: Path, what: str):  # noqa: ANN202
     from cxnlp.batch.writer import read_table
+    from cxnlp.service.reviews import is_review_folder, read_reviews
 
+    if is_review_folder(path):  # STORE/reviews, the review table 'cxnlp serve' writes
+        return read_reviews(path)
     if not path.is_file():
         _fail(f"{what} {str(path)!r} does not exist.")
     try:
@@ -714,6 +717,110 @@ def _print_frame(frame, *, title: str) -> None:  # noqa: ANN001
     for row in frame.itertuples(index=False):
         table.add_row(*(f"{v:.2f}" if isinstance(v, float) else str(v) for v in row))
     Console(width=200).print(table)
+
+
+@app.command()
+def serve(
+    store: Annotated[
+        Path | None, typer.Option(help="Result store of 'cxnlp batch': results, reviews, agreement.")
+    ] = None,
+    calibration: Annotated[
+        Path | None, typer.Option(help="Calibration dir or file: adds predictions, enables explain.")
+    ] = None,
+    brand: Annotated[
+        Path | None, typer.Option(help="Brand profile (YAML or TOML); the packaged default if omitted.")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to bind (127.0.0.1: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8080,
+    api_keys: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="CXNLP_API_KEYS",
+            help="Key file (lines from 'cxnlp api-key'); every endpoint but health then needs a key.",
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes, each loading the models once.")] = 1,
+    embedding: Annotated[
+        str, typer.Option(help="Sentence-encoder backend: torch (default), onnx-int8 (fast CPU) or onnx.")
+    ] = "torch",
+    max_body_bytes: Annotated[
+        int, typer.Option(min=1, help="Largest request body in bytes; larger gets 413.")
+    ] = 4 * 1024 * 1024,
+    max_transcripts: Annotated[int, typer.Option(min=1, help="Most transcripts in one POST /v1/score.")] = 64,
+    rate_limit: Annotated[int, typer.Option(min=0, help="Requests a minute per key (0: no limit).")] = 600,
+    max_turn_chars: Annotated[int, typer.Option(min=1, help=MAX_TURN_HELP)] = DEFAULT_MAX_TURN_CHARS,
+    max_transcript_chars: Annotated[
+        int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)
+    ] = DEFAULT_MAX_TRANSCRIPT_CHARS,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+) -> None:
+    """Serve the scoring, results and review API over HTTP (docs/service.md; OpenAPI at /docs).
+
+    Models load before the port opens; GET /v1/health then answers "ready".
+    """
+    _setup_logging(verbose)
+    logging.getLogger("cxnlp.service").setLevel(logging.INFO)
+    try:
+        import uvicorn
+
+        from cxnlp.service.state import ServiceSettings
+    except ImportError:
+        _fail("the service needs FastAPI and uvicorn; install them with: pip install 'cxnlp[service]'")
+    if store is not None and store.exists() and not store.is_dir():
+        _fail(f"Got --store {str(store)!r}, which is an existing file; expected a result store folder.")
+    settings = ServiceSettings(
+        store=store,
+        calibration=calibration,
+        brand=brand,
+        api_keys=api_keys,
+        embedding=embedding,
+        max_body_bytes=max_body_bytes,
+        max_transcripts=max_transcripts,
+        max_turn_chars=max_turn_chars,
+        max_transcript_chars=max_transcript_chars,
+        rate_limit=rate_limit,
+    )
+    options = {"host": host, "port": port, "access_log": False, "log_level": "info" if verbose else "warning"}
+    if workers > 1:
+        import os
+
+        os.environ.update(settings.to_env())
+        uvicorn.run("cxnlp.service.app:app_from_env", factory=True, workers=workers, **options)
+        return
+    from cxnlp.service.app import create_app
+
+    try:
+        application = create_app(settings)  # loads the models before the port opens
+    except (ValueError, OSError) as exc:  # a bad key file, profile or calibration
+        _fail(str(exc))
+    typer.echo(f"cxnlp service ready on http://{host}:{port} (OpenAPI at /docs)", err=True)
+    uvicorn.run(application, **options)
+
+
+@app.command("api-key")
+def api_key(
+    key_id: Annotated[str, typer.Argument(help="Key id; reviews posted with the key are recorded under it.")],
+    scopes: Annotated[
+        str, typer.Option(help="Comma-separated scopes: score, read, review, admin.")
+    ] = "score,read,review",
+    append: Annotated[
+        Path | None, typer.Option(help="Append the key's line to this key file (created if missing).")
+    ] = None,
+) -> None:
+    """Make an API key for 'cxnlp serve --api-keys': prints the key once, stores only its hash."""
+    from cxnlp.service.auth import KeyFileError, new_api_key
+
+    try:
+        secret, line = new_api_key(key_id, [s.strip() for s in scopes.split(",") if s.strip()])
+    except KeyFileError as exc:
+        _fail(str(exc))
+    if append is not None:
+        with append.open("a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+        typer.echo(f"added key {key_id!r} to {append}", err=True)
+    else:
+        typer.echo(line)
+    typer.echo(secret)
 
 
 class _progress:

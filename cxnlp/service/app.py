@@ -1,0 +1,545 @@
+"""The HTTP API: routes, authentication, body limits and request logging.
+
+Routes are thin: they check the caller, read the body, hand transcripts to the
+micro-batcher and build responses in :mod:`cxnlp.service.responses`. Every error is a
+JSON ``{"detail": "..."}`` with a 4xx status saying what was wrong; the log gets a request
+id, the key id, counts and timings, never transcript text, evidence or keys.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from cxnlp import __version__
+from cxnlp.ingest.jsonl import json_type, transcript_from_record
+from cxnlp.ingest.rejects import RecordError
+from cxnlp.model import Reject, Transcript
+from cxnlp.scoring import result_row
+from cxnlp.service import responses
+from cxnlp.service.auth import ApiKey
+from cxnlp.service.paging import CursorError
+from cxnlp.service.paging import Query as PageQuery
+from cxnlp.service.paging import page as take_page
+from cxnlp.service.review_agreement import review_agreement
+from cxnlp.service.reviews import read_review_records, read_reviews, write_review
+from cxnlp.service.schemas import (
+    AgreementResponse,
+    ExplainResponse,
+    ExplainSentence,
+    ExplainTerm,
+    Explanation,
+    Health,
+    RejectItem,
+    ResultsPage,
+    Review,
+    ReviewIn,
+    ScoreResponse,
+    ScoreResult,
+    result_json_schema,
+)
+from cxnlp.service.state import Service, ServiceSettings, configuration_of, load_service
+from cxnlp.service.store_access import newest_results, store_configuration
+
+logger = logging.getLogger("cxnlp.service")
+
+
+class BodyTooLarge(Exception):
+    """The request body passed the service's byte limit while it was being read."""
+
+
+class TranscriptIn(BaseModel):
+    """One transcript, the shape of a JSONL input line (documentation of the request body)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str | int = Field(description="Transcript id (or 'transcript_id').")
+    turns: list[dict[str, Any]] = Field(description="[{speaker, text, start?, end?}, ...]")
+
+
+class ExplainIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    transcript: dict[str, Any] = Field(description="One transcript, the shape of a JSONL input line.")
+    targets: list[str] | None = Field(None, description="Calibrated targets to explain (all when omitted).")
+    top: int = Field(6, ge=1, le=50, description="Sentences listed in each direction.")
+
+
+_SCORE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/TranscriptIn"},
+                        {"type": "array", "items": {"$ref": "#/components/schemas/TranscriptIn"}},
+                    ]
+                }
+            }
+        },
+    }
+}
+
+
+def require(scope: str) -> Callable[[Request], ApiKey | None]:
+    """A dependency that admits a request with a valid key holding ``scope`` (401, 403, 429)."""
+
+    def check(request: Request) -> ApiKey | None:
+        service: Service = request.app.state.service
+        if service.keys is None:
+            return None
+        header = request.headers.get("authorization", "")
+        presented = header[7:].strip() if header.lower().startswith("bearer ") else None
+        presented = presented or request.headers.get("x-api-key")
+        key = service.keys.verify(presented)
+        if key is None:
+            raise HTTPException(
+                401,
+                "Got no valid API key; expected 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        request.state.key_id = key.key_id
+        if not key.allows(scope):
+            raise HTTPException(
+                403, f"Got key {key.key_id!r} without scope {scope!r}; expected a key with it."
+            )
+        if not request.app.state.limiter.allow(key.key_id):
+            raise HTTPException(
+                429,
+                f"Got more than {service.settings.rate_limit} requests a minute from key {key.key_id!r}; "
+                "slow down.",
+                headers={"Retry-After": "5"},
+            )
+        return key
+
+    return check
+
+
+ScoreKey = Annotated[ApiKey | None, Depends(require("score"))]
+ReadKey = Annotated[ApiKey | None, Depends(require("read"))]
+ReviewKey = Annotated[ApiKey | None, Depends(require("review"))]
+
+
+def create_app(settings: ServiceSettings | None = None, *, service: Service | None = None) -> FastAPI:
+    """The FastAPI application; loads the models now unless a loaded ``service`` is given."""
+    if service is None:
+        service = load_service(settings or ServiceSettings())
+    settings = service.settings
+    app = FastAPI(
+        title="cxnlp",
+        version=__version__,
+        description="Score customer-service calls, explain the scores, collect reviews. See docs/service.md.",
+    )
+    app.state.service = service
+    app.state.limiter = _RateLimiter(settings.rate_limit)
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    @app.middleware("http")
+    async def log_and_limit(request: Request, call_next: Callable[..., Any]) -> Any:
+        request_id = secrets.token_hex(6)
+        request.state.request_id = request_id
+        request.state.key_id = None
+        request.state.counts = ""
+        started = time.perf_counter()
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > settings.max_body_bytes:
+            response = _error(413, _too_large_message(settings.max_body_bytes))
+        else:
+            response = await call_next(request)
+        response.headers["X-Request-ID"] = request_id
+        logger.info(
+            "request %s key=%s %s %s -> %d in %.1f ms %s",
+            request_id,
+            request.state.key_id,
+            request.method,
+            request.scope.get("route").path if request.scope.get("route") else "-",
+            response.status_code,
+            1000 * (time.perf_counter() - started),
+            request.state.counts,
+        )
+        return response
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return _error(413, _too_large_message(settings.max_body_bytes))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, _validation_message(exc))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover
+        logger.error("request %s failed: %s", getattr(request.state, "request_id", "-"), type(exc).__name__)
+        return _error(500, "internal error; the request id is in the X-Request-ID header and the log")
+
+    def body_json(raw: bytes) -> Any:
+        try:
+            return json.loads(raw.decode("utf-8-sig"))
+        except UnicodeDecodeError as exc:
+            raise HTTPException(400, f"Got a body that is not UTF-8 ({exc.reason}); expected JSON.") from exc
+        except json.JSONDecodeError as exc:
+            raise HTTPException(
+                400,
+                f"Got a body that is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+                "expected a transcript object or a list of them.",
+            ) from exc
+        except (RecursionError, ValueError) as exc:
+            raise HTTPException(
+                400, "Got JSON that cannot be read (nested too deeply or a huge number)."
+            ) from exc
+
+    async def read_body(request: Request) -> bytes:
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > settings.max_body_bytes:
+                raise BodyTooLarge
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    # --- routes ------------------------------------------------------------------------
+
+    @app.get("/v1/health", response_model=Health, tags=["service"])
+    def health() -> Health:
+        """Ready once the models are loaded (they load before the port opens)."""
+        return Health(
+            status="ready",
+            cxnlp_version=__version__,
+            configuration=service.configuration,
+            store=settings.store is not None,
+            calibration_targets=service.targets,
+            auth=service.keys is not None,
+        )
+
+    @app.post("/v1/score", response_model=ScoreResponse, tags=["scoring"], openapi_extra=_SCORE_BODY)
+    async def score(request: Request, key: ScoreKey) -> ScoreResponse:
+        """Score one transcript (a JSON object) or a list of them (a JSON array).
+
+        Every record is in ``results`` or in ``rejects`` with its field and reason.
+        """
+        payload = body_json(await read_body(request))
+        if isinstance(payload, dict):
+            records = [payload]
+        elif isinstance(payload, list):
+            records = payload
+        else:
+            raise HTTPException(
+                422, f"Got a JSON {json_type(payload)}; expected a transcript object or a list of them."
+            )
+        if not records:
+            raise HTTPException(422, "Got an empty list; expected at least one transcript.")
+        if len(records) > settings.max_transcripts:
+            raise HTTPException(
+                413,
+                f"Got {len(records)} transcripts; expected at most {settings.max_transcripts} per "
+                "request. Split the list, or use cxnlp batch for bulk scoring.",
+            )
+        result = await run_in_threadpool(score_records, service, records)
+        request.state.counts = (
+            f"received={result.received} scored={len(result.results)} rejected={len(result.rejects)}"
+        )
+        return result
+
+    @app.post("/v1/explain", response_model=ExplainResponse, tags=["scoring"])
+    def explain(body: ExplainIn, request: Request, key: ScoreKey) -> ExplainResponse:
+        """The terms and sentences behind each calibrated prediction (what ``cxnlp explain`` prints)."""
+        if not service.calibrations:
+            raise HTTPException(409, "Got no calibration loaded; start cxnlp serve with --calibration DIR.")
+        chosen = body.targets or service.targets
+        unknown = [t for t in chosen if t not in service.calibrations]
+        if unknown:
+            raise HTTPException(422, f"Got target(s) {unknown}; expected some of {service.targets}.")
+        transcript = _one_transcript(body.transcript)
+        error = service.scorer.size_error(transcript)
+        if error is not None:
+            raise HTTPException(413, f"{error.field}: {error.reason}")
+        from cxnlp.calibration.explain import explain_transcript
+
+        calibrations = [service.calibrations[t] for t in chosen]
+        items = service.batcher.call(
+            lambda scorer: explain_transcript(transcript, calibrations, scorer=scorer)
+        )
+        return ExplainResponse(
+            transcript_id=transcript.id,
+            configuration=service.configuration,
+            explanations=[_explanation(item, transcript, body.top) for item in items],
+        )
+
+    @app.get("/v1/results", response_model=ResultsPage, tags=["results"])
+    def results(
+        request: Request,
+        key: ReadKey,
+        since: str | None = Query(None, description="Only results stored at or after this ISO time/date."),
+        team: str | None = Query(None, description="Only calls of this team (the 'team' metadata)."),
+        cursor: str | None = Query(None, description="next_cursor of the previous page."),
+        limit: int = Query(100, ge=1, le=500, description="Results per page."),
+    ) -> ResultsPage:
+        """What the nightly batch stored, newest configuration only, paged."""
+        view = newest_results(_store(service))
+        query = PageQuery(since=since, team=team, config_id=view.config_id)
+        try:
+            chunk, next_cursor = take_page(view.frame, query, cursor=cursor, limit=limit)
+        except CursorError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        request.state.counts = f"returned={len(chunk)}"
+        return ResultsPage(
+            results=_stored_results(service, chunk, view.config_id),
+            next_cursor=next_cursor,
+            config_id=view.config_id,
+        )
+
+    @app.get("/v1/results/{transcript_id}", response_model=ScoreResult, tags=["results"])
+    def result(transcript_id: str, key: ReadKey) -> ScoreResult:
+        """One transcript's newest stored result."""
+        view = newest_results(_store(service))
+        row = view.row(transcript_id)
+        if row is None:
+            raise HTTPException(404, f"Got transcript id {transcript_id!r}, which the store does not hold.")
+        return _stored_results(service, row.to_frame().T, view.config_id)[0]
+
+    @app.post("/v1/reviews", response_model=Review, status_code=201, tags=["reviews"])
+    def post_review(body: ReviewIn, request: Request, key: ReviewKey) -> Review:
+        """Store a reviewer's verdict; 201 only once it is on disk."""
+        store = _store(service)
+        reviewer = _reviewer(body, key)
+        if newest_results(store).row(body.transcript_id) is None:
+            raise HTTPException(
+                404,
+                f"Got transcript id {body.transcript_id!r}, which the store does not hold; expected a "
+                "call the nightly batch scored.",
+            )
+        record = write_review(
+            store, {**body.model_dump(), "reviewer_id": reviewer}, key_id=key.key_id if key else None
+        )
+        return Review(**record)
+
+    @app.get("/v1/reviews", response_model=list[Review], tags=["reviews"])
+    def get_reviews(
+        key: ReadKey,
+        transcript_id: str | None = Query(None, description="Only reviews of this call."),
+    ) -> list[Review]:
+        """Stored reviews, oldest first (append-only: a later review does not replace an earlier one)."""
+        records = read_review_records(_store(service))
+        return [Review(**r) for r in records if transcript_id is None or r["transcript_id"] == transcript_id]
+
+    @app.get("/v1/agreement", response_model=AgreementResponse, tags=["reviews"])
+    def agreement(
+        key: ReadKey,
+        n_boot: int = Query(200, ge=10, le=2000, description="Bootstrap replicates for the 95% intervals."),
+    ) -> AgreementResponse:
+        """Machine-reviewer and reviewer-reviewer agreement, and each reviewer's drift."""
+        store = _store(service)
+        reviews = read_reviews(store)
+        machine = _with_predictions(service, newest_results(store).frame)
+        return review_agreement(reviews, machine, n_boot=n_boot)
+
+    @app.get("/v1/schema", tags=["service"])
+    def schema(key: ReadKey) -> dict[str, Any]:
+        """The JSON Schema of a result (also in docs/result-schema.json)."""
+        return result_json_schema()
+
+    return app
+
+
+# --- work behind the routes -------------------------------------------------------------
+
+
+def score_records(service: Service, records: list[Any]) -> ScoreResponse:
+    """Validate records as the JSONL reader does, score the valid ones, keep every reject."""
+    rejects: list[RejectItem] = []
+    transcripts: list[tuple[int, Transcript]] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(records):
+        try:
+            transcript = transcript_from_record(raw, source=f"body[{index}]")
+        except RecordError as err:
+            rejects.append(_reject_item(index, err.record_id, err.field, err.reason))
+            continue
+        if transcript.id in seen:
+            rejects.append(
+                _reject_item(
+                    index,
+                    transcript.id,
+                    "id",
+                    f"Got transcript id {transcript.id!r} again (first at body[{seen[transcript.id]}]); "
+                    "expected each id once per request.",
+                )
+            )
+            continue
+        seen[transcript.id] = index
+        transcripts.append((index, transcript))
+    outcomes = service.batcher.score([t for _, t in transcripts])
+    scored = [(i, o) for (i, _), o in zip(transcripts, outcomes, strict=True) if not isinstance(o, Reject)]
+    for (index, _), outcome in zip(transcripts, outcomes, strict=True):
+        if isinstance(outcome, Reject):
+            rejects.append(_reject_item(index, outcome.record_id, outcome.field, outcome.reason))
+    rows = [result_row(o) for _, o in scored]
+    if service.calibrations and rows:
+        from cxnlp.calibration.workflow import apply_calibration
+
+        rows = apply_calibration(pd.DataFrame(rows), service.calibrations).to_dict("records")
+    results = [
+        responses.scored_result(o, row, configuration=service.configuration, targets=service.targets)
+        for (_, o), row in zip(scored, rows, strict=True)
+    ]
+    rejects.sort(key=lambda r: r.index if r.index is not None else -1)
+    return ScoreResponse(received=len(records), results=results, rejects=rejects)
+
+
+def _reject_item(index: int, record_id: str | None, field: str | None, reason: str) -> RejectItem:
+    return RejectItem(index=index, record_id=record_id, field=field, reason=reason)
+
+
+def _one_transcript(record: Any) -> Transcript:
+    try:
+        return transcript_from_record(record, source="body.transcript")
+    except RecordError as err:
+        where = f"transcript.{err.field}" if err.field else "transcript"
+        raise HTTPException(422, f"{where}: {err.reason}") from err
+
+
+def _explanation(item: Any, transcript: Transcript, top: int) -> Explanation:
+    terms = item.terms
+    up, down = item.top_sentences(top)
+
+    def sentences(frame: pd.DataFrame) -> list[ExplainSentence]:
+        out = []
+        for row in frame.itertuples():
+            turn = int(row.turn_index)
+            where = responses.locate(transcript.turns[turn].text, row.sentence)
+            out.append(
+                ExplainSentence(
+                    turn_index=turn,
+                    speaker=str(row.speaker),
+                    slot=str(row.slot),
+                    sentence=str(row.sentence),
+                    start=where[0] if where else None,
+                    end=where[1] if where else None,
+                    contribution=float(row.contribution),
+                )
+            )
+        return out
+
+    return Explanation(
+        target=item.target,
+        prediction=float(item.prediction),
+        interval_low=float(item.interval[0]),
+        interval_high=float(item.interval[1]),
+        terms=[
+            ExplainTerm(
+                term=str(r.term),
+                kind=str(r.kind),
+                dimension=r.dimension or None,
+                contribution=float(r.contribution),
+            )
+            for r in terms.itertuples()
+        ],
+        raises=sentences(up),
+        lowers=sentences(down),
+    )
+
+
+def _store(service: Service) -> Any:
+    if service.settings.store is None:
+        raise HTTPException(409, "Got no result store; start cxnlp serve with --store STORE.")
+    return service.settings.store
+
+
+def _with_predictions(service: Service, frame: pd.DataFrame) -> pd.DataFrame:
+    """Stored rows with calibrated predictions, when a calibration is loaded and applies."""
+    if not service.calibrations or frame.empty:
+        return frame
+    from cxnlp.calibration.workflow import apply_calibration
+
+    try:
+        return apply_calibration(frame, service.calibrations)
+    except (ValueError, KeyError) as exc:
+        logger.warning("calibration does not apply to the stored results: %s", type(exc).__name__)
+        return frame
+
+
+def _stored_results(service: Service, chunk: pd.DataFrame, config_id: str | None) -> list[ScoreResult]:
+    chunk = _with_predictions(service, chunk.reset_index(drop=True))
+    stored = store_configuration(service.settings.store, config_id) if config_id else {}
+    brand = (stored.get("brand") or {}).get("sha256")
+    config = configuration_of(config_id or "", brand, service.configuration.calibration_id)
+    return [
+        responses.stored_result(row, configuration=config, targets=service.targets)
+        for row in chunk.to_dict("records")
+    ]
+
+
+def _reviewer(body: ReviewIn, key: ApiKey | None) -> str:
+    if key is None:
+        if body.reviewer_id is None:
+            raise HTTPException(422, "reviewer_id: Got none; expected the reviewer's id (no keys in use).")
+        return body.reviewer_id
+    if body.reviewer_id is not None and body.reviewer_id != key.key_id and "admin" not in key.scopes:
+        raise HTTPException(
+            403,
+            f"Got reviewer_id {body.reviewer_id!r} from key {key.key_id!r}; expected the key's own id "
+            "(only an admin key may review for someone else). Leave reviewer_id out.",
+        )
+    return body.reviewer_id or key.key_id
+
+
+class _RateLimiter:
+    """At most ``per_minute`` requests a minute per key (a token bucket; 0 turns it off)."""
+
+    def __init__(self, per_minute: int):
+        self.per_minute = per_minute
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key_id: str) -> bool:
+        if self.per_minute <= 0:
+            return True
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key_id, (float(self.per_minute), now))
+            tokens = min(float(self.per_minute), tokens + (now - last) * self.per_minute / 60.0)
+            if tokens < 1.0:
+                self._buckets[key_id] = (tokens, now)
+                return False
+            self._buckets[key_id] = (tokens - 1.0, now)
+            return True
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"detail": message}, status_code=status)
+
+
+def _too_large_message(limit: int) -> str:
+    return (
+        f"Got a request body over {limit:,} bytes; expected at most that. Send fewer transcripts per "
+        "request, or raise --max-body-bytes."
+    )
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory for ``cxnlp serve --workers N``: each worker loads its own models."""
+    import os
+
+    return create_app(ServiceSettings.from_env(dict(os.environ)))

@@ -1,0 +1,233 @@
+"""Where every result the service sends is built: scored transcripts and stored rows alike.
+
+:func:`scored_result` (fresh scores) and :func:`stored_result` (rows the nightly batch
+stored) both end in :func:`finish`, the one place a response leaves cxnlp. Anything that
+must apply to every response the service sends (redacting personal data, say) goes there.
+
+Evidence carries character offsets into the turn's own text, so a review tool can
+highlight it without re-splitting sentences: :func:`locate` finds the sentence in the
+turn (whitespace-tolerant, since a finding may join several sentences of a turn), and
+the span inside the sentence.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cxnlp.model import Evidence, ScoredTranscript, Transcript
+from cxnlp.scoring import DIMENSION_COLUMNS
+from cxnlp.service.schemas import (
+    Configuration,
+    DimensionScore,
+    EvidenceItem,
+    Prediction,
+    ScoreResult,
+    clean_number,
+)
+
+#: Why a dimension is null when its evidence says nothing more specific.
+NOT_APPLICABLE = {
+    "brand_congruence": "the agent says no sentence the brand profile can judge",
+    "answer_completeness": "the customer voiced no need to answer",
+    "proactive_connection": "the agent says nothing, so there is no connection to score",
+    "filler_content": "the agent says no words to measure",
+}
+#: Evidence kinds that explain a null score rather than a finding.
+_WHY_KINDS = frozenset({"no_need", "no_agent_speech"})
+HIGHER_IS_BETTER = {name: name != "filler_content" for name in DIMENSION_COLUMNS}
+
+
+def locate(text: str, needle: str, *, after: int = 0) -> tuple[int, int] | None:
+    """``(start, end)`` of ``needle`` in ``text`` at or after ``after``; runs of whitespace
+    in ``needle`` match any run of whitespace. None when absent or empty."""
+    needle = needle.strip()
+    if not needle:
+        return None
+    found = text.find(needle, after)
+    if found >= 0:
+        return found, found + len(needle)
+    pattern = r"\s+".join(re.escape(part) for part in needle.split())
+    match = re.compile(pattern).search(text, after)
+    return (match.start(), match.end()) if match else None
+
+
+def evidence_item(item: Evidence, transcript: Transcript | None) -> EvidenceItem:
+    """One evidence item, with offsets into its turn's text when the transcript is known."""
+    speaker = start = end = span_start = span_end = None
+    turns = transcript.turns if transcript is not None else ()
+    if 0 <= item.turn_index < len(turns):
+        turn = turns[item.turn_index]
+        speaker = turn.speaker
+        where = locate(turn.text, item.sentence)
+        if where is not None:
+            start, end = where
+            if item.span:
+                inner = locate(turn.text[start:end], item.span)
+                if inner is not None:
+                    span_start, span_end = start + inner[0], start + inner[1]
+    return EvidenceItem(
+        dimension=item.dimension,
+        kind=item.kind,
+        turn_index=item.turn_index,
+        speaker=speaker,
+        sentence=item.sentence,
+        start=start,
+        end=end,
+        span=item.span,
+        span_start=span_start,
+        span_end=span_end,
+        detail=item.detail,
+        points=round(float(item.weight), 4),
+    )
+
+
+def dimension_scores(scores: Mapping[str, float], evidence: Sequence[Evidence]) -> dict[str, DimensionScore]:
+    """Each dimension's score, or null with the reason taken from its evidence."""
+    out = {}
+    for name in DIMENSION_COLUMNS:
+        value = clean_number(scores.get(name))
+        why = None
+        if value is None:
+            why = next(
+                (e.detail for e in evidence if e.dimension == name and e.kind in _WHY_KINDS and e.detail),
+                NOT_APPLICABLE[name],
+            )
+        out[name] = DimensionScore(
+            score=value,
+            applies=value is not None,
+            why_not_applicable=why,
+            higher_is_better=HIGHER_IS_BETTER[name],
+        )
+    return out
+
+
+def predictions(row: Mapping[str, Any], targets: Sequence[str]) -> list[Prediction]:
+    """The calibrated predictions ``apply_calibration`` added to a row."""
+    return [
+        Prediction(
+            target=target,
+            prediction=clean_number(row.get(f"{target}_pred")),
+            interval_low=clean_number(row.get(f"{target}_pred_low")),
+            interval_high=clean_number(row.get(f"{target}_pred_high")),
+        )
+        for target in targets
+        if f"{target}_pred" in row
+    ]
+
+
+def interaction_reason(value: float | None, dims: Mapping[str, DimensionScore]) -> str | None:
+    if value is not None:
+        return None
+    if not any(d.applies for d in dims.values()):
+        return "no dimension applies to this call"
+    return "the customer voiced no need and the agent said too few words to grade"
+
+
+def scored_result(
+    scored: ScoredTranscript,
+    row: Mapping[str, Any],
+    *,
+    configuration: Configuration,
+    targets: Sequence[str],
+) -> ScoreResult:
+    """The result of a transcript scored now: ``row`` is its output row (with any
+    calibrated ``<target>_pred`` columns)."""
+    transcript = scored.transcript
+    dims = dimension_scores({k: d.score for k, d in scored.dimensions.items()}, scored.evidence)
+    interaction = clean_number(scored.interaction_score)
+    return finish(
+        ScoreResult(
+            transcript_id=transcript.id,
+            dimensions=dims,
+            interaction_score=interaction,
+            interaction_why_not=interaction_reason(interaction, dims),
+            evidence=[evidence_item(e, transcript) for e in scored.evidence],
+            predictions=predictions(row, targets),
+            configuration=configuration,
+            metadata=_jsonable(dict(transcript.metadata)),
+        )
+    )
+
+
+#: Columns of a stored row that are scores, features or bookkeeping, not metadata.
+_NOT_METADATA_PREFIXES = ("f_", "slot_")
+
+
+def stored_result(
+    row: Mapping[str, Any],
+    *,
+    configuration: Configuration,
+    targets: Sequence[str],
+) -> ScoreResult:
+    """The result of a row the nightly batch stored (no turn text, so no offsets)."""
+    evidence = [Evidence(**item) for item in json.loads(row.get("evidence") or "[]")]
+    dims = dimension_scores({name: row.get(name, math.nan) for name in DIMENSION_COLUMNS}, evidence)
+    interaction = clean_number(row.get("interaction_score"))
+    reserved = {
+        "transcript_id",
+        *DIMENSION_COLUMNS,
+        "interaction_score",
+        "n_turns",
+        "n_agent_turns",
+        "n_sentences",
+        "evidence",
+        "content_hash",
+        "cxnlp_version",
+        "config_id",
+        "run_id",
+        "scored_at",
+    }
+    metadata = {
+        key: value
+        for key, value in row.items()
+        if key not in reserved
+        and not key.startswith(_NOT_METADATA_PREFIXES)
+        and not any(key.startswith(f"{t}_pred") for t in targets)
+    }
+    return finish(
+        ScoreResult(
+            transcript_id=str(row["transcript_id"]),
+            dimensions=dims,
+            interaction_score=interaction,
+            interaction_why_not=interaction_reason(interaction, dims),
+            evidence=[evidence_item(e, None) for e in evidence],
+            predictions=predictions(row, targets),
+            configuration=configuration,
+            scored_at=str(row.get("scored_at")) if row.get("scored_at") is not None else None,
+            metadata=_jsonable(metadata),
+        )
+    )
+
+
+def finish(result: ScoreResult) -> ScoreResult:
+    """The last step of every result the service sends.
+
+    The hook for what must apply to all of them (personal-data redaction belongs here:
+    sentences, spans and details of ``result.evidence``, and ``result.metadata``).
+    """
+    return result
+
+
+def _jsonable(value: Any) -> Any:
+    """Metadata made JSON-safe: NaN to null, numpy scalars to Python, containers walked."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and callable(value.item) and not isinstance(value, str | bytes):
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+__all__ = ["NOT_APPLICABLE", "evidence_item", "finish", "locate", "scored_result", "stored_result"]
