@@ -73,6 +73,33 @@ def _setup_logging(verbose: bool) -> None:
     )
 
 
+FORMAT_HELP = (
+    "Input format: auto (by ending, then content; says which on stderr), jsonl, table, "
+    "stc3, abredial, transcribe, contact-lens, ccai, genesys, deepgram, assemblyai, "
+    "whisperx, vtt or srt. See docs/formats.md."
+)
+
+
+def _check_format(format: str) -> None:
+    from cxnlp.ingest.readers import FORMATS
+
+    if format not in FORMATS:
+        _fail(f"Got --format {format!r}; expected one of {', '.join(FORMATS)}.")
+
+
+def _say_formats(inputs: list[Any], format: str, include: str | None) -> None:
+    """One stderr line naming the format ``auto`` chose for the inputs (InputError if none)."""
+    if format != "auto":
+        return
+    from collections import Counter
+
+    from cxnlp.ingest.readers import plan_formats
+
+    chosen = Counter(fmt for _, fmt in plan_formats(inputs, format="auto", include=include))
+    parts = ", ".join(f"{fmt} ({n} file{'s' if n != 1 else ''})" for fmt, n in chosen.items())
+    typer.echo(f"format auto: read as {parts}", err=True)
+
+
 MAX_TURN_HELP = "Longest turn, in characters; a transcript with a longer one is rejected unparsed."
 MAX_TRANSCRIPT_HELP = "Longest transcript (all turns), in characters; a longer one is rejected unparsed."
 
@@ -109,6 +136,7 @@ def score(
     max_transcript_chars: Annotated[
         int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)
     ] = DEFAULT_MAX_TRANSCRIPT_CHARS,
+    format: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "auto",
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Score every transcript in INPUTS on the four dimensions and write one row per transcript.
@@ -124,11 +152,13 @@ def score(
     from cxnlp.ingest.readers import expand_inputs
 
     transform = None
+    _check_format(format)
     try:
         output_format(out)
         # Before anything else reads or loads: an output must never replace an input.
         outputs = {"--out": out, "--rejects": rejects or default_rejects_path(out)}
         refuse_overwriting_inputs(expand_inputs(inputs), outputs)
+        _say_formats(inputs, format, None)
         scorer = _checked_scorer(
             brand,
             batch_size=batch_size,
@@ -144,7 +174,13 @@ def score(
     try:
         with _progress() as advance:
             summary = score_files(
-                inputs, out, scorer=scorer, rejects=rejects, progress=advance, transform=transform
+                inputs,
+                out,
+                scorer=scorer,
+                rejects=rejects,
+                progress=advance,
+                transform=transform,
+                format=format,
             )
     except InputError as exc:
         _fail(str(exc))
@@ -468,14 +504,28 @@ def batch(
     max_transcript_chars: Annotated[
         int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)
     ] = DEFAULT_MAX_TRANSCRIPT_CHARS,
+    format: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "auto",
+    glob: Annotated[
+        str | None,
+        typer.Option(
+            "--glob",
+            help="Read only files matching this pattern from input folders (e.g. '*.json'), "
+            "so a folder that also holds label tables or READMEs is not an error.",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Score new and changed transcripts into STORE; unchanged ones are skipped."""
     _setup_logging(verbose)
-    from cxnlp.batch.nightly import run_batch
+    from cxnlp.batch.nightly import resolve_inputs, run_batch
     from cxnlp.batch.store import StoreError
     from cxnlp.ingest import InputError
 
+    _check_format(format)
+    try:
+        _say_formats(resolve_inputs(inputs), format, glob)
+    except (InputError, OSError) as exc:
+        _fail(str(exc))
     try:
         scorer = _checked_scorer(
             brand,
@@ -499,6 +549,8 @@ def batch(
                 scheduler=scheduler,
                 commit_every=commit_every,
                 progress=advance,
+                format=format,
+                include=glob,
             )
     except (InputError, StoreError, ValueError, ImportError) as exc:
         _fail(str(exc))

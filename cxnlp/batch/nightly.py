@@ -159,6 +159,8 @@ def run_batch(
     commit_every: int = 256,
     threads: int | None = None,
     progress: Callable[[int], None] | None = None,
+    format: str | None = None,
+    include: str | None = None,
 ) -> BatchSummary:
     """Score new and changed transcripts from ``inputs`` into ``store``.
 
@@ -188,6 +190,9 @@ def run_batch(
         left as it is with ``workers=1``).
     progress : callable, optional
         Called with the number of records just handled.
+    format, include : str, optional
+        Passed to :func:`cxnlp.ingest.read_transcripts`: the input format (``"auto"`` or
+        None chooses per file) and a file-name pattern for the files taken from folders.
 
     Returns
     -------
@@ -208,9 +213,11 @@ def run_batch(
 
     paths = resolve_inputs(inputs)
     scorer = scorer if scorer is not None else Scorer(brand=brand)
-    refuse_store_over_inputs(expand_inputs(paths), store.root if isinstance(store, ResultStore) else store)
+    refuse_store_over_inputs(
+        expand_inputs(paths, include=include), store.root if isinstance(store, ResultStore) else store
+    )
     # Checks every input now, before the store is touched.
-    records = read_transcripts(paths, limits=scorer.size_limits)
+    records = read_transcripts(paths, limits=scorer.size_limits, format=format, include=include)
     config_id, config = configuration(scorer, brand)
     worker_engine = make_engine(
         engine, scorer, config_id=config_id, workers=workers, scheduler=scheduler, threads=threads
