@@ -24,9 +24,10 @@ _HEAD_CHARS = 4096
 MAX_SNIFF_BYTES = 256 * 1024 * 1024
 
 KNOWN = (
-    "JSON lines, turn tables (CSV/Parquet), STC-3, AB-ReDial, Amazon Transcribe Call "
-    "Analytics, Contact Lens, CCAI Insights, Genesys Cloud, Deepgram, AssemblyAI, WhisperX, "
-    "WebVTT or SRT"
+    "JSON lines (.jsonl, .ndjson), turn tables (.csv, .parquet: transcript_id, turn_index, "
+    "speaker, text), STC-3, AB-ReDial, or a JSON export of Amazon Transcribe Call Analytics, "
+    "Contact Lens, CCAI Insights, Genesys Cloud, Deepgram, AssemblyAI or WhisperX, or WebVTT "
+    "(.vtt) or SRT (.srt) captions"
 )
 
 
@@ -68,7 +69,7 @@ def detect_format(path: str | Path) -> str:
         if found is not None:
             return found
     what = (
-        "a .json file that is not an STC-3 array nor a vendor export cxnlp reads"
+        "a .json file whose content matches no format cxnlp reads (not an STC-3 array nor a vendor export)"
         if name.endswith(".json")
         else "with an unknown ending and content that matches no format cxnlp reads"
     )
