@@ -87,17 +87,20 @@ def _check_format(format: str) -> None:
         _fail(f"Got --format {format!r}; expected one of {', '.join(FORMATS)}.")
 
 
-def _say_formats(inputs: list[Any], format: str, include: str | None) -> None:
-    """One stderr line naming the format ``auto`` chose for the inputs (InputError if none)."""
+def _auto_formats(inputs: list[Any], format: str, include: str | None) -> str | None:
+    """The stderr line naming the formats ``auto`` chose (InputError when a file has none).
+
+    Printed once the run is done, beside its summary: a refused run says one line only.
+    """
     if format != "auto":
-        return
+        return None
     from collections import Counter
 
     from cxnlp.ingest.readers import plan_formats
 
     chosen = Counter(fmt for _, fmt in plan_formats(inputs, format="auto", include=include))
     parts = ", ".join(f"{fmt} ({n} file{'s' if n != 1 else ''})" for fmt, n in chosen.items())
-    typer.echo(f"format auto: read as {parts}", err=True)
+    return f"format auto: read as {parts}"
 
 
 MAX_TURN_HELP = "Longest turn, in characters; a transcript with a longer one is rejected unparsed."
@@ -158,7 +161,7 @@ def score(
         # Before anything else reads or loads: an output must never replace an input.
         outputs = {"--out": out, "--rejects": rejects or default_rejects_path(out)}
         refuse_overwriting_inputs(expand_inputs(inputs), outputs)
-        _say_formats(inputs, format, None)
+        chosen = _auto_formats(inputs, format, None)
         scorer = _checked_scorer(
             brand,
             batch_size=batch_size,
@@ -186,6 +189,8 @@ def score(
         _fail(str(exc))
     except OSError as exc:
         _fail(f"Got {type(exc).__name__} while writing ({exc}); expected writable outputs. Check the disk.")
+    if chosen:
+        typer.echo(chosen, err=True)
     typer.echo(summary.line())
     typer.echo(f"wrote {summary.out}; rejects in {summary.rejects}")
 
@@ -523,7 +528,7 @@ def batch(
 
     _check_format(format)
     try:
-        _say_formats(resolve_inputs(inputs), format, glob)
+        chosen = _auto_formats(resolve_inputs(inputs), format, glob)
     except (InputError, OSError) as exc:
         _fail(str(exc))
     try:
@@ -554,6 +559,8 @@ def batch(
             )
     except (InputError, StoreError, ValueError, ImportError) as exc:
         _fail(str(exc))
+    if chosen:
+        typer.echo(chosen, err=True)
     typer.echo(summary.line())
     typer.echo(f"store {summary.store}; rejects in {summary.rejects or 'none'}")
 

@@ -44,8 +44,9 @@ from cxnlp.timing import TIMING_COLUMNS, timing_metrics
 logger = logging.getLogger(__name__)
 
 #: Version of the output table's columns; part of the configuration fingerprint, so a
-#: store never mixes rows written with and without a column (2: ``slot_vectors``).
-TABLE_SCHEMA = 2
+#: store never mixes rows written with and without a column (2: ``slot_vectors``; 3: the
+#: timing columns of :mod:`cxnlp.timing`, and system turns no longer scored as the agent).
+TABLE_SCHEMA = 3
 
 DIMENSION_COLUMNS = (
     "brand_congruence",
