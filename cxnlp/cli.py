@@ -89,6 +89,36 @@ def _setup_logging(verbose: bool) -> None:
     )
 
 
+FORMAT_HELP = (
+    "Input format: auto (by ending, then content; says which on stderr), jsonl, table, "
+    "stc3, abredial, transcribe, contact-lens, ccai, genesys, deepgram, assemblyai, "
+    "whisperx, vtt or srt. See docs/formats.md."
+)
+
+
+def _check_format(format: str) -> None:
+    from cxnlp.ingest.readers import FORMATS
+
+    if format not in FORMATS:
+        _fail(f"Got --format {format!r}; expected one of {', '.join(FORMATS)}.")
+
+
+def _auto_formats(inputs: list[Any], format: str, include: str | None) -> str | None:
+    """The stderr line naming the formats ``auto`` chose (InputError when a file has none).
+
+    Printed once the run is done, beside its summary: a refused run says one line only.
+    """
+    if format != "auto":
+        return None
+    from collections import Counter
+
+    from cxnlp.ingest.readers import plan_formats
+
+    chosen = Counter(fmt for _, fmt in plan_formats(inputs, format="auto", include=include))
+    parts = ", ".join(f"{fmt} ({n} file{'s' if n != 1 else ''})" for fmt, n in chosen.items())
+    return f"format auto: read as {parts}"
+
+
 MAX_TURN_HELP = "Longest turn, in characters; a transcript with a longer one is rejected unparsed."
 MAX_TRANSCRIPT_HELP = "Longest transcript (all turns), in characters; a longer one is rejected unparsed."
 
@@ -125,6 +155,7 @@ def score(
     max_transcript_chars: Annotated[
         int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)
     ] = DEFAULT_MAX_TRANSCRIPT_CHARS,
+    format: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "auto",
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Score every transcript in INPUTS on the four dimensions and write one row per transcript.
@@ -140,11 +171,13 @@ def score(
     from cxnlp.ingest.readers import expand_inputs
 
     transform = None
+    _check_format(format)
     try:
         output_format(out)
         # Before anything else reads or loads: an output must never replace an input.
         outputs = {"--out": out, "--rejects": rejects or default_rejects_path(out)}
         refuse_overwriting_inputs(expand_inputs(inputs), outputs)
+        chosen = _auto_formats(inputs, format, None)
         scorer = _checked_scorer(
             brand,
             batch_size=batch_size,
@@ -160,12 +193,20 @@ def score(
     try:
         with _progress() as advance:
             summary = score_files(
-                inputs, out, scorer=scorer, rejects=rejects, progress=advance, transform=transform
+                inputs,
+                out,
+                scorer=scorer,
+                rejects=rejects,
+                progress=advance,
+                transform=transform,
+                format=format,
             )
     except InputError as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"Got {type(exc).__name__} while writing ({exc}); expected writable outputs. Check the disk.")
+    if chosen:
+        typer.echo(chosen, err=True)
     typer.echo(summary.line())
     typer.echo(f"wrote {summary.out}; rejects in {summary.rejects}")
 
@@ -510,6 +551,15 @@ def batch(
             "(string, integer, float, boolean); other columns are inferred and kept in STORE."
         ),
     ] = None,
+    format: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "auto",
+    glob: Annotated[
+        str | None,
+        typer.Option(
+            "--glob",
+            help="Read only files matching this pattern from input folders (e.g. '*.json'), "
+            "so a folder that also holds label tables or READMEs is not an error.",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Score new and changed transcripts into STORE; unchanged ones are skipped.
@@ -518,11 +568,16 @@ def batch(
     column and why; the rest are committed.
     """
     _setup_logging(verbose)
-    from cxnlp.batch.nightly import run_batch
+    from cxnlp.batch.nightly import resolve_inputs, run_batch
     from cxnlp.batch.store import StoreError
     from cxnlp.ingest import InputError
 
     declared = _read_schema(schema) if schema is not None else None
+    _check_format(format)
+    try:
+        chosen = _auto_formats(resolve_inputs(inputs), format, glob)
+    except (InputError, OSError) as exc:
+        _fail(str(exc))
     try:
         scorer = _checked_scorer(
             brand,
@@ -547,11 +602,15 @@ def batch(
                 commit_every=commit_every,
                 progress=advance,
                 schema=declared,
+                format=format,
+                include=glob,
             )
     except (InputError, StoreError, ValueError, ImportError) as exc:
         _fail(str(exc))
     except OSError as exc:
         _unwritable(exc, store)
+    if chosen:
+        typer.echo(chosen, err=True)
     typer.echo(summary.line())
     typer.echo(f"store {summary.store}; rejects in {summary.rejects or 'none'}")
 

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-Speaker = Literal["agent", "customer"]
+Speaker = Literal["agent", "customer", "system"]
 
-#: How raw speaker labels map onto the two roles cxnlp scores. Matching is on the
-#: lower-cased, stripped label. Anything else is rejected with the label named.
+#: How raw speaker labels map onto the roles cxnlp knows. Matching is on the lower-cased,
+#: stripped label. Anything else is rejected with the label named. ``system`` is an IVR
+#: prompt, a bot or a recorded message: kept in the transcript (it takes time and the
+#: customer hears it) but never scored as the agent's words.
 SPEAKER_ALIASES: Mapping[str, Speaker] = MappingProxyType(
     {
         **dict.fromkeys(
@@ -26,7 +28,6 @@ SPEAKER_ALIASES: Mapping[str, Speaker] = MappingProxyType(
                 "rep",
                 "representative",
                 "helpdesk",
-                "system",
                 "advisor",
                 "adviser",
                 "associate",
@@ -37,9 +38,20 @@ SPEAKER_ALIASES: Mapping[str, Speaker] = MappingProxyType(
                 "assistant",
                 "csr",
                 "service",
-                "bot",
             ],
             "agent",
+        ),
+        **dict.fromkeys(
+            [
+                "system",
+                "bot",
+                "ivr",
+                "virtual_agent",
+                "virtual agent",
+                "automated_agent",
+                "automated agent",
+            ],
+            "system",
         ),
         **dict.fromkeys(
             [
@@ -62,7 +74,7 @@ SPEAKER_ALIASES: Mapping[str, Speaker] = MappingProxyType(
 
 
 def normalise_speaker(label: object) -> Speaker:
-    """Map a raw speaker label onto ``"agent"`` or ``"customer"``.
+    """Map a raw speaker label onto ``"agent"``, ``"customer"`` or ``"system"``.
 
     Raises
     ------
@@ -80,12 +92,18 @@ def normalise_speaker(label: object) -> Speaker:
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """One speaker's uninterrupted contribution to a conversation."""
+    """One speaker's uninterrupted contribution to a conversation.
+
+    ``start`` and ``end`` are seconds from the start of the call, when the source has
+    them. ``agent_id`` tells agents apart in a transferred call (the platform's
+    participant or user id); None when the source has one agent or does not say.
+    """
 
     speaker: Speaker
     text: str
     start: float | None = None
     end: float | None = None
+    agent_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,11 +148,18 @@ class Transcript:
         """
         payload = {
             "id": self.id,
-            "turns": [[t.speaker, t.text, t.start, t.end] for t in self.turns],
+            "turns": [_turn_key(t) for t in self.turns],
             "metadata": {k: _jsonable(v) for k, v in sorted(self.metadata.items())},
         }
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+def _turn_key(turn: Turn) -> list[Any]:
+    # agent_id only when set, so transcripts without one hash as they did before it existed
+    # (a store does not rescore every call because the model grew a field).
+    key: list[Any] = [turn.speaker, turn.text, turn.start, turn.end]
+    return key if turn.agent_id is None else [*key, turn.agent_id]
 
 
 def _jsonable(value: Any) -> Any:

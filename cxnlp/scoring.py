@@ -39,12 +39,14 @@ from cxnlp.model import DimensionResult, ScoredTranscript, Transcript
 from cxnlp.nlp import ParsedTranscript, SentenceEncoder, TranscriptParser
 from cxnlp.segmentation import default_boundary_lexicon
 from cxnlp.slots import SLOT_COLUMN, encode_slot_vectors, slot_means
+from cxnlp.timing import TIMING_COLUMNS, timing_metrics
 
 logger = logging.getLogger(__name__)
 
 #: Version of the output table's columns; part of the configuration fingerprint, so a
-#: store never mixes rows written with and without a column (2: ``slot_vectors``).
-TABLE_SCHEMA = 2
+#: store never mixes rows written with and without a column (2: ``slot_vectors``; 3: the
+#: timing columns of :mod:`cxnlp.timing`, and system turns no longer scored as the agent).
+TABLE_SCHEMA = 3
 
 DIMENSION_COLUMNS = (
     "brand_congruence",
@@ -343,6 +345,9 @@ def result_row(result: ScoredTranscript) -> dict[str, Any]:
     scores["n_turns"] = len(transcript.turns)
     scores["n_agent_turns"] = len(transcript.agent_turns)
     scores["n_sentences"] = result.n_sentences
+    timing = timing_metrics(transcript)
+    if not all(math.isnan(value) for value in timing.values()):
+        scores.update(timing)
     for name, dim in result.dimensions.items():
         for feature, value in dim.features.items():
             scores[f"f_{name}__{feature}"] = float(value)
@@ -370,6 +375,7 @@ _RESERVED = frozenset(
         "n_turns",
         "n_agent_turns",
         "n_sentences",
+        *TIMING_COLUMNS,
         "evidence",
         SLOT_COLUMN,
         "content_hash",

@@ -73,7 +73,8 @@ def sentence_slots(turn_indices: Sequence[int], speakers: Sequence[Speaker]) -> 
 
     A pure function of positions, so it reads the same for chats (the customer writes
     first) and calls (the agent greets first): the customer's *first* turn opens, their
-    *last* turn closes, whatever came before them.
+    *last* turn closes, whatever came before them. System (IVR, bot) sentences belong to
+    no slot.
     """
     if len(turn_indices) != len(speakers):
         raise ValueError(
@@ -94,6 +95,8 @@ def sentence_slots(turn_indices: Sequence[int], speakers: Sequence[Speaker]) -> 
                 out.append(("customer_closing",))
             else:
                 out.append(("customer_followup",))
+        elif speaker != "agent":
+            out.append(())
         elif turn == last_a:
             out.append(("agent_reply", "agent_closing"))
         else:

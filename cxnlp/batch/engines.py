@@ -41,12 +41,12 @@ ENGINES: tuple[str, ...] = ("local", "dask")
 Outcome = dict[str, Any] | Reject
 #: What travels to a worker for one transcript (Transcript itself does not pickle: its
 #: metadata is a read-only mapping proxy).
-PackedTurn = tuple[str, str, float | None, float | None]
+PackedTurn = tuple[str, str, float | None, float | None, str | None]
 Packed = tuple[str, tuple[PackedTurn, ...], dict[str, Any], str | None]
 
 
 def pack(transcript: Transcript) -> Packed:
-    turns = tuple((t.speaker, t.text, t.start, t.end) for t in transcript.turns)
+    turns = tuple((t.speaker, t.text, t.start, t.end, t.agent_id) for t in transcript.turns)
     return (transcript.id, turns, dict(transcript.metadata), transcript.source)
 
 

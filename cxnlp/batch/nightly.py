@@ -165,6 +165,8 @@ def run_batch(
     threads: int | None = None,
     progress: Callable[[int], None] | None = None,
     schema: Mapping[str, str] | None = None,
+    format: str | None = None,
+    include: str | None = None,
 ) -> BatchSummary:
     """Score new and changed transcripts from ``inputs`` into ``store``.
 
@@ -199,6 +201,9 @@ def run_batch(
         :data:`cxnlp.batch.schema.KINDS`). Added to the store's ``schema.json``; a
         column the store already keeps as another kind is refused. Columns not declared are
         inferred from the first part that holds them.
+    format, include : str, optional
+        Passed to :func:`cxnlp.ingest.read_transcripts`: the input format (``"auto"`` or
+        None chooses per file) and a file-name pattern for the files taken from folders.
 
     Returns
     -------
@@ -224,9 +229,11 @@ def run_batch(
 
     paths = resolve_inputs(inputs)
     scorer = scorer if scorer is not None else Scorer(brand=brand)
-    refuse_store_over_inputs(expand_inputs(paths), store.root if isinstance(store, ResultStore) else store)
+    refuse_store_over_inputs(
+        expand_inputs(paths, include=include), store.root if isinstance(store, ResultStore) else store
+    )
     # Checks every input now, before the store is touched.
-    records = read_transcripts(paths, limits=scorer.size_limits)
+    records = read_transcripts(paths, limits=scorer.size_limits, format=format, include=include)
     config_id, config = configuration(scorer, brand)
     worker_engine = make_engine(
         engine, scorer, config_id=config_id, workers=workers, scheduler=scheduler, threads=threads

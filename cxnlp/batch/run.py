@@ -113,6 +113,8 @@ def score_files(
     rejects: str | Path | None = None,
     progress: Callable[[int], None] | None = None,
     transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    format: str | None = None,
+    include: str | None = None,
 ) -> RunSummary:
     """Score every transcript in ``inputs`` into ``out``; rejects go to ``rejects``.
 
@@ -128,6 +130,9 @@ def score_files(
         Called with the number of records just handled (for a progress bar).
     transform : callable, optional
         Applied to each chunk of output rows (e.g. to add calibrated predictions).
+    format, include : str, optional
+        Passed to :func:`cxnlp.ingest.read_transcripts` (``"auto"`` or None chooses the
+        format per file; ``include`` filters the files taken from folders).
 
     Raises
     ------
@@ -142,11 +147,13 @@ def score_files(
 
     scorer = scorer or Scorer()
     rejects_path = Path(rejects) if rejects is not None else default_rejects_path(out)
-    refuse_overwriting_inputs(expand_inputs(inputs), {"--out": out, "--rejects": rejects_path})
+    refuse_overwriting_inputs(
+        expand_inputs(inputs, include=include), {"--out": out, "--rejects": rejects_path}
+    )
     started = time.perf_counter()
     read = scored = rejected = sentences = 0
     # Checks every input first: nothing is written for a bad path.
-    items = read_transcripts(inputs, limits=scorer.size_limits)
+    items = read_transcripts(inputs, limits=scorer.size_limits, format=format, include=include)
     with TableWriter(out, transform=transform) as table, RejectWriter(rejects_path) as reject_sink:
         for item in score_or_reject(scorer, items):
             read += 1

@@ -168,7 +168,10 @@ def _turn(cell: str, column: str, transcript_id: str) -> dict[str, str]:
             field=column,
             record_id=transcript_id,
         )
-    return {"speaker": match.group(1), "text": match.group(2).strip()}
+    # SYSTEM is a human recommender in AB-ReDial, not an IVR: name the roles outright
+    # rather than let "system" mean the system role.
+    speaker = "agent" if match.group(1) == "SYSTEM" else "customer"
+    return {"speaker": speaker, "text": match.group(2).strip()}
 
 
 def _rating(value: str | None, column: str, path: Path, row_no: int) -> float:

@@ -1,6 +1,7 @@
 """JSON lines: one transcript per line, and the record validation every format shares.
 
-A record is ``{"id": ..., "turns": [{"speaker", "text", "start"?, "end"?}, ...], ...}``.
+A record is ``{"id": ..., "turns": [{"speaker", "text", "start"?, "end"?, "agent_id"?}, ...],
+...}``.
 Every other key is metadata and passes through untouched (nested values included), so
 whatever a contact centre exports (queue, agent id, survey answers) reaches the output.
 
@@ -86,8 +87,9 @@ def transcript_from_record(record: object, *, source: str | None = None) -> Tran
         )
     if not any(turn.speaker == "agent" for turn in turns):
         raise RecordError(
-            "no agent turn; nothing to score. Check the speaker labels "
-            "(cxnlp.model.SPEAKER_ALIASES lists those read as the agent).",
+            "no agent turn; nothing to score (system/IVR/bot turns are not the agent). "
+            "Check the speaker labels (cxnlp.model.SPEAKER_ALIASES lists those read as "
+            "the agent).",
             field="turns",
             record_id=record_id,
         )
@@ -272,7 +274,27 @@ def _turn(raw: object, index: int, record_id: str) -> Turn:
             field=f"{where}.end",
             record_id=record_id,
         )
-    return Turn(speaker=speaker, text=text, start=start, end=end)
+    return Turn(
+        speaker=speaker,
+        text=text,
+        start=start,
+        end=end,
+        agent_id=_agent_id(raw.get("agent_id"), f"{where}.agent_id", record_id),
+    )
+
+
+def _agent_id(value: object, field: str, record_id: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    raise RecordError(
+        f"Got agent_id {value!r}; expected a non-empty string, an integer or null.",
+        field=field,
+        record_id=record_id,
+    )
 
 
 def _seconds(value: object, field: str, record_id: str) -> float | None:

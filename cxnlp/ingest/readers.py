@@ -13,15 +13,18 @@ always holds and the caller counts by counting what it receives.
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cxnlp.ingest import vendors
 from cxnlp.ingest.abredial import looks_like_abredial, read_abredial
+from cxnlp.ingest.detect import detect_format
 from cxnlp.ingest.jsonl import DAMAGED_STREAM_ERRORS, open_jsonl_text, read_jsonl
 from cxnlp.ingest.rejects import InputError
-from cxnlp.ingest.stc3 import looks_like_stc3, read_stc3
+from cxnlp.ingest.stc3 import read_stc3
 from cxnlp.ingest.table import (
     CSV_SUFFIXES,
     PARQUET_SUFFIXES,
@@ -42,17 +45,23 @@ SUFFIXES: dict[str, tuple[str, ...]] = {
     "table": (*CSV_SUFFIXES, *PARQUET_SUFFIXES),
     "stc3": (".json",),
     "abredial": CSV_SUFFIXES,
+    **vendors.SUFFIXES,
 }
 _READERS: dict[str, Callable[[Path], Iterator[Transcript | Reject]]] = {
     "jsonl": read_jsonl,
     "table": read_table,
     "stc3": read_stc3,
     "abredial": read_abredial,
+    **vendors.READERS,
 }
+#: Every format name ``format=`` takes; ``auto`` (the default) chooses per file.
+FORMATS: tuple[str, ...] = ("auto", *_READERS)
 _ACCEPTED = (
     "JSON lines (.jsonl, .ndjson, .jsonl.gz), long tables (.csv, .parquet, .pq: "
-    "transcript_id, turn_index, speaker, text), STC-3 (.json) and AB-ReDial (.csv); "
-    "or pass format= one of 'jsonl', 'table', 'stc3', 'abredial'"
+    "transcript_id, turn_index, speaker, text), STC-3 (.json), AB-ReDial (.csv), vendor "
+    "exports (.json: Transcribe, Contact Lens, CCAI, Genesys, Deepgram, AssemblyAI, "
+    "WhisperX) and captions (.vtt, .srt); or pass format= one of "
+    + ", ".join(repr(f) for f in FORMATS)
 )
 
 
@@ -67,6 +76,7 @@ def read_transcripts(
     *,
     format: str | None = None,
     limits: SizeLimits | None = None,
+    include: str | None = None,
 ) -> Iterator[Transcript | Reject]:
     """Read transcripts from files or folders, one item per record.
 
@@ -76,15 +86,22 @@ def read_transcripts(
         A file, a folder (its files with a known ending, sorted by name, not recursive),
         or a sequence of them.
     format
-        Force a format for every file: ``"jsonl"``, ``"table"``, ``"stc3"`` or
-        ``"abredial"``. By default it follows the ending: ``.jsonl``/``.ndjson`` (also
-        ``.gz``) are JSON lines; ``.csv`` is a long table, or AB-ReDial when its header has
-        ``ConvId`` and ``utterance0``; ``.parquet``/``.pq`` are long tables; ``.json`` is
-        STC-3 when it looks like it.
+        Force a format for every file: one of :data:`FORMATS` (``"jsonl"``, ``"table"``,
+        ``"stc3"``, ``"abredial"``, ``"transcribe"``, ``"contact-lens"``, ``"ccai"``,
+        ``"genesys"``, ``"deepgram"``, ``"assemblyai"``, ``"whisperx"``, ``"vtt"``,
+        ``"srt"``). None or ``"auto"`` chooses per file
+        (:func:`cxnlp.ingest.detect.detect_format`): ``.jsonl``/``.ndjson`` (also ``.gz``)
+        are JSON lines; ``.csv`` is a long table, or AB-ReDial when its header has
+        ``ConvId`` and ``utterance0``; ``.parquet``/``.pq`` are long tables; anything else
+        by its content (STC-3, a vendor's JSON export, WebVTT, SRT).
     limits
         The most characters a turn and a transcript may have
         (:class:`~cxnlp.limits.SizeLimits`; its defaults when None). A transcript
         over a limit is rejected here, before anyone parses it.
+    include
+        A file-name pattern (``"*.json"``) for the files taken from folders: other files
+        there are left alone, so a folder that also holds label tables or a README can be
+        read. Files named one by one are always read.
 
     Returns
     -------
@@ -103,11 +120,24 @@ def read_transcripts(
         folder with no readable file, an unknown ending or format, a ``.gz`` file that is
         not gzip, or a table without its key columns.
     """
-    inputs = _plan(paths, format)
+    inputs = _plan(paths, format, include)
     return _stream(inputs, limits if limits is not None else SizeLimits())
 
 
-def expand_inputs(paths: PathLike | Sequence[PathLike]) -> list[Path]:
+def plan_formats(
+    paths: PathLike | Sequence[PathLike], *, format: str | None = None, include: str | None = None
+) -> list[tuple[Path, str]]:
+    """``(file, format)`` for every file :func:`read_transcripts` would read, in order.
+
+    Checks what :func:`read_transcripts` checks (so it raises the same InputError), and
+    lets a caller say which formats ``auto`` chose before anything is read.
+    """
+    return [(item.path, item.format) for item in _plan(paths, format, include)]
+
+
+def expand_inputs(
+    paths: PathLike | Sequence[PathLike], *, include: str | None = None
+) -> list[Path]:
     """The files :func:`read_transcripts` would read from ``paths``, without reading them.
 
     Raises
@@ -117,7 +147,7 @@ def expand_inputs(paths: PathLike | Sequence[PathLike]) -> list[Path]:
     """
     if isinstance(paths, str | Path):
         paths = [paths]
-    return [file for raw in paths for file in _expand(Path(raw), None)]
+    return [file for raw in paths for file in _expand(Path(raw), None, include)]
 
 
 def _stream(inputs: list[_Input], limits: SizeLimits) -> Iterator[Transcript | Reject]:
@@ -186,11 +216,15 @@ def _check_unique(record: Transcript | Reject, first_seen: dict[str, str]) -> Tr
     )
 
 
-def _plan(paths: PathLike | Sequence[PathLike], format: str | None) -> list[_Input]:
+def _plan(
+    paths: PathLike | Sequence[PathLike], format: str | None, include: str | None = None
+) -> list[_Input]:
+    if format == "auto":
+        format = None
     if format is not None and format not in _READERS:
         raise InputError(
-            f"Got format {format!r}; expected one of {', '.join(map(repr, _READERS))}, "
-            "or None to choose by file ending."
+            f"Got format {format!r}; expected one of {', '.join(map(repr, FORMATS))}, "
+            "or None to choose by file ending and content."
         )
     if isinstance(paths, str | Path):
         paths = [paths]
@@ -206,7 +240,7 @@ def _plan(paths: PathLike | Sequence[PathLike], format: str | None) -> list[_Inp
                 f"Got an empty path; expected a file or folder. Accepted: {_ACCEPTED}."
             )
         path = Path(raw)
-        for file in _expand(path, format):
+        for file in _expand(path, format, include):
             key = file.resolve()
             if key in seen:
                 logger.warning("skipping %s: given more than once", file)
@@ -234,7 +268,7 @@ def _probe(path: Path) -> None:
         ) from err
 
 
-def _expand(path: Path, format: str | None) -> list[Path]:
+def _expand(path: Path, format: str | None, include: str | None = None) -> list[Path]:
     if path.is_file():
         return [path]
     if not path.exists():
@@ -251,12 +285,21 @@ def _expand(path: Path, format: str | None) -> list[Path]:
     files = sorted(
         p
         for p in path.iterdir()
-        if p.is_file() and not p.name.startswith(".") and _ending(p, endings) is not None
+        if p.is_file()
+        and not p.name.startswith(".")
+        and (
+            fnmatch.fnmatch(p.name, include)
+            if include is not None
+            else _ending(p, endings) is not None
+        )
     )
     if not files:
+        wanted = f"files matching {include!r}" if include is not None else (
+            f"files ending in {', '.join(sorted(endings))}"
+        )
         raise InputError(
-            f"Got folder {str(path)!r} with no file to read; expected files ending in "
-            f"{', '.join(sorted(endings))}. Accepted: {_ACCEPTED}."
+            f"Got folder {str(path)!r} with no file to read; expected {wanted}. "
+            f"Accepted: {_ACCEPTED}."
         )
     return files
 
@@ -283,24 +326,4 @@ def _format_of(path: Path, format: str | None) -> str:
         )
     if format is not None:
         return format
-    ending = _ending(path, tuple(s for v in SUFFIXES.values() for s in v))
-    if ending in SUFFIXES["jsonl"]:
-        return "jsonl"
-    if ending == ".json":
-        if looks_like_stc3(path):
-            return "stc3"
-        raise InputError(
-            f"Got {str(path)!r}, a .json file that is not an STC-3 array of dialogues; "
-            "expected STC-3 for .json. Write one transcript per line as .jsonl instead."
-        )
-    if ending in SUFFIXES["table"]:
-        columns = table_columns(path)
-        if (
-            ending in CSV_SUFFIXES
-            and "transcript_id" not in columns
-            and looks_like_abredial(columns)
-        ):
-            return "abredial"
-        check_table_columns(path, columns)
-        return "table"
-    raise InputError(f"Got {str(path)!r} with an unknown ending; expected one of: {_ACCEPTED}.")
+    return detect_format(path)
