@@ -558,18 +558,26 @@ def report(
         Path | None, typer.Option("--png-dir", help="Also write every figure as PNG here.")
     ] = None,
     title: Annotated[str, typer.Option(help="Page title.")] = "Contact-centre quality report",
+    events: Annotated[
+        Path | None,
+        typer.Option(help="Workshops (a group,date table): adds the workshop impact and its plot."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Write a self-contained HTML report (figures embedded) for QA leads."""
     _setup_logging(verbose)
-    _refuse_overwrite([p for p in (scores, surveys, reference) if p is not None], {"--out": out})
+    inputs = [p for p in (scores, surveys, reference, events) if p is not None]
+    _refuse_overwrite(inputs, {"--out": out})
     from cxnlp.report import build_report, load_scores, write_report
 
     try:
         frame = load_scores(scores)
         survey_frame = load_scores(surveys) if surveys is not None else None
         reference_frame = load_scores(reference) if reference is not None else None
-        built = build_report(frame, surveys=survey_frame, reference=reference_frame, title=title)
+        event_frame = load_scores(events) if events is not None else None
+        built = build_report(
+            frame, surveys=survey_frame, reference=reference_frame, title=title, events=event_frame
+        )
         written = write_report(built, out, png_dir=png_dir)
     except (ValueError, OSError) as exc:
         _fail(str(exc))

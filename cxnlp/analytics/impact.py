@@ -179,8 +179,8 @@ def _frame(
     keep = times.notna()
     if not keep.all():
         logger.info("%s: %d rows without a time left out", where, int((~keep).sum()))
-    frame = df.loc[keep].copy()
-    frame["_time"] = times[keep]
+    frame = df.loc[keep].reset_index(drop=True)  # a unique index, whatever the caller's
+    frame["_time"] = times[keep].to_numpy()
     if frame.empty:
         raise ValueError(f"Got no rows with a time in {time_col!r}; expected dated calls.")
     return frame, chosen
@@ -329,7 +329,7 @@ def workshop_impact(
     time_col: str = "started_at",
     cluster_col: str | None = "agent_id",
     confidence: float = 0.95,
-    pretrend_alpha: float = 0.10,
+    pretrend_alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Difference-in-differences effect of a workshop on each metric, clustered by agent.
 
