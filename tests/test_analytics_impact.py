@@ -366,10 +366,11 @@ def test_report_shows_the_effect_plot_when_events_are_given(scores):
     from cxnlp.report import build_report
 
     events = pd.DataFrame({"group": ["Team East"], "date": [EVENT]})
-    with_events = build_report(scores, events=events)
+    small = scores.sample(900, random_state=0)
+    with_events = build_report(small, events=events)
     assert "impact" in with_events.figures
     assert "impact" in with_events.tables
     section = with_events.html.split('<section id="impact">')[1].split("</section>")[0]
     assert "<img" in section and "Team East" in section
-    without = build_report(scores)
+    without = build_report(small)
     assert "impact" not in without.figures
