@@ -351,7 +351,9 @@ def _print_agreement(tables) -> None:  # noqa: ANN001
 
     console = Console()
     for target, frame in tables.items():
-        main = frame[frame["comparison"].isin(["machine-mean", "human-human", "machine-humans"])]
+        main = frame[
+            frame["comparison"].isin(["machine-mean", "human-human", "machine-humans", "machine-outcome"])
+        ]
         table = Table("comparison", "metric", "value", "95% CI", "n", "flag", title=f"agreement: {target}")
         for row in main.itertuples():
             ci = "" if row.ci_low != row.ci_low else f"[{row.ci_low:.3f}, {row.ci_high:.3f}]"
@@ -680,11 +682,16 @@ def report(
     ] = None,
     title: Annotated[str, typer.Option(help="Page title.")] = "Contact-centre quality report",
     config: Annotated[str | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+    events: Annotated[
+        Path | None,
+        typer.Option(help="Workshops (a group,date table): adds the workshop impact and its plot."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Write a self-contained HTML report (figures embedded) for QA leads."""
     _setup_logging(verbose)
-    _refuse_overwrite([p for p in (scores, surveys, reference) if p is not None], {"--out": out})
+    inputs = [p for p in (scores, surveys, reference, events) if p is not None]
+    _refuse_overwrite(inputs, {"--out": out})
     from cxnlp.batch.store import StoreError
     from cxnlp.report import build_report, load_scores, write_report
 
@@ -692,7 +699,10 @@ def report(
         frame = load_scores(scores, config_id=config)
         survey_frame = load_scores(surveys) if surveys is not None else None
         reference_frame = load_scores(reference) if reference is not None else None
-        built = build_report(frame, surveys=survey_frame, reference=reference_frame, title=title)
+        event_frame = load_scores(events) if events is not None else None
+        built = build_report(
+            frame, surveys=survey_frame, reference=reference_frame, title=title, events=event_frame
+        )
         written = write_report(built, out, png_dir=png_dir)
     except (ValueError, OSError, StoreError) as exc:
         _fail(str(exc))
@@ -701,7 +711,9 @@ def report(
     typer.echo(f"wrote {written[0]}" + (f" and {len(written) - 1} PNG files" if png_dir else ""))
 
 
-ANALYSES = ("optimized", "perspectives", "false-reads", "followups", "equity", "drift")
+ANALYSES = (
+    "optimized", "perspectives", "false-reads", "followups", "equity", "drift", "impact", "outcomes"
+)
 
 
 @app.command()
@@ -725,9 +737,38 @@ def analyze(
         typer.Option(help="Follow-up signal YAML (followups; default: the packaged one)."),
     ] = None,
     config: Annotated[str | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+    event: Annotated[
+        str | None, typer.Option(help="impact: the workshop date, e.g. 2026-10-01.")
+    ] = None,
+    events: Annotated[
+        Path | None, typer.Option(help="impact: several workshops, a table with group,date rows.")
+    ] = None,
+    treated: Annotated[
+        str | None, typer.Option(help="impact: the coached group, e.g. 'team=Team East'.")
+    ] = None,
+    control: Annotated[
+        str | None,
+        typer.Option(help="impact: the comparison group, e.g. 'team!=Team East' (default: all others)."),
+    ] = None,
+    window: Annotated[int, typer.Option(help="impact: days compared on each side of the event.")] = 28,
+    plan: Annotated[
+        bool, typer.Option("--plan", help="impact: calls per group per window needed, from the variance.")
+    ] = False,
+    change: Annotated[float, typer.Option(help="impact --plan: the change to detect, in points.")] = 3.0,
+    outcome: Annotated[
+        str | None, typer.Option(help="outcomes: the binary outcome column, e.g. repurchased.")
+    ] = None,
+    outcomes: Annotated[
+        Path | None, typer.Option(help="outcomes: a transcript_id,<outcome> table to join.")
+    ] = None,
+    detail_out: Annotated[
+        Path | None,
+        typer.Option(help="impact: what changed in evidence terms; outcomes: rate by score band (CSV)."),
+    ] = None,
 ) -> None:
     """Answer a QA lead's question from scored calls: optimized status, perspectives and false
-    reads, follow-ups for surveyed customers, equity across groups, drift over time."""
+    reads, follow-ups for surveyed customers, equity across groups, drift over time, the
+    impact of a workshop, and how the dimensions relate to a business outcome."""
     _setup_logging(False)
     from cxnlp import analytics
     from cxnlp.batch.store import StoreError
@@ -735,13 +776,19 @@ def analyze(
 
     if analysis not in ANALYSES:
         _fail(f"Got analysis {analysis!r}; expected one of {', '.join(ANALYSES)}.")
-    _refuse_overwrite([p for p in (scores, surveys, reference) if p is not None], {"--out": out})
+    inputs = [p for p in (scores, surveys, reference, events, outcomes) if p is not None]
+    _refuse_overwrite(inputs, {"--out": out, "--detail-out": detail_out})
     groups = [c.strip() for c in by.split(",") if c.strip()] if by else None
+    detail = None
     try:
         frame = load_scores(scores, config_id=config)
         if surveys is not None:
             frame = analytics.join_surveys(frame, load_scores(surveys))
-        if analysis == "optimized":
+        if analysis == "impact":
+            result, detail = _impact(frame, event, events, treated, control, window, plan, change, groups)
+        elif analysis == "outcomes":
+            result, detail = _outcomes(frame, outcome, outcomes, groups)
+        elif analysis == "optimized":
             result = analytics.optimized_status(frame, by=groups or ("team",))
         elif analysis == "perspectives":
             ref = load_scores(reference) if reference is not None else None
@@ -757,15 +804,72 @@ def analyze(
             )
         else:
             result = analytics.detect_drift(frame, by=groups or ("team",), value_col=value)
+    except analytics.ImpactInputError as exc:
+        _fail(f"--{exc.param.replace('_', '-')}: {exc}")
     except (ValueError, KeyError, OSError, StoreError) as exc:
         _fail(str(exc))
     _print_frame(result.head(rows), title=f"{analysis}: {len(result)} row(s)")
-    if out is not None:
-        if out.suffix.lower() in (".parquet", ".pq"):
-            result.to_parquet(out, index=False)
+    if detail is not None:
+        for sentence in detail["sentence"].head(5):
+            if sentence:
+                typer.echo(sentence)
+    for path, table in ((out, result), (detail_out, detail)):
+        if path is None or table is None:
+            continue
+        if path.suffix.lower() in (".parquet", ".pq"):
+            table.to_parquet(path, index=False)
         else:
-            result.to_csv(out, index=False)
-        typer.echo(f"wrote {out}")
+            table.to_csv(path, index=False)
+        typer.echo(f"wrote {path}")
+
+
+def _impact(frame, event, events, treated, control, window, plan, change, groups):  # noqa: ANN001, ANN202
+    """``analyze impact``: the effect table and the evidence that moved (or the power plan)."""
+    from cxnlp import analytics
+    from cxnlp.report import load_scores
+
+    if treated is None and (plan or events is None):
+        _fail("--treated: required for impact, e.g. --treated 'team=Team East' (or give --events FILE).")
+    if plan:
+        return analytics.impact_plan(frame, treated=treated, control=control, window=window,
+                                     change=change), None
+    if events is not None:
+        try:
+            table = load_scores(events)
+        except (ValueError, OSError) as exc:
+            _fail(f"--events: {exc}")
+        group_col = groups[0] if groups else "team"
+        return analytics.workshop_impact(frame, events=table, control=control, window=window,
+                                         group_col=group_col), None
+    if event is None:
+        _fail("--event: required for impact, e.g. --event 2026-10-01 (or give --events FILE).")
+    result = analytics.workshop_impact(frame, event=event, treated=treated, control=control, window=window)
+    detail = None
+    if "evidence" in frame.columns:
+        detail = analytics.impact_evidence(frame, event=event, treated=treated, control=control,
+                                           window=window)
+    return result, detail
+
+
+def _outcomes(frame, outcome, outcomes, groups):  # noqa: ANN001, ANN202
+    """``analyze outcomes``: adjusted odds ratios per dimension and the rate by score band."""
+    from cxnlp import analytics
+    from cxnlp.report import load_scores
+
+    if outcome is None:
+        _fail("--outcome: required for outcomes, e.g. --outcome repurchased.")
+    if outcomes is not None:
+        try:
+            table = load_scores(outcomes)
+        except (ValueError, OSError) as exc:
+            _fail(f"--outcomes: {exc}")
+        frame = analytics.join_outcomes(frame, table, outcome=outcome)
+    elif outcome not in frame.columns:
+        _fail(f"--outcome: the score table has no column {outcome!r}; join one with --outcomes FILE.")
+    effects = analytics.outcome_effects(frame, outcome=outcome, by=groups)
+    bands = analytics.outcome_by_band(frame, outcome=outcome)
+    _print_frame(bands, title=f"{outcome} rate by interaction-score band")
+    return effects, bands
 
 
 def _print_frame(frame, *, title: str) -> None:  # noqa: ANN001

@@ -47,6 +47,18 @@ NEW_HIRE_SHIFT = {"completeness": -0.15, "connection": -0.10, "filler": 0.10, "b
 #: The planted weaker queue: fewer full answers, more filler.
 WORSE_QUEUE = "returns"
 WORSE_QUEUE_SHIFT = {"completeness": -0.25, "connection": 0.0, "filler": 0.20, "brand": 0.0}
+#: Optional planted workshop (``--workshop``; off for the bundled files): calls of
+#: WORKSHOP_TEAM on/after WORKSHOP_DATE get these latent shifts, so answer completeness
+#: rises and filler falls while connection and brand stay put.
+WORKSHOP_TEAM = "Team West"
+WORKSHOP_DATE = datetime(2026, 10, 1)
+WORKSHOP_SHIFT = {"completeness": 0.12, "connection": 0.0, "filler": -0.10, "brand": 0.0}
+#: Optional repurchase outcome (``--repurchase``; off for the bundled files):
+#: P(repurchased) = sigmoid(intercept + a * (A - 0.5) + f * (F - 0.3)), A = answer credit,
+#: F = the filler trait; so +10 points of answer credit multiply the odds by exp(a / 10).
+REPURCHASE_INTERCEPT = -0.6
+REPURCHASE_ANSWER = 2.0
+REPURCHASE_FILLER = -3.0
 #: Agent skill: mean and spread of the agent-level trait means; per-call noise sd.
 SKILL_MEAN = {"completeness": 0.66, "connection": 0.60, "filler": 0.30, "brand": 0.68}
 SKILL_SD = {"completeness": 0.14, "connection": 0.16, "filler": 0.14, "brand": 0.15}
@@ -1229,7 +1241,17 @@ def draw_start(rng: random.Random) -> datetime:
     return datetime(day.year, day.month, day.day, hour, rng.randrange(60))
 
 
-def plan_call(rng: random.Random, agents: Sequence[Agent], started_at: datetime) -> CallPlan:
+@dataclass(frozen=True)
+class Workshop:
+    """A planted workshop: ``team``'s calls from ``date`` on get ``shift`` on their traits."""
+
+    team: str = WORKSHOP_TEAM
+    date: datetime = WORKSHOP_DATE
+    shift: Mapping[str, float] = field(default_factory=lambda: dict(WORKSHOP_SHIFT))
+
+
+def plan_call(rng: random.Random, agents: Sequence[Agent], started_at: datetime,
+              workshop: Workshop | None = None) -> CallPlan:
     """Draw the metadata and the four latent traits of one call."""
     queue = _weighted(rng, [(q, share) for q, (share, _) in QUEUES.items()])
     reason = rng.choice(QUEUES[queue][1])
@@ -1243,6 +1265,8 @@ def plan_call(rng: random.Random, agents: Sequence[Agent], started_at: datetime)
             value += WORSE_QUEUE_SHIFT[trait]
         if agent.team == DRIFT_TEAM and started_at >= DRIFT_DATE:
             value += DRIFT_SHIFT[trait]
+        if workshop is not None and agent.team == workshop.team and started_at >= workshop.date:
+            value += workshop.shift.get(trait, 0.0)
         traits[trait] = round(_clip01(value), 3)
     return CallPlan(
         started_at=started_at,
@@ -1698,13 +1722,28 @@ class Sample:
     truth: list[list]
     rubric: list[list]
     surveys: list[list]
+    outcomes: list[list] | None = None
 
 
-def generate(n: int, seed: int) -> Sample:
+def repurchase_rows(rng: random.Random, calls: Sequence[Call], ids: Sequence[str]) -> list[list]:
+    """One repurchase outcome per call, from its answer credit and filler (see the constants)."""
+    rows = []
+    for call, call_id in zip(calls, ids, strict=True):
+        logit = (REPURCHASE_INTERCEPT + REPURCHASE_ANSWER * (call.answer_credit - 0.5)
+                 + REPURCHASE_FILLER * (call.plan.traits["filler"] - 0.3))
+        rows.append([call_id, int(rng.random() < _sigmoid(logit))])
+    return rows
+
+
+def generate(n: int, seed: int, *, workshop: Workshop | None = None,
+             repurchase: bool = False) -> Sample:
     """Generate ``n`` calls and their labels; the same ``(n, seed)`` gives the same sample.
 
     Separate random streams drive the world (agents), the calls and each label table, so
     that changing, say, the survey model does not change a word of the transcripts.
+    ``workshop`` plants a workshop effect (it changes the treated team's calls from its
+    date on); ``repurchase`` adds a repurchase outcome from its own random stream. Both
+    are off by default, so the bundled files do not change.
     """
     if n < 1:
         raise ValueError(f"Got n={n}; expected a positive number of transcripts. Pass --n 300.")
@@ -1713,7 +1752,7 @@ def generate(n: int, seed: int) -> Sample:
     starts = sorted(draw_start(rng) for _ in range(n))
     calls: list[Call] = []
     for started_at in starts:
-        plan = plan_call(rng, agents, started_at)
+        plan = plan_call(rng, agents, started_at, workshop)
         ctx = make_context(rng, plan)
         questions = choose_questions(rng, plan.reason)
         calls.append(Renderer(rng, plan, ctx).render(questions))
@@ -1752,13 +1791,16 @@ def generate(n: int, seed: int) -> Sample:
         ]
         for call, call_id in zip(calls, ids, strict=True)
     ]
-    return Sample(transcripts=transcripts, truth=truth, rubric=rubric, surveys=surveys)
+    outcomes = repurchase_rows(random.Random(f"{seed}:repurchase"), calls, ids) if repurchase else None
+    return Sample(transcripts=transcripts, truth=truth, rubric=rubric, surveys=surveys,
+                  outcomes=outcomes)
 
 
 TRUTH_HEADER = ["transcript_id", *TRAITS, "n_questions", "n_full", "n_partial", "n_skipped",
                 "answer_credit", "n_extra_info", "question_outcomes", "survey_false_read"]
 RUBRIC_HEADER = ["transcript_id", "evaluator_id", "rubric_score"]
 SURVEY_HEADER = ["transcript_id", "survey_rating", "survey_comment", "responded_at"]
+OUTCOME_HEADER = ["transcript_id", "repurchased"]
 
 
 def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
@@ -1769,7 +1811,7 @@ def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object
 
 
 def write_sample(sample: Sample, out: Path) -> list[Path]:
-    """Write the four files into ``out`` (created if missing); returns their paths."""
+    """Write the four files (five with outcomes) into ``out``; returns their paths."""
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / name for name in ("sample_transcripts.jsonl", "sample_rubric.csv",
                                      "sample_surveys.csv", "sample_truth.csv")]
@@ -1779,6 +1821,9 @@ def write_sample(sample: Sample, out: Path) -> list[Path]:
     _write_csv(paths[1], RUBRIC_HEADER, sample.rubric)
     _write_csv(paths[2], SURVEY_HEADER, sample.surveys)
     _write_csv(paths[3], TRUTH_HEADER, sample.truth)
+    if sample.outcomes is not None:
+        paths.append(out / "sample_outcomes.csv")
+        _write_csv(paths[-1], OUTCOME_HEADER, sample.outcomes)
     return paths
 
 
@@ -1788,10 +1833,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="folder to write the files into (default: this script's folder)")
     parser.add_argument("--n", type=int, default=300, help="number of transcripts (300)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (7)")
+    parser.add_argument("--workshop", action="store_true",
+                        help=f"plant a workshop for {WORKSHOP_TEAM} on {WORKSHOP_DATE:%Y-%m-%d} "
+                             "(not in the bundled files)")
+    parser.add_argument("--repurchase", action="store_true",
+                        help="also write sample_outcomes.csv with a repurchase outcome")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        sample = generate(args.n, args.seed)
+        sample = generate(args.n, args.seed, workshop=Workshop() if args.workshop else None,
+                          repurchase=args.repurchase)
     except ValueError as exc:
         parser.error(str(exc))
     for path in write_sample(sample, args.out):

@@ -5,6 +5,8 @@ transcript, optionally joined with surveys through :func:`join_surveys`) and ret
 DataFrame a manager can read, sort or plot. Importing this package loads no language model;
 only the follow-up router loads the sentence encoder, lazily, on its first routing
 (``FollowupRouter(use_meaning=False)`` routes by phrases alone, anywhere pandas runs).
+Workshop impact (difference in differences) and the link to business outcomes live in
+``impact`` and ``outcomes``, on the small regression module ``regression``.
 
 This module holds the few helpers the analytics share (column checks, the survey join,
 evidence parsing, the composite weights) and re-exports the analyses from their submodules
@@ -66,6 +68,15 @@ __all__ = [
     "detect_drift",
     "equity_index",
     "equity_report",
+    "GroupSpec",
+    "ImpactInputError",
+    "impact_evidence",
+    "impact_plan",
+    "impact_series",
+    "join_outcomes",
+    "outcome_by_band",
+    "outcome_effects",
+    "workshop_impact",
     "false_read_summary",
     "false_reads",
     "optimized_status",
@@ -289,7 +300,20 @@ from cxnlp.analytics.followup import (  # noqa: E402
     route_followups,
     write_followups,
 )
+from cxnlp.analytics.impact import (  # noqa: E402
+    GroupSpec,
+    ImpactInputError,
+    impact_evidence,
+    impact_plan,
+    impact_series,
+    workshop_impact,
+)
 from cxnlp.analytics.optimized import optimized_status  # noqa: E402
+from cxnlp.analytics.outcomes import (  # noqa: E402
+    join_outcomes,
+    outcome_by_band,
+    outcome_effects,
+)
 from cxnlp.analytics.perspectives import (  # noqa: E402
     false_read_summary,
     false_reads,

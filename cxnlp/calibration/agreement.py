@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from cxnlp.calibration import metrics
 from cxnlp.calibration.scales import Scale, as_scale, infer_scale
@@ -40,7 +40,9 @@ __all__ = [
     "FLAG_QWK_BELOW",
     "FLAG_SMD_ABOVE",
     "FLAG_R_DEGRADATION",
+    "FLAG_AUC_BELOW",
     "agreement_table",
+    "outcome_agreement_table",
     "rating_matrix",
     "subgroup_smd",
 ]
@@ -50,6 +52,8 @@ logger = logging.getLogger(__name__)
 FLAG_QWK_BELOW = 0.7
 FLAG_SMD_ABOVE = 0.15
 FLAG_R_DEGRADATION = 0.1
+#: An outcome model whose out-of-fold AUC is below this barely ranks the outcome.
+FLAG_AUC_BELOW = 0.6
 
 AGREEMENT_COLUMNS = [
     "target",
@@ -431,3 +435,87 @@ def subgroup_smd(
     return pd.DataFrame(
         records, columns=["group_col", "group", "n", "mean_human", "mean_machine", "smd", "flag"]
     )
+
+
+# --------------------------------------------------------------------------- binary outcomes
+
+
+def outcome_agreement_table(
+    outcome: ArrayLike,
+    probability: ArrayLike,
+    *,
+    target: str,
+    machine_col: str,
+    n_bins: int = 10,
+    n_boot: int = 1000,
+    seed: int = 0,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """How well predicted probabilities of a binary outcome agree with what happened.
+
+    Rows of the same long table as :func:`agreement_table` (:data:`AGREEMENT_COLUMNS`),
+    each with a paired bootstrap interval over transcripts:
+
+    - ``comparison="machine-outcome"``: ``auc`` (ranking), ``brier`` and ``log_loss``
+      (probability error); flagged when the AUC is below :data:`FLAG_AUC_BELOW`.
+    - ``comparison="reliability"``: the calibration curve. Per bin of predicted probability
+      (``subgroup_col="predicted_bin"``, ``n_bins`` equal widths, empty bins left out),
+      ``metric="mean_predicted"`` and ``metric="observed_rate"``; a calibrated model has
+      the two equal.
+    - ``comparison="lift"``: per decile of predicted probability (``subgroup_col="decile"``,
+      1 = the tenth with the highest predictions), ``metric="lift"``: the decile's outcome
+      rate over the overall rate.
+
+    Feed it out-of-fold probabilities; in-sample ones flatter the model.
+    """
+    y, p = metrics._paired(outcome, probability)
+    rows: list[dict[str, Any]] = []
+    boot = {"n_boot": n_boot, "seed": seed, "alpha": alpha}
+    for name, func in (("auc", metrics.auc), ("brier", metrics.brier), ("log_loss", metrics.log_loss)):
+        ci = metrics.bootstrap_ci(func, y, p, **boot)
+        row = _row(target, machine_col, "machine-outcome", name, ci, int(y.size))
+        if name == "auc" and ci.estimate < FLAG_AUC_BELOW:
+            row["flag"], row["flag_reason"] = True, f"AUC < {FLAG_AUC_BELOW}"
+        rows.append(row)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    for k in range(n_bins):
+        lo, hi = edges[k], edges[k + 1]
+
+        def in_bin(
+            q: NDArray[np.float64], lo: float = lo, hi: float = hi, last: bool = k == n_bins - 1
+        ) -> Any:
+            return (q >= lo) & ((q <= hi) if last else (q < hi))
+
+        n = int(in_bin(p).sum())
+        if n == 0:
+            continue
+        label = f"{lo:.2f}-{hi:.2f}"
+        for name, func in (
+            ("mean_predicted", lambda a, b, f=in_bin: _mean_where(b, f(b))),
+            ("observed_rate", lambda a, b, f=in_bin: _mean_where(a, f(b))),
+        ):
+            ci = metrics.bootstrap_ci(func, y, p, **boot)
+            row = _row(target, machine_col, "reliability", name, ci, n)
+            row.update(subgroup_col="predicted_bin", subgroup=label)
+            rows.append(row)
+    if y.size >= 10:
+        cuts = np.quantile(p, np.linspace(0.0, 1.0, 11)[1:-1])
+        decile_of = lambda q: 10 - np.searchsorted(cuts, q, side="right")  # noqa: E731
+        for d in range(1, 11):
+            n = int((decile_of(p) == d).sum())
+            if n == 0:
+                continue
+
+            def lift(a: NDArray[np.float64], b: NDArray[np.float64], d: int = d) -> float:
+                overall = float(np.mean(a)) if a.size else math.nan
+                return _mean_where(a, decile_of(b) == d) / overall if overall > 0 else math.nan
+
+            ci = metrics.bootstrap_ci(lift, y, p, **boot)
+            row = _row(target, machine_col, "lift", "lift", ci, n)
+            row.update(subgroup_col="decile", subgroup=str(d))
+            rows.append(row)
+    return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
+
+
+def _mean_where(values: NDArray[np.float64], mask: NDArray[np.bool_]) -> float:
+    return float(np.mean(values[mask])) if mask.any() else math.nan

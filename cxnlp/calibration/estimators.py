@@ -1,6 +1,6 @@
 """Calibrate transcript scores onto a human QA scale, as scikit-learn estimators.
 
-Two estimators and the helpers that compare them honestly:
+Three estimators and the helpers that compare them honestly:
 
 - :class:`MonotoneCalibrator` maps *one* score (a dimension or the interaction score)
   onto the human scale with isotonic regression, so "higher brand congruence" keeps
@@ -9,6 +9,9 @@ Two estimators and the helpers that compare them honestly:
   interpretable sub-features): standardise → ridge (alpha by leave-one-item-out
   cross-validation over a declared grid) → isotonic post-calibration → clip to the scale,
   with optional ordinal rounding and prediction intervals from out-of-fold residuals.
+- :class:`LogisticCalibrator` predicts the probability of a binary business outcome
+  (repurchase, churn, recontact, sale) from the same features: standardise → L2 logistic
+  regression, the penalty chosen by cross-validated log loss.
 - :func:`select_calibrator` chooses between candidates by cross-validated agreement and
   :func:`cross_val_predictions` gives the out-of-fold predictions every reported number
   must come from (never in-sample).
@@ -36,10 +39,11 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import RidgeCV
+from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.model_selection import GroupKFold, KFold
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cxnlp.calibration import metrics
@@ -48,6 +52,7 @@ from cxnlp.slots import SLOT_COLUMN, expand_slot_vectors, has_slot_columns, is_s
 
 __all__ = [
     "DIMENSION_COLUMNS",
+    "LogisticCalibrator",
     "MonotoneCalibrator",
     "ScoreCalibrator",
     "calibration_features",
@@ -760,6 +765,152 @@ class ScoreCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
         return pred
 
 
+DEFAULT_CS: tuple[float, ...] = (0.001, 0.01, 0.1, 1.0, 10.0, 100.0)
+def _standardise(X: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Column means (which also impute NaN), spreads (1 where constant) and the scaled X."""
+    finite = ~np.isnan(X)
+    counts = finite.sum(axis=0)
+    safe = np.where(counts > 0, counts, 1)
+    mean = np.where(counts > 0, np.where(finite, X, 0.0).sum(axis=0) / safe, 0.0)
+    sd = np.sqrt((np.where(finite, X - mean, 0.0) ** 2).sum(axis=0) / safe)
+    sd = np.where((sd > 1e-12) & np.isfinite(sd), sd, 1.0)
+    return mean, sd, np.where(finite, (X - mean) / sd, 0.0)
+
+
+def _logistic_fit(Z: FloatArray, y01: FloatArray, C: float) -> tuple[FloatArray, float]:
+    """L2-penalised logistic coefficients; a one-class training set gives its base rate."""
+    rate = float(np.clip(y01.mean(), metrics.PROBABILITY_EPS, 1 - metrics.PROBABILITY_EPS))
+    if y01.min() == y01.max():
+        return np.zeros(Z.shape[1]), math.log(rate / (1 - rate))
+    model = LogisticRegression(C=C, max_iter=1000).fit(Z, y01)
+    return np.asarray(model.coef_[0], dtype=float), float(model.intercept_[0])
+
+
+class LogisticCalibrator(ClassifierMixin, BaseEstimator):
+    """Probability of a binary business outcome (repurchase, churn, recontact, sale).
+
+    Pipeline: impute missing features with their training mean, standardise, then
+    L2-penalised logistic regression with the inverse penalty ``C`` chosen by
+    cross-validated log loss over ``Cs`` (grouped by transcript when ``groups`` are
+    given, like the other calibrators). What is learned is a handful of numbers (means,
+    spreads, coefficients, intercept), so it saves as plain JSON like the others.
+
+    Parameters
+    ----------
+    Cs
+        The declared grid of inverse penalties (smaller: stronger shrinkage).
+    cv
+        Folds (or a splitter) for choosing ``C`` and for ``cv_scores_``.
+    random_state
+        Seed for the shuffled ``KFold`` used when no ``groups`` are given.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The two outcome values; ``predict_proba[:, 1]`` is the probability of the second.
+    mean_, scale_ : ndarray
+        Standardisation (mean also imputes missing values).
+    C_ : float
+        Chosen inverse penalty.
+    coef_, intercept_ : ndarray, float
+        Log-odds per standard deviation of each feature, and the intercept.
+    cv_scores_ : dict
+        Out-of-fold ``log_loss``, ``brier`` and ``auc`` at ``C_``.
+    """
+
+    _constraints: ClassVar[dict[str, Constraint]] = {
+        "Cs": (_is_alphas, "a non-empty sequence of positive numbers"),
+        "cv": (_is_cv, "an int >= 2 or a cross-validation splitter"),
+        "random_state": (_is_random_state, "an int or None"),
+    }
+
+    def __init__(
+        self,
+        *,
+        Cs: Sequence[float] = DEFAULT_CS,
+        cv: int | Any = 5,
+        random_state: int | None = 0,
+    ) -> None:
+        self.Cs = Cs
+        self.cv = cv
+        self.random_state = random_state
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def fit(
+        self, X: ArrayLike, y: ArrayLike, groups: ArrayLike | None = None
+    ) -> LogisticCalibrator:
+        """Choose ``C`` by out-of-fold log loss, then fit on all rows."""
+        _validate_params(self, self._constraints)
+        X, y = validate_data(
+            self, _without_slots(X), y, ensure_all_finite="allow-nan", dtype=np.float64,
+            ensure_min_samples=2,
+        )
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if classes.size != 2:
+            raise ValueError(
+                f"Only binary classification is supported: got {classes.size} class(es) in y "
+                f"({classes[:5].tolist()}); expected exactly two outcome classes, such as 0 and 1. "
+                "Check the outcome column."
+            )
+        self.classes_ = classes
+        y01 = (np.asarray(y) == classes[1]).astype(float)
+        g = _groups_array(groups, y01.size)
+        splits = _splits(y01.size, g, self.cv, self.random_state)
+        losses = []
+        for C in self.Cs:
+            oof = self._oof(X, y01, splits, float(C))
+            losses.append(metrics.log_loss(y01, oof) if not np.isnan(oof).all() else math.inf)
+        self.C_ = float(list(self.Cs)[int(np.argmin(losses))])
+        self.mean_, self.scale_, Z = _standardise(X)
+        self.coef_, self.intercept_ = _logistic_fit(Z, y01, self.C_)
+        oof = self._oof(X, y01, splits, self.C_)
+        self.cv_scores_ = {
+            "log_loss": metrics.log_loss(y01, oof),
+            "brier": metrics.brier(y01, oof),
+            "auc": metrics.auc(y01, oof),
+        }
+        self.n_train_rows_ = int(y01.size)
+        self.n_train_items_ = int(y01.size if g is None else len(np.unique(g)))
+        return self
+
+    @staticmethod
+    def _oof(
+        X: FloatArray, y01: FloatArray, splits: Sequence[tuple[Any, Any]], C: float
+    ) -> FloatArray:
+        oof = np.full(y01.size, np.nan)
+        for tr, te in splits:
+            mean, sd, Z = _standardise(X[tr])
+            coef, intercept = _logistic_fit(Z, y01[tr], C)
+            Zte = np.where(np.isnan(X[te]), 0.0, (X[te] - mean) / sd)
+            oof[te] = 1.0 / (1.0 + np.exp(-(Zte @ coef + intercept)))
+        return oof
+
+    def decision_function(self, X: ArrayLike) -> FloatArray:
+        """Log-odds of the second class."""
+        check_is_fitted(self)
+        Xv = validate_data(
+            self, _without_slots(X), reset=False, ensure_all_finite="allow-nan", dtype=np.float64
+        )
+        Z = np.where(np.isnan(Xv), 0.0, (Xv - self.mean_) / self.scale_)
+        return Z @ self.coef_ + self.intercept_
+
+    def predict_proba(self, X: ArrayLike) -> FloatArray:
+        """``(n, 2)`` probabilities of ``classes_[0]`` and ``classes_[1]``."""
+        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: ArrayLike) -> NDArray[Any]:
+        """The more likely class of each row."""
+        positive = self.decision_function(X) > 0  # first: it raises NotFittedError
+        return self.classes_[positive.astype(int)]
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -774,6 +925,7 @@ def _oof(
     groups: NDArray[Any] | None,
     cv: int | Any,
     random_state: int | None,
+    method: str = "predict",
 ) -> tuple[FloatArray, NDArray[np.intp]]:
     n = y.size
     oof = np.full(n, np.nan)
@@ -792,7 +944,7 @@ def _oof(
             est.fit(X_tr, y[tr], groups=groups[tr])
         else:
             est.fit(X_tr, y[tr])
-        oof[te] = est.predict(X_te)
+        oof[te] = est.predict_proba(X_te)[:, 1] if method == "predict_proba" else est.predict(X_te)
         fold_of[te] = k
     return oof, fold_of
 
@@ -805,8 +957,12 @@ def cross_val_predictions(
     cv: int | Any = 5,
     *,
     random_state: int | None = 0,
+    method: str = "predict",
 ) -> FloatArray:
     """Out-of-fold predictions: each row predicted by a clone fitted without its item.
+
+    ``method="predict_proba"`` gives a classifier's probability of its second class (the
+    outcome), which is what outcome agreement is computed on.
 
     ``GroupKFold`` by ``groups`` (transcript id) when given, so the several human rows of
     one transcript are always on the same side; else shuffled ``KFold``. ``groups`` are
@@ -820,7 +976,9 @@ def cross_val_predictions(
         raise ValueError(
             f"Got X with {X_in.shape[0]} rows and y with {y_arr.size}; expected equal."
         )
-    oof, _ = _oof(estimator, X_in, y_arr, g, cv, random_state)
+    if method not in ("predict", "predict_proba"):
+        raise ValueError(f"Got method={method!r}; expected 'predict' or 'predict_proba'.")
+    oof, _ = _oof(estimator, X_in, y_arr, g, cv, random_state, method)
     return oof
 
 

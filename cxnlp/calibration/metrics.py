@@ -39,6 +39,9 @@ __all__ = [
     "icc",
     "standardized_mean_difference",
     "prmse",
+    "auc",
+    "brier",
+    "log_loss",
     "BootstrapCI",
     "bootstrap_ci",
 ]
@@ -372,6 +375,40 @@ def prmse(human: ArrayLike, machine: ArrayLike) -> float:
     if not v_t > 0:
         return math.nan
     return float(1.0 - mse_t / v_t)
+
+
+#: Probabilities are kept this far from 0 and 1 in :func:`log_loss`, so one confident miss
+#: costs a large but finite amount.
+PROBABILITY_EPS = 1e-6
+
+
+def auc(outcome: ArrayLike, probability: ArrayLike) -> float:
+    """Area under the ROC curve: the chance a random 1 is ranked above a random 0.
+
+    Computed from ranks (Mann-Whitney U, ties count half). NaN unless both outcomes occur.
+    """
+    y, p = _paired(outcome, probability)
+    pos = y == 1
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    if n_pos == 0 or n_neg == 0:
+        return math.nan
+    ranks = rankdata(p)
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
+def brier(outcome: ArrayLike, probability: ArrayLike) -> float:
+    """Mean squared difference between the 0/1 outcome and its predicted probability."""
+    y, p = _paired(outcome, probability)
+    return float(np.mean((p - y) ** 2)) if y.size else math.nan
+
+
+def log_loss(outcome: ArrayLike, probability: ArrayLike) -> float:
+    """Mean negative log-likelihood of the 0/1 outcomes (probabilities clipped to 1e-6)."""
+    y, p = _paired(outcome, probability)
+    if not y.size:
+        return math.nan
+    p = np.clip(p, PROBABILITY_EPS, 1.0 - PROBABILITY_EPS)
+    return float(-np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,12 @@ from numpy.typing import NDArray
 from sklearn.utils.validation import check_is_fitted
 
 from cxnlp import __version__
-from cxnlp.calibration.estimators import MonotoneCalibrator, ScoreCalibrator, with_slot_columns
+from cxnlp.calibration.estimators import (
+    LogisticCalibrator,
+    MonotoneCalibrator,
+    ScoreCalibrator,
+    with_slot_columns,
+)
 from cxnlp.calibration.scales import Scale, as_scale
 from cxnlp.slots import (
     SLOT_COLUMN,
@@ -55,7 +60,7 @@ logger = logging.getLogger(__name__)
 SCHEMA = "cxnlp.calibrator"
 SCHEMA_VERSION = 1
 
-Calibrator = ScoreCalibrator | MonotoneCalibrator
+Calibrator = ScoreCalibrator | MonotoneCalibrator | LogisticCalibrator
 
 #: Per class: its parameters and the fitted attributes that fully determine ``predict``.
 _ALLOWED: dict[str, tuple[type[Any], tuple[str, ...], tuple[str, ...]]] = {
@@ -77,6 +82,23 @@ _ALLOWED: dict[str, tuple[type[Any], tuple[str, ...], tuple[str, ...]]] = {
             "y_min_",
             "y_max_",
             "oof_residuals_",
+            "cv_scores_",
+            "n_train_rows_",
+            "n_train_items_",
+        ),
+    ),
+    "LogisticCalibrator": (
+        LogisticCalibrator,
+        ("Cs", "cv", "random_state"),
+        (
+            "n_features_in_",
+            "feature_names_in_",
+            "classes_",
+            "mean_",
+            "scale_",
+            "C_",
+            "coef_",
+            "intercept_",
             "cv_scores_",
             "n_train_rows_",
             "n_train_items_",
@@ -271,7 +293,7 @@ def calibration_to_dict(
             "columns."
         )
     _, params, attrs = _ALLOWED[kind]
-    resolved = as_scale(scale) if scale is not None else as_scale(estimator.get_params()["scale"])
+    resolved = as_scale(scale) if scale is not None else as_scale(estimator.get_params().get("scale"))
     if isinstance(cv_agreement, pd.DataFrame):
         cv_records = json.loads(cv_agreement.to_json(orient="records"))
     else:
@@ -380,6 +402,26 @@ def _check_non_decreasing(source: str, name: str, value: NDArray[np.float64], *,
         )
 
 
+def _check_logistic(source: str, est: Any, n: int) -> None:
+    """The fitted numbers of a :class:`LogisticCalibrator`: two classes, finite coefficients."""
+    classes = est.classes_
+    if not isinstance(classes, np.ndarray) or classes.shape != (2,) or classes[0] == classes[1]:
+        _bad(source, "estimator.fitted.classes_", _short(classes), "two different outcome classes")
+    _check_vector(source, "mean_", est.mean_, size=n)
+    _check_vector(source, "scale_", est.scale_, size=n)
+    if not (est.scale_ > 0).all():
+        _bad(source, "estimator.fitted.scale_", "a zero or negative spread", "positive spreads")
+    _check_vector(source, "coef_", est.coef_, size=n)
+    est.intercept_ = _check_float(source, "intercept_", est.intercept_)
+    est.C_ = _check_float(source, "C_", est.C_, positive=True)
+    if not isinstance(est.cv_scores_, dict) or not all(
+        isinstance(v, float | int) and not isinstance(v, bool) for v in est.cv_scores_.values()
+    ):
+        _bad(source, "estimator.fitted.cv_scores_", _short(est.cv_scores_), "a dict of numbers")
+    for attr in ("n_train_rows_", "n_train_items_"):
+        setattr(est, attr, _check_int(source, attr, getattr(est, attr), 0))
+
+
 def _check_fitted(source: str, kind: str, est: Any) -> None:
     """Every fitted attribute has the type, shape, finiteness and order ``predict`` needs."""
     n = _check_int(source, "n_features_in_", est.n_features_in_, 1)
@@ -389,6 +431,9 @@ def _check_fitted(source: str, kind: str, est: Any) -> None:
         _bad(source, "estimator.fitted.feature_names_in_", _short(names), f"{n} feature names")
     if len(set(names.tolist())) != n:
         _bad(source, "estimator.fitted.feature_names_in_", "repeated names", "unique feature names")
+    if kind == "LogisticCalibrator":
+        _check_logistic(source, est, n)
+        return
     y_min = _check_float(source, "y_min_", est.y_min_)
     y_max = _check_float(source, "y_max_", est.y_max_)
     if not y_min < y_max:
@@ -664,7 +709,10 @@ def write_model_card(
     """
     est = calibration.estimator
     meta = dict(calibration.metadata)
+    outcome = isinstance(est, LogisticCalibrator)
     scale = calibration.scale.name if calibration.scale else "inferred from training labels"
+    if outcome:
+        scale = f"binary outcome; predictions are the probability of {est.classes_[1]!s}"
     agreement = cv_agreement
     if agreement is None:
         records = meta.get("cv_agreement") or [
@@ -709,8 +757,13 @@ def write_model_card(
         "## Intended use",
         "",
         intended_use
-        or "Put automated transcript scores on the QA rubric's scale for monitoring "
-        "trends, queues and teams, and to prioritise transcripts for human review.",
+        or (
+            "Estimate how likely a business outcome is after a call, to show which parts of "
+            "an interaction pay and to rank calls for follow-up; not to judge one agent."
+            if outcome
+            else "Put automated transcript scores on the QA rubric's scale for monitoring "
+            "trends, queues and teams, and to prioritise transcripts for human review."
+        ),
         "",
         "## Limitations",
         "",
@@ -725,12 +778,13 @@ def write_model_card(
 
 def _feature_lines(est: Calibrator, features: Sequence[str]) -> list[str]:
     """One line per interpretable feature (with its standardised coefficient) and per slot."""
-    coef = getattr(est, "coef_", None) if isinstance(est, ScoreCalibrator) else None
+    coef = getattr(est, "coef_", None) if isinstance(est, ScoreCalibrator | LogisticCalibrator) else None
+    unit = "log-odds per SD" if isinstance(est, LogisticCalibrator) else "per SD"
     lines = []
     for j, name in enumerate(features):
         if is_slot_column(name):
             continue
-        weight = f": {coef[j]:+.4f} per SD" if coef is not None else ""
+        weight = f": {coef[j]:+.4f} {unit}" if coef is not None else ""
         lines.append(f"- `{name}`{weight}")
     for slot, idx in slot_column_positions(features).items():
         norm = f", coefficient norm {np.linalg.norm(coef[idx]):.4f}" if coef is not None else ""
@@ -742,6 +796,8 @@ def _feature_lines(est: Calibrator, features: Sequence[str]) -> list[str]:
 
 
 def _describe(est: Calibrator) -> str:
+    if isinstance(est, LogisticCalibrator):
+        return f"L2 logistic regression, C={est.C_:g}, probability of {est.classes_[1]!s}"
     if isinstance(est, ScoreCalibrator):
         parts = [f"ridge alpha={est.alpha_:g}"]
         if est.sentence_evidence:

@@ -23,8 +23,9 @@ import pandas as pd
 from sklearn.base import clone
 
 from cxnlp import __version__
-from cxnlp.calibration.agreement import agreement_table
+from cxnlp.calibration.agreement import agreement_table, outcome_agreement_table
 from cxnlp.calibration.estimators import (
+    LogisticCalibrator,
     calibration_features,
     cross_val_predictions,
     select_calibrator,
@@ -127,6 +128,63 @@ def calibrate_target(
     return TargetResult(target, calibration, candidates, agreement, machine)
 
 
+def is_binary_target(values: pd.Series | np.ndarray) -> bool:
+    """Whether a label column is a binary business outcome: only 0 and 1, both present.
+
+    Such a target (``repurchased``, ``churned_90d``, ``recontact_7d``, ``sale``) gets a
+    :class:`~cxnlp.calibration.estimators.LogisticCalibrator` and outcome agreement
+    (AUC, Brier, log loss, reliability, lift) instead of a rating calibrator.
+    """
+    arr = pd.to_numeric(pd.Series(np.asarray(values).ravel()), errors="coerce").dropna()
+    return set(arr.unique()) == {0.0, 1.0}
+
+
+def calibrate_outcome(
+    scores: pd.DataFrame,
+    labels: pd.DataFrame,
+    *,
+    target: str,
+    cv: int = 5,
+    n_boot: int = 500,
+    seed: int = 0,
+    id_col: str = "transcript_id",
+) -> TargetResult:
+    """Fit and honestly evaluate a logistic calibrator for one binary outcome per transcript."""
+    keyed = labels.assign(**{id_col: labels[id_col].astype(str)}).dropna(subset=[target])
+    clash = keyed.groupby(id_col)[target].nunique()
+    if (clash > 1).any():
+        raise ValueError(
+            f"Got transcript {clash[clash > 1].index[0]!r} with two different {target!r} outcomes; "
+            "expected one outcome per transcript. Fix the outcome table."
+        )
+    keyed = keyed.drop_duplicates(subset=id_col)
+    X, y, groups = training_frame(scores, keyed, target=target, id_col=id_col)
+    estimator = LogisticCalibrator(cv=cv, random_state=seed)
+    oof = cross_val_predictions(
+        clone(estimator), X, y, groups=groups, cv=cv, random_state=seed, method="predict_proba"
+    )
+    estimator.fit(X, y, groups=groups)
+    pred_col = f"{target}_pred"
+    oof_items = pd.DataFrame({id_col: groups.astype(str), pred_col: oof})
+    scored = scores.assign(**{id_col: scores[id_col].astype(str)})
+    extra = [c for c in (*DIMENSION_COLUMNS, *SUBGROUP_COLUMNS) if c in scored.columns]
+    machine = oof_items.merge(scored[[id_col, *extra]], on=id_col, how="left")
+    agreement = outcome_agreement_table(
+        y, oof, target=target, machine_col=pred_col, n_boot=n_boot, seed=seed
+    )
+    candidates = pd.DataFrame(
+        [{"candidate": "logistic", "C": estimator.C_, **estimator.cv_scores_, "n_rows": int(y.size),
+          "selected": True}]
+    )
+    calibration = Calibration(
+        estimator=estimator,
+        target=target,
+        scale=None,
+        metadata={"cxnlp_version": __version__, "features": list(X.columns)},
+    )
+    return TargetResult(target, calibration, candidates, agreement, machine)
+
+
 def calibrate(
     scores: pd.DataFrame,
     labels: Sequence[pd.DataFrame],
@@ -153,7 +211,8 @@ def calibrate(
         Human columns to calibrate against (``rubric_score``, ``survey_rating``...).
     scales
         Declared scale per target (``{"survey_rating": "1-5"}``); inferred otherwise, and
-        inference refuses to guess when ambiguous.
+        inference refuses to guess when ambiguous. A target holding only 0 and 1 and no
+        declared scale is a binary outcome (see :func:`calibrate_outcome`).
     """
     available = merge_labels(labels, id_col=id_col)
     missing = [t for t in targets if t not in available]
@@ -162,19 +221,25 @@ def calibrate(
             f"Got target(s) {missing} that no label table holds as a numeric column; "
             f"expected one of {sorted(available)}."
         )
-    results = {
-        target: calibrate_target(
+    results = {}
+    for target in targets:
+        declared = (scales or {}).get(target)
+        if declared is None and is_binary_target(available[target][target]):
+            results[target] = calibrate_outcome(
+                scores, available[target], target=target, cv=cv, n_boot=n_boot, seed=seed,
+                id_col=id_col,
+            )
+            continue
+        results[target] = calibrate_target(
             scores,
             available[target],
             target=target,
-            scale=(scales or {}).get(target),
+            scale=declared,
             cv=cv,
             n_boot=n_boot,
             seed=seed,
             id_col=id_col,
         )
-        for target in targets
-    }
     if out_dir is not None:
         write_calibration(results, out_dir, scores=scores, data_description=data_description)
     return results
@@ -232,7 +297,9 @@ def write_calibration(
 
 
 def _card_table(agreement: pd.DataFrame) -> pd.DataFrame:
-    main = agreement[agreement["comparison"].isin(["machine-mean", "machine-h1", "human-human"])]
+    main = agreement[
+        agreement["comparison"].isin(["machine-mean", "machine-h1", "human-human", "machine-outcome"])
+    ]
     cols = [c for c in ("comparison", "metric", "value", "ci_low", "ci_high", "n", "flag") if c in main]
     return main[cols]
 
@@ -285,10 +352,17 @@ def load_calibration(path: str | Path) -> dict[str, Calibration]:
 def apply_calibration(
     scores: pd.DataFrame, calibrations: Mapping[str, Calibration], *, alpha: float = 0.1
 ) -> pd.DataFrame:
-    """Add ``<target>_pred`` and its ``(1 - alpha)`` interval ``_low``/``_high`` to a score table."""
+    """Add ``<target>_pred`` and its ``(1 - alpha)`` interval ``_low``/``_high`` to a score table.
+
+    For a binary outcome ``<target>_pred`` is the probability of the outcome, without an
+    interval.
+    """
     out = scores.copy()
     for target, calibration in calibrations.items():
         X = calibration.select(scores)  # once: it decodes slot_vectors for sentence evidence
+        if isinstance(calibration.estimator, LogisticCalibrator):  # a probability, no interval
+            out[f"{target}_pred"] = calibration.estimator.predict_proba(X)[:, 1]
+            continue
         out[f"{target}_pred"] = calibration.estimator.predict(X)
         interval = np.asarray(calibration.estimator.predict_interval(X, alpha=alpha))
         out[f"{target}_pred_low"] = interval[:, 0]

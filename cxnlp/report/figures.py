@@ -563,3 +563,53 @@ def followup_counts(followups: pd.DataFrame) -> Figure:
     ax.set_xlim(0, max(values + [1]) * 1.15)
     ax.grid(axis="x", alpha=0.3)
     return fig
+
+
+def impact_chart(
+    series: Mapping[str, pd.DataFrame],
+    effects: Mapping[str, pd.Series] | None = None,
+    *,
+    value_label: str = "interaction score (0–100)",
+) -> Figure:
+    """Per workshop: weekly means of treated and control before and after, with intervals.
+
+    Parameters
+    ----------
+    series
+        Panel title (e.g. "Team East, 2026-10-01") → the table of
+        :func:`cxnlp.analytics.impact_series` for that event.
+    effects
+        Same keys → the event's row of :func:`cxnlp.analytics.workshop_impact`, whose
+        effect and interval are written in the panel title.
+    value_label
+        Axis label (with unit) of the metric.
+    """
+    titles = list(series)
+    fig = new_figure(8, 0.9 + 3.0 * max(1, len(titles)))
+    if not titles:
+        _empty(fig.subplots(), "no events to chart")
+        return fig
+    axes = fig.subplots(len(titles), 1, squeeze=False)[:, 0]
+    styles = {"treated": (NEUTRAL_COLOUR, "o", "-"), "control": (PALETTE[1], "s", "--")}
+    for ax, title in zip(axes, titles, strict=True):
+        data = series[title]
+        for group, (colour, marker, line) in styles.items():
+            part = data[data["group"] == group].sort_values("bin_start")
+            if part.empty:
+                continue
+            x = part["bin_start"].to_numpy(float)
+            ax.plot(x, part["mean"], marker=marker, linestyle=line, color=colour, label=group)
+            ax.fill_between(x, part["ci_low"], part["ci_high"], color=colour, alpha=0.15, linewidth=0)
+        ax.axvline(0.0, color=REFERENCE_COLOUR, linestyle=":", linewidth=1.2)
+        ax.set_xlabel("days from the workshop (weekly bins)")
+        ax.set_ylabel(value_label)
+        row = (effects or {}).get(title)
+        if row is not None and row["effect"] == row["effect"]:
+            title = (
+                f"{title}: effect {row['effect']:+.1f} "
+                f"(95% CI {row['ci_low']:+.1f} to {row['ci_high']:+.1f})"
+            )
+        ax.set_title(title, fontsize=11)
+        ax.legend(loc="best", fontsize=9, title="95% intervals shaded", title_fontsize=8)
+    fig.suptitle("Workshop impact: treated against control (dotted line = workshop)", fontsize=13)
+    return fig

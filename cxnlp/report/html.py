@@ -39,13 +39,16 @@ from cxnlp.analytics import (
     equity_report,
     false_read_summary,
     false_reads,
+    impact_series,
     join_surveys,
     negative_evidence,
     optimized_status,
     parse_evidence,
     perspectives,
     route_followups,
+    workshop_impact,
 )
+from cxnlp.analytics.impact import read_events
 from cxnlp.report import figures as figs
 
 logger = logging.getLogger(__name__)
@@ -60,6 +63,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("followups", "Follow-ups"),
     ("equity", "Equity"),
     ("drift", "Drift"),
+    ("impact", "Workshop impact"),
     ("lowest", "Lowest-scoring calls"),
 )
 
@@ -314,6 +318,8 @@ def build_report(
     n_lowest: int = 10,
     n_rows: int = 15,
     dpi: int = 100,
+    events: pd.DataFrame | None = None,
+    window: int = 28,
 ) -> Report:
     """Build the QA lead's report from a score table (and optionally surveys and a reference).
 
@@ -345,6 +351,11 @@ def build_report(
         Maximum rows of the long tables (false reads, follow-ups).
     dpi
         Resolution of the embedded figures.
+    events
+        Workshops (``group, date`` rows, groups being values of ``by``): the impact
+        section then shows each one's difference in differences and an effect plot.
+    window
+        Days compared on each side of a workshop (28).
 
     Returns
     -------
@@ -381,6 +392,7 @@ def build_report(
         b.unavailable("followups", NO_SURVEYS)
     b.run("equity", lambda: _equity(b, data))
     b.run("drift", lambda: _drift(b, data, team))
+    b.run("impact", lambda: _impact(b, data, events, by, window))
     b.run("lowest", lambda: _lowest(b, data, n_lowest, has_surveys))
     page = _page(b, title, data, has_surveys)
     return Report(
@@ -888,6 +900,81 @@ def _drift(b: _Builder, data: pd.DataFrame, team: str | None) -> None:
         "Control charts of daily mean interaction score and CUSUM statistic per team",
         "Left: daily means with 3-standard-error limits; right: CUSUM with its decision "
         "interval; dotted vermillion line: detected change date.",
+    )
+
+
+def _impact(
+    b: _Builder, data: pd.DataFrame, events: pd.DataFrame | None, by: str, window: int
+) -> None:
+    if events is None:
+        b.add(
+            "impact",
+            _p(
+                "No workshop dates were given. Pass events= to build_report (or --events FILE, "
+                "a table of group,date rows, to cxnlp report) to see whether coaching moved "
+                "each coached team more than the others.",
+                "note",
+            ),
+        )
+        return
+    table = workshop_impact(data, events=events, window=window, group_col=by)
+    b.tables["impact"] = table
+    b.add(
+        "impact",
+        _p(
+            f"Difference in differences: the coached team's change over the {window} days "
+            "either side of its workshop, minus the change of the teams without a workshop in "
+            "that window, with 95% intervals clustered by agent. The pooled row stacks all "
+            "workshops; a repeated workshop beside the first shows whether returns diminish."
+        ),
+    )
+    main = table[table["metric"] == SCORE_COL]
+    for row in main.itertuples(index=False):
+        if row.event == "pooled" or row.p_value != row.p_value:
+            continue
+        klass = "finding" if row.p_value < 0.05 else "ok"
+        b.add(
+            "impact",
+            _p(
+                f"{row.group} (workshop {row.workshop}, {row.date}): interaction score "
+                f"{row.effect:+.1f} points against the control (95% CI {row.ci_low:+.1f} to "
+                f"{row.ci_high:+.1f}, p={row.p_value:.2g}). {row.note}".strip(),
+                klass,
+            ),
+        )
+    b.add(
+        "impact",
+        html_table(
+            table,
+            ["event", "group", "date", "workshop", "metric", "treated_before", "treated_after",
+             "control_before", "control_after", "effect", "ci_low", "ci_high", "p_value", "note"],
+            formats={c: "+.2f" for c in ("effect", "ci_low", "ci_high")}
+            | {c: ".1f" for c in ("treated_before", "treated_after", "control_before", "control_after")}
+            | {"p_value": ".3g"},
+            caption="Workshop effects per event and metric",
+        ),
+    )
+    series, effects = {}, {}
+    listed = read_events(events)
+    for ev in listed.itertuples(index=False):
+        title = f"{ev.group}, {ev.date:%Y-%m-%d}"
+        treated, control = ev.group, None
+        if "=" not in ev.group:  # the same clean control as the estimate: no event nearby
+            near = listed.loc[(listed["date"] - ev.date).abs() < pd.Timedelta(days=window), "group"]
+            treated, control = f"{by}={ev.group}", f"{by}!={','.join(dict.fromkeys(near))}"
+        series[title] = impact_series(
+            data, event=ev.date, treated=treated, control=control, window=window
+        )
+        match = main[(main["group"] == ev.group) & (main["date"] == f"{ev.date:%Y-%m-%d}")]
+        if len(match):
+            effects[title] = match.iloc[0]
+    b.figure(
+        "impact",
+        "impact",
+        figs.impact_chart(series, effects),
+        "Weekly mean interaction score of the coached team and the control around each workshop",
+        "Solid: coached team; dashed: control; shaded: 95% intervals of the weekly means; "
+        "dotted line: the workshop.",
     )
 
 
