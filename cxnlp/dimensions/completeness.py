@@ -530,10 +530,9 @@ def pattern_need_kind(span: Span) -> NeedKind | None:
 
 
 def _is_trivial(span: Span) -> bool:
-    """Too short to carry a need ("OK.", "Yes!") unless it asks something ("Refund?")."""
-    return len(content_tokens(span)) < 1 or (
-        len(content_tokens(span)) < 2 and not any("?" in t.text for t in span)
-    )
+    """Too short to carry a need ("OK.", "Yes!") unless it asks something ("Refund?", or
+    "what would we lose" from a recogniser, which writes no question marks)."""
+    return len(content_tokens(span)) < 1 or (len(content_tokens(span)) < 2 and not is_question(span))
 
 
 @register_dimension("answer_completeness.v1")
@@ -603,8 +602,8 @@ class AnswerCompleteness(Dimension):
         social_threshold: float = 0.4,
         merge_threshold: float = 0.6,
         context_merge_threshold: float = 0.3,
-        answer_probability: float = 0.325,
-        partial_probability: float = 0.2,
+        answer_probability: float = 0.275,
+        partial_probability: float = 0.175,
         informative_threshold: float = 0.5,
         vague_threshold: float = 0.6,
         non_answer_threshold: float = 0.6,
@@ -790,12 +789,24 @@ class AnswerCompleteness(Dimension):
                     parsed.vectors[prev.last_index] @ parsed.vectors[need.sentences[0].index]
                 )
                 same_turn = need.sentences[0].turn_index == prev.sentences[-1].turn_index
+                first = need.sentences[0].span
+                # "My bill is eighty-four dollars, it's normally sixty-two. Why is it higher?":
+                # a short question right after a statement in the same turn asks about it.
+                short_question = is_question(first) and (
+                    len(content_tokens(first)) <= 4 or _refers_back(first)
+                )
+                after_statement = not any(is_question(s.span) for s in prev.sentences)
                 sets_context = (
                     same_turn
-                    and prev.kind == "problem"
-                    and need.kind != "problem"
-                    and not opens_new_point(need.sentences[0].span)
-                    and (sim >= self.context_merge_threshold or _refers_back(need.sentences[0].span))
+                    and not opens_new_point(first)
+                    and (
+                        (
+                            prev.kind == "problem"
+                            and need.kind != "problem"
+                            and (sim >= self.context_merge_threshold or _refers_back(first))
+                        )
+                        or (after_statement and short_question)
+                    )
                 )
                 if adjacent and (sim >= self.merge_threshold or sets_context):
                     kind = need.kind if need.kind != "problem" else prev.kind

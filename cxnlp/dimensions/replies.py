@@ -255,7 +255,14 @@ def _asks_at_clause_start(words: Sequence[Token], phrases: Iterable[str]) -> boo
     """Whether a question phrase opens a clause: "when will it come", "so why...", "tell me
     how long", but not the "when" of "is my data wiped when you fix the screen?" (a yes/no
     question whose clause merely mentions a time)."""
-    norm = _norm_words(words)
+    attached = _norm_words(words)
+    raw = [(_lw(t), k) for k, t in enumerate(words)]  # "why's" also reads as "why" "'s"
+    return _phrase_opens_clause(words, attached, phrases) or _phrase_opens_clause(words, raw, phrases)
+
+
+def _phrase_opens_clause(
+    words: Sequence[Token], norm: Sequence[tuple[str, int]], phrases: Iterable[str]
+) -> bool:
     texts = [w for w, _ in norm]
     for phrase in phrases:
         parts = phrase.split()
