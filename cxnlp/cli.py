@@ -66,11 +66,22 @@ def _checked_scorer(brand: Path | None, **options: Any) -> Any:
     return Scorer(brand=brand, **options)
 
 
-def _setup_logging(verbose: bool) -> None:
+def _setup_logging(verbose: bool, redact: bool = True) -> None:
+    """Log to stderr, every line redacted like the outputs (security codes always removed)."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from cxnlp.privacy.logs import redact_logs
+    from cxnlp.privacy.redactor import default_redactor
+
+    redact_logs(default_redactor(redact))
+
+
+REDACT_HELP = (
+    "Redact personal data (cards, names, phones, addresses...) from everything written, "
+    "with typed placeholders; scores are unchanged. Card security codes are removed even with --no-redact."
+)
 
 
 MAX_TURN_HELP = "Longest turn, in characters; a transcript with a longer one is rejected unparsed."
@@ -109,6 +120,7 @@ def score(
     max_transcript_chars: Annotated[
         int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)
     ] = DEFAULT_MAX_TRANSCRIPT_CHARS,
+    redact: Annotated[bool, typer.Option(help=REDACT_HELP)] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Score every transcript in INPUTS on the four dimensions and write one row per transcript.
@@ -116,7 +128,7 @@ def score(
     A record that cannot be scored goes to the rejects file with its source and reason;
     the rest are scored.
     """
-    _setup_logging(verbose)
+    _setup_logging(verbose, redact)
     from cxnlp.batch.run import default_rejects_path, score_files
     from cxnlp.batch.writer import output_format
     from cxnlp.ingest import InputError
@@ -136,6 +148,7 @@ def score(
             slot_vectors=slot_vectors,
             max_turn_chars=max_turn_chars,
             max_transcript_chars=max_transcript_chars,
+            redact=redact,
         )
         if calibration is not None:
             transform = _calibration_transform(calibration, slot_vectors=slot_vectors)
@@ -468,10 +481,11 @@ def batch(
     max_transcript_chars: Annotated[
         int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)
     ] = DEFAULT_MAX_TRANSCRIPT_CHARS,
+    redact: Annotated[bool, typer.Option(help=REDACT_HELP)] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Score new and changed transcripts into STORE; unchanged ones are skipped."""
-    _setup_logging(verbose)
+    _setup_logging(verbose, redact)
     from cxnlp.batch.nightly import run_batch
     from cxnlp.batch.store import StoreError
     from cxnlp.ingest import InputError
@@ -484,6 +498,7 @@ def batch(
             slot_vectors=slot_vectors,
             max_turn_chars=max_turn_chars,
             max_transcript_chars=max_transcript_chars,
+            redact=redact,
         )
     except (ValueError, OSError) as exc:
         _fail(str(exc))
@@ -556,10 +571,11 @@ def report(
         Path | None, typer.Option("--png-dir", help="Also write every figure as PNG here.")
     ] = None,
     title: Annotated[str, typer.Option(help="Page title.")] = "Contact-centre quality report",
+    redact: Annotated[bool, typer.Option(help=REDACT_HELP)] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Write a self-contained HTML report (figures embedded) for QA leads."""
-    _setup_logging(verbose)
+    _setup_logging(verbose, redact)
     _refuse_overwrite([p for p in (scores, surveys, reference) if p is not None], {"--out": out})
     from cxnlp.report import build_report, load_scores, write_report
 
@@ -567,7 +583,9 @@ def report(
         frame = load_scores(scores)
         survey_frame = load_scores(surveys) if surveys is not None else None
         reference_frame = load_scores(reference) if reference is not None else None
-        built = build_report(frame, surveys=survey_frame, reference=reference_frame, title=title)
+        built = build_report(
+            frame, surveys=survey_frame, reference=reference_frame, title=title, redact=redact
+        )
         written = write_report(built, out, png_dir=png_dir)
     except (ValueError, OSError) as exc:
         _fail(str(exc))
