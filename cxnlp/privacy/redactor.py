@@ -438,15 +438,20 @@ def _key_entity(key: str, p: PrivacyPatterns) -> str | None:
 
 
 def _resolve(found: list[Finding], priority: frozenset[str]) -> list[Finding]:
-    """Non-overlapping findings, in order: an always-removed entity wins an overlap, then
-    the longer span; adjacent findings of one entity separated by spaces become one."""
-    ranked = sorted(found, key=lambda f: (f.entity not in priority, -(f.end - f.start), f.start))
+    """Non-overlapping findings, in order: the longer span wins an overlap, but an
+    always-removed finding (a security code) is never left partly visible: if no chosen
+    span covers it whole, it absorbs the spans it overlaps."""
+    ranked = sorted(found, key=lambda f: (-(f.end - f.start), f.entity not in priority, f.start))
     chosen: list[Finding] = []
     for f in ranked:
-        if f.end <= f.start:
-            continue
-        if all(f.end <= c.start or f.start >= c.end for c in chosen):
+        if f.end > f.start and all(f.end <= c.start or f.start >= c.end for c in chosen):
             chosen.append(f)
+    for f in found:
+        if f.entity in priority and not any(c.start <= f.start and f.end <= c.end for c in chosen):
+            overlapping = [c for c in chosen if not (f.end <= c.start or f.start >= c.end)]
+            start = min([f.start, *(c.start for c in overlapping)])
+            end = max([f.end, *(c.end for c in overlapping)])
+            chosen = [c for c in chosen if c not in overlapping] + [Finding(start, end, f.entity, f.value)]
     chosen.sort(key=lambda f: f.start)
     return chosen
 
