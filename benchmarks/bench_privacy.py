@@ -40,8 +40,10 @@ from common import REPO, RESULTS_DIR, stc3_transcripts
 
 DATA = REPO / "benchmarks" / "data" / "privacy"
 RESULTS = RESULTS_DIR / "privacy.jsonl"
-DIGITS = {w: str(i) for i, w in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])}
+DIGITS = {
+    w: str(i)
+    for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
+}
 #: Columns holding hashes, ids and vectors: random characters, not text anyone wrote.
 OPAQUE = ("slot_vectors", "content_hash", "config_id", "run_id", "scored_at", "cxnlp_version")
 
@@ -62,12 +64,14 @@ def file_text(path: Path) -> str:
 
         frame = pd.read_parquet(path)
         return frame.drop(columns=[c for c in OPAQUE if c in frame.columns]).to_json(
-            orient="records", lines=True, force_ascii=False)
+            orient="records", lines=True, force_ascii=False
+        )
     text = path.read_text(encoding="utf-8", errors="replace")
     if path.suffix == ".jsonl":
         rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-        return "\n".join(json.dumps({k: v for k, v in r.items() if k not in OPAQUE}, ensure_ascii=False)
-                         for r in rows)
+        return "\n".join(
+            json.dumps({k: v for k, v in r.items() if k not in OPAQUE}, ensure_ascii=False) for r in rows
+        )
     if path.suffix == ".html":
         text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
     return text
@@ -84,8 +88,14 @@ def cli(*args: str, log: Path) -> float:
     env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"}
     started = time.perf_counter()
     with open(log, "w", encoding="utf-8") as sink:
-        subprocess.run([sys.executable, "-m", "cxnlp.cli", *args, "--verbose"], check=True, env=env,
-                       stdout=sink, stderr=subprocess.STDOUT, cwd=REPO)
+        subprocess.run(
+            [sys.executable, "-m", "cxnlp.cli", *args, "--verbose"],
+            check=True,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+        )
     return time.perf_counter() - started
 
 
@@ -98,13 +108,25 @@ def run_split(split: str, work: Path, embedding: str) -> dict:
         out = work / f"{split}-{mode}"
         out.mkdir()
         common = ["--embedding", embedding, flag]
-        seconds[mode] = cli("score", str(calls), "--out", str(out / "scores.jsonl"), *common,
-                            log=out / "score.log")
-        cli("report", str(out / "scores.jsonl"), "--out", str(out / "report.html"), flag,
-            log=out / "report.log")
+        seconds[mode] = cli(
+            "score", str(calls), "--out", str(out / "scores.jsonl"), *common, log=out / "score.log"
+        )
+        cli(
+            "report",
+            str(out / "scores.jsonl"),
+            "--out",
+            str(out / "report.html"),
+            flag,
+            log=out / "report.log",
+        )
         cli("batch", str(calls), "--store", str(out / "store"), *common, log=out / "batch.log")
-        files = sorted(p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")
-                       and p.suffix in (".jsonl", ".parquet", ".html", ".log", ".json"))
+        files = sorted(
+            p
+            for p in out.rglob("*")
+            if p.is_file()
+            and not p.name.startswith(".")
+            and p.suffix in (".jsonl", ".parquet", ".html", ".log", ".json")
+        )
         texts[mode] = "\n".join(normalise(file_text(p)) for p in files)
         texts[f"{mode}_files"] = str(len(files))
     present: dict[str, dict[str, int]] = defaultdict(lambda: {"planted": 0, "off": 0, "on": 0})
@@ -121,11 +143,14 @@ def run_split(split: str, work: Path, embedding: str) -> dict:
             cvv_off += key == "CVV" and in_off
             if in_on and key in ("CREDIT_CARD", "CVV"):
                 print(f"  LEAK {split} {record['id']} {key} {item['form']} {item['needle']}")
-    ordinary = ordinary_words_changed(work / f"{split}-off" / "scores.jsonl", work / f"{split}-on" / "scores.jsonl",
-                                      truth)
+    ordinary = ordinary_words_changed(
+        work / f"{split}-off" / "scores.jsonl", work / f"{split}-on" / "scores.jsonl", truth
+    )
     return {
         "files_scanned": int(texts["on_files"]),
-        "kinds": {k: {**v, "share_left": (v["on"] / v["off"]) if v["off"] else None} for k, v in present.items()},
+        "kinds": {
+            k: {**v, "share_left": (v["on"] / v["off"]) if v["off"] else None} for k, v in present.items()
+        },
         "cards_found": present["CREDIT_CARD"]["on"],
         "cvv_found": present["CVV"]["on"],
         "cvv_found_no_redact": cvv_off,
@@ -195,12 +220,20 @@ def stc3_cost(limit: int, embedding: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--stc3", type=int, default=200, help="STC-3 dialogues for the cost measure (0: skip).")
-    parser.add_argument("--embedding", default="onnx-int8", help="Encoder backend for the planted-corpus runs.")
+    parser.add_argument(
+        "--stc3", type=int, default=200, help="STC-3 dialogues for the cost measure (0: skip)."
+    )
+    parser.add_argument(
+        "--embedding", default="onnx-int8", help="Encoder backend for the planted-corpus runs."
+    )
     parser.add_argument("--stc3-embedding", default="torch", help="Encoder backend for the cost measure.")
     args = parser.parse_args()
-    record: dict = {"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": platform.node(),
-                    "cpus": os.cpu_count(), "embedding": args.embedding}
+    record: dict = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "machine": platform.node(),
+        "cpus": os.cpu_count(),
+        "embedding": args.embedding,
+    }
     with tempfile.TemporaryDirectory() as tmp:
         for split in ("dev", "heldout"):
             record[split] = run_split(split, Path(tmp), args.embedding)

@@ -20,24 +20,109 @@ HERE = Path(__file__).resolve().parent
 SEED = 20261202
 N_PER_SPLIT = 120
 
-FIRST = ["James", "Mary", "Robert", "Patricia", "Michael", "Linda", "David", "Susan", "Daniel", "Karen",
-         "Thomas", "Nancy", "Olivia", "Ahmed", "Priya", "Chen", "Fatima", "Lucas", "Sofia", "Mateo"]
-LAST = ["Smith", "Johnson", "Williams", "Brown", "Garcia", "Miller", "Davis", "Martinez", "Wilson",
-        "Anderson", "Taylor", "Thomas", "Moore", "Jackson", "Patel", "Nguyen", "Okafor", "Kowalski"]
+FIRST = [
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "Michael",
+    "Linda",
+    "David",
+    "Susan",
+    "Daniel",
+    "Karen",
+    "Thomas",
+    "Nancy",
+    "Olivia",
+    "Ahmed",
+    "Priya",
+    "Chen",
+    "Fatima",
+    "Lucas",
+    "Sofia",
+    "Mateo",
+]
+LAST = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Martinez",
+    "Wilson",
+    "Anderson",
+    "Taylor",
+    "Thomas",
+    "Moore",
+    "Jackson",
+    "Patel",
+    "Nguyen",
+    "Okafor",
+    "Kowalski",
+]
 STREETS = ["Oak", "Maple", "Church", "Station", "Victoria", "Elm", "Mill", "Park View", "High"]
 SUFFIX = ["Street", "Road", "Lane", "Avenue", "Drive", "Close"]
 DOMAINS = ["gmail.com", "outlook.com", "yahoo.co.uk", "example.net"]
-MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-          "october", "november", "december"]
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 DIGIT = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-ORD = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
-       8: "eighth", 9: "ninth", 10: "tenth", 11: "eleventh", 12: "twelfth", 13: "thirteenth",
-       14: "fourteenth", 15: "fifteenth", 16: "sixteenth", 17: "seventeenth", 18: "eighteenth",
-       19: "nineteenth", 20: "twentieth", 21: "twenty first", 22: "twenty second", 23: "twenty third",
-       24: "twenty fourth", 25: "twenty fifth", 26: "twenty sixth", 27: "twenty seventh", 28: "twenty eighth"}
+ORD = {
+    1: "first",
+    2: "second",
+    3: "third",
+    4: "fourth",
+    5: "fifth",
+    6: "sixth",
+    7: "seventh",
+    8: "eighth",
+    9: "ninth",
+    10: "tenth",
+    11: "eleventh",
+    12: "twelfth",
+    13: "thirteenth",
+    14: "fourteenth",
+    15: "fifteenth",
+    16: "sixteenth",
+    17: "seventeenth",
+    18: "eighteenth",
+    19: "nineteenth",
+    20: "twentieth",
+    21: "twenty first",
+    22: "twenty second",
+    23: "twenty third",
+    24: "twenty fourth",
+    25: "twenty fifth",
+    26: "twenty sixth",
+    27: "twenty seventh",
+    28: "twenty eighth",
+}
 TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-TEENS = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-         "eighteen", "nineteen"]
+TEENS = [
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
 
 
 def spoken(digits: str) -> str:
@@ -71,12 +156,17 @@ def iban(rng: random.Random) -> str:
 
 def values(rng: random.Random) -> dict[str, str]:
     first, last = rng.choice(FIRST), rng.choice(LAST)
-    card = luhn_complete(rng.choice(["4", "51", "52", "37"]) + "".join(rng.choice("0123456789") for _ in range(13)))
+    card = luhn_complete(
+        rng.choice(["4", "51", "52", "37"]) + "".join(rng.choice("0123456789") for _ in range(13))
+    )
     card = card[:16] if card[0] != "3" else luhn_complete(card[:14])
     return {
-        "first": first, "last": last, "card": card,
+        "first": first,
+        "last": last,
+        "card": card,
         "cvv": "".join(rng.choice("123456789") for _ in range(3)),
-        "exp_m": rng.randint(1, 12), "exp_y": rng.randint(26, 31),
+        "exp_m": rng.randint(1, 12),
+        "exp_y": rng.randint(26, 31),
         "account": "".join(rng.choice("0123456789") for _ in range(8)),
         "sort": "".join(rng.choice("0123456789") for _ in range(6)),
         "iban": iban(rng),
@@ -84,8 +174,11 @@ def values(rng: random.Random) -> dict[str, str]:
         "phone": "07" + "".join(rng.choice("0123456789") for _ in range(9)),
         "email_user": f"{first.lower()}.{last.lower()}{rng.randint(1, 99)}",
         "domain": rng.choice(DOMAINS),
-        "house": str(rng.randint(2, 180)), "street": f"{rng.choice(STREETS)} {rng.choice(SUFFIX)}",
-        "dob_d": rng.randint(1, 28), "dob_m": rng.randint(1, 12), "dob_y": rng.randint(1950, 2002),
+        "house": str(rng.randint(2, 180)),
+        "street": f"{rng.choice(STREETS)} {rng.choice(SUFFIX)}",
+        "dob_d": rng.randint(1, 28),
+        "dob_m": rng.randint(1, 12),
+        "dob_y": rng.randint(1950, 2002),
     }
 
 
@@ -113,31 +206,63 @@ def planted(v: dict, split: str, rng: random.Random) -> list[tuple[str, str, str
     addr_s = f"{spoken(v['house']) if len(v['house']) < 3 else v['house']} {v['street'].lower()}"
     if split == "dev":
         t = {
-            "PERSON": ("Can I take your name please?", "Yes, my name is {x}.", "I'm calling about my bill, my name's {x}."),
+            "PERSON": (
+                "Can I take your name please?",
+                "Yes, my name is {x}.",
+                "I'm calling about my bill, my name's {x}.",
+            ),
             "CREDIT_CARD": ("What's the long number on the card?", "It's {x}.", "the card number is {x}"),
             "CVV": ("And the three digit security code on the back?", "{x}", "the security code is {x}"),
             "CARD_EXPIRY": ("What's the expiry date?", "It expires {x}.", "expiry date {x}"),
-            "BANK_ACCOUNT": ("What's your account number?", "My account number is {x}.", "account number {x}"),
+            "BANK_ACCOUNT": (
+                "What's your account number?",
+                "My account number is {x}.",
+                "account number {x}",
+            ),
             "SORT_CODE": ("And the sort code?", "Sort code {x}.", "the sort code is {x}"),
             "IBAN_CODE": ("Can you give me the IBAN?", "The IBAN is {x}.", "iban is {x}"),
             "US_SSN": ("I need your social security number.", "My SSN is {x}.", "my social is {x}"),
-            "PHONE_NUMBER": ("What's the best number to reach you?", "You can reach me on {x}.", "my mobile is {x}"),
+            "PHONE_NUMBER": (
+                "What's the best number to reach you?",
+                "You can reach me on {x}.",
+                "my mobile is {x}",
+            ),
             "EMAIL_ADDRESS": ("What's your email address?", "It's {x}.", "my email is {x}"),
             "ADDRESS": ("What's the address on the account?", "I live at {x}.", "it's {x}"),
-            "DATE_OF_BIRTH": ("Can you confirm your date of birth?", "My date of birth is {x}.", "i was born on {x}"),
+            "DATE_OF_BIRTH": (
+                "Can you confirm your date of birth?",
+                "My date of birth is {x}.",
+                "i was born on {x}",
+            ),
         }
     else:
         t = {
-            "PERSON": ("Who am I speaking with today?", "Hi, this is {x} calling about my order.", "yeah hi my name is {x} and i need help"),
+            "PERSON": (
+                "Who am I speaking with today?",
+                "Hi, this is {x} calling about my order.",
+                "yeah hi my name is {x} and i need help",
+            ),
             "CREDIT_CARD": ("Could you read me the card number?", "Sure, {x}.", "okay its {x}"),
             "CVV": ("And the CVV please?", "The CVV is {x}.", "{x}"),
             "CARD_EXPIRY": ("When does the card expire?", "Expiration is {x}.", "it expires {x}"),
-            "BANK_ACCOUNT": ("Which account should the refund go to?", "Account number {x}, please.", "the account is {x}"),
+            "BANK_ACCOUNT": (
+                "Which account should the refund go to?",
+                "Account number {x}, please.",
+                "the account is {x}",
+            ),
             "SORT_CODE": ("I'll need the sort code too.", "It's {x}, that's the sort code.", "sort code {x}"),
-            "IBAN_CODE": ("Please give me the international account number.", "IBAN {x}.", "its {x} that's my iban"),
+            "IBAN_CODE": (
+                "Please give me the international account number.",
+                "IBAN {x}.",
+                "its {x} that's my iban",
+            ),
             "US_SSN": ("For verification, your social?", "Social security number {x}.", "ssn {x}"),
             "PHONE_NUMBER": ("Is there a callback number?", "Call me back on {x}.", "phone number is {x}"),
-            "EMAIL_ADDRESS": ("Where should I send the confirmation?", "Send it to {x} please.", "email it to {x}"),
+            "EMAIL_ADDRESS": (
+                "Where should I send the confirmation?",
+                "Send it to {x} please.",
+                "email it to {x}",
+            ),
             "ADDRESS": ("Where should we ship the replacement?", "Ship it to {x}, thanks.", "to {x} please"),
             "DATE_OF_BIRTH": ("And your birthday for security?", "Born {x}.", "my birthday is {x}"),
         }
@@ -171,14 +296,24 @@ def call(i: int, split: str, rng: random.Random) -> tuple[dict, list[dict]]:
     items = planted(v, split, rng)
     rng.shuffle(items)
     kinds = items[: rng.randint(3, 6)]
-    turns = [{"speaker": "agent", "text": "Thank you for calling Northwind Bank, how can I help you today?"},
-             {"speaker": "customer", "text": "Hi, I was charged twice for the same payment and I want a refund."},
-             {"speaker": "agent", "text": "I'm sorry to hear that. I can look into it, I just need to verify a few details."}]
+    turns = [
+        {"speaker": "agent", "text": "Thank you for calling Northwind Bank, how can I help you today?"},
+        {"speaker": "customer", "text": "Hi, I was charged twice for the same payment and I want a refund."},
+        {
+            "speaker": "agent",
+            "text": "I'm sorry to hear that. I can look into it, I just need to verify a few details.",
+        },
+    ]
     for _kind, _form, prompt, line, _needle in kinds:
         turns.append({"speaker": "agent", "text": prompt})
         turns.append({"speaker": "customer", "text": line})
-    turns.append({"speaker": "agent", "text": f"Thank you {v['first']}. I have refunded the duplicate payment, "
-                  "it will reach your account in three to five working days. Is there anything else?"})
+    turns.append(
+        {
+            "speaker": "agent",
+            "text": f"Thank you {v['first']}. I have refunded the duplicate payment, "
+            "it will reach your account in three to five working days. Is there anything else?",
+        }
+    )
     turns.append({"speaker": "customer", "text": "No, that's all, thanks."})
     planted_meta = [{"kind": k, "form": f, "needle": n} for k, f, _p, _l, n in kinds]
     if not any(k == "PERSON" for k, *_ in kinds):
@@ -203,9 +338,10 @@ def main() -> None:
         rng = random.Random(f"{SEED}-{split}")
         records = [call(i, split, rng) for i in range(N_PER_SPLIT)]
         records += [broken(i, split, rng) for i in range(5)]
-        with open(HERE / f"calls_{split}.jsonl", "w", encoding="utf-8") as calls, open(
-            HERE / f"truth_{split}.jsonl", "w", encoding="utf-8"
-        ) as truth:
+        with (
+            open(HERE / f"calls_{split}.jsonl", "w", encoding="utf-8") as calls,
+            open(HERE / f"truth_{split}.jsonl", "w", encoding="utf-8") as truth,
+        ):
             for record, planted_items in records:
                 calls.write(json.dumps(record, ensure_ascii=False) + "\n")
                 truth.write(json.dumps({"id": record["id"], "planted": planted_items}) + "\n")
