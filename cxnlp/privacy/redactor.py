@@ -441,7 +441,7 @@ def _resolve(found: list[Finding], priority: frozenset[str]) -> list[Finding]:
     """Non-overlapping findings, in order: the longer span wins an overlap, but an
     always-removed finding (a security code) is never left partly visible: if no chosen
     span covers it whole, it absorbs the spans it overlaps."""
-    ranked = sorted(found, key=lambda f: (-(f.end - f.start), f.entity not in priority, f.start))
+    ranked = sorted(found, key=lambda f: (-(f.end - f.start), f.entity not in priority, -f.score, f.start))
     chosen: list[Finding] = []
     for f in ranked:
         if f.end > f.start and all(f.end <= c.start or f.start >= c.end for c in chosen):
