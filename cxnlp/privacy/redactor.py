@@ -44,7 +44,9 @@ KEEP_COLUMNS: frozenset[str] = frozenset(
 EVIDENCE_TEXT_FIELDS: tuple[str, ...] = ("sentence", "detail")
 
 _CAPITALISED = re.compile(r"(?<![\w'])([A-Z][a-z'\-]+)")
-_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n)\W*$")
+#: Where a capitalised word is only a sentence's (or a quoted fragment's, a table cell's
+#: "kind: sentence") first word.
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;|]\s+|[“\"(]|\n)\W*$")
 
 
 @dataclass(frozen=True)
