@@ -80,7 +80,8 @@ def file_text(path: Path) -> str:
 def found(needle: str, haystack: str) -> bool:
     n = normalise(needle)
     if n.isdigit():
-        return re.search(rf"(?<!\d){re.escape(n)}(?!\d)", haystack) is not None
+        # not part of a longer number, nor of a decimal such as a score (0.823)
+        return re.search(rf"(?<!\d)(?<!\d\.){re.escape(n)}(?!\d)(?!\.\d)", haystack) is not None
     return re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", haystack) is not None
 
 
@@ -142,7 +143,11 @@ def run_split(split: str, work: Path, embedding: str) -> dict:
             tally["on"] += in_on
             cvv_off += key == "CVV" and in_off
             if in_on and key in ("CREDIT_CARD", "CVV"):
-                print(f"  LEAK {split} {record['id']} {key} {item['form']} {item['needle']}")
+                n = normalise(item["needle"])
+                at = texts["on"].find(n)
+                print(
+                    f"  LEAK {split} {record['id']} {key} {item['form']} {n}: ...{texts['on'][at - 80 : at + 20]!r}"
+                )
     ordinary = ordinary_words_changed(
         work / f"{split}-off" / "scores.jsonl", work / f"{split}-on" / "scores.jsonl", truth
     )

@@ -318,10 +318,15 @@ def call(i: int, split: str, rng: random.Random) -> tuple[dict, list[dict]]:
     planted_meta = [{"kind": k, "form": f, "needle": n} for k, f, _p, _l, n in kinds]
     if not any(k == "PERSON" for k, *_ in kinds):
         planted_meta.append({"kind": "PERSON", "form": "agent-repeat", "needle": v["first"]})
-    meta = {"split": split, "customer_name": f"{v['first']} {v['last']}"} if i % 10 == 0 else {"split": split}
+    # A free-text notes field, as CRM exports carry: the verification exchanges again, so every
+    # planted value reaches the score table and the store (evidence quotes only some sentences).
+    notes = " | ".join(f"{prompt} {line}" for _k, _f, prompt, line, _n in kinds)
+    meta = {"split": split, "agent_notes": notes}
+    if i % 10 == 0:
+        meta["customer_name"] = f"{v['first']} {v['last']}"
     if i % 10 == 0:
         planted_meta.append({"kind": "PERSON", "form": "metadata", "needle": v["last"]})
-    return {"id": f"{split}-{i:04d}", "turns": turns, "metadata": meta}, planted_meta
+    return {"id": f"{split}-{i:04d}", "turns": turns, **meta}, planted_meta
 
 
 def broken(i: int, split: str, rng: random.Random) -> tuple[dict, list[dict]]:
