@@ -145,9 +145,8 @@ def run_split(split: str, work: Path, embedding: str) -> dict:
             if in_on and key in ("CREDIT_CARD", "CVV"):
                 n = normalise(item["needle"])
                 at = texts["on"].find(n)
-                print(
-                    f"  LEAK {split} {record['id']} {key} {item['form']} {n}: ...{texts['on'][at - 80 : at + 20]!r}"
-                )
+                where = texts["on"][at - 80 : at + 20]
+                print(f"  LEAK {split} {record['id']} {key} {item['form']} {n}: ...{where!r}")
     ordinary = ordinary_words_changed(
         work / f"{split}-off" / "scores.jsonl", work / f"{split}-on" / "scores.jsonl", truth
     )

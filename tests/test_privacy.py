@@ -25,7 +25,11 @@ def off() -> Redactor:
 # (entity, text, what must be gone) for each kind, written and spoken
 CASES = [
     ("CREDIT_CARD", "My card number is 4111 1111 1111 1111.", "4111"),
-    ("CREDIT_CARD", "the long number is " + " ".join(["four", "one", "one", "one"] + ["one"] * 12), "four one"),
+    (
+        "CREDIT_CARD",
+        "the long number is " + " ".join(["four", "one", "one", "one"] + ["one"] * 12),
+        "four one",
+    ),
     ("CVV", "The CVV is 123.", "123"),
     ("CVV", "the security code on the back is seven three nine", "seven three nine"),
     ("CARD_EXPIRY", "The expiry date is 09/27.", "09/27"),
@@ -35,8 +39,11 @@ CASES = [
     ("SORT_CODE", "Sort code 40-47-84.", "40-47-84"),
     ("SORT_CODE", "the sort code is four oh four seven eight four", "four oh four"),
     ("IBAN_CODE", "My IBAN is GB82 WEST 1234 5698 7654 32.", "WEST"),
-    ("IBAN_CODE", "iban g b eight two w e s t one two three four five six nine eight seven six five four three two",
-     "w e s t"),
+    (
+        "IBAN_CODE",
+        "iban g b eight two w e s t one two three four five six nine eight seven six five four three two",
+        "w e s t",
+    ),
     ("US_SSN", "My SSN is 123-45-6789.", "6789"),
     ("US_SSN", "my social is one two three four five six seven eight nine", "seven eight nine"),
     ("PHONE_NUMBER", "You can reach me on 07700 900123.", "900123"),
@@ -114,8 +121,13 @@ def test_evidence_spans_stay_substrings_of_their_sentence(redactor):
 
 
 def test_redact_record_keeps_ids_and_replaces_personal_metadata(redactor):
-    row = {"transcript_id": "call-4111", "customer_name": "Olivia Kowalski", "team": "billing",
-           "note": f"paid with {CARD}", "interaction_score": 80.0}
+    row = {
+        "transcript_id": "call-4111",
+        "customer_name": "Olivia Kowalski",
+        "team": "billing",
+        "note": f"paid with {CARD}",
+        "interaction_score": 80.0,
+    }
     out = redactor.redact_record(row)
     assert out["transcript_id"] == "call-4111" and out["team"] == "billing"
     assert out["customer_name"] == "<PERSON>" and out["note"] == "paid with <CREDIT_CARD>"
@@ -145,7 +157,9 @@ def test_patterns_file_can_be_extended(tmp_path):
 # --- placeholders in input ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("token", ["[PII]", "[NAME]", "<PERSON>", "{{NAME}}", "####", "[REDACTED]", "[name_given]"])
+@pytest.mark.parametrize(
+    "token", ["[PII]", "[NAME]", "<PERSON>", "{{NAME}}", "####", "[REDACTED]", "[name_given]"]
+)
 def test_placeholders_are_recognised(token):
     assert is_placeholder(token)
     assert placeholders(f"Thanks, {token}.") == [token]
@@ -181,8 +195,11 @@ CALL = [
     ("customer", f"Hi, my name is Olivia Kowalski. I was charged twice, my card is {CARD}."),
     ("agent", "Thanks, Olivia. I'm sorry about that. What's the security code on the back?"),
     ("customer", "It's 739."),
-    ("agent", "Thank you Olivia. I have refunded the duplicate charge; it arrives in three days. "
-              "Is there anything else I can help with?"),
+    (
+        "agent",
+        "Thank you Olivia. I have refunded the duplicate charge; it arrives in three days. "
+        "Is there anything else I can help with?",
+    ),
 ]
 
 
@@ -214,14 +231,20 @@ def test_placeholders_are_neutral_in_the_dimensions(parser):
     from cxnlp.scoring import Scorer
 
     scorer = Scorer(parser=parser, redact=False)
-    named = Transcript.from_pairs("a", [
-        ("customer", "Hi, my name is Olivia. What is the reference number for my complaint?"),
-        ("agent", "Thanks, Olivia. Your reference number is 4417, you will get an email today."),
-    ])
-    redacted = Transcript.from_pairs("b", [
-        ("customer", "Hi, my name is [NAME]. What is the reference number for my complaint?"),
-        ("agent", "Thanks, [NAME]. Your reference number is [PII], you will get an email today."),
-    ])
+    named = Transcript.from_pairs(
+        "a",
+        [
+            ("customer", "Hi, my name is Olivia. What is the reference number for my complaint?"),
+            ("agent", "Thanks, Olivia. Your reference number is 4417, you will get an email today."),
+        ],
+    )
+    redacted = Transcript.from_pairs(
+        "b",
+        [
+            ("customer", "Hi, my name is [NAME]. What is the reference number for my complaint?"),
+            ("agent", "Thanks, [NAME]. Your reference number is [PII], you will get an email today."),
+        ],
+    )
     a, b = (scorer.score([t]).iloc[0] for t in (named, redacted))
     assert b["f_proactive_connection__name_uses"] == a["f_proactive_connection__name_uses"] == 1
     assert b["answer_completeness"] == a["answer_completeness"] == 100
@@ -242,7 +265,9 @@ def test_cli_score_outputs_hold_no_planted_card_or_code(tmp_path):
     runner = CliRunner()
     for flag, card_allowed in (("--redact", False), ("--no-redact", True)):
         out = tmp_path / f"scores{flag}.jsonl"
-        result = runner.invoke(app, ["score", str(calls), "--out", str(out), flag, "--embedding", "onnx-int8"])
+        result = runner.invoke(
+            app, ["score", str(calls), "--out", str(out), flag, "--embedding", "onnx-int8"]
+        )
         assert result.exit_code == 0, result.output
         rejects = out.with_name(f"{out.stem}.rejects.jsonl")
         written = out.read_text() + rejects.read_text()
