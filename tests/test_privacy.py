@@ -165,6 +165,11 @@ def test_placeholders_are_recognised(token):
     assert placeholders(f"Thanks, {token}.") == [token]
 
 
+@pytest.mark.parametrize("text", ["[laughs]", "[inaudible]", "<b>", "#1", "**", "[crosstalk]"])
+def test_annotations_and_markup_are_not_placeholders(text):
+    assert not is_placeholder(text)
+
+
 @pytest.mark.parametrize(
     ("sentence", "addressed"),
     [
