@@ -77,12 +77,37 @@ def file_text(path: Path) -> str:
     return text
 
 
-def found(needle: str, haystack: str) -> bool:
+def needle_of(item: dict) -> str:
+    """What to look for: an IBAN by its digits (groups of letters and digits are split by
+    spaces in some forms), everything else as planted."""
+    if item["kind"] == "IBAN_CODE":
+        return item["needle"][8:]
+    return item["needle"]
+
+
+def where(needle: str, haystack: str) -> re.Match[str] | None:
+    """Where ``needle`` occurs in normalised ``haystack``.
+
+    A number must not be part of a longer one, nor of a decimal such as a score (0.823);
+    a short one (a security code) must not be a JSON or table-cell number (a count such as
+    ``"commit_every": 256`` or ``<td>121</td>``), which is bookkeeping, not text.
+    """
     n = normalise(needle)
     if n.isdigit():
-        # not part of a longer number, nor of a decimal such as a score (0.823)
-        return re.search(rf"(?<!\d)(?<!\d\.){re.escape(n)}(?!\d)(?!\.\d)", haystack) is not None
-    return re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", haystack) is not None
+        pattern = rf"(?<!\d)(?<!\d\.){re.escape(n)}(?!\d)(?!\.\d)"
+        for m in re.finditer(pattern, haystack):
+            if len(n) <= 4 and (
+                re.search(r'(?:": |>)$', haystack[max(0, m.start() - 3) : m.start()])
+                and re.match(r"[,}<\n]", haystack[m.end() : m.end() + 1])
+            ):
+                continue
+            return m
+        return None
+    return re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", haystack)
+
+
+def found(needle: str, haystack: str) -> bool:
+    return where(needle, haystack) is not None
 
 
 def cli(*args: str, log: Path) -> float:
@@ -137,16 +162,15 @@ def run_split(split: str, work: Path, embedding: str) -> dict:
             key = item["kind"]
             tally = present[key]
             tally["planted"] += 1
-            in_off = found(item["needle"], texts["off"])
-            in_on = found(item["needle"], texts["on"])
+            in_off = found(needle_of(item), texts["off"])
+            in_on = found(needle_of(item), texts["on"])
             tally["off"] += in_off
             tally["on"] += in_on
             cvv_off += key == "CVV" and in_off
             if in_on and key in ("CREDIT_CARD", "CVV"):
-                n = normalise(item["needle"])
-                at = texts["on"].find(n)
-                where = texts["on"][at - 80 : at + 20]
-                print(f"  LEAK {split} {record['id']} {key} {item['form']} {n}: ...{where!r}")
+                m = where(needle_of(item), texts["on"])
+                context = texts["on"][m.start() - 80 : m.end() + 20]
+                print(f"  LEAK {split} {record['id']} {key} {item['form']}: ...{context!r}")
     ordinary = ordinary_words_changed(
         work / f"{split}-off" / "scores.jsonl", work / f"{split}-on" / "scores.jsonl", truth
     )
@@ -173,7 +197,7 @@ def _evidence_pairs(off: Path, on: Path):
 
 def ordinary_words_changed(off: Path, on: Path | None, truth: list[dict] | None) -> dict:
     """Share of words in evidence sentences with no planted value that redaction replaced."""
-    needles = {r["id"]: [i["needle"] for i in r["planted"]] for r in (truth or [])}
+    needles = {r["id"]: [needle_of(i) for i in r["planted"]] for r in (truth or [])}
     words = changed = 0
     for tid, a, b in _evidence_pairs(off, on):
         if any(found(n, normalise(a)) for n in needles.get(tid, [])):
