@@ -89,15 +89,15 @@ def where(needle: str, haystack: str) -> re.Match[str] | None:
     """Where ``needle`` occurs in normalised ``haystack``.
 
     A number must not be part of a longer one, nor of a decimal such as a score (0.823);
-    a short one (a security code) must not be a JSON or table-cell number (a count such as
-    ``"commit_every": 256`` or ``<td>121</td>``), which is bookkeeping, not text.
+    a short one (a security code) must not be a JSON or table-cell number or a line number
+    (``"commit_every": 256``, ``<td>121</td>``, ``calls.jsonl:line 121``): bookkeeping, not text.
     """
     n = normalise(needle)
     if n.isdigit():
         pattern = rf"(?<!\d)(?<!\d\.){re.escape(n)}(?!\d)(?!\.\d)"
         for m in re.finditer(pattern, haystack):
             if len(n) <= 4 and (
-                re.search(r'(?:": |>)$', haystack[max(0, m.start() - 3) : m.start()])
+                re.search(r'(?:": |>|line )$', haystack[max(0, m.start() - 5) : m.start()])
                 and re.match(r"[,}<\n]", haystack[m.end() : m.end() + 1])
             ):
                 continue
@@ -167,6 +167,10 @@ def run_split(split: str, work: Path, embedding: str) -> dict:
             tally["off"] += in_off
             tally["on"] += in_on
             cvv_off += key == "CVV" and in_off
+            if key == "CVV" and in_off:
+                m = where(needle_of(item), texts["off"])
+                context = texts["off"][m.start() - 80 : m.end() + 20]
+                print(f"  CVV with --no-redact {split} {record['id']}: ...{context!r}")
             if in_on and key in ("CREDIT_CARD", "CVV"):
                 m = where(needle_of(item), texts["on"])
                 context = texts["on"][m.start() - 80 : m.end() + 20]
