@@ -96,6 +96,8 @@ def where(needle: str, haystack: str) -> re.Match[str] | None:
     if n.isdigit():
         pattern = rf"(?<!\d)(?<!\d\.){re.escape(n)}(?!\d)(?!\.\d)"
         for m in re.finditer(pattern, haystack):
+            if len(n) <= 4 and haystack[m.start() - 1 : m.start()].isalpha():
+                continue  # a name such as "sha256"
             if len(n) <= 4 and (
                 re.search(r'(?:": |>|line )$', haystack[max(0, m.start() - 5) : m.start()])
                 and re.match(r"[,}<\n]", haystack[m.end() : m.end() + 1])
