@@ -44,6 +44,8 @@ DIGITS = {
     w: str(i)
     for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
 }
+#: A street after a short number: a house number, not a security code.
+STREET_AFTER = r" (?:[a-z]+ ){1,2}(?:street|road|lane|avenue|drive|close)\b"
 #: Columns holding hashes, ids and vectors: random characters, not text anyone wrote.
 OPAQUE = ("slot_vectors", "content_hash", "config_id", "run_id", "scored_at", "cxnlp_version")
 
@@ -98,6 +100,10 @@ def where(needle: str, haystack: str) -> re.Match[str] | None:
         for m in re.finditer(pattern, haystack):
             if len(n) <= 4 and haystack[m.start() - 1 : m.start()].isalpha():
                 continue  # a name such as "sha256"
+            if len(n) <= 4 and haystack[max(0, m.start() - 5) : m.start()] == "line ":
+                continue  # a reject's source, "calls.jsonl:line 121"
+            if len(n) <= 4 and re.match(STREET_AFTER, haystack[m.end() : m.end() + 40]):
+                continue  # another call's house number ("173 victoria lane")
             if len(n) <= 4 and (
                 re.search(r'(?:": |>|line )$', haystack[max(0, m.start() - 5) : m.start()])
                 and re.match(r"[,}<\n]", haystack[m.end() : m.end() + 1])
