@@ -82,11 +82,22 @@ CONFIG_HELP = (
 )
 
 
-def _setup_logging(verbose: bool) -> None:
+def _setup_logging(verbose: bool, redact: bool = True) -> None:
+    """Log to stderr, every line redacted like the outputs (security codes always removed)."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from cxnlp.privacy.logs import redact_logs
+    from cxnlp.privacy.redactor import default_redactor
+
+    redact_logs(default_redactor(redact))
+
+
+REDACT_HELP = (
+    "Redact personal data (cards, names, phones, addresses...) from everything written, "
+    "with typed placeholders; scores are unchanged. Card security codes are removed even with --no-redact."
+)
 
 
 FORMAT_HELP = (
@@ -156,6 +167,7 @@ def score(
         int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)
     ] = DEFAULT_MAX_TRANSCRIPT_CHARS,
     format: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "auto",
+    redact: Annotated[bool, typer.Option(help=REDACT_HELP)] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Score every transcript in INPUTS on the four dimensions and write one row per transcript.
@@ -163,7 +175,7 @@ def score(
     A record that cannot be scored goes to the rejects file with its source and reason;
     the rest are scored.
     """
-    _setup_logging(verbose)
+    _setup_logging(verbose, redact)
     from cxnlp.batch.run import default_rejects_path, score_files
     from cxnlp.batch.writer import output_format
     from cxnlp.ingest import InputError
@@ -185,6 +197,7 @@ def score(
             slot_vectors=slot_vectors,
             max_turn_chars=max_turn_chars,
             max_transcript_chars=max_transcript_chars,
+            redact=redact,
         )
         if calibration is not None:
             transform = _calibration_transform(calibration, slot_vectors=slot_vectors)
@@ -562,6 +575,7 @@ def batch(
             "so a folder that also holds label tables or READMEs is not an error.",
         ),
     ] = None,
+    redact: Annotated[bool, typer.Option(help=REDACT_HELP)] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Score new and changed transcripts into STORE; unchanged ones are skipped.
@@ -569,7 +583,7 @@ def batch(
     A record whose metadata does not fit the store's column kinds is rejected with the
     column and why; the rest are committed.
     """
-    _setup_logging(verbose)
+    _setup_logging(verbose, redact)
     from cxnlp.batch.nightly import resolve_inputs, run_batch
     from cxnlp.batch.store import StoreError
     from cxnlp.ingest import InputError
@@ -588,6 +602,7 @@ def batch(
             slot_vectors=slot_vectors,
             max_turn_chars=max_turn_chars,
             max_transcript_chars=max_transcript_chars,
+            redact=redact,
         )
     except (ValueError, OSError) as exc:
         _fail(str(exc))
@@ -686,10 +701,11 @@ def report(
         Path | None,
         typer.Option(help="Workshops (a group,date table): adds the workshop impact and its plot."),
     ] = None,
+    redact: Annotated[bool, typer.Option(help=REDACT_HELP)] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Write a self-contained HTML report (figures embedded) for QA leads."""
-    _setup_logging(verbose)
+    _setup_logging(verbose, redact)
     inputs = [p for p in (scores, surveys, reference, events) if p is not None]
     _refuse_overwrite(inputs, {"--out": out})
     from cxnlp.batch.store import StoreError
@@ -701,7 +717,12 @@ def report(
         reference_frame = load_scores(reference) if reference is not None else None
         event_frame = load_scores(events) if events is not None else None
         built = build_report(
-            frame, surveys=survey_frame, reference=reference_frame, title=title, events=event_frame
+            frame,
+            surveys=survey_frame,
+            reference=reference_frame,
+            title=title,
+            events=event_frame,
+            redact=redact,
         )
         written = write_report(built, out, png_dir=png_dir)
     except (ValueError, OSError, StoreError) as exc:

@@ -46,7 +46,8 @@ def load_pipeline(model: str = SPACY_MODEL) -> Language:
     """Load the spaCy pipeline with only what the scorers need.
 
     Tagger, lemmas and the statistical sentence splitter, plus
-    :mod:`cxnlp.segmentation`'s splitter for unpunctuated speech-recogniser text.
+    :mod:`cxnlp.segmentation`'s splitter for unpunctuated speech-recogniser text and
+    :mod:`cxnlp.privacy.placeholders`' handling of redaction placeholders.
     """
     import spacy
 
@@ -61,9 +62,12 @@ def load_pipeline(model: str = SPACY_MODEL) -> Language:
         nlp.enable_pipe("senter")
     if not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
         nlp.add_pipe("sentencizer")
+    from cxnlp.privacy.placeholders import add_placeholder_components
     from cxnlp.segmentation import add_speech_segmenter
 
     add_speech_segmenter(nlp)
+    # Redaction placeholders in input ("[NAME]") are one token, inside their sentence.
+    add_placeholder_components(nlp)
     return nlp
 
 

@@ -195,6 +195,11 @@ class Scorer:
         before it is parsed: :meth:`score_batch` raises ``ValueError``, ``cxnlp score``
         and ``cxnlp batch`` reject it. A turn over the spaCy pipeline's ``max_length`` is
         refused the same way.
+    redact : bool
+        Redact personal data from the output rows (:meth:`output_row`, :meth:`score`):
+        evidence, metadata and any other text, with typed placeholders such as
+        ``<CREDIT_CARD>`` (:mod:`cxnlp.privacy`). Scores are computed from the original
+        text either way. ``False`` still removes card security codes (PCI DSS).
     """
 
     def __init__(
@@ -209,8 +214,10 @@ class Scorer:
         slot_vectors: bool = True,
         max_turn_chars: int = DEFAULT_MAX_TURN_CHARS,
         max_transcript_chars: int = DEFAULT_MAX_TRANSCRIPT_CHARS,
+        redact: bool = True,
     ):
         self.brand = brand
+        self.redact = redact
         self.weights = (
             weights if isinstance(weights, CompositeWeights) else CompositeWeights(**(weights or {}))
         )
@@ -229,6 +236,23 @@ class Scorer:
         state = self.__dict__.copy()
         state["_prepared"] = False
         return state
+
+    @property
+    def redactor(self) -> Any:
+        """The :class:`~cxnlp.privacy.Redactor` for :attr:`redact` (shared, built lazily)."""
+        from cxnlp.privacy import default_redactor
+
+        return default_redactor(bool(getattr(self, "redact", True)))
+
+    def output_row(self, result: ScoredTranscript) -> dict[str, Any]:
+        """The row written for ``result``: :func:`result_row`, redacted (see ``redact``).
+
+        What the whole call revealed (a security code read out after the question, a
+        name given once) is recognised in every fragment the row quotes.
+        """
+        from cxnlp.privacy import redact_record
+
+        return redact_record(result_row(result), transcript=result.transcript, redactor=self.redactor)
 
     def prepare(self) -> Scorer:
         """Load models and embed every dimension's prototypes (done once, lazily)."""
@@ -249,6 +273,9 @@ class Scorer:
             "embedding": getattr(self.parser.encoder, "backend", "torch"),
             # Sentence boundaries of unpunctuated speech move every dimension.
             "speech_boundaries": default_boundary_lexicon().digest,
+            # What is written, not the numbers: turning redaction on rescores a store so
+            # its newest rows are redacted.
+            "redaction": self.redactor.fingerprint(),
         }
         for dimension in self.dimensions:
             part: dict[str, Any] = {}
@@ -326,8 +353,9 @@ class Scorer:
         return next(self.iter_scored([transcript]))
 
     def score(self, transcripts: Iterable[Transcript]) -> pd.DataFrame:
-        """Score transcripts and return the output table (one row per transcript)."""
-        return results_to_frame(self.iter_scored(transcripts))
+        """Score transcripts and return the output table (one row per transcript), redacted
+        as it would be written (``redact``)."""
+        return pd.DataFrame.from_records([self.output_row(r) for r in self.iter_scored(transcripts)])
 
 
 def result_row(result: ScoredTranscript) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from cxnlp.batch.run import score_or_reject
 from cxnlp.model import Reject, Transcript, Turn
-from cxnlp.scoring import Scorer, result_row
+from cxnlp.scoring import Scorer
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def score_chunk(scorer: Scorer, transcripts: Sequence[Transcript]) -> list[Outco
     """
     scorer.parser.encoder.clear_cache()
     return [
-        item if isinstance(item, Reject) else result_row(item)
+        item if isinstance(item, Reject) else scorer.output_row(item)
         for item in score_or_reject(scorer, transcripts)
     ]
 

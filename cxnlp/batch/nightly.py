@@ -343,7 +343,8 @@ def _run_locked(
             part = store.write_part(rows, run_id=run_id, n=len(parts), config_id=config_id)
             parts.append(str(part.relative_to(store.root)))
         if rejects:
-            manifest["rejects"] = str(store.write_rejects(run_id, rejects).relative_to(store.root))
+            written = store.write_rejects(run_id, rejects, redactor=scorer.redactor)
+            manifest["rejects"] = str(written.relative_to(store.root))
         manifest["counts"] = tally.as_dict()
         manifest["seconds"] = round(time.perf_counter() - started, 3)
         store.write_manifest(manifest)

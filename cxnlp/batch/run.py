@@ -19,7 +19,7 @@ import pandas as pd
 
 from cxnlp.batch.writer import TableWriter
 from cxnlp.model import Reject, ScoredTranscript, Transcript
-from cxnlp.scoring import Scorer, result_row
+from cxnlp.scoring import Scorer
 
 logger = logging.getLogger(__name__)
 
@@ -154,14 +154,17 @@ def score_files(
     read = scored = rejected = sentences = 0
     # Checks every input first: nothing is written for a bad path.
     items = read_transcripts(inputs, limits=scorer.size_limits, format=format, include=include)
-    with TableWriter(out, transform=transform) as table, RejectWriter(rejects_path) as reject_sink:
+    with (
+        TableWriter(out, transform=transform) as table,
+        RejectWriter(rejects_path, redactor=scorer.redactor) as reject_sink,
+    ):
         for item in score_or_reject(scorer, items):
             read += 1
             if isinstance(item, Reject):
                 reject_sink.write(item)
                 rejected += 1
             else:
-                table.write(result_row(item))
+                table.write(scorer.output_row(item))
                 scored += 1
                 sentences += item.n_sentences
             if progress is not None:

@@ -302,10 +302,16 @@ class ResultStore:
     def rejects_path(self, run_id: str) -> Path:
         return self.rejects_dir / f"run_id={run_id}.jsonl"
 
-    def write_rejects(self, run_id: str, rejects: Sequence[Reject]) -> Path:
-        """Publish the run's rejects so far (the whole file, atomically)."""
+    def write_rejects(self, run_id: str, rejects: Sequence[Reject], *, redactor: Any = None) -> Path:
+        """Publish the run's rejects so far (the whole file, atomically), each reason
+        redacted by ``redactor`` (a :class:`cxnlp.privacy.Redactor`; the default when None)."""
+        if redactor is None:
+            from cxnlp.privacy import default_redactor
+
+            redactor = default_redactor()
         lines = "".join(
-            json.dumps({**r.to_dict(), "run_id": run_id}, ensure_ascii=False) + "\n" for r in rejects
+            json.dumps({**redactor.redact_reject(r).to_dict(), "run_id": run_id}, ensure_ascii=False) + "\n"
+            for r in rejects
         )
         return atomic_write_bytes(self.rejects_path(run_id), lines.encode("utf-8", "backslashreplace"))
 

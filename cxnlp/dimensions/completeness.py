@@ -118,6 +118,7 @@ from cxnlp.dimensions.replies import (
 )
 from cxnlp.model import DimensionResult, Evidence
 from cxnlp.nlp import ParsedTranscript, Sentence, SentenceEncoder
+from cxnlp.privacy.placeholders import is_placeholder
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.matcher import Matcher
@@ -427,10 +428,13 @@ def content_tokens(span: Span) -> list:
 
 
 def specifics(span: Span) -> int:
-    """Concrete details: numbers, amounts, dates, durations, times of day."""
+    """Concrete details: numbers, amounts, dates, durations, times of day, and redaction
+    placeholders ("[PII]": a detail somebody removed is still a detail given)."""
     n = 0
     for t in span:
         if t.like_num or t.tag_ in ("CD", "$") or t.text in ("$", "€", "£", "¥", "%"):
+            n += 1
+        elif is_placeholder(t.text):
             n += 1
         elif t.lower_ in _TIME_WORDS or t.lemma_.lower() in _TIME_WORDS:
             n += 1

@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING
 from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
 from cxnlp.model import DimensionResult, Evidence
 from cxnlp.nlp import ParsedTranscript, Sentence, SentenceEncoder
+from cxnlp.privacy.placeholders import addressed_placeholder
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.matcher import Matcher
@@ -409,7 +410,9 @@ def customer_name_tokens(parsed: ParsedTranscript) -> set[str]:
 def name_uses(parsed: ParsedTranscript) -> list[tuple[Sentence, str]]:
     """Agent sentences that address the customer by name, with the name used.
 
-    With a known name, any agent sentence containing one of its tokens counts, except
+    A redaction placeholder that stands for a name (:func:`cxnlp.privacy.placeholders.
+    addressed_placeholder`) counts whatever else is known. With a known name, any agent
+    sentence containing one of its tokens counts, except
     the agent's own self-introduction. Without one, vocative patterns decide, and the
     agent's own name (from its self-introduction) is excluded.
     """
@@ -418,6 +421,11 @@ def name_uses(parsed: ParsedTranscript) -> list[tuple[Sentence, str]]:
     agent_names = self_introduced_names(agent) - known
     uses: list[tuple[Sentence, str]] = []
     for sent in agent:
+        # A name someone redacted ("Thanks, [NAME].") is still the name used.
+        redacted = addressed_placeholder(sent.text)
+        if redacted is not None:
+            uses.append((sent, redacted))
+            continue
         if known:
             intro_tokens = _intro_token_ids(sent)
             hits = [

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cxnlp.privacy.placeholders import is_placeholder
 from cxnlp.resource_files import read_yaml_resource
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -395,7 +396,10 @@ def reply_functions(
         or bool(_has_phrase(text, lex.phrases["free_phrases"]))
     )
     case_specific = you_words > 0 or (first_person and (action or commitment))
-    specific = number or any(t.pos_ == "PROPN" or any(c.isdigit() for c in t.text) for t in words)
+    # A redaction placeholder ("[PII]") is a detail given and then removed: still specific.
+    specific = number or any(
+        t.pos_ == "PROPN" or any(c.isdigit() for c in t.text) or is_placeholder(t.text) for t in words
+    )
     yes_no = _yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex))
     personal = first_person or you_words > 0 or bool(_PERSONAL.intersection(lowers))
     generic = (not personal and not (yes_no or steps or question or specific or action)) or bool(

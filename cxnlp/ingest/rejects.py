@@ -14,6 +14,7 @@ import logging
 import os
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import pandas as pd
 
@@ -67,6 +68,9 @@ class RejectWriter:
     ----------
     path
         Where the rejects file ends up.
+    redactor
+        A :class:`cxnlp.privacy.Redactor` applied to each reject's reason (which can quote
+        the raw record) as it is written; the shared default (redaction on) when None.
 
     Examples
     --------
@@ -76,8 +80,9 @@ class RejectWriter:
     ...             rejects.write(item)
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, redactor: Any = None):
         self.path = Path(path)
+        self.redactor = redactor
         self.tmp_path = self.path.with_name(self.path.name + ".tmp")
         self.count = 0
         self._handle = None
@@ -120,6 +125,11 @@ class RejectWriter:
                 f"Got a write to closed RejectWriter for {self.path}; expected an open one. "
                 "Use it inside `with RejectWriter(path) as w:` or call open() first."
             )
+        if self.redactor is None:
+            from cxnlp.privacy import default_redactor
+
+            self.redactor = default_redactor()
+        reject = self.redactor.redact_reject(reject)
         self._handle.write(json.dumps(reject.to_dict(), ensure_ascii=False) + "\n")
         self.count += 1
 

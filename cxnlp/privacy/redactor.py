@@ -1,0 +1,489 @@
+"""The redactor: personal data out of every string cxnlp writes, at a cost scoring can bear.
+
+Scoring reads the original text in memory; only strings on their way out (score-table
+cells, evidence, rejects, store rows, report cells, log lines) go through
+:meth:`Redactor.redact`. Presidio costs about 14 ms a sentence on two cores, so:
+
+* each distinct string is analysed once (an LRU cache of its findings);
+* a string no pattern could match (no digit, no number word, no name cue, no ``@``...)
+  is not analysed at all;
+* Presidio's spaCy pass (named entities, the slow part) runs only on strings with a
+  capitalised word that could be a name; the others get Presidio's pattern recognisers
+  and cxnlp's with a blank tokenizer's artifacts, which cost well under a millisecond.
+
+What a call reveals in one turn is remembered for its other strings (a
+:class:`CallContext`): the security code read out after the agent asked for it in the
+previous turn, a name the customer gave once and the agent repeats in lower case.
+
+Card security codes are removed whatever ``enabled`` says (PCI DSS): with redaction off
+the redactor still finds them, with its own patterns only, and replaces them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cxnlp.privacy.detectors import Finding, digit_runs, find_all, number_findings
+from cxnlp.privacy.patterns import PrivacyPatterns, load_patterns
+
+logger = logging.getLogger(__name__)
+
+#: Output columns that never hold personal data and must stay byte-identical (joins,
+#: store identity, vectors).
+KEEP_COLUMNS: frozenset[str] = frozenset(
+    {"transcript_id", "content_hash", "cxnlp_version", "slot_vectors", "config_id", "run_id", "scored_at"}
+)
+#: Evidence fields that quote the call.
+EVIDENCE_TEXT_FIELDS: tuple[str, ...] = ("sentence", "detail")
+
+_CAPITALISED = re.compile(r"(?<![\w'])([A-Z][a-z'\-]+)")
+#: Where a capitalised word is only a sentence's (or a quoted fragment's, a table cell's
+#: "kind: sentence") first word.
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;|]\s+|[“\"(]|\n)\W*$")
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """A redacted string and where each replacement went.
+
+    ``spans`` holds ``(start, end, new_start, new_end, entity)``: the original span and
+    its placeholder in ``text``, in order, non-overlapping. :meth:`map_span` carries an
+    offset range of the original into the redacted text.
+    """
+
+    original: str
+    text: str
+    spans: tuple[tuple[int, int, int, int, str], ...] = ()
+
+    def map_offset(self, pos: int, *, end: bool = False) -> int:
+        """Where original offset ``pos`` lands; inside a redacted span it snaps outward."""
+        shift = 0
+        for start, stop, new_start, new_stop, _ in self.spans:
+            if pos <= start:
+                break
+            if pos < stop:
+                return new_stop if end else new_start
+            shift = new_stop - stop
+        return pos + shift
+
+    def map_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.map_offset(start), self.map_offset(end, end=True)
+
+
+@dataclass
+class CallContext:
+    """What one call revealed: normalised values (digits, name words) and their entity.
+
+    Built by :meth:`Redactor.call_context` from the whole call, so a string that is only
+    a fragment of it ("seven three nine") is still recognised.
+    """
+
+    values: dict[str, str] = field(default_factory=dict)
+    names: set[str] = field(default_factory=set)
+    _name_re: re.Pattern[str] | None = None
+
+    def name_pattern(self) -> re.Pattern[str] | None:
+        if self._name_re is None and self.names:
+            words = sorted(self.names, key=len, reverse=True)
+            self._name_re = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
+        return self._name_re
+
+
+class Redactor:
+    """Replace personal data in text with typed placeholders (``<CREDIT_CARD>``, ``<PERSON>``).
+
+    Parameters
+    ----------
+    enabled : bool
+        Redact every entity of the patterns file. ``False`` still removes card security
+        codes (the file's ``always_removed``), nothing else.
+    patterns : str, Path or None
+        A patterns file of the shape of ``cxnlp/resources/privacy_patterns.yaml``; the
+        packaged one when None.
+    ner : bool
+        Run Presidio's spaCy named-entity pass on strings that may hold a name. ``False``
+        keeps to patterns (faster; names are then found only from self-introductions,
+        titles and what the call revealed).
+    cache_size : int
+        Distinct strings whose findings are kept.
+    score_threshold : float
+        Presidio findings below this confidence are ignored.
+    """
+
+    def __init__(
+        self,
+        *,
+        enabled: bool = True,
+        patterns: str | Path | None = None,
+        ner: bool = True,
+        cache_size: int = 100_000,
+        score_threshold: float = 0.4,
+    ):
+        self.enabled = enabled
+        self.patterns = patterns
+        self.ner = ner
+        self.cache_size = cache_size
+        self.score_threshold = score_threshold
+
+    # resources -----------------------------------------------------------------------
+
+    def get_params(self) -> dict[str, Any]:
+        return {
+            "enabled": self.enabled,
+            "patterns": None if self.patterns is None else str(self.patterns),
+            "ner": self.ner,
+            "cache_size": self.cache_size,
+            "score_threshold": self.score_threshold,
+        }
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Parameters plus the patterns file's hash: what decides what is written."""
+        return {**self.get_params(), "patterns_sha256": self.patterns_.sha256}
+
+    @property
+    def patterns_(self) -> PrivacyPatterns:
+        compiled = self.__dict__.get("_patterns")
+        if compiled is None:
+            compiled = self.__dict__["_patterns"] = load_patterns(self.patterns)
+        return compiled
+
+    @property
+    def analyzer_(self) -> Any:
+        engine = self.__dict__.get("_analyzer")
+        if engine is None:
+            from cxnlp.privacy.recognizers import build_analyzer
+
+            engine = self.__dict__["_analyzer"] = build_analyzer(self.patterns_)
+        return engine
+
+    @property
+    def anonymizer_(self) -> Any:
+        engine = self.__dict__.get("_anonymizer")
+        if engine is None:
+            from presidio_anonymizer import AnonymizerEngine
+
+            engine = self.__dict__["_anonymizer"] = AnonymizerEngine()
+        return engine
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def _cache(self) -> OrderedDict[str, tuple[Finding, ...]]:
+        cache = self.__dict__.get("_findings")
+        if cache is None:
+            cache = self.__dict__["_findings"] = OrderedDict()
+        return cache
+
+    # analysis ------------------------------------------------------------------------
+
+    def call_context(self, texts: Sequence[str] | Any, *, names: Iterable[str] = ()) -> CallContext:
+        """What a call reveals, from its turns in order (strings or a ``Transcript``).
+
+        Each turn is read with the end of the previous turn as context, so "seven three
+        nine" after "what's the security code on the back?" is a security code. Pattern
+        detectors only: no Presidio pass over whole calls.
+        """
+        if hasattr(texts, "turns"):
+            meta = getattr(texts, "metadata", {}) or {}
+            extra = [
+                v
+                for k, v in meta.items()
+                if isinstance(v, str)
+                and self.patterns_.metadata_keys.get("PERSON", re.compile("^$")).search(k)
+            ]
+            names = [*names, *extra]
+            texts = [t.text for t in texts.turns]
+        p = self.patterns_
+        context = CallContext()
+        previous = ""
+        for text in texts:
+            if self.enabled:
+                found = find_all(text, p, prefix=previous[-p.context_window :])
+            else:
+                found = number_findings(text, p, prefix=previous[-p.context_window :])
+            for finding in found:
+                if finding.entity == "PERSON" and finding.score >= 0.85:
+                    context.names.update(w for w in finding.value.split() if len(w) > 1)
+                elif finding.value.isdigit() and (self.enabled or finding.entity in p.always_removed):
+                    context.values.setdefault(finding.value, finding.entity)
+            previous = text
+        if self.enabled:
+            for name in names:
+                context.names.update(
+                    w.strip(".,").lower()
+                    for w in str(name).split()
+                    if len(w.strip(".,")) > 1 and w.strip(".,").lower() not in p.not_name_words
+                )
+        return context
+
+    def findings(self, text: str, context: CallContext | None = None) -> list[Finding]:
+        """Non-overlapping findings in ``text`` (only the always-removed ones when disabled)."""
+        if not text:
+            return []
+        found = list(self._string_findings(text))
+        if context is not None:
+            found.extend(self._context_findings(text, context))
+        if not self.enabled:
+            found = [f for f in found if f.entity in self.patterns_.always_removed]
+        return _resolve(found, self.patterns_.always_removed)
+
+    def _string_findings(self, text: str) -> tuple[Finding, ...]:
+        cache = self._cache()
+        hit = cache.get(text)
+        if hit is not None:
+            cache.move_to_end(text)
+            return hit
+        result = tuple(self._analyze(text))
+        cache[text] = result
+        if len(cache) > self.cache_size:
+            cache.popitem(last=False)
+        return result
+
+    def _analyze(self, text: str) -> list[Finding]:
+        p = self.patterns_
+        if not self.enabled:
+            return number_findings(text, p) if p.trigger.search(text) else []
+        needs_ner = self.ner and self._may_hold_name(text)
+        if not needs_ner and not p.trigger.search(text):
+            return []
+        if not needs_ner and not re.search(r"\d|@", text):
+            return find_all(text, p)  # nothing Presidio's own patterns could add
+        artifacts = None if needs_ner else self._blank_artifacts(text)
+        results = self.analyzer_.analyze(
+            text,
+            language="en",
+            entities=[*p.entities, "EMAIL_ADDRESS", "IBAN_CODE"],
+            score_threshold=self.score_threshold,
+            nlp_artifacts=artifacts,
+        )
+        return [
+            Finding(r.start, r.end, r.entity_type, text[r.start : r.end].lower(), r.score) for r in results
+        ]
+
+    def _may_hold_name(self, text: str) -> bool:
+        """A capitalised word that is not a sentence's first word (unless a vocative) nor a stock word."""
+        p = self.patterns_
+        for m in _CAPITALISED.finditer(text):
+            word = m.group(1).lower()
+            if word in p.not_name_capitals or word in p.not_name_words:
+                continue
+            if _SENTENCE_START.search(text[: m.start()]) and not text[m.end() : m.end() + 1] == ",":
+                continue
+            return True
+        return False
+
+    def _blank_artifacts(self, text: str) -> Any:
+        """Presidio NLP artifacts from a blank tokenizer: enough for its context words, no NER."""
+        nlp = self.__dict__.get("_blank")
+        if nlp is None:
+            import spacy
+
+            nlp = self.__dict__["_blank"] = spacy.blank("en")
+        from presidio_analyzer.nlp_engine import NlpArtifacts
+
+        doc = nlp(text)
+        return NlpArtifacts(
+            entities=[],
+            tokens=doc,
+            tokens_indices=[t.idx for t in doc],
+            lemmas=[t.lower_ for t in doc],
+            nlp_engine=self.analyzer_.nlp_engine,
+            language="en",
+        )
+
+    def _context_findings(self, text: str, context: CallContext) -> list[Finding]:
+        out: list[Finding] = []
+        if context.values and self.patterns_.trigger.search(text):
+            for run in digit_runs(text, self.patterns_):
+                for value, entity in context.values.items():
+                    if value in run.digits:
+                        out.append(Finding(run.start, run.end, entity, run.digits))
+                        break
+        pattern = context.name_pattern() if self.enabled else None
+        if pattern is not None:
+            out.extend(
+                Finding(m.start(), m.end(), "PERSON", m.group().lower()) for m in pattern.finditer(text)
+            )
+        return out
+
+    # redaction -----------------------------------------------------------------------
+
+    def redact_text(self, text: str, context: CallContext | None = None) -> Redaction:
+        """``text`` with each finding replaced by its placeholder, and the offset map."""
+        found = self.findings(text, context)
+        if not found:
+            return Redaction(text, text)
+        from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
+
+        p = self.patterns_
+        operators = {
+            f.entity: OperatorConfig("replace", {"new_value": p.placeholder_for(f.entity)}) for f in found
+        }
+        result = self.anonymizer_.anonymize(
+            text=text,
+            analyzer_results=[RecognizerResult(f.entity, f.start, f.end, 1.0) for f in found],
+            operators=operators,
+            merge_entities_with_spaces=False,
+        )
+        spans = []
+        shift = 0
+        for f in found:
+            new = p.placeholder_for(f.entity)
+            spans.append((f.start, f.end, f.start + shift, f.start + shift + len(new), f.entity))
+            shift += len(new) - (f.end - f.start)
+        return Redaction(text, result.text, tuple(spans))
+
+    def redact(self, text: Any, context: CallContext | None = None) -> Any:
+        """``text`` redacted; anything that is not a non-empty string is returned as is."""
+        if not isinstance(text, str) or not text:
+            return text
+        return self.redact_text(text, context).text
+
+    def redact_evidence(self, blob: str, context: CallContext | None = None) -> str:
+        """The ``evidence`` JSON column redacted; each ``span`` stays the substring of its
+        sentence it was, carried through the sentence's offset map."""
+        try:
+            items = json.loads(blob)
+        except (TypeError, json.JSONDecodeError):
+            return self.redact(blob, context)
+        if not isinstance(items, list):
+            return self.redact(blob, context)
+        out = []
+        for item in items:
+            if not isinstance(item, dict):
+                out.append(item)
+                continue
+            item = dict(item)
+            sentence = item.get("sentence")
+            span = item.get("span")
+            if isinstance(sentence, str):
+                redaction = self.redact_text(sentence, context)
+                item["sentence"] = redaction.text
+                if isinstance(span, str) and span:
+                    at = sentence.find(span)
+                    if at >= 0:
+                        start, end = redaction.map_span(at, at + len(span))
+                        item["span"] = redaction.text[start:end]
+                    else:
+                        item["span"] = self.redact(span, context)
+            elif isinstance(span, str):
+                item["span"] = self.redact(span, context)
+            if isinstance(item.get("detail"), str):
+                item["detail"] = self.redact(item["detail"], context)
+            out.append(item)
+        return json.dumps(out, ensure_ascii=False)
+
+    def redact_record(
+        self,
+        record: Mapping[str, Any],
+        *,
+        context: CallContext | None = None,
+        keep: Iterable[str] = KEEP_COLUMNS,
+    ) -> dict[str, Any]:
+        """A row with every text value redacted (``keep`` columns and non-strings untouched).
+
+        A metadata column whose name says it is personal data (``customer_name``,
+        ``email``, ``phone``... see ``metadata_keys``) is replaced whole when redaction
+        is on.
+        """
+        keep = frozenset(keep)
+        p = self.patterns_
+        out: dict[str, Any] = {}
+        for key, value in record.items():
+            if key in keep or not isinstance(value, str) or not value:
+                out[key] = value
+            elif key == "evidence":
+                out[key] = self.redact_evidence(value, context)
+            elif self.enabled and (entity := _key_entity(key, p)) is not None:
+                out[key] = p.placeholder_for(entity)
+            else:
+                out[key] = self.redact(value, context)
+        return out
+
+    def redact_reject(self, reject: Any) -> Any:
+        """A :class:`~cxnlp.model.Reject` whose reason (which may quote the record) is redacted."""
+        from dataclasses import replace
+
+        return replace(reject, reason=self.redact(reject.reason))
+
+    def redact_frame(self, frame: Any, *, keep: Iterable[str] = KEEP_COLUMNS) -> Any:
+        """A copy of a DataFrame with every text cell redacted (``keep`` columns untouched)."""
+        keep = frozenset(keep)
+        out = frame.copy()
+        p = self.patterns_
+        for column in out.columns:
+            if column in keep or out[column].dtype.kind not in "OSU":
+                continue
+            if column == "evidence":
+                out[column] = [self.redact_evidence(v) if isinstance(v, str) else v for v in out[column]]
+            elif self.enabled and (entity := _key_entity(str(column), p)) is not None:
+                out[column] = [
+                    p.placeholder_for(entity) if isinstance(v, str) and v else v for v in out[column]
+                ]
+            else:
+                out[column] = [self.redact(v) for v in out[column]]
+        return out
+
+
+def _key_entity(key: str, p: PrivacyPatterns) -> str | None:
+    for entity, pattern in p.metadata_keys.items():
+        if pattern.search(key):
+            return entity
+    return None
+
+
+def _resolve(found: list[Finding], priority: frozenset[str]) -> list[Finding]:
+    """Non-overlapping findings, in order: the longer span wins an overlap, but an
+    always-removed finding (a security code) is never left partly visible: if no chosen
+    span covers it whole, it absorbs the spans it overlaps."""
+    ranked = sorted(found, key=lambda f: (-(f.end - f.start), f.entity not in priority, -f.score, f.start))
+    chosen: list[Finding] = []
+    for f in ranked:
+        if f.end > f.start and all(f.end <= c.start or f.start >= c.end for c in chosen):
+            chosen.append(f)
+    for f in found:
+        if f.entity in priority and not any(c.start <= f.start and f.end <= c.end for c in chosen):
+            overlapping = [c for c in chosen if not (f.end <= c.start or f.start >= c.end)]
+            start = min([f.start, *(c.start for c in overlapping)])
+            end = max([f.end, *(c.end for c in overlapping)])
+            chosen = [c for c in chosen if c not in overlapping] + [Finding(start, end, f.entity, f.value)]
+    chosen.sort(key=lambda f: f.start)
+    return chosen
+
+
+_DEFAULTS: dict[bool, Redactor] = {}
+
+
+def default_redactor(enabled: bool = True) -> Redactor:
+    """One shared redactor per setting, so its cache and Presidio engines are built once."""
+    if enabled not in _DEFAULTS:
+        _DEFAULTS[enabled] = Redactor(enabled=enabled)
+    return _DEFAULTS[enabled]
+
+
+def redact_record(
+    record: Mapping[str, Any],
+    *,
+    transcript: Any = None,
+    redactor: Redactor | None = None,
+) -> dict[str, Any]:
+    """A row (score-table row, service response, store row) redacted for writing.
+
+    ``transcript`` (the call the row is about) lets what the call revealed anywhere be
+    recognised in the row's fragments. Uses the shared default redactor when None.
+    """
+    redactor = redactor or default_redactor()
+    context = redactor.call_context(transcript) if transcript is not None else None
+    return redactor.redact_record(record, context=context)
+
+
+def redact_frame(frame: Any, *, redactor: Redactor | None = None) -> Any:
+    """A DataFrame with every text cell redacted (the default redactor when None)."""
+    return (redactor or default_redactor()).redact_frame(frame)

@@ -1,0 +1,281 @@
+"""Personal data out of what cxnlp writes (cxnlp.privacy), and placeholders in input are neutral."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cxnlp.privacy import Redactor, luhn_valid
+from cxnlp.privacy.placeholders import addressed_placeholder, is_placeholder, placeholders
+
+CARD = "4111111111111111"  # a Luhn-valid test number
+
+
+@pytest.fixture(scope="session")
+def redactor() -> Redactor:
+    return Redactor()
+
+
+@pytest.fixture(scope="session")
+def off() -> Redactor:
+    return Redactor(enabled=False)
+
+
+# (entity, text, what must be gone) for each kind, written and spoken
+CASES = [
+    ("CREDIT_CARD", "My card number is 4111 1111 1111 1111.", "4111"),
+    (
+        "CREDIT_CARD",
+        "the long number is " + " ".join(["four", "one", "one", "one"] + ["one"] * 12),
+        "four one",
+    ),
+    ("CVV", "The CVV is 123.", "123"),
+    ("CVV", "the security code on the back is seven three nine", "seven three nine"),
+    ("CARD_EXPIRY", "The expiry date is 09/27.", "09/27"),
+    ("CARD_EXPIRY", "it expires oh nine twenty seven", "nine twenty"),
+    ("BANK_ACCOUNT", "My account number is 31926819.", "31926819"),
+    ("BANK_ACCOUNT", "account number three one nine two six eight one nine", "three one nine"),
+    ("SORT_CODE", "Sort code 40-47-84.", "40-47-84"),
+    ("SORT_CODE", "the sort code is four oh four seven eight four", "four oh four"),
+    ("IBAN_CODE", "My IBAN is GB82 WEST 1234 5698 7654 32.", "WEST"),
+    (
+        "IBAN_CODE",
+        "iban g b eight two w e s t one two three four five six nine eight seven six five four three two",
+        "w e s t",
+    ),
+    ("US_SSN", "My SSN is 123-45-6789.", "6789"),
+    ("US_SSN", "my social is one two three four five six seven eight nine", "seven eight nine"),
+    ("PHONE_NUMBER", "You can reach me on 07700 900123.", "900123"),
+    ("PHONE_NUMBER", "my mobile is oh seven seven oh oh nine oh oh one two three", "nine oh oh"),
+    ("EMAIL_ADDRESS", "Email me at jane.doe42@example.com please.", "jane.doe42"),
+    ("EMAIL_ADDRESS", "my email is jane dot doe at gmail dot com", "doe at gmail"),
+    ("ADDRESS", "I live at 221b Baker Street, London NW1 6XE.", "Baker"),
+    ("ADDRESS", "it's twelve oak lane", "oak lane"),
+    ("DATE_OF_BIRTH", "My date of birth is 04/07/1985.", "1985"),
+    ("DATE_OF_BIRTH", "i was born on the fourth of july nineteen eighty five", "eighty five"),
+    ("PERSON", "Hi, my name is Olivia Kowalski and I have a question.", "Kowalski"),
+    ("PERSON", "yeah hi my name is olivia kowalski and i need help", "kowalski"),
+]
+
+
+@pytest.mark.parametrize(("entity", "text", "gone"), CASES)
+def test_each_kind_is_redacted_written_and_spoken(redactor, entity, text, gone):
+    out = redactor.redact(text)
+    assert gone.lower() not in out.lower()
+    assert f"<{entity}>" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Thank you for calling, how can I help you today?",
+        "It will take 3 to 5 working days and costs $1,234.",
+        "I have one or two questions about the one plan.",
+        "This is ridiculous, I am so upset.",
+    ],
+)
+def test_ordinary_sentences_pass_unchanged(redactor, text):
+    assert redactor.redact(text) == text
+
+
+def test_luhn_invalid_digit_strings_are_not_cards(redactor):
+    assert luhn_valid(CARD) and not luhn_valid("4111111111111112")
+    entities = {f.entity for f in redactor.findings("The order number is 4111 1111 1111 1112.")}
+    assert "CREDIT_CARD" not in entities
+
+
+def test_security_code_removed_even_with_redaction_off(off):
+    out = off.redact(f"Card {CARD}, cvv 123, I'm Olivia Kowalski.")
+    assert "123" not in out and "<CVV>" in out
+    assert CARD in out and "Kowalski" in out  # redaction off leaves the rest
+
+
+def test_call_context_carries_a_code_read_out_after_the_question(redactor, off):
+    turns = ["What's the three digit code on the back of the card?", "seven three nine", "Okay."]
+    for r in (redactor, off):
+        context = r.call_context(turns)
+        assert r.redact("seven three nine", context) == "<CVV>"
+        assert r.redact("seven three nine") == "seven three nine"  # alone it is just words
+
+
+def test_a_name_given_once_is_redacted_where_the_agent_repeats_it(redactor):
+    context = redactor.call_context(["Hi, my name is Olivia Kowalski.", "thanks olivia"])
+    assert redactor.redact("thanks olivia, let me check", context) == "thanks <PERSON>, let me check"
+
+
+def test_evidence_spans_stay_substrings_of_their_sentence(redactor):
+    sentence = "Thanks, Olivia Kowalski, I will call you on 07700 900123 tomorrow."
+    blob = json.dumps(
+        [
+            {"sentence": sentence, "span": "I will call you on 07700 900123", "detail": "", "weight": 1.0},
+            {"sentence": sentence, "span": "tomorrow", "detail": "", "weight": 1.0},
+        ]
+    )
+    items = json.loads(redactor.redact_evidence(blob))
+    assert items[0]["span"] == "I will call you on <PHONE_NUMBER>"
+    assert items[1]["span"] == "tomorrow"
+    for item in items:
+        assert item["span"] in item["sentence"] and "Kowalski" not in item["sentence"]
+
+
+def test_redact_record_keeps_ids_and_replaces_personal_metadata(redactor):
+    row = {
+        "transcript_id": "call-4111",
+        "customer_name": "Olivia Kowalski",
+        "team": "billing",
+        "note": f"paid with {CARD}",
+        "interaction_score": 80.0,
+    }
+    out = redactor.redact_record(row)
+    assert out["transcript_id"] == "call-4111" and out["team"] == "billing"
+    assert out["customer_name"] == "<PERSON>" and out["note"] == "paid with <CREDIT_CARD>"
+    assert out["interaction_score"] == 80.0
+
+
+def test_log_lines_are_redacted(redactor):
+    import logging
+
+    from cxnlp.privacy import RedactingFilter
+
+    record = logging.LogRecord("cxnlp", logging.WARNING, __file__, 1, "rejected %s", (f"card {CARD}",), None)
+    RedactingFilter(redactor).filter(record)
+    assert CARD not in record.getMessage() and "<CREDIT_CARD>" in record.getMessage()
+
+
+def test_patterns_file_can_be_extended(tmp_path):
+    from importlib import resources
+
+    text = resources.files("cxnlp").joinpath("resources", "privacy_patterns.yaml").read_text()
+    custom = tmp_path / "patterns.yaml"
+    custom.write_text(text.replace("  CVV: ['cvv',", "  CVV: ['pin code', 'cvv',"))
+    assert Redactor(patterns=custom, enabled=False).redact("the pin code is 4321") == "the pin code is <CVV>"
+    assert Redactor(enabled=False).redact("the pin code is 4321") == "the pin code is 4321"
+
+
+# --- placeholders in input ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "token", ["[PII]", "[NAME]", "<PERSON>", "{{NAME}}", "####", "[REDACTED]", "[name_given]"]
+)
+def test_placeholders_are_recognised(token):
+    assert is_placeholder(token)
+    assert placeholders(f"Thanks, {token}.") == [token]
+
+
+@pytest.mark.parametrize("text", ["[laughs]", "[inaudible]", "<b>", "#1", "**", "[crosstalk]"])
+def test_annotations_and_markup_are_not_placeholders(text):
+    assert not is_placeholder(text)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "addressed"),
+    [
+        ("Thanks, [NAME], I'll fix that.", True),
+        ("Thank you <PERSON>.", True),
+        ("Right, [REDACTED], let me check.", True),
+        ("Hi, this is [NAME] from Acme.", False),  # the agent's own name
+        ("Your reference number is [PII].", False),
+        ("I'll fix that.", False),
+    ],
+)
+def test_placeholder_addressing_the_customer(sentence, addressed):
+    assert (addressed_placeholder(sentence) is not None) is addressed
+
+
+@pytest.mark.slow
+def test_pipeline_keeps_a_placeholder_one_token_inside_its_sentence():
+    from cxnlp.nlp import load_pipeline
+
+    doc = load_pipeline()("Thanks, [NAME]. Your reference number is [PII].")
+    sentences = [s.text for s in doc.sents]
+    assert sentences == ["Thanks, [NAME].", "Your reference number is [PII]."]
+
+
+# --- scoring and the CLI -------------------------------------------------------------------
+
+CALL = [
+    ("customer", f"Hi, my name is Olivia Kowalski. I was charged twice, my card is {CARD}."),
+    ("agent", "Thanks, Olivia. I'm sorry about that. What's the security code on the back?"),
+    ("customer", "It's 739."),
+    (
+        "agent",
+        "Thank you Olivia. I have refunded the duplicate charge; it arrives in three days. "
+        "Is there anything else I can help with?",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def parser():
+    from cxnlp.nlp import SentenceEncoder, TranscriptParser
+
+    return TranscriptParser(encoder=SentenceEncoder())
+
+
+@pytest.mark.slow
+def test_scores_identical_with_redaction_on_and_off(parser):
+    from cxnlp.model import Transcript
+    from cxnlp.scoring import DIMENSION_COLUMNS, Scorer
+
+    call = Transcript.from_pairs("c1", CALL)
+    on = Scorer(parser=parser, redact=True).score([call]).iloc[0]
+    off = Scorer(parser=parser, redact=False).score([call]).iloc[0]
+    for column in (*DIMENSION_COLUMNS, "interaction_score", "f_proactive_connection__name_uses"):
+        assert on[column] == off[column]
+    assert "Kowalski" not in on["evidence"] and "Olivia" not in on["evidence"]
+    assert "Olivia" in off["evidence"]
+    assert "739" not in on["evidence"] and "739" not in off["evidence"]
+
+
+@pytest.mark.slow
+def test_placeholders_are_neutral_in_the_dimensions(parser):
+    from cxnlp.model import Transcript
+    from cxnlp.scoring import Scorer
+
+    scorer = Scorer(parser=parser, redact=False)
+    named = Transcript.from_pairs(
+        "a",
+        [
+            ("customer", "Hi, my name is Olivia. What is the reference number for my complaint?"),
+            ("agent", "Thanks, Olivia. Your reference number is 4417, you will get an email today."),
+        ],
+    )
+    redacted = Transcript.from_pairs(
+        "b",
+        [
+            ("customer", "Hi, my name is [NAME]. What is the reference number for my complaint?"),
+            ("agent", "Thanks, [NAME]. Your reference number is [PII], you will get an email today."),
+        ],
+    )
+    a, b = (scorer.score([t]).iloc[0] for t in (named, redacted))
+    assert b["f_proactive_connection__name_uses"] == a["f_proactive_connection__name_uses"] == 1
+    assert b["answer_completeness"] == a["answer_completeness"] == 100
+    assert b["filler_content"] == a["filler_content"] == 0
+    assert abs(b["brand_congruence"] - a["brand_congruence"]) < 10
+
+
+@pytest.mark.slow
+def test_cli_score_outputs_hold_no_planted_card_or_code(tmp_path):
+    from typer.testing import CliRunner
+
+    from cxnlp.cli import app
+
+    calls = tmp_path / "calls.jsonl"
+    good = {"id": "c1", "turns": [{"speaker": s, "text": t} for s, t in CALL]}
+    bad = {"id": "c2", "turns": [{"speaker": f"payer card {CARD}", "text": "hello"}]}
+    calls.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
+    runner = CliRunner()
+    for flag, card_allowed in (("--redact", False), ("--no-redact", True)):
+        out = tmp_path / f"scores{flag}.jsonl"
+        result = runner.invoke(
+            app, ["score", str(calls), "--out", str(out), flag, "--embedding", "onnx-int8"]
+        )
+        assert result.exit_code == 0, result.output
+        rejects = out.with_name(f"{out.stem}.rejects.jsonl")
+        written = out.read_text() + rejects.read_text()
+        assert "c2" in rejects.read_text()  # the record is still accounted for
+        assert "739" not in written
+        assert (CARD in written.replace(" ", "")) is card_allowed
