@@ -534,6 +534,52 @@ def test_review_page_is_a_shell_with_a_strict_policy(client):
     assert client.get("/review-assets/..%2Fapp.py").status_code == 404
 
 
+def test_reviews_and_a_nightly_batch_write_one_store_at_once(service, scorer, keys, tmp_path):
+    """Reviews keep their own files and the batch its own, so neither waits for nor breaks the other."""
+    import shutil
+    import threading
+    from dataclasses import replace
+
+    from cxnlp.batch.nightly import run_batch
+    from cxnlp.batch.store import latest_results
+    from cxnlp.service.app import create_app
+    from cxnlp.service.state import Service
+
+    store = tmp_path / "store"
+    shutil.copytree(service.settings.store, store, ignore=shutil.ignore_patterns("reviews", ".lock"))
+    own = Service(**{**service.__dict__, "settings": replace(service.settings, store=store)})
+    http = TestClient(create_app(service=own))
+    new_calls = sample_records(N_STORED + 4)[N_STORED:]
+    more = tmp_path / "more.jsonl"
+    more.write_text("\n".join(json.dumps(r) for r in new_calls) + "\n", encoding="utf-8")
+    stored_ids = [r["id"] for r in sample_records(N_STORED)]
+    finished = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def nightly() -> None:
+        try:
+            outcome["summary"] = run_batch([more], store, scorer=scorer, commit_every=1)
+        finally:
+            finished.set()
+
+    thread = threading.Thread(target=nightly)
+    thread.start()
+    acked, during = [], 0
+    while not finished.is_set() or len(acked) < 5:
+        body = {"transcript_id": stored_ids[len(acked) % N_STORED], "rubric_score": len(acked) % 101}
+        response = http.post("/v1/reviews", json={**body, "reviewer_id": "zed"}, headers=auth(keys, "admin"))
+        assert response.status_code == 201, response.text
+        acked.append(response.json()["review_id"])
+        during += not finished.is_set()
+        time.sleep(0.02)
+    thread.join()
+    assert during >= 3, "no review was posted while the batch ran"
+    assert outcome["summary"].scored == len(new_calls)
+    assert set(latest_results(store)["transcript_id"]) == set(stored_ids) | {r["id"] for r in new_calls}
+    assert not (store / "quarantine").exists()
+    assert set(read_reviews(store)["review_id"]) == set(acked)
+
+
 def test_agreement_from_posted_reviews(posted_reviews, client, keys):
     response = client.get("/v1/agreement", params={"n_boot": 50}, headers=auth(keys, "reader"))
     assert response.status_code == 200, response.text
