@@ -489,6 +489,97 @@ def test_review_rules(posted_reviews, client, keys):
     assert not_json.status_code == 422
 
 
+def test_call_view_has_the_turns_and_evidence_located_in_them(posted_reviews, client, keys):
+    """GET /v1/calls/{id}: what the review page draws, the text read back from the batch's input."""
+    record = sample_records(1)[0]
+    response = client.get(f"/v1/calls/{record['id']}", headers=auth(keys, "reader"))
+    assert response.status_code == 200, response.text
+    view = response.json()
+    assert view["text_note"] is None
+    assert [(t["speaker"], t["text"]) for t in view["turns"]] == [
+        (t["speaker"], t["text"]) for t in record["turns"]
+    ]
+    evidence = view["result"]["evidence"]
+    located = [e for e in evidence if e["start"] is not None]
+    assert len(located) >= 5  # the store keeps no text: these offsets come from the found call
+    for item in located:
+        assert record["turns"][item["turn_index"]]["text"][item["start"] : item["end"]] == item["sentence"]
+    marked = set()
+    for turn in view["turns"]:
+        assert "".join(turn["text"][s["start"] : s["end"]] for s in turn["segments"]) == turn["text"]
+        marked |= {i for s in turn["segments"] for i in s["evidence"]}
+    assert marked == {evidence.index(e) for e in located}
+    assert {r["reviewer_id"] for r in view["reviews"]} == set(REVIEWS)
+
+
+def test_call_view_needs_a_read_key_and_a_stored_call(client, keys):
+    tid = sample_records(1)[0]["id"]
+    assert client.get(f"/v1/calls/{tid}").status_code == 401
+    assert client.get(f"/v1/calls/{tid}", headers=auth(keys, "bot")).status_code == 403
+    assert client.get("/v1/calls/NOPE", headers=auth(keys, "reader")).status_code == 404
+
+
+def test_review_page_is_a_shell_with_a_strict_policy(client):
+    """The page holds no call data (so it needs no key) and allows only this origin's files."""
+    tid = sample_records(1)[0]["id"]
+    page = client.get(f"/review/{tid}")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy and page.headers["x-content-type-options"] == "nosniff"
+    assert tid not in page.text and sample_records(1)[0]["turns"][0]["text"][:20] not in page.text
+    script = client.get("/review-assets/review.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert client.get("/review-assets/secrets.txt").status_code == 404
+    assert client.get("/review-assets/..%2Fapp.py").status_code == 404
+
+
+def test_reviews_and_a_nightly_batch_write_one_store_at_once(service, scorer, keys, tmp_path):
+    """Reviews keep their own files and the batch its own, so neither waits for nor breaks the other."""
+    import shutil
+    import threading
+    from dataclasses import replace
+
+    from cxnlp.batch.nightly import run_batch
+    from cxnlp.batch.store import latest_results
+    from cxnlp.service.app import create_app
+    from cxnlp.service.state import Service
+
+    store = tmp_path / "store"
+    shutil.copytree(service.settings.store, store, ignore=shutil.ignore_patterns("reviews", ".lock"))
+    own = Service(**{**service.__dict__, "settings": replace(service.settings, store=store)})
+    http = TestClient(create_app(service=own))
+    new_calls = sample_records(N_STORED + 4)[N_STORED:]
+    more = tmp_path / "more.jsonl"
+    more.write_text("\n".join(json.dumps(r) for r in new_calls) + "\n", encoding="utf-8")
+    stored_ids = [r["id"] for r in sample_records(N_STORED)]
+    finished = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def nightly() -> None:
+        try:
+            outcome["summary"] = run_batch([more], store, scorer=scorer, commit_every=1)
+        finally:
+            finished.set()
+
+    thread = threading.Thread(target=nightly)
+    thread.start()
+    acked, during = [], 0
+    while not finished.is_set() or len(acked) < 5:
+        body = {"transcript_id": stored_ids[len(acked) % N_STORED], "rubric_score": len(acked) % 101}
+        response = http.post("/v1/reviews", json={**body, "reviewer_id": "zed"}, headers=auth(keys, "admin"))
+        assert response.status_code == 201, response.text
+        acked.append(response.json()["review_id"])
+        during += not finished.is_set()
+        time.sleep(0.02)
+    thread.join()
+    assert during >= 3, "no review was posted while the batch ran"
+    assert outcome["summary"].scored == len(new_calls)
+    assert set(latest_results(store)["transcript_id"]) == set(stored_ids) | {r["id"] for r in new_calls}
+    assert not (store / "quarantine").exists()
+    assert set(read_reviews(store)["review_id"]) == set(acked)
+
+
 def test_agreement_from_posted_reviews(posted_reviews, client, keys):
     response = client.get("/v1/agreement", params={"n_boot": 50}, headers=auth(keys, "reader"))
     assert response.status_code == 200, response.text

@@ -229,9 +229,10 @@ def run_batch(
 
     paths = resolve_inputs(inputs)
     scorer = scorer if scorer is not None else Scorer(brand=brand)
-    refuse_store_over_inputs(
-        expand_inputs(paths, include=include), store.root if isinstance(store, ResultStore) else store
-    )
+    files = expand_inputs(paths, include=include)
+    refuse_store_over_inputs(files, store.root if isinstance(store, ResultStore) else store)
+    # What the service's review page needs to find a call's text again (the store keeps none).
+    read_from = {"input_files": [str(f.resolve()) for f in files], "input_format": format}
     # Checks every input now, before the store is touched.
     records = read_transcripts(paths, limits=scorer.size_limits, format=format, include=include)
     config_id, config = configuration(scorer, brand)
@@ -257,6 +258,7 @@ def run_batch(
             workers=workers,
             commit_every=commit_every,
             progress=progress,
+            read_from=read_from,
         )
 
 
@@ -273,6 +275,7 @@ def _run_locked(
     workers: int,
     commit_every: int,
     progress: Callable[[int], None] | None,
+    read_from: dict[str, Any] | None = None,
 ) -> BatchSummary:
     run_id = new_run_id()
     started = time.perf_counter()
@@ -286,6 +289,7 @@ def _run_locked(
         "finished_at": None,
         "seconds": None,
         "inputs": [str(p) for p in paths],
+        **(read_from or {}),
         "config_id": config_id,
         "configuration": config,
         "engine": engine,

@@ -20,7 +20,7 @@ import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from cxnlp import __version__
@@ -30,13 +30,16 @@ from cxnlp.model import Reject, Transcript
 from cxnlp.scoring import result_row
 from cxnlp.service import responses
 from cxnlp.service.auth import ApiKey
+from cxnlp.service.call_text import find_call_text
 from cxnlp.service.paging import CursorError
 from cxnlp.service.paging import Query as PageQuery
 from cxnlp.service.paging import page as take_page
 from cxnlp.service.review_agreement import review_agreement
+from cxnlp.service.review_page import ASSETS, PAGE_HEADERS, asset, call_turns
 from cxnlp.service.reviews import read_review_records, read_reviews, write_review
 from cxnlp.service.schemas import (
     AgreementResponse,
+    CallView,
     ExplainResponse,
     ExplainSentence,
     ExplainTerm,
@@ -327,6 +330,32 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
         )
         return Review(**record)
 
+    @app.get("/v1/calls/{transcript_id}", response_model=CallView, tags=["reviews"])
+    def call(transcript_id: str, request: Request, key: ReadKey) -> CallView:
+        """One stored call as the review page shows it: result, turns with highlights, reviews."""
+        store = _store(service)
+        view = newest_results(store)
+        row = view.row(transcript_id)
+        if row is None:
+            raise HTTPException(404, f"Got transcript id {transcript_id!r}, which the store does not hold.")
+        found = find_call_text(store, row, limits=service.scorer.size_limits)
+        result = _stored_results(service, row.to_frame().T, view.config_id, transcript=found.transcript)[0]
+        turns = call_turns(found.transcript, result.evidence) if found.transcript is not None else []
+        reviews = [Review(**r) for r in read_review_records(store) if r["transcript_id"] == transcript_id]
+        request.state.counts = f"turns={len(turns)} reviews={len(reviews)}"
+        return CallView(result=result, turns=turns, text_note=found.note, reviews=reviews)
+
+    @app.get("/review/{transcript_id}", include_in_schema=False)
+    def review_page(transcript_id: str) -> Response:
+        """The reviewer's page: a static shell whose script loads the call with the reviewer's key."""
+        return Response(asset("review.html"), media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+
+    @app.get("/review-assets/{name}", include_in_schema=False)
+    def review_asset(name: str) -> Response:
+        if name not in ASSETS:
+            raise HTTPException(404, f"Got asset {name!r}; expected one of {sorted(ASSETS)}.")
+        return Response(asset(name), media_type=f"{ASSETS[name]}; charset=utf-8", headers=PAGE_HEADERS)
+
     @app.get("/v1/reviews", response_model=list[Review], tags=["reviews"])
     def get_reviews(
         key: ReadKey,
@@ -472,13 +501,15 @@ def _with_predictions(service: Service, frame: pd.DataFrame) -> pd.DataFrame:
         return frame
 
 
-def _stored_results(service: Service, chunk: pd.DataFrame, config_id: str | None) -> list[ScoreResult]:
+def _stored_results(
+    service: Service, chunk: pd.DataFrame, config_id: str | None, *, transcript: Transcript | None = None
+) -> list[ScoreResult]:
     chunk = _with_predictions(service, chunk.reset_index(drop=True))
     stored = store_configuration(service.settings.store, config_id) if config_id else {}
     brand = (stored.get("brand") or {}).get("sha256")
     config = configuration_of(config_id or "", brand, service.configuration.calibration_id)
     return [
-        responses.stored_result(row, configuration=config, targets=service.targets)
+        responses.stored_result(row, configuration=config, targets=service.targets, transcript=transcript)
         for row in chunk.to_dict("records")
     ]
 

@@ -162,8 +162,13 @@ def stored_result(
     *,
     configuration: Configuration,
     targets: Sequence[str],
+    transcript: Transcript | None = None,
 ) -> ScoreResult:
-    """The result of a row the nightly batch stored (no turn text, so no offsets)."""
+    """The result of a row the nightly batch stored.
+
+    The store keeps no turn text, so evidence offsets are null unless the call's
+    ``transcript`` (found again by :mod:`cxnlp.service.call_text`) is given.
+    """
     evidence = [Evidence(**item) for item in json.loads(row.get("evidence") or "[]")]
     dims = dimension_scores({name: row.get(name, math.nan) for name in DIMENSION_COLUMNS}, evidence)
     interaction = clean_number(row.get("interaction_score"))
@@ -194,7 +199,7 @@ def stored_result(
             dimensions=dims,
             interaction_score=interaction,
             interaction_why_not=interaction_reason(interaction, dims),
-            evidence=[evidence_item(e, None) for e in evidence],
+            evidence=[evidence_item(e, transcript) for e in evidence],
             predictions=predictions(row, targets),
             configuration=configuration,
             scored_at=str(row.get("scored_at")) if row.get("scored_at") is not None else None,

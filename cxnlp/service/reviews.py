@@ -96,6 +96,44 @@ def write_review(store: str | Path, review: Mapping[str, Any], *, key_id: str | 
     return record
 
 
+_TMP = re.compile(r"^\.(?P<name>.+\.json)\.(?P<pid>\d+)\.tmp$")
+
+
+def sweep_partial_reviews(store: str | Path) -> list[str]:
+    """Remove temporary files left by a writer that was killed before it linked its review.
+
+    Such a file was never acknowledged (201 comes after the link) and readers skip it;
+    this only tidies the folder. A file whose writing process still runs (another worker)
+    is left alone. Returns the names removed.
+    """
+    folder = reviews_dir(store)
+    removed: list[str] = []
+    if not folder.is_dir():
+        return removed
+    for path in folder.iterdir():
+        match = _TMP.match(path.name)
+        if match is None or _alive(int(match["pid"])):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path.name)
+    if removed:
+        logger.warning("removed %d partial review file(s) left by a killed writer", len(removed))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:

@@ -224,6 +224,35 @@ class Review(_Model):
     comment: str | None
 
 
+class TurnSegment(_Model):
+    """A run of a turn's text covered by the same evidence (what the review page highlights)."""
+
+    start: int = Field(description="Character offset in the turn text (0-based, code points).")
+    end: int = Field(description="End offset (exclusive).")
+    evidence: list[int] = Field(description="Indices into result.evidence whose sentence covers this run.")
+    spans: list[int] = Field(description="Indices into result.evidence whose exact words cover this run.")
+
+
+class CallTurn(_Model):
+    """One turn of a stored call, as the batch read it."""
+
+    index: int
+    speaker: Literal["agent", "customer"]
+    text: str
+    start_seconds: float | None = None
+    end_seconds: float | None = None
+    segments: list[TurnSegment] = Field(description="The text cut where evidence begins or ends.")
+
+
+class CallView(_Model):
+    """``GET /v1/calls/{id}``: one stored call as the review page shows it."""
+
+    result: ScoreResult = Field(description="The stored result, evidence located in the turns when found.")
+    turns: list[CallTurn] = Field(description="Empty when the call's text cannot be found (see text_note).")
+    text_note: str | None = Field(None, description="Why the turns are missing, when they are.")
+    reviews: list[Review] = Field(description="Reviews of this call so far, oldest first.")
+
+
 class AgreementRow(_Model):
     target: str = Field(description="rubric_score or a dimension.")
     comparison: str = Field(description="machine-reviewer, machine-reviewer-mean or reviewer-reviewer.")

@@ -122,6 +122,10 @@ def load_service(settings: ServiceSettings, *, scorer: Any = None) -> Service:
     from cxnlp.scoring import Scorer
 
     keys = KeyRing.load(settings.api_keys) if settings.api_keys is not None else None
+    if settings.store is not None:
+        from cxnlp.service.reviews import sweep_partial_reviews
+
+        sweep_partial_reviews(settings.store)
     if settings.brand is not None:
         from cxnlp.dimensions.brand import load_brand_profile
 
