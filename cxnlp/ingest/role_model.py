@@ -35,7 +35,8 @@ from scipy.optimize import minimize
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import KFold
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 DEFAULT_RESOURCE = "role_model.json"
 MODEL_FORMAT = "cxnlp.roles.v1"
@@ -67,8 +68,8 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
     calibrate : bool
         Rescale the weights by the slope that best fits the K-fold decision values (one
         number; it keeps the ranking and fixes over- or under-confidence).
-    cv : int
-        Folds for the calibration; fewer than ``2 * cv`` rows skip it.
+    folds : int
+        Folds for the calibration; fewer than ``2 * folds`` rows skip it.
     random_state : int
         Seed of the fold split.
     """
@@ -80,14 +81,14 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         prior: Sequence[float] | None = None,
         signs: Sequence[int] | None = None,
         calibrate: bool = True,
-        cv: int = 5,
+        folds: int = 5,
         random_state: int = 0,
     ) -> None:
         self.C = C
         self.prior = prior
         self.signs = signs
         self.calibrate = calibrate
-        self.cv = cv
+        self.folds = folds
         self.random_state = random_state
 
     def __sklearn_tags__(self):
@@ -97,6 +98,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> RoleClassifier:
         X, y = validate_data(self, X, y)
+        check_classification_targets(y)
         classes = np.unique(y)
         if len(classes) != 2:
             raise ValueError(
@@ -114,13 +116,13 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
             )
         self.classes_ = classes
         sign = np.where(y == classes[1], 1.0, -1.0)
-        weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         fit = functools.partial(_fit_penalised, C=self.C, prior=prior, signs=signs)
         coef = fit(X, sign, weight)
         self.temperature_ = 1.0
-        if self.calibrate and len(y) >= 2 * self.cv:
+        if self.calibrate and len(y) >= 2 * self.folds:
             oof = np.zeros(len(y))
-            for train, test in KFold(self.cv, shuffle=True, random_state=self.random_state).split(X):
+            for train, test in KFold(self.folds, shuffle=True, random_state=self.random_state).split(X):
                 oof[test] = X[test] @ fit(X[train], sign[train], weight[train])
             if np.any(oof):
                 slope = _fit_penalised(oof[:, None], sign, weight, C=1e6, prior=np.zeros(1), signs=np.ones(1))
@@ -139,7 +141,8 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        positive = self.decision_function(X) > 0
+        return self.classes_[positive.astype(int)]
 
 
 def _fit_penalised(
