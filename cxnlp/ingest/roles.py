@@ -6,16 +6,18 @@ the packaged ``role_cues.yaml``: how often each cue family fires (a greeting wit
 name, "how can I help", verification questions, holds, recommendations and offers, asking
 about the other's wishes for the agent; "my account", "why is", stated preferences
 ("I like", "I'm looking for"), requests for suggestions, taking one up for the customer),
-second- against first-person words, how many turns ask a question, ask about the person
-addressed, or answer the other's question. A small logistic regression over those
+second- against first-person words, how many turns ask about the person addressed or
+answer the other's question, and how many named items (film titles) each speaker brings up
+first. A small logistic regression over those
 features (:mod:`cxnlp.ingest.role_model`, weights in ``role_model.json``) gives each
 speaker a score; the best-scoring speaker is the agent and the confidence is the model's
 calibrated probability that it is, against the runner-up. Below the threshold the call is
 rejected with that reason (:func:`assign_roles`), never guessed silently.
 
-Who speaks first and how long the turns are are computed too, but the packaged model does
-not use them: the customer opens every STC-3 dialogue, the recommender opens most AB-ReDial
-ones and the agent opens most phone calls, so their sign depends on the channel.
+Who speaks first, how many turns ask anything and how long the turns are are computed too,
+but the packaged model does not use them: the customer opens (and asks) in every STC-3
+dialogue, the recommender opens (and asks) in most AB-ReDial ones and the agent opens most
+phone calls, so their sign depends on the channel.
 
 Limits: one agent per call (every other anonymous speaker is the customer); cues are
 English; an agent who says nothing agent-like (or a call of one word each) is rejected.
