@@ -3,13 +3,18 @@
     PYTHONPATH=. python benchmarks/bench_roles.py [--errors N]
 
 Splits: STC-3 train dialogues and AB-ReDial dialogues by id parity (even = development,
-where the cues in cxnlp/resources/role_cues.yaml were tuned; odd = held out, reported
-separately), and the anonymous-speaker fixtures under tests/data/formats/ (their agent is
-written down below, from the fixture's content). Each dialogue's speakers are relabelled
-S0, S1 in order of appearance, so the order gives nothing away beyond what the data has.
+where the cues in cxnlp/resources/role_cues.yaml were written and the model
+cxnlp/resources/role_model.json was fitted; odd or no digits = held out, reported
+separately), the anonymous-speaker fixtures under tests/data/formats/ (their agent is
+written down below, from the fixture's content), and the fixtures whose export names the
+roles (Transcribe, Contact Lens, Genesys, CCAI), with the roles hidden and system turns
+left out. Each dialogue's speakers are relabelled S0, S1 in order of appearance, so the
+order gives nothing away beyond what the data has.
 
 Reported per split: n, decided (confidence at or above the threshold), accuracy among the
-decided, and accuracy over all (an undecided call counts as wrong: it is rejected).
+decided, accuracy over all (an undecided call counts as wrong: it is rejected), and a
+reliability table (per confidence band: calls, share right) that shows whether the
+confidence is calibrated.
 """
 
 from __future__ import annotations
@@ -18,12 +23,15 @@ import argparse
 import re
 import sys
 from collections.abc import Iterable
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import ABREDIAL, REPO, STC3  # noqa: E402
 from cxnlp.ingest import read_transcripts  # noqa: E402
+from cxnlp.ingest.role_model import default_role_model  # noqa: E402
 from cxnlp.ingest.roles import infer_roles, load_role_cues  # noqa: E402
 from cxnlp.model import Transcript  # noqa: E402
 
@@ -36,6 +44,8 @@ FIXTURE_AGENTS = {
     "webvtt.vtt": "Dana",
     "subrip.srt": "SPEAKER_00",
 }
+#: Fixtures whose export names the roles: real contact-centre calls to hide them from.
+LABELLED_FIXTURES = ("transcribe.json", "contact_lens.json", "genesys.json", "ccai.json")
 
 
 def _hidden(transcript: Transcript) -> tuple[list[tuple[str, str]], str]:
@@ -52,13 +62,21 @@ def _parity(transcript_id: str) -> str:
     return "dev" if digits and int(digits[-1]) % 2 == 0 else "held-out"
 
 
-def evaluate(items: Iterable[tuple[list[tuple[str, str]], str, str]], errors: int = 0) -> dict[str, float]:
+#: Confidence bands of the reliability table.
+BANDS = (0.5, 0.75, 0.9, 0.97, 1.0001)
+
+
+def evaluate(items: Iterable[tuple[list[tuple[str, str]], str, str]], errors: int = 0) -> dict[str, Any]:
     cues = load_role_cues()
     n = decided = right = 0
     shown = 0
+    bands = [[0, 0] for _ in BANDS[1:]]
     for turns, truth, name in items:
         n += 1
         decision = infer_roles(turns, cues)
+        band = next(i for i, hi in enumerate(BANDS[1:]) if decision.confidence < hi)
+        bands[band][0] += 1
+        bands[band][1] += decision.agent == truth
         if decision.accepted(cues.threshold):
             decided += 1
             right += decision.agent == truth
@@ -69,6 +87,7 @@ def evaluate(items: Iterable[tuple[list[tuple[str, str]], str, str]], errors: in
             shown += 1
             print(f"  UNDECIDED {name}: {dict(decision.scores)} {[t[:80] for _, t in turns[:3]]}")
     return {
+        "bands": bands,
         "n": n,
         "decided": decided,
         "acc_decided": right / decided if decided else float("nan"),
@@ -97,18 +116,42 @@ def fixture_items() -> list:
     return items
 
 
+def labelled_fixture_items() -> list:
+    """Fixtures whose export names the roles, with the roles hidden (system turns left out)."""
+    items = []
+    for name in LABELLED_FIXTURES:
+        transcript = next(t for t in read_transcripts(FIXTURES / name) if isinstance(t, Transcript))
+        spoken = Transcript(transcript.id, tuple(t for t in transcript.turns if t.speaker != "system"))
+        turns, truth = _hidden(spoken)
+        items.append((turns, truth, name))
+    return items
+
+
+def _line(name: str, split: str, r: dict[str, Any]) -> str:
+    bands = " ".join(
+        f"[{lo:.2f},{min(hi, 1):.2f}):{count}/{ok}"
+        for (lo, hi), (count, ok) in zip(pairwise(BANDS), r["bands"], strict=True)
+    )
+    return (
+        f"{name:9s} {split:8s} n={r['n']:5d} decided={r['decided'] / r['n']:.3f} "
+        f"acc_decided={r['acc_decided']:.4f} acc_all={r['acc_all']:.4f}  calls/right by confidence {bands}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--errors", type=int, default=0, help="print up to N misses per split")
     args = parser.parse_args(argv)
-    print(f"cues: {load_role_cues().source} threshold {load_role_cues().threshold}")
+    model = default_role_model()
+    print(
+        f"cues: {load_role_cues().source}, model: {model.source} ({model.sha256[:12]}), "
+        f"threshold {load_role_cues().threshold}"
+    )
     for name, path, fmt in (("STC-3", STC3, "stc3"), ("AB-ReDial", ABREDIAL, "abredial")):
         for split, items in dataset_items(path, fmt).items():
-            r = evaluate(items, args.errors)
-            print(
-                f"{name:9s} {split:8s} n={r['n']:5d} decided={r['decided'] / r['n']:.3f} "
-                f"acc_decided={r['acc_decided']:.4f} acc_all={r['acc_all']:.4f}"
-            )
+            print(_line(name, split, evaluate(items, args.errors)))
+    if FIXTURES.is_dir():
+        print(_line("labelled", "fixtures", evaluate(labelled_fixture_items(), args.errors)))
     fixtures = fixture_items() if FIXTURES.is_dir() else []
     right = sum(inferred == agent for inferred, agent, _ in fixtures)
     if fixtures:

@@ -1,12 +1,23 @@
-"""Which anonymous speaker is the agent: read from what each one says.
+"""Which anonymous speaker is the agent: read from what each one says and how they talk.
 
 Speech recognisers diarise (``SPEAKER_00``, ``speaker 1``, ``A``) but do not say who
-works for the company. :func:`infer_roles` scores each speaker on cues from the packaged
-``role_cues.yaml`` (a greeting with a company name, "how can I help", verification
-questions, holds, offers, "thank you for calling" for the agent; "my account", "I want
-to", "why is" for the customer) and names the best-scoring speaker the agent, with a
-confidence from the margin over the runner-up. Below the threshold the call is rejected
-with that reason (:func:`assign_roles`), never guessed silently.
+works for the company. :func:`speaker_features` describes each speaker by features from
+the packaged ``role_cues.yaml``: how often each cue family fires (a greeting with a company
+name, "how can I help", verification questions, holds, recommendations and offers, asking
+about the other's wishes for the agent; "my account", "why is", stated preferences
+("I like", "I'm looking for"), requests for suggestions, taking one up for the customer),
+second- against first-person words, how many turns ask about the person addressed or
+answer the other's question, and how many named items (film titles) each speaker brings up
+first. A small logistic regression over those
+features (:mod:`cxnlp.ingest.role_model`, weights in ``role_model.json``) gives each
+speaker a score; the best-scoring speaker is the agent and the confidence is the model's
+calibrated probability that it is, against the runner-up. Below the threshold the call is
+rejected with that reason (:func:`assign_roles`), never guessed silently.
+
+Who speaks first, how many turns ask anything and how long the turns are are computed too,
+but the packaged model does not use them: the customer opens (and asks) in every STC-3
+dialogue, the recommender opens (and asks) in most AB-ReDial ones and the agent opens most
+phone calls, so their sign depends on the channel.
 
 Limits: one agent per call (every other anonymous speaker is the customer); cues are
 English; an agent who says nothing agent-like (or a call of one word each) is rejected.
@@ -23,10 +34,24 @@ from pathlib import Path
 from typing import Any
 
 from cxnlp.ingest.rejects import RecordError
+from cxnlp.ingest.role_model import RoleModel, RoleModelError, default_role_model
 from cxnlp.model import SPEAKER_ALIASES
 from cxnlp.resource_files import read_yaml_resource
 
 RESOURCE = "role_cues.yaml"
+#: Features computed from the turns rather than a cue family, in the order they are listed.
+STRUCTURAL_FEATURES: tuple[str, ...] = (
+    "second_person_rate",
+    "first_person_rate",
+    "question_rate",
+    "addressee_question_rate",
+    "answer_rate",
+    "new_items_per_turn",
+    "speaks_first",
+    "log_words_per_turn",
+)
+_WORD = re.compile(r"[a-z']+")
+_SIDES = ("agent", "customer")
 
 
 class RoleCuesError(ValueError):
@@ -34,32 +59,52 @@ class RoleCuesError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Cue:
+class CueFamily:
+    """One named list of patterns that one side tends to say."""
+
     side: str
-    family: str
-    weight: float
-    pattern: re.Pattern[str]
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+
+    @property
+    def feature(self) -> str:
+        return f"{self.side}.{self.name}"
 
 
 @dataclass(frozen=True, slots=True)
 class RoleCues:
     """The parsed cue file; ``source`` and ``sha256`` say which file it was."""
 
-    cues: tuple[Cue, ...]
+    families: tuple[CueFamily, ...]
+    second_person: frozenset[str]
+    first_person: frozenset[str]
+    question: tuple[re.Pattern[str], ...]
+    addressee_question: tuple[re.Pattern[str], ...]
+    answer: tuple[re.Pattern[str], ...]
+    item: tuple[re.Pattern[str], ...]
     max_hits: int
-    scale: float
     threshold: float
     source: str
     sha256: str
 
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """Every feature :func:`speaker_features` computes, cue families first."""
+        return (*(f.feature for f in self.families), *STRUCTURAL_FEATURES)
+
 
 @dataclass(frozen=True, slots=True)
 class RoleDecision:
-    """Who is the agent, how sure, and every speaker's score (for the reject reason)."""
+    """Who is the agent, how sure, every speaker's score, and why (for the reject reason).
+
+    ``terms`` holds each feature's share of the margin between the chosen speaker and the
+    runner-up (positive: it pointed at the chosen one).
+    """
 
     agent: str | None
     confidence: float
     scores: Mapping[str, float]
+    terms: Mapping[str, float]
 
     def accepted(self, threshold: float) -> bool:
         return self.agent is not None and self.confidence >= threshold
@@ -77,68 +122,159 @@ def _packaged() -> RoleCues:
     return _parse(*read_yaml_resource(RESOURCE, None, RoleCuesError))
 
 
+def _patterns(source: str, key: str, patterns: Any) -> tuple[re.Pattern[str], ...]:
+    if not isinstance(patterns, list) or not patterns:
+        raise RoleCuesError(f"{source}: expected '{key}' to be a non-empty list of regular expressions.")
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(re.compile(str(pattern), re.IGNORECASE))
+        except re.error as err:
+            raise RoleCuesError(f"{source}: {key}: bad pattern {pattern!r} ({err}).") from err
+    return tuple(compiled)
+
+
+def _words(source: str, data: Mapping[str, Any], key: str) -> frozenset[str]:
+    words = data.get(key)
+    if not isinstance(words, list) or not words:
+        raise RoleCuesError(f"{source}: expected 'pronouns.{key}' to be a non-empty list of words.")
+    return frozenset(str(w).lower() for w in words)
+
+
 def _parse(data: Any, source: str, sha256: str) -> RoleCues:
     if not isinstance(data, Mapping):
         raise RoleCuesError(f"{source}: expected a mapping with 'agent' and 'customer' cue families.")
-    cues: list[Cue] = []
-    for side in ("agent", "customer"):
-        families = data.get(side)
-        if not isinstance(families, Mapping) or not families:
-            raise RoleCuesError(f"{source}: expected '{side}' to map cue families to weights and patterns.")
-        for family, spec in families.items():
-            if not isinstance(spec, Mapping) or not isinstance(spec.get("patterns"), list):
-                raise RoleCuesError(f"{source}: {side}.{family} needs 'weight' and a 'patterns' list.")
-            weight = float(spec.get("weight", 1))
-            for pattern in spec["patterns"]:
-                try:
-                    compiled = re.compile(str(pattern), re.IGNORECASE)
-                except re.error as err:
-                    raise RoleCuesError(
-                        f"{source}: {side}.{family}: bad pattern {pattern!r} ({err})."
-                    ) from err
-                cues.append(Cue(side, str(family), weight, compiled))
+    families: list[CueFamily] = []
+    for side in _SIDES:
+        named = data.get(side)
+        if not isinstance(named, Mapping) or not named:
+            raise RoleCuesError(f"{source}: expected '{side}' to map cue family names to pattern lists.")
+        for name, patterns in named.items():
+            families.append(CueFamily(side, str(name), _patterns(source, f"{side}.{name}", patterns)))
+    pronouns = data.get("pronouns")
+    if not isinstance(pronouns, Mapping):
+        raise RoleCuesError(f"{source}: expected 'pronouns' with 'second_person' and 'first_person' lists.")
     try:
         max_hits = int(data.get("max_hits", 3))
-        scale = float(data.get("scale", 2.0))
         threshold = float(data.get("threshold", 0.75))
     except (TypeError, ValueError) as err:
-        raise RoleCuesError(f"{source}: max_hits, scale and threshold must be numbers ({err}).") from err
-    if max_hits < 1 or scale <= 0 or not 0.5 <= threshold < 1:
-        raise RoleCuesError(f"{source}: expected max_hits >= 1, scale > 0 and 0.5 <= threshold < 1.")
-    return RoleCues(tuple(cues), max_hits, scale, threshold, source, sha256)
+        raise RoleCuesError(f"{source}: max_hits and threshold must be numbers ({err}).") from err
+    if max_hits < 1 or not 0.5 <= threshold < 1:
+        raise RoleCuesError(f"{source}: expected max_hits >= 1 and 0.5 <= threshold < 1.")
+    return RoleCues(
+        families=tuple(families),
+        second_person=_words(source, pronouns, "second_person"),
+        first_person=_words(source, pronouns, "first_person"),
+        question=_patterns(source, "question", data.get("question")),
+        addressee_question=_patterns(source, "addressee_question", data.get("addressee_question")),
+        answer=_patterns(source, "answer", data.get("answer")),
+        item=_patterns(source, "item", data.get("item")),
+        max_hits=max_hits,
+        threshold=threshold,
+        source=source,
+        sha256=sha256,
+    )
 
 
-def speaker_score(text: str, cues: RoleCues) -> float:
-    """Agent-likeness of everything one speaker said: agent cues minus customer cues."""
-    score = 0.0
-    for cue in cues.cues:
-        hits = min(len(cue.pattern.findall(text)), cues.max_hits)
-        score += hits * cue.weight if cue.side == "agent" else -hits * cue.weight
-    return score
+def _any(patterns: Sequence[re.Pattern[str]], text: str) -> bool:
+    return any(p.search(text) for p in patterns)
 
 
-def infer_roles(turns: Sequence[tuple[str, str]], cues: RoleCues | None = None) -> RoleDecision:
-    """Decide which speaker label is the agent from ``(label, text)`` turns.
+def _normal(item: str) -> str:
+    return " ".join(_WORD.findall(item.lower()))
 
-    The confidence is ``1 - 0.5 * exp(-margin / scale)``: 0.5 when the two best speakers
-    score the same, towards 1 as the best one pulls ahead. A lone speaker's margin is its
-    own score (it must sound like an agent to be taken for one).
+
+def speaker_features(turns: Sequence[tuple[str, str]], cues: RoleCues) -> dict[str, dict[str, float]]:
+    """Every speaker's features (:attr:`RoleCues.feature_names`) from ``(label, text)`` turns.
+
+    Cue families count pattern matches in everything the speaker said (each pattern at
+    most ``max_hits`` times). Rates are per turn of the speaker, except the pronoun rates,
+    which are per ten words. ``answer_rate`` counts turns that follow another speaker's
+    question and open with an answer ("yes", "no", "I haven't").
     """
-    cues = cues or load_role_cues()
     said: dict[str, list[str]] = {}
+    answers: dict[str, int] = {}
+    new_items: dict[str, int] = {}
+    named: set[str] = set()
+    previous: tuple[str, str] | None = None
     for label, text in turns:
         said.setdefault(label, []).append(text)
-    scores = {label: speaker_score(" \n ".join(texts), cues) for label, texts in said.items()}
-    if not scores:
-        return RoleDecision(None, 0.0, {})
-    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    best, top = ranked[0]
-    margin = top - ranked[1][1] if len(ranked) > 1 else top
-    confidence = 1.0 - 0.5 * math.exp(-max(margin, 0.0) / cues.scale)
-    return RoleDecision(best if margin > 0 else None, round(confidence, 4), scores)
+        items = {_normal(m.group(0)) for p in cues.item for m in p.finditer(text)} - named
+        new_items[label] = new_items.get(label, 0) + len(items)
+        named |= items
+        follows_question = previous is not None and previous[0] != label and _any(cues.question, previous[1])
+        answers[label] = answers.get(label, 0) + int(follows_question and _any(cues.answer, text))
+        previous = (label, text)
+    first = turns[0][0] if turns else None
+    features: dict[str, dict[str, float]] = {}
+    for label, texts in said.items():
+        joined = " \n ".join(texts)
+        row = {
+            family.feature: float(sum(min(len(p.findall(joined)), cues.max_hits) for p in family.patterns))
+            for family in cues.families
+        }
+        words = _WORD.findall(joined.lower())
+        per_ten = 10.0 / max(len(words), 1)
+        n = len(texts)
+        row["second_person_rate"] = per_ten * sum(w in cues.second_person for w in words)
+        row["first_person_rate"] = per_ten * sum(w in cues.first_person for w in words)
+        row["question_rate"] = sum(_any(cues.question, t) for t in texts) / n
+        row["addressee_question_rate"] = sum(_any(cues.addressee_question, t) for t in texts) / n
+        row["answer_rate"] = answers[label] / n
+        row["new_items_per_turn"] = new_items[label] / n
+        row["speaks_first"] = float(label == first)
+        row["log_words_per_turn"] = math.log1p(len(words) / n)
+        features[label] = row
+    return features
 
 
-def assign_roles(record: dict[str, Any], cues: RoleCues | None = None) -> dict[str, Any]:
+def check_model_fits(model: RoleModel, cues: RoleCues) -> None:
+    """Refuse a model that needs a feature the cue file does not define (a renamed family)."""
+    unknown = sorted(set(model.names) - set(cues.feature_names))
+    if unknown:
+        raise RoleModelError(
+            f"{model.source}: got features {unknown} that {cues.source} does not define; expected a "
+            "subset of its cue families and the structural features. Refit the model with "
+            "benchmarks/train_roles.py after renaming or removing a cue family."
+        )
+
+
+def infer_roles(
+    turns: Sequence[tuple[str, str]], cues: RoleCues | None = None, model: RoleModel | None = None
+) -> RoleDecision:
+    """Decide which speaker label is the agent from ``(label, text)`` turns.
+
+    Each speaker's score is the model's weighted sum of its features; the confidence is
+    ``sigmoid(best - runner-up)``, the model's probability that the best-scoring speaker
+    is the agent rather than the runner-up: 0.5 when they score the same. A lone speaker
+    is compared with a silent one (all features 0): it must sound like an agent to be
+    taken for one.
+    """
+    cues = cues or load_role_cues()
+    model = model or default_role_model()
+    check_model_fits(model, cues)
+    features = speaker_features(turns, cues)
+    if not features:
+        return RoleDecision(None, 0.0, {}, {})
+    scores = {label: model.score(row) for label, row in features.items()}
+    ranked = sorted(scores, key=lambda label: scores[label], reverse=True)
+    best = ranked[0]
+    runner_up = features[ranked[1]] if len(ranked) > 1 else dict.fromkeys(model.names, 0.0)
+    diff = {n: features[best][n] - runner_up[n] for n in model.names}
+    margin = model.score(diff)
+    confidence = float(1.0 / (1.0 + math.exp(-margin))) if margin > 0 else 0.5
+    terms = {n: t for n, t in model.terms(diff).items() if t}
+    return RoleDecision(
+        best if margin > 0 else None,
+        round(confidence, 4),
+        {label: round(score, 3) for label, score in scores.items()},
+        dict(sorted(terms.items(), key=lambda kv: -abs(kv[1]))),
+    )
+
+
+def assign_roles(
+    record: dict[str, Any], cues: RoleCues | None = None, model: RoleModel | None = None
+) -> dict[str, Any]:
     """A record with anonymous speaker labels → the same record with roles, or a RecordError.
 
     Labels that already name a role (``agent``, ``Customer``, ``IVR`` …) are left alone
@@ -161,13 +297,16 @@ def assign_roles(record: dict[str, Any], cues: RoleCues | None = None) -> dict[s
             if label in anonymous
         ],
         cues,
+        model,
     )
     record_id = str(record.get("id"))
     if not decision.accepted(cues.threshold):
         shown = ", ".join(f"{label} {score:+.1f}" for label, score in decision.scores.items())
+        why = ", ".join(f"{name} {term:+.1f}" for name, term in list(decision.terms.items())[:3])
         raise RecordError(
             f"Got anonymous speakers and could not tell the agent from the customer "
-            f"(confidence {decision.confidence:.2f} below {cues.threshold:.2f}; cue scores {shown}); "
+            f"(confidence {decision.confidence:.2f} below {cues.threshold:.2f}; agent scores {shown}"
+            f"{'; strongest signals ' + why if why else ''}); "
             "expected one speaker to sound like the agent. Label the speakers in the export, "
             "or score it with roles named.",
             field="turns.speaker",

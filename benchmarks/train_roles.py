@@ -1,0 +1,163 @@
+"""Fit the role model that tells an anonymous agent from the customer.
+
+    PYTHONPATH=. python benchmarks/train_roles.py [--check] [--out cxnlp/resources/role_model.json]
+
+Reads the DEVELOPMENT split only, as ``benchmarks/bench_roles.py`` defines it (STC-3 train
+dialogues and AB-ReDial dialogues whose id ends in an even number; never the odd ids, never
+SGD or MultiWOZ), hides the roles, computes each speaker's features with the packaged cue
+file and fits :class:`cxnlp.ingest.role_model.RoleClassifier` on the differences.
+
+The two corpora get equal total weight (AB-ReDial has 58 development dialogues against
+STC-3's 843; unweighted, the model would learn Weibo customer service and little else).
+
+``--check`` writes nothing: it prints 5-fold cross-validated results on the development
+split for the shipped feature set and for each candidate feature added to it (who speaks
+first, turn length, how many turns ask a question), so the choice of features can be
+checked without looking at the held-out split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks.bench_roles import dataset_items  # noqa: E402
+from benchmarks.common import ABREDIAL, STC3  # noqa: E402
+from cxnlp.ingest.role_model import RoleClassifier, model_to_json  # noqa: E402
+from cxnlp.ingest.roles import load_role_cues, speaker_features  # noqa: E402
+
+DEFAULT_OUT = REPO / "cxnlp" / "resources" / "role_model.json"
+CORPORA = (("STC-3", STC3, "stc3"), ("AB-ReDial", ABREDIAL, "abredial"))
+#: Structural features the shipped model uses. Left out, each for a measured reason
+#: (``--check``): ``speaks_first`` and ``log_words_per_turn`` point opposite ways in the two
+#: corpora (the customer opens and writes more on Weibo; the recommender opens and writes
+#: about as much in AB-ReDial); ``question_rate`` likewise (customers ask on Weibo,
+#: recommenders ask in AB-ReDial), while *what* is asked is kept (addressee questions).
+STRUCTURAL = (
+    "second_person_rate",
+    "first_person_rate",
+    "addressee_question_rate",
+    "answer_rate",
+    "new_items_per_turn",
+)
+CANDIDATES = ("question_rate", "speaks_first", "log_words_per_turn")
+C = 1.0
+#: The weight every cue hit starts from, for its family's side (agent +, customer -): where the
+#: development data has few examples of a family (phone greetings, holds) the fit stays near it.
+PRIOR = 1.0
+THRESHOLD = load_role_cues().threshold
+
+
+def feature_names(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+    cues = load_role_cues()
+    return (*(f.feature for f in cues.families), *STRUCTURAL, *extra)
+
+
+def prior_and_signs(names: tuple[str, ...]) -> tuple[list[float], list[int]]:
+    """Cue families: prior +-PRIOR and held to their side's sign; structural features: free."""
+    signs = [1 if n.startswith("agent.") else -1 if n.startswith("customer.") else 0 for n in names]
+    return [PRIOR * s for s in signs], signs
+
+
+def classifier(names: tuple[str, ...], C: float = C) -> RoleClassifier:
+    prior, signs = prior_and_signs(names)
+    return RoleClassifier(C=C, prior=prior, signs=signs)
+
+
+def development_rows(names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(X, y, corpus)``: one row per two-speaker development dialogue, S0's features minus S1's."""
+    cues = load_role_cues()
+    X, y, corpus = [], [], []
+    for index, (_, path, fmt) in enumerate(CORPORA):
+        for turns, truth, _ in dataset_items(path, fmt)["dev"]:
+            features = speaker_features(turns, cues)
+            if set(features) != {"S0", "S1"}:
+                continue
+            X.append([features["S0"][n] - features["S1"][n] for n in names])
+            y.append(int(truth == "S0"))
+            corpus.append(index)
+    return np.array(X), np.array(y), np.array(corpus)
+
+
+def balanced_weights(corpus: np.ndarray) -> np.ndarray:
+    counts = np.bincount(corpus)
+    return len(corpus) / (len(counts) * counts[corpus])
+
+
+def cross_validated(names: tuple[str, ...], C: float = C, folds: int = 5) -> dict[str, dict[str, float]]:
+    """Per corpus: decided share, accuracy among decided, accuracy over all (5-fold)."""
+    X, y, corpus = development_rows(names)
+    weight = balanced_weights(corpus)
+    rng = np.random.default_rng(0)
+    fold = rng.permutation(len(y)) % folds
+    p = np.zeros(len(y))
+    for k in range(folds):
+        train = fold != k
+        model = classifier(names, C).fit(X[train], y[train], sample_weight=weight[train])
+        p[~train] = model.predict_proba(X[~train])[:, 1]
+    out = {}
+    for index, (name, _, _) in enumerate(CORPORA):
+        mask = corpus == index
+        confidence = np.maximum(p[mask], 1 - p[mask])
+        decided = confidence >= THRESHOLD
+        right = (p[mask] > 0.5) == (y[mask] == 1)
+        out[name] = {
+            "decided": float(decided.mean()),
+            "acc_decided": float(right[decided].mean()) if decided.any() else float("nan"),
+            "acc_all": float((right & decided).mean()),
+        }
+    return out
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="print cross-validated ablations; write nothing")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    if args.check:
+        variants = {"shipped": (), **{f"+ {c}": (c,) for c in CANDIDATES}}
+        for label, extra in variants.items():
+            for c in (0.1, 0.3, 1.0):
+                result = cross_validated(feature_names(extra), C=c)
+                shown = "  ".join(
+                    f"{name}: decided {r['decided']:.3f} acc {r['acc_decided']:.4f} all {r['acc_all']:.4f}"
+                    for name, r in result.items()
+                )
+                print(f"{label:22s} C={c:<4} {shown}")
+        return 0
+    names = feature_names()
+    X, y, corpus = development_rows(names)
+    model = classifier(names).fit(X, y, sample_weight=balanced_weights(corpus))
+    cues = load_role_cues()
+    provenance = {
+        "script": "benchmarks/train_roles.py",
+        "split": "development only: STC-3 train and AB-ReDial dialogues whose id ends in an even number",
+        "rows": {name: int((corpus == i).sum()) for i, (name, _, _) in enumerate(CORPORA)},
+        "prior": f"cue families {PRIOR:+g} (agent) / {-PRIOR:+g} (customer) per hit, sign-bounded",
+        "corpus_weighting": "balanced (each corpus counts the same in total)",
+        "data_sha256": {path.name: _sha256(path) for _, path, _ in CORPORA},
+        "cues_sha256": cues.sha256,
+        "cv_5fold": cross_validated(names),
+    }
+    args.out.write_text(model_to_json(model, names, provenance=provenance) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} (temperature {model.temperature_:.3f})")
+    for name, weight in sorted(zip(names, model.coef_.ravel(), strict=True), key=lambda kv: -abs(kv[1])):
+        print(f"  {name:32s} {weight:+.3f}")
+    print(json.dumps(provenance["cv_5fold"], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,246 @@
+"""Role inference for anonymous speakers: features, the model, and calls it must get right."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.special import expit
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import cxnlp
+from cxnlp.ingest import read_transcripts
+from cxnlp.ingest.role_model import (
+    RoleClassifier,
+    RoleModel,
+    RoleModelError,
+    load_role_model,
+    model_to_json,
+)
+from cxnlp.ingest.roles import (
+    RoleCuesError,
+    check_model_fits,
+    infer_roles,
+    load_role_cues,
+    speaker_features,
+)
+from cxnlp.model import Transcript
+
+FIXTURES = Path(__file__).parent / "data" / "formats"
+PACKAGED_MODEL = Path(cxnlp.__file__).parent / "resources" / "role_model.json"
+PACKAGED_CUES = Path(cxnlp.__file__).parent / "resources" / "role_cues.yaml"
+
+#: A broadband call as a recogniser writes it, the customer speaking first.
+AGENT_SECOND = [
+    ("SPEAKER_00", "hi um my internet has been down since this morning and i work from home"),
+    ("SPEAKER_01", "oh i'm sorry to hear that can i have your account number please"),
+    ("SPEAKER_00", "yeah it's four five six seven eight"),
+    ("SPEAKER_01", "thank you one moment while i pull that up okay i can see an outage in your area"),
+    ("SPEAKER_00", "so when will it be back"),
+    ("SPEAKER_01", "our engineers expect it fixed by five pm today is there anything else i can help with"),
+    ("SPEAKER_00", "no that's it thanks"),
+]
+#: The customer states things and never asks; the agent asks every question.
+CUSTOMER_NO_QUESTIONS = [
+    ("A", "Hello, you're through to billing, my name is Priya. How can I help you today?"),
+    ("B", "I was charged twice for my May bill."),
+    ("A", "I'm sorry about that. Could you confirm your postcode for me?"),
+    ("B", "It's SW1A 1AA."),
+    ("A", "Thanks. Do you see both payments on your bank statement?"),
+    ("B", "Yes, both went out on the third."),
+    ("A", "I've raised a refund for the second payment; you'll get it in three to five days."),
+    ("B", "Great, thank you."),
+]
+
+
+def _swap(turns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    a, b = dict.fromkeys(label for label, _ in turns)
+    return [(b if label == a else a, text) for label, text in turns]
+
+
+def test_an_agent_who_speaks_second_is_found():
+    decision = infer_roles(AGENT_SECOND)
+    assert decision.agent == "SPEAKER_01"
+    assert decision.confidence >= load_role_cues().threshold
+
+
+def test_a_customer_who_asks_no_questions_is_still_the_customer():
+    features = speaker_features(CUSTOMER_NO_QUESTIONS, load_role_cues())
+    assert features["B"]["question_rate"] == 0 and features["A"]["question_rate"] > 0
+    decision = infer_roles(CUSTOMER_NO_QUESTIONS)
+    assert decision.agent == "A"
+    assert decision.confidence >= load_role_cues().threshold
+
+
+@pytest.mark.parametrize("turns", [AGENT_SECOND, CUSTOMER_NO_QUESTIONS])
+def test_swapping_the_labels_swaps_the_answer_and_keeps_the_confidence(turns):
+    agent_text = {text for label, text in turns if label == infer_roles(turns).agent}
+    swapped = infer_roles(_swap(turns))
+    assert {text for label, text in _swap(turns) if label == swapped.agent} == agent_text
+    assert swapped.confidence == infer_roles(turns).confidence
+
+
+def test_a_recommender_is_told_from_the_seeker():
+    turns = [
+        ("S0", "hi there, any good horror movies? i'm looking for something for tonight"),
+        ("S1", 'Hello! What kind of horror do you like? Have you seen "The Babadook (2014)"?'),
+        ("S0", "no i haven't, what is it about?"),
+        ("S1", 'A mother and her son haunted by a creature. You might also like "Hush (2016)".'),
+        ("S0", "sounds great, i'll check them out. thanks for the suggestions!"),
+    ]
+    decision = infer_roles(turns)
+    assert decision.agent == "S1"
+    assert decision.terms["agent.recommendation"] > 0 and decision.terms["customer.uptake"] > 0
+
+
+@pytest.mark.parametrize("name", ["transcribe.json", "contact_lens.json", "genesys.json", "ccai.json"])
+def test_labelled_contact_centre_calls_infer_right_with_roles_hidden(name):
+    transcript = next(t for t in read_transcripts(FIXTURES / name) if isinstance(t, Transcript))
+    names: dict[str, str] = {}
+    turns = [
+        (names.setdefault(t.speaker, f"S{len(names)}"), t.text)
+        for t in transcript.turns
+        if t.speaker != "system"
+    ]
+    decision = infer_roles(turns)
+    assert decision.agent == names["agent"]
+    assert decision.confidence >= load_role_cues().threshold
+
+
+@pytest.mark.parametrize(
+    ("turns", "label", "feature", "expected"),
+    [
+        ([("A", "you and your order"), ("B", "ok")], "A", "second_person_rate", 10 * 2 / 4),
+        ([("A", "i lost my card"), ("B", "ok")], "A", "first_person_rate", 10 * 2 / 4),
+        ([("A", "have you seen it?"), ("B", "no i haven't")], "B", "answer_rate", 1.0),
+        ([("A", "it is late."), ("B", "no i haven't")], "B", "answer_rate", 0.0),
+        ([("A", "what kind of films do you like"), ("B", "comedies")], "A", "addressee_question_rate", 1.0),
+        ([("A", "can you help me?"), ("B", "sure")], "A", "addressee_question_rate", 0.0),
+        ([("A", "is it on"), ("B", "yes"), ("A", "why")], "A", "question_rate", 1.0),
+        ([("A", 'try "Up (2009)"'), ("B", 'I loved "Up (2009)"')], "B", "new_items_per_turn", 0.0),
+        ([("A", 'try "Up (2009)"'), ("B", 'I loved "Up (2009)"')], "A", "new_items_per_turn", 1.0),
+        ([("A", "hello"), ("B", "hi")], "B", "speaks_first", 0.0),
+        ([("A", ""), ("B", "hi")], "A", "second_person_rate", 0.0),
+    ],
+)
+def test_speaker_features(turns, label, feature, expected):
+    assert speaker_features(turns, load_role_cues())[label][feature] == pytest.approx(expected)
+
+
+def test_every_feature_is_computed_for_every_speaker_and_nothing_for_no_turns():
+    cues = load_role_cues()
+    features = speaker_features(AGENT_SECOND, cues)
+    assert all(tuple(row) == cues.feature_names for row in features.values())
+    assert speaker_features([], cues) == {}
+    assert infer_roles([]).agent is None
+
+
+def test_the_packaged_model_keeps_every_cue_family_on_its_side():
+    model = load_role_model(known=load_role_cues().feature_names)
+    weights = dict(zip(model.names, model.coef, strict=True))
+    assert all(w >= 0 for n, w in weights.items() if n.startswith("agent."))
+    assert all(w <= 0 for n, w in weights.items() if n.startswith("customer."))
+    # Phone-call cues are rare in the training corpora; the prior keeps them counting.
+    assert min(weights["agent.greeting"], weights["agent.offer_help"], weights["agent.hold"]) > 0.3
+    assert "speaks_first" not in weights
+
+
+def test_bad_role_models_are_refused(tmp_path):
+    good = json.loads(PACKAGED_MODEL.read_text(encoding="utf-8"))
+    cases = {
+        "format": {**good, "format": "other"},
+        "short": {**good, "coef": good["coef"][:-1]},
+        "finite": {**good, "coef": [1e999] * len(good["coef"])},
+        "bool": {**good, "coef": [True] * len(good["coef"])},
+        "names": {**good, "features": [1] * len(good["features"])},
+        "twice": {**good, "features": [good["features"][0]] * len(good["features"])},
+    }
+    for name, payload in cases.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(payload).replace("Infinity", "1e999"), encoding="utf-8")
+        with pytest.raises(RoleModelError):
+            load_role_model(path)
+    (tmp_path / "text.json").write_text("not json", encoding="utf-8")
+    with pytest.raises(RoleModelError, match="not valid UTF-8 JSON"):
+        load_role_model(tmp_path / "text.json")
+
+
+def test_a_model_that_needs_a_missing_cue_family_is_refused():
+    model = RoleModel(("agent.greeting", "agent.renamed"), (1.0, 1.0), "mine.json", "0")
+    with pytest.raises(RoleModelError, match=r"agent\.renamed.*Refit"):
+        check_model_fits(model, load_role_cues())
+    with pytest.raises(RoleModelError, match="Refit"):
+        infer_roles(AGENT_SECOND, model=model)
+
+
+def test_cue_files_of_the_old_shape_are_refused_with_the_key(tmp_path):
+    text = PACKAGED_CUES.read_text(encoding="utf-8")
+    old = tmp_path / "old.yaml"
+    old.write_text(text.replace("  greeting:\n", "  greeting:\n    weight: 3\n    patterns:\n", 1))
+    with pytest.raises(RoleCuesError, match=r"agent\.greeting"):
+        load_role_cues(old)
+    no_pronouns = tmp_path / "nopro.yaml"
+    no_pronouns.write_text(text.replace("pronouns:", "pronounz:"))
+    with pytest.raises(RoleCuesError, match="pronouns"):
+        load_role_cues(no_pronouns)
+
+
+@parametrize_with_checks(
+    [RoleClassifier(folds=3)],
+    expected_failed_checks=lambda _: {
+        "check_sample_weight_equivalence_on_dense_data": "the calibration refits on shuffled folds, "
+        "where a row of weight 2 stays in one fold and its two copies may not",
+    },
+)
+def test_role_classifier_is_an_estimator(estimator, check):
+    check(estimator)
+
+
+def _logistic_data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    y = (rng.random(n) < expit(X @ np.array([2.0, -1.0, 0.0]))).astype(int)
+    return X, y
+
+
+def test_the_fit_is_antisymmetric_bounded_and_pulled_to_its_prior():
+    X, y = _logistic_data(400, 0)
+    X = np.hstack([X, np.zeros((400, 1))])  # a feature the data never shows
+    model = RoleClassifier(prior=[0.0, 0.0, 0.0, 0.8], signs=[0, 1, 0, 1], calibrate=False).fit(X, y)
+    p = model.predict_proba(X)[:, 1]
+    assert np.allclose(model.predict_proba(-X)[:, 1], 1 - p)
+    assert model.coef_[0, 1] == 0.0  # the data wants it negative; the sign holds it at 0
+    assert model.coef_[0, 3] == pytest.approx(0.8)
+    assert model.coef_[0, 0] > 1.0
+
+
+def test_calibration_fixes_an_under_confident_fit():
+    X, y = _logistic_data(2000, 1)
+    shrunk = RoleClassifier(C=0.002, calibrate=False).fit(X, y)
+    calibrated = RoleClassifier(C=0.002).fit(X, y)
+    assert calibrated.temperature_ > 1.5
+    X_new, y_new = _logistic_data(4000, 2)
+    for model, tolerance in ((calibrated, 0.03), (shrunk, None)):
+        p = model.predict_proba(X_new)[:, 1]
+        confident = np.maximum(p, 1 - p)
+        right = (p > 0.5) == (y_new == 1)
+        gap = abs(confident.mean() - right.mean())
+        if tolerance is None:
+            assert gap > 0.1  # the shrunk model says 0.6 where it is right 0.8 of the time
+        else:
+            assert gap < tolerance
+
+
+def test_a_model_round_trips_through_json(tmp_path):
+    X, y = _logistic_data(200, 3)
+    names = ("agent.greeting", "customer.mention", "second_person_rate")
+    fitted = RoleClassifier().fit(X, y)
+    path = tmp_path / "m.json"
+    path.write_text(model_to_json(fitted, names, provenance={"test": True}), encoding="utf-8")
+    loaded = load_role_model(path, known=load_role_cues().feature_names)
+    row = dict(zip(names, X[0], strict=True))
+    assert loaded.score(row) == pytest.approx(fitted.decision_function(X[:1])[0], abs=1e-5)
+    with pytest.raises(RoleModelError):
+        model_to_json(fitted, names[:2], provenance={})
