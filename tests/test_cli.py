@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from cxnlp.batch.writer import read_table
 from cxnlp.cli import app
+from cxnlp.schema import DIMENSION_COLUMNS
 
 runner = CliRunner()
 
@@ -94,7 +95,7 @@ def test_score_turn_table_matches_jsonl(tmp_path, scorer_ready):
         result = runner.invoke(app, ["score", str(path), "--out", str(out)])
         assert result.exit_code == 0, result.output
         outs.append(read_table(out))
-    cols = ["brand_congruence", "answer_completeness", "proactive_connection", "filler_content"]
+    cols = list(DIMENSION_COLUMNS)
     pd.testing.assert_frame_equal(outs[0][cols], outs[1][cols])
 
 

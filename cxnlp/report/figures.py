@@ -27,6 +27,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from cxnlp.schema import DIMENSION_COLUMNS, INTERACTION_THRESHOLD, SCORE_COLUMN, SURVEY_THRESHOLD
+
 logger = logging.getLogger(__name__)
 
 #: Okabe-Ito: colour-blind-safe categorical palette (black last, for reference lines).
@@ -54,10 +56,6 @@ AXIS_LABELS: Mapping[str, str] = {
     "interaction_score": "interaction score (0–100)",
     "survey_rating": "survey rating (0–100)",
 }
-
-#: Default optimized thresholds, drawn on the trend charts.
-INTERACTION_THRESHOLD = 91.0
-SURVEY_THRESHOLD = 85.0
 
 _PRIORITY_COLOURS: Mapping[str, str] = {
     "high": "#D55E00",
@@ -129,13 +127,7 @@ def dimension_distributions(
     scores: pd.DataFrame,
     *,
     by: str | None = "team",
-    columns: Sequence[str] = (
-        "brand_congruence",
-        "answer_completeness",
-        "proactive_connection",
-        "filler_content",
-        "interaction_score",
-    ),
+    columns: Sequence[str] = (*DIMENSION_COLUMNS, SCORE_COLUMN),
     threshold: float = INTERACTION_THRESHOLD,
 ) -> Figure:
     """Box plots of each dimension and the interaction score, one box per group.
@@ -154,7 +146,8 @@ def dimension_distributions(
     columns
         Score columns to draw, one panel each (those missing from ``scores`` are skipped).
     threshold
-        Interaction-score threshold drawn on the histogram (default 91).
+        Interaction-score threshold drawn on the histogram (default
+        :data:`cxnlp.schema.INTERACTION_THRESHOLD`).
     """
     present = [c for c in columns if c in scores.columns]
     groups = _group_column(scores, by)
@@ -232,7 +225,7 @@ def status_trend(
     by
         The group column of ``status`` (one line per group); None for the centre.
     interaction_threshold, survey_threshold
-        The optimized bars drawn as dashed lines (defaults 91 and 85).
+        The optimized bars drawn as dashed lines (defaults from :mod:`cxnlp.schema`).
     """
     has_survey = "mean_survey" in status.columns and status["mean_survey"].notna().any()
     panels = [("mean_interaction", "interaction_score", interaction_threshold)]
