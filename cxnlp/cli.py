@@ -298,7 +298,7 @@ def _refuse_empty_inputs(paths: list[Path]) -> None:
             _fail(f"Got an empty input file {str(path)!r}; expected transcript records. Check the file.")
 
 
-def _calibration_transform(path: Path, *, slot_vectors: bool = True):  # noqa: ANN202
+def _calibration_transform(path: Path, *, slot_vectors: bool = True):
     from cxnlp.calibration.workflow import apply_calibration, load_calibration
 
     calibrations = load_calibration(path)
@@ -321,7 +321,7 @@ def _parse_scales(specs: list[str]) -> dict[str, str]:
     return scales
 
 
-def _read_any_table(path: Path, what: str):  # noqa: ANN202
+def _read_any_table(path: Path, what: str):
     from cxnlp.batch.writer import read_table
     from cxnlp.service.reviews import is_review_folder, read_reviews
 
@@ -453,7 +453,7 @@ def _warn_training_overlap(calibration: Any, labels: Any, target: str, path: Pat
         )
 
 
-def _print_agreement(tables) -> None:  # noqa: ANN001
+def _print_agreement(tables) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -961,7 +961,7 @@ def _write_frame(table: Any, path: Path) -> None:
     typer.echo(f"wrote {path}")
 
 
-def _impact(frame, event, events, treated, control, window, plan, change, groups):  # noqa: ANN001, ANN202
+def _impact(frame, event, events, treated, control, window, plan, change, groups):
     """``analyze impact``: the effect table and the evidence that moved (or the power plan)."""
     from cxnlp import analytics
     from cxnlp.report import load_scores
@@ -989,7 +989,7 @@ def _impact(frame, event, events, treated, control, window, plan, change, groups
     return result, detail
 
 
-def _outcomes(frame, outcome, outcomes, groups):  # noqa: ANN001, ANN202
+def _outcomes(frame, outcome, outcomes, groups):
     """``analyze outcomes``: adjusted odds ratios per dimension and the rate by score band."""
     from cxnlp import analytics
     from cxnlp.report import load_scores
@@ -1143,7 +1143,7 @@ def api_key(
 class _progress:
     """A rich progress bar on a terminal; nothing when output is piped or in CI."""
 
-    def __enter__(self):  # noqa: ANN204
+    def __enter__(self):
         self._bar = None
         if sys.stderr.isatty():
             from rich.progress import (

@@ -11,12 +11,12 @@ from typing import get_args
 
 import pandas as pd
 import pytest
+from test_report import make_scores
 
 from cxnlp import schema
 from cxnlp.dimensions import registered_dimensions
 from cxnlp.dimensions.brand import load_brand_profile
 from cxnlp.scoring import DEFAULT_DIMENSIONS, CompositeWeights, Scorer, build_dimensions
-from test_report import make_scores
 
 DEFAULT_BRAND = "cxnlp/resources/default_brand.yaml"
 
@@ -145,15 +145,16 @@ def test_weights_and_other_scorer_options_change_the_id():
 
 def test_equal_configurations_built_two_ways_give_equal_ids():
     profile = load_brand_profile(DEFAULT_BRAND)
+    base = {k: {} for k in DEFAULT_DIMENSIONS}
     ways = [
         Scorer(),
         Scorer(brand=DEFAULT_BRAND),
         Scorer(dimensions={k: {} for k in DEFAULT_DIMENSIONS}),
-        Scorer(dimensions=["brand_congruence", "answer_completeness", "proactive_connection", "filler_content"]),
-        Scorer(dimensions={**{k: {} for k in DEFAULT_DIMENSIONS}, "brand_congruence.v1": {"profile": profile}}),
+        Scorer(dimensions=list(schema.DIMENSION_COLUMNS)),  # bare keys: the newest versions
+        Scorer(dimensions={**base, "brand_congruence.v1": {"profile": profile}}),
         Scorer(dimensions=build_dimensions(brand=profile)),
         Scorer(weights=CompositeWeights(**schema.DEFAULT_WEIGHTS)),
-        Scorer(dimensions={**{k: {} for k in DEFAULT_DIMENSIONS}, "filler_content.v1": {"repeat_threshold": 0.8}}),
+        Scorer(dimensions={**base, "filler_content.v1": {"repeat_threshold": 0.8}}),
     ]
     assert len({s.config_fingerprint() for s in ways}) == 1
 

@@ -374,7 +374,7 @@ def _run_locked(
         manifest.update(status="failed", error=f"{type(exc).__name__}: {exc}", finished_at=utc_now())
         try:
             commit([])
-        except Exception as record_exc:  # noqa: BLE001 - keep the original error
+        except Exception as record_exc:
             logger.warning(
                 "could not mark run %s failed (%s: %s); the next run marks it so",
                 run_id,

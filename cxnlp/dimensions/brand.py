@@ -336,7 +336,7 @@ def load_brand_profile(path: str | Path) -> BrandProfile:
         if suffix == ".toml":
             data = tomllib.loads(raw.decode("utf-8"))
         else:
-            data = yaml.load(raw.decode("utf-8"), Loader=_ProfileYamlLoader)  # noqa: S506 - safe subclass
+            data = yaml.load(raw.decode("utf-8"), Loader=_ProfileYamlLoader)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         raise BrandProfileError(
             f"brand profile {path}: not valid UTF-8 {kind} ({_one_line(exc)}). "

@@ -186,7 +186,7 @@ def _read_guarded(item: _Input) -> Iterator[Transcript | Reject]:
         for record in _READERS[item.format](item.path):
             last = record.source
             yield record
-    except Exception as err:  # noqa: BLE001 - see docstring
+    except Exception as err:
         where = f"after {last}" if last else "from its start"
         logger.warning("stopped reading %s %s: %s: %s", item.path, where, type(err).__name__, err)
         yield Reject(

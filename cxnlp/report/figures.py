@@ -117,7 +117,7 @@ def _group_column(df: pd.DataFrame, by: str | None) -> pd.Series:
     return df[by].astype(object).where(df[by].notna(), "(missing)").astype(str)
 
 
-def _empty(ax, message: str) -> None:  # noqa: ANN001 - matplotlib Axes
+def _empty(ax, message: str) -> None:
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=11)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -443,7 +443,7 @@ def _change_date(info: pd.Series | None) -> pd.Timestamp | None:
     return None if pd.isna(value) else pd.Timestamp(value)
 
 
-def _shade_baseline(ax, part: pd.DataFrame) -> None:  # noqa: ANN001
+def _shade_baseline(ax, part: pd.DataFrame) -> None:
     if "in_baseline" not in part.columns:
         return
     base = part[part["in_baseline"].eq(True)]
@@ -451,7 +451,7 @@ def _shade_baseline(ax, part: pd.DataFrame) -> None:  # noqa: ANN001
         ax.axvspan(base["time"].min(), base["time"].max(), color="#999999", alpha=0.15, lw=0)
 
 
-def _draw_mean_panel(ax, part, info, group, value_label) -> None:  # noqa: ANN001
+def _draw_mean_panel(ax, part, info, group, value_label) -> None:
     ax.plot(part["time"], part["mean"], ".", color=NEUTRAL_COLOUR, markersize=5, label="daily mean")
     if part["centre"].notna().any():
         ax.plot(
@@ -480,7 +480,7 @@ def _draw_mean_panel(ax, part, info, group, value_label) -> None:  # noqa: ANN00
     ax.tick_params(axis="x", labelrotation=20, labelsize=8)
 
 
-def _draw_stat_panel(ax, part, info, group) -> None:  # noqa: ANN001
+def _draw_stat_panel(ax, part, info, group) -> None:
     method = str(info.get("method", "cusum")) if info is not None else "cusum"
     if not part["limit"].notna().any():
         note = str(info.get("note", "")) if info is not None else ""
@@ -515,7 +515,7 @@ def _draw_stat_panel(ax, part, info, group) -> None:  # noqa: ANN001
     ax.tick_params(axis="x", labelrotation=20, labelsize=8)
 
 
-def _mark_change(ax, part, info, *, stat: bool = False) -> None:  # noqa: ANN001
+def _mark_change(ax, part, info, *, stat: bool = False) -> None:
     change = _change_date(info)
     if change is None:
         return

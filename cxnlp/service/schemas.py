@@ -29,8 +29,8 @@ ScoreName = Literal[
 ]
 
 # Literal types must be spelled out for type checkers; they are checked against cxnlp.schema here.
-assert get_args(DimensionName) == DIMENSION_COLUMNS  # noqa: S101 - one fact, checked at import
-assert get_args(ScoreName) == SCORE_COLUMNS  # noqa: S101
+assert get_args(DimensionName) == DIMENSION_COLUMNS
+assert get_args(ScoreName) == SCORE_COLUMNS
 
 
 class _Model(BaseModel):
