@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench calibrator report clean
+.PHONY: install demo test test-fast lint bench calibrator report clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,13 @@ demo: $(STAMP)
 	$(BIN)/cxnlp score data/sample_transcripts.jsonl --out out/sample_scores.parquet
 	$(BIN)/cxnlp show out/sample_scores.parquet
 
+## Everything, as CI runs it: about 15 min on 2 cores.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## The developer's loop: skips the tests marked slow (model-loading CLI workflows, notebooks, Dask).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check cxnlp tests benchmarks data

@@ -55,15 +55,15 @@ import pandas as pd
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from sklearn.base import BaseEstimator, clone  # noqa: E402
-from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
-from sklearn.linear_model import RidgeCV  # noqa: E402
-from sklearn.metrics import precision_recall_fscore_support, roc_auc_score  # noqa: E402
-from sklearn.model_selection import KFold  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.base import BaseEstimator, clone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import RidgeCV
+from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+from sklearn.model_selection import KFold
+from sklearn.pipeline import make_pipeline
 
-from cxnlp import __version__  # noqa: E402
-from cxnlp.calibration import (  # noqa: E402
+from cxnlp import __version__
+from cxnlp.calibration import (
     ScoreCalibrator,
     bootstrap_ci,
     calibration_features,
@@ -73,10 +73,10 @@ from cxnlp.calibration import (  # noqa: E402
     spearman,
     with_slot_columns,
 )
-from cxnlp.calibration.estimators import sentence_calibrator  # noqa: E402
-from cxnlp.ingest.stc3 import read_stc3, stc3_labels, stc3_nuggets  # noqa: E402
-from cxnlp.model import Reject, Transcript  # noqa: E402
-from cxnlp.slots import (  # noqa: E402
+from cxnlp.calibration.estimators import sentence_calibrator
+from cxnlp.ingest.stc3 import read_stc3, stc3_labels, stc3_nuggets
+from cxnlp.model import Reject, Transcript
+from cxnlp.slots import (
     collapse_slot_columns,
     has_slot_columns,
     is_slot_column,

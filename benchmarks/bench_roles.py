@@ -29,11 +29,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import ABREDIAL, REPO, STC3  # noqa: E402
-from cxnlp.ingest import read_transcripts  # noqa: E402
-from cxnlp.ingest.role_model import default_role_model  # noqa: E402
-from cxnlp.ingest.roles import infer_roles, load_role_cues  # noqa: E402
-from cxnlp.model import Transcript  # noqa: E402
+from benchmarks.common import ABREDIAL, REPO, STC3
+from cxnlp.ingest import read_transcripts
+from cxnlp.ingest.role_model import default_role_model
+from cxnlp.ingest.roles import infer_roles, load_role_cues
+from cxnlp.model import Transcript
 
 FIXTURES = REPO / "tests" / "data" / "formats"
 #: The agent of each anonymous-speaker fixture, read off its content by a person.

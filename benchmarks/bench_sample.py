@@ -53,14 +53,14 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from common import REPO, RESULTS_DIR  # noqa: E402
+import numpy as np
+import pandas as pd
+from common import REPO, RESULTS_DIR
 
-import cxnlp  # noqa: E402
-from cxnlp import __version__  # noqa: E402
-from cxnlp.analytics import detect_drift, equity_report  # noqa: E402
-from cxnlp.calibration import bootstrap_ci, spearman  # noqa: E402
+import cxnlp
+from cxnlp import __version__
+from cxnlp.analytics import detect_drift, equity_report
+from cxnlp.calibration import bootstrap_ci, spearman
 
 logger = logging.getLogger("bench_sample")
 

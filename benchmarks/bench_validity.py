@@ -64,14 +64,14 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from common import ABREDIAL, CACHE_DIR, REPO, RESULTS_DIR, STC3  # noqa: E402
-from sklearn.metrics import precision_recall_fscore_support, roc_auc_score  # noqa: E402
+import numpy as np
+import pandas as pd
+from common import ABREDIAL, CACHE_DIR, REPO, RESULTS_DIR, STC3
+from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
-import cxnlp  # noqa: E402
-from cxnlp import Scorer, Transcript, __version__  # noqa: E402
-from cxnlp.calibration import bootstrap_ci, spearman  # noqa: E402
+import cxnlp
+from cxnlp import Scorer, Transcript, __version__
+from cxnlp.calibration import bootstrap_ci, spearman
 
 logger = logging.getLogger("bench_validity")
 

@@ -20,7 +20,8 @@ EXIT_CODES = (
     "Exit codes: 0 done (bad records, if any, are in the rejects file); 2 refused before "
     "anything was written (an input that cannot be read at all, a bad option, an output "
     "path that is an input, another output or an existing folder), or a store or output "
-    "that cannot be written (read-only, disk full: what was committed is kept)."
+    "that cannot be written (read-only, disk full: what was committed is kept); 3 done, "
+    "but more records rejected than --max-reject-share allows (the outputs are kept)."
 )
 
 app = typer.Typer(
@@ -33,6 +34,10 @@ app = typer.Typer(
 )
 
 INPUT_ERROR_EXIT = 2
+#: Share of rejected records above which ``score`` warns.
+WARN_REJECT_SHARE = 0.10
+#: Exit code of a run that finished but rejected more than ``--max-reject-share``.
+TOO_MANY_REJECTS_EXIT = 3
 
 
 def _fail(message: str) -> None:
@@ -76,10 +81,41 @@ def _unwritable(exc: OSError, where: Path) -> None:
     )
 
 
+#: Column headers short enough for an 80-column terminal.
+SHORT_HEADERS = {
+    "transcript_id": "transcript",
+    "interaction_score": "interaction",
+    "brand_congruence": "brand",
+    "answer_completeness": "answers",
+    "proactive_connection": "proactive",
+    "filler_content": "filler %",
+}
+
 CONFIG_HELP = (
     "Result store only: read this configuration id (see 'cxnlp runs'); default: the newest "
     "completed run's."
 )
+
+
+#: Environment that quiets libraries before they are imported (progress bars of model
+#: loading, transformers' advisories, Dask's INFO lines in worker processes too).
+_QUIET_ENV = {
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TQDM_DISABLE": "1",
+    "DASK_DISTRIBUTED__LOGGING__DISTRIBUTED": "warning",
+}
+
+
+class _OnlyOurs(logging.Filter):
+    """Let through cxnlp's own records and any error; third-party warnings and info are noise.
+
+    onnxruntime's quantiser warns through the root logger and Dask logs INFO lines per
+    worker: none of it helps a user of the command line, and ``--verbose`` shows it all.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or record.name.split(".")[0] == "cxnlp"
 
 
 def _setup_logging(verbose: bool, redact: bool = True) -> None:
@@ -92,6 +128,17 @@ def _setup_logging(verbose: bool, redact: bool = True) -> None:
     from cxnlp.privacy.redactor import default_redactor
 
     redact_logs(default_redactor(redact))
+    if verbose:
+        return
+    import os
+
+    for key, value in _QUIET_ENV.items():
+        os.environ.setdefault(key, value)
+    for name in ("distributed", "dask", "transformers", "sentence_transformers", "huggingface_hub"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _OnlyOurs) for f in handler.filters):
+            handler.addFilter(_OnlyOurs())
 
 
 REDACT_HELP = (
@@ -168,6 +215,15 @@ def score(
     ] = DEFAULT_MAX_TRANSCRIPT_CHARS,
     format: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "auto",
     redact: Annotated[bool, typer.Option(help=REDACT_HELP)] = True,
+    max_reject_share: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Exit 3 when more than this share of records is rejected (e.g. 0.2); "
+            f"without it, a warning above {WARN_REJECT_SHARE:.0%}.",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Score every transcript in INPUTS on the four dimensions and write one row per transcript.
@@ -189,6 +245,7 @@ def score(
         # Before anything else reads or loads: an output must never replace an input.
         outputs = {"--out": out, "--rejects": rejects or default_rejects_path(out)}
         refuse_overwriting_inputs(expand_inputs(inputs), outputs)
+        _refuse_empty_inputs(expand_inputs(inputs))
         chosen = _auto_formats(inputs, format, None)
         scorer = _checked_scorer(
             brand,
@@ -221,10 +278,40 @@ def score(
     if chosen:
         typer.echo(chosen, err=True)
     typer.echo(summary.line())
-    typer.echo(f"wrote {summary.out}; rejects in {summary.rejects}")
+    if summary.read == 0:
+        _fail(
+            f"Got no transcript records in {', '.join(map(str, inputs))}; expected at least one. "
+            "Check the files and --format."
+        )
+    typer.echo(f"wrote {summary.out}" + (f"; rejects in {summary.rejects}" if summary.rejected else ""))
+    _check_reject_share(summary.rejected, summary.read, max_reject_share, summary.rejects)
 
 
-def _calibration_transform(path: Path, *, slot_vectors: bool = True):  # noqa: ANN202
+
+def _check_reject_share(rejected: int, read: int, limit: float | None, where: Any) -> None:
+    """Warn above 10 % rejected; exit 3 above ``--max-reject-share`` (outputs are kept)."""
+    if not read or not rejected:
+        return
+    share = rejected / read
+    line = f"{rejected} of {read} records ({share:.0%}) were rejected; reasons in {where}"
+    if limit is not None and share > limit:
+        typer.secho(f"error: {line}, above --max-reject-share {limit:g}.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(TOO_MANY_REJECTS_EXIT)
+    if share > WARN_REJECT_SHARE:
+        typer.secho(f"warning: {line}.", fg=typer.colors.YELLOW, err=True)
+
+
+def _refuse_empty_inputs(paths: list[Path]) -> None:
+    """Exit 2 for an input file with nothing in it (zero bytes or only whitespace)."""
+    for path in paths:
+        if not path.is_file():
+            continue
+        size = path.stat().st_size
+        if size == 0 or (size < 65_536 and not path.read_bytes().strip()):
+            _fail(f"Got an empty input file {str(path)!r}; expected transcript records. Check the file.")
+
+
+def _calibration_transform(path: Path, *, slot_vectors: bool = True):
     from cxnlp.calibration.workflow import apply_calibration, load_calibration
 
     calibrations = load_calibration(path)
@@ -247,7 +334,7 @@ def _parse_scales(specs: list[str]) -> dict[str, str]:
     return scales
 
 
-def _read_any_table(path: Path, what: str):  # noqa: ANN202
+def _read_any_table(path: Path, what: str):
     from cxnlp.batch.writer import read_table
     from cxnlp.service.reviews import is_review_folder, read_reviews
 
@@ -332,15 +419,22 @@ def agreement(
     )
 
     frame = _read_any_table(scores, "score table")
+    calibrations = {}
     try:
         if calibration is not None:
-            frame = apply_calibration(frame, load_calibration(calibration))
+            calibrations = load_calibration(calibration)
+            frame = apply_calibration(frame, calibrations)
         available = merge_labels([_read_any_table(p, "label table") for p in labels])
         scales = _parse_scales(scale)
         tables = {}
         for name in target:
             if name not in available:
-                _fail(f"no label table has a numeric column {name!r}; found {sorted(available)}.")
+                _fail(
+                    f"--target {name}: no label table has a numeric column {name!r}; "
+                    f"found {sorted(available)}."
+                )
+            if name in calibrations:
+                _warn_training_overlap(calibrations[name], available[name], name, calibration)
             tables[name] = agreement_table(
                 available[name],
                 frame.assign(transcript_id=frame["transcript_id"].astype(str)),
@@ -358,7 +452,21 @@ def agreement(
         typer.echo(f"wrote {out}")
 
 
-def _print_agreement(tables) -> None:  # noqa: ANN001
+def _warn_training_overlap(calibration: Any, labels: Any, target: str, path: Path | None) -> None:
+    """Warn when the labels include transcripts the calibrator was fitted on (in-sample)."""
+    ids = labels["transcript_id"].astype(str).unique()
+    seen = calibration.training_overlap(ids)
+    if seen:
+        typer.secho(
+            f"warning: {seen} of {len(ids)} transcripts labelled {target!r} were used to fit the "
+            f"calibration in {path}; agreement on them is in-sample and optimistic. Use labels "
+            "the calibration was not fitted on.",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+
+
+def _print_agreement(tables) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -392,12 +500,15 @@ def show(
 ) -> None:
     """Summarise a score table, or show the evidence behind one transcript's scores."""
     _setup_logging(False)
+    import pandas as pd
     from rich.console import Console
     from rich.table import Table
 
     from cxnlp.batch.store import StoreError, latest_results
     from cxnlp.batch.writer import read_table
-    from cxnlp.scoring import DIMENSION_COLUMNS, evidence_frame
+    from cxnlp.schema import DIMENSION_COLUMNS, SCORE_COLUMN
+    from cxnlp.scoring import evidence_frame
+    from cxnlp.terminal import cell, fit_table
 
     if scores.is_dir():
         try:
@@ -409,7 +520,16 @@ def show(
     elif config is not None:
         _fail(f"Got --config with the score table {str(scores)!r}; expected a result store. Drop --config.")
     else:
-        frame = read_table(scores)
+        try:
+            frame = read_table(scores)
+        except (ValueError, OSError) as exc:
+            _fail(f"score table {str(scores)!r} cannot be read: {exc}")
+    missing = [c for c in ("transcript_id", SCORE_COLUMN, *DIMENSION_COLUMNS) if c not in frame.columns]
+    if missing:
+        _fail(
+            f"Got {str(scores)!r} without the score column(s) {', '.join(missing)}; expected a table "
+            f"written by 'cxnlp score'. Score transcripts first: cxnlp score INPUTS --out {scores}"
+        )
     if frame.empty:
         typer.echo(f"0 transcripts in {scores}")
         return
@@ -420,8 +540,8 @@ def show(
             _fail(f"transcript {transcript_id!r} is not in {scores}.")
         row = rows.iloc[0]
         console.print(
-            f"[bold]{transcript_id}[/]  interaction score {row['interaction_score']:.1f}  "
-            + "  ".join(f"{c} {row[c]:.1f}" for c in DIMENSION_COLUMNS)
+            f"[bold]{transcript_id}[/]  interaction score {cell(row[SCORE_COLUMN]) or 'n/a'}  "
+            + "  ".join(f"{c} {cell(row[c]) or 'n/a'}" for c in DIMENSION_COLUMNS)
         )
         table = Table("dimension", "kind", "turn", "sentence", "detail", "weight")
         for item in evidence_frame(rows).itertuples():
@@ -435,31 +555,29 @@ def show(
             )
         console.print(table)
         return
-    table = Table(title=f"{len(frame)} transcripts in {scores}")
+    table = Table(title=f"{len(frame)} transcripts in {scores}", title_justify="left")
     for col in ("score", "mean", "p10", "median", "p90", "n/a"):
         table.add_column(col, justify="right" if col != "score" else "left")
-    for col in (*DIMENSION_COLUMNS, "interaction_score"):
-        values = frame[col]
+    for col in (*DIMENSION_COLUMNS, SCORE_COLUMN):
+        values = pd.to_numeric(frame[col], errors="coerce")
         q = values.quantile([0.1, 0.5, 0.9])
-        table.add_row(
-            col,
-            f"{values.mean():.1f}",
-            f"{q[0.1]:.1f}",
-            f"{q[0.5]:.1f}",
-            f"{q[0.9]:.1f}",
-            str(int(values.isna().sum())),
-        )
+        stats = (values.mean(), q[0.1], q[0.5], q[0.9])
+        table.add_row(col, *(cell(round(float(v), 1)) for v in stats), str(int(values.isna().sum())))
     console.print(table)
-    lowest = frame.nsmallest(worst, "interaction_score")
+    lowest = frame.assign(**{SCORE_COLUMN: pd.to_numeric(frame[SCORE_COLUMN], errors="coerce")}).nsmallest(
+        worst, SCORE_COLUMN
+    )
     if len(lowest):
-        low = Table("transcript", "interaction", *DIMENSION_COLUMNS, title="Lowest-scoring calls")
-        for _, row in lowest.iterrows():
-            low.add_row(
-                str(row["transcript_id"]),
-                f"{row['interaction_score']:.1f}",
-                *(f"{row[c]:.1f}" for c in DIMENSION_COLUMNS),
-            )
-        console.print(low)
+        fitted = fit_table(
+            lowest[["transcript_id", SCORE_COLUMN, *DIMENSION_COLUMNS]],
+            title="Lowest-scoring calls",
+            width=console.width,
+            keep=("transcript_id", SCORE_COLUMN),
+            headers=SHORT_HEADERS,
+        )
+        console.print(fitted.table)
+        for note in fitted.notes:
+            console.print(note)
         console.print("See why: cxnlp show SCORES --id TRANSCRIPT_ID")
 
 
@@ -629,7 +747,7 @@ def batch(
     if chosen:
         typer.echo(chosen, err=True)
     typer.echo(summary.line())
-    typer.echo(f"store {summary.store}; rejects in {summary.rejects or 'none'}")
+    typer.echo(f"store {summary.store}" + (f"; rejects in {summary.rejects}" if summary.rejects else ""))
 
 
 def _read_schema(path: Path) -> Any:
@@ -649,34 +767,35 @@ def _read_schema(path: Path) -> Any:
 def runs(
     store: Annotated[Path, typer.Argument(help="A result store written by 'cxnlp batch'.")],
     last: Annotated[int, typer.Option(help="How many of the newest runs to list.")] = 20,
+    out: Annotated[Path | None, typer.Option(help="Write every run and column (.csv or .parquet).")] = None,
 ) -> None:
     """List the runs recorded in STORE: status, counts, timing, configuration."""
     _setup_logging(False)
-    from rich.console import Console
-    from rich.table import Table
 
     from cxnlp.batch.store import ResultStore, list_runs
 
     if not ResultStore(store).exists():
         _fail(f"{str(store)!r} is not a result store; create one with 'cxnlp batch INPUTS --store {store}'.")
-    frame = list_runs(store).tail(last)
-    columns = (
-        "run_id",
-        "status",
-        "started_at",
-        "seconds",
-        "config_id",
-        "engine",
-        "workers",
-        "read",
-        "scored",
-        "skipped",
-        "rejected",
+    _refuse_overwrite([], {"--out": out})
+    runs_frame = list_runs(store)
+    frame = runs_frame.tail(last)
+    columns = [
+        c
+        for c in (
+            "run_id", "status", "started_at", "seconds", "config_id", "read", "scored",
+            "skipped", "rejected", "engine", "workers",
+        )
+        if c in frame.columns
+    ]
+    _print_frame(
+        frame[columns],
+        title=f"runs in {store}",
+        total=len(runs_frame),
+        keep=("run_id", "status"),
+        hint="--out FILE writes every run and column",
     )
-    table = Table(*columns, title=f"{len(frame)} run(s) in {store}")
-    for row in frame.itertuples(index=False):
-        table.add_row(*("" if getattr(row, c) is None else str(getattr(row, c)) for c in columns))
-    Console().print(table)
+    if out is not None:
+        _write_frame(runs_frame, out)
     failed = frame[frame["status"] == "failed"]
     for row in failed.itertuples(index=False):
         typer.secho(f"{row.run_id} failed: {row.error}", fg=typer.colors.YELLOW, err=True)
@@ -714,6 +833,8 @@ def report(
     try:
         frame = load_scores(scores, config_id=config)
         survey_frame = load_scores(surveys) if surveys is not None else None
+        if survey_frame is not None:
+            _check_surveys(survey_frame, surveys)
         reference_frame = load_scores(reference) if reference is not None else None
         event_frame = load_scores(events) if events is not None else None
         built = build_report(
@@ -730,6 +851,19 @@ def report(
     for note in built.notes:
         typer.secho(f"note: {note}", fg=typer.colors.YELLOW, err=True)
     typer.echo(f"wrote {written[0]}" + (f" and {len(written) - 1} PNG files" if png_dir else ""))
+
+
+def _check_surveys(frame: Any, path: Path) -> None:
+    """Exit 2 naming what a --surveys table lacks, instead of a report without surveys."""
+    from cxnlp.schema import SURVEY_COLUMN
+
+    missing = [c for c in ("transcript_id", SURVEY_COLUMN) if c not in frame.columns]
+    if missing:
+        have = ", ".join(map(str, frame.columns[:8])) + (", …" if len(frame.columns) > 8 else "")
+        _fail(
+            f"Got --surveys {str(path)!r} without column(s) {', '.join(missing)} (it has {have}); "
+            f"expected transcript_id and {SURVEY_COLUMN} (0-100). Rename the columns."
+        )
 
 
 ANALYSES = (
@@ -804,7 +938,9 @@ def analyze(
     try:
         frame = load_scores(scores, config_id=config)
         if surveys is not None:
-            frame = analytics.join_surveys(frame, load_scores(surveys))
+            survey_frame = load_scores(surveys)
+            _check_surveys(survey_frame, surveys)
+            frame = analytics.join_surveys(frame, survey_frame)
         if analysis == "impact":
             result, detail = _impact(frame, event, events, treated, control, window, plan, change, groups)
         elif analysis == "outcomes":
@@ -820,31 +956,33 @@ def analyze(
             result = analytics.route_followups(frame, resource=signals)
         elif analysis == "equity":
             result = analytics.equity_report(frame, by=groups, value_col=value)
-            _print_frame(
-                analytics.equity_index(frame, by=groups, value_col=value), title="equity index by grouping"
-            )
+            _print_frame(analytics.equity_index(frame, by=groups, value_col=value), title="equity index")
         else:
             result = analytics.detect_drift(frame, by=groups or ("team",), value_col=value)
     except analytics.ImpactInputError as exc:
         _fail(f"--{exc.param.replace('_', '-')}: {exc}")
     except (ValueError, KeyError, OSError, StoreError) as exc:
         _fail(str(exc))
-    _print_frame(result.head(rows), title=f"{analysis}: {len(result)} row(s)")
+    _print_frame(result, title=analysis, rows=rows, hint="--out FILE writes the full table")
     if detail is not None:
         for sentence in detail["sentence"].head(5):
             if sentence:
                 typer.echo(sentence)
     for path, table in ((out, result), (detail_out, detail)):
-        if path is None or table is None:
-            continue
-        if path.suffix.lower() in (".parquet", ".pq"):
-            table.to_parquet(path, index=False)
-        else:
-            table.to_csv(path, index=False)
-        typer.echo(f"wrote {path}")
+        if path is not None and table is not None:
+            _write_frame(table, path)
 
 
-def _impact(frame, event, events, treated, control, window, plan, change, groups):  # noqa: ANN001, ANN202
+def _write_frame(table: Any, path: Path) -> None:
+    """``--out``: the full table, Parquet by ending, else CSV."""
+    if path.suffix.lower() in (".parquet", ".pq"):
+        table.to_parquet(path, index=False)
+    else:
+        table.to_csv(path, index=False)
+    typer.echo(f"wrote {path}")
+
+
+def _impact(frame, event, events, treated, control, window, plan, change, groups):
     """``analyze impact``: the effect table and the evidence that moved (or the power plan)."""
     from cxnlp import analytics
     from cxnlp.report import load_scores
@@ -872,7 +1010,7 @@ def _impact(frame, event, events, treated, control, window, plan, change, groups
     return result, detail
 
 
-def _outcomes(frame, outcome, outcomes, groups):  # noqa: ANN001, ANN202
+def _outcomes(frame, outcome, outcomes, groups):
     """``analyze outcomes``: adjusted odds ratios per dimension and the rate by score band."""
     from cxnlp import analytics
     from cxnlp.report import load_scores
@@ -893,14 +1031,30 @@ def _outcomes(frame, outcome, outcomes, groups):  # noqa: ANN001, ANN202
     return effects, bands
 
 
-def _print_frame(frame, *, title: str) -> None:  # noqa: ANN001
+def _print_frame(
+    frame: Any,
+    *,
+    title: str,
+    rows: int | None = None,
+    total: int | None = None,
+    keep: tuple[str, ...] = (),
+    hint: str = "",
+) -> None:
+    """A compact view that fits the terminal, saying which rows and columns were cut."""
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table(*map(str, frame.columns), title=title)
-    for row in frame.itertuples(index=False):
-        table.add_row(*(f"{v:.2f}" if isinstance(v, float) else str(v) for v in row))
-    Console(width=200).print(table)
+    from cxnlp.terminal import fit_table
+
+    console = Console()
+    total = len(frame) if total is None else total
+    fitted = fit_table(frame, title=f"{title}: {total} row(s)", width=console.width, max_rows=rows,
+                       keep=keep, headers=SHORT_HEADERS, full_hint=hint)
+    console.print(fitted.table)
+    notes = list(fitted.notes)
+    if total > len(frame) and not any("rows shown" in n for n in notes):
+        notes.insert(0, f"{len(frame)} of {total} rows shown" + (f"; {hint}" if hint else ""))
+    for note in notes:
+        console.print(note, highlight=False)
 
 
 @app.command()
@@ -1010,7 +1164,7 @@ def api_key(
 class _progress:
     """A rich progress bar on a terminal; nothing when output is piped or in CI."""
 
-    def __enter__(self):  # noqa: ANN204
+    def __enter__(self):
         self._bar = None
         if sys.stderr.isatty():
             from rich.progress import (

@@ -39,7 +39,7 @@ from cxnlp.report.figures import (
     colour_cycle,
     new_figure,
 )
-from cxnlp.scoring import DIMENSION_COLUMNS
+from cxnlp.schema import DIMENSION_COLUMNS, LOWER_IS_BETTER
 
 if TYPE_CHECKING:
     from cxnlp.calibration.workflow import TargetResult
@@ -65,8 +65,6 @@ __all__ = [
     "transcript_view",
 ]
 
-#: Dimensions where a positive evidence weight makes the call *worse* (filler words).
-LOWER_IS_BETTER: frozenset[str] = frozenset({"filler_content"})
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 

@@ -37,6 +37,7 @@ from cxnlp.ingest.rejects import RecordError
 from cxnlp.limits import DEFAULT_MAX_TRANSCRIPT_CHARS, DEFAULT_MAX_TURN_CHARS, SizeLimits, size_error
 from cxnlp.model import DimensionResult, ScoredTranscript, Transcript
 from cxnlp.nlp import ParsedTranscript, SentenceEncoder, TranscriptParser
+from cxnlp.schema import DEFAULT_WEIGHTS, DIMENSION_COLUMNS, SCORE_COLUMN, higher_is_better
 from cxnlp.segmentation import default_boundary_lexicon
 from cxnlp.slots import SLOT_COLUMN, encode_slot_vectors, slot_means
 from cxnlp.timing import TIMING_COLUMNS, timing_metrics
@@ -48,12 +49,6 @@ logger = logging.getLogger(__name__)
 #: timing columns of :mod:`cxnlp.timing`, and system turns no longer scored as the agent).
 TABLE_SCHEMA = 3
 
-DIMENSION_COLUMNS = (
-    "brand_congruence",
-    "answer_completeness",
-    "proactive_connection",
-    "filler_content",
-)
 
 
 class CompositeWeights(BaseModel):
@@ -61,13 +56,21 @@ class CompositeWeights(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    brand_congruence: float = Field(0.20, ge=0, description="Weight of brand congruence.")
-    answer_completeness: float = Field(
-        0.35, ge=0, description="Weight of answer completeness (the heaviest: customers call to get answers)."
+    brand_congruence: float = Field(
+        DEFAULT_WEIGHTS["brand_congruence"], ge=0, description="Weight of brand congruence."
     )
-    proactive_connection: float = Field(0.25, ge=0, description="Weight of proactive connection.")
+    answer_completeness: float = Field(
+        DEFAULT_WEIGHTS["answer_completeness"],
+        ge=0,
+        description="Weight of answer completeness (the heaviest: customers call to get answers).",
+    )
+    proactive_connection: float = Field(
+        DEFAULT_WEIGHTS["proactive_connection"], ge=0, description="Weight of proactive connection."
+    )
     filler_content: float = Field(
-        0.20, ge=0, description="Weight of filler quality, 100 - filler_scale x filler_content."
+        DEFAULT_WEIGHTS["filler_content"],
+        ge=0,
+        description="Weight of filler quality, 100 - filler_scale x filler_content.",
     )
     filler_scale: float = Field(
         2.5, gt=0, description="Points of filler quality lost per percent of agent words that are filler."
@@ -117,7 +120,7 @@ def dimension_quality(name: str, value: float, weights: CompositeWeights) -> flo
     """
     if value is None or math.isnan(value):
         return math.nan
-    if name == "filler_content":
+    if not higher_is_better(name):
         return filler_quality(value, weights.filler_scale)
     target = {
         "brand_congruence": weights.brand_target,
@@ -153,16 +156,63 @@ def interaction_score(
     return total / weight_sum if weight_sum else math.nan
 
 
+#: The built-in dimensions by registry key (:func:`cxnlp.dimensions.register_dimension`), in
+#: the order of :data:`cxnlp.schema.DIMENSION_COLUMNS`.
+DEFAULT_DIMENSIONS: tuple[str, ...] = (
+    "brand_congruence.v1",
+    "answer_completeness.v1",
+    "proactive_connection.v1",
+    "filler_content.v1",
+)
+
+#: What ``Scorer(dimensions=...)`` accepts: registry keys with their parameters, or a
+#: sequence of keys and ready-made :class:`Dimension` objects.
+DimensionSpec = Mapping[str, Mapping[str, Any]] | Sequence[Dimension | str]
+
+
+def build_dimensions(spec: DimensionSpec | None = None, *, brand: Any = None) -> list[Dimension]:
+    """Dimensions from registry keys and their parameters (the registry is the one way in).
+
+    ``spec`` maps registry keys to keyword arguments, e.g. ``{"filler_content.v1":
+    {"repeat_threshold": 0.85}}``, or lists keys and :class:`Dimension` objects; None is
+    :data:`DEFAULT_DIMENSIONS` with their defaults. ``brand`` is the brand congruence
+    ``profile`` where ``spec`` does not set one. A key may be bare (``"filler_content"``,
+    the newest version).
+    """
+    from cxnlp.dimensions import get_dimension
+
+    if spec is None:
+        spec = {key: {} for key in DEFAULT_DIMENSIONS}
+    if isinstance(spec, str):
+        raise TypeError(f"Got dimensions={spec!r}; expected a list of registry keys, e.g. [{spec!r}].")
+    items = spec.items() if isinstance(spec, Mapping) else [(item, {}) for item in spec]
+    dimensions: list[Dimension] = []
+    for key, params in items:
+        if isinstance(key, Dimension):
+            dimensions.append(key)
+            continue
+        cls = get_dimension(key)
+        kwargs = dict(params)
+        if brand is not None and "profile" in cls.param_names():
+            kwargs.setdefault("profile", brand)
+        try:
+            dimensions.append(cls(**kwargs))
+        except TypeError as exc:
+            raise ValueError(
+                f"Got parameters {sorted(kwargs)} for dimension {key!r}; expected some of "
+                f"{cls.param_names()}. Fix the parameter names ({exc})."
+            ) from exc
+    return dimensions
+
+
 def default_dimensions(brand: Any = None) -> list[Dimension]:
     """The four built-in dimensions, brand congruence against ``brand`` (default profile if None)."""
-    from cxnlp.dimensions import (
-        AnswerCompleteness,
-        BrandCongruence,
-        FillerContent,
-        ProactiveConnection,
-    )
+    return build_dimensions(brand=brand)
 
-    return [BrandCongruence(brand), AnswerCompleteness(), ProactiveConnection(), FillerContent()]
+
+def dimension_key(dimension: Dimension) -> str:
+    """The registry key a dimension is identified by (its class name when unregistered)."""
+    return getattr(type(dimension), "registry_key", None) or type(dimension).__name__
 
 
 class Scorer:
@@ -175,8 +225,11 @@ class Scorer:
         default profile when None.
     weights : CompositeWeights or mapping, optional
         Interaction-score weights; documented defaults when None.
-    dimensions : sequence of Dimension, optional
-        Replace the built-in four (advanced; the brand argument is then ignored).
+    dimensions : mapping or sequence, optional
+        Replace the built-in four: registry keys mapped to their parameters
+        (``{"filler_content.v1": {"repeat_threshold": 0.85}, ...}``), or a sequence of
+        keys and :class:`Dimension` objects (:func:`build_dimensions`). ``brand`` still
+        sets the profile of a brand congruence built here from its key.
     parser : TranscriptParser, optional
         Shared parse pass; a CPU one is created lazily when None.
     batch_size : int
@@ -207,7 +260,7 @@ class Scorer:
         *,
         brand: Any = None,
         weights: CompositeWeights | Mapping[str, float] | None = None,
-        dimensions: Sequence[Dimension] | None = None,
+        dimensions: DimensionSpec | None = None,
         parser: TranscriptParser | None = None,
         batch_size: int = 128,
         embedding: str = "torch",
@@ -221,7 +274,7 @@ class Scorer:
         self.weights = (
             weights if isinstance(weights, CompositeWeights) else CompositeWeights(**(weights or {}))
         )
-        self.dimensions = list(dimensions) if dimensions is not None else default_dimensions(brand)
+        self.dimensions = build_dimensions(dimensions, brand=brand)
         self.parser = (
             parser if parser is not None else TranscriptParser(encoder=SentenceEncoder(backend=embedding))
         )
@@ -262,29 +315,27 @@ class Scorer:
             self._prepared = True
         return self
 
-    def config_fingerprint(self) -> str:
-        """Identifies everything that changes the numbers: version, dimensions, brand, weights."""
-        parts: dict[str, Any] = {
+    def config(self) -> dict[str, Any]:
+        """Everything that changes the numbers: version, table schema, weights, encoder,
+        speech boundaries and each dimension's registry key, parameters and resource hashes."""
+        return {
             "cxnlp": __version__,
             "table_schema": TABLE_SCHEMA,
             "slot_vectors": self.slot_vectors,
-            "dimensions": [type(d).__name__ for d in self.dimensions],
             "weights": self.weights.model_dump(),
             "embedding": getattr(self.parser.encoder, "backend", "torch"),
             # Sentence boundaries of unpunctuated speech move every dimension.
             "speech_boundaries": default_boundary_lexicon().digest,
+            "dimensions": [[dimension_key(d), d.config()] for d in self.dimensions],
             # What is written, not the numbers: turning redaction on rescores a store so
             # its newest rows are redacted.
             "redaction": self.redactor.fingerprint(),
         }
-        for dimension in self.dimensions:
-            part: dict[str, Any] = {}
-            for hook in ("get_params", "resource_digests", "fingerprint"):
-                method = getattr(dimension, hook, None)
-                if callable(method):
-                    part[hook] = method()
-            parts[type(dimension).__name__] = part
-        blob = json.dumps(parts, sort_keys=True, default=str)
+
+    def config_fingerprint(self) -> str:
+        """A 16-hex-digit hash of :meth:`config`: equal configurations, however built
+        (a profile path or the loaded profile, keys or objects), give equal ids."""
+        blob = json.dumps(self.config(), sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def score_parsed(self, parsed: Any) -> ScoredTranscript:
@@ -369,7 +420,7 @@ def result_row(result: ScoredTranscript) -> dict[str, Any]:
     for name in DIMENSION_COLUMNS:
         dim = result.dimensions.get(name)
         scores[name] = float(dim.score) if dim is not None else math.nan
-    scores["interaction_score"] = float(result.interaction_score)
+    scores[SCORE_COLUMN] = float(result.interaction_score)
     scores["n_turns"] = len(transcript.turns)
     scores["n_agent_turns"] = len(transcript.agent_turns)
     scores["n_sentences"] = result.n_sentences
@@ -399,7 +450,7 @@ _RESERVED = frozenset(
     {
         "transcript_id",
         *DIMENSION_COLUMNS,
-        "interaction_score",
+        SCORE_COLUMN,
         "n_turns",
         "n_agent_turns",
         "n_sentences",

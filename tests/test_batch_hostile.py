@@ -286,7 +286,7 @@ def two_configs(tmp, tiny, caplog, monkeypatch):
     real = ResultStore.write_part
     calls = {"n": 0}
 
-    def fail_second(self, rows, **kw):  # noqa: ANN001, ANN202
+    def fail_second(self, rows, **kw):
         calls["n"] += 1
         if calls["n"] > 1:
             raise RuntimeError("worker lost")
@@ -348,7 +348,7 @@ def test_the_real_cli_warns_about_newer_incomplete_runs(two_configs):
 def test_a_failure_before_scoring_still_marks_the_run_failed(tmp, tiny, monkeypatch):
     src = _calls(tmp / "in", STRINGS[:3])
 
-    def broken(self, config_id):  # noqa: ANN001, ANN202
+    def broken(self, config_id):
         raise OSError(errno.EIO, "Input/output error")
 
     monkeypatch.setattr(ResultStore, "latest_hashes", broken)
@@ -447,22 +447,22 @@ def _refuse_writes_under(monkeypatch: pytest.MonkeyPatch, root: Path, error: int
                 return
             raise OSError(error, os.strerror(error), os.fsdecode(path))
 
-    def fake_open(file, mode="r", *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def fake_open(file, mode="r", *args, **kwargs):
         if any(c in mode for c in "wax+"):
             check(file)
         return real_open(file, mode, *args, **kwargs)
 
-    def fake_os_open(path, flags, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def fake_os_open(path, flags, *args, **kwargs):
         if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
             check(path)
         return real_os_open(path, flags, *args, **kwargs)
 
-    def fake_replace(src, dst, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def fake_replace(src, dst, *args, **kwargs):
         if under(dst) and error == errno.EROFS:
             raise OSError(error, os.strerror(error), os.fsdecode(dst))
         return real_replace(src, dst, *args, **kwargs)
 
-    def fake_mkdir(path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def fake_mkdir(path, *args, **kwargs):
         if under(path) and error == errno.EROFS and not os.path.isdir(path):
             raise OSError(error, os.strerror(error), os.fsdecode(path))
         return real_mkdir(path, *args, **kwargs)

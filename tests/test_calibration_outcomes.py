@@ -22,10 +22,11 @@ from cxnlp.calibration.estimators import LogisticCalibrator
 from cxnlp.calibration.persistence import load_calibrator, save_calibrator
 from cxnlp.calibration.workflow import apply_calibration, calibrate, is_binary_target
 from cxnlp.cli import app
+from cxnlp.schema import DIMENSION_COLUMNS
 
 runner = CliRunner()
 GENERATOR = Path(__file__).resolve().parents[1] / "data" / "generate_sample.py"
-DIMS = ["brand_congruence", "answer_completeness", "proactive_connection", "filler_content"]
+DIMS = list(DIMENSION_COLUMNS)
 
 
 @parametrize_with_checks([LogisticCalibrator(cv=3, Cs=(0.1, 1.0))])

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from cxnlp.batch.writer import read_table
 from cxnlp.cli import app
+from cxnlp.schema import DIMENSION_COLUMNS
 
 runner = CliRunner()
 
@@ -94,7 +99,7 @@ def test_score_turn_table_matches_jsonl(tmp_path, scorer_ready):
         result = runner.invoke(app, ["score", str(path), "--out", str(out)])
         assert result.exit_code == 0, result.output
         outs.append(read_table(out))
-    cols = ["brand_congruence", "answer_completeness", "proactive_connection", "filler_content"]
+    cols = list(DIMENSION_COLUMNS)
     pd.testing.assert_frame_equal(outs[0][cols], outs[1][cols])
 
 
@@ -146,3 +151,145 @@ def test_show_summary_and_evidence(tmp_path, scorer_ready):
     assert detail.exit_code == 0 and "c1" in detail.output
     missing = runner.invoke(app, ["show", str(out), "--id", "nope"])
     assert missing.exit_code == 2
+
+
+# --------------------------------------------------------------------------- the CLI speaks CLI
+# Issue 12: refusals are one line with exit 2, errors name flags, views fit the terminal.
+
+
+def _one_line_refusal(result, *needles):
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.output
+    for needle in needles:
+        assert needle in lines[0], result.output
+
+
+@pytest.mark.parametrize("content", ["", "\n  \n"])
+def test_empty_input_file_is_refused_before_anything_is_written(tmp_path, content):
+    src = tmp_path / "empty.jsonl"
+    src.write_text(content, encoding="utf-8")
+    out = tmp_path / "scores.parquet"
+    result = runner.invoke(app, ["score", str(src), "--out", str(out)])
+    _one_line_refusal(result, "empty input file", "empty.jsonl")
+    assert not out.exists()
+
+
+def test_show_refuses_a_table_that_is_not_a_score_table(tmp_path):
+    other = tmp_path / "labels.csv"
+    pd.DataFrame({"transcript_id": ["a"], "rubric_score": [80]}).to_csv(other, index=False)
+    _one_line_refusal(runner.invoke(app, ["show", str(other)]), "interaction_score", "cxnlp score")
+    no_columns = tmp_path / "nothing.parquet"
+    pd.DataFrame().to_parquet(no_columns)
+    _one_line_refusal(runner.invoke(app, ["show", str(no_columns)]), "transcript_id", "cxnlp score")
+
+
+@pytest.fixture
+def synthetic_scores(tmp_path):
+    from test_report import make_scores
+
+    frame = make_scores(174)
+    path = tmp_path / "synthetic.parquet"
+    frame.to_parquet(path)
+    return frame, path
+
+
+def test_report_surveys_without_a_rating_column_names_it(tmp_path, synthetic_scores):
+    frame, path = synthetic_scores
+    surveys = tmp_path / "surveys.csv"
+    pd.DataFrame({"transcript_id": frame["transcript_id"], "rating": 90}).to_csv(surveys, index=False)
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(path), "--surveys", str(surveys), "--out", str(out)])
+    _one_line_refusal(result, "--surveys", "survey_rating", "rating")
+    assert not out.exists()
+
+
+def test_analyze_fits_the_terminal_and_says_what_was_cut(synthetic_scores):
+    _, path = synthetic_scores
+    result = runner.invoke(app, ["analyze", "false-reads", str(path), "--rows", "5"], env={"COLUMNS": "80"})
+    assert result.exit_code == 2 and "--surveys FILE" in result.output  # needs surveys: says the flag
+    assert "join_surveys" not in result.output.splitlines()[0].split("(")[0]
+    result = runner.invoke(app, ["analyze", "drift", str(path), "--rows", "20"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    table_lines = [line for line in result.output.splitlines() if "│" in line or "┃" in line]
+    assert table_lines and max(len(line) for line in table_lines) <= 80
+    assert "nan" not in result.output and "NaT" not in result.output
+    assert re.search(r"\b\d+ of \d+ (rows|columns) shown", result.output), result.output
+
+
+def test_runs_lists_the_newest_and_says_how_many_there_are(tmp_path):
+    from cxnlp.batch.store import ResultStore, new_run_id
+
+    store = ResultStore(tmp_path / "store").init()
+    for _ in range(25):
+        store.write_manifest({"run_id": new_run_id(), "status": "complete", "config_id": "c" * 16,
+                              "counts": {"read": 3, "scored": 2, "rejected": 1, "skipped": 0},
+                              "parts": []})
+    result = runner.invoke(app, ["runs", str(store.root)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "20 of 25 rows shown" in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    assert "None" not in result.output and "nan" not in result.output
+    out = tmp_path / "runs.csv"
+    assert runner.invoke(app, ["runs", str(store.root), "--out", str(out)]).exit_code == 0
+    assert len(pd.read_csv(out)) == 25
+
+
+def test_agreement_warns_when_labels_were_the_calibrations_training_data(tmp_path, synthetic_scores):
+    frame, path = synthetic_scores
+    rng = np.random.default_rng(1)
+    labels = pd.DataFrame(
+        {"transcript_id": frame["transcript_id"],
+         "rubric_score": (frame["interaction_score"] + rng.normal(0, 5, len(frame))).clip(0, 100)}
+    )
+    fitted_on, held_out = labels.iloc[:120], labels.iloc[120:]
+    fitted_on.to_csv(tmp_path / "train.csv", index=False)
+    held_out.to_csv(tmp_path / "held_out.csv", index=False)
+    cal = tmp_path / "cal"
+    result = runner.invoke(app, ["calibrate", str(path), str(tmp_path / "train.csv"),
+                                 "--target", "rubric_score", "--scale", "rubric_score=0-100",
+                                 "--out", str(cal), "--folds", "3", "--n-boot", "20"])
+    assert result.exit_code == 0, result.output
+    args = ["--target", "rubric_score", "--calibration", str(cal), "--n-boot", "20",
+            "--scale", "rubric_score=0-100"]
+    same = runner.invoke(app, ["agreement", str(path), str(tmp_path / "train.csv"), *args])
+    assert same.exit_code == 0, same.output
+    assert "120 of 120 transcripts labelled 'rubric_score' were used to fit" in same.output
+    other = runner.invoke(app, ["agreement", str(path), str(tmp_path / "held_out.csv"), *args])
+    assert other.exit_code == 0, other.output
+    assert "were used to fit" not in other.output
+
+
+def test_third_party_log_noise_is_silenced_unless_verbose():
+    script = (
+        "import logging, sys; from cxnlp.cli import _setup_logging; _setup_logging(sys.argv[1] == 'v'); "
+        "logging.getLogger('distributed.scheduler').info('dask-info'); "
+        "logging.warning('onnxruntime-quantizer-warning'); "
+        "logging.getLogger('cxnlp.batch').warning('our-warning')"
+    )
+    quiet = subprocess.run([sys.executable, "-c", script, "q"], capture_output=True, text=True, check=True)
+    loud = subprocess.run([sys.executable, "-c", script, "v"], capture_output=True, text=True, check=True)
+    assert "our-warning" in quiet.stderr and "our-warning" in loud.stderr
+    assert "dask-info" not in quiet.stderr and "onnxruntime-quantizer-warning" not in quiet.stderr
+    assert "dask-info" in loud.stderr and "onnxruntime-quantizer-warning" in loud.stderr
+
+
+@pytest.mark.slow
+def test_max_reject_share_fails_with_exit_3_and_keeps_the_outputs(tmp_path, scorer_ready):
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, GOOD, BAD_LINES)  # 5 of 7 rejected
+    out = tmp_path / "scores.parquet"
+    warned = runner.invoke(app, ["score", str(src), "--out", str(out)])
+    assert warned.exit_code == 0, warned.output
+    assert "warning: 5 of 7 records (71%) were rejected" in warned.output
+    assert "rejects in none" not in warned.output
+    failed = runner.invoke(app, ["score", str(src), "--out", str(out), "--max-reject-share", "0.5"])
+    assert failed.exit_code == 3, failed.output
+    assert "above --max-reject-share 0.5" in failed.output
+    assert len(read_table(out)) == 2  # what was scored is kept
+    lenient = ["score", str(src), "--out", str(out), "--max-reject-share", "0.8"]
+    assert runner.invoke(app, lenient).exit_code == 0
+    clean = tmp_path / "clean.jsonl"
+    _write_jsonl(clean, GOOD)
+    ok = runner.invoke(app, ["score", str(clean), "--out", str(tmp_path / "c.parquet")])
+    assert ok.exit_code == 0 and "rejects in" not in ok.output and "warning" not in ok.output

@@ -57,7 +57,7 @@ class _RecordingParser(TranscriptParser):
 
     parsed_lengths: list[int] = []
 
-    def parse_many(self, transcripts):  # noqa: ANN001, ANN201
+    def parse_many(self, transcripts):
         _RecordingParser.parsed_lengths.extend(len(t.text) for tr in transcripts for t in tr.turns)
         return super().parse_many(transcripts)
 
@@ -645,7 +645,7 @@ REFUSALS: list[tuple[Callable[[Path], list[str]], str]] = [
     (_rejects_is_a_folder, "existing folder"),
     (_input_missing, "does not exist"),
     (_input_not_gzip, "BadGzipFile"),
-    (_input_empty_csv, "cannot be read as CSV"),
+    (_input_empty_csv, "empty input file"),
     (_input_parquet_garbage, "cannot be read as Parquet"),
     (_input_unknown_ending, "unknown ending"),
     (_input_folder_without_transcripts, "no file to read"),

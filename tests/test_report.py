@@ -23,19 +23,15 @@ from cxnlp.report import (
     status_trend,
     write_report,
 )
+from cxnlp.schema import DEFAULT_WEIGHTS, DIMENSION_COLUMNS
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 XSS = "<script>alert(1)</script>"
 TITLE_XSS = "<script>document.title='pwned'</script>"
 TEAMS = ("Team North", "Team South", "Team East", "Team West")
 QUEUES = ("billing", "tech_support", "returns", "onboarding", "accounts")
-DIMS = ("brand_congruence", "answer_completeness", "proactive_connection", "filler_content")
-WEIGHTS = {
-    "brand_congruence": 0.2,
-    "answer_completeness": 0.35,
-    "proactive_connection": 0.25,
-    "filler_content": 0.2,
-}
+DIMS = DIMENSION_COLUMNS
+WEIGHTS = dict(DEFAULT_WEIGHTS)
 
 
 def make_scores(

@@ -14,11 +14,11 @@ import pytest
 
 pytest.importorskip("pydantic")
 
-from cxnlp.ingest.jsonl import transcript_from_record  # noqa: E402
-from cxnlp.service.call_text import clear_cache, find_call_text  # noqa: E402
-from cxnlp.service.review_page import ASSETS, CONTENT_SECURITY_POLICY, asset, segments  # noqa: E402
-from cxnlp.service.reviews import read_reviews, reviews_dir, sweep_partial_reviews, write_review  # noqa: E402
-from cxnlp.service.schemas import EvidenceItem  # noqa: E402
+from cxnlp.ingest.jsonl import transcript_from_record
+from cxnlp.service.call_text import clear_cache, find_call_text
+from cxnlp.service.review_page import ASSETS, CONTENT_SECURITY_POLICY, asset, segments
+from cxnlp.service.reviews import read_reviews, reviews_dir, sweep_partial_reviews, write_review
+from cxnlp.service.schemas import EvidenceItem
 
 
 def item(

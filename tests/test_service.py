@@ -19,11 +19,11 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from cxnlp.service.auth import KeyRing, new_api_key  # noqa: E402
-from cxnlp.service.reviews import read_reviews, reviews_dir  # noqa: E402
-from cxnlp.service.schemas import RESULT_SCHEMA_VERSION, result_schema_text  # noqa: E402
+from cxnlp.service.auth import KeyRing, new_api_key
+from cxnlp.service.reviews import read_reviews, reviews_dir
+from cxnlp.service.schemas import RESULT_SCHEMA_VERSION, result_schema_text
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample_transcripts.jsonl"

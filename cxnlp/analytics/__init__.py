@@ -19,29 +19,19 @@ import json
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from cxnlp.schema import DEFAULT_WEIGHTS, DIMENSION_COLUMNS, LOWER_IS_BETTER
 from cxnlp.scoring import CompositeWeights, dimension_quality
 
 logger = logging.getLogger(__name__)
 
-#: The four dimension columns of the score table, in report order.
-DIMENSIONS: tuple[str, ...] = (
-    "brand_congruence",
-    "answer_completeness",
-    "proactive_connection",
-    "filler_content",
-)
-
-#: Dimensions where a lower value is better (filler is a percentage of agent words).
-LOWER_IS_BETTER: frozenset[str] = frozenset({"filler_content"})
-
-#: Default composite weights: exactly the interaction score's (:class:`cxnlp.scoring.CompositeWeights`).
-DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(CompositeWeights().as_dict())
+#: The four dimension columns, which are lower-is-better, and the default composite weights:
+#: re-exported from :mod:`cxnlp.schema`, where the score table's facts live.
+DIMENSIONS: tuple[str, ...] = DIMENSION_COLUMNS
 
 #: How many composite points one percent of filler costs: 40 % filler or more scores 0.
 FILLER_POINTS_PER_PERCENT = CompositeWeights().filler_scale
@@ -49,6 +39,7 @@ FILLER_POINTS_PER_PERCENT = CompositeWeights().filler_scale
 __all__ = [
     "DEFAULT_WEIGHTS",
     "DIMENSIONS",
+    "JOIN_SURVEYS_HINT",
     "FILLER_POINTS_PER_PERCENT",
     "LOWER_IS_BETTER",
     "OPEN_QUESTION_KINDS",
@@ -95,6 +86,16 @@ def as_columns(by: str | Iterable[str] | None) -> list[str]:
     return list(by)
 
 
+#: How to add survey ratings, for the command line first (where most readers meet it).
+JOIN_SURVEYS_HINT = (
+    "Join the surveys first: --surveys FILE on the command line "
+    "(cxnlp.analytics.join_surveys(scores, surveys) in Python)."
+)
+
+#: Column names an error quotes before it says how many more there are.
+_SHOWN_COLUMNS = 8
+
+
 def require_columns(
     df: pd.DataFrame, columns: Iterable[str], *, where: str, hint: str = ""
 ) -> None:
@@ -115,7 +116,9 @@ def require_columns(
         raise TypeError(f"Got {type(df).__name__}; expected a pandas DataFrame for {where}().")
     missing = [c for c in dict.fromkeys(columns) if c not in df.columns]
     if missing:
-        have = ", ".join(map(str, df.columns[:30]))
+        have = ", ".join(map(str, df.columns[:_SHOWN_COLUMNS]))
+        if len(df.columns) > _SHOWN_COLUMNS:
+            have += f", … {len(df.columns) - _SHOWN_COLUMNS} more"
         fix = f" {hint}" if hint else " Pass the column names your table uses as arguments."
         raise ValueError(
             f"Got a table without column(s) {missing} for {where}(); expected them among the "

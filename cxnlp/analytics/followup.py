@@ -72,7 +72,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from cxnlp.analytics import is_open_question, parse_evidence, require_columns
+from cxnlp.analytics import JOIN_SURVEYS_HINT, is_open_question, parse_evidence, require_columns
+from cxnlp.schema import SURVEY_THRESHOLD
 
 if TYPE_CHECKING:  # pragma: no cover
     from cxnlp.nlp import SentenceEncoder
@@ -414,7 +415,7 @@ class FollowupRouter(BaseEstimator):
         Inverse regularisation of the signal model, a multinomial logistic regression fitted
         on the prototype embeddings (large: the prototypes are clean examples).
     good_rating
-        Ratings at or above this (default 85) are "good": manager requests, threats and a
+        Ratings at or above this (default 85, the survey bar) are "good": manager requests, threats and a
         bare question mark do not route them.
     low_rating
         Ratings at or below this (default 60, a 3 of 5) are "low": needed for treatment and
@@ -454,7 +455,7 @@ class FollowupRouter(BaseEstimator):
         min_similarity: float = 0.3,
         escalation_similarity: float = 0.4,
         C: float = 300.0,
-        good_rating: float = 85.0,
+        good_rating: float = SURVEY_THRESHOLD,
         low_rating: float = 60.0,
         critical_rating: float = 30.0,
         silent_rating: float = 40.0,
@@ -759,7 +760,7 @@ def decide(
     comment: str,
     evidence_items: Sequence[dict],
     *,
-    good_rating: float = 85.0,
+    good_rating: float = SURVEY_THRESHOLD,
     low_rating: float = 60.0,
     critical_rating: float = 30.0,
     router: FollowupRouter | None = None,
@@ -887,7 +888,7 @@ def route_followups(
     *,
     router: FollowupRouter | None = None,
     classifier: FollowupClassifier | None = None,
-    good_rating: float = 85.0,
+    good_rating: float = SURVEY_THRESHOLD,
     low_rating: float = 60.0,
     critical_rating: float = 30.0,
     resource: str | Path | None = None,
@@ -931,7 +932,7 @@ def route_followups(
         df,
         [id_col, rating_col],
         where="route_followups",
-        hint="Join the surveys first: cxnlp.analytics.join_surveys(scores, surveys).",
+        hint=JOIN_SURVEYS_HINT,
     )
     if router is None and resource is not None:
         # Not cached: the file may change between calls (prototype vectors are, by the encoder).

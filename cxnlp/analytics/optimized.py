@@ -20,11 +20,13 @@ import pandas as pd
 
 from cxnlp.analytics import (
     DEFAULT_WEIGHTS,
+    JOIN_SURVEYS_HINT,
     as_columns,
     dimension_points,
     require_columns,
     to_local_timestamps,
 )
+from cxnlp.schema import INTERACTION_THRESHOLD, SCORE_COLUMN, SURVEY_COLUMN, SURVEY_THRESHOLD
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +38,10 @@ def optimized_status(
     *,
     by: str | Iterable[str] | None = ("team",),
     period: str = "M",
-    interaction_threshold: float = 91.0,
-    survey_threshold: float = 85.0,
-    score_col: str = "interaction_score",
-    survey_col: str = "survey_rating",
+    interaction_threshold: float = INTERACTION_THRESHOLD,
+    survey_threshold: float = SURVEY_THRESHOLD,
+    score_col: str = SCORE_COLUMN,
+    survey_col: str = SURVEY_COLUMN,
     time_col: str = "started_at",
     weights: Mapping[str, float] | None = None,
     targets: Mapping[str, float] | None = None,
@@ -58,7 +60,8 @@ def optimized_status(
     period
         ``"M"`` (month, default), ``"W"`` (week), ``"Q"`` or ``"D"``.
     interaction_threshold, survey_threshold
-        The bars (defaults 91 and 85). *Optimized* means both means reach them.
+        The bars (defaults :data:`cxnlp.schema.INTERACTION_THRESHOLD`, 91, and
+        :data:`cxnlp.schema.SURVEY_THRESHOLD`, 85). *Optimized* means both means reach them.
     score_col, survey_col, time_col
         Column names in ``df``.
     weights
@@ -109,7 +112,7 @@ def optimized_status(
         df,
         [survey_col],
         where="optimized_status",
-        hint="Join the surveys first: cxnlp.analytics.join_surveys(scores, surveys).",
+        hint=JOIN_SURVEYS_HINT,
     )
     weights_used = _resolve_weights(df, weights)
     target_of = {d: float(interaction_threshold) for d in weights_used}

@@ -22,6 +22,7 @@ from scipy import stats
 from cxnlp.analytics import DIMENSIONS, as_columns, require_columns
 from cxnlp.analytics.impact import ImpactInputError
 from cxnlp.analytics.regression import logit
+from cxnlp.schema import FALSE_READ_BANDS, INTERACTION_THRESHOLD
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +36,15 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
     "n",
     "note",
 )
-#: Interaction-score bands of :func:`outcome_by_band`: the 70/85/91 bars the report uses.
-DEFAULT_BANDS: tuple[float, ...] = (0.0, 70.0, 85.0, 91.0, 100.0)
+#: Interaction-score bands of :func:`outcome_by_band`: the 70/85/91 bars the report uses
+#: (poor and good interaction of a false read, the optimized bar).
+DEFAULT_BANDS: tuple[float, ...] = (
+    0.0,
+    FALSE_READ_BANDS["interaction_poor"],
+    FALSE_READ_BANDS["interaction_good"],
+    INTERACTION_THRESHOLD,
+    100.0,
+)
 _TRUE = {"1", "1.0", "true", "yes", "y", "t"}
 _FALSE = {"0", "0.0", "false", "no", "n", "f"}
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from cxnlp.analytics import (
     DIMENSIONS,
+    JOIN_SURVEYS_HINT,
     LOWER_IS_BETTER,
     as_columns,
     dimension_points,
@@ -29,6 +30,7 @@ from cxnlp.analytics import (
     parse_evidence,
     require_columns,
 )
+from cxnlp.schema import FALSE_READ_BANDS, SCORE_COLUMN, SURVEY_COLUMN
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +47,8 @@ def perspectives(
     *,
     by: str | Iterable[str] | None = ("team",),
     reference: pd.DataFrame | None = None,
-    score_col: str = "interaction_score",
-    survey_col: str = "survey_rating",
+    score_col: str = SCORE_COLUMN,
+    survey_col: str = SURVEY_COLUMN,
     dimensions: Sequence[str] = DIMENSIONS,
     id_col: str = "transcript_id",
 ) -> pd.DataFrame:
@@ -179,12 +181,12 @@ def classify_reads(
 def false_reads(
     df: pd.DataFrame,
     *,
-    survey_good: float = 85.0,
-    interaction_poor: float = 70.0,
-    survey_poor: float = 60.0,
-    interaction_good: float = 85.0,
-    score_col: str = "interaction_score",
-    survey_col: str = "survey_rating",
+    survey_good: float = FALSE_READ_BANDS["survey_good"],
+    interaction_poor: float = FALSE_READ_BANDS["interaction_poor"],
+    survey_poor: float = FALSE_READ_BANDS["survey_poor"],
+    interaction_good: float = FALSE_READ_BANDS["interaction_good"],
+    score_col: str = SCORE_COLUMN,
+    survey_col: str = SURVEY_COLUMN,
     id_col: str = "transcript_id",
     evidence_col: str = "evidence",
     dimensions: Sequence[str] = DIMENSIONS,
@@ -226,7 +228,7 @@ def false_reads(
         df,
         [survey_col],
         where="false_reads",
-        hint="Join the surveys first: cxnlp.analytics.join_surveys(scores, surveys).",
+        hint=JOIN_SURVEYS_HINT,
     )
     score = pd.to_numeric(df[score_col], errors="coerce")
     survey = pd.to_numeric(df[survey_col], errors="coerce")
@@ -282,12 +284,12 @@ def false_read_summary(
     df: pd.DataFrame,
     *,
     by: str | Iterable[str] = ("team",),
-    survey_good: float = 85.0,
-    interaction_poor: float = 70.0,
-    survey_poor: float = 60.0,
-    interaction_good: float = 85.0,
-    score_col: str = "interaction_score",
-    survey_col: str = "survey_rating",
+    survey_good: float = FALSE_READ_BANDS["survey_good"],
+    interaction_poor: float = FALSE_READ_BANDS["interaction_poor"],
+    survey_poor: float = FALSE_READ_BANDS["survey_poor"],
+    interaction_good: float = FALSE_READ_BANDS["interaction_good"],
+    score_col: str = SCORE_COLUMN,
+    survey_col: str = SURVEY_COLUMN,
 ) -> pd.DataFrame:
     """Per group: how many surveyed contacts are false reads, and whether the group itself is one.
 
@@ -310,7 +312,7 @@ def false_read_summary(
         df,
         [survey_col],
         where="false_read_summary",
-        hint="Join the surveys first: cxnlp.analytics.join_surveys(scores, surveys).",
+        hint=JOIN_SURVEYS_HINT,
     )
     score = pd.to_numeric(df[score_col], errors="coerce")
     survey = pd.to_numeric(df[survey_col], errors="coerce")

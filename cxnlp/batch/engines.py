@@ -99,7 +99,7 @@ class Engine:
     ) -> None:
         self.close()
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Release workers; called on leaving the ``with`` block."""
 
     def map_chunks(self, chunks: Iterable[Sequence[Transcript]]) -> Iterator[list[Outcome]]:

@@ -124,9 +124,11 @@ def brand_fingerprint(brand: Any) -> dict[str, Any]:
 def configuration(scorer: Scorer, brand: Any = None) -> tuple[str, dict[str, Any]]:
     """The configuration id and record of a scorer: what makes its numbers what they are.
 
-    The id covers the scorer's own fingerprint and the brand profile's content, so
-    editing the profile file (same path) is a new configuration too. Engine and worker
-    count are *not* part of it: they do not change the numbers.
+    The id is the scorer's own fingerprint (:meth:`Scorer.config_fingerprint`), which
+    hashes the brand profile's content with every other parameter: editing the profile
+    file (same path) is a new configuration, the same profile at another path is not.
+    The record also notes where the profile came from. Engine and worker count are *not*
+    part of it: they do not change the numbers.
     """
     brand = brand if brand is not None else getattr(scorer, "brand", None)
     record = {
@@ -136,7 +138,7 @@ def configuration(scorer: Scorer, brand: Any = None) -> tuple[str, dict[str, Any
         "dimensions": [type(d).__name__ for d in scorer.dimensions],
         "weights": scorer.weights.model_dump(),
     }
-    identity = {k: record[k] for k in ("cxnlp_version", "scorer_fingerprint", "brand")}
+    identity = {k: record[k] for k in ("cxnlp_version", "scorer_fingerprint")}
     blob = json.dumps(identity, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16], record
 
@@ -377,7 +379,7 @@ def _run_locked(
         manifest.update(status="failed", error=f"{type(exc).__name__}: {exc}", finished_at=utc_now())
         try:
             commit([])
-        except Exception as record_exc:  # noqa: BLE001 - keep the original error
+        except Exception as record_exc:
             logger.warning(
                 "could not mark run %s failed (%s: %s); the next run marks it so",
                 run_id,

@@ -70,7 +70,7 @@ def score_or_reject(
         outcomes: list[ScoredTranscript | Reject]
         try:
             outcomes = list(scorer.score_batch(transcripts))
-        except Exception as exc:  # noqa: BLE001 - isolate the failing record, see docstring
+        except Exception as exc:
             logger.warning(
                 "batch failed (%s: %s); retrying its %d transcripts one by one",
                 type(exc).__name__,
@@ -95,7 +95,7 @@ def _reject_oversize(
 def _score_alone(scorer: Scorer, transcript: Transcript) -> ScoredTranscript | Reject:
     try:
         return scorer.score_batch([transcript])[0]
-    except Exception as exc:  # noqa: BLE001 - a scorer bug must not sink the batch
+    except Exception as exc:
         logger.debug("scoring %s failed", transcript.id, exc_info=True)
         return Reject(
             source=transcript.source or transcript.id,

@@ -231,7 +231,7 @@ class ResultStore:
             yield
             return
         try:
-            handle = open(self.root / ".lock", "a+")  # noqa: SIM115 - closed below
+            handle = open(self.root / ".lock", "a+")
         except OSError as exc:
             raise _unwritable(self.root, exc) from exc
         with handle:

@@ -48,6 +48,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cxnlp.calibration import metrics
 from cxnlp.calibration.scales import Scale, as_scale
+from cxnlp.schema import DIMENSION_COLUMNS, SCORE_COLUMNS
 from cxnlp.slots import SLOT_COLUMN, expand_slot_vectors, has_slot_columns, is_slot_column
 
 __all__ = [
@@ -67,13 +68,6 @@ logger = logging.getLogger(__name__)
 
 FloatArray = NDArray[np.float64]
 
-#: The four dimension columns of the score table (see the table contract).
-DIMENSION_COLUMNS: tuple[str, ...] = (
-    "brand_congruence",
-    "answer_completeness",
-    "proactive_connection",
-    "filler_content",
-)
 DEFAULT_ALPHAS: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
 #: Grid for calibrators that also read the 5 x 384 slot-embedding columns: with ~2,000
 #: standardised columns the useful penalty sits two to three decades higher.
@@ -1075,7 +1069,7 @@ def calibration_features(table: pd.DataFrame) -> list[str]:
     (sorted) and the expanded ``slot__*`` sentence-embedding columns (in table order),
     whichever are present.
     """
-    fixed = [c for c in (*DIMENSION_COLUMNS, "interaction_score") if c in table.columns]
+    fixed = [c for c in SCORE_COLUMNS if c in table.columns]
     subs = sorted(
         c
         for c in table.columns

@@ -11,12 +11,13 @@ allow-list of classes and attributes, so it can only ever produce numbers.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import math
 import re
 import reprlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -49,6 +50,7 @@ __all__ = [
     "Calibration",
     "calibration_from_dict",
     "calibration_to_dict",
+    "id_hashes",
     "load_calibrator",
     "read_json_capped",
     "save_calibrator",
@@ -261,6 +263,18 @@ class Calibration:
             )
         return table[self.features].astype(float)
 
+    def training_overlap(self, ids: Iterable[Any]) -> int | None:
+        """How many of ``ids`` the calibrator was fitted on (None: the file records no ids).
+
+        Agreement on those is in-sample and flatters the calibrator; ``cxnlp agreement``
+        warns about them.
+        """
+        training = self.metadata.get("training")
+        recorded = training.get(TRAINING_IDS_KEY) if isinstance(training, Mapping) else None
+        if not isinstance(recorded, list):
+            return None
+        return len(set(id_hashes(ids)) & {h for h in recorded if isinstance(h, str)})
+
     def predict(self, table: pd.DataFrame) -> NDArray[np.float64]:
         """Calibrated ratings for every row of ``table``."""
         return self.estimator.predict(self.select(table))
@@ -268,6 +282,21 @@ class Calibration:
     def predict_interval(self, table: pd.DataFrame, alpha: float = 0.1) -> NDArray[np.float64]:
         """``(n, 2)`` lower/upper bounds, see :meth:`ScoreCalibrator.predict_interval`."""
         return self.estimator.predict_interval(self.select(table), alpha=alpha)
+
+
+#: Key of the training summary that lists the training transcripts' id hashes.
+TRAINING_IDS_KEY = "transcript_id_hashes"
+#: Hex characters kept of each id's SHA-256: 48 bits tell ids apart without storing them.
+ID_HASH_CHARS = 12
+
+
+def id_hashes(ids: Iterable[Any]) -> list[str]:
+    """Sorted distinct short SHA-256 hashes of transcript ids (as strings).
+
+    A calibrator file records these for its training transcripts rather than the ids, so
+    a file passed between teams names no transcript but still tells which labels it saw.
+    """
+    return sorted({hashlib.sha256(str(i).encode()).hexdigest()[:ID_HASH_CHARS] for i in ids})
 
 
 def calibration_to_dict(
@@ -720,7 +749,11 @@ def write_model_card(
         ]
         agreement = pd.DataFrame(records)
     training = meta.get("training") or {}
-    training_lines = [f"- {k}: {v}" for k, v in training.items()] or ["- (no summary recorded)"]
+    training_lines = [
+        f"- {k}: {len(v)} recorded as hashes" if k == TRAINING_IDS_KEY and isinstance(v, list)
+        else f"- {k}: {v}"
+        for k, v in training.items()
+    ] or ["- (no summary recorded)"]
     default_limits = [
         "Trained on the labelled transcripts summarised above; agreement on other teams, "
         "queues, channels or languages is unknown until checked with `cxnlp agreement`.",

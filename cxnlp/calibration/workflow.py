@@ -33,25 +33,23 @@ from cxnlp.calibration.estimators import (
 )
 from cxnlp.calibration.persistence import (
     _TARGET_NAME,
+    TRAINING_IDS_KEY,
     Calibration,
     _short,
+    id_hashes,
     load_calibrator,
     read_json_capped,
     save_calibrator,
     write_model_card,
 )
 from cxnlp.calibration.scales import Scale, as_scale, infer_scale
+from cxnlp.schema import SCORE_COLUMNS
 
 logger = logging.getLogger(__name__)
 
 SUBGROUP_COLUMNS = ("team", "queue", "customer_segment", "channel")
-DIMENSION_COLUMNS = (
-    "brand_congruence",
-    "answer_completeness",
-    "proactive_connection",
-    "filler_content",
-    "interaction_score",
-)
+#: The score columns agreement tables break down by: the four dimensions and the composite.
+DIMENSION_COLUMNS = SCORE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -272,6 +270,8 @@ def write_calibration(
             "transcripts_rated": n_items,
             "features": len(calibration_features(scores)),
             "selected": str(result.candidates.loc[result.candidates["selected"], "candidate"].iloc[0]),
+            # cxnlp agreement warns when its labels overlap these (in-sample agreement).
+            TRAINING_IDS_KEY: id_hashes(result.oof.iloc[:, 0]),
         }
         path = save_calibrator(
             files[f"{target} calibrator"],

@@ -336,7 +336,7 @@ def load_brand_profile(path: str | Path) -> BrandProfile:
         if suffix == ".toml":
             data = tomllib.loads(raw.decode("utf-8"))
         else:
-            data = yaml.load(raw.decode("utf-8"), Loader=_ProfileYamlLoader)  # noqa: S506 - safe subclass
+            data = yaml.load(raw.decode("utf-8"), Loader=_ProfileYamlLoader)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         raise BrandProfileError(
             f"brand profile {path}: not valid UTF-8 {kind} ({_one_line(exc)}). "
@@ -489,7 +489,7 @@ class BrandCongruence(Dimension):
     """
 
     name = "brand_congruence"
-    higher_is_better = True
+    resource_params = ("profile",)
 
     def __init__(
         self,
@@ -519,6 +519,10 @@ class BrandCongruence(Dimension):
     def __repr__(self) -> str:
         name = self.profile_.name if hasattr(self, "profile_") else self.profile
         return f"BrandCongruence(profile={name!r})"
+
+    def resource_digests(self) -> dict[str, str]:
+        """The profile's content hash: the same profile from any path is one configuration."""
+        return {"profile": resolve_brand_profile(self.profile).profile_hash()}
 
     # ---------------------------------------------------------------- preparation
 

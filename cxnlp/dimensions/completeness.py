@@ -599,6 +599,8 @@ class AnswerCompleteness(Dimension):
     name = "answer_completeness"
     higher_is_better = True
 
+    resource_params = ("reply_lexicon", "need_reply_model")
+
     def __init__(
         self,
         *,
@@ -652,20 +654,6 @@ class AnswerCompleteness(Dimension):
         self._memo: tuple[ParsedTranscript, dict[int, dict[str, float]]] | None = None
         self._facts_memo: tuple[ParsedTranscript, dict[int, frozenset[tuple[str, str]]]] | None = None
         self._scorer_cache: tuple[str, PairScorer] | None = None
-
-    def get_params(self) -> dict[str, float | int]:
-        """Constructor parameters as given (scikit-learn style introspection)."""
-        return {
-            k: getattr(self, k)
-            for k in (
-                "need_threshold", "social_threshold", "merge_threshold",
-                "context_merge_threshold", "answer_probability",
-                "partial_probability", "informative_threshold", "vague_threshold",
-                "non_answer_threshold", "beyond_threshold", "exclusivity_margin", "window",
-                "partial_credit", "opening_need_threshold", "reply_lexicon",
-                "need_reply_model",
-            )
-        }
 
     def _lexicon(self) -> ReplyLexicon:
         """The reply-function word lists (packaged, or ``reply_lexicon``'s file), read once per path."""

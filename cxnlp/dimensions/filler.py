@@ -403,7 +403,6 @@ class FillerContent(Dimension):
     """
 
     name = "filler_content"
-    higher_is_better = False
 
     def __init__(
         self,

@@ -490,7 +490,6 @@ class ProactiveConnection(Dimension):
     """
 
     name = "proactive_connection"
-    higher_is_better = True
 
     def __init__(
         self,
@@ -503,14 +502,6 @@ class ProactiveConnection(Dimension):
         self.similarity_threshold = similarity_threshold
         self.saturation = saturation
         self._acts = PrototypeSet(ACT_PROTOTYPES)
-
-    def get_params(self) -> dict[str, object]:
-        """Constructor parameters as given (scikit-learn style introspection)."""
-        return {
-            "weights": self.weights,
-            "similarity_threshold": self.similarity_threshold,
-            "saturation": self.saturation,
-        }
 
     def prepare(self, encoder: SentenceEncoder) -> None:
         self._acts.prepare(encoder)

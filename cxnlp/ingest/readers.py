@@ -60,7 +60,8 @@ _ACCEPTED = (
     "JSON lines (.jsonl, .ndjson, .jsonl.gz), long tables (.csv, .parquet, .pq: "
     "transcript_id, turn_index, speaker, text), STC-3 (.json), AB-ReDial (.csv), vendor "
     "exports (.json: Transcribe, Contact Lens, CCAI, Genesys, Deepgram, AssemblyAI, "
-    "WhisperX) and captions (.vtt, .srt); or pass format= one of "
+    "WhisperX) and captions (.vtt, .srt); or name the format with --format (format= in "
+    "Python), one of "
     + ", ".join(repr(f) for f in FORMATS)
 )
 
@@ -185,7 +186,7 @@ def _read_guarded(item: _Input) -> Iterator[Transcript | Reject]:
         for record in _READERS[item.format](item.path):
             last = record.source
             yield record
-    except Exception as err:  # noqa: BLE001 - see docstring
+    except Exception as err:
         where = f"after {last}" if last else "from its start"
         logger.warning("stopped reading %s %s: %s: %s", item.path, where, type(err).__name__, err)
         yield Reject(
@@ -314,14 +315,14 @@ def _format_of(path: Path, format: str | None) -> str:
     if format == "table":
         if _ending(path, SUFFIXES["table"]) is None:
             raise InputError(
-                f"Got {str(path)!r} with format='table'; expected a .csv, .parquet or .pq file "
+                f"Got {str(path)!r} with --format table; expected a .csv, .parquet or .pq file "
                 "(the ending says how to parse it). Rename the file."
             )
         check_table_columns(path, table_columns(path))
         return format
     if format == "abredial" and not looks_like_abredial(table_columns(path)):
         raise InputError(
-            f"Got {str(path)!r} with format='abredial' but no ConvId/utterance0 columns; "
+            f"Got {str(path)!r} with --format abredial but no ConvId/utterance0 columns; "
             "expected AB-ReDial's annotated_dialogues.csv. Check the file or the format."
         )
     if format is not None:

@@ -112,7 +112,7 @@ def check_table_columns(path: str | Path, columns: Iterable[str]) -> None:
         raise InputError(
             f"Got table {str(path)!r} without column(s) {', '.join(missing)}; expected "
             f"{', '.join(REQUIRED_COLUMNS)} (+ optional start, end, metadata). Rename the "
-            "columns, or pass format='abredial' / 'stc3' for those datasets."
+            "columns, or give --format abredial or --format stc3 for those datasets."
         )
 
 

@@ -72,7 +72,7 @@ class PlaceholderMerger:
     so a placeholder would cut its sentence in two.
     """
 
-    def __call__(self, doc):  # noqa: ANN001, ANN204 - spaCy component
+    def __call__(self, doc):
         pattern = load_patterns().input_placeholder
         spans = []
         for m in pattern.finditer(doc.text):
@@ -92,7 +92,7 @@ class PlaceholderBoundaries:
     """After the sentence splitter: no sentence starts at a placeholder or right after one
     when what follows is punctuation ("Thanks, [NAME]." stays one sentence)."""
 
-    def __call__(self, doc):  # noqa: ANN001, ANN204 - spaCy component
+    def __call__(self, doc):
         pattern = load_patterns().input_placeholder
         for i, token in enumerate(doc):
             if i == 0 or pattern.fullmatch(token.text) is None:
@@ -104,7 +104,7 @@ class PlaceholderBoundaries:
         return doc
 
 
-def add_placeholder_components(nlp) -> None:  # noqa: ANN001 - a spaCy Language
+def add_placeholder_components(nlp) -> None:
     """Add the two components to ``nlp`` (once): merge first, boundaries last."""
     from spacy.language import Language
 

@@ -109,6 +109,6 @@ def _call_data_recognizer_class() -> type:
     return _CallDataRecognizer
 
 
-def CallDataRecognizer(patterns: PrivacyPatterns) -> Any:  # noqa: N802 - a class, built lazily
+def CallDataRecognizer(patterns: PrivacyPatterns) -> Any:
     """cxnlp's detectors as a Presidio ``EntityRecognizer`` (Presidio imported on first use)."""
     return _call_data_recognizer_class()(patterns)

@@ -27,6 +27,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from cxnlp.schema import DIMENSION_COLUMNS, INTERACTION_THRESHOLD, SCORE_COLUMN, SURVEY_THRESHOLD
+
 logger = logging.getLogger(__name__)
 
 #: Okabe-Ito: colour-blind-safe categorical palette (black last, for reference lines).
@@ -54,10 +56,6 @@ AXIS_LABELS: Mapping[str, str] = {
     "interaction_score": "interaction score (0–100)",
     "survey_rating": "survey rating (0–100)",
 }
-
-#: Default optimized thresholds, drawn on the trend charts.
-INTERACTION_THRESHOLD = 91.0
-SURVEY_THRESHOLD = 85.0
 
 _PRIORITY_COLOURS: Mapping[str, str] = {
     "high": "#D55E00",
@@ -119,7 +117,7 @@ def _group_column(df: pd.DataFrame, by: str | None) -> pd.Series:
     return df[by].astype(object).where(df[by].notna(), "(missing)").astype(str)
 
 
-def _empty(ax, message: str) -> None:  # noqa: ANN001 - matplotlib Axes
+def _empty(ax, message: str) -> None:
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=11)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -129,13 +127,7 @@ def dimension_distributions(
     scores: pd.DataFrame,
     *,
     by: str | None = "team",
-    columns: Sequence[str] = (
-        "brand_congruence",
-        "answer_completeness",
-        "proactive_connection",
-        "filler_content",
-        "interaction_score",
-    ),
+    columns: Sequence[str] = (*DIMENSION_COLUMNS, SCORE_COLUMN),
     threshold: float = INTERACTION_THRESHOLD,
 ) -> Figure:
     """Box plots of each dimension and the interaction score, one box per group.
@@ -154,7 +146,8 @@ def dimension_distributions(
     columns
         Score columns to draw, one panel each (those missing from ``scores`` are skipped).
     threshold
-        Interaction-score threshold drawn on the histogram (default 91).
+        Interaction-score threshold drawn on the histogram (default
+        :data:`cxnlp.schema.INTERACTION_THRESHOLD`).
     """
     present = [c for c in columns if c in scores.columns]
     groups = _group_column(scores, by)
@@ -232,7 +225,7 @@ def status_trend(
     by
         The group column of ``status`` (one line per group); None for the centre.
     interaction_threshold, survey_threshold
-        The optimized bars drawn as dashed lines (defaults 91 and 85).
+        The optimized bars drawn as dashed lines (defaults from :mod:`cxnlp.schema`).
     """
     has_survey = "mean_survey" in status.columns and status["mean_survey"].notna().any()
     panels = [("mean_interaction", "interaction_score", interaction_threshold)]
@@ -450,7 +443,7 @@ def _change_date(info: pd.Series | None) -> pd.Timestamp | None:
     return None if pd.isna(value) else pd.Timestamp(value)
 
 
-def _shade_baseline(ax, part: pd.DataFrame) -> None:  # noqa: ANN001
+def _shade_baseline(ax, part: pd.DataFrame) -> None:
     if "in_baseline" not in part.columns:
         return
     base = part[part["in_baseline"].eq(True)]
@@ -458,7 +451,7 @@ def _shade_baseline(ax, part: pd.DataFrame) -> None:  # noqa: ANN001
         ax.axvspan(base["time"].min(), base["time"].max(), color="#999999", alpha=0.15, lw=0)
 
 
-def _draw_mean_panel(ax, part, info, group, value_label) -> None:  # noqa: ANN001
+def _draw_mean_panel(ax, part, info, group, value_label) -> None:
     ax.plot(part["time"], part["mean"], ".", color=NEUTRAL_COLOUR, markersize=5, label="daily mean")
     if part["centre"].notna().any():
         ax.plot(
@@ -487,7 +480,7 @@ def _draw_mean_panel(ax, part, info, group, value_label) -> None:  # noqa: ANN00
     ax.tick_params(axis="x", labelrotation=20, labelsize=8)
 
 
-def _draw_stat_panel(ax, part, info, group) -> None:  # noqa: ANN001
+def _draw_stat_panel(ax, part, info, group) -> None:
     method = str(info.get("method", "cusum")) if info is not None else "cusum"
     if not part["limit"].notna().any():
         note = str(info.get("note", "")) if info is not None else ""
@@ -522,7 +515,7 @@ def _draw_stat_panel(ax, part, info, group) -> None:  # noqa: ANN001
     ax.tick_params(axis="x", labelrotation=20, labelsize=8)
 
 
-def _mark_change(ax, part, info, *, stat: bool = False) -> None:  # noqa: ANN001
+def _mark_change(ax, part, info, *, stat: bool = False) -> None:
     change = _change_date(info)
     if change is None:
         return

@@ -56,6 +56,13 @@ from cxnlp.analytics import (
 )
 from cxnlp.analytics.impact import read_events
 from cxnlp.report import figures as figs
+from cxnlp.schema import (
+    FALSE_READ_BANDS,
+    INTERACTION_THRESHOLD,
+    SCORE_COLUMN,
+    SURVEY_COLUMN,
+    SURVEY_THRESHOLD,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +81,12 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 )
 
 NO_SURVEYS = (
-    "Unavailable: no survey ratings were provided. Pass surveys= to build_report "
-    "(or --surveys PATH on the command line) to fill this section."
+    "Unavailable: no survey ratings were provided. Give them with --surveys FILE "
+    "(surveys= in build_report) to fill this section."
 )
 
-SURVEY_COL = "survey_rating"
-SCORE_COL = "interaction_score"
+SURVEY_COL = SURVEY_COLUMN
+SCORE_COL = SCORE_COLUMN
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;
@@ -332,8 +339,8 @@ def build_report(
     title: str = "Contact-centre quality report",
     by: str = "team",
     period: str = "M",
-    interaction_threshold: float = 91.0,
-    survey_threshold: float = 85.0,
+    interaction_threshold: float = INTERACTION_THRESHOLD,
+    survey_threshold: float = SURVEY_THRESHOLD,
     n_lowest: int = 10,
     n_rows: int = 15,
     dpi: int = 100,
@@ -364,7 +371,8 @@ def build_report(
     period
         Period of the optimized status (``"M"`` month, ``"W"`` week, ``"Q"``, ``"D"``).
     interaction_threshold, survey_threshold
-        The optimized bars (defaults 91 and 85).
+        The optimized bars (defaults :data:`cxnlp.schema.INTERACTION_THRESHOLD`, 91, and
+        :data:`cxnlp.schema.SURVEY_THRESHOLD`, 85); the page states the bars it was given.
     n_lowest
         How many lowest-scoring calls to list with their evidence.
     n_rows
@@ -431,7 +439,7 @@ def _build_report(
     }
 
     b.run("optimized", lambda: _optimized(b, data, team, period, has_surveys, opts))
-    b.run("overview", lambda: _overview(b, data, has_surveys, team))
+    b.run("overview", lambda: _overview(b, data, has_surveys, team, interaction_threshold))
     b.run("dimensions", lambda: _dimensions(b, data, team, interaction_threshold))
     b.run("perspectives", lambda: _perspectives(b, data, team, reference, has_surveys))
     if has_surveys:
@@ -466,7 +474,9 @@ def _with_surveys(scores: pd.DataFrame, surveys: pd.DataFrame | None) -> pd.Data
 # --------------------------------------------------------------------------- sections
 
 
-def _overview(b: _Builder, data: pd.DataFrame, has_surveys: bool, team: str | None) -> None:
+def _overview(
+    b: _Builder, data: pd.DataFrame, has_surveys: bool, team: str | None, threshold: float
+) -> None:
     score = pd.to_numeric(data[SCORE_COL], errors="coerce")
     cards = [(f"{len(data):,}", "transcripts"), (f"{score.mean():.1f}", "mean interaction score")]
     if "agent_id" in data.columns:
@@ -477,7 +487,7 @@ def _overview(b: _Builder, data: pd.DataFrame, has_surveys: bool, team: str | No
         rated = pd.to_numeric(data[SURVEY_COL], errors="coerce")
         cards.append((f"{rated.notna().mean():.0%}", "survey response rate"))
         cards.append((f"{rated.mean():.1f}", "mean survey rating"))
-    cards.append((f"{(score >= 91).mean():.0%}", "contacts at or above 91"))
+    cards.append((f"{(score >= threshold).mean():.0%}", f"contacts at or above {threshold:g}"))
     b.add(
         "overview",
         '<div class="cards">'
@@ -637,7 +647,7 @@ def _optimized(
         status,
         by=team,
         interaction_threshold=bar_i,
-        survey_threshold=bar_s if has_surveys else figs.SURVEY_THRESHOLD,
+        survey_threshold=bar_s if has_surveys else SURVEY_THRESHOLD,
     )
     b.figure(
         "optimized",
@@ -687,13 +697,15 @@ def _perspectives(
 
 
 def _false_reads(b: _Builder, data: pd.DataFrame, team: str | None, n_rows: int) -> None:
+    bands = FALSE_READ_BANDS
     b.add(
         "false-reads",
         _p(
             "A false read is a contact where the survey and the interaction score tell opposite "
-            "stories: a good survey (85+) over a poor interaction (70 or less), often a friendly "
-            "call that left the question open; or a poor survey (60 or less) after a "
-            "well-handled contact (85+), often a policy complaint."
+            f"stories: a good survey ({bands['survey_good']:g}+) over a poor interaction "
+            f"({bands['interaction_poor']:g} or less), often a friendly call that left the question "
+            f"open; or a poor survey ({bands['survey_poor']:g} or less) after a well-handled "
+            f"contact ({bands['interaction_good']:g}+), often a policy complaint."
         ),
     )
     if team:

@@ -112,7 +112,7 @@ class MicroBatcher:
         transcripts = [t for job in jobs for t in job.transcripts]
         try:
             outcomes = list(score_or_reject(self.scorer, transcripts))
-        except BaseException as exc:  # noqa: BLE001 - every waiting caller must hear of it
+        except BaseException as exc:
             for job in jobs:
                 job.future.set_exception(exc)
             return
@@ -127,5 +127,5 @@ class MicroBatcher:
     def _settle(future: Future[Any], work: Callable[[], Any]) -> None:
         try:
             future.set_result(work())
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+        except BaseException as exc:
             future.set_exception(exc)

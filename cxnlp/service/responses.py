@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cxnlp.model import Evidence, ScoredTranscript, Transcript
-from cxnlp.scoring import DIMENSION_COLUMNS
+from cxnlp.schema import DIMENSION_COLUMNS, higher_is_better
 from cxnlp.service.schemas import (
     Configuration,
     DimensionScore,
@@ -38,7 +38,7 @@ NOT_APPLICABLE = {
 }
 #: Evidence kinds that explain a null score rather than a finding.
 _WHY_KINDS = frozenset({"no_need", "no_agent_speech"})
-HIGHER_IS_BETTER = {name: name != "filler_content" for name in DIMENSION_COLUMNS}
+HIGHER_IS_BETTER = {name: higher_is_better(name) for name in DIMENSION_COLUMNS}
 
 
 def locate(text: str, needle: str, *, after: int = 0) -> tuple[int, int] | None:

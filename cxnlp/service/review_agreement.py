@@ -22,7 +22,7 @@ import pandas as pd
 
 from cxnlp.calibration import metrics
 from cxnlp.calibration.agreement import agreement_table
-from cxnlp.scoring import DIMENSION_COLUMNS
+from cxnlp.schema import DIMENSION_COLUMNS, higher_is_better
 from cxnlp.service.reviews import REVIEW_PREFIX, latest_per_reviewer
 from cxnlp.service.schemas import AgreementResponse, AgreementRow, ReviewerDrift, clean_number
 
@@ -156,7 +156,7 @@ def reviewer_drift(
         for reviewer, value in zip(group["reviewer_id"], values, strict=True):
             others = (total - value) / (len(values) - 1)
             differences.setdefault(str(reviewer), []).append(float(value - others))
-    higher_is_better = target != "filler_content"
+    better_high = higher_is_better(target)
     out = []
     for reviewer in sorted(set(human["reviewer_id"].astype(str))):
         diffs = np.asarray(differences.get(reviewer, []), dtype=float)
@@ -182,7 +182,7 @@ def reviewer_drift(
                 mean_difference=clean_number(ci.estimate),
                 ci_low=clean_number(ci.low),
                 ci_high=clean_number(ci.high),
-                verdict=_verdict(ci, int(diffs.size), higher_is_better),
+                verdict=_verdict(ci, int(diffs.size), better_high),
             )
         )
     return out

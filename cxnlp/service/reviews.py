@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from cxnlp.scoring import DIMENSION_COLUMNS
+from cxnlp.schema import DIMENSION_COLUMNS
 
 logger = logging.getLogger(__name__)
 

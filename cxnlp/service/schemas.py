@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from cxnlp.scoring import DIMENSION_COLUMNS
+from cxnlp.schema import DIMENSION_COLUMNS, SCORE_COLUMNS
 
 #: Version of :class:`ScoreResult`; a tool checks ``schema_version`` before reading fields.
 RESULT_SCHEMA_VERSION = "1.0"
@@ -28,7 +28,9 @@ ScoreName = Literal[
     "brand_congruence", "answer_completeness", "proactive_connection", "filler_content", "interaction_score"
 ]
 
-assert tuple(DimensionName.__args__) == DIMENSION_COLUMNS  # noqa: S101 - one fact, checked at import
+# Literal types must be spelled out for type checkers; they are checked against cxnlp.schema here.
+assert get_args(DimensionName) == DIMENSION_COLUMNS
+assert get_args(ScoreName) == SCORE_COLUMNS
 
 
 class _Model(BaseModel):
