@@ -295,8 +295,11 @@ def two_configs(tmp, tiny, caplog, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(ResultStore, "write_part", fail_second)
         with pytest.raises(RuntimeError, match="worker lost"):
-            run_batch([src], store, scorer=cxnlp.scoring.Scorer(batch_size=2), brand=_brand(tmp),
-                      commit_every=2)
+            # The configuration id is the scorer's own: another one (here other composite
+            # weights, as the tiny test scorer ignores a profile) makes a stray run.
+            other = cxnlp.scoring.Scorer(batch_size=2)
+            other.weights = other.weights.model_copy(update={"brand_congruence": 0.5})
+            run_batch([src], store, scorer=other, brand=_brand(tmp), commit_every=2)
     return src, store
 
 

@@ -155,8 +155,11 @@ def test_content_text_drops_fillers_and_false_starts(nlp, said, content):
     assert content_text(_span(nlp, said)) == content
 
 
-def test_every_ask_type_has_answer_kinds():
+def test_every_ask_type_has_answer_kinds_and_words():
+    from cxnlp.dimensions.replies import ASK_WANTS
+
     assert set(ANSWER_KINDS) == set(ASK_TYPES)
+    assert set(ASK_WANTS) == set(ASK_TYPES)
 
 
 # -- the speech segmenter -----------------------------------------------------------------

@@ -157,7 +157,8 @@ def test_review_page_highlights_evidence_escapes_text_and_posts_a_review(world, 
         page.wait_for_selector("#key-box:not([hidden])")
         page.fill("#key", "rita.wrong")
         page.click("#key-form button")
-        page.wait_for_function("document.getElementById('status').textContent.includes('API key')")
+        # A selector wait, not wait_for_function: the page's CSP forbids the eval that needs.
+        page.locator("#status", has_text="API key").wait_for()
         problems.clear()  # the browser logs the 401 it was expected to get
         page.fill("#key", world["keys"]["rita"])
         page.click("#key-form button")

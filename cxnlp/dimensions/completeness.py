@@ -105,6 +105,7 @@ import numpy as np
 from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
 from cxnlp.dimensions.need_reply import PairScorer, default_pair_scorer, load_pair_scorer
 from cxnlp.dimensions.replies import (
+    ASK_WANTS,
     FUNCTIONS,
     ReplyLexicon,
     ask_type,
@@ -1104,7 +1105,7 @@ class AnswerCompleteness(Dimension):
     def _need_evidence(self, outcome: NeedOutcome, points: float) -> Evidence:
         """One evidence item per need: the reply that met it, or why none did."""
         need = outcome.need
-        asks = f"{need.kind}, asks for {_ASK_WORDS[outcome.ask]}"
+        asks = f"{need.kind}, asks for {ASK_WANTS[outcome.ask]}"
         p = f"P(met) {outcome.probability:.2f}"
         if outcome.answer:
             reply = " ".join(s.text for s in outcome.answer)
@@ -1127,11 +1128,6 @@ class AnswerCompleteness(Dimension):
         )
 
 
-_ASK_WORDS = {
-    "when": "a time", "how_much": "an amount", "how_long": "a duration", "how_to": "steps",
-    "why": "a cause", "polar": "a yes or no", "what": "a fact", "request": "an action",
-    "problem": "a fix",
-}
 
 
 def _refers_back(span: Span) -> bool:

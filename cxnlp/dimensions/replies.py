@@ -879,6 +879,21 @@ def pair_features(ask: str, relevance: float, functions: Mapping[str, float]) ->
 PAIR_FEATURES: tuple[str, ...] = tuple(pair_features("polar", 0.0, dict.fromkeys(FUNCTIONS, 0.0)))
 
 
+#: What each ask type wants, in the words the evidence uses.
+ASK_WANTS: Mapping[str, str] = {
+    "when": "a time",
+    "how_much": "an amount",
+    "how_many": "a number",
+    "how_long": "a duration",
+    "how_to": "steps",
+    "why": "a cause",
+    "polar": "a yes or no",
+    "what": "the fact asked for",
+    "request": "the action taken or a refusal with its reason",
+    "problem": "a fix, an action, or a cause with a next step",
+}
+
+
 def why_not(ask: str, functions: Mapping[str, float]) -> str:
     """In words, why a reply does not meet a need (for the evidence)."""
     if functions["question"]:
@@ -891,16 +906,5 @@ def why_not(ask: str, functions: Mapping[str, float]) -> str:
         return "it refuses without a reason"
     if functions["generic"] and not functions["case_specific"]:
         return "it is a general statement, not about this customer's case"
-    wanted = {
-        "when": "a time",
-        "how_much": "an amount",
-        "how_many": "a number",
-        "how_long": "a duration",
-        "how_to": "steps",
-        "why": "a cause",
-        "polar": "a yes or no",
-        "what": "the fact asked for",
-        "request": "the action taken or a refusal with its reason",
-        "problem": "a fix, an action, or a cause with a next step",
-    }[ask]
+    wanted = ASK_WANTS[ask]
     return f"it gives no {wanted}"
