@@ -1,13 +1,15 @@
-"""Reading a packaged data file (word lists, prototypes) or a deployment's own copy of it.
+"""Reading a packaged data file (word lists, prototypes, small models) or a deployment's own copy.
 
-One loader for every YAML resource under ``cxnlp/resources/``: the packaged file when no
-path is given, else the file at ``path``; it returns the parsed data, a name to quote in
-errors and the SHA-256 of the bytes (what a configuration fingerprint hashes).
+One loader for every YAML resource under ``cxnlp/resources/`` and one for the small JSON
+models saved there: the packaged file when no path is given, else the file at ``path``; each
+returns the parsed data, a name to quote in errors and the SHA-256 of the bytes (what a
+configuration fingerprint hashes).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,4 +34,38 @@ def read_yaml_resource(
         data = yaml.safe_load(raw.decode("utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise error(f"{source}: not valid UTF-8 YAML ({exc}).") from exc
+    return data, source, hashlib.sha256(raw).hexdigest()
+
+
+def read_json_model(
+    name: str,
+    path: str | Path | None,
+    error: type[Exception],
+    *,
+    model_format: str,
+    max_bytes: int,
+    refit: str,
+) -> tuple[dict[str, Any], str, str]:
+    """``(data, source, sha256)`` of a packaged JSON model ``name`` or of ``path``.
+
+    Refused with ``error`` and one line naming the file: a file over ``max_bytes``, bytes
+    that are not UTF-8 JSON (or nested too deep), and an object whose ``format`` is not
+    ``model_format`` (the message says to refit with the script ``refit``). The caller
+    checks the fields its format defines.
+    """
+    if path is None:
+        raw = resources.files("cxnlp").joinpath("resources", name).read_bytes()
+        source = f"cxnlp/resources/{name}"
+    else:
+        p = Path(path)
+        if p.stat().st_size > max_bytes:
+            raise error(f"{p}: got {p.stat().st_size} bytes; expected at most {max_bytes}.")
+        raw, source = p.read_bytes(), str(p)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise error(f"{source}: not valid UTF-8 JSON ({exc}).") from exc
+    if not isinstance(data, dict) or data.get("format") != model_format:
+        got = data.get("format") if isinstance(data, dict) else None
+        raise error(f"{source}: got format {got!r}; expected {model_format!r}. Refit with {refit}.")
     return data, source, hashlib.sha256(raw).hexdigest()

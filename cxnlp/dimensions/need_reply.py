@@ -17,11 +17,9 @@ the data's hash and size. The packaged model is read once per process; a model o
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cxnlp.dimensions.replies import PAIR_FEATURES
+from cxnlp.resource_files import read_json_model
 
 DEFAULT_RESOURCE = "need_reply_model.json"
 MODEL_FORMAT = "cxnlp.need_reply.v1"
@@ -155,23 +154,14 @@ def model_to_json(
 
 def load_pair_scorer(path: str | Path | None = None) -> PairScorer:
     """Read and validate a need–reply model file (the packaged one when ``path`` is None)."""
-    if path is None:
-        raw = resources.files("cxnlp").joinpath("resources", DEFAULT_RESOURCE).read_bytes()
-        source = f"cxnlp/resources/{DEFAULT_RESOURCE}"
-    else:
-        p = Path(path)
-        if p.stat().st_size > _MAX_BYTES:
-            raise NeedReplyModelError(f"{p}: got {p.stat().st_size} bytes; expected at most {_MAX_BYTES}.")
-        raw, source = p.read_bytes(), str(p)
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise NeedReplyModelError(f"{source}: not valid UTF-8 JSON ({exc}).") from exc
-    if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
-        raise NeedReplyModelError(
-            f"{source}: got format {data.get('format') if isinstance(data, dict) else None!r}; "
-            f"expected {MODEL_FORMAT!r}. Refit with benchmarks/train_need_reply.py."
-        )
+    data, source, digest = read_json_model(
+        DEFAULT_RESOURCE,
+        path,
+        NeedReplyModelError,
+        model_format=MODEL_FORMAT,
+        max_bytes=_MAX_BYTES,
+        refit="benchmarks/train_need_reply.py",
+    )
     names, coef, intercept = data.get("features"), data.get("coef"), data.get("intercept")
     if names != list(PAIR_FEATURES):
         raise NeedReplyModelError(
@@ -201,7 +191,7 @@ def load_pair_scorer(path: str | Path | None = None) -> PairScorer:
         names,
         np.asarray(coef),
         float(intercept),
-        hashlib.sha256(raw).hexdigest(),
+        digest,
         np.asarray(direction) if direction else None,
     )
 

@@ -21,12 +21,10 @@ the data's provenance. Loading it cannot run code.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +35,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import KFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from cxnlp.resource_files import read_json_model
 
 DEFAULT_RESOURCE = "role_model.json"
 MODEL_FORMAT = "cxnlp.roles.v1"
@@ -208,23 +208,14 @@ def load_role_model(path: str | Path | None = None, known: Sequence[str] | None 
     ``known`` is the list of features the cue file can compute; a model that needs another
     one is refused with a message saying to refit it.
     """
-    if path is None:
-        raw = resources.files("cxnlp").joinpath("resources", DEFAULT_RESOURCE).read_bytes()
-        source = f"cxnlp/resources/{DEFAULT_RESOURCE}"
-    else:
-        p = Path(path)
-        if p.stat().st_size > _MAX_BYTES:
-            raise RoleModelError(f"{p}: got {p.stat().st_size} bytes; expected at most {_MAX_BYTES}.")
-        raw, source = p.read_bytes(), str(p)
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise RoleModelError(f"{source}: not valid UTF-8 JSON ({exc}).") from exc
-    if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
-        got = data.get("format") if isinstance(data, dict) else None
-        raise RoleModelError(
-            f"{source}: got format {got!r}; expected {MODEL_FORMAT!r}. Refit with benchmarks/train_roles.py."
-        )
+    data, source, digest = read_json_model(
+        DEFAULT_RESOURCE,
+        path,
+        RoleModelError,
+        model_format=MODEL_FORMAT,
+        max_bytes=_MAX_BYTES,
+        refit="benchmarks/train_roles.py",
+    )
     names, coef = data.get("features"), data.get("coef")
     if (
         not isinstance(names, list)
@@ -247,7 +238,7 @@ def load_role_model(path: str | Path | None = None, known: Sequence[str] | None 
                 "subset of its cue families and the structural features. Refit the model with "
                 "benchmarks/train_roles.py after renaming or removing a cue family."
             )
-    return RoleModel(tuple(names), tuple(float(c) for c in coef), source, hashlib.sha256(raw).hexdigest())
+    return RoleModel(tuple(names), tuple(float(c) for c in coef), source, digest)
 
 
 @functools.cache
