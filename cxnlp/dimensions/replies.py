@@ -277,7 +277,7 @@ def _phrase_opens_clause(
             tok = words[norm[i][1]]
             prev = words[prev_k]
             if (
-                _inverted_after(words, norm[i + n - 1][1] + 1 if i + n - 1 < len(norm) else len(words))
+                _inverted_after(words, norm[i + n - 1][1] + 1)
                 or (tok.is_sent_start and tok.pos_ != "SCONJ")  # not the "when" of "wiped when you fix"
                 or tok.i - prev.i > 1  # punctuation between: a new clause
                 or prev_word in _CLAUSE_OPENERS
