@@ -388,7 +388,22 @@ class Scorer:
         parsed = self.parser.parse_many(list(transcripts))
         for dimension in self.dimensions:
             dimension.prefetch(parsed)
-        return [(p, self.score_parsed(p)) for p in parsed]
+        pairs = [(p, self.score_parsed(p)) for p in parsed]
+        self._prefetch_redaction([scored for _, scored in pairs])
+        return pairs
+
+    def _prefetch_redaction(self, results: Sequence[ScoredTranscript]) -> None:
+        """Analyse the batch's quoted strings for personal data in one pass, so that
+        :meth:`output_row` finds them in the redactor's cache (same findings, one
+        ``nlp.pipe`` call instead of one spaCy call per string)."""
+        if not getattr(self, "redact", True):
+            return
+        texts: list[str] = []
+        for result in results:
+            for item in result.evidence:
+                texts.extend(t for t in (item.sentence, item.span, item.detail) if t)
+            texts.extend(v for v in result.transcript.metadata.values() if isinstance(v, str))
+        self.redactor.prefetch(texts)
 
     def score_batch(self, transcripts: Sequence[Transcript]) -> list[ScoredTranscript]:
         """Score transcripts together: one parse pass, dimension prefetch, then each one."""

@@ -42,7 +42,6 @@ def build_analyzer(patterns: PrivacyPatterns) -> Any:
     from presidio_analyzer.predefined_recognizers import (
         CreditCardRecognizer,
         IbanRecognizer,
-        PhoneRecognizer,
         SpacyRecognizer,
         UsSsnRecognizer,
     )
@@ -54,20 +53,65 @@ def build_analyzer(patterns: PrivacyPatterns) -> Any:
         }
     ).create_engine()
     for nlp in getattr(nlp_engine, "nlp", {}).values():
-        if "parser" in nlp.pipe_names:  # NER and lemmas do not need it; a third of the time
-            nlp.disable_pipe("parser")
+        _keep_only_ner(nlp)
     registry = RecognizerRegistry(supported_languages=["en"])
     for recognizer in (
         SpacyRecognizer(supported_entities=list(NER_ENTITIES)),
         CreditCardRecognizer(),
         IbanRecognizer(),
-        PhoneRecognizer(supported_regions=("US", "GB", "IE", "CA", "AU", "DE", "FR")),
+        _digit_gated_phone_recognizer(),
         UsSsnRecognizer(),
         _offline_email_recognizer(),
         CallDataRecognizer(patterns),
     ):
         registry.add_recognizer(recognizer)
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+
+
+#: What Presidio's spaCy pass keeps: the entity recogniser and what it reads.
+NER_PIPES = frozenset({"tok2vec", "ner"})
+
+
+def _keep_only_ner(nlp: Any) -> None:
+    """Disable every component named entities do not need (parser, tagger, attribute
+    ruler, lemmatizer: over half the time of the pass) and give each token its lower-cased
+    form as lemma, which is what Presidio's context words are compared with; the
+    tokenizer-only artifacts used for text without names do the same."""
+    from spacy.language import Language
+
+    for name in nlp.pipe_names:
+        if name not in NER_PIPES:
+            nlp.disable_pipe(name)
+    if not Language.has_factory("cxnlp_lower_lemmas"):
+
+        @Language.component("cxnlp_lower_lemmas")
+        def lower_lemmas(doc: Any) -> Any:
+            for token in doc:
+                token.lemma_ = token.lower_
+            return doc
+
+    if "cxnlp_lower_lemmas" not in nlp.pipe_names:
+        nlp.add_pipe("cxnlp_lower_lemmas")
+
+
+#: The fewest digits a dialable number has (a local number without its area code).
+MIN_PHONE_DIGITS = 7
+
+
+def _digit_gated_phone_recognizer() -> Any:
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    class DigitGatedPhoneRecognizer(PhoneRecognizer):
+        """Presidio's phone recogniser (``phonenumbers``, one pass per region), run only on
+        text with enough written digits to hold a number: it was most of redaction's cost
+        on ordinary sentences. Spoken numbers are found by cxnlp's own detectors."""
+
+        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+            if sum(c.isdigit() for c in text) < MIN_PHONE_DIGITS:
+                return []
+            return super().analyze(text, entities, nlp_artifacts)
+
+    return DigitGatedPhoneRecognizer(supported_regions=("US", "GB", "IE", "CA", "AU", "DE", "FR"))
 
 
 def _offline_email_recognizer() -> Any:

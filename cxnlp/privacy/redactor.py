@@ -246,7 +246,23 @@ class Redactor:
             cache.popitem(last=False)
         return result
 
-    def _analyze(self, text: str) -> list[Finding]:
+    def prefetch(self, texts: Iterable[str]) -> None:
+        """Analyse many strings at once into the cache: those that need named-entity
+        recognition go through the spaCy pipeline in one ``nlp.pipe`` pass instead of one
+        call each, which is most of what redaction costs."""
+        if not self.enabled or not self.ner:
+            return
+        cache = self._cache()
+        todo = [t for t in dict.fromkeys(texts) if t and t not in cache and self._may_hold_name(t)]
+        if not todo:
+            return
+        engine = self.analyzer_.nlp_engine
+        for text, artifacts in engine.process_batch(todo, language="en", batch_size=256):
+            cache[text] = tuple(self._analyze(text, artifacts))
+        while len(cache) > self.cache_size:
+            cache.popitem(last=False)
+
+    def _analyze(self, text: str, artifacts: Any = None) -> list[Finding]:
         p = self.patterns_
         if not self.enabled:
             return number_findings(text, p) if p.trigger.search(text) else []
@@ -255,7 +271,8 @@ class Redactor:
             return []
         if not needs_ner and not re.search(r"\d|@", text):
             return find_all(text, p)  # nothing Presidio's own patterns could add
-        artifacts = None if needs_ner else self._blank_artifacts(text)
+        if artifacts is None and not needs_ner:
+            artifacts = self._blank_artifacts(text)
         results = self.analyzer_.analyze(
             text,
             language="en",
