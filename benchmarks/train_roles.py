@@ -3,16 +3,16 @@
     PYTHONPATH=. python benchmarks/train_roles.py [--check] [--out cxnlp/resources/role_model.json]
 
 Reads the DEVELOPMENT split only, as ``benchmarks/bench_roles.py`` defines it (STC-3 train
-dialogues, AB-ReDial dialogues and IARD dialogues whose id ends in an even number; never the
-odd ids, never SGD or MultiWOZ), hides the roles, computes each speaker's features with the
-packaged cue file and fits :class:`cxnlp.ingest.role_model.RoleClassifier` on the
-differences.
+dialogues, AB-ReDial dialogues and ReDial dialogues whose id ends in an even number; never
+the odd ids, never IARD (research-only licence; it is an evaluation corpus), never SGD or
+MultiWOZ), hides the roles, computes each speaker's features with the packaged cue file and
+fits :class:`cxnlp.ingest.role_model.RoleClassifier` on the differences.
 
 The two kinds of conversation get equal total weight: customer service (STC-3, 843
-development dialogues) and recommendation (AB-ReDial's 58 and IARD's development
+development dialogues) and recommendation (AB-ReDial's 58 and ReDial's development
 dialogues, every row the same weight). Unweighted, the model would learn Weibo customer
 service and little else; weighted by corpus, AB-ReDial's 58 rows would count as much as
-all of IARD's.
+all of ReDial's.
 
 ``--check`` writes nothing: it prints 5-fold cross-validated results on the development
 split for the shipped feature set and for each candidate feature added to it (who speaks
@@ -40,7 +40,7 @@ from cxnlp.ingest.roles import load_role_cues, speaker_features  # noqa: E402
 
 DEFAULT_OUT = REPO / "cxnlp" / "resources" / "role_model.json"
 #: The kind of conversation of each corpus; each kind gets the same total weight.
-KIND = {"STC-3": "customer service", "AB-ReDial": "recommendation", "IARD": "recommendation"}
+KIND = {"STC-3": "customer service", "AB-ReDial": "recommendation", "ReDial": "recommendation"}
 #: Structural features the shipped model uses. Left out, each for a measured reason
 #: (``--check``): ``speaks_first`` and ``log_words_per_turn`` point opposite ways in the two
 #: corpora (the customer opens and writes more on Weibo; the recommender opens and writes
@@ -84,7 +84,9 @@ def _development_features() -> tuple[tuple[dict[str, dict[str, float]], str, int
     """Every two-speaker development dialogue's speaker features, truth and corpus index (once)."""
     cues = load_role_cues()
     out = []
-    for index, (_, path, fmt) in enumerate(CORPORA):
+    for index, (name, path, fmt) in enumerate(CORPORA):
+        if name not in KIND:
+            continue
         for turns, truth, _ in dataset_items(path, fmt)["dev"]:
             features = speaker_features(turns, cues)
             if set(features) == {"S0", "S1"}:
@@ -121,6 +123,8 @@ def cross_validated(names: tuple[str, ...], C: float = C, folds: int = 5) -> dic
         p[~train] = model.predict_proba(X[~train])[:, 1]
     out = {}
     for index, (name, _, _) in enumerate(CORPORA):
+        if name not in KIND:
+            continue
         mask = corpus == index
         confidence = np.maximum(p[mask], 1 - p[mask])
         decided = confidence >= THRESHOLD
@@ -159,11 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     cues = load_role_cues()
     provenance = {
         "script": "benchmarks/train_roles.py",
-        "split": "development only: STC-3 train, AB-ReDial and IARD dialogues with an even id",
-        "rows": {name: int((corpus == i).sum()) for i, (name, _, _) in enumerate(CORPORA)},
+        "split": "development only: STC-3 train, AB-ReDial and ReDial dialogues with an even id",
+        "rows": {name: int((corpus == i).sum()) for i, (name, _, _) in enumerate(CORPORA) if name in KIND},
         "prior": f"cue families {PRIOR:+g} (agent) / {-PRIOR:+g} (customer) per hit, sign-bounded",
         "corpus_weighting": "by kind: customer service = recommendation in total; rows equal within a kind",
-        "data_sha256": {path.name: _sha256(path) for _, path, _ in CORPORA},
+        "data_sha256": {name: _sha256(path) for name, path, _ in CORPORA if name in KIND},
         "cues_sha256": cues.sha256,
         "cv_5fold": cross_validated(names),
     }
