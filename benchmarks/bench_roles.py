@@ -2,14 +2,16 @@
 
     PYTHONPATH=. python benchmarks/bench_roles.py [--errors N]
 
-Splits: STC-3 train dialogues and AB-ReDial dialogues by id parity (even = development,
-where the cues in cxnlp/resources/role_cues.yaml were written and the model
-cxnlp/resources/role_model.json was fitted; odd or no digits = held out, reported
-separately), the anonymous-speaker fixtures under tests/data/formats/ (their agent is
-written down below, from the fixture's content), and the fixtures whose export names the
-roles (Transcribe, Contact Lens, Genesys, CCAI), with the roles hidden and system turns
-left out. Each dialogue's speakers are relabelled S0, S1 in order of appearance, so the
-order gives nothing away beyond what the data has.
+Splits: STC-3 train dialogues, AB-ReDial dialogues and the ReDial recommendation dialogues
+(benchmarks/data/redial/) by id parity (even = development, where the cues in
+cxnlp/resources/role_cues.yaml were written and the model cxnlp/resources/role_model.json
+was fitted; odd or no digits = held out, reported separately); the IARD dialogues
+(benchmarks/data/iard/, never fitted on: their licence is research-only) by the same
+parity; the anonymous-speaker fixtures under tests/data/formats/ (their agent is written
+down below, from the fixture's content); and the fixtures whose export names the roles
+(Transcribe, Contact Lens, Genesys, CCAI), with the roles hidden and system turns left out.
+Each dialogue's speakers are relabelled S0, S1 in order of appearance, so the order gives
+nothing away beyond what the data has.
 
 Reported per split: n, decided (confidence at or above the threshold), accuracy among the
 decided, accuracy over all (an undecided call counts as wrong: it is rejected), and a
@@ -29,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import ABREDIAL, REPO, STC3
+from benchmarks.common import ABREDIAL, IARD, REDIAL, REPO, STC3
 from cxnlp.ingest import read_transcripts
 from cxnlp.ingest.role_model import default_role_model
 from cxnlp.ingest.roles import infer_roles, load_role_cues
@@ -44,6 +46,13 @@ FIXTURE_AGENTS = {
     "webvtt.vtt": "Dana",
     "subrip.srt": "SPEAKER_00",
 }
+#: The labelled corpora: (name, path, reader format).
+CORPORA = (
+    ("STC-3", STC3, "stc3"),
+    ("AB-ReDial", ABREDIAL, "abredial"),
+    ("ReDial", REDIAL, "jsonl"),
+    ("IARD", IARD, "jsonl"),
+)
 #: Fixtures whose export names the roles: real contact-centre calls to hide them from.
 LABELLED_FIXTURES = ("transcribe.json", "contact_lens.json", "genesys.json", "ccai.json")
 
@@ -147,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         f"cues: {load_role_cues().source}, model: {model.source} ({model.sha256[:12]}), "
         f"threshold {load_role_cues().threshold}"
     )
-    for name, path, fmt in (("STC-3", STC3, "stc3"), ("AB-ReDial", ABREDIAL, "abredial")):
+    for name, path, fmt in CORPORA:
         for split, items in dataset_items(path, fmt).items():
             print(_line(name, split, evaluate(items, args.errors)))
     if FIXTURES.is_dir():

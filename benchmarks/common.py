@@ -11,6 +11,10 @@ REPO = Path(__file__).resolve().parents[1]
 STC3 = REPO.parent / "shared" / "data" / "stc3-dch1-en" / "train_data_en.json"
 RESULTS_DIR = REPO / "benchmarks" / "results"
 ABREDIAL = REPO.parent / "shared" / "data" / "ab-redial" / "annotated_dialogues.csv"
+#: Recommendation dialogues with roles, kept in the repository (see the README beside each):
+#: ReDial (CC BY 4.0; fitted on) and IARD (research licence; evaluation only).
+REDIAL = REPO / "benchmarks" / "data" / "redial" / "dialogues.jsonl"
+IARD = REPO / "benchmarks" / "data" / "iard" / "dialogues.jsonl"
 #: Score tables of the public data sets; they quote dialogue text, so the folder is never committed.
 CACHE_DIR = REPO / "benchmarks" / "cache"
 

@@ -3,12 +3,16 @@
     PYTHONPATH=. python benchmarks/train_roles.py [--check] [--out cxnlp/resources/role_model.json]
 
 Reads the DEVELOPMENT split only, as ``benchmarks/bench_roles.py`` defines it (STC-3 train
-dialogues and AB-ReDial dialogues whose id ends in an even number; never the odd ids, never
-SGD or MultiWOZ), hides the roles, computes each speaker's features with the packaged cue
-file and fits :class:`cxnlp.ingest.role_model.RoleClassifier` on the differences.
+dialogues, AB-ReDial dialogues and ReDial dialogues whose id ends in an even number; never
+the odd ids, never IARD (research-only licence; it is an evaluation corpus), never SGD or
+MultiWOZ), hides the roles, computes each speaker's features with the packaged cue file and
+fits :class:`cxnlp.ingest.role_model.RoleClassifier` on the differences.
 
-The two corpora get equal total weight (AB-ReDial has 58 development dialogues against
-STC-3's 843; unweighted, the model would learn Weibo customer service and little else).
+The two kinds of conversation get equal total weight: customer service (STC-3, 843
+development dialogues) and recommendation (AB-ReDial's 58 and ReDial's development
+dialogues, every row the same weight). Unweighted, the model would learn Weibo customer
+service and little else; weighted by corpus, AB-ReDial's 58 rows would count as much as
+all of ReDial's.
 
 ``--check`` writes nothing: it prints 5-fold cross-validated results on the development
 split for the shipped feature set and for each candidate feature added to it (who speaks
@@ -19,6 +23,7 @@ checked without looking at the held-out split.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import sys
@@ -29,13 +34,13 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.bench_roles import dataset_items  # noqa: E402
-from benchmarks.common import ABREDIAL, STC3  # noqa: E402
+from benchmarks.bench_roles import CORPORA, dataset_items  # noqa: E402
 from cxnlp.ingest.role_model import RoleClassifier, model_to_json  # noqa: E402
 from cxnlp.ingest.roles import load_role_cues, speaker_features  # noqa: E402
 
 DEFAULT_OUT = REPO / "cxnlp" / "resources" / "role_model.json"
-CORPORA = (("STC-3", STC3, "stc3"), ("AB-ReDial", ABREDIAL, "abredial"))
+#: The kind of conversation of each corpus; each kind gets the same total weight.
+KIND = {"STC-3": "customer service", "AB-ReDial": "recommendation", "ReDial": "recommendation"}
 #: Structural features the shipped model uses. Left out, each for a measured reason
 #: (``--check``): ``speaks_first`` and ``log_words_per_turn`` point opposite ways in the two
 #: corpora (the customer opens and writes more on Weibo; the recommender opens and writes
@@ -47,6 +52,8 @@ STRUCTURAL = (
     "addressee_question_rate",
     "answer_rate",
     "new_items_per_turn",
+    "new_item_turn_rate",
+    "reacts_to_new_item_rate",
 )
 CANDIDATES = ("question_rate", "speaks_first", "log_words_per_turn")
 C = 1.0
@@ -72,24 +79,35 @@ def classifier(names: tuple[str, ...], C: float = C) -> RoleClassifier:
     return RoleClassifier(C=C, prior=prior, signs=signs)
 
 
-def development_rows(names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(X, y, corpus)``: one row per two-speaker development dialogue, S0's features minus S1's."""
+@functools.cache
+def _development_features() -> tuple[tuple[dict[str, dict[str, float]], str, int], ...]:
+    """Every two-speaker development dialogue's speaker features, truth and corpus index (once)."""
     cues = load_role_cues()
-    X, y, corpus = [], [], []
-    for index, (_, path, fmt) in enumerate(CORPORA):
+    out = []
+    for index, (name, path, fmt) in enumerate(CORPORA):
+        if name not in KIND:
+            continue
         for turns, truth, _ in dataset_items(path, fmt)["dev"]:
             features = speaker_features(turns, cues)
-            if set(features) != {"S0", "S1"}:
-                continue
-            X.append([features["S0"][n] - features["S1"][n] for n in names])
-            y.append(int(truth == "S0"))
-            corpus.append(index)
-    return np.array(X), np.array(y), np.array(corpus)
+            if set(features) == {"S0", "S1"}:
+                out.append((features, truth, index))
+    return tuple(out)
+
+
+def development_rows(names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(X, y, corpus)``: one row per two-speaker development dialogue, S0's features minus S1's."""
+    rows = _development_features()
+    X = [[features["S0"][n] - features["S1"][n] for n in names] for features, _, _ in rows]
+    y = [int(truth == "S0") for _, truth, _ in rows]
+    return np.array(X), np.array(y), np.array([index for _, _, index in rows])
 
 
 def balanced_weights(corpus: np.ndarray) -> np.ndarray:
-    counts = np.bincount(corpus)
-    return len(corpus) / (len(counts) * counts[corpus])
+    """Each kind of conversation (:data:`KIND`) the same total weight; rows within a kind equal."""
+    kinds = np.array([KIND[CORPORA[i][0]] for i in corpus])
+    names, kind_index = np.unique(kinds, return_inverse=True)
+    counts = np.bincount(kind_index)
+    return len(corpus) / (len(names) * counts[kind_index])
 
 
 def cross_validated(names: tuple[str, ...], C: float = C, folds: int = 5) -> dict[str, dict[str, float]]:
@@ -105,6 +123,8 @@ def cross_validated(names: tuple[str, ...], C: float = C, folds: int = 5) -> dic
         p[~train] = model.predict_proba(X[~train])[:, 1]
     out = {}
     for index, (name, _, _) in enumerate(CORPORA):
+        if name not in KIND:
+            continue
         mask = corpus == index
         confidence = np.maximum(p[mask], 1 - p[mask])
         decided = confidence >= THRESHOLD
@@ -129,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         variants = {"shipped": (), **{f"+ {c}": (c,) for c in CANDIDATES}}
         for label, extra in variants.items():
-            for c in (0.1, 0.3, 1.0):
+            for c in (0.1, 0.3, 1.0, 3.0):
                 result = cross_validated(feature_names(extra), C=c)
                 shown = "  ".join(
                     f"{name}: decided {r['decided']:.3f} acc {r['acc_decided']:.4f} all {r['acc_all']:.4f}"
@@ -143,11 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     cues = load_role_cues()
     provenance = {
         "script": "benchmarks/train_roles.py",
-        "split": "development only: STC-3 train and AB-ReDial dialogues whose id ends in an even number",
-        "rows": {name: int((corpus == i).sum()) for i, (name, _, _) in enumerate(CORPORA)},
+        "split": "development only: STC-3 train, AB-ReDial and ReDial dialogues with an even id",
+        "rows": {name: int((corpus == i).sum()) for i, (name, _, _) in enumerate(CORPORA) if name in KIND},
         "prior": f"cue families {PRIOR:+g} (agent) / {-PRIOR:+g} (customer) per hit, sign-bounded",
-        "corpus_weighting": "balanced (each corpus counts the same in total)",
-        "data_sha256": {path.name: _sha256(path) for _, path, _ in CORPORA},
+        "corpus_weighting": "by kind: customer service = recommendation in total; rows equal within a kind",
+        "data_sha256": {name: _sha256(path) for name, path, _ in CORPORA if name in KIND},
         "cues_sha256": cues.sha256,
         "cv_5fold": cross_validated(names),
     }

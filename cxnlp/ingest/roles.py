@@ -7,8 +7,9 @@ name, "how can I help", verification questions, holds, recommendations and offer
 about the other's wishes for the agent; "my account", "why is", stated preferences
 ("I like", "I'm looking for"), requests for suggestions, taking one up for the customer),
 second- against first-person words, how many turns ask about the person addressed or
-answer the other's question, and how many named items (film titles) each speaker brings up
-first. A small logistic regression over those
+answer the other's question, how many named items (film titles) each speaker brings up
+first and in how many turns, and how many turns react to an item the other just brought
+up (the seeker reacts to suggestions, the recommender makes them). A small logistic regression over those
 features (:mod:`cxnlp.ingest.role_model`, weights in ``role_model.json``) gives each
 speaker a score; the best-scoring speaker is the agent and the confidence is the model's
 calibrated probability that it is, against the runner-up. Below the threshold the call is
@@ -47,10 +48,14 @@ STRUCTURAL_FEATURES: tuple[str, ...] = (
     "addressee_question_rate",
     "answer_rate",
     "new_items_per_turn",
+    "new_item_turn_rate",
+    "reacts_to_new_item_rate",
     "speaks_first",
     "log_words_per_turn",
 )
 _WORD = re.compile(r"[a-z']+")
+#: Per-turn counts behind the rate features.
+_TURN_COUNTS = ("answers", "new_items", "new_item_turns", "reacts_to_new_item")
 _SIDES = ("agent", "customer")
 
 
@@ -190,21 +195,26 @@ def speaker_features(turns: Sequence[tuple[str, str]], cues: RoleCues) -> dict[s
     Cue families count pattern matches in everything the speaker said (each pattern at
     most ``max_hits`` times). Rates are per turn of the speaker, except the pronoun rates,
     which are per ten words. ``answer_rate`` counts turns that follow another speaker's
-    question and open with an answer ("yes", "no", "I haven't").
+    question and open with an answer ("yes", "no", "I haven't"); ``new_item_turn_rate``
+    turns that name an item nobody named before; ``reacts_to_new_item_rate`` turns that
+    follow another speaker's turn that did.
     """
     said: dict[str, list[str]] = {}
-    answers: dict[str, int] = {}
-    new_items: dict[str, int] = {}
+    counts: dict[str, dict[str, int]] = {}
     named: set[str] = set()
-    previous: tuple[str, str] | None = None
+    previous: tuple[str, str, bool] | None = None
     for label, text in turns:
         said.setdefault(label, []).append(text)
+        count = counts.setdefault(label, dict.fromkeys(_TURN_COUNTS, 0))
         items = {_normal(m.group(0)) for p in cues.item for m in p.finditer(text)} - named
-        new_items[label] = new_items.get(label, 0) + len(items)
         named |= items
-        follows_question = previous is not None and previous[0] != label and _any(cues.question, previous[1])
-        answers[label] = answers.get(label, 0) + int(follows_question and _any(cues.answer, text))
-        previous = (label, text)
+        other = previous is not None and previous[0] != label
+        follows_question = other and _any(cues.question, previous[1])
+        count["answers"] += int(follows_question and _any(cues.answer, text))
+        count["new_items"] += len(items)
+        count["new_item_turns"] += int(bool(items))
+        count["reacts_to_new_item"] += int(other and previous[2])
+        previous = (label, text, bool(items))
     first = turns[0][0] if turns else None
     features: dict[str, dict[str, float]] = {}
     for label, texts in said.items():
@@ -220,8 +230,11 @@ def speaker_features(turns: Sequence[tuple[str, str]], cues: RoleCues) -> dict[s
         row["first_person_rate"] = per_ten * sum(w in cues.first_person for w in words)
         row["question_rate"] = sum(_any(cues.question, t) for t in texts) / n
         row["addressee_question_rate"] = sum(_any(cues.addressee_question, t) for t in texts) / n
-        row["answer_rate"] = answers[label] / n
-        row["new_items_per_turn"] = new_items[label] / n
+        count = counts[label]
+        row["answer_rate"] = count["answers"] / n
+        row["new_items_per_turn"] = count["new_items"] / n
+        row["new_item_turn_rate"] = count["new_item_turns"] / n
+        row["reacts_to_new_item_rate"] = count["reacts_to_new_item"] / n
         row["speaks_first"] = float(label == first)
         row["log_words_per_turn"] = math.log1p(len(words) / n)
         features[label] = row
