@@ -94,6 +94,10 @@ _LIST_FIELDS = (
     "not_instructions",
     "currency_words",
     "time_point_words",
+    "time_period_words",
+    "time_period_determiners",
+    "time_period_prepositions",
+    "time_period_boundaries",
     "duration_words",
     "generic_words",
     "transfer_phrases",
@@ -471,7 +475,11 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
         number = t.like_num or any(c.isdigit() for c in t.text)
         if number and (nxt in currency or prev in _MONEY_SYMBOLS or t.text[:1] in _MONEY_SYMBOLS):
             out.add(("amount", low))
-        elif low in tp or (number and (nxt in ("am", "pm", "a.m.", "p.m.") or nxt in units)):
+        elif (
+            low in tp
+            or _names_period(words, i, lex)
+            or (number and (nxt in ("am", "pm", "a.m.", "p.m.") or nxt in units))
+        ):
             out.add(("time", low))
         elif number or t.pos_ == "PROPN":
             out.add(("other", low))
@@ -678,10 +686,26 @@ def _negated_can(words: Sequence[Token]) -> bool:
     return False
 
 
+def _names_period(words: Sequence[Token], i: int, lex: ReplyLexicon) -> bool:
+    """Whether ``words[i]`` is a period word ("week", "morning") fixed to one time by what
+    comes before it: "next week", "in two weeks", "in the morning", "end of the month"."""
+    if _lw(words[i]) not in lex["time_period_words"] or i == 0:
+        return False
+    before = words[i - 1]
+    if before.like_num or _lw(before) in lex["time_period_determiners"]:
+        return True
+    if _lw(before) != "the" or i < 2:
+        return False
+    ahead = _lw(words[i - 2])
+    if ahead in lex["time_period_prepositions"]:
+        return True
+    return ahead == "of" and i >= 3 and _lw(words[i - 3]) in lex["time_period_boundaries"]
+
+
 def _has_time(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     tp = lex["time_point_words"]
     for i, t in enumerate(words):
-        if _lw(t) in tp or _lemma(t) in tp:
+        if _lw(t) in tp or _lemma(t) in tp or _names_period(words, i, lex):
             return True
         if _lw(t) in ("may", "march") and t.tag_ == "NNP":
             return True
