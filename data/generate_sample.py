@@ -1017,12 +1017,23 @@ CHAT_CLOSING: Voice = (
     ("k bye", "cool, later", "no problem dude"),
 )
 
-GENERIC_NEXT_STEPS = (
-    "You'll get an email confirming all of this within 24 hours.",
-    "I'll send you a text with the reference number in the next few minutes.",
-    "If anything is still wrong by {date_future}, call us and quote {ticket}.",
-    "Within the next hour you'll receive a confirmation email with reference {ticket}.",
-    "A summary of today's call will be in your inbox within the hour, under reference {ticket}.",
+#: Next steps any call can get: (text, the generic questions it would answer). A call whose
+#: question of that kind was not answered in full does not get it, or the wrap-up would
+#: answer what the answer skipped ("quote REF..." answers "is there a reference?").
+GENERIC_NEXT_STEPS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("You'll get an email confirming all of this within 24 hours.", frozenset({"in_writing"})),
+    ("I'll send you a text with the reference number in the next few minutes.",
+     frozenset({"in_writing", "reference"})),
+    ("If anything is still wrong by {date_future}, call us and quote {ticket}.",
+     frozenset({"reference"})),
+    ("Within the next hour you'll receive a confirmation email with reference {ticket}.",
+     frozenset({"in_writing", "reference"})),
+    ("A summary of today's call will be in your inbox within the hour, under reference {ticket}.",
+     frozenset({"in_writing", "reference"})),
+    ("I'll check your account again on {date_future} and make sure everything has gone through.",
+     frozenset()),
+    ("Please keep an eye on your account over the next few days, and get in touch if anything "
+     "looks wrong.", frozenset()),
 )
 GENERIC_EXTRA = (
     "You can also track all of this in the {company} app under My Account.",
@@ -1564,7 +1575,8 @@ class Renderer:
                 reply.append(rng.choice(NEXT_LINK) + _decap(ask))
             turns.append(("customer", self.customer_turn(reply)))
 
-        wrap, offered_help = self.wrap_up(reason, all(o == "full" for o in outcomes))
+        unmet = frozenset(q.key for q, o in zip(questions, outcomes, strict=True) if o != "full")
+        wrap, offered_help = self.wrap_up(reason, unmet)
         turns.append(("agent", self.agent_turn(wrap)))
         unresolved = any(o == "skip" for o in outcomes)
         credit = sum(ANSWER_CREDIT[o] for o in outcomes) / len(outcomes)
@@ -1624,17 +1636,19 @@ class Renderer:
         self.moves["non_answer_" + kind] += 1
         return [self.voice(NON_ANSWER_VOICE[kind])], 0
 
-    def wrap_up(self, reason: Reason, resolved: bool) -> tuple[list[str], bool]:
+    def wrap_up(self, reason: Reason, unmet: frozenset[str]) -> tuple[list[str], bool]:
         """Next steps with timing, anticipation of the next need, offer of further help.
 
         The reason's own next steps ("an email confirming the refund of $40") say the need
         was met, so only a call whose questions were all answered in full may use them;
-        the others get next steps that promise a follow-up, not an answer.
+        the others get next steps that promise a follow-up, not an answer, and none that
+        would answer one of their ``unmet`` questions (keys of those not answered in full).
         """
         out: list[str] = []
         if self.trait_draw("connection", 0.1 + 0.85 * self.p):
             self.moves["next_steps"] += 1
-            pool = (reason.next_steps if resolved else ()) + GENERIC_NEXT_STEPS
+            generic = tuple(text for text, answers in GENERIC_NEXT_STEPS if not answers & unmet)
+            pool = (() if unmet else reason.next_steps) + generic
             out.append(self.fill(self.rng.choice(pool)))
         else:
             out.append(self.voice(WRAP_VAGUE))
