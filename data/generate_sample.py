@@ -896,7 +896,7 @@ VERIFY: Voice = (
 )
 THANKS_VERIFY: Voice = (
     ("Thank you, that's all confirmed.", "Perfect, thank you for confirming.",
-     "Thank you, I've found your account."),
+     "Thank you, that matches what I have here."),
     ("Okay, got it.", "Thanks, found it."),
     ("Yep.", "K, got it.", "Finally, ok."),
 )
@@ -920,7 +920,8 @@ RAPPORT: Voice = (
      "It's always worth checking you're on the right setup, so thank you for getting in "
      "touch.", "Thank you for choosing {company}; it's great to have you with us."),
     ("Okay, no problem.", "Sure, that's fine."),
-    ("Cool cool.", "Yeah, lots of people ask that, whatever."),
+    # Off-brand but still rapport (slangy, not dismissive), as off-brand empathy stays empathy.
+    ("Ooh nice, good on you for checking, mate.", "Oh cool, love that, welcome aboard dude."),
 )
 OWNERSHIP: Voice = (
     ("I'll take care of this for you right now.", "I'm going to personally make sure this gets "
@@ -952,11 +953,15 @@ ON_TOPIC: Voice = (
      "There are a few factors with that one."),
     ("Eh, that happens all the time.", "Yeah, everyone asks that."),
 )
-EMPATHY_ONLY: Voice = (
-    ("I'm really sorry. I know how frustrating it is to be left wondering about that.",
-     "I completely understand why that's worrying you, and I'm sorry it's come to this."),
-    ("Sorry, I know that's annoying.", "Yeah, I understand, sorry about that."),
-    ("Ugh, yeah, that's rough.", "Man, that sucks."),
+#: A general policy statement that says nothing about this customer's case. (Sympathy alone
+#: was a kind of skip once; it planted empathy, a connection act, from the completeness trait.)
+POLICY: Voice = (
+    ("Our standard policy covers that kind of situation, and it's applied in the same way "
+     "to every account.",
+     "Those are handled under our usual terms and conditions, which you can read on our "
+     "website."),
+    ("That's covered by the standard terms.", "There's a policy for that kind of thing."),
+    ("Rules are rules on that one.", "Eh, the terms cover all that stuff."),
 )
 QUESTION_BACK: Voice = (
     ("Could you tell me when you first noticed this?",
@@ -974,19 +979,18 @@ EMPTY_PROMISE: Voice = (
 #: How a skipped question is dodged: (stock phrase, share of skips).
 NON_ANSWERS: tuple[tuple[str, float], ...] = (
     ("deflect", 0.3), ("on_topic", 0.2), ("question_back", 0.2), ("empty_promise", 0.2),
-    ("empathy_only", 0.1),
+    ("policy", 0.1),
 )
 PUSHBACK_REPLY: Voice = (
-    ("I do understand, and I'm sorry for the confusion. Unfortunately I can't see that on my "
-     "screen.",
-     "I'm sorry, I know that's frustrating. That's not something I'm able to check today."),
-    ("Like I said, I can't see that here.", "I don't have that, sorry.",
+    ("Unfortunately that isn't something I'm able to see on my screen, I'm afraid.",
+     "I'm afraid that's not something I'm able to check from here today."),
+    ("I can't see that here.", "I don't have that information.",
      "It's not something I can check."),
     ("Look, calm down, it's not my department.", "That's just policy, nothing I can do.",
      "I already told you, I don't know.", "Calm down, I'm doing what I can."),
 )
 WRAP_VAGUE: Voice = (
-    ("Everything is noted on your account.", "I've recorded all of this on your account."),
+    ("Everything is noted on your account.", "That's everything on the account for now."),
     ("That's all noted.", "Okay, that's done."),
     ("So yeah, that's it.", "Right, done.", "That's that then."),
 )
@@ -1013,16 +1017,28 @@ CHAT_CLOSING: Voice = (
     ("k bye", "cool, later", "no problem dude"),
 )
 
-GENERIC_NEXT_STEPS = (
-    "You'll get an email confirming all of this within 24 hours.",
-    "I'll send you a text with the reference number in the next few minutes.",
-    "If anything is still wrong by {date_future}, call us and quote {ticket}.",
-    "Within the next hour you'll receive a confirmation email with reference {ticket}.",
+#: Next steps any call can get: (text, the generic questions it would answer). A call whose
+#: question of that kind was not answered in full does not get it, or the wrap-up would
+#: answer what the answer skipped ("quote REF..." answers "is there a reference?").
+GENERIC_NEXT_STEPS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("You'll get an email confirming all of this within 24 hours.", frozenset({"in_writing"})),
+    ("I'll send you a text with the reference number in the next few minutes.",
+     frozenset({"in_writing", "reference"})),
+    ("If anything is still wrong by {date_future}, call us and quote {ticket}.",
+     frozenset({"reference"})),
+    ("Within the next hour you'll receive a confirmation email with reference {ticket}.",
+     frozenset({"in_writing", "reference"})),
+    ("A summary of today's call will be in your inbox within the hour, under reference {ticket}.",
+     frozenset({"in_writing", "reference"})),
+    ("I'll check your account again on {date_future} and make sure everything has gone through.",
+     frozenset()),
+    ("Please keep an eye on your account over the next few days, and get in touch if anything "
+     "looks wrong.", frozenset()),
 )
 GENERIC_EXTRA = (
     "You can also track all of this in the {company} app under My Account.",
-    "For what it's worth, this is all saved under reference {ticket}, so you won't need to "
-    "explain it again.",
+    "Your case reference is {ticket}; if you contact us again, quote it and you won't need to "
+    "explain anything again.",
 )
 
 # --- filler ----------------------------------------------------------------------------
@@ -1031,15 +1047,25 @@ FILLER_PREFIX_VOICE = ("Um, ", "Uh, ", "So, um, ", "So basically, ", "Okay so, l
                        "You know, ", "I mean, ", "Yeah, so, ", "Uh, so, ", "Actually, um, ")
 FILLER_PREFIX_CHAT = ("So basically, ", "Ok so ", "Actually, ", "So like, ", "Basically, ",
                       "Sooo ")
-FILLER_INLINE_VOICE = ("like", "you know", "basically", "actually", "sort of", "kind of",
-                       "um", "uh", "literally", "I mean")
-FILLER_INLINE_CHAT = ("like", "basically", "actually", "sort of", "kind of", "literally", "just")
+FILLER_INLINE_VOICE = ("like", "you know", "basically", "actually", "um", "uh", "literally",
+                       "I mean")
+FILLER_INLINE_CHAT = ("like", "basically", "actually", "literally")
+#: Inline fillers a transcriber sets off by commas ("I've, um, applied").
+FILLER_SET_OFF = frozenset({"like", "you know", "um", "uh", "I mean"})
+#: Per gap between two agent words, and per agent sentence, times the filler trait.
+#: Share of the agent's words that are filler at a filler trait of 1 (see top_up_filler).
+FILLER_SHARE = 0.35
+#: Per agent sentence, times the filler trait: a filler opening ("So, um, ...").
+FILLER_OPENING = 0.2
+#: Per agent sentence: a padding sentence after it; per agent turn: a repeated sentence.
+PADDING_PER_SENTENCE = 0.1
+REPEAT_PER_TURN = 0.1
 SMALL_TALK = (
     "Crazy weather we're having today, isn't it?",
     "Honestly, it's been raining all week here.",
     "Got any plans for the weekend?",
-    "Our systems are so slow today, ugh.",
-    "Sorry, my computer is being really slow this morning; it's been like that all week.",
+    "Did you catch the match last night?",
+    "I've just got back from a week away, so I'm still catching up on everything.",
     "I had the longest commute today, don't even ask.",
     "It's been one of those days, you know?",
     "I'm just waiting for this screen to load; it takes forever.",
@@ -1047,21 +1073,30 @@ SMALL_TALK = (
     "I was just saying to my colleague how busy it gets on {weekday}s.",
     "Is it sunny where you are? It's grey here.",
     "My coffee's gone cold already, typical.",
-    "The new system they gave us is honestly the worst.",
+    "We've got a birthday cake in the office today, so everyone's in a good mood.",
 )
 SMALL_TALK_REPLY = ("Ha, yes.", "Um, I guess.", "Sure... anyway.", "Not really, no.",
                     "Right.", "Okay.", "Yeah, it's been awful.")
+#: Sentences that serve no purpose: verbal throat-clearing, empty narration, stock padding.
+#: Short and many rather than long and few, so the share of words they take tracks the
+#: trait instead of the luck of one long sentence; none of them commits to anything,
+#: apologises or sounds like the brand, so they plant filler and nothing else.
 PADDING = (
-    "As always, here at {company} we value each and every one of our customers and strive to "
-    "provide the best possible service in every interaction.",
-    "I just want to let you know that your call is important to us and we are here to help you "
-    "in any way that we can.",
-    "So just to let you know, I'm going to go ahead and have a look at that for you now.",
-    "Basically what I'm going to do is go into the system and go ahead and check that.",
-    "Just bear with me while I go ahead and pull that up on my end here.",
-    "So what we're going to do now is we're going to go through everything step by step.",
+    "Your call is important to us and we're here to help in any way we can.",
+    "So yeah, anyway, basically, yeah.",
+    "Okay so, right, so, let me just, yeah.",
+    "Bear with me, bear with me, one second.",
+    "That's pretty much it, basically, so yeah.",
+    "So, yeah, okay, right, so, where was I.",
+    "I just want to let you know that, so, yeah.",
+    "So what we're going to do is, we're going to go ahead and, you know, do that.",
+    "Just bear with me while I pull that up on my end here, bear with me.",
+    "So basically, yeah, that's kind of the thing with that, really.",
+    "Okay, so, right, let me just, okay, yeah, here we go.",
+    "So there's a lot of information on this screen here, a lot of bits and pieces.",
 )
-REPEAT_PREFIX = ("Like I said, ", "Again, ", "So yeah, like I said, ", "", "")
+#: No "like I said": the brand profile forbids it, so it would plant brand from filler.
+REPEAT_PREFIX = ("Again, ", "So again, ", "So, just to repeat, ", "", "")
 CUSTOMER_FILLER = ("Um, ", "Uh, ", "So, ", "Yeah, ", "Okay, so ")
 #: First words that keep their capital when a filler word is put in front of them.
 KEEP_CAPITAL = frozenset(
@@ -1347,6 +1382,8 @@ class Renderer:
         self.c, self.p, self.f, self.b = (plan.traits[t] for t in TRAITS)
         self.chat = plan.channel == "chat"
         self.said: list[str] = []
+        #: Agent words written so far that serve no purpose (see top_up_filler).
+        self.filler_count = 0
         self.streams: dict[str, float] = {}
         self.moves = {"name": 0, "empathy": 0, "ownership": 0, "next_steps": 0,
                       "anticipate": 0, "further_help": 0, "small_talk": 0, "padding": 0,
@@ -1393,34 +1430,75 @@ class Renderer:
                                                         else ".")
 
     def filler_sentence(self, sentence: str) -> str:
-        """Sprinkle filler words into an agent sentence, more often the higher the trait."""
-        if not self.trait_draw("filler_words", 0.7 * self.f):
+        """Open an agent sentence with a filler ("So, um, ...") now and then."""
+        if not self.trait_draw("filler_opening", FILLER_OPENING * self.f):
             return sentence
         self.moves["filler_words"] += 1
-        prefixes = FILLER_PREFIX_CHAT if self.chat else FILLER_PREFIX_VOICE
-        inline = FILLER_INLINE_CHAT if self.chat else FILLER_INLINE_VOICE
-        if self.chance(0.5):
-            sentence = self.rng.choice(prefixes) + _decap(sentence)
-        words = sentence.split(" ")
-        if len(words) > 4:
-            for _ in range(1 + int(self.trait_draw("filler_second", self.f))):
-                at = self.rng.randrange(2, len(words) - 1)
-                word = self.rng.choice(inline)
-                words.insert(at, f"{word}," if word in {"you know", "I mean"} else word)
-        return " ".join(words)
+        prefix = self.rng.choice(FILLER_PREFIX_CHAT if self.chat else FILLER_PREFIX_VOICE)
+        self.filler_count += len(prefix.split())
+        return prefix + _decap(sentence)
+
+    def filler_inline(self) -> str:
+        """One inline filler; hesitations and discourse markers are set off by commas later."""
+        return self.rng.choice(FILLER_INLINE_CHAT if self.chat else FILLER_INLINE_VOICE)
+
+    def top_up_filler(self, turns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Insert inline fillers until they make ``FILLER_SHARE * f`` of the agent's words.
+
+        Filler is the share of the agent's words that serve no purpose, so that share is
+        what the trait sets: openings, padding, repeats and small talk are drawn while the
+        call is written, and the rest of the share is made up here with filler words at
+        random places in the agent's sentences (never at a sentence's first word or after
+        its end), so a long answer carries as large a share as a short one. Hesitations
+        and discourse markers (um, like, you know, I mean) are set off by commas, the way
+        a transcriber writes them ("I've, like, applied the credit").
+        """
+        agent = [i for i, (speaker, _) in enumerate(turns) if speaker == "agent"]
+        words = {i: turns[i][1].split(" ") for i in agent}
+        total = sum(len(w) for w in words.values())
+        share = min(0.6, FILLER_SHARE * self.f)
+        missing = (share * total - self.filler_count) / (1.0 - share)
+        gaps = [(i, j) for i in agent for j in range(1, len(words[i]))
+                if words[i][j - 1][-1] not in ".?!;:" and len(words[i]) > 3]
+        chosen: dict[tuple[int, int], str] = {}
+        while missing >= 0.5 and len(chosen) < len(gaps):
+            gap = self.rng.choice(gaps)
+            if gap in chosen:
+                continue
+            chosen[gap] = self.filler_inline()
+            missing -= len(chosen[gap].split())
+            self.moves["filler_words"] += 1
+        out = list(turns)
+        for i in agent:
+            text: list[str] = []
+            for j, word in enumerate(words[i]):
+                inline = chosen.get((i, j))
+                if inline in FILLER_SET_OFF:
+                    text[-1] = text[-1] if text[-1].endswith(",") else text[-1] + ","
+                    text.append(inline + ",")
+                elif inline is not None:
+                    text.append(inline)
+                text.append(word)
+            out[i] = ("agent", " ".join(text))
+        return out
 
     def agent_turn(self, sentences: list[str], padded: bool = True) -> str:
         """Finish an agent turn: filler words, padding and repetition from the filler trait."""
         out = [self.filler_sentence(sentence) for sentence in sentences]
         if not padded:
             return " ".join(out)
-        if self.said and self.trait_draw("filler_padding", 0.35 * self.f):
+        if self.said and self.trait_draw("filler_repeat", REPEAT_PER_TURN * self.f):
             self.moves["repeat"] += 1
             out.append(self.rng.choice(REPEAT_PREFIX) + _decap(self.rng.choice(self.said)))
-        if self.trait_draw("filler_padding", 0.3 * self.f):
-            self.moves["padding"] += 1
-            at = self.rng.randrange(max(1, len(out)))
-            out.insert(at, self.fill(self.rng.choice(PADDING)))
+            self.filler_count += len(out[-1].split())
+        padded_out: list[str] = []
+        for sentence in out:
+            padded_out.append(sentence)
+            if self.trait_draw("filler_padding", PADDING_PER_SENTENCE * self.f):
+                self.moves["padding"] += 1
+                padded_out.append(self.fill(self.rng.choice(PADDING)))
+                self.filler_count += len(padded_out[-1].split())
+        out = padded_out
         self.said.extend(s for s in sentences if len(s.split()) > 5 and not s.endswith("?"))
         return " ".join(out)
 
@@ -1467,8 +1545,9 @@ class Renderer:
             first = [self.voice(THANKS_VERIFY)]
         if small_talk:
             self.moves["small_talk"] += 1
-            turns.append(("agent", self.agent_turn(
-                first + [self.voice(HOLD), self.fill(rng.choice(SMALL_TALK))])))
+            chat = self.fill(rng.choice(SMALL_TALK))
+            self.filler_count += len(chat.split())
+            turns.append(("agent", self.agent_turn(first + [self.voice(HOLD), chat])))
             turns.append(("customer", self.customer_turn([rng.choice(SMALL_TALK_REPLY)])))
             first = []
         elif self.chance(0.6):
@@ -1496,7 +1575,8 @@ class Renderer:
                 reply.append(rng.choice(NEXT_LINK) + _decap(ask))
             turns.append(("customer", self.customer_turn(reply)))
 
-        wrap, offered_help = self.wrap_up(reason)
+        unmet = frozenset(q.key for q, o in zip(questions, outcomes, strict=True) if o != "full")
+        wrap, offered_help = self.wrap_up(reason, unmet)
         turns.append(("agent", self.agent_turn(wrap)))
         unresolved = any(o == "skip" for o in outcomes)
         credit = sum(ANSWER_CREDIT[o] for o in outcomes) / len(outcomes)
@@ -1512,7 +1592,7 @@ class Renderer:
         turns.append(("agent", closing))
         return Call(
             plan=plan,
-            turns=self.timed(turns),
+            turns=self.timed(self.top_up_filler(turns)),
             outcomes=[(q.key, o) for q, o in zip(questions, outcomes, strict=True)],
             extras=extras,
             moves=dict(self.moves),
@@ -1542,7 +1622,10 @@ class Renderer:
     def answer(self, question: Question, outcome: str) -> tuple[list[str], int]:
         if outcome == "full":
             sentences = [self.fill(self.rng.choice(question.full))]
-            if self.trait_draw("extra_info", self.c ** 1.5):
+            # Volunteering what the customer did not ask is anticipation, a connection act;
+            # completeness is whether each need was met, so extras follow connection.
+            if self.trait_draw("extra_info", self.p ** 1.5):
+                self.moves["anticipate"] += 1
                 pool = question.extra or GENERIC_EXTRA
                 sentences.append(self.fill(self.rng.choice(pool)))
                 return sentences, 1
@@ -1553,12 +1636,19 @@ class Renderer:
         self.moves["non_answer_" + kind] += 1
         return [self.voice(NON_ANSWER_VOICE[kind])], 0
 
-    def wrap_up(self, reason: Reason) -> tuple[list[str], bool]:
-        """Next steps with timing, anticipation of the next need, offer of further help."""
+    def wrap_up(self, reason: Reason, unmet: frozenset[str]) -> tuple[list[str], bool]:
+        """Next steps with timing, anticipation of the next need, offer of further help.
+
+        The reason's own next steps ("an email confirming the refund of $40") say the need
+        was met, so only a call whose questions were all answered in full may use them;
+        the others get next steps that promise a follow-up, not an answer, and none that
+        would answer one of their ``unmet`` questions (keys of those not answered in full).
+        """
         out: list[str] = []
         if self.trait_draw("connection", 0.1 + 0.85 * self.p):
             self.moves["next_steps"] += 1
-            pool = reason.next_steps + GENERIC_NEXT_STEPS
+            generic = tuple(text for text, answers in GENERIC_NEXT_STEPS if not answers & unmet)
+            pool = (() if unmet else reason.next_steps) + generic
             out.append(self.fill(self.rng.choice(pool)))
         else:
             out.append(self.voice(WRAP_VAGUE))
@@ -1596,7 +1686,7 @@ class Renderer:
 _HOLD_MARKERS = tuple(h for tier in HOLD for h in tier)
 NON_ANSWER_VOICE: dict[str, Voice] = {
     "deflect": DEFLECT, "on_topic": ON_TOPIC, "question_back": QUESTION_BACK,
-    "empty_promise": EMPTY_PROMISE, "empathy_only": EMPATHY_ONLY,
+    "empty_promise": EMPTY_PROMISE, "policy": POLICY,
 }
 
 
