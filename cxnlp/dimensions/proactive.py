@@ -96,7 +96,6 @@ ACT_PROTOTYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "I completely understand how frustrating this must be.",
             "I apologise for the trouble this has caused you.",
             "That sounds really stressful.",
-            "Thank you for your patience while we sort this out.",
             "I can see why you would be upset.",
         ),
         "ownership": (
@@ -183,9 +182,6 @@ def act_patterns() -> dict[str, list[list[dict]]]:
             [{"LOWER": {"IN": ["sounds", "must", "seems"]}}, {"OP": "?"}, adv,
              {"LOWER": {"IN": ["frustrating", "stressful", "annoying", "upsetting",
                                "difficult", "worrying", "inconvenient", "awful", "hard"]}}],
-            [{"LOWER": {"IN": ["thank", "thanks"]}}, {"LOWER": "you", "OP": "?"},
-             {"LOWER": "for"}, {"LOWER": {"IN": ["your", "the"]}, "OP": "?"},
-             {"LOWER": {"IN": ["patience", "waiting", "bearing", "understanding"]}}],
             [{"LOWER": "i"}, {"LOWER": "hear"}, {"LOWER": "you"}],
             [{"LOWER": "oh"}, {"LOWER": {"IN": ["no", "dear"]}}],
             [{"LOWER": "i"}, {"LOWER": "know"}, {"LOWER": "how"}],
@@ -463,6 +459,23 @@ def opens_conversation(span: Span) -> bool:
     return any(t.lower_ in _GREETINGS for t in span)
 
 
+#: Words that make help offered *more* help: "anything else", "any other questions",
+#: "contact us again". An opening "How can I help you today?" has none of them.
+_ADDITIVE = frozenset({"else", "further", "more", "other", "another", "again", "additional"})
+_OFFER_CONDITIONS = (("if", "you"), ("let", "us"), ("let", "me"), ("reach", "out"))
+
+
+def offers_further_help(span: Span) -> bool:
+    """Whether a help-like sentence offers help beyond what was asked: an additive word
+    ("anything else", "contact us again") or an open invitation ("let us know if you need
+    anything", "reach out if..."). "How can I help you today?" is the opening question."""
+    words = [t.lower_ for t in span]
+    if _ADDITIVE.intersection(words):
+        return True
+    bigrams = set(zip(words, words[1:], strict=False))
+    return any(pair in bigrams for pair in _OFFER_CONDITIONS)
+
+
 def saturating(count: int, saturation: float) -> float:
     """Share of a category's weight earned by ``count`` occurrences: ``1 - saturation**count``."""
     return 1.0 - saturation**count if count > 0 else 0.0
@@ -548,7 +561,10 @@ class ProactiveConnection(Dimension):
                 sim = float(sims[category][i]) if category in sims else 0.0
                 if sim >= self.similarity_threshold and not (
                     (category == "ownership" and refusal)
-                    or (category == "offer_more" and opens_conversation(sent.clean))
+                    or (
+                        category == "offer_more"
+                        and (opens_conversation(sent.clean) or not offers_further_help(sent.clean))
+                    )
                 ):
                     acts.append(Act(category, sent, None, f"similarity {sim:.2f}"))
         acts.sort(key=lambda a: (a.sentence.index, CATEGORIES.index(a.category)))
