@@ -2,14 +2,14 @@
 
     PYTHONPATH=. python benchmarks/bench_roles.py [--errors N]
 
-Splits: STC-3 train dialogues, AB-ReDial dialogues and the ReDial recommendation dialogues
-(benchmarks/data/redial/) by id parity (even = development, where the cues in
-cxnlp/resources/role_cues.yaml were written and the model cxnlp/resources/role_model.json
-was fitted; odd or no digits = held out, reported separately); the IARD dialogues
-(benchmarks/data/iard/, never fitted on: their licence is research-only) by the same
-parity; the anonymous-speaker fixtures under tests/data/formats/ (their agent is written
-down below, from the fixture's content); and the fixtures whose export names the roles
-(Transcribe, Contact Lens, Genesys, CCAI), with the roles hidden and system turns left out.
+The labelled corpora are listed once, with their licence, in :data:`CORPORA`. Each is split
+by id parity: even = development (where the model cxnlp/resources/role_model.json is fitted,
+if the corpus may be fitted on), odd or no digits = held out, reported separately. Corpora
+whose licence forbids shipping a model fitted on them (STC-3: Weibo text, non-commercial
+research only; IARD: research licence) are evaluation only, both halves. Also scored: the
+anonymous-speaker fixtures under tests/data/formats/ (their agent is written down below,
+from the fixture's content) and the fixtures whose export names the roles (Transcribe,
+Contact Lens, Genesys, CCAI), with the roles hidden and system turns left out.
 Each dialogue's speakers are relabelled S0, S1 in order of appearance, so the order gives
 nothing away beyond what the data has.
 
@@ -25,13 +25,24 @@ import argparse
 import re
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import ABREDIAL, IARD, REDIAL, REPO, STC3
+from benchmarks.common import (
+    ABCD,
+    ABREDIAL,
+    IARD,
+    PRIVACY_CALLS,
+    REDIAL,
+    REPO,
+    SAMPLE_CALLS,
+    STC3,
+    VALIDITY_CALLS,
+)
 from cxnlp.ingest import read_transcripts
 from cxnlp.ingest.role_model import default_role_model
 from cxnlp.ingest.roles import infer_roles, load_role_cues
@@ -46,12 +57,85 @@ FIXTURE_AGENTS = {
     "webvtt.vtt": "Dana",
     "subrip.srt": "SPEAKER_00",
 }
-#: The labelled corpora: (name, path, reader format).
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A labelled corpus: where it is, how to read it, its kind, and may a shipped model learn from it."""
+
+    name: str
+    path: Path
+    format: str
+    #: ``customer service`` or ``recommendation``: each kind gets the same total training weight.
+    kind: str
+    licence: str
+    #: May a model shipped in the package be fitted on it (its licence allows commercial use)?
+    shippable: bool
+    #: Written from templates by this project: its total training weight is capped.
+    templated: bool = False
+
+
+#: Every labelled corpus the role model is fitted on or measured against, with its licence.
 CORPORA = (
-    ("STC-3", STC3, "stc3"),
-    ("AB-ReDial", ABREDIAL, "abredial"),
-    ("ReDial", REDIAL, "jsonl"),
-    ("IARD", IARD, "jsonl"),
+    Corpus(
+        "STC-3",
+        STC3,
+        "stc3",
+        "customer service",
+        "annotations CC BY 4.0; dialogue text crawled from Weibo, non-commercial research and education only",
+        shippable=False,
+    ),
+    Corpus("ABCD", ABCD, "jsonl", "customer service", "MIT (asappresearch/abcd LICENSE)", shippable=True),
+    Corpus(
+        "cxnlp-calls",
+        VALIDITY_CALLS,
+        "jsonl",
+        "customer service",
+        "MIT (written for cxnlp, benchmarks/data/validity/calls_tune.PROVENANCE.md)",
+        shippable=True,
+    ),
+    Corpus(
+        "cxnlp-privacy",
+        PRIVACY_CALLS,
+        "jsonl",
+        "customer service",
+        "MIT (generated for cxnlp, benchmarks/data/privacy/README.md)",
+        shippable=True,
+        templated=True,
+    ),
+    Corpus(
+        "cxnlp-sample",
+        SAMPLE_CALLS,
+        "jsonl",
+        "customer service",
+        "MIT (generated for cxnlp, data/README.md)",
+        shippable=True,
+        templated=True,
+    ),
+    Corpus(
+        "AB-ReDial",
+        ABREDIAL,
+        "abredial",
+        "recommendation",
+        "MIT (Clemenciah/AB-ReDial LICENSE)",
+        shippable=True,
+    ),
+    Corpus(
+        "ReDial",
+        REDIAL,
+        "jsonl",
+        "recommendation",
+        "CC BY 4.0 (benchmarks/data/redial/README.md)",
+        shippable=True,
+    ),
+    Corpus(
+        "IARD",
+        IARD,
+        "jsonl",
+        "recommendation",
+        "research use only, no commercial use (benchmarks/data/iard/README.md)",
+        shippable=False,
+    ),
 )
 #: Fixtures whose export names the roles: real contact-centre calls to hide them from.
 LABELLED_FIXTURES = ("transcribe.json", "contact_lens.json", "genesys.json", "ccai.json")
@@ -142,7 +226,7 @@ def _line(name: str, split: str, r: dict[str, Any]) -> str:
         for (lo, hi), (count, ok) in zip(pairwise(BANDS), r["bands"], strict=True)
     )
     return (
-        f"{name:9s} {split:8s} n={r['n']:5d} decided={r['decided'] / r['n']:.3f} "
+        f"{name:13s} {split:8s} n={r['n']:5d} decided={r['decided'] / r['n']:.3f} "
         f"acc_decided={r['acc_decided']:.4f} acc_all={r['acc_all']:.4f}  calls/right by confidence {bands}"
     )
 
@@ -156,9 +240,12 @@ def main(argv: list[str] | None = None) -> int:
         f"cues: {load_role_cues().source}, model: {model.source} ({model.sha256[:12]}), "
         f"threshold {load_role_cues().threshold}"
     )
-    for name, path, fmt in CORPORA:
-        for split, items in dataset_items(path, fmt).items():
-            print(_line(name, split, evaluate(items, args.errors)))
+    for corpus in CORPORA:
+        if not corpus.path.is_file():
+            print(f"{corpus.name:9s} missing: {corpus.path}")
+            continue
+        for split, items in dataset_items(corpus.path, corpus.format).items():
+            print(_line(corpus.name, split, evaluate(items, args.errors)))
     if FIXTURES.is_dir():
         print(_line("labelled", "fixtures", evaluate(labelled_fixture_items(), args.errors)))
     fixtures = fixture_items() if FIXTURES.is_dir() else []

@@ -15,6 +15,12 @@ ABREDIAL = REPO.parent / "shared" / "data" / "ab-redial" / "annotated_dialogues.
 #: ReDial (CC BY 4.0; fitted on) and IARD (research licence; evaluation only).
 REDIAL = REPO / "benchmarks" / "data" / "redial" / "dialogues.jsonl"
 IARD = REPO / "benchmarks" / "data" / "iard" / "dialogues.jsonl"
+#: Customer-service chats with roles whose licence allows fitting a shipped model: ABCD's public
+#: sample (MIT) and calls written or generated for cxnlp (MIT; see the provenance beside each).
+ABCD = REPO / "benchmarks" / "data" / "abcd" / "dialogues.jsonl"
+VALIDITY_CALLS = REPO / "benchmarks" / "data" / "validity" / "calls_tune.jsonl"
+PRIVACY_CALLS = REPO / "benchmarks" / "data" / "privacy" / "calls_dev.jsonl"
+SAMPLE_CALLS = REPO / "data" / "sample_transcripts.jsonl"
 #: Score tables of the public data sets; they quote dialogue text, so the folder is never committed.
 CACHE_DIR = REPO / "benchmarks" / "cache"
 

@@ -1,18 +1,21 @@
 """Fit the role model that tells an anonymous agent from the customer.
 
-    PYTHONPATH=. python benchmarks/train_roles.py [--check] [--out cxnlp/resources/role_model.json]
+    PYTHONPATH=. python benchmarks/train_roles.py [--check] [--corpus NAME ...] [--out FILE]
 
-Reads the DEVELOPMENT split only, as ``benchmarks/bench_roles.py`` defines it (STC-3 train
-dialogues, AB-ReDial dialogues and ReDial dialogues whose id ends in an even number; never
-the odd ids, never IARD (research-only licence; it is an evaluation corpus), never SGD or
-MultiWOZ), hides the roles, computes each speaker's features with the packaged cue file and
-fits :class:`cxnlp.ingest.role_model.RoleClassifier` on the differences.
+Reads the DEVELOPMENT split only, as ``benchmarks/bench_roles.py`` defines it (ids ending in
+an even number), of the corpora whose licence allows shipping a model fitted on them
+(``Corpus.shippable`` in :data:`benchmarks.bench_roles.CORPORA`): ABCD's public sample, the
+calls written or generated for cxnlp (validity tuning calls, planted-PII calls, the bundled
+sample), AB-ReDial and ReDial. Never STC-3 (its Weibo text is for non-commercial research
+only) nor IARD (research licence): asking for either is refused with an error. Never SGD
+or MultiWOZ. It hides the roles, computes each speaker's features with the packaged cue
+file and fits :class:`cxnlp.ingest.role_model.RoleClassifier` on the differences.
 
-The two kinds of conversation get equal total weight: customer service (STC-3, 843
-development dialogues) and recommendation (AB-ReDial's 58 and ReDial's development
-dialogues, every row the same weight). Unweighted, the model would learn Weibo customer
-service and little else; weighted by corpus, AB-ReDial's 58 rows would count as much as
-all of ReDial's.
+The two kinds of conversation get equal total weight: customer service and recommendation
+(AB-ReDial's and ReDial's development dialogues, every row the same weight). Within
+customer service the corpora generated from templates (planted-PII calls, the bundled
+sample) share at most :data:`TEMPLATED_SHARE` of the weight, so their few shapes do not
+drown the hand-written calls and ABCD's real chats.
 
 ``--check`` writes nothing: it prints 5-fold cross-validated results on the development
 split for the shipped feature set and for each candidate feature added to it (who speaks
@@ -28,19 +31,22 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.bench_roles import CORPORA, dataset_items  # noqa: E402
+from benchmarks.bench_roles import CORPORA, Corpus, dataset_items  # noqa: E402
 from cxnlp.ingest.role_model import RoleClassifier, model_to_json  # noqa: E402
 from cxnlp.ingest.roles import load_role_cues, speaker_features  # noqa: E402
 
 DEFAULT_OUT = REPO / "cxnlp" / "resources" / "role_model.json"
-#: The kind of conversation of each corpus; each kind gets the same total weight.
-KIND = {"STC-3": "customer service", "AB-ReDial": "recommendation", "ReDial": "recommendation"}
+#: The corpora fitted on by default: every one whose licence allows shipping the model.
+DEFAULT_CORPORA = tuple(c.name for c in CORPORA if c.shippable)
+#: Within a kind, the most weight the templated corpora may have together.
+TEMPLATED_SHARE = 0.25
 #: Structural features the shipped model uses. Left out, each for a measured reason
 #: (``--check``): ``speaks_first`` and ``log_words_per_turn`` point opposite ways in the two
 #: corpora (the customer opens and writes more on Weibo; the recommender opens and writes
@@ -79,40 +85,79 @@ def classifier(names: tuple[str, ...], C: float = C) -> RoleClassifier:
     return RoleClassifier(C=C, prior=prior, signs=signs)
 
 
+def training_corpora(names: tuple[str, ...] = DEFAULT_CORPORA) -> tuple[Corpus, ...]:
+    """The named corpora; refuses one that is unknown or whose licence forbids shipping a model."""
+    by_name = {c.name: c for c in CORPORA}
+    chosen = []
+    for name in names:
+        if name not in by_name:
+            raise ValueError(f"unknown corpus {name!r}; choose among {', '.join(by_name)}.")
+        corpus = by_name[name]
+        if not corpus.shippable:
+            raise ValueError(
+                f"corpus {name!r} cannot be fitted on: its licence ({corpus.licence}) forbids shipping "
+                "a model learnt from it; it is for evaluation only (benchmarks/bench_roles.py)."
+            )
+        chosen.append(corpus)
+    return tuple(chosen)
+
+
 @functools.cache
-def _development_features() -> tuple[tuple[dict[str, dict[str, float]], str, int], ...]:
+def _development_features(
+    names: tuple[str, ...] = DEFAULT_CORPORA,
+) -> tuple[tuple[dict[str, dict[str, float]], str, int], ...]:
     """Every two-speaker development dialogue's speaker features, truth and corpus index (once)."""
     cues = load_role_cues()
+    chosen = training_corpora(names)
     out = []
-    for index, (name, path, fmt) in enumerate(CORPORA):
-        if name not in KIND:
+    for index, corpus in enumerate(CORPORA):
+        if corpus not in chosen:
             continue
-        for turns, truth, _ in dataset_items(path, fmt)["dev"]:
+        for turns, truth, _ in dataset_items(corpus.path, corpus.format)["dev"]:
             features = speaker_features(turns, cues)
             if set(features) == {"S0", "S1"}:
                 out.append((features, truth, index))
     return tuple(out)
 
 
-def development_rows(names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def development_rows(
+    names: tuple[str, ...], corpora: tuple[str, ...] = DEFAULT_CORPORA
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(X, y, corpus)``: one row per two-speaker development dialogue, S0's features minus S1's."""
-    rows = _development_features()
+    rows = _development_features(corpora)
     X = [[features["S0"][n] - features["S1"][n] for n in names] for features, _, _ in rows]
     y = [int(truth == "S0") for _, truth, _ in rows]
     return np.array(X), np.array(y), np.array([index for _, _, index in rows])
 
 
 def balanced_weights(corpus: np.ndarray) -> np.ndarray:
-    """Each kind of conversation (:data:`KIND`) the same total weight; rows within a kind equal."""
-    kinds = np.array([KIND[CORPORA[i][0]] for i in corpus])
-    names, kind_index = np.unique(kinds, return_inverse=True)
-    counts = np.bincount(kind_index)
-    return len(corpus) / (len(names) * counts[kind_index])
+    """Each kind the same total weight; within a kind templated corpora get at most :data:`TEMPLATED_SHARE`.
+
+    Rows of the same kind and the same templated-ness weigh the same. Weights average 1.
+    """
+    weight = np.zeros(len(corpus))
+    kinds = sorted({CORPORA[i].kind for i in corpus})
+    for kind in kinds:
+        in_kind = np.array([CORPORA[i].kind == kind for i in corpus])
+        templated = in_kind & np.array([CORPORA[i].templated for i in corpus])
+        written = in_kind & ~templated
+        share = TEMPLATED_SHARE if templated.any() and written.any() else float(templated.any())
+        if templated.any():
+            weight[templated] = share / templated.sum()
+        if written.any():
+            weight[written] = (1 - share) / written.sum()
+    return weight * len(corpus) / len(kinds)
 
 
-def cross_validated(names: tuple[str, ...], C: float = C, folds: int = 5) -> dict[str, dict[str, float]]:
+def cross_validated(
+    names: tuple[str, ...],
+    C: float = C,
+    folds: int = 5,
+    threshold: float = THRESHOLD,
+    corpora: tuple[str, ...] = DEFAULT_CORPORA,
+) -> dict[str, dict[str, float]]:
     """Per corpus: decided share, accuracy among decided, accuracy over all (5-fold)."""
-    X, y, corpus = development_rows(names)
+    X, y, corpus = development_rows(names, corpora)
     weight = balanced_weights(corpus)
     rng = np.random.default_rng(0)
     fold = rng.permutation(len(y)) % folds
@@ -122,14 +167,14 @@ def cross_validated(names: tuple[str, ...], C: float = C, folds: int = 5) -> dic
         model = classifier(names, C).fit(X[train], y[train], sample_weight=weight[train])
         p[~train] = model.predict_proba(X[~train])[:, 1]
     out = {}
-    for index, (name, _, _) in enumerate(CORPORA):
-        if name not in KIND:
-            continue
+    for index, c in enumerate(CORPORA):
         mask = corpus == index
+        if not mask.any():
+            continue
         confidence = np.maximum(p[mask], 1 - p[mask])
-        decided = confidence >= THRESHOLD
+        decided = confidence >= threshold
         right = (p[mask] > 0.5) == (y[mask] == 1)
-        out[name] = {
+        out[c.name] = {
             "decided": float(decided.mean()),
             "acc_decided": float(right[decided].mean()) if decided.any() else float("nan"),
             "acc_all": float((right & decided).mean()),
@@ -141,35 +186,66 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def fitted_on(corpus: np.ndarray) -> dict[str, dict[str, Any]]:
+    """What the model JSON records of each corpus it was fitted on: licence, kind, rows, file hash."""
+    return {
+        c.name: {
+            "licence": c.licence,
+            "shippable": c.shippable,
+            "kind": c.kind,
+            "templated": c.templated,
+            "rows": int((corpus == i).sum()),
+            "sha256": _sha256(c.path),
+        }
+        for i, c in enumerate(CORPORA)
+        if (corpus == i).any()
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="print cross-validated ablations; write nothing")
+    parser.add_argument(
+        "--corpus",
+        action="append",
+        metavar="NAME",
+        help=f"fit on this corpus (repeatable; default: {', '.join(DEFAULT_CORPORA)})",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
+    corpora = tuple(args.corpus or DEFAULT_CORPORA)
+    try:
+        training_corpora(corpora)
+    except ValueError as error:
+        parser.error(str(error))
     if args.check:
         variants = {"shipped": (), **{f"+ {c}": (c,) for c in CANDIDATES}}
         for label, extra in variants.items():
             for c in (0.1, 0.3, 1.0, 3.0):
-                result = cross_validated(feature_names(extra), C=c)
-                shown = "  ".join(
-                    f"{name}: decided {r['decided']:.3f} acc {r['acc_decided']:.4f} all {r['acc_all']:.4f}"
-                    for name, r in result.items()
-                )
-                print(f"{label:22s} C={c:<4} {shown}")
+                for threshold in (0.75, 0.9) if not extra else (THRESHOLD,):
+                    result = cross_validated(feature_names(extra), C=c, threshold=threshold, corpora=corpora)
+                    shown = "  ".join(
+                        f"{name}: dec {r['decided']:.3f} acc {r['acc_decided']:.4f} all {r['acc_all']:.4f}"
+                        for name, r in result.items()
+                    )
+                    print(f"{label:22s} C={c:<4} t={threshold:<4} {shown}")
         return 0
     names = feature_names()
-    X, y, corpus = development_rows(names)
+    X, y, corpus = development_rows(names, corpora)
     model = classifier(names).fit(X, y, sample_weight=balanced_weights(corpus))
     cues = load_role_cues()
     provenance = {
         "script": "benchmarks/train_roles.py",
-        "split": "development only: STC-3 train, AB-ReDial and ReDial dialogues with an even id",
-        "rows": {name: int((corpus == i).sum()) for i, (name, _, _) in enumerate(CORPORA) if name in KIND},
+        "split": "development only: dialogues whose id ends in an even number, of the corpora in fitted_on",
+        "fitted_on": fitted_on(corpus),
+        "evaluation_only": {c.name: c.licence for c in CORPORA if not c.shippable},
         "prior": f"cue families {PRIOR:+g} (agent) / {-PRIOR:+g} (customer) per hit, sign-bounded",
-        "corpus_weighting": "by kind: customer service = recommendation in total; rows equal within a kind",
-        "data_sha256": {name: _sha256(path) for name, path, _ in CORPORA if name in KIND},
+        "corpus_weighting": (
+            "by kind: customer service = recommendation in total; within a kind templated corpora "
+            f"at most {TEMPLATED_SHARE:g} of the weight; other rows equal"
+        ),
         "cues_sha256": cues.sha256,
-        "cv_5fold": cross_validated(names),
+        "cv_5fold": cross_validated(names, corpora=corpora),
     }
     args.out.write_text(model_to_json(model, names, provenance=provenance) + "\n", encoding="utf-8")
     print(f"wrote {args.out} (temperature {model.temperature_:.3f})")

@@ -45,3 +45,64 @@ def test_no_iard_dialogue_is_in_the_fitted_redial_file():
 
     assert numbers("redial") and numbers("iard")
     assert not numbers("redial") & numbers("iard")
+
+
+def test_the_abcd_chats_read_with_both_roles_and_carry_their_licence():
+    items = list(read_transcripts(DATA / "abcd" / "dialogues.jsonl", format="jsonl"))
+    assert len(items) == 3 and all(isinstance(t, Transcript) for t in items)
+    assert all({turn.speaker for turn in t.turns} == {"agent", "customer"} for t in items)
+    readme = (DATA / "abcd" / "README.md").read_text(encoding="utf-8")
+    assert "MIT" in readme and "6b8700ce67c6b37b062dd7a60abc76d7ef832a97" in readme
+    assert "MIT License" in (DATA / "abcd" / "LICENSE").read_text(encoding="utf-8")
+
+
+def test_abcd_actions_are_dropped_and_a_speakers_messages_joined():
+    from benchmarks.make_abcd_roles import records
+
+    chat = {
+        "convo_id": 12,
+        "original": [
+            ["agent", "Hi!"],
+            ["agent", " How can I  help?"],
+            ["action", "Account has been pulled up."],
+            ["customer", "My jeans are the wrong size."],
+            ["customer", ""],
+        ],
+    }
+    assert records([chat]) == [
+        {
+            "id": "abcd-12",
+            "turns": [
+                {"speaker": "agent", "text": "Hi! How can I help?"},
+                {"speaker": "customer", "text": "My jeans are the wrong size."},
+            ],
+        }
+    ]
+
+
+@pytest.mark.parametrize("name", ["STC-3", "IARD"])
+def test_train_roles_refuses_a_corpus_whose_licence_forbids_shipping(name, capsys):
+    from benchmarks.train_roles import main, training_corpora
+
+    with pytest.raises(ValueError, match=f"{name}.*licence.*evaluation only"):
+        training_corpora((name,))
+    with pytest.raises(SystemExit) as exit_:
+        main(["--corpus", "ReDial", "--corpus", name, "--out", "unused.json"])
+    assert exit_.value.code == 2
+    assert f"corpus '{name}' cannot be fitted on" in capsys.readouterr().err
+    assert not Path("unused.json").exists()
+
+
+def test_templated_calls_get_at_most_their_share_of_customer_service_weight():
+    import numpy as np
+
+    from benchmarks.bench_roles import CORPORA
+    from benchmarks.train_roles import TEMPLATED_SHARE, balanced_weights
+
+    index = {c.name: i for i, c in enumerate(CORPORA)}
+    corpus = np.array([index["cxnlp-calls"]] * 5 + [index["cxnlp-sample"]] * 95 + [index["ReDial"]] * 50)
+    weight = balanced_weights(corpus)
+    service, templated = weight[:100].sum(), weight[5:100].sum()
+    assert weight.mean() == pytest.approx(1.0)
+    assert service == pytest.approx(weight[100:].sum())
+    assert templated / service == pytest.approx(TEMPLATED_SHARE)

@@ -249,3 +249,25 @@ def test_a_model_round_trips_through_json(tmp_path):
     assert loaded.score(row) == pytest.approx(fitted.decision_function(X[:1])[0], abs=1e-5)
     with pytest.raises(RoleModelError):
         model_to_json(fitted, names[:2], provenance={})
+
+
+#: Words in a licence that forbid shipping a model learnt from the data.
+_FORBIDDING = ("non-commercial", "noncommercial", "research use only", "research only", "evaluation only")
+
+
+def test_the_packaged_model_lists_what_it_was_fitted_on_and_every_licence_allows_shipping():
+    from benchmarks.bench_roles import CORPORA
+
+    provenance = json.loads(PACKAGED_MODEL.read_text(encoding="utf-8"))["provenance"]
+    fitted = provenance["fitted_on"]
+    registry = {c.name: c for c in CORPORA}
+    assert fitted and {"STC-3", "IARD"}.isdisjoint(fitted)
+    for name, entry in fitted.items():
+        assert entry["rows"] > 0 and entry["licence"]
+        assert not any(word in entry["licence"].lower() for word in _FORBIDDING), name
+        assert registry[name].shippable and entry["licence"] == registry[name].licence
+    # Both kinds of conversation were learnt from, and customer service not from templates alone.
+    kinds = {entry["kind"] for entry in fitted.values()}
+    assert kinds == {"customer service", "recommendation"}
+    assert any(e["kind"] == "customer service" and not e["templated"] for e in fitted.values())
+    assert set(provenance["evaluation_only"]) == {c.name for c in CORPORA if not c.shippable} >= {"STC-3"}
