@@ -28,16 +28,19 @@ The dimension works in three steps, each a small pure function of the shared par
    only if it is about that need at least as much as about any other need
    (``exclusivity_margin``). The best window decides the status:
 
-   - ``answered``: P(met) >= ``answer_probability``;
-   - ``partial``: P(met) >= ``partial_probability``;
-   - ``open``: otherwise. The evidence then says why the best reply falls short.
+   - ``answered``: P(met) >= ``answer_probability``: full credit;
+   - ``partial``: P(met) >= ``partial_probability``: credit rising linearly from 0 at
+     ``partial_probability`` to 1 at ``answer_probability``, so a reply the model is less
+     sure of earns less, and weakening an answer always costs points;
+   - ``open``: otherwise, no credit. The evidence then says why the best reply falls short.
 3. **Beyond.** Informative on-topic agent statements that answer no need are counted as a
    feature (``beyond_count``); they do not move the score: help beyond the question is
    proactive connection's "anticipation".
 
 Score (0-100)::
 
-    score = 100 * (answered + partial_credit * partial) / n_needs
+    score = 100 * mean over needs of credit(P(met))
+    credit(p) = clip((p - partial_probability) / (answer_probability - partial_probability), 0, 1)
 
 NaN when the customer voiced no need.
 
@@ -562,12 +565,14 @@ class AnswerCompleteness(Dimension):
         need: the problem is the question's context. A question opened by "also" or
         "by the way" starts a new need whatever the cosine.
     answer_probability : float
-        P(met) at which a need counts as ``answered``. The default is the threshold with the
-        best F1 in grouped cross-validation on the tuning pairs
-        (``benchmarks/train_need_reply.py --check``): the multiple-instance fit makes the
-        best window's probability conservative, so 0.5 left a third of real answers partial.
+        P(met) from which a need counts as ``answered`` and earns full credit. On the
+        tuning pairs (``need_reply_tune`` and ``need_reply_tune2``, never the holdout) 0.45
+        is about the lower quartile of real answers and the 85th percentile of
+        non-answers; the best-F1 threshold of grouped cross-validation
+        (``benchmarks/train_need_reply.py --check``) is lower, 0.275, because a yes/no
+        decision must not miss answers, while credit should grow with confidence.
     partial_probability : float
-        P(met) at which a need counts as ``partial`` (below: ``open``).
+        P(met) from which a need earns some credit (``partial``; below: ``open``).
     informative_threshold : float
         Informativeness (0-1) an extra statement needs to count as ``beyond``.
     vague_threshold : float
@@ -584,8 +589,6 @@ class AnswerCompleteness(Dimension):
         this one (an answer belongs to the need it is about).
     window : int
         Consecutive agent sentences (same turn) read together as one answer.
-    partial_credit : float
-        Credit of a partial answer relative to a full one.
     opening_need_threshold : float
         Cosine to a need prototype the customer's opening needs to be taken as the reason
         for contact when no sentence reads as a need.
@@ -609,7 +612,7 @@ class AnswerCompleteness(Dimension):
         social_threshold: float = 0.4,
         merge_threshold: float = 0.6,
         context_merge_threshold: float = 0.3,
-        answer_probability: float = 0.275,
+        answer_probability: float = 0.45,
         partial_probability: float = 0.175,
         informative_threshold: float = 0.5,
         vague_threshold: float = 0.6,
@@ -617,7 +620,6 @@ class AnswerCompleteness(Dimension):
         beyond_threshold: float = 0.3,
         exclusivity_margin: float = 0.1,
         window: int = 3,
-        partial_credit: float = 0.5,
         opening_need_threshold: float = 0.3,
         reply_lexicon: str | None = None,
         need_reply_model: str | None = None,
@@ -634,10 +636,10 @@ class AnswerCompleteness(Dimension):
         self.beyond_threshold = beyond_threshold
         self.exclusivity_margin = exclusivity_margin
         self.window = window
-        self.partial_credit = partial_credit
         self.opening_need_threshold = opening_need_threshold
         self.reply_lexicon = reply_lexicon
         self.need_reply_model = need_reply_model
+
         self._needs = PrototypeSet(NEED_PROTOTYPES)
         self._social = PrototypeSet({"social": SOCIAL_PROTOTYPES})
         self._non_answer = PrototypeSet({"non_answer": NON_ANSWER_PROTOTYPES})
@@ -655,6 +657,13 @@ class AnswerCompleteness(Dimension):
         self._memo: tuple[ParsedTranscript, dict[int, dict[str, float]]] | None = None
         self._facts_memo: tuple[ParsedTranscript, dict[int, frozenset[tuple[str, str]]]] | None = None
         self._scorer_cache: tuple[str, PairScorer] | None = None
+
+    def credit(self, probability: float) -> float:
+        """Share of a need's points earned by a best reply with this P(met) (0-1)."""
+        span = self.answer_probability - self.partial_probability
+        if span <= 0:
+            return float(probability >= self.answer_probability)
+        return float(min(1.0, max(0.0, (probability - self.partial_probability) / span)))
 
     def _lexicon(self) -> ReplyLexicon:
         """The reply-function word lists (packaged, or ``reply_lexicon``'s file), read once per path."""
@@ -1082,8 +1091,7 @@ class AnswerCompleteness(Dimension):
         self._memo = None
         self._facts_memo = None
         per_need = 100.0 / len(outcomes)
-        credit = {"answered": 1.0, "partial": self.partial_credit, "open": 0.0}
-        evidence = [self._need_evidence(o, per_need * credit[o.status]) for o in outcomes]
+        evidence = [self._need_evidence(o, per_need * self.credit(o.probability)) for o in outcomes]
         total = sum(e.weight for e in evidence)
         n = len(outcomes)
         counts = {s: sum(o.status == s for o in outcomes) for s in ("answered", "partial", "open")}
