@@ -244,3 +244,29 @@ def test_cli_calibrate_accepts_an_outcome_target(tmp_path):
     assert "auc" in result.output
     table = pd.read_csv(out / "agreement.csv")
     assert {"machine-outcome", "reliability", "lift"} <= set(table["comparison"])
+
+
+# ------------------------------------------------------------------------------ figure
+
+
+def test_outcome_chart_draws_the_curve_and_the_lift_from_the_agreement_rows():
+    from cxnlp.calibration.agreement import outcome_agreement_table
+    from cxnlp.report.figures import outcome_chart
+
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.05, 0.95, 500)
+    y = (rng.random(500) < p).astype(float)
+    table = outcome_agreement_table(y, p, target="sale", machine_col="sale_pred", n_boot=30)
+    fig = outcome_chart(table)
+    curve, lift = fig.axes[:2]
+    observed = table[(table["comparison"] == "reliability") & (table["metric"] == "observed_rate")]
+    drawn = [line for line in curve.get_lines() if len(line.get_xdata()) == len(observed)]
+    assert drawn and np.allclose(sorted(drawn[0].get_ydata()), sorted(observed["value"]))
+    bars = [patch.get_height() for patch in lift.patches]
+    expected = table[table["comparison"] == "lift"].sort_values("subgroup", key=lambda s: s.astype(int))
+    assert np.allclose(bars, expected["value"])
+    assert "sale" in curve.get_xlabel() and "decile" in lift.get_xlabel()
+    two = pd.concat([table, table.assign(target="churn")])
+    with pytest.raises(ValueError, match="pass outcome="):
+        outcome_chart(two)
+    assert outcome_chart(two, outcome="churn").axes
