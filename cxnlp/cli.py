@@ -987,6 +987,9 @@ def _impact(frame, event, events, treated, control, window, plan, change, groups
     from cxnlp import analytics
     from cxnlp.report import load_scores
 
+    if events is not None and not plan and (event is not None or treated is not None):
+        _fail("--events: give either --events FILE or --event with --treated, not both "
+              "(each row of the events file names its group and date).")
     if treated is None and (plan or events is None):
         _fail("--treated: required for impact, e.g. --treated 'team=Team East' (or give --events FILE).")
     if plan:
