@@ -869,6 +869,12 @@ def _check_surveys(frame: Any, path: Path) -> None:
 ANALYSES = (
     "optimized", "perspectives", "false-reads", "followups", "equity", "drift", "impact", "outcomes"
 )
+#: Columns the terminal view of an analysis always shows, whatever its width (the whole
+#: table goes to --out): the estimate and its interval before the cell means.
+ANALYSIS_KEEP: dict[str, tuple[str, ...]] = {
+    "impact": ("event", "metric", "effect", "ci_low", "ci_high", "p_value", "calls_per_group_per_window"),
+    "outcomes": ("dimension", "odds_ratio_per_10", "ci_low", "ci_high", "p_value"),
+}
 
 
 @app.command()
@@ -963,7 +969,8 @@ def analyze(
         _fail(f"--{exc.param.replace('_', '-')}: {exc}")
     except (ValueError, KeyError, OSError, StoreError) as exc:
         _fail(str(exc))
-    _print_frame(result, title=analysis, rows=rows, hint="--out FILE writes the full table")
+    keep = (*(groups or ()), *ANALYSIS_KEEP.get(analysis, ())) if analysis in ANALYSIS_KEEP else ()
+    _print_frame(result, title=analysis, rows=rows, keep=keep, hint="--out FILE writes the full table")
     if detail is not None:
         for sentence in detail["sentence"].head(5):
             if sentence:

@@ -334,6 +334,9 @@ def test_cli_impact_writes_the_table_and_what_changed(score_file, tmp_path):
     table = pd.read_csv(out)
     assert list(table.columns) == list(IMPACT_COLUMNS)
     assert "open needs fell from" in result.output
+    # However narrow the terminal, the estimate and its interval are shown.
+    header = next(line for line in result.output.splitlines() if "metric" in line)
+    assert all(name in header for name in ("effect", "ci_low", "ci_high", "p_val")), result.output
     assert pd.read_csv(detail)["kind"].iloc[0] in {"open", "answered"}
 
 

@@ -226,6 +226,8 @@ def test_cli_outcomes_from_a_file_and_bad_outcome_exit_2(tmp_path):
                                        "p_value"]
     assert len(table) == 2 * len(DIMS)
     assert pd.read_csv(bands)["n"].sum() == 400
+    header = next(line for line in result.output.splitlines() if "dimension" in line)
+    assert all(name in header for name in ("team", "odds_ratio_per_10", "ci_low", "p_val")), result.output
     bad = runner.invoke(app, ["analyze", "outcomes", str(scores), "--outcome", "rating"])
     assert bad.exit_code == 2
     lines = [line for line in bad.output.splitlines() if line.strip()]
