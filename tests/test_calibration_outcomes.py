@@ -272,3 +272,21 @@ def test_outcome_chart_draws_the_curve_and_the_lift_from_the_agreement_rows():
     with pytest.raises(ValueError, match="pass outcome="):
         outcome_chart(two)
     assert outcome_chart(two, outcome="churn").axes
+
+
+def test_cli_outcomes_reads_a_result_store(tmp_path):
+    from cxnlp.batch.store import ResultStore, new_run_id
+
+    df = score_table(n=300, seed=9)
+    store = ResultStore(tmp_path / "store").init()
+    rows = df.drop(columns="repurchased").assign(content_hash=df["transcript_id"]).to_dict("records")
+    store.write_part(rows, run_id=new_run_id(), n=0, config_id="c1")
+    outcomes = tmp_path / "outcomes.csv"
+    df[["transcript_id", "repurchased"]].to_csv(outcomes, index=False)
+    out = tmp_path / "effects.csv"
+    result = runner.invoke(app, ["analyze", "outcomes", str(store.root), "--outcome", "repurchased",
+                                 "--outcomes", str(outcomes), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    direct = outcome_effects(df, outcome="repurchased").set_index("dimension")["odds_ratio_per_10"]
+    via_store = pd.read_csv(out).set_index("dimension")["odds_ratio_per_10"]
+    assert via_store.to_dict() == pytest.approx(direct.to_dict())
