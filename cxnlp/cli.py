@@ -869,6 +869,12 @@ def _check_surveys(frame: Any, path: Path) -> None:
 ANALYSES = (
     "optimized", "perspectives", "false-reads", "followups", "equity", "drift", "impact", "outcomes"
 )
+#: Columns the terminal view of an analysis always shows, whatever its width (the whole
+#: table goes to --out): the estimate and its interval before the cell means.
+ANALYSIS_KEEP: dict[str, tuple[str, ...]] = {
+    "impact": ("event", "metric", "effect", "ci_low", "ci_high", "p_value", "calls_per_group_per_window"),
+    "outcomes": ("dimension", "odds_ratio_per_10", "ci_low", "ci_high", "p_value"),
+}
 
 
 @app.command()
@@ -963,7 +969,8 @@ def analyze(
         _fail(f"--{exc.param.replace('_', '-')}: {exc}")
     except (ValueError, KeyError, OSError, StoreError) as exc:
         _fail(str(exc))
-    _print_frame(result, title=analysis, rows=rows, hint="--out FILE writes the full table")
+    keep = (*(groups or ()), *ANALYSIS_KEEP.get(analysis, ())) if analysis in ANALYSIS_KEEP else ()
+    _print_frame(result, title=analysis, rows=rows, keep=keep, hint="--out FILE writes the full table")
     if detail is not None:
         for sentence in detail["sentence"].head(5):
             if sentence:
@@ -987,6 +994,9 @@ def _impact(frame, event, events, treated, control, window, plan, change, groups
     from cxnlp import analytics
     from cxnlp.report import load_scores
 
+    if events is not None and not plan and (event is not None or treated is not None):
+        _fail("--events: give either --events FILE or --event with --treated, not both "
+              "(each row of the events file names its group and date).")
     if treated is None and (plan or events is None):
         _fail("--treated: required for impact, e.g. --treated 'team=Team East' (or give --events FILE).")
     if plan:

@@ -334,6 +334,9 @@ def test_cli_impact_writes_the_table_and_what_changed(score_file, tmp_path):
     table = pd.read_csv(out)
     assert list(table.columns) == list(IMPACT_COLUMNS)
     assert "open needs fell from" in result.output
+    # However narrow the terminal, the estimate and its interval are shown.
+    header = next(line for line in result.output.splitlines() if "metric" in line)
+    assert all(name in header for name in ("effect", "ci_low", "ci_high", "p_val")), result.output
     assert pd.read_csv(detail)["kind"].iloc[0] in {"open", "answered"}
 
 
@@ -374,3 +377,44 @@ def test_report_shows_the_effect_plot_when_events_are_given(scores):
     assert "<img" in section and "Team East" in section
     without = build_report(small)
     assert "impact" not in without.figures
+
+
+def test_cli_events_with_event_or_treated_is_refused(score_file, tmp_path):
+    events = tmp_path / "events.csv"
+    pd.DataFrame({"group": ["Team East"], "date": [EVENT]}).to_csv(events, index=False)
+    for extra in (["--event", EVENT], ["--treated", "team=Team East"]):
+        result = runner.invoke(app, ["analyze", "impact", str(score_file), "--events", str(events), *extra])
+        assert result.exit_code == 2, result.output
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error: --events:"), result.output
+
+
+def test_bundled_outcomes_match_the_generator(tmp_path):
+    """data/sample_outcomes.csv is what --repurchase writes for the bundled transcripts."""
+    import subprocess
+
+    data = GENERATOR.parent
+    subprocess.run([sys.executable, str(GENERATOR), "--out", str(tmp_path), "--n", "300", "--seed", "7",
+                    "--repurchase"], check=True, capture_output=True, timeout=120)
+    for name in ("sample_transcripts.jsonl", "sample_outcomes.csv"):
+        assert (tmp_path / name).read_bytes() == (data / name).read_bytes(), (
+            f"data/{name} has drifted from its generator; rerun "
+            "`python data/generate_sample.py --out data --n 300 --seed 7 --repurchase`."
+        )
+
+
+def test_effect_plot_axis_is_not_set_by_a_nearly_empty_week():
+    from cxnlp.report.figures import impact_chart
+
+    series = pd.DataFrame({
+        "group": ["treated"] * 3 + ["control"] * 3,
+        "bin_start": [-14.0, -7.0, 0.0] * 2,
+        "n": [30, 2, 30, 40, 40, 40],
+        "mean": [70.0, 72.0, 75.0, 80.0, 80.5, 81.0],
+        "ci_low": [66.0, -150.0, 71.0, 77.0, 77.5, 78.0],
+        "ci_high": [74.0, 290.0, 79.0, 83.0, 83.5, 84.0],
+        "after": [False, False, True] * 2,
+    })
+    ax = impact_chart({"Team East, 2026-10-01": series}).axes[0]
+    low, high = ax.get_ylim()
+    assert 50 < low < 66 and 84 < high < 100  # every mean and every well-filled interval shows

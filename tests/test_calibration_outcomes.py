@@ -226,6 +226,8 @@ def test_cli_outcomes_from_a_file_and_bad_outcome_exit_2(tmp_path):
                                        "p_value"]
     assert len(table) == 2 * len(DIMS)
     assert pd.read_csv(bands)["n"].sum() == 400
+    header = next(line for line in result.output.splitlines() if "dimension" in line)
+    assert all(name in header for name in ("team", "odds_ratio_per_10", "ci_low", "p_val")), result.output
     bad = runner.invoke(app, ["analyze", "outcomes", str(scores), "--outcome", "rating"])
     assert bad.exit_code == 2
     lines = [line for line in bad.output.splitlines() if line.strip()]
@@ -244,3 +246,47 @@ def test_cli_calibrate_accepts_an_outcome_target(tmp_path):
     assert "auc" in result.output
     table = pd.read_csv(out / "agreement.csv")
     assert {"machine-outcome", "reliability", "lift"} <= set(table["comparison"])
+
+
+# ------------------------------------------------------------------------------ figure
+
+
+def test_outcome_chart_draws_the_curve_and_the_lift_from_the_agreement_rows():
+    from cxnlp.calibration.agreement import outcome_agreement_table
+    from cxnlp.report.figures import outcome_chart
+
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.05, 0.95, 500)
+    y = (rng.random(500) < p).astype(float)
+    table = outcome_agreement_table(y, p, target="sale", machine_col="sale_pred", n_boot=30)
+    fig = outcome_chart(table)
+    curve, lift = fig.axes[:2]
+    observed = table[(table["comparison"] == "reliability") & (table["metric"] == "observed_rate")]
+    drawn = [line for line in curve.get_lines() if len(line.get_xdata()) == len(observed)]
+    assert drawn and np.allclose(sorted(drawn[0].get_ydata()), sorted(observed["value"]))
+    bars = [patch.get_height() for patch in lift.patches]
+    expected = table[table["comparison"] == "lift"].sort_values("subgroup", key=lambda s: s.astype(int))
+    assert np.allclose(bars, expected["value"])
+    assert "sale" in curve.get_xlabel() and "decile" in lift.get_xlabel()
+    two = pd.concat([table, table.assign(target="churn")])
+    with pytest.raises(ValueError, match="pass outcome="):
+        outcome_chart(two)
+    assert outcome_chart(two, outcome="churn").axes
+
+
+def test_cli_outcomes_reads_a_result_store(tmp_path):
+    from cxnlp.batch.store import ResultStore, new_run_id
+
+    df = score_table(n=300, seed=9)
+    store = ResultStore(tmp_path / "store").init()
+    rows = df.drop(columns="repurchased").assign(content_hash=df["transcript_id"]).to_dict("records")
+    store.write_part(rows, run_id=new_run_id(), n=0, config_id="c1")
+    outcomes = tmp_path / "outcomes.csv"
+    df[["transcript_id", "repurchased"]].to_csv(outcomes, index=False)
+    out = tmp_path / "effects.csv"
+    result = runner.invoke(app, ["analyze", "outcomes", str(store.root), "--outcome", "repurchased",
+                                 "--outcomes", str(outcomes), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    direct = outcome_effects(df, outcome="repurchased").set_index("dimension")["odds_ratio_per_10"]
+    via_store = pd.read_csv(out).set_index("dimension")["odds_ratio_per_10"]
+    assert via_store.to_dict() == pytest.approx(direct.to_dict())

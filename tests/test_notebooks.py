@@ -19,13 +19,20 @@ from typing import Any
 
 import pytest
 
+from cxnlp.schema import DIMENSION_COLUMNS
+
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO_ROOT / "notebooks"
-NAMES = ("01_score_and_explore.ipynb", "02_calibrate.ipynb", "03_real_data.ipynb")
+NAMES = (
+    "01_score_and_explore.ipynb",
+    "02_calibrate.ipynb",
+    "03_real_data.ipynb",
+    "04_workshop_impact.ipynb",
+)
 STC3 = REPO_ROOT.parent / "shared" / "data" / "stc3-dch1-en" / "train_data_en.json"
 KERNEL = "cxnlp-test-venv"
 SUMMARY_MARK = "CXNLP_TEST_SUMMARY="
@@ -144,7 +151,11 @@ def test_notebook_uses_only_public_cxnlp_names(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "phrase"),
-    [("02_calibrate.ipynb", "cross-validated"), ("03_real_data.ipynb", "same folds")],
+    [
+        ("02_calibrate.ipynb", "cross-validated"),
+        ("03_real_data.ipynb", "same folds"),
+        ("04_workshop_impact.ipynb", "cross-validated"),
+    ],
 )
 def test_notebook_says_its_numbers_are_cross_validated(name: str, phrase: str) -> None:
     text = " ".join(c.source for c in _read(name).cells if c.cell_type == "markdown")
@@ -217,6 +228,48 @@ def test_notebook_02_calibrates_from_saved_scores(executed_01, kernel_name: str,
     assert (out_dir / "rubric_score.md").is_file()
     assert _images(nb) >= 4  # two calibration plots, two residual figures
     assert _warnings(nb) == []
+
+
+@pytest.mark.slow
+def test_notebook_04_measures_the_drop_and_the_outcome_link(
+    executed_01, kernel_name: str, tmp_path: Path
+) -> None:
+    _, _, scores_path = executed_01
+    out_dir = tmp_path / "models"
+    nb, summary = _execute(
+        "04_workshop_impact.ipynb",
+        kernel_name,
+        parameters={"SCORES": repr(str(scores_path)), "OUT_DIR": repr(str(out_dir)), "N_BOOT": "50",
+                    "FOLDS": "3"},
+        summary=(
+            '{"n": len(scores), "metrics": impact["metric"].tolist(), '
+            '"people": by_people.set_index("metric")["effect"].to_dict(), '
+            '"sentences": changed["sentence"].head(5).tolist(), '
+            '"needed": [int(v) for v in plan["calls_per_group_per_window"]], '
+            '"have": int(plan["treated_calls_per_window"].min()), '
+            '"odds": effects.set_index("dimension")["odds_ratio_per_10"].to_dict(), '
+            '"p": effects.set_index("dimension")["p_value"].to_dict(), '
+            '"band_n": int(bands["n"].sum()), "headline": headline.set_index("metric")["value"].to_dict(), '
+            '"deciles": lift["subgroup"].tolist()}'
+        ),
+    )
+    assert summary["metrics"] == ["interaction_score", *DIMENSION_COLUMNS]
+    # The planted drop of Team East, as the QA evaluators saw it over the same calls.
+    assert summary["people"]["rubric_score"] < -5
+    assert len(summary["sentences"]) == 5 and all("(control " in s for s in summary["sentences"])
+    # The notebook says the sample is too small for a 3-point change; the plan agrees.
+    assert min(summary["needed"]) > summary["have"]
+    # The planted repurchase link: more complete answers up, more filler down.
+    assert summary["odds"]["answer_completeness"] > 1 and summary["p"]["answer_completeness"] < 0.05
+    assert summary["odds"]["filler_content"] < 1 and summary["p"]["filler_content"] < 0.05
+    assert summary["band_n"] == summary["n"]
+    assert set(summary["headline"]) == {"auc", "brier", "log_loss"}
+    assert summary["headline"]["auc"] > 0.55
+    assert summary["deciles"] == [str(d) for d in range(1, 11)]
+    assert (out_dir / "repurchased.json").is_file()
+    assert _images(nb) >= 2  # the effect plot; calibration curve and lift
+    assert _warnings(nb) == []
+
 
 
 @pytest.mark.slow

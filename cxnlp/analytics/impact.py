@@ -361,8 +361,8 @@ def workshop_impact(
     confidence
         Level of the interval (0.95).
     pretrend_alpha
-        A pre-event trend difference with a p-value below this is noted (0.10: a
-        warning should err on the side of caution).
+        A pre-event trend difference with a p-value below this is noted in the row's
+        ``note`` (0.05).
 
     Returns
     -------

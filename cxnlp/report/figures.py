@@ -594,6 +594,9 @@ def impact_chart(
             ax.plot(x, part["mean"], marker=marker, linestyle=line, color=colour, label=group)
             ax.fill_between(x, part["ci_low"], part["ci_high"], color=colour, alpha=0.15, linewidth=0)
         ax.axvline(0.0, color=REFERENCE_COLOUR, linestyle=":", linewidth=1.2)
+        limits = _impact_limits(data)
+        if limits is not None:
+            ax.set_ylim(*limits)
         ax.set_xlabel("days from the workshop (weekly bins)")
         ax.set_ylabel(value_label)
         row = (effects or {}).get(title)
@@ -605,4 +608,87 @@ def impact_chart(
         ax.set_title(title, fontsize=11)
         ax.legend(loc="best", fontsize=9, title="95% intervals shaded", title_fontsize=8)
     fig.suptitle("Workshop impact: treated against control (dotted line = workshop)", fontsize=13)
+    return fig
+
+
+def _impact_limits(data: pd.DataFrame, *, min_n: int = 5) -> tuple[float, float] | None:
+    """Y limits that show every mean and the intervals of bins with ``min_n`` calls or more.
+
+    A week with two calls has a t interval a hundred points wide; letting it set the axis
+    would flatten every other week into a line. Its band runs off the axes instead.
+    """
+    means = pd.to_numeric(data["mean"], errors="coerce")
+    solid = data[pd.to_numeric(data["n"], errors="coerce") >= min_n]
+    values = pd.concat([means, solid["ci_low"], solid["ci_high"]]).astype(float)
+    values = values[np.isfinite(values)]
+    if values.empty:
+        return None
+    low, high = float(values.min()), float(values.max())
+    pad = max(0.08 * (high - low), 1.0)
+    return low - pad, high + pad
+
+
+def outcome_chart(agreement: pd.DataFrame, *, outcome: str | None = None) -> Figure:
+    """The calibration curve and the lift by decile of a binary-outcome calibrator.
+
+    Parameters
+    ----------
+    agreement
+        The agreement table of an outcome calibrator (``TargetResult.agreement`` or the
+        ``agreement.csv`` that ``cxnlp calibrate`` writes): its ``reliability`` rows
+        (``mean_predicted`` and ``observed_rate`` per ``predicted_bin``) and ``lift`` rows
+        (per ``decile``), each with a bootstrap interval.
+    outcome
+        The target to draw when the table holds several; default its only outcome.
+
+    Left: observed outcome rate against the mean predicted probability per bin, with the
+    diagonal a calibrated model follows. Right: each tenth of calls' outcome rate over the
+    overall rate (1 = the calls the model ranks highest), with the line at 1 (no lift).
+    """
+    rows = agreement[agreement["comparison"].isin(["reliability", "lift"])]
+    targets = list(dict.fromkeys(rows["target"].astype(str)))
+    if outcome is None and len(targets) > 1:
+        raise ValueError(f"Got an agreement table with outcomes {targets}; pass outcome=<one of them>.")
+    name = outcome if outcome is not None else (targets[0] if targets else "outcome")
+    rows = rows[rows["target"].astype(str) == name]
+    fig = new_figure(10, 4.2)
+    left, right = fig.subplots(1, 2)
+    curve = rows[rows["comparison"] == "reliability"].pivot_table(
+        index="subgroup", columns="metric", values=["value", "ci_low", "ci_high"], aggfunc="first"
+    )
+    if curve.empty:
+        _empty(left, "no calibration curve in this table")
+    else:
+        x = curve["value", "mean_predicted"].to_numpy(float)
+        y = curve["value", "observed_rate"].to_numpy(float)
+        low = y - curve["ci_low", "observed_rate"].to_numpy(float)
+        high = curve["ci_high", "observed_rate"].to_numpy(float) - y
+        left.plot([0, 1], [0, 1], color=REFERENCE_COLOUR, linestyle=":", linewidth=1.2,
+                  label="calibrated (diagonal)")
+        left.errorbar(x, y, yerr=[np.clip(low, 0, None), np.clip(high, 0, None)], marker="o",
+                      color=NEUTRAL_COLOUR, capsize=3, label="observed (95% bootstrap interval)")
+        left.set_xlim(0, 1)
+        left.set_ylim(0, 1)
+        left.legend(loc="upper left", fontsize=9)
+    left.set_xlabel(f"predicted probability of {name}")
+    left.set_ylabel(f"observed rate of {name}")
+    left.set_title("Calibration curve (out of fold)", fontsize=11)
+    lift = rows[rows["comparison"] == "lift"].copy()
+    if lift.empty:
+        _empty(right, "no lift rows in this table")
+    else:
+        lift["decile"] = pd.to_numeric(lift["subgroup"], errors="coerce")
+        lift = lift.sort_values("decile")
+        value = lift["value"].to_numpy(float)
+        err = [np.clip(value - lift["ci_low"].to_numpy(float), 0, None),
+               np.clip(lift["ci_high"].to_numpy(float) - value, 0, None)]
+        right.bar(lift["decile"], value, color=NEUTRAL_COLOUR, yerr=err, capsize=3,
+                  label="lift (95% bootstrap interval)")
+        right.axhline(1.0, color=REFERENCE_COLOUR, linestyle=":", linewidth=1.2, label="no lift")
+        right.set_xticks(lift["decile"].to_numpy(int))
+        right.legend(loc="upper right", fontsize=9)
+    right.set_xlabel("decile of predicted probability (1 = highest)")
+    right.set_ylabel("outcome rate / overall rate")
+    right.set_title("Lift by decile", fontsize=11)
+    fig.suptitle(f"Do the scores predict {name}?", fontsize=13)
     return fig
