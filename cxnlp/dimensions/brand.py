@@ -13,7 +13,8 @@ profile's own examples, in MiniLM embedding space:
 
 * ``on_brand``: every voice-trait example;
 * ``off_brand``: every off-brand example and every forbidden phrase;
-* ``neutral``: :data:`NEUTRAL_EXAMPLES`, plain informational agent sentences.
+* ``neutral``: :data:`NEUTRAL_EXAMPLES`, plain informational agent sentences and the
+  plain courtesy every call has (opening, hold, offer of more help, close).
 
 The neutral class is what keeps content from being mistaken for style: an agent
 reading out a bill is neither warm nor curt, and a nearest-example rule alone (tried
@@ -116,6 +117,17 @@ NEUTRAL_EXAMPLES: tuple[str, ...] = (
     "Yes, that's right.",
     "Let me check.",
     "Can you read me the code on the screen?",
+    # The procedure of any call (opening, hold, offer, close) is plain courtesy, in no
+    # brand's voice and against none: without these, "What can I do for you?" sat
+    # nearest the off-brand "there's nothing I can do".
+    "How can I help you today?",
+    "What can I do for you?",
+    "One moment, please.",
+    "Bear with me a second while I look.",
+    "Is there anything else I can do?",
+    "Thanks for calling, goodbye.",
+    "Okay, I'll close the chat now.",
+    "This is Sam from the support team.",
 )
 
 _APOSTROPHES = ("'", "\u2019")
