@@ -285,8 +285,10 @@ def noop_run(rows: int, repeat: int) -> dict:
         for _ in range(repeat):
             proc = subprocess.run(
                 [sys.executable, "-c", _NOOP_CHILD, str(src), str(store)],
-                capture_output=True, text=True, check=True,
+                capture_output=True, text=True, cwd=tmp,  # cxnlp from PYTHONPATH, not the cwd
             )
+            if proc.returncode != 0:
+                sys.exit(f"the no-op run failed:\n{proc.stderr[-3000:]}")
             line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))
             runs.append(json.loads(line.removeprefix("RESULT ")))
             print(json.dumps(runs[-1]), flush=True)
