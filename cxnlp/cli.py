@@ -232,11 +232,11 @@ def score(
     the rest are scored.
     """
     _setup_logging(verbose, redact)
-    from cxnlp.batch.run import default_rejects_path, score_files
-    from cxnlp.batch.writer import output_format
     from cxnlp.ingest import InputError
     from cxnlp.ingest.guard import refuse_overwriting_inputs
     from cxnlp.ingest.readers import expand_inputs
+    from cxnlp.io import output_format
+    from cxnlp.runs import default_rejects_path, score_files
 
     transform = None
     _check_format(format)
@@ -335,7 +335,7 @@ def _parse_scales(specs: list[str]) -> dict[str, str]:
 
 
 def _read_any_table(path: Path, what: str):
-    from cxnlp.batch.writer import read_table
+    from cxnlp.io import read_frame
     from cxnlp.service.reviews import is_review_folder, read_reviews
 
     if is_review_folder(path):  # STORE/reviews, the review table 'cxnlp serve' writes
@@ -343,7 +343,7 @@ def _read_any_table(path: Path, what: str):
     if not path.is_file():
         _fail(f"{what} {str(path)!r} does not exist.")
     try:
-        return read_table(path)
+        return read_frame(path)
     except ValueError as exc:
         _fail(f"{what} {str(path)!r}: {exc}")
 
@@ -401,7 +401,9 @@ def agreement(
         Path | None, typer.Option(help="Apply this calibration first (when SCORES has no _pred columns).")
     ] = None,
     scale: Annotated[list[str], typer.Option(help="Declare a target's scale, e.g. survey_rating=1-5.")] = [],  # noqa: B006
-    out: Annotated[Path | None, typer.Option(help="Also write the table (CSV).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Also write the table (CSV; Parquet or JSONL by ending).")
+    ] = None,
     n_boot: Annotated[int, typer.Option(help="Bootstrap replicates for the 95% intervals.")] = 500,
 ) -> None:
     """Agreement of calibrated predictions with human labels the calibrator was NOT fitted on."""
@@ -448,8 +450,7 @@ def agreement(
         _fail(str(exc))
     _print_agreement(tables)
     if out is not None:
-        pd.concat(tables.values(), ignore_index=True).to_csv(out, index=False)
-        typer.echo(f"wrote {out}")
+        _write_frame(pd.concat(tables.values(), ignore_index=True), out)
 
 
 def _warn_training_overlap(calibration: Any, labels: Any, target: str, path: Path | None) -> None:
@@ -504,26 +505,17 @@ def show(
     from rich.console import Console
     from rich.table import Table
 
-    from cxnlp.batch.store import StoreError, latest_results
-    from cxnlp.batch.writer import read_table
+    from cxnlp.batch.store import StoreError
+    from cxnlp.io import read_scores
     from cxnlp.schema import DIMENSION_COLUMNS, SCORE_COLUMN
     from cxnlp.scoring import evidence_frame
     from cxnlp.terminal import cell, fit_table
 
-    if scores.is_dir():
-        try:
-            frame = latest_results(scores, config_id=config)
-        except (StoreError, ValueError, OSError) as exc:
-            _fail(str(exc))
-    elif not scores.is_file():
-        _fail(f"score table {str(scores)!r} does not exist; run 'cxnlp score ... --out {scores}' first.")
-    elif config is not None:
-        _fail(f"Got --config with the score table {str(scores)!r}; expected a result store. Drop --config.")
-    else:
-        try:
-            frame = read_table(scores)
-        except (ValueError, OSError) as exc:
-            _fail(f"score table {str(scores)!r} cannot be read: {exc}")
+    try:
+        frame = read_scores(scores, config_id=config)
+    except (StoreError, ValueError, OSError) as exc:
+        # read_scores names the path in its own messages; a reader library's error does not.
+        _fail(str(exc) if str(scores) in str(exc) else f"score table {str(scores)!r} cannot be read: {exc}")
     missing = [c for c in ("transcript_id", SCORE_COLUMN, *DIMENSION_COLUMNS) if c not in frame.columns]
     if missing:
         _fail(
@@ -974,11 +966,10 @@ def analyze(
 
 
 def _write_frame(table: Any, path: Path) -> None:
-    """``--out``: the full table, Parquet by ending, else CSV."""
-    if path.suffix.lower() in (".parquet", ".pq"):
-        table.to_parquet(path, index=False)
-    else:
-        table.to_csv(path, index=False)
+    """``--out``: the full table, atomically; Parquet or JSONL by ending, else CSV."""
+    from cxnlp.io import write_frame
+
+    write_frame(table, path)
     typer.echo(f"wrote {path}")
 
 

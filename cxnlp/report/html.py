@@ -1162,25 +1162,9 @@ def write_report(
 def load_scores(path: str | Path, *, config_id: str | None = None) -> pd.DataFrame:
     """Read a score table file (Parquet, CSV, JSON lines) or the latest results of a store.
 
-    A folder is read as a :mod:`cxnlp.batch.store` result store (newest row per
-    transcript, of ``config_id`` or else the newest completed run's configuration); a file
-    by its extension. Also reads survey and reference tables.
+    The report's name for :func:`cxnlp.io.read_scores` (see there); also reads survey and
+    reference tables.
     """
-    source = Path(path)
-    if source.is_dir():
-        from cxnlp.batch.store import latest_results
+    from cxnlp.io import read_scores
 
-        return latest_results(source, config_id=config_id)
-    if config_id is not None:
-        raise ValueError(
-            f"Got --config {config_id!r} with the score table {str(source)!r}; expected a result "
-            "store folder, the only input with configurations. Drop --config."
-        )
-    if not source.is_file():
-        raise FileNotFoundError(
-            f"Got {str(source)!r}, which does not exist; expected a score table or a result "
-            "store folder. Run 'cxnlp score ... --out FILE' first."
-        )
-    from cxnlp.batch.writer import read_table
-
-    return read_table(source)
+    return read_scores(path, config_id=config_id)
