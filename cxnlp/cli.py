@@ -261,13 +261,13 @@ def score(
     except (ValueError, OSError) as exc:  # InputError is a ValueError
         _fail(str(exc))
     try:
-        with _progress() as advance:
+        with _progress("scoring") as bar:
             summary = score_files(
                 inputs,
                 out,
                 scorer=scorer,
                 rejects=rejects,
-                progress=advance,
+                progress=bar.callback,
                 transform=transform,
                 format=format,
             )
@@ -373,21 +373,23 @@ def calibrate(
         _fail(f"Got --out {str(out)!r}, which is an existing file; expected a folder. Give --out a folder.")
     _refuse_overwrite([scores, *labels], dict(calibration_files(out, target)))
 
-    frame = _read_any_table(scores, "score table")
-    label_frames = [_read_any_table(p, "label table") for p in labels]
-    try:
-        results = run_calibration(
-            frame,
-            label_frames,
-            targets=target,
-            out_dir=out,
-            scales=_parse_scales(scale),
-            cv=folds,
-            n_boot=n_boot,
-            data_description=f"scores: {scores}; labels: {', '.join(map(str, labels))}",
-        )
-    except ValueError as exc:
-        _fail(str(exc))
+    with _progress("reading the score and label tables", counting=False) as bar:
+        frame = _read_any_table(scores, "score table")
+        label_frames = [_read_any_table(p, "label table") for p in labels]
+        try:
+            results = run_calibration(
+                frame,
+                label_frames,
+                targets=target,
+                out_dir=out,
+                scales=_parse_scales(scale),
+                cv=folds,
+                n_boot=n_boot,
+                data_description=f"scores: {scores}; labels: {', '.join(map(str, labels))}",
+                progress=bar.stage,
+            )
+        except ValueError as exc:
+            _fail(str(exc))
     _print_agreement({t: r.agreement for t, r in results.items()})
     typer.echo(f"wrote calibrators, model cards and agreement.csv to {out}")
 
@@ -596,24 +598,31 @@ def explain(
     from cxnlp.calibration.workflow import load_calibration
     from cxnlp.ingest import InputError, read_transcripts
     from cxnlp.model import Transcript
+    from cxnlp.runs import counted
 
-    try:
-        calibrations = load_calibration(calibration)
-        scorer = _checked_scorer(brand, embedding=embedding)
-        found = next(
-            (
-                t
-                for t in read_transcripts(inputs)
-                if isinstance(t, Transcript) and t.id == transcript_id
-            ),
-            None,
-        )
-    except (ValueError, OSError, InputError) as exc:
-        _fail(str(exc))
-    if found is None:
-        _fail(f"transcript {transcript_id!r} is not in {', '.join(map(str, inputs))} (or was rejected).")
+    with _progress("reading the calibration") as bar:
+        try:
+            calibrations = load_calibration(calibration)
+            scorer = _checked_scorer(brand, embedding=embedding)
+            bar.stage(f"looking for {transcript_id}")
+            found = next(
+                (
+                    t
+                    for t in counted(read_transcripts(inputs), bar.callback)
+                    if isinstance(t, Transcript) and t.id == transcript_id
+                ),
+                None,
+            )
+        except (ValueError, OSError, InputError) as exc:
+            _fail(str(exc))
+        if found is None:
+            _fail(f"transcript {transcript_id!r} is not in {', '.join(map(str, inputs))} (or was rejected).")
+        bar.stage("loading the language models")
+        scorer.prepare()
+        bar.stage(f"scoring and explaining {transcript_id}")
+        explained = explain_transcript(found, list(calibrations.values()), scorer=scorer)
     console = Console()
-    for item in explain_transcript(found, list(calibrations.values()), scorer=scorer):
+    for item in explained:
         low, high = item.interval
         console.print(
             f"[bold]{item.target}[/] for {transcript_id}: {item.prediction:.2f} "
@@ -717,7 +726,7 @@ def batch(
     except (ValueError, OSError) as exc:
         _fail(str(exc))
     try:
-        with _progress() as advance:
+        with _progress("scoring new and changed") as bar:
             summary = run_batch(
                 inputs,
                 store,
@@ -727,7 +736,7 @@ def batch(
                 workers=workers,
                 scheduler=scheduler,
                 commit_every=commit_every,
-                progress=advance,
+                progress=bar.callback,
                 schema=declared,
                 format=format,
                 include=glob,
@@ -1153,34 +1162,54 @@ def api_key(
 
 
 class _progress:
-    """A rich progress bar on a terminal; nothing when output is piped or in CI."""
+    """A one-line progress display on stderr when it is a terminal; nothing when piped or in CI.
 
-    def __enter__(self):
-        self._bar = None
+    ``stage(text)`` says what is being done; calling the object with ``n`` counts ``n`` more
+    records read (``cxnlp score`` and ``batch`` pass :attr:`callback` to the library, which
+    calls it as each record is read). Transient: the line is gone when the block ends, and
+    the command's own summary is what stays.
+    """
+
+    def __init__(self, stage: str = "scoring", *, counting: bool = True):
+        self._stage = stage
+        self._counting = counting
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _progress:
         if sys.stderr.isatty():
-            from rich.progress import (
-                MofNCompleteColumn,
-                Progress,
-                SpinnerColumn,
-                TextColumn,
-                TimeElapsedColumn,
-            )
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+            count = [TextColumn("{task.completed:,.0f} records read")] if self._counting else []
             self._bar = Progress(
                 SpinnerColumn(),
-                TextColumn("scoring"),
-                MofNCompleteColumn(),
+                TextColumn("{task.description}"),
+                *count,
                 TimeElapsedColumn(),
+                console=Console(stderr=True),
                 transient=True,
             )
             self._bar.start()
-            self._task = self._bar.add_task("scoring", total=None)
-            return lambda n: self._bar.advance(self._task, n)
-        return None
+            self._task = self._bar.add_task(self._stage, total=None)
+        return self
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+    def __call__(self, n: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task, n)
+
+    def stage(self, text: str) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, description=text)
+
+    @property
+    def callback(self) -> _progress | None:
+        """Self when a display is shown, else None (the library then counts nothing)."""
+        return self if self._bar is not None else None
 
 
 def main() -> None:
