@@ -11,7 +11,14 @@ Transcripts are read by :mod:`cxnlp.ingest`; the nightly result store is
 :mod:`cxnlp.batch.store`, which writes through this package.
 """
 
-from cxnlp.io.atomic import AtomicFile, atomic_open, atomic_path, atomic_write_bytes, atomic_write_json
+from cxnlp.io.atomic import (
+    AtomicFile,
+    atomic_open,
+    atomic_path,
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_text,
+)
 from cxnlp.io.chunks import chunked
 from cxnlp.io.scores import read_scores
 from cxnlp.io.tables import FORMATS, TableWriter, output_format, read_frame, write_frame
@@ -24,6 +31,7 @@ __all__ = [
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_json",
+    "atomic_write_text",
     "chunked",
     "output_format",
     "read_frame",

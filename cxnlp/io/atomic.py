@@ -115,6 +115,11 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     return Path(path)
 
 
+def atomic_write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -> Path:
+    """Replace ``path`` with ``text`` atomically. Returns ``path``."""
+    return atomic_write_bytes(path, text.encode(encoding))
+
+
 def atomic_write_json(path: str | Path, payload: Mapping[str, Any]) -> Path:
     """``payload`` as readable JSON (indented, sorted keys), written atomically.
 

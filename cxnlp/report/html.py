@@ -1145,16 +1145,13 @@ def write_report(
             f"Got an output path ending in {target.suffix or '(no extension)'!r}; expected "
             ".html. Name the report file e.g. report.html."
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(report.html, encoding="utf-8")
-    written = [target]
+    from cxnlp.io.atomic import atomic_write_bytes, atomic_write_text
+
+    written = [atomic_write_text(target, report.html)]
     if png_dir is not None:
-        folder = Path(png_dir)
-        folder.mkdir(parents=True, exist_ok=True)
+        Path(png_dir).mkdir(parents=True, exist_ok=True)
         for name, png in report.pngs.items():
-            path = folder / f"{name}.png"
-            path.write_bytes(png)
-            written.append(path)
+            written.append(atomic_write_bytes(Path(png_dir) / f"{name}.png", png))
     logger.info("write_report: wrote %s", ", ".join(map(str, written)))
     return written
 
