@@ -306,3 +306,13 @@ def test_nightly_progress_counts_every_record_read_and_returns_the_one_summary(t
     assert [r.status for r in runs] == ["complete", "complete"]
     assert runs[-1].counts == {"read": 6, "scored": 0, "rejected": 0, "skipped": 6}
     assert runs[-1].input_files == [str(src.resolve())]
+
+
+def test_manifests_keep_the_json_form_old_readers_expect(tmp_path):
+    store = ResultStore(tmp_path / "store").init()
+    old = {"run_id": "20250101T000000000000Z-aaaaaa", "status": "complete", "inputs": ["in/"]}
+    (store.manifest_dir / f"{old['run_id']}.json").write_text(json.dumps(old), encoding="utf-8")
+    (record,) = store.manifests()
+    # A record from before input_files was kept says nothing about it (readers use inputs).
+    assert record["input_files"] is None and record["inputs"] == ["in/"]
+    assert store.runs()[0].run_id == old["run_id"]

@@ -37,9 +37,10 @@ class RunManifest:
     started_at: str | None = None
     finished_at: str | None = None
     seconds: float | None = None
-    #: The inputs as given (folders, globs, files), and the files they expanded to.
+    #: The inputs as given (folders, globs, files), and the files they expanded to (None in
+    #: records written before it was kept: readers then fall back on ``inputs``).
     inputs: list[str] = field(default_factory=list)
-    input_files: list[str] = field(default_factory=list)
+    input_files: list[str] | None = None
     input_format: str | None = None
     #: What the configuration id stands for (:func:`cxnlp.batch.nightly.configuration`).
     configuration: dict[str, Any] = field(default_factory=dict)
@@ -87,7 +88,7 @@ class RunManifest:
             finished_at=_text(payload.get("finished_at")),
             seconds=_number(payload.get("seconds")),
             inputs=_texts(payload.get("inputs")),
-            input_files=_texts(payload.get("input_files")),
+            input_files=_texts(files) if isinstance(files := payload.get("input_files"), list) else None,
             input_format=_text(payload.get("input_format")),
             configuration=_mapping(payload.get("configuration")),
             engine=_text(payload.get("engine")),

@@ -17,7 +17,8 @@ the old one (:func:`latest_results`).
 Every file is written to a temporary name in its own directory, fsynced and renamed into
 place (:mod:`cxnlp.io.atomic`), so a run killed at any moment (even by SIGKILL) leaves only
 whole files behind: the parts it committed stay, the tail it had not committed is simply
-redone by the next run. Readers still dedupe on the identity, defensively, so a row can never count twice.
+redone by the next run. Readers still dedupe on the identity, defensively, so a row can
+never count twice.
 
 Readers read the newest *completed* configuration unless told another, so a stray or killed
 run under another brand profile cannot hide the store; they warn when newer runs did not
@@ -74,7 +75,6 @@ STORE_COLUMNS: tuple[str, ...] = ("config_id", "run_id", "scored_at")
 IDENTITY: tuple[str, ...] = ("transcript_id", "content_hash", "config_id")
 
 _PART_RE = re.compile(r"^part-(?P<run_id>.+)-(?P<n>\d{6})\.parquet$")
-_TMP_SUFFIX = TMP_SUFFIX
 
 
 class StoreError(RuntimeError):
@@ -209,7 +209,7 @@ class ResultStore:
         of the runs found still marked ``running``.
         """
         for directory in (self.results_dir, self.rejects_dir, self.manifest_dir, self.configs_dir):
-            for tmp in directory.rglob(f"*{_TMP_SUFFIX}"):
+            for tmp in directory.rglob(f"*{TMP_SUFFIX}"):
                 logger.info("removing leftover temporary file %s", tmp)
                 with contextlib.suppress(OSError):
                     tmp.unlink()
@@ -365,10 +365,10 @@ class ResultStore:
         """Every run record, oldest first; a file that is not one is skipped with a warning.
 
         A run record is a JSON object whose ``run_id`` is its file name and whose
-        ``status`` is one of :data:`cxnlp.batch.manifest.RUN_STATUSES`. Anything else in ``manifest/`` (a
-        truncated file, a list, a record without ``run_id``, a copy under another name) is
-        left where it is and ignored, so it cannot break ``batch``, ``runs`` or
-        :meth:`recover`.
+        ``status`` is one of :data:`cxnlp.batch.manifest.RUN_STATUSES`. Anything else in
+        ``manifest/`` (a truncated file, a list, a record without ``run_id``, a copy under
+        another name) is left where it is and ignored, so it cannot break ``batch``, ``runs``
+        or :meth:`recover`.
         """
         out = []
         if self.manifest_dir.is_dir():
