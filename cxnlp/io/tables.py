@@ -138,17 +138,26 @@ def _rows_to_table(
     """
     if transform is not None:
         return pa.Table.from_pandas(transform(pd.DataFrame.from_records(rows)), preserve_index=False)
-    columns: dict[str, list[Any]] = {}
-    for i, row in enumerate(rows):
-        for key, value in row.items():
-            columns.setdefault(key, [None] * len(rows))[i] = value
     arrays = {}
-    for key, values in columns.items():
+    for key, values in row_columns(rows).items():
         try:
             arrays[key] = pa.array(values)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # e.g. ints past 64 bits
             arrays[key] = pa.array([None if v is None else str(v) for v in values], pa.string())
     return pa.table(arrays)
+
+
+def row_columns(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """Row dicts as columns of Python values, in first-seen column order; gaps are None.
+
+    Arrow tables are built from these rather than through pandas, which would turn an
+    integer column with a gap into floats and round integers past 2**53.
+    """
+    columns: dict[str, list[Any]] = {}
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            columns.setdefault(key, [None] * len(rows))[i] = value
+    return columns
 
 
 def unified_schema(schemas: list[pa.Schema]) -> pa.Schema:
