@@ -19,8 +19,9 @@ Results are appended to benchmarks/results/batch.jsonl.
 do. It synthesises a store of N rows shaped like real ones (about 70 columns, a 6 kB evidence
 cell and a 5 kB ``slot_vectors`` cell each, in parts of 256) for N synthetic transcripts,
 without scoring them, then times ``run_batch`` over the same N transcripts in a child process
-(everything skipped) and reports its seconds, the seconds of ``latest_hashes`` alone, and the
-child's peak RSS. Nothing here needs the models or STC-3.
+(everything skipped) and reports its seconds (wall and CPU), those of ``latest_hashes``
+alone, and the child's peak RSS. ``--code DIR`` (repeatable) compares checkouts on one store,
+alternating. Nothing here needs the models or STC-3.
 """
 
 from __future__ import annotations
@@ -257,25 +258,33 @@ from cxnlp.scoring import Scorer
 src, store = sys.argv[1], sys.argv[2]
 scorer = Scorer()
 config_id, _ = configuration(scorer)
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 known = ResultStore(store).latest_hashes(config_id)
-hashes_s = time.perf_counter() - started
+hashes_s, hashes_cpu = time.perf_counter() - started, time.process_time() - cpu
 after_hashes_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 summary = run_batch([src], store, scorer=scorer)
-run_s = time.perf_counter() - started
+run_s, run_cpu = time.perf_counter() - started, time.process_time() - cpu
 print("RESULT", json.dumps({
     "known": len(known), "latest_hashes_seconds": round(hashes_s, 2),
+    "latest_hashes_cpu_seconds": round(hashes_cpu, 2),
     "peak_rss_mb_after_latest_hashes": round(after_hashes_kb / 1024, 1),
-    "run_batch_seconds": round(run_s, 2), "read": summary.read, "skipped": summary.skipped,
+    "run_batch_seconds": round(run_s, 2), "run_batch_cpu_seconds": round(run_cpu, 2),
+    "read": summary.read, "skipped": summary.skipped,
     "scored": summary.scored,
     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
 }))
 """
 
 
-def noop_run(rows: int, repeat: int) -> dict:
-    """The nightly run over a store that already holds every transcript (see the docstring)."""
+def noop_run(rows: int, repeat: int, code: list[str] | None = None) -> dict:
+    """The nightly run over a store that already holds every transcript (see the docstring).
+
+    ``code``: cxnlp checkouts to compare (each put first on the child's PYTHONPATH), run in
+    turn on the same store ``repeat`` times (A B A B ...), so a busy machine slows each
+    alike; None measures the cxnlp this script imports.
+    """
+    versions = code or [None]
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         src, store = synth_noop_store(Path(tmp), rows)
@@ -283,15 +292,20 @@ def noop_run(rows: int, repeat: int) -> dict:
         size_mb = sum(p.stat().st_size for p in store.rglob("*.parquet")) / 2**20
         runs = []
         for _ in range(repeat):
-            proc = subprocess.run(
-                [sys.executable, "-c", _NOOP_CHILD, str(src), str(store)],
-                capture_output=True, text=True, cwd=tmp,  # cxnlp from PYTHONPATH, not the cwd
-            )
-            if proc.returncode != 0:
-                sys.exit(f"the no-op run failed:\n{proc.stderr[-3000:]}")
-            line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))
-            runs.append(json.loads(line.removeprefix("RESULT ")))
-            print(json.dumps(runs[-1]), flush=True)
+            for version in versions:
+                env = dict(os.environ)
+                if version is not None:
+                    env["PYTHONPATH"] = os.pathsep.join([version, env.get("PYTHONPATH", "")])
+                proc = subprocess.run(
+                    [sys.executable, "-c", _NOOP_CHILD, str(src), str(store)],
+                    capture_output=True, text=True, env=env,
+                    cwd=tmp,  # cxnlp from PYTHONPATH, not the cwd
+                )
+                if proc.returncode != 0:
+                    sys.exit(f"the no-op run failed:\n{proc.stderr[-3000:]}")
+                line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))
+                runs.append({"code": version, **json.loads(line.removeprefix("RESULT "))})
+                print(json.dumps(runs[-1]), flush=True)
     return {
         "rows": rows, "store_parquet_mb": round(size_mb, 1), "setup_seconds": round(setup, 1), "runs": runs
     }
@@ -312,6 +326,10 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=2, help="Child runs for --noop-rows.")
     parser.add_argument("--label", default="", help="A note stored with the --noop-rows record.")
+    parser.add_argument(
+        "--code", action="append", default=None,
+        help="With --noop-rows: a cxnlp checkout to measure (repeatable; runs alternate on one store).",
+    )
     args = parser.parse_args()
     if args.noop_rows is not None:
         report = {
@@ -320,7 +338,7 @@ def main() -> None:
             "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
             "load_average_at_start": os.getloadavg(),
-            **noop_run(args.noop_rows, args.repeat),
+            **noop_run(args.noop_rows, args.repeat, args.code),
         }
         print(json.dumps(report, indent=2))
         if not args.no_record:
