@@ -82,7 +82,7 @@ class RunManifest:
         counts = counts if isinstance(counts, dict) else {}
         return cls(
             run_id=run_id,
-            status=status,  # checked by __post_init__
+            status=str(status),  # checked by __post_init__
             config_id=_text(payload.get("config_id")),
             started_at=_text(payload.get("started_at")),
             finished_at=_text(payload.get("finished_at")),

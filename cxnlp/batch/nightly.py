@@ -374,7 +374,10 @@ def _run_locked(
         seconds=manifest.seconds or 0.0,
         parts=tuple(parts),
         rejects=manifest.rejects,
-        **tally.as_dict(),
+        read=tally.read,
+        scored=tally.scored,
+        rejected=tally.rejected,
+        skipped=tally.skipped,
     )
     logger.info("%s", summary.line())
     return summary
