@@ -25,9 +25,11 @@ _EXPORTS = {
     "interaction_score": "cxnlp.scoring",
     "read_transcripts": "cxnlp.ingest",
     "InputError": "cxnlp.ingest",
-    "score_files": "cxnlp.batch.run",
-    "RunSummary": "cxnlp.batch.run",
-    "read_table": "cxnlp.batch.writer",
+    "score_files": "cxnlp.runs",
+    "RunSummary": "cxnlp.runs",
+    "read_scores": "cxnlp.io",
+    "read_frame": "cxnlp.io",
+    "TableWriter": "cxnlp.io",
     "BrandProfile": "cxnlp.dimensions.brand",
     "load_brand_profile": "cxnlp.dimensions.brand",
     "default_brand_profile": "cxnlp.dimensions.brand",
@@ -35,10 +37,25 @@ _EXPORTS = {
     "register_dimension": "cxnlp.dimensions.base",
 }
 
+#: Old public names: ``read_table`` read a score table, and ``cxnlp.ingest`` reads
+#: transcripts from a "table" too; the score reader is now ``read_scores``.
+_RENAMED = {"read_table": "read_scores"}
+
 __all__ = ["__version__", *_EXPORTS]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _RENAMED:
+        import warnings
+
+        new = _RENAMED[name]
+        warnings.warn(
+            f"cxnlp.{name} is now cxnlp.{new} (it also reads a result-store folder); "
+            f"the old name will be removed.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return __getattr__(new)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'cxnlp' has no attribute {name!r}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -40,7 +40,7 @@ WARN_REJECT_SHARE = 0.10
 TOO_MANY_REJECTS_EXIT = 3
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(INPUT_ERROR_EXIT)
 
@@ -232,11 +232,11 @@ def score(
     the rest are scored.
     """
     _setup_logging(verbose, redact)
-    from cxnlp.batch.run import default_rejects_path, score_files
-    from cxnlp.batch.writer import output_format
     from cxnlp.ingest import InputError
     from cxnlp.ingest.guard import refuse_overwriting_inputs
     from cxnlp.ingest.readers import expand_inputs
+    from cxnlp.io import output_format
+    from cxnlp.runs import default_rejects_path, score_files
 
     transform = None
     _check_format(format)
@@ -261,13 +261,13 @@ def score(
     except (ValueError, OSError) as exc:  # InputError is a ValueError
         _fail(str(exc))
     try:
-        with _progress() as advance:
+        with _progress("scoring") as bar:
             summary = score_files(
                 inputs,
                 out,
                 scorer=scorer,
                 rejects=rejects,
-                progress=advance,
+                progress=bar.callback,
                 transform=transform,
                 format=format,
             )
@@ -335,7 +335,7 @@ def _parse_scales(specs: list[str]) -> dict[str, str]:
 
 
 def _read_any_table(path: Path, what: str):
-    from cxnlp.batch.writer import read_table
+    from cxnlp.io import read_frame
     from cxnlp.service.reviews import is_review_folder, read_reviews
 
     if is_review_folder(path):  # STORE/reviews, the review table 'cxnlp serve' writes
@@ -343,7 +343,7 @@ def _read_any_table(path: Path, what: str):
     if not path.is_file():
         _fail(f"{what} {str(path)!r} does not exist.")
     try:
-        return read_table(path)
+        return read_frame(path)
     except ValueError as exc:
         _fail(f"{what} {str(path)!r}: {exc}")
 
@@ -373,21 +373,23 @@ def calibrate(
         _fail(f"Got --out {str(out)!r}, which is an existing file; expected a folder. Give --out a folder.")
     _refuse_overwrite([scores, *labels], dict(calibration_files(out, target)))
 
-    frame = _read_any_table(scores, "score table")
-    label_frames = [_read_any_table(p, "label table") for p in labels]
-    try:
-        results = run_calibration(
-            frame,
-            label_frames,
-            targets=target,
-            out_dir=out,
-            scales=_parse_scales(scale),
-            cv=folds,
-            n_boot=n_boot,
-            data_description=f"scores: {scores}; labels: {', '.join(map(str, labels))}",
-        )
-    except ValueError as exc:
-        _fail(str(exc))
+    with _progress("reading the score and label tables", counting=False) as bar:
+        frame = _read_any_table(scores, "score table")
+        label_frames = [_read_any_table(p, "label table") for p in labels]
+        try:
+            results = run_calibration(
+                frame,
+                label_frames,
+                targets=target,
+                out_dir=out,
+                scales=_parse_scales(scale),
+                cv=folds,
+                n_boot=n_boot,
+                data_description=f"scores: {scores}; labels: {', '.join(map(str, labels))}",
+                progress=bar.stage,
+            )
+        except ValueError as exc:
+            _fail(str(exc))
     _print_agreement({t: r.agreement for t, r in results.items()})
     typer.echo(f"wrote calibrators, model cards and agreement.csv to {out}")
 
@@ -401,7 +403,9 @@ def agreement(
         Path | None, typer.Option(help="Apply this calibration first (when SCORES has no _pred columns).")
     ] = None,
     scale: Annotated[list[str], typer.Option(help="Declare a target's scale, e.g. survey_rating=1-5.")] = [],  # noqa: B006
-    out: Annotated[Path | None, typer.Option(help="Also write the table (CSV).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Also write the table (CSV; Parquet or JSONL by ending).")
+    ] = None,
     n_boot: Annotated[int, typer.Option(help="Bootstrap replicates for the 95% intervals.")] = 500,
 ) -> None:
     """Agreement of calibrated predictions with human labels the calibrator was NOT fitted on."""
@@ -448,8 +452,7 @@ def agreement(
         _fail(str(exc))
     _print_agreement(tables)
     if out is not None:
-        pd.concat(tables.values(), ignore_index=True).to_csv(out, index=False)
-        typer.echo(f"wrote {out}")
+        _write_frame(pd.concat(tables.values(), ignore_index=True), out)
 
 
 def _warn_training_overlap(calibration: Any, labels: Any, target: str, path: Path | None) -> None:
@@ -504,26 +507,17 @@ def show(
     from rich.console import Console
     from rich.table import Table
 
-    from cxnlp.batch.store import StoreError, latest_results
-    from cxnlp.batch.writer import read_table
+    from cxnlp.batch.store import StoreError
+    from cxnlp.io import read_scores
     from cxnlp.schema import DIMENSION_COLUMNS, SCORE_COLUMN
     from cxnlp.scoring import evidence_frame
     from cxnlp.terminal import cell, fit_table
 
-    if scores.is_dir():
-        try:
-            frame = latest_results(scores, config_id=config)
-        except (StoreError, ValueError, OSError) as exc:
-            _fail(str(exc))
-    elif not scores.is_file():
-        _fail(f"score table {str(scores)!r} does not exist; run 'cxnlp score ... --out {scores}' first.")
-    elif config is not None:
-        _fail(f"Got --config with the score table {str(scores)!r}; expected a result store. Drop --config.")
-    else:
-        try:
-            frame = read_table(scores)
-        except (ValueError, OSError) as exc:
-            _fail(f"score table {str(scores)!r} cannot be read: {exc}")
+    try:
+        frame = read_scores(scores, config_id=config)
+    except (StoreError, ValueError, OSError) as exc:
+        # read_scores names the path in its own messages; a reader library's error does not.
+        _fail(str(exc) if str(scores) in str(exc) else f"score table {str(scores)!r} cannot be read: {exc}")
     missing = [c for c in ("transcript_id", SCORE_COLUMN, *DIMENSION_COLUMNS) if c not in frame.columns]
     if missing:
         _fail(
@@ -604,24 +598,31 @@ def explain(
     from cxnlp.calibration.workflow import load_calibration
     from cxnlp.ingest import InputError, read_transcripts
     from cxnlp.model import Transcript
+    from cxnlp.runs import counted
 
-    try:
-        calibrations = load_calibration(calibration)
-        scorer = _checked_scorer(brand, embedding=embedding)
-        found = next(
-            (
-                t
-                for t in read_transcripts(inputs)
-                if isinstance(t, Transcript) and t.id == transcript_id
-            ),
-            None,
-        )
-    except (ValueError, OSError, InputError) as exc:
-        _fail(str(exc))
-    if found is None:
-        _fail(f"transcript {transcript_id!r} is not in {', '.join(map(str, inputs))} (or was rejected).")
+    with _progress("reading the calibration") as bar:
+        try:
+            calibrations = load_calibration(calibration)
+            scorer = _checked_scorer(brand, embedding=embedding)
+            bar.stage(f"looking for {transcript_id}")
+            found = next(
+                (
+                    t
+                    for t in counted(read_transcripts(inputs), bar.callback)
+                    if isinstance(t, Transcript) and t.id == transcript_id
+                ),
+                None,
+            )
+        except (ValueError, OSError, InputError) as exc:
+            _fail(str(exc))
+        if found is None:
+            _fail(f"transcript {transcript_id!r} is not in {', '.join(map(str, inputs))} (or was rejected).")
+        bar.stage("loading the language models")
+        scorer.prepare()
+        bar.stage(f"scoring and explaining {transcript_id}")
+        explained = explain_transcript(found, list(calibrations.values()), scorer=scorer)
     console = Console()
-    for item in explain_transcript(found, list(calibrations.values()), scorer=scorer):
+    for item in explained:
         low, high = item.interval
         console.print(
             f"[bold]{item.target}[/] for {transcript_id}: {item.prediction:.2f} "
@@ -725,7 +726,7 @@ def batch(
     except (ValueError, OSError) as exc:
         _fail(str(exc))
     try:
-        with _progress() as advance:
+        with _progress("scoring new and changed") as bar:
             summary = run_batch(
                 inputs,
                 store,
@@ -735,7 +736,7 @@ def batch(
                 workers=workers,
                 scheduler=scheduler,
                 commit_every=commit_every,
-                progress=advance,
+                progress=bar.callback,
                 schema=declared,
                 format=format,
                 include=glob,
@@ -981,11 +982,10 @@ def analyze(
 
 
 def _write_frame(table: Any, path: Path) -> None:
-    """``--out``: the full table, Parquet by ending, else CSV."""
-    if path.suffix.lower() in (".parquet", ".pq"):
-        table.to_parquet(path, index=False)
-    else:
-        table.to_csv(path, index=False)
+    """``--out``: the full table, atomically; Parquet or JSONL by ending, else CSV."""
+    from cxnlp.io import write_frame
+
+    write_frame(table, path)
     typer.echo(f"wrote {path}")
 
 
@@ -1172,34 +1172,54 @@ def api_key(
 
 
 class _progress:
-    """A rich progress bar on a terminal; nothing when output is piped or in CI."""
+    """A one-line progress display on stderr when it is a terminal; nothing when piped or in CI.
 
-    def __enter__(self):
-        self._bar = None
+    ``stage(text)`` says what is being done; calling the object with ``n`` counts ``n`` more
+    records read (``cxnlp score`` and ``batch`` pass :attr:`callback` to the library, which
+    calls it as each record is read). Transient: the line is gone when the block ends, and
+    the command's own summary is what stays.
+    """
+
+    def __init__(self, stage: str = "scoring", *, counting: bool = True):
+        self._stage = stage
+        self._counting = counting
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _progress:
         if sys.stderr.isatty():
-            from rich.progress import (
-                MofNCompleteColumn,
-                Progress,
-                SpinnerColumn,
-                TextColumn,
-                TimeElapsedColumn,
-            )
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+            count = [TextColumn("{task.completed:,.0f} records read")] if self._counting else []
             self._bar = Progress(
                 SpinnerColumn(),
-                TextColumn("scoring"),
-                MofNCompleteColumn(),
+                TextColumn("{task.description}"),
+                *count,
                 TimeElapsedColumn(),
+                console=Console(stderr=True),
                 transient=True,
             )
             self._bar.start()
-            self._task = self._bar.add_task("scoring", total=None)
-            return lambda n: self._bar.advance(self._task, n)
-        return None
+            self._task = self._bar.add_task(self._stage, total=None)
+        return self
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+    def __call__(self, n: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task, n)
+
+    def stage(self, text: str) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, description=text)
+
+    @property
+    def callback(self) -> _progress | None:
+        """Self when a display is shown, else None (the library then counts nothing)."""
+        return self if self._bar is not None else None
 
 
 def main() -> None:

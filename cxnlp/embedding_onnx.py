@@ -239,13 +239,10 @@ def _quiet_root_logger() -> Iterator[None]:
 
 
 def _write_atomically(final: Path, writer: Any) -> None:
-    tmp = _atomic_target(final)
-    try:
+    from cxnlp.io.atomic import atomic_path
+
+    with atomic_path(final, mode=0o644) as tmp:  # a shared cache must stay readable
         writer(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a shared cache must stay readable
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def ensure_exported(

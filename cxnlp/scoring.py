@@ -20,7 +20,6 @@ scored at all (NaN).
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import logging
 import math
@@ -34,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from cxnlp import __version__
 from cxnlp.dimensions.base import Dimension
 from cxnlp.ingest.rejects import RecordError
+from cxnlp.io.chunks import chunked
 from cxnlp.limits import DEFAULT_MAX_TRANSCRIPT_CHARS, DEFAULT_MAX_TURN_CHARS, SizeLimits, size_error
 from cxnlp.model import DimensionResult, ScoredTranscript, Transcript
 from cxnlp.nlp import ParsedTranscript, SentenceEncoder, TranscriptParser
@@ -411,8 +411,7 @@ class Scorer:
 
     def iter_scored(self, transcripts: Iterable[Transcript]) -> Iterator[ScoredTranscript]:
         """Score a stream of transcripts lazily, ``batch_size`` at a time, in input order."""
-        iterator = iter(transcripts)
-        while batch := list(itertools.islice(iterator, self.batch_size)):
+        for batch in chunked(transcripts, self.batch_size):
             yield from self.score_batch(batch)
 
     def score_one(self, transcript: Transcript) -> ScoredTranscript:
@@ -518,7 +517,7 @@ def score_transcripts(
     """Score transcripts in one call: file path(s) or :class:`Transcript` objects in, table out.
 
     Records that cannot be scored from files are skipped here with a warning in the log;
-    use ``cxnlp score`` or :func:`cxnlp.batch.run.score_files` to keep a rejects file.
+    use ``cxnlp score`` or :func:`cxnlp.runs.score_files` to keep a rejects file.
     """
     scorer = scorer or Scorer(brand=brand, weights=weights)
     if isinstance(source, str | Path) or (

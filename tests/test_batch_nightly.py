@@ -15,11 +15,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cxnlp.batch.nightly import BatchSummary, configuration, resolve_inputs, run_batch
+from cxnlp.batch.nightly import configuration, resolve_inputs, run_batch
 from cxnlp.batch.store import IDENTITY, ResultStore, latest_results, list_runs, read_store
 from cxnlp.dimensions.base import Dimension
 from cxnlp.ingest import InputError
 from cxnlp.model import DimensionResult
+from cxnlp.runs import RunSummary
 from cxnlp.scoring import DIMENSION_COLUMNS, Scorer, default_dimensions
 
 pytestmark = pytest.mark.slow
@@ -103,7 +104,7 @@ def scores_of(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[SCORE_COLUMNS].sort_values("transcript_id").reset_index(drop=True)
 
 
-def check_accounting(summary: BatchSummary) -> None:
+def check_accounting(summary: RunSummary) -> None:
     assert summary.read == summary.scored + summary.rejected + summary.skipped
 
 

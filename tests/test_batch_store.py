@@ -16,13 +16,13 @@ from cxnlp.batch.store import (
     IDENTITY,
     ResultStore,
     StoreError,
-    atomic_write_bytes,
     latest_results,
     list_runs,
     new_run_id,
     read_run_rejects,
     read_store,
 )
+from cxnlp.io.atomic import atomic_write_bytes
 from cxnlp.model import Reject
 
 

@@ -98,3 +98,17 @@ def test_unknown_ids_missing_columns_and_scales_are_named():
 def test_load_calibration_refuses_a_foreign_directory(tmp_path):
     with pytest.raises(ValueError, match="calibration.json"):
         load_calibration(tmp_path)
+
+
+def test_calibrate_reports_each_stage_of_each_target_in_order(tmp_path):
+    scores = _scores()
+    labels = _labels(scores).assign(survey_rating=lambda f: (f["rubric_score"] // 21 + 1).clip(1, 5))
+    stages: list[str] = []
+    calibrate(
+        scores, [labels], targets=["rubric_score", "survey_rating"], out_dir=tmp_path,
+        scales={"survey_rating": "1-5"}, n_boot=10, progress=stages.append,
+    )
+    assert [s.split(":")[0] for s in stages[:3]] == ["rubric_score"] * 3
+    assert [s.split(":")[0] for s in stages[3:6]] == ["survey_rating"] * 3
+    assert "10 bootstrap replicates" in stages[2]
+    assert stages[-1] == "writing calibrators and model cards" and len(stages) == 7

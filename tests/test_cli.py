@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from cxnlp.batch.writer import read_table
 from cxnlp.cli import app
+from cxnlp.io import read_frame
 from cxnlp.schema import DIMENSION_COLUMNS
 
 runner = CliRunner()
@@ -69,7 +69,7 @@ def test_score_jsonl_counts_every_record(tmp_path, scorer_ready, suffix):
     result = runner.invoke(app, ["score", str(src), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "scored 2, rejected 5 of 7 records" in result.output
-    frame = read_table(out)
+    frame = read_frame(out)
     assert list(frame["transcript_id"]) == ["c1", "c2"]
     assert list(frame["team"]) == ["North", "South"]
     rejects = [json.loads(line) for line in open(tmp_path / "scores.rejects.jsonl", encoding="utf-8")]
@@ -98,7 +98,7 @@ def test_score_turn_table_matches_jsonl(tmp_path, scorer_ready):
         out = tmp_path / f"{name}.parquet"
         result = runner.invoke(app, ["score", str(path), "--out", str(out)])
         assert result.exit_code == 0, result.output
-        outs.append(read_table(out))
+        outs.append(read_frame(out))
     cols = list(DIMENSION_COLUMNS)
     pd.testing.assert_frame_equal(outs[0][cols], outs[1][cols])
 
@@ -109,9 +109,9 @@ def test_rerun_is_idempotent(tmp_path, scorer_ready):
     out = tmp_path / "scores.parquet"
     for _ in range(2):
         assert runner.invoke(app, ["score", str(src), "--out", str(out)]).exit_code == 0
-    first = read_table(out)
+    first = read_frame(out)
     assert runner.invoke(app, ["score", str(src), "--out", str(out)]).exit_code == 0
-    pd.testing.assert_frame_equal(first, read_table(out))
+    pd.testing.assert_frame_equal(first, read_frame(out))
     assert sum(1 for _ in open(tmp_path / "scores.rejects.jsonl")) == 5
 
 
@@ -286,7 +286,7 @@ def test_max_reject_share_fails_with_exit_3_and_keeps_the_outputs(tmp_path, scor
     failed = runner.invoke(app, ["score", str(src), "--out", str(out), "--max-reject-share", "0.5"])
     assert failed.exit_code == 3, failed.output
     assert "above --max-reject-share 0.5" in failed.output
-    assert len(read_table(out)) == 2  # what was scored is kept
+    assert len(read_frame(out)) == 2  # what was scored is kept
     lenient = ["score", str(src), "--out", str(out), "--max-reject-share", "0.8"]
     assert runner.invoke(app, lenient).exit_code == 0
     clean = tmp_path / "clean.jsonl"

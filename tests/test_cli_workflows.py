@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from cxnlp.batch.writer import read_table
 from cxnlp.cli import app
+from cxnlp.io import read_frame
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,7 +76,7 @@ def test_calibrated_score_adds_predictions_with_intervals(workdir, calibration):
     args = ["score", str(workdir / "calls.jsonl"), "--out", str(out), "--calibration", str(calibration)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    frame = read_table(out)
+    frame = read_frame(out)
     for target in ("rubric_score", "survey_rating"):
         assert frame[f"{target}_pred"].between(0, 100).all()
         assert (frame[f"{target}_pred_low"] <= frame[f"{target}_pred_high"]).all()
@@ -181,7 +181,7 @@ def test_shipped_calibrator_loads_and_applies_to_fresh_scores(workdir):
 
     calibrations = load_calibration(REPO_ROOT / "models" / "sample")
     assert set(calibrations) == {"rubric_score", "survey_rating"}
-    frame = apply_calibration(read_table(workdir / "scores.parquet"), calibrations)
+    frame = apply_calibration(read_frame(workdir / "scores.parquet"), calibrations)
     assert frame["rubric_score_pred"].between(0, 100).all()
     truth = pd.read_csv(workdir / "sample_rubric.csv", dtype={"transcript_id": str})
     merged = frame.merge(truth.groupby("transcript_id", as_index=False)["rubric_score"].mean())
@@ -195,7 +195,7 @@ def sentence_calibration(workdir):
     from cxnlp.calibration.estimators import SENTENCE_ALPHAS
 
     labels = pd.read_csv(workdir / "sample_rubric.csv", dtype={"transcript_id": str})
-    X, y, groups = training_frame(read_table(workdir / "scores.parquet"), labels, target="rubric_score")
+    X, y, groups = training_frame(read_frame(workdir / "scores.parquet"), labels, target="rubric_score")
     est = ScoreCalibrator(sentence_evidence=True, alphas=SENTENCE_ALPHAS, scale="0-100", cv=3)
     return save_calibrator(workdir / "sentences.json", est.fit(X, y, groups=groups), target="rubric_score")
 
@@ -229,7 +229,7 @@ def test_score_applies_a_sentence_calibrator_through_the_slot_vectors(workdir, s
     args = ["score", calls, "--out", str(out), "--calibration", str(sentence_calibration)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    frame = read_table(out)
+    frame = read_frame(out)
     assert frame["rubric_score_pred"].between(0, 100).all()
     truth = pd.read_csv(workdir / "sample_rubric.csv", dtype={"transcript_id": str})
     merged = frame.merge(truth.groupby("transcript_id", as_index=False)["rubric_score"].mean())
@@ -241,7 +241,7 @@ def test_no_slot_vectors_leaves_the_column_out_and_the_scores_alone(workdir, sen
     calls = str(workdir / "calls.jsonl")
     result = runner.invoke(app, ["score", calls, "--out", str(out), "--no-slot-vectors"])
     assert result.exit_code == 0, result.output
-    lean, full = read_table(out), read_table(workdir / "scores.parquet")
+    lean, full = read_frame(out), read_frame(workdir / "scores.parquet")
     assert "slot_vectors" not in lean.columns and "slot_vectors" in full.columns
     pd.testing.assert_series_equal(lean["interaction_score"], full["interaction_score"])
     args = [

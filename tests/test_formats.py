@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cxnlp.batch.writer import read_table
 from cxnlp.cli import app
 from cxnlp.ingest import InputError, read_transcripts
 from cxnlp.ingest.readers import plan_formats
+from cxnlp.io import read_frame
 from cxnlp.model import Reject, Transcript, Turn
 from cxnlp.slots import sentence_slots
 from cxnlp.timing import TIMING_COLUMNS, timing_metrics
@@ -187,7 +187,7 @@ def test_score_reads_every_fixture_end_to_end(tmp_path, models_ready):
     assert result.exit_code == 0, result.output
     assert "format auto: read as" in result.output and "whisperx (1 file)" in result.output
     assert f"scored {len(EXPECTED)}, rejected 0 of {len(EXPECTED)} records" in result.output
-    frame = read_table(out).set_index("transcript_id")
+    frame = read_frame(out).set_index("transcript_id")
     assert sorted(frame.index) == sorted(ident for _, ident in EXPECTED.values())
     assert frame["interaction_score"].notna().all()
     row = frame.loc["tca-billing-0142"]

@@ -29,9 +29,9 @@ import pytest
 from typer.testing import CliRunner
 
 import cxnlp.scoring
-from cxnlp.batch.writer import read_table
 from cxnlp.cli import app
 from cxnlp.dimensions.base import Dimension
+from cxnlp.io import read_frame
 from cxnlp.model import DimensionResult
 from cxnlp.nlp import EMBEDDING_DIM, TranscriptParser
 
@@ -434,7 +434,7 @@ def test_hostile_records_become_rejects_and_the_rest_is_scored(tmp, tiny, caplog
     result = _invoke(["score", *map(str, inputs), "--out", str(out), *case.args], caplog)
     assert result.exit_code == 0, result.output
     assert _digests(tmp / "in") == before
-    table = read_table(out)
+    table = read_frame(out)
     scored = list(table["transcript_id"]) if len(table) else []
     if case.exact:
         assert scored == case.good
@@ -498,7 +498,7 @@ def test_metadata_never_overwrites_an_output_column(tmp, tiny, caplog):
     src = _jsonl(tmp / "in" / "calls.jsonl", [_line(record)])
     out = tmp / "scores.jsonl"
     assert _invoke(["score", str(src), "--out", str(out)], caplog).exit_code == 0
-    row = read_table(out).iloc[0]
+    row = read_frame(out).iloc[0]
     assert row["meta_meta_interaction_score"] == 1
     assert row["meta_interaction_score"] == 2
     assert row["meta_f_filler_content__agent_words"] == 3

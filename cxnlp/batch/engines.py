@@ -29,8 +29,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 from typing import Any, Literal
 
-from cxnlp.batch.run import score_or_reject
-from cxnlp.model import Reject, Transcript, Turn
+from cxnlp.model import Reject, Transcript
+from cxnlp.runs import score_or_reject
 from cxnlp.scoring import Scorer
 
 logger = logging.getLogger(__name__)
@@ -39,20 +39,6 @@ EngineName = Literal["local", "dask"]
 ENGINES: tuple[str, ...] = ("local", "dask")
 #: An outcome: the output row of a scored transcript, or why it could not be scored.
 Outcome = dict[str, Any] | Reject
-#: What travels to a worker for one transcript (Transcript itself does not pickle: its
-#: metadata is a read-only mapping proxy).
-PackedTurn = tuple[str, str, float | None, float | None, str | None]
-Packed = tuple[str, tuple[PackedTurn, ...], dict[str, Any], str | None]
-
-
-def pack(transcript: Transcript) -> Packed:
-    turns = tuple((t.speaker, t.text, t.start, t.end, t.agent_id) for t in transcript.turns)
-    return (transcript.id, turns, dict(transcript.metadata), transcript.source)
-
-
-def unpack(packed: Packed) -> Transcript:
-    tid, turns, metadata, source = packed
-    return Transcript(id=tid, turns=tuple(Turn(*t) for t in turns), metadata=metadata, source=source)
 
 
 def default_threads(workers: int, cores: int | None = None) -> int:
@@ -148,10 +134,10 @@ def _init_pool_worker(scorer: Scorer, threads: int | None) -> None:
     _WORKER_SCORER = scorer.prepare()
 
 
-def _score_packed_in_pool(chunk: list[Packed]) -> list[Outcome]:
+def _score_in_pool(chunk: list[Transcript]) -> list[Outcome]:
     if _WORKER_SCORER is None:  # pragma: no cover - the initializer always runs first
         raise RuntimeError("Pool worker has no scorer; it must be started by ProcessPoolEngine.")
-    return score_chunk(_WORKER_SCORER, [unpack(p) for p in chunk])
+    return score_chunk(_WORKER_SCORER, chunk)
 
 
 class ProcessPoolEngine(Engine):
@@ -191,7 +177,7 @@ class ProcessPoolEngine(Engine):
             raise RuntimeError("ProcessPoolEngine used outside its 'with' block.")
         pending: collections.deque[Future[list[Outcome]]] = collections.deque()
         for chunk in chunks:
-            pending.append(self._pool.submit(_score_packed_in_pool, [pack(t) for t in chunk]))
+            pending.append(self._pool.submit(_score_in_pool, list(chunk)))
             if len(pending) >= 2 * self.workers:
                 yield pending.popleft().result()
         while pending:
@@ -250,8 +236,8 @@ def _worker_scorer(config_id: str) -> Scorer:
     return plugin.scorer
 
 
-def _score_packed_on_dask(config_id: str, index: int, chunk: list[Packed]) -> tuple[int, list[Outcome]]:
-    return index, score_chunk(_worker_scorer(config_id), [unpack(p) for p in chunk])
+def _score_on_dask(config_id: str, index: int, chunk: list[Transcript]) -> tuple[int, list[Outcome]]:
+    return index, score_chunk(_worker_scorer(config_id), chunk)
 
 
 class DaskEngine(Engine):
@@ -342,10 +328,10 @@ class DaskEngine(Engine):
                     break
                 in_flight.add(
                     self._client.submit(
-                        _score_packed_on_dask,
+                        _score_on_dask,
                         self.config_id,
                         submitted,
-                        [pack(t) for t in chunk],
+                        list(chunk),
                         pure=False,
                     )
                 )

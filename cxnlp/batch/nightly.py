@@ -20,6 +20,9 @@ Example
 >>> summary = run_batch("exports/2025-01-14/", "qa-store", workers=4)
 >>> summary.line()
 'run 20250114T021500…: scored 812, skipped 40110, rejected 3 of 40925 records in 95.2 s'
+
+The run returns a :class:`cxnlp.runs.RunSummary` and keeps a
+:class:`cxnlp.batch.manifest.RunManifest` in the store.
 """
 
 from __future__ import annotations
@@ -34,44 +37,24 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cxnlp import __version__
 from cxnlp.batch.engines import Outcome, make_engine
+from cxnlp.batch.manifest import RunManifest
 from cxnlp.batch.store import ResultStore, as_store, new_run_id, utc_now
+from cxnlp.io.chunks import chunked
 from cxnlp.model import Reject, Transcript
+from cxnlp.runs import RunSummary, counted
 from cxnlp.scoring import Scorer
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class BatchSummary:
-    """What one nightly run did. ``read == scored + rejected + skipped`` always holds."""
-
-    run_id: str
-    store: str
-    config_id: str
-    status: str
-    read: int
-    scored: int
-    rejected: int
-    skipped: int
-    seconds: float
-    parts: tuple[str, ...] = field(default_factory=tuple)
-    rejects: str | None = None
-
-    @property
-    def transcripts_per_second(self) -> float:
-        return self.scored / self.seconds if self.seconds > 0 else float("nan")
-
-    def line(self) -> str:
-        return (
-            f"run {self.run_id}: scored {self.scored}, skipped {self.skipped}, rejected "
-            f"{self.rejected} of {self.read} records in {self.seconds:.1f} s"
-        )
+#: The former name of the summary a nightly run returns; it is :class:`cxnlp.runs.RunSummary`.
+BatchSummary = RunSummary
 
 
 def resolve_inputs(inputs: str | Path | Sequence[str | Path]) -> list[Path]:
@@ -169,7 +152,7 @@ def run_batch(
     schema: Mapping[str, str] | None = None,
     format: str | None = None,
     include: str | None = None,
-) -> BatchSummary:
+) -> RunSummary:
     """Score new and changed transcripts from ``inputs`` into ``store``.
 
     Parameters
@@ -197,7 +180,7 @@ def run_batch(
         Torch threads per worker; ``cores // workers`` when None (the calling process is
         left as it is with ``workers=1``).
     progress : callable, optional
-        Called with the number of records just handled.
+        Called with 1 as each record is read (skipped, rejected or sent to be scored).
     schema : mapping, optional
         Column kinds to declare, ``{"agent_id": "string", "csat": "float"}`` (kinds in
         :data:`cxnlp.batch.schema.KINDS`). Added to the store's ``schema.json``; a
@@ -209,7 +192,8 @@ def run_batch(
 
     Returns
     -------
-    BatchSummary
+    cxnlp.runs.RunSummary
+        With ``store``, ``run_id``, ``config_id`` and ``parts`` set.
 
     Raises
     ------
@@ -234,7 +218,7 @@ def run_batch(
     files = expand_inputs(paths, include=include)
     refuse_store_over_inputs(files, store.root if isinstance(store, ResultStore) else store)
     # What the service's review page needs to find a call's text again (the store keeps none).
-    read_from = {"input_files": [str(f.resolve()) for f in files], "input_format": format}
+    input_files = [str(f.resolve()) for f in files]
     # Checks every input now, before the store is touched.
     records = read_transcripts(paths, limits=scorer.size_limits, format=format, include=include)
     config_id, config = configuration(scorer, brand)
@@ -260,7 +244,8 @@ def run_batch(
             workers=workers,
             commit_every=commit_every,
             progress=progress,
-            read_from=read_from,
+            input_files=input_files,
+            input_format=format,
         )
 
 
@@ -277,51 +262,43 @@ def _run_locked(
     workers: int,
     commit_every: int,
     progress: Callable[[int], None] | None,
-    read_from: dict[str, Any] | None = None,
-) -> BatchSummary:
+    input_files: list[str],
+    input_format: str | None,
+) -> RunSummary:
     run_id = new_run_id()
     started = time.perf_counter()
     tally = _Tally()
     rejects: list[Reject] = []
     parts: list[str] = []
-    manifest: dict[str, Any] = {
-        "run_id": run_id,
-        "status": "running",
-        "started_at": utc_now(),
-        "finished_at": None,
-        "seconds": None,
-        "inputs": [str(p) for p in paths],
-        **(read_from or {}),
-        "config_id": config_id,
-        "configuration": config,
-        "engine": engine,
-        "workers": workers,
-        "commit_every": commit_every,
-        "counts": tally.as_dict(),
-        "parts": parts,
-        "rejects": None,
-        "host": socket.gethostname(),
-        "user": _user(),
-        "pid": os.getpid(),
-        "error": None,
-    }
+    manifest = RunManifest(
+        run_id=run_id,
+        status="running",
+        started_at=utc_now(),
+        inputs=[str(p) for p in paths],
+        input_files=input_files,
+        input_format=input_format,
+        config_id=config_id,
+        configuration=config,
+        engine=engine,
+        workers=workers,
+        commit_every=commit_every,
+        counts=tally.as_dict(),
+        parts=parts,
+        host=socket.gethostname(),
+        user=_user(),
+        pid=os.getpid(),
+    )
     known: dict[str, str] = {}
     sources: dict[str, str] = {}  # transcript id -> where it came from, until its part commits
 
-    def tick(n: int = 1) -> None:
-        if progress is not None:
-            progress(n)
-
     def to_score() -> Iterator[Transcript]:
-        for item in records:
+        for item in counted(records, progress):
             tally.read += 1
             if isinstance(item, Reject):
                 tally.rejected += 1
                 rejects.append(item)
-                tick()
             elif known.get(item.id) == item.content_hash():
                 tally.skipped += 1
-                tick()
             else:
                 sources[item.id] = item.source or item.id
                 yield item
@@ -350,16 +327,16 @@ def _run_locked(
             parts.append(str(part.relative_to(store.root)))
         if rejects:
             written = store.write_rejects(run_id, rejects, redactor=scorer.redactor)
-            manifest["rejects"] = str(written.relative_to(store.root))
-        manifest["counts"] = tally.as_dict()
-        manifest["seconds"] = round(time.perf_counter() - started, 3)
+            manifest.rejects = str(written.relative_to(store.root))
+        manifest.counts = tally.as_dict()
+        manifest.seconds = round(time.perf_counter() - started, 3)
         store.write_manifest(manifest)
 
     try:
         store.write_manifest(manifest)
         known.update(store.latest_hashes(config_id))
         logger.info("run %s: %d transcripts already in the store for %s", run_id, len(known), config_id)
-        chunks = _chunks(to_score(), chunk_size)
+        chunks = chunked(to_score(), chunk_size)
         first = next(chunks, None)
         if first is None:  # nothing new tonight: no pool or cluster to start
             commit([])
@@ -369,14 +346,14 @@ def _run_locked(
                 n_chunks = 0
                 for outcomes in worker_engine.map_chunks(itertools.chain([first], chunks)):
                     pending.extend(_account(outcomes, tally, rejects))
-                    tick(len(outcomes))
                     n_chunks += 1
                     if n_chunks % chunks_per_part == 0:
                         commit(pending)
                         pending = []
                 commit(pending)
     except BaseException as exc:
-        manifest.update(status="failed", error=f"{type(exc).__name__}: {exc}", finished_at=utc_now())
+        manifest.status, manifest.error = "failed", f"{type(exc).__name__}: {exc}"
+        manifest.finished_at = utc_now()
         try:
             commit([])
         except Exception as record_exc:
@@ -387,17 +364,20 @@ def _run_locked(
                 record_exc,
             )
         raise
-    manifest.update(status="complete", finished_at=utc_now())
+    manifest.status, manifest.finished_at = "complete", utc_now()
     commit([])
-    summary = BatchSummary(
+    summary = RunSummary(
         run_id=run_id,
         store=str(store.root),
         config_id=config_id,
         status="complete",
-        seconds=manifest["seconds"],
+        seconds=manifest.seconds or 0.0,
         parts=tuple(parts),
-        rejects=manifest["rejects"],
-        **tally.as_dict(),
+        rejects=manifest.rejects,
+        read=tally.read,
+        scored=tally.scored,
+        rejected=tally.rejected,
+        skipped=tally.skipped,
     )
     logger.info("%s", summary.line())
     return summary
@@ -411,12 +391,6 @@ def _account(outcomes: Iterable[Outcome], tally: _Tally, rejects: list[Reject]) 
         else:
             tally.scored += 1
             yield outcome
-
-
-def _chunks(items: Iterable[Transcript], size: int) -> Iterator[list[Transcript]]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
 
 
 def _user() -> str | None:

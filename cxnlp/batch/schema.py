@@ -38,6 +38,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from cxnlp.io.tables import row_columns
+
 #: The kinds a store column can have, widest last, and their Arrow types.
 KINDS: dict[str, pa.DataType] = {
     "boolean": pa.bool_(),
@@ -241,15 +243,10 @@ def storable_name(column: Any) -> bool:
 def arrow_table(rows: Sequence[Mapping[str, Any]], kinds: Mapping[str, str]) -> pa.Table:
     """Conformed rows as an Arrow table, each typed column with its kind's Arrow type.
 
-    Built column by column from the Python values (not through pandas, which would turn an
-    integer column with a gap into floats and round integers past 2**53).
+    Built column by column from the Python values (:func:`cxnlp.io.tables.row_columns`).
     """
-    columns: dict[str, list[Any]] = {}
-    for i, row in enumerate(rows):
-        for key, value in row.items():
-            columns.setdefault(key, [None] * len(rows))[i] = value
     arrays = {}
-    for key, values in columns.items():
+    for key, values in row_columns(rows).items():
         kind = kinds.get(key)
         arrays[key] = pa.array(values, type=KINDS[kind]) if kind is not None else pa.array(values)
     return pa.table(arrays) if arrays else pa.table({})

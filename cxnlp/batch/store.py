@@ -15,15 +15,20 @@ and scores it again when its content or the configuration changed; the new row s
 the old one (:func:`latest_results`).
 
 Every file is written to a temporary name in its own directory, fsynced and renamed into
-place, so a run killed at any moment (even by SIGKILL) leaves only whole files behind: the
-parts it committed stay, the tail it had not committed is simply redone by the next run.
-Readers still dedupe on the identity, defensively, so a row can never count twice.
+place (:mod:`cxnlp.io.atomic`), so a run killed at any moment (even by SIGKILL) leaves only
+whole files behind: the parts it committed stay, the tail it had not committed is simply
+redone by the next run. Readers still dedupe on the identity, defensively, so a row can
+never count twice.
 
 Readers read the newest *completed* configuration unless told another, so a stray or killed
 run under another brand profile cannot hide the store; they warn when newer runs did not
 complete. A part that cannot be read (truncated, or damaged on disk) is moved into
 ``quarantine/`` with a warning, never deleted, and its transcripts are scored again by the
 next run; a manifest that is not a run record is skipped with a warning.
+
+Readers read only the columns they need from each part: the nightly run's skip decision
+(:meth:`ResultStore.latest_hashes`) reads three short text columns, not the evidence and
+sentence vectors that make up most of a part.
 
 Why Parquet parts and not a database: the store must need nothing but a directory, be
 readable by pandas, DuckDB or Spark as it is (hive-style ``scored_date=`` folders), and
@@ -38,15 +43,17 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from cxnlp.batch.manifest import RunManifest, manifest_problem
 from cxnlp.batch.schema import (
     Misfit,
     SchemaError,
@@ -56,7 +63,8 @@ from cxnlp.batch.schema import (
     infer_kinds,
     storable_name,
 )
-from cxnlp.batch.writer import conform_table, unified_schema
+from cxnlp.io.atomic import TMP_SUFFIX, atomic_write_bytes, atomic_write_json
+from cxnlp.io.tables import conform_table, unified_schema
 from cxnlp.model import Reject
 
 logger = logging.getLogger(__name__)
@@ -65,10 +73,8 @@ logger = logging.getLogger(__name__)
 STORE_COLUMNS: tuple[str, ...] = ("config_id", "run_id", "scored_at")
 #: What identifies one piece of work; no two rows in a read store share it.
 IDENTITY: tuple[str, ...] = ("transcript_id", "content_hash", "config_id")
-RUN_STATUSES: tuple[str, ...] = ("running", "complete", "failed")
 
 _PART_RE = re.compile(r"^part-(?P<run_id>.+)-(?P<n>\d{6})\.parquet$")
-_TMP_SUFFIX = ".tmp"
 
 
 class StoreError(RuntimeError):
@@ -94,57 +100,6 @@ def new_run_id(now: datetime | None = None) -> str:
 
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-# --- atomic files -------------------------------------------------------------------------
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never half.
-
-    The bytes go to a temporary file in the same directory (a rename across file systems
-    is not atomic), are fsynced, renamed over ``path``, and the directory is fsynced so the
-    rename itself survives a power cut.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{_TMP_SUFFIX}")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
-    return path
-
-
-def atomic_write_json(path: str | Path, payload: Mapping[str, Any]) -> Path:
-    """``payload`` as readable JSON; text UTF-8 cannot hold (a lone surrogate, from a file
-    name that is not UTF-8) is written as a ``\\u`` escape, which reads back the same."""
-    text = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False, default=str)
-    try:
-        data = (text + "\n").encode("utf-8")
-    except UnicodeEncodeError:
-        data = (json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n").encode("ascii")
-    return atomic_write_bytes(path, data)
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory handles
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
 
 
 # --- the store ----------------------------------------------------------------------------
@@ -254,21 +209,21 @@ class ResultStore:
         of the runs found still marked ``running``.
         """
         for directory in (self.results_dir, self.rejects_dir, self.manifest_dir, self.configs_dir):
-            for tmp in directory.rglob(f"*{_TMP_SUFFIX}"):
+            for tmp in directory.rglob(f"*{TMP_SUFFIX}"):
                 logger.info("removing leftover temporary file %s", tmp)
                 with contextlib.suppress(OSError):
                     tmp.unlink()
         interrupted: list[str] = []
-        for manifest in self.manifests():
-            if manifest.get("status") == "running":
-                interrupted.append(manifest["run_id"])
-                manifest.update(
-                    status="failed",
-                    error="interrupted: the process stopped before the run finished; "
-                    "its committed parts are kept and the next run redoes the rest",
+        for run in self.runs():
+            if run.status == "running":
+                interrupted.append(run.run_id)
+                run.status = "failed"
+                run.error = (
+                    "interrupted: the process stopped before the run finished; "
+                    "its committed parts are kept and the next run redoes the rest"
                 )
-                self.write_manifest(manifest)
-                logger.warning("run %s was interrupted; marked failed", manifest["run_id"])
+                self.write_manifest(run)
+                logger.warning("run %s was interrupted; marked failed", run.run_id)
         return interrupted
 
     # writing ---------------------------------------------------------------------------
@@ -315,11 +270,17 @@ class ResultStore:
         )
         return atomic_write_bytes(self.rejects_path(run_id), lines.encode("utf-8", "backslashreplace"))
 
-    def write_manifest(self, manifest: Mapping[str, Any]) -> Path:
-        status = manifest.get("status")
-        if status not in RUN_STATUSES:
-            raise ValueError(f"Got run status {status!r}; expected one of {RUN_STATUSES}.")
-        return atomic_write_json(self.manifest_dir / f"{manifest['run_id']}.json", manifest)
+    def write_manifest(self, manifest: RunManifest | Mapping[str, Any]) -> Path:
+        """Write a run's record (a :class:`RunManifest`, or its JSON form) atomically.
+
+        Raises
+        ------
+        ValueError
+            When it has no run id or an unknown status.
+        """
+        if not isinstance(manifest, RunManifest):
+            manifest = RunManifest.from_dict(dict(manifest))
+        return atomic_write_json(self.manifest_dir / f"{manifest.run_id}.json", manifest.to_dict())
 
     # the schema ----------------------------------------------------------------------------
 
@@ -400,14 +361,14 @@ class ResultStore:
         parts = [p for p in self.results_dir.glob("scored_date=*/part-*.parquet") if _PART_RE.match(p.name)]
         return sorted(parts, key=lambda p: p.name)
 
-    def manifests(self) -> list[dict[str, Any]]:
+    def runs(self) -> list[RunManifest]:
         """Every run record, oldest first; a file that is not one is skipped with a warning.
 
         A run record is a JSON object whose ``run_id`` is its file name and whose
-        ``status`` is one of :data:`RUN_STATUSES`. Anything else in ``manifest/`` (a
-        truncated file, a list, a record without ``run_id``, a copy under another name) is
-        left where it is and ignored, so it cannot break ``batch``, ``runs`` or
-        :meth:`recover`.
+        ``status`` is one of :data:`cxnlp.batch.manifest.RUN_STATUSES`. Anything else in
+        ``manifest/`` (a truncated file, a list, a record without ``run_id``, a copy under
+        another name) is left where it is and ignored, so it cannot break ``batch``, ``runs``
+        or :meth:`recover`.
         """
         out = []
         if self.manifest_dir.is_dir():
@@ -418,12 +379,16 @@ class ResultStore:
                     self._warn_once(str(path), "skipping manifest %s: it cannot be read (%s: %s)",
                                     path, type(exc).__name__, str(exc)[:200])
                     continue
-                problem = _manifest_problem(payload, path)
+                problem = manifest_problem(payload, path)
                 if problem is not None:
                     self._warn_once(str(path), "skipping manifest %s: %s", path, problem)
                     continue
-                out.append(payload)
-        return sorted(out, key=lambda m: m["run_id"])
+                out.append(RunManifest.from_dict(payload))
+        return sorted(out, key=lambda m: m.run_id)
+
+    def manifests(self) -> list[dict[str, Any]]:
+        """:meth:`runs` in their JSON form (plain dicts), for readers of the files' keys."""
+        return [run.to_dict() for run in self.runs()]
 
     def resolve_config(self, config_id: str | None = None) -> str | None:
         """The configuration readers show: ``config_id``, or the newest completed run's.
@@ -437,10 +402,10 @@ class ResultStore:
         StoreError
             When ``config_id`` is named but no run of this store used it.
         """
-        runs = self.manifests()
+        runs = self.runs()
         candidates = runs
         if config_id is not None:
-            known = {m.get("config_id") for m in runs}
+            known = {m.config_id for m in runs}
             known |= {p.stem for p in self.configs_dir.glob("*.json")} if self.configs_dir.is_dir() else set()
             if config_id not in known:
                 listed = ", ".join(sorted(k for k in known if isinstance(k, str))) or "none"
@@ -448,27 +413,25 @@ class ResultStore:
                     f"Got --config {config_id!r}, which no run of store {str(self.root)!r} used; "
                     f"expected one of: {listed}. See 'cxnlp runs {self.root}'."
                 )
-            candidates = [m for m in runs if m.get("config_id") == config_id]
+            candidates = [m for m in runs if m.config_id == config_id]
         if not candidates:
             return config_id
-        complete = [m for m in candidates if m.get("status") == "complete"]
+        complete = [m for m in candidates if m.status == "complete"]
         chosen = complete[-1] if complete else candidates[-1]
         if not complete:
             self._warn_once(
                 "no-complete", "no run of configuration %s in %s has completed; showing the "
-                "results of its runs so far, which may be partial", chosen.get("config_id"), self.root,
+                "results of its runs so far, which may be partial", chosen.config_id, self.root,
             )
-        newer = [m for m in runs if m["run_id"] > chosen["run_id"] and m.get("status") != "complete"]
+        newer = [m for m in runs if m.run_id > chosen.run_id and m.status != "complete"]
         if newer:
-            shown = "; ".join(
-                f"{m['run_id']} {m.get('status')} (config {m.get('config_id')})" for m in newer[-3:]
-            )
+            shown = "; ".join(f"{m.run_id} {m.status} (config {m.config_id})" for m in newer[-3:])
             self._warn_once(
                 "newer", "%d newer run(s) in %s did not complete and are not shown: %s. Showing "
                 "configuration %s from run %s; name another with --config.",
-                len(newer), self.root, shown, chosen.get("config_id"), chosen["run_id"],
+                len(newer), self.root, shown, chosen.config_id, chosen.run_id,
             )
-        return config_id if config_id is not None else chosen.get("config_id")
+        return config_id if config_id is not None else chosen.config_id
 
     def current_config_id(self) -> str | None:
         """The configuration of the newest completed run (see :meth:`resolve_config`)."""
@@ -504,25 +467,17 @@ class ResultStore:
         This is what a run compares against to decide skip or rescore. Comparing with the
         *newest* hash (not any hash seen) means a transcript edited and then reverted is
         scored again, so the newest row always matches the newest input.
+
+        Reads only the three identity columns of each part (a part's evidence and sentence
+        vectors are most of its bytes) and keeps no frame: a no-op nightly run over a large
+        store costs little more than listing its parts.
         """
-        frame = read_store(self, columns=["transcript_id", "content_hash", "config_id"])
-        frame = frame[frame["config_id"] == config_id]
-        frame = frame.drop_duplicates("transcript_id", keep="last")
-        return dict(zip(frame["transcript_id"], frame["content_hash"], strict=True))
-
-
-def _manifest_problem(payload: Any, path: Path) -> str | None:
-    """Why ``payload`` read from ``path`` is not a run record, or None."""
-    if not isinstance(payload, dict):
-        return f"it holds a JSON {type(payload).__name__}, not an object"
-    run_id = payload.get("run_id")
-    if not isinstance(run_id, str) or not run_id:
-        return "it has no run_id"
-    if run_id != path.stem:
-        return f"its run_id {run_id[:60]!r} is not its file name"
-    if payload.get("status") not in RUN_STATUSES:
-        return f"its status {str(payload.get('status'))[:40]!r} is not one of {', '.join(RUN_STATUSES)}"
-    return None
+        latest: dict[str, str] = {}
+        for table in _read_parts(self, IDENTITY):
+            table = table.filter(pc.equal(table["config_id"], config_id))
+            ids, hashes = table["transcript_id"].to_pylist(), table["content_hash"].to_pylist()
+            latest.update(zip(ids, hashes, strict=True))  # parts oldest first: the newest wins
+        return latest
 
 
 def as_store(store: str | Path | ResultStore) -> ResultStore:
@@ -553,14 +508,7 @@ def read_store(
     """
     store = as_store(store)
     wanted = None if columns is None else list(dict.fromkeys([*IDENTITY, *columns]))
-    tables = []
-    for path in store.part_paths():
-        table = _read_part(store, path)
-        if table is None:
-            continue
-        if wanted is not None:
-            table = table.select([c for c in wanted if c in table.column_names])
-        tables.append(table)
+    tables = list(_read_parts(store, wanted))
     if not tables:
         return pd.DataFrame(columns=wanted or [*IDENTITY, *STORE_COLUMNS])
     schema = unified_schema([t.schema for t in tables])
@@ -571,20 +519,27 @@ def read_store(
     return frame.reset_index(drop=True)
 
 
-def _read_part(store: ResultStore, path: Path) -> pa.Table | None:
-    """A part's rows, or None (quarantined) when it is damaged or is not a part."""
-    try:
-        table = pq.read_table(path)
-    except PermissionError:
-        raise
-    except (pa.ArrowException, OSError, ValueError, EOFError) as exc:
-        store.quarantine(path, f"{type(exc).__name__}: {str(exc)[:200]}")
-        return None
-    missing = [c for c in IDENTITY if c not in table.column_names]
-    if missing:
-        store.quarantine(path, f"it has no column {', '.join(missing)}")
-        return None
-    return table
+def _read_parts(store: ResultStore, columns: Iterable[str] | None = None) -> Iterator[pa.Table]:
+    """Each committed part, oldest first, with only ``columns`` (those it has) or all.
+
+    A part that cannot be read (damaged, or not a part: no identity columns) is moved to
+    quarantine and skipped. Only the asked-for columns are decoded: Parquet is columnar,
+    so the others are never read from disk.
+    """
+    wanted = None if columns is None else list(columns)
+    for path in store.part_paths():
+        try:
+            names = pq.read_schema(path).names
+            missing = [c for c in IDENTITY if c not in names]
+            if missing:
+                store.quarantine(path, f"it has no column {', '.join(missing)}")
+                continue
+            chosen = None if wanted is None else [c for c in wanted if c in names]
+            yield pq.read_table(path, columns=chosen)
+        except PermissionError:
+            raise
+        except (pa.ArrowException, OSError, ValueError, EOFError) as exc:
+            store.quarantine(path, f"{type(exc).__name__}: {str(exc)[:200]}")
 
 
 def latest_results(store: str | Path | ResultStore, *, config_id: str | None = None) -> pd.DataFrame:
@@ -632,24 +587,21 @@ _RUN_COLUMNS = (
 def list_runs(store: str | Path | ResultStore) -> pd.DataFrame:
     """One row per run manifest, oldest first: status, counts, timing and configuration."""
     rows = []
-    for manifest in as_store(store).manifests():
-        counts = manifest.get("counts")
-        counts = counts if isinstance(counts, dict) else {}
-        parts, inputs = manifest.get("parts"), manifest.get("inputs")
+    for run in as_store(store).runs():
         rows.append(
             {
-                "run_id": manifest.get("run_id"),
-                "status": manifest.get("status"),
-                "started_at": manifest.get("started_at"),
-                "finished_at": manifest.get("finished_at"),
-                "seconds": manifest.get("seconds"),
-                "config_id": manifest.get("config_id"),
-                "engine": manifest.get("engine"),
-                "workers": manifest.get("workers"),
-                **{k: counts.get(k, 0) for k in ("read", "scored", "rejected", "skipped")},
-                "parts": len(parts) if isinstance(parts, list) else 0,
-                "inputs": ", ".join(map(str, inputs)) if isinstance(inputs, list) else "",
-                "error": manifest.get("error"),
+                "run_id": run.run_id,
+                "status": run.status,
+                "started_at": run.started_at,
+                "finished_at": run.finished_at,
+                "seconds": run.seconds,
+                "config_id": run.config_id,
+                "engine": run.engine,
+                "workers": run.workers,
+                **run.counts,
+                "parts": len(run.parts),
+                "inputs": ", ".join(run.inputs),
+                "error": run.error,
             }
         )
     return pd.DataFrame.from_records(rows, columns=list(_RUN_COLUMNS))
@@ -659,10 +611,10 @@ def read_run_rejects(store: str | Path | ResultStore, run_id: str | None = None)
     """Rejects of one run (the newest when None), one row per rejected record."""
     store = as_store(store)
     if run_id is None:
-        runs = store.manifests()
+        runs = store.runs()
         if not runs:
             return pd.DataFrame(columns=["source", "record_id", "field", "reason", "run_id"])
-        run_id = runs[-1]["run_id"]
+        run_id = runs[-1].run_id
     path = store.rejects_path(run_id)
     records = []
     if path.is_file():

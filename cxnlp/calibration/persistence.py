@@ -35,6 +35,7 @@ from cxnlp.calibration.estimators import (
     with_slot_columns,
 )
 from cxnlp.calibration.scales import Scale, as_scale
+from cxnlp.io.atomic import atomic_write_text
 from cxnlp.slots import (
     SLOT_COLUMN,
     collapse_slot_columns,
@@ -687,9 +688,7 @@ def save_calibrator(
         cv_agreement=cv_agreement,
         fitted_at=fitted_at,
     )
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    out = atomic_write_text(path, json.dumps(doc, indent=2, allow_nan=False) + "\n")
     logger.info("Saved calibrator for %r to %s", target, out)
     return out
 
@@ -803,10 +802,7 @@ def write_model_card(
         *[f"- {item}" for item in (*limitations, *default_limits)],
         "",
     ]
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines), encoding="utf-8")
-    return out
+    return atomic_write_text(path, "\n".join(lines))
 
 
 def _feature_lines(est: Calibrator, features: Sequence[str]) -> list[str]:

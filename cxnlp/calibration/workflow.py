@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from cxnlp.calibration.persistence import (
     write_model_card,
 )
 from cxnlp.calibration.scales import Scale, as_scale, infer_scale
+from cxnlp.io import atomic_open, write_frame
 from cxnlp.schema import SCORE_COLUMNS
 
 logger = logging.getLogger(__name__)
@@ -88,12 +89,19 @@ def calibrate_target(
     n_boot: int = 500,
     seed: int = 0,
     id_col: str = "transcript_id",
+    progress: Callable[[str], None] | None = None,
 ) -> TargetResult:
-    """Select, fit and honestly evaluate a calibrator for one human target."""
+    """Select, fit and honestly evaluate a calibrator for one human target.
+
+    ``progress`` is called with a short line as each stage starts (for a progress display).
+    """
+    say = progress or _silent
     X, y, groups = training_frame(scores, labels, target=target, id_col=id_col)
     sc = as_scale(scale) if scale is not None else infer_scale(y, column=target)
     sc.validate(y, column=target)
+    say(f"{target}: choosing a calibrator ({cv}-fold cross-validation)")
     chosen, candidates = select_calibrator(X, y, groups=groups, cv=cv, scale=sc, random_state=seed)
+    say(f"{target}: cross-validated predictions")
     oof = cross_val_predictions(clone(chosen), X, y, groups=groups, cv=cv, random_state=seed)
     oof_items = (
         pd.DataFrame({id_col: groups.astype(str), f"{target}_pred": oof})
@@ -106,6 +114,7 @@ def calibrate_target(
     machine = oof_items.merge(keyed[[id_col, *extra]], on=id_col, how="left")
     dims = [c for c in DIMENSION_COLUMNS if c in machine.columns]
     groups_cols = [c for c in SUBGROUP_COLUMNS if c in machine.columns] or None
+    say(f"{target}: agreement ({n_boot} bootstrap replicates)")
     agreement = agreement_table(
         labels.assign(**{id_col: labels[id_col].astype(str)}),
         machine,
@@ -146,8 +155,13 @@ def calibrate_outcome(
     n_boot: int = 500,
     seed: int = 0,
     id_col: str = "transcript_id",
+    progress: Callable[[str], None] | None = None,
 ) -> TargetResult:
-    """Fit and honestly evaluate a logistic calibrator for one binary outcome per transcript."""
+    """Fit and honestly evaluate a logistic calibrator for one binary outcome per transcript.
+
+    ``progress`` is called with a short line as each stage starts.
+    """
+    say = progress or _silent
     keyed = labels.assign(**{id_col: labels[id_col].astype(str)}).dropna(subset=[target])
     clash = keyed.groupby(id_col)[target].nunique()
     if (clash > 1).any():
@@ -158,6 +172,7 @@ def calibrate_outcome(
     keyed = keyed.drop_duplicates(subset=id_col)
     X, y, groups = training_frame(scores, keyed, target=target, id_col=id_col)
     estimator = LogisticCalibrator(cv=cv, random_state=seed)
+    say(f"{target}: cross-validated predictions")
     oof = cross_val_predictions(
         clone(estimator), X, y, groups=groups, cv=cv, random_state=seed, method="predict_proba"
     )
@@ -167,6 +182,7 @@ def calibrate_outcome(
     scored = scores.assign(**{id_col: scores[id_col].astype(str)})
     extra = [c for c in (*DIMENSION_COLUMNS, *SUBGROUP_COLUMNS) if c in scored.columns]
     machine = oof_items.merge(scored[[id_col, *extra]], on=id_col, how="left")
+    say(f"{target}: agreement ({n_boot} bootstrap replicates)")
     agreement = outcome_agreement_table(
         y, oof, target=target, machine_col=pred_col, n_boot=n_boot, seed=seed
     )
@@ -195,6 +211,7 @@ def calibrate(
     seed: int = 0,
     id_col: str = "transcript_id",
     data_description: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, TargetResult]:
     """Fit a calibrator per human target and, with ``out_dir``, write calibrators, cards and agreement.
 
@@ -211,6 +228,9 @@ def calibrate(
         Declared scale per target (``{"survey_rating": "1-5"}``); inferred otherwise, and
         inference refuses to guess when ambiguous. A target holding only 0 and 1 and no
         declared scale is a binary outcome (see :func:`calibrate_outcome`).
+    progress
+        Called with a short line as each stage starts ("rubric_score: cross-validated
+        predictions"), for a progress display.
     """
     available = merge_labels(labels, id_col=id_col)
     missing = [t for t in targets if t not in available]
@@ -225,7 +245,7 @@ def calibrate(
         if declared is None and is_binary_target(available[target][target]):
             results[target] = calibrate_outcome(
                 scores, available[target], target=target, cv=cv, n_boot=n_boot, seed=seed,
-                id_col=id_col,
+                id_col=id_col, progress=progress,
             )
             continue
         results[target] = calibrate_target(
@@ -237,10 +257,17 @@ def calibrate(
             n_boot=n_boot,
             seed=seed,
             id_col=id_col,
+            progress=progress,
         )
     if out_dir is not None:
+        if progress is not None:
+            progress("writing calibrators and model cards")
         write_calibration(results, out_dir, scores=scores, data_description=data_description)
     return results
+
+
+def _silent(_: str) -> None:
+    """The progress callback when none is given."""
 
 
 def calibration_files(out_dir: str | Path, targets: Iterable[str]) -> dict[str, Path]:
@@ -287,12 +314,9 @@ def write_calibration(
             cv_agreement=_card_table(result.agreement),
             data_description=data_description,
         )
-    pd.concat([r.agreement for r in results.values()], ignore_index=True).to_csv(
-        files["agreement"], index=False
-    )
-    files["index"].write_text(
-        json.dumps({"targets": list(results), "cxnlp_version": __version__}, indent=2) + "\n"
-    )
+    write_frame(pd.concat([r.agreement for r in results.values()], ignore_index=True), files["agreement"])
+    with atomic_open(files["index"]) as sink:
+        sink.write(json.dumps({"targets": list(results), "cxnlp_version": __version__}, indent=2) + "\n")
     return out
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import pandas as pd
 
+from cxnlp.io.atomic import AtomicFile
 from cxnlp.model import Reject
 
 logger = logging.getLogger(__name__)
@@ -58,11 +58,12 @@ class RecordError(ValueError):
 class RejectWriter:
     """Write rejects as JSON lines, atomically, so a crashed run never leaves half a file.
 
-    Lines go to ``<path>.tmp`` and the file is renamed onto ``path`` when the writer
-    closes. Closing happens on leaving the ``with`` block even when an exception escapes
-    it, so the rejects met before a crash are kept (they are usually the clue to it); a
-    crash before the first reject publishes nothing, so no empty file is left behind. An
-    existing file at ``path`` is replaced, not appended to: one rejects file per run.
+    Lines go to a temporary file beside ``path`` (:class:`cxnlp.io.atomic.AtomicFile`)
+    that is renamed onto ``path`` when the writer closes. Closing happens on leaving the
+    ``with`` block even when an exception escapes it, so the rejects met before a crash are
+    kept (they are usually the clue to it); a crash before the first reject publishes
+    nothing, so no empty file is left behind. An existing file at ``path`` is replaced, not
+    appended to: one rejects file per run.
 
     Parameters
     ----------
@@ -83,9 +84,14 @@ class RejectWriter:
     def __init__(self, path: str | Path, *, redactor: Any = None):
         self.path = Path(path)
         self.redactor = redactor
-        self.tmp_path = self.path.with_name(self.path.name + ".tmp")
         self.count = 0
         self._handle = None
+        self._target: AtomicFile | None = None
+
+    @property
+    def tmp_path(self) -> Path | None:
+        """The temporary file being written; None before :meth:`open`."""
+        return None if self._target is None else self._target.tmp
 
     def __enter__(self) -> RejectWriter:
         self.open()
@@ -105,11 +111,11 @@ class RejectWriter:
     def open(self) -> RejectWriter:
         """Start the temporary file; called by ``with``, or by hand before :meth:`write`."""
         if self._handle is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._target = AtomicFile(self.path)
             # backslashreplace: a reject echoing text that is not valid Unicode (the very
             # reason it was rejected) is still written, as a JSON escape.
-            self._handle = self.tmp_path.open(
-                "w", encoding="utf-8", errors="backslashreplace", newline="\n"
+            self._handle = open(
+                self._target.tmp, "x", encoding="utf-8", errors="backslashreplace", newline="\n"
             )
         return self
 
@@ -139,17 +145,17 @@ class RejectWriter:
             return
         handle, self._handle = self._handle, None
         handle.close()
-        self.tmp_path.unlink(missing_ok=True)
+        if self._target is not None:
+            self._target.discard()
 
     def close(self) -> None:
         """Flush and rename the temporary file onto ``path``; safe to call twice."""
         if self._handle is None:
             return
         handle, self._handle = self._handle, None
-        handle.flush()
-        os.fsync(handle.fileno())
         handle.close()
-        os.replace(self.tmp_path, self.path)
+        if self._target is not None:
+            self._target.commit()
         logger.info("wrote %d reject(s) to %s", self.count, self.path)
 
 

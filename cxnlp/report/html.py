@@ -1145,16 +1145,13 @@ def write_report(
             f"Got an output path ending in {target.suffix or '(no extension)'!r}; expected "
             ".html. Name the report file e.g. report.html."
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(report.html, encoding="utf-8")
-    written = [target]
+    from cxnlp.io.atomic import atomic_write_bytes, atomic_write_text
+
+    written = [atomic_write_text(target, report.html)]
     if png_dir is not None:
-        folder = Path(png_dir)
-        folder.mkdir(parents=True, exist_ok=True)
+        Path(png_dir).mkdir(parents=True, exist_ok=True)
         for name, png in report.pngs.items():
-            path = folder / f"{name}.png"
-            path.write_bytes(png)
-            written.append(path)
+            written.append(atomic_write_bytes(Path(png_dir) / f"{name}.png", png))
     logger.info("write_report: wrote %s", ", ".join(map(str, written)))
     return written
 
@@ -1162,25 +1159,9 @@ def write_report(
 def load_scores(path: str | Path, *, config_id: str | None = None) -> pd.DataFrame:
     """Read a score table file (Parquet, CSV, JSON lines) or the latest results of a store.
 
-    A folder is read as a :mod:`cxnlp.batch.store` result store (newest row per
-    transcript, of ``config_id`` or else the newest completed run's configuration); a file
-    by its extension. Also reads survey and reference tables.
+    The report's name for :func:`cxnlp.io.read_scores` (see there); also reads survey and
+    reference tables.
     """
-    source = Path(path)
-    if source.is_dir():
-        from cxnlp.batch.store import latest_results
+    from cxnlp.io import read_scores
 
-        return latest_results(source, config_id=config_id)
-    if config_id is not None:
-        raise ValueError(
-            f"Got --config {config_id!r} with the score table {str(source)!r}; expected a result "
-            "store folder, the only input with configurations. Drop --config."
-        )
-    if not source.is_file():
-        raise FileNotFoundError(
-            f"Got {str(source)!r}, which does not exist; expected a score table or a result "
-            "store folder. Run 'cxnlp score ... --out FILE' first."
-        )
-    from cxnlp.batch.writer import read_table
-
-    return read_table(source)
+    return read_scores(path, config_id=config_id)

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from cxnlp.batch.writer import TableWriter, output_format, read_table
+from cxnlp.io import TableWriter, output_format, read_frame
 
 
 @pytest.mark.parametrize(
@@ -39,7 +39,7 @@ def test_rows_with_different_metadata_survive_chunking(tmp_path, suffix):
     path = tmp_path / f"out{suffix}"
     with TableWriter(path, chunk_rows=2) as writer:
         writer.write_many(rows)
-    frame = read_table(path)
+    frame = read_frame(path)
     assert list(frame["transcript_id"]) == [r["transcript_id"] for r in rows]
     assert frame.loc[2, "team"] == "North"
     assert pd.isna(frame.loc[0, "team"])
@@ -55,5 +55,5 @@ def test_failed_run_leaves_previous_file_untouched(tmp_path):
     with pytest.raises(RuntimeError, match="boom"), TableWriter(path, chunk_rows=1) as writer:
         writer.write({"transcript_id": "b", "score": 2.0})
         raise RuntimeError("boom")
-    assert list(read_table(path)["transcript_id"]) == ["a"]
+    assert list(read_frame(path)["transcript_id"]) == ["a"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.parquet"]

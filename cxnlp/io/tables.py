@@ -1,9 +1,14 @@
-"""Write the score table in bounded memory, atomically, in the format the path asks for.
+"""Table files: the formats by extension, a bounded-memory row sink, whole-frame read and write.
 
-Rows arrive in chunks; each chunk is written to a temporary Parquet part so that memory
-does not grow with the input. On close the parts are merged into the final file (Parquet,
-CSV or JSONL by extension) under a temporary name and renamed into place, so a reader
-never sees a half-written table and a re-run simply replaces it.
+One map from file ending to format (:data:`FORMATS`) serves every table cxnlp writes or
+reads: score tables, label and survey tables, ``--out`` tables of the analyses.
+
+:class:`TableWriter` is the sink for rows that arrive one by one (the score table of a run).
+Each chunk is written to a temporary Parquet part so that memory does not grow with the
+input. On close the parts are merged into the final file (Parquet, CSV or JSONL by
+extension) through :func:`cxnlp.io.atomic.atomic_path`, so a reader never sees a
+half-written table and a re-run simply replaces it. :func:`write_frame` does the same for a
+table already in memory.
 
 Metadata columns may differ between transcripts (JSONL records are free-form): the merge
 takes the union of columns, filling gaps with nulls, and a column whose type disagrees
@@ -12,7 +17,6 @@ between chunks is written as text rather than dropped.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -23,6 +27,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from cxnlp.io.atomic import atomic_open, atomic_path
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -108,22 +114,19 @@ class TableWriter:
         if self._tmpdir is None:
             raise RuntimeError("TableWriter used outside its 'with' block.")
         schema = unified_schema([pq.read_schema(p) for p in self._parts])
-        staging = self._tmpdir / f"final{self.path.suffix or '.parquet'}"
-        if self.format == "parquet":
-            with pq.ParquetWriter(staging, schema) as sink:
-                for part in self._parts:
-                    sink.write_table(conform_table(pq.read_table(part), schema))
-        else:
-            with open(staging, "w", encoding="utf-8", newline="") as sink:
-                for i, part in enumerate(self._parts):
-                    frame = conform_table(pq.read_table(part), schema).to_pandas()
-                    if self.format == "csv":
-                        frame.to_csv(sink, index=False, header=(i == 0))
-                    else:
-                        frame.to_json(sink, orient="records", lines=True, force_ascii=False)
-            if not self._parts and self.format == "csv":
-                staging.write_text("")
-        os.replace(staging, self.path)
+        with atomic_path(self.path) as staging:
+            if self.format == "parquet":
+                with pq.ParquetWriter(staging, schema) as sink:
+                    for part in self._parts:
+                        sink.write_table(conform_table(pq.read_table(part), schema))
+            else:
+                with open(staging, "w", encoding="utf-8", newline="") as sink:
+                    for i, part in enumerate(self._parts):
+                        frame = conform_table(pq.read_table(part), schema).to_pandas()
+                        if self.format == "csv":
+                            frame.to_csv(sink, index=False, header=(i == 0))
+                        else:
+                            frame.to_json(sink, orient="records", lines=True, force_ascii=False)
 
 
 def _rows_to_table(
@@ -135,17 +138,26 @@ def _rows_to_table(
     """
     if transform is not None:
         return pa.Table.from_pandas(transform(pd.DataFrame.from_records(rows)), preserve_index=False)
-    columns: dict[str, list[Any]] = {}
-    for i, row in enumerate(rows):
-        for key, value in row.items():
-            columns.setdefault(key, [None] * len(rows))[i] = value
     arrays = {}
-    for key, values in columns.items():
+    for key, values in row_columns(rows).items():
         try:
             arrays[key] = pa.array(values)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # e.g. ints past 64 bits
             arrays[key] = pa.array([None if v is None else str(v) for v in values], pa.string())
     return pa.table(arrays)
+
+
+def row_columns(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """Row dicts as columns of Python values, in first-seen column order; gaps are None.
+
+    Arrow tables are built from these rather than through pandas, which would turn an
+    integer column with a gap into floats and round integers past 2**53.
+    """
+    columns: dict[str, list[Any]] = {}
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            columns.setdefault(key, [None] * len(rows))[i] = value
+    return columns
 
 
 def unified_schema(schemas: list[pa.Schema]) -> pa.Schema:
@@ -187,11 +199,36 @@ def conform_table(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a score table written by :class:`TableWriter` (any of its formats)."""
+def read_frame(path: str | Path) -> pd.DataFrame:
+    """A table file in any of :data:`FORMATS`, by its extension (Parquet when it has none).
+
+    ``transcript_id`` is always read as text from CSV and JSONL, so ids such as ``007``
+    keep their leading zeros. For a score table, or a result store, use
+    :func:`cxnlp.io.read_scores`.
+    """
     fmt = output_format(path)
     if fmt == "parquet":
         return pd.read_parquet(path)
     if fmt == "csv":
         return pd.read_csv(path, dtype={"transcript_id": str})
     return pd.read_json(path, lines=True, dtype={"transcript_id": str})
+
+
+def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` to ``path`` atomically: Parquet or JSONL by ending, CSV otherwise.
+
+    For tables already in memory (an analysis's ``--out``); any ending that is not Parquet
+    or JSONL gets CSV, the format people open. The index is not written.
+    """
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower(), "csv")
+    if fmt == "parquet":
+        with atomic_path(path) as tmp:
+            frame.to_parquet(tmp, index=False)
+    else:
+        with atomic_open(path, "w", newline="") as sink:
+            if fmt == "csv":
+                frame.to_csv(sink, index=False)
+            else:
+                frame.to_json(sink, orient="records", lines=True, force_ascii=False)
+    return path

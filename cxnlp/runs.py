@@ -1,0 +1,218 @@
+"""Scoring runs: every record scored or rejected, and one summary of what a run did.
+
+:func:`score_files` scores input files end to end (read → score → write a table). Every
+record read is either a row of the output table or a line of the rejects file, so
+``scored + rejected == read`` always holds; a transcript that breaks a scorer (a bug, not
+bad input) is rejected with the error rather than taking the run down with it
+(:func:`score_or_reject`, which the batch engines and the service use too).
+
+:class:`RunSummary` is what every run returns: this one, and the nightly run into a result
+store (:func:`cxnlp.batch.nightly.run_batch`), which also skips what the store already holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
+
+from cxnlp.io.chunks import chunked
+from cxnlp.io.tables import TableWriter
+from cxnlp.model import Reject, ScoredTranscript, Transcript
+from cxnlp.scoring import Scorer
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """Counts and timing of one run. ``read == scored + rejected + skipped`` always holds.
+
+    A run of :func:`score_files` writes a table (``out``) and skips nothing; a nightly run
+    writes into a result store (``store``), has a ``run_id`` and ``config_id``, lists the
+    ``parts`` it committed, and skips the transcripts the store already holds.
+    """
+
+    read: int
+    scored: int
+    rejected: int
+    seconds: float
+    skipped: int = 0
+    sentences: int = 0
+    #: The table written (file runs).
+    out: str | None = None
+    #: The rejects file, when one was written.
+    rejects: str | None = None
+    #: Nightly runs: the store, its run id, configuration id and how the run ended.
+    store: str | None = None
+    run_id: str | None = None
+    config_id: str | None = None
+    status: str = "complete"
+    parts: tuple[str, ...] = ()
+
+    @property
+    def transcripts_per_second(self) -> float:
+        return self.scored / self.seconds if self.seconds > 0 else float("nan")
+
+    def line(self) -> str:
+        """One line for a log or a terminal."""
+        if self.run_id is None:
+            return (
+                f"scored {self.scored}, rejected {self.rejected} of {self.read} records "
+                f"in {self.seconds:.1f} s ({self.transcripts_per_second:.1f} transcripts/s)"
+            )
+        return (
+            f"run {self.run_id}: scored {self.scored}, skipped {self.skipped}, rejected "
+            f"{self.rejected} of {self.read} records in {self.seconds:.1f} s"
+        )
+
+
+def default_rejects_path(out: str | Path) -> Path:
+    """``scores.parquet`` → ``scores.rejects.jsonl``, beside the output."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}.rejects.jsonl")
+
+
+def score_or_reject(
+    scorer: Scorer, items: Iterable[Transcript | Reject]
+) -> Iterator[ScoredTranscript | Reject]:
+    """Score transcripts batch by batch, passing rejects through, in input order.
+
+    A transcript too large to parse (:meth:`Scorer.size_error`) is rejected before the
+    parse. If a batch fails (a bug in a scorer, not bad input), its transcripts are
+    retried one by one so that only the transcript that fails is rejected, with the error
+    as its reason; the traceback goes to the log at debug level.
+    """
+    scorer.prepare()
+    for chunk in chunked(_reject_oversize(scorer, items), scorer.batch_size):
+        transcripts = [t for t in chunk if isinstance(t, Transcript)]
+        outcomes: list[ScoredTranscript | Reject]
+        try:
+            outcomes = list(scorer.score_batch(transcripts))
+        except Exception as exc:
+            logger.warning(
+                "batch failed (%s: %s); retrying its %d transcripts one by one",
+                type(exc).__name__,
+                exc,
+                len(transcripts),
+            )
+            logger.debug("batch failure", exc_info=True)
+            outcomes = [_score_alone(scorer, t) for t in transcripts]
+        scored = iter(outcomes)
+        for item in chunk:
+            yield item if isinstance(item, Reject) else next(scored)
+
+
+def _reject_oversize(
+    scorer: Scorer, items: Iterable[Transcript | Reject]
+) -> Iterator[Transcript | Reject]:
+    for item in items:
+        error = scorer.size_error(item) if isinstance(item, Transcript) else None
+        yield item if error is None else error.to_reject(item.source or item.id)
+
+
+def _score_alone(scorer: Scorer, transcript: Transcript) -> ScoredTranscript | Reject:
+    try:
+        return scorer.score_batch([transcript])[0]
+    except Exception as exc:
+        logger.debug("scoring %s failed", transcript.id, exc_info=True)
+        return Reject(
+            source=transcript.source or transcript.id,
+            record_id=transcript.id,
+            field=None,
+            reason=f"scoring failed: {type(exc).__name__}: {exc}",
+        )
+
+
+def score_files(
+    inputs: str | Path | Sequence[str | Path],
+    out: str | Path,
+    *,
+    scorer: Scorer | None = None,
+    rejects: str | Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    format: str | None = None,
+    include: str | None = None,
+) -> RunSummary:
+    """Score every transcript in ``inputs`` into ``out``; rejects go to ``rejects``.
+
+    Parameters
+    ----------
+    inputs : path or paths
+        JSONL, CSV/Parquet long tables, or STC-3 JSON (see :func:`cxnlp.ingest.read_transcripts`).
+    out : path
+        Output table; Parquet, CSV or JSONL by extension. Written atomically.
+    rejects : path, optional
+        JSON-lines rejects file; defaults to ``<out stem>.rejects.jsonl`` beside ``out``.
+    progress : callable, optional
+        Called with 1 as each record is read from the inputs (for a progress bar), so it
+        counts records as they arrive rather than once per scored batch.
+    transform : callable, optional
+        Applied to each chunk of output rows (e.g. to add calibrated predictions).
+    format, include : str, optional
+        Passed to :func:`cxnlp.ingest.read_transcripts` (``"auto"`` or None chooses the
+        format per file; ``include`` filters the files taken from folders).
+
+    Raises
+    ------
+    cxnlp.ingest.InputError
+        Before anything is read or written, when an input cannot be read at all (missing
+        file, unknown format) or when ``out`` or ``rejects`` is an input, the other output
+        or an existing folder.
+    """
+    from cxnlp.ingest import RejectWriter, read_transcripts
+    from cxnlp.ingest.guard import refuse_overwriting_inputs
+    from cxnlp.ingest.readers import expand_inputs
+
+    scorer = scorer or Scorer()
+    rejects_path = Path(rejects) if rejects is not None else default_rejects_path(out)
+    refuse_overwriting_inputs(
+        expand_inputs(inputs, include=include), {"--out": out, "--rejects": rejects_path}
+    )
+    started = time.perf_counter()
+    read = scored = rejected = sentences = 0
+    # Checks every input first: nothing is written for a bad path.
+    items = counted(
+        read_transcripts(inputs, limits=scorer.size_limits, format=format, include=include), progress
+    )
+    with (
+        TableWriter(out, transform=transform) as table,
+        RejectWriter(rejects_path, redactor=scorer.redactor) as reject_sink,
+    ):
+        for item in score_or_reject(scorer, items):
+            read += 1
+            if isinstance(item, Reject):
+                reject_sink.write(item)
+                rejected += 1
+            else:
+                table.write(scorer.output_row(item))
+                scored += 1
+                sentences += item.n_sentences
+    summary = RunSummary(
+        read=read,
+        scored=scored,
+        rejected=rejected,
+        seconds=time.perf_counter() - started,
+        sentences=sentences,
+        out=str(out),
+        rejects=str(rejects_path),
+    )
+    logger.info("%s", summary.line())
+    return summary
+
+
+def counted(items: Iterable[T], progress: Callable[[int], None] | None) -> Iterator[T]:
+    """``items`` unchanged, calling ``progress(1)`` as each one is taken (nothing when None)."""
+    if progress is None:
+        yield from items
+        return
+    for item in items:
+        progress(1)
+        yield item
