@@ -72,11 +72,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from cxnlp.analytics import JOIN_SURVEYS_HINT, is_open_question, parse_evidence, require_columns
+from cxnlp.analytics.frames import JOIN_SURVEYS_HINT, is_open_question, parse_evidence, require_columns
 from cxnlp.schema import SURVEY_THRESHOLD
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cxnlp.nlp import SentenceEncoder
+    from cxnlp.embedding import SentenceEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -429,7 +429,7 @@ class FollowupRouter(BaseEstimator):
     use_meaning
         False routes by phrases and ratings alone (no sentence encoder is loaded).
     encoder
-        A :class:`cxnlp.nlp.SentenceEncoder` (or anything with ``encode(texts)`` returning
+        A :class:`cxnlp.embedding.SentenceEncoder` (or anything with ``encode(texts)`` returning
         L2-normalised rows); None creates the default MiniLM encoder on first use.
     """
 
@@ -741,7 +741,7 @@ class FollowupRouter(BaseEstimator):
 
 @functools.cache
 def _default_encoder() -> SentenceEncoder:
-    from cxnlp.nlp import SentenceEncoder
+    from cxnlp.embedding import SentenceEncoder
 
     return SentenceEncoder()
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxnlp.analytics import DIMENSIONS, as_columns, require_columns
+from cxnlp.analytics.frames import DIMENSIONS, as_columns, require_columns
 from cxnlp.analytics.impact import ImpactInputError
 from cxnlp.analytics.regression import logit
 from cxnlp.schema import FALSE_READ_BANDS, INTERACTION_THRESHOLD

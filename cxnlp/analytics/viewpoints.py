@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from cxnlp.analytics import (
+from cxnlp.analytics.frames import (
     DIMENSIONS,
     JOIN_SURVEYS_HINT,
     LOWER_IS_BETTER,
