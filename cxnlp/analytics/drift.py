@@ -288,7 +288,7 @@ def _groups(
 
 
 def _settings(**kwargs: object) -> ChartSettings:
-    return ChartSettings(**kwargs).validate()  # type: ignore[arg-type]
+    return ChartSettings(**kwargs).validate()
 
 
 def detect_drift(

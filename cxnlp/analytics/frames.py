@@ -254,7 +254,7 @@ def is_open_question(item: Mapping[str, Any]) -> bool:
 
 def _as_float(value: object) -> float:
     try:
-        out = float(value)  # type: ignore[arg-type]
+        out = float(value)
     except (TypeError, ValueError):
         return 0.0
     return 0.0 if math.isnan(out) else out

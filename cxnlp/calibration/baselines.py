@@ -293,7 +293,10 @@ def compare_with_baseline(
             groups=frame[id_col].to_numpy(),
             random_state=random_state,
         )
-        predictions = {"cxnlp calibrated": frame[f"{target}_pred"], "bag of words (TF-IDF + ridge)": bow}
+        predictions: dict[str, ArrayLike] = {
+            "cxnlp calibrated": frame[f"{target}_pred"].to_numpy(dtype=float),
+            "bag of words (TF-IDF + ridge)": bow,
+        }
         table = prediction_metrics(y, predictions, target=target)
         if "interaction_score" in frame.columns:
             raw = prediction_metrics(y, {"cxnlp interaction score (raw)": frame["interaction_score"]})

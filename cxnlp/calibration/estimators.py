@@ -234,7 +234,7 @@ def _fit_inputs(
     est: BaseEstimator, X: ArrayLike, y: ArrayLike, groups: ArrayLike | None
 ) -> tuple[FloatArray, FloatArray, NDArray[Any] | None, Scale | None]:
     """What every calibrator's ``fit`` starts with: checked params, arrays, groups, scale."""
-    _validate_params(est, est._constraints)  # type: ignore[attr-defined]
+    _validate_params(est, est._constraints)
     X, y = validate_data(
         est,
         X,
@@ -246,7 +246,7 @@ def _fit_inputs(
     )
     y = np.asarray(y, dtype=float)
     g = _groups_array(groups, y.size)
-    scale = as_scale(est.scale)  # type: ignore[attr-defined]
+    scale = as_scale(est.scale)
     if scale is not None:
         scale.validate(y, column="y")
     return X, y, g, scale

@@ -89,7 +89,8 @@ def fold_indices(
     """
     dummy = np.zeros((n, 1))
     if not isinstance(cv, numbers.Integral):
-        return [(np.asarray(tr), np.asarray(te)) for tr, te in cv.split(dummy, None, groups)]
+        splitter: Any = cv
+        return [(np.asarray(tr), np.asarray(te)) for tr, te in splitter.split(dummy, None, groups)]
     n_items = n if groups is None else len(np.unique(np.asarray(groups).astype(str)))
     k = min(int(cv), n_items)
     if k < 2:
