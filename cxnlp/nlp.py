@@ -6,7 +6,8 @@ dropped when an object is pickled (a Dask worker reloads them on first use).
 
 The parse is done in batches across transcripts: one ``nlp.pipe`` pass over all turns,
 then each *distinct* sentence is embedded once (a bounded cache also skips sentences
-seen in earlier batches, such as the agent's stock greeting).
+seen in earlier batches, such as the agent's stock greeting). The encoder itself lives in
+:mod:`cxnlp.embedding` (re-exported here, as are ``EMBEDDING_DIM`` and ``ResourceError``).
 """
 
 from __future__ import annotations

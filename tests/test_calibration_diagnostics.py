@@ -8,12 +8,12 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from cxnlp.calibration.agreement import require_columns
 from cxnlp.calibration.diagnostics import (
     agreement_overview,
     largest_disagreements,
     oof_frame,
     rater_means,
-    require_columns,
 )
 
 

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from cxnlp.calibration.diagnostics import oof_frame, require_columns
+from cxnlp.calibration.agreement import require_columns
+from cxnlp.calibration.diagnostics import oof_frame
 from cxnlp.calibration.metrics import pearson, rmse, spearman
 from cxnlp.calibration.model_selection import fold_indices
 from cxnlp.model import Transcript

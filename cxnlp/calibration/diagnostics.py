@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from cxnlp.calibration.agreement import require_columns
 from cxnlp.schema import LOWER_IS_BETTER
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ __all__ = [
     "largest_disagreements",
     "oof_frame",
     "rater_means",
-    "require_columns",
 ]
 
 
@@ -160,13 +160,3 @@ def _explaining(items: Sequence[Mapping[str, Any]], *, machine_high: bool, n: in
     sign = 1.0 if machine_high else -1.0
     useful = [e for e in items if sign * _impact(e) > 0]
     return sorted(useful, key=lambda e: -sign * _impact(e))[:n]
-
-
-def require_columns(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
-    """Raise one clear error naming the table and the columns it lacks."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"Got a {name} table without column(s) {missing}; expected them. "
-            f"Available: {list(frame.columns)[:20]}."
-        )

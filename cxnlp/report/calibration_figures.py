@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from cxnlp.calibration.diagnostics import require_columns
+from cxnlp.calibration.agreement import require_columns
 from cxnlp.calibration.metrics import pearson, rmse, spearman
 from cxnlp.report.figures import (
     NEUTRAL_COLOUR,
