@@ -5,8 +5,8 @@ Run by hand (never in the tests):
     .venv/bin/python benchmarks/bench_embedding.py [--n 2000] [--batch-size 64] [--repeats 3]
 
 Backends, all on the same distinct sentences and the same CPU threads:
-- ``torch``: sentence-transformers, the plain path of :class:`cxnlp.nlp.SentenceEncoder`;
-- ``onnx``: :class:`cxnlp.embedding_onnx.OnnxMiniLM` with the fp32 graph;
+- ``torch``: sentence-transformers, the plain path of :class:`cxnlp.embedding.SentenceEncoder`;
+- ``onnx``: :class:`cxnlp.embedding.onnx.OnnxMiniLM` with the fp32 graph;
 - ``onnx-int8``: the same with the dynamically quantised int8 graph.
 
 For each: sentences/s (best of ``--repeats`` full passes, interleaved across backends,
@@ -111,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from cxnlp.embedding_onnx import OnnxMiniLM
-    from cxnlp.nlp import SentenceEncoder
+    from cxnlp.embedding import SentenceEncoder
+    from cxnlp.embedding.onnx import OnnxMiniLM
 
     sentences = load_sentences(args.n, args.seed)
     pairs = random_pairs(len(sentences), args.pairs, args.seed)

@@ -146,4 +146,5 @@ class Client:
         return AgreementResponse(**self._call("GET", "/v1/agreement", params={"n_boot": n_boot}))
 
     def schema(self) -> dict[str, Any]:
-        return self._call("GET", "/v1/schema")
+        schema: dict[str, Any] = self._call("GET", "/v1/schema")
+        return schema

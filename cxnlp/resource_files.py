@@ -17,6 +17,10 @@ from typing import Any
 import yaml
 
 
+class ResourceError(RuntimeError):
+    """A model or package cxnlp needs is missing; the message says what to install."""
+
+
 def read_yaml_resource(
     name: str, path: str | Path | None, error: type[Exception]
 ) -> tuple[Any, str, str]:

@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cxnlp import embedding_onnx
-from cxnlp.embedding_onnx import OnnxMiniLM, cache_key, default_cache_dir
-from cxnlp.nlp import EMBEDDING_DIM, ResourceError
+from cxnlp.embedding import EMBEDDING_DIM
+from cxnlp.embedding import onnx as embedding_onnx
+from cxnlp.embedding.onnx import OnnxMiniLM, cache_key, default_cache_dir
+from cxnlp.resource_files import ResourceError
 
 # Varied on purpose: greetings, complaints, numbers, questions, one-word turns, non-ASCII,
 # punctuation only, the empty string and one text past the 256-token truncation.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cxnlp.ingest import InputError, read_stc3, read_transcripts, stc3_labels, stc3_nuggets
+from cxnlp.ingest import InputError, read_stc3, read_transcripts, stc3_labels, stc3_nuggets, stc3_sample
 from cxnlp.model import Reject, Transcript, Turn
 
 QUALITY_RANGE = range(-2, 3)
@@ -182,3 +182,24 @@ def test_test_set_reads_without_labels(stc3_dir):
     assert all(isinstance(item, Transcript) for item in items)
     assert stc3_labels(path).empty
     assert stc3_nuggets(path).empty
+
+
+def test_stc3_sample_limits_dialogues_and_their_labels(tmp_path: Path) -> None:
+    def dialogue(i: int) -> dict:
+        turns = [
+            {"sender": "customer", "utterances": ["My phone is broken."]},
+            {"sender": "helpdesk", "utterances": ["Sorry to hear that.", "We will fix it."]},
+        ]
+        quality = [{"quality": {"A": 1, "S": i % 3 - 1, "E": 0}, "nugget": ["CNUG0", "HNUG"]}] * 3
+        return {"id": f"x{i}", "turns": turns, "annotations": quality}
+
+    path = tmp_path / "stc3.json"
+    path.write_text(json.dumps([dialogue(i) for i in range(6)]), encoding="utf-8")
+    transcripts, labels = stc3_sample(path, limit=4)
+    assert [t.id for t in transcripts] == ["x0", "x1", "x2", "x3"]
+    assert set(labels["transcript_id"]) == {"x0", "x1", "x2", "x3"}
+    assert len(labels) == 4 * 3
+    all_transcripts, _ = stc3_sample(path)
+    assert len(all_transcripts) == 6
+    with pytest.raises(ValueError, match="positive integer"):
+        stc3_sample(path, limit=0)

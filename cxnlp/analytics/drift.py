@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cxnlp.analytics import as_columns, require_columns, to_local_timestamps
+from cxnlp.analytics.frames import as_columns, require_columns, to_local_timestamps
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +288,7 @@ def _groups(
 
 
 def _settings(**kwargs: object) -> ChartSettings:
-    return ChartSettings(**kwargs).validate()  # type: ignore[arg-type]
+    return ChartSettings(**kwargs).validate()
 
 
 def detect_drift(

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxnlp.analytics import LOWER_IS_BETTER, as_columns, require_columns, to_local_timestamps
+from cxnlp.analytics.frames import LOWER_IS_BETTER, as_columns, require_columns, to_local_timestamps
 
 logger = logging.getLogger(__name__)
 

@@ -72,11 +72,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from cxnlp.analytics import JOIN_SURVEYS_HINT, is_open_question, parse_evidence, require_columns
+from cxnlp.analytics.frames import JOIN_SURVEYS_HINT, is_open_question, parse_evidence, require_columns
 from cxnlp.schema import SURVEY_THRESHOLD
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cxnlp.nlp import SentenceEncoder
+    from cxnlp.embedding import SentenceEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -367,11 +367,11 @@ def _is_real(value: object) -> bool:
 
 
 def _is_unit(value: object) -> bool:
-    return _is_real(value) and 0.0 <= float(value) <= 1.0  # type: ignore[arg-type]
+    return _is_real(value) and 0.0 <= float(value) <= 1.0
 
 
 def _is_positive(value: object) -> bool:
-    return _is_real(value) and float(value) > 0  # type: ignore[arg-type]
+    return _is_real(value) and float(value) > 0
 
 
 def _is_bool(value: object) -> bool:
@@ -429,7 +429,7 @@ class FollowupRouter(BaseEstimator):
     use_meaning
         False routes by phrases and ratings alone (no sentence encoder is loaded).
     encoder
-        A :class:`cxnlp.nlp.SentenceEncoder` (or anything with ``encode(texts)`` returning
+        A :class:`cxnlp.embedding.SentenceEncoder` (or anything with ``encode(texts)`` returning
         L2-normalised rows); None creates the default MiniLM encoder on first use.
     """
 
@@ -571,8 +571,8 @@ class FollowupRouter(BaseEstimator):
                     if (h.piece not in phrased or h.signal in phrased[h.piece])
                     and (h.piece, h.signal) not in negated
                 )
-        for row in out:
-            row[:] = [h for h in row if h.how != "negated"]
+        for row_hits in out:
+            row_hits[:] = [h for h in row_hits if h.how != "negated"]
         return out
 
     def _phrase_hits(self, pieces: Sequence[str]) -> list[Hit]:
@@ -741,7 +741,7 @@ class FollowupRouter(BaseEstimator):
 
 @functools.cache
 def _default_encoder() -> SentenceEncoder:
-    from cxnlp.nlp import SentenceEncoder
+    from cxnlp.embedding import SentenceEncoder
 
     return SentenceEncoder()
 
@@ -758,7 +758,7 @@ def _text(value: object) -> str:
 def decide(
     rating: float,
     comment: str,
-    evidence_items: Sequence[dict],
+    evidence_items: Sequence[dict[str, Any]],
     *,
     good_rating: float = SURVEY_THRESHOLD,
     low_rating: float = 60.0,
@@ -807,7 +807,7 @@ class FollowupClassifier(ClassifierMixin, BaseEstimator):
         C: float = 1.0,
         ngram_range: tuple[int, int] = (1, 2),
         min_df: int = 1,
-        class_weight: str | dict | None = "balanced",
+        class_weight: str | dict[Any, float] | None = "balanced",
         min_confidence: float = 0.6,
     ) -> None:
         self.C = C
@@ -858,16 +858,6 @@ class FollowupClassifier(ClassifierMixin, BaseEstimator):
         """The most probable action per comment."""
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
-
-
-def _texts(X: Iterable[str]) -> list[str]:
-    if isinstance(X, str):
-        raise TypeError("Got a single string; expected an iterable of comments. Wrap it in a list.")
-    return ["" if _missing(x) else str(x) for x in X]
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def _texts(X: Iterable[str]) -> list[str]:

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxnlp.analytics import (
+from cxnlp.analytics.frames import (
     DIMENSIONS,
     LOWER_IS_BETTER,
     parse_evidence,

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from cxnlp.analytics import (
+from cxnlp.analytics.frames import (
     DEFAULT_WEIGHTS,
     JOIN_SURVEYS_HINT,
     as_columns,

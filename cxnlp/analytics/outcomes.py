@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxnlp.analytics import DIMENSIONS, as_columns, require_columns
+from cxnlp.analytics.frames import DIMENSIONS, as_columns, require_columns
 from cxnlp.analytics.impact import ImpactInputError
 from cxnlp.analytics.regression import logit
 from cxnlp.schema import FALSE_READ_BANDS, INTERACTION_THRESHOLD
@@ -163,7 +164,7 @@ def _fit_rows(
     cluster_col: str | None,
     per: float,
     confidence: float,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     X = part[dims].apply(pd.to_numeric, errors="coerce")
     ok = X.notna().all(axis=1) & y.notna()
     n = int(ok.sum())

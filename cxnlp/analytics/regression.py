@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -79,7 +80,11 @@ def _check(X: ArrayLike, y: ArrayLike, names: Sequence[str]) -> tuple[FloatArray
 
 
 def _sandwich(
-    bread: FloatArray, scores: FloatArray, clusters: ArrayLike | None, n: int, k: int
+    bread: NDArray[np.floating[Any]],
+    scores: NDArray[np.floating[Any]],
+    clusters: ArrayLike | None,
+    n: int,
+    k: int,
 ) -> tuple[FloatArray, int]:
     """CR1 (or HC1 without clusters) covariance ``bread @ meat @ bread`` and the cluster count."""
     if clusters is None:

@@ -6,6 +6,19 @@ Everything reported here is computed on cross-validated (out-of-fold) prediction
 from __future__ import annotations
 
 from cxnlp.calibration.agreement import agreement_table, rating_matrix, subgroup_smd
+from cxnlp.calibration.baselines import (
+    bow_baseline_cv,
+    compare_with_baseline,
+    human_ceiling,
+    prediction_metrics,
+    transcript_texts,
+)
+from cxnlp.calibration.diagnostics import (
+    agreement_overview,
+    largest_disagreements,
+    oof_frame,
+    rater_means,
+)
 from cxnlp.calibration.estimators import (
     DIMENSION_COLUMNS,
     MonotoneCalibrator,
@@ -38,6 +51,7 @@ from cxnlp.calibration.metrics import (
     spearman,
     standardized_mean_difference,
 )
+from cxnlp.calibration.model_selection import ItemKFold
 from cxnlp.calibration.persistence import (
     Calibration,
     load_calibrator,
@@ -95,4 +109,14 @@ __all__ = [
     "explain_scores",
     "explain_transcript",
     "sentence_contributions",
+    "ItemKFold",
+    "agreement_overview",
+    "bow_baseline_cv",
+    "compare_with_baseline",
+    "human_ceiling",
+    "largest_disagreements",
+    "oof_frame",
+    "prediction_metrics",
+    "rater_means",
+    "transcript_texts",
 ]

@@ -71,7 +71,8 @@ AGREEMENT_COLUMNS = [
 ]
 
 
-def _require_columns(frame: pd.DataFrame, columns: Sequence[str], frame_name: str) -> None:
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], frame_name: str) -> None:
+    """Raise one clear error naming the table (``frame_name``) and the columns it lacks."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(
@@ -87,7 +88,7 @@ def rating_matrix(
 
     Rows with a missing ``target`` are dropped; ids come out in order of first appearance.
     """
-    _require_columns(human, [id_col, target], "human")
+    require_columns(human, [id_col, target], "human")
     rows = human[[id_col, target]].dropna(subset=[target])
     values = pd.to_numeric(rows[target], errors="coerce")
     if values.isna().any():
@@ -253,8 +254,8 @@ def agreement_table(
     target_map = _resolve_targets(targets)
     if not target_map:
         raise ValueError("Got no targets; expected e.g. targets={'rubric_score': 'pred'}.")
-    _require_columns(human, [id_col, *target_map], "human")
-    _require_columns(machine, [id_col, *target_map.values(), *(dimension_cols or ())], "machine")
+    require_columns(human, [id_col, *target_map], "human")
+    require_columns(machine, [id_col, *target_map.values(), *(dimension_cols or ())], "machine")
     lookup = _machine_lookup(machine, id_col)
     rows: list[dict[str, Any]] = []
     for target, mcol in target_map.items():
@@ -394,8 +395,8 @@ def subgroup_smd(
     DataFrame
         ``group_col, group, n, mean_human, mean_machine, smd, flag``.
     """
-    _require_columns(human, [id_col, target], "human")
-    _require_columns(machine, [id_col, machine_col], "machine")
+    require_columns(human, [id_col, target], "human")
+    require_columns(machine, [id_col, machine_col], "machine")
     item_ids, H = rating_matrix(human, id_col=id_col, target=target)
     lookup = _machine_lookup(machine, id_col)
     _check_ids(item_ids, lookup, target)

@@ -22,7 +22,8 @@ Training uses *every* rating row (one row per evaluator), with ``groups`` = tran
 id. Internally rows are aggregated to item means weighted by their number of ratings,
 which for squared loss (ridge, isotonic) gives exactly the same fit as using all rows,
 while letting the alpha search leave out whole items. Out-of-fold splits are
-``GroupKFold`` by transcript id, so no transcript is ever on both sides of a split.
+:class:`~cxnlp.calibration.model_selection.ItemKFold` by transcript id, so no transcript is
+ever on both sides of a split.
 Residuals for intervals are per rating row, so an interval covers what *one* evaluator
 would give.
 """
@@ -42,11 +43,11 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression, RidgeCV
-from sklearn.model_selection import GroupKFold, KFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cxnlp.calibration import metrics
+from cxnlp.calibration.model_selection import fold_indices
 from cxnlp.calibration.scales import Scale, as_scale
 from cxnlp.schema import DIMENSION_COLUMNS, SCORE_COLUMNS
 from cxnlp.slots import SLOT_COLUMN, expand_slot_vectors, has_slot_columns, is_slot_column
@@ -155,31 +156,6 @@ def _groups_array(groups: ArrayLike | None, n: int) -> NDArray[Any] | None:
     return g
 
 
-def _splits(
-    n: int,
-    groups: NDArray[Any] | None,
-    cv: int | Any,
-    random_state: int | None,
-) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
-    """Row index splits: GroupKFold by transcript when groups are given, else shuffled KFold.
-
-    An integer ``cv`` is capped at the number of items; fewer than two items give no
-    split (the caller then has no out-of-fold residuals).
-    """
-    dummy = np.zeros((n, 1))
-    if not isinstance(cv, numbers.Integral):
-        return [(np.asarray(tr), np.asarray(te)) for tr, te in cv.split(dummy, None, groups)]
-    n_items = n if groups is None else len(np.unique(groups))
-    k = min(int(cv), n_items)
-    if k < 2:
-        return []
-    if groups is not None:
-        splitter: Any = GroupKFold(n_splits=k)
-    else:
-        splitter = KFold(n_splits=k, shuffle=True, random_state=random_state)
-    return [(tr, te) for tr, te in splitter.split(dummy, None, groups)]
-
-
 def _aggregate(
     X: FloatArray, y: FloatArray, groups: NDArray[Any] | None
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -258,7 +234,7 @@ def _fit_inputs(
     est: BaseEstimator, X: ArrayLike, y: ArrayLike, groups: ArrayLike | None
 ) -> tuple[FloatArray, FloatArray, NDArray[Any] | None, Scale | None]:
     """What every calibrator's ``fit`` starts with: checked params, arrays, groups, scale."""
-    _validate_params(est, est._constraints)  # type: ignore[attr-defined]
+    _validate_params(est, est._constraints)
     X, y = validate_data(
         est,
         X,
@@ -270,7 +246,7 @@ def _fit_inputs(
     )
     y = np.asarray(y, dtype=float)
     g = _groups_array(groups, y.size)
-    scale = as_scale(est.scale)  # type: ignore[attr-defined]
+    scale = as_scale(est.scale)
     if scale is not None:
         scale.validate(y, column="y")
     return X, y, g, scale
@@ -363,7 +339,7 @@ class MonotoneCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
         Folds (or a splitter) for the out-of-fold residuals behind
         :meth:`predict_interval` and ``cv_scores_``.
     random_state
-        Seed for the shuffled ``KFold`` used when no ``groups`` are given.
+        Seed of the :class:`~cxnlp.calibration.model_selection.ItemKFold` folds.
 
     Attributes
     ----------
@@ -458,7 +434,7 @@ class MonotoneCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
         self.y_max_ = float(scale.max if scale else y.max())
         self.x_thresholds_, self.y_thresholds_ = self._fit_map(x, y)
         oof = np.full(y.size, np.nan)
-        for tr, te in _splits(y.size, g, self.cv, self.random_state):
+        for tr, te in fold_indices(y.size, g, self.cv, self.random_state):
             if int((~np.isnan(x[tr])).sum()) < 1:
                 continue
             xt, yt = self._fit_map(x[tr], y[tr])
@@ -522,9 +498,9 @@ class ScoreCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
     cv
         Folds (or a splitter) for the out-of-fold predictions behind the ordinal cut
         points, :meth:`predict_interval` and ``cv_scores_``. With ``groups`` in ``fit``
-        the folds are ``GroupKFold`` by transcript.
+        the folds are :class:`~cxnlp.calibration.model_selection.ItemKFold` by transcript.
     random_state
-        Seed for the shuffled ``KFold`` used when no ``groups`` are given.
+        Seed of the :class:`~cxnlp.calibration.model_selection.ItemKFold` folds.
     sentence_evidence
         Read the ``slot__*`` columns of a DataFrame ``X`` (``False``: drop them before
         fitting, so the calibrator never needs them). Plain arrays are used whole.
@@ -664,7 +640,7 @@ class ScoreCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
         self.x_thresholds_, self.y_thresholds_ = core["xt"], core["yt"]
 
         oof = np.full(y.size, np.nan)
-        for tr, te in _splits(y.size, g, self.cv, self.random_state):
+        for tr, te in fold_indices(y.size, g, self.cv, self.random_state):
             fold = self._fit_core(X[tr], y[tr], None if g is None else g[tr])
             oof[te] = np.clip(self._predict_core(fold, X[te]), self.y_min_, self.y_max_)
         ok = ~np.isnan(oof)
@@ -796,7 +772,7 @@ class LogisticCalibrator(ClassifierMixin, BaseEstimator):
     cv
         Folds (or a splitter) for choosing ``C`` and for ``cv_scores_``.
     random_state
-        Seed for the shuffled ``KFold`` used when no ``groups`` are given.
+        Seed of the :class:`~cxnlp.calibration.model_selection.ItemKFold` folds.
 
     Attributes
     ----------
@@ -855,7 +831,7 @@ class LogisticCalibrator(ClassifierMixin, BaseEstimator):
         self.classes_ = classes
         y01 = (np.asarray(y) == classes[1]).astype(float)
         g = _groups_array(groups, y01.size)
-        splits = _splits(y01.size, g, self.cv, self.random_state)
+        splits = fold_indices(y01.size, g, self.cv, self.random_state)
         losses = []
         for C in self.Cs:
             oof = self._oof(X, y01, splits, float(C))
@@ -924,7 +900,7 @@ def _oof(
     n = y.size
     oof = np.full(n, np.nan)
     fold_of = np.full(n, -1, dtype=np.intp)
-    splits = _splits(n, groups, cv, random_state)
+    splits = fold_indices(n, groups, cv, random_state)
     if not splits:
         raise ValueError(
             "Got fewer than 2 distinct items; expected at least 2 to cross-validate. "
@@ -958,8 +934,8 @@ def cross_val_predictions(
     ``method="predict_proba"`` gives a classifier's probability of its second class (the
     outcome), which is what outcome agreement is computed on.
 
-    ``GroupKFold`` by ``groups`` (transcript id) when given, so the several human rows of
-    one transcript are always on the same side; else shuffled ``KFold``. ``groups`` are
+    :class:`~cxnlp.calibration.model_selection.ItemKFold` by ``groups`` (transcript id), so
+    the several human rows of one transcript are always on the same side. ``groups`` are
     also passed on to ``fit`` of estimators that accept them (the calibrators here).
     Rows never in a test fold (only with a custom splitter) stay NaN.
     """
@@ -1015,7 +991,7 @@ def select_calibrator(
     Candidates (default): isotonic on ``interaction_score`` alone (when that column is
     present), ridge, ridge + isotonic, and, when ``X`` has the ``slot__*`` columns,
     ridge + isotonic with learned sentence evidence (last: it is the least simple). Each
-    is scored on its out-of-fold predictions (same folds for all: ``GroupKFold`` by
+    is scored on its out-of-fold predictions (same folds for all: ``ItemKFold`` by
     transcript when ``groups`` are given). A NaN prediction (a missing single score)
     counts as the training-fold mean rating, so a candidate cannot look better by
     abstaining. Ties go to the candidate listed first (the simplest).
@@ -1102,7 +1078,7 @@ def training_frame(
     """Join human label rows to the score table: ``X`` (one row per label), ``y``, ``groups``.
 
     Every label row is kept (several evaluators → several rows of the same transcript);
-    ``groups`` are the transcript ids for ``GroupKFold``. Label rows with a missing target
+    ``groups`` are the transcript ids the folds keep together. Label rows with a missing target
     are dropped.
 
     Raises

@@ -220,23 +220,25 @@ def krippendorff_alpha(
         both = present[:, i] & present[:, j]
         flat = index[both, i] * n_values + index[both, j]
         coincidence += np.bincount(flat, weights=weight[both], minlength=n_values * n_values)
-    coincidence = coincidence.reshape(n_values, n_values)
-    n_c = coincidence.sum(axis=1)
+    matrix = coincidence.reshape(n_values, n_values)
+    n_c = matrix.sum(axis=1)
     n = n_c.sum()
     delta = _distance(values, n_c, level)
     expected = float((n_c[:, None] * delta * n_c[None, :]).sum())
     if expected == 0.0:
         return math.nan
-    observed = float((coincidence * delta).sum())
+    observed = float((matrix * delta).sum())
     return float(1.0 - (n - 1.0) * observed / expected)
 
 
 def _distance(values: FloatArray, n_c: FloatArray, level: str) -> FloatArray:
     c, k = values[:, None], values[None, :]
     if level == "nominal":
-        return (c != k).astype(float)
+        nominal: FloatArray = (c != k).astype(float)
+        return nominal
     if level == "interval":
-        return (c - k) ** 2
+        squared: FloatArray = (c - k) ** 2
+        return squared
     if level == "ratio":
         total = c + k
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -246,7 +248,8 @@ def _distance(values: FloatArray, n_c: FloatArray, level: str) -> FloatArray:
     i = np.arange(values.size)
     lo, hi = np.minimum(i[:, None], i[None, :]), np.maximum(i[:, None], i[None, :])
     between = cum[hi + 1] - cum[lo]
-    return (between - (n_c[:, None] + n_c[None, :]) / 2.0) ** 2
+    ordinal: FloatArray = (between - (n_c[:, None] + n_c[None, :]) / 2.0) ** 2
+    return ordinal
 
 
 @dataclass(frozen=True, slots=True)

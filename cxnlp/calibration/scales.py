@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -95,7 +95,8 @@ class Scale:
 
     def clip(self, values: ArrayLike) -> NDArray[np.float64]:
         """Clip values into ``[min, max]`` (NaN stays NaN)."""
-        return np.clip(np.asarray(values, dtype=float), self.min, self.max)
+        clipped: NDArray[np.float64] = np.clip(np.asarray(values, dtype=float), self.min, self.max)
+        return clipped
 
     def round(self, values: ArrayLike) -> NDArray[np.float64]:
         """Round to the nearest level of the step grid, inside the scale."""
@@ -180,6 +181,10 @@ def parse_scale(spec: str | Scale) -> Scale:
     return Scale(name=name, min=lo, max=hi, discrete=n_levels <= MAX_DISCRETE_LEVELS, step=step)
 
 
+@overload
+def as_scale(scale: str | Scale) -> Scale: ...
+@overload
+def as_scale(scale: None) -> None: ...
 def as_scale(scale: str | Scale | None) -> Scale | None:
     """Accept a :class:`Scale`, a spec string, or ``None`` (returned unchanged)."""
     if scale is None or isinstance(scale, Scale):
@@ -207,7 +212,8 @@ def infer_scale(values: Iterable[float] | ArrayLike, *, column: str = "values") 
         When no value is present, values fit none of the known scales, or the fit is
         ambiguous; the message names the flag that declares the scale.
     """
-    arr = np.asarray(list(values) if not hasattr(values, "__array__") else values, dtype=float)
+    listed = values if hasattr(values, "__array__") else list(cast(Iterable[float], values))
+    arr = np.asarray(listed, dtype=float)
     finite = arr[np.isfinite(arr)]
     how = f"--scale {column}=MIN-MAX (Python: scales={{{column!r}: '1-5'}})"
     if finite.size == 0:

@@ -125,6 +125,34 @@ def read_transcripts(
     return _stream(inputs, limits if limits is not None else SizeLimits())
 
 
+def load_transcript(
+    source: str | Path | Sequence[str | Path], transcript_id: str, *, format: str | None = None
+) -> Transcript:
+    """Read one transcript by id from a file (streams; stops at the first match).
+
+    Parameters
+    ----------
+    source
+        Path(s) that :func:`read_transcripts` reads.
+    transcript_id
+        The ``id`` of the transcript wanted.
+    format
+        Input format when the extension does not say (``"stc3"``...).
+
+    Raises
+    ------
+    ValueError
+        When no transcript in ``source`` has that id.
+    """
+    for item in read_transcripts(source, format=format):
+        if isinstance(item, Transcript) and item.id == str(transcript_id):
+            return item
+    raise ValueError(
+        f"Got transcript_id {transcript_id!r}, which no readable record of {source} has; "
+        "expected an id from that file. Check the id (ids are strings, e.g. 'T0001')."
+    )
+
+
 def plan_formats(
     paths: PathLike | Sequence[PathLike], *, format: str | None = None, include: str | None = None
 ) -> list[tuple[Path, str]]:

@@ -93,7 +93,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         self.folds = folds
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
         return tags

@@ -18,7 +18,9 @@ empty turn) so that ``turn_index`` in :func:`stc3_nuggets` points at the right t
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,8 @@ import pandas as pd
 from cxnlp.ingest.jsonl import transcript_from_record
 from cxnlp.ingest.rejects import InputError, RecordError
 from cxnlp.model import Reject, Transcript
+
+logger = logging.getLogger(__name__)
 
 LABEL_COLUMNS: tuple[str, ...] = ("transcript_id", "rater", "A", "S", "E")
 NUGGET_COLUMNS: tuple[str, ...] = ("transcript_id", "rater", "turn_index", "sender", "nugget")
@@ -123,6 +127,30 @@ def stc3_nuggets(path: str | Path) -> pd.DataFrame:
         NUGGET_COLUMNS,
         {"rater": "int64", "turn_index": "int64", "sender": "str", "nugget": "str"},
     )
+
+
+def stc3_sample(path: str | Path, *, limit: int | None = None) -> tuple[list[Transcript], pd.DataFrame]:
+    """The first ``limit`` STC-3 dialogues (all when None) and their rater labels, long form.
+
+    Returns
+    -------
+    transcripts, labels
+        Transcripts in file order (unreadable dialogues are logged and skipped), and
+        :func:`cxnlp.ingest.stc3_labels` rows (``transcript_id, rater, A, S, E``) of
+        exactly those transcripts.
+    """
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"Got limit={limit!r}; expected a positive integer or None for all.")
+    transcripts: list[Transcript] = []
+    for item in itertools.islice(read_stc3(path), limit):
+        if isinstance(item, Transcript):
+            transcripts.append(item)
+        else:
+            logger.warning("skipped %s: %s", item.source, item.reason)
+    ids = {t.id for t in transcripts}
+    labels = stc3_labels(path)
+    labels = labels[labels["transcript_id"].astype(str).isin(ids)].reset_index(drop=True)
+    return transcripts, labels
 
 
 def _record(dialogue: object) -> dict[str, Any]:

@@ -10,6 +10,7 @@ matplotlib is imported here, not by ``import cxnlp``, so scoring never pays for 
 
 from __future__ import annotations
 
+from cxnlp.report.calibration_figures import calibration_plot, residual_plot
 from cxnlp.report.figures import (
     control_charts,
     dimension_distributions,
@@ -30,12 +31,14 @@ from cxnlp.report.html import (
     load_scores,
     write_report,
 )
+from cxnlp.report.transcript_view import transcript_view
 
 __all__ = [
     "NO_SURVEYS",
     "SECTIONS",
     "Report",
     "build_report",
+    "calibration_plot",
     "control_charts",
     "dimension_distributions",
     "equity_chart",
@@ -45,7 +48,9 @@ __all__ = [
     "load_scores",
     "outcome_chart",
     "png_bytes",
+    "residual_plot",
     "save_png",
     "status_trend",
+    "transcript_view",
     "write_report",
 ]

@@ -79,7 +79,7 @@ def _cues(raw: str, kind: str, record_id: str) -> Iterator[RawTurn]:
             continue
         timing_at = next((i for i, line in enumerate(lines[:2]) if "-->" in line), None)
         match = TIMING.match(lines[timing_at]) if timing_at is not None else None
-        if match is None:
+        if match is None or timing_at is None:
             raise RecordError(
                 f"Got {lines[0][:60]!r} where a cue timing was expected; expected "
                 "'00:00:01.000 --> 00:00:04.000'.",

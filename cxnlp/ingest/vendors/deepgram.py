@@ -35,9 +35,13 @@ def looks_like(doc: Mapping[str, Any]) -> bool:
 
 
 def to_record(doc: Mapping[str, Any], fallback_id: str) -> dict[str, Any]:
-    metadata = doc.get("metadata") if isinstance(doc.get("metadata"), Mapping) else {}
+    metadata = doc.get("metadata")
+    if not isinstance(metadata, Mapping):
+        metadata = {}
     record_id = record_id_of(metadata.get("request_id"), fallback_id)
-    results = doc.get("results") if isinstance(doc.get("results"), Mapping) else {}
+    results = doc.get("results")
+    if not isinstance(results, Mapping):
+        results = {}
     utterances = results.get("utterances")
     if not isinstance(utterances, list) or not utterances:
         raise RecordError(

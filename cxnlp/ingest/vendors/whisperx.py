@@ -61,12 +61,14 @@ def _speaker(segment: Mapping[str, Any], where: str, record_id: str) -> str:
     speaker = segment.get("speaker")
     if isinstance(speaker, str) and speaker.strip():
         return speaker.strip()
-    words = segment.get("words") if isinstance(segment.get("words"), list) else []
+    words = segment.get("words")
+    if not isinstance(words, list):
+        words = []
     named = Counter(
         w["speaker"] for w in words if isinstance(w, Mapping) and isinstance(w.get("speaker"), str)
     )
     if named:
-        return named.most_common(1)[0][0]
+        return str(named.most_common(1)[0][0])
     raise RecordError(
         "Got a segment without a speaker; expected WhisperX output after diarisation "
         "(run whisperx with --diarize).",

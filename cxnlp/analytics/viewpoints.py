@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cxnlp.analytics import (
+from cxnlp.analytics.frames import (
     DIMENSIONS,
     JOIN_SURVEYS_HINT,
     LOWER_IS_BETTER,
@@ -268,7 +269,7 @@ def false_reads(
     return out.loc[order].reset_index(drop=True)
 
 
-def _quote(items: list[dict], top_k: int) -> str:
+def _quote(items: list[dict[str, Any]], top_k: int) -> str:
     """The worst findings as "dimension/kind: sentence", open questions first."""
     opened = [item for item in items if is_open_question(item)]
     rest = negative_evidence([i for i in items if not is_open_question(i)], top_k=top_k)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from cxnlp.analytics import false_read_summary, false_reads, join_surveys, perspectives
-from cxnlp.analytics.perspectives import percentile_in
+from cxnlp.analytics.viewpoints import percentile_in
 
 OPEN_QUESTION = {
     "dimension": "answer_completeness",
@@ -198,3 +198,17 @@ def test_overlapping_bands_are_refused():
 def test_missing_survey_column_says_to_join_surveys():
     with pytest.raises(ValueError, match="join_surveys"):
         false_reads(table([(55.0, 95.0)]).drop(columns="survey_rating"))
+
+
+def test_every_analytics_submodule_imports_as_a_module() -> None:
+    import importlib
+    import pkgutil
+    import types
+
+    import cxnlp.analytics as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"cxnlp.analytics.{info.name}")
+        assert isinstance(module, types.ModuleType), info.name
+        attribute = getattr(package, info.name, module)
+        assert isinstance(attribute, types.ModuleType), f"cxnlp.analytics.{info.name} is {attribute!r}"

@@ -37,7 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from cxnlp.nlp import EMBEDDING_DIM, ResourceError, minilm_path
+from cxnlp.embedding.encoder import EMBEDDING_DIM, minilm_path
+from cxnlp.resource_files import ResourceError
 
 logger = logging.getLogger(__name__)
 
@@ -291,7 +292,7 @@ class OnnxMiniLM:
     """MiniLM sentence embeddings with ONNX Runtime; a drop-in for ``SentenceTransformer.encode``.
 
     Constructing exports (or reuses) the cached graph; the runtime session and tokenizer are
-    created on first use and dropped when pickled, like :class:`cxnlp.nlp.SentenceEncoder`.
+    created on first use and dropped when pickled, like :class:`cxnlp.embedding.SentenceEncoder`.
 
     Parameters
     ----------
@@ -384,7 +385,7 @@ class OnnxMiniLM:
         Sentences are sorted by token count inside so each batch pads to similar lengths,
         then put back in the caller's order. The keyword arguments mirror
         ``SentenceTransformer.encode`` so either model can sit behind
-        :class:`cxnlp.nlp.SentenceEncoder`; the graph always normalises, and
+        :class:`cxnlp.embedding.SentenceEncoder`; the graph always normalises, and
         ``show_progress_bar`` is accepted and ignored.
         """
         if not normalize_embeddings:
