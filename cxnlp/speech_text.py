@@ -47,6 +47,8 @@ _PRONOUN_I = re.compile(r"^i(?=$|['\u2019](?:m|ve|ll|d|s)$)")
 #: Longest distance (in words) from the last sentence start that is told apart.
 _MAX_DISTANCE = 12
 _MAX_REST = 6
+#: Sounds a recogniser writes for a pause; no sentence boundary is decided at one.
+HESITATIONS = frozenset("um umm uh uhh erm er hmm mm uhm".split())
 
 
 class SpeechModelError(ValueError):
@@ -146,17 +148,23 @@ class SpeechPunctuator:
     digest: str
 
     def sentence_ends(self, words: Sequence[str]) -> list[int]:
-        """Indices of the words after which a sentence ends (the last word always does)."""
-        norm = [norm_word(w) for w in words]
+        """Indices of the words after which a sentence ends (the last word always does).
+
+        Hesitations ("um", "uh") are read past, and a sentence never ends before one: the
+        model learned from written text, which has none, and an "um" dropped into a clause
+        must not move where its sentence ends (it opens the next sentence instead).
+        """
+        kept = [i for i, w in enumerate(words) if norm_word(w) not in HESITATIONS]
+        norm = [norm_word(words[i]) for i in kept]
         ends: list[int] = []
         start = 0
-        for i in range(len(norm) - 1):
-            p = self.boundary.probability(boundary_features(norm, i, i - start))
+        for k in range(len(norm) - 1):
+            p = self.boundary.probability(boundary_features(norm, k, k - start))
             if p >= self.boundary.threshold:
-                ends.append(i)
-                start = i + 1
-        if norm:
-            ends.append(len(norm) - 1)
+                ends.append(kept[k])
+                start = k + 1
+        if words:
+            ends.append(len(words) - 1)
         return ends
 
     def restore(self, text: str) -> str:

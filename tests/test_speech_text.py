@@ -58,6 +58,19 @@ def test_written_or_one_word_text_is_untouched(text):
     assert restore(text) == text
 
 
+@pytest.mark.parametrize("text", [SPOKEN[0], SPOKEN[1], SPOKEN[3]])
+def test_hesitations_do_not_move_sentence_ends(text):
+    """An "um" dropped anywhere leaves the sentences where they were (the filler edit of a
+    minimal pair must not change what completeness and proactive read)."""
+    words = text.split()
+    hesitant = " ".join(w + (" um" if i % 3 == 1 else "") for i, w in enumerate(words))
+
+    def without_um(s: str) -> str:
+        return " ".join(re.sub(r" ?\bum\b", "", s.lower()).split())
+
+    assert without_um(restore(hesitant)) == " ".join(restore(text).lower().split())
+
+
 def test_long_turns_are_split_into_sentences():
     assert restore(SPOKEN[0]).count(".") + restore(SPOKEN[0]).count("?") >= 3
     assert restore(SPOKEN[1]).count(".") + restore(SPOKEN[1]).count("?") >= 2
