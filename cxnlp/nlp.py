@@ -292,6 +292,10 @@ class TranscriptParser:
         Defaults to a CPU :class:`SentenceEncoder`.
     pipe_batch_size : int
         Turns per ``nlp.pipe`` batch.
+    restore_speech : bool
+        Give a turn without any punctuation (speech-recogniser text) sentence ends, "?"
+        and capitals before it is parsed (:func:`cxnlp.speech_text.restore`), so that it
+        is split and tagged like written text. Sentences then quote the restored text.
     """
 
     def __init__(
@@ -300,10 +304,12 @@ class TranscriptParser:
         encoder: SentenceEncoder | None = None,
         *,
         pipe_batch_size: int = 256,
+        restore_speech: bool = True,
     ):
         self._nlp = nlp
         self.encoder = encoder if encoder is not None else SentenceEncoder()
         self.pipe_batch_size = pipe_batch_size
+        self.restore_speech = restore_speech
 
     @property
     def nlp(self) -> Language:
@@ -321,6 +327,10 @@ class TranscriptParser:
 
     def parse_many(self, transcripts: Sequence[Transcript]) -> list[ParsedTranscript]:
         texts = [turn.text for tr in transcripts for turn in tr.turns]
+        if self.restore_speech:
+            from cxnlp.speech_text import restore
+
+            texts = [restore(text) for text in texts]
         docs = iter(self.nlp.pipe(texts, batch_size=self.pipe_batch_size))
         staged: list[tuple[Transcript, tuple[Doc, ...], list[Sentence]]] = []
         all_texts: list[str] = []

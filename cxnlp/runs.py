@@ -113,7 +113,10 @@ def _reject_oversize(
     scorer: Scorer, items: Iterable[Transcript | Reject]
 ) -> Iterator[Transcript | Reject]:
     for item in items:
-        error = scorer.size_error(item) if isinstance(item, Transcript) else None
+        if isinstance(item, Reject):
+            yield item
+            continue
+        error = scorer.size_error(item)
         yield item if error is None else error.to_reject(item.source or item.id)
 
 

@@ -208,12 +208,12 @@ def speaker_features(turns: Sequence[tuple[str, str]], cues: RoleCues) -> dict[s
         count = counts.setdefault(label, dict.fromkeys(_TURN_COUNTS, 0))
         items = {_normal(m.group(0)) for p in cues.item for m in p.finditer(text)} - named
         named |= items
-        other = previous is not None and previous[0] != label
-        follows_question = other and _any(cues.question, previous[1])
+        other = previous if previous is not None and previous[0] != label else None
+        follows_question = other is not None and _any(cues.question, other[1])
         count["answers"] += int(follows_question and _any(cues.answer, text))
         count["new_items"] += len(items)
         count["new_item_turns"] += int(bool(items))
-        count["reacts_to_new_item"] += int(other and previous[2])
+        count["reacts_to_new_item"] += int(other is not None and other[2])
         previous = (label, text, bool(items))
     first = turns[0][0] if turns else None
     features: dict[str, dict[str, float]] = {}

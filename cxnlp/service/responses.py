@@ -43,7 +43,8 @@ HIGHER_IS_BETTER = {name: higher_is_better(name) for name in DIMENSION_COLUMNS}
 
 def locate(text: str, needle: str, *, after: int = 0) -> tuple[int, int] | None:
     """``(start, end)`` of ``needle`` in ``text`` at or after ``after``; runs of whitespace
-    in ``needle`` match any run of whitespace. None when absent or empty."""
+    in ``needle`` match any run of whitespace; failing that, its words in order, in any
+    case, with any punctuation between them. None when absent or empty."""
     needle = needle.strip()
     if not needle:
         return None
@@ -52,6 +53,12 @@ def locate(text: str, needle: str, *, after: int = 0) -> tuple[int, int] | None:
         return found, found + len(needle)
     pattern = r"\s+".join(re.escape(part) for part in needle.split())
     match = re.compile(pattern).search(text, after)
+    if match is None:
+        # A speech-recogniser turn is parsed with sentence ends and capitals restored
+        # (cxnlp.speech_text): "I'm sorry." is found in "i'm sorry" by its words alone.
+        words = re.findall(r"\w+", needle)
+        if words:
+            match = re.compile(r"\W*".join(map(re.escape, words)), re.IGNORECASE).search(text, after)
     return (match.start(), match.end()) if match else None
 
 

@@ -1,0 +1,162 @@
+"""Speech-recogniser text: sentence ends, "?" and capitals restored before the parse."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from cxnlp.model import Transcript
+from cxnlp.nlp import TranscriptParser
+from cxnlp.service.responses import locate
+from cxnlp.speech_text import (
+    SpeechModelError,
+    default_speech_punctuator,
+    load_speech_punctuator,
+    needs_restoring,
+    restore,
+)
+
+#: Agent and customer turns as a recogniser writes them (lower case, no punctuation).
+SPOKEN = [
+    "im so sorry about that dana ive refunded the duplicate forty dollars it'll show on your "
+    "statement in three to five days is there anything else i can help with",
+    "hi thanks for calling northwind this is priya how can i help you today",
+    "um yeah my internet keeps dropping every evening and i work from home so can you send someone",
+    "i've i've checked the line and uh there's a fault at the cabinet an engineer will fix it on thursday",
+    "can you take the late fee off",
+    "when will my new card arrive",
+]
+
+
+def _words(text: str) -> list[str]:
+    """The words without case, sentence marks or apostrophes ("I've." -> "ive")."""
+    return re.sub(r"[.?']", "", text).lower().split()
+
+
+@pytest.mark.parametrize("text", SPOKEN)
+def test_restoring_keeps_every_word_and_filler(text):
+    """Only sentence marks and capitals are added: "um", "uh" and "i've i've" stay for filler."""
+    restored = restore(text)
+    assert _words(restored) == _words(text)
+    assert restored[0].isupper() and restored[-1] in ".?"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How long before the flight do I need to get there?",
+        "yes, that's fine",
+        "ok thanks.",
+        "thanks",
+        "",
+    ],
+)
+def test_written_or_one_word_text_is_untouched(text):
+    assert not needs_restoring(text)
+    assert restore(text) == text
+
+
+@pytest.mark.parametrize("text", [SPOKEN[0], SPOKEN[1], SPOKEN[3]])
+def test_hesitations_do_not_move_sentence_ends(text):
+    """An "um" dropped anywhere leaves the sentences where they were (the filler edit of a
+    minimal pair must not change what completeness and proactive read)."""
+    words = text.split()
+    hesitant = " ".join(w + (" um" if i % 3 == 1 else "") for i, w in enumerate(words))
+
+    def without_um(s: str) -> str:
+        return " ".join(re.sub(r" ?\bum\b", "", s.lower()).split())
+
+    assert without_um(restore(hesitant)) == " ".join(restore(text).lower().split())
+
+
+def test_long_turns_are_split_into_sentences():
+    assert restore(SPOKEN[0]).count(".") + restore(SPOKEN[0]).count("?") >= 3
+    assert restore(SPOKEN[1]).count(".") + restore(SPOKEN[1]).count("?") >= 2
+
+
+@pytest.mark.parametrize("text", [SPOKEN[4], SPOKEN[5], "do you have my account number"])
+def test_questions_get_a_question_mark(text):
+    assert restore(text).endswith("?")
+
+
+@pytest.mark.parametrize(
+    "text", ["i've refunded the forty dollars", "my bill went up by twenty pounds this month"]
+)
+def test_statements_are_not_questions(text):
+    assert restore(text).endswith(".")
+
+
+def test_pronoun_i_is_capitalised():
+    restored = restore("yes i think i'll take the earlier slot if i can")
+    assert " I think I'll " in restored and " i " not in restored
+
+
+def test_parser_splits_and_tags_spoken_turns_like_written_ones(encoder):
+    call = Transcript.from_pairs("t", [("customer", SPOKEN[2]), ("agent", SPOKEN[0])])
+    restored = TranscriptParser(encoder=encoder).parse(call)
+    raw = TranscriptParser(encoder=encoder, restore_speech=False).parse(call)
+    agent = restored.agent_sentences
+    assert len(agent) >= 3
+    assert agent[-1].text.endswith("?")
+    # The rule splitter alone marks no question; the raw parse keeps the input text.
+    assert not any(s.text.endswith("?") for s in raw.agent_sentences)
+    assert " ".join(s.text for s in raw.sentences).split() == " ".join([SPOKEN[2], SPOKEN[0]]).split()
+
+
+def test_evidence_is_located_in_the_original_turn():
+    turn = "im sorry about that dana ive refunded the forty dollars"
+    sentence = restore(turn).split(". ")[-1]
+    where = locate(turn, sentence)
+    assert where is not None and turn[where[0] : where[1]].endswith("forty dollars")
+    assert locate(turn, "a refund of nine dollars.") is None
+
+
+def test_malformed_models_are_refused_naming_the_field(tmp_path):
+    from importlib import resources
+
+    good = json.loads(resources.files("cxnlp").joinpath("resources", "speech_punctuation.json").read_text())
+    cases = {
+        "format": ({**good, "format": "other"}, "format"),
+        "boundary": ({**good, "boundary": []}, "boundary"),
+        "weights": ({**good, "question": {**good["question"], "weights": {"bias": "1"}}}, "question.weights"),
+        "threshold": ({**good, "boundary": {**good["boundary"], "threshold": 1.5}}, "boundary.threshold"),
+    }
+    for name, (payload, field) in cases.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(payload), encoding="utf-8")
+        with pytest.raises(SpeechModelError, match=re.escape(field)):
+            load_speech_punctuator(path)
+
+
+def test_packaged_model_carries_its_provenance():
+    from importlib import resources
+
+    data = json.loads(resources.files("cxnlp").joinpath("resources", "speech_punctuation.json").read_text())
+    provenance = json.dumps(data["provenance"]).lower()
+    assert "taskmaster" in provenance and "cc by 4.0" in provenance
+    assert "multiwoz" not in provenance and "sgd" not in provenance
+    assert default_speech_punctuator().digest
+
+
+def test_filler_still_counts_disfluencies_in_spoken_turns(encoder):
+    """Restoration keeps "um", "uh" and repeats, so the filler dimension still reads them."""
+    from cxnlp.dimensions.filler import FillerContent
+
+    filler = FillerContent()
+    filler.prepare(encoder)
+    parser = TranscriptParser(encoder=encoder)
+    customer = "my broadband keeps cutting out every night"
+    clean = "i've checked the line there's a fault at the cabinet an engineer will fix it on thursday"
+    disfluent = (
+        "um i've i've checked the line and uh there's like a fault at the cabinet "
+        "so um an engineer will you know fix it on thursday"
+    )
+    scores = [
+        filler.score(
+            parser.parse(Transcript.from_pairs("t", [("customer", customer), ("agent", agent)]))
+        ).score
+        for agent in (clean, disfluent)
+    ]
+    assert scores[1] > scores[0] + 5
