@@ -529,6 +529,8 @@ def pattern_need_kind(span: Span) -> NeedKind | None:
         if social_tokens.intersection(range(start, end)):
             continue
         kinds.append(span.doc.vocab.strings[match_id])
+    if kinds and _asks_with_do(span):
+        return "question"  # "Do I need a referral?" asks; it requests nothing
     for kind in ("request", "problem", "question"):
         if kind in kinds:
             return kind  # type: ignore[return-value]
@@ -537,10 +539,24 @@ def pattern_need_kind(span: Span) -> NeedKind | None:
     return None
 
 
+def _asks_with_do(span: Span) -> bool:
+    """A yes/no question opened by "do"/"does"/"did" and a pronoun ("And do I need...")."""
+    tokens = [t for t in span if t.pos_ not in ("INTJ", "CCONJ", "PUNCT", "SPACE")]
+    return (
+        len(tokens) > 1
+        and tokens[0].lower_ in ("do", "does", "did")
+        and tokens[1].tag_ in ("PRP", "EX")
+    )
+
+
 def _is_trivial(span: Span) -> bool:
-    """Too short to carry a need ("OK.", "Yes!") unless it asks something ("Refund?", or
-    "what would we lose" from a recogniser, which writes no question marks)."""
-    return len(content_tokens(span)) < 1 or (len(content_tokens(span)) < 2 and not is_question(span))
+    """Too short to carry a need ("OK.", "Yes!") unless it asks something ("Refund?",
+    "what would we lose" from a recogniser, which writes no question marks, or "when will
+    it be back?", whose words are all stop words)."""
+    content = len(content_tokens(span))
+    if is_question(span):
+        return content < 1 and sum(t.is_alpha for t in span) < 3
+    return content < 2
 
 
 @register_dimension("answer_completeness.v1")

@@ -402,7 +402,12 @@ def reply_functions(
     case_specific = you_words > 0 or (first_person and (action or commitment))
     # A redaction placeholder ("[PII]") is a detail given and then removed: still specific.
     specific = number or any(
-        t.pos_ == "PROPN" or any(c.isdigit() for c in t.text) or is_placeholder(t.text) for t in words
+        t.pos_ == "PROPN"
+        or t.like_email
+        or t.like_url
+        or any(c.isdigit() for c in t.text)
+        or is_placeholder(t.text)
+        for t in words
     )
     yes_no = _yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex))
     personal = first_person or you_words > 0 or bool(_PERSONAL.intersection(lowers))
@@ -481,7 +486,7 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
             or (number and (nxt in ("am", "pm", "a.m.", "p.m.") or nxt in units))
         ):
             out.add(("time", low))
-        elif number or t.pos_ == "PROPN":
+        elif number or t.pos_ == "PROPN" or t.like_email or t.like_url:
             out.add(("other", low))
     return frozenset(out)
 
@@ -816,7 +821,7 @@ ANSWER_KINDS: Mapping[str, tuple[str, ...]] = {
     "how_much": ("amount",),
     "how_many": ("number", "amount"),
     "how_long": ("duration", "time", "commitment_time"),
-    "how_to": ("steps",),
+    "how_to": ("steps", "action_done"),  # doing it for the customer answers "how do I"
     "why": ("cause", "past_event"),
     "polar": ("yes_no", "refusal", "action_done"),
     "what": ("specific", "time", "amount"),
@@ -909,7 +914,7 @@ ASK_WANTS: Mapping[str, str] = {
     "how_much": "an amount",
     "how_many": "a number",
     "how_long": "a duration",
-    "how_to": "steps",
+    "how_to": "steps (or doing it for them)",
     "why": "a cause",
     "polar": "a yes or no",
     "what": "the fact asked for",
@@ -931,4 +936,4 @@ def why_not(ask: str, functions: Mapping[str, float]) -> str:
     if functions["generic"] and not functions["case_specific"]:
         return "it is a general statement, not about this customer's case"
     wanted = ASK_WANTS[ask]
-    return f"it gives no {wanted}"
+    return f"it does not give {wanted}"
