@@ -659,6 +659,74 @@ def test_calibrate_reads_the_review_table(posted_reviews, store, tmp_path):
     assert (tmp_path / "cal" / "rubric_score.json").is_file(), result.output
 
 
+def test_reviews_posted_through_the_api_calibrate_like_the_label_table(service, keys, tmp_path):
+    """The loop closed: evaluators' rubric scores posted as reviews, then ``cxnlp calibrate
+    STORE/reviews`` fits exactly the calibrator the same ratings fit from a CSV label table."""
+    import shutil
+    from dataclasses import replace
+
+    import numpy as np
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from cxnlp.batch.store import latest_results
+    from cxnlp.calibration import apply_calibration, load_calibration
+    from cxnlp.cli import app
+    from cxnlp.service.app import create_app
+    from cxnlp.service.state import Service
+
+    store = tmp_path / "store"
+    shutil.copytree(service.settings.store, store, ignore=shutil.ignore_patterns("reviews", ".lock"))
+    http = TestClient(
+        create_app(
+            service=Service(**{**service.__dict__, "settings": replace(service.settings, store=store)})
+        )
+    )
+    scores = latest_results(store)
+    ratings = pd.read_csv(REPO / "data" / "sample_rubric.csv", dtype={"transcript_id": str})
+    ratings = ratings[ratings["transcript_id"].isin(scores["transcript_id"])].reset_index(drop=True)
+    assert ratings["transcript_id"].nunique() == N_STORED and len(ratings) > N_STORED
+    for rating in ratings.itertuples():
+        body = {"transcript_id": rating.transcript_id, "reviewer_id": rating.evaluator_id}
+        response = http.post(
+            "/v1/reviews",
+            json={**body, "rubric_score": float(rating.rubric_score)},
+            headers=auth(keys, "admin"),
+        )
+        assert response.status_code == 201, response.text
+    scores_path, csv_path = tmp_path / "scores.parquet", tmp_path / "rubric.csv"
+    scores.to_parquet(scores_path)
+    ratings.to_csv(csv_path, index=False)
+    fitted = {}
+    for name, labels in (("reviews", reviews_dir(store)), ("csv", csv_path)):
+        out = tmp_path / f"cal-{name}"
+        result = CliRunner().invoke(
+            app,
+            [
+                "calibrate",
+                str(scores_path),
+                str(labels),
+                "--target",
+                "rubric_score",
+                "--out",
+                str(out),
+                "--folds",
+                "2",
+                "--n-boot",
+                "20",
+                "--scale",
+                "rubric_score=0-100",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        fitted[name] = apply_calibration(scores, load_calibration(out))["rubric_score_pred"].to_numpy()
+    np.testing.assert_allclose(fitted["reviews"], fitted["csv"], rtol=0, atol=1e-9)
+    # The fit learned from the reviews: it ranks the calls like the reviewers' mean does.
+    mean = ratings.groupby("transcript_id")["rubric_score"].mean().reindex(scores["transcript_id"]).to_numpy()
+    assert np.corrcoef(fitted["reviews"], mean)[0, 1] > 0.5
+    assert fitted["reviews"].std() > 1.0  # not a constant
+
+
 def test_logs_hold_no_text_or_keys(client, keys, caplog):
     import logging
 
