@@ -533,6 +533,16 @@ def test_call_view_has_the_turns_and_evidence_located_in_them(posted_reviews, cl
         marked |= {i for s in turn["segments"] for i in s["evidence"]}
     assert marked == {evidence.index(e) for e in located}
     assert {r["reviewer_id"] for r in view["reviews"]} == set(REVIEWS)
+    # What each calibrated prediction is made of, its sentences located in the shown turns.
+    assert sorted(e["target"] for e in view["explanations"]) == sorted(service.targets)
+    sentences = []
+    for explanation in view["explanations"]:
+        prediction = next(p for p in view["result"]["predictions"] if p["target"] == explanation["target"])
+        assert explanation["prediction"] == pytest.approx(prediction["prediction"], abs=0.01)
+        sentences += explanation["raises"] + explanation["lowers"]
+    assert sentences  # the rubric calibrator reads sentence evidence
+    for item in sentences:
+        assert shown[item["turn_index"]][item["start"] : item["end"]] == item["sentence"]
 
 
 def test_call_view_needs_a_read_key_and_a_stored_call(client, keys):

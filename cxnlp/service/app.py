@@ -363,8 +363,11 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
             for r in read_review_records(store)
             if r["transcript_id"] == transcript_id
         ]
-        request.state.counts = f"turns={len(turns)} reviews={len(reviews)}"
-        return CallView(result=result, turns=turns, text_note=found.note, reviews=reviews)
+        explanations = _call_explanations(service, ShownCall(redactor, found.transcript))
+        request.state.counts = f"turns={len(turns)} reviews={len(reviews)} explanations={len(explanations)}"
+        return CallView(
+            result=result, turns=turns, text_note=found.note, reviews=reviews, explanations=explanations
+        )
 
     @app.get("/review/{transcript_id}", include_in_schema=False)
     def review_page(transcript_id: str) -> Response:
@@ -514,6 +517,28 @@ def _explanation(item: Any, shown: ShownCall, top: int) -> Explanation:
         raises=sentences(up),
         lowers=sentences(down),
     )
+
+
+#: Sentences the review page lists in each direction of an explanation.
+REVIEW_PAGE_SENTENCES = 5
+
+
+def _call_explanations(service: Service, shown: ShownCall) -> list[Explanation]:
+    """The review page's explanations of a stored call: every loaded calibration, on the
+    call's text as found again (none without a calibration or the text)."""
+    if not service.calibrations or shown.transcript is None:
+        return []
+    from cxnlp.calibration.explain import explain_transcript
+
+    transcript, calibrations = shown.transcript, list(service.calibrations.values())
+    try:
+        items = service.batcher.call(
+            lambda scorer: explain_transcript(transcript, calibrations, scorer=scorer)
+        )
+    except (ValueError, KeyError) as exc:  # a calibration that does not fit this scorer's columns
+        logger.warning("cannot explain a stored call for the review page: %s", type(exc).__name__)
+        return []
+    return [_explanation(item, shown, REVIEW_PAGE_SENTENCES) for item in items]
 
 
 def _store(service: Service) -> Any:

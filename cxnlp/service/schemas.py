@@ -283,6 +283,12 @@ class CallView(_Model):
     turns: list[CallTurn] = Field(description="Empty when the call's text cannot be found (see text_note).")
     text_note: str | None = Field(None, description="Why the turns are missing, when they are.")
     reviews: list[Review] = Field(description="Reviews of this call so far, oldest first.")
+    explanations: list[Explanation] = Field(
+        default_factory=list,
+        description="What each calibrated prediction of this call is made of (POST /v1/explain "
+        "on the call's text, sentences located in the shown turns); empty without a calibration "
+        "or without the call's text.",
+    )
 
 
 class AgreementRow(_Model):
