@@ -147,6 +147,13 @@ REDACT_HELP = (
 )
 
 
+SERVE_REDACT_HELP = (
+    "Redact personal data from every text a response quotes (evidence, metadata, the review "
+    "page's call, rejects, comments) and from the logs; --no-redact shows raw text. Card "
+    "security codes are removed either way."
+)
+
+
 FORMAT_HELP = (
     "Input format: auto (by ending, then content; says which on stderr), jsonl, table, "
     "stc3, abredial, transcribe, contact-lens, ccai, genesys, deepgram, assemblyai, "
@@ -1100,13 +1107,14 @@ def serve(
     max_transcript_chars: Annotated[
         int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)
     ] = DEFAULT_MAX_TRANSCRIPT_CHARS,
+    redact: Annotated[bool, typer.Option(help=SERVE_REDACT_HELP)] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Serve the scoring, results and review API over HTTP (docs/service.md; OpenAPI at /docs).
 
     Models load before the port opens; GET /v1/health then answers "ready".
     """
-    _setup_logging(verbose)
+    _setup_logging(verbose, redact)
     logging.getLogger("cxnlp.service").setLevel(logging.INFO)
     try:
         import uvicorn
@@ -1127,8 +1135,16 @@ def serve(
         max_turn_chars=max_turn_chars,
         max_transcript_chars=max_transcript_chars,
         rate_limit=rate_limit,
+        redact=redact,
     )
-    options = {"host": host, "port": port, "access_log": False, "log_level": "info" if verbose else "warning"}
+    # log_config=None: uvicorn's own lines go to the root handlers, which redact them.
+    options = {
+        "host": host,
+        "port": port,
+        "access_log": False,
+        "log_level": "info" if verbose else "warning",
+        "log_config": None,
+    }
     if workers > 1:
         import os
 

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from cxnlp.schema import DIMENSION_COLUMNS
@@ -216,7 +217,10 @@ def test_notebook_02_calibrates_from_saved_scores(executed_01, kernel_name: str,
             '"comparisons": sorted(set(agreement_overview(results)["comparison"])), '
             '"worst_abs": [abs(float(r)) for r in worst_rubric["residual"]], '
             '"all_abs_max": float(frames["rubric_score"]["residual"].abs().max()), '
-            '"n_worst": len(worst_rubric), "N_WORST": N_WORST}'
+            '"n_worst": len(worst_rubric), "N_WORST": N_WORST, '
+            '"reviewed_ids": reviewed_ids, "n_posted": len(posted), "review_rows": len(review_table), '
+            '"review_targets": sorted(from_reviews), '
+            '"review_comparisons": sorted(set(agreement_overview(from_reviews)["comparison"]))}'
         ),
     )
     assert summary["targets"] == ["rubric_score", "survey_rating"]
@@ -228,6 +232,14 @@ def test_notebook_02_calibrates_from_saved_scores(executed_01, kernel_name: str,
     assert (out_dir / "rubric_score.md").is_file()
     assert _images(nb) >= 4  # two calibration plots, two residual figures
     assert _warnings(nb) == []
+    # The loop through the service: every rating of the reviewed calls was posted as a
+    # review, stored, and fitted on.
+    rubric = pd.read_csv(REPO_ROOT / "data" / "sample_rubric.csv", dtype={"transcript_id": str})
+    expected = rubric[rubric["transcript_id"].isin(summary["reviewed_ids"])]
+    assert len(summary["reviewed_ids"]) == 40 and len(expected) > 40
+    assert summary["n_posted"] == summary["review_rows"] == len(expected)
+    assert summary["review_targets"] == ["rubric_score"]
+    assert "machine-mean" in summary["review_comparisons"]
 
 
 @pytest.mark.slow

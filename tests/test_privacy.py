@@ -120,6 +120,26 @@ def test_evidence_spans_stay_substrings_of_their_sentence(redactor):
         assert item["span"] in item["sentence"] and "Kowalski" not in item["sentence"]
 
 
+def test_no_finding_is_left_partly_visible(redactor):
+    """A name span that swallowed a card's first group must not leave the rest of the card."""
+    text = "Got speaker 'Margaret Thornton 4111 1111 1111 1111'; expected agent"
+    redaction = redactor.redact_text(text)
+    assert "1111" not in redaction.text and "Thornton" not in redaction.text
+    assert redaction.text.endswith("'; expected agent")
+
+
+def test_offsets_map_both_ways(redactor):
+    text = "Thanks Olivia Kowalski, card 4111 1111 1111 1111 is on file. Anything else?"
+    redaction = redactor.redact_text(text)
+    at = text.index("Anything")
+    shown = redaction.map_offset(at)
+    assert redaction.text[shown:].startswith("Anything")
+    assert redaction.source_offset(shown) == at
+    card = redaction.text.index("<CREDIT_CARD>")
+    # Inside a placeholder, both maps snap outward to the whole replaced span.
+    assert redaction.source_span(card + 2, card + 5) == (text.index("4111"), text.index(" is on"))
+
+
 def test_redact_record_keeps_ids_and_replaces_personal_metadata(redactor):
     row = {
         "transcript_id": "call-4111",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -106,6 +107,29 @@ def auth(keys: dict[str, str], key_id: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {keys[key_id]}"}
 
 
+_PLACEHOLDER = re.compile(r"<[A-Z_]+>")
+
+
+def shown_turns(service, record: dict) -> list[str]:
+    """The record's turn texts as the service shows them (redacted with the call's context)."""
+    from cxnlp.ingest.jsonl import transcript_from_record
+    from cxnlp.service.redaction import ShownCall
+
+    shown = ShownCall(service.redactor, transcript_from_record(record))
+    return [shown.turn(i).text for i in range(len(record["turns"]))]
+
+
+def assert_located(item: dict, shown: str, original: str) -> None:
+    """Offsets of an evidence item point at its (redacted) sentence and span in the shown
+    turn text, and ``source_*`` at the same words in the text as sent."""
+    assert shown[item["start"] : item["end"]] == item["sentence"]
+    if item["span_start"] is not None:
+        assert shown[item["span_start"] : item["span_end"]].lower() == item["span"].lower()
+    # The original's slice is the sentence with each placeholder standing for some text.
+    pattern = ".+?".join(re.escape(part) for part in _PLACEHOLDER.split(item["sentence"]))
+    assert re.fullmatch(pattern, original[item["source_start"] : item["source_end"]], re.DOTALL)
+
+
 # --- health and scoring -------------------------------------------------------------------
 
 
@@ -119,7 +143,7 @@ def test_health_needs_no_key_and_says_ready(client, service):
     assert body["configuration"]["id"] == service.configuration.id
 
 
-def test_score_one_transcript(client, keys):
+def test_score_one_transcript(client, keys, service):
     record = sample_records(1)[0]
     response = client.post("/v1/score", json=record, headers=auth(keys, "bot"))
     assert response.status_code == 200, response.text
@@ -139,14 +163,12 @@ def test_score_one_transcript(client, keys):
     for prediction in result["predictions"]:
         assert prediction["interval_low"] <= prediction["prediction"] <= prediction["interval_high"]
     assert result["metadata"]["team"] == record["team"]
-    # Evidence offsets point at the sentence (and the span) in the turn's own text.
+    # Evidence offsets point at the sentence (and the span) in the turn's text as shown.
     located = [e for e in result["evidence"] if e["start"] is not None]
     assert len(located) >= 5
+    shown = shown_turns(service, record)
     for item in located:
-        text = record["turns"][item["turn_index"]]["text"]
-        assert text[item["start"] : item["end"]] == item["sentence"]
-        if item["span_start"] is not None:
-            assert text[item["span_start"] : item["span_end"]].lower() == item["span"].lower()
+        assert_located(item, shown[item["turn_index"]], record["turns"][item["turn_index"]]["text"])
 
 
 def test_score_agrees_with_the_batch_scorer(client, keys, scorer):
@@ -321,7 +343,7 @@ def test_score_results_validate_against_the_schema(client, keys):
 # --- explain -------------------------------------------------------------------------------
 
 
-def test_explain_gives_terms_and_located_sentences(client, keys):
+def test_explain_gives_terms_and_located_sentences(client, keys, service):
     record = sample_records(1)[0]
     response = client.post(
         "/v1/explain",
@@ -335,9 +357,9 @@ def test_explain_gives_terms_and_located_sentences(client, keys):
     assert explanation["terms"]
     sentences = explanation["raises"] + explanation["lowers"]
     assert sentences and len(explanation["raises"]) <= 3
+    shown = shown_turns(service, record)
     for item in sentences:
-        text = record["turns"][item["turn_index"]]["text"]
-        assert text[item["start"] : item["end"]] == item["sentence"]
+        assert shown[item["turn_index"]][item["start"] : item["end"]] == item["sentence"]
 
 
 def test_explain_refuses_an_unknown_target_and_a_bad_transcript(client, keys):
@@ -489,27 +511,38 @@ def test_review_rules(posted_reviews, client, keys):
     assert not_json.status_code == 422
 
 
-def test_call_view_has_the_turns_and_evidence_located_in_them(posted_reviews, client, keys):
+def test_call_view_has_the_turns_and_evidence_located_in_them(posted_reviews, client, keys, service):
     """GET /v1/calls/{id}: what the review page draws, the text read back from the batch's input."""
     record = sample_records(1)[0]
     response = client.get(f"/v1/calls/{record['id']}", headers=auth(keys, "reader"))
     assert response.status_code == 200, response.text
     view = response.json()
     assert view["text_note"] is None
+    shown = shown_turns(service, record)
     assert [(t["speaker"], t["text"]) for t in view["turns"]] == [
-        (t["speaker"], t["text"]) for t in record["turns"]
+        (t["speaker"], text) for t, text in zip(record["turns"], shown, strict=True)
     ]
     evidence = view["result"]["evidence"]
     located = [e for e in evidence if e["start"] is not None]
     assert len(located) >= 5  # the store keeps no text: these offsets come from the found call
     for item in located:
-        assert record["turns"][item["turn_index"]]["text"][item["start"] : item["end"]] == item["sentence"]
+        assert_located(item, shown[item["turn_index"]], record["turns"][item["turn_index"]]["text"])
     marked = set()
     for turn in view["turns"]:
         assert "".join(turn["text"][s["start"] : s["end"]] for s in turn["segments"]) == turn["text"]
         marked |= {i for s in turn["segments"] for i in s["evidence"]}
     assert marked == {evidence.index(e) for e in located}
     assert {r["reviewer_id"] for r in view["reviews"]} == set(REVIEWS)
+    # What each calibrated prediction is made of, its sentences located in the shown turns.
+    assert sorted(e["target"] for e in view["explanations"]) == sorted(service.targets)
+    sentences = []
+    for explanation in view["explanations"]:
+        prediction = next(p for p in view["result"]["predictions"] if p["target"] == explanation["target"])
+        assert explanation["prediction"] == pytest.approx(prediction["prediction"], abs=0.01)
+        sentences += explanation["raises"] + explanation["lowers"]
+    assert sentences  # the rubric calibrator reads sentence evidence
+    for item in sentences:
+        assert shown[item["turn_index"]][item["start"] : item["end"]] == item["sentence"]
 
 
 def test_call_view_needs_a_read_key_and_a_stored_call(client, keys):
@@ -636,6 +669,74 @@ def test_calibrate_reads_the_review_table(posted_reviews, store, tmp_path):
     assert (tmp_path / "cal" / "rubric_score.json").is_file(), result.output
 
 
+def test_reviews_posted_through_the_api_calibrate_like_the_label_table(service, keys, tmp_path):
+    """The loop closed: evaluators' rubric scores posted as reviews, then ``cxnlp calibrate
+    STORE/reviews`` fits exactly the calibrator the same ratings fit from a CSV label table."""
+    import shutil
+    from dataclasses import replace
+
+    import numpy as np
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from cxnlp.batch.store import latest_results
+    from cxnlp.calibration import apply_calibration, load_calibration
+    from cxnlp.cli import app
+    from cxnlp.service.app import create_app
+    from cxnlp.service.state import Service
+
+    store = tmp_path / "store"
+    shutil.copytree(service.settings.store, store, ignore=shutil.ignore_patterns("reviews", ".lock"))
+    http = TestClient(
+        create_app(
+            service=Service(**{**service.__dict__, "settings": replace(service.settings, store=store)})
+        )
+    )
+    scores = latest_results(store)
+    ratings = pd.read_csv(REPO / "data" / "sample_rubric.csv", dtype={"transcript_id": str})
+    ratings = ratings[ratings["transcript_id"].isin(scores["transcript_id"])].reset_index(drop=True)
+    assert ratings["transcript_id"].nunique() == N_STORED and len(ratings) > N_STORED
+    for rating in ratings.itertuples():
+        body = {"transcript_id": rating.transcript_id, "reviewer_id": rating.evaluator_id}
+        response = http.post(
+            "/v1/reviews",
+            json={**body, "rubric_score": float(rating.rubric_score)},
+            headers=auth(keys, "admin"),
+        )
+        assert response.status_code == 201, response.text
+    scores_path, csv_path = tmp_path / "scores.parquet", tmp_path / "rubric.csv"
+    scores.to_parquet(scores_path)
+    ratings.to_csv(csv_path, index=False)
+    fitted = {}
+    for name, labels in (("reviews", reviews_dir(store)), ("csv", csv_path)):
+        out = tmp_path / f"cal-{name}"
+        result = CliRunner().invoke(
+            app,
+            [
+                "calibrate",
+                str(scores_path),
+                str(labels),
+                "--target",
+                "rubric_score",
+                "--out",
+                str(out),
+                "--folds",
+                "2",
+                "--n-boot",
+                "20",
+                "--scale",
+                "rubric_score=0-100",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        fitted[name] = apply_calibration(scores, load_calibration(out))["rubric_score_pred"].to_numpy()
+    np.testing.assert_allclose(fitted["reviews"], fitted["csv"], rtol=0, atol=1e-9)
+    # The fit learned from the reviews: it ranks the calls like the reviewers' mean does.
+    mean = ratings.groupby("transcript_id")["rubric_score"].mean().reindex(scores["transcript_id"]).to_numpy()
+    assert np.corrcoef(fitted["reviews"], mean)[0, 1] > 0.5
+    assert fitted["reviews"].std() > 1.0  # not a constant
+
+
 def test_logs_hold_no_text_or_keys(client, keys, caplog):
     import logging
 
@@ -648,6 +749,172 @@ def test_logs_hold_no_text_or_keys(client, keys, caplog):
     assert keys["bot"] not in text and keys["bot"].split(".", 1)[1] not in text
     for turn in record["turns"]:
         assert turn["text"][:30] not in text
+
+
+# --- personal data -------------------------------------------------------------------------
+
+CARD, CVV, EMAIL, PHONE = "4111 1111 1111 1111", "737", "margaret.thornton@example.com", "415-555-0132"
+PII_CALL = {
+    "id": "pii-1",
+    "team": "North",
+    "customer_name": "Margaret Thornton",
+    "payment_note": f"card {CARD}, security code {CVV}",
+    "turns": [
+        {"speaker": "agent", "text": "Thank you for calling, this is Priya. How can I help you today?"},
+        {
+            "speaker": "customer",
+            "text": "Hi, my name is Margaret Thornton. Why is my bill so high? I want to pay it by card.",
+        },
+        {"speaker": "agent", "text": "Of course, Margaret. What is the card number?"},
+        {"speaker": "customer", "text": f"It's {CARD}, expiry 09/27."},
+        {"speaker": "agent", "text": "Thanks. And the three digit security code on the back?"},
+        {"speaker": "customer", "text": CVV},
+        {
+            "speaker": "agent",
+            "text": f"Great, Margaret, I have processed the payment on card {CARD} with security code "
+            f"{CVV}, and I will email the receipt to {EMAIL} today. Your bill was higher because your "
+            "discount ended last month.",
+        },
+        {"speaker": "agent", "text": f"Can I call you back on {PHONE} if anything fails?"},
+        {"speaker": "customer", "text": "Yes please, thank you."},
+    ],
+}
+#: What must never appear in a redacted response (and the security code in none at all).
+PII_VALUES = (CARD, "1111 1111", "Margaret", "Thornton", EMAIL, "example.com", PHONE, "555-0132")
+
+
+def _texts(value: object) -> str:
+    """Every string of a response body but its configuration (hashes may hold any digits)."""
+    if isinstance(value, dict):
+        return "\n".join(_texts(v) for k, v in value.items() if k != "configuration")
+    if isinstance(value, list):
+        return "\n".join(_texts(v) for v in value)
+    return value if isinstance(value, str) else ""
+
+
+def _assert_no_pii(text: str) -> None:
+    for value in PII_VALUES:
+        assert value.lower() not in text.lower(), value
+    assert re.search(rf"\b{CVV}\b", text) is None
+
+
+def test_score_response_holds_no_personal_data(client, keys, service):
+    """Card, security code, name, e-mail and phone are replaced by typed placeholders in
+    evidence, details, metadata and rejects; offsets still point at the evidence."""
+    bad = {"id": "bad-pii", "turns": [{"speaker": f"Margaret Thornton {CARD}", "text": "hello"}]}
+    response = client.post("/v1/score", json=[PII_CALL, bad], headers=auth(keys, "bot"))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [r["record_id"] for r in body["rejects"]] == ["bad-pii"]
+    (result,) = body["results"]
+    assert result["configuration"]["redaction"] is True
+    texts = _texts(body)
+    _assert_no_pii(texts)
+    for placeholder in ("<CREDIT_CARD>", "<PERSON>", "<EMAIL_ADDRESS>", "<PHONE_NUMBER>"):
+        assert placeholder in texts, placeholder
+    assert result["metadata"]["customer_name"] == "<PERSON>" and result["metadata"]["team"] == "North"
+    shown = shown_turns(service, PII_CALL)
+    located = [e for e in result["evidence"] if e["start"] is not None]
+    assert len(located) >= 5
+    for item in located:
+        assert_located(item, shown[item["turn_index"]], PII_CALL["turns"][item["turn_index"]]["text"])
+    # Some located sentence had personal data before it or in it: the offsets were carried over.
+    assert any(e["start"] != e["source_start"] or "<" in e["sentence"] for e in located)
+    # The explanation of a calibrated prediction quotes the call redacted as well.
+    explained = client.post("/v1/explain", json={"transcript": PII_CALL, "top": 6}, headers=auth(keys, "bot"))
+    assert explained.status_code == 200, explained.text
+    _assert_no_pii(_texts(explained.json()))
+
+
+def test_no_redact_shows_text_but_never_a_security_code(service, keys):
+    from dataclasses import replace
+
+    from cxnlp.service.app import create_app
+    from cxnlp.service.state import Service, configuration_of
+
+    config = service.configuration
+    raw_config = configuration_of(
+        config.scorer_config_id, config.brand_sha256, config.calibration_id, redaction=False
+    )
+    assert raw_config.id != config.id  # whether texts are redacted is part of the configuration
+    raw = Service(
+        **{
+            **service.__dict__,
+            "settings": replace(service.settings, redact=False),
+            "configuration": raw_config,
+        }
+    )
+    try:
+        body = TestClient(create_app(service=raw)).post("/v1/score", json=PII_CALL, headers=auth(keys, "bot"))
+    finally:
+        create_app(service=service)  # the session's service again redacts the process's logs
+    assert body.status_code == 200, body.text
+    result = body.json()["results"][0]
+    assert result["configuration"]["redaction"] is False
+    texts = _texts(body.json())
+    assert "Margaret" in texts and CARD in texts  # raw text, as --no-redact asks
+    assert re.search(rf"\b{CVV}\b", texts) is None  # PCI DSS: never a card security code
+
+
+def test_stored_results_call_view_and_reviews_are_redacted(service, scorer, keys, tmp_path):
+    """A store the batch wrote with --no-redact still leaves the service redacted: results,
+    the review page's call (text and highlights) and reviewers' comments."""
+    from dataclasses import replace
+
+    from cxnlp.batch.nightly import run_batch
+    from cxnlp.batch.store import latest_results
+    from cxnlp.service.app import create_app
+    from cxnlp.service.state import Service
+
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text(json.dumps(PII_CALL) + "\n", encoding="utf-8")
+    store = tmp_path / "store"
+    scorer.redact = False
+    try:
+        assert run_batch([calls], store, scorer=scorer).scored == 1
+    finally:
+        scorer.redact = True
+    assert "Margaret" in latest_results(store)["evidence"].iloc[0]  # the store holds raw text
+    own = Service(**{**service.__dict__, "settings": replace(service.settings, store=store)})
+    http = TestClient(create_app(service=own))
+    one = http.get("/v1/results/pii-1", headers=auth(keys, "reader"))
+    page = http.get("/v1/results", headers=auth(keys, "reader"))
+    assert one.status_code == 200 and page.status_code == 200
+    _assert_no_pii(_texts(one.json()) + _texts(page.json()))
+    view = http.get("/v1/calls/pii-1", headers=auth(keys, "reader")).json()
+    _assert_no_pii(_texts(view))
+    shown = [t["text"] for t in view["turns"]]
+    assert shown == shown_turns(own, PII_CALL) and any("<CREDIT_CARD>" in t for t in shown)
+    located = [e for e in view["result"]["evidence"] if e["start"] is not None]
+    assert located
+    for item in located:
+        assert_located(item, shown[item["turn_index"]], PII_CALL["turns"][item["turn_index"]]["text"])
+    for turn in view["turns"]:
+        assert "".join(turn["text"][s["start"] : s["end"]] for s in turn["segments"]) == turn["text"]
+    comment = f"Customer Margaret Thornton read out {CARD} and security code {CVV}; agent did well."
+    posted = http.post(
+        "/v1/reviews",
+        json={"transcript_id": "pii-1", "rubric_score": 80, "comment": comment},
+        headers=auth(keys, "ana"),
+    )
+    assert posted.status_code == 201, posted.text
+    _assert_no_pii(posted.json()["comment"])
+    _assert_no_pii("".join(p.read_text(encoding="utf-8") for p in reviews_dir(store).iterdir()))
+    listed = http.get("/v1/reviews", params={"transcript_id": "pii-1"}, headers=auth(keys, "ana")).json()
+    assert [r["comment"] for r in listed] == [posted.json()["comment"]]
+
+
+def test_service_log_lines_pass_the_redactor(service, caplog):
+    import logging
+
+    from cxnlp.service.app import create_app
+
+    create_app(service=service)
+    with caplog.at_level(logging.INFO, logger="cxnlp.service"):
+        logging.getLogger("cxnlp.service").warning(
+            "a message quoting %s", f"card {CARD} of Margaret Thornton"
+        )
+    assert CARD not in caplog.text and "<CREDIT_CARD>" in caplog.text
 
 
 # --- the real server -----------------------------------------------------------------------

@@ -76,6 +76,21 @@ class Redaction:
     def map_span(self, start: int, end: int) -> tuple[int, int]:
         return self.map_offset(start), self.map_offset(end, end=True)
 
+    def source_offset(self, pos: int, *, end: bool = False) -> int:
+        """Where offset ``pos`` of the redacted text came from in the original (the
+        inverse of :meth:`map_offset`); inside a placeholder it snaps outward."""
+        shift = 0
+        for start, stop, new_start, new_stop, _ in self.spans:
+            if pos <= new_start:
+                break
+            if pos < new_stop:
+                return stop if end else start
+            shift = stop - new_stop
+        return pos + shift
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.source_offset(start), self.source_offset(end, end=True)
+
 
 @dataclass
 class CallContext:
@@ -457,20 +472,25 @@ def _key_entity(key: str, p: PrivacyPatterns) -> str | None:
 
 
 def _resolve(found: list[Finding], priority: frozenset[str]) -> list[Finding]:
-    """Non-overlapping findings, in order: the longer span wins an overlap, but an
-    always-removed finding (a security code) is never left partly visible: if no chosen
-    span covers it whole, it absorbs the spans it overlaps."""
+    """Non-overlapping findings, in order: the longer span wins an overlap, but no finding
+    is ever left partly visible (a name span that swallowed a card's first digits must not
+    leave the rest of the card): a finding no chosen span covers whole absorbs the spans
+    it overlaps, under its own entity if it is always removed (a security code), else
+    under the entity of the longest span it joins."""
     ranked = sorted(found, key=lambda f: (-(f.end - f.start), f.entity not in priority, -f.score, f.start))
     chosen: list[Finding] = []
     for f in ranked:
         if f.end > f.start and all(f.end <= c.start or f.start >= c.end for c in chosen):
             chosen.append(f)
     for f in found:
-        if f.entity in priority and not any(c.start <= f.start and f.end <= c.end for c in chosen):
-            overlapping = [c for c in chosen if not (f.end <= c.start or f.start >= c.end)]
-            start = min([f.start, *(c.start for c in overlapping)])
-            end = max([f.end, *(c.end for c in overlapping)])
-            chosen = [c for c in chosen if c not in overlapping] + [Finding(start, end, f.entity, f.value)]
+        if f.end <= f.start or any(c.start <= f.start and f.end <= c.end for c in chosen):
+            continue
+        overlapping = [c for c in chosen if not (f.end <= c.start or f.start >= c.end)]
+        start = min([f.start, *(c.start for c in overlapping)])
+        end = max([f.end, *(c.end for c in overlapping)])
+        longest = max([f, *overlapping], key=lambda c: c.end - c.start)
+        keep = f if f.entity in priority else longest
+        chosen = [c for c in chosen if c not in overlapping] + [Finding(start, end, keep.entity, keep.value)]
     chosen.sort(key=lambda f: f.start)
     return chosen
 

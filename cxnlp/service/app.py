@@ -4,6 +4,12 @@ Routes are thin: they check the caller, read the body, hand transcripts to the
 micro-batcher and build responses in :mod:`cxnlp.service.responses`. Every error is a
 JSON ``{"detail": "..."}`` with a 4xx status saying what was wrong; the log gets a request
 id, the key id, counts and timings, never transcript text, evidence or keys.
+
+Personal data never leaves in a response: results, rejects, error messages, the review
+page's call and reviewers' comments are redacted through the scorer's own redactor
+(:mod:`cxnlp.service.redaction`), and the service's log lines pass the same redactor.
+``ServiceSettings(redact=False)`` (``cxnlp serve --no-redact``) shows raw text, still
+without card security codes.
 """
 
 from __future__ import annotations
@@ -22,11 +28,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cxnlp import __version__
 from cxnlp.ingest.jsonl import json_type, transcript_from_record
 from cxnlp.ingest.rejects import RecordError
 from cxnlp.model import Reject, Transcript
+from cxnlp.privacy import RedactingFilter
 from cxnlp.scoring import result_row
 from cxnlp.service import responses
 from cxnlp.service.auth import ApiKey
@@ -34,6 +42,7 @@ from cxnlp.service.call_text import find_call_text
 from cxnlp.service.paging import CursorError
 from cxnlp.service.paging import Query as PageQuery
 from cxnlp.service.paging import page as take_page
+from cxnlp.service.redaction import ShownCall, shown_review
 from cxnlp.service.review_agreement import review_agreement
 from cxnlp.service.review_page import ASSETS, PAGE_HEADERS, asset, call_turns
 from cxnlp.service.reviews import read_review_records, read_reviews, write_review
@@ -148,6 +157,8 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
     )
     app.state.service = service
     app.state.limiter = _RateLimiter(settings.rate_limit)
+    redactor = service.redactor
+    _redact_service_logs(redactor)
 
     # --- plumbing ----------------------------------------------------------------------
 
@@ -176,13 +187,18 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
         )
         return response
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # A message may quote the request (an id, a value): redacted like every response.
+        return _error(exc.status_code, redactor.redact(str(exc.detail)), headers=exc.headers)
+
     @app.exception_handler(BodyTooLarge)
     async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
         return _error(413, _too_large_message(settings.max_body_bytes))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error(422, _validation_message(exc))
+        return _error(422, redactor.redact(_validation_message(exc)))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover
@@ -276,10 +292,11 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
         items = service.batcher.call(
             lambda scorer: explain_transcript(transcript, calibrations, scorer=scorer)
         )
+        shown = ShownCall(redactor, transcript)
         return ExplainResponse(
             transcript_id=transcript.id,
             configuration=service.configuration,
-            explanations=[_explanation(item, transcript, body.top) for item in items],
+            explanations=[_explanation(item, shown, body.top) for item in items],
         )
 
     @app.get("/v1/results", response_model=ResultsPage, tags=["results"])
@@ -325,9 +342,9 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
                 f"Got transcript id {body.transcript_id!r}, which the store does not hold; expected a "
                 "call the nightly batch scored.",
             )
-        record = write_review(
-            store, {**body.model_dump(), "reviewer_id": reviewer}, key_id=key.key_id if key else None
-        )
+        # The review table is part of the store: a comment is stored redacted like the rest.
+        review = {**body.model_dump(), "reviewer_id": reviewer, "comment": redactor.redact(body.comment)}
+        record = write_review(store, review, key_id=key.key_id if key else None)
         return Review(**record)
 
     @app.get("/v1/calls/{transcript_id}", response_model=CallView, tags=["reviews"])
@@ -340,10 +357,17 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
             raise HTTPException(404, f"Got transcript id {transcript_id!r}, which the store does not hold.")
         found = find_call_text(store, row, limits=service.scorer.size_limits)
         result = _stored_results(service, row.to_frame().T, view.config_id, transcript=found.transcript)[0]
-        turns = call_turns(found.transcript, result.evidence) if found.transcript is not None else []
-        reviews = [Review(**r) for r in read_review_records(store) if r["transcript_id"] == transcript_id]
-        request.state.counts = f"turns={len(turns)} reviews={len(reviews)}"
-        return CallView(result=result, turns=turns, text_note=found.note, reviews=reviews)
+        turns = call_turns(ShownCall(redactor, found.transcript), result.evidence)
+        reviews = [
+            Review(**shown_review(redactor, r))
+            for r in read_review_records(store)
+            if r["transcript_id"] == transcript_id
+        ]
+        explanations = _call_explanations(service, ShownCall(redactor, found.transcript))
+        request.state.counts = f"turns={len(turns)} reviews={len(reviews)} explanations={len(explanations)}"
+        return CallView(
+            result=result, turns=turns, text_note=found.note, reviews=reviews, explanations=explanations
+        )
 
     @app.get("/review/{transcript_id}", include_in_schema=False)
     def review_page(transcript_id: str) -> Response:
@@ -363,7 +387,11 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
     ) -> list[Review]:
         """Stored reviews, oldest first (append-only: a later review does not replace an earlier one)."""
         records = read_review_records(_store(service))
-        return [Review(**r) for r in records if transcript_id is None or r["transcript_id"] == transcript_id]
+        return [
+            Review(**shown_review(redactor, r))
+            for r in records
+            if transcript_id is None or r["transcript_id"] == transcript_id
+        ]
 
     @app.get("/v1/agreement", response_model=AgreementResponse, tags=["reviews"])
     def agreement(
@@ -422,9 +450,12 @@ def score_records(service: Service, records: list[Any]) -> ScoreResponse:
 
         rows = apply_calibration(pd.DataFrame(rows), service.calibrations).to_dict("records")
     results = [
-        responses.scored_result(o, row, configuration=service.configuration, targets=service.targets)
+        responses.scored_result(
+            o, row, configuration=service.configuration, targets=service.targets, redactor=service.redactor
+        )
         for (_, o), row in zip(scored, rows, strict=True)
     ]
+    rejects = [r.model_copy(update={"reason": service.redactor.redact(r.reason)}) for r in rejects]
     rejects.sort(key=lambda r: r.index if r.index is not None else -1)
     return ScoreResponse(received=len(records), results=results, rejects=rejects)
 
@@ -441,23 +472,29 @@ def _one_transcript(record: Any) -> Transcript:
         raise HTTPException(422, f"{where}: {err.reason}") from err
 
 
-def _explanation(item: Any, transcript: Transcript, top: int) -> Explanation:
+def _explanation(item: Any, shown: ShownCall, top: int) -> Explanation:
+    """One target's explanation; its sentences redacted and located like evidence."""
     terms = item.terms
     up, down = item.top_sentences(top)
+    turns = shown.transcript.turns if shown.transcript is not None else ()
 
     def sentences(frame: pd.DataFrame) -> list[ExplainSentence]:
         out = []
         for row in frame.itertuples():
             turn = int(row.turn_index)
-            where = responses.locate(transcript.turns[turn].text, row.sentence)
+            source = responses.locate(turns[turn].text, row.sentence) if 0 <= turn < len(turns) else None
+            where = shown.turn(turn).map_span(*source) if source is not None else None
+            sentence = shown.turn(turn).text[where[0] : where[1]] if where else shown.text(str(row.sentence))
             out.append(
                 ExplainSentence(
                     turn_index=turn,
                     speaker=str(row.speaker),
                     slot=str(row.slot),
-                    sentence=str(row.sentence),
+                    sentence=sentence,
                     start=where[0] if where else None,
                     end=where[1] if where else None,
+                    source_start=source[0] if source else None,
+                    source_end=source[1] if source else None,
                     contribution=float(row.contribution),
                 )
             )
@@ -480,6 +517,28 @@ def _explanation(item: Any, transcript: Transcript, top: int) -> Explanation:
         raises=sentences(up),
         lowers=sentences(down),
     )
+
+
+#: Sentences the review page lists in each direction of an explanation.
+REVIEW_PAGE_SENTENCES = 5
+
+
+def _call_explanations(service: Service, shown: ShownCall) -> list[Explanation]:
+    """The review page's explanations of a stored call: every loaded calibration, on the
+    call's text as found again (none without a calibration or the text)."""
+    if not service.calibrations or shown.transcript is None:
+        return []
+    from cxnlp.calibration.explain import explain_transcript
+
+    transcript, calibrations = shown.transcript, list(service.calibrations.values())
+    try:
+        items = service.batcher.call(
+            lambda scorer: explain_transcript(transcript, calibrations, scorer=scorer)
+        )
+    except (ValueError, KeyError) as exc:  # a calibration that does not fit this scorer's columns
+        logger.warning("cannot explain a stored call for the review page: %s", type(exc).__name__)
+        return []
+    return [_explanation(item, shown, REVIEW_PAGE_SENTENCES) for item in items]
 
 
 def _store(service: Service) -> Any:
@@ -507,9 +566,17 @@ def _stored_results(
     chunk = _with_predictions(service, chunk.reset_index(drop=True))
     stored = store_configuration(service.settings.store, config_id) if config_id else {}
     brand = (stored.get("brand") or {}).get("sha256")
-    config = configuration_of(config_id or "", brand, service.configuration.calibration_id)
+    config = configuration_of(
+        config_id or "", brand, service.configuration.calibration_id, redaction=service.settings.redact
+    )
     return [
-        responses.stored_result(row, configuration=config, targets=service.targets, transcript=transcript)
+        responses.stored_result(
+            row,
+            configuration=config,
+            targets=service.targets,
+            redactor=service.redactor,
+            transcript=transcript,
+        )
         for row in chunk.to_dict("records")
     ]
 
@@ -550,8 +617,21 @@ class _RateLimiter:
             return True
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"detail": message}, status_code=status)
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": message}, status_code=status, headers=headers)
+
+
+def _redact_service_logs(redactor: Any) -> None:
+    """Every line the service logs passes ``redactor``: a filter on the service's logger
+    (its request lines, whatever handler writes them) and on the root handlers (uvicorn's
+    errors propagate there; ``cxnlp serve`` runs uvicorn without its own log config)."""
+    from cxnlp.privacy import redact_logs
+
+    service_logger = logging.getLogger("cxnlp.service")
+    for existing in [f for f in service_logger.filters if isinstance(f, RedactingFilter)]:
+        service_logger.removeFilter(existing)
+    service_logger.addFilter(RedactingFilter(redactor))
+    redact_logs(redactor)
 
 
 def _too_large_message(limit: int) -> str:

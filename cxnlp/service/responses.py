@@ -1,8 +1,8 @@
 """Where every result the service sends is built: scored transcripts and stored rows alike.
 
 :func:`scored_result` (fresh scores) and :func:`stored_result` (rows the nightly batch
-stored) both end in :func:`finish`, the one place a response leaves cxnlp. Anything that
-must apply to every response the service sends (redacting personal data, say) goes there.
+stored) quote the call only through a :class:`~cxnlp.service.redaction.ShownCall`, so
+every text a result carries is redacted the way cxnlp writes files (docs/privacy.md).
 
 Evidence carries character offsets into the turn's own text, so a review tool can
 highlight it without re-splitting sentences: :func:`locate` finds the sentence in the
@@ -19,7 +19,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cxnlp.model import Evidence, ScoredTranscript, Transcript
+from cxnlp.privacy import Redactor
 from cxnlp.schema import DIMENSION_COLUMNS, higher_is_better
+from cxnlp.service.redaction import ShownCall
 from cxnlp.service.schemas import (
     Configuration,
     DimensionScore,
@@ -62,32 +64,58 @@ def locate(text: str, needle: str, *, after: int = 0) -> tuple[int, int] | None:
     return (match.start(), match.end()) if match else None
 
 
-def evidence_item(item: Evidence, transcript: Transcript | None) -> EvidenceItem:
-    """One evidence item, with offsets into its turn's text when the transcript is known."""
-    speaker = start = end = span_start = span_end = None
-    turns = transcript.turns if transcript is not None else ()
+def evidence_item(item: Evidence, shown: ShownCall) -> EvidenceItem:
+    """One evidence item, its texts redacted, with offsets into its turn's text when the
+    call is known: ``start``/``end`` in the turn as shown (redacted), ``source_*`` in the
+    turn as sent.
+
+    Fresh evidence quotes the original text and is found there; stored evidence was
+    redacted by the batch and is found in the redacted turn instead. Either way the
+    returned sentence and span are the shown text at the returned offsets.
+    """
+    speaker = None
+    shown_at = source_at = shown_span = source_span = None
+    turns = shown.transcript.turns if shown.transcript is not None else ()
     if 0 <= item.turn_index < len(turns):
         turn = turns[item.turn_index]
         speaker = turn.speaker
-        where = locate(turn.text, item.sentence)
-        if where is not None:
-            start, end = where
-            if item.span:
-                inner = locate(turn.text[start:end], item.span)
+        redaction = shown.turn(item.turn_index)
+        source_at = locate(turn.text, item.sentence)
+        if source_at is not None:
+            shown_at = redaction.map_span(*source_at)
+        else:
+            shown_at = locate(redaction.text, item.sentence)
+            source_at = redaction.source_span(*shown_at) if shown_at is not None else None
+        if shown_at is not None and source_at is not None and item.span:
+            inner = locate(turn.text[source_at[0] : source_at[1]], item.span)
+            if inner is not None:
+                source_span = (source_at[0] + inner[0], source_at[0] + inner[1])
+                shown_span = redaction.map_span(*source_span)
+            else:
+                inner = locate(redaction.text[shown_at[0] : shown_at[1]], item.span)
                 if inner is not None:
-                    span_start, span_end = start + inner[0], start + inner[1]
+                    shown_span = (shown_at[0] + inner[0], shown_at[0] + inner[1])
+                    source_span = redaction.source_span(*shown_span)
+        sentence = redaction.text[shown_at[0] : shown_at[1]] if shown_at is not None else None
+        span = redaction.text[shown_span[0] : shown_span[1]] if shown_span is not None else None
+    else:
+        sentence = span = None
     return EvidenceItem(
         dimension=item.dimension,
         kind=item.kind,
         turn_index=item.turn_index,
         speaker=speaker,
-        sentence=item.sentence,
-        start=start,
-        end=end,
-        span=item.span,
-        span_start=span_start,
-        span_end=span_end,
-        detail=item.detail,
+        sentence=sentence if sentence is not None else shown.text(item.sentence),
+        start=shown_at[0] if shown_at else None,
+        end=shown_at[1] if shown_at else None,
+        span=span if span is not None else shown.text(item.span),
+        span_start=shown_span[0] if shown_span else None,
+        span_end=shown_span[1] if shown_span else None,
+        source_start=source_at[0] if source_at else None,
+        source_end=source_at[1] if source_at else None,
+        source_span_start=source_span[0] if source_span else None,
+        source_span_end=source_span[1] if source_span else None,
+        detail=shown.text(item.detail),
         points=round(float(item.weight), 4),
     )
 
@@ -140,23 +168,23 @@ def scored_result(
     *,
     configuration: Configuration,
     targets: Sequence[str],
+    redactor: Redactor,
 ) -> ScoreResult:
     """The result of a transcript scored now: ``row`` is its output row (with any
-    calibrated ``<target>_pred`` columns)."""
+    calibrated ``<target>_pred`` columns); every text redacted by ``redactor``."""
     transcript = scored.transcript
+    shown = ShownCall(redactor, transcript)
     dims = dimension_scores({k: d.score for k, d in scored.dimensions.items()}, scored.evidence)
     interaction = clean_number(scored.interaction_score)
-    return finish(
-        ScoreResult(
-            transcript_id=transcript.id,
-            dimensions=dims,
-            interaction_score=interaction,
-            interaction_why_not=interaction_reason(interaction, dims),
-            evidence=[evidence_item(e, transcript) for e in scored.evidence],
-            predictions=predictions(row, targets),
-            configuration=configuration,
-            metadata=_jsonable(dict(transcript.metadata)),
-        )
+    return ScoreResult(
+        transcript_id=transcript.id,
+        dimensions=dims,
+        interaction_score=interaction,
+        interaction_why_not=interaction_reason(interaction, dims),
+        evidence=[evidence_item(e, shown) for e in scored.evidence],
+        predictions=predictions(row, targets),
+        configuration=configuration,
+        metadata=shown.value(_jsonable(dict(transcript.metadata))),
     )
 
 
@@ -169,9 +197,11 @@ def stored_result(
     *,
     configuration: Configuration,
     targets: Sequence[str],
+    redactor: Redactor,
     transcript: Transcript | None = None,
 ) -> ScoreResult:
-    """The result of a row the nightly batch stored.
+    """The result of a row the nightly batch stored, every text redacted by ``redactor``
+    (again: the batch may have run with ``--no-redact``).
 
     The store keeps no turn text, so evidence offsets are null unless the call's
     ``transcript`` (found again by :mod:`cxnlp.service.call_text`) is given.
@@ -200,28 +230,19 @@ def stored_result(
         and not key.startswith(_NOT_METADATA_PREFIXES)
         and not any(key.startswith(f"{t}_pred") for t in targets)
     }
-    return finish(
-        ScoreResult(
-            transcript_id=str(row["transcript_id"]),
-            dimensions=dims,
-            interaction_score=interaction,
-            interaction_why_not=interaction_reason(interaction, dims),
-            evidence=[evidence_item(e, transcript) for e in evidence],
-            predictions=predictions(row, targets),
-            configuration=configuration,
-            scored_at=str(row.get("scored_at")) if row.get("scored_at") is not None else None,
-            metadata=_jsonable(metadata),
-        )
+    quoted = [text for e in evidence for text in (e.sentence, e.detail) if text]
+    shown = ShownCall(redactor, transcript, quoted=quoted, metadata=metadata)
+    return ScoreResult(
+        transcript_id=str(row["transcript_id"]),
+        dimensions=dims,
+        interaction_score=interaction,
+        interaction_why_not=interaction_reason(interaction, dims),
+        evidence=[evidence_item(e, shown) for e in evidence],
+        predictions=predictions(row, targets),
+        configuration=configuration,
+        scored_at=str(row.get("scored_at")) if row.get("scored_at") is not None else None,
+        metadata=shown.value(_jsonable(metadata)),
     )
-
-
-def finish(result: ScoreResult) -> ScoreResult:
-    """The last step of every result the service sends.
-
-    The hook for what must apply to all of them (personal-data redaction belongs here:
-    sentences, spans and details of ``result.evidence``, and ``result.metadata``).
-    """
-    return result
 
 
 def _jsonable(value: Any) -> Any:
@@ -242,4 +263,4 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-__all__ = ["NOT_APPLICABLE", "evidence_item", "finish", "locate", "scored_result", "stored_result"]
+__all__ = ["NOT_APPLICABLE", "evidence_item", "locate", "scored_result", "stored_result"]

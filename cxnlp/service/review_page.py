@@ -3,7 +3,8 @@
 The page is a static shell (``static/review.html``, ``.css``, ``.js`` in the package) that
 holds no call data: its script asks the API for the call with the reviewer's key (sent
 as a header, never in a URL or a cookie, so another site cannot post reviews in the
-reviewer's name) and builds the page with DOM text nodes only, so no transcript text is
+reviewer's name; the call's text comes redacted, :mod:`cxnlp.service.redaction`) and
+builds the page with DOM text nodes only, so no transcript text is
 ever parsed as HTML. A strict Content-Security-Policy (scripts, styles and requests from
 this origin only, no inline script, no forms posted anywhere) backs that up.
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from importlib import resources
 
-from cxnlp.model import Transcript
+from cxnlp.service.redaction import ShownCall
 from cxnlp.service.schemas import CallTurn, EvidenceItem, TurnSegment
 
 #: The page's files, by the name they are served under ``/review-assets/``.
@@ -73,19 +74,25 @@ def segments(text: str, evidence: Sequence[EvidenceItem], turn_index: int) -> li
     return out
 
 
-def call_turns(transcript: Transcript, evidence: Sequence[EvidenceItem]) -> list[CallTurn]:
-    """The call's turns with their highlight runs."""
-    return [
-        CallTurn(
-            index=index,
-            speaker=turn.speaker,
-            text=turn.text,
-            start_seconds=turn.start,
-            end_seconds=turn.end,
-            segments=segments(turn.text, evidence, index),
+def call_turns(shown: ShownCall, evidence: Sequence[EvidenceItem]) -> list[CallTurn]:
+    """The call's turns as shown (redacted), with their highlight runs (evidence offsets
+    index the shown text, so the runs cut it where the highlighted words are)."""
+    if shown.transcript is None:
+        return []
+    out = []
+    for index, turn in enumerate(shown.transcript.turns):
+        text = shown.turn(index).text
+        out.append(
+            CallTurn(
+                index=index,
+                speaker=turn.speaker,
+                text=text,
+                start_seconds=turn.start,
+                end_seconds=turn.end,
+                segments=segments(text, evidence, index),
+            )
         )
-        for index, turn in enumerate(transcript.turns)
-    ]
+    return out
 
 
 __all__ = ["ASSETS", "CONTENT_SECURITY_POLICY", "PAGE_HEADERS", "asset", "call_turns", "segments"]

@@ -5,6 +5,10 @@ what goes out and publishes it at ``/docs``. :data:`RESULT_SCHEMA_VERSION` names
 contract a QA tool relies on: it changes (and ``docs/result-schema.json`` with it,
 checked by the tests) whenever a field of :class:`ScoreResult` is renamed, removed or
 changes meaning; adding an optional field keeps the version.
+
+2.0: personal data is redacted from every text a response quotes (on by default,
+``configuration.redaction`` says), and evidence offsets index the turn text as the
+service shows it (redacted); ``source_*`` offsets index the text as sent.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from cxnlp.schema import DIMENSION_COLUMNS, SCORE_COLUMNS
 
 #: Version of :class:`ScoreResult`; a tool checks ``schema_version`` before reading fields.
-RESULT_SCHEMA_VERSION = "1.0"
+RESULT_SCHEMA_VERSION = "2.0"
 
 #: Most transcripts one ``POST /v1/score`` may carry; a longer list is refused with 413.
 MAX_TRANSCRIPTS_PER_REQUEST = 64
@@ -46,17 +50,34 @@ class EvidenceItem(_Model):
     speaker: Literal["agent", "customer"] | None = Field(
         None, description="Who said the sentence; null for stored results (the store keeps no turns)."
     )
-    sentence: str = Field(description="The sentence the finding is about (empty for whole-call notes).")
+    sentence: str = Field(
+        description="The sentence the finding is about, personal data redacted unless the service "
+        "runs with --no-redact (empty for whole-call notes)."
+    )
     start: int | None = Field(
         None,
-        description="Character offset of the sentence in turns[turn_index].text (0-based, "
-        "Python/Unicode code points); null when it cannot be located (stored results, "
-        "whole-call notes).",
+        description="Character offset of the sentence in the turn text as the service shows it: "
+        "turns[turn_index].text redacted (0-based, Python/Unicode code points), so "
+        "shown_text[start:end] == sentence; the text as sent when nothing in the turn was "
+        "redacted. Null when it cannot be located (whole-call notes, stored calls whose text "
+        "is not found).",
     )
-    end: int | None = Field(None, description="End offset (exclusive) of the sentence in the turn text.")
+    end: int | None = Field(
+        None, description="End offset (exclusive) of the sentence in the shown turn text."
+    )
     span: str | None = Field(None, description="The exact words that triggered the finding, if narrower.")
-    span_start: int | None = Field(None, description="Character offset of span in the turn text.")
-    span_end: int | None = Field(None, description="End offset (exclusive) of span in the turn text.")
+    span_start: int | None = Field(None, description="Character offset of span in the shown turn text.")
+    span_end: int | None = Field(None, description="End offset (exclusive) of span in the shown turn text.")
+    source_start: int | None = Field(
+        None,
+        description="Offset of the sentence in the turn text as sent (unredacted), for a tool that "
+        "holds the original call; equals start when nothing before it was redacted.",
+    )
+    source_end: int | None = Field(None, description="End offset (exclusive) in the turn text as sent.")
+    source_span_start: int | None = Field(None, description="Offset of span in the turn text as sent.")
+    source_span_end: int | None = Field(
+        None, description="End offset (exclusive) of span in the text as sent."
+    )
     detail: str = Field("", description="Why it counts, in words.")
     points: float = Field(
         description="Signed contribution in the dimension's own units (points; words for filler)."
@@ -92,6 +113,11 @@ class Configuration(_Model):
         description="Hash of the brand profile file; null for the packaged default."
     )
     calibration_id: str | None = Field(description="Hash of the calibration files; null without calibration.")
+    redaction: bool = Field(
+        True,
+        description="Whether personal data is redacted from the texts this service returns "
+        "(cxnlp serve --no-redact turns it off; card security codes are removed either way).",
+    )
 
 
 class ScoreResult(_Model):
@@ -149,9 +175,13 @@ class ExplainSentence(_Model):
     turn_index: int
     speaker: str
     slot: str
-    sentence: str
-    start: int | None = Field(description="Character offset of the sentence in the turn text.")
+    sentence: str = Field(description="The sentence, redacted like evidence.")
+    start: int | None = Field(
+        description="Character offset of the sentence in the shown (redacted) turn text."
+    )
     end: int | None
+    source_start: int | None = Field(None, description="Offset of the sentence in the turn text as sent.")
+    source_end: int | None = None
     contribution: float
 
 
@@ -236,11 +266,11 @@ class TurnSegment(_Model):
 
 
 class CallTurn(_Model):
-    """One turn of a stored call, as the batch read it."""
+    """One turn of a stored call, as the batch read it (personal data redacted)."""
 
     index: int
     speaker: Literal["agent", "customer"]
-    text: str
+    text: str = Field(description="The turn's text as the service shows it (redacted unless --no-redact).")
     start_seconds: float | None = None
     end_seconds: float | None = None
     segments: list[TurnSegment] = Field(description="The text cut where evidence begins or ends.")
@@ -253,6 +283,12 @@ class CallView(_Model):
     turns: list[CallTurn] = Field(description="Empty when the call's text cannot be found (see text_note).")
     text_note: str | None = Field(None, description="Why the turns are missing, when they are.")
     reviews: list[Review] = Field(description="Reviews of this call so far, oldest first.")
+    explanations: list[Explanation] = Field(
+        default_factory=list,
+        description="What each calibrated prediction of this call is made of (POST /v1/explain "
+        "on the call's text, sentences located in the shown turns); empty without a calibration "
+        "or without the call's text.",
+    )
 
 
 class AgreementRow(_Model):

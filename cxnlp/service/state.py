@@ -43,6 +43,9 @@ class ServiceSettings:
     max_transcript_chars: int = DEFAULT_MAX_TRANSCRIPT_CHARS
     rate_limit: int = 600
     batch_window_ms: float = 5.0
+    #: Redact personal data from every text a response quotes and every log line
+    #: (``cxnlp serve --no-redact`` turns it off; card security codes go either way).
+    redact: bool = True
 
     def to_env(self) -> dict[str, str]:
         """The settings as one environment variable, for uvicorn's worker processes."""
@@ -75,6 +78,14 @@ class Service:
     def targets(self) -> list[str]:
         return list(self.calibrations)
 
+    @property
+    def redactor(self) -> Any:
+        """The shared :class:`~cxnlp.privacy.Redactor` for ``settings.redact``: the one
+        ``Scorer(redact=...)`` writes its rows with."""
+        from cxnlp.privacy import default_redactor
+
+        return default_redactor(self.settings.redact)
+
     def close(self) -> None:
         self.batcher.close()
 
@@ -92,15 +103,17 @@ def calibration_id(path: Path | None) -> str | None:
 
 
 def configuration_of(
-    scorer_config_id: str, brand_sha256: str | None, calibration: str | None
+    scorer_config_id: str, brand_sha256: str | None, calibration: str | None, *, redaction: bool = True
 ) -> Configuration:
-    blob = json.dumps([__version__, scorer_config_id, calibration])
+    """The configuration a response names; ``redaction`` (what the texts show) is part of its id."""
+    blob = json.dumps([__version__, scorer_config_id, calibration, {"redaction": redaction}])
     return Configuration(
         id=hashlib.sha256(blob.encode()).hexdigest()[:16],
         cxnlp_version=__version__,
         scorer_config_id=scorer_config_id,
         brand_sha256=brand_sha256,
         calibration_id=calibration,
+        redaction=redaction,
     )
 
 
@@ -137,13 +150,17 @@ def load_service(settings: ServiceSettings, *, scorer: Any = None) -> Service:
             embedding=settings.embedding,
             max_turn_chars=settings.max_turn_chars,
             max_transcript_chars=settings.max_transcript_chars,
+            redact=settings.redact,
         )
     scorer.prepare()
     _ = scorer.parser.nlp  # the spaCy pipeline loads now, not on the first request
     scorer.score_batch([_warm_up()])  # and torch's first-call set-up happens here too
     scorer_config_id, record = configuration(scorer, settings.brand)
     config = configuration_of(
-        scorer_config_id, record["brand"]["sha256"], calibration_id(settings.calibration)
+        scorer_config_id,
+        record["brand"]["sha256"],
+        calibration_id(settings.calibration),
+        redaction=settings.redact,
     )
     batcher = MicroBatcher(scorer, window_s=settings.batch_window_ms / 1000.0, max_batch=scorer.batch_size)
     logger.info("service ready: configuration %s", config.id)

@@ -208,6 +208,44 @@
     $("configuration").textContent = "Configuration " + result.configuration.id + " · cxnlp " + result.configuration.cxnlp_version;
   }
 
+  function signed(value) {
+    const number = Number(value);
+    return (number > 0 ? "+" : "") + number.toFixed(1);
+  }
+
+  function renderExplanations(explanations) {
+    const box = $("explanations");
+    box.replaceChildren();
+    if (!explanations || explanations.length === 0) {
+      box.append(el("p", { class: "hint" }, "none (no calibration loaded, or the call's text is not found)"));
+      return;
+    }
+    for (const e of explanations) {
+      const terms = el("ul", { class: "terms" });
+      const ranked = e.terms.filter((t) => t.kind !== "intercept").sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+      for (const t of ranked.slice(0, 5)) terms.append(el("li", {}, t.term + " " + signed(t.contribution)));
+      const sentences = (items, cls) => {
+        const list = el("ul", { class: "sentences " + cls });
+        for (const s of items) list.append(el("li", { "data-turn": s.turn_index }, "turn " + (s.turn_index + 1) + " (" + s.speaker + "): “" + s.sentence + "” " + signed(s.contribution)));
+        if (!items.length) list.append(el("li", { class: "hint" }, "none"));
+        return list;
+      };
+      box.append(
+        el(
+          "div",
+          { class: "explanation", "data-target": e.target },
+          el("h3", {}, e.target + ": " + number(e.prediction, 1) + " (interval " + number(e.interval_low, 1) + "–" + number(e.interval_high, 1) + ")"),
+          el("p", {}, "Largest terms"),
+          terms,
+          el("p", {}, "Sentences that raise it"),
+          sentences(e.raises, "raises"),
+          el("p", {}, "Sentences that lower it"),
+          sentences(e.lowers, "lowers")
+        )
+      );
+    }
+  }
+
   function renderForm(result) {
     const body = $("dimension-inputs").querySelector("tbody");
     body.replaceChildren();
@@ -248,6 +286,7 @@
     turns.replaceChildren();
     for (const turn of view.turns) turns.append(renderTurn(turn));
     renderScores(result);
+    renderExplanations(view.explanations);
     renderForm(result);
     renderReviews(view.reviews);
   }
