@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxnlp.batch.run import score_or_reject
+from cxnlp.runs import score_or_reject
 from cxnlp.model import Reject, ScoredTranscript, Transcript
 from cxnlp.scoring import Scorer
 
