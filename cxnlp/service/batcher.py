@@ -19,8 +19,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxnlp.runs import score_or_reject
 from cxnlp.model import Reject, ScoredTranscript, Transcript
+from cxnlp.runs import score_or_reject
 from cxnlp.scoring import Scorer
 
 logger = logging.getLogger(__name__)
