@@ -989,10 +989,13 @@ def analyze(
 
 
 def _write_frame(table: Any, path: Path) -> None:
-    """``--out``: the full table, atomically; Parquet or JSONL by ending, else CSV."""
+    """``--out``: the full table, atomically, in the format its ending names."""
     from cxnlp.io import write_frame
 
-    write_frame(table, path)
+    try:
+        write_frame(table, path)
+    except ValueError as exc:
+        _fail(f"--out: {exc}")
     typer.echo(f"wrote {path}")
 
 

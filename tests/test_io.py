@@ -124,7 +124,7 @@ def test_chunked_reads_lazily_and_refuses_a_bad_size():
 # --------------------------------------------------------------------------- tables
 
 
-@pytest.mark.parametrize("name", ["t.parquet", "t.csv", "t.jsonl", "t.txt"])
+@pytest.mark.parametrize("name", ["t.parquet", "t.csv", "t.jsonl"])
 def test_write_frame_round_trips_and_leaves_no_temporary(tmp_path, name):
     frame = pd.DataFrame({"transcript_id": ["007", "8"], "score": [1.5, 2.0]})
     path = write_frame(frame, tmp_path / name)
@@ -316,3 +316,22 @@ def test_manifests_keep_the_json_form_old_readers_expect(tmp_path):
     # A record from before input_files was kept says nothing about it (readers use inputs).
     assert record["input_files"] is None and record["inputs"] == ["in/"]
     assert store.runs()[0].run_id == old["run_id"]
+
+
+@pytest.mark.parametrize("name", ["out", "out.parquet", "out.csv", "out.jsonl"])
+def test_write_frame_is_read_back_by_read_frame(tmp_path, name):
+    from cxnlp.io import read_frame, write_frame
+
+    frame = pd.DataFrame({"transcript_id": ["007", "8"], "score": [1.5, 2.0]})
+    path = write_frame(frame, tmp_path / name)
+    back = read_frame(path)
+    assert list(back["transcript_id"]) == ["007", "8"]
+    assert list(back["score"]) == [1.5, 2.0]
+
+
+def test_write_frame_refuses_an_unknown_ending_and_writes_nothing(tmp_path):
+    from cxnlp.io import write_frame
+
+    with pytest.raises(ValueError, match="extension"):
+        write_frame(pd.DataFrame({"a": [1]}), tmp_path / "out.txt")
+    assert not list(tmp_path.iterdir())

@@ -117,3 +117,31 @@ def test_load_transcript_finds_by_id_and_explains_a_miss() -> None:
     assert load_transcript(SAMPLE, "T0002").id == "T0002"
     with pytest.raises(ValueError, match="T9999"):
         load_transcript(SAMPLE, "T9999")
+
+
+@pytest.fixture(scope="module")
+def scorer(parser):
+    from cxnlp.scoring import Scorer
+
+    return Scorer(parser=parser, slot_vectors=False)
+
+
+def test_evidence_of_a_speech_recogniser_turn_is_placed_on_its_words(scorer):
+    """Unpunctuated turns are parsed with sentence ends and capitals restored, so evidence
+    quotes "I'm so sorry about that." while the turn says "im so sorry about that": the
+    view still puts each finding on the words it is about, in the text as spoken."""
+    call = Transcript.from_pairs(
+        "asr",
+        [
+            ("customer", "hi my card was charged twice for the same order can you fix it"),
+            ("agent", "im so sorry about that ive refunded the duplicate forty dollars "
+                      "is there anything else i can help with"),
+        ],
+    )
+    view = transcript_view(scorer.score_one(call), call)
+    agent = view[view["speaker"] == "agent"]
+    assert len(agent) >= 2, "the agent turn should come back as several sentences"
+    assert agent["n_findings"].sum() >= 1
+    text = call.turns[1].text
+    for sentence in agent["sentence"]:
+        assert sentence in text  # shown as spoken, not as restored

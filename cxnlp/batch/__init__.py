@@ -9,3 +9,18 @@
 Scoring files into one table is :func:`cxnlp.runs.score_files`; table files and atomic
 writes are :mod:`cxnlp.io`.
 """
+
+from cxnlp._moved import forwarding
+
+#: Names this package exported before scoring files and table I/O moved out of it.
+__getattr__ = forwarding(
+    "cxnlp.batch",
+    {
+        "RunSummary": "cxnlp.runs",
+        "default_rejects_path": "cxnlp.runs",
+        "score_files": "cxnlp.runs",
+        "score_or_reject": "cxnlp.runs",
+        "TableWriter": "cxnlp.io.tables",
+        "read_table": "cxnlp.io.tables:read_frame",
+    },
+)

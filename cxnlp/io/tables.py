@@ -215,13 +215,12 @@ def read_frame(path: str | Path) -> pd.DataFrame:
 
 
 def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` to ``path`` atomically: Parquet or JSONL by ending, CSV otherwise.
-
-    For tables already in memory (an analysis's ``--out``); any ending that is not Parquet
-    or JSONL gets CSV, the format people open. The index is not written.
+    """Write ``frame`` to ``path`` atomically, in the format :func:`output_format` names
+    for its ending (the rule :func:`read_frame` reads it back with); an unknown ending is
+    refused before anything is written. The index is not written.
     """
     path = Path(path)
-    fmt = FORMATS.get(path.suffix.lower(), "csv")
+    fmt = output_format(path)
     if fmt == "parquet":
         with atomic_path(path) as tmp:
             frame.to_parquet(tmp, index=False)

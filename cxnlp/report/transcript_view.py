@@ -17,6 +17,7 @@ import pandas as pd
 
 from cxnlp.model import ScoredTranscript, Transcript
 from cxnlp.schema import DIMENSION_COLUMNS
+from cxnlp.text_location import locate
 
 logger = logging.getLogger(__name__)
 
@@ -118,29 +119,32 @@ def _segment(
     """
     claimed: list[tuple[int, int, str]] = []
     for sentence in sorted({str(e["sentence"]) for _, e in items}, key=len, reverse=True):
-        start = _free_occurrence(text, sentence, claimed)
-        if start is not None:
-            claimed.append((start, start + len(sentence), sentence))
+        found = _free_occurrence(text, sentence, claimed)
+        if found is not None:
+            claimed.append((*found, sentence))
     claimed.sort()
     pieces: list[tuple[str, list[tuple[int, Mapping[str, Any]]]]] = []
     cursor = 0
     for start, end, sentence in claimed:
         pieces.extend((s, []) for s in _split_plain(text[cursor:start]))
-        pieces.append((sentence, [(k, e) for k, e in items if e["sentence"] == sentence]))
+        pieces.append((text[start:end], [(k, e) for k, e in items if e["sentence"] == sentence]))
         cursor = end
     pieces.extend((s, []) for s in _split_plain(text[cursor:]))
     return pieces
 
 
-def _free_occurrence(text: str, sentence: str, claimed: Sequence[tuple[int, int, str]]) -> int | None:
-    if not sentence:
-        return None
-    start = text.find(sentence)
-    while start >= 0:
-        end = start + len(sentence)
+def _free_occurrence(
+    text: str, sentence: str, claimed: Sequence[tuple[int, int, str]]
+) -> tuple[int, int] | None:
+    """The first place ``sentence`` occurs in ``text`` outside the ``claimed`` spans
+    (found as :func:`~cxnlp.text_location.locate` finds it: restored speech-recogniser
+    sentences by their words)."""
+    after = 0
+    while (found := locate(text, sentence, after=after)) is not None:
+        start, end = found
         if all(end <= a or start >= b for a, b, _ in claimed):
-            return start
-        start = text.find(sentence, start + 1)
+            return found
+        after = start + 1
     return None
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,6 +29,7 @@ from cxnlp.service.schemas import (
     ScoreResult,
     clean_number,
 )
+from cxnlp.text_location import locate
 
 #: Why a dimension is null when its evidence says nothing more specific.
 NOT_APPLICABLE = {
@@ -41,27 +41,6 @@ NOT_APPLICABLE = {
 #: Evidence kinds that explain a null score rather than a finding.
 _WHY_KINDS = frozenset({"no_need", "no_agent_speech"})
 HIGHER_IS_BETTER = {name: higher_is_better(name) for name in DIMENSION_COLUMNS}
-
-
-def locate(text: str, needle: str, *, after: int = 0) -> tuple[int, int] | None:
-    """``(start, end)`` of ``needle`` in ``text`` at or after ``after``; runs of whitespace
-    in ``needle`` match any run of whitespace; failing that, its words in order, in any
-    case, with any punctuation between them. None when absent or empty."""
-    needle = needle.strip()
-    if not needle:
-        return None
-    found = text.find(needle, after)
-    if found >= 0:
-        return found, found + len(needle)
-    pattern = r"\s+".join(re.escape(part) for part in needle.split())
-    match = re.compile(pattern).search(text, after)
-    if match is None:
-        # A speech-recogniser turn is parsed with sentence ends and capitals restored
-        # (cxnlp.speech_text): "I'm sorry." is found in "i'm sorry" by its words alone.
-        words = re.findall(r"\w+", needle)
-        if words:
-            match = re.compile(r"\W*".join(map(re.escape, words)), re.IGNORECASE).search(text, after)
-    return (match.start(), match.end()) if match else None
 
 
 def evidence_item(item: Evidence, shown: ShownCall) -> EvidenceItem:
