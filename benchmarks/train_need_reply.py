@@ -165,8 +165,9 @@ def cross_validated(
     pairs: list[dict], options: list[list[Option]], y: np.ndarray, scale: float
 ) -> tuple[float, float, float]:
     """Grouped 5-fold out-of-fold AUC (all pairs), AUC on the written pairs alone, and the
-    P(met) threshold with the best F1 on the written pairs (the default ``answer_probability``
-    comes from here)."""
+    P(met) threshold with the best F1 on the written pairs (a yes/no decision threshold;
+    completeness's credit ramp, ``partial_probability`` to ``answer_probability``, is set
+    from the P(met) distributions of the tuning pairs, see its docstring)."""
     from sklearn.metrics import f1_score, roc_auc_score
     from sklearn.model_selection import GroupKFold
 

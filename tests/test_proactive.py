@@ -304,3 +304,24 @@ def test_apologies_counted_per_agent_sentence(dim, parser):
     sorry = run("Sorry about that. The parcel will arrive on Friday. We apologise again.")
     assert plain.features["apologies"] == 0.0
     assert sorry.features["apologies"] == 2.0
+
+
+def _acts_in(dim, parser, turns) -> set:
+    parsed = parser.parse(Transcript.from_pairs("o", turns))
+    return {(a.category, a.sentence.text) for a in dim.find_acts(parsed)}
+
+
+def test_the_opening_how_can_i_help_is_no_offer_of_further_help(dim, parser):
+    opening = "How can I help you today?"
+    acts = _acts_in(dim, parser, [("agent", f"Thanks for calling Acme. {opening}"),
+                                  ("customer", "My bill is wrong."), ("agent", "I've corrected it.")])
+    assert ("offer_more", opening) not in acts
+    closing = "Is there anything I can help you with?"
+    acts = _acts_in(dim, parser, [("agent", "Thanks for calling Acme."), ("customer", "My bill is wrong."),
+                                  ("agent", f"I've corrected it. {closing}")])
+    assert ("offer_more", closing) in acts
+
+
+def test_thanks_for_patience_is_courtesy_not_empathy(dim, parser):
+    assert "empathy" not in acts_of(dim, parser, "Thank you for your patience today.")
+    assert "empathy" in acts_of(dim, parser, "I'm so sorry, that sounds really stressful.")

@@ -259,3 +259,29 @@ def test_packaged_model_tells_answers_from_non_answers(parser):
     table = Scorer(parser=parser, slot_vectors=False).score(calls)
     p_met = table["f_answer_completeness__met_probability"].fillna(0.0).to_numpy()
     assert roc_auc_score([p["label"] for p in pairs], p_met) >= 0.8
+
+
+def test_a_deployment_copy_of_version_1_still_loads_with_the_lists_added_since(tmp_path, caplog):
+    """The file's header invites contact centres to copy it; a copy made before version 2
+    lacks the time-period lists and must keep loading (with a warning), not fail."""
+    import yaml
+
+    from cxnlp.dimensions.replies import default_reply_lexicon, load_reply_lexicon
+
+    packaged = yaml.safe_load(
+        (Path(__file__).parents[1] / "cxnlp" / "resources" / "reply_functions.yaml").read_text()
+    )
+    old = {k: v for k, v in packaged.items() if not k.startswith("time_period_")}
+    old["version"] = 1
+    old["done_words"] = [*packaged["done_words"], "zapped"]
+    path = tmp_path / "ours.yaml"
+    path.write_text(yaml.safe_dump(old))
+    with caplog.at_level("WARNING"):
+        lexicon = load_reply_lexicon(path)
+    assert "zapped" in lexicon["done_words"]
+    assert lexicon["time_period_words"] == default_reply_lexicon()["time_period_words"]
+    assert "time_period_words" in caplog.text
+    old["version"] = 2
+    path.write_text(yaml.safe_dump(old))
+    with pytest.raises(ValueError, match="time_period"):
+        load_reply_lexicon(path)

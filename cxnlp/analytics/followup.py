@@ -1005,8 +1005,6 @@ def write_followups(followups: pd.DataFrame, path: str | Path) -> Path:
             "Rename the output file."
         )
     target.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        followups.to_csv(target, index=False)
-    else:
-        followups.to_parquet(target, index=False)
-    return target
+    from cxnlp.io import write_frame
+
+    return write_frame(followups, target)

@@ -462,7 +462,10 @@ def opens_conversation(span: Span) -> bool:
 #: Words that make help offered *more* help: "anything else", "any other questions",
 #: "contact us again". An opening "How can I help you today?" has none of them.
 _ADDITIVE = frozenset({"else", "further", "more", "other", "another", "again", "additional"})
-_OFFER_CONDITIONS = (("if", "you"), ("let", "us"), ("let", "me"), ("reach", "out"))
+_OFFER_CONDITIONS = (
+    ("if", "you"), ("if", "anything"), ("let", "us"), ("let", "me"), ("reach", "out"),
+    ("call", "us"), ("contact", "us"),
+)
 
 
 def offers_further_help(span: Span) -> bool:
@@ -550,6 +553,7 @@ class ProactiveConnection(Dimension):
             Act("name", sent, used, "name") for sent, used in name_uses(parsed)
         ]
         sims = self._acts.best_per_label(parsed.vectors_of(agent))
+        opening_turn = agent[0].turn_index
         for i, sent in enumerate(agent):
             # Patterns read the filler-free sentence: "I've, um, like, applied" is ownership.
             by_pattern = pattern_acts(sent.clean)
@@ -563,7 +567,12 @@ class ProactiveConnection(Dimension):
                     (category == "ownership" and refusal)
                     or (
                         category == "offer_more"
-                        and (opens_conversation(sent.clean) or not offers_further_help(sent.clean))
+                        and (
+                            opens_conversation(sent.clean)
+                            # In the agent's first turn, help offered without "else",
+                            # "again" or an invitation is the opening question.
+                            or (sent.turn_index == opening_turn and not offers_further_help(sent.clean))
+                        )
                     )
                 ):
                     acts.append(Act(category, sent, None, f"similarity {sim:.2f}"))

@@ -24,6 +24,7 @@ The word lists live in ``cxnlp/resources/reply_functions.yaml`` (:class:`ReplyLe
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,8 @@ from cxnlp.resource_files import read_yaml_resource
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Span, Token
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_RESOURCE = "reply_functions.yaml"
 
@@ -152,8 +155,19 @@ class ReplyLexicon:
             )
         lists: dict[str, frozenset[str]] = {}
         phrases: dict[str, tuple[str, ...]] = {}
+        added = _added_since(data.get("version"))
+        if added:
+            logger.warning(
+                "%s: version %s has no %s (added in version %d); using the packaged lists for them. "
+                "Copy them from cxnlp/resources/%s to silence this.",
+                source, data.get("version"), ", ".join(added), LEXICON_VERSION, DEFAULT_RESOURCE,
+            )
         for name in _LIST_FIELDS:
             value = data.get(name)
+            if name in added and value is None:
+                lists[name] = default_reply_lexicon().lists[name]
+                phrases[name] = default_reply_lexicon().phrases[name]
+                continue
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ReplyLexiconError(
                     f"{source}: field {name!r} got {value!r}; expected a list of words or "
@@ -163,6 +177,21 @@ class ReplyLexicon:
             lists[name] = frozenset(lowered)
             phrases[name] = tuple(sorted(lowered, key=len, reverse=True))
         return cls(lists=lists, digest=digest, phrases=phrases)
+
+
+#: Version of the packaged reply_functions.yaml, and the lists each version added, so a
+#: deployment's copy of an older version keeps loading.
+LEXICON_VERSION = 2
+_ADDED_IN: Mapping[int, tuple[str, ...]] = {
+    2: ("time_period_words", "time_period_determiners", "time_period_prepositions", "time_period_boundaries"),
+}
+
+
+def _added_since(version: Any) -> tuple[str, ...]:
+    """The lists added after ``version`` (none when the version is current or not a number)."""
+    if not isinstance(version, int) or isinstance(version, bool):
+        return ()
+    return tuple(name for v, names in sorted(_ADDED_IN.items()) if v > version for name in names)
 
 
 def load_reply_lexicon(path: str | Path | None = None) -> ReplyLexicon:

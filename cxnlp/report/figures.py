@@ -90,10 +90,12 @@ def colour_cycle(n: int) -> list[str]:
 
 
 def save_png(fig: Figure, path: str | Path, *, dpi: int = _DPI) -> Path:
-    """Write ``fig`` as a PNG file, creating the folder; returns the path written."""
+    """Write ``fig`` as a PNG file atomically, creating the folder; returns the path written."""
+    from cxnlp.io.atomic import atomic_write_bytes
+
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(png_bytes(fig, dpi=dpi))
+    atomic_write_bytes(target, png_bytes(fig, dpi=dpi))
     return target
 
 
