@@ -29,6 +29,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check cxnlp tests benchmarks data
+	$(BIN)/ruff format --check cxnlp tests benchmarks data
 	$(BIN)/python -m mypy cxnlp
 
 bench: $(STAMP)

@@ -240,10 +240,20 @@ def synth_noop_store(workdir: Path, rows: int) -> tuple[Path, Path]:
     for sub in ("rejects", "manifest", "configs"):
         (store / sub).mkdir()
     manifest = {
-        "run_id": run_id, "status": "complete", "started_at": "2026-01-01T00:00:00+00:00",
-        "finished_at": "2026-01-01T01:00:00+00:00", "seconds": 3600.0, "inputs": [str(src)],
-        "config_id": config_id, "configuration": {}, "engine": "local", "workers": 1,
-        "commit_every": NOOP_PART_ROWS, "parts": parts, "rejects": None, "error": None,
+        "run_id": run_id,
+        "status": "complete",
+        "started_at": "2026-01-01T00:00:00+00:00",
+        "finished_at": "2026-01-01T01:00:00+00:00",
+        "seconds": 3600.0,
+        "inputs": [str(src)],
+        "config_id": config_id,
+        "configuration": {},
+        "engine": "local",
+        "workers": 1,
+        "commit_every": NOOP_PART_ROWS,
+        "parts": parts,
+        "rejects": None,
+        "error": None,
         "counts": {"read": rows, "scored": rows, "rejected": 0, "skipped": 0},
     }
     (store / "manifest" / f"{run_id}.json").write_text(json.dumps(manifest), encoding="utf-8")
@@ -298,7 +308,9 @@ def noop_run(rows: int, repeat: int, code: list[str] | None = None) -> dict:
                     env["PYTHONPATH"] = os.pathsep.join([version, env.get("PYTHONPATH", "")])
                 proc = subprocess.run(
                     [sys.executable, "-c", _NOOP_CHILD, str(src), str(store)],
-                    capture_output=True, text=True, env=env,
+                    capture_output=True,
+                    text=True,
+                    env=env,
                     cwd=tmp,  # cxnlp from PYTHONPATH, not the cwd
                 )
                 if proc.returncode != 0:
@@ -307,7 +319,10 @@ def noop_run(rows: int, repeat: int, code: list[str] | None = None) -> dict:
                 runs.append({"code": version, **json.loads(line.removeprefix("RESULT "))})
                 print(json.dumps(runs[-1]), flush=True)
     return {
-        "rows": rows, "store_parquet_mb": round(size_mb, 1), "setup_seconds": round(setup, 1), "runs": runs
+        "rows": rows,
+        "store_parquet_mb": round(size_mb, 1),
+        "setup_seconds": round(setup, 1),
+        "runs": runs,
     }
 
 
@@ -321,13 +336,17 @@ def main() -> None:
     parser.add_argument("--skip-onnx", action="store_true")
     parser.add_argument("--no-record", action="store_true", help="Print only; append no JSON.")
     parser.add_argument(
-        "--noop-rows", type=int, default=None,
+        "--noop-rows",
+        type=int,
+        default=None,
         help="Only time a nightly run that has nothing to do, on a synthetic store of this many rows.",
     )
     parser.add_argument("--repeat", type=int, default=2, help="Child runs for --noop-rows.")
     parser.add_argument("--label", default="", help="A note stored with the --noop-rows record.")
     parser.add_argument(
-        "--code", action="append", default=None,
+        "--code",
+        action="append",
+        default=None,
         help="With --noop-rows: a cxnlp checkout to measure (repeatable; runs alternate on one store).",
     )
     args = parser.parse_args()

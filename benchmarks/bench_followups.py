@@ -91,11 +91,7 @@ def evaluate(frame: pd.DataFrame, router, *, quote: bool = True) -> dict:
             "label": gold[i],
             "routed": pred[i],
             "rule": decisions[i].rule,
-            **(
-                {"comment": frame["comment"].iloc[i], "evidence": decisions[i].evidence}
-                if quote
-                else {}
-            ),
+            **({"comment": frame["comment"].iloc[i], "evidence": decisions[i].evidence} if quote else {}),
         }
         for i in np.flatnonzero(pred != gold)
     ]

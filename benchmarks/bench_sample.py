@@ -94,10 +94,15 @@ def file_sha256(path: Path) -> str:
 def git_commit() -> str | None:
     """The checkout's HEAD (read only), and whether the tree has uncommitted changes."""
     try:
-        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "cxnlp",
-                                "data"], capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--", "cxnlp", "data"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
     return head + ("+dirty" if dirty else "")
@@ -134,11 +139,16 @@ def trait_recovery(table: pd.DataFrame, n_boot: int, seed: int) -> dict[str, Any
             if column is None:
                 continue
             pair = table[[dim, column]].apply(pd.to_numeric, errors="coerce").dropna()
-            ci = bootstrap_ci(spearman, pair[dim].to_numpy(float), pair[column].to_numpy(float),
-                              n_boot=n_boot, seed=seed)
-            entry[column] = {"rho": round(ci.estimate, 3), "low": round(ci.low, 3),
-                             "high": round(ci.high, 3), "n": len(pair),
-                             "n_nan": int(table[dim].isna().sum())}
+            ci = bootstrap_ci(
+                spearman, pair[dim].to_numpy(float), pair[column].to_numpy(float), n_boot=n_boot, seed=seed
+            )
+            entry[column] = {
+                "rho": round(ci.estimate, 3),
+                "low": round(ci.low, 3),
+                "high": round(ci.high, 3),
+                "n": len(pair),
+                "n_nan": int(table[dim].isna().sum()),
+            }
         entry["trait"] = trait
         entry["sign"] = sign
         entry["meets"] = bool(sign * entry[trait]["rho"] >= MIN_RHO)
@@ -163,8 +173,13 @@ def equity_check(table: pd.DataFrame, value_col: str) -> dict[str, Any]:
         "n": int(row["n"]),
         "worst_queue": str(queues.iloc[0]["group"]),
         "other_flags": [
-            {"grouping": r.grouping, "group": r.group, "gap": round(float(r.gap), 2),
-             "p_adjusted": float(r.p_adjusted), "worse": bool(r.worse_than_rest)}
+            {
+                "grouping": r.grouping,
+                "group": r.group,
+                "gap": round(float(r.gap), 2),
+                "p_adjusted": float(r.p_adjusted),
+                "worse": bool(r.worse_than_rest),
+            }
             for r in flagged.itertuples()
             if not (r.grouping == "queue" and r.group == WORSE_QUEUE)
         ],
@@ -176,8 +191,7 @@ def drift_check(table: pd.DataFrame, value_col: str, method: str = "cusum") -> d
     result = detect_drift(table, by="team", value_col=value_col, method=method)
     row = result[result["team"] == DRIFT_TEAM].iloc[0]
     change = row["change_date"]
-    days_off = None if pd.isna(change) else int((pd.Timestamp(change).normalize()
-                                                  - DRIFT_DATE).days)
+    days_off = None if pd.isna(change) else int((pd.Timestamp(change).normalize() - DRIFT_DATE).days)
     return {
         "value_col": value_col,
         "method": method,
@@ -186,16 +200,25 @@ def drift_check(table: pd.DataFrame, value_col: str, method: str = "cusum") -> d
         "drift": bool(row["drift"]),
         "direction": row["direction"],
         "change_date": None if pd.isna(change) else pd.Timestamp(change).date().isoformat(),
-        "alarm_date": (None if pd.isna(row["alarm_date"])
-                       else pd.Timestamp(row["alarm_date"]).date().isoformat()),
+        "alarm_date": (
+            None if pd.isna(row["alarm_date"]) else pd.Timestamp(row["alarm_date"]).date().isoformat()
+        ),
         "days_off": days_off,
         "shift": None if pd.isna(row["shift"]) else round(float(row["shift"]), 2),
-        "dated": bool(row["drift"] and row["direction"] == "down" and days_off is not None
-                      and abs(days_off) <= MAX_DAYS_OFF),
+        "dated": bool(
+            row["drift"]
+            and row["direction"] == "down"
+            and days_off is not None
+            and abs(days_off) <= MAX_DAYS_OFF
+        ),
         "other_alarms": [
-            {"team": r.team, "direction": r.direction,
-             "change_date": pd.Timestamp(r.change_date).date().isoformat()}
-            for r in result.itertuples() if r.drift and r.team != DRIFT_TEAM
+            {
+                "team": r.team,
+                "direction": r.direction,
+                "change_date": pd.Timestamp(r.change_date).date().isoformat(),
+            }
+            for r in result.itertuples()
+            if r.drift and r.team != DRIFT_TEAM
         ],
     }
 
@@ -204,10 +227,16 @@ def with_truth(scores: pd.DataFrame, truth: pd.DataFrame, rubric: pd.DataFrame) 
     """Scores joined with the planted traits and the mean rubric score, on transcript id."""
     keyed = scores.astype({"transcript_id": str})
     truth = truth.astype({"transcript_id": str})
-    mean_rubric = (rubric.astype({"transcript_id": str}).groupby("transcript_id")["rubric_score"]
-                   .mean().rename("rubric_mean").reset_index())
-    joined = keyed.merge(truth, on="transcript_id", how="inner", validate="one_to_one",
-                         suffixes=("", "_truth"))
+    mean_rubric = (
+        rubric.astype({"transcript_id": str})
+        .groupby("transcript_id")["rubric_score"]
+        .mean()
+        .rename("rubric_mean")
+        .reset_index()
+    )
+    joined = keyed.merge(
+        truth, on="transcript_id", how="inner", validate="one_to_one", suffixes=("", "_truth")
+    )
     joined = joined.merge(mean_rubric, on="transcript_id", how="left")
     if len(joined) != len(keyed):
         logger.warning("%d scored transcripts have no truth row", len(keyed) - len(joined))
@@ -215,24 +244,27 @@ def with_truth(scores: pd.DataFrame, truth: pd.DataFrame, rubric: pd.DataFrame) 
 
 
 def fmt(value: Any, spec: str = ".3f") -> str:
-    return "—" if value is None or (isinstance(value, float) and np.isnan(value)) else format(
-        value, spec)
+    return "—" if value is None or (isinstance(value, float) and np.isnan(value)) else format(value, spec)
 
 
 def summary_lines(record: dict[str, Any]) -> list[str]:
-    lines = [f"cxnlp {record['cxnlp']} on the bundled sample (commit {record['git_commit']}), "
-             f"{record['n']} calls"]
-    lines.append(f"Traits: Spearman (bootstrap 95% CI, {record['n_boot']} resamples, seed "
-                 f"{record['seed']}); pass at rho >= {MIN_RHO}")
+    lines = [
+        f"cxnlp {record['cxnlp']} on the bundled sample (commit {record['git_commit']}), {record['n']} calls"
+    ]
+    lines.append(
+        f"Traits: Spearman (bootstrap 95% CI, {record['n_boot']} resamples, seed "
+        f"{record['seed']}); pass at rho >= {MIN_RHO}"
+    )
     for dim, entry in record["traits"].items():
         main = entry[entry["trait"]]
-        line = (f"  {dim:22s} vs {entry['trait']:14s} {main['rho']:+.3f} "
-                f"[{main['low']:+.3f}, {main['high']:+.3f}] n={main['n']}"
-                f"  {'PASS' if entry['meets'] else 'fail'}")
+        line = (
+            f"  {dim:22s} vs {entry['trait']:14s} {main['rho']:+.3f} "
+            f"[{main['low']:+.3f}, {main['high']:+.3f}] n={main['n']}"
+            f"  {'PASS' if entry['meets'] else 'fail'}"
+        )
         if dim in ALSO:
             also = entry[ALSO[dim]]
-            line += f"   (latent {ALSO[dim]}: {also['rho']:+.3f} [{also['low']:+.3f}, " \
-                    f"{also['high']:+.3f}])"
+            line += f"   (latent {ALSO[dim]}: {also['rho']:+.3f} [{also['low']:+.3f}, {also['high']:+.3f}])"
         lines.append(line)
     for label, key in (("scores", "interaction_score"), ("rubric (reference)", "rubric_mean")):
         eq = record["equity"][key]
@@ -240,8 +272,11 @@ def summary_lines(record: dict[str, Any]) -> list[str]:
             f"Equity on {label}: {eq['planted_queue']} gap {eq['gap']:+.2f} "
             f"[{eq['gap_ci'][0]:+.2f}, {eq['gap_ci'][1]:+.2f}], Holm p={eq['p_adjusted']:.2g}, "
             f"flagged={eq['flagged']}; worst queue {eq['worst_queue']}; other flags: "
-            + (", ".join(f"{o['grouping']}={o['group']} ({o['gap']:+.1f})"
-                         for o in eq["other_flags"]) or "none"))
+            + (
+                ", ".join(f"{o['grouping']}={o['group']} ({o['gap']:+.1f})" for o in eq["other_flags"])
+                or "none"
+            )
+        )
     for label, key in (("scores", "interaction_score"), ("rubric (reference)", "rubric_mean")):
         dr = record["drift"][key]
         lines.append(
@@ -249,11 +284,16 @@ def summary_lines(record: dict[str, Any]) -> list[str]:
             f" change {dr['change_date']} (planted {dr['planted_date']}, days off "
             f"{fmt(dr['days_off'], 'd')}), alarm {dr['alarm_date']}, shift {fmt(dr['shift'], '.1f')}"
             f", dated={dr['dated']}; other alarms: "
-            + (", ".join(f"{o['team']} {o['direction']} {o['change_date']}"
-                         for o in dr["other_alarms"]) or "none"))
+            + (
+                ", ".join(f"{o['team']} {o['direction']} {o['change_date']}" for o in dr["other_alarms"])
+                or "none"
+            )
+        )
     v = record["verdict"]
-    lines.append(f"Verdict: traits {v['traits_passed']}/4, equity flags {WORSE_QUEUE}: "
-                 f"{v['equity']}, drift dated within {MAX_DAYS_OFF} days: {v['drift']}")
+    lines.append(
+        f"Verdict: traits {v['traits_passed']}/4, equity flags {WORSE_QUEUE}: "
+        f"{v['equity']}, drift dated within {MAX_DAYS_OFF} days: {v['drift']}"
+    )
     return lines
 
 
@@ -262,10 +302,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--transcripts", type=Path, default=DATA / "sample_transcripts.jsonl")
     ap.add_argument("--truth", type=Path, default=DATA / "sample_truth.csv")
     ap.add_argument("--rubric", type=Path, default=DATA / "sample_rubric.csv")
-    ap.add_argument("--scores", type=Path, default=None,
-                    help="read this score table (Parquet/CSV/JSONL) instead of scoring")
-    ap.add_argument("--save-scores", type=Path, default=None,
-                    help="also write the score table here (e.g. under benchmarks/cache/)")
+    ap.add_argument(
+        "--scores",
+        type=Path,
+        default=None,
+        help="read this score table (Parquet/CSV/JSONL) instead of scoring",
+    )
+    ap.add_argument(
+        "--save-scores",
+        type=Path,
+        default=None,
+        help="also write the score table here (e.g. under benchmarks/cache/)",
+    )
     ap.add_argument("--n-boot", type=int, default=N_BOOT)
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--out", type=Path, default=RESULTS, help="JSONL file the record goes to")

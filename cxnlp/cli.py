@@ -92,8 +92,7 @@ SHORT_HEADERS = {
 }
 
 CONFIG_HELP = (
-    "Result store only: read this configuration id (see 'cxnlp runs'); default: the newest "
-    "completed run's."
+    "Result store only: read this configuration id (see 'cxnlp runs'); default: the newest completed run's."
 )
 
 
@@ -292,7 +291,6 @@ def score(
         )
     typer.echo(f"wrote {summary.out}" + (f"; rejects in {summary.rejects}" if summary.rejected else ""))
     _check_reject_share(summary.rejected, summary.read, max_reject_share, summary.rejects)
-
 
 
 def _check_reject_share(rejected: int, read: int, limit: float | None, where: Any) -> None:
@@ -586,9 +584,7 @@ def show(
 def explain(
     inputs: Annotated[list[Path], typer.Argument(help="Transcript files holding the transcript.")],
     transcript_id: Annotated[str, typer.Option("--id", help="The transcript to explain.")],
-    calibration: Annotated[
-        Path, typer.Option(help="Calibration dir or file from 'cxnlp calibrate'.")
-    ],
+    calibration: Annotated[Path, typer.Option(help="Calibration dir or file from 'cxnlp calibrate'.")],
     brand: Annotated[
         Path | None, typer.Option(help="Brand profile the calibration was fitted with (default profile).")
     ] = None,
@@ -790,8 +786,17 @@ def runs(
     columns = [
         c
         for c in (
-            "run_id", "status", "started_at", "seconds", "config_id", "read", "scored",
-            "skipped", "rejected", "engine", "workers",
+            "run_id",
+            "status",
+            "started_at",
+            "seconds",
+            "config_id",
+            "read",
+            "scored",
+            "skipped",
+            "rejected",
+            "engine",
+            "workers",
         )
         if c in frame.columns
     ]
@@ -874,9 +879,7 @@ def _check_surveys(frame: Any, path: Path) -> None:
         )
 
 
-ANALYSES = (
-    "optimized", "perspectives", "false-reads", "followups", "equity", "drift", "impact", "outcomes"
-)
+ANALYSES = ("optimized", "perspectives", "false-reads", "followups", "equity", "drift", "impact", "outcomes")
 #: Columns the terminal view of an analysis always shows, whatever its width (the whole
 #: table goes to --out): the estimate and its interval before the cell means.
 ANALYSIS_KEEP: dict[str, tuple[str, ...]] = {
@@ -906,9 +909,7 @@ def analyze(
         typer.Option(help="Follow-up signal YAML (followups; default: the packaged one)."),
     ] = None,
     config: Annotated[str | None, typer.Option("--config", help=CONFIG_HELP)] = None,
-    event: Annotated[
-        str | None, typer.Option(help="impact: the workshop date, e.g. 2026-10-01.")
-    ] = None,
+    event: Annotated[str | None, typer.Option(help="impact: the workshop date, e.g. 2026-10-01.")] = None,
     events: Annotated[
         Path | None, typer.Option(help="impact: several workshops, a table with group,date rows.")
     ] = None,
@@ -1005,28 +1006,33 @@ def _impact(frame, event, events, treated, control, window, plan, change, groups
     from cxnlp.report import load_scores
 
     if events is not None and not plan and (event is not None or treated is not None):
-        _fail("--events: give either --events FILE or --event with --treated, not both "
-              "(each row of the events file names its group and date).")
+        _fail(
+            "--events: give either --events FILE or --event with --treated, not both "
+            "(each row of the events file names its group and date)."
+        )
     if treated is None and (plan or events is None):
         _fail("--treated: required for impact, e.g. --treated 'team=Team East' (or give --events FILE).")
     if plan:
-        return analytics.impact_plan(frame, treated=treated, control=control, window=window,
-                                     change=change), None
+        return analytics.impact_plan(
+            frame, treated=treated, control=control, window=window, change=change
+        ), None
     if events is not None:
         try:
             table = load_scores(events)
         except (ValueError, OSError) as exc:
             _fail(f"--events: {exc}")
         group_col = groups[0] if groups else "team"
-        return analytics.workshop_impact(frame, events=table, control=control, window=window,
-                                         group_col=group_col), None
+        return analytics.workshop_impact(
+            frame, events=table, control=control, window=window, group_col=group_col
+        ), None
     if event is None:
         _fail("--event: required for impact, e.g. --event 2026-10-01 (or give --events FILE).")
     result = analytics.workshop_impact(frame, event=event, treated=treated, control=control, window=window)
     detail = None
     if "evidence" in frame.columns:
-        detail = analytics.impact_evidence(frame, event=event, treated=treated, control=control,
-                                           window=window)
+        detail = analytics.impact_evidence(
+            frame, event=event, treated=treated, control=control, window=window
+        )
     return result, detail
 
 
@@ -1067,8 +1073,15 @@ def _print_frame(
 
     console = Console()
     total = len(frame) if total is None else total
-    fitted = fit_table(frame, title=f"{title}: {total} row(s)", width=console.width, max_rows=rows,
-                       keep=keep, headers=SHORT_HEADERS, full_hint=hint)
+    fitted = fit_table(
+        frame,
+        title=f"{title}: {total} row(s)",
+        width=console.width,
+        max_rows=rows,
+        keep=keep,
+        headers=SHORT_HEADERS,
+        full_hint=hint,
+    )
     console.print(fitted.table)
     notes = list(fitted.notes)
     if total > len(frame) and not any("rows shown" in n for n in notes):

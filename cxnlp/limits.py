@@ -41,9 +41,7 @@ class SizeLimits:
         for name in ("max_turn_chars", "max_transcript_chars"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"Got {name}={value!r}; expected a positive integer number of characters."
-                )
+                raise ValueError(f"Got {name}={value!r}; expected a positive integer number of characters.")
 
 
 def size_error(transcript: Transcript, limits: SizeLimits) -> RecordError | None:

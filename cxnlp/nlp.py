@@ -215,8 +215,7 @@ def content_text(span: Span) -> str:
     drop.update(range(first_kept))
     gaps = {i - 1 for i in drop}  # a kept word before a dropped one keeps a space after it
     text = "".join(
-        t.text + (" " if t.whitespace_ or i in gaps else "")
-        for i, t in enumerate(tokens) if i not in drop
+        t.text + (" " if t.whitespace_ or i in gaps else "") for i, t in enumerate(tokens) if i not in drop
     )
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text)).strip()
     text = _STRANDED_COMMAS.sub(",", text)
@@ -247,9 +246,7 @@ def _repeat_ids(tokens: Sequence[Any], lowers: list[str]) -> set[int]:
     Numbers are never dropped ("two two four" may be a phone number).
     """
     # A word cut off with a hyphen ("I'll- I'll", "refu- refunded") is a false start.
-    drop = {
-        i for i, t in enumerate(tokens) if len(t.text) > 1 and t.text.endswith("-") and t.whitespace_
-    }
+    drop = {i for i, t in enumerate(tokens) if len(t.text) > 1 and t.text.endswith("-") and t.whitespace_}
     for n in (3, 2, 1):
         for i in range(len(tokens) - n):
             first = tokens[i : i + n]
@@ -365,7 +362,8 @@ class TranscriptParser:
         """
         flat = [s for _, _, sentences in staged for s in sentences]
         todo = {
-            i: text for i, (s, text) in enumerate(zip(flat, content_texts, strict=True))
+            i: text
+            for i, (s, text) in enumerate(zip(flat, content_texts, strict=True))
             if text and _squash(text) != _squash(s.text)
         }
         if not todo:

@@ -21,9 +21,7 @@ class ResourceError(RuntimeError):
     """A model or package cxnlp needs is missing; the message says what to install."""
 
 
-def read_yaml_resource(
-    name: str, path: str | Path | None, error: type[Exception]
-) -> tuple[Any, str, str]:
+def read_yaml_resource(name: str, path: str | Path | None, error: type[Exception]) -> tuple[Any, str, str]:
     """``(data, source, sha256)`` of the packaged resource ``name`` or of ``path``.
 
     Raises ``error`` with one line naming the file when it is not UTF-8 YAML.

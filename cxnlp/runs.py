@@ -109,9 +109,7 @@ def score_or_reject(
             yield item if isinstance(item, Reject) else next(scored)
 
 
-def _reject_oversize(
-    scorer: Scorer, items: Iterable[Transcript | Reject]
-) -> Iterator[Transcript | Reject]:
+def _reject_oversize(scorer: Scorer, items: Iterable[Transcript | Reject]) -> Iterator[Transcript | Reject]:
     for item in items:
         if isinstance(item, Reject):
             yield item

@@ -51,7 +51,6 @@ logger = logging.getLogger(__name__)
 TABLE_SCHEMA = 3
 
 
-
 class CompositeWeights(BaseModel):
     """Weights of the interaction score; documented defaults, any may be overridden."""
 
@@ -77,17 +76,22 @@ class CompositeWeights(BaseModel):
         2.5, gt=0, description="Points of filler quality lost per percent of agent words that are filler."
     )
     brand_target: float = Field(
-        70.0, gt=0, le=100,
+        70.0,
+        gt=0,
+        le=100,
         description="Brand congruence at which the brand part of the composite is full: the "
         "style classifier rarely gives an on-brand agent more than 70-80.",
     )
     proactive_target: float = Field(
-        70.0, gt=0, le=100,
+        70.0,
+        gt=0,
+        le=100,
         description="Proactive connection at which its part is full: an excellent call shows "
         "most acts once (each first act earns 70% of its weight), not every act repeatedly.",
     )
     min_agent_words: int = Field(
-        12, ge=0,
+        12,
+        ge=0,
         description="Fewer agent words than this, and no customer need, and the call is not "
         "scored (NaN): a greeting or a hold message says nothing a QA evaluator could grade.",
     )

@@ -102,32 +102,141 @@ ANSWER_CREDIT = {"full": 1.0, "partial": 0.5, "skip": 0.0}
 # --------------------------------------------------------------------------------------
 
 AGENT_NAMES = (
-    "Priya", "Daniel", "Sofia", "Marcus", "Aisha", "Tom", "Elena", "Kwame", "Hannah", "Luis",
-    "Grace", "Omar", "Chloe", "Ravi", "Megan", "Jonas", "Fatima", "Ben", "Yuki", "Carla",
-    "Samuel", "Nadia", "Owen", "Leila", "Ethan", "Zara",
+    "Priya",
+    "Daniel",
+    "Sofia",
+    "Marcus",
+    "Aisha",
+    "Tom",
+    "Elena",
+    "Kwame",
+    "Hannah",
+    "Luis",
+    "Grace",
+    "Omar",
+    "Chloe",
+    "Ravi",
+    "Megan",
+    "Jonas",
+    "Fatima",
+    "Ben",
+    "Yuki",
+    "Carla",
+    "Samuel",
+    "Nadia",
+    "Owen",
+    "Leila",
+    "Ethan",
+    "Zara",
 )
 CUSTOMER_NAMES = (
-    "Maria", "James", "Aaliyah", "Robert", "Mei", "David", "Sarah", "Mohammed", "Linda", "Carlos",
-    "Emily", "Tunde", "Patricia", "Hiroshi", "Jennifer", "Ahmed", "Olivia", "Diego", "Karen",
-    "Sven", "Amara", "Michael", "Ingrid", "Raj", "Lucy", "Andre", "Nia", "Peter", "Ana", "Kofi",
-    "Rachel", "Ivan", "Beatriz", "George", "Siobhan", "Wei", "Margaret", "Pablo", "Zoe", "Dmitri",
-    "Helen", "Arjun", "Camille", "Frank", "Yasmin", "Tariq", "Julia", "Kenji", "Rosa", "Liam",
-    "Anita", "Musa", "Claire", "Viktor", "Deborah", "Hamza", "Sophie", "Bongani", "Irene", "Mateo",
+    "Maria",
+    "James",
+    "Aaliyah",
+    "Robert",
+    "Mei",
+    "David",
+    "Sarah",
+    "Mohammed",
+    "Linda",
+    "Carlos",
+    "Emily",
+    "Tunde",
+    "Patricia",
+    "Hiroshi",
+    "Jennifer",
+    "Ahmed",
+    "Olivia",
+    "Diego",
+    "Karen",
+    "Sven",
+    "Amara",
+    "Michael",
+    "Ingrid",
+    "Raj",
+    "Lucy",
+    "Andre",
+    "Nia",
+    "Peter",
+    "Ana",
+    "Kofi",
+    "Rachel",
+    "Ivan",
+    "Beatriz",
+    "George",
+    "Siobhan",
+    "Wei",
+    "Margaret",
+    "Pablo",
+    "Zoe",
+    "Dmitri",
+    "Helen",
+    "Arjun",
+    "Camille",
+    "Frank",
+    "Yasmin",
+    "Tariq",
+    "Julia",
+    "Kenji",
+    "Rosa",
+    "Liam",
+    "Anita",
+    "Musa",
+    "Claire",
+    "Viktor",
+    "Deborah",
+    "Hamza",
+    "Sophie",
+    "Bongani",
+    "Irene",
+    "Mateo",
 )
 SURNAMES = (
-    "Garcia", "Okafor", "Smith", "Chen", "Novak", "Haddad", "Kowalski", "Patel", "Brown", "Silva",
-    "Nguyen", "Murphy", "Johansson", "Mensah", "Rossi", "Khan", "Walsh", "Tanaka", "Dubois",
-    "Mbeki", "Lopez", "Schmidt", "Adeyemi", "Ivanova", "Campbell", "Hassan", "Moreau", "Singh",
+    "Garcia",
+    "Okafor",
+    "Smith",
+    "Chen",
+    "Novak",
+    "Haddad",
+    "Kowalski",
+    "Patel",
+    "Brown",
+    "Silva",
+    "Nguyen",
+    "Murphy",
+    "Johansson",
+    "Mensah",
+    "Rossi",
+    "Khan",
+    "Walsh",
+    "Tanaka",
+    "Dubois",
+    "Mbeki",
+    "Lopez",
+    "Schmidt",
+    "Adeyemi",
+    "Ivanova",
+    "Campbell",
+    "Hassan",
+    "Moreau",
+    "Singh",
 )
 DEVICES = ("router", "phone", "tablet", "mesh extender", "TV box", "smartwatch")
 PLANS = ("Essential 100", "Everyday 300", "Superfast 500", "Ultra 900", "Unlimited Mobile")
 FEATURES = (
-    "twice the download speed", "unlimited mobile data", "free calls to 40 countries",
-    "a static IP address", "the streaming bundle",
+    "twice the download speed",
+    "unlimited mobile data",
+    "free calls to 40 countries",
+    "a static IP address",
+    "the streaming bundle",
 )
 EXTRA_ITEMS = (
-    "international calls", "a pay-per-view film", "a late payment fee", "an equipment rental fee",
-    "roaming data", "premium-rate texts",
+    "international calls",
+    "a pay-per-view film",
+    "a late payment fee",
+    "an equipment rental fee",
+    "roaming data",
+    "premium-rate texts",
 )
 BUSINESSES = ("cafe", "hair salon", "bakery", "accounting practice", "florist", "print shop")
 SPEEDS = (("300 Mbps", "40"), ("500 Mbps", "60"), ("900 Mbps", "120"), ("100 Mbps", "12"))
@@ -176,8 +285,9 @@ class Reason:
     unresolved: str = "still not fixed"
 
 
-def _q(key: str, asks: Sequence[str], full: Sequence[str], partial: Sequence[str],
-      extra: Sequence[str] = ()) -> Question:
+def _q(
+    key: str, asks: Sequence[str], full: Sequence[str], partial: Sequence[str], extra: Sequence[str] = ()
+) -> Question:
     return Question(key, tuple(asks), tuple(full), tuple(partial), tuple(extra))
 
 
@@ -188,44 +298,68 @@ REASONS: dict[str, Reason] = {
             "{amount} on my card ending {last4}.",
             "I just looked at my bank statement and you took {amount} out twice on {date_past}.",
             "There's a double charge on my account, the same amount, {amount}, two times.",
-            "I think I got billed twice? I can see two {amount} payments to {company} on "
-            "{date_past}.",
+            "I think I got billed twice? I can see two {amount} payments to {company} on {date_past}.",
         ),
         questions=(
-            _q("refund_duplicate",
-              ["When will I get the second payment back?", "Can you refund the extra charge?",
-               "How do I get my money back for the duplicate payment?"],
-              ["I can see both payments of {amount} on {date_past}, and the second one is a "
-               "duplicate. I've refunded {amount} to your card ending {last4} just now, and it "
-               "will show on your statement within {days}.",
-               "You're right, the payment went through twice because the first attempt timed "
-               "out and was retried. I've issued a refund of {amount} today under reference "
-               "{ticket}, and your bank should release it within {days}."],
-              ["It should come back at some point, these things usually sort themselves out.",
-               "I think the system will refund it, probably, just give it a few days."],
-              ["If your bank shows the second payment as pending rather than posted, it may "
-               "drop off within two days without a separate refund line.",
-               "Your next bill on {date_future} won't be affected by any of this."]),
-            _q("why_duplicate",
-              ["Why did that even happen?", "How did I end up being charged twice?",
-               "What went wrong with the payment?"],
-              ["The first payment timed out on our side and the system retried it, so your card "
-               "was charged twice. I've switched off the automatic retry on your account so it "
-               "can't happen again.",
-               "It was a payment retry: the first attempt on {date_past} didn't confirm in time, "
-               "so a second one was sent. Both went through, and I've flagged the duplicate."],
-              ["Probably some kind of system glitch.",
-               "It's hard to say, it just happens sometimes."]),
-            _q("overdraft_fee",
-              ["My bank charged me an overdraft fee because of this. Will you cover it?",
-               "Because of the double payment I went overdrawn. Can you pay the bank fee?"],
-              ["Yes. I've added a {credit} goodwill credit to your account now, and if the bank "
-               "fee was higher, reply to the email under reference {ticket} with the statement "
-               "and we'll credit the difference.",
-               "We will. I've credited {credit} to your account today to cover the fee, and it "
-               "will show on your bill on {date_future}."],
-              ["You could maybe send something in and someone might look at it.",
-               "There might be something we can do, I'm not sure."]),
+            _q(
+                "refund_duplicate",
+                [
+                    "When will I get the second payment back?",
+                    "Can you refund the extra charge?",
+                    "How do I get my money back for the duplicate payment?",
+                ],
+                [
+                    "I can see both payments of {amount} on {date_past}, and the second one is a "
+                    "duplicate. I've refunded {amount} to your card ending {last4} just now, and it "
+                    "will show on your statement within {days}.",
+                    "You're right, the payment went through twice because the first attempt timed "
+                    "out and was retried. I've issued a refund of {amount} today under reference "
+                    "{ticket}, and your bank should release it within {days}.",
+                ],
+                [
+                    "It should come back at some point, these things usually sort themselves out.",
+                    "I think the system will refund it, probably, just give it a few days.",
+                ],
+                [
+                    "If your bank shows the second payment as pending rather than posted, it may "
+                    "drop off within two days without a separate refund line.",
+                    "Your next bill on {date_future} won't be affected by any of this.",
+                ],
+            ),
+            _q(
+                "why_duplicate",
+                [
+                    "Why did that even happen?",
+                    "How did I end up being charged twice?",
+                    "What went wrong with the payment?",
+                ],
+                [
+                    "The first payment timed out on our side and the system retried it, so your card "
+                    "was charged twice. I've switched off the automatic retry on your account so it "
+                    "can't happen again.",
+                    "It was a payment retry: the first attempt on {date_past} didn't confirm in time, "
+                    "so a second one was sent. Both went through, and I've flagged the duplicate.",
+                ],
+                ["Probably some kind of system glitch.", "It's hard to say, it just happens sometimes."],
+            ),
+            _q(
+                "overdraft_fee",
+                [
+                    "My bank charged me an overdraft fee because of this. Will you cover it?",
+                    "Because of the double payment I went overdrawn. Can you pay the bank fee?",
+                ],
+                [
+                    "Yes. I've added a {credit} goodwill credit to your account now, and if the bank "
+                    "fee was higher, reply to the email under reference {ticket} with the statement "
+                    "and we'll credit the difference.",
+                    "We will. I've credited {credit} to your account today to cover the fee, and it "
+                    "will show on your bill on {date_future}.",
+                ],
+                [
+                    "You could maybe send something in and someone might look at it.",
+                    "There might be something we can do, I'm not sure.",
+                ],
+            ),
         ),
         next_steps=(
             "You'll get an email confirming the refund of {amount} within 24 hours.",
@@ -247,40 +381,67 @@ REASONS: dict[str, Reason] = {
             "My latest bill is way higher than usual, {high_amount} instead of {amount2}.",
         ),
         questions=(
-            _q("bill_why",
-              ["Why is my bill so much higher this month?", "Can you explain the extra charges?",
-               "What are all these charges on there?"],
-              ["Looking at your bill, {diff} of it is a one-off charge for {extra_item} on "
-               "{date_past}, and the rest is because your promotional discount ended last month. "
-               "That's why it went from {amount2} to {high_amount}.",
-               "There are two reasons. Your twelve-month discount finished on {date_past}, and "
-               "there's a charge of {diff} for {extra_item}. Everything else is the same as "
-               "last month."],
-              ["There are some extra charges on there, looks like usage or something.",
-               "Prices do change sometimes, it's probably that."],
-              ["You can see an itemised breakdown in the app under Bills, so you can check it "
-               "any time.",
-               "Would you like me to email you a copy of the itemised bill?"]),
-            _q("bill_reduce",
-              ["Is there any way to bring it back down?", "Can you do anything about the price?",
-               "Is there a cheaper plan I could be on?"],
-              ["Yes. The {new_plan} plan costs {amount2} a month with the same speed you have "
-               "now, and I can switch you today so your next bill on {date_future} is back to "
-               "normal.",
-               "I can apply a loyalty discount of {credit} a month for the next twelve months, "
-               "which brings you back to about {amount2}. It starts on your next bill."],
-              ["There might be some deals, you could look on the website.",
-               "Maybe, we have offers from time to time."]),
-            _q("bill_dispute",
-              ["Can you take the {extra_item} charge off? I never ordered that.",
-               "I didn't use {extra_item}. Can that be removed?"],
-              ["I've checked, and there's no confirmation that you ordered it, so I've removed "
-               "the charge and credited {diff} to your account. You'll see the credit on your "
-               "next bill.",
-               "Yes, that charge of {diff} has been reversed today, and I've blocked "
-               "{extra_item} on your account so it can't be added again."],
-              ["I can put in a request, but I can't promise anything.",
-               "It might get looked at by the billing team at some point."]),
+            _q(
+                "bill_why",
+                [
+                    "Why is my bill so much higher this month?",
+                    "Can you explain the extra charges?",
+                    "What are all these charges on there?",
+                ],
+                [
+                    "Looking at your bill, {diff} of it is a one-off charge for {extra_item} on "
+                    "{date_past}, and the rest is because your promotional discount ended last month. "
+                    "That's why it went from {amount2} to {high_amount}.",
+                    "There are two reasons. Your twelve-month discount finished on {date_past}, and "
+                    "there's a charge of {diff} for {extra_item}. Everything else is the same as "
+                    "last month.",
+                ],
+                [
+                    "There are some extra charges on there, looks like usage or something.",
+                    "Prices do change sometimes, it's probably that.",
+                ],
+                [
+                    "You can see an itemised breakdown in the app under Bills, so you can check it any time.",
+                    "Would you like me to email you a copy of the itemised bill?",
+                ],
+            ),
+            _q(
+                "bill_reduce",
+                [
+                    "Is there any way to bring it back down?",
+                    "Can you do anything about the price?",
+                    "Is there a cheaper plan I could be on?",
+                ],
+                [
+                    "Yes. The {new_plan} plan costs {amount2} a month with the same speed you have "
+                    "now, and I can switch you today so your next bill on {date_future} is back to "
+                    "normal.",
+                    "I can apply a loyalty discount of {credit} a month for the next twelve months, "
+                    "which brings you back to about {amount2}. It starts on your next bill.",
+                ],
+                [
+                    "There might be some deals, you could look on the website.",
+                    "Maybe, we have offers from time to time.",
+                ],
+            ),
+            _q(
+                "bill_dispute",
+                [
+                    "Can you take the {extra_item} charge off? I never ordered that.",
+                    "I didn't use {extra_item}. Can that be removed?",
+                ],
+                [
+                    "I've checked, and there's no confirmation that you ordered it, so I've removed "
+                    "the charge and credited {diff} to your account. You'll see the credit on your "
+                    "next bill.",
+                    "Yes, that charge of {diff} has been reversed today, and I've blocked "
+                    "{extra_item} on your account so it can't be added again.",
+                ],
+                [
+                    "I can put in a request, but I can't promise anything.",
+                    "It might get looked at by the billing team at some point.",
+                ],
+            ),
         ),
         next_steps=(
             "You'll get a corrected bill by email within 48 hours.",
@@ -298,40 +459,58 @@ REASONS: dict[str, Reason] = {
     "refund": Reason(
         openings=(
             "I returned my {device} two weeks ago and I still haven't had my refund.",
-            "I cancelled an add-on and was promised a refund of {amount}, but nothing has "
-            "come through.",
+            "I cancelled an add-on and was promised a refund of {amount}, but nothing has come through.",
             "I'm calling about a refund. I was told it would be {amount} and it's not arrived.",
             "I'm still waiting on a refund from last month, {amount}.",
         ),
         questions=(
-            _q("refund_status",
-              ["Where is my refund?", "When will the {amount} be paid back?",
-               "Can you tell me what's happening with my refund?"],
-              ["The refund of {amount} was approved on {date_past} and sent to your card ending "
-               "{last4}. Banks take {days}, so you'll have it by {date_future} at the latest.",
-               "It was held because the returned {device} hadn't been scanned in. I've released "
-               "it now, and {amount} will reach your card ending {last4} within {days}."],
-              ["It's in progress, it should be with you soon.",
-               "I can see something about a refund, it should be on its way."],
-              ["I've also added a note so that if it hasn't arrived by {date_future}, the next "
-               "person you speak to can escalate it straight away."]),
-            _q("refund_card",
-              ["Can it go to a different card? That one's been cancelled.",
-               "The card it was paid with has expired. Will I still get the money?"],
-              ["Yes. When a card is closed, the bank passes the refund on to your new card "
-               "automatically, and if it bounces back to us we post a cheque to your billing "
-               "address within ten days.",
-               "You will. The refund goes to the bank account behind the card, not the card "
-               "itself, so it will still reach you within {days}."],
-              ["It might still work, I'm not sure how that goes.",
-               "Usually the bank figures it out."]),
-            _q("refund_amount",
-              ["Why is it only part of the amount?", "Is that the full amount I paid?"],
-              ["The refund is {amount} rather than the full price because the first month's "
-               "service fee of {credit} isn't refundable. Everything else is coming back to you.",
-               "It's the full amount: {amount}, including the delivery charge."],
-              ["I think that's what it usually is.",
-               "That's just what the system says."]),
+            _q(
+                "refund_status",
+                [
+                    "Where is my refund?",
+                    "When will the {amount} be paid back?",
+                    "Can you tell me what's happening with my refund?",
+                ],
+                [
+                    "The refund of {amount} was approved on {date_past} and sent to your card ending "
+                    "{last4}. Banks take {days}, so you'll have it by {date_future} at the latest.",
+                    "It was held because the returned {device} hadn't been scanned in. I've released "
+                    "it now, and {amount} will reach your card ending {last4} within {days}.",
+                ],
+                [
+                    "It's in progress, it should be with you soon.",
+                    "I can see something about a refund, it should be on its way.",
+                ],
+                [
+                    "I've also added a note so that if it hasn't arrived by {date_future}, the next "
+                    "person you speak to can escalate it straight away."
+                ],
+            ),
+            _q(
+                "refund_card",
+                [
+                    "Can it go to a different card? That one's been cancelled.",
+                    "The card it was paid with has expired. Will I still get the money?",
+                ],
+                [
+                    "Yes. When a card is closed, the bank passes the refund on to your new card "
+                    "automatically, and if it bounces back to us we post a cheque to your billing "
+                    "address within ten days.",
+                    "You will. The refund goes to the bank account behind the card, not the card "
+                    "itself, so it will still reach you within {days}.",
+                ],
+                ["It might still work, I'm not sure how that goes.", "Usually the bank figures it out."],
+            ),
+            _q(
+                "refund_amount",
+                ["Why is it only part of the amount?", "Is that the full amount I paid?"],
+                [
+                    "The refund is {amount} rather than the full price because the first month's "
+                    "service fee of {credit} isn't refundable. Everything else is coming back to you.",
+                    "It's the full amount: {amount}, including the delivery charge.",
+                ],
+                ["I think that's what it usually is.", "That's just what the system says."],
+            ),
         ),
         next_steps=(
             "You'll get an email with the refund reference {ticket} within 24 hours.",
@@ -352,38 +531,59 @@ REASONS: dict[str, Reason] = {
             "My connection keeps dropping and now it won't come back at all.",
         ),
         questions=(
-            _q("outage_fix",
-              ["Can you get it working again?", "What do I need to do to get back online?",
-               "When will it be fixed?"],
-              ["There's an outage in your area affecting about {outage_n} homes, caused by a "
-               "damaged cable. Engineers are on site and expect to restore service by "
-               "{time_today}. You don't need to do anything on your side.",
-               "I've run a line test, and the fault is with your router, not the line. Please "
-               "hold the reset button for ten seconds. If the light doesn't turn white, I'll "
-               "send a replacement that arrives by {date_future}."],
-              ["It should come back on its own, maybe try restarting things.",
-               "Probably an outage or something, it'll be fixed."],
-              ["You can follow the repair live on our status page, and it refreshes every "
-               "fifteen minutes.",
-               "Would you like me to text you as soon as the engineers close the fault?"]),
-            _q("outage_credit",
-              ["Will I get money back for the time it's been off?",
-               "Am I going to be compensated for this?"],
-              ["Yes. For outages over 24 hours you get {credit} per day automatically on your "
-               "next bill, and I've logged two days for you, so {credit2}.",
-               "You will. I've added a {credit2} service credit to your account now, and it "
-               "comes off your bill on {date_future}."],
-              ["There might be some compensation, I'm not sure.",
-               "Maybe, it depends."]),
-            _q("outage_backup",
-              ["I work from home. Is there anything I can use in the meantime?",
-               "Can I get online some other way until it's fixed?"],
-              ["Yes. I've added 50 GB of free mobile data to your phone today, so you can use it "
-               "as a hotspot until the line is fixed.",
-               "I can send a 4G backup dongle by courier; it will arrive by tomorrow lunchtime "
-               "and it's free while the fault is open."],
-              ["You could try using your phone, I guess.",
-               "Maybe a cafe or something?"]),
+            _q(
+                "outage_fix",
+                [
+                    "Can you get it working again?",
+                    "What do I need to do to get back online?",
+                    "When will it be fixed?",
+                ],
+                [
+                    "There's an outage in your area affecting about {outage_n} homes, caused by a "
+                    "damaged cable. Engineers are on site and expect to restore service by "
+                    "{time_today}. You don't need to do anything on your side.",
+                    "I've run a line test, and the fault is with your router, not the line. Please "
+                    "hold the reset button for ten seconds. If the light doesn't turn white, I'll "
+                    "send a replacement that arrives by {date_future}.",
+                ],
+                [
+                    "It should come back on its own, maybe try restarting things.",
+                    "Probably an outage or something, it'll be fixed.",
+                ],
+                [
+                    "You can follow the repair live on our status page, and it refreshes every "
+                    "fifteen minutes.",
+                    "Would you like me to text you as soon as the engineers close the fault?",
+                ],
+            ),
+            _q(
+                "outage_credit",
+                [
+                    "Will I get money back for the time it's been off?",
+                    "Am I going to be compensated for this?",
+                ],
+                [
+                    "Yes. For outages over 24 hours you get {credit} per day automatically on your "
+                    "next bill, and I've logged two days for you, so {credit2}.",
+                    "You will. I've added a {credit2} service credit to your account now, and it "
+                    "comes off your bill on {date_future}.",
+                ],
+                ["There might be some compensation, I'm not sure.", "Maybe, it depends."],
+            ),
+            _q(
+                "outage_backup",
+                [
+                    "I work from home. Is there anything I can use in the meantime?",
+                    "Can I get online some other way until it's fixed?",
+                ],
+                [
+                    "Yes. I've added 50 GB of free mobile data to your phone today, so you can use it "
+                    "as a hotspot until the line is fixed.",
+                    "I can send a 4G backup dongle by courier; it will arrive by tomorrow lunchtime "
+                    "and it's free while the fault is open.",
+                ],
+                ["You could try using your phone, I guess.", "Maybe a cafe or something?"],
+            ),
         ),
         next_steps=(
             "You'll get a text within the hour confirming the fault reference {ticket}.",
@@ -404,34 +604,48 @@ REASONS: dict[str, Reason] = {
             "The Wi-Fi is so slow upstairs that nothing works.",
         ),
         questions=(
-            _q("speed_why",
-              ["Why is it so slow?", "Why am I not getting the speed I pay for?",
-               "What's wrong with my connection?"],
-              ["Your line test shows the full {speed} reaching the router, but the router is on "
-               "old firmware that limits the Wi-Fi. I've pushed an update now, and you should "
-               "see normal speeds within the hour.",
-               "There's congestion on the local cabinet in the evenings, which we're upgrading "
-               "on {date_future}. Until then a wired connection will give you close to {speed}."],
-              ["Speeds can vary, it depends on lots of things.",
-               "It's probably the Wi-Fi, that happens."],
-              ["A quick test you can do is plug a laptop into the router with a cable; if that's "
-               "fast, the problem is the Wi-Fi, not the line."]),
-            _q("speed_engineer",
-              ["Can you send an engineer?", "Can someone come out and look at it?"],
-              ["Yes. I've booked an engineer for {date_future} between 8 and 12, and you'll get "
-               "a text the evening before with their name.",
-               "I've booked a visit for {date_future} in the morning slot. There's no charge, "
-               "because the fault is on our side."],
-              ["Maybe, if it doesn't get better.",
-               "You could ask for one, I think there's a form."]),
-            _q("speed_booster",
-              ["Would a booster help?", "Do I need a mesh extender?"],
-              ["In a larger home it would. The mesh extender is free on your plan, and I can "
-               "ship it today so it arrives by {date_future}.",
-               "Yes, for upstairs rooms it usually fixes it. I've ordered one for you at no cost; "
-               "it arrives by {date_future}."],
-              ["It might, some people say they help.",
-               "Could do, it depends."]),
+            _q(
+                "speed_why",
+                [
+                    "Why is it so slow?",
+                    "Why am I not getting the speed I pay for?",
+                    "What's wrong with my connection?",
+                ],
+                [
+                    "Your line test shows the full {speed} reaching the router, but the router is on "
+                    "old firmware that limits the Wi-Fi. I've pushed an update now, and you should "
+                    "see normal speeds within the hour.",
+                    "There's congestion on the local cabinet in the evenings, which we're upgrading "
+                    "on {date_future}. Until then a wired connection will give you close to {speed}.",
+                ],
+                ["Speeds can vary, it depends on lots of things.", "It's probably the Wi-Fi, that happens."],
+                [
+                    "A quick test you can do is plug a laptop into the router with a cable; if that's "
+                    "fast, the problem is the Wi-Fi, not the line."
+                ],
+            ),
+            _q(
+                "speed_engineer",
+                ["Can you send an engineer?", "Can someone come out and look at it?"],
+                [
+                    "Yes. I've booked an engineer for {date_future} between 8 and 12, and you'll get "
+                    "a text the evening before with their name.",
+                    "I've booked a visit for {date_future} in the morning slot. There's no charge, "
+                    "because the fault is on our side.",
+                ],
+                ["Maybe, if it doesn't get better.", "You could ask for one, I think there's a form."],
+            ),
+            _q(
+                "speed_booster",
+                ["Would a booster help?", "Do I need a mesh extender?"],
+                [
+                    "In a larger home it would. The mesh extender is free on your plan, and I can "
+                    "ship it today so it arrives by {date_future}.",
+                    "Yes, for upstairs rooms it usually fixes it. I've ordered one for you at no cost; "
+                    "it arrives by {date_future}.",
+                ],
+                ["It might, some people say they help.", "Could do, it depends."],
+            ),
         ),
         next_steps=(
             "You'll get an email with the engineer booking within 24 hours.",
@@ -452,36 +666,50 @@ REASONS: dict[str, Reason] = {
             "I've got a faulty {device}, order {order}.",
         ),
         questions=(
-            _q("device_replace",
-              ["Can I get a replacement?", "Can you send me a new one?",
-               "What are my options to get it replaced?"],
-              ["Yes, it's within the 30-day window, so I've ordered a replacement {device} under "
-               "order {order}. It ships today and arrives by {date_future}, and the courier will "
-               "collect the faulty one at the door.",
-               "I've arranged an exchange: a new {device} goes out today and should be with you "
-               "by {date_future}. Please keep the charger, the courier only needs the device."],
-              ["You may be able to get one, you'd have to check the returns page.",
-               "Possibly, depends on the warranty and stuff."],
-              ["Please back up anything on the old one first, as the warehouse wipes returned "
-               "devices."]),
-            _q("device_cost",
-              ["Do I have to pay for the return?", "Is there a charge for sending it back?"],
-              ["No. Returns for faulty devices are free, and the label is prepaid.",
-               "There's no cost to you at all; the collection is covered."],
-              ["I don't think so, but maybe.",
-               "Usually not, but it can vary."]),
-            _q("device_data",
-              ["Will I lose my settings?", "What happens to everything saved on it?"],
-              ["The settings are stored on your account, so the new {device} will load them "
-               "when you sign in.",
-               "Anything saved only on the device will be wiped, so please back it up first; "
-               "your account settings move across automatically."],
-              ["Hopefully not.", "It depends on the device, really."]),
+            _q(
+                "device_replace",
+                [
+                    "Can I get a replacement?",
+                    "Can you send me a new one?",
+                    "What are my options to get it replaced?",
+                ],
+                [
+                    "Yes, it's within the 30-day window, so I've ordered a replacement {device} under "
+                    "order {order}. It ships today and arrives by {date_future}, and the courier will "
+                    "collect the faulty one at the door.",
+                    "I've arranged an exchange: a new {device} goes out today and should be with you "
+                    "by {date_future}. Please keep the charger, the courier only needs the device.",
+                ],
+                [
+                    "You may be able to get one, you'd have to check the returns page.",
+                    "Possibly, depends on the warranty and stuff.",
+                ],
+                ["Please back up anything on the old one first, as the warehouse wipes returned devices."],
+            ),
+            _q(
+                "device_cost",
+                ["Do I have to pay for the return?", "Is there a charge for sending it back?"],
+                [
+                    "No. Returns for faulty devices are free, and the label is prepaid.",
+                    "There's no cost to you at all; the collection is covered.",
+                ],
+                ["I don't think so, but maybe.", "Usually not, but it can vary."],
+            ),
+            _q(
+                "device_data",
+                ["Will I lose my settings?", "What happens to everything saved on it?"],
+                [
+                    "The settings are stored on your account, so the new {device} will load them "
+                    "when you sign in.",
+                    "Anything saved only on the device will be wiped, so please back it up first; "
+                    "your account settings move across automatically.",
+                ],
+                ["Hopefully not.", "It depends on the device, really."],
+            ),
         ),
         next_steps=(
             "You'll get a tracking link by email within 24 hours.",
-            "The courier will text you a one-hour delivery window on the morning of "
-            "{date_future}.",
+            "The courier will text you a one-hour delivery window on the morning of {date_future}.",
         ),
         anticipate=(
             "Since this one failed so early, you may also want to add our device cover, "
@@ -499,33 +727,43 @@ REASONS: dict[str, Reason] = {
             "I changed my mind about the {device} and want to send it back.",
         ),
         questions=(
-            _q("label_send",
-              ["Can you send me a return label?", "How do I get a return label?"],
-              ["I've emailed a prepaid return label for order {order} to the address on your "
-               "account. Drop the parcel at any post office within 14 days.",
-               "The label's on its way to your email now. Print it, stick it on the parcel, and "
-               "any post office will take it; it's valid until {date_future}."],
-              ["You can find it online somewhere, I think.",
-               "There should be one on the website."],
-              ["If you don't have a printer, the post office can print it from the QR code in "
-               "the email."]),
-            _q("label_refund",
-              ["When do I get my money back after I send it?",
-               "How long does the refund take once it's returned?"],
-              ["Once the warehouse scans it, usually three days after drop-off, the refund of "
-               "{amount} goes back to your card ending {last4} within {days}.",
-               "You'll get {amount} back within {days} of the warehouse receiving it, and we "
-               "email you the moment it's scanned."],
-              ["After a while, once they process it.",
-               "It takes a bit, it depends on the warehouse."]),
-            _q("label_box",
-              ["I threw away the original box. Is that a problem?",
-               "Do I need the original packaging?"],
-              ["That's fine. Any sturdy box works as long as the device is padded, and the label "
-               "goes on the outside.",
-               "No, you don't need it; just pack it securely. We only ask that the charger goes "
-               "back too."],
-              ["It might be, I'm not sure.", "Probably best to have it."]),
+            _q(
+                "label_send",
+                ["Can you send me a return label?", "How do I get a return label?"],
+                [
+                    "I've emailed a prepaid return label for order {order} to the address on your "
+                    "account. Drop the parcel at any post office within 14 days.",
+                    "The label's on its way to your email now. Print it, stick it on the parcel, and "
+                    "any post office will take it; it's valid until {date_future}.",
+                ],
+                ["You can find it online somewhere, I think.", "There should be one on the website."],
+                ["If you don't have a printer, the post office can print it from the QR code in the email."],
+            ),
+            _q(
+                "label_refund",
+                [
+                    "When do I get my money back after I send it?",
+                    "How long does the refund take once it's returned?",
+                ],
+                [
+                    "Once the warehouse scans it, usually three days after drop-off, the refund of "
+                    "{amount} goes back to your card ending {last4} within {days}.",
+                    "You'll get {amount} back within {days} of the warehouse receiving it, and we "
+                    "email you the moment it's scanned.",
+                ],
+                ["After a while, once they process it.", "It takes a bit, it depends on the warehouse."],
+            ),
+            _q(
+                "label_box",
+                ["I threw away the original box. Is that a problem?", "Do I need the original packaging?"],
+                [
+                    "That's fine. Any sturdy box works as long as the device is padded, and the label "
+                    "goes on the outside.",
+                    "No, you don't need it; just pack it securely. We only ask that the charger goes "
+                    "back too.",
+                ],
+                ["It might be, I'm not sure.", "Probably best to have it."],
+            ),
         ),
         next_steps=(
             "You'll get the label by email within the next ten minutes.",
@@ -546,34 +784,48 @@ REASONS: dict[str, Reason] = {
             "I ordered a {device} ages ago and it still hasn't come.",
         ),
         questions=(
-            _q("delivery_where",
-              ["Where is my order?", "What's happening with the delivery?",
-               "When will it actually arrive?"],
-              ["Order {order} left our warehouse on {date_past}. It was held at the courier's "
-               "depot after a missed scan, and it's now out for delivery with an estimated "
-               "arrival of {date_future}.",
-               "The parcel was sent to the wrong depot. I've asked the courier to reroute it, "
-               "and it will arrive by {date_future}; if not, I'll send a new one the same day."],
-              ["It's with the courier, it should turn up.",
-               "These things get delayed sometimes, give it a few days."],
-              ["I've also upgraded the delivery to tracked next-day at no cost, so you'll see "
-               "every step."]),
-            _q("delivery_cancel",
-              ["Can I cancel it if it doesn't come by then?",
-               "If it doesn't show up, can I get a refund?"],
-              ["Yes. If it hasn't arrived by {date_future}, you can cancel in the app and we'll "
-               "refund {amount} in full within {days}.",
-               "Absolutely. I've noted that if it's not delivered by {date_future}, the refund "
-               "of {amount} is approved automatically."],
-              ["You could probably cancel, I guess.",
-               "I think there's a way to do that."]),
-            _q("delivery_neighbour",
-              ["Can it be left with a neighbour?", "I'm out at work. Can they leave it somewhere?"],
-              ["Yes. I've added a safe-place note: the courier can leave it with a neighbour or "
-               "in your porch, and you'll get a photo when it's delivered.",
-               "I've set it to be left with a neighbour if you're out, and the courier will "
-               "leave a card saying which house."],
-              ["Maybe, it's up to the driver.", "You can ask the courier."]),
+            _q(
+                "delivery_where",
+                [
+                    "Where is my order?",
+                    "What's happening with the delivery?",
+                    "When will it actually arrive?",
+                ],
+                [
+                    "Order {order} left our warehouse on {date_past}. It was held at the courier's "
+                    "depot after a missed scan, and it's now out for delivery with an estimated "
+                    "arrival of {date_future}.",
+                    "The parcel was sent to the wrong depot. I've asked the courier to reroute it, "
+                    "and it will arrive by {date_future}; if not, I'll send a new one the same day.",
+                ],
+                [
+                    "It's with the courier, it should turn up.",
+                    "These things get delayed sometimes, give it a few days.",
+                ],
+                ["I've also upgraded the delivery to tracked next-day at no cost, so you'll see every step."],
+            ),
+            _q(
+                "delivery_cancel",
+                ["Can I cancel it if it doesn't come by then?", "If it doesn't show up, can I get a refund?"],
+                [
+                    "Yes. If it hasn't arrived by {date_future}, you can cancel in the app and we'll "
+                    "refund {amount} in full within {days}.",
+                    "Absolutely. I've noted that if it's not delivered by {date_future}, the refund "
+                    "of {amount} is approved automatically.",
+                ],
+                ["You could probably cancel, I guess.", "I think there's a way to do that."],
+            ),
+            _q(
+                "delivery_neighbour",
+                ["Can it be left with a neighbour?", "I'm out at work. Can they leave it somewhere?"],
+                [
+                    "Yes. I've added a safe-place note: the courier can leave it with a neighbour or "
+                    "in your porch, and you'll get a photo when it's delivered.",
+                    "I've set it to be left with a neighbour if you're out, and the courier will "
+                    "leave a card saying which house.",
+                ],
+                ["Maybe, it's up to the driver.", "You can ask the courier."],
+            ),
         ),
         next_steps=(
             "You'll get a tracking update by text by 9 a.m. on {date_future}.",
@@ -595,33 +847,47 @@ REASONS: dict[str, Reason] = {
             "I need help setting up my new account.",
         ),
         questions=(
-            _q("setup_register",
-              ["How do I set up my online account?", "What do I need to register?"],
-              ["Go to the register page in the app, enter your account number, {acct}, and the "
-               "email you gave us. You'll get a verification code by text within a minute, and "
-               "then you choose your password.",
-               "You need your account number, which is {acct}, and your mobile. Enter them in "
-               "the app, confirm the code we text you, and you're in."],
-              ["You just go on the website and it should walk you through it.",
-               "There's a sign-up button somewhere on the site."],
-              ["Once you're in, you can also switch to paperless billing, which saves two "
-               "dollars a month."]),
-            _q("setup_autopay",
-              ["Can I set up automatic payments?", "How do I pay by Direct Debit?"],
-              ["Yes. Under Billing, choose Direct Debit and enter your bank details; it takes "
-               "effect from your first bill on {date_future}.",
-               "I can set it up now if you have your bank details; the first collection will "
-               "be on {date_future}."],
-              ["Yeah, that's in the settings somewhere.",
-               "You can do that online I think."]),
-            _q("setup_first_bill",
-              ["When is my first bill?", "How much will my first bill be?"],
-              ["Your first bill is on {date_future} and will be {amount}. That includes a "
-               "part-month charge for the days since your activation.",
-               "It's due on {date_future}: {amount}, which is your monthly price plus a few "
-               "days from activation."],
-              ["It'll be sometime next month.",
-               "Around the usual price, roughly."]),
+            _q(
+                "setup_register",
+                ["How do I set up my online account?", "What do I need to register?"],
+                [
+                    "Go to the register page in the app, enter your account number, {acct}, and the "
+                    "email you gave us. You'll get a verification code by text within a minute, and "
+                    "then you choose your password.",
+                    "You need your account number, which is {acct}, and your mobile. Enter them in "
+                    "the app, confirm the code we text you, and you're in.",
+                ],
+                [
+                    "You just go on the website and it should walk you through it.",
+                    "There's a sign-up button somewhere on the site.",
+                ],
+                [
+                    "Once you're in, you can also switch to paperless billing, which saves two "
+                    "dollars a month."
+                ],
+            ),
+            _q(
+                "setup_autopay",
+                ["Can I set up automatic payments?", "How do I pay by Direct Debit?"],
+                [
+                    "Yes. Under Billing, choose Direct Debit and enter your bank details; it takes "
+                    "effect from your first bill on {date_future}.",
+                    "I can set it up now if you have your bank details; the first collection will "
+                    "be on {date_future}.",
+                ],
+                ["Yeah, that's in the settings somewhere.", "You can do that online I think."],
+            ),
+            _q(
+                "setup_first_bill",
+                ["When is my first bill?", "How much will my first bill be?"],
+                [
+                    "Your first bill is on {date_future} and will be {amount}. That includes a "
+                    "part-month charge for the days since your activation.",
+                    "It's due on {date_future}: {amount}, which is your monthly price plus a few "
+                    "days from activation.",
+                ],
+                ["It'll be sometime next month.", "Around the usual price, roughly."],
+            ),
         ),
         next_steps=(
             "You'll get a welcome email with your account details within 24 hours.",
@@ -643,32 +909,47 @@ REASONS: dict[str, Reason] = {
             "My new connection hasn't been activated yet.",
         ),
         questions=(
-            _q("activation_when",
-              ["When will it be switched on?", "Why isn't it active yet?",
-               "How long does activation take?"],
-              ["The activation was waiting on an identity check, which I've just completed. The "
-               "service will be live within two hours, and you'll get a confirmation text.",
-               "An address mismatch held it up. I've corrected the address, and activation "
-               "completes tonight, by midnight at the latest."],
-              ["It should activate soon, sometimes it takes a bit.",
-               "These things can take a few days."],
-              ["If it still shows no service after two hours, restarting the phone once usually "
-               "picks up the new settings."]),
-            _q("activation_number",
-              ["Can I keep my old phone number?", "Can I bring my number over?"],
-              ["Yes. I've submitted the port request with your old provider's code, and the "
-               "number moves across on {date_future}. Your phone will lose signal for about ten "
-               "minutes that morning.",
-               "You can. Text PAC to 65075 from your old phone to get the code, and once you "
-               "give it to us the number moves within one working day."],
-              ["You might be able to, I'd have to check.",
-               "Usually yes, I think."]),
-            _q("activation_sim",
-              ["Do I need a new SIM?", "Is my SIM the problem?"],
-              ["No, the SIM you have is fine; it just needed the activation I've done now.",
-               "The SIM is faulty, so I've sent a new one by first-class post, arriving by "
-               "{date_future}; it activates as soon as you insert it."],
-              ["Maybe, it could be.", "Possibly the SIM, hard to say."]),
+            _q(
+                "activation_when",
+                [
+                    "When will it be switched on?",
+                    "Why isn't it active yet?",
+                    "How long does activation take?",
+                ],
+                [
+                    "The activation was waiting on an identity check, which I've just completed. The "
+                    "service will be live within two hours, and you'll get a confirmation text.",
+                    "An address mismatch held it up. I've corrected the address, and activation "
+                    "completes tonight, by midnight at the latest.",
+                ],
+                ["It should activate soon, sometimes it takes a bit.", "These things can take a few days."],
+                [
+                    "If it still shows no service after two hours, restarting the phone once usually "
+                    "picks up the new settings."
+                ],
+            ),
+            _q(
+                "activation_number",
+                ["Can I keep my old phone number?", "Can I bring my number over?"],
+                [
+                    "Yes. I've submitted the port request with your old provider's code, and the "
+                    "number moves across on {date_future}. Your phone will lose signal for about ten "
+                    "minutes that morning.",
+                    "You can. Text PAC to 65075 from your old phone to get the code, and once you "
+                    "give it to us the number moves within one working day.",
+                ],
+                ["You might be able to, I'd have to check.", "Usually yes, I think."],
+            ),
+            _q(
+                "activation_sim",
+                ["Do I need a new SIM?", "Is my SIM the problem?"],
+                [
+                    "No, the SIM you have is fine; it just needed the activation I've done now.",
+                    "The SIM is faulty, so I've sent a new one by first-class post, arriving by "
+                    "{date_future}; it activates as soon as you insert it.",
+                ],
+                ["Maybe, it could be.", "Possibly the SIM, hard to say."],
+            ),
         ),
         next_steps=(
             "You'll get a text as soon as the line is live, within two hours.",
@@ -689,29 +970,38 @@ REASONS: dict[str, Reason] = {
             "I'm thinking about switching plans and wanted to know my options.",
         ),
         questions=(
-            _q("plan_options",
-              ["What plans can I move to?", "What would you recommend for me?",
-               "What are my options?"],
-              ["You're on {plan} at {amount2} a month. {new_plan} gives you {feature} for "
-               "{amount} a month, and the change takes effect on {date_future}.",
-               "Based on your usage, {new_plan} fits best: {feature}, at {amount} a month. "
-               "I can switch you today, and it starts on {date_future}."],
-              ["There are a few plans, it depends what you want.",
-               "You can see them all on the website."],
-              ["Would you like me to email you a comparison of the two plans before you decide?"]),
-            _q("plan_fee",
-              ["Is there a fee to change?", "Will it cost me anything to switch?"],
-              ["No fee: your minimum term ended in {month}, so you can change freely.",
-               "There's no charge to switch; the new price just starts from your next bill."],
-              ["There might be a small fee, I'm not sure.",
-               "Depends on the contract, probably."]),
-            _q("plan_contract",
-              ["Does this start a new contract?", "Am I locked in for another year?"],
-              ["It's a rolling monthly plan, so there's no new minimum term, and you can change "
-               "again any time with 30 days' notice.",
-               "Yes, it's a new 12-month term from {date_future}, which is what gets you the "
-               "lower price."],
-              ["I think so, maybe.", "Probably, most of them are."]),
+            _q(
+                "plan_options",
+                ["What plans can I move to?", "What would you recommend for me?", "What are my options?"],
+                [
+                    "You're on {plan} at {amount2} a month. {new_plan} gives you {feature} for "
+                    "{amount} a month, and the change takes effect on {date_future}.",
+                    "Based on your usage, {new_plan} fits best: {feature}, at {amount} a month. "
+                    "I can switch you today, and it starts on {date_future}.",
+                ],
+                ["There are a few plans, it depends what you want.", "You can see them all on the website."],
+                ["Would you like me to email you a comparison of the two plans before you decide?"],
+            ),
+            _q(
+                "plan_fee",
+                ["Is there a fee to change?", "Will it cost me anything to switch?"],
+                [
+                    "No fee: your minimum term ended in {month}, so you can change freely.",
+                    "There's no charge to switch; the new price just starts from your next bill.",
+                ],
+                ["There might be a small fee, I'm not sure.", "Depends on the contract, probably."],
+            ),
+            _q(
+                "plan_contract",
+                ["Does this start a new contract?", "Am I locked in for another year?"],
+                [
+                    "It's a rolling monthly plan, so there's no new minimum term, and you can change "
+                    "again any time with 30 days' notice.",
+                    "Yes, it's a new 12-month term from {date_future}, which is what gets you the "
+                    "lower price.",
+                ],
+                ["I think so, maybe.", "Probably, most of them are."],
+            ),
         ),
         next_steps=(
             "You'll get an email confirming the new plan within 24 hours.",
@@ -720,8 +1010,7 @@ REASONS: dict[str, Reason] = {
         anticipate=(
             "If you move to a faster plan, you may also want the newer router, which is free "
             "with {new_plan}.",
-            "You may also want to add the family SIM discount, which takes {credit} off each "
-            "extra line.",
+            "You may also want to add the family SIM discount, which takes {credit} off each extra line.",
         ),
         unresolved="still on the wrong plan",
     ),
@@ -733,36 +1022,52 @@ REASONS: dict[str, Reason] = {
             "I can't get into my online account anymore.",
         ),
         questions=(
-            _q("access_reset",
-              ["Can you reset my password?", "How do I get back into my account?",
-               "Can you unlock my account?"],
-              ["I've verified your identity and sent a reset link to the email ending in "
-               "{email_hint}. It's valid for 30 minutes. Your account was locked after five "
-               "failed attempts, and I've cleared the lock.",
-               "I've unlocked the account and sent a one-time code to your mobile ending "
-               "{last4}; use it within ten minutes, then set a new password."],
-              ["Just try the forgot password link again.",
-               "It should unlock by itself after a while."],
-              ["When you set the new password, you may want to turn on two-step sign-in too; "
-               "it takes about a minute."]),
-            _q("access_code",
-              ["I don't get the verification code anymore. I changed my number.",
-               "The code goes to my old phone. Can you change that?"],
-              ["I've updated the number on file to the one ending {last4}, so codes will go "
-               "there from now on, and I've sent a test code to confirm.",
-               "Done: the verification number is now your new mobile, and the old one is "
-               "removed from the account."],
-              ["You'd have to change that in your settings.",
-               "Hmm, that might be a problem."]),
-            _q("access_security",
-              ["Could someone have got into my account?", "Is my account safe?"],
-              ["I've checked the sign-in history: the only sign-ins in the last 30 days came "
-               "from your usual device, and the failed attempts were today's. Nothing was "
-               "changed.",
-               "There were no successful sign-ins from new devices, and no details have been "
-               "changed, so your account is safe."],
-              ["I don't see anything weird, probably fine.",
-               "Probably not, I wouldn't worry."]),
+            _q(
+                "access_reset",
+                [
+                    "Can you reset my password?",
+                    "How do I get back into my account?",
+                    "Can you unlock my account?",
+                ],
+                [
+                    "I've verified your identity and sent a reset link to the email ending in "
+                    "{email_hint}. It's valid for 30 minutes. Your account was locked after five "
+                    "failed attempts, and I've cleared the lock.",
+                    "I've unlocked the account and sent a one-time code to your mobile ending "
+                    "{last4}; use it within ten minutes, then set a new password.",
+                ],
+                ["Just try the forgot password link again.", "It should unlock by itself after a while."],
+                [
+                    "When you set the new password, you may want to turn on two-step sign-in too; "
+                    "it takes about a minute."
+                ],
+            ),
+            _q(
+                "access_code",
+                [
+                    "I don't get the verification code anymore. I changed my number.",
+                    "The code goes to my old phone. Can you change that?",
+                ],
+                [
+                    "I've updated the number on file to the one ending {last4}, so codes will go "
+                    "there from now on, and I've sent a test code to confirm.",
+                    "Done: the verification number is now your new mobile, and the old one is "
+                    "removed from the account.",
+                ],
+                ["You'd have to change that in your settings.", "Hmm, that might be a problem."],
+            ),
+            _q(
+                "access_security",
+                ["Could someone have got into my account?", "Is my account safe?"],
+                [
+                    "I've checked the sign-in history: the only sign-ins in the last 30 days came "
+                    "from your usual device, and the failed attempts were today's. Nothing was "
+                    "changed.",
+                    "There were no successful sign-ins from new devices, and no details have been "
+                    "changed, so your account is safe.",
+                ],
+                ["I don't see anything weird, probably fine.", "Probably not, I wouldn't worry."],
+            ),
         ),
         next_steps=(
             "You'll get a security confirmation email within the next few minutes.",
@@ -784,33 +1089,50 @@ REASONS: dict[str, Reason] = {
             "I've found a cheaper deal elsewhere, so I want to cancel.",
         ),
         questions=(
-            _q("cancel_how",
-              ["Can you cancel it for me?", "What do I need to do to cancel?"],
-              ["I can cancel it for you now. Your service will end on {date_future}, there's "
-               "no early termination fee because your minimum term ended in {month}, and your "
-               "final bill will be {amount}.",
-               "I've processed the cancellation. The last day of service is {date_future}, and "
-               "your final bill of {amount} covers the days up to then."],
-              ["You can cancel, but there might be a fee, I'd have to check.",
-               "There's a process for that, it takes a while."],
-              ["Your email address with us stays active for 90 days, so you have time to move "
-               "anything you need."]),
-            _q("cancel_equipment",
-              ["What do I do with the router?", "Do I have to send the equipment back?"],
-              ["Yes. We'll email a prepaid return bag within three days; please send the router "
-               "back within 30 days to avoid a {credit} charge.",
-               "Please return the router using the prepaid bag we're posting to you; any post "
-               "office takes it, and you have 30 days."],
-              ["You probably have to send it back at some point.",
-               "Keep it for now, someone will let you know."]),
-            _q("cancel_fee",
-              ["Is there an early termination fee?", "Will I be charged for leaving early?"],
-              ["No. Your minimum term ended in {month}, so there's nothing to pay beyond the "
-               "final bill.",
-               "There is: {credit} for each remaining month, which comes to {credit2}, and it "
-               "will be on your final bill."],
-              ["There might be, it depends.",
-               "Possibly, it depends on the contract."]),
+            _q(
+                "cancel_how",
+                ["Can you cancel it for me?", "What do I need to do to cancel?"],
+                [
+                    "I can cancel it for you now. Your service will end on {date_future}, there's "
+                    "no early termination fee because your minimum term ended in {month}, and your "
+                    "final bill will be {amount}.",
+                    "I've processed the cancellation. The last day of service is {date_future}, and "
+                    "your final bill of {amount} covers the days up to then.",
+                ],
+                [
+                    "You can cancel, but there might be a fee, I'd have to check.",
+                    "There's a process for that, it takes a while.",
+                ],
+                [
+                    "Your email address with us stays active for 90 days, so you have time to move "
+                    "anything you need."
+                ],
+            ),
+            _q(
+                "cancel_equipment",
+                ["What do I do with the router?", "Do I have to send the equipment back?"],
+                [
+                    "Yes. We'll email a prepaid return bag within three days; please send the router "
+                    "back within 30 days to avoid a {credit} charge.",
+                    "Please return the router using the prepaid bag we're posting to you; any post "
+                    "office takes it, and you have 30 days.",
+                ],
+                [
+                    "You probably have to send it back at some point.",
+                    "Keep it for now, someone will let you know.",
+                ],
+            ),
+            _q(
+                "cancel_fee",
+                ["Is there an early termination fee?", "Will I be charged for leaving early?"],
+                [
+                    "No. Your minimum term ended in {month}, so there's nothing to pay beyond the "
+                    "final bill.",
+                    "There is: {credit} for each remaining month, which comes to {credit2}, and it "
+                    "will be on your final bill.",
+                ],
+                ["There might be, it depends.", "Possibly, it depends on the contract."],
+            ),
         ),
         next_steps=(
             "You'll get a cancellation confirmation by email within 24 hours.",
@@ -827,24 +1149,39 @@ REASONS: dict[str, Reason] = {
 }
 
 GENERIC_QUESTIONS: tuple[Question, ...] = (
-    _q("in_writing",
-      ["Can you send me that in writing?", "Can I get an email confirming this?",
-       "Will I get any confirmation of this?"],
-      ["Yes, I've sent a confirmation email with reference {ticket} to the address on your "
-       "account; it should arrive within five minutes.",
-       "Of course. The email with everything we agreed, reference {ticket}, is on its way now."],
-      ["You should get something, I think.", "Normally an email goes out, yeah."]),
-    _q("reference",
-      ["Do I get a reference number?", "Is there a reference I can quote?"],
-      ["Yes, your reference is {ticket}. Quote it if you ever need to call back.",
-       "It's {ticket}. Anyone here can pull up today's notes with it."],
-      ["It's on the system somewhere.", "There'll be one in the notes."]),
-    _q("callback",
-      ["Can you call me back if anything changes?", "Will someone let me know how it goes?"],
-      ["Yes, I've booked a callback to your mobile for {date_future} at 10 a.m., and if it's "
-       "sorted before then, we'll text you instead.",
-       "I will. I've set a reminder to call you on {date_future} with an update."],
-      ["Someone might get back to you.", "Probably, if there's news."]),
+    _q(
+        "in_writing",
+        [
+            "Can you send me that in writing?",
+            "Can I get an email confirming this?",
+            "Will I get any confirmation of this?",
+        ],
+        [
+            "Yes, I've sent a confirmation email with reference {ticket} to the address on your "
+            "account; it should arrive within five minutes.",
+            "Of course. The email with everything we agreed, reference {ticket}, is on its way now.",
+        ],
+        ["You should get something, I think.", "Normally an email goes out, yeah."],
+    ),
+    _q(
+        "reference",
+        ["Do I get a reference number?", "Is there a reference I can quote?"],
+        [
+            "Yes, your reference is {ticket}. Quote it if you ever need to call back.",
+            "It's {ticket}. Anyone here can pull up today's notes with it.",
+        ],
+        ["It's on the system somewhere.", "There'll be one in the notes."],
+    ),
+    _q(
+        "callback",
+        ["Can you call me back if anything changes?", "Will someone let me know how it goes?"],
+        [
+            "Yes, I've booked a callback to your mobile for {date_future} at 10 a.m., and if it's "
+            "sorted before then, we'll text you instead.",
+            "I will. I've set a reminder to call you on {date_future} with an update.",
+        ],
+        ["Someone might get back to you.", "Probably, if there's news."],
+    ),
 )
 
 # --- agent voice: (warm, plain, off-brand) variants per slot ---------------------------
@@ -852,142 +1189,200 @@ GENERIC_QUESTIONS: tuple[Question, ...] = (
 Voice = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 GREETING_VOICE: Voice = (
-    ("{daypart}, thank you for calling {company}, my name is {agent}. How can I help you today?",
-     "{daypart}, you're through to {agent} at {company}. I'd be glad to help; what can I do for "
-     "you?",
-     "Hello, and thank you for calling {company}. This is {agent}. How may I help?",
-     "Thank you for calling {company}. You're speaking with {agent}; how can I help today?"),
-    ("{company}, {agent} speaking.", "Hi, this is {agent} from {company}. What can I do for you?",
-     "Hello, {company} support, {agent} here."),
-    ("Yeah, {company}, what's up?", "Support. Go ahead.", "Hey, it's {agent}. What do you need?",
-     "Yep, {company}."),
+    (
+        "{daypart}, thank you for calling {company}, my name is {agent}. How can I help you today?",
+        "{daypart}, you're through to {agent} at {company}. I'd be glad to help; what can I do for you?",
+        "Hello, and thank you for calling {company}. This is {agent}. How may I help?",
+        "Thank you for calling {company}. You're speaking with {agent}; how can I help today?",
+    ),
+    (
+        "{company}, {agent} speaking.",
+        "Hi, this is {agent} from {company}. What can I do for you?",
+        "Hello, {company} support, {agent} here.",
+    ),
+    (
+        "Yeah, {company}, what's up?",
+        "Support. Go ahead.",
+        "Hey, it's {agent}. What do you need?",
+        "Yep, {company}.",
+    ),
 )
 GREETING_CHAT: Voice = (
-    ("Hi, thanks for contacting {company}! You're chatting with {agent}. How can I help you "
-     "today?",
-     "Hello and welcome to {company} chat. I'm {agent}, and I'd be glad to help. What can I do "
-     "for you?"),
+    (
+        "Hi, thanks for contacting {company}! You're chatting with {agent}. How can I help you today?",
+        "Hello and welcome to {company} chat. I'm {agent}, and I'd be glad to help. What can I do for you?",
+    ),
     ("Hi, {agent} here. How can I help?", "Hello, you're chatting with {agent}."),
     ("hey whats up", "hi. what do you need", "yo, {agent} here"),
 )
 ACK: Voice = (
-    ("I'd be glad to help with that.", "Thank you for letting us know; I'll be happy to look "
-     "into this.", "Certainly, let's get this sorted for you.",
-     "Thanks for explaining that so clearly. I can definitely help.",
-     "Of course, I'd be happy to help you with that."),
-    ("Okay, let me check.", "Right, I can look at that.", "Okay, I'll have a look.",
-     "Sure, let me see."),
-    ("Yeah ok.", "Sure, whatever, let me look.", "Fine.", "Ugh, ok, one sec.",
-     "Yeah yeah, I get it."),
+    (
+        "I'd be glad to help with that.",
+        "Thank you for letting us know; I'll be happy to look into this.",
+        "Certainly, let's get this sorted for you.",
+        "Thanks for explaining that so clearly. I can definitely help.",
+        "Of course, I'd be happy to help you with that.",
+    ),
+    ("Okay, let me check.", "Right, I can look at that.", "Okay, I'll have a look.", "Sure, let me see."),
+    ("Yeah ok.", "Sure, whatever, let me look.", "Fine.", "Ugh, ok, one sec.", "Yeah yeah, I get it."),
 )
 HOLD: Voice = (
-    ("Thank you for your patience while I check that.", "Thanks for bearing with me, just one "
-     "moment.", "I appreciate your patience; I'm just pulling up your account.",
-     "Thank you for waiting, I have your details here now."),
+    (
+        "Thank you for your patience while I check that.",
+        "Thanks for bearing with me, just one moment.",
+        "I appreciate your patience; I'm just pulling up your account.",
+        "Thank you for waiting, I have your details here now.",
+    ),
     ("One moment.", "Let me check.", "Just a second.", "Give me a moment."),
     ("Hang on.", "Gimme a sec.", "Hold on, this thing is slow.", "Wait."),
 )
 VERIFY: Voice = (
-    ("Could I please have your account number, or the name and date of birth on the account?",
-     "Before I look, may I confirm your full name and account number, please?",
-     "So I can find your account, could you give me the account number, please?"),
+    (
+        "Could I please have your account number, or the name and date of birth on the account?",
+        "Before I look, may I confirm your full name and account number, please?",
+        "So I can find your account, could you give me the account number, please?",
+    ),
     ("What's your account number?", "Can I get your name and account number?"),
     ("Account number?", "Name and account number, go.", "I need your account number first."),
 )
 THANKS_VERIFY: Voice = (
-    ("Thank you, that's all confirmed.", "Perfect, thank you for confirming.",
-     "Thank you, that matches what I have here."),
+    (
+        "Thank you, that's all confirmed.",
+        "Perfect, thank you for confirming.",
+        "Thank you, that matches what I have here.",
+    ),
     ("Okay, got it.", "Thanks, found it."),
     ("Yep.", "K, got it.", "Finally, ok."),
 )
 EMPATHY: Voice = (
-    ("I'm so sorry to hear that.", "I'm sorry you've had to deal with this.",
-     "That sounds really frustrating, and I'm sorry it's happened.",
-     "I completely understand how annoying that must be.",
-     "I can imagine how stressful that is, especially when you rely on it.",
-     "I'm sorry about the trouble this has caused you.",
-     "I really appreciate you bearing with us, and I'm sorry for the inconvenience.",
-     "I understand, that's not the experience we want you to have."),
-    ("Sorry about that.", "Okay, sorry to hear that.", "Right, that's not great, sorry.",
-     "Sorry for the hassle."),
-    ("Ugh, that sucks, sorry dude.", "Oh man, that's rough.", "Yikes, sorry mate.",
-     "Oof, bummer."),
+    (
+        "I'm so sorry to hear that.",
+        "I'm sorry you've had to deal with this.",
+        "That sounds really frustrating, and I'm sorry it's happened.",
+        "I completely understand how annoying that must be.",
+        "I can imagine how stressful that is, especially when you rely on it.",
+        "I'm sorry about the trouble this has caused you.",
+        "I really appreciate you bearing with us, and I'm sorry for the inconvenience.",
+        "I understand, that's not the experience we want you to have.",
+    ),
+    (
+        "Sorry about that.",
+        "Okay, sorry to hear that.",
+        "Right, that's not great, sorry.",
+        "Sorry for the hassle.",
+    ),
+    ("Ugh, that sucks, sorry dude.", "Oh man, that's rough.", "Yikes, sorry mate.", "Oof, bummer."),
 )
 #: Reasons that are requests rather than problems: rapport, not an apology, is the empathy move.
 NOT_A_PROBLEM = frozenset({"plan_change", "new_account_setup"})
 RAPPORT: Voice = (
-    ("Thanks so much for reaching out about that.", "That's a great question to ask.",
-     "It's always worth checking you're on the right setup, so thank you for getting in "
-     "touch.", "Thank you for choosing {company}; it's great to have you with us."),
+    (
+        "Thanks so much for reaching out about that.",
+        "That's a great question to ask.",
+        "It's always worth checking you're on the right setup, so thank you for getting in touch.",
+        "Thank you for choosing {company}; it's great to have you with us.",
+    ),
     ("Okay, no problem.", "Sure, that's fine."),
     # Off-brand but still rapport (slangy, not dismissive), as off-brand empathy stays empathy.
     ("Ooh nice, good on you for checking, mate.", "Oh cool, love that, welcome aboard dude."),
 )
 OWNERSHIP: Voice = (
-    ("I'll take care of this for you right now.", "I'm going to personally make sure this gets "
-     "sorted.", "Leave it with me; I'll handle it from here.",
-     "I'll stay with this until it's resolved.", "I'll make sure this is fixed today."),
+    (
+        "I'll take care of this for you right now.",
+        "I'm going to personally make sure this gets sorted.",
+        "Leave it with me; I'll handle it from here.",
+        "I'll stay with this until it's resolved.",
+        "I'll make sure this is fixed today.",
+    ),
     ("I'll look into it.", "I can sort that.", "I'll get that done."),
     ("Yeah I'll sort it, no worries.", "I'll deal with it, whatever.", "Fine, I'll do it."),
 )
 DEFLECT: Voice = (  # skipped questions: politely, plainly or dismissively not answered
-    ("Let me make a note of that. Could I just confirm your email address is still current?",
-     "That's a good question. What I can do today is update your contact details.",
-     "I understand. For now, let's make sure your account details are correct.",
-     "I've noted that on the account. Is there anything else about your plan I can check?"),
-    ("I'm not sure about that one.", "That's not something I can see here.",
-     "I'll leave that for now.", "I don't have that information."),
-    ("Not my department.", "No idea, sorry.", "That's just policy.",
-     "Yeah, can't help with that.", "Dunno, you'd have to ask someone else."),
+    (
+        "Let me make a note of that. Could I just confirm your email address is still current?",
+        "That's a good question. What I can do today is update your contact details.",
+        "I understand. For now, let's make sure your account details are correct.",
+        "I've noted that on the account. Is there anything else about your plan I can check?",
+    ),
+    (
+        "I'm not sure about that one.",
+        "That's not something I can see here.",
+        "I'll leave that for now.",
+        "I don't have that information.",
+    ),
+    (
+        "Not my department.",
+        "No idea, sorry.",
+        "That's just policy.",
+        "Yeah, can't help with that.",
+        "Dunno, you'd have to ask someone else.",
+    ),
 )
 #: Other ways a skipped question goes unanswered. Each reads like help and answers nothing:
 #: talk about the topic, sympathy alone, a question back, a promise with no content.
 ON_TOPIC: Voice = (
-    ("That's a really fair thing to ask. There are quite a few things that can play into it, "
-     "and it does vary from one account to the next.",
-     "Good question. It's something we see fairly often with this kind of issue, and there "
-     "are a couple of different teams involved.",
-     "I can see why you'd want to know. That part of the process has a few different steps "
-     "on our side."),
-    ("That depends on a few things.", "It varies from account to account.",
-     "There are a few factors with that one."),
+    (
+        "That's a really fair thing to ask. There are quite a few things that can play into it, "
+        "and it does vary from one account to the next.",
+        "Good question. It's something we see fairly often with this kind of issue, and there "
+        "are a couple of different teams involved.",
+        "I can see why you'd want to know. That part of the process has a few different steps on our side.",
+    ),
+    (
+        "That depends on a few things.",
+        "It varies from account to account.",
+        "There are a few factors with that one.",
+    ),
     ("Eh, that happens all the time.", "Yeah, everyone asks that."),
 )
 #: A general policy statement that says nothing about this customer's case. (Sympathy alone
 #: was a kind of skip once; it planted empathy, a connection act, from the completeness trait.)
 POLICY: Voice = (
-    ("Our standard policy covers that kind of situation, and it's applied in the same way "
-     "to every account.",
-     "Those are handled under our usual terms and conditions, which you can read on our "
-     "website."),
+    (
+        "Our standard policy covers that kind of situation, and it's applied in the same way "
+        "to every account.",
+        "Those are handled under our usual terms and conditions, which you can read on our website.",
+    ),
     ("That's covered by the standard terms.", "There's a policy for that kind of thing."),
     ("Rules are rules on that one.", "Eh, the terms cover all that stuff."),
 )
 QUESTION_BACK: Voice = (
-    ("Could you tell me when you first noticed this?",
-     "Just so I understand, has anything changed on your side recently?",
-     "May I ask whether you've tried anything yourself already?"),
+    (
+        "Could you tell me when you first noticed this?",
+        "Just so I understand, has anything changed on your side recently?",
+        "May I ask whether you've tried anything yourself already?",
+    ),
     ("When did that start?", "Have you tried anything yet?", "Is this the first time?"),
     ("Did you even check?", "Well, what did you do to it?"),
 )
 EMPTY_PROMISE: Voice = (
-    ("Let me find out more about that, and somebody will be in touch with you.",
-     "That's one I'll pass on, and the right team will get back to you about it."),
+    (
+        "Let me find out more about that, and somebody will be in touch with you.",
+        "That's one I'll pass on, and the right team will get back to you about it.",
+    ),
     ("Someone will get back to you on that.", "I'll pass that on."),
     ("Someone'll get to it at some point.", "Yeah, they'll email you or whatever."),
 )
 #: How a skipped question is dodged: (stock phrase, share of skips).
 NON_ANSWERS: tuple[tuple[str, float], ...] = (
-    ("deflect", 0.3), ("on_topic", 0.2), ("question_back", 0.2), ("empty_promise", 0.2),
+    ("deflect", 0.3),
+    ("on_topic", 0.2),
+    ("question_back", 0.2),
+    ("empty_promise", 0.2),
     ("policy", 0.1),
 )
 PUSHBACK_REPLY: Voice = (
-    ("Unfortunately that isn't something I'm able to see on my screen, I'm afraid.",
-     "I'm afraid that's not something I'm able to check from here today."),
-    ("I can't see that here.", "I don't have that information.",
-     "It's not something I can check."),
-    ("Look, calm down, it's not my department.", "That's just policy, nothing I can do.",
-     "I already told you, I don't know.", "Calm down, I'm doing what I can."),
+    (
+        "Unfortunately that isn't something I'm able to see on my screen, I'm afraid.",
+        "I'm afraid that's not something I'm able to check from here today.",
+    ),
+    ("I can't see that here.", "I don't have that information.", "It's not something I can check."),
+    (
+        "Look, calm down, it's not my department.",
+        "That's just policy, nothing I can do.",
+        "I already told you, I don't know.",
+        "Calm down, I'm doing what I can.",
+    ),
 )
 WRAP_VAGUE: Voice = (
     ("Everything is noted on your account.", "That's everything on the account for now."),
@@ -995,24 +1390,30 @@ WRAP_VAGUE: Voice = (
     ("So yeah, that's it.", "Right, done.", "That's that then."),
 )
 FURTHER_HELP: Voice = (
-    ("Is there anything else I can help you with today?",
-     "Would you like help with anything else while I have you?",
-     "Is there anything else I can do for you?",
-     "Would you like me to check anything else on your account?"),
+    (
+        "Is there anything else I can help you with today?",
+        "Would you like help with anything else while I have you?",
+        "Is there anything else I can do for you?",
+        "Would you like me to check anything else on your account?",
+    ),
     ("Anything else?", "Anything else I can do?"),
     ("That it?", "Anything else or are we done?"),
 )
 CLOSING: Voice = (
-    ("Thank you for choosing {company}. Have a lovely day.",
-     "Thank you for your patience today. Take care!",
-     "It was a pleasure helping you. Goodbye!",
-     "Thanks so much for calling, and have a great rest of your day."),
+    (
+        "Thank you for choosing {company}. Have a lovely day.",
+        "Thank you for your patience today. Take care!",
+        "It was a pleasure helping you. Goodbye!",
+        "Thanks so much for calling, and have a great rest of your day.",
+    ),
     ("Okay, thanks for calling. Bye.", "Alright, bye now.", "Thanks, bye."),
     ("K, bye.", "No problem dude, later.", "Cool, cheers, bye.", "Yep, bye."),
 )
 CHAT_CLOSING: Voice = (
-    ("Thank you for chatting with {company}. Have a lovely day!",
-     "Thanks for your patience today. Take care!"),
+    (
+        "Thank you for chatting with {company}. Have a lovely day!",
+        "Thanks for your patience today. Take care!",
+    ),
     ("Thanks for chatting. Bye.", "Okay, closing the chat now. Bye."),
     ("k bye", "cool, later", "no problem dude"),
 )
@@ -1022,18 +1423,28 @@ CHAT_CLOSING: Voice = (
 #: answer what the answer skipped ("quote REF..." answers "is there a reference?").
 GENERIC_NEXT_STEPS: tuple[tuple[str, frozenset[str]], ...] = (
     ("You'll get an email confirming all of this within 24 hours.", frozenset({"in_writing"})),
-    ("I'll send you a text with the reference number in the next few minutes.",
-     frozenset({"in_writing", "reference"})),
-    ("If anything is still wrong by {date_future}, call us and quote {ticket}.",
-     frozenset({"reference"})),
-    ("Within the next hour you'll receive a confirmation email with reference {ticket}.",
-     frozenset({"in_writing", "reference"})),
-    ("A summary of today's call will be in your inbox within the hour, under reference {ticket}.",
-     frozenset({"in_writing", "reference"})),
-    ("I'll check your account again on {date_future} and make sure everything has gone through.",
-     frozenset()),
-    ("Please keep an eye on your account over the next few days, and get in touch if anything "
-     "looks wrong.", frozenset()),
+    (
+        "I'll send you a text with the reference number in the next few minutes.",
+        frozenset({"in_writing", "reference"}),
+    ),
+    ("If anything is still wrong by {date_future}, call us and quote {ticket}.", frozenset({"reference"})),
+    (
+        "Within the next hour you'll receive a confirmation email with reference {ticket}.",
+        frozenset({"in_writing", "reference"}),
+    ),
+    (
+        "A summary of today's call will be in your inbox within the hour, under reference {ticket}.",
+        frozenset({"in_writing", "reference"}),
+    ),
+    (
+        "I'll check your account again on {date_future} and make sure everything has gone through.",
+        frozenset(),
+    ),
+    (
+        "Please keep an eye on your account over the next few days, and get in touch if anything "
+        "looks wrong.",
+        frozenset(),
+    ),
 )
 GENERIC_EXTRA = (
     "You can also track all of this in the {company} app under My Account.",
@@ -1043,12 +1454,20 @@ GENERIC_EXTRA = (
 
 # --- filler ----------------------------------------------------------------------------
 
-FILLER_PREFIX_VOICE = ("Um, ", "Uh, ", "So, um, ", "So basically, ", "Okay so, like, ",
-                       "You know, ", "I mean, ", "Yeah, so, ", "Uh, so, ", "Actually, um, ")
-FILLER_PREFIX_CHAT = ("So basically, ", "Ok so ", "Actually, ", "So like, ", "Basically, ",
-                      "Sooo ")
-FILLER_INLINE_VOICE = ("like", "you know", "basically", "actually", "um", "uh", "literally",
-                       "I mean")
+FILLER_PREFIX_VOICE = (
+    "Um, ",
+    "Uh, ",
+    "So, um, ",
+    "So basically, ",
+    "Okay so, like, ",
+    "You know, ",
+    "I mean, ",
+    "Yeah, so, ",
+    "Uh, so, ",
+    "Actually, um, ",
+)
+FILLER_PREFIX_CHAT = ("So basically, ", "Ok so ", "Actually, ", "So like, ", "Basically, ", "Sooo ")
+FILLER_INLINE_VOICE = ("like", "you know", "basically", "actually", "um", "uh", "literally", "I mean")
 FILLER_INLINE_CHAT = ("like", "basically", "actually", "literally")
 #: Inline fillers a transcriber sets off by commas ("I've, um, applied").
 FILLER_SET_OFF = frozenset({"like", "you know", "um", "uh", "I mean"})
@@ -1075,8 +1494,15 @@ SMALL_TALK = (
     "My coffee's gone cold already, typical.",
     "We've got a birthday cake in the office today, so everyone's in a good mood.",
 )
-SMALL_TALK_REPLY = ("Ha, yes.", "Um, I guess.", "Sure... anyway.", "Not really, no.",
-                    "Right.", "Okay.", "Yeah, it's been awful.")
+SMALL_TALK_REPLY = (
+    "Ha, yes.",
+    "Um, I guess.",
+    "Sure... anyway.",
+    "Not really, no.",
+    "Right.",
+    "Okay.",
+    "Yeah, it's been awful.",
+)
 #: Sentences that serve no purpose: verbal throat-clearing, empty narration, stock padding.
 #: Short and many rather than long and few, so the share of words they take tracks the
 #: trait instead of the luck of one long sentence; none of them commits to anything,
@@ -1101,7 +1527,8 @@ CUSTOMER_FILLER = ("Um, ", "Uh, ", "So, ", "Yeah, ", "Okay, so ")
 #: First words that keep their capital when a filler word is put in front of them.
 KEEP_CAPITAL = frozenset(
     {"I", "I'm", "I'll", "I've", "I'd", "Kestrel", "Direct", "PAC", "Wi-Fi", "OK"}
-    | set(AGENT_NAMES) | set(CUSTOMER_NAMES)
+    | set(AGENT_NAMES)
+    | set(CUSTOMER_NAMES)
     | {f"{date(2026, m, 1):%B}" for m in range(1, 13)}
     | {f"{date(2026, 9, d):%A}" for d in range(1, 8)}
 )
@@ -1109,67 +1536,123 @@ KEEP_CAPITAL = frozenset(
 # --- customer side ---------------------------------------------------------------------
 
 CUSTOMER_HELLO = ("Hi.", "Hello.", "Hi there.", "Hiya.", "Hello, yes.", "Hi, good morning.")
-CUSTOMER_INTRO = ("My name is {name} {surname}.", "This is {name}.", "It's {name} {surname} here.",
-                  "I'm {name}.")
+CUSTOMER_INTRO = (
+    "My name is {name} {surname}.",
+    "This is {name}.",
+    "It's {name} {surname} here.",
+    "I'm {name}.",
+)
 SEGMENT_LINE = {
-    "small_business": ("I run a small {business} and we rely on this for card payments.",
-                       "It's for my {business}, so this is costing me customers.",
-                       "This is the account for my {business}."),
-    "premium": ("I've been with you for {years} years, and I'm on the premium plan.",
-                "I'm a premium customer, so I'd expect better than this.",
-                "I've been a customer for {years} years."),
+    "small_business": (
+        "I run a small {business} and we rely on this for card payments.",
+        "It's for my {business}, so this is costing me customers.",
+        "This is the account for my {business}.",
+    ),
+    "premium": (
+        "I've been with you for {years} years, and I'm on the premium plan.",
+        "I'm a premium customer, so I'd expect better than this.",
+        "I've been a customer for {years} years.",
+    ),
 }
-VERIFY_ANSWER = ("Sure, it's {acct}.", "Yes, account number {acct}.",
-                 "It's {name} {surname}, account {acct}.", "Okay, {acct}.",
-                 "{name} {surname}. The account number is {acct}.")
-REACT_FULL = ("Oh great, thank you.", "Perfect, that's really helpful.",
-              "Okay, that makes sense.", "Brilliant, thanks.", "Oh good. Thank you.",
-              "Right, that's clear.", "Great, that's a relief.")
-REACT_PARTIAL = ("Okay... I guess.", "Right. Not really what I was hoping for.", "Hmm, okay.",
-                 "So you don't actually know?", "Okay, if you say so.", "Alright.")
-PUSHBACK = ("Sorry, that doesn't answer my question. {ask}",
-            "Hang on, you didn't answer me. {ask}",
-            "That's not what I asked. {ask}",
-            "Can you just answer the question? {ask}",
-            "I'm sorry, but I asked something else. {ask}")
+VERIFY_ANSWER = (
+    "Sure, it's {acct}.",
+    "Yes, account number {acct}.",
+    "It's {name} {surname}, account {acct}.",
+    "Okay, {acct}.",
+    "{name} {surname}. The account number is {acct}.",
+)
+REACT_FULL = (
+    "Oh great, thank you.",
+    "Perfect, that's really helpful.",
+    "Okay, that makes sense.",
+    "Brilliant, thanks.",
+    "Oh good. Thank you.",
+    "Right, that's clear.",
+    "Great, that's a relief.",
+)
+REACT_PARTIAL = (
+    "Okay... I guess.",
+    "Right. Not really what I was hoping for.",
+    "Hmm, okay.",
+    "So you don't actually know?",
+    "Okay, if you say so.",
+    "Alright.",
+)
+PUSHBACK = (
+    "Sorry, that doesn't answer my question. {ask}",
+    "Hang on, you didn't answer me. {ask}",
+    "That's not what I asked. {ask}",
+    "Can you just answer the question? {ask}",
+    "I'm sorry, but I asked something else. {ask}",
+)
 AFTER_PUSHBACK = ("Fine.", "Okay, whatever.", "Unbelievable.", "Right.", "Okay.")
-NEXT_LINK = ("Also, ", "And ", "One more thing: ", "Another question: ", "And also, ",
-             "While I have you, ")
-BYE_GOOD = ("No, that's everything, thanks.", "That's all, thank you so much.",
-            "No, I think that's it. Thanks for your help.", "No, you've been great. Bye.",
-            "That's it, thanks. Bye.")
+NEXT_LINK = ("Also, ", "And ", "One more thing: ", "Another question: ", "And also, ", "While I have you, ")
+BYE_GOOD = (
+    "No, that's everything, thanks.",
+    "That's all, thank you so much.",
+    "No, I think that's it. Thanks for your help.",
+    "No, you've been great. Bye.",
+    "That's it, thanks. Bye.",
+)
 BYE_MEH = ("No, that's it.", "Okay. Thanks.", "No. Bye.", "Fine, thanks.")
-BYE_BAD = ("I still don't really have an answer, but okay.", "No. I'll just call back, I guess.",
-           "Right. Well, thanks anyway.", "No. I'd like to make a complaint, actually. Bye.")
+BYE_BAD = (
+    "I still don't really have an answer, but okay.",
+    "No. I'll just call back, I guess.",
+    "Right. Well, thanks anyway.",
+    "No. I'd like to make a complaint, actually. Bye.",
+)
 
 # --- survey comments -------------------------------------------------------------------
 
 COMMENT_LOW = {
-    "A": ("Nobody answered my question.", "I asked three times and never got a straight answer.",
-          "{unresolved_cap}.", "Complete waste of time, I'll have to call again.",
-          "I want to speak to a manager.", "Still no idea what's going on. {unresolved_cap}."),
-    "B": ("The agent was rude.", "Told me to calm down. Unacceptable.",
-          "Very unprofessional, kept saying it's not their department.",
-          "Really dismissive attitude."),
-    "P": ("Felt like nobody cared.", "The agent couldn't have sounded less interested.",
-          "No apology, no follow-up, nothing.", "I had to chase everything myself."),
-    "F": ("The agent rambled on about the weather while my problem wasn't fixed.",
-          "Took forever, so much waffle.", "Too much chit-chat, not enough help."),
+    "A": (
+        "Nobody answered my question.",
+        "I asked three times and never got a straight answer.",
+        "{unresolved_cap}.",
+        "Complete waste of time, I'll have to call again.",
+        "I want to speak to a manager.",
+        "Still no idea what's going on. {unresolved_cap}.",
+    ),
+    "B": (
+        "The agent was rude.",
+        "Told me to calm down. Unacceptable.",
+        "Very unprofessional, kept saying it's not their department.",
+        "Really dismissive attitude.",
+    ),
+    "P": (
+        "Felt like nobody cared.",
+        "The agent couldn't have sounded less interested.",
+        "No apology, no follow-up, nothing.",
+        "I had to chase everything myself.",
+    ),
+    "F": (
+        "The agent rambled on about the weather while my problem wasn't fixed.",
+        "Took forever, so much waffle.",
+        "Too much chit-chat, not enough help.",
+    ),
 }
 COMMENT_MID = (
     "Got there in the end, but it took a while.",
     "Agent was okay, but I'm still not sure what happens next.",
-    "Partly sorted.", "Fine, I suppose.", "Average. Nothing special.",
+    "Partly sorted.",
+    "Fine, I suppose.",
+    "Average. Nothing special.",
     "Polite enough, but I'll believe it when I see it.",
 )
 COMMENT_HIGH = (
-    "{agent} was so helpful!", "Sorted in one call, thank you.", "Quick, clear and friendly.",
-    "Great service, {agent} explained everything.", "Really happy, problem solved.",
-    "Excellent, thank you {agent}.", "Very professional and kind.",
+    "{agent} was so helpful!",
+    "Sorted in one call, thank you.",
+    "Quick, clear and friendly.",
+    "Great service, {agent} explained everything.",
+    "Really happy, problem solved.",
+    "Excellent, thank you {agent}.",
+    "Very professional and kind.",
 )
 COMMENT_FALSE_READ = (
-    "{agent} was lovely, really polite.", "Very friendly agent, thank you!",
-    "Nice person, very patient with me.", "Such a pleasant chat, thanks {agent}.",
+    "{agent} was lovely, really polite.",
+    "Very friendly agent, thank you!",
+    "Nice person, very patient with me.",
+    "Such a pleasant chat, thanks {agent}.",
 )
 
 
@@ -1209,19 +1692,20 @@ def build_agents(rng: random.Random) -> list[Agent]:
         is_new_hire = agent_id in NEW_HIRES
         team = DRIFT_TEAM if is_new_hire else TEAMS[index // 6]
         skill = {
-            t: _clip01(rng.gauss(SKILL_MEAN[t], SKILL_SD[t])
-                       + (NEW_HIRE_SHIFT[t] if is_new_hire else 0.0))
+            t: _clip01(rng.gauss(SKILL_MEAN[t], SKILL_SD[t]) + (NEW_HIRE_SHIFT[t] if is_new_hire else 0.0))
             for t in TRAITS
         }
-        agents.append(Agent(
-            id=agent_id,
-            name=AGENT_NAMES[index],
-            team=team,
-            home_queue=queues[index % len(queues)],
-            skill=skill,
-            active_from=DRIFT_DATE if is_new_hire else None,
-            active_until=DRIFT_DATE if agent_id in LEAVERS else None,
-        ))
+        agents.append(
+            Agent(
+                id=agent_id,
+                name=AGENT_NAMES[index],
+                team=team,
+                home_queue=queues[index % len(queues)],
+                skill=skill,
+                active_from=DRIFT_DATE if is_new_hire else None,
+                active_until=DRIFT_DATE if agent_id in LEAVERS else None,
+            )
+        )
     return agents
 
 
@@ -1285,8 +1769,9 @@ class Workshop:
     shift: Mapping[str, float] = field(default_factory=lambda: dict(WORKSHOP_SHIFT))
 
 
-def plan_call(rng: random.Random, agents: Sequence[Agent], started_at: datetime,
-              workshop: Workshop | None = None) -> CallPlan:
+def plan_call(
+    rng: random.Random, agents: Sequence[Agent], started_at: datetime, workshop: Workshop | None = None
+) -> CallPlan:
     """Draw the metadata and the four latent traits of one call."""
     queue = _weighted(rng, [(q, share) for q, (share, _) in QUEUES.items()])
     reason = rng.choice(QUEUES[queue][1])
@@ -1325,8 +1810,13 @@ def make_context(rng: random.Random, plan: CallPlan) -> dict[str, str]:
     speed, slow = rng.choice(SPEEDS)
     plan_now, new_plan = rng.sample(PLANS, 2)
     name = plan.customer_name
-    daypart = ("Good morning" if plan.started_at.hour < 12
-               else "Good afternoon" if plan.started_at.hour < 17 else "Good evening")
+    daypart = (
+        "Good morning"
+        if plan.started_at.hour < 12
+        else "Good afternoon"
+        if plan.started_at.hour < 17
+        else "Good evening"
+    )
     return {
         "company": COMPANY,
         "agent": plan.agent.name,
@@ -1355,8 +1845,7 @@ def make_context(rng: random.Random, plan: CallPlan) -> dict[str, str]:
         "speed": speed,
         "slow": slow,
         "extra_item": rng.choice(EXTRA_ITEMS),
-        "time_today": rng.choice(["4 p.m. today", "6 p.m. today", "8 p.m. tonight",
-                                  "midday tomorrow"]),
+        "time_today": rng.choice(["4 p.m. today", "6 p.m. today", "8 p.m. tonight", "midday tomorrow"]),
         "outage_n": str(rng.choice([120, 300, 450, 800, 1500])),
         "email_hint": f"{name[0].lower()}***@example.com",
         "years": str(rng.randrange(3, 16)),
@@ -1385,10 +1874,20 @@ class Renderer:
         #: Agent words written so far that serve no purpose (see top_up_filler).
         self.filler_count = 0
         self.streams: dict[str, float] = {}
-        self.moves = {"name": 0, "empathy": 0, "ownership": 0, "next_steps": 0,
-                      "anticipate": 0, "further_help": 0, "small_talk": 0, "padding": 0,
-                      "repeat": 0, "filler_words": 0, "off_brand": 0,
-                      **{"non_answer_" + kind: 0 for kind, _ in NON_ANSWERS}}
+        self.moves = {
+            "name": 0,
+            "empathy": 0,
+            "ownership": 0,
+            "next_steps": 0,
+            "anticipate": 0,
+            "further_help": 0,
+            "small_talk": 0,
+            "padding": 0,
+            "repeat": 0,
+            "filler_words": 0,
+            "off_brand": 0,
+            **{"non_answer_" + kind: 0 for kind, _ in NON_ANSWERS},
+        }
 
     # -- helpers ----------------------------------------------------------------------
     def fill(self, template: str) -> str:
@@ -1426,8 +1925,7 @@ class Renderer:
         name = self.ctx["name"]
         if self.chance(0.5):
             return f"{name}, {_decap(sentence)}"
-        return sentence.rstrip(".!?") + f", {name}" + (sentence[-1] if sentence[-1] in ".!?"
-                                                        else ".")
+        return sentence.rstrip(".!?") + f", {name}" + (sentence[-1] if sentence[-1] in ".!?" else ".")
 
     def filler_sentence(self, sentence: str) -> str:
         """Open an agent sentence with a filler ("So, um, ...") now and then."""
@@ -1458,8 +1956,12 @@ class Renderer:
         total = sum(len(w) for w in words.values())
         share = min(0.6, FILLER_SHARE * self.f)
         missing = (share * total - self.filler_count) / (1.0 - share)
-        gaps = [(i, j) for i in agent for j in range(1, len(words[i]))
-                if words[i][j - 1][-1] not in ".?!;:" and len(words[i]) > 3]
+        gaps = [
+            (i, j)
+            for i in agent
+            for j in range(1, len(words[i]))
+            if words[i][j - 1][-1] not in ".?!;:" and len(words[i]) > 3
+        ]
         chosen: dict[tuple[int, int], str] = {}
         while missing >= 0.5 and len(chosen) < len(gaps):
             gap = self.rng.choice(gaps)
@@ -1611,8 +2113,7 @@ class Renderer:
         if self.trait_draw("connection", 0.1 + 0.85 * self.p):
             self.moves["empathy"] += 1
             empathy = self.voice(RAPPORT if self.plan.reason in NOT_A_PROBLEM else EMPATHY)
-            out.append(self.with_name(empathy) if self.trait_draw("connection", self.p)
-                       else empathy)
+            out.append(self.with_name(empathy) if self.trait_draw("connection", self.p) else empathy)
         out.append(self.voice(ACK))
         if self.trait_draw("connection", self.p):
             self.moves["ownership"] += 1
@@ -1624,7 +2125,7 @@ class Renderer:
             sentences = [self.fill(self.rng.choice(question.full))]
             # Volunteering what the customer did not ask is anticipation, a connection act;
             # completeness is whether each need was met, so extras follow connection.
-            if self.trait_draw("extra_info", self.p ** 1.5):
+            if self.trait_draw("extra_info", self.p**1.5):
                 self.moves["anticipate"] += 1
                 pool = question.extra or GENERIC_EXTRA
                 sentences.append(self.fill(self.rng.choice(pool)))
@@ -1652,7 +2153,7 @@ class Renderer:
             out.append(self.fill(self.rng.choice(pool)))
         else:
             out.append(self.voice(WRAP_VAGUE))
-        if self.trait_draw("connection", self.p ** 1.5):
+        if self.trait_draw("connection", self.p**1.5):
             self.moves["anticipate"] += 1
             out.append(self.fill(self.rng.choice(reason.anticipate)))
         offered = self.trait_draw("connection", 0.15 + 0.8 * self.p)
@@ -1677,16 +2178,20 @@ class Renderer:
                     duration += self.rng.uniform(15.0, 70.0)
             start = round(clock, 1)
             clock += duration
-            out.append({"speaker": speaker, "text": text, "start": start,
-                        "end": round(max(clock, start + 0.5), 1)})
+            out.append(
+                {"speaker": speaker, "text": text, "start": start, "end": round(max(clock, start + 0.5), 1)}
+            )
             clock = max(clock, start + 0.5)
         return out
 
 
 _HOLD_MARKERS = tuple(h for tier in HOLD for h in tier)
 NON_ANSWER_VOICE: dict[str, Voice] = {
-    "deflect": DEFLECT, "on_topic": ON_TOPIC, "question_back": QUESTION_BACK,
-    "empty_promise": EMPTY_PROMISE, "policy": POLICY,
+    "deflect": DEFLECT,
+    "on_topic": ON_TOPIC,
+    "question_back": QUESTION_BACK,
+    "empty_promise": EMPTY_PROMISE,
+    "policy": POLICY,
 }
 
 
@@ -1729,8 +2234,13 @@ def rubric_rows(rng: random.Random, calls: Sequence[Call], ids: Sequence[str]) -
     rows = []
     for call, call_id in zip(calls, ids, strict=True):
         t = call.plan.traits
-        base = (w["intercept"] + w["A"] * call.answer_credit + w["P"] * t["connection"]
-                + w["B"] * t["brand"] + w["F"] * t["filler"])
+        base = (
+            w["intercept"]
+            + w["A"] * call.answer_credit
+            + w["P"] * t["connection"]
+            + w["B"] * t["brand"]
+            + w["F"] * t["filler"]
+        )
         first = rng.choices(evaluators, weights=workload, k=1)[0]
         chosen = [first]
         if rng.random() < DOUBLE_SCORED_SHARE:
@@ -1745,8 +2255,7 @@ def rubric_rows(rng: random.Random, calls: Sequence[Call], ids: Sequence[str]) -
 
 def satisfaction(call: Call) -> float:
     t, w = call.plan.traits, SURVEY_WEIGHTS
-    return (w["A"] * call.answer_credit + w["P"] * t["connection"] + w["B"] * t["brand"]
-            + w["F"] * t["filler"])
+    return w["A"] * call.answer_credit + w["P"] * t["connection"] + w["B"] * t["brand"] + w["F"] * t["filler"]
 
 
 def survey_rows(
@@ -1764,8 +2273,12 @@ def survey_rows(
     n_false = min(len(pool), round(FALSE_READ_SHARE * len(responders)))
     keys = sorted(
         pool,
-        key=lambda ir: -rng.random() ** (1.0 / (0.05 + calls[ir[0]].plan.traits["connection"]
-                                                + calls[ir[0]].plan.traits["brand"])),
+        key=lambda ir: (
+            -(
+                rng.random()
+                ** (1.0 / (0.05 + calls[ir[0]].plan.traits["connection"] + calls[ir[0]].plan.traits["brand"]))
+            )
+        ),
     )
     false_reads = {i for i, _ in keys[:n_false]}
     rows, flags = [], {}
@@ -1782,8 +2295,7 @@ def survey_rows(
 
 
 def _comment(rng: random.Random, call: Call, rating: int, false_read: bool) -> str:
-    ctx = {"agent": call.plan.agent.name,
-           "unresolved_cap": REASONS[call.plan.reason].unresolved.capitalize()}
+    ctx = {"agent": call.plan.agent.name, "unresolved_cap": REASONS[call.plan.reason].unresolved.capitalize()}
     if false_read:
         return rng.choice(COMMENT_FALSE_READ).format_map(ctx)
     if rng.random() < BLANK_COMMENT_P:
@@ -1793,8 +2305,12 @@ def _comment(rng: random.Random, call: Call, rating: int, false_read: bool) -> s
     if rating >= 5:
         return rng.choice(COMMENT_MID).format_map(ctx)
     t = call.plan.traits
-    shortfall = {"A": 1.0 - call.answer_credit, "P": 1.0 - t["connection"],
-                 "B": 1.0 - t["brand"], "F": t["filler"]}
+    shortfall = {
+        "A": 1.0 - call.answer_credit,
+        "P": 1.0 - t["connection"],
+        "B": 1.0 - t["brand"],
+        "F": t["filler"],
+    }
     driver = max(shortfall, key=lambda k: shortfall[k] + rng.gauss(0.0, 0.1))
     return rng.choice(COMMENT_LOW[driver]).format_map(ctx)
 
@@ -1819,14 +2335,16 @@ def repurchase_rows(rng: random.Random, calls: Sequence[Call], ids: Sequence[str
     """One repurchase outcome per call, from its answer credit and filler (see the constants)."""
     rows = []
     for call, call_id in zip(calls, ids, strict=True):
-        logit = (REPURCHASE_INTERCEPT + REPURCHASE_ANSWER * (call.answer_credit - 0.5)
-                 + REPURCHASE_FILLER * (call.plan.traits["filler"] - 0.3))
+        logit = (
+            REPURCHASE_INTERCEPT
+            + REPURCHASE_ANSWER * (call.answer_credit - 0.5)
+            + REPURCHASE_FILLER * (call.plan.traits["filler"] - 0.3)
+        )
         rows.append([call_id, int(rng.random() < _sigmoid(logit))])
     return rows
 
 
-def generate(n: int, seed: int, *, workshop: Workshop | None = None,
-             repurchase: bool = False) -> Sample:
+def generate(n: int, seed: int, *, workshop: Workshop | None = None, repurchase: bool = False) -> Sample:
     """Generate ``n`` calls and their labels; the same ``(n, seed)`` gives the same sample.
 
     Separate random streams drive the world (agents), the calls and each label table, so
@@ -1882,12 +2400,21 @@ def generate(n: int, seed: int, *, workshop: Workshop | None = None,
         for call, call_id in zip(calls, ids, strict=True)
     ]
     outcomes = repurchase_rows(random.Random(f"{seed}:repurchase"), calls, ids) if repurchase else None
-    return Sample(transcripts=transcripts, truth=truth, rubric=rubric, surveys=surveys,
-                  outcomes=outcomes)
+    return Sample(transcripts=transcripts, truth=truth, rubric=rubric, surveys=surveys, outcomes=outcomes)
 
 
-TRUTH_HEADER = ["transcript_id", *TRAITS, "n_questions", "n_full", "n_partial", "n_skipped",
-                "answer_credit", "n_extra_info", "question_outcomes", "survey_false_read"]
+TRUTH_HEADER = [
+    "transcript_id",
+    *TRAITS,
+    "n_questions",
+    "n_full",
+    "n_partial",
+    "n_skipped",
+    "answer_credit",
+    "n_extra_info",
+    "question_outcomes",
+    "survey_false_read",
+]
 RUBRIC_HEADER = ["transcript_id", "evaluator_id", "rubric_score"]
 SURVEY_HEADER = ["transcript_id", "survey_rating", "survey_comment", "responded_at"]
 OUTCOME_HEADER = ["transcript_id", "repurchased"]
@@ -1903,8 +2430,15 @@ def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object
 def write_sample(sample: Sample, out: Path) -> list[Path]:
     """Write the four files (five with outcomes) into ``out``; returns their paths."""
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / name for name in ("sample_transcripts.jsonl", "sample_rubric.csv",
-                                     "sample_surveys.csv", "sample_truth.csv")]
+    paths = [
+        out / name
+        for name in (
+            "sample_transcripts.jsonl",
+            "sample_rubric.csv",
+            "sample_surveys.csv",
+            "sample_truth.csv",
+        )
+    ]
     with paths[0].open("w", encoding="utf-8", newline="\n") as handle:
         for record in sample.transcripts:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -1919,20 +2453,28 @@ def write_sample(sample: Sample, out: Path) -> list[Path]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
-                        help="folder to write the files into (default: this script's folder)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parent,
+        help="folder to write the files into (default: this script's folder)",
+    )
     parser.add_argument("--n", type=int, default=300, help="number of transcripts (300)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (7)")
-    parser.add_argument("--workshop", action="store_true",
-                        help=f"plant a workshop for {WORKSHOP_TEAM} on {WORKSHOP_DATE:%Y-%m-%d} "
-                             "(not in the bundled files)")
-    parser.add_argument("--repurchase", action="store_true",
-                        help="also write sample_outcomes.csv with a repurchase outcome")
+    parser.add_argument(
+        "--workshop",
+        action="store_true",
+        help=f"plant a workshop for {WORKSHOP_TEAM} on {WORKSHOP_DATE:%Y-%m-%d} (not in the bundled files)",
+    )
+    parser.add_argument(
+        "--repurchase", action="store_true", help="also write sample_outcomes.csv with a repurchase outcome"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        sample = generate(args.n, args.seed, workshop=Workshop() if args.workshop else None,
-                          repurchase=args.repurchase)
+        sample = generate(
+            args.n, args.seed, workshop=Workshop() if args.workshop else None, repurchase=args.repurchase
+        )
     except ValueError as exc:
         parser.error(str(exc))
     for path in write_sample(sample, args.out):

@@ -64,9 +64,7 @@ def test_a_bigger_shift_is_caught_sooner():
 
 
 def test_only_the_drifting_team_is_flagged():
-    df = pd.concat(
-        [series(5, shift=-8.0, team="drifts"), series(6, team="steady")], ignore_index=True
-    )
+    df = pd.concat([series(5, shift=-8.0, team="drifts"), series(6, team="steady")], ignore_index=True)
     out = detect_drift(df).set_index("team")
     assert out.loc["drifts", "drift"]
     assert not out.loc["steady", "drift"]
@@ -101,9 +99,7 @@ def test_control_chart_matches_the_detection():
     monitored = chart[~chart["in_baseline"]]
     assert (monitored["upper"] >= 0).all() and (monitored["lower"] <= 0).all()
     assert (monitored["limit"] == 5.0).all()
-    assert (chart["mean_lcl"] < chart["centre"]).all() and (
-        chart["centre"] < chart["mean_ucl"]
-    ).all()
+    assert (chart["mean_lcl"] < chart["centre"]).all() and (chart["centre"] < chart["mean_ucl"]).all()
     assert chart["n"].sum() == len(df)
 
 

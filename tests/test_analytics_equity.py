@@ -50,9 +50,7 @@ def test_the_worst_group_comes_first_in_its_grouping():
 
 def test_equal_groups_are_rarely_flagged():
     """Holm over every comparison keeps the report-wide false-positive rate near alpha."""
-    flagged = [
-        equity_report(centre(seed, shift=0.0))["worse_than_rest"].any() for seed in range(12)
-    ]
+    flagged = [equity_report(centre(seed, shift=0.0))["worse_than_rest"].any() for seed in range(12)]
     assert sum(flagged) <= 1
 
 
@@ -91,9 +89,9 @@ def test_hour_keeps_the_local_wall_clock_time():
 
 def test_for_filler_more_is_worse():
     df = centre(5, shift=0.0)
-    df["filler_content"] = np.where(df["queue"] == "billing", 12.0, 4.0) + np.random.default_rng(
-        5
-    ).normal(0, 2, len(df))
+    df["filler_content"] = np.where(df["queue"] == "billing", 12.0, 4.0) + np.random.default_rng(5).normal(
+        0, 2, len(df)
+    )
     report = equity_report(df, by="queue", value_col="filler_content")
     billing = report.query("group == 'billing'").iloc[0]
     assert billing["worse_than_rest"] and billing["gap"] > 0

@@ -54,28 +54,39 @@ def synthetic_scores(
     days_to_event = np.asarray((times - pd.Timestamp(EVENT)) / pd.Timedelta(days=1))
     trend = np.where(is_treated & ~after, pre_trend * days_to_event, 0.0)
     score = (
-        72.0 + agent_effect[agent] + 0.03 * day + rng.normal(0.0, noise, n)
-        + effect * (is_treated & after) + trend
+        72.0
+        + agent_effect[agent]
+        + 0.03 * day
+        + rng.normal(0.0, noise, n)
+        + effect * (is_treated & after)
+        + trend
     )
     open_share = np.where(is_treated & after, 0.10, 0.30)
     evidence = [
-        json.dumps([
-            {"dimension": "answer_completeness", "kind": "open" if rng.random() < s else "answered",
-             "weight": -5.0},
-            {"dimension": "filler_content", "kind": "filler_word", "weight": 2.0},
-        ])
+        json.dumps(
+            [
+                {
+                    "dimension": "answer_completeness",
+                    "kind": "open" if rng.random() < s else "answered",
+                    "weight": -5.0,
+                },
+                {"dimension": "filler_content", "kind": "filler_word", "weight": 2.0},
+            ]
+        )
         for s in open_share
     ]
-    return pd.DataFrame({
-        "transcript_id": [f"T{i:05d}" for i in range(n)],
-        "agent_id": [f"A{a:02d}" for a in agent],
-        "team": team,
-        "started_at": times.strftime("%Y-%m-%dT%H:%M:%S"),
-        "interaction_score": score,
-        "answer_completeness": score + rng.normal(0.0, 3.0, n),
-        "f_filler_content__agent_words": 100.0,
-        "evidence": evidence,
-    })
+    return pd.DataFrame(
+        {
+            "transcript_id": [f"T{i:05d}" for i in range(n)],
+            "agent_id": [f"A{a:02d}" for a in agent],
+            "team": team,
+            "started_at": times.strftime("%Y-%m-%dT%H:%M:%S"),
+            "interaction_score": score,
+            "answer_completeness": score + rng.normal(0.0, 3.0, n),
+            "f_filler_content__agent_words": 100.0,
+            "evidence": evidence,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -90,10 +101,14 @@ def test_hand_computed_difference_in_differences():
     rows = [
         # team, agent, day, value: treated before 2,4 (mean 3), after 8,10 (9);
         # control before 5,7 (6), after 6,8 (7): effect = (9 - 3) - (7 - 6) = 5
-        ("E", "a1", "2026-09-20", 2.0), ("E", "a2", "2026-09-25", 4.0),
-        ("E", "a1", "2026-10-03", 8.0), ("E", "a2", "2026-10-05", 10.0),
-        ("W", "b1", "2026-09-21", 5.0), ("W", "b2", "2026-09-24", 7.0),
-        ("W", "b1", "2026-10-04", 6.0), ("W", "b2", "2026-10-06", 8.0),
+        ("E", "a1", "2026-09-20", 2.0),
+        ("E", "a2", "2026-09-25", 4.0),
+        ("E", "a1", "2026-10-03", 8.0),
+        ("E", "a2", "2026-10-05", 10.0),
+        ("W", "b1", "2026-09-21", 5.0),
+        ("W", "b2", "2026-09-24", 7.0),
+        ("W", "b1", "2026-10-04", 6.0),
+        ("W", "b2", "2026-10-06", 8.0),
     ]
     df = pd.DataFrame(rows, columns=["team", "agent_id", "started_at", "interaction_score"])
     out = workshop_impact(df, event=EVENT, treated="team=E", window=28)
@@ -131,27 +146,31 @@ def test_matches_statsmodels_ols_with_errors_clustered_by_agent(scores):
 
 
 def test_known_effect_is_recovered_and_absent_one_is_not_found():
-    with_effect = workshop_impact(synthetic_scores(effect=5.0, seed=3), event=EVENT,
-                                  treated="team=Team East").set_index("metric")
+    with_effect = workshop_impact(
+        synthetic_scores(effect=5.0, seed=3), event=EVENT, treated="team=Team East"
+    ).set_index("metric")
     row = with_effect.loc["interaction_score"]
     assert row["ci_low"] < 5.0 < row["ci_high"] and row["p_value"] < 0.01
-    without = workshop_impact(synthetic_scores(effect=0.0, seed=3), event=EVENT,
-                              treated="team=Team East").set_index("metric")
+    without = workshop_impact(
+        synthetic_scores(effect=0.0, seed=3), event=EVENT, treated="team=Team East"
+    ).set_index("metric")
     row = without.loc["interaction_score"]
     assert row["ci_low"] < 0.0 < row["ci_high"]
 
 
 def test_differing_pre_trends_are_noted():
-    steep = workshop_impact(synthetic_scores(pre_trend=0.4, seed=1), event=EVENT,
-                            treated="team=Team East").set_index("metric")
+    steep = workshop_impact(
+        synthetic_scores(pre_trend=0.4, seed=1), event=EVENT, treated="team=Team East"
+    ).set_index("metric")
     assert "pre-trends differ" in steep.loc["interaction_score", "note"]
     flat = workshop_impact(synthetic_scores(seed=1), event=EVENT, treated="team=Team East")
     assert not flat["note"].str.contains("pre-trends differ").any()
 
 
 def test_explicit_control_and_no_agent_column(scores):
-    out = workshop_impact(scores, event=EVENT, treated="team=Team East",
-                          control="team=Team North,Team South").iloc[0]
+    out = workshop_impact(
+        scores, event=EVENT, treated="team=Team East", control="team=Team North,Team South"
+    ).iloc[0]
     in_window = scores[pd.to_datetime(scores["started_at"]).between("2026-09-03", "2026-09-30 23:59")]
     control = in_window[in_window["team"].isin(["Team North", "Team South"])]
     assert out["control_before"] == pytest.approx(control["interaction_score"].mean())
@@ -185,7 +204,9 @@ def test_planted_workshop_is_recovered_within_its_intervals():
     sample = gen.generate(3000, 2, workshop=gen.Workshop())
     df = latent_table(sample, gen)
     out = workshop_impact(
-        df, event=gen.WORKSHOP_DATE.date().isoformat(), treated=f"team={gen.WORKSHOP_TEAM}",
+        df,
+        event=gen.WORKSHOP_DATE.date().isoformat(),
+        treated=f"team={gen.WORKSHOP_TEAM}",
         control="team=Team North,Team South",  # Team East has its own planted drop
         metrics=["completeness", "filler", "connection", "brand"],
     ).set_index("metric")
@@ -194,9 +215,13 @@ def test_planted_workshop_is_recovered_within_its_intervals():
         assert row["ci_low"] < 100 * shift < row["ci_high"], (trait, row.to_dict())
     assert out.loc["completeness", "p_value"] < 0.01 and out.loc["filler", "p_value"] < 0.01
     plain = latent_table(gen.generate(3000, 2), gen)
-    base = workshop_impact(plain, event=gen.WORKSHOP_DATE.date().isoformat(),
-                           treated=f"team={gen.WORKSHOP_TEAM}", control="team=Team North,Team South",
-                           metrics=["completeness"]).iloc[0]
+    base = workshop_impact(
+        plain,
+        event=gen.WORKSHOP_DATE.date().isoformat(),
+        treated=f"team={gen.WORKSHOP_TEAM}",
+        control="team=Team North,Team South",
+        metrics=["completeness"],
+    ).iloc[0]
     assert base["ci_low"] < 0 < base["ci_high"]
 
 
@@ -210,8 +235,9 @@ def test_several_events_give_rows_per_event_and_a_pooled_effect():
     west = (df["team"] == "Team West") & (after >= "2026-10-20")
     df.loc[east, "interaction_score"] += 6.0
     df.loc[west, "interaction_score"] += 2.0
-    events = pd.DataFrame({"group": ["Team East", "Team West", "Team East"],
-                           "date": ["2026-09-15", "2026-10-20", "2026-11-05"]})
+    events = pd.DataFrame(
+        {"group": ["Team East", "Team West", "Team East"], "date": ["2026-09-15", "2026-10-20", "2026-11-05"]}
+    )
     out = workshop_impact(df, events=events, metrics=["interaction_score"])
     assert list(out.columns) == [*EVENT_COLUMNS, *IMPACT_COLUMNS]
     assert out["event"].tolist() == ["1", "2", "3", POOLED]
@@ -327,9 +353,22 @@ def test_cli_bad_input_is_one_line_naming_the_flag_exit_2(score_file, args, flag
 
 def test_cli_impact_writes_the_table_and_what_changed(score_file, tmp_path):
     out, detail = tmp_path / "impact.csv", tmp_path / "changed.csv"
-    result = runner.invoke(app, ["analyze", "impact", str(score_file), "--event", EVENT,
-                                 "--treated", "team=Team East", "--out", str(out),
-                                 "--detail-out", str(detail)])
+    result = runner.invoke(
+        app,
+        [
+            "analyze",
+            "impact",
+            str(score_file),
+            "--event",
+            EVENT,
+            "--treated",
+            "team=Team East",
+            "--out",
+            str(out),
+            "--detail-out",
+            str(detail),
+        ],
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)
     assert list(table.columns) == list(IMPACT_COLUMNS)
@@ -349,15 +388,17 @@ def test_cli_impact_reads_a_result_store_events_and_plans(tmp_path, scores):
     events = tmp_path / "events.csv"
     pd.DataFrame({"group": ["Team East"], "date": [EVENT]}).to_csv(events, index=False)
     out = tmp_path / "pooled.csv"
-    result = runner.invoke(app, ["analyze", "impact", str(store.root), "--events", str(events),
-                                 "--out", str(out)])
+    result = runner.invoke(
+        app, ["analyze", "impact", str(store.root), "--events", str(events), "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)
     direct = workshop_impact(scores, event=EVENT, treated="team=Team East")
     first = table[table["event"] == "1"].set_index("metric")["effect"]
     assert first.loc["interaction_score"] == pytest.approx(direct.iloc[0]["effect"])
-    plan = runner.invoke(app, ["analyze", "impact", str(store.root), "--plan", "--treated",
-                               "team=Team East", "--change", "2"])
+    plan = runner.invoke(
+        app, ["analyze", "impact", str(store.root), "--plan", "--treated", "team=Team East", "--change", "2"]
+    )
     assert plan.exit_code == 0, plan.output
     assert "calls_per_group_per_window" in plan.output.replace("\n", "")
 
@@ -394,8 +435,12 @@ def test_bundled_outcomes_match_the_generator(tmp_path):
     import subprocess
 
     data = GENERATOR.parent
-    subprocess.run([sys.executable, str(GENERATOR), "--out", str(tmp_path), "--n", "300", "--seed", "7",
-                    "--repurchase"], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, str(GENERATOR), "--out", str(tmp_path), "--n", "300", "--seed", "7", "--repurchase"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     for name in ("sample_transcripts.jsonl", "sample_outcomes.csv"):
         assert (tmp_path / name).read_bytes() == (data / name).read_bytes(), (
             f"data/{name} has drifted from its generator; rerun "
@@ -406,15 +451,17 @@ def test_bundled_outcomes_match_the_generator(tmp_path):
 def test_effect_plot_axis_is_not_set_by_a_nearly_empty_week():
     from cxnlp.report.figures import impact_chart
 
-    series = pd.DataFrame({
-        "group": ["treated"] * 3 + ["control"] * 3,
-        "bin_start": [-14.0, -7.0, 0.0] * 2,
-        "n": [30, 2, 30, 40, 40, 40],
-        "mean": [70.0, 72.0, 75.0, 80.0, 80.5, 81.0],
-        "ci_low": [66.0, -150.0, 71.0, 77.0, 77.5, 78.0],
-        "ci_high": [74.0, 290.0, 79.0, 83.0, 83.5, 84.0],
-        "after": [False, False, True] * 2,
-    })
+    series = pd.DataFrame(
+        {
+            "group": ["treated"] * 3 + ["control"] * 3,
+            "bin_start": [-14.0, -7.0, 0.0] * 2,
+            "n": [30, 2, 30, 40, 40, 40],
+            "mean": [70.0, 72.0, 75.0, 80.0, 80.5, 81.0],
+            "ci_low": [66.0, -150.0, 71.0, 77.0, 77.5, 78.0],
+            "ci_high": [74.0, 290.0, 79.0, 83.0, 83.5, 84.0],
+            "after": [False, False, True] * 2,
+        }
+    )
     ax = impact_chart({"Team East, 2026-10-01": series}).axes[0]
     low, high = ax.get_ylim()
     assert 50 < low < 66 and 84 < high < 100  # every mean and every well-filled interval shows

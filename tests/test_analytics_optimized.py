@@ -16,9 +16,7 @@ GOOD_DIMS = {
 }
 
 
-def rows(
-    team: str, month: str, score: float, survey: float, n: int = 4, **dims: float
-) -> list[dict]:
+def rows(team: str, month: str, score: float, survey: float, n: int = 4, **dims: float) -> list[dict]:
     """``n`` identical contacts, so every group mean is exactly the value given."""
     values = {**GOOD_DIMS, **dims}
     return [
@@ -65,9 +63,7 @@ def test_gaps_are_signed_distances_to_the_thresholds():
 
 
 def test_groups_and_months_are_separate_rows():
-    df = frame(
-        rows("a", "2024-01", 93, 90), rows("a", "2024-02", 80, 90), rows("b", "2024-01", 80, 70)
-    )
+    df = frame(rows("a", "2024-01", 93, 90), rows("a", "2024-02", 80, 90), rows("b", "2024-01", 80, 70))
     out = optimized_status(df).set_index(["team", "period"])
     assert out.loc[("a", "2024-01"), "optimized"]
     assert not out.loc[("a", "2024-02"), "optimized"]
@@ -127,9 +123,9 @@ def test_holding_back_names_the_weakened_dimension(weak, expected):
 def test_holding_back_follows_the_weights():
     df = frame(rows("a", "2024-01", 80, 90, brand_congruence=60.0, answer_completeness=60.0))
     default = optimized_status(df)["holding_back"].iloc[0]
-    brand_heavy = optimized_status(
-        df, weights={"brand_congruence": 0.6, "answer_completeness": 0.1}
-    )["holding_back"].iloc[0]
+    brand_heavy = optimized_status(df, weights={"brand_congruence": 0.6, "answer_completeness": 0.1})[
+        "holding_back"
+    ].iloc[0]
     assert default == "answer_completeness"  # 0.35 beats 0.2 for the same shortfall
     assert brand_heavy == "brand_congruence"
 

@@ -106,7 +106,8 @@ def scored(gen, parser) -> pd.DataFrame:
     sample = gen.generate(N_CALLS, SEED, workshop=gen.Workshop(shift=SHIFT), repurchase=True)
     event = pd.Timestamp(gen.WORKSHOP_DATE)
     keep = [
-        t for t in sample.transcripts
+        t
+        for t in sample.transcripts
         if t["team"] in (TREATED, CONTROL)
         and abs((pd.Timestamp(t["started_at"]) - event) / pd.Timedelta(days=1)) <= WINDOW
     ]
@@ -131,19 +132,27 @@ def scored(gen, parser) -> pd.DataFrame:
 @pytest.mark.slow
 def test_planted_workshop_is_recovered_from_scored_transcripts(gen, scored):
     metrics = ["interaction_score", *DIMENSION_COLUMNS]
-    design = {"event": gen.WORKSHOP_DATE.date().isoformat(), "treated": f"team={TREATED}",
-              "control": f"team={CONTROL}", "window": WINDOW}
+    design = {
+        "event": gen.WORKSHOP_DATE.date().isoformat(),
+        "treated": f"team={TREATED}",
+        "control": f"team={CONTROL}",
+        "window": WINDOW,
+    }
     out = workshop_impact(scored, metrics=metrics, **design).set_index("metric")
     latent = scored.assign(**{t: 100.0 * scored[t] for t in TRAITS})
     dose = workshop_impact(latent, metrics=list(TRAITS), **design).set_index("metric")["effect"]
     expected = score_scale_effects(scored, dose, metrics)
-    report = pd.DataFrame({
-        "planted_latent": {d: 100 * SHIFT.get(READS.get(d, ""), 0.0) for d in metrics},
-        "dose": {d: dose.get(READS.get(d, ""), np.nan) for d in metrics},
-        "planted_on_scores": expected,
-        "effect": out["effect"], "ci_low": out["ci_low"], "ci_high": out["ci_high"],
-        "p_value": out["p_value"],
-    })
+    report = pd.DataFrame(
+        {
+            "planted_latent": {d: 100 * SHIFT.get(READS.get(d, ""), 0.0) for d in metrics},
+            "dose": {d: dose.get(READS.get(d, ""), np.nan) for d in metrics},
+            "planted_on_scores": expected,
+            "effect": out["effect"],
+            "ci_low": out["ci_low"],
+            "ci_high": out["ci_high"],
+            "p_value": out["p_value"],
+        }
+    )
     print("\n" + report.round(3).to_string())
     # Every metric's interval covers the planted change as the scores see it, the
     # unplanted dimensions included (they move only by what they pick up of the others).

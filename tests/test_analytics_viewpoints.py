@@ -98,10 +98,7 @@ def test_perspectives_per_group_and_external_percentiles():
     )
     out = perspectives(df, by="team", reference=reference).set_index("team")
     assert out.loc["strong", "n"] == 100
-    assert (
-        out.loc["strong", "ext_pct_interaction_score"]
-        > out.loc["weak", "ext_pct_interaction_score"]
-    )
+    assert out.loc["strong", "ext_pct_interaction_score"] > out.loc["weak", "ext_pct_interaction_score"]
     assert out.loc["strong", "ext_pct_filler_content"] > out.loc["weak", "ext_pct_filler_content"]
     assert "ext_pct_survey_rating" not in out.columns  # the reference has no surveys
     gap = out.loc["weak", "survey_rating"] - out.loc["weak", "interaction_score"]

@@ -22,8 +22,11 @@ pytestmark = pytest.mark.slow
 SCORE_COLUMNS = ["transcript_id", "content_hash", *DIMENSION_COLUMNS, "interaction_score"]
 TURNS = [
     ("customer", "Hi, my bill doubled this month. Why?"),
-    ("agent", "I'm sorry about that. A promotional discount ended on the 1st; "
-              "I've applied a loyalty credit of $10 a month for a year."),
+    (
+        "agent",
+        "I'm sorry about that. A promotional discount ended on the 1st; "
+        "I've applied a loyalty credit of $10 a month for a year.",
+    ),
     ("customer", "Can I also change my payment date?"),
     ("agent", "Um, so, yeah, basically, I think, like, maybe you can do that online."),
 ]
@@ -52,8 +55,9 @@ def _scores(store: Path) -> pd.DataFrame:
 def test_dask_local_cluster_matches_local_engine(parser, inputs, tmp_path):
     scorer = Scorer(parser=parser, batch_size=16)
     local = run_batch(inputs, tmp_path / "local", scorer=scorer, commit_every=4, threads=1)
-    dask = run_batch(inputs, tmp_path / "dask", scorer=scorer, engine="dask", workers=2,
-                     commit_every=4, threads=1)
+    dask = run_batch(
+        inputs, tmp_path / "dask", scorer=scorer, engine="dask", workers=2, commit_every=4, threads=1
+    )
     assert (local.scored, dask.scored) == (14, 14)
     assert list_runs(tmp_path / "dask")[["engine", "workers"]].values.tolist() == [["dask", 2]]
     assert local.config_id == dask.config_id  # the engine is not part of the configuration

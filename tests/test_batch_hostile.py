@@ -246,8 +246,11 @@ def test_declared_schema_wins_over_inference_and_conflicts_are_refused(tmp, tiny
     before = _digests(store)
     declared.write_text(json.dumps({"agent_id": "integer"}))
     _one_line_refusal(_batch([src], store, caplog, "--schema", str(declared)), "keeps it as")
-    for bad, message in (('{"agent_id": "text"}', "of kind 'text'"), ("[1, 2]", "type list"),
-                         ("{not json", "cannot be read as JSON")):
+    for bad, message in (
+        ('{"agent_id": "text"}', "of kind 'text'"),
+        ("[1, 2]", "type list"),
+        ("{not json", "cannot be read as JSON"),
+    ):
         declared.write_text(bad)
         _one_line_refusal(_batch([src], store, caplog, "--schema", str(declared)), message)
     assert _digests(store) == before  # every refusal came before anything was written
@@ -341,8 +344,13 @@ def test_readers_take_the_newest_completed_config_or_the_one_named(two_configs, 
 def test_the_real_cli_warns_about_newer_incomplete_runs(two_configs):
     _, store = two_configs
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-m", "cxnlp.cli", "show", str(store)], env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "cxnlp.cli", "show", str(store)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0 and "Traceback" not in done.stderr
     assert "6 transcripts in" in done.stdout
     assert "1 newer run(s)" in done.stderr and "failed" in done.stderr
@@ -515,9 +523,9 @@ def test_a_full_disk_stops_in_one_line_and_the_rerun_completes(tmp, tiny, caplog
     assert all(s != "complete" for s in list_runs(store)["status"].tolist()[1:])
     result = _batch([src, more], store, caplog, "--commit-every", "2", "--batch-size", "2")
     assert result.exit_code == 0, result.output
-    assert len(latest_results(store)) == 12 and not read_store(store).duplicated(
-        ["transcript_id", "content_hash", "config_id"]
-    ).any()
+    assert (
+        len(latest_results(store)) == 12
+        and not read_store(store).duplicated(["transcript_id", "content_hash", "config_id"]).any()
+    )
     statuses = list_runs(store)["status"].tolist()
     assert statuses[0] == statuses[-1] == "complete" and set(statuses[1:-1]) <= {"failed"}
-

@@ -62,8 +62,13 @@ def record(i: int, *, variant: str = "") -> dict:
         {"speaker": "customer", "text": CLOSINGS[i % len(CLOSINGS)]},
         {"speaker": "agent", "text": "You're welcome, have a good day." if i % 2 else "Bye."},
     ]
-    return {"id": f"t{i:03d}", "turns": turns, "agent_id": f"a{i % 4}",
-            "team": "north" if i % 3 else "south", "queue": "billing"}
+    return {
+        "id": f"t{i:03d}",
+        "turns": turns,
+        "agent_id": f"a{i % 4}",
+        "team": "north" if i % 3 else "south",
+        "queue": "billing",
+    }
 
 
 BAD_RECORDS = [
@@ -151,9 +156,7 @@ def test_changed_transcript_is_rescored_and_supersedes(scorer, inputs, tmp_path)
     # the edit adds filler words, and the new row is the one reported
     assert after.loc["t003", "filler_content"] > before.loc["t003", "filler_content"]
     unchanged = after.drop(index="t003")
-    pd.testing.assert_frame_equal(
-        unchanged[SCORE_COLUMNS[1:]], before.drop(index="t003")[SCORE_COLUMNS[1:]]
-    )
+    pd.testing.assert_frame_equal(unchanged[SCORE_COLUMNS[1:]], before.drop(index="t003")[SCORE_COLUMNS[1:]])
     history = read_store(store)
     assert (history["transcript_id"] == "t003").sum() == 2
 
@@ -163,8 +166,12 @@ def test_new_brand_profile_is_a_new_configuration(scorer, parser, inputs, tmp_pa
     run_batch(inputs, store, scorer=scorer)
     default_yaml = REPO / "cxnlp" / "resources" / "default_brand.yaml"
     brand = tmp_path / "brand.yaml"
-    brand.write_text(default_yaml.read_text(encoding="utf-8").replace(
-        "name: Default contact centre", "name: Acme Telecom"), encoding="utf-8")
+    brand.write_text(
+        default_yaml.read_text(encoding="utf-8").replace(
+            "name: Default contact centre", "name: Acme Telecom"
+        ),
+        encoding="utf-8",
+    )
     branded = Scorer(brand=brand, parser=parser, batch_size=16)
 
     summary = run_batch(inputs, store, scorer=branded)
@@ -223,16 +230,16 @@ KILLED_RUN = textwrap.dedent(
 def test_killed_run_resumes_to_the_same_results_as_an_uninterrupted_one(parser, inputs, tmp_path):
     """SIGKILL after the first committed part; the rerun redoes only the uncommitted tail."""
     write_jsonl(inputs / "day2.jsonl", [record(i) for i in range(16, 28)])
-    throttled = Scorer(dimensions=[*default_dimensions(), Throttle()], parser=parser,
-                       batch_size=16)
+    throttled = Scorer(dimensions=[*default_dimensions(), Throttle()], parser=parser, batch_size=16)
     clean = tmp_path / "clean"
     run_batch(inputs, clean, scorer=throttled, commit_every=4, threads=1)
 
     killed = tmp_path / "killed"
     script = KILLED_RUN.format(tests=str(REPO / "tests"), inputs=str(inputs), store=str(killed))
     env = {**os.environ, "CXNLP_TEST_THROTTLE": "0.25"}
-    proc = subprocess.Popen([sys.executable, "-c", script], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 240
         while not list(killed.glob("results/*/part-*.parquet")):
@@ -258,9 +265,7 @@ def test_killed_run_resumes_to_the_same_results_as_an_uninterrupted_one(parser, 
     parts = [pd.read_parquet(p) for p in sorted(killed.glob("results/*/part-*.parquet"))]
     assert not pd.concat(parts).duplicated(list(IDENTITY)).any()  # not even on disk
     assert not list(killed.rglob("*.tmp"))
-    pd.testing.assert_frame_equal(
-        scores_of(latest_results(killed)), scores_of(latest_results(clean))
-    )
+    pd.testing.assert_frame_equal(scores_of(latest_results(killed)), scores_of(latest_results(clean)))
 
 
 def test_one_and_two_local_workers_give_identical_scores(scorer, inputs, tmp_path):

@@ -28,15 +28,19 @@ from cxnlp.model import Reject
 
 def _rows(ids, hashes, rng, **extra):
     return [
-        {"transcript_id": i, "content_hash": h, "interaction_score": float(rng.uniform(0, 100)),
-         **extra}
+        {"transcript_id": i, "content_hash": h, "interaction_score": float(rng.uniform(0, 100)), **extra}
         for i, h in zip(ids, hashes, strict=True)
     ]
 
 
 def _manifest(run_id, config_id, status="complete"):
-    return {"run_id": run_id, "status": status, "config_id": config_id,
-            "counts": {"read": 0, "scored": 0, "rejected": 0, "skipped": 0}, "parts": []}
+    return {
+        "run_id": run_id,
+        "status": status,
+        "config_id": config_id,
+        "counts": {"read": 0, "scored": 0, "rejected": 0, "skipped": 0},
+        "parts": [],
+    }
 
 
 @pytest.fixture
@@ -97,14 +101,13 @@ def test_parts_with_different_metadata_columns_read_together(store):
     rng = np.random.default_rng(2)
     store.write_part(_rows(["a"], ["h"], rng, queue=3), run_id=new_run_id(), n=0, config_id="c")
     with pytest.raises(ValueError, match="keeps 'queue' as integer"):
-        store.write_part(_rows(["b"], ["h"], rng, queue="billing"), run_id=new_run_id(), n=0,
-                         config_id="c")
+        store.write_part(_rows(["b"], ["h"], rng, queue="billing"), run_id=new_run_id(), n=0, config_id="c")
     # The documented way out: widen the column to string; old integer parts still read.
     schema = json.loads(store.schema_path.read_text())
-    store.schema_path.write_text(json.dumps({**schema, "columns": {**schema["columns"],
-                                                                   "queue": "string"}}))
-    store.write_part(_rows(["b"], ["h"], rng, queue="billing", team="x"), run_id=new_run_id(),
-                     n=0, config_id="c")
+    store.schema_path.write_text(json.dumps({**schema, "columns": {**schema["columns"], "queue": "string"}}))
+    store.write_part(
+        _rows(["b"], ["h"], rng, queue="billing", team="x"), run_id=new_run_id(), n=0, config_id="c"
+    )
     frame = read_store(store)
     assert list(frame["transcript_id"]) == ["a", "b"]
     assert frame["queue"].astype(str).tolist() == ["3", "billing"]
@@ -148,8 +151,7 @@ def test_manifest_status_is_checked(store):
 
 def test_rejects_are_written_per_run_and_read_back(store):
     run_id = new_run_id()
-    rejects = [Reject(source="f.jsonl:line 3", reason="Got no 'turns'", record_id="x",
-                      field="turns")]
+    rejects = [Reject(source="f.jsonl:line 3", reason="Got no 'turns'", record_id="x", field="turns")]
     path = store.write_rejects(run_id, rejects)
     assert path.name == f"run_id={run_id}.jsonl"
     assert json.loads(path.read_text())["record_id"] == "x"

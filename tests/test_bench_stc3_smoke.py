@@ -29,11 +29,7 @@ def bench():
 def synthetic_labels(noise: float, n_items: int = 300, n_raters: int = 19) -> pd.DataFrame:
     rng = np.random.default_rng(1)
     truth = rng.normal(size=n_items)
-    rows = [
-        (str(i), r, truth[i] + noise * rng.normal())
-        for i in range(n_items)
-        for r in range(n_raters)
-    ]
+    rows = [(str(i), r, truth[i] + noise * rng.normal()) for i in range(n_items) for r in range(n_raters)]
     return pd.DataFrame(rows, columns=["transcript_id", "rater", "S"])
 
 
@@ -74,9 +70,7 @@ def test_benchmark_runs_end_to_end_on_a_few_dialogues(bench, parser, shared_data
     path = shared_data / "stc3-dch1-en" / "train_data_en.json"
     transcripts = bench.load_transcripts(path, limit=40)
     cache = tmp_path / "scores.parquet"
-    scores = bench.cached_scores(
-        transcripts, cache=cache, data_path=path, scorer=Scorer(parser=parser)
-    )
+    scores = bench.cached_scores(transcripts, cache=cache, data_path=path, scorer=Scorer(parser=parser))
     assert cache.is_file() and (tmp_path / ".gitignore").is_file()
     ids = {t.id for t in transcripts}
     labels = stc3_labels(path)

@@ -188,9 +188,7 @@ def test_features_are_finite_and_consistent(parser, brand):
     n_forbidden = sum(e.kind == "forbidden_phrase" for e in result.evidence)
     assert result.features["forbidden_count"] == n_forbidden
     n_off = len({e.sentence for e in result.evidence if e.kind == "off_brand"})
-    assert result.features["off_brand_share"] == pytest.approx(
-        n_off / result.features["agent_sentences"]
-    )
+    assert result.features["off_brand_share"] == pytest.approx(n_off / result.features["agent_sentences"])
     assert 0 <= result.features["trait_coverage"] <= 1
 
 

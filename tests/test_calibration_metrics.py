@@ -79,9 +79,7 @@ def test_correlations_and_errors_match_scipy_and_sklearn(seed: int) -> None:
     b = a + rng.normal(size=50)
     assert metrics.pearson(a, b) == pytest.approx(pearsonr(a, b)[0], abs=1e-12)
     ties_a, ties_b = np.round(a), np.round(b)  # ties exercise the average-rank rule
-    assert metrics.spearman(ties_a, ties_b) == pytest.approx(
-        spearmanr(ties_a, ties_b)[0], abs=1e-12
-    )
+    assert metrics.spearman(ties_a, ties_b) == pytest.approx(spearmanr(ties_a, ties_b)[0], abs=1e-12)
     assert metrics.mae(a, b) == pytest.approx(mean_absolute_error(a, b), abs=1e-12)
     assert metrics.rmse(a, b) == pytest.approx(math.sqrt(mean_squared_error(a, b)), abs=1e-12)
 
@@ -162,9 +160,7 @@ def test_qwk_matches_sklearn(seed: int) -> None:
     ],
 )
 def test_qwk_by_hand(a, b, expected) -> None:
-    assert metrics.quadratic_weighted_kappa(a, b, min_rating=1, max_rating=3) == pytest.approx(
-        expected
-    )
+    assert metrics.quadratic_weighted_kappa(a, b, min_rating=1, max_rating=3) == pytest.approx(expected)
 
 
 def test_qwk_rounds_continuous_predictions_and_rejects_out_of_range() -> None:
@@ -427,9 +423,7 @@ def _labelled(seed: int = 0, n: int = 240, rater_sd: float = 5.0, double: float 
 
 
 def test_rating_matrix_keeps_first_rating_first() -> None:
-    human = pd.DataFrame(
-        {"transcript_id": ["b", "a", "b", "a", "c"], "score": [1.0, 2.0, 3.0, NAN, 4.0]}
-    )
+    human = pd.DataFrame({"transcript_id": ["b", "a", "b", "a", "c"], "score": [1.0, 2.0, 3.0, NAN, 4.0]})
     ids, matrix = rating_matrix(human, id_col="transcript_id", target="score")
     assert ids.tolist() == ["b", "a", "c"]
     np.testing.assert_array_equal(matrix, [[1.0, 3.0], [2.0, NAN], [4.0, NAN]])
@@ -439,8 +433,12 @@ def test_perfect_machine_gets_no_flags() -> None:
     _, human, machine = _labelled(0, rater_sd=0.0)
     machine["pred"] = machine["truth"].round()
     table = agreement_table(
-        human, machine, targets={"rubric_score": "pred"}, scales={"rubric_score": "0-100"},
-        groups_cols=["team"], n_boot=50,
+        human,
+        machine,
+        targets={"rubric_score": "pred"},
+        scales={"rubric_score": "0-100"},
+        groups_cols=["team"],
+        n_boot=50,
     )
     assert not table["flag"].any()
     mh1 = table[table.comparison == "machine-h1"].set_index("metric")["value"]
@@ -452,13 +450,19 @@ def test_weak_and_biased_machines_are_flagged() -> None:
     machine["noisy"] = np.clip(machine["truth"] + rng.normal(0, 25, len(machine)), 0, 100)
     machine["biased"] = np.clip(machine["truth"] + 10.0, 0, 100)
     table = agreement_table(
-        human, machine, targets={"rubric_score": "noisy"}, scales={"rubric_score": "0-100"},
+        human,
+        machine,
+        targets={"rubric_score": "noisy"},
+        scales={"rubric_score": "0-100"},
         n_boot=50,
     )
     flagged = set(table.loc[table.flag, "metric"])
     assert {"qwk", "pearson"} <= flagged
     biased = agreement_table(
-        human, machine, targets={"rubric_score": "biased"}, scales={"rubric_score": "0-100"},
+        human,
+        machine,
+        targets={"rubric_score": "biased"},
+        scales={"rubric_score": "0-100"},
         n_boot=50,
     )
     assert set(biased.loc[biased.flag, "metric"]) == {"smd"}
@@ -469,13 +473,15 @@ def test_agreement_table_rows_and_intervals() -> None:
     machine["pred"] = np.clip(machine["truth"] + rng.normal(0, 6, len(machine)), 0, 100)
     machine["brand_congruence"] = machine["truth"] + rng.normal(0, 30, len(machine))
     table = agreement_table(
-        human, machine, targets={"rubric_score": "pred"}, scales={"rubric_score": "0-100"},
-        dimension_cols=["brand_congruence"], n_boot=100,
+        human,
+        machine,
+        targets={"rubric_score": "pred"},
+        scales={"rubric_score": "0-100"},
+        dimension_cols=["brand_congruence"],
+        n_boot=100,
     )
     comparisons = set(table.comparison)
-    assert comparisons == {
-        "machine-h1", "machine-mean", "human-human", "machine-humans", "dimension-mean"
-    }
+    assert comparisons == {"machine-h1", "machine-mean", "human-human", "machine-humans", "dimension-mean"}
     n_double = int(human.groupby("transcript_id").size().ge(2).sum())
     assert set(table.loc[table.comparison == "human-human", "n"]) == {n_double}
     assert "ICC(A,1)" in set(table.metric)
@@ -491,9 +497,7 @@ def test_discrete_scale_adds_exact_and_adjacent_agreement() -> None:
     rng = np.random.default_rng(5)
     ids = [f"t{i}" for i in range(120)]
     truth = rng.integers(1, 6, size=120)
-    human = pd.DataFrame(
-        {"transcript_id": ids * 2, "csat": np.concatenate([truth, truth]).astype(float)}
-    )
+    human = pd.DataFrame({"transcript_id": ids * 2, "csat": np.concatenate([truth, truth]).astype(float)})
     machine = pd.DataFrame({"transcript_id": ids, "pred": truth.astype(float)})
     table = agreement_table(human, machine, targets={"csat": "pred"}, n_boot=20)
     mh1 = table[table.comparison == "machine-h1"].set_index("metric")["value"]
@@ -504,9 +508,7 @@ def test_discrete_scale_adds_exact_and_adjacent_agreement() -> None:
 def test_subgroup_smd_flags_the_planted_bias_only() -> None:
     _, human, machine = _labelled(3, n=400)
     machine["pred"] = machine["truth"] + np.where(machine["team"] == "B", 12.0, 0.0)
-    result = subgroup_smd(
-        human, machine, target="rubric_score", machine_col="pred", group_cols=["team"]
-    )
+    result = subgroup_smd(human, machine, target="rubric_score", machine_col="pred", group_cols=["team"])
     flagged = result.loc[result.flag, "group"].tolist()
     assert flagged == ["B"]
     assert result.set_index("group").loc["B", "smd"] > 0.15
@@ -526,16 +528,21 @@ def test_subgroup_smd_does_not_flag_tiny_groups() -> None:
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda h, m: (h.assign(transcript_id=h.transcript_id.replace("t0000", "zz9")), m),
-         "zz9"),
+        (lambda h, m: (h.assign(transcript_id=h.transcript_id.replace("t0000", "zz9")), m), "zz9"),
         (lambda h, m: (h.drop(columns="rubric_score"), m), r"human table.*'rubric_score'"),
         (lambda h, m: (h, m.drop(columns="pred")), r"machine table.*'pred'"),
         (lambda h, m: (h.assign(rubric_score=h.rubric_score * 10), m), "'rubric_score'"),
         (lambda h, m: (h, m.assign(pred=m.pred * 3)), "Machine column 'pred'"),
         (lambda h, m: (h, pd.concat([m, m.iloc[:1]])), "repeated ids"),
     ],
-    ids=["unknown-id", "missing-human-col", "missing-machine-col", "human-off-scale",
-         "machine-off-scale", "duplicate-machine-id"],
+    ids=[
+        "unknown-id",
+        "missing-human-col",
+        "missing-machine-col",
+        "human-off-scale",
+        "machine-off-scale",
+        "duplicate-machine-id",
+    ],
 )
 def test_agreement_table_bad_inputs(mutate, message: str) -> None:
     _, human, machine = _labelled(6, n=40)
@@ -543,8 +550,11 @@ def test_agreement_table_bad_inputs(mutate, message: str) -> None:
     human, machine = mutate(human, machine)
     with pytest.raises(ValueError, match=message):
         agreement_table(
-            human, machine, targets={"rubric_score": "pred"},
-            scales={"rubric_score": "0-100"}, n_boot=10,
+            human,
+            machine,
+            targets={"rubric_score": "pred"},
+            scales={"rubric_score": "0-100"},
+            n_boot=10,
         )
 
 
@@ -559,6 +569,4 @@ def test_unknown_subgroup_column_is_named() -> None:
     _, human, machine = _labelled(7, n=40)
     machine["pred"] = machine["truth"]
     with pytest.raises(ValueError, match="'queue'"):
-        subgroup_smd(
-            human, machine, target="rubric_score", machine_col="pred", group_cols=["queue"]
-        )
+        subgroup_smd(human, machine, target="rubric_score", machine_col="pred", group_cols=["queue"])

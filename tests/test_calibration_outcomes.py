@@ -37,15 +37,17 @@ def test_logistic_calibrator_passes_the_shared_estimator_checks(estimator, check
 def score_table(n: int = 600, *, seed: int = 0, informative: bool = True) -> pd.DataFrame:
     """Scores of ``n`` calls and a ``repurchased`` outcome driven by completeness and filler."""
     rng = np.random.default_rng(seed)
-    df = pd.DataFrame({
-        "transcript_id": [f"T{i:04d}" for i in range(n)],
-        "agent_id": [f"A{a:02d}" for a in rng.integers(0, 20, n)],
-        "team": rng.choice(["North", "South"], n),
-        "brand_congruence": rng.normal(70, 10, n),
-        "answer_completeness": rng.normal(75, 12, n),
-        "proactive_connection": rng.normal(60, 15, n),
-        "filler_content": rng.gamma(2.0, 3.0, n),
-    })
+    df = pd.DataFrame(
+        {
+            "transcript_id": [f"T{i:04d}" for i in range(n)],
+            "agent_id": [f"A{a:02d}" for a in rng.integers(0, 20, n)],
+            "team": rng.choice(["North", "South"], n),
+            "brand_congruence": rng.normal(70, 10, n),
+            "answer_completeness": rng.normal(75, 12, n),
+            "proactive_connection": rng.normal(60, 15, n),
+            "filler_content": rng.gamma(2.0, 3.0, n),
+        }
+    )
     df["interaction_score"] = df[DIMS[:3]].mean(axis=1) - 0.5 * df["filler_content"]
     eta = -0.5 + 0.06 * (df["answer_completeness"] - 75) - 0.10 * (df["filler_content"] - 6)
     if not informative:
@@ -98,8 +100,9 @@ def test_calibrate_treats_a_binary_target_as_an_outcome(tmp_path):
     df = score_table()
     labels = df[["transcript_id", "repurchased"]]
     assert is_binary_target(labels["repurchased"]) and not is_binary_target(df["brand_congruence"])
-    results = calibrate(df.drop(columns="repurchased"), [labels], targets=["repurchased"],
-                        out_dir=tmp_path, cv=3, n_boot=40)
+    results = calibrate(
+        df.drop(columns="repurchased"), [labels], targets=["repurchased"], out_dir=tmp_path, cv=3, n_boot=40
+    )
     table = results["repurchased"].agreement
     main = table[table["comparison"] == "machine-outcome"].set_index("metric")
     assert set(main.index) == {"auc", "brier", "log_loss"}
@@ -126,8 +129,13 @@ def test_calibrate_treats_a_binary_target_as_an_outcome(tmp_path):
 
 def test_an_outcome_the_scores_cannot_rank_is_flagged():
     df = score_table(informative=False, seed=2)
-    results = calibrate(df.drop(columns="repurchased"), [df[["transcript_id", "repurchased"]]],
-                        targets=["repurchased"], cv=3, n_boot=20)
+    results = calibrate(
+        df.drop(columns="repurchased"),
+        [df[["transcript_id", "repurchased"]]],
+        targets=["repurchased"],
+        cv=3,
+        n_boot=20,
+    )
     auc = results["repurchased"].agreement.set_index("metric").loc["auc"]
     assert auc["flag"] and auc["value"] < 0.6
 
@@ -166,26 +174,30 @@ def test_planted_repurchase_strengths_are_recovered_within_their_intervals():
     meta = pd.DataFrame([{"transcript_id": t["id"], "agent_id": t["agent_id"]} for t in sample.transcripts])
     outcomes = pd.DataFrame(sample.outcomes, columns=gen.OUTCOME_HEADER)
     df = meta.merge(truth, on="transcript_id").merge(outcomes, on="transcript_id")
-    table = pd.DataFrame({
-        "agent_id": df["agent_id"],
-        "answer_completeness": 100 * df["answer_credit"].astype(float),
-        "filler_content": 100 * df["filler"].astype(float),
-        "brand_congruence": 100 * df["brand"].astype(float),
-        "proactive_connection": 100 * df["connection"].astype(float),
-        "repurchased": df["repurchased"],
-    })
+    table = pd.DataFrame(
+        {
+            "agent_id": df["agent_id"],
+            "answer_completeness": 100 * df["answer_credit"].astype(float),
+            "filler_content": 100 * df["filler"].astype(float),
+            "brand_congruence": 100 * df["brand"].astype(float),
+            "proactive_connection": 100 * df["connection"].astype(float),
+            "repurchased": df["repurchased"],
+        }
+    )
     out = outcome_effects(table, outcome="repurchased").set_index("dimension")
-    planted = {"answer_completeness": np.exp(gen.REPURCHASE_ANSWER / 10),
-               "filler_content": np.exp(gen.REPURCHASE_FILLER / 10),
-               "brand_congruence": 1.0, "proactive_connection": 1.0}
+    planted = {
+        "answer_completeness": np.exp(gen.REPURCHASE_ANSWER / 10),
+        "filler_content": np.exp(gen.REPURCHASE_FILLER / 10),
+        "brand_congruence": 1.0,
+        "proactive_connection": 1.0,
+    }
     for dim, odds in planted.items():
         assert out.loc[dim, "ci_low"] < odds < out.loc[dim, "ci_high"], (dim, out.loc[dim].to_dict())
     assert out.loc["answer_completeness", "p_value"] < 1e-6
 
 
 def test_rate_by_band_by_hand():
-    df = pd.DataFrame({"interaction_score": [50, 60, 80, 90, 95, 100],
-                       "repurchased": [0, 0, 1, 0, 1, 1]})
+    df = pd.DataFrame({"interaction_score": [50, 60, 80, 90, 95, 100], "repurchased": [0, 0, 1, 0, 1, 1]})
     bands = outcome_by_band(df, outcome="repurchased").set_index("band")
     assert bands.loc["0-70", ["n", "outcomes"]].tolist() == [2, 0]
     assert bands.loc["91-100", "n"] == 2 and bands.loc["91-100", "rate"] == 1.0
@@ -217,13 +229,34 @@ def test_cli_outcomes_from_a_file_and_bad_outcome_exit_2(tmp_path):
     outcomes = tmp_path / "outcomes.csv"
     df[["transcript_id", "repurchased"]].to_csv(outcomes, index=False)
     out, bands = tmp_path / "outcomes_out.csv", tmp_path / "bands.csv"
-    result = runner.invoke(app, ["analyze", "outcomes", str(scores), "--outcome", "repurchased",
-                                 "--outcomes", str(outcomes), "--by", "team", "--out", str(out),
-                                 "--detail-out", str(bands)])
+    result = runner.invoke(
+        app,
+        [
+            "analyze",
+            "outcomes",
+            str(scores),
+            "--outcome",
+            "repurchased",
+            "--outcomes",
+            str(outcomes),
+            "--by",
+            "team",
+            "--out",
+            str(out),
+            "--detail-out",
+            str(bands),
+        ],
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)
-    assert list(table.columns[:6]) == ["team", "dimension", "odds_ratio_per_10", "ci_low", "ci_high",
-                                       "p_value"]
+    assert list(table.columns[:6]) == [
+        "team",
+        "dimension",
+        "odds_ratio_per_10",
+        "ci_low",
+        "ci_high",
+        "p_value",
+    ]
     assert len(table) == 2 * len(DIMS)
     assert pd.read_csv(bands)["n"].sum() == 400
     header = next(line for line in result.output.splitlines() if "dimension" in line)
@@ -240,8 +273,22 @@ def test_cli_calibrate_accepts_an_outcome_target(tmp_path):
     df.drop(columns="repurchased").to_csv(scores, index=False)
     df[["transcript_id", "repurchased"]].to_csv(labels, index=False)
     out = tmp_path / "cal"
-    result = runner.invoke(app, ["calibrate", str(scores), str(labels), "--target", "repurchased",
-                                 "--out", str(out), "--folds", "3", "--n-boot", "20"])
+    result = runner.invoke(
+        app,
+        [
+            "calibrate",
+            str(scores),
+            str(labels),
+            "--target",
+            "repurchased",
+            "--out",
+            str(out),
+            "--folds",
+            "3",
+            "--n-boot",
+            "20",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "auc" in result.output
     table = pd.read_csv(out / "agreement.csv")
@@ -284,8 +331,20 @@ def test_cli_outcomes_reads_a_result_store(tmp_path):
     outcomes = tmp_path / "outcomes.csv"
     df[["transcript_id", "repurchased"]].to_csv(outcomes, index=False)
     out = tmp_path / "effects.csv"
-    result = runner.invoke(app, ["analyze", "outcomes", str(store.root), "--outcome", "repurchased",
-                                 "--outcomes", str(outcomes), "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "analyze",
+            "outcomes",
+            str(store.root),
+            "--outcome",
+            "repurchased",
+            "--outcomes",
+            str(outcomes),
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     direct = outcome_effects(df, outcome="repurchased").set_index("dimension")["odds_ratio_per_10"]
     via_store = pd.read_csv(out).set_index("dimension")["odds_ratio_per_10"]

@@ -167,8 +167,13 @@ def test_model_card_documents_data_features_and_cv_agreement(tmp_path: Path) -> 
     card = write_model_card(
         tmp_path / "card.md", load_calibrator(path), limitations=["Only English chats."]
     ).read_text()
-    for heading in ("## Data", "## Features", "## Cross-validated agreement", "## Intended use",
-                    "## Limitations"):
+    for heading in (
+        "## Data",
+        "## Features",
+        "## Cross-validated agreement",
+        "## Intended use",
+        "## Limitations",
+    ):
         assert heading in card
     assert all(f"`{f}`" in card for f in FEATURES)
     assert f"{est.cv_scores_['rmse']:.3f}" in card

@@ -105,8 +105,13 @@ def test_calibrate_reports_each_stage_of_each_target_in_order(tmp_path):
     labels = _labels(scores).assign(survey_rating=lambda f: (f["rubric_score"] // 21 + 1).clip(1, 5))
     stages: list[str] = []
     calibrate(
-        scores, [labels], targets=["rubric_score", "survey_rating"], out_dir=tmp_path,
-        scales={"survey_rating": "1-5"}, n_boot=10, progress=stages.append,
+        scores,
+        [labels],
+        targets=["rubric_score", "survey_rating"],
+        out_dir=tmp_path,
+        scales={"survey_rating": "1-5"},
+        n_boot=10,
+        progress=stages.append,
     )
     assert [s.split(":")[0] for s in stages[:3]] == ["rubric_score"] * 3
     assert [s.split(":")[0] for s in stages[3:6]] == ["survey_rating"] * 3

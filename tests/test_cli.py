@@ -222,9 +222,15 @@ def test_runs_lists_the_newest_and_says_how_many_there_are(tmp_path):
 
     store = ResultStore(tmp_path / "store").init()
     for _ in range(25):
-        store.write_manifest({"run_id": new_run_id(), "status": "complete", "config_id": "c" * 16,
-                              "counts": {"read": 3, "scored": 2, "rejected": 1, "skipped": 0},
-                              "parts": []})
+        store.write_manifest(
+            {
+                "run_id": new_run_id(),
+                "status": "complete",
+                "config_id": "c" * 16,
+                "counts": {"read": 3, "scored": 2, "rejected": 1, "skipped": 0},
+                "parts": [],
+            }
+        )
     result = runner.invoke(app, ["runs", str(store.root)], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     assert "20 of 25 rows shown" in result.output
@@ -239,19 +245,44 @@ def test_agreement_warns_when_labels_were_the_calibrations_training_data(tmp_pat
     frame, path = synthetic_scores
     rng = np.random.default_rng(1)
     labels = pd.DataFrame(
-        {"transcript_id": frame["transcript_id"],
-         "rubric_score": (frame["interaction_score"] + rng.normal(0, 5, len(frame))).clip(0, 100)}
+        {
+            "transcript_id": frame["transcript_id"],
+            "rubric_score": (frame["interaction_score"] + rng.normal(0, 5, len(frame))).clip(0, 100),
+        }
     )
     fitted_on, held_out = labels.iloc[:120], labels.iloc[120:]
     fitted_on.to_csv(tmp_path / "train.csv", index=False)
     held_out.to_csv(tmp_path / "held_out.csv", index=False)
     cal = tmp_path / "cal"
-    result = runner.invoke(app, ["calibrate", str(path), str(tmp_path / "train.csv"),
-                                 "--target", "rubric_score", "--scale", "rubric_score=0-100",
-                                 "--out", str(cal), "--folds", "3", "--n-boot", "20"])
+    result = runner.invoke(
+        app,
+        [
+            "calibrate",
+            str(path),
+            str(tmp_path / "train.csv"),
+            "--target",
+            "rubric_score",
+            "--scale",
+            "rubric_score=0-100",
+            "--out",
+            str(cal),
+            "--folds",
+            "3",
+            "--n-boot",
+            "20",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    args = ["--target", "rubric_score", "--calibration", str(cal), "--n-boot", "20",
-            "--scale", "rubric_score=0-100"]
+    args = [
+        "--target",
+        "rubric_score",
+        "--calibration",
+        str(cal),
+        "--n-boot",
+        "20",
+        "--scale",
+        "rubric_score=0-100",
+    ]
     same = runner.invoke(app, ["agreement", str(path), str(tmp_path / "train.csv"), *args])
     assert same.exit_code == 0, same.output
     assert "120 of 120 transcripts labelled 'rubric_score' were used to fit" in same.output

@@ -33,16 +33,13 @@ CALLS: dict[str, dict] = {
             ("agent", "You're welcome, have a good day."),
         ],
         "answers": [
-            "The twenty dollar increase is because your six-month promotional discount "
-            "ended on April 1st.",
-            "Paperless statements are now switched on, so your next bill will arrive by "
-            "email on the 5th.",
+            "The twenty dollar increase is because your six-month promotional discount ended on April 1st.",
+            "Paperless statements are now switched on, so your next bill will arrive by email on the 5th.",
         ],
         "styled": [
             "Yeah so the extra twenty bucks is 'cause your six-month promo discount "
             "ran out on April 1st, lol.",
-            "Done, paperless is on now, so your next bill just shows up in your email on "
-            "the 5th.",
+            "Done, paperless is on now, so your next bill just shows up in your email on the 5th.",
         ],
         "tip": "You can also turn on autopay so the bill is paid on time every month.",
     },
@@ -87,8 +84,7 @@ CALLS: dict[str, dict] = {
         "styled": [
             "No biggie, you can just return it at any of our stores or post it with the "
             "prepaid label in the box, free of charge.",
-            "The refund lands on your card within five working days once the jacket hits "
-            "our warehouse.",
+            "The refund lands on your card within five working days once the jacket hits our warehouse.",
             "Yup, exchanges are totally free and we've got the large size in stock right now.",
         ],
         "tip": "You may also want to check the size guide on the product page, it lists "
@@ -96,8 +92,7 @@ CALLS: dict[str, dict] = {
     },
     "delivery": {
         "turns": [
-            ("customer", "My parcel hasn't turned up and the tracking page hasn't changed "
-             "for four days."),
+            ("customer", "My parcel hasn't turned up and the tracking page hasn't changed for four days."),
             ("agent", "I apologise for the wait. {A0}"),
             ("customer", "Can you deliver it to my office address instead?"),
             ("agent", "{A1}"),
@@ -123,8 +118,14 @@ FILLER_WORDS = "Um, so, basically, "
 FILLER_SENTENCE = "Okay so, um, yeah, just bear with me a second here."
 
 
-def build(call: str, answers: list[str | None] | None = None, *, name: str | None = None,
-          filler: bool = False, extra: str | None = None) -> Transcript:
+def build(
+    call: str,
+    answers: list[str | None] | None = None,
+    *,
+    name: str | None = None,
+    filler: bool = False,
+    extra: str | None = None,
+) -> Transcript:
     """Fill the call's placeholders; ``None`` drops that answer sentence."""
     spec = CALLS[call]
     answers = list(spec["answers"]) if answers is None else answers
@@ -349,8 +350,7 @@ def test_features_consistent_with_score(dim, score, call):
         low = 100 * f["answered_share"]
         assert low - 1e-9 <= result.score <= low + 100 * f["partial_share"] + 1e-9
         assert 0.0 <= f["min_met_probability"] <= f["met_probability"] <= 1.0
-        assert f["n_needs"] == sum(e.kind in ("answered", "partial", "open")
-                                   for e in result.evidence)
+        assert f["n_needs"] == sum(e.kind in ("answered", "partial", "open") for e in result.evidence)
 
 
 def test_parameters_are_stored_unchanged():
@@ -373,14 +373,21 @@ def test_credit_grows_with_confidence_between_the_two_thresholds():
 def test_weakening_an_answer_costs_points_even_above_the_partial_threshold(score):
     strong = Transcript.from_pairs(
         "strong",
-        [("customer", "Why is my bill higher this month?"),
-         ("agent", "It is higher because your twelve-month promotional discount of twenty "
-                   "dollars ended on October third.")],
+        [
+            ("customer", "Why is my bill higher this month?"),
+            (
+                "agent",
+                "It is higher because your twelve-month promotional discount of twenty "
+                "dollars ended on October third.",
+            ),
+        ],
     )
     weak = Transcript.from_pairs(
         "weak",
-        [("customer", "Why is my bill higher this month?"),
-         ("agent", "Bills can change from month to month for a number of reasons.")],
+        [
+            ("customer", "Why is my bill higher this month?"),
+            ("agent", "Bills can change from month to month for a number of reasons."),
+        ],
     )
     assert score(weak).score <= score(strong).score - 5
 
@@ -388,10 +395,15 @@ def test_weakening_an_answer_costs_points_even_above_the_partial_threshold(score
 # -- outcome signals (calibration features; they do not move the score) -----------------
 
 OUTCOME_KEYS = (
-    "customer_confirmed_resolution", "customer_still_complaining",
-    "customer_opening_complaint", "customer_turns_after_reply", "customer_words",
-    "agent_questions", "customer_exclamations",
-    "agent_asks_for_details", "agent_redirects",
+    "customer_confirmed_resolution",
+    "customer_still_complaining",
+    "customer_opening_complaint",
+    "customer_turns_after_reply",
+    "customer_words",
+    "agent_questions",
+    "customer_exclamations",
+    "agent_asks_for_details",
+    "agent_redirects",
 )
 CLOSINGS = {
     "resolved": "Brilliant, the router is back online, many thanks!",
@@ -406,8 +418,7 @@ AGENT_TURNS = {
 
 
 def outcome_call(agent: str = "answer", closing: str | None = "resolved") -> Transcript:
-    pairs = [("customer", "My internet has not worked since yesterday."),
-             ("agent", AGENT_TURNS[agent])]
+    pairs = [("customer", "My internet has not worked since yesterday."), ("agent", AGENT_TURNS[agent])]
     if closing is not None:
         pairs.append(("customer", CLOSINGS[closing]))
     return Transcript.from_pairs("o", pairs)
@@ -421,8 +432,7 @@ def test_outcome_wordings_are_not_prototypes():
         RESOLVED_PROTOTYPES,
     )
 
-    protos = {*RESOLVED_PROTOTYPES, *COMPLAINT_PROTOTYPES, *DETAIL_REQUEST_PROTOTYPES,
-              *REDIRECT_PROTOTYPES}
+    protos = {*RESOLVED_PROTOTYPES, *COMPLAINT_PROTOTYPES, *DETAIL_REQUEST_PROTOTYPES, *REDIRECT_PROTOTYPES}
     assert not protos.intersection([*CLOSINGS.values(), *AGENT_TURNS.values()])
 
 
@@ -441,8 +451,7 @@ def test_closing_signal_tells_resolved_from_complaining(score, feature, higher, 
 
 @pytest.mark.parametrize(
     ("agent", "feature"),
-    [("details", "agent_asks_for_details"), ("redirect", "agent_redirects"),
-     ("question", "agent_questions")],
+    [("details", "agent_asks_for_details"), ("redirect", "agent_redirects"), ("question", "agent_questions")],
 )
 def test_deferring_agent_scores_higher_on_its_signal_than_answering_agent(score, agent, feature):
     deferring = score(outcome_call(agent)).features[feature]
@@ -472,8 +481,7 @@ def test_outcome_signals_leave_the_score_unchanged(dim, parser, monkeypatch, clo
 @pytest.mark.parametrize(
     "pairs",
     [
-        [("customer", "Hi there, good afternoon!"), ("agent", "Hello!"),
-         ("customer", "Lovely, bye now.")],
+        [("customer", "Hi there, good afternoon!"), ("agent", "Hello!"), ("customer", "Lovely, bye now.")],
         [("customer", "My internet has not worked since yesterday.")],
     ],
 )
@@ -487,10 +495,8 @@ def test_outcome_signals_present_and_finite_with_or_without_needs(score, pairs):
 @pytest.mark.parametrize(
     ("text", "higher", "lower"),
     [
-        ("What time does the Oxford Street branch close on Saturdays?",
-         "question_share", "problem_share"),
-        ("The coffee machine I bought leaks water all over the counter.",
-         "problem_share", "question_share"),
+        ("What time does the Oxford Street branch close on Saturdays?", "question_share", "problem_share"),
+        ("The coffee machine I bought leaks water all over the counter.", "problem_share", "question_share"),
     ],
 )
 def test_need_kind_shares(score, text, higher, lower):
@@ -500,9 +506,7 @@ def test_need_kind_shares(score, text, higher, lower):
 
 def test_customer_exclamations_counted(score):
     calm = score(Transcript.from_pairs("e", [("customer", "My order is late."), ("agent", "Ok.")]))
-    heated = score(
-        Transcript.from_pairs("e", [("customer", "My order is late!!! Again!"), ("agent", "Ok.")])
-    )
+    heated = score(Transcript.from_pairs("e", [("customer", "My order is late!!! Again!"), ("agent", "Ok.")]))
     assert calm.features["customer_exclamations"] == 0.0
     assert heated.features["customer_exclamations"] == 4.0
 

@@ -44,9 +44,7 @@ INSERTS = {
 
 
 def parsed_call(parser, customer: str, agent: str, **metadata):
-    return parser.parse(
-        Transcript.from_pairs("t", [("customer", customer), ("agent", agent)], **metadata)
-    )
+    return parser.parse(Transcript.from_pairs("t", [("customer", customer), ("agent", agent)], **metadata))
 
 
 @pytest.fixture(scope="module")
@@ -136,9 +134,7 @@ def test_information_gathering_questions_are_not_filler(parser, filler):
 
 
 def test_short_repeats_are_allowed(parser, filler):
-    agent = (
-        "Okay. Let me check the account. Okay. Thank you. The refund has gone through. Thank you."
-    )
+    agent = "Okay. Let me check the account. Okay. Thank you. The refund has gone through. Thank you."
     result = filler.score(parsed_call(parser, "Where is my refund?", agent))
     assert result.features["repetition_share"] == 0
 

@@ -166,9 +166,7 @@ def test_transcript_without_customer_turn_is_scored_anyway(tmp_path):
 
 
 def test_duplicate_id_is_rejected_pointing_at_the_first(tmp_path):
-    path = write_lines(
-        tmp_path / "calls.jsonl", [line(good("a")), line(good("b")), line(good("a"))]
-    )
+    path = write_lines(tmp_path / "calls.jsonl", [line(good("a")), line(good("b")), line(good("a"))])
     items = list(read_transcripts(path))
     assert [type(item) for item in items] == [Transcript, Transcript, Reject]
     assert items[2].reason == f"duplicate transcript id; first seen at {path}:line 1"
@@ -429,8 +427,7 @@ def test_csv_ids_stay_strings(tmp_path):
 def test_table_rows_out_of_order_within_a_transcript_are_sorted(tmp_path):
     path = tmp_path / "calls.csv"
     path.write_text(
-        "transcript_id,turn_index,speaker,text\n"
-        "a,2,agent,third\na,0,customer,first\na,1,agent,second\n"
+        "transcript_id,turn_index,speaker,text\na,2,agent,third\na,0,customer,first\na,1,agent,second\n"
     )
     [item] = read_transcripts(path)
     assert [t.text for t in item.turns] == ["first", "second", "third"]
@@ -472,8 +469,7 @@ TABLE_BAD_GROUPS = [
 def test_bad_table_transcript_gives_one_reject(tmp_path, rows, field):
     path = tmp_path / "calls.csv"
     path.write_text(
-        "transcript_id,turn_index,speaker,text\n"
-        "before,0,agent,hello\n" + rows + "after,0,agent,bye\n"
+        "transcript_id,turn_index,speaker,text\nbefore,0,agent,hello\n" + rows + "after,0,agent,bye\n"
     )
     items = list(read_transcripts(path))
     assert [type(item) for item in items] == [Transcript, Reject, Transcript]

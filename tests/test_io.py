@@ -191,8 +191,12 @@ def test_latest_hashes_reads_only_the_identity_columns(tmp_path, monkeypatch):
 
 def test_run_manifest_round_trips_and_keeps_unknown_keys():
     payload = {
-        "run_id": "r1", "status": "complete", "config_id": "c", "counts": {"read": 3, "scored": 2,
-        "rejected": 1, "skipped": 0}, "parts": ["results/p.parquet"], "seconds": 1.5,
+        "run_id": "r1",
+        "status": "complete",
+        "config_id": "c",
+        "counts": {"read": 3, "scored": 2, "rejected": 1, "skipped": 0},
+        "parts": ["results/p.parquet"],
+        "seconds": 1.5,
         "added_by_a_newer_version": {"x": 1},
     }
     record = RunManifest.from_dict(payload)
@@ -280,7 +284,9 @@ def test_score_files_counts_records_as_they_are_read_not_per_batch(tmp_path):
     events: list[str] = []
     scorer = _tiny_scorer(events, batch_size=4)
     summary = score_files(
-        _calls(tmp_path / "in.jsonl", 10), tmp_path / "out.parquet", scorer=scorer,
+        _calls(tmp_path / "in.jsonl", 10),
+        tmp_path / "out.parquet",
+        scorer=scorer,
         progress=lambda n: events.append(f"read {n}"),
     )
     assert summary.read == summary.scored == 10 and summary.run_id is None

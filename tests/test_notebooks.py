@@ -251,8 +251,12 @@ def test_notebook_04_measures_the_drop_and_the_outcome_link(
     nb, summary = _execute(
         "04_workshop_impact.ipynb",
         kernel_name,
-        parameters={"SCORES": repr(str(scores_path)), "OUT_DIR": repr(str(out_dir)), "N_BOOT": "50",
-                    "FOLDS": "3"},
+        parameters={
+            "SCORES": repr(str(scores_path)),
+            "OUT_DIR": repr(str(out_dir)),
+            "N_BOOT": "50",
+            "FOLDS": "3",
+        },
         summary=(
             '{"n": len(scores), "metrics": impact["metric"].tolist(), '
             '"people": by_people.set_index("metric")["effect"].to_dict(), '
@@ -281,7 +285,6 @@ def test_notebook_04_measures_the_drop_and_the_outcome_link(
     assert (out_dir / "repurchased.json").is_file()
     assert _images(nb) >= 2  # the effect plot; calibration curve and lift
     assert _warnings(nb) == []
-
 
 
 @pytest.mark.slow

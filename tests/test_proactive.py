@@ -29,9 +29,7 @@ def dim(encoder) -> ProactiveConnection:
 
 
 def acts_of(dim, parser, agent_text: str, customer_text: str = "I have a question.") -> set:
-    parsed = parser.parse(
-        Transcript.from_pairs("a", [("customer", customer_text), ("agent", agent_text)])
-    )
+    parsed = parser.parse(Transcript.from_pairs("a", [("customer", customer_text), ("agent", agent_text)]))
     return {a.category for a in dim.find_acts(parsed)}
 
 
@@ -47,10 +45,8 @@ ACT_TABLE = [
     ("The credit will show on your account within 2 billing days.", "next_steps"),
     ("Our driver will collect the old fridge on Wednesday.", "next_steps"),
     ("To keep this from happening again, turn on low-balance alerts.", "anticipation"),
-    ("As your contract ends soon, you might want to look at our loyalty plans.",
-     "anticipation"),
-    ("Next time the router does this, a quick restart from the app usually fixes it.",
-     "anticipation"),
+    ("As your contract ends soon, you might want to look at our loyalty plans.", "anticipation"),
+    ("Next time the router does this, a quick restart from the app usually fixes it.", "anticipation"),
     ("Is there anything else on your mind today?", "offer_more"),
     ("If anything else crops up, you know where to find us.", "offer_more"),
     ("Could I assist with any other questions?", "offer_more"),
@@ -93,21 +89,33 @@ def test_test_wordings_are_not_prototypes():
     ("pairs", "metadata", "uses"),
     [
         # name from metadata
-        ([("customer", "My order is late."), ("agent", "Thanks for waiting, Nadia.")],
-         {"customer_name": "Nadia Haddad"}, 1),
+        (
+            [("customer", "My order is late."), ("agent", "Thanks for waiting, Nadia.")],
+            {"customer_name": "Nadia Haddad"},
+            1,
+        ),
         # name from the customer's self-introduction
-        ([("customer", "Hi, this is Marcus Reed, my order is late."),
-          ("agent", "Marcus, I've found your order. It ships today, Marcus.")], {}, 2),
+        (
+            [
+                ("customer", "Hi, this is Marcus Reed, my order is late."),
+                ("agent", "Marcus, I've found your order. It ships today, Marcus."),
+            ],
+            {},
+            2,
+        ),
         # vocative without any known name
-        ([("customer", "My order is late."), ("agent", "Thank you, Leonie. It ships today.")],
-         {}, 1),
+        ([("customer", "My order is late."), ("agent", "Thank you, Leonie. It ships today.")], {}, 1),
         ([("customer", "My order is late."), ("agent", "Mr. Okafor, it ships today.")], {}, 1),
         # the agent's own name is not the customer's
-        ([("customer", "My order is late."),
-          ("agent", "My name is Daniel. Daniel here from the dispatch team. It ships today.")],
-         {}, 0),
-        ([("customer", "Hello, I'm Ruth."),
-          ("agent", "Hi, this is Kevin speaking. It ships today.")], {}, 0),
+        (
+            [
+                ("customer", "My order is late."),
+                ("agent", "My name is Daniel. Daniel here from the dispatch team. It ships today."),
+            ],
+            {},
+            0,
+        ),
+        ([("customer", "Hello, I'm Ruth."), ("agent", "Hi, this is Kevin speaking. It ships today.")], {}, 0),
     ],
 )
 def test_name_uses(dim, parser, pairs, metadata, uses):
@@ -119,24 +127,28 @@ def test_name_uses(dim, parser, pairs, metadata, uses):
 # -- whole calls ------------------------------------------------------------------------
 BASE_CALLS = {
     "outage": [
-        ("customer", "My broadband keeps cutting out and I work from home. When will it be "
-         "fixed?"),
-        ("agent", "That's a real pain when you're working. A cable fault in your street is "
-         "being repaired and the service will be back by 5 pm today."),
+        ("customer", "My broadband keeps cutting out and I work from home. When will it be fixed?"),
+        (
+            "agent",
+            "That's a real pain when you're working. A cable fault in your street is "
+            "being repaired and the service will be back by 5 pm today.",
+        ),
         ("customer", "Okay, thanks."),
         ("agent", "You're welcome, goodbye."),
     ],
     "billing": [
         ("customer", "Why is my bill higher this month?"),
-        ("agent", "Your introductory discount ended in May, so the price went up by 8 "
-         "dollars."),
+        ("agent", "Your introductory discount ended in May, so the price went up by 8 dollars."),
         ("customer", "Can I get a cheaper plan?"),
         ("agent", "Yes, the Basic plan is 12 dollars less and keeps your current speed."),
     ],
     "returns": [
         ("customer", "The blender I bought arrived with a cracked jug."),
-        ("agent", "I'm sorry it arrived like that. I'll send a new jug by courier, and it "
-         "will arrive within 3 working days."),
+        (
+            "agent",
+            "I'm sorry it arrived like that. I'll send a new jug by courier, and it "
+            "will arrive within 3 working days.",
+        ),
     ],
 }
 
@@ -171,7 +183,9 @@ def test_offer_of_further_help_raises(dim, parser, call):
 def test_customer_name_raises(dim, parser, call):
     base = score_of(dim, parser, BASE_CALLS[call], customer_name="Jamal Osei")
     named = score_of(
-        dim, parser, with_agent_prefix(BASE_CALLS[call], "Thanks, Jamal."),
+        dim,
+        parser,
+        with_agent_prefix(BASE_CALLS[call], "Thanks, Jamal."),
         customer_name="Jamal Osei",
     )
     assert named.score > base.score
@@ -194,7 +208,9 @@ def test_each_category_alone(dim, parser, category):
 
 def test_name_alone(dim, parser):
     result = score_of(
-        dim, parser, [("customer", "Hello."), ("agent", "Good to hear from you, Olga.")],
+        dim,
+        parser,
+        [("customer", "Hello."), ("agent", "Good to hear from you, Olga.")],
         customer_name="Olga",
     )
     assert result.features["name_uses"] == 1
@@ -218,9 +234,12 @@ def test_removing_an_answer_barely_moves_it(dim, parser):
 def test_repeats_saturate(dim, parser):
     once = score_of(dim, parser, [("customer", "Hi."), ("agent", "I'm sorry about that.")])
     thrice = score_of(
-        dim, parser,
-        [("customer", "Hi."),
-         ("agent", "I'm sorry about that. I do apologise. Sorry again for the trouble.")],
+        dim,
+        parser,
+        [
+            ("customer", "Hi."),
+            ("agent", "I'm sorry about that. I do apologise. Sorry again for the trouble."),
+        ],
     )
     gain_first = once.score
     gain_repeats = thrice.score - once.score
@@ -296,9 +315,11 @@ def test_apology_detection(parser, sentence, apologises):
 
 def test_apologies_counted_per_agent_sentence(dim, parser):
     def run(agent_text: str):
-        return dim.score(parser.parse(Transcript.from_pairs(
-            "p", [("customer", "My parcel is late."), ("agent", agent_text)]
-        )))
+        return dim.score(
+            parser.parse(
+                Transcript.from_pairs("p", [("customer", "My parcel is late."), ("agent", agent_text)])
+            )
+        )
 
     plain = run("The parcel will arrive on Friday.")
     sorry = run("Sorry about that. The parcel will arrive on Friday. We apologise again.")
@@ -313,12 +334,26 @@ def _acts_in(dim, parser, turns) -> set:
 
 def test_the_opening_how_can_i_help_is_no_offer_of_further_help(dim, parser):
     opening = "How can I help you today?"
-    acts = _acts_in(dim, parser, [("agent", f"Thanks for calling Acme. {opening}"),
-                                  ("customer", "My bill is wrong."), ("agent", "I've corrected it.")])
+    acts = _acts_in(
+        dim,
+        parser,
+        [
+            ("agent", f"Thanks for calling Acme. {opening}"),
+            ("customer", "My bill is wrong."),
+            ("agent", "I've corrected it."),
+        ],
+    )
     assert ("offer_more", opening) not in acts
     closing = "Is there anything I can help you with?"
-    acts = _acts_in(dim, parser, [("agent", "Thanks for calling Acme."), ("customer", "My bill is wrong."),
-                                  ("agent", f"I've corrected it. {closing}")])
+    acts = _acts_in(
+        dim,
+        parser,
+        [
+            ("agent", "Thanks for calling Acme."),
+            ("customer", "My bill is wrong."),
+            ("agent", f"I've corrected it. {closing}"),
+        ],
+    )
     assert ("offer_more", closing) in acts
 
 

@@ -166,8 +166,11 @@ def test_every_ask_type_has_answer_kinds_and_words():
 @pytest.mark.parametrize(
     ("text", "n_min"),
     [
-        ("im so sorry about that dana ive refunded the duplicate forty dollars "
-         "it'll show on your statement in three to five days is there anything else", 3),
+        (
+            "im so sorry about that dana ive refunded the duplicate forty dollars "
+            "it'll show on your statement in three to five days is there anything else",
+            3,
+        ),
         ("hi thanks for calling northwind how can i help you today", 2),
     ],
 )

@@ -72,9 +72,7 @@ def make_scores(
             "agent_id": [f"A{k:02d}" for k in rng.integers(1, 25, n)],
             "team": team,
             "queue": queue,
-            "contact_reason": [
-                f"{q}_reason{k}" for q, k in zip(queue, rng.integers(1, 3, n), strict=True)
-            ],
+            "contact_reason": [f"{q}_reason{k}" for q, k in zip(queue, rng.integers(1, 3, n), strict=True)],
             "customer_segment": rng.choice(["consumer", "small_business", "premium"], n),
             "channel": rng.choice(["voice", "chat"], n, p=[0.6, 0.4]),
             "started_at": [t.isoformat() for t in started],
@@ -86,16 +84,11 @@ def make_scores(
         }
     )
     points = pd.DataFrame(
-        {
-            d: frame[d] if d != "filler_content" else (100 - 2.5 * frame[d]).clip(0, 100)
-            for d in DIMS
-        }
+        {d: frame[d] if d != "filler_content" else (100 - 2.5 * frame[d]).clip(0, 100) for d in DIMS}
     )
     weights = pd.Series(WEIGHTS)
     present = points.notna()
-    frame["interaction_score"] = (points.fillna(0) * weights).sum(axis=1) / (present * weights).sum(
-        axis=1
-    )
+    frame["interaction_score"] = (points.fillna(0) * weights).sum(axis=1) / (present * weights).sum(axis=1)
     frame["n_turns"] = rng.integers(7, 16, n)
     frame["n_agent_turns"] = frame["n_turns"] // 2
     frame["n_sentences"] = frame["n_turns"] * 2
@@ -152,9 +145,7 @@ def make_surveys(scores: pd.DataFrame, *, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     worst = scores["interaction_score"].idxmin()
     picked = scores[(rng.random(len(scores)) < 0.55) | (scores.index == worst)]
-    rating = np.clip(
-        np.round((picked["interaction_score"] + rng.normal(0, 12, len(picked))) / 10), 0, 10
-    )
+    rating = np.clip(np.round((picked["interaction_score"] + rng.normal(0, 12, len(picked))) / 10), 0, 10)
     comments = rng.choice(
         [
             "Great service, thank you.",

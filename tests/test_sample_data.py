@@ -21,11 +21,18 @@ from scipy.stats import spearmanr
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GENERATOR = DATA / "generate_sample.py"
-FILES = ("sample_transcripts.jsonl", "sample_rubric.csv", "sample_surveys.csv",
-         "sample_truth.csv")
+FILES = ("sample_transcripts.jsonl", "sample_rubric.csv", "sample_surveys.csv", "sample_truth.csv")
 TRAITS = ("completeness", "connection", "filler", "brand")
-META_FIELDS = ("agent_id", "team", "queue", "contact_reason", "customer_segment", "channel",
-               "started_at", "customer_name")
+META_FIELDS = (
+    "agent_id",
+    "team",
+    "queue",
+    "contact_reason",
+    "customer_segment",
+    "channel",
+    "started_at",
+    "customer_name",
+)
 #: The documented command's arguments (data/README.md).
 DOC_N, DOC_SEED = 300, 7
 #: The planted effects, as data/README.md documents them.
@@ -37,7 +44,10 @@ def run_generator(out: Path, n: int, seed: int, hash_seed: str = "0") -> None:
     env = {**os.environ, "PYTHONHASHSEED": hash_seed}
     subprocess.run(
         [sys.executable, str(GENERATOR), "--out", str(out), "--n", str(n), "--seed", str(seed)],
-        check=True, capture_output=True, env=env, timeout=60,
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=60,
     )
 
 
@@ -59,8 +69,7 @@ def rubric() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def surveys() -> pd.DataFrame:
-    return pd.read_csv(DATA / "sample_surveys.csv", keep_default_na=False,
-                       na_values={"survey_rating": [""]})
+    return pd.read_csv(DATA / "sample_surveys.csv", keep_default_na=False, na_values={"survey_rating": [""]})
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +77,9 @@ def calls(transcripts, truth, rubric) -> pd.DataFrame:
     """One row per transcript: metadata, latent truth and the mean rubric score."""
     meta = pd.DataFrame([{k: v for k, v in t.items() if k != "turns"} for t in transcripts])
     mean_rubric = rubric.groupby("transcript_id")["rubric_score"].mean().rename("rubric")
-    return (meta.merge(truth, left_on="id", right_on="transcript_id")
-            .merge(mean_rubric, left_on="id", right_index=True))
+    return meta.merge(truth, left_on="id", right_on="transcript_id").merge(
+        mean_rubric, left_on="id", right_index=True
+    )
 
 
 # -- reproducibility -----------------------------------------------------------------------
@@ -109,7 +119,9 @@ def test_readme_documents_the_command_and_the_planted_effects():
 def test_generator_rejects_a_non_positive_n(tmp_path):
     result = subprocess.run(
         [sys.executable, str(GENERATOR), "--out", str(tmp_path), "--n", "0"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "Got n=0" in result.stderr
@@ -143,15 +155,21 @@ def test_transcripts_are_valid(transcripts):
 
 
 def test_placeholders_were_all_filled(transcripts):
-    leftovers = [t["id"] for t in transcripts
-                 for turn in t["turns"] if re.search(r"[{}]", turn["text"])]
+    leftovers = [t["id"] for t in transcripts for turn in t["turns"] if re.search(r"[{}]", turn["text"])]
     assert leftovers == []
 
 
 @pytest.mark.parametrize(
     ("field", "at_least"),
-    [("agent_id", 20), ("team", 4), ("queue", 5), ("channel", 2), ("contact_reason", 12),
-     ("customer_segment", 3), ("customer_name", 40)],
+    [
+        ("agent_id", 20),
+        ("team", 4),
+        ("queue", 5),
+        ("channel", 2),
+        ("contact_reason", 12),
+        ("customer_segment", 3),
+        ("customer_name", 40),
+    ],
 )
 def test_metadata_varies(transcripts, field, at_least):
     assert len({t[field] for t in transcripts}) >= at_least
@@ -166,8 +184,7 @@ def test_calls_span_three_months_weekdays_and_hours(transcripts):
 
 
 def test_text_is_varied_not_one_template(transcripts):
-    agent_turns = [turn["text"] for t in transcripts for turn in t["turns"]
-                   if turn["speaker"] == "agent"]
+    agent_turns = [turn["text"] for t in transcripts for turn in t["turns"] if turn["speaker"] == "agent"]
     openings = [t["turns"][1]["text"] for t in transcripts]
     assert len(set(agent_turns)) / len(agent_turns) > 0.8
     assert len(set(openings)) / len(openings) > 0.9
@@ -176,8 +193,7 @@ def test_text_is_varied_not_one_template(transcripts):
 # -- labels --------------------------------------------------------------------------------
 
 
-def test_labels_reference_existing_transcripts_and_are_in_range(transcripts, rubric, surveys,
-                                                                truth):
+def test_labels_reference_existing_transcripts_and_are_in_range(transcripts, rubric, surveys, truth):
     ids = {t["id"] for t in transcripts}
     assert set(rubric["transcript_id"]) == ids
     assert set(surveys["transcript_id"]) <= ids
@@ -222,8 +238,9 @@ def test_rubric_moves_with_each_trait(calls, trait, sign):
 
 def test_latent_traits_are_nearly_independent(calls):
     corr = calls[list(TRAITS)].corr().abs()
-    off_diagonal = corr.where(~pd.DataFrame(
-        [[a == b for b in TRAITS] for a in TRAITS], index=TRAITS, columns=TRAITS))
+    off_diagonal = corr.where(
+        ~pd.DataFrame([[a == b for b in TRAITS] for a in TRAITS], index=TRAITS, columns=TRAITS)
+    )
     assert off_diagonal.max().max() < 0.35
 
 
@@ -251,8 +268,10 @@ def test_false_reads_are_good_ratings_on_unanswered_calls(calls, surveys):
 
 @pytest.mark.parametrize(
     ("words", "rating_band"),
-    [(("nobody answered", "manager", "still", "rude", "calm down", "waste"), (0, 40)),
-     (("helpful", "thank you", "sorted", "friendly", "excellent"), (80, 100))],
+    [
+        (("nobody answered", "manager", "still", "rude", "calm down", "waste"), (0, 40)),
+        (("helpful", "thank you", "sorted", "friendly", "excellent"), (80, 100)),
+    ],
 )
 def test_comments_agree_with_ratings(surveys, words, rating_band):
     def mentions(text: str) -> bool:
@@ -261,8 +280,7 @@ def test_comments_agree_with_ratings(surveys, words, rating_band):
     low, high = rating_band
     inside = surveys[surveys["survey_rating"].between(low, high)]
     outside = surveys[~surveys["survey_rating"].between(low, high)]
-    assert inside["survey_comment"].map(mentions).mean() > outside["survey_comment"].map(
-        mentions).mean()
+    assert inside["survey_comment"].map(mentions).mean() > outside["survey_comment"].map(mentions).mean()
 
 
 # -- planted effects -----------------------------------------------------------------------
@@ -276,8 +294,7 @@ def test_planted_worse_queue_scores_lower_on_the_rubric(calls):
 
 def test_planted_drift_team_drops_after_the_date_more_than_other_teams(calls):
     late = calls["started_at"] >= DRIFT_DATE
-    drop = (calls[~late].groupby("team")["rubric"].mean()
-            - calls[late].groupby("team")["rubric"].mean())
+    drop = calls[~late].groupby("team")["rubric"].mean() - calls[late].groupby("team")["rubric"].mean()
     assert drop[DRIFT_TEAM] > 5
     assert drop[DRIFT_TEAM] > drop.drop(DRIFT_TEAM).max()
 
@@ -309,12 +326,14 @@ def text_signals(transcripts, calls) -> pd.DataFrame:
     rows = []
     for record in transcripts:
         text = agent_text(record)
-        rows.append({
-            "id": record["id"],
-            "filler_rate": len(FILLER_RE.findall(text)) / len(text.split()),
-            "off_brand": len(OFF_BRAND_RE.findall(text)),
-            "name_uses": text.count(record["customer_name"]),
-        })
+        rows.append(
+            {
+                "id": record["id"],
+                "filler_rate": len(FILLER_RE.findall(text)) / len(text.split()),
+                "off_brand": len(OFF_BRAND_RE.findall(text)),
+                "name_uses": text.count(record["customer_name"]),
+            }
+        )
     return calls.merge(pd.DataFrame(rows), on="id")
 
 
@@ -332,15 +351,13 @@ CROSS_TRAIT_PHRASES = ("like i said", "as i said")
 
 
 def test_no_forbidden_brand_phrase_is_planted_by_another_trait(transcripts):
-    hits = [t["id"] for t in transcripts
-            if any(p in agent_text(t).lower() for p in CROSS_TRAIT_PHRASES)]
+    hits = [t["id"] for t in transcripts if any(p in agent_text(t).lower() for p in CROSS_TRAIT_PHRASES)]
     assert hits == []
 
 
 def test_wrap_up_does_not_answer_a_skipped_generic_question(transcripts, truth):
     """A call that skipped "is there a reference?" gets no reference in its wrap-up."""
-    skipped = set(truth.loc[truth["question_outcomes"].str.contains("reference:skip"),
-                            "transcript_id"])
+    skipped = set(truth.loc[truth["question_outcomes"].str.contains("reference:skip"), "transcript_id"])
     assert skipped  # the seed has such calls, or this test checks nothing
     for record in transcripts:
         if record["id"] in skipped:
@@ -350,8 +367,7 @@ def test_wrap_up_does_not_answer_a_skipped_generic_question(transcripts, truth):
 
 def test_verb_like_appears_in_clean_calls(transcripts, truth):
     clean = set(truth.loc[truth["filler"] < 0.2, "transcript_id"])
-    hits = [t["id"] for t in transcripts
-            if t["id"] in clean and "would you like" in agent_text(t).lower()]
+    hits = [t["id"] for t in transcripts if t["id"] in clean and "would you like" in agent_text(t).lower()]
     assert len(hits) >= 5
 
 

@@ -65,7 +65,7 @@ def test_report_prints_the_thresholds_it_was_given():
     assert "reaches 80 and its mean survey rating reaches 70" in moved
     assert not re.search(r"\b91\b", _visible_text(moved))
     share = (pd.to_numeric(scores["interaction_score"]) >= 80).mean()
-    assert f"{share:.0%}</div><div class=\"l\">contacts at or above 80" in moved
+    assert f'{share:.0%}</div><div class="l">contacts at or above 80' in moved
 
 
 def build_report_html(scores: pd.DataFrame, **thresholds: float) -> str:

@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample_transcripts.jsonl"
 CHROMIUM = Path("/usr/bin/chromium")
 SCRIPT = "<script>document.title='pwned'</script>"
-IMG = "\"><img src=x onerror=\"document.title='pwned'\">"
+IMG = '"><img src=x onerror="document.title=\'pwned\'">'
 HOSTILE = {
     "id": "hostile-1",
     "team": "<b>North</b>",

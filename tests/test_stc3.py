@@ -21,8 +21,7 @@ def dialogue(dialogue_id: str, *, raters: int = 2, sender: str = "helpdesk") -> 
         {"sender": "customer", "utterances": ["   "]},
     ]
     annotations = [
-        {"quality": {"A": r - 1, "S": -r, "E": r}, "nugget": ["CNUG0", "HNUG", "CNaN"]}
-        for r in range(raters)
+        {"quality": {"A": r - 1, "S": -r, "E": r}, "nugget": ["CNUG0", "HNUG", "CNaN"]} for r in range(raters)
     ]
     return {"id": dialogue_id, "turns": turns, "annotations": annotations}
 

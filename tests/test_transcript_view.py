@@ -134,8 +134,11 @@ def test_evidence_of_a_speech_recogniser_turn_is_placed_on_its_words(scorer):
         "asr",
         [
             ("customer", "hi my card was charged twice for the same order can you fix it"),
-            ("agent", "im so sorry about that ive refunded the duplicate forty dollars "
-                      "is there anything else i can help with"),
+            (
+                "agent",
+                "im so sorry about that ive refunded the duplicate forty dollars "
+                "is there anything else i can help with",
+            ),
         ],
     )
     view = transcript_view(scorer.score_one(call), call)

@@ -67,9 +67,7 @@ class ChartSettings:
         if self.baseline_days is not None and self.baseline_days < 1:
             raise ValueError(f"Got baseline_days={self.baseline_days}; expected 1 or more days.")
         if not 0.0 < self.baseline_fraction < 1.0:
-            raise ValueError(
-                f"Got baseline_fraction={self.baseline_fraction}; expected a number in (0, 1)."
-            )
+            raise ValueError(f"Got baseline_fraction={self.baseline_fraction}; expected a number in (0, 1).")
         if self.min_baseline < 2:
             raise ValueError(f"Got min_baseline={self.min_baseline}; expected at least 2 points.")
         for name in ("k", "h", "L"):
@@ -112,9 +110,7 @@ def series_points(times: pd.Series, values: pd.Series, aggregate: str) -> pd.Dat
         return pd.DataFrame({"time": frame["time"], "n": 1, "mean": frame["v"], "ss": 0.0})
     frame["time"] = frame["time"].dt.normalize()
     g = frame.groupby("time", sort=True)["v"]
-    return pd.DataFrame(
-        {"n": g.size(), "mean": g.mean(), "ss": g.var(ddof=0) * g.size()}
-    ).reset_index()
+    return pd.DataFrame({"n": g.size(), "mean": g.mean(), "ss": g.var(ddof=0) * g.size()}).reset_index()
 
 
 def estimate_baseline(points: pd.DataFrame, settings: ChartSettings) -> Baseline | None:
@@ -203,9 +199,7 @@ def first_alarm(
     return alarm, change, direction, cols
 
 
-def _group_chart(
-    points: pd.DataFrame, settings: ChartSettings
-) -> tuple[pd.DataFrame, dict[str, object]]:
+def _group_chart(points: pd.DataFrame, settings: ChartSettings) -> tuple[pd.DataFrame, dict[str, object]]:
     """Chart rows and the drift summary for one group's points."""
     base = estimate_baseline(points, settings)
     summary: dict[str, object] = {
@@ -263,9 +257,7 @@ def _group_chart(
     return chart, summary
 
 
-def _prepare(
-    df: pd.DataFrame, keys: list[str], value_col: str, time_col: str, where: str
-) -> pd.DataFrame:
+def _prepare(df: pd.DataFrame, keys: list[str], value_col: str, time_col: str, where: str) -> pd.DataFrame:
     require_columns(df, [*keys, value_col, time_col], where=where)
     frame = df[keys].copy() if keys else pd.DataFrame(index=df.index)
     frame["_time"] = to_local_timestamps(df[time_col], column=time_col)
@@ -276,9 +268,7 @@ def _prepare(
     return frame.loc[~dropped]
 
 
-def _groups(
-    frame: pd.DataFrame, keys: list[str]
-) -> Iterable[tuple[dict[str, object], pd.DataFrame]]:
+def _groups(frame: pd.DataFrame, keys: list[str]) -> Iterable[tuple[dict[str, object], pd.DataFrame]]:
     if not keys:
         yield {}, frame
         return

@@ -105,18 +105,14 @@ def _derive(df: pd.DataFrame, columns: list[str], time_col: str) -> pd.DataFrame
     return df.assign(**extra)
 
 
-def _resolve_by(
-    df: pd.DataFrame, by: str | Iterable[str] | None, time_col: str, where: str
-) -> list[str]:
+def _resolve_by(df: pd.DataFrame, by: str | Iterable[str] | None, time_col: str, where: str) -> list[str]:
     if by is not None:
         keys = as_columns(by)
         if not keys:
             raise ValueError(f"Got by=(); expected at least one grouping column for {where}().")
         require_columns(df, [k for k in keys if k not in DERIVED], where=where)
         return keys
-    keys = [
-        c for c in DEFAULT_EQUITY_BY if c in df.columns or (c in DERIVED and time_col in df.columns)
-    ]
+    keys = [c for c in DEFAULT_EQUITY_BY if c in df.columns or (c in DERIVED and time_col in df.columns)]
     if not keys:
         raise ValueError(
             f"Got a table with none of the default groupings {DEFAULT_EQUITY_BY}; expected at "
@@ -144,9 +140,7 @@ def _group_stats(values: np.ndarray, levels: pd.Series, confidence: float) -> pd
     )
     sd = np.sqrt(table["var"])
     half = (
-        stats.t.ppf(0.5 + confidence / 2.0, (table["n"] - 1).where(table["n"] > 1))
-        * sd
-        / np.sqrt(table["n"])
+        stats.t.ppf(0.5 + confidence / 2.0, (table["n"] - 1).where(table["n"] > 1)) * sd / np.sqrt(table["n"])
     )
     table["sd"], table["ci_low"], table["ci_high"] = sd, table["mean"] - half, table["mean"] + half
     return table

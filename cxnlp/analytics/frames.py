@@ -46,6 +46,7 @@ DIMENSIONS: tuple[str, ...] = DIMENSION_COLUMNS
 #: How many composite points one percent of filler costs: 40 % filler or more scores 0.
 FILLER_POINTS_PER_PERCENT = CompositeWeights().filler_scale
 
+
 def as_columns(by: str | Iterable[str] | None) -> list[str]:
     """Normalise a ``by=`` argument (one name, several names or None) to a list of names."""
     if by is None:
@@ -65,9 +66,7 @@ JOIN_SURVEYS_HINT = (
 _SHOWN_COLUMNS = 8
 
 
-def require_columns(
-    df: pd.DataFrame, columns: Iterable[str], *, where: str, hint: str = ""
-) -> None:
+def require_columns(df: pd.DataFrame, columns: Iterable[str], *, where: str, hint: str = "") -> None:
     """Raise a ValueError naming every column ``where`` needs and ``df`` lacks.
 
     Parameters
@@ -158,9 +157,7 @@ def to_local_timestamps(values: pd.Series, *, column: str = "started_at") -> pd.
         parsed = pd.to_datetime(values, format="ISO8601")
     except (ValueError, TypeError):
         try:
-            parsed = pd.Series(
-                [_wall_clock(v) for v in values], index=values.index, dtype="datetime64[ns]"
-            )
+            parsed = pd.Series([_wall_clock(v) for v in values], index=values.index, dtype="datetime64[ns]")
         except (ValueError, TypeError) as exc:
             raise ValueError(
                 f"Got values in {column!r} that are not timestamps ({exc}); expected ISO 8601 "
@@ -221,9 +218,7 @@ def parse_evidence(value: object) -> list[dict[str, Any]]:
     return [item for item in items if isinstance(item, dict)]
 
 
-def negative_evidence(
-    items: Sequence[Mapping[str, Any]], *, top_k: int = 3
-) -> list[dict[str, Any]]:
+def negative_evidence(items: Sequence[Mapping[str, Any]], *, top_k: int = 3) -> list[dict[str, Any]]:
     """The findings that pulled a transcript down, worst first.
 
     For the higher-is-better dimensions an item counts when its weight (points) is

@@ -148,9 +148,7 @@ def _event_time(event: object, times: pd.Series, *, param: str) -> pd.Timestamp:
     except (ValueError, TypeError):
         stamp = pd.NaT
     if stamp is pd.NaT or pd.isna(stamp):
-        raise ImpactInputError(
-            param, f"Got {param}={event!r}; expected a date such as 2026-10-01."
-        )
+        raise ImpactInputError(param, f"Got {param}={event!r}; expected a date such as 2026-10-01.")
     if stamp.tzinfo is not None:
         stamp = stamp.tz_localize(None)
     first, last = times.min(), times.max()
@@ -274,9 +272,7 @@ def _metric_row(
     sub = part.loc[ok].assign(**{metric: values[ok]})
     cl = clusters[ok]
     T, post = sub["_T"].to_numpy(), sub["_post"].to_numpy()
-    cells = {
-        (t, p): sub.loc[(T == t) & (post == p), metric] for t in (1.0, 0.0) for p in (0.0, 1.0)
-    }
+    cells = {(t, p): sub.loc[(T == t) & (post == p), metric] for t in (1.0, 0.0) for p in (0.0, 1.0)}
     row: dict[str, Any] = {
         "metric": metric,
         "treated_n_before": int(cells[1.0, 0.0].size),
@@ -411,9 +407,7 @@ def workshop_impact(
         param_control="control",
         label=f"the event ({stamp:%Y-%m-%d})",
     )
-    rows = [
-        _metric_row(part, m, part["_cluster"].to_numpy(), **opts) for m in chosen
-    ]
+    rows = [_metric_row(part, m, part["_cluster"].to_numpy(), **opts) for m in chosen]
     return pd.DataFrame(rows, columns=list(IMPACT_COLUMNS))
 
 
@@ -421,9 +415,7 @@ def read_events(events: pd.DataFrame) -> pd.DataFrame:
     """Check an events table (``group, date``) and return it sorted, dates parsed."""
     if not isinstance(events, pd.DataFrame) or not {"group", "date"} <= set(events.columns):
         have = list(events.columns) if isinstance(events, pd.DataFrame) else type(events).__name__
-        raise ImpactInputError(
-            "events", f"Got an events table with {have}; expected columns group and date."
-        )
+        raise ImpactInputError("events", f"Got an events table with {have}; expected columns group and date.")
     if events.empty:
         raise ImpactInputError("events", "Got an events table without rows; expected one row per workshop.")
     out = events[["group", "date"]].copy()
@@ -487,15 +479,24 @@ def _several(
             label=f"the {ev['group']} event of {stamp:%Y-%m-%d}",
         )
         stacks.append(part.assign(_stack=i))
-        head = {"event": str(i + 1), "group": ev["group"], "date": stamp.date().isoformat(),
-                "workshop": int(ev["workshop"])}
+        head = {
+            "event": str(i + 1),
+            "group": ev["group"],
+            "date": stamp.date().isoformat(),
+            "workshop": int(ev["workshop"]),
+        }
         for m in chosen:
             rows.append({**head, **_metric_row(part, m, part["_cluster"].to_numpy(), **opts)})
     stacked = pd.concat(stacks, ignore_index=True)
     for m in chosen:
         rows.append(
-            {"event": POOLED, "group": f"{len(table)} events", "date": "", "workshop": 0,
-             **_pooled_row(stacked, m, opts["confidence"])}
+            {
+                "event": POOLED,
+                "group": f"{len(table)} events",
+                "date": "",
+                "workshop": 0,
+                **_pooled_row(stacked, m, opts["confidence"]),
+            }
         )
     return pd.DataFrame(rows, columns=[*EVENT_COLUMNS, *IMPACT_COLUMNS])
 
@@ -527,14 +528,29 @@ def _pooled_row(stacked: pd.DataFrame, metric: str, confidence: float) -> dict[s
         "note": f"stacked over {n_stacks} events; each event has its own levels, one common effect",
     }
     try:
-        fit = ols(X[:, keep], sub[metric].to_numpy(float), [n for n, k in zip(names, keep, strict=True) if k],
-                  clusters=sub["_cluster"].to_numpy())
+        fit = ols(
+            X[:, keep],
+            sub[metric].to_numpy(float),
+            [n for n, k in zip(names, keep, strict=True) if k],
+            clusters=sub["_cluster"].to_numpy(),
+        )
     except ValueError as exc:
-        return {**row, "effect": math.nan, "ci_low": math.nan, "ci_high": math.nan,
-                "p_value": math.nan, "note": f"pooled effect not estimable: {exc}"}
+        return {
+            **row,
+            "effect": math.nan,
+            "ci_low": math.nan,
+            "ci_high": math.nan,
+            "p_value": math.nan,
+            "note": f"pooled effect not estimable: {exc}",
+        }
     low, high = fit.interval("effect", confidence)
-    return {**row, "effect": float(fit.coef[-1]), "ci_low": low, "ci_high": high,
-            "p_value": fit.p_value("effect")}
+    return {
+        **row,
+        "effect": float(fit.coef[-1]),
+        "ci_low": low,
+        "ci_high": high,
+        "p_value": fit.p_value("effect"),
+    }
 
 
 # --------------------------------------------------------------------------- what changed
@@ -633,16 +649,31 @@ def impact_evidence(
         (``change`` over the pooled before-rate) and ``sentence``, e.g. "open needs fell
         from 22 % to 9 % of needs (control 20 % to 19 %)".
     """
-    frame, _ = _frame(df, ["interaction_score"] if "interaction_score" in df.columns else [time_col],
-                      time_col, "impact_evidence")
-    require_columns(frame, [evidence_col], where="impact_evidence",
-                    hint="The score table written by 'cxnlp score' has it.")
+    frame, _ = _frame(
+        df,
+        ["interaction_score"] if "interaction_score" in df.columns else [time_col],
+        time_col,
+        "impact_evidence",
+    )
+    require_columns(
+        frame,
+        [evidence_col],
+        where="impact_evidence",
+        hint="The score table written by 'cxnlp score' has it.",
+    )
     stamp = _event_time(event, frame["_time"], param="event")
     t_mask = GroupSpec.parse(treated, param="treated").mask(frame, param="treated")
     c_mask = GroupSpec.parse(control, param="control").mask(frame, param="control") if control else ~t_mask
-    part = _design(frame, stamp=stamp, treated=t_mask, control=c_mask, window=window,
-                   param_treated="treated", param_control="control",
-                   label=f"the event ({stamp:%Y-%m-%d})").reset_index(drop=True)
+    part = _design(
+        frame,
+        stamp=stamp,
+        treated=t_mask,
+        control=c_mask,
+        window=window,
+        param_treated="treated",
+        param_control="control",
+        label=f"the event ({stamp:%Y-%m-%d})",
+    ).reset_index(drop=True)
     counts = _evidence_counts(part, evidence_col)
     has_words = "f_filler_content__agent_words" in part.columns
     cell = pd.DataFrame({"_row": range(len(part)), "_T": part["_T"], "_post": part["_post"]})
@@ -665,20 +696,32 @@ def impact_evidence(
         unit = _EVIDENCE_UNITS[dim] if (dim != "filler_content" or has_words) else "per call"
         change = (rates[1.0, 1.0] - rates[1.0, 0.0]) - (rates[0.0, 1.0] - rates[0.0, 0.0])
         base = np.nanmean([rates[1.0, 0.0], rates[0.0, 0.0]])
-        rows.append({
-            "dimension": dim,
-            "kind": kind,
-            "unit": unit,
-            "treated_before": rates[1.0, 0.0],
-            "treated_after": rates[1.0, 1.0],
-            "control_before": rates[0.0, 0.0],
-            "control_after": rates[0.0, 1.0],
-            "change": change,
-            "relative_change": change / base if base and base == base else math.nan,
-            "sentence": _evidence_sentence(kind, unit, rates),
-        })
-    columns = ["dimension", "kind", "unit", "treated_before", "treated_after", "control_before",
-               "control_after", "change", "relative_change", "sentence"]
+        rows.append(
+            {
+                "dimension": dim,
+                "kind": kind,
+                "unit": unit,
+                "treated_before": rates[1.0, 0.0],
+                "treated_after": rates[1.0, 1.0],
+                "control_before": rates[0.0, 0.0],
+                "control_after": rates[0.0, 1.0],
+                "change": change,
+                "relative_change": change / base if base and base == base else math.nan,
+                "sentence": _evidence_sentence(kind, unit, rates),
+            }
+        )
+    columns = [
+        "dimension",
+        "kind",
+        "unit",
+        "treated_before",
+        "treated_after",
+        "control_before",
+        "control_after",
+        "change",
+        "relative_change",
+        "sentence",
+    ]
     out = pd.DataFrame(rows, columns=columns)
     if out.empty:
         return out
@@ -688,7 +731,7 @@ def impact_evidence(
 
 
 def _evidence_sentence(kind: str, unit: str, rates: Mapping[tuple[float, float], float]) -> str:
-    """"open needs fell from 22 % to 9 % of needs (control 20 % to 19 %)"."""
+    """ "open needs fell from 22 % to 9 % of needs (control 20 % to 19 %)"."""
     words = _KIND_WORDS.get(kind, kind.replace("_", " "))
     before, after = rates[1.0, 0.0], rates[1.0, 1.0]
     verb = "rose" if after > before else "fell" if after < before else "stayed"
@@ -767,23 +810,25 @@ def impact_plan(
         sd = math.sqrt(ss / dof) if dof > 0 else math.nan
         needed = math.ceil(4.0 * sd**2 * q**2 / change**2) if sd == sd else math.nan
         rate_t = len(parts[0]) / window
-        rows.append({
-            "metric": metric,
-            "sd": sd,
-            "change": change,
-            "power": power,
-            "calls_per_group_per_window": needed,
-            "treated_calls_per_window": len(parts[0]),
-            "control_calls_per_window": len(parts[1]),
-            "days_needed": math.ceil(needed / rate_t) if rate_t > 0 and needed == needed else math.nan,
-            "note": (
-                f"{window}-day windows hold enough calls"
-                if needed == needed and min(len(parts[0]), len(parts[1])) >= needed
-                else f"lengthen the windows to about {math.ceil(needed / rate_t)} days or pool teams"
-                if needed == needed and rate_t > 0
-                else "no variance to plan from"
-            ),
-        })
+        rows.append(
+            {
+                "metric": metric,
+                "sd": sd,
+                "change": change,
+                "power": power,
+                "calls_per_group_per_window": needed,
+                "treated_calls_per_window": len(parts[0]),
+                "control_calls_per_window": len(parts[1]),
+                "days_needed": math.ceil(needed / rate_t) if rate_t > 0 and needed == needed else math.nan,
+                "note": (
+                    f"{window}-day windows hold enough calls"
+                    if needed == needed and min(len(parts[0]), len(parts[1])) >= needed
+                    else f"lengthen the windows to about {math.ceil(needed / rate_t)} days or pool teams"
+                    if needed == needed and rate_t > 0
+                    else "no variance to plan from"
+                ),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -818,8 +863,16 @@ def impact_series(
     stamp = _event_time(event, frame["_time"], param="event")
     t_mask = GroupSpec.parse(treated, param="treated").mask(frame, param="treated")
     c_mask = GroupSpec.parse(control, param="control").mask(frame, param="control") if control else ~t_mask
-    part = _design(frame, stamp=stamp, treated=t_mask, control=c_mask, window=window,
-                   param_treated="treated", param_control="control", label="the event")
+    part = _design(
+        frame,
+        stamp=stamp,
+        treated=t_mask,
+        control=c_mask,
+        window=window,
+        param_treated="treated",
+        param_control="control",
+        label="the event",
+    )
     part = part.assign(_v=pd.to_numeric(part[metric], errors="coerce")).dropna(subset=["_v"])
     part["bin_start"] = np.floor(part["_days"] / freq_days) * freq_days
     part["group"] = np.where(part["_T"] == 1.0, "treated", "control")

@@ -121,9 +121,7 @@ def optimized_status(
     stamps = to_local_timestamps(df[time_col], column=time_col)
     keep = stamps.notna()
     if not keep.all():
-        logger.warning(
-            "optimized_status: %d rows without a %s were left out", (~keep).sum(), time_col
-        )
+        logger.warning("optimized_status: %d rows without a %s were left out", (~keep).sum(), time_col)
     frame = pd.DataFrame(
         {
             **{k: df.loc[keep, k] for k in keys},
@@ -148,13 +146,10 @@ def optimized_status(
     table["survey_gap"] = table["mean_survey"] - survey_threshold
     table["optimized"] = (table["interaction_gap"] >= 0) & (table["survey_gap"] >= 0)
     table["status"] = [
-        _status(gi, gs)
-        for gi, gs in zip(table["interaction_gap"], table["survey_gap"], strict=True)
+        _status(gi, gs) for gi, gs in zip(table["interaction_gap"], table["survey_gap"], strict=True)
     ]
 
-    table = _add_trends(
-        table, keys, trend_window, flatten_fraction, min_gain, interaction_threshold
-    )
+    table = _add_trends(table, keys, trend_window, flatten_fraction, min_gain, interaction_threshold)
     table = _add_holding_back(table, weights_used, target_of)
 
     table.insert(len(keys), "period", table["_period"].astype(str))
@@ -180,9 +175,7 @@ def _resolve_weights(df: pd.DataFrame, weights: Mapping[str, float] | None) -> d
         if absent:
             logger.info("optimized_status: no column for %s; holding_back ignores them", absent)
         return used
-    require_columns(
-        df, list(weights), where="optimized_status", hint="Drop those names from weights=."
-    )
+    require_columns(df, list(weights), where="optimized_status", hint="Drop those names from weights=.")
     bad = {d: w for d, w in weights.items() if not np.isfinite(w) or w < 0}
     if bad or sum(weights.values()) <= 0:
         raise ValueError(
@@ -240,11 +233,7 @@ def _add_trends(
     trends_i = np.full(len(table), np.nan)
     trends_s = np.full(len(table), np.nan)
     flags = np.zeros(len(table), dtype=bool)
-    groups = (
-        table.groupby(keys, dropna=False, sort=False).indices
-        if keys
-        else {(): np.arange(len(table))}
-    )
+    groups = table.groupby(keys, dropna=False, sort=False).indices if keys else {(): np.arange(len(table))}
     for rows in groups.values():
         rows = np.asarray(rows)
         ordinals = np.array([p.ordinal for p in table["_period"].iloc[rows]])
@@ -263,9 +252,7 @@ def _add_trends(
                 flatten_fraction=flatten_fraction,
                 min_gain=min_gain,
             )
-    return table.assign(
-        interaction_trend=trends_i, survey_trend=trends_s, diminishing_returns=flags
-    )
+    return table.assign(interaction_trend=trends_i, survey_trend=trends_s, diminishing_returns=flags)
 
 
 def _add_holding_back(
@@ -274,10 +261,7 @@ def _add_holding_back(
     if not weights:
         return table.assign(holding_back=None, holding_back_points=np.nan)
     costs = pd.DataFrame(
-        {
-            f"cost_{d}": w * (targets[d] - table[f"_pts_{d}"]).clip(lower=0.0)
-            for d, w in weights.items()
-        },
+        {f"cost_{d}": w * (targets[d] - table[f"_pts_{d}"]).clip(lower=0.0) for d, w in weights.items()},
         index=table.index,
     )
     worst = costs.fillna(-1.0).to_numpy()
@@ -289,9 +273,7 @@ def _add_holding_back(
         [
             table.assign(
                 holding_back=holding,
-                holding_back_points=np.where(
-                    costs.isna().all(axis=1), np.nan, np.maximum(best_val, 0.0)
-                ),
+                holding_back_points=np.where(costs.isna().all(axis=1), np.nan, np.maximum(best_val, 0.0)),
             ),
             costs,
         ],

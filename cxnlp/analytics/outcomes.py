@@ -169,8 +169,14 @@ def _fit_rows(
     ok = X.notna().all(axis=1) & y.notna()
     n = int(ok.sum())
     empty = [
-        {"dimension": d, "odds_ratio_per_10": math.nan, "ci_low": math.nan, "ci_high": math.nan,
-         "p_value": math.nan, "n": n}
+        {
+            "dimension": d,
+            "odds_ratio_per_10": math.nan,
+            "ci_low": math.nan,
+            "ci_high": math.nan,
+            "p_value": math.nan,
+            "n": n,
+        }
         for d in dims
     ]
     yv = y[ok].to_numpy(float)
@@ -191,15 +197,17 @@ def _fit_rows(
     for d in dims:
         j = fit.index(d)
         b, se = float(fit.coef[j]), float(fit.se[j])
-        rows.append({
-            "dimension": d,
-            "odds_ratio_per_10": math.exp(per * b),
-            "ci_low": math.exp(per * (b - q * se)),
-            "ci_high": math.exp(per * (b + q * se)),
-            "p_value": fit.p_value(d),
-            "n": n,
-            "note": note,
-        })
+        rows.append(
+            {
+                "dimension": d,
+                "odds_ratio_per_10": math.exp(per * b),
+                "ci_low": math.exp(per * (b - q * se)),
+                "ci_high": math.exp(per * (b + q * se)),
+                "p_value": fit.p_value(d),
+                "n": n,
+                "note": note,
+            }
+        )
     return rows
 
 
@@ -258,6 +266,17 @@ def outcome_by_band(
             if n and ratio == ratio
             else ""
         )
-        rows.append({"band": label, "n": n, "outcomes": int(k), "rate": rate, "ci_low": low,
-                     "ci_high": high, "rest_rate": rest, "rate_ratio": ratio, "sentence": sentence})
+        rows.append(
+            {
+                "band": label,
+                "n": n,
+                "outcomes": int(k),
+                "rate": rate,
+                "ci_low": low,
+                "ci_high": high,
+                "rest_rate": rest,
+                "rate_ratio": ratio,
+                "sentence": sentence,
+            }
+        )
     return pd.DataFrame(rows)

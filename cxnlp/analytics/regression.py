@@ -101,9 +101,7 @@ def _sandwich(
     return factor * bread @ meat @ bread, g
 
 
-def ols(
-    X: ArrayLike, y: ArrayLike, names: Sequence[str], *, clusters: ArrayLike | None = None
-) -> Fit:
+def ols(X: ArrayLike, y: ArrayLike, names: Sequence[str], *, clusters: ArrayLike | None = None) -> Fit:
     """Ordinary least squares with cluster-robust (CR1) or, without clusters, HC1 errors.
 
     Parameters

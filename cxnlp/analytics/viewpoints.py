@@ -125,9 +125,7 @@ def _add_external(table: pd.DataFrame, reference: pd.DataFrame, columns: list[st
     return out
 
 
-def percentile_in(
-    values: np.ndarray, reference: np.ndarray, *, higher_is_better: bool = True
-) -> np.ndarray:
+def percentile_in(values: np.ndarray, reference: np.ndarray, *, higher_is_better: bool = True) -> np.ndarray:
     """Percentile (0-100) of each value in ``reference``; ties count half; NaN stays NaN.
 
     With ``higher_is_better=False`` the percentile is the share of the reference that is
@@ -275,8 +273,7 @@ def _quote(items: list[dict[str, Any]], top_k: int) -> str:
     rest = negative_evidence([i for i in items if not is_open_question(i)], top_k=top_k)
     chosen = (opened + rest)[: max(top_k, 0)]
     return " | ".join(
-        f"{item.get('dimension', '?')}/{item.get('kind', '?')}: "
-        f"{str(item.get('sentence', '')).strip()}"
+        f"{item.get('dimension', '?')}/{item.get('kind', '?')}: {str(item.get('sentence', '')).strip()}"
         for item in chosen
     )
 
@@ -345,7 +342,5 @@ def false_read_summary(
     surveyed = table["n_surveyed"].where(table["n_surveyed"] > 0)
     table["share_good_survey_poor_interaction"] = table["n_good_survey_poor_interaction"] / surveyed
     table["share_poor_survey_good_interaction"] = table["n_poor_survey_good_interaction"] / surveyed
-    table["group_false_read"] = classify_reads(
-        table["mean_survey"], table["mean_interaction"], **bands
-    )
+    table["group_false_read"] = classify_reads(table["mean_survey"], table["mean_interaction"], **bands)
     return table

@@ -70,7 +70,7 @@ def check_kinds(kinds: Any, *, what: str) -> dict[str, str]:
     if not isinstance(kinds, Mapping):
         raise SchemaError(
             f"Got {what} of type {type(kinds).__name__}; expected a JSON object of column "
-            f"names to kinds ({', '.join(KINDS)}), e.g. {{\"agent_id\": \"string\"}}."
+            f'names to kinds ({", ".join(KINDS)}), e.g. {{"agent_id": "string"}}.'
         )
     for column, kind in kinds.items():
         if not isinstance(column, str) or kind not in KINDS:

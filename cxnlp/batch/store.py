@@ -376,8 +376,13 @@ class ResultStore:
                 try:
                     payload = json.loads(path.read_text(encoding="utf-8"))
                 except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-                    self._warn_once(str(path), "skipping manifest %s: it cannot be read (%s: %s)",
-                                    path, type(exc).__name__, str(exc)[:200])
+                    self._warn_once(
+                        str(path),
+                        "skipping manifest %s: it cannot be read (%s: %s)",
+                        path,
+                        type(exc).__name__,
+                        str(exc)[:200],
+                    )
                     continue
                 problem = manifest_problem(payload, path)
                 if problem is not None:
@@ -420,16 +425,24 @@ class ResultStore:
         chosen = complete[-1] if complete else candidates[-1]
         if not complete:
             self._warn_once(
-                "no-complete", "no run of configuration %s in %s has completed; showing the "
-                "results of its runs so far, which may be partial", chosen.config_id, self.root,
+                "no-complete",
+                "no run of configuration %s in %s has completed; showing the "
+                "results of its runs so far, which may be partial",
+                chosen.config_id,
+                self.root,
             )
         newer = [m for m in runs if m.run_id > chosen.run_id and m.status != "complete"]
         if newer:
             shown = "; ".join(f"{m.run_id} {m.status} (config {m.config_id})" for m in newer[-3:])
             self._warn_once(
-                "newer", "%d newer run(s) in %s did not complete and are not shown: %s. Showing "
+                "newer",
+                "%d newer run(s) in %s did not complete and are not shown: %s. Showing "
                 "configuration %s from run %s; name another with --config.",
-                len(newer), self.root, shown, chosen.config_id, chosen.run_id,
+                len(newer),
+                self.root,
+                shown,
+                chosen.config_id,
+                chosen.run_id,
             )
         return config_id if config_id is not None else chosen.config_id
 
@@ -455,11 +468,21 @@ class ResultStore:
         except FileNotFoundError:  # another reader moved it first
             return
         except OSError as exc:
-            self._warn_once(str(path), "skipping damaged part %s (%s); it could not be moved to "
-                            "quarantine (%s), so it is skipped again next time", path, why, exc)
+            self._warn_once(
+                str(path),
+                "skipping damaged part %s (%s); it could not be moved to "
+                "quarantine (%s), so it is skipped again next time",
+                path,
+                why,
+                exc,
+            )
             return
-        logger.warning("moved damaged part %s to %s (%s); its transcripts are scored again by the "
-                       "next run", path, target, why)
+        logger.warning(
+            "moved damaged part %s to %s (%s); its transcripts are scored again by the next run",
+            path,
+            target,
+            why,
+        )
 
     def latest_hashes(self, config_id: str) -> dict[str, str]:
         """For each transcript id, the content hash of its newest row under ``config_id``.

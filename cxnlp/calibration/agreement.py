@@ -93,9 +93,7 @@ def rating_matrix(
     values = pd.to_numeric(rows[target], errors="coerce")
     if values.isna().any():
         bad = rows.loc[values.isna(), target].astype(str).unique()[:5].tolist()
-        raise ValueError(
-            f"Got non-numeric values {bad} in human column {target!r}; expected numbers."
-        )
+        raise ValueError(f"Got non-numeric values {bad} in human column {target!r}; expected numbers.")
     ids = rows[id_col].astype(str).to_numpy()
     codes, uniques = pd.factorize(ids)
     slot = pd.Series(codes).groupby(codes).cumcount().to_numpy()
@@ -161,9 +159,7 @@ def _pair_metrics(scale: Scale, *, with_agreement: bool) -> dict[str, Callable[.
         funcs["qwk"] = _qwk(scale)
         if scale.discrete:
             funcs["exact_agreement"] = lambda a, b: metrics.exact_agreement(a, b, step=scale.step)
-            funcs["adjacent_agreement"] = lambda a, b: metrics.adjacent_agreement(
-                a, b, step=scale.step
-            )
+            funcs["adjacent_agreement"] = lambda a, b: metrics.adjacent_agreement(a, b, step=scale.step)
     return funcs
 
 
@@ -338,9 +334,7 @@ def _target_rows(
         level = "ordinal" if scale.discrete else "interval"
         ci = metrics.bootstrap_ci(metrics.krippendorff_alpha, H[multi], level=level, **boot)
         rows.append(_row(target, None, "human-human", f"krippendorff_alpha_{level}", ci, n_hh))
-        ci = metrics.bootstrap_ci(
-            lambda x: metrics.icc(x, "ICC(A,1)").value, H[multi][:, :2], **boot
-        )
+        ci = metrics.bootstrap_ci(lambda x: metrics.icc(x, "ICC(A,1)").value, H[multi][:, :2], **boot)
         rows.append(_row(target, None, "human-human", "ICC(A,1)", ci, n_hh))
         ci = metrics.bootstrap_ci(metrics.prmse, H, m, **boot)
         rows.append(_row(target, mcol, "machine-humans", "prmse", ci, _complete(H, m)))

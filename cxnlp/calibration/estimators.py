@@ -101,9 +101,7 @@ def _is_alphas(value: object) -> bool:
     if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
         return False
     vals = list(value)
-    return bool(vals) and all(
-        isinstance(a, numbers.Real) and not isinstance(a, bool) and a > 0 for a in vals
-    )
+    return bool(vals) and all(isinstance(a, numbers.Real) and not isinstance(a, bool) and a > 0 for a in vals)
 
 
 def _is_cv(value: object) -> bool:
@@ -135,8 +133,7 @@ def _validate_params(est: BaseEstimator, constraints: Mapping[str, Constraint]) 
         value = getattr(est, name)
         if not ok(value):
             raise ValueError(
-                f"The {name!r} parameter of {type(est).__name__} must be {expected}. "
-                f"Got {value!r} instead."
+                f"The {name!r} parameter of {type(est).__name__} must be {expected}. Got {value!r} instead."
             )
 
 
@@ -148,9 +145,7 @@ def _groups_array(groups: ArrayLike | None, n: int) -> NDArray[Any] | None:
         return None
     g = np.asarray(groups)
     if g.ndim != 1 or g.shape[0] != n:
-        raise ValueError(
-            f"Got groups of shape {g.shape}; expected one transcript id per row ({n} rows)."
-        )
+        raise ValueError(f"Got groups of shape {g.shape}; expected one transcript id per row ({n} rows).")
     if pd.isna(g).any():
         raise ValueError("Got missing values in groups; expected a transcript id on every row.")
     return g
@@ -175,9 +170,7 @@ def _aggregate(
     return X_items, y_sum / counts, counts.astype(float)
 
 
-def _isotonic(
-    x: FloatArray, y: FloatArray, w: FloatArray, increasing: bool
-) -> tuple[FloatArray, FloatArray]:
+def _isotonic(x: FloatArray, y: FloatArray, w: FloatArray, increasing: bool) -> tuple[FloatArray, FloatArray]:
     """Fit isotonic regression and keep only its thresholds (predict = np.interp on them)."""
     iso = IsotonicRegression(increasing=increasing, out_of_bounds="clip")
     iso.fit(x, y, sample_weight=w)
@@ -262,9 +255,7 @@ class _IntervalMixin:
     def _predict_continuous(self, X: ArrayLike) -> FloatArray:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _round_interval(
-        self, lower: FloatArray, upper: FloatArray
-    ) -> tuple[FloatArray, FloatArray]:
+    def _round_interval(self, lower: FloatArray, upper: FloatArray) -> tuple[FloatArray, FloatArray]:
         return lower, upper
 
     def predict_interval(self, X: ArrayLike, alpha: float = 0.1) -> FloatArray:
@@ -418,9 +409,7 @@ class MonotoneCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
         ok = ~np.isnan(x)
         return _isotonic(x[ok], y[ok], np.ones(int(ok.sum())), bool(self.increasing))
 
-    def fit(
-        self, X: ArrayLike, y: ArrayLike, groups: ArrayLike | None = None
-    ) -> MonotoneCalibrator:
+    def fit(self, X: ArrayLike, y: ArrayLike, groups: ArrayLike | None = None) -> MonotoneCalibrator:
         """Fit the isotonic map on all rating rows; ``groups`` only shape the CV folds."""
         X, y, g, scale = _fit_inputs(self, _without_slots(X), y, groups)
         self.feature_index_ = self._resolve_feature()
@@ -567,9 +556,7 @@ class ScoreCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
 
     # -- the core fit, shared by the final model and the fold models -----------------
 
-    def _fit_core(
-        self, X: FloatArray, y: FloatArray, groups: NDArray[Any] | None
-    ) -> dict[str, Any]:
+    def _fit_core(self, X: FloatArray, y: FloatArray, groups: NDArray[Any] | None) -> dict[str, Any]:
         Xa, ya, w = _aggregate(X, y, groups)
         finite = ~np.isnan(Xa)
         wsum = (finite * w[:, None]).sum(axis=0)
@@ -715,9 +702,7 @@ class ScoreCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
         frame["intercept"] = self.intercept_
         return frame
 
-    def _round_interval(
-        self, lower: FloatArray, upper: FloatArray
-    ) -> tuple[FloatArray, FloatArray]:
+    def _round_interval(self, lower: FloatArray, upper: FloatArray) -> tuple[FloatArray, FloatArray]:
         if self.levels_ is None:
             return lower, upper
         levels = self.levels_
@@ -736,6 +721,8 @@ class ScoreCalibrator(_IntervalMixin, RegressorMixin, BaseEstimator):
 
 
 DEFAULT_CS: tuple[float, ...] = (0.001, 0.01, 0.1, 1.0, 10.0, 100.0)
+
+
 def _standardise(X: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Column means (which also impute NaN), spreads (1 where constant) and the scaled X."""
     finite = ~np.isnan(X)
@@ -811,13 +798,15 @@ class LogisticCalibrator(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_class = False
         return tags
 
-    def fit(
-        self, X: ArrayLike, y: ArrayLike, groups: ArrayLike | None = None
-    ) -> LogisticCalibrator:
+    def fit(self, X: ArrayLike, y: ArrayLike, groups: ArrayLike | None = None) -> LogisticCalibrator:
         """Choose ``C`` by out-of-fold log loss, then fit on all rows."""
         _validate_params(self, self._constraints)
         X, y = validate_data(
-            self, _without_slots(X), y, ensure_all_finite="allow-nan", dtype=np.float64,
+            self,
+            _without_slots(X),
+            y,
+            ensure_all_finite="allow-nan",
+            dtype=np.float64,
             ensure_min_samples=2,
         )
         check_classification_targets(y)
@@ -850,9 +839,7 @@ class LogisticCalibrator(ClassifierMixin, BaseEstimator):
         return self
 
     @staticmethod
-    def _oof(
-        X: FloatArray, y01: FloatArray, splits: Sequence[tuple[Any, Any]], C: float
-    ) -> FloatArray:
+    def _oof(X: FloatArray, y01: FloatArray, splits: Sequence[tuple[Any, Any]], C: float) -> FloatArray:
         oof = np.full(y01.size, np.nan)
         for tr, te in splits:
             mean, sd, Z = _standardise(X[tr])
@@ -903,8 +890,7 @@ def _oof(
     splits = fold_indices(n, groups, cv, random_state)
     if not splits:
         raise ValueError(
-            "Got fewer than 2 distinct items; expected at least 2 to cross-validate. "
-            "Label more transcripts."
+            "Got fewer than 2 distinct items; expected at least 2 to cross-validate. Label more transcripts."
         )
     for k, (tr, te) in enumerate(splits):
         est = clone(estimator)
@@ -943,9 +929,7 @@ def cross_val_predictions(
     g = _groups_array(groups, y_arr.size)
     X_in = X if isinstance(X, pd.DataFrame) else np.asarray(X)
     if X_in.shape[0] != y_arr.size:
-        raise ValueError(
-            f"Got X with {X_in.shape[0]} rows and y with {y_arr.size}; expected equal."
-        )
+        raise ValueError(f"Got X with {X_in.shape[0]} rows and y with {y_arr.size}; expected equal.")
     if method not in ("predict", "predict_proba"):
         raise ValueError(f"Got method={method!r}; expected 'predict' or 'predict_proba'.")
     oof, _ = _oof(estimator, X_in, y_arr, g, cv, random_state, method)

@@ -140,9 +140,7 @@ def quadratic_weighted_kappa(
     """
     x, y = _paired(y_true, y_pred)
     if max_rating <= min_rating:
-        raise ValueError(
-            f"Got min_rating={min_rating}, max_rating={max_rating}; expected min < max."
-        )
+        raise ValueError(f"Got min_rating={min_rating}, max_rating={max_rating}; expected min < max.")
     if not x.size:
         return math.nan
     xi = np.rint(x).astype(np.int64) - int(min_rating)
@@ -197,9 +195,7 @@ def krippendorff_alpha(
     """
     arr = _rater_matrix(ratings)
     if level not in ("nominal", "ordinal", "interval", "ratio"):
-        raise ValueError(
-            f"Got level={level!r}; expected 'nominal', 'ordinal', 'interval' or 'ratio'."
-        )
+        raise ValueError(f"Got level={level!r}; expected 'nominal', 'ordinal', 'interval' or 'ratio'.")
     arr = np.sort(arr, axis=1)  # pack each unit's ratings to the left, NaN last
     present = ~np.isnan(arr)
     m_u = present.sum(axis=1)
@@ -358,9 +354,7 @@ def prmse(human: ArrayLike, machine: ArrayLike) -> float:
         raise ValueError(f"Got human ratings of shape {h.shape}; expected 2-D items x raters.")
     s = np.asarray(machine, dtype=float).ravel()
     if s.size != h.shape[0]:
-        raise ValueError(
-            f"Got {s.size} machine scores for {h.shape[0]} items; expected one per item."
-        )
+        raise ValueError(f"Got {s.size} machine scores for {h.shape[0]} items; expected one per item.")
     c_i = (~np.isnan(h)).sum(axis=1)
     keep = (c_i > 0) & ~np.isnan(s)
     h, s, c_i = h[keep], s[keep], c_i[keep].astype(float)

@@ -188,8 +188,7 @@ MAX_DECODE_DEPTH = 8
 def _decode(value: Any, depth: int = 0) -> Any:
     if depth > MAX_DECODE_DEPTH:
         raise ValueError(
-            f"Got values nested more than {MAX_DECODE_DEPTH} deep; expected flat numbers, "
-            "arrays or dicts."
+            f"Got values nested more than {MAX_DECODE_DEPTH} deep; expected flat numbers, arrays or dicts."
         )
     if value is None or isinstance(value, bool | str | int):
         return value
@@ -211,9 +210,7 @@ def _decode(value: Any, depth: int = 0) -> Any:
             return {str(k): _decode(v, depth + 1) for k, v in inner.items()}
         if tag == "__tuple__" and isinstance(inner, list):
             return tuple(_decode(v, depth + 1) for v in inner)
-    raise ValueError(
-        f"Got an unrecognised stored value {str(value)[:80]!r}; expected a tagged value."
-    )
+    raise ValueError(f"Got an unrecognised stored value {str(value)[:80]!r}; expected a tagged value.")
 
 
 # --------------------------------------------------------------------------- the bundle
@@ -312,9 +309,7 @@ def calibration_to_dict(
     """The JSON document of a fitted calibrator (see :func:`save_calibrator`)."""
     kind = type(estimator).__name__
     if kind not in _ALLOWED or type(estimator) is not _ALLOWED[kind][0]:
-        raise TypeError(
-            f"Got a {kind}; expected one of {sorted(_ALLOWED)} (only these can be saved safely)."
-        )
+        raise TypeError(f"Got a {kind}; expected one of {sorted(_ALLOWED)} (only these can be saved safely).")
     check_is_fitted(estimator)
     if not hasattr(estimator, "feature_names_in_"):
         raise ValueError(
@@ -329,9 +324,7 @@ def calibration_to_dict(
     else:
         cv_records = [dict(r) for r in cv_agreement] if cv_agreement is not None else []
     if not cv_records and hasattr(estimator, "cv_scores_"):
-        cv_records = [
-            {"metric": k, "value": _enc_float(v)} for k, v in estimator.cv_scores_.items()
-        ]
+        cv_records = [{"metric": k, "value": _enc_float(v)} for k, v in estimator.cv_scores_.items()]
     return {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
@@ -541,8 +534,7 @@ def calibration_from_dict(doc: Mapping[str, Any], *, source: str = "<dict>") -> 
     if not isinstance(doc, Mapping) or doc.get("schema") != SCHEMA:
         got = doc.get("schema") if isinstance(doc, Mapping) else type(doc).__name__
         raise ValueError(
-            f"Got {source} with schema {_short(got)}; expected a {SCHEMA!r} file written by "
-            "cxnlp calibrate."
+            f"Got {source} with schema {_short(got)}; expected a {SCHEMA!r} file written by cxnlp calibrate."
         )
     version = doc.get("schema_version")
     if version != SCHEMA_VERSION:
@@ -570,8 +562,7 @@ def calibration_from_dict(doc: Mapping[str, Any], *, source: str = "<dict>") -> 
     unknown = set(stored_params) - set(params) | set(stored_fitted) - set(attrs)
     if unknown:
         raise ValueError(
-            f"Got unknown fields {_short(sorted(unknown))} in {source}; expected {kind} fields. "
-            + _REFIT
+            f"Got unknown fields {_short(sorted(unknown))} in {source}; expected {kind} fields. " + _REFIT
         )
 
     def decoded(group: str, name: str, raw: Any) -> Any:
@@ -592,8 +583,7 @@ def calibration_from_dict(doc: Mapping[str, Any], *, source: str = "<dict>") -> 
     for attr in attrs:
         if attr not in stored_fitted:
             raise ValueError(
-                f"Got {source} without fitted attribute {attr!r}; expected every {kind} "
-                f"field. {_REFIT}"
+                f"Got {source} without fitted attribute {attr!r}; expected every {kind} field. {_REFIT}"
             )
         setattr(estimator, attr, decoded("fitted", attr, stored_fitted[attr]))
     _check_fitted(source, kind, estimator)
@@ -602,10 +592,7 @@ def calibration_from_dict(doc: Mapping[str, Any], *, source: str = "<dict>") -> 
         _bad(source, "features", _short(features), "the same names as estimator.fitted.feature_names_in_")
     stored_scale = doc.get("scale")
     scale = _scale_from_dict(stored_scale, "scale", source) if stored_scale is not None else None
-    metadata = {
-        k: doc.get(k)
-        for k in ("cxnlp_version", "fitted_at", "training", "cv_agreement", "features")
-    }
+    metadata = {k: doc.get(k) for k in ("cxnlp_version", "fitted_at", "training", "cv_agreement", "features")}
     return Calibration(estimator=estimator, target=target, scale=scale, metadata=metadata)
 
 
@@ -637,8 +624,7 @@ def read_json_capped(path: Path, what: str) -> Any:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         detail = str(exc).replace("\n", " ")[:120]
         raise ValueError(
-            f"Got {path} that is not valid JSON ({detail}); expected a {what} written "
-            "by cxnlp calibrate."
+            f"Got {path} that is not valid JSON ({detail}); expected a {what} written by cxnlp calibrate."
         ) from None
     except RecursionError:
         raise ValueError(
@@ -749,7 +735,8 @@ def write_model_card(
         agreement = pd.DataFrame(records)
     training = meta.get("training") or {}
     training_lines = [
-        f"- {k}: {len(v)} recorded as hashes" if k == TRAINING_IDS_KEY and isinstance(v, list)
+        f"- {k}: {len(v)} recorded as hashes"
+        if k == TRAINING_IDS_KEY and isinstance(v, list)
         else f"- {k}: {v}"
         for k, v in training.items()
     ] or ["- (no summary recorded)"]

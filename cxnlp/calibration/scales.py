@@ -223,9 +223,7 @@ def infer_scale(values: Iterable[float] | ArrayLike, *, column: str = "values") 
         )
     lo, hi = float(finite.min()), float(finite.max())
     integers = bool(np.all(np.isclose(finite, np.round(finite))))
-    fitting = [
-        s for s in KNOWN_SCALES if s.min <= lo and hi <= s.max and (integers or not s.discrete)
-    ]
+    fitting = [s for s in KNOWN_SCALES if s.min <= lo and hi <= s.max and (integers or not s.discrete)]
     if not fitting:
         raise ValueError(
             f"Got values from {lo:g} to {hi:g} in column {column!r}; expected one of the "

@@ -183,12 +183,17 @@ def calibrate_outcome(
     extra = [c for c in (*DIMENSION_COLUMNS, *SUBGROUP_COLUMNS) if c in scored.columns]
     machine = oof_items.merge(scored[[id_col, *extra]], on=id_col, how="left")
     say(f"{target}: agreement ({n_boot} bootstrap replicates)")
-    agreement = outcome_agreement_table(
-        y, oof, target=target, machine_col=pred_col, n_boot=n_boot, seed=seed
-    )
+    agreement = outcome_agreement_table(y, oof, target=target, machine_col=pred_col, n_boot=n_boot, seed=seed)
     candidates = pd.DataFrame(
-        [{"candidate": "logistic", "C": estimator.C_, **estimator.cv_scores_, "n_rows": int(y.size),
-          "selected": True}]
+        [
+            {
+                "candidate": "logistic",
+                "C": estimator.C_,
+                **estimator.cv_scores_,
+                "n_rows": int(y.size),
+                "selected": True,
+            }
+        ]
     )
     calibration = Calibration(
         estimator=estimator,
@@ -244,8 +249,14 @@ def calibrate(
         declared = (scales or {}).get(target)
         if declared is None and is_binary_target(available[target][target]):
             results[target] = calibrate_outcome(
-                scores, available[target], target=target, cv=cv, n_boot=n_boot, seed=seed,
-                id_col=id_col, progress=progress,
+                scores,
+                available[target],
+                target=target,
+                cv=cv,
+                n_boot=n_boot,
+                seed=seed,
+                id_col=id_col,
+                progress=progress,
             )
             continue
         results[target] = calibrate_target(

@@ -142,9 +142,7 @@ class VoiceTrait(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, description="Short name of the trait, e.g. 'warm'.")
-    description: str = Field(
-        default="", description="What the trait means, in words a QA analyst would use."
-    )
+    description: str = Field(default="", description="What the trait means, in words a QA analyst would use.")
     examples: list[str] = Field(
         min_length=1,
         description="Agent sentences that show the trait; varied wording works best.",
@@ -154,8 +152,7 @@ class VoiceTrait(BaseModel):
         ge=0.0,
         le=1e6,
         allow_inf_nan=False,
-        description="Relative importance of the trait (finite, 0 to 1e6); weights are "
-        "normalised to mean 1.",
+        description="Relative importance of the trait (finite, 0 to 1e6); weights are normalised to mean 1.",
     )
 
 
@@ -172,9 +169,7 @@ class BrandProfile(BaseModel):
     preferred_phrases: list[str] = Field(
         default_factory=list, description="Phrases the brand wants agents to use."
     )
-    forbidden_phrases: list[str] = Field(
-        default_factory=list, description="Phrases agents must never use."
-    )
+    forbidden_phrases: list[str] = Field(default_factory=list, description="Phrases agents must never use.")
     off_brand_examples: list[str] = Field(
         default_factory=list,
         description="Whole sentences that sound wrong for this brand (curt, slangy, stiff...).",
@@ -287,8 +282,7 @@ class _ProfileYamlLoader(yaml.SafeLoader):
             raise yaml.constructor.ConstructorError(
                 None,
                 None,
-                "anchors and aliases (&name, *name) are not allowed in a brand profile; "
-                "write each value out",
+                "anchors and aliases (&name, *name) are not allowed in a brand profile; write each value out",
                 event.start_mark,
             )
         self._nesting += 1
@@ -365,13 +359,9 @@ def load_brand_profile(path: str | Path) -> BrandProfile:
 def default_brand_profile() -> BrandProfile:
     """The packaged profile: a warm, clear, professional contact-centre voice."""
     text = (
-        resources.files("cxnlp")
-        .joinpath("resources", DEFAULT_PROFILE_RESOURCE)
-        .read_text(encoding="utf-8")
+        resources.files("cxnlp").joinpath("resources", DEFAULT_PROFILE_RESOURCE).read_text(encoding="utf-8")
     )
-    return parse_brand_profile(
-        yaml.safe_load(text), source=f"cxnlp/resources/{DEFAULT_PROFILE_RESOURCE}"
-    )
+    return parse_brand_profile(yaml.safe_load(text), source=f"cxnlp/resources/{DEFAULT_PROFILE_RESOURCE}")
 
 
 def resolve_brand_profile(profile: BrandProfile | str | Path | None) -> BrandProfile:
@@ -637,9 +627,7 @@ class BrandCongruence(Dimension):
                     j = int(off_sims[i].argmax())
                     example = self.off_prototypes_.examples["off_brand"][j]
                     detail += f"; resembles {example!r} (similarity {off_sims[i, j]:.2f})"
-                negatives.append(
-                    (sent, "off_brand", self.off_brand_points * off_strength, detail, None)
-                )
+                negatives.append((sent, "off_brand", self.off_brand_points * off_strength, detail, None))
             for hit in find_phrases(sent.span, matcher):
                 if hit.label == "forbidden":
                     n_forbidden += 1
@@ -681,9 +669,7 @@ class BrandCongruence(Dimension):
         evidence.sort(key=lambda e: (e.turn_index, e.weight))
         total_w = sum(self.trait_weights_.values())
         coverage = (
-            sum(w for t, w in self.trait_weights_.items() if t in shown) / total_w
-            if total_w > 0
-            else 0.0
+            sum(w for t, w in self.trait_weights_.items() if t in shown) / total_w if total_w > 0 else 0.0
         )
         n = len(sentences)
         features = {

@@ -254,55 +254,173 @@ REDIRECT_PROTOTYPES: tuple[str, ...] = (
 
 #: Lemmas that make a sentence a problem statement (faults, failures, losses).
 PROBLEM_LEMMAS: tuple[str, ...] = (
-    "break", "broken", "fail", "failure", "error", "wrong", "overcharge", "charge",
-    "late", "delay", "missing", "miss", "damage", "damaged", "crash", "outage", "down",
-    "problem", "issue", "bug", "stuck", "lose", "lost", "disconnect", "drop", "freeze",
-    "slow", "defective", "faulty", "incorrect", "double", "unable", "leak", "expire",
-    "decline", "complain", "complaint", "cancel", "bad", "terrible", "rubbish", "useless",
-    "stop", "wrongly", "overdue", "refuse", "fault", "crack", "scratch", "dent", "torn",
+    "break",
+    "broken",
+    "fail",
+    "failure",
+    "error",
+    "wrong",
+    "overcharge",
+    "charge",
+    "late",
+    "delay",
+    "missing",
+    "miss",
+    "damage",
+    "damaged",
+    "crash",
+    "outage",
+    "down",
+    "problem",
+    "issue",
+    "bug",
+    "stuck",
+    "lose",
+    "lost",
+    "disconnect",
+    "drop",
+    "freeze",
+    "slow",
+    "defective",
+    "faulty",
+    "incorrect",
+    "double",
+    "unable",
+    "leak",
+    "expire",
+    "decline",
+    "complain",
+    "complaint",
+    "cancel",
+    "bad",
+    "terrible",
+    "rubbish",
+    "useless",
+    "stop",
+    "wrongly",
+    "overdue",
+    "refuse",
+    "fault",
+    "crack",
+    "scratch",
+    "dent",
+    "torn",
     "stain",
 )
 
 #: Verbs, adjectives or words that a negation does not turn into a problem ("I don't know").
 BENIGN_NEGATED: tuple[str, ...] = (
-    "know", "think", "mind", "worry", "bad", "sure", "need", "problem", "matter", "care",
-    "bother", "forget", "want", "mention", "believe",
+    "know",
+    "think",
+    "mind",
+    "worry",
+    "bad",
+    "sure",
+    "need",
+    "problem",
+    "matter",
+    "care",
+    "bother",
+    "forget",
+    "want",
+    "mention",
+    "believe",
 )
 
 #: Sentence-initial lemmas that are not imperative requests ("Thank you", "Have a nice day").
 NON_REQUEST_IMPERATIVES: tuple[str, ...] = (
-    "thank", "have", "be", "enjoy", "see", "wait", "hold", "keep", "bye", "welcome",
+    "thank",
+    "have",
+    "be",
+    "enjoy",
+    "see",
+    "wait",
+    "hold",
+    "keep",
+    "bye",
+    "welcome",
 )
 
 #: Verbs of promise without substance: "we will look into / check / review it".
 VAGUE_VERBS: tuple[str, ...] = (
-    "look", "check", "see", "try", "investigate", "review", "consider", "feed", "pass",
-    "forward", "note", "wait", "hold", "understand", "apologize", "apologise", "sorry",
+    "look",
+    "check",
+    "see",
+    "try",
+    "investigate",
+    "review",
+    "consider",
+    "feed",
+    "pass",
+    "forward",
+    "note",
+    "wait",
+    "hold",
+    "understand",
+    "apologize",
+    "apologise",
+    "sorry",
 )
 
 _SOCIAL_PHRASES: tuple[tuple[str, ...], ...] = (
-    ("thank",), ("thanks",), ("hello",), ("hi",), ("hey",), ("good", "morning"),
-    ("good", "afternoon"), ("good", "evening"), ("bye",), ("goodbye",),
-    ("no", "problem"), ("no", "worries"), ("never", "mind"), ("not", "bad"),
-    ("how", "are", "you"), ("how", "is", "it", "going"), ("how", "'s", "it", "going"),
-    ("are", "you", "there"), ("can", "you", "hear", "me"), ("have", "a", "nice", "day"),
-    ("have", "a", "good", "day"), ("that", "'s", "all"), ("that", "is", "all"),
+    ("thank",),
+    ("thanks",),
+    ("hello",),
+    ("hi",),
+    ("hey",),
+    ("good", "morning"),
+    ("good", "afternoon"),
+    ("good", "evening"),
+    ("bye",),
+    ("goodbye",),
+    ("no", "problem"),
+    ("no", "worries"),
+    ("never", "mind"),
+    ("not", "bad"),
+    ("how", "are", "you"),
+    ("how", "is", "it", "going"),
+    ("how", "'s", "it", "going"),
+    ("are", "you", "there"),
+    ("can", "you", "hear", "me"),
+    ("have", "a", "nice", "day"),
+    ("have", "a", "good", "day"),
+    ("that", "'s", "all"),
+    ("that", "is", "all"),
 )
 
 #: Disfluencies and discourse markers dropped before comparing meanings: they carry no
 #: content but pull short sentences' embeddings apart ("Um, so, yes, exchanges are free").
 #: Words that announce an extra point rather than continue the current answer.
 ADDITIVE_MARKERS: tuple[str, ...] = (
-    "also", "additionally", "meanwhile", "furthermore", "moreover", "besides", "tip",
+    "also",
+    "additionally",
+    "meanwhile",
+    "furthermore",
+    "moreover",
+    "besides",
+    "tip",
 )
 _ADDITIVE_PHRASES: tuple[tuple[str, ...], ...] = (
-    ("by", "the", "way"), ("in", "the", "meantime"), ("in", "future"), ("next", "time"),
-    ("going", "forward"), ("for", "future"), ("in", "the", "future"), ("as", "well"),
+    ("by", "the", "way"),
+    ("in", "the", "meantime"),
+    ("in", "future"),
+    ("next", "time"),
+    ("going", "forward"),
+    ("for", "future"),
+    ("in", "the", "future"),
+    ("as", "well"),
 )
 #: Reply functions that make a sentence an answer candidate even when it sounds like an
 #: acknowledgement ("Sure, I've cancelled it.").
 _ANSWER_FUNCTIONS = (
-    "action_done", "commitment", "steps", "cause", "time", "duration", "amount", "yes_no",
+    "action_done",
+    "commitment",
+    "steps",
+    "cause",
+    "time",
+    "duration",
+    "amount",
+    "yes_no",
     "refusal",
 )
 _CLAUSE_JOINERS = frozenset({"but", "and", "because", "since", "as", "so", "although"})
@@ -311,11 +429,40 @@ _WH_TAGS = ["WDT", "WP", "WP$", "WRB"]
 _CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
 _TIME_WORDS = frozenset(
     {
-        "today", "tomorrow", "tonight", "monday", "tuesday", "wednesday", "thursday",
-        "friday", "saturday", "sunday", "minute", "hour", "day", "week", "month", "year",
-        "am", "pm", "morning", "afternoon", "evening", "january", "february", "march",
-        "april", "may", "june", "july", "august", "september", "october", "november",
-        "december", "business",
+        "today",
+        "tomorrow",
+        "tonight",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "minute",
+        "hour",
+        "day",
+        "week",
+        "month",
+        "year",
+        "am",
+        "pm",
+        "morning",
+        "afternoon",
+        "evening",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "business",
     }
 )
 
@@ -325,29 +472,52 @@ def _need_patterns() -> dict[str, list[list[dict]]]:
     return {
         "question": [[{"ORTH": "?"}]],
         "request": [
-            [{"LOWER": "i"}, {"POS": "ADV", "OP": "*"},
-             {"LEMMA": {"IN": ["need", "want", "require", "wish", "hope"]}}],
-            [{"LOWER": "i"}, {"LOWER": {"IN": ["'d", "would", "d"]}}, {"POS": "ADV", "OP": "*"},
-             {"LEMMA": {"IN": ["like", "love", "prefer", "appreciate"]}}],
+            [
+                {"LOWER": "i"},
+                {"POS": "ADV", "OP": "*"},
+                {"LEMMA": {"IN": ["need", "want", "require", "wish", "hope"]}},
+            ],
+            [
+                {"LOWER": "i"},
+                {"LOWER": {"IN": ["'d", "would", "d"]}},
+                {"POS": "ADV", "OP": "*"},
+                {"LEMMA": {"IN": ["like", "love", "prefer", "appreciate"]}},
+            ],
             [{"LOWER": "please"}, {"POS": "ADV", "OP": "*"}, {"POS": "VERB"}],
             [{"POS": "VERB"}, {"LOWER": "please"}],
-            [{"LOWER": {"IN": ["can", "could", "would", "will"]}}, {"LOWER": "you"},
-             {"POS": "ADV", "OP": "*"}, {"POS": "VERB"}],
+            [
+                {"LOWER": {"IN": ["can", "could", "would", "will"]}},
+                {"LOWER": "you"},
+                {"POS": "ADV", "OP": "*"},
+                {"POS": "VERB"},
+            ],
             [{"LEMMA": "help"}, {"LOWER": "me"}],
-            [{"LOWER": "i"}, {"LOWER": {"IN": ["am", "'m", "m", "was"]}},
-             {"LOWER": {"IN": ["looking", "trying", "hoping", "wondering", "calling"]}}],
-            [{"IS_SENT_START": True,
-              "LOWER": {"IN": ["wondering", "curious", "looking", "trying", "hoping"]}}],
-            [{"IS_SENT_START": True, "TAG": "VB",
-              "LEMMA": {"NOT_IN": list(NON_REQUEST_IMPERATIVES)}}],
+            [
+                {"LOWER": "i"},
+                {"LOWER": {"IN": ["am", "'m", "m", "was"]}},
+                {"LOWER": {"IN": ["looking", "trying", "hoping", "wondering", "calling"]}},
+            ],
+            [
+                {
+                    "IS_SENT_START": True,
+                    "LOWER": {"IN": ["wondering", "curious", "looking", "trying", "hoping"]},
+                }
+            ],
+            [{"IS_SENT_START": True, "TAG": "VB", "LEMMA": {"NOT_IN": list(NON_REQUEST_IMPERATIVES)}}],
         ],
         "problem": [
-            [{"LOWER": {"IN": ["not", "n't", "never", "cannot", "nt"]}},
-             {"POS": {"IN": ["ADV", "AUX", "PART"]}, "OP": "*"},
-             {"POS": {"IN": ["VERB", "ADJ"]}, "LEMMA": {"NOT_IN": list(BENIGN_NEGATED)}}],
-            [{"LOWER": {"IN": ["no", "nobody", "nothing"]}},
-             {"POS": {"IN": ["NOUN", "VERB", "PRON", "NUM", "ADJ"]},
-              "LEMMA": {"NOT_IN": list(BENIGN_NEGATED)}}],
+            [
+                {"LOWER": {"IN": ["not", "n't", "never", "cannot", "nt"]}},
+                {"POS": {"IN": ["ADV", "AUX", "PART"]}, "OP": "*"},
+                {"POS": {"IN": ["VERB", "ADJ"]}, "LEMMA": {"NOT_IN": list(BENIGN_NEGATED)}},
+            ],
+            [
+                {"LOWER": {"IN": ["no", "nobody", "nothing"]}},
+                {
+                    "POS": {"IN": ["NOUN", "VERB", "PRON", "NUM", "ADJ"]},
+                    "LEMMA": {"NOT_IN": list(BENIGN_NEGATED)},
+                },
+            ],
             [{"LEMMA": {"IN": list(PROBLEM_LEMMAS)}}],
             [{"LEMMA": "keep", "POS": "VERB"}, {"TAG": "VBG"}],
             [{"LOWER": {"IN": list(PROBLEM_LEMMAS)}}],
@@ -425,10 +595,7 @@ class NeedOutcome:
 
 def content_tokens(span: Span) -> list:
     """Content words of a span: nouns, verbs, adjectives, numbers that are not stop words."""
-    return [
-        t for t in span
-        if t.pos_ in _CONTENT_POS and not t.is_stop and (t.is_alpha or t.like_num)
-    ]
+    return [t for t in span if t.pos_ in _CONTENT_POS and not t.is_stop and (t.is_alpha or t.like_num)]
 
 
 def specifics(span: Span) -> int:
@@ -453,9 +620,7 @@ def informativeness(span: Span) -> float:
     act on. 0.15 per content word, 0.25 per specific, 0.1 per concrete verb, capped at 1.
     """
     content = content_tokens(span)
-    concrete = sum(
-        1 for t in content if t.pos_ == "VERB" and t.lemma_.lower() not in VAGUE_VERBS
-    )
+    concrete = sum(1 for t in content if t.pos_ == "VERB" and t.lemma_.lower() not in VAGUE_VERBS)
     return float(min(1.0, 0.15 * len(content) + 0.25 * specifics(span) + 0.1 * concrete))
 
 
@@ -485,9 +650,7 @@ def clauses(span: Span) -> list[str]:
     """
     parts: list[list] = [[]]
     for tok in span:
-        if tok.text in (",", ";", ":") or (
-            tok.pos_ in ("CCONJ", "SCONJ") and tok.lower_ in _CLAUSE_JOINERS
-        ):
+        if tok.text in (",", ";", ":") or (tok.pos_ in ("CCONJ", "SCONJ") and tok.lower_ in _CLAUSE_JOINERS):
             parts.append([])
         elif not tok.is_space:
             parts[-1].append(tok)
@@ -542,11 +705,7 @@ def pattern_need_kind(span: Span) -> NeedKind | None:
 def _asks_with_do(span: Span) -> bool:
     """A yes/no question opened by "do"/"does"/"did" and a pronoun ("And do I need...")."""
     tokens = [t for t in span if t.pos_ not in ("INTJ", "CCONJ", "PUNCT", "SPACE")]
-    return (
-        len(tokens) > 1
-        and tokens[0].lower_ in ("do", "does", "did")
-        and tokens[1].tag_ in ("PRP", "EX")
-    )
+    return len(tokens) > 1 and tokens[0].lower_ in ("do", "does", "did") and tokens[1].tag_ in ("PRP", "EX")
 
 
 def _is_trivial(span: Span) -> bool:
@@ -660,12 +819,8 @@ class AnswerCompleteness(Dimension):
         self._social = PrototypeSet({"social": SOCIAL_PROTOTYPES})
         self._non_answer = PrototypeSet({"non_answer": NON_ANSWER_PROTOTYPES})
         self._vague = PrototypeSet({"vague": VAGUE_PROTOTYPES})
-        self._closing = PrototypeSet(
-            {"resolved": RESOLVED_PROTOTYPES, "complaint": COMPLAINT_PROTOTYPES}
-        )
-        self._deferral = PrototypeSet(
-            {"details": DETAIL_REQUEST_PROTOTYPES, "redirect": REDIRECT_PROTOTYPES}
-        )
+        self._closing = PrototypeSet({"resolved": RESOLVED_PROTOTYPES, "complaint": COMPLAINT_PROTOTYPES})
+        self._deferral = PrototypeSet({"details": DETAIL_REQUEST_PROTOTYPES, "redirect": REDIRECT_PROTOTYPES})
         self._encoder: SentenceEncoder | None = None
         self._pending_clauses: list[str] | None = None
         self._lexicon_cache: tuple[str, ReplyLexicon] | None = None
@@ -705,7 +860,11 @@ class AnswerCompleteness(Dimension):
 
     def prepare(self, encoder: SentenceEncoder) -> None:
         for protos in (
-            self._needs, self._social, self._non_answer, self._vague, self._closing,
+            self._needs,
+            self._social,
+            self._non_answer,
+            self._vague,
+            self._closing,
             self._deferral,
         ):
             protos.prepare(encoder)
@@ -740,9 +899,7 @@ class AnswerCompleteness(Dimension):
         need_sims = self._needs.best(vectors)
         social_sims = self._social.best(vectors)
         needs: list[Need] = []
-        for sent, (label, need_sim), (_, social_sim) in zip(
-            sentences, need_sims, social_sims, strict=True
-        ):
+        for sent, (label, need_sim), (_, social_sim) in zip(sentences, need_sims, social_sims, strict=True):
             if _is_trivial(sent.clean):
                 continue
             kind = pattern_need_kind(sent.clean)
@@ -799,13 +956,8 @@ class AnswerCompleteness(Dimension):
         for need in needs:
             if merged:
                 prev = merged[-1]
-                adjacent = (
-                    customer_order[need.sentences[0].index]
-                    == customer_order[prev.last_index] + 1
-                )
-                sim = float(
-                    parsed.vectors[prev.last_index] @ parsed.vectors[need.sentences[0].index]
-                )
+                adjacent = customer_order[need.sentences[0].index] == customer_order[prev.last_index] + 1
+                sim = float(parsed.vectors[prev.last_index] @ parsed.vectors[need.sentences[0].index])
                 same_turn = need.sentences[0].turn_index == prev.sentences[-1].turn_index
                 first = need.sentences[0].span
                 # "My bill is eighty-four dollars, it's normally sixty-two. Why is it higher?":
@@ -863,9 +1015,7 @@ class AnswerCompleteness(Dimension):
             out.append(sent)
         return out
 
-    def _windows(
-        self, candidates: list[Sentence], parsed: ParsedTranscript
-    ) -> list[tuple[Sentence, ...]]:
+    def _windows(self, candidates: list[Sentence], parsed: ParsedTranscript) -> list[tuple[Sentence, ...]]:
         """For each candidate, it and the following candidates of the same agent reply.
 
         Consecutive agent turns with no customer turn between them are one reply.
@@ -947,12 +1097,14 @@ class AnswerCompleteness(Dimension):
             vectors = parsed.vectors_of(candidates)
             deferral = self._deferral.best_per_label(vectors)
             sims = np.max(
-                np.vstack([
-                    [sim for _, sim in self._non_answer.best(vectors)],
-                    [sim for _, sim in self._vague.best(vectors)],
-                    deferral["details"],
-                    deferral["redirect"],
-                ]),
+                np.vstack(
+                    [
+                        [sim for _, sim in self._non_answer.best(vectors)],
+                        [sim for _, sim in self._vague.best(vectors)],
+                        deferral["details"],
+                        deferral["redirect"],
+                    ]
+                ),
                 axis=0,
             )
             for sent, sim in zip(candidates, sims, strict=True):
@@ -1034,9 +1186,7 @@ class AnswerCompleteness(Dimension):
         return vec / norm if norm else vec
 
     # -- step 3: beyond --------------------------------------------------------------
-    def beyond(
-        self, outcomes: list[NeedOutcome], parsed: ParsedTranscript
-    ) -> list[tuple[Sentence, float]]:
+    def beyond(self, outcomes: list[NeedOutcome], parsed: ParsedTranscript) -> list[tuple[Sentence, float]]:
         """Informative on-topic agent statements that are part of no answer."""
         if not outcomes:
             return []
@@ -1068,8 +1218,7 @@ class AnswerCompleteness(Dimension):
         """
         first_reply = next((s.turn_index for s in parsed.agent_sentences), None)
         later = [
-            s for s in parsed.customer_sentences
-            if first_reply is not None and s.turn_index > first_reply
+            s for s in parsed.customer_sentences if first_reply is not None and s.turn_index > first_reply
         ]
         last_turn = [s for s in later if s.turn_index == later[-1].turn_index] if later else []
         closing = self._closing.best_per_label(parsed.vectors_of(last_turn))
@@ -1085,8 +1234,11 @@ class AnswerCompleteness(Dimension):
             "customer_turns_after_reply": float(len({s.turn_index for s in later})),
             "customer_words": float(sum(_n_words(s.span) for s in parsed.customer_sentences)),
             "customer_exclamations": float(
-                sum(t.text.count("!") + t.text.count("！") for t in parsed.transcript.turns
-                    if t.speaker == "customer")
+                sum(
+                    t.text.count("!") + t.text.count("！")
+                    for t in parsed.transcript.turns
+                    if t.speaker == "customer"
+                )
             ),
             "agent_questions": float(sum(is_question(s.span) for s in agent)),
             "agent_asks_for_details": _max_or_zero(deferral["details"]),
@@ -1099,9 +1251,7 @@ class AnswerCompleteness(Dimension):
         outcome = self.outcome_features(parsed)
         if not needs:
             result = _no_need_result(self.name, parsed)
-            return DimensionResult(
-                result.name, result.score, result.evidence, {**result.features, **outcome}
-            )
+            return DimensionResult(result.name, result.score, result.evidence, {**result.features, **outcome})
         outcomes = self.match(needs, parsed)
         extras = self.beyond(outcomes, parsed)
         self._memo = None
@@ -1150,8 +1300,6 @@ class AnswerCompleteness(Dimension):
             weight=points,
             span=None,
         )
-
-
 
 
 def _refers_back(span: Span) -> bool:

@@ -66,9 +66,7 @@ logger = logging.getLogger(__name__)
 KINDS: tuple[str, ...] = ("filler_word", "boilerplate", "small_talk", "repetition")
 
 _PUNCT = {"IS_PUNCT": True}
-_NOT_DETERMINER = {
-    "TAG": {"NOT_IN": ["DT", "WDT", "WP", "WP$", "PDT", "PRP$", "JJ", "JJR", "JJS", "CD"]}
-}
+_NOT_DETERMINER = {"TAG": {"NOT_IN": ["DT", "WDT", "WP", "WP$", "PDT", "PRP$", "JJ", "JJR", "JJS", "CD"]}}
 _HEDGE_NEXT = {"POS": {"IN": ["ADJ", "ADV", "VERB", "AUX", "PART"]}}
 
 #: ``(label, kind, token pattern, flags)``: ``flags[i]`` says whether the token matched
@@ -465,8 +463,7 @@ class FillerContent(Dimension):
             ):
                 kinds[sent.index] = (
                     "small_talk",
-                    f"small talk ({talk:.2f}) unrelated to the customer's words "
-                    f"(closest {relevance[i]:.2f})",
+                    f"small talk ({talk:.2f}) unrelated to the customer's words (closest {relevance[i]:.2f})",
                 )
         for i, sent in enumerate(agent):
             if sent.index in kinds or count_words(sent.span) < self.min_repeat_words:
@@ -502,9 +499,7 @@ class FillerContent(Dimension):
                     else f"{kind.replace('_', ' ')}: {text!r}"
                 )
                 evidence.append(
-                    Evidence(
-                        self.name, kind, sent.turn_index, sent.text, detail, float(words), text
-                    )
+                    Evidence(self.name, kind, sent.turn_index, sent.text, detail, float(words), text)
                 )
         if total == 0:
             return DimensionResult(self.name, math.nan, (), _features(0, counts))

@@ -68,7 +68,12 @@ logger = logging.getLogger(__name__)
 
 #: The act categories, in output order.
 CATEGORIES: tuple[str, ...] = (
-    "name", "empathy", "ownership", "next_steps", "anticipation", "offer_more",
+    "name",
+    "empathy",
+    "ownership",
+    "next_steps",
+    "anticipation",
+    "offer_more",
 )
 
 #: Default category weights (sum to 100): connection acts that a QA form weighs most.
@@ -134,38 +139,143 @@ ACT_PROTOTYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
 
 #: Verbs of action the agent can take on ("let me fix / sort / arrange...").
 ACTION_VERBS: tuple[str, ...] = (
-    "take", "sort", "fix", "handle", "process", "arrange", "escalate", "get", "make",
-    "resolve", "book", "send", "update", "refund", "cancel", "change", "set", "organise",
-    "organize", "correct", "issue", "reset", "credit", "replace", "order", "schedule",
-    "transfer", "waive", "apply", "raise", "log", "submit", "follow", "personally",
+    "take",
+    "sort",
+    "fix",
+    "handle",
+    "process",
+    "arrange",
+    "escalate",
+    "get",
+    "make",
+    "resolve",
+    "book",
+    "send",
+    "update",
+    "refund",
+    "cancel",
+    "change",
+    "set",
+    "organise",
+    "organize",
+    "correct",
+    "issue",
+    "reset",
+    "credit",
+    "replace",
+    "order",
+    "schedule",
+    "transfer",
+    "waive",
+    "apply",
+    "raise",
+    "log",
+    "submit",
+    "follow",
+    "personally",
 )
 
 #: Verbs after "I'll" that are requests or hedges, not ownership ("I'll need your PIN").
 NON_OWNERSHIP_VERBS: tuple[str, ...] = ("need", "have", "ask", "require", "try", "see")
 
 _GREETINGS = (
-    "hello", "hi", "hey", "welcome", "morning", "afternoon", "evening", "thank", "thanks",
+    "hello",
+    "hi",
+    "hey",
+    "welcome",
+    "morning",
+    "afternoon",
+    "evening",
+    "thank",
+    "thanks",
 )
 #: Words the tagger may call proper nouns that are never a customer's name.
 NOT_NAMES: tuple[str, ...] = (
-    "no", "yes", "ok", "okay", "sir", "madam", "ugh", "wow", "oh", "ah", "hey", "hmm",
-    "dude", "mate", "buddy", "well", "sure", "right", "great", "please", "sorry", "thanks",
-    "hello", "hi", "dear", "customer", "friend", "guys", "folks", "whatever",
+    "no",
+    "yes",
+    "ok",
+    "okay",
+    "sir",
+    "madam",
+    "ugh",
+    "wow",
+    "oh",
+    "ah",
+    "hey",
+    "hmm",
+    "dude",
+    "mate",
+    "buddy",
+    "well",
+    "sure",
+    "right",
+    "great",
+    "please",
+    "sorry",
+    "thanks",
+    "hello",
+    "hi",
+    "dear",
+    "customer",
+    "friend",
+    "guys",
+    "folks",
+    "whatever",
 )
 _NEGATORS = ("not", "n't", "never", "unable", "nt")
 _TITLES = ("mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "dr", "dr.", "mx", "mx.", "sir")
 _TIME_UNITS = (
-    "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month",
+    "minute",
+    "minutes",
+    "hour",
+    "hours",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "month",
     "months",
 )
 _DAYS = (
-    "today", "tonight", "tomorrow", "monday", "tuesday", "wednesday", "thursday",
-    "friday", "saturday", "sunday", "morning", "afternoon", "evening", "noon",
+    "today",
+    "tonight",
+    "tomorrow",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "morning",
+    "afternoon",
+    "evening",
+    "noon",
 )
 _NOTIFY_VERBS = (
-    "send", "email", "text", "call", "contact", "notify", "update", "follow", "visit",
-    "arrive", "reach", "appear", "come", "ship", "deliver", "process", "review", "reply",
-    "respond", "receive", "show", "credit", "refund",
+    "send",
+    "email",
+    "text",
+    "call",
+    "contact",
+    "notify",
+    "update",
+    "follow",
+    "visit",
+    "arrive",
+    "reach",
+    "appear",
+    "come",
+    "ship",
+    "deliver",
+    "process",
+    "review",
+    "reply",
+    "respond",
+    "receive",
+    "show",
+    "credit",
+    "refund",
 )
 
 
@@ -177,64 +287,134 @@ def act_patterns() -> dict[str, list[list[dict]]]:
         "empathy": [
             [{"LOWER": {"IN": ["sorry", "apologies", "apology"]}}],
             [{"LEMMA": {"IN": ["apologise", "apologize"]}}],
-            [{"LOWER": "i"}, {"POS": "AUX", "LOWER": {"NOT_IN": list(_NEGATORS)}, "OP": "?"},
-             adv, {"LEMMA": {"IN": ["understand", "imagine", "appreciate"]}}],
-            [{"LOWER": {"IN": ["sounds", "must", "seems"]}}, {"OP": "?"}, adv,
-             {"LOWER": {"IN": ["frustrating", "stressful", "annoying", "upsetting",
-                               "difficult", "worrying", "inconvenient", "awful", "hard"]}}],
+            [
+                {"LOWER": "i"},
+                {"POS": "AUX", "LOWER": {"NOT_IN": list(_NEGATORS)}, "OP": "?"},
+                adv,
+                {"LEMMA": {"IN": ["understand", "imagine", "appreciate"]}},
+            ],
+            [
+                {"LOWER": {"IN": ["sounds", "must", "seems"]}},
+                {"OP": "?"},
+                adv,
+                {
+                    "LOWER": {
+                        "IN": [
+                            "frustrating",
+                            "stressful",
+                            "annoying",
+                            "upsetting",
+                            "difficult",
+                            "worrying",
+                            "inconvenient",
+                            "awful",
+                            "hard",
+                        ]
+                    }
+                },
+            ],
             [{"LOWER": "i"}, {"LOWER": "hear"}, {"LOWER": "you"}],
             [{"LOWER": "oh"}, {"LOWER": {"IN": ["no", "dear"]}}],
             [{"LOWER": "i"}, {"LOWER": "know"}, {"LOWER": "how"}],
-            [{"LOWER": "must"}, {"LOWER": "have", "OP": "?"}, {"LEMMA": "be"}, adv,
-             {"LOWER": {"IN": ["a", "an", "so", "very", "really"]}, "OP": "?"},
-             {"POS": {"IN": ["ADJ", "NOUN"]}}],
-            [{"LOWER": {"IN": ["what", "such"]}}, {"LOWER": "a"},
-             {"LOWER": {"IN": ["nightmare", "pain", "hassle", "shame", "headache"]}}],
+            [
+                {"LOWER": "must"},
+                {"LOWER": "have", "OP": "?"},
+                {"LEMMA": "be"},
+                adv,
+                {"LOWER": {"IN": ["a", "an", "so", "very", "really"]}, "OP": "?"},
+                {"POS": {"IN": ["ADJ", "NOUN"]}},
+            ],
+            [
+                {"LOWER": {"IN": ["what", "such"]}},
+                {"LOWER": "a"},
+                {"LOWER": {"IN": ["nightmare", "pain", "hassle", "shame", "headache"]}},
+            ],
             [{"LOWER": "no"}, {"LOWER": "fun"}],
         ],
         "ownership": [
-            [{"LOWER": "i"}, will, adv,
-             {"POS": "VERB", "LEMMA": {"NOT_IN": list(NON_OWNERSHIP_VERBS)}}],
-            [{"LOWER": "i"}, {"LOWER": {"IN": ["am", "'m", "m"]}}, {"LOWER": "going"},
-             {"LOWER": "to"}, adv, {"POS": "VERB", "LEMMA": {"NOT_IN": list(NON_OWNERSHIP_VERBS)}}],
+            [{"LOWER": "i"}, will, adv, {"POS": "VERB", "LEMMA": {"NOT_IN": list(NON_OWNERSHIP_VERBS)}}],
+            [
+                {"LOWER": "i"},
+                {"LOWER": {"IN": ["am", "'m", "m"]}},
+                {"LOWER": "going"},
+                {"LOWER": "to"},
+                adv,
+                {"POS": "VERB", "LEMMA": {"NOT_IN": list(NON_OWNERSHIP_VERBS)}},
+            ],
             [{"LOWER": "let"}, {"LOWER": "me"}, adv, {"LEMMA": {"IN": list(ACTION_VERBS)}}],
-            [{"LOWER": "i"}, {"LOWER": {"IN": ["'ve", "have", "ve"]}}, adv,
-             {"TAG": "VBN", "LEMMA": {"NOT_IN": ["be", "have", "see", "note", "try"]}}],
+            [
+                {"LOWER": "i"},
+                {"LOWER": {"IN": ["'ve", "have", "ve"]}},
+                adv,
+                {"TAG": "VBN", "LEMMA": {"NOT_IN": ["be", "have", "see", "note", "try"]}},
+            ],
             [{"LOWER": "leave"}, {"LOWER": "it"}, {"LOWER": "with"}, {"LOWER": "me"}],
             [{"LOWER": "i"}, {"LOWER": "personally"}],
-            [{"LOWER": "i"}, {"LOWER": {"IN": ["am", "'m", "m"]}}, {"LOWER": "on"},
-             {"LOWER": "it"}],
-            [{"LOWER": "consider"}, {"LOWER": "it"},
-             {"LOWER": {"IN": ["done", "handled", "sorted", "fixed"]}}],
+            [{"LOWER": "i"}, {"LOWER": {"IN": ["am", "'m", "m"]}}, {"LOWER": "on"}, {"LOWER": "it"}],
+            [
+                {"LOWER": "consider"},
+                {"LOWER": "it"},
+                {"LOWER": {"IN": ["done", "handled", "sorted", "fixed"]}},
+            ],
         ],
         "negated_ownership": [
-            [{"LOWER": "i"},
-             {"LOWER": {"IN": ["will", "'ll", "can", "ca", "am", "'m", "would", "'d", "could",
-                               "wo", "do"]}},
-             {"POS": "ADV", "OP": "*"}, {"LOWER": {"IN": list(_NEGATORS)}}],
+            [
+                {"LOWER": "i"},
+                {
+                    "LOWER": {
+                        "IN": ["will", "'ll", "can", "ca", "am", "'m", "would", "'d", "could", "wo", "do"]
+                    }
+                },
+                {"POS": "ADV", "OP": "*"},
+                {"LOWER": {"IN": list(_NEGATORS)}},
+            ],
             [{"LOWER": "i"}, {"LOWER": {"IN": ["am", "'m"]}}, {"LOWER": "unable"}],
             [{"LOWER": {"IN": ["cannot", "unfortunately"]}}],
         ],
         "next_steps": [
-            [{"LOWER": "you"}, {"LOWER": {"IN": ["will", "'ll", "ll", "should"]}}, adv,
-             {"LEMMA": {"IN": ["receive", "get", "see", "hear", "be"]}}],
-            [{"LOWER": {"IN": ["within", "in"]}}, {"LOWER": {"IN": ["the", "next"]}, "OP": "*"},
-             {"LIKE_NUM": True}, {"LOWER": {"IN": ["business", "working"]}, "OP": "?"},
-             {"LOWER": {"IN": list(_TIME_UNITS)}}],
-            [{"LOWER": {"IN": ["within", "in"]}}, {"LOWER": {"IN": ["a", "an", "the", "next"]}},
-             {"LOWER": {"IN": ["business", "working"]}, "OP": "?"},
-             {"LOWER": {"IN": list(_TIME_UNITS)}}],
-            [{"LOWER": {"IN": ["within", "in"]}}, {"LIKE_NUM": True},
-             {"LOWER": {"IN": ["to", "-", "or", "and"]}}, {"LIKE_NUM": True},
-             {"LOWER": {"IN": ["business", "working"]}, "OP": "?"},
-             {"LOWER": {"IN": list(_TIME_UNITS)}}],
-            [{"LOWER": {"IN": ["by", "on", "before", "until", "from", "for"]}},
-             {"LOWER": {"IN": list(_DAYS)}}],
-            [{"LEMMA": {"IN": ["call", "ring", "get", "email", "text", "contact"]}},
-             {"LOWER": "you"}, {"LOWER": "back"}],
-            [{"POS": {"IN": ["NOUN", "PROPN", "PRON"]}, "LOWER": {"NOT_IN": ["i", "you"]}},
-             {"LOWER": {"IN": ["will", "'ll", "should"]}}, adv, {"LEMMA": "be", "OP": "?"},
-             {"LEMMA": {"IN": list(_NOTIFY_VERBS)}}],
+            [
+                {"LOWER": "you"},
+                {"LOWER": {"IN": ["will", "'ll", "ll", "should"]}},
+                adv,
+                {"LEMMA": {"IN": ["receive", "get", "see", "hear", "be"]}},
+            ],
+            [
+                {"LOWER": {"IN": ["within", "in"]}},
+                {"LOWER": {"IN": ["the", "next"]}, "OP": "*"},
+                {"LIKE_NUM": True},
+                {"LOWER": {"IN": ["business", "working"]}, "OP": "?"},
+                {"LOWER": {"IN": list(_TIME_UNITS)}},
+            ],
+            [
+                {"LOWER": {"IN": ["within", "in"]}},
+                {"LOWER": {"IN": ["a", "an", "the", "next"]}},
+                {"LOWER": {"IN": ["business", "working"]}, "OP": "?"},
+                {"LOWER": {"IN": list(_TIME_UNITS)}},
+            ],
+            [
+                {"LOWER": {"IN": ["within", "in"]}},
+                {"LIKE_NUM": True},
+                {"LOWER": {"IN": ["to", "-", "or", "and"]}},
+                {"LIKE_NUM": True},
+                {"LOWER": {"IN": ["business", "working"]}, "OP": "?"},
+                {"LOWER": {"IN": list(_TIME_UNITS)}},
+            ],
+            [
+                {"LOWER": {"IN": ["by", "on", "before", "until", "from", "for"]}},
+                {"LOWER": {"IN": list(_DAYS)}},
+            ],
+            [
+                {"LEMMA": {"IN": ["call", "ring", "get", "email", "text", "contact"]}},
+                {"LOWER": "you"},
+                {"LOWER": "back"},
+            ],
+            [
+                {"POS": {"IN": ["NOUN", "PROPN", "PRON"]}, "LOWER": {"NOT_IN": ["i", "you"]}},
+                {"LOWER": {"IN": ["will", "'ll", "should"]}},
+                adv,
+                {"LEMMA": "be", "OP": "?"},
+                {"LEMMA": {"IN": list(_NOTIFY_VERBS)}},
+            ],
             [{"LOWER": "next"}, {"LOWER": "step"}],
             [{"LOWER": "next"}, {"LOWER": "steps"}],
             [{"LOWER": "expect"}],
@@ -245,28 +425,44 @@ def act_patterns() -> dict[str, list[list[dict]]]:
             [{"LOWER": "next"}, {"LOWER": "time"}],
             [{"LOWER": "going"}, {"LOWER": "forward"}],
             [{"LOWER": "for"}, {"LOWER": "future"}, {"LOWER": "reference"}],
-            [{"LOWER": "you"}, {"LOWER": {"IN": ["may", "might", "could"]}},
-             {"LOWER": "also", "OP": "?"}, {"LEMMA": {"IN": ["want", "like", "consider"]}}],
+            [
+                {"LOWER": "you"},
+                {"LOWER": {"IN": ["may", "might", "could"]}},
+                {"LOWER": "also", "OP": "?"},
+                {"LEMMA": {"IN": ["want", "like", "consider"]}},
+            ],
             [{"LOWER": "just"}, {"LOWER": "so"}, {"LOWER": "you"}, {"LOWER": "know"}],
             [{"LOWER": "since"}, {"LOWER": "you"}],
-            [{"LOWER": "also"}, {"POS": "ADV", "OP": "?"},
-             {"LEMMA": {"IN": ["recommend", "suggest", "advise"]}}],
+            [
+                {"LOWER": "also"},
+                {"POS": "ADV", "OP": "?"},
+                {"LEMMA": {"IN": ["recommend", "suggest", "advise"]}},
+            ],
             [{"LOWER": "do"}, {"LOWER": "n't"}, {"LOWER": "forget"}],
             [{"LOWER": "heads"}, {"LOWER": "up"}],
             [{"LOWER": {"IN": ["also", "well", "'s", "is"]}}, {"LOWER": "worth"}],
-            [{"LOWER": {"NOT_IN": ["will", "'ll", "would", "to", "may", "might", "could",
-                                   "we", "i"]}},
-             {"LOWER": "consider", "TAG": "VB"}],
+            [
+                {"LOWER": {"NOT_IN": ["will", "'ll", "would", "to", "may", "might", "could", "we", "i"]}},
+                {"LOWER": "consider", "TAG": "VB"},
+            ],
         ],
         "offer_more": [
-            [{"LOWER": {"IN": ["anything", "something"]}},
-             {"LOWER": {"IN": ["else", "more", "further"]}}],
-            [{"LOWER": "any"}, {"LOWER": {"IN": ["other", "more", "further"]}},
-             {"LOWER": {"IN": ["question", "questions", "issue", "issues", "concerns",
-                               "concern", "help"]}}],
+            [{"LOWER": {"IN": ["anything", "something"]}}, {"LOWER": {"IN": ["else", "more", "further"]}}],
+            [
+                {"LOWER": "any"},
+                {"LOWER": {"IN": ["other", "more", "further"]}},
+                {
+                    "LOWER": {
+                        "IN": ["question", "questions", "issue", "issues", "concerns", "concern", "help"]
+                    }
+                },
+            ],
             [{"LOWER": "feel"}, {"LOWER": "free"}],
-            [{"LOWER": {"IN": ["do", "don't"]}}, {"LOWER": {"IN": ["not", "n't"]}, "OP": "?"},
-             {"LOWER": "hesitate"}],
+            [
+                {"LOWER": {"IN": ["do", "don't"]}},
+                {"LOWER": {"IN": ["not", "n't"]}, "OP": "?"},
+                {"LOWER": "hesitate"},
+            ],
             [{"LOWER": "else"}, {"LOWER": {"IN": ["i", "we"]}}, {"LOWER": "can"}],
         ],
     }
@@ -280,8 +476,11 @@ def _self_intro_patterns() -> list[list[dict]]:
         [{"LOWER": "this"}, {"LOWER": "is"}, name],
         [{"LOWER": "i"}, {"LOWER": {"IN": ["am", "'m"]}}, name],
         [{"LOWER": "it"}, {"LOWER": {"IN": ["is", "'s"]}}, name, {"LOWER": "here"}],
-        [{"IS_SENT_START": True, "POS": "PROPN"}, {"POS": "PROPN", "OP": "?"},
-         {"LOWER": {"IN": ["here", "speaking"]}}],
+        [
+            {"IS_SENT_START": True, "POS": "PROPN"},
+            {"POS": "PROPN", "OP": "?"},
+            {"LOWER": {"IN": ["here", "speaking"]}},
+        ],
         [{"POS": "PROPN"}, {"LOWER": "speaking"}],
     ]
 
@@ -289,15 +488,40 @@ def _self_intro_patterns() -> list[list[dict]]:
 def _vocative_patterns() -> list[list[dict]]:
     """The agent addressing the customer by name: "Thanks, Sarah", "Sarah, I...", "Mr. X"."""
     person = {
-        "POS": "PROPN", "IS_TITLE": True, "IS_ALPHA": True, "LENGTH": {">": 1},
+        "POS": "PROPN",
+        "IS_TITLE": True,
+        "IS_ALPHA": True,
+        "LENGTH": {">": 1},
         "LOWER": {"NOT_IN": list(NOT_NAMES)},
     }
     return [
-        [{"LOWER": {"IN": ["thanks", "thank", "hi", "hello", "hey", "dear", "sorry", "welcome",
-                           "morning", "afternoon", "evening"]}},
-         {"LOWER": "you", "OP": "?"}, {"ORTH": ",", "OP": "?"}, {"POS": "PROPN"}],
-        [{"IS_SENT_START": True, **person}, {"ORTH": ","},
-         {"POS": {"NOT_IN": ["PROPN", "NUM", "PUNCT", "X"]}}],
+        [
+            {
+                "LOWER": {
+                    "IN": [
+                        "thanks",
+                        "thank",
+                        "hi",
+                        "hello",
+                        "hey",
+                        "dear",
+                        "sorry",
+                        "welcome",
+                        "morning",
+                        "afternoon",
+                        "evening",
+                    ]
+                }
+            },
+            {"LOWER": "you", "OP": "?"},
+            {"ORTH": ",", "OP": "?"},
+            {"POS": "PROPN"},
+        ],
+        [
+            {"IS_SENT_START": True, **person},
+            {"ORTH": ","},
+            {"POS": {"NOT_IN": ["PROPN", "NUM", "PUNCT", "X"]}},
+        ],
         [{"ORTH": ","}, person, {"ORTH": {"IN": [".", "!", "?"]}}],
         [{"LOWER": {"IN": list(_TITLES)}}, {"POS": "PROPN"}],
     ]
@@ -372,7 +596,7 @@ def pattern_acts(span: Span) -> dict[str, str]:
 
 
 def is_refusal(span: Span) -> bool:
-    """"I will not / can't / am unable to..." - never counts as ownership."""
+    """ "I will not / can't / am unable to..." - never counts as ownership."""
     matcher = _MATCHERS.get(span.doc.vocab)["acts"]
     strings = span.doc.vocab.strings
     return any(strings[m] == "negated_ownership" for m, _, _ in matcher(span))
@@ -380,8 +604,7 @@ def is_refusal(span: Span) -> bool:
 
 def _propn_run(span: Span) -> list[str]:
     return [
-        t.text for t in span
-        if t.pos_ == "PROPN" and t.lower_ not in _TITLES and t.lower_ not in NOT_NAMES
+        t.text for t in span if t.pos_ == "PROPN" and t.lower_ not in _TITLES and t.lower_ not in NOT_NAMES
     ]
 
 
@@ -424,10 +647,7 @@ def name_uses(parsed: ParsedTranscript) -> list[tuple[Sentence, str]]:
             continue
         if known:
             intro_tokens = _intro_token_ids(sent)
-            hits = [
-                t.text for t in sent.span
-                if t.lower_ in known and t.i not in intro_tokens
-            ]
+            hits = [t.text for t in sent.span if t.lower_ in known and t.i not in intro_tokens]
             if hits:
                 uses.append((sent, " ".join(hits)))
             continue
@@ -435,9 +655,13 @@ def name_uses(parsed: ParsedTranscript) -> list[tuple[Sentence, str]]:
         intro_tokens = _intro_token_ids(sent)
         for _, start, end in matcher(sent.span):
             names = [
-                t.text for t in sent.span[start:end]
-                if t.pos_ == "PROPN" and t.lower_ not in _TITLES
-                and t.lower_ not in NOT_NAMES and t.lower_ not in agent_names and t.i not in intro_tokens
+                t.text
+                for t in sent.span[start:end]
+                if t.pos_ == "PROPN"
+                and t.lower_ not in _TITLES
+                and t.lower_ not in NOT_NAMES
+                and t.lower_ not in agent_names
+                and t.i not in intro_tokens
             ]
             if names:
                 uses.append((sent, " ".join(names)))
@@ -447,9 +671,7 @@ def name_uses(parsed: ParsedTranscript) -> list[tuple[Sentence, str]]:
 
 def _intro_token_ids(sent: Sentence) -> set[int]:
     matcher = _MATCHERS.get(sent.span.doc.vocab)["intro"]
-    return {
-        sent.span[i].i for _, start, end in matcher(sent.span) for i in range(start, end)
-    }
+    return {sent.span[i].i for _, start, end in matcher(sent.span) for i in range(start, end)}
 
 
 def opens_conversation(span: Span) -> bool:
@@ -463,8 +685,13 @@ def opens_conversation(span: Span) -> bool:
 #: "contact us again". An opening "How can I help you today?" has none of them.
 _ADDITIVE = frozenset({"else", "further", "more", "other", "another", "again", "additional"})
 _OFFER_CONDITIONS = (
-    ("if", "you"), ("if", "anything"), ("let", "us"), ("let", "me"), ("reach", "out"),
-    ("call", "us"), ("contact", "us"),
+    ("if", "you"),
+    ("if", "anything"),
+    ("let", "us"),
+    ("let", "me"),
+    ("reach", "out"),
+    ("call", "us"),
+    ("contact", "us"),
 )
 
 
@@ -549,9 +776,7 @@ class ProactiveConnection(Dimension):
         agent = parsed.agent_sentences
         if not agent:
             return []
-        acts: list[Act] = [
-            Act("name", sent, used, "name") for sent, used in name_uses(parsed)
-        ]
+        acts: list[Act] = [Act("name", sent, used, "name") for sent, used in name_uses(parsed)]
         sims = self._acts.best_per_label(parsed.vectors_of(agent))
         opening_turn = agent[0].turn_index
         for i, sent in enumerate(agent):
@@ -603,9 +828,7 @@ class ProactiveConnection(Dimension):
                     span=act.span,
                 )
             )
-        total = sum(
-            weights[c] * saturating(counts[c], self.saturation) for c in CATEGORIES
-        )
+        total = sum(weights[c] * saturating(counts[c], self.saturation) for c in CATEGORIES)
         features = {FEATURE_NAMES[c]: float(counts[c]) for c in CATEGORIES}
         features["acts_coverage"] = sum(counts[c] > 0 for c in CATEGORIES) / len(CATEGORIES)
         features["apologies"] = float(sum(is_apology(s.clean) for s in parsed.agent_sentences))

@@ -160,7 +160,11 @@ class ReplyLexicon:
             logger.warning(
                 "%s: version %s has no %s (added in version %d); using the packaged lists for them. "
                 "Copy them from cxnlp/resources/%s to silence this.",
-                source, data.get("version"), ", ".join(added), LEXICON_VERSION, DEFAULT_RESOURCE,
+                source,
+                data.get("version"),
+                ", ".join(added),
+                LEXICON_VERSION,
+                DEFAULT_RESOURCE,
             )
         for name in _LIST_FIELDS:
             value = data.get(name)
@@ -268,8 +272,31 @@ def ask_type(spans: Sequence[Span], kind: str, lex: ReplyLexicon | None = None) 
 
 #: Words after which a question phrase still opens its clause ("so when...", "tell me why").
 _CLAUSE_OPENERS = frozenset(
-    {"and", "but", "so", "also", "then", "or", "okay", "ok", "well", "oh", "just", "hi", "hello",
-     "hey", "yes", "yeah", "please", "me", "us", "anyway", "right", "now", "exactly"}
+    {
+        "and",
+        "but",
+        "so",
+        "also",
+        "then",
+        "or",
+        "okay",
+        "ok",
+        "well",
+        "oh",
+        "just",
+        "hi",
+        "hello",
+        "hey",
+        "yes",
+        "yeah",
+        "please",
+        "me",
+        "us",
+        "anyway",
+        "right",
+        "now",
+        "exactly",
+    }
 )
 
 

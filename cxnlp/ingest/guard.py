@@ -16,9 +16,7 @@ from pathlib import Path
 from cxnlp.ingest.rejects import InputError
 
 
-def refuse_overwriting_inputs(
-    inputs: Iterable[str | Path], outputs: Mapping[str, str | Path | None]
-) -> None:
+def refuse_overwriting_inputs(inputs: Iterable[str | Path], outputs: Mapping[str, str | Path | None]) -> None:
     """Raise :class:`InputError` if an output would replace an input or another output.
 
     Parameters

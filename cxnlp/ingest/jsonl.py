@@ -56,9 +56,7 @@ def transcript_from_record(record: object, *, source: str | None = None) -> Tran
         outbound notes can still be scored); one without agent turns is not.
     """
     if not isinstance(record, Mapping):
-        raise RecordError(
-            f"Got a JSON {json_type(record)}; expected an object with 'id' and 'turns'."
-        )
+        raise RecordError(f"Got a JSON {json_type(record)}; expected an object with 'id' and 'turns'.")
     id_key = next((key for key in ID_KEYS if key in record), None)
     if id_key is None:
         raise RecordError("Got no 'id' (or 'transcript_id'); expected a transcript id.", field="id")
@@ -148,8 +146,7 @@ def _decode_line(line: str) -> Any:
         return json.loads(line)
     except json.JSONDecodeError as err:
         raise RecordError(
-            f"Got malformed JSON ({err.msg} at column {err.colno}); expected one JSON object "
-            "per line."
+            f"Got malformed JSON ({err.msg} at column {err.colno}); expected one JSON object per line."
         ) from err
     except RecursionError as err:
         raise RecordError(
@@ -263,9 +260,7 @@ def _turn(raw: object, index: int, record_id: str) -> Turn:
     text = raw.get("text")
     if not isinstance(text, str):
         got = "no 'text'" if "text" not in raw else f"text of type {json_type(text)}"
-        raise RecordError(
-            f"Got {got}; expected a string.", field=f"{where}.text", record_id=record_id
-        )
+        raise RecordError(f"Got {got}; expected a string.", field=f"{where}.text", record_id=record_id)
     start = _seconds(raw.get("start"), f"{where}.start", record_id)
     end = _seconds(raw.get("end"), f"{where}.end", record_id)
     if start is not None and end is not None and end < start:

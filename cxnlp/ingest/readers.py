@@ -61,8 +61,7 @@ _ACCEPTED = (
     "transcript_id, turn_index, speaker, text), STC-3 (.json), AB-ReDial (.csv), vendor "
     "exports (.json: Transcribe, Contact Lens, CCAI, Genesys, Deepgram, AssemblyAI, "
     "WhisperX) and captions (.vtt, .srt); or name the format with --format (format= in "
-    "Python), one of "
-    + ", ".join(repr(f) for f in FORMATS)
+    "Python), one of " + ", ".join(repr(f) for f in FORMATS)
 )
 
 
@@ -164,9 +163,7 @@ def plan_formats(
     return [(item.path, item.format) for item in _plan(paths, format, include)]
 
 
-def expand_inputs(
-    paths: PathLike | Sequence[PathLike], *, include: str | None = None
-) -> list[Path]:
+def expand_inputs(paths: PathLike | Sequence[PathLike], *, include: str | None = None) -> list[Path]:
     """The files :func:`read_transcripts` would read from ``paths``, without reading them.
 
     Raises
@@ -258,16 +255,12 @@ def _plan(
     if isinstance(paths, str | Path):
         paths = [paths]
     if not paths:
-        raise InputError(
-            f"Got no paths; expected at least one file or folder. Accepted: {_ACCEPTED}."
-        )
+        raise InputError(f"Got no paths; expected at least one file or folder. Accepted: {_ACCEPTED}.")
     inputs: list[_Input] = []
     seen: set[Path] = set()
     for raw in paths:
         if isinstance(raw, str) and not raw.strip():
-            raise InputError(
-                f"Got an empty path; expected a file or folder. Accepted: {_ACCEPTED}."
-            )
+            raise InputError(f"Got an empty path; expected a file or folder. Accepted: {_ACCEPTED}.")
         path = Path(raw)
         for file in _expand(path, format, include):
             key = file.resolve()
@@ -316,19 +309,16 @@ def _expand(path: Path, format: str | None, include: str | None = None) -> list[
         for p in path.iterdir()
         if p.is_file()
         and not p.name.startswith(".")
-        and (
-            fnmatch.fnmatch(p.name, include)
-            if include is not None
-            else _ending(p, endings) is not None
-        )
+        and (fnmatch.fnmatch(p.name, include) if include is not None else _ending(p, endings) is not None)
     )
     if not files:
-        wanted = f"files matching {include!r}" if include is not None else (
-            f"files ending in {', '.join(sorted(endings))}"
+        wanted = (
+            f"files matching {include!r}"
+            if include is not None
+            else (f"files ending in {', '.join(sorted(endings))}")
         )
         raise InputError(
-            f"Got folder {str(path)!r} with no file to read; expected {wanted}. "
-            f"Accepted: {_ACCEPTED}."
+            f"Got folder {str(path)!r} with no file to read; expected {wanted}. Accepted: {_ACCEPTED}."
         )
     return files
 

@@ -159,9 +159,7 @@ def _record(dialogue: object) -> dict[str, Any]:
     turns = dialogue.get("turns")
     record: dict[str, Any] = {key: dialogue[key] for key in ("id",) if key in dialogue}
     if isinstance(turns, list):
-        record["turns"] = [
-            _turn(turn, index, dialogue.get("id")) for index, turn in enumerate(turns)
-        ]
+        record["turns"] = [_turn(turn, index, dialogue.get("id")) for index, turn in enumerate(turns)]
     elif "turns" in dialogue:
         record["turns"] = turns
     annotations = dialogue.get("annotations")
@@ -203,9 +201,7 @@ def _annotations(dialogue: Mapping[str, Any], path: str | Path, position: int) -
     return annotations
 
 
-def _frame(
-    rows: list[tuple[Any, ...]], columns: tuple[str, ...], dtypes: dict[str, str]
-) -> pd.DataFrame:
+def _frame(rows: list[tuple[Any, ...]], columns: tuple[str, ...], dtypes: dict[str, str]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(columns))
     if frame.empty:
         return frame.astype({**dtypes, "transcript_id": "str"})

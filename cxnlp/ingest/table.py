@@ -256,9 +256,7 @@ def _finish(
     earlier = first_rows.setdefault(key, start_row)
     try:
         if key is None:
-            raise RecordError(
-                "Got no transcript_id; expected one on every row.", field="transcript_id"
-            )
+            raise RecordError("Got no transcript_id; expected one on every row.", field="transcript_id")
         if earlier != start_row:
             raise RecordError(
                 f"Got rows of this transcript again after other transcripts (its first rows "

@@ -45,9 +45,7 @@ class AtomicFile:
         self.path = Path(path)
         self.mode = mode
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.path.with_name(
-            f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}{TMP_SUFFIX}"
-        )
+        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}{TMP_SUFFIX}")
 
     def commit(self) -> Path:
         """Make what was written to :attr:`tmp` durable and rename it onto :attr:`path`.

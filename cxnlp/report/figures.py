@@ -250,9 +250,7 @@ def status_trend(
                 linewidth=2,
                 label=level,
             )
-        ax.axhline(
-            bar, color=REFERENCE_COLOUR, linestyle="--", linewidth=1.5, label=f"threshold ({bar:g})"
-        )
+        ax.axhline(bar, color=REFERENCE_COLOUR, linestyle="--", linewidth=1.5, label=f"threshold ({bar:g})")
         ax.set_title(f"{axis_label(unit).split(' (')[0]} per period", fontsize=11)
         ax.set_ylabel(f"mean {axis_label(unit)}")
         ax.set_xlabel("period")
@@ -407,9 +405,7 @@ def control_charts(
         _draw_mean_panel(ax_mean, part, info, group, value_label)
         _draw_stat_panel(ax_stat, part, info, group)
     _chart_legend(fig)
-    fig.suptitle(
-        "Drift control charts (baseline shaded; dotted line = detected change)", fontsize=13
-    )
+    fig.suptitle("Drift control charts (baseline shaded; dotted line = detected change)", fontsize=13)
     return fig
 
 
@@ -417,9 +413,7 @@ def _chart_legend(fig: Figure) -> None:
     """One legend for every panel, outside the axes, so no data point is hidden behind it."""
     grey = dict(color=REFERENCE_COLOUR, linewidth=1)
     handles = [
-        Line2D(
-            [], [], marker=".", linestyle="", color=NEUTRAL_COLOUR, markersize=8, label="daily mean"
-        ),
+        Line2D([], [], marker=".", linestyle="", color=NEUTRAL_COLOUR, markersize=8, label="daily mean"),
         Line2D([], [], **grey, label="baseline mean"),
         Line2D(
             [],
@@ -490,12 +484,8 @@ def _draw_stat_panel(ax, part, info, group) -> None:
         ax.set_title(f"{group}: {method.upper()}", fontsize=10, loc="left")
         return
     if method == "cusum":
-        ax.plot(
-            part["time"], part["upper"], color=BETTER_COLOUR, linewidth=1.5, label="CUSUM S+ (up)"
-        )
-        ax.plot(
-            part["time"], part["lower"], color=WORSE_COLOUR, linewidth=1.5, label="CUSUM −S− (down)"
-        )
+        ax.plot(part["time"], part["upper"], color=BETTER_COLOUR, linewidth=1.5, label="CUSUM S+ (up)")
+        ax.plot(part["time"], part["lower"], color=WORSE_COLOUR, linewidth=1.5, label="CUSUM −S− (down)")
         ax.plot(part["time"], -part["limit"], color="#888888", linestyle="--", linewidth=1)
     else:
         ax.plot(part["time"], part["upper"], color=NEUTRAL_COLOUR, linewidth=1.5, label="EWMA")
@@ -521,9 +511,7 @@ def _mark_change(ax, part, info, *, stat: bool = False) -> None:
     change = _change_date(info)
     if change is None:
         return
-    ax.axvline(
-        change, color=WORSE_COLOUR, linestyle=":", linewidth=2, label=f"change {change:%Y-%m-%d}"
-    )
+    ax.axvline(change, color=WORSE_COLOUR, linestyle=":", linewidth=2, label=f"change {change:%Y-%m-%d}")
     alarms = part[part["alarm"].eq(True)] if "alarm" in part.columns else part[:0]
     if len(alarms):
         y = alarms["upper" if stat else "mean"]
@@ -604,8 +592,7 @@ def impact_chart(
         row = (effects or {}).get(title)
         if row is not None and row["effect"] == row["effect"]:
             title = (
-                f"{title}: effect {row['effect']:+.1f} "
-                f"(95% CI {row['ci_low']:+.1f} to {row['ci_high']:+.1f})"
+                f"{title}: effect {row['effect']:+.1f} (95% CI {row['ci_low']:+.1f} to {row['ci_high']:+.1f})"
             )
         ax.set_title(title, fontsize=11)
         ax.legend(loc="best", fontsize=9, title="95% intervals shaded", title_fontsize=8)
@@ -665,10 +652,23 @@ def outcome_chart(agreement: pd.DataFrame, *, outcome: str | None = None) -> Fig
         y = curve["value", "observed_rate"].to_numpy(float)
         low = y - curve["ci_low", "observed_rate"].to_numpy(float)
         high = curve["ci_high", "observed_rate"].to_numpy(float) - y
-        left.plot([0, 1], [0, 1], color=REFERENCE_COLOUR, linestyle=":", linewidth=1.2,
-                  label="calibrated (diagonal)")
-        left.errorbar(x, y, yerr=[np.clip(low, 0, None), np.clip(high, 0, None)], marker="o",
-                      color=NEUTRAL_COLOUR, capsize=3, label="observed (95% bootstrap interval)")
+        left.plot(
+            [0, 1],
+            [0, 1],
+            color=REFERENCE_COLOUR,
+            linestyle=":",
+            linewidth=1.2,
+            label="calibrated (diagonal)",
+        )
+        left.errorbar(
+            x,
+            y,
+            yerr=[np.clip(low, 0, None), np.clip(high, 0, None)],
+            marker="o",
+            color=NEUTRAL_COLOUR,
+            capsize=3,
+            label="observed (95% bootstrap interval)",
+        )
         left.set_xlim(0, 1)
         left.set_ylim(0, 1)
         left.legend(loc="upper left", fontsize=9)
@@ -682,10 +682,18 @@ def outcome_chart(agreement: pd.DataFrame, *, outcome: str | None = None) -> Fig
         lift["decile"] = pd.to_numeric(lift["subgroup"], errors="coerce")
         lift = lift.sort_values("decile")
         value = lift["value"].to_numpy(float)
-        err = [np.clip(value - lift["ci_low"].to_numpy(float), 0, None),
-               np.clip(lift["ci_high"].to_numpy(float) - value, 0, None)]
-        right.bar(lift["decile"], value, color=NEUTRAL_COLOUR, yerr=err, capsize=3,
-                  label="lift (95% bootstrap interval)")
+        err = [
+            np.clip(value - lift["ci_low"].to_numpy(float), 0, None),
+            np.clip(lift["ci_high"].to_numpy(float) - value, 0, None),
+        ]
+        right.bar(
+            lift["decile"],
+            value,
+            color=NEUTRAL_COLOUR,
+            yerr=err,
+            capsize=3,
+            label="lift (95% bootstrap interval)",
+        )
         right.axhline(1.0, color=REFERENCE_COLOUR, linestyle=":", linewidth=1.2, label="no lift")
         right.set_xticks(lift["decile"].to_numpy(int))
         right.legend(loc="upper right", fontsize=9)

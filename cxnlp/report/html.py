@@ -114,10 +114,7 @@ figcaption{font-size:.85rem;color:#555}
 ul.ev{margin:0;padding-left:18px}ul.ev li{margin:2px 0}.small{font-size:.8rem;color:#555}
 """
 
-_CSP = (
-    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
-    "form-action 'none'"
-)
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 
 @dataclass(frozen=True, eq=False)
@@ -240,9 +237,7 @@ def html_table(
     out = ['<div class="scroll"><table>']
     if caption:
         out.append(f"<caption>{esc(caption)}</caption>")
-    out.append(
-        "<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in headers.values()) + "</tr></thead>"
-    )
+    out.append("<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in headers.values()) + "</tr></thead>")
     out.append("<tbody>")
     extra = list(details) if details is not None else []
     for i, record in enumerate(rows[list(headers)].itertuples(index=False, name=None)):
@@ -394,9 +389,7 @@ def build_report(
         The HTML page, figures, PNG bytes, the analytics tables and notes.
     """
     if not isinstance(scores, pd.DataFrame):
-        raise TypeError(
-            f"Got {type(scores).__name__}; expected the score table as a pandas DataFrame."
-        )
+        raise TypeError(f"Got {type(scores).__name__}; expected the score table as a pandas DataFrame.")
     if SCORE_COL not in scores.columns:
         raise ValueError(
             f"Got a table without {SCORE_COL!r} (columns: {list(scores.columns)[:20]}); expected "
@@ -407,8 +400,19 @@ def build_report(
     token = _REDACTOR.set(default_redactor(redact))
     try:
         return _build_report(
-            scores, surveys, reference, title, by, period, interaction_threshold, survey_threshold,
-            n_lowest, n_rows, dpi, events, window,
+            scores,
+            surveys,
+            reference,
+            title,
+            by,
+            period,
+            interaction_threshold,
+            survey_threshold,
+            n_lowest,
+            n_rows,
+            dpi,
+            events,
+            window,
         )
     finally:
         _REDACTOR.reset(token)
@@ -474,9 +478,7 @@ def _with_surveys(scores: pd.DataFrame, surveys: pd.DataFrame | None) -> pd.Data
 # --------------------------------------------------------------------------- sections
 
 
-def _overview(
-    b: _Builder, data: pd.DataFrame, has_surveys: bool, team: str | None, threshold: float
-) -> None:
+def _overview(b: _Builder, data: pd.DataFrame, has_surveys: bool, team: str | None, threshold: float) -> None:
     score = pd.to_numeric(data[SCORE_COL], errors="coerce")
     cards = [(f"{len(data):,}", "transcripts"), (f"{score.mean():.1f}", "mean interaction score")]
     if "agent_id" in data.columns:
@@ -492,8 +494,7 @@ def _overview(
         "overview",
         '<div class="cards">'
         + "".join(
-            f'<div class="card"><div class="v">{esc(v)}</div>'
-            f'<div class="l">{esc(label)}</div></div>'
+            f'<div class="card"><div class="v">{esc(v)}</div><div class="l">{esc(label)}</div></div>'
             for v, label in cards
         )
         + "</div>",
@@ -545,9 +546,7 @@ def _overview(
         ),
     )
     counts = latest["status"].value_counts().rename_axis("status").reset_index(name="groups")
-    b.add(
-        "overview", html_table(counts, caption=f"Status of each group, {latest['period'].iloc[0]}")
-    )
+    b.add("overview", html_table(counts, caption=f"Status of each group, {latest['period'].iloc[0]}"))
 
 
 def _dimensions(b: _Builder, data: pd.DataFrame, team: str | None, threshold: float) -> None:
@@ -582,9 +581,7 @@ def _dimensions(b: _Builder, data: pd.DataFrame, team: str | None, threshold: fl
         per_team = data[[team, *cols]].copy()
         per_team[cols] = per_team[cols].apply(pd.to_numeric, errors="coerce")
         means = per_team.groupby(team, dropna=False, observed=True)[cols].mean().reset_index()
-        means.insert(
-            1, "contacts", per_team.groupby(team, dropna=False, observed=True).size().values
-        )
+        means.insert(1, "contacts", per_team.groupby(team, dropna=False, observed=True).size().values)
         b.tables["dimension_means_by_team"] = means
         b.add("dimensions", html_table(means, caption=f"Mean scores by {team}"))
     fig = figs.dimension_distributions(data, by=team, threshold=threshold)
@@ -691,9 +688,7 @@ def _perspectives(
         b.add("perspectives", _p("External view: no reference population was provided.", "note"))
     b.tables["perspectives"] = table
     rename = {c: c.replace("ext_pct_", "external pct: ").replace("_", " ") for c in table.columns}
-    b.add(
-        "perspectives", html_table(table, rename, caption="Internal, customer and external views")
-    )
+    b.add("perspectives", html_table(table, rename, caption="Internal, customer and external views"))
 
 
 def _false_reads(b: _Builder, data: pd.DataFrame, team: str | None, n_rows: int) -> None:
@@ -965,9 +960,7 @@ def _drift(b: _Builder, data: pd.DataFrame, team: str | None) -> None:
     )
 
 
-def _impact(
-    b: _Builder, data: pd.DataFrame, events: pd.DataFrame | None, by: str, window: int
-) -> None:
+def _impact(b: _Builder, data: pd.DataFrame, events: pd.DataFrame | None, by: str, window: int) -> None:
     if events is None:
         b.add(
             "impact",
@@ -1008,8 +1001,22 @@ def _impact(
         "impact",
         html_table(
             table,
-            ["event", "group", "date", "workshop", "metric", "treated_before", "treated_after",
-             "control_before", "control_after", "effect", "ci_low", "ci_high", "p_value", "note"],
+            [
+                "event",
+                "group",
+                "date",
+                "workshop",
+                "metric",
+                "treated_before",
+                "treated_after",
+                "control_before",
+                "control_after",
+                "effect",
+                "ci_low",
+                "ci_high",
+                "p_value",
+                "note",
+            ],
             formats={c: "+.2f" for c in ("effect", "ci_low", "ci_high")}
             | {c: ".1f" for c in ("treated_before", "treated_after", "control_before", "control_after")}
             | {"p_value": ".3g"},
@@ -1024,9 +1031,7 @@ def _impact(
         if "=" not in ev.group:  # the same clean control as the estimate: no event nearby
             near = listed.loc[(listed["date"] - ev.date).abs() < pd.Timedelta(days=window), "group"]
             treated, control = f"{by}={ev.group}", f"{by}!={','.join(dict.fromkeys(near))}"
-        series[title] = impact_series(
-            data, event=ev.date, treated=treated, control=control, window=window
-        )
+        series[title] = impact_series(data, event=ev.date, treated=treated, control=control, window=window)
         match = main[(main["group"] == ev.group) & (main["date"] == f"{ev.date:%Y-%m-%d}")]
         if len(match):
             effects[title] = match.iloc[0]
@@ -1099,9 +1104,7 @@ def _page(b: _Builder, title: str, data: pd.DataFrame, has_surveys: bool) -> str
     nav = "".join(f'<a href="#{sid}">{esc(label)}</a>' for sid, label in SECTIONS)
     body = []
     for sid, label in SECTIONS:
-        body.append(
-            f'<section id="{sid}"><h2>{esc(label)}</h2>{"".join(b.sections[sid])}</section>'
-        )
+        body.append(f'<section id="{sid}"><h2>{esc(label)}</h2>{"".join(b.sections[sid])}</section>')
     survey_note = "with surveys" if has_surveys else "without surveys"
     return (
         "<!DOCTYPE html>\n"
@@ -1120,9 +1123,7 @@ def _page(b: _Builder, title: str, data: pd.DataFrame, has_surveys: bool) -> str
     )
 
 
-def write_report(
-    report: Report, out_html: str | Path, *, png_dir: str | Path | None = None
-) -> list[Path]:
+def write_report(report: Report, out_html: str | Path, *, png_dir: str | Path | None = None) -> list[Path]:
     """Write the HTML page and, optionally, every figure as a PNG file.
 
     Parameters
