@@ -185,9 +185,12 @@ def _frame(
 
 
 def _clusters(frame: pd.DataFrame, cluster_col: str | None) -> np.ndarray:
+    labels: np.ndarray
     if cluster_col and cluster_col in frame.columns:
-        return frame[cluster_col].astype("string").fillna("(missing)").to_numpy(dtype=object)
-    return frame.index.astype(str).to_numpy(dtype=object)
+        labels = frame[cluster_col].astype("string").fillna("(missing)").to_numpy(dtype=object)
+    else:
+        labels = frame.index.astype(str).to_numpy(dtype=object)
+    return labels
 
 
 def _design(
