@@ -599,27 +599,16 @@ def explain(
 
     from cxnlp.calibration import explain_transcript
     from cxnlp.calibration.workflow import load_calibration
-    from cxnlp.ingest import InputError, read_transcripts
-    from cxnlp.model import Transcript
-    from cxnlp.runs import counted
+    from cxnlp.ingest import InputError, load_transcript
 
     with _progress("reading the calibration") as bar:
         try:
             calibrations = load_calibration(calibration)
             scorer = _checked_scorer(brand, embedding=embedding)
             bar.stage(f"looking for {transcript_id}")
-            found = next(
-                (
-                    t
-                    for t in counted(read_transcripts(inputs), bar.callback)
-                    if isinstance(t, Transcript) and t.id == transcript_id
-                ),
-                None,
-            )
+            found = load_transcript(inputs, transcript_id, progress=bar.callback)
         except (ValueError, OSError, InputError) as exc:
             _fail(str(exc))
-        if found is None:
-            _fail(f"transcript {transcript_id!r} is not in {', '.join(map(str, inputs))} (or was rejected).")
         bar.stage("loading the language models")
         scorer.prepare()
         bar.stage(f"scoring and explaining {transcript_id}")

@@ -125,7 +125,11 @@ def read_transcripts(
 
 
 def load_transcript(
-    source: str | Path | Sequence[str | Path], transcript_id: str, *, format: str | None = None
+    source: str | Path | Sequence[str | Path],
+    transcript_id: str,
+    *,
+    format: str | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> Transcript:
     """Read one transcript by id from a file (streams; stops at the first match).
 
@@ -137,6 +141,8 @@ def load_transcript(
         The ``id`` of the transcript wanted.
     format
         Input format when the extension does not say (``"stc3"``...).
+    progress
+        Called with 1 for each record read (a progress bar's callback).
 
     Raises
     ------
@@ -144,10 +150,13 @@ def load_transcript(
         When no transcript in ``source`` has that id.
     """
     for item in read_transcripts(source, format=format):
+        if progress is not None:
+            progress(1)
         if isinstance(item, Transcript) and item.id == str(transcript_id):
             return item
+    where = ", ".join(map(str, source)) if isinstance(source, list | tuple) else str(source)
     raise ValueError(
-        f"Got transcript_id {transcript_id!r}, which no readable record of {source} has; "
+        f"transcript {str(transcript_id)!r} is not in {where} (or was rejected); "
         "expected an id from that file. Check the id (ids are strings, e.g. 'T0001')."
     )
 
