@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxnlp.frame_checks import require_columns
 from cxnlp.schema import DEFAULT_WEIGHTS, DIMENSION_COLUMNS, LOWER_IS_BETTER
 from cxnlp.scoring import CompositeWeights, dimension_quality
 
@@ -61,37 +62,6 @@ JOIN_SURVEYS_HINT = (
     "Join the surveys first: --surveys FILE on the command line "
     "(cxnlp.analytics.join_surveys(scores, surveys) in Python)."
 )
-
-#: Column names an error quotes before it says how many more there are.
-_SHOWN_COLUMNS = 8
-
-
-def require_columns(df: pd.DataFrame, columns: Iterable[str], *, where: str, hint: str = "") -> None:
-    """Raise a ValueError naming every column ``where`` needs and ``df`` lacks.
-
-    Parameters
-    ----------
-    df
-        The frame handed to an analysis.
-    columns
-        Column names the analysis reads.
-    where
-        The calling function's name, so the message says who needs the columns.
-    hint
-        How to fix it, appended to the message (e.g. "join the surveys first").
-    """
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"Got {type(df).__name__}; expected a pandas DataFrame for {where}().")
-    missing = [c for c in dict.fromkeys(columns) if c not in df.columns]
-    if missing:
-        have = ", ".join(map(str, df.columns[:_SHOWN_COLUMNS]))
-        if len(df.columns) > _SHOWN_COLUMNS:
-            have += f", … {len(df.columns) - _SHOWN_COLUMNS} more"
-        fix = f" {hint}" if hint else " Pass the column names your table uses as arguments."
-        raise ValueError(
-            f"Got a table without column(s) {missing} for {where}(); expected them among the "
-            f"columns [{have}].{fix}"
-        )
 
 
 def join_surveys(

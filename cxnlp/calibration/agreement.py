@@ -34,6 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from cxnlp.calibration import metrics
 from cxnlp.calibration.scales import Scale, as_scale, infer_scale
+from cxnlp.frame_checks import require_columns as check_columns
 
 __all__ = [
     "AGREEMENT_COLUMNS",
@@ -72,13 +73,9 @@ AGREEMENT_COLUMNS = [
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], frame_name: str) -> None:
-    """Raise one clear error naming the table (``frame_name``) and the columns it lacks."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"Got a {frame_name} table without column(s) {missing}; expected them. "
-            f"Available columns: {list(frame.columns)[:25]}."
-        )
+    """Raise one clear error naming the table (``frame_name``) and the columns it lacks
+    (:func:`cxnlp.frame_checks.require_columns`, the one column check)."""
+    check_columns(frame, columns, table=frame_name)
 
 
 def rating_matrix(
