@@ -238,6 +238,14 @@ def stc3_cost(limit: int, embedding: str) -> dict:
     redactor.redact("Warm up, Mr Smith: 4111 1111 1111 1111.")  # loads Presidio and spaCy once
     load_s = time.perf_counter() - load_started
     started = time.perf_counter()
+    # As Scorer does per batch: the quoted strings' named-entity pass first, in one pipe.
+    redactor.prefetch(
+        text
+        for r in results
+        for item in r.evidence
+        for text in (item.sentence, item.span, item.detail)
+        if text
+    )
     redacted = [redactor.redact_record(row, context=redactor.call_context(t)) for row, t in rows]
     redact_s = time.perf_counter() - started
     words = changed = 0
