@@ -193,6 +193,37 @@ def _clusters(frame: pd.DataFrame, cluster_col: str | None) -> np.ndarray:
     return labels
 
 
+def _event_part(
+    frame: pd.DataFrame,
+    event: Any,
+    treated: str,
+    control: str | None,
+    window: int,
+    *,
+    label: str | None = None,
+) -> tuple[pd.Timestamp, pd.DataFrame]:
+    """The event's time and the rows of one treated/control design around it (control:
+    everyone not treated when None); the one place a single-event design is built."""
+    stamp = _event_time(event, frame["_time"], param="event")
+    t_mask = GroupSpec.parse(treated, param="treated").mask(frame, param="treated")
+    c_mask = (
+        GroupSpec.parse(control, param="control").mask(frame, param="control")
+        if control is not None
+        else ~t_mask
+    )
+    part = _design(
+        frame,
+        stamp=stamp,
+        treated=t_mask,
+        control=c_mask,
+        window=window,
+        param_treated="treated",
+        param_control="control",
+        label=label or f"the event ({stamp:%Y-%m-%d})",
+    )
+    return stamp, part
+
+
 def _design(
     frame: pd.DataFrame,
     *,
@@ -393,23 +424,7 @@ def workshop_impact(
             "Got no event date or no treated group; expected event='2026-10-01' and "
             "treated='team=Team East' (or events=TABLE).",
         )
-    stamp = _event_time(event, frame["_time"], param="event")
-    t_mask = GroupSpec.parse(treated, param="treated").mask(frame, param="treated")
-    c_mask = (
-        GroupSpec.parse(control, param="control").mask(frame, param="control")
-        if control is not None
-        else ~t_mask
-    )
-    part = _design(
-        frame,
-        stamp=stamp,
-        treated=t_mask,
-        control=c_mask,
-        window=window,
-        param_treated="treated",
-        param_control="control",
-        label=f"the event ({stamp:%Y-%m-%d})",
-    )
+    _, part = _event_part(frame, event, treated, control, window)
     rows = [_metric_row(part, m, part["_cluster"].to_numpy(), **opts) for m in chosen]
     return pd.DataFrame(rows, columns=list(IMPACT_COLUMNS))
 
@@ -664,19 +679,8 @@ def impact_evidence(
         where="impact_evidence",
         hint="The score table written by 'cxnlp score' has it.",
     )
-    stamp = _event_time(event, frame["_time"], param="event")
-    t_mask = GroupSpec.parse(treated, param="treated").mask(frame, param="treated")
-    c_mask = GroupSpec.parse(control, param="control").mask(frame, param="control") if control else ~t_mask
-    part = _design(
-        frame,
-        stamp=stamp,
-        treated=t_mask,
-        control=c_mask,
-        window=window,
-        param_treated="treated",
-        param_control="control",
-        label=f"the event ({stamp:%Y-%m-%d})",
-    ).reset_index(drop=True)
+    stamp, part = _event_part(frame, event, treated, control or None, window)
+    part = part.reset_index(drop=True)
     counts = _evidence_counts(part, evidence_col)
     has_words = "f_filler_content__agent_words" in part.columns
     cell = pd.DataFrame({"_row": range(len(part)), "_T": part["_T"], "_post": part["_post"]})
@@ -863,19 +867,7 @@ def impact_series(
         on it), ``n, mean, ci_low, ci_high`` (t intervals) and ``after``.
     """
     frame, _ = _frame(df, [metric], time_col, "impact_series")
-    stamp = _event_time(event, frame["_time"], param="event")
-    t_mask = GroupSpec.parse(treated, param="treated").mask(frame, param="treated")
-    c_mask = GroupSpec.parse(control, param="control").mask(frame, param="control") if control else ~t_mask
-    part = _design(
-        frame,
-        stamp=stamp,
-        treated=t_mask,
-        control=c_mask,
-        window=window,
-        param_treated="treated",
-        param_control="control",
-        label="the event",
-    )
+    _, part = _event_part(frame, event, treated, control or None, window, label="the event")
     part = part.assign(_v=pd.to_numeric(part[metric], errors="coerce")).dropna(subset=["_v"])
     part["bin_start"] = np.floor(part["_days"] / freq_days) * freq_days
     part["group"] = np.where(part["_T"] == 1.0, "treated", "control")
