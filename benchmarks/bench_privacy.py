@@ -224,7 +224,7 @@ def ordinary_words_changed(off: Path, on: Path | None, truth: list[dict] | None)
 def stc3_cost(limit: int, embedding: str) -> dict:
     """Scoring time vs. redaction time of the same rows (warm redactor), on STC-3."""
     from cxnlp.privacy import Redactor
-    from cxnlp.scoring import Scorer, result_row
+    from cxnlp.scoring import Scorer, quoted_strings, result_row
 
     transcripts = stc3_transcripts(limit)
     scorer = Scorer(redact=False, embedding=embedding)
@@ -239,13 +239,7 @@ def stc3_cost(limit: int, embedding: str) -> dict:
     load_s = time.perf_counter() - load_started
     started = time.perf_counter()
     # As Scorer does per batch: the quoted strings' named-entity pass first, in one pipe.
-    redactor.prefetch(
-        text
-        for r in results
-        for item in r.evidence
-        for text in (item.sentence, item.span, item.detail)
-        if text
-    )
+    redactor.prefetch(text for r in results for text in quoted_strings(r))
     redacted = [redactor.redact_record(row, context=redactor.call_context(t)) for row, t in rows]
     redact_s = time.perf_counter() - started
     words = changed = 0

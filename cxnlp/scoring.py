@@ -407,12 +407,7 @@ class Scorer:
         ``nlp.pipe`` call instead of one spaCy call per string)."""
         if not getattr(self, "redact", True):
             return
-        texts: list[str] = []
-        for result in results:
-            for item in result.evidence:
-                texts.extend(t for t in (item.sentence, item.span, item.detail) if t)
-            texts.extend(v for v in result.transcript.metadata.values() if isinstance(v, str))
-        self.redactor.prefetch(texts)
+        self.redactor.prefetch(text for result in results for text in quoted_strings(result))
 
     def score_batch(self, transcripts: Sequence[Transcript]) -> list[ScoredTranscript]:
         """Score transcripts together: one parse pass, dimension prefetch, then each one."""
@@ -430,6 +425,14 @@ class Scorer:
         """Score transcripts and return the output table (one row per transcript), redacted
         as it would be written (``redact``)."""
         return pd.DataFrame.from_records([self.output_row(r) for r in self.iter_scored(transcripts)])
+
+
+def quoted_strings(result: ScoredTranscript) -> Iterator[str]:
+    """The strings of the call that its output row quotes (evidence sentences, spans and
+    details, text metadata): what redaction reads before the row is written."""
+    for item in result.evidence:
+        yield from (t for t in (item.sentence, item.span, item.detail) if t)
+    yield from (v for v in result.transcript.metadata.values() if isinstance(v, str))
 
 
 def result_row(result: ScoredTranscript) -> dict[str, Any]:

@@ -255,11 +255,15 @@ class Redactor:
         if hit is not None:
             cache.move_to_end(text)
             return hit
-        result = tuple(self._analyze(text))
-        cache[text] = result
-        if len(cache) > self.cache_size:
+        return self._remember(text, tuple(self._analyze(text)))
+
+    def _remember(self, text: str, findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+        """Cache ``findings`` for ``text``, dropping the least recently used beyond ``cache_size``."""
+        cache = self._cache()
+        cache[text] = findings
+        while len(cache) > self.cache_size:
             cache.popitem(last=False)
-        return result
+        return findings
 
     def prefetch(self, texts: Iterable[str]) -> None:
         """Analyse many strings at once into the cache: those that need named-entity
@@ -273,9 +277,7 @@ class Redactor:
             return
         engine = self.analyzer_.nlp_engine
         for text, artifacts in engine.process_batch(todo, language="en", batch_size=256):
-            cache[text] = tuple(self._analyze(text, artifacts))
-        while len(cache) > self.cache_size:
-            cache.popitem(last=False)
+            self._remember(text, tuple(self._analyze(text, artifacts)))
 
     def _analyze(self, text: str, artifacts: Any = None) -> list[Finding]:
         p = self.patterns_
