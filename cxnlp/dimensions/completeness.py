@@ -126,7 +126,7 @@ from cxnlp.privacy.placeholders import is_placeholder
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.matcher import Matcher
-    from spacy.tokens import Span
+    from spacy.tokens import Span, Token
     from spacy.vocab import Vocab
 
 logger = logging.getLogger(__name__)
@@ -628,7 +628,7 @@ def is_question(span: Span) -> bool:
     """A "?" or question syntax (wh-word or auxiliary/modal + pronoun at the start)."""
     if any(t.text.endswith("?") for t in span):
         return True
-    tokens = [t for t in span if t.pos_ not in ("INTJ", "CCONJ", "PUNCT", "SPACE")]
+    tokens = _opening_words(span)
     if not tokens:
         return False
     first = tokens[0]
@@ -704,8 +704,14 @@ def pattern_need_kind(span: Span) -> NeedKind | None:
 
 def _asks_with_do(span: Span) -> bool:
     """A yes/no question opened by "do"/"does"/"did" and a pronoun ("And do I need...")."""
-    tokens = [t for t in span if t.pos_ not in ("INTJ", "CCONJ", "PUNCT", "SPACE")]
+    tokens = _opening_words(span)
     return len(tokens) > 1 and tokens[0].lower_ in ("do", "does", "did") and tokens[1].tag_ in ("PRP", "EX")
+
+
+def _opening_words(span: Span) -> list[Token]:
+    """The sentence's words without interjections, conjunctions and punctuation ("Oh, and
+    do I..."), so that question syntax is read from the first word that carries it."""
+    return [t for t in span if t.pos_ not in ("INTJ", "CCONJ", "PUNCT", "SPACE")]
 
 
 def _is_trivial(span: Span) -> bool:
