@@ -519,3 +519,81 @@ def test_opening_complaint_higher_for_an_angry_opening(score):
     angry = opening("Three days without internet, your service is a disgrace, nobody helps!")
     calm = opening("Could you tell me when the internet in my street will be back?")
     assert angry > calm
+
+
+# -- what fooled it: restated records, rules, implied answers, follow-ups ------------------
+def _pair_status(score, need: str, reply: str) -> str:
+    result = score(Transcript.from_pairs("pair", [("customer", need), ("agent", reply)]))
+    statuses = [e.kind for e in result.evidence if e.kind in ("answered", "partial", "open")]
+    assert len(statuses) == 1, result.evidence
+    return statuses[0]
+
+
+@pytest.mark.parametrize(
+    ("need", "answer", "non_answer"),
+    [
+        # Reading the record back is no fix; doing something is.
+        (
+            "Locker 14 at Westgate won't open, the code just beeps red.",
+            "I've unlocked locker 14 for you and sent a new code to your phone.",
+            "I can see your parcel's in locker 14 at Westgate and the code was sent at 9:12 this morning.",
+        ),
+        # A rule for everyone is no action on this customer's fee.
+        (
+            "Can you take off the late fee?",
+            "I've taken the late fee off, so your balance is back to sixty dollars.",
+            "Late fees are applied automatically when a payment arrives after the due date.",
+        ),
+        # A third party's past action explains a "why"; the process in general does not.
+        (
+            "Why was my claim for the garage door turned down?",
+            "The engineer found the motor had been rewired by another firm last year.",
+            "Claims are reviewed by our team against the terms of the plan.",
+        ),
+        # A yes said after the echo, an implied yes, against talk around the question.
+        (
+            "Do I still have to renew my fishing licence now I'm over 65?",
+            "You do, yes, but from 65 you're on the concession rate.",
+            "Lots of people over 65 ask us about their fishing licence.",
+        ),
+        (
+            "Is there step-free access to the circle seats?",
+            "There's a lift from the foyer to the circle.",
+            "The circle seats are very popular for evening shows.",
+        ),
+    ],
+)
+def test_answer_and_non_answer_of_the_same_shape(score, need, answer, non_answer):
+    assert _pair_status(score, need, answer) == "answered"
+    assert _pair_status(score, need, non_answer) != "answered"
+
+
+def test_it_is_does_not_count_as_an_implied_yes(score):
+    assert _pair_status(score, "Is my parcel lost?", "It's a busy time of year for deliveries.") == "open"
+
+
+def test_context_after_a_question_is_part_of_that_need(dim, parser):
+    needs = one_line(
+        dim, parser, "Why was my claim for the garage door turned down? It just stopped opening one day."
+    )
+    assert len(needs) == 1 and len(needs[0].sentences) == 2
+    needs = one_line(dim, parser, "I got charged a late fee. But I paid on time.")
+    assert len(needs) == 1
+
+
+def test_an_elliptical_follow_up_asks_again_for_the_earlier_need(dim, parser, score):
+    turns = [
+        ("customer", "My bill went up by thirty dollars. Also, can I get roaming turned on before my trip?"),
+        ("agent", "The increase is because your promo credit of thirty dollars ended on November 1st."),
+        ("customer", "Okay. And the roaming?"),
+        ("agent", "I've switched on the Europe travel pass for your line, it costs ten dollars a day."),
+        ("customer", "Great, thanks."),
+    ]
+    parsed = parser.parse(Transcript.from_pairs("t", turns))
+    needs = dim.find_needs(parsed)
+    assert [n.sentences[0].turn_index for n in needs] == [0, 0]
+    # A new question in a follow-up turn stays a need of its own.
+    asked = turns[:2] + [("customer", "How much does the roaming cost?")] + turns[3:]
+    assert len(dim.find_needs(parser.parse(Transcript.from_pairs("t2", asked)))) == 3
+    roaming = [e for e in score(Transcript.from_pairs("t", turns)).evidence if "roaming" in e.sentence]
+    assert len(roaming) == 1 and roaming[0].kind != "open" and "turn 3" in roaming[0].detail

@@ -113,9 +113,11 @@ from cxnlp.dimensions.replies import (
     ReplyLexicon,
     ask_type,
     default_reply_lexicon,
+    echoes_polar,
     fact_tokens,
     load_reply_lexicon,
     pair_features,
+    polar_frame,
     reply_functions,
     why_not,
     window_functions,
@@ -972,6 +974,16 @@ class AnswerCompleteness(Dimension):
                     len(content_tokens(first)) <= 4 or _refers_back(first)
                 )
                 after_statement = not any(is_question(s.span) for s in prev.sentences)
+                # "Why was my claim turned down? It just stopped opening one day." and
+                # "I got charged a late fee. But I paid on time.": the statement says more
+                # about the point before it, it raises none of its own.
+                about_previous = need.kind == "problem" and (
+                    _continues_clause(first)
+                    or (
+                        not after_statement
+                        and (sim >= self.context_merge_threshold or _opens_with_pronoun(first))
+                    )
+                )
                 sets_context = (
                     same_turn
                     and not opens_new_point(first)
@@ -982,6 +994,7 @@ class AnswerCompleteness(Dimension):
                             and (sim >= self.context_merge_threshold or _refers_back(first))
                         )
                         or (after_statement and short_question)
+                        or about_previous
                     )
                 )
                 if adjacent and (sim >= self.merge_threshold or sets_context):
@@ -994,7 +1007,7 @@ class AnswerCompleteness(Dimension):
                     )
                     continue
             merged.append(need)
-        return merged
+        return _without_reasks(merged)
 
     # -- step 2: answers -------------------------------------------------------------
     def answer_candidates(self, parsed: ParsedTranscript) -> list[Sentence]:
@@ -1132,6 +1145,7 @@ class AnswerCompleteness(Dimension):
         is clearly more about another need (``exclusivity_margin``).
         """
         options = []
+        frames = [f for f in (polar_frame(s.clean) for s in need.sentences) if f is not None]
         for win in windows:
             if win[0].index <= need.last_index:
                 continue
@@ -1157,6 +1171,8 @@ class AnswerCompleteness(Dimension):
                     continue
                 funcs = window_functions([functions[s.index] for s in used])
                 funcs.update(self._novelty(used, parsed))
+                if frames and not funcs["yes_no"]:
+                    funcs["yes_no"] = float(any(echoes_polar(f, s.clean) for f in frames for s in used))
                 funcs["reply_style"] = self._pair_scorer().reply_style(unit)
                 options.append((used, rel, funcs))
         return options
@@ -1306,6 +1322,53 @@ class AnswerCompleteness(Dimension):
             weight=points,
             span=None,
         )
+
+
+def _continues_clause(span: Span) -> bool:
+    """Does the sentence open with a joining word ("But I paid on time.")?"""
+    first = next((t for t in span if t.is_alpha), None)
+    return first is not None and first.lower_ in _CLAUSE_JOINERS
+
+
+def _opens_with_pronoun(span: Span) -> bool:
+    """Does the sentence open on what was just said ("It just stopped opening.")?"""
+    first = next((t for t in span if t.is_alpha), None)
+    return first is not None and first.lower_ in ("it", "this", "that", "they", "these", "those")
+
+
+def _is_reask(need: Need, earlier: Need) -> bool:
+    """Is ``need`` a short elliptical follow-up ("And the roaming?", "Any news on the
+    refund?") that asks again for an earlier need in another turn?
+
+    It has no verb and no question word of its own ("what about" aside), and every
+    content word it has was in the earlier need.
+    """
+    if need.sentences[0].turn_index == earlier.sentences[-1].turn_index:
+        return False
+    span = need.sentences[0].clean
+    if len(need.sentences) > 1 or not is_question(span):
+        return False
+    words = [t for t in span if t.is_alpha]
+    lowers = [t.lower_ for t in words]
+    about = len(lowers) > 1 and lowers[1] == "about"
+    if any(t.pos_ == "VERB" for t in words) or any(t.tag_ in _WH_TAGS for t in words[1 if about else 0 :]):
+        return False
+    own = content_tokens(span)
+    before = {
+        w for s in earlier.sentences for t in content_tokens(s.clean) for w in (t.lemma_.lower(), t.lower_)
+    }
+    # "roaming" said as a verb ("get roaming turned on") is the same word as the noun.
+    return 0 < len(own) <= 2 and all(t.lemma_.lower() in before or t.lower_ in before for t in own)
+
+
+def _without_reasks(needs: list[Need]) -> list[Need]:
+    """Needs less the follow-ups that only ask again for an earlier one: the answer after
+    the follow-up then meets the earlier need, which is the one the customer still has."""
+    kept: list[Need] = []
+    for need in needs:
+        if not any(_is_reask(need, earlier) for earlier in kept):
+            kept.append(need)
+    return kept
 
 
 def _refers_back(span: Span) -> bool:

@@ -56,6 +56,7 @@ ASK_TYPES: tuple[str, ...] = (
 #: Binary and count readings of one agent sentence, in output order.
 FUNCTIONS: tuple[str, ...] = (
     "action_done",
+    "own_action",
     "commitment",
     "commitment_time",
     "refusal",
@@ -435,7 +436,10 @@ def reply_functions(
     first_person = any(w in _FIRST_PERSON for w in lowers)
     you_words = sum(w in ("you", "your", "yours", "you're", "youre") for w in lowers)
     question = any(t.text.endswith("?") for t in span) or _question_syntax(words)
-    action = _action_done(words, lex)
+    # "Late fees are applied automatically" is no action taken; "Paperless statements are
+    # now switched on" is.
+    rule = _states_a_rule(span) and not _SETTLED_MARKERS.intersection(lowers)
+    action = _action_done(words, lex) and not rule
     number = any(t.like_num or t.tag_ == "CD" for t in words)
     steps = _steps(words, lowers, lex)
     commitment = _commitment(words, lex)
@@ -465,19 +469,27 @@ def reply_functions(
         or is_placeholder(t.text)
         for t in words
     )
-    yes_no = _yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex))
+    yes_no = _yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex, within=False))
     personal = first_person or you_words > 0 or bool(_PERSONAL.intersection(lowers))
-    generic = (not personal and not (yes_no or steps or question or specific or action)) or bool(
-        lex["generic_words"].intersection(lowers) and not (action or commitment) and you_words == 0
+    generic = (
+        (not personal and not (yes_no or steps or question or specific or action))
+        or bool(lex["generic_words"].intersection(lowers) and not (action or commitment) and you_words == 0)
+        or (rule and not (commitment or yes_no))
     )
     explains = cause or _explains_after_break(span)
-    past_event = not action and _narrates_past(words, lex)
+    # "The engineer found the motor had been rewired": a third party's past action is
+    # what happened; only the agent's own action ("I've refunded it") is no account of it.
+    past_event = not (action and first_person) and _narrates_past(words, lex)
+    # "I can see the code was sent at 9:12" reports the record; the state it reads out
+    # is no action taken on the customer's request or problem.
+    own_action = action and not _reads_record(words, lex)
     vague = bool(_has_phrase(text, lex.phrases["vague_phrases"])) and not (time or action)
     restates = bool(_has_phrase(text, lex.phrases["restating_phrases"]))
     transfer = bool(_has_phrase(text, lex.phrases["transfer_phrases"])) and not action
     content = sum(1 for t in words if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM") and not t.is_stop)
     return {
         "action_done": float(action),
+        "own_action": float(own_action),
         "commitment": float(commitment),
         "commitment_time": float(commitment and (time or duration)),
         "refusal": float(refusal),
@@ -571,6 +583,49 @@ def _narrates_past(words: Sequence[Token], lex: ReplyLexicon) -> bool:
         if _lw(t) in ("was", "were", "got") and i + 1 < len(words) and words[i + 1].tag_ == "VBN":
             return True
     return False
+
+
+def _states_a_rule(span: Span) -> bool:
+    """Is the sentence a generic statement: a bare plural subject and a present-tense verb
+    ("Overdraft fees apply when ...", "Customs charges are set by HMRC")? Such a sentence
+    says how things work for everyone, not what happened in this customer's case. Read
+    from tags alone (the shared parse has no dependency parser)."""
+    words = _words(span)
+    k = 0
+    while k < len(words) and (words[k].pos_ in ("INTJ", "CCONJ") or _lw(words[k]) in _FRAME_OPENERS):
+        k += 1
+    subject: list[Token] = []
+    for t in words[k:]:
+        if t.tag_ in ("VBZ", "VBP", "MD"):
+            break
+        if t.tag_ not in ("NN", "NNS", "NNP", "JJ", "IN", "HYPH", "VBG"):
+            return False
+        subject.append(t)
+    else:
+        return False
+    head = [t for t in subject if t.tag_ != "IN"]
+    cut = next((i for i, t in enumerate(subject) if t.tag_ == "IN"), len(subject))
+    nouns = [t for t in subject[:cut] if t.tag_ in ("NN", "NNS", "NNP")]
+    return bool(head) and bool(nouns) and nouns[-1].tag_ == "NNS"
+
+
+#: Words an agent may open with before the frame ("Okay, so I can see ...").
+_FRAME_OPENERS = frozenset(
+    {"okay", "ok", "right", "so", "yes", "yeah", "alright", "and", "now", "well", "ah", "oh"}
+)
+
+
+def _reads_record(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """Does the sentence open by reading the customer's record back ("I can see ...",
+    "I've pulled up ...") with no action of the agent's own after the frame?"""
+    k = 0
+    while k < len(words) and _lw(words[k]) in _FRAME_OPENERS:
+        k += 1
+    if not _has_phrase(_norm_text(words[k : k + 4]), lex.phrases["restating_phrases"]):
+        return False
+    rest = words[k + 2 :]
+    own = any(_lw(t) in _FIRST_PERSON for t in rest) and _action_done(rest, lex)
+    return not own
 
 
 def _question_syntax(words: Sequence[Token]) -> bool:
@@ -820,7 +875,9 @@ _COURTESY = frozenset(
 )
 
 
-def _yes_no(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+def _yes_no(words: Sequence[Token], lex: ReplyLexicon, *, within: bool = True) -> bool:
+    """A yes or no: opening the sentence, or (``within``) set off by punctuation inside it.
+    In the sentence as said, a "yeah" inside is a filler more often than an answer."""
     if not words or (len(words) <= 4 and _COURTESY.intersection(_lw(t) for t in words)):
         return False
     first = _lw(words[0])
@@ -828,6 +885,10 @@ def _yes_no(words: Sequence[Token], lex: ReplyLexicon) -> bool:
         return True
     if first == "of" and len(words) > 1 and _lw(words[1]) == "course":
         return True
+    if first == "not" and len(words) > 2 and (_lw(words[1]), _lw(words[2])) == ("at", "all"):
+        return True
+    if within and any(_standalone_yes_no(words, i) for i in range(1, len(words))):
+        return True  # "You do, yes, but ...", "It's covered, yeah."
     # "It does.", "You can.", "It isn't covered", "That's right": subject + auxiliary first.
     return (
         len(words) >= 2
@@ -836,6 +897,65 @@ def _yes_no(words: Sequence[Token], lex: ReplyLexicon) -> bool:
         and words[1].pos_ == "AUX"
         and (len(words) <= 4 or (len(words) > 2 and _lw(words[2]) in ("not", "n't", "nt")))
     )
+
+
+_YES_NO_WORDS = frozenset({"yes", "yeah", "yep", "yup", "no", "nope"})
+
+
+def _standalone_yes_no(words: Sequence[Token], i: int) -> bool:
+    """Is ``words[i]`` a yes or no said on its own, set off by punctuation ("You do, yes —")
+    rather than a determiner ("no fee")?"""
+    t = words[i]
+    if _lw(t) not in _YES_NO_WORDS:
+        return False
+    doc = t.doc
+    before = doc[t.i - 1] if t.i > 0 else None
+    after = doc[t.i + 1] if t.i + 1 < len(doc) else None
+    return bool(before is not None and before.is_punct) and (after is None or after.is_punct)
+
+
+#: Who answers for whom: "Can I ...?" is answered "You can", "Will it ...?" "It won't".
+_COUNTERPART = {
+    "i": frozenset({"you"}),
+    "we": frozenset({"you"}),
+    "you": frozenset({"i", "we"}),
+    "it": frozenset({"it", "that", "they"}),
+    "they": frozenset({"they", "it"}),
+    "there": frozenset({"there"}),
+}
+
+
+def polar_frame(question: Span) -> tuple[str, str] | None:
+    """The auxiliary and subject a yes/no question opens with ("Can I ...?" → can, i;
+    "Is there ...?" → be, there), when the subject is a pronoun; else None."""
+    words = _words(question)
+    for i, t in enumerate(words[:3]):
+        if t.pos_ != "AUX":
+            continue
+        subject = _lw(words[i + 1]) if i + 1 < len(words) else ""
+        # "Is it ...?" reads nothing: "it's" opens too many statements to echo a question.
+        if subject in _COUNTERPART and not (subject == "it" and _lemma(t) == "be"):
+            return _lemma(t), subject
+        return None
+    return None
+
+
+def echoes_polar(frame: tuple[str, str], reply: Span) -> bool:
+    """An implied yes or no: the reply repeats the question's auxiliary after the
+    counterpart subject ("Is there step-free access?" → "There's a lift";
+    "Can I bring it?" → "You can't, but ...")."""
+    aux, subject = frame
+    words = _words(reply)
+    wanted = _COUNTERPART[subject]
+    for i, t in enumerate(words[:-1]):
+        if _lw(t) not in wanted:
+            continue
+        j = i + 1
+        while j < len(words) and words[j].pos_ == "ADV" and _lw(words[j]) not in ("not", "n't", "nt"):
+            j += 1
+        if j < len(words) and words[j].pos_ == "AUX" and _lemma(words[j]) == aux:
+            return True
+    return False
 
 
 def _steps(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> bool:
@@ -877,12 +997,12 @@ ANSWER_KINDS: Mapping[str, tuple[str, ...]] = {
     "how_much": ("amount",),
     "how_many": ("number", "amount"),
     "how_long": ("duration", "time", "commitment_time"),
-    "how_to": ("steps", "action_done"),  # doing it for the customer answers "how do I"
+    "how_to": ("steps", "own_action"),  # doing it for the customer answers "how do I"
     "why": ("cause", "past_event"),
-    "polar": ("yes_no", "refusal", "action_done"),
+    "polar": ("yes_no", "refusal", "action_done"),  # "I can see it was sent" answers "has it?"
     "what": ("specific", "time", "amount"),
-    "request": ("action_done", "commitment_time", "steps", "refusal"),
-    "problem": ("action_done", "commitment_time", "steps", "cause"),
+    "request": ("own_action", "commitment_time", "steps", "refusal"),
+    "problem": ("own_action", "commitment_time", "steps", "cause"),
 }
 
 
@@ -933,7 +1053,7 @@ def pair_features(ask: str, relevance: float, functions: Mapping[str, float]) ->
         match = True  # a cause with a next step: "it got stuck at the depot; it's out Thursday"
     any_answer = any(
         functions[k] > 0 and new_fact.get(k, True)
-        for k in ("action_done", "commitment_time", "steps", "cause", "amount", "time")
+        for k in ("own_action", "commitment_time", "steps", "cause", "amount", "time")
     )
     features = {
         "relevance": float(relevance),
