@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,17 @@ def read_yaml_resource(name: str, path: str | Path | None, error: type[Exception
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise error(f"{source}: not valid UTF-8 YAML ({exc}).") from exc
     return data, source, hashlib.sha256(raw).hexdigest()
+
+
+def added_since(version: Any, added_in: Mapping[int, tuple[str, ...]]) -> tuple[str, ...]:
+    """The fields a resource's versions added after ``version`` (``added_in``: version → fields).
+
+    None when the version is current or not a number: a deployment's copy of an older
+    version keeps loading, the loader taking those fields from the packaged file.
+    """
+    if not isinstance(version, int) or isinstance(version, bool):
+        return ()
+    return tuple(name for v, names in sorted(added_in.items()) if v > version for name in names)
 
 
 def read_json_model(

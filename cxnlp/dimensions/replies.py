@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cxnlp.privacy.placeholders import is_placeholder
-from cxnlp.resource_files import read_yaml_resource
+from cxnlp.resource_files import added_since, read_yaml_resource
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Span, Token
@@ -193,9 +193,7 @@ _ADDED_IN: Mapping[int, tuple[str, ...]] = {
 
 def _added_since(version: Any) -> tuple[str, ...]:
     """The lists added after ``version`` (none when the version is current or not a number)."""
-    if not isinstance(version, int) or isinstance(version, bool):
-        return ()
-    return tuple(name for v, names in sorted(_ADDED_IN.items()) if v > version for name in names)
+    return added_since(version, _ADDED_IN)
 
 
 def load_reply_lexicon(path: str | Path | None = None) -> ReplyLexicon:
