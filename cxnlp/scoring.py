@@ -23,7 +23,7 @@ import hashlib
 import json
 import logging
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -382,11 +382,13 @@ class Scorer:
         return None
 
     def score_batch_with_parse(
-        self, transcripts: Sequence[Transcript]
+        self, transcripts: Sequence[Transcript], *, progress: Callable[[int], object] | None = None
     ) -> list[tuple[ParsedTranscript, ScoredTranscript]]:
         """:meth:`score_batch`, keeping each transcript's parse (sentences and embeddings),
         for what needs the sentences after scoring, such as explaining a calibrated score.
 
+        ``progress`` is called with 1 as each transcript's scores are done (after the
+        batch's shared parse), so a progress bar moves per transcript, not per batch.
         Raises ``ValueError`` before parsing anything if a transcript is too large
         (:meth:`size_error`)."""
         for transcript in transcripts:
@@ -397,7 +399,11 @@ class Scorer:
         parsed = self.parser.parse_many(list(transcripts))
         for dimension in self.dimensions:
             dimension.prefetch(parsed)
-        pairs = [(p, self.score_parsed(p)) for p in parsed]
+        pairs = []
+        for p in parsed:
+            pairs.append((p, self.score_parsed(p)))
+            if progress is not None:
+                progress(1)
         self._prefetch_redaction([scored for _, scored in pairs])
         return pairs
 
@@ -409,9 +415,12 @@ class Scorer:
             return
         self.redactor.prefetch(text for result in results for text in quoted_strings(result))
 
-    def score_batch(self, transcripts: Sequence[Transcript]) -> list[ScoredTranscript]:
-        """Score transcripts together: one parse pass, dimension prefetch, then each one."""
-        return [scored for _, scored in self.score_batch_with_parse(transcripts)]
+    def score_batch(
+        self, transcripts: Sequence[Transcript], *, progress: Callable[[int], object] | None = None
+    ) -> list[ScoredTranscript]:
+        """Score transcripts together: one parse pass, dimension prefetch, then each one
+        (``progress`` as in :meth:`score_batch_with_parse`)."""
+        return [scored for _, scored in self.score_batch_with_parse(transcripts, progress=progress)]
 
     def iter_scored(self, transcripts: Iterable[Transcript]) -> Iterator[ScoredTranscript]:
         """Score a stream of transcripts lazily, ``batch_size`` at a time, in input order."""
