@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cxnlp import __version__
 from cxnlp.dimensions.base import Dimension
+from cxnlp.fillers import filler_vocabulary
 from cxnlp.ingest.rejects import RecordError
 from cxnlp.io.chunks import chunked
 from cxnlp.limits import DEFAULT_MAX_TRANSCRIPT_CHARS, DEFAULT_MAX_TURN_CHARS, SizeLimits, size_error
@@ -331,6 +332,8 @@ class Scorer:
             "embedding": getattr(self.parser.encoder, "backend", "torch"),
             # Sentence boundaries of unpunctuated speech move every dimension.
             "speech_boundaries": default_boundary_lexicon().digest,
+            # Filler words: dropped before meaning is read, and the filler dimension's words.
+            "filler_words": filler_vocabulary().digest,
             # Punctuation restored to unpunctuated turns before parsing (cxnlp.speech_text).
             "speech_punctuation": (
                 default_speech_punctuator().digest if getattr(self.parser, "restore_speech", False) else None

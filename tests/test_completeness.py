@@ -197,19 +197,19 @@ def test_need_detection(dim, parser, text, is_need):
     assert bool(one_line(dim, parser, text)) is is_need
 
 
-def test_a_deployment_lexicon_adds_its_own_fault_words(encoder, parser, tmp_path):
+def test_a_deployment_lexicon_adds_its_own_fault_words(packaged_and_copy, parser):
     """A contact centre's copy of completeness_lexicon.yaml with one more problem word
     makes "My desk wobbles." a need; the packaged lexicon does not see one."""
-    packaged = open("cxnlp/resources/completeness_lexicon.yaml", encoding="utf-8").read()
-    ours = tmp_path / "completeness_lexicon.yaml"
-    ours.write_text(packaged.replace("stain]", "stain, wobble]"), encoding="utf-8")
     parsed = parser.parse(Transcript.from_pairs("w", [("customer", "My desk wobbles.")]))
-    needs = {}
-    for path in (None, ours):
-        dim = AnswerCompleteness(completeness_lexicon=None if path is None else str(path))
-        dim.prepare(encoder)
-        needs[path] = [(n.kind, n.source) for n in dim.find_needs(parsed)]
-    assert needs == {None: [], ours: [("problem", "pattern")]}
+    packaged, ours = packaged_and_copy(
+        AnswerCompleteness,
+        "completeness_lexicon",
+        "completeness_lexicon.yaml",
+        "stain]",
+        "stain, wobble]",
+        lambda dim: [(n.kind, n.source) for n in dim.find_needs(parsed)],
+    )
+    assert packaged == [] and ours == [("problem", "pattern")]
 
 
 def test_test_wordings_are_not_prototypes():

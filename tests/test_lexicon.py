@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from cxnlp.dimensions.completeness import LEXICON as COMPLETENESS
-from cxnlp.dimensions.lexicon import LexiconError, default_lexicon, load_lexicon
+from cxnlp.lexicon import LexiconError, default_lexicon, load_lexicon
 
 PACKAGED = "cxnlp/resources/completeness_lexicon.yaml"
 

@@ -78,48 +78,37 @@ def test_act_not_detected(dim, parser, sentence, absent):
         assert absent not in found
 
 
-def test_a_deployment_lexicon_adds_its_own_words(encoder, parser, tmp_path):
+def test_a_deployment_lexicon_adds_its_own_words(packaged_and_copy, parser):
     """A contact centre's copy of proactive_lexicon.yaml with one more empathy adjective
     finds empathy by pattern where the packaged lexicon finds none."""
-    packaged = open("cxnlp/resources/proactive_lexicon.yaml", encoding="utf-8").read()
-    assert packaged.count("awful, hard]") == 1
-    ours = tmp_path / "proactive_lexicon.yaml"
-    ours.write_text(packaged.replace("awful, hard]", "awful, hard, maddening]"), encoding="utf-8")
-    parsed = parser.parse(
-        Transcript.from_pairs(
-            "m", [("customer", "The router reset again."), ("agent", "That sounds maddening.")]
-        )
+    call = [("customer", "The router reset again."), ("agent", "That sounds maddening.")]
+    parsed = parser.parse(Transcript.from_pairs("m", call))
+    packaged, ours = packaged_and_copy(
+        ProactiveConnection,
+        "proactive_lexicon",
+        "proactive_lexicon.yaml",
+        "awful, hard]",
+        "awful, hard, maddening]",
+        lambda dim: {(a.category, a.how) for a in dim.find_acts(parsed)},
     )
-    found = {}
-    for path in (None, ours):
-        dim = ProactiveConnection(proactive_lexicon=None if path is None else str(path))
-        dim.prepare(encoder)
-        found[path] = {(a.category, a.how) for a in dim.find_acts(parsed)}
-    assert ("empathy", "pattern") not in found[None]
-    assert ("empathy", "pattern") in found[ours]
+    assert ("empathy", "pattern") not in packaged and ("empathy", "pattern") in ours
 
 
-def test_next_steps_read_the_time_words_of_the_reply_lexicon(encoder, parser, tmp_path):
+def test_next_steps_read_the_time_words_of_the_reply_lexicon(packaged_and_copy, parser):
     """One list says what a duration is: a unit added to reply_functions.yaml's
     duration_words is a next step's unit too ("within 2 fortnights")."""
-    packaged = open("cxnlp/resources/reply_functions.yaml", encoding="utf-8").read()
-    assert packaged.count("\nduration_words: [") == 1
-    ours = tmp_path / "reply_functions.yaml"
-    ours.write_text(
-        packaged.replace("\nduration_words: [", "\nduration_words: [fortnights, "), encoding="utf-8"
+    call = [("customer", "When?"), ("agent", "It should be there within 2 fortnights.")]
+    parsed = parser.parse(Transcript.from_pairs("f", call))
+    packaged, ours = packaged_and_copy(
+        ProactiveConnection,
+        "reply_lexicon",
+        "reply_functions.yaml",
+        "\nduration_words: [",
+        "\nduration_words: [fortnights, ",
+        lambda dim: {(a.category, a.how, a.span) for a in dim.find_acts(parsed)},
     )
-    parsed = parser.parse(
-        Transcript.from_pairs(
-            "f", [("customer", "When?"), ("agent", "It should be there within 2 fortnights.")]
-        )
-    )
-    found = {}
-    for path in (None, ours):
-        dim = ProactiveConnection(reply_lexicon=None if path is None else str(path))
-        dim.prepare(encoder)
-        found[path] = {(a.category, a.how, a.span) for a in dim.find_acts(parsed)}
-    assert ("next_steps", "pattern", "within 2 fortnights") in found[ours]
-    assert not any(span == "within 2 fortnights" for _, _, span in found[None])
+    assert ("next_steps", "pattern", "within 2 fortnights") in ours
+    assert not any(span == "within 2 fortnights" for _, _, span in packaged)
 
 
 def test_test_wordings_are_not_prototypes():

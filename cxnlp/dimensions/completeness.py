@@ -110,7 +110,6 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
-from cxnlp.dimensions.lexicon import Lexicon, LexiconSpec, default_lexicon, lexicon_at
 from cxnlp.dimensions.need_reply import PairScorer, default_pair_scorer, load_pair_scorer
 from cxnlp.dimensions.replies import (
     ASK_WANTS,
@@ -125,6 +124,7 @@ from cxnlp.dimensions.replies import (
     why_not,
     window_functions,
 )
+from cxnlp.lexicon import Lexicon, LexiconSpec, default_lexicon, lexicon_at
 from cxnlp.model import DimensionResult, Evidence
 from cxnlp.nlp import ParsedTranscript, Sentence, SentenceEncoder
 from cxnlp.privacy.placeholders import is_placeholder

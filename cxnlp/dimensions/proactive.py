@@ -58,8 +58,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
-from cxnlp.dimensions.lexicon import Lexicon, LexiconSpec, default_lexicon, lexicon_at
 from cxnlp.dimensions.replies import ReplyLexicon, default_reply_lexicon, load_reply_lexicon
+from cxnlp.lexicon import Lexicon, LexiconSpec, default_lexicon, lexicon_at
 from cxnlp.model import DimensionResult, Evidence
 from cxnlp.nlp import ParsedTranscript, Sentence, SentenceEncoder
 from cxnlp.privacy.placeholders import addressed_placeholder

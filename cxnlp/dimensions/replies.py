@@ -155,17 +155,9 @@ class ReplyLexicon:
             )
         lists: dict[str, frozenset[str]] = {}
         phrases: dict[str, tuple[str, ...]] = {}
-        added = _added_since(data.get("version"))
-        if added:
-            logger.warning(
-                "%s: version %s has no %s (added in version %d); using the packaged lists for them. "
-                "Copy them from cxnlp/resources/%s to silence this.",
-                source,
-                data.get("version"),
-                ", ".join(added),
-                LEXICON_VERSION,
-                DEFAULT_RESOURCE,
-            )
+        added = added_since(
+            data, _ADDED_IN, source=source, resource=DEFAULT_RESOURCE, version=LEXICON_VERSION
+        )
         for name in _LIST_FIELDS:
             value = data.get(name)
             if name in added and value is None:
@@ -189,11 +181,6 @@ LEXICON_VERSION = 2
 _ADDED_IN: Mapping[int, tuple[str, ...]] = {
     2: ("time_period_words", "time_period_determiners", "time_period_prepositions", "time_period_boundaries"),
 }
-
-
-def _added_since(version: Any) -> tuple[str, ...]:
-    """The lists added after ``version`` (none when the version is current or not a number)."""
-    return added_since(version, _ADDED_IN)
 
 
 def load_reply_lexicon(path: str | Path | None = None) -> ReplyLexicon:

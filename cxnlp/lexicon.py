@@ -3,8 +3,9 @@
 Words and example sentences are data, not code: a contact centre adds its own product
 verbs, boilerplate or closing phrases without touching cxnlp. Each dimension that reads
 such lists declares its file with a :class:`LexiconSpec` (``completeness_lexicon.yaml``,
-``proactive_lexicon.yaml`` under ``cxnlp/resources/``): a version and the fields the file
-must hold, each of one kind:
+``proactive_lexicon.yaml``, ``filler_lexicon.yaml``, ``brand_lexicon.yaml``, and the
+packaged ``filler_words.yaml`` the parse reads, under ``cxnlp/resources/``): a version and
+the fields the file must hold, each of one kind:
 
 ``words``
     Single words or lemmas, lower-cased into a set (membership tests, ``Matcher`` lists).
@@ -26,7 +27,6 @@ added since (:attr:`LexiconSpec.added_in`) come from the packaged file, with a w
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,8 +34,6 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from cxnlp.resource_files import added_since, read_yaml_resource
-
-logger = logging.getLogger(__name__)
 
 FieldKind = Literal["words", "phrases", "sentences", "labelled"]
 
@@ -83,19 +81,9 @@ def load_lexicon(spec: LexiconSpec, path: str | Path | None = None) -> Lexicon:
     if not isinstance(data, dict):
         raise LexiconError(
             f"{source}: got {type(data).__name__}; expected a mapping of word lists. "
-            f"Start from a copy of cxnlp/resources/{spec.resource}."
+            f"Start from a copy of cxnlp/resources/{spec.resource} (read as {spec.parameter})."
         )
-    added = added_since(data.get("version"), spec.added_in)
-    if added:
-        logger.warning(
-            "%s: version %s has no %s (added in version %d); using the packaged lists for them. "
-            "Copy them from cxnlp/resources/%s to silence this.",
-            source,
-            data.get("version"),
-            ", ".join(added),
-            spec.version,
-            spec.resource,
-        )
+    added = added_since(data, spec.added_in, source=source, resource=spec.resource, version=spec.version)
     parts: dict[FieldKind, dict[str, Any]] = {"words": {}, "phrases": {}, "sentences": {}, "labelled": {}}
     for name, kind in spec.fields.items():
         if name in added and data.get(name) is None:
