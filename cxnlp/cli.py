@@ -267,7 +267,7 @@ def score(
     except (ValueError, OSError) as exc:  # InputError is a ValueError
         _fail(str(exc))
     try:
-        with _progress("scoring") as bar:
+        with _progress("scoring", counts="records done") as bar:
             summary = score_files(
                 inputs,
                 out,
@@ -1196,14 +1196,16 @@ class _progress:
     """A one-line progress display on stderr when it is a terminal; nothing when piped or in CI.
 
     ``stage(text)`` says what is being done; calling the object with ``n`` counts ``n`` more
-    records read (``cxnlp score`` and ``batch`` pass :attr:`callback` to the library, which
-    calls it as each record is read). Transient: the line is gone when the block ends, and
-    the command's own summary is what stays.
+    records (``cxnlp score`` and ``batch`` pass :attr:`callback` to the library: ``score``
+    counts each record as it is scored or rejected, ``batch`` as it is read). ``counts``
+    names what is counted. Transient: the line is gone when the block ends, and the
+    command's own summary is what stays.
     """
 
-    def __init__(self, stage: str = "scoring", *, counting: bool = True):
+    def __init__(self, stage: str = "scoring", *, counting: bool = True, counts: str = "records read"):
         self._stage = stage
         self._counting = counting
+        self._counts = counts
         self._bar: Any = None
         self._task: Any = None
 
@@ -1212,7 +1214,7 @@ class _progress:
             from rich.console import Console
             from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-            count = [TextColumn("{task.completed:,.0f} records read")] if self._counting else []
+            count = [TextColumn(f"{{task.completed:,.0f}} {self._counts}")] if self._counting else []
             self._bar = Progress(
                 SpinnerColumn(),
                 TextColumn("{task.description}"),

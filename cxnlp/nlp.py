@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cxnlp.embedding.encoder import EMBEDDING_DIM, SentenceEncoder, minilm_path
+from cxnlp.fillers import discourse_phrases, droppable_words, hesitations
 from cxnlp.model import Speaker, Transcript
 from cxnlp.resource_files import ResourceError
 
@@ -137,41 +138,6 @@ class ParsedTranscript:
         return self.vectors[[s.index for s in sentences]]
 
 
-DISFLUENCIES: tuple[str, ...] = (
-    "um",
-    "umm",
-    "uh",
-    "uhh",
-    "erm",
-    "er",
-    "ah",
-    "hmm",
-    "mm",
-    "basically",
-    "literally",
-    "actually",
-    "like",
-    "so",
-    "well",
-    "okay",
-    "ok",
-    "yeah",
-    "right",
-    "just",
-    "honestly",
-    "totally",
-    "kinda",
-    "sorta",
-)
-_DISFLUENT_PHRASES: tuple[tuple[str, ...], ...] = (
-    ("you", "know"),
-    ("i", "mean"),
-    ("sort", "of"),
-    ("kind", "of"),
-    ("to", "be", "honest"),
-)
-
-
 _SPACES = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,!?;:])")
 _STRANDED_COMMAS = re.compile(r"(?:\s*,)+")
@@ -187,12 +153,14 @@ def content_text(span: Span) -> str:
     dimension's business (it reads the original tokens), so every meaning- or act-based
     reading uses the content only (:attr:`Sentence.content`).
 
-    Dropped: a word from :data:`DISFLUENCIES` when it is an interjection, when it opens the
-    sentence (after other dropped words) or when a comma follows it ("like" and "so"
-    inside a clause, "looks like", "so that", are kept); the phrases in
-    :data:`_DISFLUENT_PHRASES` at a pause; a repeated word or a false start ("I I've",
-    "I'll- I'll", "the the"); and the commas that only set a dropped word off.
+    Dropped (the filler words of ``cxnlp/resources/filler_words.yaml``, :mod:`cxnlp.fillers`):
+    a hesitation anywhere; another filler word when it is an interjection, when it opens the
+    sentence (after other dropped words) or when a comma follows it ("like" and "so" inside
+    a clause, "looks like", "so that", are kept); a filler phrase at a pause; a repeated
+    word or a false start ("I I've", "I'll- I'll", "the the"); and the commas that only set
+    a dropped word off.
     """
+    pauses, droppable = hesitations(), droppable_words()
     tokens = [t for t in span if not t.is_space]
     lowers = [t.lower_ for t in tokens]
     drop = _disfluent_phrase_ids(tokens, lowers) | _repeat_ids(tokens, lowers)
@@ -200,11 +168,11 @@ def content_text(span: Span) -> str:
     for i, tok in enumerate(tokens):
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         filler = (
-            tok.lower_ in DISFLUENCIES
+            tok.lower_ in droppable
             and (leading or tok.pos_ == "INTJ" or (nxt is not None and nxt.text == ","))
             and not (nxt is not None and nxt.lower_ == "that")
         )
-        if tok.lower_ in _HESITATIONS or filler:
+        if tok.lower_ in pauses or filler:
             drop.add(i)
         elif i in drop or (tok.is_punct and tok.text == "," and leading):
             drop.add(i)
@@ -222,7 +190,6 @@ def content_text(span: Span) -> str:
     return _COMMA_BEFORE_END.sub(r"\1", text).strip(" ,")
 
 
-_HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "erm", "er", "hmm", "mm", "uhm"})
 #: Punctuation that marks a false start or a stumble between a word and its repeat.
 _RESTART_MARKS = frozenset({"-", "--", "\u2014", "\u2013", "...", "\u2026", ","})
 
@@ -230,7 +197,7 @@ _RESTART_MARKS = frozenset({"-", "--", "\u2014", "\u2013", "...", "\u2026", ","}
 def _disfluent_phrase_ids(tokens: Sequence[Any], lowers: list[str]) -> set[int]:
     """Token ids of "you know", "I mean"... where they stand at a pause or open the sentence."""
     drop: set[int] = set()
-    for phrase in _DISFLUENT_PHRASES:
+    for phrase in discourse_phrases():
         n = len(phrase)
         for i in range(len(tokens) - n + 1):
             if tuple(lowers[i : i + n]) == phrase and (

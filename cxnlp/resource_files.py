@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+logger = logging.getLogger(__name__)
 
 
 class ResourceError(RuntimeError):
@@ -37,6 +41,37 @@ def read_yaml_resource(name: str, path: str | Path | None, error: type[Exception
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise error(f"{source}: not valid UTF-8 YAML ({exc}).") from exc
     return data, source, hashlib.sha256(raw).hexdigest()
+
+
+def added_since(
+    data: Mapping[str, Any],
+    added_in: Mapping[int, tuple[str, ...]],
+    *,
+    source: str,
+    resource: str,
+    version: int,
+) -> tuple[str, ...]:
+    """The fields the versions of packaged ``resource`` (now ``version``) added after the
+    ``version`` ``data`` declares (``added_in``: version → fields), with a warning naming them.
+
+    None when the version is current or not a number: a deployment's copy of an older
+    version keeps loading, the loader taking those fields from the packaged file.
+    """
+    found = data.get("version")
+    if not isinstance(found, int) or isinstance(found, bool):
+        return ()
+    added = tuple(name for v, names in sorted(added_in.items()) if v > found for name in names)
+    if added:
+        logger.warning(
+            "%s: version %s has no %s (added in version %d); using the packaged lists for them. "
+            "Copy them from cxnlp/resources/%s to silence this.",
+            source,
+            found,
+            ", ".join(added),
+            version,
+            resource,
+        )
+    return added
 
 
 def read_json_model(

@@ -80,7 +80,10 @@ def default_rejects_path(out: str | Path) -> Path:
 
 
 def score_or_reject(
-    scorer: Scorer, items: Iterable[Transcript | Reject]
+    scorer: Scorer,
+    items: Iterable[Transcript | Reject],
+    *,
+    progress: Callable[[int], object] | None = None,
 ) -> Iterator[ScoredTranscript | Reject]:
     """Score transcripts batch by batch, passing rejects through, in input order.
 
@@ -88,13 +91,21 @@ def score_or_reject(
     parse. If a batch fails (a bug in a scorer, not bad input), its transcripts are
     retried one by one so that only the transcript that fails is rejected, with the error
     as its reason; the traceback goes to the log at debug level.
+
+    ``progress`` is called as records are done: with 1 as each transcript's scores are
+    computed (the scorer reports them one by one after its batch's shared parse), and for
+    each reject; every record is counted once, a retried batch included.
     """
     scorer.prepare()
     for chunk in chunked(_reject_oversize(scorer, items), scorer.batch_size):
         transcripts = [t for t in chunk if isinstance(t, Transcript)]
+        done = _Done(progress)
         outcomes: list[ScoredTranscript | Reject]
         try:
-            outcomes = list(scorer.score_batch(transcripts))
+            if progress is None:
+                outcomes = list(scorer.score_batch(transcripts))
+            else:
+                outcomes = list(scorer.score_batch(transcripts, progress=done))
         except Exception as exc:
             logger.warning(
                 "batch failed (%s: %s); retrying its %d transcripts one by one",
@@ -103,10 +114,37 @@ def score_or_reject(
                 len(transcripts),
             )
             logger.debug("batch failure", exc_info=True)
-            outcomes = [_score_alone(scorer, t) for t in transcripts]
+            outcomes = []
+            for transcript in transcripts:
+                outcomes.append(_score_alone(scorer, transcript))
+                done.reach(len(outcomes))
+        done.reach(len(transcripts))
         scored = iter(outcomes)
         for item in chunk:
-            yield item if isinstance(item, Reject) else next(scored)
+            if isinstance(item, Reject):
+                if progress is not None:
+                    progress(1)
+                yield item
+            else:
+                yield next(scored)
+
+
+class _Done:
+    """The transcripts of one batch counted for a progress callback, each at most once
+    (a failed batch may have counted some before its transcripts are retried one by one)."""
+
+    def __init__(self, progress: Callable[[int], object] | None) -> None:
+        self.progress = progress
+        self.count = 0
+
+    def __call__(self, n: int = 1) -> None:
+        self.reach(self.count + n)
+
+    def reach(self, total: int) -> None:
+        """Count up to ``total`` done (nothing when that many are counted already)."""
+        if self.progress is not None and total > self.count:
+            self.progress(total - self.count)
+        self.count = max(self.count, total)
 
 
 def _reject_oversize(scorer: Scorer, items: Iterable[Transcript | Reject]) -> Iterator[Transcript | Reject]:
@@ -153,8 +191,10 @@ def score_files(
     rejects : path, optional
         JSON-lines rejects file; defaults to ``<out stem>.rejects.jsonl`` beside ``out``.
     progress : callable, optional
-        Called with 1 as each record is read from the inputs (for a progress bar), so it
-        counts records as they arrive rather than once per scored batch.
+        Called with the number of records done (for a progress bar): 1 as each
+        transcript is scored and as each record is rejected, so the count moves with the
+        scoring rather than jumping a batch ahead while records are read
+        (:func:`score_or_reject`).
     transform : callable, optional
         Applied to each chunk of output rows (e.g. to add calibrated predictions).
     format, include : str, optional
@@ -180,14 +220,12 @@ def score_files(
     started = time.perf_counter()
     read = scored = rejected = sentences = 0
     # Checks every input first: nothing is written for a bad path.
-    items = counted(
-        read_transcripts(inputs, limits=scorer.size_limits, format=format, include=include), progress
-    )
+    items = read_transcripts(inputs, limits=scorer.size_limits, format=format, include=include)
     with (
         TableWriter(out, transform=transform) as table,
         RejectWriter(rejects_path, redactor=scorer.redactor) as reject_sink,
     ):
-        for item in score_or_reject(scorer, items):
+        for item in score_or_reject(scorer, items, progress=progress):
             read += 1
             if isinstance(item, Reject):
                 reject_sink.write(item)

@@ -23,7 +23,7 @@ import hashlib
 import json
 import logging
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cxnlp import __version__
 from cxnlp.dimensions.base import Dimension
+from cxnlp.fillers import filler_vocabulary
 from cxnlp.ingest.rejects import RecordError
 from cxnlp.io.chunks import chunked
 from cxnlp.limits import DEFAULT_MAX_TRANSCRIPT_CHARS, DEFAULT_MAX_TURN_CHARS, SizeLimits, size_error
@@ -331,6 +332,8 @@ class Scorer:
             "embedding": getattr(self.parser.encoder, "backend", "torch"),
             # Sentence boundaries of unpunctuated speech move every dimension.
             "speech_boundaries": default_boundary_lexicon().digest,
+            # Filler words: dropped before meaning is read, and the filler dimension's words.
+            "filler_words": filler_vocabulary().digest,
             # Punctuation restored to unpunctuated turns before parsing (cxnlp.speech_text).
             "speech_punctuation": (
                 default_speech_punctuator().digest if getattr(self.parser, "restore_speech", False) else None
@@ -382,11 +385,13 @@ class Scorer:
         return None
 
     def score_batch_with_parse(
-        self, transcripts: Sequence[Transcript]
+        self, transcripts: Sequence[Transcript], *, progress: Callable[[int], object] | None = None
     ) -> list[tuple[ParsedTranscript, ScoredTranscript]]:
         """:meth:`score_batch`, keeping each transcript's parse (sentences and embeddings),
         for what needs the sentences after scoring, such as explaining a calibrated score.
 
+        ``progress`` is called with 1 as each transcript's scores are done (after the
+        batch's shared parse), so a progress bar moves per transcript, not per batch.
         Raises ``ValueError`` before parsing anything if a transcript is too large
         (:meth:`size_error`)."""
         for transcript in transcripts:
@@ -397,7 +402,11 @@ class Scorer:
         parsed = self.parser.parse_many(list(transcripts))
         for dimension in self.dimensions:
             dimension.prefetch(parsed)
-        pairs = [(p, self.score_parsed(p)) for p in parsed]
+        pairs = []
+        for p in parsed:
+            pairs.append((p, self.score_parsed(p)))
+            if progress is not None:
+                progress(1)
         self._prefetch_redaction([scored for _, scored in pairs])
         return pairs
 
@@ -409,9 +418,12 @@ class Scorer:
             return
         self.redactor.prefetch(text for result in results for text in quoted_strings(result))
 
-    def score_batch(self, transcripts: Sequence[Transcript]) -> list[ScoredTranscript]:
-        """Score transcripts together: one parse pass, dimension prefetch, then each one."""
-        return [scored for _, scored in self.score_batch_with_parse(transcripts)]
+    def score_batch(
+        self, transcripts: Sequence[Transcript], *, progress: Callable[[int], object] | None = None
+    ) -> list[ScoredTranscript]:
+        """Score transcripts together: one parse pass, dimension prefetch, then each one
+        (``progress`` as in :meth:`score_batch_with_parse`)."""
+        return [scored for _, scored in self.score_batch_with_parse(transcripts, progress=progress)]
 
     def iter_scored(self, transcripts: Iterable[Transcript]) -> Iterator[ScoredTranscript]:
         """Score a stream of transcripts lazily, ``batch_size`` at a time, in input order."""

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cxnlp.fillers import hesitations
 from cxnlp.resource_files import read_json_model
 
 DEFAULT_RESOURCE = "speech_punctuation.json"
@@ -47,8 +48,6 @@ _PRONOUN_I = re.compile(r"^i(?=$|['\u2019](?:m|ve|ll|d|s)$)")
 #: Longest distance (in words) from the last sentence start that is told apart.
 _MAX_DISTANCE = 12
 _MAX_REST = 6
-#: Sounds a recogniser writes for a pause; no sentence boundary is decided at one.
-HESITATIONS = frozenset("um umm uh uhh erm er hmm mm uhm".split())
 
 
 class SpeechModelError(ValueError):
@@ -154,7 +153,9 @@ class SpeechPunctuator:
         model learned from written text, which has none, and an "um" dropped into a clause
         must not move where its sentence ends (it opens the next sentence instead).
         """
-        kept = [i for i, w in enumerate(words) if norm_word(w) not in HESITATIONS]
+        # Sounds a recogniser writes for a pause (cxnlp.fillers): no boundary is decided at one.
+        pauses = hesitations()
+        kept = [i for i, w in enumerate(words) if norm_word(w) not in pauses]
         norm = [norm_word(words[i]) for i in kept]
         ends: list[int] = []
         start = 0

@@ -33,3 +33,24 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture
+def packaged_and_copy(encoder, tmp_path):
+    """``run(cls, param, resource, old, new, read)``: ``read(dimension)`` for a dimension
+    prepared with the packaged lexicon ``resource`` and for one given, as ``param``, a
+    deployment's copy of it in which ``old`` (found once) became ``new``."""
+
+    def run(cls, param, resource, old, new, read):
+        text = (REPO_ROOT / "cxnlp" / "resources" / resource).read_text(encoding="utf-8")
+        assert text.count(old) == 1
+        path = tmp_path / resource
+        path.write_text(text.replace(old, new), encoding="utf-8")
+        results = []
+        for params in ({}, {param: str(path)}):
+            dimension = cls(**params)
+            dimension.prepare(encoder)
+            results.append(read(dimension))
+        return tuple(results)
+
+    return run

@@ -35,3 +35,19 @@ def test_progress_shows_nothing_when_piped(monkeypatch: pytest.MonkeyPatch, caps
         bar(5)
         bar.stage("anything")
     assert sys.stderr.getvalue() == "" and capsys.readouterr().out == ""
+
+
+def test_score_counts_records_done_and_other_commands_records_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cxnlp score`` counts each record as it is scored or rejected (the library calls
+    back per record), so its line says "records done"; reading stays "records read"."""
+    from rich.progress import TextColumn
+
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+
+    def labels(bar: cli._progress) -> list[str]:
+        return [c.text_format for c in bar._bar.columns if isinstance(c, TextColumn)]
+
+    with cli._progress("scoring", counts="records done") as bar:
+        assert "{task.completed:,.0f} records done" in labels(bar)
+    with cli._progress("reading the calibration") as bar:
+        assert "{task.completed:,.0f} records read" in labels(bar)

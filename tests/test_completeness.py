@@ -11,11 +11,7 @@ import math
 
 import pytest
 
-from cxnlp.dimensions.completeness import (
-    NEED_PROTOTYPES,
-    SOCIAL_PROTOTYPES,
-    AnswerCompleteness,
-)
+from cxnlp.dimensions.completeness import AnswerCompleteness, default_completeness_lexicon
 from cxnlp.model import Transcript
 
 TOLERANCE = 5.0
@@ -201,8 +197,25 @@ def test_need_detection(dim, parser, text, is_need):
     assert bool(one_line(dim, parser, text)) is is_need
 
 
+def test_a_deployment_lexicon_adds_its_own_fault_words(packaged_and_copy, parser):
+    """A contact centre's copy of completeness_lexicon.yaml with one more problem word
+    makes "My desk wobbles." a need; the packaged lexicon does not see one."""
+    parsed = parser.parse(Transcript.from_pairs("w", [("customer", "My desk wobbles.")]))
+    packaged, ours = packaged_and_copy(
+        AnswerCompleteness,
+        "completeness_lexicon",
+        "completeness_lexicon.yaml",
+        "stain]",
+        "stain, wobble]",
+        lambda dim: [(n.kind, n.source) for n in dim.find_needs(parsed)],
+    )
+    assert packaged == [] and ours == [("problem", "pattern")]
+
+
 def test_test_wordings_are_not_prototypes():
-    protos = {p for group in NEED_PROTOTYPES.values() for p in group} | set(SOCIAL_PROTOTYPES)
+    lex = default_completeness_lexicon()
+    protos = {p for group in lex.labelled["need_prototypes"].values() for p in group}
+    protos |= set(lex.sentences["social_prototypes"])
     texts = [t for spec in CALLS.values() for _, t in spec["turns"]]
     assert not protos.intersection(texts)
 
@@ -425,14 +438,9 @@ def outcome_call(agent: str = "answer", closing: str | None = "resolved") -> Tra
 
 
 def test_outcome_wordings_are_not_prototypes():
-    from cxnlp.dimensions.completeness import (
-        COMPLAINT_PROTOTYPES,
-        DETAIL_REQUEST_PROTOTYPES,
-        REDIRECT_PROTOTYPES,
-        RESOLVED_PROTOTYPES,
-    )
-
-    protos = {*RESOLVED_PROTOTYPES, *COMPLAINT_PROTOTYPES, *DETAIL_REQUEST_PROTOTYPES, *REDIRECT_PROTOTYPES}
+    sentences = default_completeness_lexicon().sentences
+    kinds = ("resolved", "complaint", "detail_request", "redirect")
+    protos = {p for kind in kinds for p in sentences[f"{kind}_prototypes"]}
     assert not protos.intersection([*CLOSINGS.values(), *AGENT_TURNS.values()])
 
 

@@ -191,3 +191,43 @@ def test_count_words_skips_punctuation(parser):
 def test_score_before_prepare_says_how_to_fix(parser):
     with pytest.raises(RuntimeError, match="prepare"):
         FillerContent().score(parsed_call(parser, "Hi", "Hello."))
+
+
+def test_a_deployment_lexicon_adds_its_own_stock_padding(packaged_and_copy, parser):
+    """A contact centre's copy of filler_lexicon.yaml with one more stock phrase flags it
+    as boilerplate; the packaged lexicon leaves the sentence alone."""
+    call = [("customer", "Is my refund done?"), ("agent", "Truth be told, your refund went out today.")]
+    parsed = parser.parse(Transcript.from_pairs("p", call))
+    packaged, ours = packaged_and_copy(
+        FillerContent,
+        "filler_lexicon",
+        "filler_lexicon.yaml",
+        "as a matter of fact]",
+        "as a matter of fact, truth be told]",
+        lambda dim: dim.score(parsed).features["boilerplate_share"],
+    )
+    assert packaged == 0.0 and ours > 0.0
+
+
+def test_filler_words_are_defined_once_for_the_parse_and_the_filler_dimension(parser, monkeypatch):
+    """A hesitation added to filler_words.yaml is dropped before meaning is read and
+    flagged by the filler dimension: both read the one list (cxnlp.fillers)."""
+    import dataclasses
+
+    from cxnlp import fillers, lexicon
+    from cxnlp.dimensions.filler import pattern_flags
+    from cxnlp.nlp import content_text
+
+    packaged = fillers.filler_vocabulary()
+    words = {**packaged.words, "hesitations": packaged.words["hesitations"] | {"hrrm"}}
+    edited = dataclasses.replace(packaged, words=words, digest="edited")
+    monkeypatch.setitem(lexicon._DEFAULTS, "filler_words.yaml", edited)
+    fillers.hesitations.cache_clear()
+    fillers.droppable_words.cache_clear()
+    try:
+        doc = parser.nlp("The refund hrrm went out today.")
+        assert content_text(doc[:]) == "The refund went out today."
+        assert {doc[i].text for i in pattern_flags(doc[:])} == {"hrrm"}
+    finally:
+        fillers.hesitations.cache_clear()
+        fillers.droppable_words.cache_clear()

@@ -231,7 +231,9 @@ def test_a_transcript_pickles_whole_for_pool_and_dask_workers():
         back.metadata["team"] = "y"  # type: ignore[index]
 
 
-def _tiny_scorer(events: list[str], batch_size: int) -> Any:
+def _tiny_scorer(events: list[str], batch_size: int, *, each: bool = False) -> Any:
+    """A scorer on a blank pipeline that logs each batch (and, with ``each``, each
+    transcript its dimension scores) to ``events``."""
     import numpy as np
     import spacy
 
@@ -254,12 +256,14 @@ def _tiny_scorer(events: list[str], batch_size: int) -> Any:
         higher_is_better = False
 
         def score(self, parsed: Any) -> DimensionResult:
+            if each:
+                events.append(f"scoring {parsed.transcript.id}")
             return DimensionResult(self.name, float(len(parsed.sentences)))
 
     class RecordingScorer(Scorer):
-        def score_batch(self, transcripts):  # type: ignore[override]
+        def score_batch(self, transcripts, **kwargs):  # type: ignore[override]
             events.append(f"scored {len(transcripts)}")
-            return super().score_batch(transcripts)
+            return super().score_batch(transcripts, **kwargs)
 
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
@@ -278,19 +282,50 @@ def _calls(path: Path, n: int) -> Path:
     return path
 
 
-def test_score_files_counts_records_as_they_are_read_not_per_batch(tmp_path):
+def test_score_files_counts_each_record_as_it_is_scored_not_a_batch_ahead(tmp_path):
+    """The progress count follows the scoring: each transcript is counted right after its
+    own scores, not when its batch of ``batch_size`` is pulled from the reader."""
     from cxnlp.runs import score_files
 
     events: list[str] = []
-    scorer = _tiny_scorer(events, batch_size=4)
+    scorer = _tiny_scorer(events, batch_size=4, each=True)
     summary = score_files(
         _calls(tmp_path / "in.jsonl", 10),
         tmp_path / "out.parquet",
         scorer=scorer,
-        progress=lambda n: events.append(f"read {n}"),
+        progress=lambda n: events.append(f"done {n}"),
     )
     assert summary.read == summary.scored == 10 and summary.run_id is None
-    assert events == [*["read 1"] * 4, "scored 4", *["read 1"] * 4, "scored 4", *["read 1"] * 2, "scored 2"]
+
+    def batch(first: int, n: int) -> list[str]:
+        return [f"scored {n}", *(e for i in range(first, first + n) for e in (f"scoring c{i}", "done 1"))]
+
+    assert events == [*batch(0, 4), *batch(4, 4), *batch(8, 2)]
+
+
+def test_score_files_counts_every_record_once_through_rejects_and_retried_batches(tmp_path):
+    """A batch that fails after counting some transcripts is retried one by one without
+    counting them again; a record the reader rejects is counted too."""
+    from cxnlp.runs import score_files
+
+    events: list[str] = []
+    scorer = _tiny_scorer(events, batch_size=4)
+    plain = type(scorer).score_batch
+
+    def flaky(self, transcripts, **kwargs):
+        if len(transcripts) > 1:
+            kwargs["progress"](2)  # two counted, then the batch breaks
+            raise RuntimeError("a bug in a dimension")
+        return plain(self, transcripts, **kwargs)
+
+    type(scorer).score_batch = flaky
+    path = _calls(tmp_path / "in.jsonl", 7)
+    with open(path, "a", encoding="utf-8") as sink:
+        sink.write('{"id": "no-turns"}\n')
+    counted: list[int] = []
+    summary = score_files(path, tmp_path / "out.parquet", scorer=scorer, progress=counted.append)
+    assert (summary.read, summary.scored, summary.rejected) == (8, 7, 1)
+    assert sum(counted) == 8 and all(n > 0 for n in counted)
 
 
 def test_nightly_progress_counts_every_record_read_and_returns_the_one_summary(tmp_path):

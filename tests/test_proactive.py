@@ -11,10 +11,10 @@ import math
 import pytest
 
 from cxnlp.dimensions.proactive import (
-    ACT_PROTOTYPES,
     CATEGORIES,
     DEFAULT_WEIGHTS,
     ProactiveConnection,
+    default_proactive_lexicon,
 )
 from cxnlp.model import Transcript
 
@@ -78,8 +78,41 @@ def test_act_not_detected(dim, parser, sentence, absent):
         assert absent not in found
 
 
+def test_a_deployment_lexicon_adds_its_own_words(packaged_and_copy, parser):
+    """A contact centre's copy of proactive_lexicon.yaml with one more empathy adjective
+    finds empathy by pattern where the packaged lexicon finds none."""
+    call = [("customer", "The router reset again."), ("agent", "That sounds maddening.")]
+    parsed = parser.parse(Transcript.from_pairs("m", call))
+    packaged, ours = packaged_and_copy(
+        ProactiveConnection,
+        "proactive_lexicon",
+        "proactive_lexicon.yaml",
+        "awful, hard]",
+        "awful, hard, maddening]",
+        lambda dim: {(a.category, a.how) for a in dim.find_acts(parsed)},
+    )
+    assert ("empathy", "pattern") not in packaged and ("empathy", "pattern") in ours
+
+
+def test_next_steps_read_the_time_words_of_the_reply_lexicon(packaged_and_copy, parser):
+    """One list says what a duration is: a unit added to reply_functions.yaml's
+    duration_words is a next step's unit too ("within 2 fortnights")."""
+    call = [("customer", "When?"), ("agent", "It should be there within 2 fortnights.")]
+    parsed = parser.parse(Transcript.from_pairs("f", call))
+    packaged, ours = packaged_and_copy(
+        ProactiveConnection,
+        "reply_lexicon",
+        "reply_functions.yaml",
+        "\nduration_words: [",
+        "\nduration_words: [fortnights, ",
+        lambda dim: {(a.category, a.how, a.span) for a in dim.find_acts(parsed)},
+    )
+    assert ("next_steps", "pattern", "within 2 fortnights") in ours
+    assert not any(span == "within 2 fortnights" for _, _, span in packaged)
+
+
 def test_test_wordings_are_not_prototypes():
-    protos = {p for group in ACT_PROTOTYPES.values() for p in group}
+    protos = {p for group in default_proactive_lexicon().labelled["act_prototypes"].values() for p in group}
     sentences = [row[0] for row in ACT_TABLE]
     assert not protos.intersection(sentences)
 

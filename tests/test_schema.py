@@ -136,6 +136,70 @@ def test_changing_a_resource_file_changes_the_id(tmp_path):
     assert _id(dimensions=spec) != same
 
 
+@pytest.mark.parametrize(
+    ("key", "param", "resource", "old", "new"),
+    [
+        (
+            "answer_completeness.v1",
+            "completeness_lexicon",
+            "completeness_lexicon.yaml",
+            "stain]",
+            "stain, wobble]",
+        ),
+        (
+            "answer_completeness.v1",
+            "completeness_lexicon",
+            "completeness_lexicon.yaml",
+            '"Hi there."',
+            '"Hiya."',
+        ),
+        ("proactive_connection.v1", "proactive_lexicon", "proactive_lexicon.yaml", "awful, hard]", "awful]"),
+        ("proactive_connection.v1", "reply_lexicon", "reply_functions.yaml", "takes, take]", "takes]"),
+        ("filler_content.v1", "filler_lexicon", "filler_lexicon.yaml", "fact]", "fact, truth be told]"),
+        (
+            "brand_congruence.v1",
+            "brand_lexicon",
+            "brand_lexicon.yaml",
+            '"Okay."',
+            '"Okay then."',
+        ),
+    ],
+)
+def test_changing_a_word_in_a_lexicon_override_changes_the_id(tmp_path, key, param, resource, old, new):
+    """A deployment's copy of a packaged lexicon: the same content from another path is
+    the default configuration; one word changed is another configuration."""
+    text = open(f"cxnlp/resources/{resource}", encoding="utf-8").read()
+    assert text.count(old) == 1
+    path = tmp_path / resource
+    path.write_text(text, encoding="utf-8")
+    spec = {k: {} for k in DEFAULT_DIMENSIONS}
+    spec[key] = {param: str(path)}
+    assert _id(dimensions=spec) == _id()
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    assert _id(dimensions=spec) != _id()
+
+
+@pytest.mark.parametrize(
+    ("key", "param"),
+    [
+        ("answer_completeness.v1", "completeness_lexicon"),
+        ("proactive_connection.v1", "proactive_lexicon"),
+        ("filler_content.v1", "filler_lexicon"),
+        ("brand_congruence.v1", "brand_lexicon"),
+    ],
+)
+def test_a_malformed_lexicon_override_is_refused_in_one_line(tmp_path, key, param):
+    from cxnlp.lexicon import LexiconError
+
+    path = tmp_path / "ours.yaml"
+    path.write_text("version: 1\n", encoding="utf-8")  # every list missing
+    spec = {k: {} for k in DEFAULT_DIMENSIONS}
+    spec[key] = {param: str(path)}
+    with pytest.raises(LexiconError) as info:
+        _id(dimensions=spec)
+    assert "\n" not in str(info.value) and str(path) in str(info.value) and "field" in str(info.value)
+
+
 def test_weights_and_other_scorer_options_change_the_id():
     base = _id()
     assert _id(weights={"filler_content": 0.3}) != base

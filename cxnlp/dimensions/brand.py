@@ -13,8 +13,9 @@ profile's own examples, in MiniLM embedding space:
 
 * ``on_brand``: every voice-trait example;
 * ``off_brand``: every off-brand example and every forbidden phrase;
-* ``neutral``: :data:`NEUTRAL_EXAMPLES`, plain informational agent sentences and the
-  plain courtesy every call has (opening, hold, offer of more help, close).
+* ``neutral``: ``neutral_examples`` (``cxnlp/resources/brand_lexicon.yaml``), plain
+  informational agent sentences and the plain courtesy every call has (opening, hold,
+  offer of more help, close).
 
 The neutral class is what keeps content from being mistaken for style: an agent
 reading out a bill is neither warm nor curt, and a nearest-example rule alone (tried
@@ -77,6 +78,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
+from cxnlp.lexicon import LexiconSpec, lexicon_at
 from cxnlp.model import DimensionResult, Evidence
 from cxnlp.nlp import content_words
 
@@ -91,43 +93,14 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PROFILE_RESOURCE = "default_brand.yaml"
 
-#: Plain informational and procedural agent sentences: the "neither on nor off brand"
-#: anchor of the style classifier. Generic on purpose (billing, orders, devices,
-#: accounts) so that topic words do not decide style.
-NEUTRAL_EXAMPLES: tuple[str, ...] = (
-    "Your balance is 32 pounds and 10 pence.",
-    "The technician visit is booked for Monday morning.",
-    "The order shipped yesterday from our warehouse.",
-    "Your account number ends in 4471.",
-    "The fee applies to international calls only.",
-    "You can update the address in the app under settings.",
-    "The warranty covers parts for two years.",
-    "The payment was taken on the first of the month.",
-    "There is a known fault affecting some customers in your area.",
-    "I can see two charges on the statement.",
-    "The new tariff starts on your next billing date.",
-    "Restart the router and wait for the light to turn green.",
-    "Is the phone number on the account still the same?",
-    "Which email address did you use for the order?",
-    "The parcel is with the courier now.",
-    "That option is available on the premium plan.",
-    "I'm checking the account now.",
-    "The refund will go back to the card you paid with.",
-    "Okay.",
-    "Yes, that's right.",
-    "Let me check.",
-    "Can you read me the code on the screen?",
-    # The procedure of any call (opening, hold, offer, close) is plain courtesy, in no
-    # brand's voice and against none: without these, "What can I do for you?" sat
-    # nearest the off-brand "there's nothing I can do".
-    "How can I help you today?",
-    "What can I do for you?",
-    "One moment, please.",
-    "Bear with me a second while I look.",
-    "Is there anything else I can do?",
-    "Thanks for calling, goodbye.",
-    "Okay, I'll close the chat now.",
-    "This is Sam from the support team.",
+#: The sentences of ``cxnlp/resources/brand_lexicon.yaml`` (what they are for is said
+#: there): the neutral anchor of the style classifier. A deployment passes its own copy as
+#: ``BrandCongruence(brand_lexicon=PATH)``.
+LEXICON = LexiconSpec(
+    resource="brand_lexicon.yaml",
+    version=1,
+    parameter="BrandCongruence(brand_lexicon=PATH)",
+    fields={"neutral_examples": "sentences"},
 )
 
 _APOSTROPHES = ("'", "\u2019")
@@ -488,10 +461,13 @@ class BrandCongruence(Dimension):
         Sentences with fewer words than this once fillers are removed ("You know, uh,
         yeah.") carry no voice to judge; they are left to the filler dimension and only
         checked for literal phrases.
+    brand_lexicon : str, optional
+        Path of a file of neutral sentences, the style classifier's "neither on nor off
+        brand" class (default: the packaged ``cxnlp/resources/brand_lexicon.yaml``).
     """
 
     name = "brand_congruence"
-    resource_params = ("profile",)
+    resource_params = ("profile", "brand_lexicon")
 
     def __init__(
         self,
@@ -506,6 +482,7 @@ class BrandCongruence(Dimension):
         forbidden_points: float = 15.0,
         classifier_c: float = 4.0,
         min_style_words: int = 2,
+        brand_lexicon: str | None = None,
     ):
         self.profile = profile
         self.neutral_score = neutral_score
@@ -517,6 +494,7 @@ class BrandCongruence(Dimension):
         self.forbidden_points = forbidden_points
         self.classifier_c = classifier_c
         self.min_style_words = min_style_words
+        self.brand_lexicon = brand_lexicon
 
     def __repr__(self) -> str:
         name = self.profile_.name if hasattr(self, "profile_") else self.profile
@@ -524,7 +502,10 @@ class BrandCongruence(Dimension):
 
     def resource_digests(self) -> dict[str, str]:
         """The profile's content hash: the same profile from any path is one configuration."""
-        return {"profile": resolve_brand_profile(self.profile).profile_hash()}
+        return {
+            "profile": resolve_brand_profile(self.profile).profile_hash(),
+            "brand_lexicon": lexicon_at(LEXICON, self.brand_lexicon).digest,
+        }
 
     # ---------------------------------------------------------------- preparation
 
@@ -538,7 +519,7 @@ class BrandCongruence(Dimension):
         off_texts = [*profile.off_brand_examples, *profile.forbidden_phrases]
         off = PrototypeSet({"off_brand": off_texts})
         off.prepare(encoder)
-        neutral = encoder.encode(list(NEUTRAL_EXAMPLES))
+        neutral = encoder.encode(list(lexicon_at(LEXICON, self.brand_lexicon).sentences["neutral_examples"]))
 
         blocks = [traits.matrix, neutral]
         labels = [np.zeros(len(traits.labels), int), np.full(len(neutral), 2)]

@@ -7,8 +7,8 @@ The dimension works in three steps, each a small pure function of the shared par
    request frames such as "I'd like to" or "please <verb>", problem frames such as a
    negated verb or a fault word), read on the filler-free text, and, for paraphrases the
    patterns miss, from cosine similarity to the prototype sentences in
-   :data:`NEED_PROTOTYPES`. Greetings, thanks, courtesy questions and confirmations
-   (:data:`SOCIAL_PROTOTYPES`) are not needs. Two consecutive needs that say the same thing
+   ``need_prototypes``. Greetings, thanks, courtesy questions and confirmations
+   (``social_prototypes``) are not needs. Two consecutive needs that say the same thing
    (cosine at least ``merge_threshold``, or a problem and the short question about it,
    "Can you fix it?") are merged into one. When nothing reads as a need, the customer's
    opening (three content words or more, need-like at ``opening_need_threshold``) is the
@@ -44,6 +44,10 @@ Score (0-100)::
 
 NaN when the customer voiced no need.
 
+The prototype sentences and word lists (``need_prototypes``, ``social_prototypes``,
+``resolved_prototypes``...) live in ``cxnlp/resources/completeness_lexicon.yaml``
+(:data:`LEXICON`); a deployment passes its own copy as ``completeness_lexicon``.
+
 Features (all finite floats):
 
 ``n_needs``
@@ -63,11 +67,11 @@ are computed whether or not the customer voiced a need):
 
 ``customer_confirmed_resolution``
     Highest cosine of a sentence of the customer's *last* turn to
-    :data:`RESOLVED_PROTOTYPES` ("thanks, it works now"), 0.0 when the customer does not
+    ``resolved_prototypes`` ("thanks, it works now"), 0.0 when the customer does not
     speak after the agent's first reply. A customer who closes by confirming is the most
     direct evidence that the need was met.
 ``customer_still_complaining``
-    The same for :data:`COMPLAINT_PROTOTYPES` ("it still doesn't work", "nobody
+    The same for ``complaint_prototypes`` ("it still doesn't work", "nobody
     replied"): a contact that ends with the customer complaining was not resolved.
 ``customer_opening_complaint``
     The same for the customer's *first* turn: a customer who opens angry ("this is a
@@ -87,11 +91,11 @@ are computed whether or not the customer voiced a need):
     Agent sentences that ask something (:func:`is_question`): asking back means the
     problem is not solved yet in this contact.
 ``agent_asks_for_details``
-    Highest cosine of an agent sentence to :data:`DETAIL_REQUEST_PROTOTYPES` ("please
+    Highest cosine of an agent sentence to ``detail_request_prototypes`` ("please
     send us your order number by private message"): the answer is deferred until the
     customer provides information.
 ``agent_redirects``
-    Highest cosine of an agent sentence to :data:`REDIRECT_PROTOTYPES` ("please call our
+    Highest cosine of an agent sentence to ``redirect_prototypes`` ("please call our
     hotline", "please contact the seller"): the customer is sent elsewhere for the answer.
 """
 
@@ -122,6 +126,7 @@ from cxnlp.dimensions.replies import (
     why_not,
     window_functions,
 )
+from cxnlp.lexicon import Lexicon, LexiconSpec, default_lexicon, lexicon_at
 from cxnlp.model import DimensionResult, Evidence
 from cxnlp.nlp import ParsedTranscript, Sentence, SentenceEncoder
 from cxnlp.privacy.placeholders import is_placeholder
@@ -136,282 +141,40 @@ logger = logging.getLogger(__name__)
 NeedKind = Literal["question", "request", "problem"]
 Status = Literal["answered", "partial", "open"]
 
-#: Paraphrase recall for customer needs, by kind. Generic across industries on purpose.
-NEED_PROTOTYPES: dict[str, tuple[str, ...]] = {
-    "question": (
-        "Why is my bill higher than usual this month?",
-        "How long will the delivery take?",
-        "What are your opening hours?",
-        "When will the service be restored?",
-        "Is it possible to change the date of my booking?",
-        "How do I reset my password?",
-        "Which plan would be cheaper for me?",
-        "I wonder whether my warranty still covers this.",
-    ),
-    "request": (
-        "I would like to cancel my subscription.",
-        "I need a refund for this order.",
-        "Please send me a replacement.",
-        "I want to update the address on my account.",
-        "Could you check the status of my order?",
-        "Help me set up the new device.",
-        "I'm hoping to upgrade my plan.",
-        "I'd like to speak to someone about my contract.",
-    ),
-    "problem": (
-        "My internet connection keeps dropping.",
-        "I was charged twice for the same purchase.",
-        "The parcel never arrived.",
-        "The app crashes every time I open it.",
-        "I can't log in to my account.",
-        "The product arrived damaged.",
-        "There is no signal at my home.",
-        "Nobody answers when I call your hotline.",
-        "I received the wrong item in my order.",
-        "The technician did not show up for the appointment.",
-    ),
-}
-
-#: Customer sentences that are not needs: greetings, thanks, courtesy, confirmations.
-SOCIAL_PROTOTYPES: tuple[str, ...] = (
-    "Hello, good morning.",
-    "Hi there.",
-    "Thank you very much for your help.",
-    "Thanks, that's great.",
-    "How are you doing today?",
-    "Yes, that's correct.",
-    "Okay, sounds good.",
-    "No, that's all for today.",
-    "Have a nice day.",
-    "Great, that solved it.",
-    "Sure, one second.",
-    "Can you hear me?",
+#: The prototype sentences and word lists of ``cxnlp/resources/completeness_lexicon.yaml``
+#: (what each is for is said there); a deployment passes its own copy as
+#: ``AnswerCompleteness(completeness_lexicon=PATH)``.
+LEXICON = LexiconSpec(
+    resource="completeness_lexicon.yaml",
+    version=1,
+    parameter="AnswerCompleteness(completeness_lexicon=PATH)",
+    fields={
+        "need_prototypes": "labelled",
+        "social_prototypes": "sentences",
+        "non_answer_prototypes": "sentences",
+        "vague_prototypes": "sentences",
+        "resolved_prototypes": "sentences",
+        "complaint_prototypes": "sentences",
+        "detail_request_prototypes": "sentences",
+        "redirect_prototypes": "sentences",
+        "problem_lemmas": "words",
+        "benign_negated": "words",
+        "non_request_imperatives": "words",
+        "vague_verbs": "words",
+        "additive_markers": "words",
+        "social_phrases": "phrases",
+        "additive_phrases": "phrases",
+        "specific_time_words": "words",
+    },
+    labels={"need_prototypes": ("question", "request", "problem")},
 )
 
-#: Agent sentences that are not answers: holding, acknowledging, empathising, greeting.
-NON_ANSWER_PROTOTYPES: tuple[str, ...] = (
-    "Let me check that for you.",
-    "One moment please.",
-    "I see.",
-    "I understand.",
-    "Please hold while I look.",
-    "I'm sorry to hear that.",
-    "I apologise for the inconvenience.",
-    "That must be really frustrating.",
-    "Thank you for contacting us.",
-    "Hello, how can I help you today?",
-    "Thanks for your patience.",
-    "Sure, no problem.",
-)
 
-#: Agent promises without content: they acknowledge the need but do not answer it.
-VAGUE_PROTOTYPES: tuple[str, ...] = (
-    "We'll look into it.",
-    "Someone will get back to you.",
-    "We will check the issue.",
-    "We are working on it.",
-    "I will pass this on to the relevant team.",
-    "We will try our best to solve it.",
-    "Please wait for further notice.",
-)
+def default_completeness_lexicon() -> Lexicon:
+    """The packaged ``completeness_lexicon.yaml``, read once per process."""
+    return default_lexicon(LEXICON)
 
-#: How a satisfied customer closes: thanks, confirmation that the fix worked.
-RESOLVED_PROTOTYPES: tuple[str, ...] = (
-    "Thank you, the problem is solved now.",
-    "It works again, thanks for your help.",
-    "OK, I got it, thank you.",
-    "Great, I have received the refund.",
-    "Thanks, that answers my question.",
-    "Alright, thanks a lot!",
-)
 
-#: How a dissatisfied customer closes: the problem persists, no reply, open anger.
-COMPLAINT_PROTOTYPES: tuple[str, ...] = (
-    "It still doesn't work.",
-    "You haven't solved my problem at all.",
-    "Your service is terrible.",
-    "Why has nobody replied to me yet?",
-    "I have been waiting for days and nothing has happened.",
-    "This is useless, I want to file a complaint.",
-    "Stop fooling me and give me a real answer.",
-)
-
-#: Agent requests for information before anything can be done.
-DETAIL_REQUEST_PROTOTYPES: tuple[str, ...] = (
-    "Please send us your order number and phone number by private message.",
-    "Could you tell me your account number?",
-    "Please provide your contact details so we can check.",
-    "Can you send us a screenshot of the error?",
-    "Please tell us your device model and system version.",
-)
-
-#: Agent sentences that send the customer elsewhere for the answer.
-REDIRECT_PROTOTYPES: tuple[str, ...] = (
-    "Please call our customer service hotline.",
-    "Please visit your nearest store for help.",
-    "Please contact the seller directly about this.",
-    "You can check the details on our official website.",
-    "Please contact your local branch office.",
-)
-
-#: Lemmas that make a sentence a problem statement (faults, failures, losses).
-PROBLEM_LEMMAS: tuple[str, ...] = (
-    "break",
-    "broken",
-    "fail",
-    "failure",
-    "error",
-    "wrong",
-    "overcharge",
-    "charge",
-    "late",
-    "delay",
-    "missing",
-    "miss",
-    "damage",
-    "damaged",
-    "crash",
-    "outage",
-    "down",
-    "problem",
-    "issue",
-    "bug",
-    "stuck",
-    "lose",
-    "lost",
-    "disconnect",
-    "drop",
-    "freeze",
-    "slow",
-    "defective",
-    "faulty",
-    "incorrect",
-    "double",
-    "unable",
-    "leak",
-    "expire",
-    "decline",
-    "complain",
-    "complaint",
-    "cancel",
-    "bad",
-    "terrible",
-    "rubbish",
-    "useless",
-    "stop",
-    "wrongly",
-    "overdue",
-    "refuse",
-    "fault",
-    "crack",
-    "scratch",
-    "dent",
-    "torn",
-    "stain",
-)
-
-#: Verbs, adjectives or words that a negation does not turn into a problem ("I don't know").
-BENIGN_NEGATED: tuple[str, ...] = (
-    "know",
-    "think",
-    "mind",
-    "worry",
-    "bad",
-    "sure",
-    "need",
-    "problem",
-    "matter",
-    "care",
-    "bother",
-    "forget",
-    "want",
-    "mention",
-    "believe",
-)
-
-#: Sentence-initial lemmas that are not imperative requests ("Thank you", "Have a nice day").
-NON_REQUEST_IMPERATIVES: tuple[str, ...] = (
-    "thank",
-    "have",
-    "be",
-    "enjoy",
-    "see",
-    "wait",
-    "hold",
-    "keep",
-    "bye",
-    "welcome",
-)
-
-#: Verbs of promise without substance: "we will look into / check / review it".
-VAGUE_VERBS: tuple[str, ...] = (
-    "look",
-    "check",
-    "see",
-    "try",
-    "investigate",
-    "review",
-    "consider",
-    "feed",
-    "pass",
-    "forward",
-    "note",
-    "wait",
-    "hold",
-    "understand",
-    "apologize",
-    "apologise",
-    "sorry",
-)
-
-_SOCIAL_PHRASES: tuple[tuple[str, ...], ...] = (
-    ("thank",),
-    ("thanks",),
-    ("hello",),
-    ("hi",),
-    ("hey",),
-    ("good", "morning"),
-    ("good", "afternoon"),
-    ("good", "evening"),
-    ("bye",),
-    ("goodbye",),
-    ("no", "problem"),
-    ("no", "worries"),
-    ("never", "mind"),
-    ("not", "bad"),
-    ("how", "are", "you"),
-    ("how", "is", "it", "going"),
-    ("how", "'s", "it", "going"),
-    ("are", "you", "there"),
-    ("can", "you", "hear", "me"),
-    ("have", "a", "nice", "day"),
-    ("have", "a", "good", "day"),
-    ("that", "'s", "all"),
-    ("that", "is", "all"),
-)
-
-#: Disfluencies and discourse markers dropped before comparing meanings: they carry no
-#: content but pull short sentences' embeddings apart ("Um, so, yes, exchanges are free").
-#: Words that announce an extra point rather than continue the current answer.
-ADDITIVE_MARKERS: tuple[str, ...] = (
-    "also",
-    "additionally",
-    "meanwhile",
-    "furthermore",
-    "moreover",
-    "besides",
-    "tip",
-)
-_ADDITIVE_PHRASES: tuple[tuple[str, ...], ...] = (
-    ("by", "the", "way"),
-    ("in", "the", "meantime"),
-    ("in", "future"),
-    ("next", "time"),
-    ("going", "forward"),
-    ("for", "future"),
-    ("in", "the", "future"),
-    ("as", "well"),
-)
 #: Reply functions that make a sentence an answer candidate even when it sounds like an
 #: acknowledgement ("Sure, I've cancelled it.").
 _ANSWER_FUNCTIONS = (
@@ -429,48 +192,13 @@ _CLAUSE_JOINERS = frozenset({"but", "and", "because", "since", "as", "so", "alth
 
 _WH_TAGS = ["WDT", "WP", "WP$", "WRB"]
 _CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
-_TIME_WORDS = frozenset(
-    {
-        "today",
-        "tomorrow",
-        "tonight",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "minute",
-        "hour",
-        "day",
-        "week",
-        "month",
-        "year",
-        "am",
-        "pm",
-        "morning",
-        "afternoon",
-        "evening",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "business",
-    }
-)
 
 
-def _need_patterns() -> dict[str, list[list[dict]]]:
+def _need_patterns(lex: Lexicon) -> dict[str, list[list[dict]]]:
     """Matcher patterns by need kind; match offsets are relative to the sentence."""
+    benign = sorted(lex.words["benign_negated"])
+    problem = sorted(lex.words["problem_lemmas"])
+    not_requests = sorted(lex.words["non_request_imperatives"])
     return {
         "question": [[{"ORTH": "?"}]],
         "request": [
@@ -505,49 +233,50 @@ def _need_patterns() -> dict[str, list[list[dict]]]:
                     "LOWER": {"IN": ["wondering", "curious", "looking", "trying", "hoping"]},
                 }
             ],
-            [{"IS_SENT_START": True, "TAG": "VB", "LEMMA": {"NOT_IN": list(NON_REQUEST_IMPERATIVES)}}],
+            [{"IS_SENT_START": True, "TAG": "VB", "LEMMA": {"NOT_IN": not_requests}}],
         ],
         "problem": [
             [
                 {"LOWER": {"IN": ["not", "n't", "never", "cannot", "nt"]}},
                 {"POS": {"IN": ["ADV", "AUX", "PART"]}, "OP": "*"},
-                {"POS": {"IN": ["VERB", "ADJ"]}, "LEMMA": {"NOT_IN": list(BENIGN_NEGATED)}},
+                {"POS": {"IN": ["VERB", "ADJ"]}, "LEMMA": {"NOT_IN": benign}},
             ],
             [
                 {"LOWER": {"IN": ["no", "nobody", "nothing"]}},
                 {
                     "POS": {"IN": ["NOUN", "VERB", "PRON", "NUM", "ADJ"]},
-                    "LEMMA": {"NOT_IN": list(BENIGN_NEGATED)},
+                    "LEMMA": {"NOT_IN": benign},
                 },
             ],
-            [{"LEMMA": {"IN": list(PROBLEM_LEMMAS)}}],
+            [{"LEMMA": {"IN": problem}}],
             [{"LEMMA": "keep", "POS": "VERB"}, {"TAG": "VBG"}],
-            [{"LOWER": {"IN": list(PROBLEM_LEMMAS)}}],
+            [{"LOWER": {"IN": problem}}],
         ],
     }
 
 
 class _MatcherCache:
-    """Matchers built lazily per spaCy vocab (a vocab is not weak-referenceable)."""
+    """Matchers built lazily per spaCy vocab and lexicon (a vocab is not weak-referenceable)."""
 
     def __init__(self) -> None:
-        self._by_vocab: dict[int, tuple[Vocab, Matcher, Matcher]] = {}
+        self._by_vocab: dict[tuple[int, str], tuple[Vocab, Matcher, Matcher]] = {}
 
-    def get(self, vocab: Vocab) -> tuple[Matcher, Matcher]:
-        hit = self._by_vocab.get(id(vocab))
+    def get(self, vocab: Vocab, lex: Lexicon) -> tuple[Matcher, Matcher]:
+        key = (id(vocab), lex.digest)
+        hit = self._by_vocab.get(key)
         if hit is not None and hit[0] is vocab:
             return hit[1], hit[2]
         from spacy.matcher import Matcher, PhraseMatcher
         from spacy.tokens import Doc
 
         need = Matcher(vocab)
-        for kind, patterns in _need_patterns().items():
+        for kind, patterns in _need_patterns(lex).items():
             need.add(kind, patterns)
         social = PhraseMatcher(vocab, attr="LOWER")
-        social.add("social", [Doc(vocab, words=list(p)) for p in _SOCIAL_PHRASES])
+        social.add("social", [Doc(vocab, words=list(p)) for p in lex.phrases["social_phrases"]])
         if len(self._by_vocab) > 8:
             self._by_vocab.clear()
-        self._by_vocab[id(vocab)] = (vocab, need, social)
+        self._by_vocab[key] = (vocab, need, social)
         return need, social
 
 
@@ -600,30 +329,33 @@ def content_tokens(span: Span) -> list:
     return [t for t in span if t.pos_ in _CONTENT_POS and not t.is_stop and (t.is_alpha or t.like_num)]
 
 
-def specifics(span: Span) -> int:
+def specifics(span: Span, lex: Lexicon | None = None) -> int:
     """Concrete details: numbers, amounts, dates, durations, times of day, and redaction
     placeholders ("[PII]": a detail somebody removed is still a detail given)."""
+    time_words = (lex or default_completeness_lexicon()).words["specific_time_words"]
     n = 0
     for t in span:
         if t.like_num or t.tag_ in ("CD", "$") or t.text in ("$", "€", "£", "¥", "%"):
             n += 1
         elif is_placeholder(t.text):
             n += 1
-        elif t.lower_ in _TIME_WORDS or t.lemma_.lower() in _TIME_WORDS:
+        elif t.lower_ in time_words or t.lemma_.lower() in time_words:
             n += 1
     return n
 
 
-def informativeness(span: Span) -> float:
+def informativeness(span: Span, lex: Lexicon | None = None) -> float:
     """How much an agent sentence says, 0-1.
 
     Why: a relevant-sounding sentence can still be empty ("we will check it"); content
     words, specifics (numbers, dates, amounts) and concrete verbs are what a customer can
     act on. 0.15 per content word, 0.25 per specific, 0.1 per concrete verb, capped at 1.
     """
+    lex = lex or default_completeness_lexicon()
     content = content_tokens(span)
-    concrete = sum(1 for t in content if t.pos_ == "VERB" and t.lemma_.lower() not in VAGUE_VERBS)
-    return float(min(1.0, 0.15 * len(content) + 0.25 * specifics(span) + 0.1 * concrete))
+    vague = lex.words["vague_verbs"]
+    concrete = sum(1 for t in content if t.pos_ == "VERB" and t.lemma_.lower() not in vague)
+    return float(min(1.0, 0.15 * len(content) + 0.25 * specifics(span, lex) + 0.1 * concrete))
 
 
 def is_question(span: Span) -> bool:
@@ -664,30 +396,31 @@ def clauses(span: Span) -> list[str]:
     return texts if len(parts) >= 2 and texts else []
 
 
-def opens_new_point(span: Span) -> bool:
+def opens_new_point(span: Span, lex: Lexicon | None = None) -> bool:
     """Does the sentence announce extra information ("You can also...", "By the way...")?
 
     Such a sentence does not continue the answer before it, so it never joins an answer
     window and may count as help beyond the question.
     """
+    lex = lex or default_completeness_lexicon()
     lowers = [t.lower_ for t in span]
-    if any(w in ADDITIVE_MARKERS for w in lowers):
+    if any(w in lex.words["additive_markers"] for w in lowers):
         return True
     text = " ".join(lowers)
-    return any(" ".join(p) in text for p in _ADDITIVE_PHRASES)
+    return any(" ".join(p) in text for p in lex.phrases["additive_phrases"])
 
 
 def _covered(matches: Sequence[tuple[int, int, int]]) -> set[int]:
     return {i for _, start, end in matches for i in range(start, end)}
 
 
-def pattern_need_kind(span: Span) -> NeedKind | None:
+def pattern_need_kind(span: Span, lex: Lexicon | None = None) -> NeedKind | None:
     """The need kind a sentence's patterns signal, ignoring words inside social phrases.
 
     Why: "no problem" and "how are you?" contain need-like words but are courtesy; a
     match that overlaps a social phrase does not count.
     """
-    matcher, social = _MATCHERS.get(span.doc.vocab)
+    matcher, social = _MATCHERS.get(span.doc.vocab, lex or default_completeness_lexicon())
     social_tokens = _covered(social(span))
     kinds: list[str] = []
     for match_id, start, end in matcher(span):
@@ -778,6 +511,9 @@ class AnswerCompleteness(Dimension):
     reply_lexicon : str, optional
         Path of a reply-function word list file (default: the packaged
         ``cxnlp/resources/reply_functions.yaml``).
+    completeness_lexicon : str, optional
+        Path of a need and non-answer lexicon file: prototype sentences and word lists
+        (default: the packaged ``cxnlp/resources/completeness_lexicon.yaml``).
     need_reply_model : str, optional
         Path of a need–reply model file (default: the packaged
         ``cxnlp/resources/need_reply_model.json``, see ``benchmarks/train_need_reply.py``).
@@ -786,7 +522,7 @@ class AnswerCompleteness(Dimension):
     name = "answer_completeness"
     higher_is_better = True
 
-    resource_params = ("reply_lexicon", "need_reply_model")
+    resource_params = ("reply_lexicon", "need_reply_model", "completeness_lexicon")
 
     def __init__(
         self,
@@ -806,6 +542,7 @@ class AnswerCompleteness(Dimension):
         opening_need_threshold: float = 0.3,
         reply_lexicon: str | None = None,
         need_reply_model: str | None = None,
+        completeness_lexicon: str | None = None,
     ) -> None:
         self.need_threshold = need_threshold
         self.social_threshold = social_threshold
@@ -822,13 +559,12 @@ class AnswerCompleteness(Dimension):
         self.opening_need_threshold = opening_need_threshold
         self.reply_lexicon = reply_lexicon
         self.need_reply_model = need_reply_model
+        self.completeness_lexicon = completeness_lexicon
 
-        self._needs = PrototypeSet(NEED_PROTOTYPES)
-        self._social = PrototypeSet({"social": SOCIAL_PROTOTYPES})
-        self._non_answer = PrototypeSet({"non_answer": NON_ANSWER_PROTOTYPES})
-        self._vague = PrototypeSet({"vague": VAGUE_PROTOTYPES})
-        self._closing = PrototypeSet({"resolved": RESOLVED_PROTOTYPES, "complaint": COMPLAINT_PROTOTYPES})
-        self._deferral = PrototypeSet({"details": DETAIL_REQUEST_PROTOTYPES, "redirect": REDIRECT_PROTOTYPES})
+        # The lexicon and its prototype sets are read in prepare() (until then the empty
+        # sets say that prepare() is missing).
+        self._needs = self._social = self._non_answer = PrototypeSet({})
+        self._vague = self._closing = self._deferral = PrototypeSet({})
         self._encoder: SentenceEncoder | None = None
         self._pending_clauses: list[str] | None = None
         self._lexicon_cache: tuple[str, ReplyLexicon] | None = None
@@ -864,9 +600,27 @@ class AnswerCompleteness(Dimension):
 
     def resource_digests(self) -> dict[str, str]:
         """Content hashes of the resources this configuration reads (for the fingerprint)."""
-        return {"reply_lexicon": self._lexicon().digest, "need_reply_model": self._pair_scorer().digest}
+        return {
+            "reply_lexicon": self._lexicon().digest,
+            "need_reply_model": self._pair_scorer().digest,
+            "completeness_lexicon": lexicon_at(LEXICON, self.completeness_lexicon).digest,
+        }
 
     def prepare(self, encoder: SentenceEncoder) -> None:
+        """Read the completeness lexicon and embed its prototype sentences."""
+        lex = lexicon_at(LEXICON, self.completeness_lexicon)
+        self.lexicon_ = lex
+        sentences = lex.sentences
+        self._needs = PrototypeSet(lex.labelled["need_prototypes"])
+        self._social = PrototypeSet({"social": sentences["social_prototypes"]})
+        self._non_answer = PrototypeSet({"non_answer": sentences["non_answer_prototypes"]})
+        self._vague = PrototypeSet({"vague": sentences["vague_prototypes"]})
+        self._closing = PrototypeSet(
+            {"resolved": sentences["resolved_prototypes"], "complaint": sentences["complaint_prototypes"]}
+        )
+        self._deferral = PrototypeSet(
+            {"details": sentences["detail_request_prototypes"], "redirect": sentences["redirect_prototypes"]}
+        )
         for protos in (
             self._needs,
             self._social,
@@ -910,7 +664,7 @@ class AnswerCompleteness(Dimension):
         for sent, (label, need_sim), (_, social_sim) in zip(sentences, need_sims, social_sims, strict=True):
             if _is_trivial(sent.clean):
                 continue
-            kind = pattern_need_kind(sent.clean)
+            kind = pattern_need_kind(sent.clean, self.lexicon_)
             courtesy = social_sim >= self.social_threshold and social_sim > need_sim
             if kind is not None and not courtesy:
                 found = (sent, kind, "pattern")
@@ -986,7 +740,7 @@ class AnswerCompleteness(Dimension):
                 )
                 sets_context = (
                     same_turn
-                    and not opens_new_point(first)
+                    and not opens_new_point(first, self.lexicon_)
                     and (
                         (
                             prev.kind == "problem"
@@ -1049,7 +803,7 @@ class AnswerCompleteness(Dimension):
         for i, sent in enumerate(candidates):
             win = [sent]
             for nxt in candidates[i + 1 : i + max(1, self.window)]:
-                if block[nxt.index] != block[sent.index] or opens_new_point(nxt.span):
+                if block[nxt.index] != block[sent.index] or opens_new_point(nxt.span, self.lexicon_):
                     break
                 win.append(nxt)
             windows.append(tuple(win))
@@ -1220,7 +974,7 @@ class AnswerCompleteness(Dimension):
         for sent in self.answer_candidates(parsed):
             if sent.index in used or sent.index < first_need:
                 continue
-            if informativeness(sent.clean) < self.informative_threshold:
+            if informativeness(sent.clean, self.lexicon_) < self.informative_threshold:
                 continue
             vec = parsed.vectors[sent.index]
             if float(self._vague.best(vec[None, :])[0][1]) >= self.vague_threshold:

@@ -10,9 +10,10 @@ Detectors
 ---------
 ``filler_word``
     Hesitations and hedges found by a spaCy ``Matcher`` with part-of-speech and context
-    conditions (:data:`FILLER_WORD_PATTERNS`): *um, uh, erm, hmm*; *like* only when
-    tagged as an interjection or set off by commas (never the verb in "would you like",
-    nor the preposition in "a plan like this one"); *you know* only between punctuation
+    conditions (:func:`filler_word_patterns`; the words are those of
+    ``cxnlp/resources/filler_words.yaml``): *um, uh, erm, hmm*; *like* only when tagged
+    as an interjection or set off by commas (never the verb in "would you like", nor the
+    preposition in "a plan like this one"); *you know* only between punctuation
     (not "do you know", "let you know"); *I mean* followed by a pause; *basically,
     actually, literally, honestly* as adverbs; *kind of / sort of* as hedges before an
     adjective, adverb or verb (not "what kind of plan"). *just* is left out: too often
@@ -20,11 +21,12 @@ Detectors
 ``boilerplate``
     Padding phrases ("as I said before", "I just wanted to let you know that", "your
     call is important to us", a doubled "bear with me") from
-    :data:`BOILERPLATE_PATTERNS`, plus whole sentences whose meaning is close to
-    :data:`BOILERPLATE_PROTOTYPES` and clearly closer to them than to
-    :data:`PURPOSEFUL_PROTOTYPES`.
+    :data:`BOILERPLATE_PATTERNS` and the stock padding phrases of the lexicon ("at the end
+    of the day"), plus whole sentences whose meaning is close to
+    ``boilerplate_prototypes`` and clearly closer to them than to
+    ``purposeful_prototypes`` (both in ``cxnlp/resources/filler_lexicon.yaml``).
 ``small_talk``
-    Whole agent sentences close to :data:`SMALL_TALK_PROTOTYPES` (weather, weekends,
+    Whole agent sentences close to ``small_talk_prototypes`` (weather, weekends,
     sport, anecdotes, grumbling about the agent's own systems or colleagues), clearly
     closer to them than to purposeful agent speech (greetings, information-gathering
     questions, empathy, explanations), and *not* close to anything the customer said:
@@ -51,6 +53,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
+from cxnlp.fillers import filler_vocabulary
+from cxnlp.lexicon import Lexicon, LexiconSpec, default_lexicon, lexicon_at
 from cxnlp.model import DimensionResult, Evidence
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,16 +73,40 @@ _PUNCT = {"IS_PUNCT": True}
 _NOT_DETERMINER = {"TAG": {"NOT_IN": ["DT", "WDT", "WP", "WP$", "PDT", "PRP$", "JJ", "JJR", "JJS", "CD"]}}
 _HEDGE_NEXT = {"POS": {"IN": ["ADJ", "ADV", "VERB", "AUX", "PART"]}}
 
-#: ``(label, kind, token pattern, flags)``: ``flags[i]`` says whether the token matched
-#: by pattern element ``i`` is filler (the others are context, e.g. the commas around a
-#: discourse *like*). Matched with ``with_alignments=True``.
-FILLER_WORD_PATTERNS: tuple[tuple[str, str, list[dict[str, Any]], tuple[bool, ...]], ...] = (
-    (
-        "hesitation",
-        "filler_word",
-        [{"LOWER": {"REGEX": r"^(u+[mh]+|e+r+m+|e+r+|h+m+|m{2,}|a+h+m+)$"}}],
-        (True,),
-    ),
+Rule = tuple[str, str, list[dict[str, Any]], tuple[bool, ...]]
+
+
+def filler_word_patterns() -> tuple[Rule, ...]:
+    """``(label, kind, token pattern, flags)`` of the filler-word rules: ``flags[i]`` says
+    whether the token matched by pattern element ``i`` is filler (the others are context,
+    e.g. the commas around a discourse *like*). Matched with ``with_alignments=True``.
+
+    The words come from ``cxnlp/resources/filler_words.yaml`` (:mod:`cxnlp.fillers`), the
+    one definition of filler; the hesitation pattern also catches drawn-out spellings.
+    """
+    words = filler_vocabulary().words
+    return (
+        (
+            "hesitation",
+            "filler_word",
+            [{"LOWER": {"REGEX": r"^(u+[mh]+|e+r+m+|e+r+|h+m+|m{2,}|a+h+m+)$"}}],
+            (True,),
+        ),
+        ("hesitation_word", "filler_word", [{"LOWER": {"IN": sorted(words["hesitations"])}}], (True,)),
+        *_CONTEXT_PATTERNS,
+        (
+            "hedge_adverb",
+            "filler_word",
+            [{"LOWER": {"IN": sorted(words["hedge_adverbs"])}, "POS": "ADV"}],
+            (True,),
+        ),
+        ("hedge_kinda", "filler_word", [{"LOWER": {"IN": sorted(words["hedges"])}}], (True,)),
+        *_HEDGE_PATTERNS,
+    )
+
+
+#: Filler words that are filler only in context: a discourse *like*, *you know*, *I mean*.
+_CONTEXT_PATTERNS: tuple[Rule, ...] = (
     ("like_interjection", "filler_word", [{"LOWER": "like", "TAG": "UH"}], (True,)),
     (
         "like_between_commas",
@@ -116,13 +144,9 @@ FILLER_WORD_PATTERNS: tuple[tuple[str, str, list[dict[str, Any]], tuple[bool, ..
         [_PUNCT, {"LOWER": "i"}, {"LOWER": "mean"}, _PUNCT],
         (False, True, True, False),
     ),
-    (
-        "hedge_adverb",
-        "filler_word",
-        [{"LOWER": {"IN": ["basically", "actually", "literally", "honestly"]}, "POS": "ADV"}],
-        (True,),
-    ),
-    ("hedge_kinda", "filler_word", [{"LOWER": {"IN": ["kinda", "sorta"]}}], (True,)),
+)
+#: Hedging phrases and laughter.
+_HEDGE_PATTERNS: tuple[Rule, ...] = (
     (
         "hedge_kind_of",
         "filler_word",
@@ -152,8 +176,8 @@ FILLER_WORD_PATTERNS: tuple[tuple[str, str, list[dict[str, Any]], tuple[bool, ..
 _SAID = {"LOWER": {"IN": ["said", "mentioned", "stated", "explained", "told"]}}
 _WHEN = {"LOWER": {"IN": ["before", "earlier", "previously", "already", "above"]}, "OP": "?"}
 
-#: Padding phrases, same layout as :data:`FILLER_WORD_PATTERNS`.
-BOILERPLATE_PATTERNS: tuple[tuple[str, str, list[dict[str, Any]], tuple[bool, ...]], ...] = (
+#: Padding phrases, same layout as :func:`filler_word_patterns`.
+BOILERPLATE_PATTERNS: tuple[Rule, ...] = (
     (
         "as_i_said",
         "boilerplate",
@@ -225,94 +249,39 @@ BOILERPLATE_PATTERNS: tuple[tuple[str, str, list[dict[str, Any]], tuple[bool, ..
     ),
 )
 
-#: Stock padding expressions, pre-tokenised the way spaCy's English tokenizer splits them.
-STOCK_PADDING_PHRASES: tuple[tuple[str, ...], ...] = (
-    ("needless", "to", "say"),
-    ("at", "the", "end", "of", "the", "day"),
-    ("for", "what", "it", "'s", "worth"),
-    ("if", "that", "makes", "sense"),
-    ("to", "be", "fair"),
-    ("as", "a", "matter", "of", "fact"),
+#: The prototype sentences and stock padding phrases of
+#: ``cxnlp/resources/filler_lexicon.yaml`` (what each is for is said there); a deployment
+#: passes its own copy as ``FillerContent(filler_lexicon=PATH)``.
+LEXICON = LexiconSpec(
+    resource="filler_lexicon.yaml",
+    version=1,
+    parameter="FillerContent(filler_lexicon=PATH)",
+    fields={
+        "small_talk_prototypes": "sentences",
+        "boilerplate_prototypes": "sentences",
+        "purposeful_prototypes": "sentences",
+        "stock_padding_phrases": "phrases",
+    },
 )
 
-BOILERPLATE_PATTERNS = BOILERPLATE_PATTERNS + tuple(
-    (
-        "stock_" + "_".join(w.strip("'") for w in words),
-        "boilerplate",
-        [{"LOWER": {"IN": [w, w.replace("'", "\u2019")]}} for w in words],
-        (True,) * len(words),
+
+def default_filler_lexicon() -> Lexicon:
+    """The packaged ``filler_lexicon.yaml``, read once per process."""
+    return default_lexicon(LEXICON)
+
+
+def stock_padding_patterns(lex: Lexicon) -> tuple[Rule, ...]:
+    """One boilerplate rule per stock padding phrase of ``lex`` (a typographic apostrophe
+    matches too), same layout as :func:`filler_word_patterns`."""
+    return tuple(
+        (
+            "stock_" + "_".join(w.strip("'") for w in words),
+            "boilerplate",
+            [{"LOWER": {"IN": [w, w.replace("'", "\u2019")]}} for w in words],
+            (True,) * len(words),
+        )
+        for words in lex.phrases["stock_padding_phrases"]
     )
-    for words in STOCK_PADDING_PHRASES
-)
-
-#: Agent small talk and commentary unrelated to a customer's need.
-SMALL_TALK_PROTOTYPES: tuple[str, ...] = (
-    "Lovely weather we're having today, isn't it?",
-    "It's been raining all week here, I'm sick of it.",
-    "Did you do anything nice at the weekend?",
-    "Any plans for the holidays?",
-    "Did you catch the football game last night?",
-    "My team lost again on Sunday, can you believe it.",
-    "I went hiking with my kids yesterday, it was great fun.",
-    "My cat knocked my coffee over this morning.",
-    "I'm so tired today, I barely slept last night.",
-    "Only two more hours until my shift ends.",
-    "Our computers are so slow today, this system is a nightmare.",
-    "My colleague never updates the notes, it drives me mad.",
-    "Management keeps changing the rules on us.",
-    "Oh, I've always wanted to visit your town, it looks lovely.",
-    "My manager is always breathing down my neck about call times.",
-    "The IT department here is useless, nothing ever works.",
-    "We're so short-staffed today, it's been chaos all morning.",
-    "I'm off on holiday next week, I can't wait.",
-    "That's a cool name, my cousin has the same one.",
-    "I had the best pizza for lunch today.",
-    "My sister is getting married next month, the whole family is excited.",
-    "I've been training for a half marathon, my legs are killing me.",
-    "Have you watched that new series everyone is talking about?",
-    "My son has his football match this Saturday.",
-)
-
-#: Sentences that say nothing: stock padding and verbal throat-clearing.
-BOILERPLATE_PROTOTYPES: tuple[str, ...] = (
-    "Your call is very important to us.",
-    "As I said before, as I mentioned.",
-    "I just want to let you know that.",
-    "Bear with me, bear with me.",
-    "So yeah, anyway, basically, yeah.",
-    "Okay so, right, so, let me just, yeah.",
-    "We value you as a customer and we appreciate your business.",
-    "Like I said, like I already told you.",
-    "That's pretty much it, basically, so yeah.",
-    "I'm just going to go ahead and, you know, do the thing.",
-)
-
-#: Purposeful agent speech: what small talk and boilerplate must be clearly further from.
-PURPOSEFUL_PROTOTYPES: tuple[str, ...] = (
-    "Hello, thanks for calling, how can I help you today?",
-    "Can you confirm your account number for me?",
-    "What is the postcode on the account?",
-    "When did the problem start?",
-    "I'm sorry to hear about the trouble you've had.",
-    "I've issued a refund to your card.",
-    "The engineer will visit on Thursday morning.",
-    "Let me check that for you, one moment please.",
-    "Is there anything else I can help you with today?",
-    "Thank you for calling, have a great day.",
-    "Your new plan starts next month and costs less.",
-    "Please restart the device and try again.",
-    "I understand how frustrating that must be.",
-    "Could you tell me which model you have?",
-    "Which town or area are you in, so I can check the network there?",
-    "How many people use the connection in your home?",
-    "Sorry for the wait, it's busier than usual today.",
-    "Our technical team is working on the fault and will update you.",
-    "A colleague from the repairs team will call you back to follow up.",
-    "Please keep your phone nearby, the engineer will ring before arriving.",
-    "Does an error message appear when it fails?",
-    "Does it happen every time, or only sometimes?",
-    "We'll keep improving the app based on feedback like yours.",
-)
 
 
 def count_words(tokens: Sequence[Any]) -> int:
@@ -320,37 +289,46 @@ def count_words(tokens: Sequence[Any]) -> int:
     return sum(1 for t in tokens if not (t.is_punct or t.is_space))
 
 
-_MATCHER_CACHE: dict[int, tuple[Any, Matcher, dict[str, tuple[str, tuple[bool, ...]]]]] = {}
+_MATCHER_CACHE: dict[tuple[int, str, str], tuple[Any, Matcher, dict[str, tuple[str, tuple[bool, ...]]]]] = {}
 
 
-def filler_matcher(vocab: Vocab) -> tuple[Matcher, dict[str, tuple[str, tuple[bool, ...]]]]:
-    """The filler/boilerplate ``Matcher`` for ``vocab``, built once and cached per vocab.
+def filler_matcher(
+    vocab: Vocab, lex: Lexicon | None = None
+) -> tuple[Matcher, dict[str, tuple[str, tuple[bool, ...]]]]:
+    """The filler/boilerplate ``Matcher`` for ``vocab`` and the stock phrases of ``lex``
+    (default: the packaged lexicon), built once and cached.
 
     Returns the matcher and, per rule label, its kind and token flags.
     """
-    cached = _MATCHER_CACHE.get(id(vocab))
+    lex = lex or default_filler_lexicon()
+    key = (id(vocab), lex.digest, filler_vocabulary().digest)
+    cached = _MATCHER_CACHE.get(key)
     if cached is not None and cached[0] is vocab:
         return cached[1], cached[2]
     from spacy.matcher import Matcher
 
     matcher = Matcher(vocab)
     rules: dict[str, tuple[str, tuple[bool, ...]]] = {}
-    for label, kind, pattern, flags in (*FILLER_WORD_PATTERNS, *BOILERPLATE_PATTERNS):
+    for label, kind, pattern, flags in (
+        *filler_word_patterns(),
+        *BOILERPLATE_PATTERNS,
+        *stock_padding_patterns(lex),
+    ):
         matcher.add(label, [pattern])
         rules[label] = (kind, flags)
-    _MATCHER_CACHE[id(vocab)] = (vocab, matcher, rules)
+    _MATCHER_CACHE[key] = (vocab, matcher, rules)
     return matcher, rules
 
 
-def pattern_flags(span: Span, matcher: Matcher | None = None) -> dict[int, str]:
+def pattern_flags(span: Span, matcher: Matcher | None = None, lex: Lexicon | None = None) -> dict[int, str]:
     """Doc token index → kind for every token a filler or boilerplate pattern flags in ``span``.
 
     Pure function of the span, usable on any doc with POS tags (the shared parse has them).
     """
     if matcher is None:
-        matcher, rules = filler_matcher(span.doc.vocab)
+        matcher, rules = filler_matcher(span.doc.vocab, lex)
     else:
-        rules = filler_matcher(span.doc.vocab)[1]
+        rules = filler_matcher(span.doc.vocab, lex)[1]
     vocab = span.doc.vocab
     flagged: dict[int, str] = {}
     for match_id, start, _end, alignment in matcher(span, with_alignments=True):
@@ -398,9 +376,13 @@ class FillerContent(Dimension):
         in five days") up to 0.71; 0.8 sits between.
     min_repeat_words : int
         Shorter sentences ("Okay.", "Thank you.") may repeat freely.
+    filler_lexicon : str, optional
+        Path of a prototype and padding-phrase file (default: the packaged
+        ``cxnlp/resources/filler_lexicon.yaml``).
     """
 
     name = "filler_content"
+    resource_params = ("filler_lexicon",)
 
     def __init__(
         self,
@@ -411,6 +393,7 @@ class FillerContent(Dimension):
         relevance_threshold: float = 0.5,
         repeat_threshold: float = 0.8,
         min_repeat_words: int = 4,
+        filler_lexicon: str | None = None,
     ):
         self.small_talk_threshold = small_talk_threshold
         self.boilerplate_threshold = boilerplate_threshold
@@ -418,17 +401,24 @@ class FillerContent(Dimension):
         self.relevance_threshold = relevance_threshold
         self.repeat_threshold = repeat_threshold
         self.min_repeat_words = min_repeat_words
+        self.filler_lexicon = filler_lexicon
+
+    def resource_digests(self) -> dict[str, str]:
+        """The lexicon's content hash (for the configuration id)."""
+        return {"filler_lexicon": lexicon_at(LEXICON, self.filler_lexicon).digest}
 
     def prepare(self, encoder: SentenceEncoder) -> None:
-        """Embed the small-talk, boilerplate and purposeful prototypes once."""
+        """Read the lexicon and embed the small-talk, boilerplate and purposeful prototypes once."""
+        lex = lexicon_at(LEXICON, self.filler_lexicon)
         prototypes = PrototypeSet(
             {
-                "small_talk": SMALL_TALK_PROTOTYPES,
-                "boilerplate": BOILERPLATE_PROTOTYPES,
-                "purposeful": PURPOSEFUL_PROTOTYPES,
+                "small_talk": lex.sentences["small_talk_prototypes"],
+                "boilerplate": lex.sentences["boilerplate_prototypes"],
+                "purposeful": lex.sentences["purposeful_prototypes"],
             }
         )
         prototypes.prepare(encoder)
+        self.lexicon_ = lex
         self.prototypes_ = prototypes
 
     def sentence_kinds(self, parsed: ParsedTranscript) -> dict[int, tuple[str, str]]:
@@ -485,7 +475,7 @@ class FillerContent(Dimension):
         counts = dict.fromkeys(KINDS, 0)
         evidence: list[Evidence] = []
         for sent in agent:
-            token_kind = pattern_flags(sent.span)
+            token_kind = pattern_flags(sent.span, lex=self.lexicon_)
             sentence_kind = whole.get(sent.index)
             if sentence_kind is not None:
                 for t in sent.span:

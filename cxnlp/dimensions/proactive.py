@@ -22,8 +22,11 @@ Six acts are looked for in the agent's sentences:
 
 Each act except ``name`` is found by a precise spaCy ``Matcher`` pattern
 (:func:`act_patterns`) or by cosine similarity to the prototype sentences in
-:data:`ACT_PROTOTYPES` of at least ``similarity_threshold``. A sentence counts at most
-once per category.
+``act_prototypes`` of at least ``similarity_threshold``. A sentence counts at most once
+per category. The prototype sentences and the patterns' word lists live in
+``cxnlp/resources/proactive_lexicon.yaml`` (:data:`LEXICON`), the time words of next steps
+in ``reply_functions.yaml``; a deployment passes its own copies as ``proactive_lexicon``
+and ``reply_lexicon``.
 
 Score (0-100; NaN when the agent says nothing)::
 
@@ -55,6 +58,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
+from cxnlp.dimensions.replies import ReplyLexicon, default_reply_lexicon, load_reply_lexicon
+from cxnlp.lexicon import Lexicon, LexiconSpec, default_lexicon, lexicon_at
 from cxnlp.model import DimensionResult, Evidence
 from cxnlp.nlp import ParsedTranscript, Sentence, SentenceEncoder
 from cxnlp.privacy.placeholders import addressed_placeholder
@@ -93,194 +98,79 @@ FEATURE_NAMES: Mapping[str, str] = MappingProxyType(
     {c: ("name_uses" if c == "name" else c) for c in CATEGORIES}
 )
 
-#: Paraphrase recall per act. Generic across industries on purpose.
-ACT_PROTOTYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "empathy": (
-            "I'm so sorry to hear about that.",
-            "I completely understand how frustrating this must be.",
-            "I apologise for the trouble this has caused you.",
-            "That sounds really stressful.",
-            "I can see why you would be upset.",
-        ),
-        "ownership": (
-            "I will take care of this for you personally.",
-            "Let me sort this out for you right now.",
-            "I'll make sure this gets fixed.",
-            "I've gone ahead and processed that for you.",
-            "I'm going to escalate this myself and follow it through.",
-            "Leave it with me.",
-        ),
-        "next_steps": (
-            "You will receive a confirmation email within 24 hours.",
-            "A technician will visit on Tuesday between 8 and noon.",
-            "The money should appear on your statement in three to five business days.",
-            "Once that is done, we'll send you a text message.",
-            "The next step is for our team to review your documents.",
-            "Expect a call back from us tomorrow morning.",
-        ),
-        "anticipation": (
-            "Since you're moving next month, you may also want to transfer your service.",
-            "To avoid this happening again, you can turn on automatic updates.",
-            "For future reference, you can do this yourself in the app.",
-            "You might also want to set up a payment reminder.",
-            "Just so you know, your contract renews in March.",
-            "Going forward, you can save time by using our online chat.",
-        ),
-        "offer_more": (
-            "Is there anything else I can help you with today?",
-            "Can I help with anything else?",
-            "Feel free to reach out if you have any other questions.",
-            "Don't hesitate to contact us again if you need anything.",
-            "What else can I do for you?",
-        ),
-    }
+#: The prototype sentences and word lists of ``cxnlp/resources/proactive_lexicon.yaml``
+#: (what each is for is said there); a deployment passes its own copy as
+#: ``ProactiveConnection(proactive_lexicon=PATH)``.
+LEXICON = LexiconSpec(
+    resource="proactive_lexicon.yaml",
+    version=1,
+    parameter="ProactiveConnection(proactive_lexicon=PATH)",
+    fields={
+        "act_prototypes": "labelled",
+        "action_verbs": "words",
+        "non_ownership_verbs": "words",
+        "empathy_adjectives": "words",
+        "notify_verbs": "words",
+        "additive": "words",
+        "offer_conditions": "phrases",
+        "greetings": "words",
+        "vocative_openers": "words",
+        "titles": "words",
+        "not_names": "words",
+    },
+    labels={"act_prototypes": CATEGORIES[1:]},
 )
 
-#: Verbs of action the agent can take on ("let me fix / sort / arrange...").
-ACTION_VERBS: tuple[str, ...] = (
-    "take",
-    "sort",
-    "fix",
-    "handle",
-    "process",
-    "arrange",
-    "escalate",
-    "get",
-    "make",
-    "resolve",
-    "book",
-    "send",
-    "update",
-    "refund",
-    "cancel",
-    "change",
-    "set",
-    "organise",
-    "organize",
-    "correct",
-    "issue",
-    "reset",
-    "credit",
-    "replace",
-    "order",
-    "schedule",
-    "transfer",
-    "waive",
-    "apply",
-    "raise",
-    "log",
-    "submit",
-    "follow",
-    "personally",
-)
 
-#: Verbs after "I'll" that are requests or hedges, not ownership ("I'll need your PIN").
-NON_OWNERSHIP_VERBS: tuple[str, ...] = ("need", "have", "ask", "require", "try", "see")
+def default_proactive_lexicon() -> Lexicon:
+    """The packaged ``proactive_lexicon.yaml``, read once per process."""
+    return default_lexicon(LEXICON)
 
-_GREETINGS = (
-    "hello",
-    "hi",
-    "hey",
-    "welcome",
-    "morning",
-    "afternoon",
-    "evening",
-    "thank",
-    "thanks",
-)
-#: Words the tagger may call proper nouns that are never a customer's name.
-NOT_NAMES: tuple[str, ...] = (
-    "no",
-    "yes",
-    "ok",
-    "okay",
-    "sir",
-    "madam",
-    "ugh",
-    "wow",
-    "oh",
-    "ah",
-    "hey",
-    "hmm",
-    "dude",
-    "mate",
-    "buddy",
-    "well",
-    "sure",
-    "right",
-    "great",
-    "please",
-    "sorry",
-    "thanks",
-    "hello",
-    "hi",
-    "dear",
-    "customer",
-    "friend",
-    "guys",
-    "folks",
-    "whatever",
-)
+
+#: Words between a number and its unit in a next step ("within 3 *business* days").
+_UNIT_QUALIFIERS = frozenset({"business", "working"})
+
+
+@dataclass(frozen=True)
+class Words:
+    """The word lists the act patterns read: this dimension's lexicon, and the time words
+    of next steps from the reply lexicon (``reply_functions.yaml``), so that one list
+    says what a duration or a day is."""
+
+    lexicon: Lexicon
+    replies: ReplyLexicon
+
+    @property
+    def time_units(self) -> frozenset[str]:
+        """Units after a number ("within 3 business *days*"): the reply lexicon's durations,
+        less the words that qualify a unit rather than name one (so the evidence quotes
+        "within 3 business days", not "within 3 business")."""
+        return self.replies["duration_words"] - _UNIT_QUALIFIERS
+
+    @property
+    def due_days(self) -> frozenset[str]:
+        """Days a next step can fall due ("by *Tuesday*", "until *tomorrow*"): the day names
+        that are both a time point and fix a period ("tomorrow morning")."""
+        return self.replies["time_point_words"] & self.replies["time_period_determiners"]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.lexicon.digest, self.replies.digest)
+
+
+def default_words() -> Words:
+    """The packaged proactive and reply lexicons."""
+    return Words(default_proactive_lexicon(), default_reply_lexicon())
+
+
 _NEGATORS = ("not", "n't", "never", "unable", "nt")
-_TITLES = ("mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "dr", "dr.", "mx", "mx.", "sir")
-_TIME_UNITS = (
-    "minute",
-    "minutes",
-    "hour",
-    "hours",
-    "day",
-    "days",
-    "week",
-    "weeks",
-    "month",
-    "months",
-)
-_DAYS = (
-    "today",
-    "tonight",
-    "tomorrow",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "morning",
-    "afternoon",
-    "evening",
-    "noon",
-)
-_NOTIFY_VERBS = (
-    "send",
-    "email",
-    "text",
-    "call",
-    "contact",
-    "notify",
-    "update",
-    "follow",
-    "visit",
-    "arrive",
-    "reach",
-    "appear",
-    "come",
-    "ship",
-    "deliver",
-    "process",
-    "review",
-    "reply",
-    "respond",
-    "receive",
-    "show",
-    "credit",
-    "refund",
-)
 
 
-def act_patterns() -> dict[str, list[list[dict]]]:
+def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
     """Matcher patterns per act (and the ``negated_ownership`` guard)."""
+    lex = words.lexicon.words
+    not_ownership = sorted(lex["non_ownership_verbs"])
+    units = sorted(words.time_units)
     adv = {"POS": {"IN": ["ADV", "PART"]}, "LOWER": {"NOT_IN": list(_NEGATORS)}, "OP": "*"}
     will = {"LOWER": {"IN": ["will", "'ll", "ll", "shall"]}}
     return {
@@ -297,21 +187,7 @@ def act_patterns() -> dict[str, list[list[dict]]]:
                 {"LOWER": {"IN": ["sounds", "must", "seems"]}},
                 {"OP": "?"},
                 adv,
-                {
-                    "LOWER": {
-                        "IN": [
-                            "frustrating",
-                            "stressful",
-                            "annoying",
-                            "upsetting",
-                            "difficult",
-                            "worrying",
-                            "inconvenient",
-                            "awful",
-                            "hard",
-                        ]
-                    }
-                },
+                {"LOWER": {"IN": sorted(lex["empathy_adjectives"])}},
             ],
             [{"LOWER": "i"}, {"LOWER": "hear"}, {"LOWER": "you"}],
             [{"LOWER": "oh"}, {"LOWER": {"IN": ["no", "dear"]}}],
@@ -332,16 +208,16 @@ def act_patterns() -> dict[str, list[list[dict]]]:
             [{"LOWER": "no"}, {"LOWER": "fun"}],
         ],
         "ownership": [
-            [{"LOWER": "i"}, will, adv, {"POS": "VERB", "LEMMA": {"NOT_IN": list(NON_OWNERSHIP_VERBS)}}],
+            [{"LOWER": "i"}, will, adv, {"POS": "VERB", "LEMMA": {"NOT_IN": not_ownership}}],
             [
                 {"LOWER": "i"},
                 {"LOWER": {"IN": ["am", "'m", "m"]}},
                 {"LOWER": "going"},
                 {"LOWER": "to"},
                 adv,
-                {"POS": "VERB", "LEMMA": {"NOT_IN": list(NON_OWNERSHIP_VERBS)}},
+                {"POS": "VERB", "LEMMA": {"NOT_IN": not_ownership}},
             ],
-            [{"LOWER": "let"}, {"LOWER": "me"}, adv, {"LEMMA": {"IN": list(ACTION_VERBS)}}],
+            [{"LOWER": "let"}, {"LOWER": "me"}, adv, {"LEMMA": {"IN": sorted(lex["action_verbs"])}}],
             [
                 {"LOWER": "i"},
                 {"LOWER": {"IN": ["'ve", "have", "ve"]}},
@@ -382,26 +258,26 @@ def act_patterns() -> dict[str, list[list[dict]]]:
                 {"LOWER": {"IN": ["within", "in"]}},
                 {"LOWER": {"IN": ["the", "next"]}, "OP": "*"},
                 {"LIKE_NUM": True},
-                {"LOWER": {"IN": ["business", "working"]}, "OP": "?"},
-                {"LOWER": {"IN": list(_TIME_UNITS)}},
+                {"LOWER": {"IN": list(_UNIT_QUALIFIERS)}, "OP": "?"},
+                {"LOWER": {"IN": units}},
             ],
             [
                 {"LOWER": {"IN": ["within", "in"]}},
                 {"LOWER": {"IN": ["a", "an", "the", "next"]}},
-                {"LOWER": {"IN": ["business", "working"]}, "OP": "?"},
-                {"LOWER": {"IN": list(_TIME_UNITS)}},
+                {"LOWER": {"IN": list(_UNIT_QUALIFIERS)}, "OP": "?"},
+                {"LOWER": {"IN": units}},
             ],
             [
                 {"LOWER": {"IN": ["within", "in"]}},
                 {"LIKE_NUM": True},
                 {"LOWER": {"IN": ["to", "-", "or", "and"]}},
                 {"LIKE_NUM": True},
-                {"LOWER": {"IN": ["business", "working"]}, "OP": "?"},
-                {"LOWER": {"IN": list(_TIME_UNITS)}},
+                {"LOWER": {"IN": list(_UNIT_QUALIFIERS)}, "OP": "?"},
+                {"LOWER": {"IN": units}},
             ],
             [
                 {"LOWER": {"IN": ["by", "on", "before", "until", "from", "for"]}},
-                {"LOWER": {"IN": list(_DAYS)}},
+                {"LOWER": {"IN": sorted(words.due_days)}},
             ],
             [
                 {"LEMMA": {"IN": ["call", "ring", "get", "email", "text", "contact"]}},
@@ -413,7 +289,7 @@ def act_patterns() -> dict[str, list[list[dict]]]:
                 {"LOWER": {"IN": ["will", "'ll", "should"]}},
                 adv,
                 {"LEMMA": "be", "OP": "?"},
-                {"LEMMA": {"IN": list(_NOTIFY_VERBS)}},
+                {"LEMMA": {"IN": sorted(lex["notify_verbs"])}},
             ],
             [{"LOWER": "next"}, {"LOWER": "step"}],
             [{"LOWER": "next"}, {"LOWER": "steps"}],
@@ -485,34 +361,18 @@ def _self_intro_patterns() -> list[list[dict]]:
     ]
 
 
-def _vocative_patterns() -> list[list[dict]]:
+def _vocative_patterns(lex: Lexicon) -> list[list[dict]]:
     """The agent addressing the customer by name: "Thanks, Sarah", "Sarah, I...", "Mr. X"."""
     person = {
         "POS": "PROPN",
         "IS_TITLE": True,
         "IS_ALPHA": True,
         "LENGTH": {">": 1},
-        "LOWER": {"NOT_IN": list(NOT_NAMES)},
+        "LOWER": {"NOT_IN": sorted(lex.words["not_names"])},
     }
     return [
         [
-            {
-                "LOWER": {
-                    "IN": [
-                        "thanks",
-                        "thank",
-                        "hi",
-                        "hello",
-                        "hey",
-                        "dear",
-                        "sorry",
-                        "welcome",
-                        "morning",
-                        "afternoon",
-                        "evening",
-                    ]
-                }
-            },
+            {"LOWER": {"IN": sorted(lex.words["vocative_openers"])}},
             {"LOWER": "you", "OP": "?"},
             {"ORTH": ",", "OP": "?"},
             {"POS": "PROPN"},
@@ -523,7 +383,7 @@ def _vocative_patterns() -> list[list[dict]]:
             {"POS": {"NOT_IN": ["PROPN", "NUM", "PUNCT", "X"]}},
         ],
         [{"ORTH": ","}, person, {"ORTH": {"IN": [".", "!", "?"]}}],
-        [{"LOWER": {"IN": list(_TITLES)}}, {"POS": "PROPN"}],
+        [{"LOWER": {"IN": sorted(lex.words["titles"])}}, {"POS": "PROPN"}],
     ]
 
 
@@ -537,34 +397,35 @@ APOLOGY_PATTERNS: list[list[dict]] = [
 
 def is_apology(span: Span) -> bool:
     """Does the sentence apologise? (pattern only: "sorry", "we apologise", "apologies")."""
-    return bool(_MATCHERS.get(span.doc.vocab)["apology"](span))
+    return bool(_MATCHERS.get(span.doc.vocab, default_words())["apology"](span))
 
 
 class _MatcherCache:
-    """Matchers built lazily per spaCy vocab (a vocab is not weak-referenceable)."""
+    """Matchers built lazily per spaCy vocab and word lists (a vocab is not weak-referenceable)."""
 
     def __init__(self) -> None:
-        self._by_vocab: dict[int, tuple[Vocab, dict[str, Matcher]]] = {}
+        self._by_vocab: dict[tuple[int, tuple[str, str]], tuple[Vocab, dict[str, Matcher]]] = {}
 
-    def get(self, vocab: Vocab) -> dict[str, Matcher]:
-        hit = self._by_vocab.get(id(vocab))
+    def get(self, vocab: Vocab, words: Words) -> dict[str, Matcher]:
+        key = (id(vocab), words.key)
+        hit = self._by_vocab.get(key)
         if hit is not None and hit[0] is vocab:
             return hit[1]
         from spacy.matcher import Matcher
 
         acts = Matcher(vocab)
-        for label, patterns in act_patterns().items():
+        for label, patterns in act_patterns(words).items():
             acts.add(label, patterns)
         intro = Matcher(vocab)
         intro.add("intro", _self_intro_patterns())
         vocative = Matcher(vocab)
-        vocative.add("vocative", _vocative_patterns())
+        vocative.add("vocative", _vocative_patterns(words.lexicon))
         apology = Matcher(vocab)
         apology.add("apology", APOLOGY_PATTERNS)
         matchers = {"acts": acts, "intro": intro, "vocative": vocative, "apology": apology}
         if len(self._by_vocab) > 8:
             self._by_vocab.clear()
-        self._by_vocab[id(vocab)] = (vocab, matchers)
+        self._by_vocab[key] = (vocab, matchers)
         return matchers
 
 
@@ -581,9 +442,9 @@ class Act:
     how: str
 
 
-def pattern_acts(span: Span) -> dict[str, str]:
+def pattern_acts(span: Span, words: Words | None = None) -> dict[str, str]:
     """Acts a sentence shows by pattern, with the matched words (refusals removed)."""
-    matcher = _MATCHERS.get(span.doc.vocab)["acts"]
+    matcher = _MATCHERS.get(span.doc.vocab, words or default_words())["acts"]
     strings = span.doc.vocab.strings
     found: dict[str, str] = {}
     for match_id, start, end in matcher(span):
@@ -595,38 +456,44 @@ def pattern_acts(span: Span) -> dict[str, str]:
     return found
 
 
-def is_refusal(span: Span) -> bool:
+def is_refusal(span: Span, words: Words | None = None) -> bool:
     """ "I will not / can't / am unable to..." - never counts as ownership."""
-    matcher = _MATCHERS.get(span.doc.vocab)["acts"]
+    matcher = _MATCHERS.get(span.doc.vocab, words or default_words())["acts"]
     strings = span.doc.vocab.strings
     return any(strings[m] == "negated_ownership" for m, _, _ in matcher(span))
 
 
-def _propn_run(span: Span) -> list[str]:
-    return [
-        t.text for t in span if t.pos_ == "PROPN" and t.lower_ not in _TITLES and t.lower_ not in NOT_NAMES
-    ]
+def _not_a_name(word: str, lex: Lexicon) -> bool:
+    """A title ("Mr.") or a word that is never a customer's name ("Okay", "Sir")."""
+    return word in lex.words["titles"] or word in lex.words["not_names"]
 
 
-def self_introduced_names(sentences: Sequence[Sentence]) -> set[str]:
+def _propn_run(span: Span, lex: Lexicon) -> list[str]:
+    return [t.text for t in span if t.pos_ == "PROPN" and not _not_a_name(t.lower_, lex)]
+
+
+def self_introduced_names(sentences: Sequence[Sentence], words: Words | None = None) -> set[str]:
     """Lower-cased name tokens people give for themselves in ``sentences``."""
+    words = words or default_words()
     names: set[str] = set()
     for sent in sentences:
-        matcher = _MATCHERS.get(sent.span.doc.vocab)["intro"]
+        matcher = _MATCHERS.get(sent.span.doc.vocab, words)["intro"]
         for _, start, end in matcher(sent.span):
-            names.update(n.lower() for n in _propn_run(sent.span[start:end]))
+            names.update(n.lower() for n in _propn_run(sent.span[start:end], words.lexicon))
     return names
 
 
-def customer_name_tokens(parsed: ParsedTranscript) -> set[str]:
+def customer_name_tokens(parsed: ParsedTranscript, words: Words | None = None) -> set[str]:
     """The customer's name tokens: from metadata, else from their self-introduction."""
+    words = words or default_words()
     meta = parsed.transcript.metadata.get("customer_name")
     if isinstance(meta, str) and meta.strip():
-        return {w.strip(".,").lower() for w in meta.split() if w.strip(".,").lower() not in _TITLES}
-    return self_introduced_names(parsed.customer_sentences)
+        titles = words.lexicon.words["titles"]
+        return {w.strip(".,").lower() for w in meta.split() if w.strip(".,").lower() not in titles}
+    return self_introduced_names(parsed.customer_sentences, words)
 
 
-def name_uses(parsed: ParsedTranscript) -> list[tuple[Sentence, str]]:
+def name_uses(parsed: ParsedTranscript, words: Words | None = None) -> list[tuple[Sentence, str]]:
     """Agent sentences that address the customer by name, with the name used.
 
     A redaction placeholder that stands for a name (:func:`cxnlp.privacy.placeholders.
@@ -635,9 +502,10 @@ def name_uses(parsed: ParsedTranscript) -> list[tuple[Sentence, str]]:
     the agent's own self-introduction. Without one, vocative patterns decide, and the
     agent's own name (from its self-introduction) is excluded.
     """
+    words = words or default_words()
     agent = parsed.agent_sentences
-    known = customer_name_tokens(parsed)
-    agent_names = self_introduced_names(agent) - known
+    known = customer_name_tokens(parsed, words)
+    agent_names = self_introduced_names(agent, words) - known
     uses: list[tuple[Sentence, str]] = []
     for sent in agent:
         # A name someone redacted ("Thanks, [NAME].") is still the name used.
@@ -646,20 +514,19 @@ def name_uses(parsed: ParsedTranscript) -> list[tuple[Sentence, str]]:
             uses.append((sent, redacted))
             continue
         if known:
-            intro_tokens = _intro_token_ids(sent)
+            intro_tokens = _intro_token_ids(sent, words)
             hits = [t.text for t in sent.span if t.lower_ in known and t.i not in intro_tokens]
             if hits:
                 uses.append((sent, " ".join(hits)))
             continue
-        matcher = _MATCHERS.get(sent.span.doc.vocab)["vocative"]
-        intro_tokens = _intro_token_ids(sent)
+        matcher = _MATCHERS.get(sent.span.doc.vocab, words)["vocative"]
+        intro_tokens = _intro_token_ids(sent, words)
         for _, start, end in matcher(sent.span):
             names = [
                 t.text
                 for t in sent.span[start:end]
                 if t.pos_ == "PROPN"
-                and t.lower_ not in _TITLES
-                and t.lower_ not in NOT_NAMES
+                and not _not_a_name(t.lower_, words.lexicon)
                 and t.lower_ not in agent_names
                 and t.i not in intro_tokens
             ]
@@ -669,41 +536,29 @@ def name_uses(parsed: ParsedTranscript) -> list[tuple[Sentence, str]]:
     return uses
 
 
-def _intro_token_ids(sent: Sentence) -> set[int]:
-    matcher = _MATCHERS.get(sent.span.doc.vocab)["intro"]
+def _intro_token_ids(sent: Sentence, words: Words) -> set[int]:
+    matcher = _MATCHERS.get(sent.span.doc.vocab, words)["intro"]
     return {sent.span[i].i for _, start, end in matcher(sent.span) for i in range(start, end)}
 
 
-def opens_conversation(span: Span) -> bool:
+def opens_conversation(span: Span, words: Words | None = None) -> bool:
     """A greeting or self-introduction: its "how can I help?" is no offer of *further* help."""
-    if _MATCHERS.get(span.doc.vocab)["intro"](span):
+    words = words or default_words()
+    if _MATCHERS.get(span.doc.vocab, words)["intro"](span):
         return True
-    return any(t.lower_ in _GREETINGS for t in span)
+    return any(t.lower_ in words.lexicon.words["greetings"] for t in span)
 
 
-#: Words that make help offered *more* help: "anything else", "any other questions",
-#: "contact us again". An opening "How can I help you today?" has none of them.
-_ADDITIVE = frozenset({"else", "further", "more", "other", "another", "again", "additional"})
-_OFFER_CONDITIONS = (
-    ("if", "you"),
-    ("if", "anything"),
-    ("let", "us"),
-    ("let", "me"),
-    ("reach", "out"),
-    ("call", "us"),
-    ("contact", "us"),
-)
-
-
-def offers_further_help(span: Span) -> bool:
+def offers_further_help(span: Span, lex: Lexicon | None = None) -> bool:
     """Whether a help-like sentence offers help beyond what was asked: an additive word
     ("anything else", "contact us again") or an open invitation ("let us know if you need
     anything", "reach out if..."). "How can I help you today?" is the opening question."""
-    words = [t.lower_ for t in span]
-    if _ADDITIVE.intersection(words):
+    lex = lex or default_proactive_lexicon()
+    lowers = [t.lower_ for t in span]
+    if lex.words["additive"].intersection(lowers):
         return True
-    bigrams = set(zip(words, words[1:], strict=False))
-    return any(pair in bigrams for pair in _OFFER_CONDITIONS)
+    bigrams = set(zip(lowers, lowers[1:], strict=False))
+    return any(pair in bigrams for pair in lex.phrases["offer_conditions"])
 
 
 def saturating(count: int, saturation: float) -> float:
@@ -730,9 +585,17 @@ class ProactiveConnection(Dimension):
     saturation : float
         Share of a category's weight left after each occurrence (0-1): the first
         occurrence earns ``1 - saturation``, repeats earn geometrically less.
+    proactive_lexicon : str, optional
+        Path of an act lexicon file: prototype sentences and word lists (default: the
+        packaged ``cxnlp/resources/proactive_lexicon.yaml``).
+    reply_lexicon : str, optional
+        Path of a reply-function word list file, whose time words next steps read
+        (default: the packaged ``cxnlp/resources/reply_functions.yaml``); pass the same
+        file as to :class:`~cxnlp.dimensions.completeness.AnswerCompleteness`.
     """
 
     name = "proactive_connection"
+    resource_params = ("proactive_lexicon", "reply_lexicon")
 
     def __init__(
         self,
@@ -740,13 +603,33 @@ class ProactiveConnection(Dimension):
         weights: Mapping[str, float] | None = None,
         similarity_threshold: float = 0.6,
         saturation: float = 0.3,
+        proactive_lexicon: str | None = None,
+        reply_lexicon: str | None = None,
     ) -> None:
         self.weights = weights
         self.similarity_threshold = similarity_threshold
         self.saturation = saturation
-        self._acts = PrototypeSet(ACT_PROTOTYPES)
+        self.proactive_lexicon = proactive_lexicon
+        self.reply_lexicon = reply_lexicon
+        # Read from the lexicon in prepare(); until then the empty set says prepare() is missing.
+        self._acts = PrototypeSet({})
+
+    def _words(self) -> Words:
+        """The lexicons of this configuration: packaged, or the files given."""
+        replies = (
+            default_reply_lexicon() if self.reply_lexicon is None else load_reply_lexicon(self.reply_lexicon)
+        )
+        return Words(lexicon_at(LEXICON, self.proactive_lexicon), replies)
+
+    def resource_digests(self) -> dict[str, str]:
+        """Content hashes of the lexicons this configuration reads (for the fingerprint)."""
+        words = self._words()
+        return {"proactive_lexicon": words.lexicon.digest, "reply_lexicon": words.replies.digest}
 
     def prepare(self, encoder: SentenceEncoder) -> None:
+        """Read the lexicons and embed the act prototypes."""
+        self.words_ = self._words()
+        self._acts = PrototypeSet(self.words_.lexicon.labelled["act_prototypes"])
         self._acts.prepare(encoder)
 
     def resolved_weights(self) -> dict[str, float]:
@@ -776,13 +659,14 @@ class ProactiveConnection(Dimension):
         agent = parsed.agent_sentences
         if not agent:
             return []
-        acts: list[Act] = [Act("name", sent, used, "name") for sent, used in name_uses(parsed)]
+        words = self.words_
+        acts: list[Act] = [Act("name", sent, used, "name") for sent, used in name_uses(parsed, words)]
         sims = self._acts.best_per_label(parsed.vectors_of(agent))
         opening_turn = agent[0].turn_index
         for i, sent in enumerate(agent):
             # Patterns read the filler-free sentence: "I've, um, like, applied" is ownership.
-            by_pattern = pattern_acts(sent.clean)
-            refusal = is_refusal(sent.clean)
+            by_pattern = pattern_acts(sent.clean, words)
+            refusal = is_refusal(sent.clean, words)
             for category in CATEGORIES[1:]:
                 if category in by_pattern:
                     acts.append(Act(category, sent, by_pattern[category], "pattern"))
@@ -793,10 +677,13 @@ class ProactiveConnection(Dimension):
                     or (
                         category == "offer_more"
                         and (
-                            opens_conversation(sent.clean)
+                            opens_conversation(sent.clean, words)
                             # In the agent's first turn, help offered without "else",
                             # "again" or an invitation is the opening question.
-                            or (sent.turn_index == opening_turn and not offers_further_help(sent.clean))
+                            or (
+                                sent.turn_index == opening_turn
+                                and not offers_further_help(sent.clean, words.lexicon)
+                            )
                         )
                     )
                 ):

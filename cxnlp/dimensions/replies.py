@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cxnlp.privacy.placeholders import is_placeholder
-from cxnlp.resource_files import read_yaml_resource
+from cxnlp.resource_files import added_since, read_yaml_resource
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Span, Token
@@ -156,17 +156,9 @@ class ReplyLexicon:
             )
         lists: dict[str, frozenset[str]] = {}
         phrases: dict[str, tuple[str, ...]] = {}
-        added = _added_since(data.get("version"))
-        if added:
-            logger.warning(
-                "%s: version %s has no %s (added in version %d); using the packaged lists for them. "
-                "Copy them from cxnlp/resources/%s to silence this.",
-                source,
-                data.get("version"),
-                ", ".join(added),
-                LEXICON_VERSION,
-                DEFAULT_RESOURCE,
-            )
+        added = added_since(
+            data, _ADDED_IN, source=source, resource=DEFAULT_RESOURCE, version=LEXICON_VERSION
+        )
         for name in _LIST_FIELDS:
             value = data.get(name)
             if name in added and value is None:
@@ -190,13 +182,6 @@ LEXICON_VERSION = 2
 _ADDED_IN: Mapping[int, tuple[str, ...]] = {
     2: ("time_period_words", "time_period_determiners", "time_period_prepositions", "time_period_boundaries"),
 }
-
-
-def _added_since(version: Any) -> tuple[str, ...]:
-    """The lists added after ``version`` (none when the version is current or not a number)."""
-    if not isinstance(version, int) or isinstance(version, bool):
-        return ()
-    return tuple(name for v, names in sorted(_ADDED_IN.items()) if v > version for name in names)
 
 
 def load_reply_lexicon(path: str | Path | None = None) -> ReplyLexicon:
