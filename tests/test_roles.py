@@ -240,7 +240,7 @@ def test_calibration_fixes_an_under_confident_fit():
 
 def test_a_model_round_trips_through_json(tmp_path):
     X, y = _logistic_data(200, 3)
-    names = ("agent.greeting", "customer.mention", "second_person_rate")
+    names = ("agent.greeting", "customer.addresses_company", "second_person_rate")
     fitted = RoleClassifier().fit(X, y)
     path = tmp_path / "m.json"
     path.write_text(model_to_json(fitted, names, provenance={"test": True}), encoding="utf-8")
