@@ -40,6 +40,7 @@ from benchmarks.common import (
     REDIAL,
     REPO,
     SAMPLE_CALLS,
+    SOCIAL_THREADS,
     STC3,
     VALIDITY_CALLS,
 )
@@ -92,6 +93,14 @@ CORPORA = (
         "jsonl",
         "customer service",
         "MIT (written for cxnlp, benchmarks/data/validity/calls_tune.PROVENANCE.md)",
+        shippable=True,
+    ),
+    Corpus(
+        "cxnlp-social",
+        SOCIAL_THREADS,
+        "jsonl",
+        "customer service",
+        "MIT (written for cxnlp, benchmarks/data/social/README.md)",
         shippable=True,
     ),
     Corpus(

@@ -21,6 +21,9 @@ ABCD = REPO / "benchmarks" / "data" / "abcd" / "dialogues.jsonl"
 VALIDITY_CALLS = REPO / "benchmarks" / "data" / "validity" / "calls_tune.jsonl"
 PRIVACY_CALLS = REPO / "benchmarks" / "data" / "privacy" / "calls_dev.jsonl"
 SAMPLE_CALLS = REPO / "data" / "sample_transcripts.jsonl"
+#: Social-media customer-care threads written for cxnlp (MIT; benchmarks/data/social/README.md):
+#: the customer addresses the company's care account by its @handle.
+SOCIAL_THREADS = REPO / "benchmarks" / "data" / "social" / "dialogues.jsonl"
 #: Score tables of the public data sets; they quote dialogue text, so the folder is never committed.
 CACHE_DIR = REPO / "benchmarks" / "cache"
 

@@ -106,3 +106,13 @@ def test_templated_calls_get_at_most_their_share_of_customer_service_weight():
     assert weight.mean() == pytest.approx(1.0)
     assert service == pytest.approx(weight[100:].sum())
     assert templated / service == pytest.approx(TEMPLATED_SHARE)
+
+
+def test_the_social_care_threads_read_with_both_roles_and_carry_their_licence():
+    path = DATA / "social" / "dialogues.jsonl"
+    items = list(read_transcripts(path, format="jsonl"))
+    assert len(items) >= 40 and all(isinstance(t, Transcript) for t in items)
+    assert all({turn.speaker for turn in t.turns} == {"agent", "customer"} for t in items)
+    assert all(t.turns[0].speaker == "customer" for t in items)
+    readme = (DATA / "social" / "README.md").read_text(encoding="utf-8")
+    assert readme.count("Licence") == 1 and "MIT" in readme

@@ -95,6 +95,63 @@ def test_a_recommender_is_told_from_the_seeker():
     assert decision.terms["agent.recommendation"] > 0 and decision.terms["customer.uptake"] > 0
 
 
+#: A public care thread: the customer addresses the care account by its handle and writes
+#: "you" at the company; the care account answers with plain facts and no phone-call cue.
+SOCIAL_THREAD = [
+    ("u1", "@Quillmart Customer Service why do you show the blender in stock when you never deliver it?"),
+    ("u2", "@mo_22 The blender arrives at our warehouse on Friday and is sent out the same day."),
+    ("u1", "fine"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "hits"),
+    [
+        ("@Quillmart Customer Service my order is late", 1),
+        ("@ Customer Service of Quillmart please reply", 1),
+        ("@QuillmartHelp where is my parcel", 1),
+        ("@ Quillmart Technical Support the app crashes", 1),
+        # ReDial writes a film as "@Title"; agents read out e-mail addresses; a reply to a person.
+        ("Have you seen @Prisoners, with Hugh Jackman?", 0),
+        ("write to help@quillmart.support please", 0),
+        ("@mo_22 thanks for waiting", 0),
+        ("", 0),
+    ],
+)
+def test_addressing_a_care_account_by_its_handle_is_a_customer_cue(text, hits):
+    features = speaker_features([("A", text), ("B", "ok")], load_role_cues())
+    assert features["A"]["customer.addresses_company"] == hits
+
+
+def test_a_customer_who_addresses_the_care_account_is_the_customer():
+    decision = infer_roles(SOCIAL_THREAD)
+    assert decision.agent == "u2"
+    assert decision.confidence >= load_role_cues().threshold
+    assert decision.terms["customer.addresses_company"] > 0
+    # Without the handle the same thread is less sure (the cue did part of the work).
+    plain = [(label, text.replace("@Quillmart Customer Service ", "")) for label, text in SOCIAL_THREAD]
+    assert infer_roles(plain).confidence < decision.confidence
+
+
+@pytest.mark.parametrize(
+    ("family", "text", "hits"),
+    [
+        ("customer.asks_how", "How do I return it? How long does it take?", 2),
+        ("customer.asks_how", "How can I help you today?", 0),
+        ("agent.advice", "Please enter Settings and you can long press the key.", 2),
+        ("agent.verification", "Could you DM us your order number?", 1),
+        ("agent.greeting", "Hi Priya, sorry for the trouble.", 1),
+        ("agent.greeting", "Hi there, any good films?", 0),
+        ("agent.closing", "I hope this helps, bye!", 1),
+        ("customer.request", "Can you give me a movie recommendation?", 1),
+        ("customer.request", "Can you give me a moment?", 0),
+    ],
+)
+def test_cue_families_fire_on_what_they_describe(family, text, hits):
+    features = speaker_features([("A", text), ("B", "ok")], load_role_cues())
+    assert features["A"][family] == hits
+
+
 @pytest.mark.parametrize("name", ["transcribe.json", "contact_lens.json", "genesys.json", "ccai.json"])
 def test_labelled_contact_centre_calls_infer_right_with_roles_hidden(name):
     transcript = next(t for t in read_transcripts(FIXTURES / name) if isinstance(t, Transcript))
@@ -240,7 +297,7 @@ def test_calibration_fixes_an_under_confident_fit():
 
 def test_a_model_round_trips_through_json(tmp_path):
     X, y = _logistic_data(200, 3)
-    names = ("agent.greeting", "customer.mention", "second_person_rate")
+    names = ("agent.greeting", "customer.addresses_company", "second_person_rate")
     fitted = RoleClassifier().fit(X, y)
     path = tmp_path / "m.json"
     path.write_text(model_to_json(fitted, names, provenance={"test": True}), encoding="utf-8")

@@ -14,7 +14,8 @@ the training ones (checked on the held-out split by ``benchmarks/bench_roles.py`
 
 The packaged model (``cxnlp/resources/role_model.json``) is fitted by
 ``benchmarks/train_roles.py`` on the development split only (even ids) of corpora whose
-licence allows shipping it: ABCD's sample, calls written for cxnlp, AB-ReDial and ReDial;
+licence allows shipping it: ABCD's sample, calls and social-media care threads written for
+cxnlp, AB-ReDial and ReDial;
 never STC-3 (Weibo text, non-commercial only), IARD, SGD or MultiWOZ. It is saved as plain
 JSON: named weights, the parameters and the data's provenance (``provenance.fitted_on``
 names each corpus with its licence). Loading it cannot run code.

@@ -4,8 +4,9 @@ Speech recognisers diarise (``SPEAKER_00``, ``speaker 1``, ``A``) but do not say
 works for the company. :func:`speaker_features` describes each speaker by features from
 the packaged ``role_cues.yaml``: how often each cue family fires (a greeting with a company
 name, "how can I help", verification questions, holds, recommendations and offers, asking
-about the other's wishes for the agent; "my account", "why is", stated preferences
-("I like", "I'm looking for"), requests for suggestions, taking one up for the customer),
+about the other's wishes for the agent; addressing the company's care account by its
+@handle, "my account", "why is", "how do I", stated preferences ("I like", "I'm looking
+for"), requests for suggestions, taking one up for the customer),
 second- against first-person words, how many turns ask about the person addressed or
 answer the other's question, how many named items (film titles) each speaker brings up
 first and in how many turns, and how many turns react to an item the other just brought
