@@ -463,7 +463,7 @@ def act_patterns() -> dict[str, list[list[dict]]]:
         ],
         # A promise made empty: "I'll pass that on", "we'll see what we can do", a hedge.
         "empty_promise": [
-            [{"LEMMA": "pass"}, {"LOWER": {"IN": ["it", "that", "this"]}, "OP": "?"}, {"LOWER": "on"}],
+            [{"LEMMA": "pass"}, {"IS_PUNCT": False, "OP": "{0,3}"}, {"LOWER": {"IN": ["on", "along"]}}],
             [{"LEMMA": "see"}, {"LOWER": {"IN": ["what", "if", "whether"]}}],
             [{"LOWER": {"IN": list(HEDGES)}}],
             [{"LOWER": "at"}, {"LOWER": "some"}, {"LOWER": {"IN": ["point", "stage", "time"]}}],
