@@ -24,6 +24,12 @@ never pooled, so a change tuned on ``tune`` shows whether it carries over:
     each dimension with human ratings (STC-3 A/S/E, AB-ReDial's five ratings); a dimension
     should track the rating that means the same thing, and track it more than the others do.
 (e) A compact summary, and one JSON record appended to ``--out``.
+(f) Why proactive_connection is negative with STC-3's ratings: its acts one by one, partial
+    Spearman with task accomplishment A (and length) held fixed, strata of A
+    (``validity_proactive.py``; recorded as ``proactive_stc3``).
+(g) proactive_connection's own criterion: per-act precision/recall/F1 on agent turns labelled
+    with their acts (``proactive_acts``), and, with the "proactive close added" minimal pairs
+    of (b), a known-groups check (``proactive_criterion``).
 
 Only the public API scores: one ``Scorer(slot_vectors=False)``, built once. The STC-3 and
 AB-ReDial score tables are cached under ``benchmarks/cache/`` (a folder that is never
@@ -40,6 +46,8 @@ still being written, is skipped and counted):
 - ``calls_{tune,holdout_a,holdout_b}.jsonl``: ``{id, domain, style, quality, customer_name,
   turns: [{speaker, text}], needs: [{turn, text, met, met_in_turn}], edits: [{kind,
   replace: {"<turn index>": text}, append: [{speaker, text}], need, variant}]}``.
+- ``proactive_acts_{tune,holdout}.jsonl``: ``{id, domain, style, position, customer_name, context,
+  text, acts: [name|empathy|ownership|next_steps|anticipation|offer_more], negative_kind}``.
 """
 
 from __future__ import annotations
@@ -70,8 +78,10 @@ from common import ABREDIAL, CACHE_DIR, REPO, RESULTS_DIR, STC3
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 from validity_proactive import (
     proactive_acts_section,
+    proactive_criterion,
     proactive_stc3_evidence,
     report_proactive_acts,
+    report_proactive_criterion,
     report_proactive_stc3,
 )
 
@@ -1397,7 +1407,9 @@ def main(argv: list[str] | None = None) -> int:
     if proactive_stc3:
         lines += report_proactive_stc3(proactive_stc3)
     lines += report_proactive_acts(acts_result)
+    record["proactive_criterion"] = proactive_criterion(record)
     lines += report_headline(record)
+    lines += report_proactive_criterion(record)
     print("\n".join(lines))
     if not args.no_record:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -324,3 +324,37 @@ def report_proactive_acts(section: dict[str, Any], max_errors: int = 25) -> list
         if len(result["errors"]) > max_errors:
             lines.append(f"    ... {len(result['errors']) - max_errors} more in the JSON record")
     return lines
+
+
+# --------------------------------------------------------------------------- the criterion
+
+
+def proactive_criterion(record: dict[str, Any]) -> dict[str, Any]:
+    """The figures proactive_connection's validity is judged by, from a benchmark record.
+
+    STC-3's ratings cannot judge it (section f: its acts go with unsolved problems), so its
+    criterion is (1) the acts found in labelled agent turns, per split (section g), and (2)
+    known groups: a call with a proactive close added must score at least 5 points higher,
+    and move more than any other dimension (the ``proactive_close`` minimal pairs, section b).
+    """
+    out: dict[str, Any] = {}
+    for split, result in (record.get("proactive_acts") or {}).items():
+        out[f"acts {split}: micro F1"] = result["overall"]["micro_f1"]
+        out[f"acts {split}: exact act set"] = result["overall"]["exact"]
+    for split, result in (record.get("minimal_pairs") or {}).items():
+        for style in ("punctuated", "recogniser"):
+            row = result.get(style, {}).get("matrix", {}).get("proactive_close")
+            if row:
+                out[f"proactive close added, {split} {style}: pass"] = row["pass_rate"]
+                out[f"proactive close added, {split} {style}: mean +points"] = row.get(PROACTIVE)
+    partial = (record.get("proactive_stc3") or {}).get("partial", {})
+    if "S | A" in partial:
+        out["STC-3 S | A (partial Spearman)"] = partial["S | A"]["rho"]
+    return out
+
+
+def report_proactive_criterion(record: dict[str, Any]) -> list[str]:
+    lines = ["proactive_connection's criterion: labelled acts (g) and known groups (b: close added)"]
+    for name, value in proactive_criterion(record).items():
+        lines.append(f"  {name:<52} {_f(value)}")
+    return lines
