@@ -24,6 +24,12 @@ never pooled, so a change tuned on ``tune`` shows whether it carries over:
     each dimension with human ratings (STC-3 A/S/E, AB-ReDial's five ratings); a dimension
     should track the rating that means the same thing, and track it more than the others do.
 (e) A compact summary, and one JSON record appended to ``--out``.
+(f) Why proactive_connection is negative with STC-3's ratings: its acts one by one, partial
+    Spearman with task accomplishment A (and length) held fixed, strata of A
+    (``validity_proactive.py``; recorded as ``proactive_stc3``).
+(g) proactive_connection's own criterion: per-act precision/recall/F1 on agent turns labelled
+    with their acts (``proactive_acts``), and, with the "proactive close added" minimal pairs
+    of (b), a known-groups check (``proactive_criterion``).
 
 Only the public API scores: one ``Scorer(slot_vectors=False)``, built once. The STC-3 and
 AB-ReDial score tables are cached under ``benchmarks/cache/`` (a folder that is never
@@ -40,6 +46,8 @@ still being written, is skipped and counted):
 - ``calls_{tune,holdout_a,holdout_b}.jsonl``: ``{id, domain, style, quality, customer_name,
   turns: [{speaker, text}], needs: [{turn, text, met, met_in_turn}], edits: [{kind,
   replace: {"<turn index>": text}, append: [{speaker, text}], need, variant}]}``.
+- ``proactive_acts_{tune,holdout}.jsonl``: ``{id, domain, style, position, customer_name, context,
+  text, acts: [name|empathy|ownership|next_steps|anticipation|offer_more], negative_kind}``.
 """
 
 from __future__ import annotations
@@ -68,10 +76,19 @@ import numpy as np
 import pandas as pd
 from common import ABREDIAL, CACHE_DIR, REPO, RESULTS_DIR, STC3
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+from validity_proactive import (
+    proactive_acts_section,
+    proactive_criterion,
+    proactive_stc3_evidence,
+    report_proactive_acts,
+    report_proactive_criterion,
+    report_proactive_stc3,
+)
 
 import cxnlp
 from cxnlp import Scorer, Transcript, __version__
 from cxnlp.calibration import bootstrap_ci, spearman
+from cxnlp.dimensions.proactive import CATEGORIES as PROACTIVE_ACTS
 
 logger = logging.getLogger("bench_validity")
 
@@ -98,6 +115,11 @@ CALL_FILES: dict[str, str] = {
     "tune": "calls_tune.jsonl",
     "holdout_a": "calls_holdout_a.jsonl",
     "holdout_b": "calls_holdout_b.jsonl",
+}
+#: Agent turns labelled with the proactive acts they perform (section g).
+ACTS_FILES: dict[str, str] = {
+    "tune": "proactive_acts_tune.jsonl",
+    "holdout": "proactive_acts_holdout.jsonl",
 }
 QUALITIES: tuple[str, ...] = ("model", "adequate", "poor", "near_empty")
 
@@ -223,6 +245,23 @@ def check_need_reply(split: Split) -> None:
     for kind, labels in by_kind.items():
         if len(labels) > 1:  # a reply kind is meant to be all-met or all-not-met
             split.problem("reply_kind carries both labels", kind)
+    split.records = keep
+
+
+def check_acts(split: Split) -> None:
+    """Record schema problems of labelled agent turns and keep only the usable ones."""
+    keep = []
+    for rid, rec in _unique(split):
+        missing = [k for k in ("id", "domain", "style", "position", "text", "acts") if k not in rec]
+        acts = rec.get("acts")
+        if missing:
+            split.problem(f"missing key(s) {missing}", rid)
+        if not isinstance(acts, list) or not set(acts) <= set(PROACTIVE_ACTS):
+            split.problem(f"acts not a list of {PROACTIVE_ACTS} (skipped)", f"{rid}: {acts!r}")
+        elif not str(rec.get("text") or "").strip():
+            split.problem("empty text (skipped)", rid)
+        else:
+            keep.append(rec)
     split.records = keep
 
 
@@ -1252,10 +1291,11 @@ def run_calls_sections(scorer: Scorer, splits: Sequence[Split]) -> tuple[dict, d
     return pairs, composite
 
 
-def run_rated_sections(scorer: Scorer, args: argparse.Namespace) -> tuple[dict, dict]:
-    """Section (d) and the STC-3 half of (a): the rated public data sets, scores cached."""
+def run_rated_sections(scorer: Scorer, args: argparse.Namespace) -> tuple[dict, dict, dict]:
+    """Sections (d), (f) and the STC-3 half of (a): the rated public data sets, scores cached."""
     matrices: dict[str, Any] = {}
     stc3_turns: dict[str, Any] = {}
+    proactive: dict[str, Any] = {}
     if not args.skip_stc3:
         from bench_calibration_stc3 import majority_nuggets
 
@@ -1267,6 +1307,7 @@ def run_rated_sections(scorer: Scorer, args: argparse.Namespace) -> tuple[dict, 
         nuggets = stc3_nuggets(STC3).astype({"transcript_id": str})
         stc3_turns = stc3_solution_turns(table, nuggets[nuggets["transcript_id"].isin(ids)], majority_nuggets)
         matrices["stc3"] = validity_matrix(table, stc3_targets(STC3, ids), args.n_boot)
+        proactive = proactive_stc3_evidence(table, stc3_targets(STC3, ids), args.n_boot)
     if not args.skip_abredial:
         from cxnlp.ingest.abredial import read_abredial
 
@@ -1277,16 +1318,21 @@ def run_rated_sections(scorer: Scorer, args: argparse.Namespace) -> tuple[dict, 
         ids = {t.id for t in transcripts}
         matrices["abredial"] = validity_matrix(table, abredial_targets(ABREDIAL, ids), args.n_boot)
     validity = {"matrices": matrices, "matched": matched_pairs(matrices)} if matrices else {}
-    return stc3_turns, validity
+    return stc3_turns, validity, proactive
 
 
-def data_problems(need_reply: Sequence[Split], calls: Sequence[Split]) -> list[str]:
+def data_problems(
+    need_reply: Sequence[Split], calls: Sequence[Split], acts: Sequence[Split] = ()
+) -> list[str]:
     """Check every file's schema (dropping what cannot be used) and the splits' overlap."""
     for split in need_reply:
         check_need_reply(split)
     for split in calls:
         check_calls(split)
-    problems = summarise_problems([*need_reply, *calls])
+    for split in acts:
+        check_acts(split)
+    problems = summarise_problems([*need_reply, *calls, *acts])
+    problems += overlap_problems(acts, lambda r: str(r.get("text")))
     problems += overlap_problems(need_reply, lambda r: f"{_customer_text(r)}\x1f{r.get('reply')}")
     problems += overlap_problems(calls, lambda r: "\x1f".join(t[1] for t in edited_turns(r, None)))
     return problems
@@ -1313,11 +1359,13 @@ def main(argv: list[str] | None = None) -> int:
     code = source_hash()  # at the start: other people may edit cxnlp while this runs
     need_reply = load_splits(NEED_REPLY_FILES, args.data_dir, args.split, args.limit)
     calls = load_splits(CALL_FILES, args.data_dir, args.split, args.limit)
-    problems = data_problems(need_reply, calls)
+    acts = load_splits(ACTS_FILES, args.data_dir, args.split, args.limit)
+    problems = data_problems(need_reply, calls, acts)
     scorer = Scorer(slot_vectors=False)  # one scorer: the models load once
     need_reply_result = need_reply_section(scorer, need_reply)
     pairs, composite = run_calls_sections(scorer, calls)
-    stc3_turns, validity = run_rated_sections(scorer, args)
+    acts_result = proactive_acts_section(scorer, acts)
+    stc3_turns, validity, proactive_stc3 = run_rated_sections(scorer, args)
 
     record = {
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -1329,13 +1377,15 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count()},
         "python": sys.version.split()[0],
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "data": {s.path.name: len(s.records) for s in (*need_reply, *calls)},
+        "data": {s.path.name: len(s.records) for s in (*need_reply, *calls, *acts)},
         "data_problems": problems,
         "need_reply": need_reply_result,
         "stc3_solution_turns": stc3_turns,
         "minimal_pairs": pairs,
         "composite": composite,
         "validity": validity,
+        "proactive_stc3": proactive_stc3,
+        "proactive_acts": acts_result,
         "elapsed_s": round(time.perf_counter() - start, 1),
     }
     lines = [
@@ -1354,7 +1404,12 @@ def main(argv: list[str] | None = None) -> int:
     lines += report_composite(composite)
     if validity:
         lines += report_validity(validity)
+    if proactive_stc3:
+        lines += report_proactive_stc3(proactive_stc3)
+    lines += report_proactive_acts(acts_result)
+    record["proactive_criterion"] = proactive_criterion(record)
     lines += report_headline(record)
+    lines += report_proactive_criterion(record)
     print("\n".join(lines))
     if not args.no_record:
         args.out.parent.mkdir(parents=True, exist_ok=True)

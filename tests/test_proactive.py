@@ -87,8 +87,8 @@ def test_a_deployment_lexicon_adds_its_own_words(packaged_and_copy, parser):
         ProactiveConnection,
         "proactive_lexicon",
         "proactive_lexicon.yaml",
-        "awful, hard]",
-        "awful, hard, maddening]",
+        "stressed,\n  disappointed]",
+        "stressed,\n  disappointed, maddening]",
         lambda dim: {(a.category, a.how) for a in dim.find_acts(parsed)},
     )
     assert ("empathy", "pattern") not in packaged and ("empathy", "pattern") in ours

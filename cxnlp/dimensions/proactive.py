@@ -9,16 +9,26 @@ Six acts are looked for in the agent's sentences:
     agent's speech ("Thanks, Sarah.", "Sarah, I've...", "Mr. Okafor"). The agent's own
     self-introduction ("my name is John, how can I help?") never counts.
 ``empathy``
-    Empathy and acknowledgement ("I'm sorry to hear that", "that sounds stressful").
+    Empathy and acknowledgement ("I'm sorry to hear that", "that sounds stressful"). Not
+    empathy: a scripted apology with nothing about the customer's case ("we apologise for
+    any inconvenience"), "sorry, could you repeat that?", "I'm sorry you feel that way",
+    and acknowledgement as a brush-off ("I understand, but there's nothing I can do").
 ``ownership``
     The agent takes the task on ("I'll make sure...", "let me take care of...", "I've
-    gone ahead and..."). A refusal ("I will not be able to help") is never ownership.
+    gone ahead and..."). A refusal ("I will not be able to help") is never ownership, nor
+    a look-up ("I've found your order") or an empty promise ("I'll pass that on", "we'll
+    see what we can do", "someone will probably sort it"), which is no next step either.
 ``next_steps``
     Clear next steps and expectations ("you'll receive an email within 24 hours").
 ``anticipation``
     Anticipating the next need ("to avoid this next time...", "you may also want to...").
 ``offer_more``
-    Offering further help ("is there anything else I can help with?").
+    Offering further help ("is there anything else I can help with?"); the opening "how
+    can I help you today?" is not, wherever it is said.
+
+The validity criterion of these acts is ``benchmarks/data/validity/proactive_acts_*.jsonl``
+(agent turns labelled with their acts, hard negatives included), reported per act by
+``benchmarks/bench_validity.py`` section (g).
 
 Each act except ``name`` is found by a precise spaCy ``Matcher`` pattern
 (:func:`act_patterns`) or by cosine similarity to the prototype sentences in
@@ -163,6 +173,24 @@ def default_words() -> Words:
     return Words(default_proactive_lexicon(), default_reply_lexicon())
 
 
+#: What follows "I'll ask" in a request ("I'll ask you for...") rather than a task handed on
+#: ("I'll ask the nurse to call you").
+_ASKED_OF_CUSTOMER = ("you", "for", "your", "if", "whether", "some", "a")
+
+# --- Words added for the labelled-acts criterion (issue #10; benchmarks/data/validity/
+# proactive_acts_tune.jsonl). Small on purpose; still to move to proactive_lexicon.yaml.
+#: Stock objects of a scripted apology: "sorry for the inconvenience", "apologies for any delay".
+STOCK_APOLOGY_OBJECTS: tuple[str, ...] = (
+    "inconvenience", "disruption", "confusion", "delay", "delays", "trouble", "wait", "hassle",
+)  # fmt: skip
+#: Perfect-tense verbs that report a look-up, not a task taken on ("I've found your order").
+LOOKUP_VERBS: tuple[str, ...] = ("get", "find", "locate", "pull")
+#: Hedges that turn a promise empty ("someone will probably sort it", "we'll see what we can do").
+HEDGES: tuple[str, ...] = ("probably", "maybe", "hopefully", "eventually", "possibly", "perhaps")
+#: What follows a "sorry" that asks the customer to repeat ("Sorry, could you spell that?").
+_REPEAT_OPENERS = ("could", "can", "would", "what", "was", "did", "is", "say", "which", "come")
+# ---
+
 _NEGATORS = ("not", "n't", "never", "unable", "nt")
 
 
@@ -175,17 +203,38 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
     will = {"LOWER": {"IN": ["will", "'ll", "ll", "shall"]}}
     return {
         "empathy": [
-            [{"LOWER": {"IN": ["sorry", "apologies", "apology"]}}],
-            [{"LEMMA": {"IN": ["apologise", "apologize"]}}],
             [
                 {"LOWER": "i"},
                 {"POS": "AUX", "LOWER": {"NOT_IN": list(_NEGATORS)}, "OP": "?"},
                 adv,
-                {"LEMMA": {"IN": ["understand", "imagine", "appreciate"]}},
+                {"LEMMA": {"IN": ["understand", "imagine"]}},
+            ],
+            # "I appreciate how/that ..." acknowledges; "I appreciate your patience" thanks.
+            [
+                {"LOWER": "i"},
+                {"POS": "AUX", "LOWER": {"NOT_IN": list(_NEGATORS)}, "OP": "?"},
+                adv,
+                {"LEMMA": "appreciate"},
+                {"LOWER": {"IN": ["how", "that", "what", "why", "this"]}},
             ],
             [
                 {"LOWER": {"IN": ["sounds", "must", "seems"]}},
                 {"OP": "?"},
+                adv,
+                {"LOWER": {"IN": sorted(lex["empathy_adjectives"])}},
+            ],
+            # "That's awful", "that is so disappointing", "I'd be fed up too".
+            [
+                {"LOWER": {"IN": ["that", "it", "this"]}},
+                {"LOWER": {"IN": ["'s", "is", "s", "was"]}},
+                adv,
+                {"LOWER": {"IN": ["so", "really", "very", "just", "truly"]}, "OP": "?"},
+                {"LOWER": {"IN": sorted(lex["empathy_adjectives"])}},
+            ],
+            [
+                {"LOWER": "i"},
+                {"LOWER": {"IN": ["'d", "would", "d"]}},
+                {"LEMMA": "be"},
                 adv,
                 {"LOWER": {"IN": sorted(lex["empathy_adjectives"])}},
             ],
@@ -207,8 +256,52 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
             ],
             [{"LOWER": "no"}, {"LOWER": "fun"}],
         ],
+        # An apology is empathy unless it is scripted, a request to repeat, or a non-apology;
+        # those three are the guards below (see :func:`pattern_acts`).
+        "empathy_apology": [
+            [{"LOWER": {"IN": ["sorry", "apologies", "apology"]}}],
+            [{"LEMMA": {"IN": ["apologise", "apologize"]}}],
+        ],
+        "not_empathy": [
+            # "Sorry, could you repeat that?": sorry as a request to repeat.
+            [
+                {"IS_SENT_START": True, "LOWER": "sorry"},
+                {"ORTH": ",", "OP": "?"},
+                {"LOWER": {"IN": list(_REPEAT_OPENERS)}},
+            ],
+            # "I'm sorry you feel that way": the non-apology.
+            [
+                {"LOWER": "sorry"},
+                {"LOWER": {"IN": ["that", "if"]}, "OP": "?"},
+                {"LOWER": "you"},
+                {"LEMMA": {"IN": ["feel", "think", "believe"]}},
+            ],
+            # "I understand, but there's nothing I can do": acknowledgement as a brush-off.
+            [{"LOWER": "but"}, {"OP": "*"}, {"LOWER": {"IN": ["nothing", "policy", "cannot", "unable"]}}],
+            [
+                {"LOWER": "but"},
+                {"OP": "*"},
+                {"LOWER": {"IN": ["ca", "can", "wo"]}},
+                {"LOWER": {"IN": ["n't", "not"]}},
+            ],
+        ],
+        "generic_apology": [
+            [
+                {"LEMMA": {"IN": ["sorry", "apology", "apologies", "apologise", "apologize"]}},
+                {"LOWER": "for"},
+                {"LOWER": {"IN": ["any", "the"]}},
+                {"LOWER": {"IN": list(STOCK_APOLOGY_OBJECTS)}},
+            ]
+        ],
         "ownership": [
             [{"LOWER": "i"}, will, adv, {"POS": "VERB", "LEMMA": {"NOT_IN": not_ownership}}],
+            [
+                {"LOWER": "i"},
+                will,
+                adv,
+                {"LEMMA": "ask"},
+                {"LOWER": {"NOT_IN": list(_ASKED_OF_CUSTOMER)}, "IS_PUNCT": False},
+            ],
             [
                 {"LOWER": "i"},
                 {"LOWER": {"IN": ["am", "'m", "m"]}},
@@ -218,20 +311,45 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {"POS": "VERB", "LEMMA": {"NOT_IN": not_ownership}},
             ],
             [{"LOWER": "let"}, {"LOWER": "me"}, adv, {"LEMMA": {"IN": sorted(lex["action_verbs"])}}],
+            # "let me check the map and escalate it": the action comes second.
             [
-                {"LOWER": "i"},
-                {"LOWER": {"IN": ["'ve", "have", "ve"]}},
-                adv,
-                {"TAG": "VBN", "LEMMA": {"NOT_IN": ["be", "have", "see", "note", "try"]}},
+                {"LOWER": "let"},
+                {"LOWER": "me"},
+                {"POS": "VERB"},
+                {"IS_PUNCT": False, "LOWER": {"NOT_IN": ["and", "if", "whether"]}, "OP": "{0,5}"},
+                {"LOWER": "and"},
+                {"LEMMA": {"IN": sorted(lex["action_verbs"])}},
             ],
             [{"LOWER": "leave"}, {"LOWER": "it"}, {"LOWER": "with"}, {"LOWER": "me"}],
             [{"LOWER": "i"}, {"LOWER": "personally"}],
             [{"LOWER": "i"}, {"LOWER": {"IN": ["am", "'m", "m"]}}, {"LOWER": "on"}, {"LOWER": "it"}],
+        ],
+        # What the agent has already done: no hedge makes it empty (see :func:`pattern_acts`).
+        "ownership_done": [
+            [
+                {"LOWER": "i"},
+                {"LOWER": {"IN": ["'ve", "have", "ve"]}},
+                adv,
+                # The tagger reads "reset", "put", "set" after "I've" as VB or VBD too.
+                {
+                    "POS": "VERB",
+                    "TAG": {"IN": ["VBN", "VBD", "VB"]},
+                    "LEMMA": {"NOT_IN": ["be", "have", "see", "note", "try", *LOOKUP_VERBS]},
+                },
+            ],
             [
                 {"LOWER": "consider"},
                 {"LOWER": "it"},
                 {"LOWER": {"IN": ["done", "handled", "sorted", "fixed"]}},
             ],
+        ],
+        # A promise made empty: "I'll pass that on", "we'll see what we can do", a hedge.
+        "empty_promise": [
+            [{"LEMMA": "pass"}, {"IS_PUNCT": False, "OP": "{0,3}"}, {"LOWER": {"IN": ["on", "along"]}}],
+            [{"LEMMA": "see"}, {"LOWER": {"IN": ["what", "if", "whether"]}}],
+            [{"LOWER": {"IN": list(HEDGES)}}],
+            [{"LOWER": "at"}, {"LOWER": "some"}, {"LOWER": {"IN": ["point", "stage", "time"]}}],
+            [{"LOWER": "when"}, {"LOWER": {"IN": ["we", "i", "they"]}}, {"LEMMA": "get"}, {"LOWER": "a"}],
         ],
         "negated_ownership": [
             [
@@ -253,6 +371,13 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {"LOWER": {"IN": ["will", "'ll", "ll", "should"]}},
                 adv,
                 {"LEMMA": {"IN": ["receive", "get", "see", "hear", "be"]}},
+            ],
+            # "You'll keep access until the 30th" (not "you should have read...").
+            [
+                {"LOWER": "you"},
+                {"LOWER": {"IN": ["will", "'ll", "ll"]}},
+                adv,
+                {"LEMMA": {"IN": ["keep", "have"]}},
             ],
             [
                 {"LOWER": {"IN": ["within", "in"]}},
@@ -290,6 +415,13 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 adv,
                 {"LEMMA": "be", "OP": "?"},
                 {"LEMMA": {"IN": sorted(lex["notify_verbs"])}},
+            ],
+            # "the voucher will be waiting at the desk" (the tagger may call the subject an ADJ).
+            [
+                {"IS_ALPHA": True, "LOWER": {"NOT_IN": ["i", "you", "it", "that", "this"]}},
+                {"LOWER": {"IN": ["will", "'ll", "should"]}},
+                {"LEMMA": "be"},
+                {"LOWER": {"IN": ["ready", "available", "waiting", "at", "with"]}},
             ],
             [{"LOWER": "next"}, {"LOWER": "step"}],
             [{"LOWER": "next"}, {"LOWER": "steps"}],
@@ -442,17 +574,62 @@ class Act:
     how: str
 
 
-def pattern_acts(span: Span, words: Words | None = None) -> dict[str, str]:
-    """Acts a sentence shows by pattern, with the matched words (refusals removed)."""
+#: Pattern labels that only guard others; never acts themselves.
+_GUARDS = ("negated_ownership", "empty_promise", "not_empathy", "generic_apology")
+_SECOND_PERSON = frozenset({"you", "your", "yours", "yourself"})
+
+
+def _matches(span: Span, words: Words | None = None) -> dict[str, str]:
+    """Every pattern label matched in ``span``, with the first matched words."""
     matcher = _MATCHERS.get(span.doc.vocab, words or default_words())["acts"]
     strings = span.doc.vocab.strings
     found: dict[str, str] = {}
     for match_id, start, end in matcher(span):
-        label = strings[match_id]
-        found.setdefault(label, span[start:end].text)
+        found.setdefault(strings[match_id], span[start:end].text)
+    return found
+
+
+def act_guards(span: Span, words: Words | None = None) -> set[str]:
+    """What rules acts out in this sentence: ``"ownership"`` (a refusal), ``"promise"``
+    (an empty promise: no future ownership, no next step), ``"empathy"`` (a brush-off, a
+    request to repeat, a non-apology), ``"apology"`` (a scripted apology: "sorry for the
+    inconvenience" with nothing about the customer's own case)."""
+    found = _matches(span, words)
+    guards = set()
     if "negated_ownership" in found:
+        guards.add("ownership")
+    if "empty_promise" in found:
+        guards.add("promise")
+    if "not_empathy" in found:
+        guards.add("empathy")
+    if "generic_apology" in found and not _SECOND_PERSON.intersection(t.lower_ for t in span):
+        guards.add("apology")
+    return guards
+
+
+def pattern_acts(span: Span, words: Words | None = None) -> dict[str, str]:
+    """Acts a sentence shows by pattern, with the matched words.
+
+    Refusals remove ownership; an empty promise removes future ownership and next steps
+    (what was already done stays); a brush-off, a request to repeat or a non-apology
+    removes empathy; a scripted apology is no empathy unless something else in the
+    sentence acknowledges the customer.
+    """
+    found = _matches(span, words)
+    guards = act_guards(span, words)
+    if "promise" in guards:
         found.pop("ownership", None)
-    found.pop("negated_ownership", None)
+        found.pop("next_steps", None)
+    if "ownership" not in found and "ownership_done" in found:
+        found["ownership"] = found["ownership_done"]
+    if "ownership" in guards:
+        found.pop("ownership", None)
+    if "empathy" not in found and "empathy_apology" in found and "apology" not in guards:
+        found["empathy"] = found["empathy_apology"]
+    if "empathy" in guards:
+        found.pop("empathy", None)
+    for label in (*_GUARDS, "ownership_done", "empathy_apology"):
+        found.pop(label, None)
     return found
 
 
@@ -561,6 +738,32 @@ def offers_further_help(span: Span, lex: Lexicon | None = None) -> bool:
     return any(pair in bigrams for pair in lex.phrases["offer_conditions"])
 
 
+def _similarity_ruled_out(
+    category: str, sent: Sentence, guards: set[str], words: Words, *, opening: bool
+) -> bool:
+    """Whether a sentence close to an act's prototypes is still not that act.
+
+    A refusal is no ownership; an empty promise no ownership or next step; a brush-off,
+    request to repeat, non-apology or scripted apology no empathy. Help offered inside a
+    greeting, or in the agent's first turn without "else", "again" or an open invitation,
+    is the opening question; so is "how / what can I help with?" without them anywhere in
+    the call (an agent picking up a transferred call), while "is there anything I can help
+    with?" after a fix is an offer.
+    """
+    if category == "ownership":
+        return bool({"ownership", "promise"} & guards)
+    if category == "next_steps":
+        return "promise" in guards
+    if category == "empathy":
+        return bool({"empathy", "apology"} & guards)
+    if category == "offer_more":
+        if opens_conversation(sent.clean, words):
+            return True
+        asks_open = any(t.lower_ in ("how", "what") for t in sent.clean)
+        return (opening or asks_open) and not offers_further_help(sent.clean, words.lexicon)
+    return False
+
+
 def saturating(count: int, saturation: float) -> float:
     """Share of a category's weight earned by ``count`` occurrences: ``1 - saturation**count``."""
     return 1.0 - saturation**count if count > 0 else 0.0
@@ -664,28 +867,18 @@ class ProactiveConnection(Dimension):
         sims = self._acts.best_per_label(parsed.vectors_of(agent))
         opening_turn = agent[0].turn_index
         for i, sent in enumerate(agent):
-            # Patterns read the filler-free sentence: "I've, um, like, applied" is ownership.
-            by_pattern = pattern_acts(sent.clean, words)
-            refusal = is_refusal(sent.clean, words)
+            # Patterns read the filler-free sentence ("I've, um, like, applied" is ownership)
+            # and the sentence as said, where filler removal would eat a phrase ("just so
+            # you know" loses "just" and "you know").
+            by_pattern = {**pattern_acts(sent.span, words), **pattern_acts(sent.clean, words)}
+            guards = act_guards(sent.clean, words) | act_guards(sent.span, words)
             for category in CATEGORIES[1:]:
                 if category in by_pattern:
                     acts.append(Act(category, sent, by_pattern[category], "pattern"))
                     continue
                 sim = float(sims[category][i]) if category in sims else 0.0
-                if sim >= self.similarity_threshold and not (
-                    (category == "ownership" and refusal)
-                    or (
-                        category == "offer_more"
-                        and (
-                            opens_conversation(sent.clean, words)
-                            # In the agent's first turn, help offered without "else",
-                            # "again" or an invitation is the opening question.
-                            or (
-                                sent.turn_index == opening_turn
-                                and not offers_further_help(sent.clean, words.lexicon)
-                            )
-                        )
-                    )
+                if sim >= self.similarity_threshold and not _similarity_ruled_out(
+                    category, sent, guards, words, opening=sent.turn_index == opening_turn
                 ):
                     acts.append(Act(category, sent, None, f"similarity {sim:.2f}"))
         acts.sort(key=lambda a: (a.sentence.index, CATEGORIES.index(a.category)))
