@@ -321,25 +321,23 @@ def opens_question(words: Sequence[str]) -> bool:
         return second in _INVERTING and third in _SUBJECTS
     if first == "anything" and second == "else":
         return True
-    if first in _INVERTING:
-        if second in _SUBJECTS:
-            return True
-        return second in _DETERMINERS and first not in ("do", "have")
-    return False
+    return first in _INVERTING and _opens_subject(second, first)
 
 
 #: Subjects, with their verb contracted, that open a statement ("i don't know what to do").
 _STATEMENT_OPENERS = frozenset(
-    "i im i'm ive i've id i'd ill i'll we we're weve we've we'll my our its it's thats that's "
-    "theres there's youre you're youve you've".split()
+    "i im i'm ive i've id i'd ill i'll we we're weve we've we'll my our it its it's thats that's "
+    "theres there's youre you're youve you've he she they".split()
 )
+_CONJUNCTIONS = frozenset({"and", "but", "so", "or"})
 #: Tags that turn a statement into a question ("the lamp needs a special bulb right").
 _QUESTION_TAGS = frozenset({"right", "correct", "yeah", "yes", "ok", "okay"})
 
 
 def opens_statement(words: Sequence[str]) -> bool:
     """A sentence that opens with its subject ("I don't know what to do", "it's still
-    not working") and ends without a tag ("..., right"): a statement.
+    not working") or with a conjunction and an auxiliary before no subject ("and is valid
+    for thirty minutes"), and ends without a tag ("..., right"): a statement.
 
     Why: without intonation a recogniser cannot mark a declarative question, and the
     question model, taught by chat, marks "I don't know what to do" because of its "what";
@@ -348,7 +346,17 @@ def opens_statement(words: Sequence[str]) -> bool:
     k = 0
     while k < len(words) - 1 and words[k] in _QUESTION_LEAD:
         k += 1
-    return k < len(words) and words[k] in _STATEMENT_OPENERS and words[-1] not in _QUESTION_TAGS
+    if k >= len(words) or words[-1] in _QUESTION_TAGS:
+        return False
+    if words[k] in _INVERTING and _CONJUNCTIONS.intersection(words[:k]):
+        # "and is valid for thirty minutes": a clause that goes on from the one before.
+        return k + 1 < len(words) and not _opens_subject(words[k + 1], words[k])
+    return words[k] in _STATEMENT_OPENERS
+
+
+def _opens_subject(word: str, auxiliary: str) -> bool:
+    """Can ``word`` open the subject of a question that ``auxiliary`` inverts?"""
+    return word in _SUBJECTS or (word in _DETERMINERS and auxiliary not in ("do", "have"))
 
 
 #: Words no sentence ends on: articles, possessives, "to", "and", "or".

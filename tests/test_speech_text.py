@@ -151,6 +151,8 @@ def test_questions_get_a_question_mark(text):
         # A sentence that opens with its subject is a statement, "what" or not.
         "i don't know what to do",
         "oh it's still not working",
+        "so it can't be used again",
+        "and is valid for thirty minutes",
     ],
 )
 def test_statements_are_not_questions(text):
