@@ -264,6 +264,7 @@ def disfluent_positions(words: Sequence[str]) -> set[int]:
     a row ("i i've", "for the for the"; numbers never: "two two four" is a number)."""
     out = filler_positions(words)
     norm = [norm_word(w) for w in words]
+    out.update(i for i in range(len(norm) - 1) if "'" in norm[i + 1] and norm[i + 1].split("'")[0] == norm[i])
     for size in (2, 1):
         for i in range(len(norm) - 2 * size + 1):
             first = norm[i : i + size]

@@ -13,6 +13,7 @@ from cxnlp.service.responses import locate
 from cxnlp.speech_text import (
     SpeechModelError,
     default_speech_punctuator,
+    disfluent_positions,
     load_speech_punctuator,
     needs_restoring,
     restore,
@@ -115,6 +116,13 @@ def test_questions_open_where_their_syntax_starts():
     assert restore("this statement does show eighty four dollars") == (
         "This statement does show eighty four dollars."
     )
+
+
+def test_repeats_are_read_past_but_numbers_are_not():
+    """The first copy of a repeat is a false start; a repeated digit is part of a number."""
+    assert disfluent_positions("an exchange for the for the medium".split()) == {2, 3}
+    assert disfluent_positions("i i've checked it".split()) == {0}
+    assert disfluent_positions("your number is two two four one".split()) == set()
 
 
 def test_long_turns_are_split_into_sentences():
