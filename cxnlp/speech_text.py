@@ -204,6 +204,15 @@ class SpeechPunctuator:
             ends.append(len(words) - 1)
         return ends
 
+    def asks(self, norm: Sequence[str]) -> bool:
+        """Is the sentence (normalised fluent words) a question? Question syntax at its start
+        says yes, a subject first says no, and the model decides the rest."""
+        if opens_question(norm):
+            return True
+        if opens_statement(norm):
+            return False
+        return self.question.probability(question_features(norm)) >= self.question.threshold
+
     def restore(self, text: str) -> str:
         """``text`` with sentence ends and capitals, when it :func:`needs_restoring`."""
         if not needs_restoring(text):
@@ -217,10 +226,7 @@ class SpeechPunctuator:
             sentence = words[start : end + 1]
             # Whether it asks is read from its fluent words too ("is, uh, there...").
             norm = [norm_word(w) for i, w in enumerate(sentence, start) if i not in skipped] or ["<sym>"]
-            asks = opens_question(norm) or (
-                not opens_statement(norm)
-                and self.question.probability(question_features(norm)) >= self.question.threshold
-            )
+            asks = self.asks(norm)
             marked = {i - start for i in fillers if start <= i <= end}
             out.append(_with_commas(_truecase(sentence), marked) + ("?" if asks else "."))
             start = end + 1
