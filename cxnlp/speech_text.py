@@ -65,7 +65,8 @@ _DISCOURSE = frozenset({"basically", "literally"})
 _LIKE_AFTER = frozenset(
     "would d i'd we'd you'd they'd he'd she'd i you we they feel feels felt look looks looked "
     "looking sound sounds sounded seem seems seemed something anything nothing things stuff "
-    "more much just exactly don't didn't doesn't do does did not".split()
+    "more much just exactly don't didn't doesn't do does did not really also still both all "
+    "definitely especially actually totally".split()
 )
 #: Words before which "like" compares ("a plan like this one", "people like you").
 _LIKE_BEFORE = frozenset("to this that these those it them him her me us you yours mine ours theirs".split())
@@ -355,10 +356,21 @@ def opens_statement(words: Sequence[str]) -> bool:
         k += 1
     if k >= len(words) or words[-1] in _QUESTION_TAGS:
         return False
+    if _inverts_later(words, k):
+        return False  # "im looking for a documentary do you have any": two sentences run together
     if words[k] in _INVERTING and _CONJUNCTIONS.intersection(words[:k]):
         # "and is valid for thirty minutes": a clause that goes on from the one before.
         return k + 1 < len(words) and not _opens_subject(words[k + 1], words[k])
     return words[k] in _STATEMENT_OPENERS
+
+
+def _inverts_later(words: Sequence[str], k: int) -> bool:
+    """An auxiliary before a subject pronoun after the first words ("... do you have"):
+    a question the sentence ends missed may follow, so the model decides."""
+    return any(
+        words[j] in _INVERTING and words[j + 1] in ("you", "i", "we", "there")
+        for j in range(k + 2, len(words) - 1)
+    )
 
 
 def _opens_subject(word: str, auxiliary: str) -> bool:

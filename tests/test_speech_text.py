@@ -98,6 +98,7 @@ def test_discourse_fillers_do_not_move_sentence_ends(text, filler):
         ("i'd like to cancel it looks like a mistake", None),
         ("we'll let you know when it ships", None),
         ("a plan like this one costs less", None),
+        ("i really like documentaries", None),
     ],
 )
 def test_fillers_are_set_off_by_commas_as_a_writer_would(text, expected):
