@@ -248,7 +248,7 @@ def model_predict(model: SpeechPunctuator):
         qs, start = {}, 0
         for end in ends:
             norm = [norm_word(w) for w in words[start : end + 1]]
-            qs[end] = model.question.probability(question_features(norm)) >= model.question.threshold
+            qs[end] = model.asks(norm)
             start = end + 1
         return ends, qs
 

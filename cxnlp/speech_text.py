@@ -7,10 +7,19 @@ and all three lean on punctuation and capitals: the tagger reads a lower-case "i
 "can you" differently, and a polar question without "?" is a statement. So before the
 shared parse, :func:`restore` gives such a turn what a writer would have given it: a
 sentence end ("." or "?") after each word a small learned model marks as the end of a
-sentence, a capital at each sentence start and on the pronoun "I" ("i'm" -> "I'm"), and
-the apostrophe of a contraction written without it ("ive" -> "I've"). Nothing else
-changes: words, their order and spelling (fillers, repeats) stay, so the filler dimension
-still counts "um" and "the the".
+sentence, a capital at each sentence start and on the pronoun "I" ("i'm" -> "I'm"), the
+apostrophe of a contraction written without it ("ive" -> "I've"), and the commas a writer
+puts around a filler ("i've like moved you" -> "I've, like, moved you"; see
+:func:`filler_positions`). Nothing else changes: words, their order and spelling (fillers,
+repeats) stay, so the filler dimension still counts "um" and "the the", and reads a
+spoken filler as it reads a written one.
+
+Where a sentence ends is decided on the fluent words only: fillers and the first copy of
+a repeat ("for the for the") are read past, because the model learned from written text,
+which has none. Whether a sentence is a question is the model's guess or, whatever the
+model says, question syntax at its start (:func:`opens_question`: "is there anything
+else", "why did that happen", "am I covered"); and a sentence that opens with its subject
+is a statement (:func:`opens_statement`: "I don't know what to do").
 
 The model (:data:`DEFAULT_RESOURCE`) is two logistic regressions over word n-gram
 features: one for "a sentence ends after this word", decoded left to right, one for
@@ -48,6 +57,25 @@ _PRONOUN_I = re.compile(r"^i(?=$|['\u2019](?:m|ve|ll|d|s)$)")
 #: Longest distance (in words) from the last sentence start that is told apart.
 _MAX_DISTANCE = 12
 _MAX_REST = 6
+#: Discourse words that are filler wherever they stand in speech.
+_DISCOURSE = frozenset({"basically", "literally"})
+#: Words after which "like" is the verb or the comparison ("I'd like", "looks like",
+#: "something like", "if you like"), not a filler.
+_LIKE_AFTER = frozenset(
+    "would d i'd we'd you'd they'd he'd she'd i you we they feel feels felt look looks looked "
+    "looking sound sounds sounded seem seems seemed something anything nothing things stuff "
+    "more much just exactly don't didn't doesn't do does did not really also still both all "
+    "definitely especially actually totally".split()
+)
+#: Words before which "like" compares ("a plan like this one", "people like you").
+_LIKE_BEFORE = frozenset("to this that these those it them him her me us you yours mine ours theirs".split())
+#: Words around which "you know" is a verb and its subject ("let you know", "do you know what").
+_KNOW_AFTER = frozenset("do did don't didn't if let would will could as may might".split())
+_KNOW_BEFORE = frozenset(
+    "what how if that where when why who whether it about him her them me anything".split()
+)
+#: Two-word fillers: set off as one ("so, you know, it").
+_FILLER_PHRASES = frozenset({("you", "know"), ("i", "mean")})
 
 
 class SpeechModelError(ValueError):
@@ -149,41 +177,241 @@ class SpeechPunctuator:
     def sentence_ends(self, words: Sequence[str]) -> list[int]:
         """Indices of the words after which a sentence ends (the last word always does).
 
-        Hesitations ("um", "uh") are read past, and a sentence never ends before one: the
-        model learned from written text, which has none, and an "um" dropped into a clause
-        must not move where its sentence ends (it opens the next sentence instead).
+        Fillers and false starts (:func:`disfluent_positions`) are read past, and a
+        sentence never ends before one: the model learned from written text, which has
+        none, and an "um" or a "like" dropped into a clause must not move where its
+        sentence ends (it opens the next sentence instead).
         """
-        # Sounds a recogniser writes for a pause (cxnlp.fillers): no boundary is decided at one.
-        pauses = hesitations()
-        kept = [i for i, w in enumerate(words) if norm_word(w) not in pauses]
+        skipped = disfluent_positions(words)
+        kept = [i for i in range(len(words)) if i not in skipped]
         norm = [norm_word(words[i]) for i in kept]
         ends: list[int] = []
         start = 0
         for k in range(len(norm) - 1):
             p = self.boundary.probability(boundary_features(norm, k, k - start))
-            if p >= self.boundary.threshold:
-                ends.append(kept[k])
-                start = k + 1
+            if p < self.boundary.threshold or _cannot_end(norm[k]) or _splits_a_question(norm, k):
+                continue
+            if norm[k] in _WH and norm[k + 1] in _INVERTING:
+                # "it's normally sixty two | why is it higher": the question word opens
+                # the next sentence rather than closing this one.
+                if k - 1 >= start:
+                    ends.append(kept[k - 1])
+                    start = k
+                continue
+            ends.append(kept[k])
+            start = k + 1
         if words:
             ends.append(len(words) - 1)
         return ends
+
+    def asks(self, norm: Sequence[str]) -> bool:
+        """Is the sentence (normalised fluent words) a question? Question syntax at its start
+        says yes, a subject first says no, and the model decides the rest."""
+        if opens_question(norm):
+            return True
+        if opens_statement(norm):
+            return False
+        return self.question.probability(question_features(norm)) >= self.question.threshold
 
     def restore(self, text: str) -> str:
         """``text`` with sentence ends and capitals, when it :func:`needs_restoring`."""
         if not needs_restoring(text):
             return text
         words = text.split()
+        fillers = filler_positions(words)
+        skipped = disfluent_positions(words)
         out: list[str] = []
         start = 0
         for end in self.sentence_ends(words):
             sentence = words[start : end + 1]
-            norm = [norm_word(w) for w in sentence]
-            mark = (
-                "?" if self.question.probability(question_features(norm)) >= self.question.threshold else "."
-            )
-            out.append(" ".join(_truecase(sentence)) + mark)
+            # Whether it asks is read from its fluent words too ("is, uh, there...").
+            norm = [norm_word(w) for i, w in enumerate(sentence, start) if i not in skipped] or ["<sym>"]
+            asks = self.asks(norm)
+            marked = {i - start for i in fillers if start <= i <= end}
+            out.append(_with_commas(_truecase(sentence), marked) + ("?" if asks else "."))
             start = end + 1
         return " ".join(out)
+
+
+def filler_positions(words: Sequence[str]) -> set[int]:
+    """Indices of the words a writer would set off with commas as filler.
+
+    Hesitations ("um", "uh"), "basically" and "literally"; "like" unless it is the verb or
+    a comparison (after "I'd", "looks", "something", a subject pronoun; before "to", "this",
+    "you", a name or a quoted title); "you know" and "I mean" unless they are a verb and
+    its subject ("let you know", "do you know what", "what I mean").
+    """
+    norm = [norm_word(w) for w in words]
+    n = len(norm)
+    pauses = hesitations()
+    out: set[int] = set()
+    for i, w in enumerate(norm):
+        prev = norm[i - 1] if i else "<s>"
+        nxt = norm[i + 1] if i + 1 < n else "</s>"
+        if w in pauses or w in _DISCOURSE:
+            out.add(i)
+        elif (
+            w == "like"
+            and prev not in _LIKE_AFTER
+            and nxt not in _LIKE_BEFORE
+            and nxt != "</s>"
+            and words[i + 1][:1].islower()  # "a movie like "The Goonies"", "like Netflix"
+        ):
+            out.add(i)
+        elif (w, nxt) in _FILLER_PHRASES:
+            after = norm[i + 2] if i + 2 < n else "</s>"
+            verb = prev in _KNOW_AFTER or after in _KNOW_BEFORE if w == "you" else prev == "what"
+            if not verb:
+                out.update((i, i + 1))
+    return out
+
+
+def disfluent_positions(words: Sequence[str]) -> set[int]:
+    """Fillers (:func:`filler_positions`) and the first copy of a word or two said twice in
+    a row ("i i've", "for the for the"; numbers never: "two two four" is a number)."""
+    out = filler_positions(words)
+    norm = [norm_word(w) for w in words]
+    out.update(i for i in range(len(norm) - 1) if "'" in norm[i + 1] and norm[i + 1].split("'")[0] == norm[i])
+    for size in (2, 1):
+        for i in range(len(norm) - 2 * size + 1):
+            first = norm[i : i + size]
+            if first == norm[i + size : i + 2 * size] and not any(w in _NUMBER_WORDS for w in first):
+                out.update(range(i, i + size))
+    return out
+
+
+_NUMBER_WORDS = frozenset(
+    "oh zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
+    "ninety hundred thousand double triple".split()
+)
+#: Words that may stand before a question's first word ("oh and uh is it okay...").
+_QUESTION_LEAD = _LEADING_FILLERS | {"hey", "hi", "hello", "also", "then", "sorry", "right", "now"}
+_WH = frozenset({"what", "when", "where", "why", "how"})
+_WH_CONTRACTED = frozenset(
+    {"whats", "what's", "hows", "how's", "wheres", "where's", "whys", "why's", "whos", "who's"}
+)
+_WH_FOLLOWERS = frozenset({"much", "many", "long", "often", "soon", "far", "else", "about", "come"})
+_INVERTING = frozenset(
+    "can could would will do does did is are was were have has am should shall may might "
+    "isn't aren't don't doesn't didn't can't won't wouldn't couldn't haven't hasn't wasn't".split()
+)
+_SUBJECTS = frozenset("i you we they he she it there that this anyone someone anybody somebody one".split())
+#: Determiners that open a subject after an auxiliary ("is the date still the same"),
+#: except after "do" and "have", which also open a request ("have a look", "do the form").
+_DETERMINERS = frozenset("the my your our his her their a an any".split())
+
+
+def opens_question(words: Sequence[str]) -> bool:
+    """Question syntax at a sentence's start (normalised words, after fillers and "and",
+    "oh"...): a wh-word alone or before an auxiliary ("why did", "how much", "what's"),
+    "who"/"which" before an auxiliary and a subject ("who am I speaking with"), an
+    auxiliary before its subject ("is there", "am I covered", "does the price include"),
+    or "anything else ...".
+
+    Why a rule beside the model: the model sees questions as written chat has them, and a
+    phone call's questions open with an inverted auxiliary far more often; with no "?"
+    completeness and the reply functions must read the question from its syntax anyway.
+    """
+    k = 0
+    while k < len(words) - 1 and words[k] in _QUESTION_LEAD:
+        k += 1
+    rest = list(words[k:])
+    if not rest:
+        return False
+    first, second = rest[0], rest[1] if len(rest) > 1 else "</s>"
+    third = rest[2] if len(rest) > 2 else "</s>"
+    if first in _WH:
+        return second == "</s>" or second in _INVERTING or second in _WH_FOLLOWERS
+    if first in _WH_CONTRACTED:
+        return True
+    if first in ("who", "which"):
+        return second in _INVERTING and third in _SUBJECTS
+    if first == "anything" and second == "else":
+        return True
+    return first in _INVERTING and _opens_subject(second, first)
+
+
+#: Subjects, with their verb contracted, that open a statement ("i don't know what to do").
+_STATEMENT_OPENERS = frozenset(
+    "i im i'm ive i've id i'd ill i'll we we're weve we've we'll my our it its it's thats that's "
+    "theres there's youre you're youve you've he she they".split()
+)
+_CONJUNCTIONS = frozenset({"and", "but", "so", "or"})
+#: Tags that turn a statement into a question ("the lamp needs a special bulb right").
+_QUESTION_TAGS = frozenset({"right", "correct", "yeah", "yes", "ok", "okay"})
+
+
+def opens_statement(words: Sequence[str]) -> bool:
+    """A sentence that opens with its subject ("I don't know what to do", "it's still
+    not working") or with a conjunction and an auxiliary before no subject ("and is valid
+    for thirty minutes"), and ends without a tag ("..., right"): a statement.
+
+    Why: without intonation a recogniser cannot mark a declarative question, and the
+    question model, taught by chat, marks "I don't know what to do" because of its "what";
+    a "?" there would make a remark a need.
+    """
+    k = 0
+    while k < len(words) - 1 and words[k] in _QUESTION_LEAD:
+        k += 1
+    if k >= len(words) or words[-1] in _QUESTION_TAGS:
+        return False
+    if _inverts_later(words, k):
+        return False  # "im looking for a documentary do you have any": two sentences run together
+    if words[k] in _INVERTING and _CONJUNCTIONS.intersection(words[:k]):
+        # "and is valid for thirty minutes": a clause that goes on from the one before.
+        return k + 1 < len(words) and not _opens_subject(words[k + 1], words[k])
+    return words[k] in _STATEMENT_OPENERS
+
+
+def _inverts_later(words: Sequence[str], k: int) -> bool:
+    """An auxiliary before a subject pronoun after the first words ("... do you have"):
+    a question the sentence ends missed may follow, so the model decides."""
+    return any(
+        words[j] in _INVERTING and words[j + 1] in ("you", "i", "we", "there")
+        for j in range(k + 2, len(words) - 1)
+    )
+
+
+def _opens_subject(word: str, auxiliary: str) -> bool:
+    """Can ``word`` open the subject of a question that ``auxiliary`` inverts?"""
+    return word in _SUBJECTS or (word in _DETERMINERS and auxiliary not in ("do", "have"))
+
+
+#: Words no sentence ends on: articles, possessives, "to", "and", "or".
+_NEVER_FINAL = frozenset("the a an my your our their his its to and or".split())
+_SUBJECT_CONTRACTIONS = ("'ll", "'re", "'ve", "'m")
+
+
+def _cannot_end(word: str) -> bool:
+    """``word`` needs what follows it: "the", "and", or a subject with its auxiliary
+    contracted ("someone'll | give you a ring", "we're | going to")."""
+    return word in _NEVER_FINAL or word.endswith(_SUBJECT_CONTRACTIONS)
+
+
+def _splits_a_question(norm: Sequence[str], k: int) -> bool:
+    """A sentence end after ``norm[k]`` would open the next one with an auxiliary that
+    inverts nothing ("this statement | does show", "your card | has been blocked"): the
+    auxiliary belongs to this sentence, however question-like it looks to the model."""
+    if norm[k + 1] not in _INVERTING:
+        return False
+    after = norm[k + 2] if k + 2 < len(norm) else "</s>"
+    return after not in _SUBJECTS and after not in _DETERMINERS and after not in ("not", "</s>")
+
+
+def _with_commas(words: Sequence[str], fillers: set[int]) -> str:
+    """The words joined, each filler set off by commas ("I've, uh, basically, moved", "so,
+    you know, it")."""
+    out: list[str] = []
+    for i, word in enumerate(words):
+        if i in fillers:
+            if out and not out[-1].endswith(",") and i - 1 not in fillers:
+                out[-1] += ","
+            phrase = i + 1 in fillers and (norm_word(word), norm_word(words[i + 1])) in _FILLER_PHRASES
+            out.append(word if phrase else word + ",")
+        else:
+            out.append(word)
+    return " ".join(out).rstrip(",")
 
 
 #: Contractions a recogniser may write without the apostrophe, where the bare form is no

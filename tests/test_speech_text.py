@@ -13,6 +13,7 @@ from cxnlp.service.responses import locate
 from cxnlp.speech_text import (
     SpeechModelError,
     default_speech_punctuator,
+    disfluent_positions,
     load_speech_punctuator,
     needs_restoring,
     restore,
@@ -31,13 +32,14 @@ SPOKEN = [
 
 
 def _words(text: str) -> list[str]:
-    """The words without case, sentence marks or apostrophes ("I've." -> "ive")."""
-    return re.sub(r"[.?']", "", text).lower().split()
+    """The words without case, sentence marks, commas or apostrophes ("I've." -> "ive")."""
+    return re.sub(r"[.?,']", "", text).lower().split()
 
 
 @pytest.mark.parametrize("text", SPOKEN)
 def test_restoring_keeps_every_word_and_filler(text):
-    """Only sentence marks and capitals are added: "um", "uh" and "i've i've" stay for filler."""
+    """Only sentence marks, commas and capitals are added: "um", "uh" and "i've i've" stay
+    for filler."""
     restored = restore(text)
     assert _words(restored) == _words(text)
     assert restored[0].isupper() and restored[-1] in ".?"
@@ -66,9 +68,62 @@ def test_hesitations_do_not_move_sentence_ends(text):
     hesitant = " ".join(w + (" um" if i % 3 == 1 else "") for i, w in enumerate(words))
 
     def without_um(s: str) -> str:
-        return " ".join(re.sub(r" ?\bum\b", "", s.lower()).split())
+        return " ".join(re.sub(r",? ?\bum\b,?", "", s.lower()).split())
 
     assert without_um(restore(hesitant)) == " ".join(restore(text).lower().split())
+
+
+@pytest.mark.parametrize("text", [SPOKEN[0], SPOKEN[1], SPOKEN[3]])
+@pytest.mark.parametrize("filler", ["basically", "i mean", "um like", "you know"])
+def test_discourse_fillers_do_not_move_sentence_ends(text, filler):
+    """The same for "like", "basically", "you know" and "I mean" dropped into clauses,
+    where a writer would set them off with commas."""
+    words = text.split()
+    disfluent = " ".join(w + (f" {filler}" if i % 4 == 2 else "") for i, w in enumerate(words))
+
+    def ends(restored: str) -> list[int]:
+        return [i for i, w in enumerate(restored.split()) if w[-1] in ".?"]
+
+    restored = restore(disfluent)
+    cleaned = re.sub(rf",? {filler.replace(' ', ',? ')},?", "", restored, flags=re.IGNORECASE)
+    assert ends(cleaned) == ends(restore(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i've like moved you to seat four", "I've, like, moved you to seat four."),
+        ("the fee is um basically zero", "The fee is, um, basically, zero."),
+        ("and you know the bill was late again", "And, you know, the bill was late again."),
+        ("i'd like to cancel it looks like a mistake", None),
+        ("we'll let you know when it ships", None),
+        ("a plan like this one costs less", None),
+        ("i really like documentaries", None),
+    ],
+)
+def test_fillers_are_set_off_by_commas_as_a_writer_would(text, expected):
+    """Commas around a filler, none around the verb "like", a comparison or "let you know"."""
+    restored = restore(text)
+    if expected is None:
+        assert "," not in restored
+    else:
+        assert restored == expected
+
+
+def test_questions_open_where_their_syntax_starts():
+    """The question word opens the next sentence, and an auxiliary that inverts nothing
+    ("does show") opens none."""
+    assert restore("it's normally sixty two why is it higher").endswith(". Why is it higher?")
+    assert restore("this statement does show eighty four dollars") == (
+        "This statement does show eighty four dollars."
+    )
+
+
+def test_repeats_are_read_past_but_numbers_are_not():
+    """The first copy of a repeat is a false start; a repeated digit is part of a number."""
+    assert disfluent_positions("an exchange for the for the medium".split()) == {2, 3}
+    assert disfluent_positions("i i've checked it".split()) == {0}
+    assert disfluent_positions("your number is two two four one".split()) == set()
 
 
 def test_long_turns_are_split_into_sentences():
@@ -76,13 +131,38 @@ def test_long_turns_are_split_into_sentences():
     assert restore(SPOKEN[1]).count(".") + restore(SPOKEN[1]).count("?") >= 2
 
 
-@pytest.mark.parametrize("text", [SPOKEN[4], SPOKEN[5], "do you have my account number"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        SPOKEN[4],
+        SPOKEN[5],
+        "do you have my account number",
+        # Question syntax without any "?" the model might have learned from chat.
+        "am i covered",
+        "why did that happen",
+        "who am i speaking with",
+        "oh and uh is one included",
+        "has it been approved",
+        "anything else i can help with",
+    ],
+)
 def test_questions_get_a_question_mark(text):
     assert restore(text).endswith("?")
 
 
 @pytest.mark.parametrize(
-    "text", ["i've refunded the forty dollars", "my bill went up by twenty pounds this month"]
+    "text",
+    [
+        "i've refunded the forty dollars",
+        "my bill went up by twenty pounds this month",
+        "have a look at the app tonight",
+        "when the app opens it crashes",
+        # A sentence that opens with its subject is a statement, "what" or not.
+        "i don't know what to do",
+        "oh it's still not working",
+        "so it can't be used again",
+        "and is valid for thirty minutes",
+    ],
 )
 def test_statements_are_not_questions(text):
     assert restore(text).endswith(".")
