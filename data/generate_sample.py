@@ -1463,7 +1463,8 @@ ANSWER_OWNERSHIP = re.compile(
 ANSWER_NEXT_STEPS = re.compile(
     r"\b(?:within|(?:on|for|by|from|until) (?:\w+day, )?[A-Z][a-z]+ \d|by (?:the end|tomorrow|midnight|\d)"
     r"|will (?:show|arrive|reach|be with|appear|come off|take effect)|[Yy]ou'll (?:get|receive|have|see)"
-    r"|arrives?(?: by| tomorrow)|ships? today|takes effect|the evening before|tonight|tomorrow|\d+ (?:a\.m\.|p\.m\.))"
+    r"|arrives?(?: by| tomorrow)|ships? today|takes effect|the evening before|tonight|tomorrow"
+    r"|\d+ (?:a\.m\.|p\.m\.))"
 )
 #: Volunteered after a full answer when its question has no extras of its own: the next need,
 #: anticipated. (A case reference stood here once; it answered "is there a reference?" when
