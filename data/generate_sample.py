@@ -1470,10 +1470,10 @@ ANSWER_NEXT_STEPS = re.compile(
 #: anticipated. (A case reference stood here once; it answered "is there a reference?" when
 #: that question was skipped.)
 GENERIC_EXTRA = (
-    "For next time, you can do all of this yourself in the {company} app under My Account, "
+    "For next time, you can see all of this yourself in the {company} app under My Account, "
     "without waiting on the phone.",
-    "Since this came up once, you may also want alerts on in the app, so you'll know straight "
-    "away if it ever happens again.",
+    "Just so you know, everything we've gone through today is saved in your account notes, so "
+    "whoever you speak to next will see it.",
 )
 
 # --- filler ----------------------------------------------------------------------------
@@ -1907,6 +1907,7 @@ class Renderer:
         self.streams: dict[str, float] = {}
         #: Connection acts carried by helpful sentences (see carry_acts).
         self.carried_acts: set[str] = set()
+        self.extras_used: set[str] = set()
         self.moves = {
             "name": 0,
             "empathy": 0,
@@ -2185,7 +2186,12 @@ class Renderer:
             if self.trait_draw("extra_info", self.p**1.5):
                 self.moves["anticipate"] += 1
                 pool = question.extra or GENERIC_EXTRA
-                sentences.append(self.carry_acts(self.fill(self.rng.choice(pool))))
+                extra = self.rng.choice(pool)
+                # The same extra twice in one call would be a repetition, filler's move.
+                unused = [x for x in pool if x not in self.extras_used]
+                extra = extra if extra not in self.extras_used or not unused else unused[0]
+                self.extras_used.add(extra)
+                sentences.append(self.carry_acts(self.fill(extra)))
                 return sentences, 1
             return sentences, 0
         if outcome == "partial":
