@@ -19,7 +19,11 @@ truth and reports, from the scores alone:
      1, partial 0.5, skipped 0, averaged over the customer's 1-3 questions). The latent
      ``completeness`` column is the agent's *propensity* to answer, from which 1-3 outcomes
      are drawn, so no reading of the text can recover it closely; it is reported beside;
-   - ``proactive_connection`` with ``connection``;
+   - ``proactive_connection`` with ``connection_acts``: the share of the six connection acts
+     (name, empathy, ownership, next steps, anticipation, offer of more help) the call shows,
+     those its full answers carry included ("I've refunded..." is ownership, "it arrives by
+     Friday" next steps). The latent ``connection`` drives the acts but is reported beside
+     only: the answers' acts follow completeness, so no reading of the text recovers it;
    - ``filler_content`` with ``filler`` (both: higher = more filler).
 
 2. **Equity.** ``equity_report`` on ``interaction_score`` with its default groupings (queue,
@@ -75,11 +79,11 @@ MAX_DAYS_OFF = 7
 TRAIT_OF: dict[str, tuple[str, int]] = {
     "brand_congruence": ("brand", 1),
     "answer_completeness": ("answer_credit", 1),
-    "proactive_connection": ("connection", 1),
+    "proactive_connection": ("connection_acts", 1),
     "filler_content": ("filler", 1),
 }
-#: Also reported, not judged: the latent propensity behind answer_credit.
-ALSO: dict[str, str] = {"answer_completeness": "completeness"}
+#: Also reported, not judged: the latent propensities behind answer_credit and connection_acts.
+ALSO: dict[str, str] = {"answer_completeness": "completeness", "proactive_connection": "connection"}
 #: The planted effects, as data/README.md documents them (the generator is not imported:
 #: this script reads the files a user has, like the scorer does).
 WORSE_QUEUE = "returns"

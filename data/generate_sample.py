@@ -19,6 +19,7 @@ import json
 import logging
 import math
 import random
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -1273,16 +1274,17 @@ EMPATHY: Voice = (
     ),
     ("Ugh, that sucks, sorry dude.", "Oh man, that's rough.", "Yikes, sorry mate.", "Oof, bummer."),
 )
-#: Reasons that are requests rather than problems: rapport, not an apology, is the empathy move.
+#: Reasons that are requests rather than problems: acknowledging what the customer wants,
+#: not an apology, is the empathy move (each phrase acknowledges the customer's wish).
 NOT_A_PROBLEM = frozenset({"plan_change", "new_account_setup"})
 RAPPORT: Voice = (
     (
-        "Thanks so much for reaching out about that.",
-        "That's a great question to ask.",
-        "It's always worth checking you're on the right setup, so thank you for getting in touch.",
-        "Thank you for choosing {company}; it's great to have you with us.",
+        "I completely understand wanting to get the most out of your plan.",
+        "That makes total sense, and I'm really glad you got in touch about it.",
+        "I can see why you'd want to get this set up properly, so thank you for checking.",
+        "I know a new setup can feel like a lot, so let's make this easy for you.",
     ),
-    ("Okay, no problem.", "Sure, that's fine."),
+    ("Sure, that makes sense.", "Okay, I see why you're asking."),
     # Off-brand but still rapport (slangy, not dismissive), as off-brand empathy stays empathy.
     ("Ooh nice, good on you for checking, mate.", "Oh cool, love that, welcome aboard dude."),
 )
@@ -1294,7 +1296,7 @@ OWNERSHIP: Voice = (
         "I'll stay with this until it's resolved.",
         "I'll make sure this is fixed today.",
     ),
-    ("I'll look into it.", "I can sort that.", "I'll get that done."),
+    ("I'll look into it.", "I'll sort that out for you.", "I'll get that done."),
     ("Yeah I'll sort it, no worries.", "I'll deal with it, whatever.", "Fine, I'll do it."),
 )
 DEFLECT: Voice = (  # skipped questions: politely, plainly or dismissively not answered
@@ -1397,7 +1399,7 @@ FURTHER_HELP: Voice = (
         "Would you like me to check anything else on your account?",
     ),
     ("Anything else?", "Anything else I can do?"),
-    ("That it?", "Anything else or are we done?"),
+    ("Need anything else, or is that it?", "Anything else or are we done?"),
 )
 CLOSING: Voice = (
     (
@@ -1441,15 +1443,37 @@ GENERIC_NEXT_STEPS: tuple[tuple[str, frozenset[str]], ...] = (
         frozenset(),
     ),
     (
-        "Please keep an eye on your account over the next few days, and get in touch if anything "
-        "looks wrong.",
-        frozenset(),
+        # "Keep an eye on your account" once stood here: no step and no time, a vague wrap.
+        "I'll look at this again on {date_future}, and you'll hear from me by 5 p.m. that day.",
+        frozenset({"callback"}),
     ),
 )
+#: The connection acts a QA rater ticks on a call (data/README.md, "connection_acts").
+ACTS = ("name", "empathy", "ownership", "next_steps", "anticipation", "further_help")
+#: A helpful sentence often carries more acts than the one it was drawn for. In a full answer, a
+#: volunteered extra, a next step or an anticipation, an action the agent took or commits to
+#: in the first person ("I've refunded...", "I'll check your account again...") is ownership,
+#: and telling when something will happen ("within 3 days", "arrives by Friday") is next steps.
+#: A rater sees them whatever trait planted the sentence, so the acts column counts them.
+ANSWER_OWNERSHIP = re.compile(
+    r"\bI(?:'ve| have|'ll| will)(?: just| also| now)? (?!be\b|need\b)[a-z]+(?:ed|ne|nt|un|de|et|ok|ut)\b"
+    r"|\bI(?:'ll| will| can) (?:send|switch|apply|ship|book|call|text|credit|refund|cancel|add|give|move"
+    r"|set|arrange|waive|order|reset|unlock|transfer|upgrade|email|post|check|look)\b"
+)
+ANSWER_NEXT_STEPS = re.compile(
+    r"\b(?:within|(?:on|for|by|from|until) (?:\w+day, )?[A-Z][a-z]+ \d|by (?:the end|tomorrow|midnight|\d)"
+    r"|will (?:show|arrive|reach|be with|appear|come off|take effect)|[Yy]ou'll (?:get|receive|have|see)"
+    r"|arrives?(?: by| tomorrow)|ships? today|takes effect|the evening before|tonight|tomorrow"
+    r"|\d+ (?:a\.m\.|p\.m\.))"
+)
+#: Volunteered after a full answer when its question has no extras of its own: the next need,
+#: anticipated. (A case reference stood here once; it answered "is there a reference?" when
+#: that question was skipped.)
 GENERIC_EXTRA = (
-    "You can also track all of this in the {company} app under My Account.",
-    "Your case reference is {ticket}; if you contact us again, quote it and you won't need to "
-    "explain anything again.",
+    "For next time, you can see all of this yourself in the {company} app under My Account, "
+    "without waiting on the phone.",
+    "Just so you know, everything we've gone through today is saved in your account notes, so "
+    "whoever you speak to next will see it.",
 )
 
 # --- filler ----------------------------------------------------------------------------
@@ -1508,14 +1532,14 @@ SMALL_TALK_REPLY = (
 #: trait instead of the luck of one long sentence; none of them commits to anything,
 #: apologises or sounds like the brand, so they plant filler and nothing else.
 PADDING = (
-    "Your call is important to us and we're here to help in any way we can.",
+    "So, yeah, there's just a lot going on with this one, a lot of bits.",
     "So yeah, anyway, basically, yeah.",
     "Okay so, right, so, let me just, yeah.",
     "Bear with me, bear with me, one second.",
     "That's pretty much it, basically, so yeah.",
     "So, yeah, okay, right, so, where was I.",
     "I just want to let you know that, so, yeah.",
-    "So what we're going to do is, we're going to go ahead and, you know, do that.",
+    "Okay, so, let me just, yeah, let me just scroll down here.",
     "Just bear with me while I pull that up on my end here, bear with me.",
     "So basically, yeah, that's kind of the thing with that, really.",
     "Okay, so, right, let me just, okay, yeah, here we go.",
@@ -1737,10 +1761,17 @@ class Call:
     outcomes: list[tuple[str, str]]
     extras: int
     moves: dict[str, int] = field(default_factory=dict)
+    #: The connection acts the text shows (see ACTS), wherever they come from.
+    acts: frozenset[str] = frozenset()
 
     @property
     def answer_credit(self) -> float:
         return sum(ANSWER_CREDIT[o] for _, o in self.outcomes) / len(self.outcomes)
+
+    @property
+    def connection_acts(self) -> float:
+        """Share of the six connection acts the call shows: what a rater can tick."""
+        return len(self.acts) / len(ACTS)
 
 
 def _weighted(rng: random.Random, pairs: Sequence[tuple[str, float]]) -> str:
@@ -1874,6 +1905,9 @@ class Renderer:
         #: Agent words written so far that serve no purpose (see top_up_filler).
         self.filler_count = 0
         self.streams: dict[str, float] = {}
+        #: Connection acts carried by helpful sentences (see carry_acts).
+        self.carried_acts: set[str] = set()
+        self.extras_used: set[str] = set()
         self.moves = {
             "name": 0,
             "empathy": 0,
@@ -1886,6 +1920,8 @@ class Renderer:
             "repeat": 0,
             "filler_words": 0,
             "off_brand": 0,
+            "warm": 0,
+            "plain": 0,
             **{"non_answer_" + kind: 0 for kind, _ in NON_ANSWERS},
         }
 
@@ -1915,8 +1951,7 @@ class Renderer:
         """Pick the warm, plain or off-brand variant of a stock phrase from the brand trait."""
         p_off = 0.9 * (1.0 - self.b) ** 2
         tier = 2 if self.trait_draw("off_brand", p_off) else 0 if self.trait_draw("warm", self.b) else 1
-        if tier == 2:
-            self.moves["off_brand"] += 1
+        self.moves[("warm", "plain", "off_brand")[tier]] += 1
         return self.fill(self.rng.choice(options[tier]))
 
     def with_name(self, sentence: str) -> str:
@@ -1926,6 +1961,15 @@ class Renderer:
         if self.chance(0.5):
             return f"{name}, {_decap(sentence)}"
         return sentence.rstrip(".!?") + f", {name}" + (sentence[-1] if sentence[-1] in ".!?" else ".")
+
+    def carry_acts(self, sentence: str) -> str:
+        """Note the ownership and next steps a helpful sentence carries (ANSWER_OWNERSHIP,
+        ANSWER_NEXT_STEPS); returns the sentence unchanged."""
+        if ANSWER_OWNERSHIP.search(sentence):
+            self.carried_acts.add("ownership")
+        if ANSWER_NEXT_STEPS.search(sentence):
+            self.carried_acts.add("next_steps")
+        return sentence
 
     def filler_sentence(self, sentence: str) -> str:
         """Open an agent sentence with a filler ("So, um, ...") now and then."""
@@ -2098,7 +2142,21 @@ class Renderer:
             outcomes=[(q.key, o) for q, o in zip(questions, outcomes, strict=True)],
             extras=extras,
             moves=dict(self.moves),
+            acts=self.acts_shown(),
         )
+
+    def acts_shown(self) -> frozenset[str]:
+        """The connection acts in the call: the moves drawn from connection, plus the acts
+        helpful sentences carry (an extra volunteered after an answer counts as anticipation)."""
+        planted = {
+            "name": "name",
+            "empathy": "empathy",
+            "ownership": "ownership",
+            "next_steps": "next_steps",
+            "anticipation": "anticipate",
+            "further_help": "further_help",
+        }
+        return frozenset(act for act in ACTS if self.moves[planted[act]] > 0) | frozenset(self.carried_acts)
 
     def outcome(self) -> str:
         """Full, partial or skipped answer for one question, from the completeness trait."""
@@ -2122,13 +2180,18 @@ class Renderer:
 
     def answer(self, question: Question, outcome: str) -> tuple[list[str], int]:
         if outcome == "full":
-            sentences = [self.fill(self.rng.choice(question.full))]
+            sentences = [self.carry_acts(self.fill(self.rng.choice(question.full)))]
             # Volunteering what the customer did not ask is anticipation, a connection act;
             # completeness is whether each need was met, so extras follow connection.
             if self.trait_draw("extra_info", self.p**1.5):
                 self.moves["anticipate"] += 1
                 pool = question.extra or GENERIC_EXTRA
-                sentences.append(self.fill(self.rng.choice(pool)))
+                extra = self.rng.choice(pool)
+                # The same extra twice in one call would be a repetition, filler's move.
+                unused = [x for x in pool if x not in self.extras_used]
+                extra = extra if extra not in self.extras_used or not unused else unused[0]
+                self.extras_used.add(extra)
+                sentences.append(self.carry_acts(self.fill(extra)))
                 return sentences, 1
             return sentences, 0
         if outcome == "partial":
@@ -2150,12 +2213,12 @@ class Renderer:
             self.moves["next_steps"] += 1
             generic = tuple(text for text, answers in GENERIC_NEXT_STEPS if not answers & unmet)
             pool = (() if unmet else reason.next_steps) + generic
-            out.append(self.fill(self.rng.choice(pool)))
+            out.append(self.carry_acts(self.fill(self.rng.choice(pool))))
         else:
             out.append(self.voice(WRAP_VAGUE))
         if self.trait_draw("connection", self.p**1.5):
             self.moves["anticipate"] += 1
-            out.append(self.fill(self.rng.choice(reason.anticipate)))
+            out.append(self.carry_acts(self.fill(self.rng.choice(reason.anticipate))))
         offered = self.trait_draw("connection", 0.15 + 0.8 * self.p)
         if offered:
             self.moves["further_help"] += 1
@@ -2207,7 +2270,10 @@ def choose_questions(rng: random.Random, reason: str) -> list[Question]:
     """1-3 distinct questions: the reason's main one first, then reason or generic ones."""
     pool = REASONS[reason].questions
     n = _weighted(rng, [("1", 0.3), ("2", 0.45), ("3", 0.25)])
-    chosen = [pool[0]] if rng.random() < 0.7 else [rng.choice(pool)]
+    # The opening states the problem that the reason's first question asks about ("I still
+    # haven't had my refund" -> "Where is my refund?"), so that question always comes first:
+    # a need the customer states is a need a rater counts, and the truth must track it.
+    chosen = [pool[0]]
     rest = [q for q in pool if q not in chosen] + list(GENERIC_QUESTIONS)
     while len(chosen) < int(n):
         weights = [3.0 if q in pool else 1.0 for q in rest]
@@ -2396,6 +2462,7 @@ def generate(n: int, seed: int, *, workshop: Workshop | None = None, repurchase:
             call.extras,
             ";".join(f"{k}:{o}" for k, o in call.outcomes),
             int(false_reads[call_id]) if call_id in false_reads else "",
+            f"{call.connection_acts:.3f}",
         ]
         for call, call_id in zip(calls, ids, strict=True)
     ]
@@ -2414,6 +2481,7 @@ TRUTH_HEADER = [
     "n_extra_info",
     "question_outcomes",
     "survey_false_read",
+    "connection_acts",
 ]
 RUBRIC_HEADER = ["transcript_id", "evaluator_id", "rubric_score"]
 SURVEY_HEADER = ["transcript_id", "survey_rating", "survey_comment", "responded_at"]

@@ -384,3 +384,37 @@ def test_truth_csv_header_is_stable():
     with (DATA / "sample_truth.csv").open(encoding="utf-8") as handle:
         header = next(csv.reader(handle))
     assert header[:5] == ["transcript_id", *TRAITS]
+
+
+#: The question each contact reason's opening states (the first of its questions in the generator).
+OPENING_QUESTION = {
+    "double_charge": "refund_duplicate",
+    "high_bill": "bill_why",
+    "refund": "refund_status",
+    "internet_down": "outage_fix",
+    "slow_speed": "speed_why",
+    "faulty_device": "device_replace",
+    "return_label": "label_send",
+    "delivery_delay": "delivery_where",
+    "new_account_setup": "setup_register",
+    "activation": "activation_when",
+    "plan_change": "plan_options",
+    "account_access": "access_reset",
+    "cancellation": "cancel_how",
+}
+
+
+def test_the_need_the_opening_states_is_always_tracked(calls):
+    """The opening's problem ("I still haven't had my refund") is the first tracked question,
+    so a need a rater reads in the opening is never missing from answer_credit."""
+    first = calls["question_outcomes"].str.split(":").str[0]
+    assert set(calls["contact_reason"]) == set(OPENING_QUESTION)
+    assert (first == calls["contact_reason"].map(OPENING_QUESTION)).all()
+
+
+def test_connection_acts_are_sixths_and_follow_the_connection_trait(calls):
+    acts = calls["connection_acts"]
+    assert acts.between(0, 1).all()
+    assert ((acts * 6 - (acts * 6).round()).abs() < 0.01).all()  # written to 3 decimals
+    assert acts.nunique() >= 5
+    assert spearmanr(acts, calls["connection"]).statistic > 0.6
