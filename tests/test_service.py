@@ -746,6 +746,9 @@ def test_logs_hold_no_text_or_keys(client, keys, caplog):
         client.post("/v1/score", json=record)
     text = caplog.text
     assert "/v1/score" in text and "key=bot" in text
+    # The request lines pass the redactor intact: no count or missing key read as a name.
+    assert "-> 200 in" in text and "received=1 scored=1 rejected=0" in text
+    assert "key=- POST /v1/score -> 401" in text and "<PERSON>" not in text
     assert keys["bot"] not in text and keys["bot"].split(".", 1)[1] not in text
     for turn in record["turns"]:
         assert turn["text"][:30] not in text
