@@ -754,6 +754,32 @@ def test_logs_hold_no_text_or_keys(client, keys, caplog):
         assert turn["text"][:30] not in text
 
 
+def test_request_lines_leave_the_redactor_as_they_found_it(client, keys, service, caplog):
+    """Each request line is new (its id, its timing): read by the redactor, it would stay
+    in its cache and its tokenizer's vocabulary for the life of the process."""
+    import logging
+
+    record = sample_records(1)[0]
+
+    def post() -> None:
+        with caplog.at_level(logging.INFO, logger="cxnlp.service"):
+            assert client.post("/v1/score", json=record, headers=auth(keys, "bot")).status_code == 200
+
+    def state() -> tuple[int, ...]:
+        redactor = service.redactor
+        blank = redactor.__dict__.get("_blank")
+        ner_vocab = redactor.analyzer_.nlp_engine.nlp["en"].vocab
+        return len(redactor._cache()), len(blank.vocab) if blank is not None else 0, len(ner_vocab)
+
+    post()  # the call's own strings are analysed (and cached) once
+    service.redactor._blank_artifacts("warm 123")  # the blank tokenizer exists
+    before = state()
+    for _ in range(4):
+        post()
+    assert caplog.text.count("POST /v1/score -> 200") == 5
+    assert state() == before
+
+
 # --- personal data -------------------------------------------------------------------------
 
 CARD, CVV, EMAIL, PHONE = "4111 1111 1111 1111", "737", "margaret.thornton@example.com", "415-555-0132"
