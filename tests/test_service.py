@@ -1055,3 +1055,23 @@ def test_micro_batcher_shares_batches_and_returns_each_caller_its_own():
         assert [o.interaction_score for o in got] == [float(len(t.id)) for t in call]
     assert sum(len(b) for b in scorer.batches) == 32
     assert len(scorer.batches) < 16  # requests shared passes instead of one pass each
+
+
+def test_micro_batcher_analyses_the_turns_a_response_quotes_in_its_pass(service):
+    """The turns evidence points at are redacted for the response; their named-entity pass
+    runs once for the shared batch on the scorer's thread, not per request."""
+    import secrets
+
+    from cxnlp.ingest.jsonl import transcript_from_record
+
+    marker = secrets.token_hex(4)  # texts no other test has put in the shared cache
+    record = {
+        "id": f"prefetch-{marker}",
+        "turns": [{**t, "text": f"{t['text']} Ref {marker}."} for t in PII_CALL["turns"]],
+    }
+    (scored,) = service.batcher.score([transcript_from_record(record)])
+    redactor = service.redactor
+    quoted = {scored.transcript.turns[e.turn_index].text for e in scored.evidence}
+    named = [text for text in quoted if redactor._may_hold_name(text)]
+    assert named  # the call's turns that may hold a name and that evidence quotes
+    assert all(text in redactor._cache() for text in named)
