@@ -164,6 +164,24 @@ def test_log_lines_are_redacted(redactor):
     assert CARD not in record.getMessage() and "<CREDIT_CARD>" in record.getMessage()
 
 
+def test_log_lines_do_not_fill_the_cache_and_are_redacted_once():
+    """Each log line is new (request id, timing): cached, every one would stay in memory."""
+    import logging
+
+    from cxnlp.privacy import RedactingFilter
+
+    redactor = Redactor()
+    redactor.redact("Thank you for calling, this is Priya.")  # a call sentence: cached
+    first, second = RedactingFilter(redactor), RedactingFilter(redactor)
+    for n in range(50):
+        record = logging.LogRecord(
+            "cxnlp.service", logging.INFO, __file__, 1, "request %06d paid %s", (n, f"card {CARD}"), None
+        )
+        assert first.filter(record) and second.filter(record)
+        assert record.getMessage() == f"request {n:06d} paid card <CREDIT_CARD>"
+    assert list(redactor._cache()) == ["Thank you for calling, this is Priya."]
+
+
 def test_patterns_file_can_be_extended(tmp_path):
     from importlib import resources
 

@@ -746,9 +746,38 @@ def test_logs_hold_no_text_or_keys(client, keys, caplog):
         client.post("/v1/score", json=record)
     text = caplog.text
     assert "/v1/score" in text and "key=bot" in text
+    # The request lines pass the redactor intact: no count or missing key read as a name.
+    assert "-> 200 in" in text and "received=1 scored=1 rejected=0" in text
+    assert "key=- POST /v1/score -> 401" in text and "<PERSON>" not in text
     assert keys["bot"] not in text and keys["bot"].split(".", 1)[1] not in text
     for turn in record["turns"]:
         assert turn["text"][:30] not in text
+
+
+def test_request_lines_leave_the_redactor_as_they_found_it(client, keys, service, caplog):
+    """Each request line is new (its id, its timing): read by the redactor, it would stay
+    in its cache and its tokenizer's vocabulary for the life of the process."""
+    import logging
+
+    record = sample_records(1)[0]
+
+    def post() -> None:
+        with caplog.at_level(logging.INFO, logger="cxnlp.service"):
+            assert client.post("/v1/score", json=record, headers=auth(keys, "bot")).status_code == 200
+
+    def state() -> tuple[int, ...]:
+        redactor = service.redactor
+        blank = redactor.__dict__.get("_blank")
+        ner_vocab = redactor.analyzer_.nlp_engine.nlp["en"].vocab
+        return len(redactor._cache()), len(blank.vocab) if blank is not None else 0, len(ner_vocab)
+
+    post()  # the call's own strings are analysed (and cached) once
+    service.redactor._blank_artifacts("warm 123")  # the blank tokenizer exists
+    before = state()
+    for _ in range(4):
+        post()
+    assert caplog.text.count("POST /v1/score -> 200") == 5
+    assert state() == before
 
 
 # --- personal data -------------------------------------------------------------------------
@@ -1026,3 +1055,23 @@ def test_micro_batcher_shares_batches_and_returns_each_caller_its_own():
         assert [o.interaction_score for o in got] == [float(len(t.id)) for t in call]
     assert sum(len(b) for b in scorer.batches) == 32
     assert len(scorer.batches) < 16  # requests shared passes instead of one pass each
+
+
+def test_micro_batcher_analyses_the_turns_a_response_quotes_in_its_pass(service):
+    """The turns evidence points at are redacted for the response; their named-entity pass
+    runs once for the shared batch on the scorer's thread, not per request."""
+    import secrets
+
+    from cxnlp.ingest.jsonl import transcript_from_record
+
+    marker = secrets.token_hex(4)  # texts no other test has put in the shared cache
+    record = {
+        "id": f"prefetch-{marker}",
+        "turns": [{**t, "text": f"{t['text']} Ref {marker}."} for t in PII_CALL["turns"]],
+    }
+    (scored,) = service.batcher.score([transcript_from_record(record)])
+    redactor = service.redactor
+    quoted = {scored.transcript.turns[e.turn_index].text for e in scored.evidence}
+    named = [text for text in quoted if redactor._may_hold_name(text)]
+    assert named  # the call's turns that may hold a name and that evidence quotes
+    assert all(text in redactor._cache() for text in named)

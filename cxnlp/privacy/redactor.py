@@ -4,7 +4,9 @@ Scoring reads the original text in memory; only strings on their way out (score-
 cells, evidence, rejects, store rows, report cells, log lines) go through
 :meth:`Redactor.redact`. Presidio costs about 14 ms a sentence on two cores, so:
 
-* each distinct string is analysed once (an LRU cache of its findings);
+* each distinct string is analysed once (an LRU cache of its findings); strings seen
+  once only (log lines, which carry a request id and a timing) skip the cache
+  (``remember=False``), so they neither fill it nor push out the call's sentences;
 * a string no pattern could match (no digit, no number word, no name cue, no ``@``...)
   is not analysed at all;
 * Presidio's spaCy pass (named entities, the slow part) runs only on strings with a
@@ -238,24 +240,30 @@ class Redactor:
                 )
         return context
 
-    def findings(self, text: str, context: CallContext | None = None) -> list[Finding]:
-        """Non-overlapping findings in ``text`` (only the always-removed ones when disabled)."""
+    def findings(
+        self, text: str, context: CallContext | None = None, *, remember: bool = True
+    ) -> list[Finding]:
+        """Non-overlapping findings in ``text`` (only the always-removed ones when disabled).
+
+        ``remember=False`` analyses ``text`` without keeping it in the cache (a string that
+        will not come again); a cached analysis is still used."""
         if not text:
             return []
-        found = list(self._string_findings(text))
+        found = list(self._string_findings(text, remember=remember))
         if context is not None:
             found.extend(self._context_findings(text, context))
         if not self.enabled:
             found = [f for f in found if f.entity in self.patterns_.always_removed]
         return _resolve(found, self.patterns_.always_removed)
 
-    def _string_findings(self, text: str) -> tuple[Finding, ...]:
+    def _string_findings(self, text: str, *, remember: bool = True) -> tuple[Finding, ...]:
         cache = self._cache()
         hit = cache.get(text)
         if hit is not None:
             cache.move_to_end(text)
             return hit
-        return self._remember(text, tuple(self._analyze(text)))
+        findings = tuple(self._analyze(text))
+        return self._remember(text, findings) if remember else findings
 
     def _remember(self, text: str, findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
         """Cache ``findings`` for ``text``, dropping the least recently used beyond ``cache_size``."""
@@ -349,9 +357,12 @@ class Redactor:
 
     # redaction -----------------------------------------------------------------------
 
-    def redact_text(self, text: str, context: CallContext | None = None) -> Redaction:
-        """``text`` with each finding replaced by its placeholder, and the offset map."""
-        found = self.findings(text, context)
+    def redact_text(
+        self, text: str, context: CallContext | None = None, *, remember: bool = True
+    ) -> Redaction:
+        """``text`` with each finding replaced by its placeholder, and the offset map
+        (``remember``: see :meth:`findings`)."""
+        found = self.findings(text, context, remember=remember)
         if not found:
             return Redaction(text, text)
         from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
@@ -374,11 +385,12 @@ class Redactor:
             shift += len(new) - (f.end - f.start)
         return Redaction(text, result.text, tuple(spans))
 
-    def redact(self, text: Any, context: CallContext | None = None) -> Any:
-        """``text`` redacted; anything that is not a non-empty string is returned as is."""
+    def redact(self, text: Any, context: CallContext | None = None, *, remember: bool = True) -> Any:
+        """``text`` redacted; anything that is not a non-empty string is returned as is
+        (``remember``: see :meth:`findings`)."""
         if not isinstance(text, str) or not text:
             return text
-        return self.redact_text(text, context).text
+        return self.redact_text(text, context, remember=remember).text
 
     def redact_evidence(self, blob: str, context: CallContext | None = None) -> str:
         """The ``evidence`` JSON column redacted; each ``span`` stays the substring of its

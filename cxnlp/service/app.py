@@ -35,6 +35,7 @@ from cxnlp.ingest.jsonl import json_type, transcript_from_record
 from cxnlp.ingest.rejects import RecordError
 from cxnlp.model import Reject, Transcript
 from cxnlp.privacy import RedactingFilter
+from cxnlp.privacy.logs import NO_INPUT_TEXT
 from cxnlp.scoring import result_row
 from cxnlp.service import responses
 from cxnlp.service.auth import ApiKey
@@ -175,15 +176,19 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
         else:
             response = await call_next(request)
         response.headers["X-Request-ID"] = request_id
+        # Only the service's own values: the log filter's redactor passes it unread
+        # (NO_INPUT_TEXT). Were it read, "ms;" and "-" keep "ms received" from being a
+        # title and a name, and "None" from a name (a slow NER pass).
         logger.info(
-            "request %s key=%s %s %s -> %d in %.1f ms %s",
+            "request %s key=%s %s %s -> %d in %.1f ms; %s",
             request_id,
-            request.state.key_id,
+            request.state.key_id or "-",
             request.method,
             request.scope.get("route").path if request.scope.get("route") else "-",
             response.status_code,
             1000 * (time.perf_counter() - started),
             request.state.counts,
+            extra=NO_INPUT_TEXT,
         )
         return response
 

@@ -4,7 +4,9 @@ The scorer is not thread-safe (spaCy pipeline, encoder cache), and scoring one c
 time wastes what batching buys: one ``nlp.pipe`` pass and one encoder batch for many
 calls. :class:`MicroBatcher` runs every job on a single worker thread; score jobs that
 arrive within ``window_s`` of each other (up to ``max_batch`` transcripts) are scored
-together, and each caller gets back exactly its own outcomes, in its own order.
+together, and each caller gets back exactly its own outcomes, in its own order. The
+turns the responses will quote are analysed for personal data in the same pass
+(:func:`~cxnlp.service.redaction.prefetch_shown_turns`).
 Other work that needs the scorer (explaining a prediction) is queued on the same thread.
 """
 
@@ -22,6 +24,7 @@ from typing import Any
 from cxnlp.model import Reject, ScoredTranscript, Transcript
 from cxnlp.runs import score_or_reject
 from cxnlp.scoring import Scorer
+from cxnlp.service.redaction import prefetch_shown_turns
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +121,12 @@ class MicroBatcher:
             return
         self.batches += 1
         logger.debug("scored %d transcripts from %d requests in one batch", len(transcripts), len(jobs))
+        redactor = getattr(self.scorer, "redactor", None)
+        try:
+            if redactor is not None:
+                prefetch_shown_turns(redactor, [o for o in outcomes if not isinstance(o, Reject)])
+        except Exception as exc:  # only a speed-up: the responses analyse what is missing
+            logger.warning("redaction prefetch of the shown turns failed: %s", type(exc).__name__)
         start = 0
         for job in jobs:
             job.future.set_result(outcomes[start : start + len(job.transcripts)])

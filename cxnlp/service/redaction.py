@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxnlp.model import Transcript
+from cxnlp.model import ScoredTranscript, Transcript
 from cxnlp.privacy import CallContext, Redaction, Redactor
 
 
@@ -76,6 +76,23 @@ class ShownCall:
         return self.text(value)
 
 
+def prefetch_shown_turns(redactor: Redactor, results: Sequence[ScoredTranscript]) -> None:
+    """Analyse, in one named-entity pass, the turns the results' evidence will quote.
+
+    A response redacts each turn its evidence points at (for the offsets); analysed one
+    at a time in the request threads, those turns cost more than the response's scoring
+    (a spaCy call each, under the GIL the scoring thread needs). The micro-batcher calls
+    this on its thread for all the requests of a shared batch; the turns then come from
+    the redactor's cache.
+    """
+    redactor.prefetch(
+        result.transcript.turns[item.turn_index].text
+        for result in results
+        for item in result.evidence
+        if 0 <= item.turn_index < len(result.transcript.turns)
+    )
+
+
 def shown_review(redactor: Redactor, record: Mapping[str, Any]) -> dict[str, Any]:
     """A stored review as a response shows it: the reviewer's comment redacted (reviews
     stored before redaction was on, or by a service running with ``--no-redact``, too)."""
@@ -85,4 +102,4 @@ def shown_review(redactor: Redactor, record: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
-__all__ = ["ShownCall", "shown_review"]
+__all__ = ["ShownCall", "prefetch_shown_turns", "shown_review"]
