@@ -18,7 +18,7 @@ TEXTS = [
 def pipelines():
     import spacy
 
-    from cxnlp.nlp import SPACY_MODEL, SPACY_EXCLUDE, load_pipeline
+    from cxnlp.nlp import SPACY_EXCLUDE, SPACY_MODEL, load_pipeline
 
     plain = spacy.load(SPACY_MODEL, exclude=list(SPACY_EXCLUDE))
     plain.enable_pipe("senter")
