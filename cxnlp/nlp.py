@@ -79,10 +79,12 @@ def load_pipeline(model: str = SPACY_MODEL) -> Language:
     add_placeholder_components(nlp)
     if nlp.has_pipe("attribute_ruler"):
         memoise_attribute_ruler(nlp.get_pipe("attribute_ruler"))
+    if nlp.has_pipe("lemmatizer"):
+        memoise_lemmatizer(nlp.get_pipe("lemmatizer"))
     return nlp
 
 
-#: Distinct (word, tag, dependency) keys whose single-token rule matches are remembered.
+#: Distinct tokens (word and tags) whose attribute-ruler matches and lemmas are remembered.
 _RULER_CACHE_SIZE = 200_000
 
 
@@ -124,6 +126,33 @@ def memoise_attribute_ruler(ruler: Any) -> None:
         return matches
 
     ruler.match = match
+
+
+def memoise_lemmatizer(lemmatizer: Any) -> None:
+    """Remember every rule lemma by (word, POS, morphology), base forms included.
+
+    Why: spaCy's rule lemmatizer caches only the words it inflects; the base forms
+    (singular nouns, infinitives, most of what is said) are re-derived at every token.
+    The lemma is a function of exactly that key, so the lookup returns what the rules
+    would. A token without a POS goes to spaCy's rules each time (they warn about it).
+    """
+    if getattr(lemmatizer, "mode", None) != "rule":
+        return
+    rules = lemmatizer.lemmatize
+    seen: dict[tuple[int, int, int], list[str]] = {}
+
+    def lemmatize(token: Any) -> list[str]:
+        key = (token.orth, token.pos, token.morph.key)
+        lemmas = seen.get(key)
+        if lemmas is None:
+            lemmas = rules(token)
+            if token.pos:
+                if len(seen) >= _RULER_CACHE_SIZE:
+                    seen.clear()
+                seen[key] = lemmas
+        return lemmas
+
+    lemmatizer.lemmatize = lemmatize
 
 
 @dataclass(frozen=True, slots=True)

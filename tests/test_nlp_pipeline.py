@@ -1,4 +1,4 @@
-"""The shared spaCy pipeline: the memoised attribute ruler sets what spaCy's own one sets."""
+"""The shared spaCy pipeline: the memoised attribute ruler and lemmatizer set what spaCy's own do."""
 
 from __future__ import annotations
 
@@ -30,10 +30,11 @@ def _attrs(doc):
 
 
 @pytest.mark.parametrize("text", TEXTS)
-def test_memoised_attribute_ruler_matches_spacy(pipelines, text):
+def test_memoised_pipeline_matches_spacy(pipelines, text):
     memoised, plain = pipelines
     assert "match" in vars(memoised.get_pipe("attribute_ruler"))
-    # Twice: the second pass reads every single-token match from the lookup.
+    assert "lemmatize" in vars(memoised.get_pipe("lemmatizer"))
+    # Twice: the second pass reads every single-token match and lemma from the lookups.
     for _ in range(2):
         ours = memoised(text)
         theirs = plain(text)
@@ -44,3 +45,10 @@ def test_memoised_attribute_ruler_keeps_multi_token_rules(pipelines):
     memoised, _ = pipelines
     lemmas = {t.text: t.lemma_ for t in memoised("We're gon na fix it, let's go.")}
     assert lemmas["gon"] == "go" and lemmas["na"] == "to"
+
+
+def test_memoised_lemmatizer_keeps_inflections(pipelines):
+    memoised, _ = pipelines
+    for _ in range(2):
+        lemmas = [t.lemma_ for t in memoised("The refunds were applied and the cards are working.")]
+        assert lemmas[1:3] == ["refund", "be"] and "apply" in lemmas and "card" in lemmas
