@@ -78,7 +78,82 @@ def load_pipeline(model: str = SPACY_MODEL) -> Language:
     add_speech_segmenter(nlp)
     # Redaction placeholders in input ("[NAME]") are one token, inside their sentence.
     add_placeholder_components(nlp)
+    if nlp.has_pipe("attribute_ruler"):
+        memoise_attribute_ruler(nlp.get_pipe("attribute_ruler"))
+    if nlp.has_pipe("lemmatizer"):
+        memoise_lemmatizer(nlp.get_pipe("lemmatizer"))
     return nlp
+
+
+#: Distinct tokens (word and tags) whose attribute-ruler matches and lemmas are remembered.
+_RULER_CACHE_SIZE = 200_000
+
+
+def memoise_attribute_ruler(ruler: Any) -> None:
+    """Make spaCy's attribute ruler match single-token rules once per distinct token.
+
+    Why: the ruler's ``Matcher`` tries its ~180 rules (tag to POS and morphology, a few
+    word exceptions) at every token of every turn, about a seventh of the pipeline's time
+    outside the encoder. A one-token rule can only read the token's own word, tag and
+    dependency label, so its matches are looked up by those; the few multi-token rules
+    ("gon na", "let 's") still run on the whole doc. The ruler sorts the matches before
+    applying them, so the attributes set are the same as without the lookup.
+    """
+    from spacy.matcher import Matcher
+
+    single, multi = Matcher(ruler.vocab), Matcher(ruler.vocab)
+    for index in range(len(ruler.attrs)):
+        key = ruler.vocab.strings[str(index)]
+        _, patterns = ruler.matcher.get(key)
+        if one := [pat for pat in patterns if len(pat) == 1]:
+            single.add(key, one)
+        if more := [pat for pat in patterns if len(pat) != 1]:
+            multi.add(key, more)
+    seen: dict[tuple[int, int, int], tuple[int, ...]] = {}
+    strings = ruler.vocab.strings
+
+    def match(doc: Doc) -> list[tuple[int, int, int, int]]:
+        found = list(multi(doc, allow_missing=True, as_spans=False)) if len(multi) else []
+        for i, token in enumerate(doc):
+            token_key = (token.orth, token.tag, token.dep)
+            keys = seen.get(token_key)
+            if keys is None:
+                if len(seen) >= _RULER_CACHE_SIZE:
+                    seen.clear()
+                keys = seen[token_key] = tuple(k for k, _, _ in single(doc[i : i + 1], allow_missing=True))
+            found.extend((k, i, i + 1) for k in keys)
+        matches = [(int(strings[k]), k, start, end) for k, start, end in found]
+        matches.sort()
+        return matches
+
+    ruler.match = match
+
+
+def memoise_lemmatizer(lemmatizer: Any) -> None:
+    """Remember every rule lemma by (word, POS, morphology), base forms included.
+
+    Why: spaCy's rule lemmatizer caches only the words it inflects; the base forms
+    (singular nouns, infinitives, most of what is said) are re-derived at every token.
+    The lemma is a function of exactly that key, so the lookup returns what the rules
+    would. A token without a POS goes to spaCy's rules each time (they warn about it).
+    """
+    if getattr(lemmatizer, "mode", None) != "rule":
+        return
+    rules = lemmatizer.lemmatize
+    seen: dict[tuple[int, int, int], list[str]] = {}
+
+    def lemmatize(token: Any) -> list[str]:
+        key = (token.orth, token.pos, token.morph.key)
+        lemmas = seen.get(key)
+        if lemmas is None:
+            lemmas = rules(token)
+            if token.pos:
+                if len(seen) >= _RULER_CACHE_SIZE:
+                    seen.clear()
+                seen[key] = lemmas
+        return lemmas
+
+    lemmatizer.lemmatize = lemmatize
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,13 +68,15 @@ def build_analyzer(patterns: PrivacyPatterns) -> Any:
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
 
 
-#: What Presidio's spaCy pass keeps: the entity recogniser and what it reads.
-NER_PIPES = frozenset({"tok2vec", "ner"})
+#: What Presidio's spaCy pass keeps: the entity recogniser. In the sm pipeline ``ner`` embeds
+#: the tokens itself (its own tok2vec layer); the shared ``tok2vec`` component only feeds the
+#: tagger and parser, so running it here was work nothing read.
+NER_PIPES = frozenset({"ner"})
 
 
 def _keep_only_ner(nlp: Any) -> None:
-    """Disable every component named entities do not need (parser, tagger, attribute
-    ruler, lemmatizer: over half the time of the pass) and give each token its lower-cased
+    """Disable every component named entities do not need (shared tok2vec, parser, tagger,
+    attribute ruler, lemmatizer: most of the time of the pass) and give each token its lower-cased
     form as lemma, which is what Presidio's context words are compared with; the
     tokenizer-only artifacts used for text without names do the same."""
     from spacy.language import Language

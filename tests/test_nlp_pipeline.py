@@ -1,0 +1,54 @@
+"""The shared spaCy pipeline: the memoised attribute ruler and lemmatizer set what spaCy's own do."""
+
+from __future__ import annotations
+
+import pytest
+
+TEXTS = [
+    "",
+    "I'm gonna check that, y'all hold on. Let's see, it ain't there.",
+    "But I did it. Do you have the number? It was me, I gave it to you.",
+    "There is a refund. There's nothing else, c'mon!",
+    "Um,  so   basically the the refund takes five days \n okay",
+    "Your order 4411 ships to 221B Baker Street on Monday, doesn't it?",
+]
+
+
+@pytest.fixture(scope="module")
+def pipelines():
+    import spacy
+
+    from cxnlp.nlp import SPACY_EXCLUDE, SPACY_MODEL, load_pipeline
+
+    plain = spacy.load(SPACY_MODEL, exclude=list(SPACY_EXCLUDE))
+    plain.enable_pipe("senter")
+    return load_pipeline(), plain
+
+
+def _attrs(doc):
+    return [(t.text, t.tag_, t.pos_, str(t.morph), t.lemma_) for t in doc]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_memoised_pipeline_matches_spacy(pipelines, text):
+    memoised, plain = pipelines
+    assert "match" in vars(memoised.get_pipe("attribute_ruler"))
+    assert "lemmatize" in vars(memoised.get_pipe("lemmatizer"))
+    # Twice: the second pass reads every single-token match and lemma from the lookups.
+    for _ in range(2):
+        ours = memoised(text)
+        theirs = plain(text)
+        assert [a[1:] for a in _attrs(ours)] == [a[1:] for a in _attrs(theirs)]
+
+
+def test_memoised_attribute_ruler_keeps_multi_token_rules(pipelines):
+    memoised, _ = pipelines
+    lemmas = {t.text: t.lemma_ for t in memoised("We're gon na fix it, let's go.")}
+    assert lemmas["gon"] == "go" and lemmas["na"] == "to"
+
+
+def test_memoised_lemmatizer_keeps_inflections(pipelines):
+    memoised, _ = pipelines
+    for _ in range(2):
+        lemmas = [t.lemma_ for t in memoised("The refunds were applied and the cards are working.")]
+        assert lemmas[1:3] == ["refund", "be"] and "apply" in lemmas and "card" in lemmas
