@@ -605,3 +605,11 @@ def test_an_elliptical_follow_up_asks_again_for_the_earlier_need(dim, parser, sc
     assert len(dim.find_needs(parser.parse(Transcript.from_pairs("t2", asked)))) == 3
     roaming = [e for e in score(Transcript.from_pairs("t", turns)).evidence if "roaming" in e.sentence]
     assert len(roaming) == 1 and roaming[0].kind != "open" and "turn 3" in roaming[0].detail
+
+
+def test_a_date_or_doer_is_no_cause(score):
+    """ "Why was my claim denied?" asks for a reason; when and by whom it was reviewed is none."""
+    need = "Why was my claim denied?"
+    assert _pair_status(score, need, "It was reviewed on March 3rd by our claims team.") != "answered"
+    cause = "The photos showed the damage had been there before the policy began."
+    assert _pair_status(score, need, cause) != "open"

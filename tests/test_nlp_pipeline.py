@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# Loads full spaCy pipelines and parses thousands of words: over the fast loop's budget.
+pytestmark = pytest.mark.slow
+
 TEXTS = [
     "",
     "I'm gonna check that, y'all hold on. Let's see, it ain't there.",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# Loads full spaCy pipelines and parses thousands of words: over the fast loop's budget.
+pytestmark = pytest.mark.slow
+
 SENTENCES = [
     "Thanks Sarah, I'll pass this to Tom Baker in billing.",
     "Hi, this is Priya from Northwind; is that Mr. Daniel Okafor?",

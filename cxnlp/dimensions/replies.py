@@ -62,6 +62,7 @@ FUNCTIONS: tuple[str, ...] = (
     "refusal",
     "cause",
     "past_event",
+    "past_cause",
     "steps",
     "yes_no",
     "time",
@@ -468,6 +469,12 @@ def reply_functions(
     # "I can see the code was sent at 9:12" reports the record; the state it reads out
     # is no action taken on the customer's request or problem.
     own_action = action and not _reads_record(words, lex)
+    # "It was reviewed on March 3rd", "your order was cancelled by Sam": one event told with
+    # its date or doer says when or who, not why; a cause relates events ("the engineer
+    # found the motor had been rewired", "your rent left before the salary arrived").
+    lexical_verbs = sum(t.pos_ == "VERB" for t in words)
+    dated = time or any(_lw(t) == "by" and t.i > 0 and t.doc[t.i - 1].tag_ == "VBN" for t in words)
+    past_cause = past_event and not (dated and lexical_verbs <= 1)
     vague = bool(_has_phrase(text, lex.phrases["vague_phrases"])) and not (time or action)
     restates = bool(_has_phrase(text, lex.phrases["restating_phrases"]))
     transfer = bool(_has_phrase(text, lex.phrases["transfer_phrases"])) and not action
@@ -484,6 +491,7 @@ def reply_functions(
         "specific": float(specific),
         "explains": float(explains),
         "past_event": float(past_event),
+        "past_cause": float(past_cause),
         "time": float(time),
         "duration": float(duration),
         "amount": float(amount),
@@ -983,7 +991,7 @@ ANSWER_KINDS: Mapping[str, tuple[str, ...]] = {
     "how_many": ("number", "amount"),
     "how_long": ("duration", "time", "commitment_time"),
     "how_to": ("steps", "own_action"),  # doing it for the customer answers "how do I"
-    "why": ("cause", "past_event"),
+    "why": ("cause", "past_cause"),
     "polar": ("yes_no", "refusal", "action_done"),  # "I can see it was sent" answers "has it?"
     "what": ("specific", "time", "amount"),
     "request": ("own_action", "commitment_time", "steps", "refusal"),
