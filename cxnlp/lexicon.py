@@ -70,6 +70,39 @@ class Lexicon:
     sentences: Mapping[str, tuple[str, ...]]
     labelled: Mapping[str, Mapping[str, tuple[str, ...]]]
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle as plain dicts (read-only views do not pickle), so a Scorer holding a
+        lexicon can go to the nightly batch's worker processes."""
+        return (
+            _rebuild_lexicon,
+            (
+                self.source,
+                self.digest,
+                dict(self.words),
+                dict(self.phrases),
+                dict(self.sentences),
+                {name: dict(labels) for name, labels in self.labelled.items()},
+            ),
+        )
+
+
+def _rebuild_lexicon(
+    source: str,
+    digest: str,
+    words: dict[str, frozenset[str]],
+    phrases: dict[str, tuple[tuple[str, ...], ...]],
+    sentences: dict[str, tuple[str, ...]],
+    labelled: dict[str, dict[str, tuple[str, ...]]],
+) -> Lexicon:
+    return Lexicon(
+        source,
+        digest,
+        MappingProxyType(words),
+        MappingProxyType(phrases),
+        MappingProxyType(sentences),
+        MappingProxyType({name: MappingProxyType(labels) for name, labels in labelled.items()}),
+    )
+
 
 def load_lexicon(spec: LexiconSpec, path: str | Path | None = None) -> Lexicon:
     """The packaged lexicon of ``spec``, or the deployment's copy at ``path`` (YAML).

@@ -91,3 +91,15 @@ def test_a_copy_of_an_older_version_loads_with_the_fields_added_since(tmp_path, 
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(LexiconError, match="additive_phrases"):
         load_lexicon(spec, path)
+
+
+def test_a_lexicon_pickles_for_worker_processes():
+    """The nightly batch sends its Scorer, lexicons included, to spawned workers."""
+    import pickle
+
+    from cxnlp.dimensions.proactive import default_proactive_lexicon
+
+    lexicon = default_proactive_lexicon()
+    copy = pickle.loads(pickle.dumps(lexicon))
+    assert copy == lexicon and copy.digest == lexicon.digest
+    assert copy.labelled["act_prototypes"]["empathy"] == lexicon.labelled["act_prototypes"]["empathy"]

@@ -153,7 +153,13 @@ def test_changing_a_resource_file_changes_the_id(tmp_path):
             '"Hi there."',
             '"Hiya."',
         ),
-        ("proactive_connection.v1", "proactive_lexicon", "proactive_lexicon.yaml", "awful, hard]", "awful]"),
+        (
+            "proactive_connection.v1",
+            "proactive_lexicon",
+            "proactive_lexicon.yaml",
+            "stressed,\n  disappointed]",
+            "stressed]",
+        ),
         ("proactive_connection.v1", "reply_lexicon", "reply_functions.yaml", "takes, take]", "takes]"),
         ("filler_content.v1", "filler_lexicon", "filler_lexicon.yaml", "fact]", "fact, truth be told]"),
         (
