@@ -1078,16 +1078,19 @@ class AnswerCompleteness(Dimension):
         )
 
 
+def _first_word(span: Span) -> str:
+    """The sentence's first word, lower-cased ("" when it has none)."""
+    return next((t.lower_ for t in span if t.is_alpha), "")
+
+
 def _continues_clause(span: Span) -> bool:
     """Does the sentence open with a joining word ("But I paid on time.")?"""
-    first = next((t for t in span if t.is_alpha), None)
-    return first is not None and first.lower_ in _CLAUSE_JOINERS
+    return _first_word(span) in _CLAUSE_JOINERS
 
 
 def _opens_with_pronoun(span: Span) -> bool:
     """Does the sentence open on what was just said ("It just stopped opening.")?"""
-    first = next((t for t in span if t.is_alpha), None)
-    return first is not None and first.lower_ in ("it", "this", "that", "they", "these", "those")
+    return _first_word(span) in ("it", "this", "that", "they", "these", "those")
 
 
 def _is_reask(need: Need, earlier: Need) -> bool:

@@ -880,7 +880,7 @@ def _yes_no(words: Sequence[Token], lex: ReplyLexicon, *, within: bool = True) -
         return True
     if first == "not" and len(words) > 2 and (_lw(words[1]), _lw(words[2])) == ("at", "all"):
         return True
-    if within and any(_standalone_yes_no(words, i) for i in range(1, len(words))):
+    if within and any(_standalone_yes_no(t) for t in words[1:]):
         return True  # "You do, yes, but ...", "It's covered, yeah."
     # "It does.", "You can.", "It isn't covered", "That's right": subject + auxiliary first.
     return (
@@ -895,10 +895,9 @@ def _yes_no(words: Sequence[Token], lex: ReplyLexicon, *, within: bool = True) -
 _YES_NO_WORDS = frozenset({"yes", "yeah", "yep", "yup", "no", "nope"})
 
 
-def _standalone_yes_no(words: Sequence[Token], i: int) -> bool:
-    """Is ``words[i]`` a yes or no said on its own, set off by punctuation ("You do, yes —")
+def _standalone_yes_no(t: Token) -> bool:
+    """Is ``t`` a yes or no said on its own, set off by punctuation ("You do, yes —")
     rather than a determiner ("no fee")?"""
-    t = words[i]
     if _lw(t) not in _YES_NO_WORDS:
         return False
     doc = t.doc
