@@ -613,3 +613,50 @@ def test_a_date_or_doer_is_no_cause(score):
     assert _pair_status(score, need, "It was reviewed on March 3rd by our claims team.") != "answered"
     cause = "The photos showed the damage had been there before the policy began."
     assert _pair_status(score, need, cause) != "open"
+
+
+@pytest.mark.parametrize(
+    ("need", "answer", "non_answer"),
+    [
+        # A terse report of the action, as chat agents write, against a courtesy alone.
+        (
+            "Could you pause my gym membership for August?",
+            "No worries, paused, you won't be billed in August.",
+            "No worries, August is a popular month to take a break.",
+        ),
+        (
+            "Can you resend the invoice for order 5521?",
+            "Sure, done: invoice 5521 emailed to your work address.",
+            "Sure, invoices are usually emailed within a day of the order.",
+        ),
+        # A change in force from now on is an action; how cover works in general is not.
+        (
+            "Please add my son to the car insurance from today.",
+            "Leo is insured to drive the Corsa from today, and the premium rises by £14 a month.",
+            "Named drivers are insured on the same terms as the policyholder.",
+        ),
+    ],
+)
+def test_terse_and_in_force_actions_meet_a_request(score, need, answer, non_answer):
+    assert _pair_status(score, need, answer) == "answered"
+    assert _pair_status(score, need, non_answer) != "answered"
+
+
+def test_an_adjacent_reply_is_read_as_about_its_need_but_exclusivity_stays(score):
+    """Relevance is presumed for the reply right after a need; it is not for a reply that
+    comes after another need, which still goes to the need it is about."""
+    turns = [
+        ("customer", "Can you cancel the engineer visit on Thursday?"),
+        ("agent", "No problem, cancelled, nobody will come round."),
+        ("customer", "Thanks."),
+    ]
+    cancel = score(Transcript.from_pairs("adj", turns)).evidence[0]
+    assert cancel.kind == "answered"
+    two = [
+        ("customer", "Can you cancel the engineer visit on Thursday? Also, how much is the call-out fee?"),
+        ("agent", "The call-out fee is forty-five pounds."),
+        ("customer", "Okay."),
+    ]
+    evidence = {e.sentence: e.kind for e in score(Transcript.from_pairs("adj2", two)).evidence}
+    visit = next(k for s, k in evidence.items() if "engineer visit" in s)
+    assert visit != "answered"

@@ -449,6 +449,18 @@ def _opening_words(span: Span) -> list[Token]:
     return [t for t in span if t.pos_ not in ("INTJ", "CCONJ", "PUNCT", "SPACE")]
 
 
+def _exchange_blocks(parsed: ParsedTranscript) -> dict[int, int]:
+    """Sentence index -> how many customer turns have begun up to it: a customer turn and
+    the agent's reply to it share a number (consecutive agent turns are one reply)."""
+    block, n_customer_turns, last_turn = {}, 0, -1
+    for s in parsed.sentences:
+        if s.speaker == "customer" and s.turn_index != last_turn:
+            n_customer_turns += 1
+        last_turn = s.turn_index
+        block[s.index] = n_customer_turns
+    return block
+
+
 def _is_trivial(span: Span) -> bool:
     """Too short to carry a need ("OK.", "Yes!") unless it asks something ("Refund?",
     "what would we lose" from a recogniser, which writes no question marks, or "when will
@@ -505,6 +517,12 @@ class AnswerCompleteness(Dimension):
         this one (an answer belongs to the need it is about).
     window : int
         Consecutive agent sentences (same turn) read together as one answer.
+    adjacent_relevance : float
+        The relevance the need–reply classifier reads, at least, for the agent's reply
+        right after a need with no other need between (a conversation's question and its
+        answer are adjacent; "No problem, cancelled" shares few words with "Can you stop
+        the switch?"). Whether a reply is about another need is still judged from the raw
+        similarities (``exclusivity_margin``).
     opening_need_threshold : float
         Cosine to a need prototype the customer's opening needs to be taken as the reason
         for contact when no sentence reads as a need.
@@ -539,6 +557,7 @@ class AnswerCompleteness(Dimension):
         beyond_threshold: float = 0.3,
         exclusivity_margin: float = 0.1,
         window: int = 3,
+        adjacent_relevance: float = 0.55,
         opening_need_threshold: float = 0.3,
         reply_lexicon: str | None = None,
         need_reply_model: str | None = None,
@@ -556,6 +575,7 @@ class AnswerCompleteness(Dimension):
         self.beyond_threshold = beyond_threshold
         self.exclusivity_margin = exclusivity_margin
         self.window = window
+        self.adjacent_relevance = adjacent_relevance
         self.opening_need_threshold = opening_need_threshold
         self.reply_lexicon = reply_lexicon
         self.need_reply_model = need_reply_model
@@ -793,12 +813,7 @@ class AnswerCompleteness(Dimension):
 
         Consecutive agent turns with no customer turn between them are one reply.
         """
-        block, n_customer_turns, last_turn = {}, 0, -1
-        for s in parsed.sentences:
-            if s.speaker == "customer" and s.turn_index != last_turn:
-                n_customer_turns += 1
-            last_turn = s.turn_index
-            block[s.index] = n_customer_turns
+        block = _exchange_blocks(parsed)
         windows = []
         for i, sent in enumerate(candidates):
             win = [sent]
@@ -900,9 +915,16 @@ class AnswerCompleteness(Dimension):
         """
         options = []
         frames = [f for f in (polar_frame(s.clean) for s in need.sentences) if f is not None]
+        block = _exchange_blocks(parsed)
         for win in windows:
             if win[0].index <= need.last_index:
                 continue
+            # The reply right after the need, with no other need between, is its answer
+            # unless it says otherwise: "Can you stop the switch?" - "No problem, cancelled"
+            # is about the switch, however little the two sentences share.
+            adjacent = block[win[0].index] == block[need.last_index] and not any(
+                need.last_index < n.last_index < win[0].index for n in needs
+            )
             opens_with_answer = any(functions[win[0].index][f] for f in _ANSWER_FUNCTIONS)
             for k in range(1, len(win) + 1):
                 if k > 1 and not opens_with_answer:
@@ -923,6 +945,8 @@ class AnswerCompleteness(Dimension):
                 between = [n for n in needs if need.last_index < n.last_index < used[0].index]
                 if between and rel < max(float((n.vectors @ unit).max()) for n in between):
                     continue
+                if adjacent:
+                    rel = max(rel, self.adjacent_relevance)
                 funcs = window_functions([functions[s.index] for s in used])
                 funcs.update(self._novelty(used, parsed))
                 if frames and not funcs["yes_no"]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,6 +90,7 @@ _LIST_FIELDS = (
     "vague_verbs",
     "done_words",
     "polar_answers",
+    "courtesy_no_objects",
     "cause_words",
     "cause_phrases",
     "refusal_words",
@@ -114,6 +115,7 @@ _LIST_FIELDS = (
     "ask_how_to",
     "ask_why",
     "restating_phrases",
+    "effective_phrases",
     "free_phrases",
     "not_done_participles",
 )
@@ -179,9 +181,10 @@ class ReplyLexicon:
 
 #: Version of the packaged reply_functions.yaml, and the lists each version added, so a
 #: deployment's copy of an older version keeps loading.
-LEXICON_VERSION = 2
+LEXICON_VERSION = 3
 _ADDED_IN: Mapping[int, tuple[str, ...]] = {
     2: ("time_period_words", "time_period_determiners", "time_period_prepositions", "time_period_boundaries"),
+    3: ("courtesy_no_objects", "effective_phrases"),
 }
 
 
@@ -439,6 +442,7 @@ def reply_functions(
         lex["cause_words"].intersection(lemmas)
         or lex["cause_words"].intersection(lowers)
         or _has_phrase(text, lex.phrases["cause_phrases"])
+        or _result_connector(words)
     )
     amount = (
         any(t.text in _MONEY_SYMBOLS for t in span)
@@ -599,7 +603,37 @@ def _states_a_rule(span: Span) -> bool:
     head = [t for t in subject if t.tag_ != "IN"]
     cut = next((i for i, t in enumerate(subject) if t.tag_ == "IN"), len(subject))
     nouns = [t for t in subject[:cut] if t.tag_ in ("NN", "NNS", "NNP")]
-    return bool(head) and bool(nouns) and nouns[-1].tag_ == "NNS"
+    return bool(head) and bool(nouns) and nouns[-1].tag_ == "NNS" and _inflected_plural(nouns[-1])
+
+
+def _result_connector(words: Sequence[Token]) -> bool:
+    """Does a "so" join a cause to its result ("your ticket was the basic fare so the case
+    had to go in the hold", "the notes mention her ears so it counts as pre-existing")?
+
+    A clause with its verb, then "so", then a new subject. Not a "so" that opens the
+    sentence or qualifies a word ("so sorry", "so much", "so that you can"), and not after
+    the agent's own words ("I've refunded it so you'll see it Friday" tells what follows
+    an action, not why something happened)."""
+    for i in range(2, len(words) - 2):
+        if _lw(words[i]) != "so":
+            continue
+        before, after = words[:i], words[i + 1 :]
+        if any(_lw(t) in _FIRST_PERSON for t in before[-6:]):
+            continue
+        if not any(t.pos_ in ("VERB", "AUX") for t in before):
+            continue
+        subject = after[0]
+        if subject.pos_ not in ("PRON", "DET", "NOUN", "PROPN") or _lw(subject) == "that":
+            continue
+        if any(t.pos_ in ("VERB", "AUX") for t in after[1:4]):
+            return True
+    return False
+
+
+def _inflected_plural(t: Token) -> bool:
+    """Is ``t`` a plural by its form ("fees", "children"), not a name the tagger calls
+    plural at the start of a sentence ("Miso is covered ...")?"""
+    return _lw(t) != _lemma(t) or _lw(t).endswith("s")
 
 
 #: Words an agent may open with before the frame ("Okay, so I can see ...").
@@ -682,7 +716,9 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
             # present passive ("fees are applied automatically") describes everyone.
             before = [_lw(w) for w in words[max(0, i - 4) : i]]
             specific_subject = bool(before) and (
-                before[-1] in ("it", "that", "this", "everything", "which") or "your" in before
+                before[-1] in ("it", "that", "this", "everything", "which")
+                or "your" in before
+                or words[i - 1].pos_ == "PROPN"
             )
             now_state = between[:1] == ["now"] and j < n and words[j].pos_ in _STATE_POS
             if now_state and not any(_lw(w) in ("not", "n't", "nt") for w in words[i:j]):
@@ -695,6 +731,15 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
             )
             if j < n and _lw(words[j]) in done and settled:
                 return not any(_lw(w) in ("not", "n't", "nt", "never") for w in words[max(0, i - 1) : j])
+            if (
+                j < n
+                and _is_participle(words[j])
+                and _lemma(words[j]) not in vague
+                and _lw(words[j]) not in lex["not_done_participles"]
+                and _has_phrase(_norm_text(words[j:]), lex.phrases["effective_phrases"])
+                and not any(_lw(w) in ("not", "n't", "nt", "never") for w in words[max(0, i - 1) : j])
+            ):
+                return True  # "Miso is covered under your policy from today": in force from now
             if (
                 low == "been"
                 and j < n
@@ -743,15 +788,36 @@ def _reports_done_tersely(words: Sequence[Token], lex: ReplyLexicon) -> bool:
         clause = words[k:end]
         if not clause:
             continue
-        if done_verb(clause[0]) and not (len(clause) > 1 and _lw(clause[1]) in ("by", "that", "to")):
-            return True
+        if (done_verb(clause[0]) or _lw(clause[0]) in _STATE_WORDS) and not (
+            len(clause) > 1 and _lw(clause[1]) in ("by", "that", "to")
+        ):
+            return True  # "Cancelled, you'll stay with ...", "Sure, done."
         if (
             2 <= len(clause) <= 3
             and done_verb(clause[-1])
             and all(w.pos_ in ("NOUN", "PROPN", "DET", "PRON", "ADV") for w in clause[:-1])
         ):
             return True
+        if _headline_passive(clause, done_verb):
+            return True
     return False
+
+
+def _headline_passive(clause: Sequence[Token], done_verb: Callable[[Token], bool]) -> bool:
+    """A passive report with its auxiliary left out, as chat agents write: "3,412 photos
+    saved to your cloud account", "Refund issued to your card today". A short noun phrase,
+    then the participle, and no finite verb after it ("Fees charged by the bank are ..."
+    describes, it reports nothing)."""
+    k = 0
+    while k < len(clause) and k < 4 and clause[k].pos_ in ("NUM", "DET", "ADJ", "NOUN", "PROPN"):
+        k += 1
+    if k == 0 or k >= len(clause) or not any(t.pos_ in ("NOUN", "PROPN") for t in clause[:k]):
+        return False
+    if not done_verb(clause[k]) or clause[k].tag_ != "VBN":
+        return False
+    if clause[k - 1].tag_ == "NNS" and not any(t.pos_ in ("NUM", "DET") for t in clause[:k]):
+        return False  # "Orders placed after 6pm ship next day": a bare plural says how things work
+    return not any(t.tag_ in ("VBZ", "VBP", "VBD", "MD") for t in clause[k + 1 :])
 
 
 def _commitment(words: Sequence[Token], lex: ReplyLexicon) -> bool:
@@ -874,7 +940,7 @@ def _yes_no(words: Sequence[Token], lex: ReplyLexicon, *, within: bool = True) -
     if not words or (len(words) <= 4 and _COURTESY.intersection(_lw(t) for t in words)):
         return False
     first = _lw(words[0])
-    if first in lex["polar_answers"]:
+    if first in lex["polar_answers"] and not _courtesy_no(words, lex):
         return True
     if first == "of" and len(words) > 1 and _lw(words[1]) == "course":
         return True
@@ -890,6 +956,12 @@ def _yes_no(words: Sequence[Token], lex: ReplyLexicon, *, within: bool = True) -
         and words[1].pos_ == "AUX"
         and (len(words) <= 4 or (len(words) > 2 and _lw(words[2]) in ("not", "n't", "nt")))
     )
+
+
+def _courtesy_no(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """An opening "no" that is a courtesy ("No problem — cancelled", "No worries, done"):
+    it agrees to a request, so it is no polar answer."""
+    return len(words) > 1 and _lw(words[0]) == "no" and _lw(words[1]) in lex["courtesy_no_objects"]
 
 
 _YES_NO_WORDS = frozenset({"yes", "yeah", "yep", "yup", "no", "nope"})
