@@ -114,7 +114,7 @@ def _development_features(
     for index, corpus in enumerate(CORPORA):
         if corpus not in chosen:
             continue
-        for turns, truth, _ in dataset_items(corpus.path, corpus.format)["dev"]:
+        for turns, truth, _ in dataset_items(corpus.path, corpus.format, corpus.split)["dev"]:
             features = speaker_features(turns, cues)
             if set(features) == {"S0", "S1"}:
                 out.append((features, truth, index))
