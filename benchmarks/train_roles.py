@@ -2,15 +2,15 @@
 
     PYTHONPATH=. python benchmarks/train_roles.py [--check] [--corpus NAME ...] [--out FILE]
 
-Reads the DEVELOPMENT split only, as ``benchmarks/bench_roles.py`` defines it (ids ending in
-an even number; AB-ReDial: an even hash of the dialogue's opening), of the corpora whose licence allows shipping a model fitted on them
-(``Corpus.shippable`` in :data:`benchmarks.bench_roles.CORPORA`): ABCD's public sample, the
-calls and threads written or generated for cxnlp (validity tuning calls, social-media care
-threads, planted-PII calls, the bundled sample), AB-ReDial and ReDial. Never STC-3 (its
-Weibo text is for non-commercial research only) nor IARD (research licence): asking for
-either is refused with an error. Never SGD or MultiWOZ. It hides the roles, computes each
-speaker's features with the packaged cue file and fits
-:class:`cxnlp.ingest.role_model.RoleClassifier` on the differences.
+Reads the DEVELOPMENT split only, as ``benchmarks/bench_roles.py`` defines it (ids ending in an
+even number; AB-ReDial: an even hash of the dialogue's opening), of the corpora whose licence
+allows shipping a model fitted on them (``Corpus.shippable`` in
+:data:`benchmarks.bench_roles.CORPORA`): ABCD's public sample, the calls and threads written or
+generated for cxnlp (validity tuning calls, social-media care threads, planted-PII calls, the
+bundled sample), AB-ReDial and ReDial. Never STC-3 (its Weibo text is for non-commercial
+research only) nor IARD (research licence): asking for either is refused with an error. Never
+SGD or MultiWOZ. It hides the roles, computes each speaker's features with the packaged cue
+file and fits :class:`cxnlp.ingest.role_model.RoleClassifier` on the differences.
 
 The two kinds of conversation get equal total weight: customer service and recommendation
 (AB-ReDial's and ReDial's development dialogues, every row the same weight). Within
