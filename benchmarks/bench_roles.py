@@ -7,7 +7,7 @@ in two halves, reported separately: development (where the model
 cxnlp/resources/role_model.json is fitted, if the corpus may be fitted on, and where cues are
 written) and held out. Most are split by id parity (last number even = development; see
 :func:`split_of`). AB-ReDial is split by a hash of each dialogue's opening instead: most of its
-ids have no digits, and eight of its dialogues are filed two or three times under different
+ids have no digits, and nine of its dialogues are filed two or three times under different
 ids, so an id rule would both unbalance the halves and put copies of one dialogue in both. Corpora
 whose licence forbids shipping a model fitted on them (STC-3: Weibo text, non-commercial
 research only; IARD: research licence) are evaluation only, both halves. Also scored: the
