@@ -2,15 +2,15 @@
 
     PYTHONPATH=. python benchmarks/train_roles.py [--check] [--corpus NAME ...] [--out FILE]
 
-Reads the DEVELOPMENT split only, as ``benchmarks/bench_roles.py`` defines it (ids ending in
-an even number), of the corpora whose licence allows shipping a model fitted on them
-(``Corpus.shippable`` in :data:`benchmarks.bench_roles.CORPORA`): ABCD's public sample, the
-calls and threads written or generated for cxnlp (validity tuning calls, social-media care
-threads, planted-PII calls, the bundled sample), AB-ReDial and ReDial. Never STC-3 (its
-Weibo text is for non-commercial research only) nor IARD (research licence): asking for
-either is refused with an error. Never SGD or MultiWOZ. It hides the roles, computes each
-speaker's features with the packaged cue file and fits
-:class:`cxnlp.ingest.role_model.RoleClassifier` on the differences.
+Reads the DEVELOPMENT split only, as ``benchmarks/bench_roles.py`` defines it (ids ending in an
+even number; AB-ReDial: an even hash of the dialogue's opening), of the corpora whose licence
+allows shipping a model fitted on them (``Corpus.shippable`` in
+:data:`benchmarks.bench_roles.CORPORA`): ABCD's public sample, the calls and threads written or
+generated for cxnlp (validity tuning calls, social-media care threads, planted-PII calls, the
+bundled sample), AB-ReDial and ReDial. Never STC-3 (its Weibo text is for non-commercial
+research only) nor IARD (research licence): asking for either is refused with an error. Never
+SGD or MultiWOZ. It hides the roles, computes each speaker's features with the packaged cue
+file and fits :class:`cxnlp.ingest.role_model.RoleClassifier` on the differences.
 
 The two kinds of conversation get equal total weight: customer service and recommendation
 (AB-ReDial's and ReDial's development dialogues, every row the same weight). Within
@@ -114,7 +114,7 @@ def _development_features(
     for index, corpus in enumerate(CORPORA):
         if corpus not in chosen:
             continue
-        for turns, truth, _ in dataset_items(corpus.path, corpus.format)["dev"]:
+        for turns, truth, _ in dataset_items(corpus.path, corpus.format, corpus.split)["dev"]:
             features = speaker_features(turns, cues)
             if set(features) == {"S0", "S1"}:
                 out.append((features, truth, index))
@@ -196,6 +196,7 @@ def fitted_on(corpus: np.ndarray) -> dict[str, dict[str, Any]]:
             "kind": c.kind,
             "templated": c.templated,
             "rows": int((corpus == i).sum()),
+            "split": c.split,
             "sha256": _sha256(c.path),
         }
         for i, c in enumerate(CORPORA)
@@ -237,7 +238,11 @@ def main(argv: list[str] | None = None) -> int:
     cues = load_role_cues()
     provenance = {
         "script": "benchmarks/train_roles.py",
-        "split": "development only: dialogues whose id ends in an even number, of the corpora in fitted_on",
+        "split": (
+            "development only, of the corpora in fitted_on: dialogues whose id ends in an even number "
+            "(split 'parity'), or whose opening's SHA-256 starts with an even byte (split 'opening', "
+            "benchmarks/bench_roles.py split_of)"
+        ),
         "fitted_on": fitted_on(corpus),
         "evaluation_only": {c.name: c.licence for c in CORPORA if not c.shippable},
         "prior": f"cue families {PRIOR:+g} (agent) / {-PRIOR:+g} (customer) per hit, sign-bounded",

@@ -116,3 +116,25 @@ def test_the_social_care_threads_read_with_both_roles_and_carry_their_licence():
     assert all(t.turns[0].speaker == "customer" for t in items)
     readme = (DATA / "social" / "README.md").read_text(encoding="utf-8")
     assert readme.count("Licence") == 1 and "MIT" in readme
+
+
+def test_an_opening_split_keeps_a_dialogue_filed_twice_in_one_half_and_a_parity_split_reads_the_id():
+    from benchmarks.bench_roles import split_of
+    from cxnlp.model import Turn
+
+    def dialogue(id_: str, *texts: str) -> Transcript:
+        speakers = ("agent", "customer")
+        return Transcript(id_, tuple(Turn(speakers[i % 2], text) for i, text in enumerate(texts)))
+
+    opening = ("Hi! What kind of movies do you like?", "Horror, please.", 'Try "Hush (2016)".')
+    first = dialogue("KM", *opening, "Thanks, bye.")
+    # The same dialogue under another id, punctuated differently and ending otherwise.
+    copy = dialogue("6C", *(text.upper().replace("!", ".") for text in opening), "You too. Bye.")
+    assert split_of(first, "opening") == split_of(copy, "opening")
+    halves = {split_of(dialogue("x", f"hello {i}", "hi", "ok"), "opening") for i in range(40)}
+    assert halves == {"dev", "held-out"}
+    assert split_of(dialogue("redial-12", "a"), "parity") == "dev"
+    assert split_of(dialogue("redial-13", "a"), "parity") == "held-out"
+    assert split_of(dialogue("KM", "a")) == "held-out"
+    with pytest.raises(ValueError, match="expected 'parity' or 'opening'"):
+        split_of(first, "random")

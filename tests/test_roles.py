@@ -145,6 +145,24 @@ def test_a_customer_who_addresses_the_care_account_is_the_customer():
         ("agent.closing", "I hope this helps, bye!", 1),
         ("customer.request", "Can you give me a movie recommendation?", 1),
         ("customer.request", "Can you give me a moment?", 0),
+        # Cue file version 5: the recommender speaks of recommending in their own voice; the
+        # seeker asks in more ways and takes suggestions up; care agents ask "any questions?".
+        ("agent.recommendation", "Maybe you'll enjoy it, and it's great if you're into Tarantino.", 2),
+        ("agent.recommendation", "Sorry I don't have more recommendations for you!", 1),
+        ("agent.recommendation", "I think I will go watch it.", 0),
+        ("agent.closing", "Okay, so I hope some of these suggestions were helpful", 1),
+        ("agent.closing", "Thanks for your reply.", 0),
+        ("agent.offer_help", "Any other questions? Do you need more help?", 2),
+        ("customer.request", "What movie would you suggest to watch?", 1),
+        ("customer.request", "I was wondering if you could recommend some movies", 1),
+        ("customer.request", "hey know any good horror films?", 1),
+        ("customer.request", "Sorry I don't have more recommendations for you!", 0),
+        ("customer.request", "Hi, do you have any problem when using our broadband?", 0),
+        ("customer.preference", "hello! happy new year! looking for any good comedies", 1),
+        ("customer.preference", "Hi, looking for a good movie?", 0),
+        ("customer.uptake", "all great recommendations, I am going to go watch those now", 2),
+        ("customer.uptake", "Thanks a million for your patient explanations!", 1),
+        ("customer.own_problem", "Please help me check whether the parcel has been sent.", 1),
     ],
 )
 def test_cue_families_fire_on_what_they_describe(family, text, hits):

@@ -13,7 +13,8 @@ multiplied by it, so that a probability of 0.9 means about nine in ten right on 
 the training ones (checked on the held-out split by ``benchmarks/bench_roles.py``).
 
 The packaged model (``cxnlp/resources/role_model.json``) is fitted by
-``benchmarks/train_roles.py`` on the development split only (even ids) of corpora whose
+``benchmarks/train_roles.py`` on the development split only (even ids; AB-ReDial by a hash
+of each dialogue's opening) of corpora whose
 licence allows shipping it: ABCD's sample, calls and social-media care threads written for
 cxnlp, AB-ReDial and ReDial;
 never STC-3 (Weibo text, non-commercial only), IARD, SGD or MultiWOZ. It is saved as plain
