@@ -183,6 +183,10 @@ def one_line(dim, parser, text: str):
         ("I got someone else's order in my box.", True),
         ("You've billed me for a month I already cancelled.", True),
         ("The tracking number you gave me doesn't work.", True),
+        # A thing in a state of failure, with no fault word; a state that is no failure.
+        ("the hot water's been off since yesterday", True),
+        ("The display on the meter has gone blank.", True),
+        ("The sale is on until Friday.", False),
         ("Hi there, good afternoon!", False),
         ("Thank you so much, you've been really helpful.", False),
         ("How's your day going?", False),
@@ -660,3 +664,31 @@ def test_an_adjacent_reply_is_read_as_about_its_need_but_exclusivity_stays(score
     evidence = {e.sentence: e.kind for e in score(Transcript.from_pairs("adj2", two)).evidence}
     visit = next(k for s, k in evidence.items() if "engineer visit" in s)
     assert visit != "answered"
+
+
+@pytest.mark.parametrize(
+    ("need", "answer", "non_answer"),
+    [
+        # A suggestion in a question's form answers a request for advice; a question back does not.
+        (
+            "Which walking boots would you recommend for wet weather?",
+            "How about the Ridgeline GTX? They're fully waterproof.",
+            "Do you mostly walk on paths or on open moorland?",
+        ),
+        # A "so" between a cause and its result explains a "why"; the agent's plan does not.
+        (
+            "why did my parcel go back to the depot",
+            "the driver found the gate locked so the parcel went back on the van",
+            "I'll book a redelivery so you get it tomorrow",
+        ),
+        # "It'll be back by six" is a commitment with a time; "it's being looked at" is none.
+        (
+            "The broadband's down across the whole estate.",
+            "An engineer is on site and it'll be back by six tonight.",
+            "Broadband outages can happen for many reasons.",
+        ),
+    ],
+)
+def test_suggestions_result_causes_and_restoration_times(score, need, answer, non_answer):
+    assert _pair_status(score, need, answer) == "answered"
+    assert _pair_status(score, need, non_answer) != "answered"

@@ -146,7 +146,7 @@ Status = Literal["answered", "partial", "open"]
 #: ``AnswerCompleteness(completeness_lexicon=PATH)``.
 LEXICON = LexiconSpec(
     resource="completeness_lexicon.yaml",
-    version=1,
+    version=2,
     parameter="AnswerCompleteness(completeness_lexicon=PATH)",
     fields={
         "need_prototypes": "labelled",
@@ -165,8 +165,10 @@ LEXICON = LexiconSpec(
         "social_phrases": "phrases",
         "additive_phrases": "phrases",
         "specific_time_words": "words",
+        "fault_states": "words",
     },
     labels={"need_prototypes": ("question", "request", "problem")},
+    added_in={2: ("fault_states",)},
 )
 
 
@@ -198,6 +200,7 @@ def _need_patterns(lex: Lexicon) -> dict[str, list[list[dict]]]:
     """Matcher patterns by need kind; match offsets are relative to the sentence."""
     benign = sorted(lex.words["benign_negated"])
     problem = sorted(lex.words["problem_lemmas"])
+    fault_states = sorted(lex.words["fault_states"])
     not_requests = sorted(lex.words["non_request_imperatives"])
     return {
         "question": [[{"ORTH": "?"}]],
@@ -250,9 +253,28 @@ def _need_patterns(lex: Lexicon) -> dict[str, list[list[dict]]]:
             ],
             [{"LEMMA": {"IN": problem}}],
             [{"LEMMA": "keep", "POS": "VERB"}, {"TAG": "VBG"}],
+            *_fault_state_patterns(fault_states),
             [{"LOWER": {"IN": problem}}],
         ],
     }
+
+
+def _fault_state_patterns(fault_states: list[str]) -> list[list[dict]]:
+    """ "the power's off again", "the lights have gone out", "it's been dead all day": a
+    thing, not a person, in a state of failure (the tagger reads a contracted "'s" as a
+    possessive, so it is its own slot)."""
+    subjects = [{"POS": {"IN": ["NOUN", "PROPN"]}}, {"LOWER": {"IN": ["it", "they", "everything"]}}]
+    verb = {"LEMMA": {"IN": ["be", "go", "stay", "keep"]}}
+    state = [{"POS": "ADV", "OP": "*"}, {"LOWER": {"IN": fault_states}}]
+    contracted = {"LOWER": {"IN": ["'s", "\u2019s", "s"]}}
+    return [
+        pattern
+        for subject in subjects
+        for pattern in (
+            [subject, {**verb, "OP": "+"}, *state],
+            [subject, contracted, {**verb, "OP": "*"}, *state],
+        )
+    ]
 
 
 class _MatcherCache:
@@ -518,11 +540,12 @@ class AnswerCompleteness(Dimension):
     window : int
         Consecutive agent sentences (same turn) read together as one answer.
     adjacent_relevance : float
-        The relevance the need–reply classifier reads, at least, for the agent's reply
-        right after a need with no other need between (a conversation's question and its
-        answer are adjacent; "No problem, cancelled" shares few words with "Can you stop
-        the switch?"). Whether a reply is about another need is still judged from the raw
-        similarities (``exclusivity_margin``).
+        The relevance the need–reply classifier reads, at least, for an answer of the kind
+        asked in the agent's reply right after a need with no other need between (a
+        question and its answer are adjacent; "No problem, cancelled" shares few words with
+        "Can you stop the switch?"). A greeting or topic talk there gains nothing, and
+        whether a reply is about another need is still judged from the raw similarities
+        (``exclusivity_margin``).
     opening_need_threshold : float
         Cosine to a need prototype the customer's opening needs to be taken as the reason
         for contact when no sentence reads as a need.
@@ -847,7 +870,9 @@ class AnswerCompleteness(Dimension):
         scored = []
         for need, ask in zip(needs, asks, strict=True):
             options = self.reply_options(need, needs, windows, functions, parsed, rivals)
-            probs = scorer.probability([pair_features(ask, rel, funcs) for _, rel, funcs in options])
+            probs = scorer.probability(
+                [pair_features(ask, rel, funcs, self.adjacent_relevance) for _, rel, funcs in options]
+            )
             scored.append(sorted(zip(probs.tolist(), options, strict=True), key=lambda po: -po[0]))
         chosen = [options[0] if options else None for options in scored]
         outcomes = []
@@ -919,9 +944,8 @@ class AnswerCompleteness(Dimension):
         for win in windows:
             if win[0].index <= need.last_index:
                 continue
-            # The reply right after the need, with no other need between, is its answer
-            # unless it says otherwise: "Can you stop the switch?" - "No problem, cancelled"
-            # is about the switch, however little the two sentences share.
+            # The reply right after the need, with no other need between (its relevance is
+            # presumed when it answers in kind: see pair_features).
             adjacent = block[win[0].index] == block[need.last_index] and not any(
                 need.last_index < n.last_index < win[0].index for n in needs
             )
@@ -945,9 +969,8 @@ class AnswerCompleteness(Dimension):
                 between = [n for n in needs if need.last_index < n.last_index < used[0].index]
                 if between and rel < max(float((n.vectors @ unit).max()) for n in between):
                     continue
-                if adjacent:
-                    rel = max(rel, self.adjacent_relevance)
                 funcs = window_functions([functions[s.index] for s in used])
+                funcs["adjacent"] = float(adjacent)
                 funcs.update(self._novelty(used, parsed))
                 if frames and not funcs["yes_no"]:
                     funcs["yes_no"] = float(any(echoes_polar(f, s.clean) for f in frames for s in used))

@@ -114,6 +114,8 @@ _LIST_FIELDS = (
     "ask_how_long",
     "ask_how_to",
     "ask_why",
+    "ask_advice",
+    "suggestion_openers",
     "restating_phrases",
     "effective_phrases",
     "free_phrases",
@@ -184,7 +186,7 @@ class ReplyLexicon:
 LEXICON_VERSION = 3
 _ADDED_IN: Mapping[int, tuple[str, ...]] = {
     2: ("time_period_words", "time_period_determiners", "time_period_prepositions", "time_period_boundaries"),
-    3: ("courtesy_no_objects", "effective_phrases"),
+    3: ("courtesy_no_objects", "effective_phrases", "ask_advice", "suggestion_openers"),
 }
 
 
@@ -251,6 +253,8 @@ def ask_type(spans: Sequence[Span], kind: str, lex: ReplyLexicon | None = None) 
         for name in ("ask_how_to", "ask_how_long", "ask_how_many", "ask_how_much", "ask_when", "ask_why"):
             if any(_asks_at_clause_start(_words(s), lex.phrases[name]) for s in spans):
                 return name.removeprefix("ask_")
+    if lex["ask_advice"].intersection(_lemma(t) for t in words):
+        return "what"  # "Can you recommend a thriller?" is met by naming one, not by an action
     if _is_polite_request(words):
         return "request"
     if _asks_which(words):
@@ -424,7 +428,9 @@ def reply_functions(
     lowers = [_lw(t) for t in words]
     first_person = any(w in _FIRST_PERSON for w in lowers)
     you_words = sum(w in ("you", "your", "yours", "you're", "youre") for w in lowers)
-    question = any(t.text.endswith("?") for t in span) or _question_syntax(words)
+    # "How about Gone Girl?" offers an answer in a question's form; it asks nothing back.
+    suggests = bool(_opens_with_suggestion(words, lex))
+    question = (any(t.text.endswith("?") for t in span) or _question_syntax(words)) and not suggests
     # "Late fees are applied automatically" is no action taken; "Paperless statements are
     # now switched on" is.
     rule = _states_a_rule(span) and not _SETTLED_MARKERS.intersection(lowers)
@@ -451,13 +457,17 @@ def reply_functions(
     )
     case_specific = you_words > 0 or (first_person and (action or commitment))
     # A redaction placeholder ("[PII]") is a detail given and then removed: still specific.
-    specific = number or any(
-        t.pos_ == "PROPN"
-        or t.like_email
-        or t.like_url
-        or any(c.isdigit() for c in t.text)
-        or is_placeholder(t.text)
-        for t in words
+    specific = (
+        number
+        or suggests
+        or any(
+            t.pos_ == "PROPN"
+            or t.like_email
+            or t.like_url
+            or any(c.isdigit() for c in t.text)
+            or is_placeholder(t.text)
+            for t in words
+        )
     )
     yes_no = _yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex, within=False))
     personal = first_person or you_words > 0 or bool(_PERSONAL.intersection(lowers))
@@ -553,9 +563,15 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
             out.add(("time", low))
         elif number or t.pos_ == "PROPN" or t.like_email or t.like_url:
             out.add(("other", low))
+    opener = _opens_with_suggestion(words, lex)
+    if opener:
+        # "How about Gone Girl?": what is suggested is the fact given, however it is tagged.
+        suggested = words[len(opener.split()) :]
+        out.update(("other", _lw(t)) for t in suggested if t.pos_ in _SUGGESTED_POS and not t.is_stop)
     return frozenset(out)
 
 
+_SUGGESTED_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
 _PERSONAL = frozenset({"my", "our", "us", "me", "mine", "ours"})
 _BREAKS = frozenset({"\u2014", "\u2013", "-", "--", ";", ":", ",", "as", "so", "since"})
 
@@ -604,6 +620,12 @@ def _states_a_rule(span: Span) -> bool:
     cut = next((i for i, t in enumerate(subject) if t.tag_ == "IN"), len(subject))
     nouns = [t for t in subject[:cut] if t.tag_ in ("NN", "NNS", "NNP")]
     return bool(head) and bool(nouns) and nouns[-1].tag_ == "NNS" and _inflected_plural(nouns[-1])
+
+
+def _opens_with_suggestion(words: Sequence[Token], lex: ReplyLexicon) -> str:
+    """The suggestion opener the sentence starts with ("how about", "have you tried"), or ""."""
+    head = _norm_text(words[:4])
+    return next((p for p in lex.phrases["suggestion_openers"] if head.startswith(f" {p} ")), "")
 
 
 def _result_connector(words: Sequence[Token]) -> bool:
@@ -835,7 +857,7 @@ def _commitment(words: Sequence[Token], lex: ReplyLexicon) -> bool:
                 None,
             )
             back = any(_lw(w) in ("back", "restored", "fixed", "resolved", "delivered") for w in rest)
-            if not negated and (verb is not None or (expects and back)):
+            if not negated and (verb is not None or back):  # "it'll be back by six"
                 return True
     return False
 
@@ -1090,11 +1112,16 @@ def window_functions(functions: Sequence[Mapping[str, float]]) -> dict[str, floa
     return out
 
 
-def pair_features(ask: str, relevance: float, functions: Mapping[str, float]) -> dict[str, float]:
+def pair_features(
+    ask: str, relevance: float, functions: Mapping[str, float], adjacent_relevance: float = 0.0
+) -> dict[str, float]:
     """The features the need–reply classifier weighs for one (need, reply) pair.
 
     ``kind_match`` is 1 when the reply gives an answer of the kind the need asks for
-    (:data:`ANSWER_KINDS`); refusals meet a request only with a cause.
+    (:data:`ANSWER_KINDS`); refusals meet a request only with a cause. A reply of the
+    kind asked that comes right after the need (``functions["adjacent"]``) is read as at
+    least ``adjacent_relevance`` relevant: adjacency, not shared words, ties a terse
+    answer to its question.
     """
     kinds = ANSWER_KINDS.get(ask, ())
     new_fact = {
@@ -1119,6 +1146,8 @@ def pair_features(ask: str, relevance: float, functions: Mapping[str, float]) ->
         functions[k] > 0 and new_fact.get(k, True)
         for k in ("own_action", "commitment_time", "steps", "cause", "amount", "time")
     )
+    if match and functions.get("adjacent", 0.0) > 0:
+        relevance = max(relevance, adjacent_relevance)
     features = {
         "relevance": float(relevance),
         "kind_match": float(match),
