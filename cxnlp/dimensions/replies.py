@@ -847,7 +847,9 @@ def _commitment(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     "it should be back by six", "we expect the line to be restored"."""
     vague = lex["vague_verbs"]
     for i, t in enumerate(words):
-        expects = _lw(t) in ("should", "expect", "expected", "expects", "estimated", "due", "reckon")
+        expects = _lw(t) in ("should", "expect", "expected", "expects", "estimated", "due", "reckon") and not (
+            i > 0 and _lw(words[i - 1]) in _NOT_EXPECTING
+        )
         will = _lw(t) in _WILL or (_lw(t) == "going" and i + 1 < len(words) and _lw(words[i + 1]) == "to")
         if will or expects:
             rest = words[i + 1 : i + 6]
@@ -860,6 +862,11 @@ def _commitment(words: Sequence[Token], lex: ReplyLexicon) -> bool:
             if not negated and (verb is not None or back):  # "it'll be back by six"
                 return True
     return False
+
+
+#: Words before "expected" that make it someone else's expectation, not the agent's
+#: forecast ("lower than you expected", "more than they'd expected").
+_NOT_EXPECTING = frozenset({"than", "you", "they", "he", "she", "had", "'d", "as", "never"})
 
 
 def _negated_can(words: Sequence[Token]) -> bool:
