@@ -34,9 +34,9 @@ def test_fields_are_read_by_kind():
 
 
 def test_a_copy_is_read_lower_cased_and_hashed_by_content(tmp_path):
-    path = _copy(tmp_path, vague_verbs=["Look", " CHECK "], social_phrases=["Good Morning"])
+    path = _copy(tmp_path, benign_negated=["Know", " MIND "], social_phrases=["Good Morning"])
     lex = load_lexicon(COMPLETENESS, path)
-    assert lex.words["vague_verbs"] == {"look", "check"}
+    assert lex.words["benign_negated"] == {"know", "mind"}
     assert lex.phrases["social_phrases"] == (("good", "morning"),)
     assert lex.source == str(path)
     assert lex.digest != default_lexicon(COMPLETENESS).digest
@@ -45,9 +45,9 @@ def test_a_copy_is_read_lower_cased_and_hashed_by_content(tmp_path):
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"vague_verbs": "look"}, "vague_verbs"),
-        ({"vague_verbs": ["look", 3]}, "vague_verbs"),
-        ({"vague_verbs": ["look", "  "]}, "vague_verbs"),
+        ({"benign_negated": "know"}, "benign_negated"),
+        ({"benign_negated": ["know", 3]}, "benign_negated"),
+        ({"benign_negated": ["know", "  "]}, "benign_negated"),
         ({"problem_lemmas": None}, "problem_lemmas"),
         ({"need_prototypes": {"complaint": ["It broke."]}}, "need_prototypes"),
         ({"need_prototypes": ["It broke."]}, "need_prototypes"),
@@ -75,19 +75,19 @@ def test_a_file_that_is_not_a_mapping_is_refused(tmp_path):
 def test_a_copy_of_an_older_version_loads_with_the_fields_added_since(tmp_path, caplog):
     """A deployment's copy made before a field existed keeps loading, with the packaged
     field and a warning; a copy of the current version must have it."""
-    spec = dataclasses.replace(COMPLETENESS, version=2, added_in={2: ("additive_phrases",)})
+    spec = dataclasses.replace(COMPLETENESS, version=3, added_in={3: ("additive_phrases",)})
     data = yaml.safe_load(open(PACKAGED, encoding="utf-8"))
     del data["additive_phrases"]
-    data["version"] = 1
-    data["vague_verbs"] = ["ponder"]
+    data["version"] = 2
+    data["benign_negated"] = ["ponder"]
     path = tmp_path / "old.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     with caplog.at_level("WARNING"):
         lex = load_lexicon(spec, path)
-    assert lex.words["vague_verbs"] == {"ponder"}
+    assert lex.words["benign_negated"] == {"ponder"}
     assert lex.phrases["additive_phrases"] == default_lexicon(COMPLETENESS).phrases["additive_phrases"]
     assert "additive_phrases" in caplog.text
-    data["version"] = 2
+    data["version"] = 3
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(LexiconError, match="additive_phrases"):
         load_lexicon(spec, path)
@@ -103,3 +103,75 @@ def test_a_lexicon_pickles_for_worker_processes():
     copy = pickle.loads(pickle.dumps(lexicon))
     assert copy == lexicon and copy.digest == lexicon.digest
     assert copy.labelled["act_prototypes"]["empathy"] == lexicon.labelled["act_prototypes"]["empathy"]
+
+
+def test_a_completeness_copy_of_version_1_loads_and_says_where_vague_verbs_went(tmp_path, caplog):
+    """Version 2 moved vague_verbs to reply_functions.yaml (attention_verbs) and the need
+    patterns' request words into the file: a version 1 copy loads with the packaged request
+    words, and the warning says its vague_verbs are no longer read here."""
+    data = yaml.safe_load(open(PACKAGED, encoding="utf-8"))
+    for name in ("request_verbs", "wish_verbs", "seeking_words", "seeking_openers"):
+        del data[name]
+    data["version"] = 1
+    data["vague_verbs"] = ["look", "ponder"]
+    path = tmp_path / "v1.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        lex = load_lexicon(COMPLETENESS, path)
+    assert lex.words["request_verbs"] == default_lexicon(COMPLETENESS).words["request_verbs"]
+    assert "request_verbs" in caplog.text
+    assert "'vague_verbs' is no longer read here" in caplog.text and "attention_verbs" in caplog.text
+    assert "vague_verbs" not in lex.words
+
+
+def test_a_proactive_copy_of_version_1_loads_with_the_word_lists_moved_out_of_code(tmp_path, caplog):
+    from cxnlp.dimensions.proactive import LEXICON as PROACTIVE
+
+    data = yaml.safe_load(open("cxnlp/resources/proactive_lexicon.yaml", encoding="utf-8"))
+    for name in PROACTIVE.added_in[2]:
+        del data[name]
+    data["version"] = 1
+    data["greetings"] = ["howdy"]
+    path = tmp_path / "p1.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        lex = load_lexicon(PROACTIVE, path)
+    assert lex.words["greetings"] == {"howdy"}
+    assert lex.words["promise_hedges"] == default_lexicon(PROACTIVE).words["promise_hedges"]
+    assert "promise_hedges" in caplog.text
+
+
+def test_the_reply_lexicon_holds_each_verb_of_no_action_once():
+    """attention_verbs (no content either: what informativeness reads) and non_action_verbs
+    are disjoint, and the reply readings read both; yes/no words and the other polar
+    openers too."""
+    from cxnlp.dimensions.replies import default_reply_lexicon
+
+    lex = default_reply_lexicon()
+    assert not lex["attention_verbs"] & lex["non_action_verbs"]
+    assert lex.inaction_verbs == lex["attention_verbs"] | lex["non_action_verbs"]
+    assert {"look", "check"} <= lex["attention_verbs"] and {"call", "read"} <= lex["non_action_verbs"]
+    assert not lex["yes_no_words"] & lex["polar_answers"]
+
+
+def test_a_reply_copy_of_version_2_keeps_its_vague_verbs(tmp_path, caplog):
+    """A version 2 copy has one list, vague_verbs: its verbs stay verbs of no action (with
+    the packaged attention_verbs), and the lists version 3 moved out of code come from the
+    packaged file, with a warning."""
+    from cxnlp.dimensions.replies import default_reply_lexicon, load_reply_lexicon
+
+    packaged = default_reply_lexicon()
+    data = yaml.safe_load(open("cxnlp/resources/reply_functions.yaml", encoding="utf-8"))
+    for name in ("attention_verbs", "non_action_verbs", "state_words", "settled_markers", "yes_no_words",
+                 "courtesy_words", "indirect_question_words", "clause_openers", "frame_openers"):  # fmt: skip
+        del data[name]
+    data["version"] = 2
+    data["vague_verbs"] = ["ponder", "look"]
+    path = tmp_path / "r2.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        lex = load_reply_lexicon(path)
+    assert lex["non_action_verbs"] == {"ponder", "look"}
+    assert lex.inaction_verbs == packaged["attention_verbs"] | {"ponder"}
+    assert lex["state_words"] == packaged["state_words"]
+    assert "attention_verbs" in caplog.text

@@ -87,10 +87,15 @@ FUNCTIONS: tuple[str, ...] = (
 )
 
 _LIST_FIELDS = (
-    "vague_verbs",
+    "attention_verbs",
+    "non_action_verbs",
     "done_words",
+    "state_words",
+    "settled_markers",
+    "yes_no_words",
     "polar_answers",
     "courtesy_no_objects",
+    "courtesy_words",
     "cause_words",
     "cause_phrases",
     "refusal_words",
@@ -116,6 +121,9 @@ _LIST_FIELDS = (
     "ask_why",
     "restating_phrases",
     "effective_phrases",
+    "indirect_question_words",
+    "clause_openers",
+    "frame_openers",
     "free_phrases",
     "not_done_participles",
 )
@@ -123,13 +131,8 @@ _FIRST_PERSON = frozenset({"i", "we"})
 _HAVE = frozenset({"have", "'ve", "ve", "has", "'s", "had", "'d"})
 _WILL = frozenset({"will", "'ll", "ll", "shall"})
 _BE_DONE = frozenset({"is", "'s", "are", "'re", "was", "were", "been", "s", "re"})
-#: Words between "is" and a participle that make it a settled fact ("is now active").
-_SETTLED_MARKERS = frozenset({"now", "already", "all", "been", "officially", "finally"})
-#: Participles that state a settled state even in the bare present ("it's done").
+#: What may follow "is now" in a settled state ("the address is now your office").
 _STATE_POS = frozenset({"ADP", "DET", "PRON", "PROPN"})
-_STATE_WORDS = frozenset(
-    {"done", "sorted", "set", "fixed", "resolved", "back", "active", "online", "complete", "completed"}
-)
 _REQUEST_OPENERS = frozenset({"can", "could", "would", "will", "please"})
 _WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
 _MONEY_SYMBOLS = frozenset({"$", "£", "€", "¥", "%", "₹"})
@@ -150,6 +153,14 @@ class ReplyLexicon:
     def __getitem__(self, name: str) -> frozenset[str]:
         return self.lists[name]
 
+    @functools.cached_property
+    def inaction_verbs(self) -> frozenset[str]:
+        """Verbs whose past, participle or future reports no action on the customer's case:
+        ``attention_verbs`` ("we'll look into it") and ``non_action_verbs`` ("I called",
+        "I've read your notes"). Answer completeness reads only ``attention_verbs`` to judge
+        whether a sentence has content."""
+        return self.lists["attention_verbs"] | self.lists["non_action_verbs"]
+
     @classmethod
     def from_mapping(cls, data: Any, *, source: str, digest: str) -> ReplyLexicon:
         if not isinstance(data, dict):
@@ -164,6 +175,11 @@ class ReplyLexicon:
         )
         for name in _LIST_FIELDS:
             value = data.get(name)
+            if name == "non_action_verbs" and value is None and "non_action_verbs" in added:
+                # Before version 4 one list, vague_verbs, held both kinds: it stays the
+                # deployment's list of verbs that are no action (with the packaged
+                # attention_verbs, which a copy of the packaged file held anyway).
+                value = data.get("vague_verbs")
             if name in added and value is None:
                 lists[name] = default_reply_lexicon().lists[name]
                 phrases[name] = default_reply_lexicon().phrases[name]
@@ -181,10 +197,21 @@ class ReplyLexicon:
 
 #: Version of the packaged reply_functions.yaml, and the lists each version added, so a
 #: deployment's copy of an older version keeps loading.
-LEXICON_VERSION = 3
+LEXICON_VERSION = 4
 _ADDED_IN: Mapping[int, tuple[str, ...]] = {
     2: ("time_period_words", "time_period_determiners", "time_period_prepositions", "time_period_boundaries"),
     3: ("courtesy_no_objects", "effective_phrases"),
+    4: (
+        "attention_verbs",
+        "non_action_verbs",
+        "state_words",
+        "settled_markers",
+        "yes_no_words",
+        "courtesy_words",
+        "indirect_question_words",
+        "clause_openers",
+        "frame_openers",
+    ),
 }
 
 
@@ -242,52 +269,22 @@ def ask_type(spans: Sequence[Span], kind: str, lex: ReplyLexicon | None = None) 
     lex = lex or default_reply_lexicon()
     words = [w for s in spans for w in _words(s)]
     question = any(t.text.endswith("?") for s in spans for t in s) or any(
-        _question_syntax(_words(s)) or _asks_which(_words(s)) for s in spans
+        _question_syntax(_words(s)) or _asks_which(_words(s), lex) for s in spans
     )
     # "It crashes when I open the app" is a problem, not a question about a time: the
     # question phrases count only in a need that asks (a "?", question syntax, "I was
     # wondering when...") or that is a question by kind.
-    if question or kind == "question" or _indirect_question(words):
+    if question or kind == "question" or _indirect_question(words, lex):
         for name in ("ask_how_to", "ask_how_long", "ask_how_many", "ask_how_much", "ask_when", "ask_why"):
-            if any(_asks_at_clause_start(_words(s), lex.phrases[name]) for s in spans):
+            if any(_asks_at_clause_start(_words(s), lex.phrases[name], lex) for s in spans):
                 return name.removeprefix("ask_")
     if _is_polite_request(words):
         return "request"
-    if _asks_which(words):
+    if _asks_which(words, lex):
         return "what"
     if question and kind != "request":
         return "polar"
     return "request" if kind == "request" else "problem" if kind == "problem" else "polar"
-
-
-#: Words after which a question phrase still opens its clause ("so when...", "tell me why").
-_CLAUSE_OPENERS = frozenset(
-    {
-        "and",
-        "but",
-        "so",
-        "also",
-        "then",
-        "or",
-        "okay",
-        "ok",
-        "well",
-        "oh",
-        "just",
-        "hi",
-        "hello",
-        "hey",
-        "yes",
-        "yeah",
-        "please",
-        "me",
-        "us",
-        "anyway",
-        "right",
-        "now",
-        "exactly",
-    }
-)
 
 
 def _norm_words(words: Sequence[Token]) -> list[tuple[str, int]]:
@@ -302,17 +299,17 @@ def _norm_words(words: Sequence[Token]) -> list[tuple[str, int]]:
     return out
 
 
-def _asks_at_clause_start(words: Sequence[Token], phrases: Iterable[str]) -> bool:
+def _asks_at_clause_start(words: Sequence[Token], phrases: Iterable[str], lex: ReplyLexicon) -> bool:
     """Whether a question phrase opens a clause: "when will it come", "so why...", "tell me
     how long", but not the "when" of "is my data wiped when you fix the screen?" (a yes/no
     question whose clause merely mentions a time)."""
     attached = _norm_words(words)
     raw = [(_lw(t), k) for k, t in enumerate(words)]  # "why's" also reads as "why" "'s"
-    return _phrase_opens_clause(words, attached, phrases) or _phrase_opens_clause(words, raw, phrases)
+    return _phrase_opens_clause(words, attached, phrases, lex) or _phrase_opens_clause(words, raw, phrases, lex)
 
 
 def _phrase_opens_clause(
-    words: Sequence[Token], norm: Sequence[tuple[str, int]], phrases: Iterable[str]
+    words: Sequence[Token], norm: Sequence[tuple[str, int]], phrases: Iterable[str], lex: ReplyLexicon
 ) -> bool:
     texts = [w for w, _ in norm]
     for phrase in phrases:
@@ -330,8 +327,8 @@ def _phrase_opens_clause(
                 _inverted_after(words, norm[i + n - 1][1] + 1)
                 or (tok.is_sent_start and tok.pos_ != "SCONJ")  # not the "when" of "wiped when you fix"
                 or tok.i - prev.i > 1  # punctuation between: a new clause
-                or prev_word in _CLAUSE_OPENERS
-                or prev_word in _INDIRECT
+                or prev_word in lex["clause_openers"]
+                or prev_word in lex["indirect_question_words"]
                 or prev.pos_ in ("ADP", "CCONJ", "INTJ", "SCONJ")
             ):
                 return True
@@ -350,46 +347,22 @@ def _inverted_after(words: Sequence[Token], k: int) -> bool:
 
 
 _WH_FACT = frozenset({"what", "which", "who", "whom", "whose", "where", "whats", "what's"})
-#: Words after which a wh-word opens an indirect question ("I was wondering which ...").
-_INDIRECT = frozenset(
-    {
-        "wondering",
-        "wonder",
-        "know",
-        "tell",
-        "ask",
-        "sure",
-        "idea",
-        "confirm",
-        "check",
-        "explain",
-        "clarify",
-        "find",
-        "out",
-        "about",
-        "understand",
-        "unclear",
-        "confused",
-        "curious",
-        "asking",
-        "figure",
-        "see",
-    }
-)
 
 
-def _indirect_question(words: Sequence[Token]) -> bool:
+def _indirect_question(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """ "I was wondering how long...", "can you tell me when...": a question in a statement."""
+    indirect = lex["indirect_question_words"]
     return any(
-        _lw(t) in _INDIRECT and i + 1 < len(words) and words[i + 1].tag_ in _WH_TAGS
+        _lw(t) in indirect and i + 1 < len(words) and words[i + 1].tag_ in _WH_TAGS
         for i, t in enumerate(words)
     )
 
 
-def _asks_which(words: Sequence[Token]) -> bool:
+def _asks_which(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """A question for a fact: a wh-word opening the sentence or an indirect question."""
+    indirect = lex["indirect_question_words"]
     for i, t in enumerate(words):
-        if _lw(t) in _WH_FACT and (i == 0 or t.is_sent_start or _lw(words[i - 1]) in _INDIRECT):
+        if _lw(t) in _WH_FACT and (i == 0 or t.is_sent_start or _lw(words[i - 1]) in indirect):
             return True
     return False
 
@@ -427,7 +400,7 @@ def reply_functions(
     question = any(t.text.endswith("?") for t in span) or _question_syntax(words)
     # "Late fees are applied automatically" is no action taken; "Paperless statements are
     # now switched on" is.
-    rule = _states_a_rule(span) and not _SETTLED_MARKERS.intersection(lowers)
+    rule = _states_a_rule(span, lex) and not lex["settled_markers"].intersection(lowers)
     action = _action_done(words, lex) and not rule
     number = any(t.like_num or t.tag_ == "CD" for t in words)
     steps = _steps(words, lowers, lex)
@@ -575,21 +548,21 @@ def _narrates_past(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """What happened, in the past tense ("the payment page timed out", "a cable was cut"):
     the implicit cause that answers a "why"."""
     for i, t in enumerate(words):
-        if t.tag_ == "VBD" and _lemma(t) not in lex["vague_verbs"] and _lemma(t) != "be":
+        if t.tag_ == "VBD" and _lemma(t) not in lex.inaction_verbs and _lemma(t) != "be":
             return True
         if _lw(t) in ("was", "were", "got") and i + 1 < len(words) and words[i + 1].tag_ == "VBN":
             return True
     return False
 
 
-def _states_a_rule(span: Span) -> bool:
+def _states_a_rule(span: Span, lex: ReplyLexicon) -> bool:
     """Is the sentence a generic statement: a bare plural subject and a present-tense verb
     ("Overdraft fees apply when ...", "Customs charges are set by HMRC")? Such a sentence
     says how things work for everyone, not what happened in this customer's case. Read
     from tags alone (the shared parse has no dependency parser)."""
     words = _words(span)
     k = 0
-    while k < len(words) and (words[k].pos_ in ("INTJ", "CCONJ") or _lw(words[k]) in _FRAME_OPENERS):
+    while k < len(words) and (words[k].pos_ in ("INTJ", "CCONJ") or _lw(words[k]) in lex["frame_openers"]):
         k += 1
     subject: list[Token] = []
     for t in words[k:]:
@@ -636,17 +609,13 @@ def _inflected_plural(t: Token) -> bool:
     return _lw(t) != _lemma(t) or _lw(t).endswith("s")
 
 
-#: Words an agent may open with before the frame ("Okay, so I can see ...").
-_FRAME_OPENERS = frozenset(
-    {"okay", "ok", "right", "so", "yes", "yeah", "alright", "and", "now", "well", "ah", "oh"}
-)
 
 
 def _reads_record(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """Does the sentence open by reading the customer's record back ("I can see ...",
     "I've pulled up ...") with no action of the agent's own after the frame?"""
     k = 0
-    while k < len(words) and _lw(words[k]) in _FRAME_OPENERS:
+    while k < len(words) and _lw(words[k]) in lex["frame_openers"]:
         k += 1
     if not _has_phrase(_norm_text(words[k : k + 4]), lex.phrases["restating_phrases"]):
         return False
@@ -671,11 +640,11 @@ def _question_syntax(words: Sequence[Token]) -> bool:
 
 def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """An action taken: "I've waived", "we refunded", "it's been cancelled", "you're all set"."""
-    vague = lex["vague_verbs"]
+    vague = lex.inaction_verbs
     done = lex["done_words"]
     n = len(words)
     if n and (
-        (_lw(words[0]) in _STATE_WORDS and words[0].tag_ != "VB")  # "Done, ..." but not "Set up the..."
+        (_lw(words[0]) in lex["state_words"] and words[0].tag_ != "VB")  # "Done, ..." but not "Set up the..."
         or (n > 1 and _lw(words[0]) == "all" and _lw(words[1]) in done)
     ):
         return True  # "Done, paperless is on now.", "All sorted."
@@ -725,8 +694,8 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
                 return True  # "the address is now your office", "it's now out for delivery"
             settled = (
                 low in ("was", "were", "been")
-                or bool(_SETTLED_MARKERS.intersection(between))
-                or (j < n and _lw(words[j]) in _STATE_WORDS)
+                or bool(lex["settled_markers"].intersection(between))
+                or (j < n and _lw(words[j]) in lex["state_words"])
                 or specific_subject
             )
             if j < n and _lw(words[j]) in done and settled:
@@ -771,7 +740,7 @@ def _reports_done_tersely(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     or a clause of at most three words that ends in one, is the agent's own action; words
     like "based", "attached", "supposed" (``not_done_participles``) open clauses that are not.
     """
-    vague = lex["vague_verbs"]
+    vague = lex.inaction_verbs
     skip = lex["not_done_participles"]
     n = len(words)
 
@@ -788,7 +757,7 @@ def _reports_done_tersely(words: Sequence[Token], lex: ReplyLexicon) -> bool:
         clause = words[k:end]
         if not clause:
             continue
-        if (done_verb(clause[0]) or _lw(clause[0]) in _STATE_WORDS) and not (
+        if (done_verb(clause[0]) or _lw(clause[0]) in lex["state_words"]) and not (
             len(clause) > 1 and _lw(clause[1]) in ("by", "that", "to")
         ):
             return True  # "Cancelled, you'll stay with ...", "Sure, done."
@@ -823,7 +792,7 @@ def _headline_passive(clause: Sequence[Token], done_verb: Callable[[Token], bool
 def _commitment(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """A concrete commitment: "I'll send a replacement", "a technician will come",
     "it should be back by six", "we expect the line to be restored"."""
-    vague = lex["vague_verbs"]
+    vague = lex.inaction_verbs
     for i, t in enumerate(words):
         expects = _lw(t) in ("should", "expect", "expected", "expects", "estimated", "due", "reckon")
         will = _lw(t) in _WILL or (_lw(t) == "going" and i + 1 < len(words) and _lw(words[i + 1]) == "to")
@@ -929,24 +898,21 @@ def _has_duration(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     return False
 
 
-_COURTESY = frozenset(
-    {"welcome", "thanks", "thank", "bye", "goodbye", "pleasure", "problem", "worries", "sorry", "afraid"}
-)
 
 
 def _yes_no(words: Sequence[Token], lex: ReplyLexicon, *, within: bool = True) -> bool:
     """A yes or no: opening the sentence, or (``within``) set off by punctuation inside it.
     In the sentence as said, a "yeah" inside is a filler more often than an answer."""
-    if not words or (len(words) <= 4 and _COURTESY.intersection(_lw(t) for t in words)):
+    if not words or (len(words) <= 4 and lex["courtesy_words"].intersection(_lw(t) for t in words)):
         return False
     first = _lw(words[0])
-    if first in lex["polar_answers"] and not _courtesy_no(words, lex):
+    if (first in lex["yes_no_words"] or first in lex["polar_answers"]) and not _courtesy_no(words, lex):
         return True
     if first == "of" and len(words) > 1 and _lw(words[1]) == "course":
         return True
     if first == "not" and len(words) > 2 and (_lw(words[1]), _lw(words[2])) == ("at", "all"):
         return True
-    if within and any(_standalone_yes_no(t) for t in words[1:]):
+    if within and any(_standalone_yes_no(t, lex) for t in words[1:]):
         return True  # "You do, yes, but ...", "It's covered, yeah."
     # "It does.", "You can.", "It isn't covered", "That's right": subject + auxiliary first.
     return (
@@ -964,13 +930,11 @@ def _courtesy_no(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     return len(words) > 1 and _lw(words[0]) == "no" and _lw(words[1]) in lex["courtesy_no_objects"]
 
 
-_YES_NO_WORDS = frozenset({"yes", "yeah", "yep", "yup", "no", "nope"})
 
-
-def _standalone_yes_no(t: Token) -> bool:
+def _standalone_yes_no(t: Token, lex: ReplyLexicon) -> bool:
     """Is ``t`` a yes or no said on its own, set off by punctuation ("You do, yes —")
     rather than a determiner ("no fee")?"""
-    if _lw(t) not in _YES_NO_WORDS:
+    if _lw(t) not in lex["yes_no_words"]:
         return False
     doc = t.doc
     before = doc[t.i - 1] if t.i > 0 else None
