@@ -718,7 +718,7 @@ def batch(
     except (ValueError, OSError) as exc:
         _fail(str(exc))
     try:
-        with _progress("scoring new and changed") as bar:
+        with _progress("scoring new and changed", counts="records done") as bar:
             summary = run_batch(
                 inputs,
                 store,
@@ -1196,10 +1196,11 @@ class _progress:
     """A one-line progress display on stderr when it is a terminal; nothing when piped or in CI.
 
     ``stage(text)`` says what is being done; calling the object with ``n`` counts ``n`` more
-    records (``cxnlp score`` and ``batch`` pass :attr:`callback` to the library: ``score``
-    counts each record as it is scored or rejected, ``batch`` as it is read). ``counts``
-    names what is counted. Transient: the line is gone when the block ends, and the
-    command's own summary is what stays.
+    records (``cxnlp score`` and ``batch`` pass :attr:`callback` to the library, which
+    counts each record as it is scored, skipped or rejected; ``batch`` with worker
+    processes counts a chunk as it comes back). ``counts`` names what is counted.
+    Transient: the line is gone when the block ends, and the command's own summary is what
+    stays.
     """
 
     def __init__(self, stage: str = "scoring", *, counting: bool = True, counts: str = "records read"):

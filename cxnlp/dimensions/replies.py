@@ -305,7 +305,9 @@ def _asks_at_clause_start(words: Sequence[Token], phrases: Iterable[str], lex: R
     question whose clause merely mentions a time)."""
     attached = _norm_words(words)
     raw = [(_lw(t), k) for k, t in enumerate(words)]  # "why's" also reads as "why" "'s"
-    return _phrase_opens_clause(words, attached, phrases, lex) or _phrase_opens_clause(words, raw, phrases, lex)
+    return _phrase_opens_clause(words, attached, phrases, lex) or _phrase_opens_clause(
+        words, raw, phrases, lex
+    )
 
 
 def _phrase_opens_clause(
@@ -609,8 +611,6 @@ def _inflected_plural(t: Token) -> bool:
     return _lw(t) != _lemma(t) or _lw(t).endswith("s")
 
 
-
-
 def _reads_record(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """Does the sentence open by reading the customer's record back ("I can see ...",
     "I've pulled up ...") with no action of the agent's own after the frame?"""
@@ -898,8 +898,6 @@ def _has_duration(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     return False
 
 
-
-
 def _yes_no(words: Sequence[Token], lex: ReplyLexicon, *, within: bool = True) -> bool:
     """A yes or no: opening the sentence, or (``within``) set off by punctuation inside it.
     In the sentence as said, a "yeah" inside is a filler more often than an answer."""
@@ -928,7 +926,6 @@ def _courtesy_no(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """An opening "no" that is a courtesy ("No problem — cancelled", "No worries, done"):
     it agrees to a request, so it is no polar answer."""
     return len(words) > 1 and _lw(words[0]) == "no" and _lw(words[1]) in lex["courtesy_no_objects"]
-
 
 
 def _standalone_yes_no(t: Token, lex: ReplyLexicon) -> bool:
