@@ -50,10 +50,11 @@ class LexiconSpec:
     """What one lexicon file holds: its packaged name, version and fields by kind.
 
     ``labels`` lists, per ``labelled`` field, the labels the dimension reads; ``added_in``
-    maps a version to the fields it added; ``moved`` maps a field an older version held
-    to where it lives now (a copy that still has it loads, with a warning that the field
-    is no longer read there); ``parameter`` says how a dimension takes a deployment's copy
-    (quoted in messages).
+    maps a version to the fields it added; ``renamed`` maps an added field to the field
+    an older version held in its place (a copy of that version is read under the old
+    name); ``moved`` maps a field an older version held to where it lives now (a copy that
+    still has it loads, with a warning that the field is no longer read there);
+    ``parameter`` says how a dimension takes a deployment's copy (quoted in messages).
     """
 
     resource: str
@@ -62,6 +63,7 @@ class LexiconSpec:
     parameter: str
     labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     added_in: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    renamed: Mapping[str, str] = field(default_factory=dict)
     moved: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -128,11 +130,16 @@ def load_lexicon(spec: LexiconSpec, path: str | Path | None = None) -> Lexicon:
             logger.warning("%s: field %r is no longer read here; it moved to %s.", source, name, now)
     parts: dict[FieldKind, dict[str, Any]] = {"words": {}, "phrases": {}, "sentences": {}, "labelled": {}}
     for name, kind in spec.fields.items():
+        read_as = name
         if name in added and data.get(name) is None:
-            packaged = default_lexicon(spec)
-            parts[kind][name] = getattr(packaged, kind)[name]
-            continue
-        parts[kind][name] = _read_field(data.get(name), name, kind, spec, source)
+            old = spec.renamed.get(name)
+            if old is None or data.get(old) is None:
+                packaged = default_lexicon(spec)
+                parts[kind][name] = getattr(packaged, kind)[name]
+                continue
+            logger.warning("%s: reading %r as %r (its name in version %d).", source, old, name, spec.version)
+            read_as = old
+        parts[kind][name] = _read_field(data.get(read_as), read_as, kind, spec, source)
     frozen = {kind: MappingProxyType(values) for kind, values in parts.items()}
     return Lexicon(
         source, digest, frozen["words"], frozen["phrases"], frozen["sentences"], frozen["labelled"]

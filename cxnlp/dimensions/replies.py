@@ -26,12 +26,12 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from cxnlp.lexicon import Lexicon, LexiconError, LexiconSpec, load_lexicon
 from cxnlp.privacy.placeholders import is_placeholder
-from cxnlp.resource_files import added_since, read_yaml_resource
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Span, Token
@@ -138,62 +138,8 @@ _WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
 _MONEY_SYMBOLS = frozenset({"$", "£", "€", "¥", "%", "₹"})
 
 
-class ReplyLexiconError(ValueError):
-    """The reply-function word lists are missing a field or have the wrong type."""
-
-
-@dataclass(frozen=True)
-class ReplyLexicon:
-    """The word lists of ``reply_functions.yaml``, lower-cased; ``digest`` hashes the file."""
-
-    lists: Mapping[str, frozenset[str]]
-    digest: str
-    phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def __getitem__(self, name: str) -> frozenset[str]:
-        return self.lists[name]
-
-    @functools.cached_property
-    def inaction_verbs(self) -> frozenset[str]:
-        """Verbs whose past, participle or future reports no action on the customer's case:
-        ``attention_verbs`` ("we'll look into it") and ``non_action_verbs`` ("I called",
-        "I've read your notes"). Answer completeness reads only ``attention_verbs`` to judge
-        whether a sentence has content."""
-        return self.lists["attention_verbs"] | self.lists["non_action_verbs"]
-
-    @classmethod
-    def from_mapping(cls, data: Any, *, source: str, digest: str) -> ReplyLexicon:
-        if not isinstance(data, dict):
-            raise ReplyLexiconError(
-                f"{source}: got {type(data).__name__}; expected a mapping of word lists. "
-                f"Start from cxnlp/resources/{DEFAULT_RESOURCE}."
-            )
-        lists: dict[str, frozenset[str]] = {}
-        phrases: dict[str, tuple[str, ...]] = {}
-        added = added_since(
-            data, _ADDED_IN, source=source, resource=DEFAULT_RESOURCE, version=LEXICON_VERSION
-        )
-        for name in _LIST_FIELDS:
-            value = data.get(name)
-            if name == "non_action_verbs" and value is None and "non_action_verbs" in added:
-                # Before version 4 one list, vague_verbs, held both kinds: it stays the
-                # deployment's list of verbs that are no action (with the packaged
-                # attention_verbs, which a copy of the packaged file held anyway).
-                value = data.get("vague_verbs")
-            if name in added and value is None:
-                lists[name] = default_reply_lexicon().lists[name]
-                phrases[name] = default_reply_lexicon().phrases[name]
-                continue
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ReplyLexiconError(
-                    f"{source}: field {name!r} got {value!r}; expected a list of words or "
-                    "phrases (quote yes/no). Fix that field."
-                )
-            lowered = [v.lower().strip() for v in value if v.strip()]
-            lists[name] = frozenset(lowered)
-            phrases[name] = tuple(sorted(lowered, key=len, reverse=True))
-        return cls(lists=lists, digest=digest, phrases=phrases)
-
+#: The error of a reply lexicon file that cannot be read: the lexicon loader's.
+ReplyLexiconError = LexiconError
 
 #: Version of the packaged reply_functions.yaml, and the lists each version added, so a
 #: deployment's copy of an older version keeps loading.
@@ -214,11 +160,53 @@ _ADDED_IN: Mapping[int, tuple[str, ...]] = {
     ),
 }
 
+#: The word lists of ``cxnlp/resources/reply_functions.yaml`` (what each is for is said
+#: there). Before version 4 one list, ``vague_verbs``, held both attention and non-action
+#: verbs: an older copy keeps it as its ``non_action_verbs`` (with the packaged
+#: ``attention_verbs``, which a copy of the packaged file held anyway).
+LEXICON = LexiconSpec(
+    resource=DEFAULT_RESOURCE,
+    version=LEXICON_VERSION,
+    parameter="AnswerCompleteness(reply_lexicon=PATH)",
+    fields=dict.fromkeys(_LIST_FIELDS, "words"),
+    added_in=_ADDED_IN,
+    renamed={"non_action_verbs": "vague_verbs"},
+)
+
+
+@dataclass(frozen=True)
+class ReplyLexicon:
+    """The word lists of ``reply_functions.yaml``, lower-cased, read by :func:`cxnlp.lexicon.
+    load_lexicon`; ``lex[name]`` is a list as a set, ``lex.phrases[name]`` the same words
+    longest first (phrases are matched in running text)."""
+
+    lexicon: Lexicon
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the file (what the configuration id hashes)."""
+        return self.lexicon.digest
+
+    def __getitem__(self, name: str) -> frozenset[str]:
+        return self.lexicon.words[name]
+
+    @functools.cached_property
+    def phrases(self) -> Mapping[str, tuple[str, ...]]:
+        words = self.lexicon.words
+        return {name: tuple(sorted(sorted(words[name]), key=len, reverse=True)) for name in words}
+
+    @functools.cached_property
+    def inaction_verbs(self) -> frozenset[str]:
+        """Verbs whose past, participle or future reports no action on the customer's case:
+        ``attention_verbs`` ("we'll look into it") and ``non_action_verbs`` ("I called",
+        "I've read your notes"). Answer completeness reads only ``attention_verbs`` to judge
+        whether a sentence has content."""
+        return self["attention_verbs"] | self["non_action_verbs"]
+
 
 def load_reply_lexicon(path: str | Path | None = None) -> ReplyLexicon:
     """The packaged word lists, or those of ``path`` (YAML)."""
-    data, source, digest = read_yaml_resource(DEFAULT_RESOURCE, path, ReplyLexiconError)
-    return ReplyLexicon.from_mapping(data, source=source, digest=digest)
+    return ReplyLexicon(load_lexicon(LEXICON, path))
 
 
 @functools.cache
