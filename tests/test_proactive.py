@@ -393,3 +393,20 @@ def test_the_opening_how_can_i_help_is_no_offer_of_further_help(dim, parser):
 def test_thanks_for_patience_is_courtesy_not_empathy(dim, parser):
     assert "empathy" not in acts_of(dim, parser, "Thank you for your patience today.")
     assert "empathy" in acts_of(dim, parser, "I'm so sorry, that sounds really stressful.")
+
+
+def test_a_promise_hedge_added_to_the_lexicon_empties_the_promise(packaged_and_copy, parser):
+    """The patterns' word lists are data: a contact centre's copy of proactive_lexicon.yaml
+    with one more promise hedge ("supposedly") makes a call-back promise empty, so it is no
+    next step; the packaged lexicon reads it as one."""
+    call = [("customer", "When will I hear back?"), ("agent", "Someone will supposedly call you back.")]
+    parsed = parser.parse(Transcript.from_pairs("h", call))
+    packaged, ours = packaged_and_copy(
+        ProactiveConnection,
+        "proactive_lexicon",
+        "proactive_lexicon.yaml",
+        "promise_hedges: [",
+        "promise_hedges: [supposedly, ",
+        lambda dim: {a.category for a in dim.find_acts(parsed)},
+    )
+    assert "next_steps" in packaged and "next_steps" not in ours

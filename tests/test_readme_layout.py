@@ -19,7 +19,9 @@ def _layout() -> str:
 def _names_in_tree() -> set[str]:
     """Top-level modules and folders, and the modules inside each folder (not its
     ``__init__.py``; files under ``resources/`` and ``static/`` are data)."""
-    names = {p.name for p in PACKAGE.iterdir() if p.suffix == ".py" or (p.is_dir() and p.name != "__pycache__")}
+    names = {
+        p.name for p in PACKAGE.iterdir() if p.suffix == ".py" or (p.is_dir() and p.name != "__pycache__")
+    }
     for folder in PACKAGE.iterdir():
         if folder.is_dir() and folder.name not in ("resources", "__pycache__"):
             names |= {p.name for p in folder.glob("*.py") if p.name != "__init__.py"}
