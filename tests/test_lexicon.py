@@ -24,6 +24,18 @@ def _copy(tmp_path, **changes):
     return path
 
 
+def _older_copy(tmp_path, resource: str, version: int, drop, **changes):
+    """A deployment's copy of packaged ``resource`` as of ``version``: without the fields
+    in ``drop`` (added since), with ``changes``."""
+    data = yaml.safe_load(open(f"cxnlp/resources/{resource}", encoding="utf-8"))
+    for name in drop:
+        del data[name]
+    data.update(changes, version=version)
+    path = tmp_path / f"v{version}-{resource}"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
 def test_fields_are_read_by_kind():
     lex = default_lexicon(COMPLETENESS)
     assert set(lex.labelled["need_prototypes"]) == {"question", "request", "problem"}
@@ -76,19 +88,15 @@ def test_a_copy_of_an_older_version_loads_with_the_fields_added_since(tmp_path, 
     """A deployment's copy made before a field existed keeps loading, with the packaged
     field and a warning; a copy of the current version must have it."""
     spec = dataclasses.replace(COMPLETENESS, version=3, added_in={3: ("additive_phrases",)})
-    data = yaml.safe_load(open(PACKAGED, encoding="utf-8"))
-    del data["additive_phrases"]
-    data["version"] = 2
-    data["benign_negated"] = ["ponder"]
-    path = tmp_path / "old.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    path = _older_copy(
+        tmp_path, "completeness_lexicon.yaml", 2, ["additive_phrases"], benign_negated=["ponder"]
+    )
     with caplog.at_level("WARNING"):
         lex = load_lexicon(spec, path)
     assert lex.words["benign_negated"] == {"ponder"}
     assert lex.phrases["additive_phrases"] == default_lexicon(COMPLETENESS).phrases["additive_phrases"]
     assert "additive_phrases" in caplog.text
-    data["version"] = 3
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    path = _older_copy(tmp_path, "completeness_lexicon.yaml", 3, ["additive_phrases"])
     with pytest.raises(LexiconError, match="additive_phrases"):
         load_lexicon(spec, path)
 
@@ -109,13 +117,9 @@ def test_a_completeness_copy_of_version_1_loads_and_says_where_vague_verbs_went(
     """Version 2 moved vague_verbs to reply_functions.yaml (attention_verbs) and the need
     patterns' request words into the file: a version 1 copy loads with the packaged request
     words, and the warning says its vague_verbs are no longer read here."""
-    data = yaml.safe_load(open(PACKAGED, encoding="utf-8"))
-    for name in ("request_verbs", "wish_verbs", "seeking_words", "seeking_openers"):
-        del data[name]
-    data["version"] = 1
-    data["vague_verbs"] = ["look", "ponder"]
-    path = tmp_path / "v1.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    path = _older_copy(
+        tmp_path, "completeness_lexicon.yaml", 1, COMPLETENESS.added_in[2], vague_verbs=["look", "ponder"]
+    )
     with caplog.at_level("WARNING"):
         lex = load_lexicon(COMPLETENESS, path)
     assert lex.words["request_verbs"] == default_lexicon(COMPLETENESS).words["request_verbs"]
@@ -127,13 +131,7 @@ def test_a_completeness_copy_of_version_1_loads_and_says_where_vague_verbs_went(
 def test_a_proactive_copy_of_version_1_loads_with_the_word_lists_moved_out_of_code(tmp_path, caplog):
     from cxnlp.dimensions.proactive import LEXICON as PROACTIVE
 
-    data = yaml.safe_load(open("cxnlp/resources/proactive_lexicon.yaml", encoding="utf-8"))
-    for name in PROACTIVE.added_in[2]:
-        del data[name]
-    data["version"] = 1
-    data["greetings"] = ["howdy"]
-    path = tmp_path / "p1.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    path = _older_copy(tmp_path, "proactive_lexicon.yaml", 1, PROACTIVE.added_in[2], greetings=["howdy"])
     with caplog.at_level("WARNING"):
         lex = load_lexicon(PROACTIVE, path)
     assert lex.words["greetings"] == {"howdy"}
@@ -158,17 +156,13 @@ def test_a_reply_copy_of_version_2_keeps_its_vague_verbs(tmp_path, caplog):
     """A version 2 copy has one list, vague_verbs: its verbs stay verbs of no action (with
     the packaged attention_verbs), and the lists version 3 moved out of code come from the
     packaged file, with a warning."""
+    from cxnlp.dimensions.replies import LEXICON as REPLIES
     from cxnlp.dimensions.replies import default_reply_lexicon, load_reply_lexicon
 
     packaged = default_reply_lexicon()
-    data = yaml.safe_load(open("cxnlp/resources/reply_functions.yaml", encoding="utf-8"))
-    for name in ("attention_verbs", "non_action_verbs", "state_words", "settled_markers", "yes_no_words",
-                 "courtesy_words", "indirect_question_words", "clause_openers", "frame_openers"):  # fmt: skip
-        del data[name]
-    data["version"] = 2
-    data["vague_verbs"] = ["ponder", "look"]
-    path = tmp_path / "r2.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    path = _older_copy(
+        tmp_path, "reply_functions.yaml", 2, REPLIES.added_in[3], vague_verbs=["ponder", "look"]
+    )
     with caplog.at_level("WARNING"):
         lex = load_reply_lexicon(path)
     assert lex["non_action_verbs"] == {"ponder", "look"}
