@@ -18,7 +18,10 @@ small readings make that possible, both pure functions of a (filler-free) spaCy 
 features the need–reply classifier (:mod:`cxnlp.dimensions.need_reply`) weighs: above all,
 whether the reply gives an answer *of the kind asked*.
 
-The word lists live in ``cxnlp/resources/reply_functions.yaml`` (:class:`ReplyLexicon`).
+The word lists live in ``cxnlp/resources/reply_functions.yaml`` (:class:`ReplyLexicon`,
+read by :func:`cxnlp.lexicon.load_lexicon`): every open-class word a reading looks for. What
+stays in code is grammar no deployment's wording changes: pronouns, auxiliaries and modals,
+negators, wh-words, punctuation and currency symbols, part-of-speech tags.
 """
 
 from __future__ import annotations
