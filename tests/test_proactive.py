@@ -96,15 +96,15 @@ def test_a_deployment_lexicon_adds_its_own_words(packaged_and_copy, parser):
 
 def test_next_steps_read_the_time_words_of_the_reply_lexicon(packaged_and_copy, parser):
     """One list says what a duration is: a unit added to reply_functions.yaml's
-    duration_words is a next step's unit too ("within 2 fortnights")."""
+    duration_units is a next step's unit too ("within 2 fortnights")."""
     call = [("customer", "When?"), ("agent", "It should be there within 2 fortnights.")]
     parsed = parser.parse(Transcript.from_pairs("f", call))
     packaged, ours = packaged_and_copy(
         ProactiveConnection,
         "reply_lexicon",
         "reply_functions.yaml",
-        "\nduration_words: [",
-        "\nduration_words: [fortnights, ",
+        "\nduration_units: [",
+        "\nduration_units: [fortnights, ",
         lambda dim: {(a.category, a.how, a.span) for a in dim.find_acts(parsed)},
     )
     assert ("next_steps", "pattern", "within 2 fortnights") in ours

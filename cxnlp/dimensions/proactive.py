@@ -122,7 +122,6 @@ _ADDED_IN_2 = (
     "promise_hedges",
     "customer_verbs",
     "callback_verbs",
-    "unit_qualifiers",
     "prevention_verbs",
     "advice_verbs",
     "help_topics",
@@ -173,7 +172,7 @@ class Words:
         """Units after a number ("within 3 business *days*"): the reply lexicon's durations,
         less the words that qualify a unit rather than name one (so the evidence quotes
         "within 3 business days", not "within 3 business")."""
-        return self.replies["duration_words"] - self.lexicon.words["unit_qualifiers"]
+        return self.replies.duration_words - self.replies["unit_qualifiers"]
 
     @property
     def due_days(self) -> frozenset[str]:
@@ -211,6 +210,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
 
     not_ownership = sorted(lex["non_ownership_verbs"])
     units = sorted(words.time_units)
+    qualifiers = sorted(words.replies["unit_qualifiers"])
     adv = {"POS": {"IN": ["ADV", "PART"]}, "LOWER": {"NOT_IN": list(_NEGATORS)}, "OP": "*"}
     will = {"LOWER": {"IN": ["will", "'ll", "ll", "shall"]}}
     return {
@@ -395,13 +395,13 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {"LOWER": {"IN": ["within", "in"]}},
                 {"LOWER": {"IN": ["the", "next"]}, "OP": "*"},
                 {"LIKE_NUM": True},
-                {"LOWER": among("unit_qualifiers"), "OP": "?"},
+                {"LOWER": {"IN": qualifiers}, "OP": "?"},
                 {"LOWER": {"IN": units}},
             ],
             [
                 {"LOWER": {"IN": ["within", "in"]}},
                 {"LOWER": {"IN": ["a", "an", "the", "next"]}},
-                {"LOWER": among("unit_qualifiers"), "OP": "?"},
+                {"LOWER": {"IN": qualifiers}, "OP": "?"},
                 {"LOWER": {"IN": units}},
             ],
             [
@@ -409,7 +409,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {"LIKE_NUM": True},
                 {"LOWER": {"IN": ["to", "-", "or", "and"]}},
                 {"LIKE_NUM": True},
-                {"LOWER": among("unit_qualifiers"), "OP": "?"},
+                {"LOWER": {"IN": qualifiers}, "OP": "?"},
                 {"LOWER": {"IN": units}},
             ],
             [

@@ -112,7 +112,12 @@ _LIST_FIELDS = (
     "time_period_determiners",
     "time_period_prepositions",
     "time_period_boundaries",
-    "duration_words",
+    "duration_units",
+    "unit_qualifiers",
+    "one_word_durations",
+    "duration_cues",
+    "expectation_words",
+    "restored_words",
     "generic_words",
     "transfer_phrases",
     "vague_phrases",
@@ -160,20 +165,27 @@ _ADDED_IN: Mapping[int, tuple[str, ...]] = {
         "indirect_question_words",
         "clause_openers",
         "frame_openers",
+        "duration_units",
+        "unit_qualifiers",
+        "one_word_durations",
+        "duration_cues",
+        "expectation_words",
+        "restored_words",
     ),
 }
 
 #: The word lists of ``cxnlp/resources/reply_functions.yaml`` (what each is for is said
 #: there). Before version 4 one list, ``vague_verbs``, held both attention and non-action
 #: verbs: an older copy keeps it as its ``non_action_verbs`` (with the packaged
-#: ``attention_verbs``, which a copy of the packaged file held anyway).
+#: ``attention_verbs``, which a copy of the packaged file held anyway); likewise its
+#: ``duration_words`` are read as ``duration_units``.
 LEXICON = LexiconSpec(
     resource=DEFAULT_RESOURCE,
     version=LEXICON_VERSION,
     parameter="AnswerCompleteness(reply_lexicon=PATH)",
     fields=dict.fromkeys(_LIST_FIELDS, "words"),
     added_in=_ADDED_IN,
-    renamed={"non_action_verbs": "vague_verbs"},
+    renamed={"non_action_verbs": "vague_verbs", "duration_units": "duration_words"},
 )
 
 
@@ -197,6 +209,18 @@ class ReplyLexicon:
     def phrases(self) -> Mapping[str, tuple[str, ...]]:
         words = self.lexicon.words
         return {name: tuple(sorted(sorted(words[name]), key=len, reverse=True)) for name in words}
+
+    @functools.cached_property
+    def duration_words(self) -> frozenset[str]:
+        """Every word of a duration: units, the qualifiers between a number and its unit,
+        one-word durations and the cues that announce one (what a reply's facts and a
+        proactive next step read)."""
+        return (
+            self["duration_units"]
+            | self["unit_qualifiers"]
+            | self["one_word_durations"]
+            | self["duration_cues"]
+        )
 
     @functools.cached_property
     def inaction_verbs(self) -> frozenset[str]:
@@ -500,7 +524,7 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
     words = _words(span)
     out: set[tuple[str, str]] = set()
     tp = lex["time_point_words"]
-    units = lex["duration_words"]
+    units = lex.duration_words
     currency = lex["currency_words"]
     for i, t in enumerate(words):
         low = _lw(t).strip("$£€¥₹,.").replace(",", "")
@@ -785,7 +809,7 @@ def _commitment(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     "it should be back by six", "we expect the line to be restored"."""
     vague = lex.inaction_verbs
     for i, t in enumerate(words):
-        expects = _lw(t) in ("should", "expect", "expected", "expects", "estimated", "due", "reckon")
+        expects = _lw(t) in lex["expectation_words"]
         will = _lw(t) in _WILL or (_lw(t) == "going" and i + 1 < len(words) and _lw(words[i + 1]) == "to")
         if will or expects:
             rest = words[i + 1 : i + 6]
@@ -794,7 +818,7 @@ def _commitment(words: Sequence[Token], lex: ReplyLexicon) -> bool:
                 (w for w in rest if w.pos_ in ("VERB", "AUX") and _lw(w) != "to" and _lemma(w) not in vague),
                 None,
             )
-            back = any(_lw(w) in ("back", "restored", "fixed", "resolved", "delivered") for w in rest)
+            back = any(_lw(w) in lex["restored_words"] for w in rest)
             if not negated and (verb is not None or (expects and back)):
                 return True
     return False
@@ -860,31 +884,22 @@ def _has_time(words: Sequence[Token], lex: ReplyLexicon) -> bool:
 
 
 def _has_duration(words: Sequence[Token], lex: ReplyLexicon) -> bool:
-    units = {
-        "minute",
-        "minutes",
-        "hour",
-        "hours",
-        "day",
-        "days",
-        "week",
-        "weeks",
-        "month",
-        "months",
-        "year",
-        "years",
-    }
+    """A duration: a unit after a number, "a", "few" or a qualifier ("3 days", "a few
+    hours", "5 business days"), or a one-word duration ("overnight")."""
+    units = lex["duration_units"]
+    qualifiers = lex["unit_qualifiers"]
     for i, t in enumerate(words):
         if (
             _lw(t) in units
             and i > 0
             and (
                 words[i - 1].like_num
-                or _lw(words[i - 1]) in ("a", "an", "few", "couple", "business", "working")
+                or _lw(words[i - 1]) in ("a", "an", "few", "couple")
+                or _lw(words[i - 1]) in qualifiers
             )
         ):
             return True
-        if _lw(t) in ("overnight", "instantly", "immediately"):
+        if _lw(t) in lex["one_word_durations"]:
             return True
     return False
 
