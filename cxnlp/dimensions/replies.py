@@ -89,52 +89,6 @@ FUNCTIONS: tuple[str, ...] = (
     "reply_style",
 )
 
-_LIST_FIELDS = (
-    "attention_verbs",
-    "non_action_verbs",
-    "done_words",
-    "state_words",
-    "settled_markers",
-    "yes_no_words",
-    "polar_answers",
-    "courtesy_no_objects",
-    "courtesy_words",
-    "cause_words",
-    "cause_phrases",
-    "refusal_words",
-    "refusal_phrases",
-    "sequence_words",
-    "instruction_verbs",
-    "not_instructions",
-    "currency_words",
-    "time_point_words",
-    "time_period_words",
-    "time_period_determiners",
-    "time_period_prepositions",
-    "time_period_boundaries",
-    "duration_units",
-    "unit_qualifiers",
-    "one_word_durations",
-    "duration_cues",
-    "expectation_words",
-    "restored_words",
-    "generic_words",
-    "transfer_phrases",
-    "vague_phrases",
-    "ask_when",
-    "ask_how_much",
-    "ask_how_many",
-    "ask_how_long",
-    "ask_how_to",
-    "ask_why",
-    "restating_phrases",
-    "effective_phrases",
-    "indirect_question_words",
-    "clause_openers",
-    "frame_openers",
-    "free_phrases",
-    "not_done_participles",
-)
 _FIRST_PERSON = frozenset({"i", "we"})
 _HAVE = frozenset({"have", "'ve", "ve", "has", "'s", "had", "'d"})
 _WILL = frozenset({"will", "'ll", "ll", "shall"})
@@ -173,6 +127,37 @@ _ADDED_IN: Mapping[int, tuple[str, ...]] = {
         "restored_words",
     ),
 }
+
+#: The word lists of version 1, then those each later version added (in error messages, a
+#: file missing them all is told of ``attention_verbs`` first).
+_LIST_FIELDS = (
+    *_ADDED_IN[4],
+    "done_words",
+    "polar_answers",
+    "cause_words",
+    "cause_phrases",
+    "refusal_words",
+    "refusal_phrases",
+    "sequence_words",
+    "instruction_verbs",
+    "not_instructions",
+    "currency_words",
+    "time_point_words",
+    "generic_words",
+    "transfer_phrases",
+    "vague_phrases",
+    "ask_when",
+    "ask_how_much",
+    "ask_how_many",
+    "ask_how_long",
+    "ask_how_to",
+    "ask_why",
+    "restating_phrases",
+    "free_phrases",
+    "not_done_participles",
+    *_ADDED_IN[2],
+    *_ADDED_IN[3],
+)
 
 #: The word lists of ``cxnlp/resources/reply_functions.yaml`` (what each is for is said
 #: there). Before version 4 one list, ``vague_verbs``, held both attention and non-action
