@@ -152,20 +152,27 @@ def test_the_reply_lexicon_holds_each_verb_of_no_action_once():
     assert not lex["yes_no_words"] & lex["polar_answers"]
 
 
-def test_a_reply_copy_of_version_2_keeps_its_vague_verbs(tmp_path, caplog):
-    """A version 2 copy has one list, vague_verbs: its verbs stay verbs of no action (with
-    the packaged attention_verbs), and the lists version 3 moved out of code come from the
+def test_a_reply_copy_of_version_3_keeps_its_vague_and_duration_words(tmp_path, caplog):
+    """A version 3 copy has one list of verbs that are no action, vague_verbs, and one of
+    durations, duration_words: they are read as non_action_verbs (with the packaged
+    attention_verbs) and duration_units; the lists version 4 moved out of code come from the
     packaged file, with a warning."""
     from cxnlp.dimensions.replies import LEXICON as REPLIES
     from cxnlp.dimensions.replies import default_reply_lexicon, load_reply_lexicon
 
     packaged = default_reply_lexicon()
     path = _older_copy(
-        tmp_path, "reply_functions.yaml", 2, REPLIES.added_in[3], vague_verbs=["ponder", "look"]
+        tmp_path,
+        "reply_functions.yaml",
+        3,
+        REPLIES.added_in[4],
+        vague_verbs=["ponder", "look"],
+        duration_words=["fortnight", "days"],
     )
     with caplog.at_level("WARNING"):
         lex = load_reply_lexicon(path)
     assert lex["non_action_verbs"] == {"ponder", "look"}
     assert lex.inaction_verbs == packaged["attention_verbs"] | {"ponder"}
+    assert lex["duration_units"] == {"fortnight", "days"} and "fortnight" in lex.duration_words
     assert lex["state_words"] == packaged["state_words"]
-    assert "attention_verbs" in caplog.text
+    assert "attention_verbs" in caplog.text and "reading 'vague_verbs' as 'non_action_verbs'" in caplog.text
