@@ -186,6 +186,24 @@ def _auto_formats(inputs: list[Any], format: str, include: str | None) -> str | 
 MAX_TURN_HELP = "Longest turn, in characters; a transcript with a longer one is rejected unparsed."
 MAX_TRANSCRIPT_HELP = "Longest transcript (all turns), in characters; a longer one is rejected unparsed."
 
+# Options several commands share, declared once: the same flag, help and checks everywhere.
+BrandOption = Annotated[
+    Path | None, typer.Option(help="Brand profile (YAML or TOML); the packaged default if omitted.")
+]
+EmbeddingOption = Annotated[
+    str, typer.Option(help="Sentence-encoder backend: torch (default), onnx-int8 (fast CPU) or onnx.")
+]
+BatchSizeOption = Annotated[int, typer.Option(help="Transcripts parsed and embedded together.")]
+SlotVectorsOption = Annotated[
+    bool,
+    typer.Option(help="Write the slot_vectors column sentence-evidence calibrators read (about 4 kB a row)."),
+]
+MaxTurnCharsOption = Annotated[int, typer.Option(min=1, help=MAX_TURN_HELP)]
+MaxTranscriptCharsOption = Annotated[int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)]
+FormatOption = Annotated[str, typer.Option("--format", help=FORMAT_HELP)]
+RedactOption = Annotated[bool, typer.Option(help=REDACT_HELP)]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")]
+
 
 @app.command(epilog=EXIT_CODES)
 def score(
@@ -195,9 +213,7 @@ def score(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Output table (.parquet default, .csv or .jsonl).")
     ],
-    brand: Annotated[
-        Path | None, typer.Option(help="Brand profile (YAML or TOML); the packaged default if omitted.")
-    ] = None,
+    brand: BrandOption = None,
     rejects: Annotated[
         Path | None, typer.Option(help="Rejects file (JSON lines); default: <out>.rejects.jsonl.")
     ] = None,
@@ -205,22 +221,13 @@ def score(
         Path | None,
         typer.Option(help="Calibration dir or file from 'cxnlp calibrate': adds <target>_pred columns."),
     ] = None,
-    embedding: Annotated[
-        str, typer.Option(help="Sentence-encoder backend: torch (default), onnx-int8 (fast CPU) or onnx.")
-    ] = "torch",
-    batch_size: Annotated[int, typer.Option(help="Transcripts parsed and embedded together.")] = 128,
-    slot_vectors: Annotated[
-        bool,
-        typer.Option(
-            help="Write the slot_vectors column sentence-evidence calibrators read (about 4 kB a row)."
-        ),
-    ] = True,
-    max_turn_chars: Annotated[int, typer.Option(min=1, help=MAX_TURN_HELP)] = DEFAULT_MAX_TURN_CHARS,
-    max_transcript_chars: Annotated[
-        int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)
-    ] = DEFAULT_MAX_TRANSCRIPT_CHARS,
-    format: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "auto",
-    redact: Annotated[bool, typer.Option(help=REDACT_HELP)] = True,
+    embedding: EmbeddingOption = "torch",
+    batch_size: BatchSizeOption = 128,
+    slot_vectors: SlotVectorsOption = True,
+    max_turn_chars: MaxTurnCharsOption = DEFAULT_MAX_TURN_CHARS,
+    max_transcript_chars: MaxTranscriptCharsOption = DEFAULT_MAX_TRANSCRIPT_CHARS,
+    format: FormatOption = "auto",
+    redact: RedactOption = True,
     max_reject_share: Annotated[
         float | None,
         typer.Option(
@@ -230,7 +237,7 @@ def score(
             f"without it, a warning above {WARN_REJECT_SHARE:.0%}.",
         ),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Score every transcript in INPUTS on the four dimensions and write one row per transcript.
 
@@ -645,9 +652,7 @@ def batch(
         typer.Argument(help="Input folder(s), glob(s) (quote them) or transcript files."),
     ],
     store: Annotated[Path, typer.Option("--store", "-s", help="Result store directory.")],
-    brand: Annotated[
-        Path | None, typer.Option(help="Brand profile (YAML or TOML); the packaged default if omitted.")
-    ] = None,
+    brand: BrandOption = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     engine: Annotated[str, typer.Option(help="'local' (process pool) or 'dask'.")] = "local",
     scheduler: Annotated[
@@ -656,20 +661,11 @@ def batch(
     commit_every: Annotated[
         int, typer.Option(min=1, help="Transcripts per committed part (work lost at most on a kill).")
     ] = 256,
-    embedding: Annotated[
-        str, typer.Option(help="Sentence-encoder backend: torch (default), onnx-int8 (fast CPU) or onnx.")
-    ] = "torch",
-    batch_size: Annotated[int, typer.Option(help="Transcripts parsed and embedded together.")] = 128,
-    slot_vectors: Annotated[
-        bool,
-        typer.Option(
-            help="Write the slot_vectors column sentence-evidence calibrators read (about 4 kB a row)."
-        ),
-    ] = True,
-    max_turn_chars: Annotated[int, typer.Option(min=1, help=MAX_TURN_HELP)] = DEFAULT_MAX_TURN_CHARS,
-    max_transcript_chars: Annotated[
-        int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)
-    ] = DEFAULT_MAX_TRANSCRIPT_CHARS,
+    embedding: EmbeddingOption = "torch",
+    batch_size: BatchSizeOption = 128,
+    slot_vectors: SlotVectorsOption = True,
+    max_turn_chars: MaxTurnCharsOption = DEFAULT_MAX_TURN_CHARS,
+    max_transcript_chars: MaxTranscriptCharsOption = DEFAULT_MAX_TRANSCRIPT_CHARS,
     schema: Annotated[
         Path | None,
         typer.Option(
@@ -677,7 +673,7 @@ def batch(
             "(string, integer, float, boolean); other columns are inferred and kept in STORE."
         ),
     ] = None,
-    format: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "auto",
+    format: FormatOption = "auto",
     glob: Annotated[
         str | None,
         typer.Option(
@@ -686,8 +682,8 @@ def batch(
             "so a folder that also holds label tables or READMEs is not an error.",
         ),
     ] = None,
-    redact: Annotated[bool, typer.Option(help=REDACT_HELP)] = True,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+    redact: RedactOption = True,
+    verbose: VerboseOption = False,
 ) -> None:
     """Score new and changed transcripts into STORE; unchanged ones are skipped.
 
@@ -718,7 +714,7 @@ def batch(
     except (ValueError, OSError) as exc:
         _fail(str(exc))
     try:
-        with _progress("scoring new and changed") as bar:
+        with _progress("scoring new and changed", counts="records done") as bar:
             summary = run_batch(
                 inputs,
                 store,
@@ -822,8 +818,8 @@ def report(
         Path | None,
         typer.Option(help="Workshops (a group,date table): adds the workshop impact and its plot."),
     ] = None,
-    redact: Annotated[bool, typer.Option(help=REDACT_HELP)] = True,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+    redact: RedactOption = True,
+    verbose: VerboseOption = False,
 ) -> None:
     """Write a self-contained HTML report (figures embedded) for QA leads."""
     _setup_logging(verbose, redact)
@@ -1087,9 +1083,7 @@ def serve(
     calibration: Annotated[
         Path | None, typer.Option(help="Calibration dir or file: adds predictions, enables explain.")
     ] = None,
-    brand: Annotated[
-        Path | None, typer.Option(help="Brand profile (YAML or TOML); the packaged default if omitted.")
-    ] = None,
+    brand: BrandOption = None,
     host: Annotated[str, typer.Option(help="Address to bind (127.0.0.1: this machine only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8080,
     api_keys: Annotated[
@@ -1100,20 +1094,16 @@ def serve(
         ),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes, each loading the models once.")] = 1,
-    embedding: Annotated[
-        str, typer.Option(help="Sentence-encoder backend: torch (default), onnx-int8 (fast CPU) or onnx.")
-    ] = "torch",
+    embedding: EmbeddingOption = "torch",
     max_body_bytes: Annotated[
         int, typer.Option(min=1, help="Largest request body in bytes; larger gets 413.")
     ] = 4 * 1024 * 1024,
     max_transcripts: Annotated[int, typer.Option(min=1, help="Most transcripts in one POST /v1/score.")] = 64,
     rate_limit: Annotated[int, typer.Option(min=0, help="Requests a minute per key (0: no limit).")] = 600,
-    max_turn_chars: Annotated[int, typer.Option(min=1, help=MAX_TURN_HELP)] = DEFAULT_MAX_TURN_CHARS,
-    max_transcript_chars: Annotated[
-        int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)
-    ] = DEFAULT_MAX_TRANSCRIPT_CHARS,
+    max_turn_chars: MaxTurnCharsOption = DEFAULT_MAX_TURN_CHARS,
+    max_transcript_chars: MaxTranscriptCharsOption = DEFAULT_MAX_TRANSCRIPT_CHARS,
     redact: Annotated[bool, typer.Option(help=SERVE_REDACT_HELP)] = True,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Serve the scoring, results and review API over HTTP (docs/service.md; OpenAPI at /docs).
 
@@ -1196,10 +1186,11 @@ class _progress:
     """A one-line progress display on stderr when it is a terminal; nothing when piped or in CI.
 
     ``stage(text)`` says what is being done; calling the object with ``n`` counts ``n`` more
-    records (``cxnlp score`` and ``batch`` pass :attr:`callback` to the library: ``score``
-    counts each record as it is scored or rejected, ``batch`` as it is read). ``counts``
-    names what is counted. Transient: the line is gone when the block ends, and the
-    command's own summary is what stays.
+    records (``cxnlp score`` and ``batch`` pass :attr:`callback` to the library, which
+    counts each record as it is scored, skipped or rejected; ``batch`` with worker
+    processes counts a chunk as it comes back). ``counts`` names what is counted.
+    Transient: the line is gone when the block ends, and the command's own summary is what
+    stays.
     """
 
     def __init__(self, stage: str = "scoring", *, counting: bool = True, counts: str = "records read"):

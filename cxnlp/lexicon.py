@@ -27,6 +27,7 @@ added since (:attr:`LexiconSpec.added_in`) come from the packaged file, with a w
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,8 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from cxnlp.resource_files import added_since, read_yaml_resource
+
+logger = logging.getLogger(__name__)
 
 FieldKind = Literal["words", "phrases", "sentences", "labelled"]
 
@@ -47,8 +50,11 @@ class LexiconSpec:
     """What one lexicon file holds: its packaged name, version and fields by kind.
 
     ``labels`` lists, per ``labelled`` field, the labels the dimension reads; ``added_in``
-    maps a version to the fields it added; ``parameter`` says how a dimension takes a
-    deployment's copy (quoted in messages).
+    maps a version to the fields it added; ``renamed`` maps an added field to the field
+    an older version held in its place (a copy of that version is read under the old
+    name); ``moved`` maps a field an older version held to where it lives now (a copy that
+    still has it loads, with a warning that the field is no longer read there);
+    ``parameter`` says how a dimension takes a deployment's copy (quoted in messages).
     """
 
     resource: str
@@ -57,6 +63,8 @@ class LexiconSpec:
     parameter: str
     labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     added_in: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    renamed: Mapping[str, str] = field(default_factory=dict)
+    moved: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,13 +125,21 @@ def load_lexicon(spec: LexiconSpec, path: str | Path | None = None) -> Lexicon:
             f"Start from a copy of cxnlp/resources/{spec.resource} (read as {spec.parameter})."
         )
     added = added_since(data, spec.added_in, source=source, resource=spec.resource, version=spec.version)
+    for name, now in spec.moved.items():
+        if name in data:
+            logger.warning("%s: field %r is no longer read here; it moved to %s.", source, name, now)
     parts: dict[FieldKind, dict[str, Any]] = {"words": {}, "phrases": {}, "sentences": {}, "labelled": {}}
     for name, kind in spec.fields.items():
+        read_as = name
         if name in added and data.get(name) is None:
-            packaged = default_lexicon(spec)
-            parts[kind][name] = getattr(packaged, kind)[name]
-            continue
-        parts[kind][name] = _read_field(data.get(name), name, kind, spec, source)
+            old = spec.renamed.get(name)
+            if old is None or data.get(old) is None:
+                packaged = default_lexicon(spec)
+                parts[kind][name] = getattr(packaged, kind)[name]
+                continue
+            logger.warning("%s: reading %r as %r (its name in version %d).", source, old, name, spec.version)
+            read_as = old
+        parts[kind][name] = _read_field(data.get(read_as), read_as, kind, spec, source)
     frozen = {kind: MappingProxyType(values) for kind, values in parts.items()}
     return Lexicon(
         source, digest, frozen["words"], frozen["phrases"], frozen["sentences"], frozen["labelled"]

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import pandas as pd
 
@@ -27,7 +26,6 @@ from cxnlp.model import Reject, ScoredTranscript, Transcript
 from cxnlp.scoring import Scorer
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,13 +243,3 @@ def score_files(
     )
     logger.info("%s", summary.line())
     return summary
-
-
-def counted(items: Iterable[T], progress: Callable[[int], None] | None) -> Iterator[T]:
-    """``items`` unchanged, calling ``progress(1)`` as each one is taken (nothing when None)."""
-    if progress is None:
-        yield from items
-        return
-    for item in items:
-        progress(1)
-        yield item

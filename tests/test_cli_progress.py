@@ -51,3 +51,46 @@ def test_score_counts_records_done_and_other_commands_records_read(monkeypatch: 
         assert "{task.completed:,.0f} records done" in labels(bar)
     with cli._progress("reading the calibration") as bar:
         assert "{task.completed:,.0f} records read" in labels(bar)
+
+
+def test_batch_counts_records_done_through_the_library(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """``cxnlp batch`` hands its display to ``run_batch`` and labels the count "records done"
+    (the library counts each record as it is scored, skipped or rejected)."""
+    from typer.testing import CliRunner
+
+    import cxnlp.batch.nightly as nightly
+    from cxnlp.runs import RunSummary
+
+    shown: list[_Shown] = []
+
+    class _Shown(cli._progress):
+        """A display that shows nothing but keeps its label and count."""
+
+        def __init__(self, stage: str = "scoring", **options: object) -> None:
+            super().__init__(stage, **options)  # type: ignore[arg-type]
+            self.total = 0
+            shown.append(self)
+
+        def __enter__(self) -> _Shown:
+            return self
+
+        def __call__(self, n: int = 1) -> None:
+            self.total += n
+
+        @property
+        def callback(self) -> _Shown:
+            return self
+
+    def fake_run_batch(inputs, store, *, progress, **options):
+        for _ in range(3):
+            progress(1)
+        return RunSummary(read=3, scored=3, rejected=0, seconds=1.0, store=str(store), run_id="r")
+
+    monkeypatch.setattr(cli, "_progress", _Shown)
+    monkeypatch.setattr(nightly, "run_batch", fake_run_batch)
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "turns": [{"speaker": "agent", "text": "Hi."}]}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli.app, ["batch", str(src), "--store", str(tmp_path / "store")])
+    assert result.exit_code == 0, result.output
+    (bar,) = shown
+    assert bar._counts == "records done" and bar.total == 3

@@ -692,3 +692,23 @@ def test_an_adjacent_reply_is_read_as_about_its_need_but_exclusivity_stays(score
 def test_suggestions_result_causes_and_restoration_times(score, need, answer, non_answer):
     assert _pair_status(score, need, answer) == "answered"
     assert _pair_status(score, need, non_answer) != "answered"
+
+
+def test_informativeness_reads_the_attention_verbs_of_the_reply_lexicon(parser, tmp_path):
+    """One list says which verbs promise attention without doing anything: with "fix" added
+    to reply_functions.yaml's attention_verbs, "fix" is no concrete verb and "I will fix
+    the router today." says less."""
+    from pathlib import Path
+
+    from cxnlp.dimensions.completeness import informativeness
+    from cxnlp.dimensions.replies import default_reply_lexicon, load_reply_lexicon
+
+    text = Path("cxnlp/resources/reply_functions.yaml").read_text(encoding="utf-8")
+    assert text.count("\nattention_verbs: [") == 1
+    ours = tmp_path / "reply_functions.yaml"
+    ours.write_text(text.replace("\nattention_verbs: [", "\nattention_verbs: [fix, "), encoding="utf-8")
+    parsed = parser.parse(Transcript.from_pairs("i", [("agent", "I will fix the router today.")]))
+    span = parsed.agent_sentences[0].clean
+    packaged = informativeness(span, None, default_reply_lexicon())
+    with_fix = informativeness(span, None, load_reply_lexicon(ours))
+    assert with_fix == pytest.approx(packaged - 0.1)

@@ -328,24 +328,31 @@ def test_score_files_counts_every_record_once_through_rejects_and_retried_batche
     assert sum(counted) == 8 and all(n > 0 for n in counted)
 
 
-def test_nightly_progress_counts_every_record_read_and_returns_the_one_summary(tmp_path):
+def test_nightly_progress_counts_each_record_as_it_is_done_and_returns_the_one_summary(tmp_path):
     from cxnlp.batch.nightly import run_batch
     from cxnlp.runs import RunSummary
 
     src = _calls(tmp_path / "in.jsonl", 6)
     events: list[str] = []
-    scorer = _tiny_scorer(events, batch_size=4)
-    first = run_batch([src], tmp_path / "store", scorer=scorer, progress=lambda n: events.append(f"read {n}"))
+    scorer = _tiny_scorer(events, batch_size=4, each=True)
+    first = run_batch([src], tmp_path / "store", scorer=scorer, progress=lambda n: events.append(f"done {n}"))
     assert isinstance(first, RunSummary) and (first.read, first.scored, first.skipped) == (6, 6, 0)
-    assert events == [*["read 1"] * 4, "scored 4", *["read 1"] * 2, "scored 2"]
+
+    def batch(first: int, n: int) -> list[str]:
+        return [f"scored {n}", *(e for i in range(first, first + n) for e in (f"scoring c{i}", "done 1"))]
+
+    # Each transcript is counted right after its own scores, not a chunk ahead as it is read.
+    assert events == [*batch(0, 4), *batch(4, 2)]
     events.clear()
-    again = run_batch([src], tmp_path / "store", scorer=scorer, progress=lambda n: events.append(f"read {n}"))
-    assert (again.read, again.scored, again.skipped) == (6, 0, 6)
-    assert events == ["read 1"] * 6  # nothing scored, every record still counted
+    with open(src, "a", encoding="utf-8") as sink:
+        sink.write('{"id": "no-turns"}\n')
+    again = run_batch([src], tmp_path / "store", scorer=scorer, progress=lambda n: events.append(f"done {n}"))
+    assert (again.read, again.scored, again.skipped, again.rejected) == (7, 0, 6, 1)
+    assert events == ["done 1"] * 7  # nothing scored, every record skipped or rejected still counted
     assert "skipped 6" in again.line() and again.run_id in again.line()
     runs = ResultStore(tmp_path / "store").runs()
     assert [r.status for r in runs] == ["complete", "complete"]
-    assert runs[-1].counts == {"read": 6, "scored": 0, "rejected": 0, "skipped": 6}
+    assert runs[-1].counts == {"read": 7, "scored": 0, "rejected": 1, "skipped": 6}
     assert runs[-1].input_files == [str(src.resolve())]
 
 

@@ -96,15 +96,15 @@ def test_a_deployment_lexicon_adds_its_own_words(packaged_and_copy, parser):
 
 def test_next_steps_read_the_time_words_of_the_reply_lexicon(packaged_and_copy, parser):
     """One list says what a duration is: a unit added to reply_functions.yaml's
-    duration_words is a next step's unit too ("within 2 fortnights")."""
+    duration_units is a next step's unit too ("within 2 fortnights")."""
     call = [("customer", "When?"), ("agent", "It should be there within 2 fortnights.")]
     parsed = parser.parse(Transcript.from_pairs("f", call))
     packaged, ours = packaged_and_copy(
         ProactiveConnection,
         "reply_lexicon",
         "reply_functions.yaml",
-        "\nduration_words: [",
-        "\nduration_words: [fortnights, ",
+        "\nduration_units: [",
+        "\nduration_units: [fortnights, ",
         lambda dim: {(a.category, a.how, a.span) for a in dim.find_acts(parsed)},
     )
     assert ("next_steps", "pattern", "within 2 fortnights") in ours
@@ -393,3 +393,20 @@ def test_the_opening_how_can_i_help_is_no_offer_of_further_help(dim, parser):
 def test_thanks_for_patience_is_courtesy_not_empathy(dim, parser):
     assert "empathy" not in acts_of(dim, parser, "Thank you for your patience today.")
     assert "empathy" in acts_of(dim, parser, "I'm so sorry, that sounds really stressful.")
+
+
+def test_a_promise_hedge_added_to_the_lexicon_empties_the_promise(packaged_and_copy, parser):
+    """The patterns' word lists are data: a contact centre's copy of proactive_lexicon.yaml
+    with one more promise hedge ("supposedly") makes a call-back promise empty, so it is no
+    next step; the packaged lexicon reads it as one."""
+    call = [("customer", "When will I hear back?"), ("agent", "Someone will supposedly call you back.")]
+    parsed = parser.parse(Transcript.from_pairs("h", call))
+    packaged, ours = packaged_and_copy(
+        ProactiveConnection,
+        "proactive_lexicon",
+        "proactive_lexicon.yaml",
+        "promise_hedges: [",
+        "promise_hedges: [supposedly, ",
+        lambda dim: {a.category for a in dim.find_acts(parsed)},
+    )
+    assert "next_steps" in packaged and "next_steps" not in ours

@@ -196,7 +196,7 @@ def test_bad_lexicons_name_the_field(tmp_path):
     bad.write_text("openers: [yes, no]\n", encoding="utf-8")
     with pytest.raises(SegmentationConfigError, match="subjects"):
         load_boundary_lexicon(bad)
-    with pytest.raises(ReplyLexiconError, match="vague_verbs"):
+    with pytest.raises(ReplyLexiconError, match="attention_verbs"):
         load_reply_lexicon(bad)
 
 

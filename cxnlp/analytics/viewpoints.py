@@ -159,6 +159,25 @@ def _check_bands(
         )
 
 
+def _read_false_reads(
+    df: pd.DataFrame,
+    keys: list[str],
+    score_col: str,
+    survey_col: str,
+    bands: dict[str, float],
+    *,
+    where: str,
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The numeric interaction scores, surveys and false-read labels of ``df``, once the
+    bands and the columns (``keys``, the score, the survey) are checked."""
+    _check_bands(**bands)
+    require_columns(df, [*keys, score_col], where=where)
+    require_columns(df, [survey_col], where=where, hint=JOIN_SURVEYS_HINT)
+    score = pd.to_numeric(df[score_col], errors="coerce")
+    survey = pd.to_numeric(df[survey_col], errors="coerce")
+    return score, survey, classify_reads(survey, score, **bands)
+
+
 def classify_reads(
     survey: pd.Series,
     score: pd.Series,
@@ -221,24 +240,13 @@ def false_reads(
         ``worst_dimension_points`` (0-100, filler on the points scale), ``n_open_questions``
         and ``negative_evidence`` ("dimension/kind: sentence" joined by " | ").
     """
-    _check_bands(survey_good, survey_poor, interaction_good, interaction_poor)
-    require_columns(df, [id_col, score_col], where="false_reads")
-    require_columns(
-        df,
-        [survey_col],
-        where="false_reads",
-        hint=JOIN_SURVEYS_HINT,
-    )
-    score = pd.to_numeric(df[score_col], errors="coerce")
-    survey = pd.to_numeric(df[survey_col], errors="coerce")
-    labels = classify_reads(
-        survey,
-        score,
+    bands = dict(
         survey_good=survey_good,
         survey_poor=survey_poor,
         interaction_good=interaction_good,
         interaction_poor=interaction_poor,
     )
+    score, survey, labels = _read_false_reads(df, [id_col], score_col, survey_col, bands, where="false_reads")
     flagged = labels.notna()
     context = [c for c in CONTEXT_COLUMNS if c in df.columns and c != id_col]
     out = df.loc[flagged, [id_col, *context]].copy()
@@ -304,23 +312,15 @@ def false_read_summary(
     keys = as_columns(by)
     if not keys:
         raise ValueError("Got by=(); expected at least one grouping column such as 'team'.")
-    _check_bands(survey_good, survey_poor, interaction_good, interaction_poor)
-    require_columns(df, [*keys, score_col], where="false_read_summary")
-    require_columns(
-        df,
-        [survey_col],
-        where="false_read_summary",
-        hint=JOIN_SURVEYS_HINT,
-    )
-    score = pd.to_numeric(df[score_col], errors="coerce")
-    survey = pd.to_numeric(df[survey_col], errors="coerce")
     bands = dict(
         survey_good=survey_good,
         survey_poor=survey_poor,
         interaction_good=interaction_good,
         interaction_poor=interaction_poor,
     )
-    labels = classify_reads(survey, score, **bands)
+    score, survey, labels = _read_false_reads(
+        df, keys, score_col, survey_col, bands, where="false_read_summary"
+    )
     frame = df[keys].assign(
         _score=score,
         _survey=survey,

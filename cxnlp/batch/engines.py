@@ -24,7 +24,7 @@ from __future__ import annotations
 import collections
 import logging
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 from typing import Any, Literal
@@ -39,6 +39,8 @@ EngineName = Literal["local", "dask"]
 ENGINES: tuple[str, ...] = ("local", "dask")
 #: An outcome: the output row of a scored transcript, or why it could not be scored.
 Outcome = dict[str, Any] | Reject
+#: A progress callback: called with the number of transcripts just done.
+Progress = Callable[[int], object]
 
 
 def default_threads(workers: int, cores: int | None = None) -> int:
@@ -55,17 +57,29 @@ def set_torch_threads(threads: int | None) -> None:
     torch.set_num_threads(int(threads))
 
 
-def score_chunk(scorer: Scorer, transcripts: Sequence[Transcript]) -> list[Outcome]:
+def score_chunk(
+    scorer: Scorer, transcripts: Sequence[Transcript], *, progress: Progress | None = None
+) -> list[Outcome]:
     """Score one chunk on its own: one outcome per transcript, in order.
 
     The encoder's cache is cleared first so the chunk's vectors (and hence its scores)
-    depend on the chunk alone, not on what this worker scored before.
+    depend on the chunk alone, not on what this worker scored before. ``progress`` is
+    called with 1 as each transcript is scored or rejected.
     """
     scorer.parser.encoder.clear_cache()
     return [
         item if isinstance(item, Reject) else scorer.output_row(item)
-        for item in score_or_reject(scorer, transcripts)
+        for item in score_or_reject(scorer, transcripts, progress=progress)
     ]
+
+
+def _counted_chunks(outcomes: Iterator[list[Outcome]], progress: Progress | None) -> Iterator[list[Outcome]]:
+    """``outcomes`` unchanged, counting each chunk's transcripts as it comes back from the
+    workers (a worker process cannot call back per transcript)."""
+    for chunk in outcomes:
+        if progress is not None:
+            progress(len(chunk))
+        yield chunk
 
 
 class Engine:
@@ -88,8 +102,14 @@ class Engine:
     def close(self) -> None:
         """Release workers; called on leaving the ``with`` block."""
 
-    def map_chunks(self, chunks: Iterable[Sequence[Transcript]]) -> Iterator[list[Outcome]]:
-        """For each chunk, in input order, its outcomes in input order."""
+    def map_chunks(
+        self, chunks: Iterable[Sequence[Transcript]], progress: Progress | None = None
+    ) -> Iterator[list[Outcome]]:
+        """For each chunk, in input order, its outcomes in input order.
+
+        ``progress`` is called with the number of transcripts done: 1 at a time where this
+        process scores them, a chunk at a time where worker processes do.
+        """
         raise NotImplementedError
 
 
@@ -116,10 +136,12 @@ class InProcessEngine(Engine):
             set_torch_threads(self._saved_threads)
             self._saved_threads = None
 
-    def map_chunks(self, chunks: Iterable[Sequence[Transcript]]) -> Iterator[list[Outcome]]:
+    def map_chunks(
+        self, chunks: Iterable[Sequence[Transcript]], progress: Progress | None = None
+    ) -> Iterator[list[Outcome]]:
         self.scorer.prepare()
         for chunk in chunks:
-            yield score_chunk(self.scorer, chunk)
+            yield score_chunk(self.scorer, chunk, progress=progress)
 
 
 # --- local process pool -------------------------------------------------------------------
@@ -172,9 +194,14 @@ class ProcessPoolEngine(Engine):
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def map_chunks(self, chunks: Iterable[Sequence[Transcript]]) -> Iterator[list[Outcome]]:
+    def map_chunks(
+        self, chunks: Iterable[Sequence[Transcript]], progress: Progress | None = None
+    ) -> Iterator[list[Outcome]]:
         if self._pool is None:
             raise RuntimeError("ProcessPoolEngine used outside its 'with' block.")
+        return _counted_chunks(self._map_chunks(chunks), progress)
+
+    def _map_chunks(self, chunks: Iterable[Sequence[Transcript]]) -> Iterator[list[Outcome]]:
         pending: collections.deque[Future[list[Outcome]]] = collections.deque()
         for chunk in chunks:
             pending.append(self._pool.submit(_score_in_pool, list(chunk)))
@@ -308,9 +335,14 @@ class DaskEngine(Engine):
             self._cluster.close()
             self._cluster = None
 
-    def map_chunks(self, chunks: Iterable[Sequence[Transcript]]) -> Iterator[list[Outcome]]:
+    def map_chunks(
+        self, chunks: Iterable[Sequence[Transcript]], progress: Progress | None = None
+    ) -> Iterator[list[Outcome]]:
         if self._client is None:
             raise RuntimeError("DaskEngine used outside its 'with' block.")
+        return _counted_chunks(self._map_chunks(chunks), progress)
+
+    def _map_chunks(self, chunks: Iterable[Sequence[Transcript]]) -> Iterator[list[Outcome]]:
         from distributed import as_completed
 
         done: dict[int, list[Outcome]] = {}

@@ -47,7 +47,7 @@ from cxnlp.batch.manifest import RunManifest
 from cxnlp.batch.store import ResultStore, as_store, new_run_id, utc_now
 from cxnlp.io.chunks import chunked
 from cxnlp.model import Reject, Transcript
-from cxnlp.runs import RunSummary, counted
+from cxnlp.runs import RunSummary
 from cxnlp.scoring import Scorer
 
 logger = logging.getLogger(__name__)
@@ -180,7 +180,9 @@ def run_batch(
         Torch threads per worker; ``cores // workers`` when None (the calling process is
         left as it is with ``workers=1``).
     progress : callable, optional
-        Called with 1 as each record is read (skipped, rejected or sent to be scored).
+        Called with the number of records done: 1 as a record read is skipped (already in
+        the store) or rejected, and as each transcript is scored (or rejected by the
+        scorer) in this process; a chunk at a time as worker processes give theirs back.
     schema : mapping, optional
         Column kinds to declare, ``{"agent_id": "string", "csat": "float"}`` (kinds in
         :data:`cxnlp.batch.schema.KINDS`). Added to the store's ``schema.json``; a
@@ -289,16 +291,19 @@ def _run_locked(
         pid=os.getpid(),
     )
     known: dict[str, str] = {}
+    done = progress if progress is not None else _uncounted
     sources: dict[str, str] = {}  # transcript id -> where it came from, until its part commits
 
     def to_score() -> Iterator[Transcript]:
-        for item in counted(records, progress):
+        for item in records:
             tally.read += 1
             if isinstance(item, Reject):
                 tally.rejected += 1
                 rejects.append(item)
+                done(1)
             elif known.get(item.id) == item.content_hash():
                 tally.skipped += 1
+                done(1)
             else:
                 sources[item.id] = item.source or item.id
                 yield item
@@ -344,7 +349,7 @@ def _run_locked(
             with worker_engine:
                 pending: list[dict[str, Any]] = []
                 n_chunks = 0
-                for outcomes in worker_engine.map_chunks(itertools.chain([first], chunks)):
+                for outcomes in worker_engine.map_chunks(itertools.chain([first], chunks), progress):
                     pending.extend(_account(outcomes, tally, rejects))
                     n_chunks += 1
                     if n_chunks % chunks_per_part == 0:
@@ -381,6 +386,10 @@ def _run_locked(
     )
     logger.info("%s", summary.line())
     return summary
+
+
+def _uncounted(n: int) -> None:
+    """The progress callback when none is given."""
 
 
 def _account(outcomes: Iterable[Outcome], tally: _Tally, rejects: list[Reject]) -> Iterator[dict[str, Any]]:

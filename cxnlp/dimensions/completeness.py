@@ -141,6 +141,9 @@ logger = logging.getLogger(__name__)
 NeedKind = Literal["question", "request", "problem"]
 Status = Literal["answered", "partial", "open"]
 
+#: The word lists version 2 of ``completeness_lexicon.yaml`` moved out of the need patterns.
+_ADDED_IN_2 = ("request_verbs", "wish_verbs", "seeking_words", "seeking_openers", "fault_states")
+
 #: The prototype sentences and word lists of ``cxnlp/resources/completeness_lexicon.yaml``
 #: (what each is for is said there); a deployment passes its own copy as
 #: ``AnswerCompleteness(completeness_lexicon=PATH)``.
@@ -160,15 +163,15 @@ LEXICON = LexiconSpec(
         "problem_lemmas": "words",
         "benign_negated": "words",
         "non_request_imperatives": "words",
-        "vague_verbs": "words",
         "additive_markers": "words",
         "social_phrases": "phrases",
         "additive_phrases": "phrases",
         "specific_time_words": "words",
-        "fault_states": "words",
+        **dict.fromkeys(_ADDED_IN_2, "words"),
     },
     labels={"need_prototypes": ("question", "request", "problem")},
-    added_in={2: ("fault_states",)},
+    added_in={2: _ADDED_IN_2},
+    moved={"vague_verbs": "attention_verbs in reply_functions.yaml (AnswerCompleteness(reply_lexicon=PATH))"},
 )
 
 
@@ -190,6 +193,9 @@ _ANSWER_FUNCTIONS = (
     "yes_no",
     "refusal",
 )
+# Closed-class grammar stays in code (the lexicon's header says which is which): the
+# conjunctions that split clauses (read together with their part of speech), wh-tags,
+# pronouns, auxiliaries and negators in the need patterns, currency symbols.
 _CLAUSE_JOINERS = frozenset({"but", "and", "because", "since", "as", "so", "although"})
 
 _WH_TAGS = ["WDT", "WP", "WP$", "WRB"]
@@ -202,19 +208,20 @@ def _need_patterns(lex: Lexicon) -> dict[str, list[list[dict]]]:
     problem = sorted(lex.words["problem_lemmas"])
     fault_states = sorted(lex.words["fault_states"])
     not_requests = sorted(lex.words["non_request_imperatives"])
+    words = lex.words
     return {
         "question": [[{"ORTH": "?"}]],
         "request": [
             [
                 {"LOWER": "i"},
                 {"POS": "ADV", "OP": "*"},
-                {"LEMMA": {"IN": ["need", "want", "require", "wish", "hope"]}},
+                {"LEMMA": {"IN": sorted(words["request_verbs"])}},
             ],
             [
                 {"LOWER": "i"},
                 {"LOWER": {"IN": ["'d", "would", "d"]}},
                 {"POS": "ADV", "OP": "*"},
-                {"LEMMA": {"IN": ["like", "love", "prefer", "appreciate"]}},
+                {"LEMMA": {"IN": sorted(words["wish_verbs"])}},
             ],
             [{"LOWER": "please"}, {"POS": "ADV", "OP": "*"}, {"POS": "VERB"}],
             [{"POS": "VERB"}, {"LOWER": "please"}],
@@ -228,12 +235,12 @@ def _need_patterns(lex: Lexicon) -> dict[str, list[list[dict]]]:
             [
                 {"LOWER": "i"},
                 {"LOWER": {"IN": ["am", "'m", "m", "was"]}},
-                {"LOWER": {"IN": ["looking", "trying", "hoping", "wondering", "calling"]}},
+                {"LOWER": {"IN": sorted(words["seeking_words"])}},
             ],
             [
                 {
                     "IS_SENT_START": True,
-                    "LOWER": {"IN": ["wondering", "curious", "looking", "trying", "hoping"]},
+                    "LOWER": {"IN": sorted(words["seeking_openers"])},
                 }
             ],
             [{"IS_SENT_START": True, "TAG": "VB", "LEMMA": {"NOT_IN": not_requests}}],
@@ -366,16 +373,18 @@ def specifics(span: Span, lex: Lexicon | None = None) -> int:
     return n
 
 
-def informativeness(span: Span, lex: Lexicon | None = None) -> float:
+def informativeness(span: Span, lex: Lexicon | None = None, replies: ReplyLexicon | None = None) -> float:
     """How much an agent sentence says, 0-1.
 
     Why: a relevant-sounding sentence can still be empty ("we will check it"); content
     words, specifics (numbers, dates, amounts) and concrete verbs are what a customer can
-    act on. 0.15 per content word, 0.25 per specific, 0.1 per concrete verb, capped at 1.
+    act on. 0.15 per content word, 0.25 per specific, 0.1 per concrete verb (one that is
+    not among the reply lexicon's ``attention_verbs``: "check", "look"), capped at 1.
     """
     lex = lex or default_completeness_lexicon()
+    replies = replies or default_reply_lexicon()
     content = content_tokens(span)
-    vague = lex.words["vague_verbs"]
+    vague = replies["attention_verbs"]
     concrete = sum(1 for t in content if t.pos_ == "VERB" and t.lemma_.lower() not in vague)
     return float(min(1.0, 0.15 * len(content) + 0.25 * specifics(span, lex) + 0.1 * concrete))
 
@@ -1021,7 +1030,7 @@ class AnswerCompleteness(Dimension):
         for sent in self.answer_candidates(parsed):
             if sent.index in used or sent.index < first_need:
                 continue
-            if informativeness(sent.clean, self.lexicon_) < self.informative_threshold:
+            if informativeness(sent.clean, self.lexicon_, self._lexicon()) < self.informative_threshold:
                 continue
             vec = parsed.vectors[sent.index]
             if float(self._vague.best(vec[None, :])[0][1]) >= self.vague_threshold:

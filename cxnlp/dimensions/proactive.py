@@ -36,7 +36,10 @@ Each act except ``name`` is found by a precise spaCy ``Matcher`` pattern
 per category. The prototype sentences and the patterns' word lists live in
 ``cxnlp/resources/proactive_lexicon.yaml`` (:data:`LEXICON`), the time words of next steps
 in ``reply_functions.yaml``; a deployment passes its own copies as ``proactive_lexicon``
-and ``reply_lexicon``.
+and ``reply_lexicon``. The patterns' open-class words (verbs, nouns, adjectives, hedges a
+deployment may extend) are all read from the lexicon; what stays in the code is English
+grammar: pronouns, auxiliaries and modals, negators, determiners and prepositions, the
+apology words that define the act, and fixed idioms ("leave it with me").
 
 Score (0-100; NaN when the agent says nothing)::
 
@@ -108,12 +111,28 @@ FEATURE_NAMES: Mapping[str, str] = MappingProxyType(
     {c: ("name_uses" if c == "name" else c) for c in CATEGORIES}
 )
 
+#: The word lists version 2 of ``proactive_lexicon.yaml`` moved out of the patterns.
+_ADDED_IN_2 = (
+    "understanding_verbs",
+    "sympathy_nouns",
+    "brush_off_words",
+    "repeat_openers",
+    "stock_apology_objects",
+    "not_done_verbs",
+    "promise_hedges",
+    "customer_verbs",
+    "callback_verbs",
+    "prevention_verbs",
+    "advice_verbs",
+    "help_topics",
+)
+
 #: The prototype sentences and word lists of ``cxnlp/resources/proactive_lexicon.yaml``
 #: (what each is for is said there); a deployment passes its own copy as
 #: ``ProactiveConnection(proactive_lexicon=PATH)``.
 LEXICON = LexiconSpec(
     resource="proactive_lexicon.yaml",
-    version=1,
+    version=2,
     parameter="ProactiveConnection(proactive_lexicon=PATH)",
     fields={
         "act_prototypes": "labelled",
@@ -127,18 +146,16 @@ LEXICON = LexiconSpec(
         "vocative_openers": "words",
         "titles": "words",
         "not_names": "words",
+        **dict.fromkeys(_ADDED_IN_2, "words"),
     },
     labels={"act_prototypes": CATEGORIES[1:]},
+    added_in={2: _ADDED_IN_2},
 )
 
 
 def default_proactive_lexicon() -> Lexicon:
     """The packaged ``proactive_lexicon.yaml``, read once per process."""
     return default_lexicon(LEXICON)
-
-
-#: Words between a number and its unit in a next step ("within 3 *business* days").
-_UNIT_QUALIFIERS = frozenset({"business", "working"})
 
 
 @dataclass(frozen=True)
@@ -155,7 +172,7 @@ class Words:
         """Units after a number ("within 3 business *days*"): the reply lexicon's durations,
         less the words that qualify a unit rather than name one (so the evidence quotes
         "within 3 business days", not "within 3 business")."""
-        return self.replies["duration_words"] - _UNIT_QUALIFIERS
+        return self.replies.duration_words - self.replies["unit_qualifiers"]
 
     @property
     def due_days(self) -> frozenset[str]:
@@ -173,23 +190,13 @@ def default_words() -> Words:
     return Words(default_proactive_lexicon(), default_reply_lexicon())
 
 
-#: What follows "I'll ask" in a request ("I'll ask you for...") rather than a task handed on
-#: ("I'll ask the nurse to call you").
-_ASKED_OF_CUSTOMER = ("you", "for", "your", "if", "whether", "some", "a")
+# The patterns' grammar: closed-class words (pronouns, auxiliaries, negators, prepositions)
+# and fixed idioms stay here; the open-class words a deployment extends are read from the
+# lexicon (its header says which is which).
 
-# --- Words added for the labelled-acts criterion (issue #10; benchmarks/data/validity/
-# proactive_acts_tune.jsonl). Small on purpose; still to move to proactive_lexicon.yaml.
-#: Stock objects of a scripted apology: "sorry for the inconvenience", "apologies for any delay".
-STOCK_APOLOGY_OBJECTS: tuple[str, ...] = (
-    "inconvenience", "disruption", "confusion", "delay", "delays", "trouble", "wait", "hassle",
-)  # fmt: skip
-#: Perfect-tense verbs that report a look-up, not a task taken on ("I've found your order").
-LOOKUP_VERBS: tuple[str, ...] = ("get", "find", "locate", "pull")
-#: Hedges that turn a promise empty ("someone will probably sort it", "we'll see what we can do").
-HEDGES: tuple[str, ...] = ("probably", "maybe", "hopefully", "eventually", "possibly", "perhaps")
-#: What follows a "sorry" that asks the customer to repeat ("Sorry, could you spell that?").
-_REPEAT_OPENERS = ("could", "can", "would", "what", "was", "did", "is", "say", "which", "come")
-# ---
+#: What follows "I'll ask" in a request ("I'll ask you for...") rather than a task handed on
+#: ("I'll ask the nurse to call you"): pronouns, prepositions, determiners, complementizers.
+_ASKED_OF_CUSTOMER = ("you", "for", "your", "if", "whether", "some", "a")
 
 _NEGATORS = ("not", "n't", "never", "unable", "nt")
 
@@ -197,8 +204,13 @@ _NEGATORS = ("not", "n't", "never", "unable", "nt")
 def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
     """Matcher patterns per act (and the ``negated_ownership`` guard)."""
     lex = words.lexicon.words
+
+    def among(field: str) -> dict[str, list[str]]:
+        return {"IN": sorted(lex[field])}
+
     not_ownership = sorted(lex["non_ownership_verbs"])
     units = sorted(words.time_units)
+    qualifiers = sorted(words.replies["unit_qualifiers"])
     adv = {"POS": {"IN": ["ADV", "PART"]}, "LOWER": {"NOT_IN": list(_NEGATORS)}, "OP": "*"}
     will = {"LOWER": {"IN": ["will", "'ll", "ll", "shall"]}}
     return {
@@ -207,7 +219,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {"LOWER": "i"},
                 {"POS": "AUX", "LOWER": {"NOT_IN": list(_NEGATORS)}, "OP": "?"},
                 adv,
-                {"LEMMA": {"IN": ["understand", "imagine"]}},
+                {"LEMMA": among("understanding_verbs")},
             ],
             # "I appreciate how/that ..." acknowledges; "I appreciate your patience" thanks.
             [
@@ -252,7 +264,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
             [
                 {"LOWER": {"IN": ["what", "such"]}},
                 {"LOWER": "a"},
-                {"LOWER": {"IN": ["nightmare", "pain", "hassle", "shame", "headache"]}},
+                {"LOWER": among("sympathy_nouns")},
             ],
             [{"LOWER": "no"}, {"LOWER": "fun"}],
         ],
@@ -267,7 +279,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
             [
                 {"IS_SENT_START": True, "LOWER": "sorry"},
                 {"ORTH": ",", "OP": "?"},
-                {"LOWER": {"IN": list(_REPEAT_OPENERS)}},
+                {"LOWER": among("repeat_openers")},
             ],
             # "I'm sorry you feel that way": the non-apology.
             [
@@ -277,7 +289,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {"LEMMA": {"IN": ["feel", "think", "believe"]}},
             ],
             # "I understand, but there's nothing I can do": acknowledgement as a brush-off.
-            [{"LOWER": "but"}, {"OP": "*"}, {"LOWER": {"IN": ["nothing", "policy", "cannot", "unable"]}}],
+            [{"LOWER": "but"}, {"OP": "*"}, {"LOWER": among("brush_off_words")}],
             [
                 {"LOWER": "but"},
                 {"OP": "*"},
@@ -290,7 +302,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {"LEMMA": {"IN": ["sorry", "apology", "apologies", "apologise", "apologize"]}},
                 {"LOWER": "for"},
                 {"LOWER": {"IN": ["any", "the"]}},
-                {"LOWER": {"IN": list(STOCK_APOLOGY_OBJECTS)}},
+                {"LOWER": among("stock_apology_objects")},
             ]
         ],
         "ownership": [
@@ -334,7 +346,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {
                     "POS": "VERB",
                     "TAG": {"IN": ["VBN", "VBD", "VB"]},
-                    "LEMMA": {"NOT_IN": ["be", "have", "see", "note", "try", *LOOKUP_VERBS]},
+                    "LEMMA": {"NOT_IN": ["be", "have", *sorted(lex["not_done_verbs"])]},
                 },
             ],
             [
@@ -347,7 +359,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
         "empty_promise": [
             [{"LEMMA": "pass"}, {"IS_PUNCT": False, "OP": "{0,3}"}, {"LOWER": {"IN": ["on", "along"]}}],
             [{"LEMMA": "see"}, {"LOWER": {"IN": ["what", "if", "whether"]}}],
-            [{"LOWER": {"IN": list(HEDGES)}}],
+            [{"LOWER": among("promise_hedges")}],
             [{"LOWER": "at"}, {"LOWER": "some"}, {"LOWER": {"IN": ["point", "stage", "time"]}}],
             [{"LOWER": "when"}, {"LOWER": {"IN": ["we", "i", "they"]}}, {"LEMMA": "get"}, {"LOWER": "a"}],
         ],
@@ -370,7 +382,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {"LOWER": "you"},
                 {"LOWER": {"IN": ["will", "'ll", "ll", "should"]}},
                 adv,
-                {"LEMMA": {"IN": ["receive", "get", "see", "hear", "be"]}},
+                {"LEMMA": among("customer_verbs")},
             ],
             # "You'll keep access until the 30th" (not "you should have read...").
             [
@@ -383,13 +395,13 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {"LOWER": {"IN": ["within", "in"]}},
                 {"LOWER": {"IN": ["the", "next"]}, "OP": "*"},
                 {"LIKE_NUM": True},
-                {"LOWER": {"IN": list(_UNIT_QUALIFIERS)}, "OP": "?"},
+                {"LOWER": {"IN": qualifiers}, "OP": "?"},
                 {"LOWER": {"IN": units}},
             ],
             [
                 {"LOWER": {"IN": ["within", "in"]}},
                 {"LOWER": {"IN": ["a", "an", "the", "next"]}},
-                {"LOWER": {"IN": list(_UNIT_QUALIFIERS)}, "OP": "?"},
+                {"LOWER": {"IN": qualifiers}, "OP": "?"},
                 {"LOWER": {"IN": units}},
             ],
             [
@@ -397,7 +409,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {"LIKE_NUM": True},
                 {"LOWER": {"IN": ["to", "-", "or", "and"]}},
                 {"LIKE_NUM": True},
-                {"LOWER": {"IN": list(_UNIT_QUALIFIERS)}, "OP": "?"},
+                {"LOWER": {"IN": qualifiers}, "OP": "?"},
                 {"LOWER": {"IN": units}},
             ],
             [
@@ -405,7 +417,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {"LOWER": {"IN": sorted(words.due_days)}},
             ],
             [
-                {"LEMMA": {"IN": ["call", "ring", "get", "email", "text", "contact"]}},
+                {"LEMMA": among("callback_verbs")},
                 {"LOWER": "you"},
                 {"LOWER": "back"},
             ],
@@ -428,7 +440,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
             [{"LOWER": "expect"}],
         ],
         "anticipation": [
-            [{"LOWER": "to"}, {"LOWER": {"IN": ["avoid", "prevent"]}}],
+            [{"LOWER": "to"}, {"LOWER": among("prevention_verbs")}],
             [{"LOWER": "in"}, {"LOWER": "the", "OP": "?"}, {"LOWER": "future"}],
             [{"LOWER": "next"}, {"LOWER": "time"}],
             [{"LOWER": "going"}, {"LOWER": "forward"}],
@@ -444,7 +456,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
             [
                 {"LOWER": "also"},
                 {"POS": "ADV", "OP": "?"},
-                {"LEMMA": {"IN": ["recommend", "suggest", "advise"]}},
+                {"LEMMA": among("advice_verbs")},
             ],
             [{"LOWER": "do"}, {"LOWER": "n't"}, {"LOWER": "forget"}],
             [{"LOWER": "heads"}, {"LOWER": "up"}],
@@ -459,11 +471,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
             [
                 {"LOWER": "any"},
                 {"LOWER": {"IN": ["other", "more", "further"]}},
-                {
-                    "LOWER": {
-                        "IN": ["question", "questions", "issue", "issues", "concerns", "concern", "help"]
-                    }
-                },
+                {"LOWER": among("help_topics")},
             ],
             [{"LOWER": "feel"}, {"LOWER": "free"}],
             [

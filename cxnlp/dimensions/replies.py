@@ -18,7 +18,10 @@ small readings make that possible, both pure functions of a (filler-free) spaCy 
 features the need–reply classifier (:mod:`cxnlp.dimensions.need_reply`) weighs: above all,
 whether the reply gives an answer *of the kind asked*.
 
-The word lists live in ``cxnlp/resources/reply_functions.yaml`` (:class:`ReplyLexicon`).
+The word lists live in ``cxnlp/resources/reply_functions.yaml`` (:class:`ReplyLexicon`,
+read by :func:`cxnlp.lexicon.load_lexicon`): every open-class word a reading looks for. What
+stays in code is grammar no deployment's wording changes: pronouns, auxiliaries and modals,
+negators, wh-words, punctuation and currency symbols, part-of-speech tags.
 """
 
 from __future__ import annotations
@@ -26,12 +29,12 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from cxnlp.lexicon import Lexicon, LexiconError, LexiconSpec, load_lexicon
 from cxnlp.privacy.placeholders import is_placeholder
-from cxnlp.resource_files import added_since, read_yaml_resource
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Span, Token
@@ -86,11 +89,51 @@ FUNCTIONS: tuple[str, ...] = (
     "reply_style",
 )
 
+_FIRST_PERSON = frozenset({"i", "we"})
+_HAVE = frozenset({"have", "'ve", "ve", "has", "'s", "had", "'d"})
+_WILL = frozenset({"will", "'ll", "ll", "shall"})
+_BE_DONE = frozenset({"is", "'s", "are", "'re", "was", "were", "been", "s", "re"})
+#: What may follow "is now" in a settled state ("the address is now your office").
+_STATE_POS = frozenset({"ADP", "DET", "PRON", "PROPN"})
+_REQUEST_OPENERS = frozenset({"can", "could", "would", "will", "please"})
+_WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
+_MONEY_SYMBOLS = frozenset({"$", "£", "€", "¥", "%", "₹"})
+
+
+#: The error of a reply lexicon file that cannot be read: the lexicon loader's.
+ReplyLexiconError = LexiconError
+
+#: Version of the packaged reply_functions.yaml, and the lists each version added, so a
+#: deployment's copy of an older version keeps loading.
+LEXICON_VERSION = 4
+_ADDED_IN: Mapping[int, tuple[str, ...]] = {
+    2: ("time_period_words", "time_period_determiners", "time_period_prepositions", "time_period_boundaries"),
+    3: ("courtesy_no_objects", "effective_phrases", "ask_advice", "suggestion_openers"),
+    4: (
+        "attention_verbs",
+        "non_action_verbs",
+        "state_words",
+        "settled_markers",
+        "yes_no_words",
+        "courtesy_words",
+        "indirect_question_words",
+        "clause_openers",
+        "frame_openers",
+        "duration_units",
+        "unit_qualifiers",
+        "one_word_durations",
+        "duration_cues",
+        "expectation_words",
+        "restored_words",
+    ),
+}
+
+#: The word lists of version 1, then those each later version added (in error messages, a
+#: file missing them all is told of ``attention_verbs`` first).
 _LIST_FIELDS = (
-    "vague_verbs",
+    *_ADDED_IN[4],
     "done_words",
     "polar_answers",
-    "courtesy_no_objects",
     "cause_words",
     "cause_phrases",
     "refusal_words",
@@ -100,11 +143,6 @@ _LIST_FIELDS = (
     "not_instructions",
     "currency_words",
     "time_point_words",
-    "time_period_words",
-    "time_period_determiners",
-    "time_period_prepositions",
-    "time_period_boundaries",
-    "duration_words",
     "generic_words",
     "transfer_phrases",
     "vague_phrases",
@@ -114,86 +152,73 @@ _LIST_FIELDS = (
     "ask_how_long",
     "ask_how_to",
     "ask_why",
-    "ask_advice",
-    "suggestion_openers",
     "restating_phrases",
-    "effective_phrases",
     "free_phrases",
     "not_done_participles",
+    *_ADDED_IN[2],
+    *_ADDED_IN[3],
 )
-_FIRST_PERSON = frozenset({"i", "we"})
-_HAVE = frozenset({"have", "'ve", "ve", "has", "'s", "had", "'d"})
-_WILL = frozenset({"will", "'ll", "ll", "shall"})
-_BE_DONE = frozenset({"is", "'s", "are", "'re", "was", "were", "been", "s", "re"})
-#: Words between "is" and a participle that make it a settled fact ("is now active").
-_SETTLED_MARKERS = frozenset({"now", "already", "all", "been", "officially", "finally"})
-#: Participles that state a settled state even in the bare present ("it's done").
-_STATE_POS = frozenset({"ADP", "DET", "PRON", "PROPN"})
-_STATE_WORDS = frozenset(
-    {"done", "sorted", "set", "fixed", "resolved", "back", "active", "online", "complete", "completed"}
+
+#: The word lists of ``cxnlp/resources/reply_functions.yaml`` (what each is for is said
+#: there). Before version 4 one list, ``vague_verbs``, held both attention and non-action
+#: verbs: an older copy keeps it as its ``non_action_verbs`` (with the packaged
+#: ``attention_verbs``, which a copy of the packaged file held anyway); likewise its
+#: ``duration_words`` are read as ``duration_units``.
+LEXICON = LexiconSpec(
+    resource=DEFAULT_RESOURCE,
+    version=LEXICON_VERSION,
+    parameter="AnswerCompleteness(reply_lexicon=PATH)",
+    fields=dict.fromkeys(_LIST_FIELDS, "words"),
+    added_in=_ADDED_IN,
+    renamed={"non_action_verbs": "vague_verbs", "duration_units": "duration_words"},
 )
-_REQUEST_OPENERS = frozenset({"can", "could", "would", "will", "please"})
-_WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
-_MONEY_SYMBOLS = frozenset({"$", "£", "€", "¥", "%", "₹"})
-
-
-class ReplyLexiconError(ValueError):
-    """The reply-function word lists are missing a field or have the wrong type."""
 
 
 @dataclass(frozen=True)
 class ReplyLexicon:
-    """The word lists of ``reply_functions.yaml``, lower-cased; ``digest`` hashes the file."""
+    """The word lists of ``reply_functions.yaml``, lower-cased, read by :func:`cxnlp.lexicon.
+    load_lexicon`; ``lex[name]`` is a list as a set, ``lex.phrases[name]`` the same words
+    longest first (phrases are matched in running text)."""
 
-    lists: Mapping[str, frozenset[str]]
-    digest: str
-    phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    lexicon: Lexicon
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the file (what the configuration id hashes)."""
+        return self.lexicon.digest
 
     def __getitem__(self, name: str) -> frozenset[str]:
-        return self.lists[name]
+        return self.lexicon.words[name]
 
-    @classmethod
-    def from_mapping(cls, data: Any, *, source: str, digest: str) -> ReplyLexicon:
-        if not isinstance(data, dict):
-            raise ReplyLexiconError(
-                f"{source}: got {type(data).__name__}; expected a mapping of word lists. "
-                f"Start from cxnlp/resources/{DEFAULT_RESOURCE}."
-            )
-        lists: dict[str, frozenset[str]] = {}
-        phrases: dict[str, tuple[str, ...]] = {}
-        added = added_since(
-            data, _ADDED_IN, source=source, resource=DEFAULT_RESOURCE, version=LEXICON_VERSION
+    @functools.cached_property
+    def phrases(self) -> Mapping[str, tuple[str, ...]]:
+        words = self.lexicon.words
+        return {name: tuple(sorted(sorted(words[name]), key=len, reverse=True)) for name in words}
+
+    @functools.cached_property
+    def duration_words(self) -> frozenset[str]:
+        """Every word of a duration: units, the qualifiers between a number and its unit,
+        one-word durations and the cues that announce one (what a reply's facts and a
+        proactive next step read)."""
+        return (
+            self["duration_units"]
+            | self["unit_qualifiers"]
+            | self["one_word_durations"]
+            | self["duration_cues"]
         )
-        for name in _LIST_FIELDS:
-            value = data.get(name)
-            if name in added and value is None:
-                lists[name] = default_reply_lexicon().lists[name]
-                phrases[name] = default_reply_lexicon().phrases[name]
-                continue
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ReplyLexiconError(
-                    f"{source}: field {name!r} got {value!r}; expected a list of words or "
-                    "phrases (quote yes/no). Fix that field."
-                )
-            lowered = [v.lower().strip() for v in value if v.strip()]
-            lists[name] = frozenset(lowered)
-            phrases[name] = tuple(sorted(lowered, key=len, reverse=True))
-        return cls(lists=lists, digest=digest, phrases=phrases)
 
-
-#: Version of the packaged reply_functions.yaml, and the lists each version added, so a
-#: deployment's copy of an older version keeps loading.
-LEXICON_VERSION = 3
-_ADDED_IN: Mapping[int, tuple[str, ...]] = {
-    2: ("time_period_words", "time_period_determiners", "time_period_prepositions", "time_period_boundaries"),
-    3: ("courtesy_no_objects", "effective_phrases", "ask_advice", "suggestion_openers"),
-}
+    @functools.cached_property
+    def inaction_verbs(self) -> frozenset[str]:
+        """Verbs whose past, participle or future reports no action on the customer's case:
+        ``attention_verbs`` ("we'll look into it") and ``non_action_verbs`` ("I called",
+        "I've read your notes"). Answer completeness reads only ``attention_verbs`` to judge
+        whether a sentence has content."""
+        return self["attention_verbs"] | self["non_action_verbs"]
 
 
 def load_reply_lexicon(path: str | Path | None = None) -> ReplyLexicon:
     """The packaged word lists, or those of ``path`` (YAML)."""
-    data, source, digest = read_yaml_resource(DEFAULT_RESOURCE, path, ReplyLexiconError)
-    return ReplyLexicon.from_mapping(data, source=source, digest=digest)
+    return ReplyLexicon(load_lexicon(LEXICON, path))
 
 
 @functools.cache
@@ -244,54 +269,24 @@ def ask_type(spans: Sequence[Span], kind: str, lex: ReplyLexicon | None = None) 
     lex = lex or default_reply_lexicon()
     words = [w for s in spans for w in _words(s)]
     question = any(t.text.endswith("?") for s in spans for t in s) or any(
-        _question_syntax(_words(s)) or _asks_which(_words(s)) for s in spans
+        _question_syntax(_words(s)) or _asks_which(_words(s), lex) for s in spans
     )
     # "It crashes when I open the app" is a problem, not a question about a time: the
     # question phrases count only in a need that asks (a "?", question syntax, "I was
     # wondering when...") or that is a question by kind.
-    if question or kind == "question" or _indirect_question(words):
+    if question or kind == "question" or _indirect_question(words, lex):
         for name in ("ask_how_to", "ask_how_long", "ask_how_many", "ask_how_much", "ask_when", "ask_why"):
-            if any(_asks_at_clause_start(_words(s), lex.phrases[name]) for s in spans):
+            if any(_asks_at_clause_start(_words(s), lex.phrases[name], lex) for s in spans):
                 return name.removeprefix("ask_")
     if lex["ask_advice"].intersection(_lemma(t) for t in words):
         return "what"  # "Can you recommend a thriller?" is met by naming one, not by an action
     if _is_polite_request(words):
         return "request"
-    if _asks_which(words):
+    if _asks_which(words, lex):
         return "what"
     if question and kind != "request":
         return "polar"
     return "request" if kind == "request" else "problem" if kind == "problem" else "polar"
-
-
-#: Words after which a question phrase still opens its clause ("so when...", "tell me why").
-_CLAUSE_OPENERS = frozenset(
-    {
-        "and",
-        "but",
-        "so",
-        "also",
-        "then",
-        "or",
-        "okay",
-        "ok",
-        "well",
-        "oh",
-        "just",
-        "hi",
-        "hello",
-        "hey",
-        "yes",
-        "yeah",
-        "please",
-        "me",
-        "us",
-        "anyway",
-        "right",
-        "now",
-        "exactly",
-    }
-)
 
 
 def _norm_words(words: Sequence[Token]) -> list[tuple[str, int]]:
@@ -306,17 +301,19 @@ def _norm_words(words: Sequence[Token]) -> list[tuple[str, int]]:
     return out
 
 
-def _asks_at_clause_start(words: Sequence[Token], phrases: Iterable[str]) -> bool:
+def _asks_at_clause_start(words: Sequence[Token], phrases: Iterable[str], lex: ReplyLexicon) -> bool:
     """Whether a question phrase opens a clause: "when will it come", "so why...", "tell me
     how long", but not the "when" of "is my data wiped when you fix the screen?" (a yes/no
     question whose clause merely mentions a time)."""
     attached = _norm_words(words)
     raw = [(_lw(t), k) for k, t in enumerate(words)]  # "why's" also reads as "why" "'s"
-    return _phrase_opens_clause(words, attached, phrases) or _phrase_opens_clause(words, raw, phrases)
+    return _phrase_opens_clause(words, attached, phrases, lex) or _phrase_opens_clause(
+        words, raw, phrases, lex
+    )
 
 
 def _phrase_opens_clause(
-    words: Sequence[Token], norm: Sequence[tuple[str, int]], phrases: Iterable[str]
+    words: Sequence[Token], norm: Sequence[tuple[str, int]], phrases: Iterable[str], lex: ReplyLexicon
 ) -> bool:
     texts = [w for w, _ in norm]
     for phrase in phrases:
@@ -334,8 +331,8 @@ def _phrase_opens_clause(
                 _inverted_after(words, norm[i + n - 1][1] + 1)
                 or (tok.is_sent_start and tok.pos_ != "SCONJ")  # not the "when" of "wiped when you fix"
                 or tok.i - prev.i > 1  # punctuation between: a new clause
-                or prev_word in _CLAUSE_OPENERS
-                or prev_word in _INDIRECT
+                or prev_word in lex["clause_openers"]
+                or prev_word in lex["indirect_question_words"]
                 or prev.pos_ in ("ADP", "CCONJ", "INTJ", "SCONJ")
             ):
                 return True
@@ -354,46 +351,22 @@ def _inverted_after(words: Sequence[Token], k: int) -> bool:
 
 
 _WH_FACT = frozenset({"what", "which", "who", "whom", "whose", "where", "whats", "what's"})
-#: Words after which a wh-word opens an indirect question ("I was wondering which ...").
-_INDIRECT = frozenset(
-    {
-        "wondering",
-        "wonder",
-        "know",
-        "tell",
-        "ask",
-        "sure",
-        "idea",
-        "confirm",
-        "check",
-        "explain",
-        "clarify",
-        "find",
-        "out",
-        "about",
-        "understand",
-        "unclear",
-        "confused",
-        "curious",
-        "asking",
-        "figure",
-        "see",
-    }
-)
 
 
-def _indirect_question(words: Sequence[Token]) -> bool:
+def _indirect_question(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """ "I was wondering how long...", "can you tell me when...": a question in a statement."""
+    indirect = lex["indirect_question_words"]
     return any(
-        _lw(t) in _INDIRECT and i + 1 < len(words) and words[i + 1].tag_ in _WH_TAGS
+        _lw(t) in indirect and i + 1 < len(words) and words[i + 1].tag_ in _WH_TAGS
         for i, t in enumerate(words)
     )
 
 
-def _asks_which(words: Sequence[Token]) -> bool:
+def _asks_which(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """A question for a fact: a wh-word opening the sentence or an indirect question."""
+    indirect = lex["indirect_question_words"]
     for i, t in enumerate(words):
-        if _lw(t) in _WH_FACT and (i == 0 or t.is_sent_start or _lw(words[i - 1]) in _INDIRECT):
+        if _lw(t) in _WH_FACT and (i == 0 or t.is_sent_start or _lw(words[i - 1]) in indirect):
             return True
     return False
 
@@ -433,7 +406,7 @@ def reply_functions(
     question = (any(t.text.endswith("?") for t in span) or _question_syntax(words)) and not suggests
     # "Late fees are applied automatically" is no action taken; "Paperless statements are
     # now switched on" is.
-    rule = _states_a_rule(span) and not _SETTLED_MARKERS.intersection(lowers)
+    rule = _states_a_rule(span, lex) and not lex["settled_markers"].intersection(lowers)
     action = _action_done(words, lex) and not rule
     number = any(t.like_num or t.tag_ == "CD" for t in words)
     steps = _steps(words, lowers, lex)
@@ -544,7 +517,7 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
     words = _words(span)
     out: set[tuple[str, str]] = set()
     tp = lex["time_point_words"]
-    units = lex["duration_words"]
+    units = lex.duration_words
     currency = lex["currency_words"]
     for i, t in enumerate(words):
         low = _lw(t).strip("$£€¥₹,.").replace(",", "")
@@ -591,21 +564,21 @@ def _narrates_past(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """What happened, in the past tense ("the payment page timed out", "a cable was cut"):
     the implicit cause that answers a "why"."""
     for i, t in enumerate(words):
-        if t.tag_ == "VBD" and _lemma(t) not in lex["vague_verbs"] and _lemma(t) != "be":
+        if t.tag_ == "VBD" and _lemma(t) not in lex.inaction_verbs and _lemma(t) != "be":
             return True
         if _lw(t) in ("was", "were", "got") and i + 1 < len(words) and words[i + 1].tag_ == "VBN":
             return True
     return False
 
 
-def _states_a_rule(span: Span) -> bool:
+def _states_a_rule(span: Span, lex: ReplyLexicon) -> bool:
     """Is the sentence a generic statement: a bare plural subject and a present-tense verb
     ("Overdraft fees apply when ...", "Customs charges are set by HMRC")? Such a sentence
     says how things work for everyone, not what happened in this customer's case. Read
     from tags alone (the shared parse has no dependency parser)."""
     words = _words(span)
     k = 0
-    while k < len(words) and (words[k].pos_ in ("INTJ", "CCONJ") or _lw(words[k]) in _FRAME_OPENERS):
+    while k < len(words) and (words[k].pos_ in ("INTJ", "CCONJ") or _lw(words[k]) in lex["frame_openers"]):
         k += 1
     subject: list[Token] = []
     for t in words[k:]:
@@ -658,17 +631,11 @@ def _inflected_plural(t: Token) -> bool:
     return _lw(t) != _lemma(t) or _lw(t).endswith("s")
 
 
-#: Words an agent may open with before the frame ("Okay, so I can see ...").
-_FRAME_OPENERS = frozenset(
-    {"okay", "ok", "right", "so", "yes", "yeah", "alright", "and", "now", "well", "ah", "oh"}
-)
-
-
 def _reads_record(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """Does the sentence open by reading the customer's record back ("I can see ...",
     "I've pulled up ...") with no action of the agent's own after the frame?"""
     k = 0
-    while k < len(words) and _lw(words[k]) in _FRAME_OPENERS:
+    while k < len(words) and _lw(words[k]) in lex["frame_openers"]:
         k += 1
     if not _has_phrase(_norm_text(words[k : k + 4]), lex.phrases["restating_phrases"]):
         return False
@@ -693,11 +660,11 @@ def _question_syntax(words: Sequence[Token]) -> bool:
 
 def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """An action taken: "I've waived", "we refunded", "it's been cancelled", "you're all set"."""
-    vague = lex["vague_verbs"]
+    vague = lex.inaction_verbs
     done = lex["done_words"]
     n = len(words)
     if n and (
-        (_lw(words[0]) in _STATE_WORDS and words[0].tag_ != "VB")  # "Done, ..." but not "Set up the..."
+        (_lw(words[0]) in lex["state_words"] and words[0].tag_ != "VB")  # "Done, ..." but not "Set up the..."
         or (n > 1 and _lw(words[0]) == "all" and _lw(words[1]) in done)
     ):
         return True  # "Done, paperless is on now.", "All sorted."
@@ -747,8 +714,8 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
                 return True  # "the address is now your office", "it's now out for delivery"
             settled = (
                 low in ("was", "were", "been")
-                or bool(_SETTLED_MARKERS.intersection(between))
-                or (j < n and _lw(words[j]) in _STATE_WORDS)
+                or bool(lex["settled_markers"].intersection(between))
+                or (j < n and _lw(words[j]) in lex["state_words"])
                 or specific_subject
             )
             if j < n and _lw(words[j]) in done and settled:
@@ -793,7 +760,7 @@ def _reports_done_tersely(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     or a clause of at most three words that ends in one, is the agent's own action; words
     like "based", "attached", "supposed" (``not_done_participles``) open clauses that are not.
     """
-    vague = lex["vague_verbs"]
+    vague = lex.inaction_verbs
     skip = lex["not_done_participles"]
     n = len(words)
 
@@ -810,7 +777,7 @@ def _reports_done_tersely(words: Sequence[Token], lex: ReplyLexicon) -> bool:
         clause = words[k:end]
         if not clause:
             continue
-        if (done_verb(clause[0]) or _lw(clause[0]) in _STATE_WORDS) and not (
+        if (done_verb(clause[0]) or _lw(clause[0]) in lex["state_words"]) and not (
             len(clause) > 1 and _lw(clause[1]) in ("by", "that", "to")
         ):
             return True  # "Cancelled, you'll stay with ...", "Sure, done."
@@ -845,11 +812,9 @@ def _headline_passive(clause: Sequence[Token], done_verb: Callable[[Token], bool
 def _commitment(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """A concrete commitment: "I'll send a replacement", "a technician will come",
     "it should be back by six", "we expect the line to be restored"."""
-    vague = lex["vague_verbs"]
+    vague = lex.inaction_verbs
     for i, t in enumerate(words):
-        expects = _lw(t) in ("should", "expect", "expected", "expects", "estimated", "due", "reckon") and not (
-            i > 0 and _lw(words[i - 1]) in _NOT_EXPECTING
-        )
+        expects = _lw(t) in lex["expectation_words"] and not (i > 0 and _lw(words[i - 1]) in _NOT_EXPECTING)
         will = _lw(t) in _WILL or (_lw(t) == "going" and i + 1 < len(words) and _lw(words[i + 1]) == "to")
         if will or expects:
             rest = words[i + 1 : i + 6]
@@ -858,7 +823,7 @@ def _commitment(words: Sequence[Token], lex: ReplyLexicon) -> bool:
                 (w for w in rest if w.pos_ in ("VERB", "AUX") and _lw(w) != "to" and _lemma(w) not in vague),
                 None,
             )
-            back = any(_lw(w) in ("back", "restored", "fixed", "resolved", "delivered") for w in rest)
+            back = any(_lw(w) in lex["restored_words"] for w in rest)
             if not negated and (verb is not None or back):  # "it'll be back by six"
                 return True
     return False
@@ -929,53 +894,39 @@ def _has_time(words: Sequence[Token], lex: ReplyLexicon) -> bool:
 
 
 def _has_duration(words: Sequence[Token], lex: ReplyLexicon) -> bool:
-    units = {
-        "minute",
-        "minutes",
-        "hour",
-        "hours",
-        "day",
-        "days",
-        "week",
-        "weeks",
-        "month",
-        "months",
-        "year",
-        "years",
-    }
+    """A duration: a unit after a number, "a", "few" or a qualifier ("3 days", "a few
+    hours", "5 business days"), or a one-word duration ("overnight")."""
+    units = lex["duration_units"]
+    qualifiers = lex["unit_qualifiers"]
     for i, t in enumerate(words):
         if (
             _lw(t) in units
             and i > 0
             and (
                 words[i - 1].like_num
-                or _lw(words[i - 1]) in ("a", "an", "few", "couple", "business", "working")
+                or _lw(words[i - 1]) in ("a", "an", "few", "couple")
+                or _lw(words[i - 1]) in qualifiers
             )
         ):
             return True
-        if _lw(t) in ("overnight", "instantly", "immediately"):
+        if _lw(t) in lex["one_word_durations"]:
             return True
     return False
-
-
-_COURTESY = frozenset(
-    {"welcome", "thanks", "thank", "bye", "goodbye", "pleasure", "problem", "worries", "sorry", "afraid"}
-)
 
 
 def _yes_no(words: Sequence[Token], lex: ReplyLexicon, *, within: bool = True) -> bool:
     """A yes or no: opening the sentence, or (``within``) set off by punctuation inside it.
     In the sentence as said, a "yeah" inside is a filler more often than an answer."""
-    if not words or (len(words) <= 4 and _COURTESY.intersection(_lw(t) for t in words)):
+    if not words or (len(words) <= 4 and lex["courtesy_words"].intersection(_lw(t) for t in words)):
         return False
     first = _lw(words[0])
-    if first in lex["polar_answers"] and not _courtesy_no(words, lex):
+    if (first in lex["yes_no_words"] or first in lex["polar_answers"]) and not _courtesy_no(words, lex):
         return True
     if first == "of" and len(words) > 1 and _lw(words[1]) == "course":
         return True
     if first == "not" and len(words) > 2 and (_lw(words[1]), _lw(words[2])) == ("at", "all"):
         return True
-    if within and any(_standalone_yes_no(t) for t in words[1:]):
+    if within and any(_standalone_yes_no(t, lex) for t in words[1:]):
         return True  # "You do, yes, but ...", "It's covered, yeah."
     # "It does.", "You can.", "It isn't covered", "That's right": subject + auxiliary first.
     return (
@@ -993,13 +944,10 @@ def _courtesy_no(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     return len(words) > 1 and _lw(words[0]) == "no" and _lw(words[1]) in lex["courtesy_no_objects"]
 
 
-_YES_NO_WORDS = frozenset({"yes", "yeah", "yep", "yup", "no", "nope"})
-
-
-def _standalone_yes_no(t: Token) -> bool:
+def _standalone_yes_no(t: Token, lex: ReplyLexicon) -> bool:
     """Is ``t`` a yes or no said on its own, set off by punctuation ("You do, yes —")
     rather than a determiner ("no fee")?"""
-    if _lw(t) not in _YES_NO_WORDS:
+    if _lw(t) not in lex["yes_no_words"]:
         return False
     doc = t.doc
     before = doc[t.i - 1] if t.i > 0 else None

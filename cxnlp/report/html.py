@@ -54,7 +54,7 @@ from cxnlp.analytics import (
     route_followups,
     workshop_impact,
 )
-from cxnlp.analytics.impact import read_events
+from cxnlp.analytics.impact import EVENT_COLUMNS, IMPACT_COLUMNS, read_events
 from cxnlp.report import figures as figs
 from cxnlp.schema import (
     FALSE_READ_BANDS,
@@ -1001,22 +1001,8 @@ def _impact(b: _Builder, data: pd.DataFrame, events: pd.DataFrame | None, by: st
         "impact",
         html_table(
             table,
-            [
-                "event",
-                "group",
-                "date",
-                "workshop",
-                "metric",
-                "treated_before",
-                "treated_after",
-                "control_before",
-                "control_after",
-                "effect",
-                "ci_low",
-                "ci_high",
-                "p_value",
-                "note",
-            ],
+            # The impact table's columns, less the before/after counts.
+            [*EVENT_COLUMNS, *(c for c in IMPACT_COLUMNS if not c.startswith("treated_n_"))],
             formats={c: "+.2f" for c in ("effect", "ci_low", "ci_high")}
             | {c: ".1f" for c in ("treated_before", "treated_after", "control_before", "control_after")}
             | {"p_value": ".3g"},
