@@ -39,7 +39,8 @@ Detectors
     announced as one ("so just to recap: ...", ``recap_phrases`` in the lexicon), a
     sentence that adds a detail the earlier one lacks (a number, a name, a date: reading
     back the customer's next detail, or a summary joining two earlier statements), and a
-    repeat the customer asked for (in the agent's turn right after a customer's question).
+    repeat the customer asked for (in the agent's turn right after a customer's question, of
+    something said before it).
 
 Small talk is judged against the customer's words: chat that echoes them is on topic,
 unless the agent is talking about themself ("I went to Lisbon years ago") rather than the
@@ -506,7 +507,7 @@ class FillerContent(Dimension):
         self._short_asides(agent, kinds)
         asked = self._asked_again(parsed)
         for i, sent in enumerate(agent):
-            if sent.index in kinds or count_words(sent.span) < self.min_repeat_words or i in asked:
+            if sent.index in kinds or count_words(sent.span) < self.min_repeat_words:
                 continue
             if announces_recap(sent.span, self.lexicon_):
                 continue
@@ -515,6 +516,8 @@ class FillerContent(Dimension):
                 j = int(earlier.argmax())
                 if specific_words(sent.span) - specific_words(agent[j].span):
                     continue  # a new detail: the next read-back, or a summary of two statements
+                if agent[j].turn_index < asked.get(i, -1):
+                    continue  # said before the customer asked again: an answer
                 kinds[sent.index] = (
                     "repetition",
                     f"near-repeat ({earlier[j]:.2f}) of {agent[j].text!r}",
@@ -543,13 +546,14 @@ class FillerContent(Dimension):
         """Indices of the agent sentences that are small talk (read by proactive_connection)."""
         return {i for i, (kind, _) in self.sentence_kinds(parsed).items() if kind == "small_talk"}
 
-    def _asked_again(self, parsed: ParsedTranscript) -> set[int]:
-        """Positions (in the agent's sentences) of the sentences of an agent turn that
-        directly follows a customer's question: whatever they restate, the customer asked
-        for it ("Sorry, what time did you say?" gets the time again)."""
+    def _asked_again(self, parsed: ParsedTranscript) -> dict[int, int]:
+        """Position (in the agent's sentences) → turn of the customer's question, for the
+        sentences of an agent turn that directly follows a customer's question: what they
+        restate from before that question, the customer asked for ("Sorry, what time did you
+        say?" gets the time again)."""
         from cxnlp.dimensions.completeness import is_question
 
-        asked: set[int] = set()
+        asked: dict[int, int] = {}
         last_customer = None
         agent_pos = 0
         for sent in parsed.sentences:
@@ -562,7 +566,7 @@ class FillerContent(Dimension):
                 and last_customer.turn_index == sent.turn_index - 1
                 and is_question(last_customer.span)
             ):
-                asked.add(agent_pos)
+                asked[agent_pos] = last_customer.turn_index
             agent_pos += 1
         return asked
 

@@ -68,7 +68,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
-from cxnlp.dimensions.filler import FillerContent
+from cxnlp.dimensions.filler import FillerContent, about_the_agent
 from cxnlp.dimensions.replies import ReplyLexicon, default_reply_lexicon, load_reply_lexicon
 from cxnlp.lexicon import Lexicon, LexiconSpec, default_lexicon, lexicon_at
 from cxnlp.model import DimensionResult, Evidence
@@ -859,8 +859,9 @@ class ProactiveConnection(Dimension):
         Path of the filler lexicon whose small-talk prototypes say which sentences are
         small talk (default: the packaged ``cxnlp/resources/filler_lexicon.yaml``); pass the
         same file as to :class:`~cxnlp.dimensions.filler.FillerContent`. A sentence that
-        dimension calls small talk shows no act here but the customer's name: chat about
-        the weather is neither empathy nor ownership.
+        dimension calls small talk shows no act by similarity, and none but the customer's
+        name when the agent talks about themself: chat about the weather or the agent's
+        weekend is neither empathy nor ownership.
     """
 
     name = "proactive_connection"
@@ -940,8 +941,12 @@ class ProactiveConnection(Dimension):
         opening_turn = agent[0].turn_index
         chat = self.small_talk_.small_talk_sentences(parsed)
         for i, sent in enumerate(agent):
-            if sent.index in chat:
-                continue  # small talk is no act (a name used in it was counted above)
+            # Small talk shows no act by meaning, and none at all when the agent talks about
+            # themself ("I can imagine, my weekend was a write-off too"); a name used in it
+            # was counted above.
+            idle = sent.index in chat
+            if idle and about_the_agent(sent.clean):
+                continue
             # Patterns read the filler-free sentence ("I've, um, like, applied" is ownership)
             # and the sentence as said, where filler removal would eat a phrase ("just so
             # you know" loses "just" and "you know").
@@ -950,6 +955,8 @@ class ProactiveConnection(Dimension):
             for category in CATEGORIES[1:]:
                 if category in by_pattern:
                     acts.append(Act(category, sent, by_pattern[category], "pattern"))
+                    continue
+                if idle:
                     continue
                 sim = float(sims[category][i]) if category in sims else 0.0
                 if sim >= self.similarity_threshold and not _similarity_ruled_out(
