@@ -19,16 +19,25 @@ Six acts are looked for in the agent's sentences:
     a look-up ("I've found your order") or an empty promise ("I'll pass that on", "we'll
     see what we can do", "someone will probably sort it"), which is no next step either.
 ``next_steps``
-    Clear next steps and expectations ("you'll receive an email within 24 hours").
+    Clear next steps and expectations ("you'll receive an email within 24 hours"), also
+    told as what someone else will do ("the courier will call you an hour before"), as a
+    schedule ("your new card arrives Friday") or as an instruction with its outcome or
+    its time ("text ROAM to 2020 and it'll switch on"); an instruction for now, on the
+    line ("read me the code"), is none.
 ``anticipation``
     Anticipating the next need ("to avoid this next time...", "you may also want to...").
 ``offer_more``
     Offering further help ("is there anything else I can help with?"); the opening "how
     can I help you today?" is not, wherever it is said.
 
+Small talk is none of these acts: a sentence the filler dimension calls small talk
+(:meth:`~cxnlp.dimensions.filler.FillerContent.small_talk_sentences`, the same lexicon)
+shows no act by similarity, and none at all when the agent talks about themself ("I can
+imagine, my weekend was a write-off too"); a name used in it still counts.
+
 The validity criterion of these acts is ``benchmarks/data/validity/proactive_acts_*.jsonl``
-(agent turns labelled with their acts, hard negatives included), reported per act by
-``benchmarks/bench_validity.py`` section (g).
+and ``proactive_filler_*.jsonl`` (agent turns labelled with their acts, hard negatives
+included), reported per act by ``benchmarks/bench_validity.py`` section (g).
 
 Each act except ``name`` is found by a precise spaCy ``Matcher`` pattern
 (:func:`act_patterns`) or by cosine similarity to the prototype sentences in
