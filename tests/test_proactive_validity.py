@@ -106,6 +106,8 @@ def test_act_guards(dim, parser, text, act, present):
         ("Reply YES to our text and the bundle will go live straight away.", "next_steps", True),
         ("Reply to my last question first, please.", "next_steps", False),
         ("restart the app tonight and you'll see the new balance", "next_steps", True),
+        ("text stop to eight eight and it'll cancel the alerts", "next_steps", True),
+        ("email us the photo", "next_steps", False),
         ("Once the refund lands, cancel the old direct debit in your banking app.", "next_steps", True),
         ("Read me the code on the screen.", "next_steps", False),
         # a third party's future action is a next step; their past or a hedge is not

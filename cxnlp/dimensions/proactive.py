@@ -459,7 +459,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
             ],
             # An instruction with its outcome or its time: "text ROAM to 2020 and it'll switch
             # on", "upload the photos tonight", "when the card arrives, pop it in a cash machine".
-            *imperative_steps(will, due),
+            *imperative_steps(will, due, sorted(lex["notify_verbs"])),
             [{"LOWER": "next"}, {"LOWER": "step"}],
             [{"LOWER": "next"}, {"LOWER": "steps"}],
             [{"LOWER": "expect"}],
@@ -519,11 +519,13 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
     }
 
 
-def imperative_steps(will: dict, due: list[str]) -> list[list[dict]]:
-    """Next steps told as instructions: an imperative (after an optional "please" or "just")
-    followed by what then happens ("... and it'll switch on"; not "... and I'll check") or
-    by when to do it ("... tonight"); or an imperative after "when/once ...,". An
-    instruction for now, on the line ("read me the last four digits"), has neither."""
+def imperative_steps(will: dict, due: list[str], notify: list[str]) -> list[list[dict]]:
+    """Next steps told as instructions: an imperative (after an optional "please" or "just";
+    or a notify verb opening the sentence, which the tagger may call a noun in lower-case
+    speech: "text roam to ...") followed by what then happens ("... and it'll switch on";
+    not "... and I'll check") or by when to do it ("... tonight"); or an imperative after
+    "when/once ...,". An instruction for now, on the line ("read me the last four digits"),
+    has neither."""
     outcome = [
         {"OP": "*"},
         {"LOWER": "and"},
@@ -535,6 +537,7 @@ def imperative_steps(will: dict, due: list[str]) -> list[list[dict]]:
     openers = [
         [{"IS_SENT_START": True, "TAG": "VB"}],
         [{"IS_SENT_START": True, "LOWER": {"IN": ["please", "just"]}}, {"TAG": "VB"}],
+        [{"IS_SENT_START": True, "LOWER": {"IN": notify}, "TAG": {"NOT_IN": ["VB"]}}],
     ]
     when = [
         {"IS_SENT_START": True, "LOWER": {"IN": ["when", "once"]}},
