@@ -30,6 +30,9 @@ never pooled, so a change tuned on ``tune`` shows whether it carries over:
 (g) proactive_connection's own criterion: per-act precision/recall/F1 on agent turns labelled
     with their acts (``proactive_acts``), and, with the "proactive close added" minimal pairs
     of (b), a known-groups check (``proactive_criterion``).
+(h) filler_content on agent turns labelled with their filler spans (``validity_filler.py``;
+    recorded as ``filler_turns``): word and turn precision/recall, small talk, recaps,
+    read-backs and filler inside act sentences (``--acts-only`` runs just g and h).
 
 Only the public API scores: one ``Scorer(slot_vectors=False)``, built once. The STC-3 and
 AB-ReDial score tables are cached under ``benchmarks/cache/`` (a folder that is never
@@ -48,6 +51,8 @@ still being written, is skipped and counted):
   replace: {"<turn index>": text}, append: [{speaker, text}], need, variant}]}``.
 - ``proactive_acts_{tune,holdout}.jsonl``: ``{id, domain, style, position, customer_name, context,
   text, acts: [name|empathy|ownership|next_steps|anticipation|offer_more], negative_kind}``.
+- ``proactive_filler_{tune,holdout}.jsonl``: the same, plus ``history: [{speaker, text}]``,
+  ``filler: [exact spans of text]``, ``pattern`` and ``pair`` (see its PROVENANCE note).
 """
 
 from __future__ import annotations
@@ -76,6 +81,7 @@ import numpy as np
 import pandas as pd
 from common import ABREDIAL, CACHE_DIR, REPO, RESULTS_DIR, STC3
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+from validity_filler import filler_section, report_filler
 from validity_proactive import (
     proactive_acts_section,
     proactive_criterion,
@@ -120,6 +126,9 @@ CALL_FILES: dict[str, str] = {
 ACTS_FILES: dict[str, str] = {
     "tune": "proactive_acts_tune.jsonl",
     "holdout": "proactive_acts_holdout.jsonl",
+    # Turns labelled with filler spans too (section h); a recap's earlier turns in ``history``.
+    "tune_pf": "proactive_filler_tune.jsonl",
+    "holdout_pf": "proactive_filler_holdout.jsonl",
 }
 QUALITIES: tuple[str, ...] = ("model", "adequate", "poor", "near_empty")
 
@@ -1349,6 +1358,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--data-dir", type=Path, default=DATA_DIR, help="folder of the validity JSONL files")
     ap.add_argument("--out", type=Path, default=RESULTS, help="JSONL file the record is appended to")
     ap.add_argument("--no-record", action="store_true", help="print only, append nothing")
+    ap.add_argument("--acts-only", action="store_true", help="only sections (g) and (h): the labelled turns")
     return ap.parse_args(argv)
 
 
@@ -1362,10 +1372,14 @@ def main(argv: list[str] | None = None) -> int:
     acts = load_splits(ACTS_FILES, args.data_dir, args.split, args.limit)
     problems = data_problems(need_reply, calls, acts)
     scorer = Scorer(slot_vectors=False)  # one scorer: the models load once
-    need_reply_result = need_reply_section(scorer, need_reply)
-    pairs, composite = run_calls_sections(scorer, calls)
+    if args.acts_only:
+        need_reply_result, pairs, composite, stc3_turns, validity, proactive_stc3 = {}, {}, {}, {}, {}, {}
+    else:
+        need_reply_result = need_reply_section(scorer, need_reply)
+        pairs, composite = run_calls_sections(scorer, calls)
+        stc3_turns, validity, proactive_stc3 = run_rated_sections(scorer, args)
     acts_result = proactive_acts_section(scorer, acts)
-    stc3_turns, validity, proactive_stc3 = run_rated_sections(scorer, args)
+    filler_result = filler_section(scorer, acts)
 
     record = {
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -1386,6 +1400,7 @@ def main(argv: list[str] | None = None) -> int:
         "validity": validity,
         "proactive_stc3": proactive_stc3,
         "proactive_acts": acts_result,
+        "filler_turns": filler_result,
         "elapsed_s": round(time.perf_counter() - start, 1),
     }
     lines = [
@@ -1407,6 +1422,7 @@ def main(argv: list[str] | None = None) -> int:
     if proactive_stc3:
         lines += report_proactive_stc3(proactive_stc3)
     lines += report_proactive_acts(acts_result)
+    lines += report_filler(filler_result)
     record["proactive_criterion"] = proactive_criterion(record)
     lines += report_headline(record)
     lines += report_proactive_criterion(record)

@@ -214,18 +214,22 @@ def _f(value: Any, digits: int = 2) -> str:
 def act_item_transcript(rec: dict[str, Any], prefix: str) -> tuple[Transcript, int]:
     """One labelled agent turn inside a small call, and the index of that turn.
 
-    An opening item is the call's first turn; any other item follows a neutral agent opener
-    and the customer's line, so it is not mistaken for the opening. The opener is written in
+    An opening item is the call's first turn; any other item follows a neutral agent opener,
+    the item's ``history`` (earlier turns, if any) and the customer's line, so it is not
+    mistaken for the opening. The opener is written in
     the item's style (recogniser items get it lower case, unpunctuated).
     """
     text, context = str(rec["text"]), str(rec.get("context") or DEFAULT_CONTEXT)
     opener = NEUTRAL_OPENER
     if rec.get("style") == "recogniser":
         opener = re.sub(r"[^\w\s']", "", opener.lower())
+    # Turns said between the opener and the customer's line (a recap's earlier statements).
+    history = [(str(h["speaker"]), str(h["text"])) for h in rec.get("history") or []]
     if rec.get("position") == "opening":
         pairs, turn = [("agent", text), ("customer", context)], 0
     else:
-        pairs, turn = [("agent", opener), ("customer", context), ("agent", text)], 2
+        pairs = [("agent", opener), *history, ("customer", context), ("agent", text)]
+        turn = len(pairs) - 1
     metadata = {"customer_name": rec["customer_name"]} if rec.get("customer_name") else {}
     return Transcript.from_pairs(f"{prefix}/{rec['id']}", pairs, **metadata), turn
 

@@ -231,3 +231,73 @@ def test_filler_words_are_defined_once_for_the_parse_and_the_filler_dimension(pa
     finally:
         fillers.hesitations.cache_clear()
         fillers.droppable_words.cache_clear()
+
+
+# -- purposeful restatements (issue #10): each pattern beside a non-example of the same shape --
+def _call(parser, *turns: tuple[str, str]):
+    return parser.parse(Transcript.from_pairs("r", list(turns)))
+
+
+def test_an_announced_recap_is_not_a_repeat(parser, filler):
+    before = [
+        ("customer", "I want to switch plans."),
+        ("agent", "I've cancelled the old plan today."),
+        ("customer", "And the new one?"),
+        ("agent", "The new plan starts on Monday."),
+        ("customer", "Okay."),
+    ]
+    recap = filler.score(
+        _call(parser, *before, ("agent", "So, to sum up: I've cancelled the old plan today."))
+    )
+    plain = filler.score(_call(parser, *before, ("agent", "Yes, I've cancelled the old plan today.")))
+    assert recap.features["repetition_share"] == 0
+    assert plain.features["repetition_share"] > 0
+
+
+def test_reading_back_the_next_detail_is_not_a_repeat(parser, filler):
+    before = [("customer", "It's 14 Park Road."), ("agent", "So that's 14 Park Road, correct?")]
+    nxt = filler.score(
+        _call(
+            parser,
+            *before,
+            ("customer", "Yes. The flat is number 9."),
+            ("agent", "So that's flat 9, correct?"),
+        )
+    )
+    again = filler.score(
+        _call(parser, *before, ("customer", "Yes."), ("agent", "So that's 14 Park Road, correct?"))
+    )
+    assert nxt.features["repetition_share"] == 0
+    assert again.features["repetition_share"] > 0
+
+
+def test_a_repeat_the_customer_asked_for_is_an_answer(parser, filler):
+    said = "The refund takes five working days to reach your card."
+    before = [("customer", "Where's my refund?"), ("agent", said)]
+    asked = filler.score(
+        _call(parser, *before, ("customer", "Sorry, how long did you say?"), ("agent", said))
+    )
+    unasked = filler.score(_call(parser, *before, ("customer", "Okay."), ("agent", said)))
+    assert asked.features["repetition_share"] == 0
+    assert unasked.features["repetition_share"] > 0
+
+
+def test_the_agents_own_anecdote_on_the_customers_topic_is_small_talk(parser, filler):
+    customer = "I'm flying to Rome next week and need roaming on."
+    anecdote = filler.score(
+        parsed_call(parser, customer, "Rome! I went there on my honeymoon, I loved every minute of it.")
+    )
+    on_topic = filler.score(
+        parsed_call(parser, customer, "Rome is covered by the EU roaming pass on your plan.")
+    )
+    assert anecdote.score > 90  # the short "Rome!" beside it is part of the chat
+    assert on_topic.score == 0
+
+
+def test_small_talk_sentences_are_shared_with_proactive_connection(parser, filler):
+    parsed = parsed_call(
+        parser, "My bill is wrong.", "Lovely sunny morning out there, isn't it? I've corrected the bill."
+    )
+    chat = filler.small_talk_sentences(parsed)
+    agent = parsed.agent_sentences
+    assert agent[0].index in chat and agent[-1].index not in chat

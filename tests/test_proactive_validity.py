@@ -85,6 +85,72 @@ def test_act_guards(dim, parser, text, act, present):
     assert (act in acts_after_opener(dim, parser, text)) is present
 
 
+# Issue #10, an outside tester's failure patterns: each a sentence of the pattern and a
+# non-example of the same shape (worded apart from benchmarks/data/validity/proactive_filler_*).
+@pytest.mark.parametrize(
+    ("text", "act", "present"),
+    [
+        # small talk is no act; the same shape about the customer's situation is empathy
+        ("That's so annoying about the rain, I got soaked on the way in this morning.", "empathy", False),
+        ("That's so annoying, a whole week with no internet.", "empathy", True),
+        ("I can imagine, my own weekend was a total write-off too.", "empathy", False),
+        ("I can imagine how worrying a week offline has been for you.", "empathy", True),
+        # a wish or a liking is no task done
+        ("I've always loved that part of the coast.", "ownership", False),
+        ("I've always kept your line on the priority list.", "ownership", True),
+        # filler inside an act sentence does not hide the act
+        ("I've, er, you know, gone and, um, booked the engineer for Friday.", "ownership", True),
+        ("I'm, um, like, so sorry the line dropped again.", "empathy", True),
+        ("I've, um, like, got no record of that.", "ownership", False),
+        # instructions with their outcome or their time are next steps; a request for now is not
+        ("Reply YES to our text and the bundle will go live straight away.", "next_steps", True),
+        ("Reply to my last question first, please.", "next_steps", False),
+        ("restart the app tonight and you'll see the new balance", "next_steps", True),
+        ("text stop to eight eight and it'll cancel the alerts", "next_steps", True),
+        ("email us the photo", "next_steps", False),
+        ("Once the refund lands, cancel the old direct debit in your banking app.", "next_steps", True),
+        ("Read me the code on the screen.", "next_steps", False),
+        # a third party's future action is a next step; their past or a hedge is not
+        ("The locksmith will ring you twenty minutes before he arrives.", "next_steps", True),
+        ("The locksmith rang you twenty minutes ago.", "next_steps", False),
+        ("The locksmith will probably ring at some point.", "next_steps", False),
+        ("Your replacement router arrives on Thursday.", "next_steps", True),
+        ("Your router usually arrives quickly.", "next_steps", False),
+        # a brush-off is no empathy; "what a <feeling> ..." is
+        ("I understand, but the policy doesn't allow refunds after 30 days.", "empathy", False),
+        ("What a stressful week you've had with this.", "empathy", True),
+        ("What a lovely name that is.", "empathy", False),
+        # "something else" as an idiom is no offer of more help
+        ("That storm was something else, it took out half the street.", "offer_more", False),
+        ("Something else I can sort out for you while you're on?", "offer_more", True),
+    ],
+)
+def test_tester_patterns(dim, parser, text, act, present):
+    assert (act in acts_after_opener(dim, parser, text)) is present
+
+
+def test_small_talk_echoing_the_customer_is_still_no_act(dim, parser):
+    """The agent's anecdote on the customer's topic is small talk (about the agent), so its
+    "I've ... wanted" or "sorry" shows no act; the customer's name in it still counts."""
+    pairs = [
+        ("agent", OPENER),
+        ("customer", "I'm flying to Rome next week and need roaming on."),
+        ("agent", "Rome, Mia! I went there on my honeymoon, I loved every minute of it."),
+    ]
+    parsed = parser.parse(Transcript.from_pairs("r", pairs, customer_name="Mia Costa"))
+    assert {a.category for a in dim.find_acts(parsed) if a.sentence.turn_index == 2} == {"name"}
+
+
+def test_filler_in_an_act_sentence_keeps_the_score(dim, parser):
+    def score(text: str) -> float:
+        pairs = [("agent", OPENER), ("customer", "Can you take the fee off?"), ("agent", text)]
+        return dim.score(parser.parse(Transcript.from_pairs("f", pairs))).score
+
+    clean = score("I've removed the fee and you'll see it on Friday's statement.")
+    laden = score("I've, um, you know, removed the fee and, like, you'll see it on Friday's statement.")
+    assert clean > 20 and laden == pytest.approx(clean, abs=1.0)
+
+
 def test_specific_apology_scores_above_scripted_one(dim, parser):
     def score(text: str) -> float:
         parsed = parser.parse(

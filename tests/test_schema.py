@@ -162,6 +162,8 @@ def test_changing_a_resource_file_changes_the_id(tmp_path):
         ),
         ("proactive_connection.v1", "reply_lexicon", "reply_functions.yaml", "takes, take]", "takes]"),
         ("filler_content.v1", "filler_lexicon", "filler_lexicon.yaml", "fact]", "fact, truth be told]"),
+        # proactive_connection reads the filler lexicon's small talk
+        ("proactive_connection.v1", "filler_lexicon", "filler_lexicon.yaml", "fact]", "fact, truth be told]"),
         (
             "brand_congruence.v1",
             "brand_lexicon",

@@ -35,7 +35,18 @@ Detectors
 ``repetition``
     An agent sentence of at least ``min_repeat_words`` words whose embedding is within
     ``repeat_threshold`` cosine of an earlier agent sentence of the same call; the first
-    occurrence is fine.
+    occurrence is fine. A restatement with a purpose is no repeat: a recap or summary
+    announced as one ("so just to recap: ...", ``recap_phrases`` in the lexicon), a
+    sentence that adds a detail the earlier one lacks (a number, a name, a date: reading
+    back the customer's next detail, or a summary joining two earlier statements), and a
+    repeat the customer asked for (in the agent's turn right after a customer's question, of
+    something said before it).
+
+Small talk is judged against the customer's words: chat that echoes them is on topic,
+unless the agent is talking about themself ("I went to Lisbon years ago") rather than the
+customer; a short sentence beside small talk in the same turn ("What a finish!") is part of
+it. :meth:`FillerContent.small_talk_sentences` gives those sentences to
+proactive_connection, which finds no act in them (small talk is not empathy).
 
 Features (percent of agent words, except ``agent_words``)
 ---------------------------------------------------------
@@ -254,15 +265,21 @@ BOILERPLATE_PATTERNS: tuple[Rule, ...] = (
 #: passes its own copy as ``FillerContent(filler_lexicon=PATH)``.
 LEXICON = LexiconSpec(
     resource="filler_lexicon.yaml",
-    version=1,
+    version=2,
     parameter="FillerContent(filler_lexicon=PATH)",
     fields={
         "small_talk_prototypes": "sentences",
         "boilerplate_prototypes": "sentences",
         "purposeful_prototypes": "sentences",
         "stock_padding_phrases": "phrases",
+        "recap_phrases": "phrases",
     },
+    added_in={2: ("recap_phrases",)},
 )
+
+_FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself"})
+_SECOND_PERSON = frozenset({"you", "your", "yours", "yourself"})
+_CURRENCY = frozenset({"$", "€", "£", "¥", "%"})
 
 
 def default_filler_lexicon() -> Lexicon:
@@ -281,6 +298,38 @@ def stock_padding_patterns(lex: Lexicon) -> tuple[Rule, ...]:
             (True,) * len(words),
         )
         for words in lex.phrases["stock_padding_phrases"]
+    )
+
+
+def about_the_agent(span: Span) -> bool:
+    """The agent talks about themself ("I went there years ago", "my old car did that"),
+    not about the customer: first person singular and no "you"."""
+    lowers = {t.lower_ for t in span}
+    return bool(lowers & _FIRST_PERSON) and not lowers & _SECOND_PERSON
+
+
+def specific_words(span: Span) -> frozenset[str]:
+    """The details a sentence gives: numbers, amounts, names and dates (proper nouns), and
+    redaction placeholders, lower-cased."""
+    from cxnlp.privacy.placeholders import is_placeholder
+
+    return frozenset(
+        t.lower_
+        for t in span
+        if t.like_num
+        or t.tag_ in ("CD", "$")
+        or t.text in _CURRENCY
+        or t.pos_ == "PROPN"
+        or any(c.isdigit() for c in t.text)
+        or is_placeholder(t.text)
+    )
+
+
+def announces_recap(span: Span, lex: Lexicon) -> bool:
+    """Whether the sentence says it is a recap or summary ("so just to recap", "to sum up")."""
+    lowers = [t.lower_ for t in span]
+    return any(
+        tuple(lowers[i : i + len(p)]) == p for p in lex.phrases["recap_phrases"] for i in range(len(lowers))
     )
 
 
@@ -449,23 +498,77 @@ class FillerContent(Dimension):
             elif (
                 talk >= self.small_talk_threshold
                 and talk - purpose >= self.purpose_margin
-                and relevance[i] < self.relevance_threshold
+                and (relevance[i] < self.relevance_threshold or about_the_agent(sent.clean))
             ):
                 kinds[sent.index] = (
                     "small_talk",
                     f"small talk ({talk:.2f}) unrelated to the customer's words (closest {relevance[i]:.2f})",
                 )
+        self._short_asides(agent, kinds)
+        asked = self._asked_again(parsed)
         for i, sent in enumerate(agent):
             if sent.index in kinds or count_words(sent.span) < self.min_repeat_words:
+                continue
+            if announces_recap(sent.span, self.lexicon_):
                 continue
             earlier = vectors[:i] @ vectors[i] if i else np.zeros(0)
             if len(earlier) and float(earlier.max()) >= self.repeat_threshold:
                 j = int(earlier.argmax())
+                if specific_words(sent.span) - specific_words(agent[j].span):
+                    continue  # a new detail: the next read-back, or a summary of two statements
+                if agent[j].turn_index < asked.get(i, -1):
+                    continue  # said before the customer asked again: an answer
                 kinds[sent.index] = (
                     "repetition",
                     f"near-repeat ({earlier[j]:.2f}) of {agent[j].text!r}",
                 )
         return kinds
+
+    def _short_asides(self, agent: Sequence[Sentence], kinds: dict[int, tuple[str, str]]) -> None:
+        """Short sentences (under ``min_repeat_words`` words) beside small talk in the same
+        turn belong to it ("Did you catch the match? What a finish!", "Oslo! I've always
+        wanted to go"): marked small talk in ``kinds``, chains included."""
+        changed = True
+        while changed:
+            changed = False
+            for i, sent in enumerate(agent):
+                if sent.index in kinds or count_words(sent.span) >= self.min_repeat_words:
+                    continue
+                beside = [agent[j] for j in (i - 1, i + 1) if 0 <= j < len(agent)]
+                if any(
+                    b.turn_index == sent.turn_index and kinds.get(b.index, ("",))[0] == "small_talk"
+                    for b in beside
+                ):
+                    kinds[sent.index] = ("small_talk", "short aside to the small talk beside it")
+                    changed = True
+
+    def small_talk_sentences(self, parsed: ParsedTranscript) -> set[int]:
+        """Indices of the agent sentences that are small talk (read by proactive_connection)."""
+        return {i for i, (kind, _) in self.sentence_kinds(parsed).items() if kind == "small_talk"}
+
+    def _asked_again(self, parsed: ParsedTranscript) -> dict[int, int]:
+        """Position (in the agent's sentences) → turn of the customer's question, for the
+        sentences of an agent turn that directly follows a customer's question: what they
+        restate from before that question, the customer asked for ("Sorry, what time did you
+        say?" gets the time again)."""
+        from cxnlp.dimensions.completeness import is_question
+
+        asked: dict[int, int] = {}
+        last_customer = None
+        agent_pos = 0
+        for sent in parsed.sentences:
+            if sent.speaker == "customer":
+                last_customer = sent
+            if sent.speaker != "agent":
+                continue
+            if (
+                last_customer is not None
+                and last_customer.turn_index == sent.turn_index - 1
+                and is_question(last_customer.span)
+            ):
+                asked[agent_pos] = last_customer.turn_index
+            agent_pos += 1
+        return asked
 
     def score(self, parsed: ParsedTranscript) -> DimensionResult:
         """Share of agent words flagged by any detector, in percent."""

@@ -19,16 +19,25 @@ Six acts are looked for in the agent's sentences:
     a look-up ("I've found your order") or an empty promise ("I'll pass that on", "we'll
     see what we can do", "someone will probably sort it"), which is no next step either.
 ``next_steps``
-    Clear next steps and expectations ("you'll receive an email within 24 hours").
+    Clear next steps and expectations ("you'll receive an email within 24 hours"), also
+    told as what someone else will do ("the courier will call you an hour before"), as a
+    schedule ("your new card arrives Friday") or as an instruction with its outcome or
+    its time ("text ROAM to 2020 and it'll switch on"); an instruction for now, on the
+    line ("read me the code"), is none.
 ``anticipation``
     Anticipating the next need ("to avoid this next time...", "you may also want to...").
 ``offer_more``
     Offering further help ("is there anything else I can help with?"); the opening "how
     can I help you today?" is not, wherever it is said.
 
+Small talk is none of these acts: a sentence the filler dimension calls small talk
+(:meth:`~cxnlp.dimensions.filler.FillerContent.small_talk_sentences`, the same lexicon)
+shows no act by similarity, and none at all when the agent talks about themself ("I can
+imagine, my weekend was a write-off too"); a name used in it still counts.
+
 The validity criterion of these acts is ``benchmarks/data/validity/proactive_acts_*.jsonl``
-(agent turns labelled with their acts, hard negatives included), reported per act by
-``benchmarks/bench_validity.py`` section (g).
+and ``proactive_filler_*.jsonl`` (agent turns labelled with their acts, hard negatives
+included), reported per act by ``benchmarks/bench_validity.py`` section (g).
 
 Each act except ``name`` is found by a precise spaCy ``Matcher`` pattern
 (:func:`act_patterns`) or by cosine similarity to the prototype sentences in
@@ -71,6 +80,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
+from cxnlp.dimensions.filler import FillerContent, about_the_agent
 from cxnlp.dimensions.replies import ReplyLexicon, default_reply_lexicon, load_reply_lexicon
 from cxnlp.lexicon import Lexicon, LexiconSpec, default_lexicon, lexicon_at
 from cxnlp.model import DimensionResult, Evidence
@@ -211,6 +221,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
     not_ownership = sorted(lex["non_ownership_verbs"])
     units = sorted(words.time_units)
     qualifiers = sorted(words.replies["unit_qualifiers"])
+    due = sorted(words.due_days | {"next"})
     adv = {"POS": {"IN": ["ADV", "PART"]}, "LOWER": {"NOT_IN": list(_NEGATORS)}, "OP": "*"}
     will = {"LOWER": {"IN": ["will", "'ll", "ll", "shall"]}}
     return {
@@ -266,6 +277,11 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {"LOWER": "a"},
                 {"LOWER": among("sympathy_nouns")},
             ],
+            [
+                {"LOWER": "what", "IS_SENT_START": True},
+                {"LOWER": {"IN": ["a", "an"]}},
+                {"LOWER": {"IN": sorted(lex["empathy_adjectives"])}},
+            ],
             [{"LOWER": "no"}, {"LOWER": "fun"}],
         ],
         # An apology is empathy unless it is scripted, a request to repeat, or a non-apology;
@@ -293,7 +309,7 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
             [
                 {"LOWER": "but"},
                 {"OP": "*"},
-                {"LOWER": {"IN": ["ca", "can", "wo"]}},
+                {"LOWER": {"IN": ["ca", "can", "wo", "does", "is", "are", "was", "were"]}},
                 {"LOWER": {"IN": ["n't", "not"]}},
             ],
         ],
@@ -346,7 +362,13 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {
                     "POS": "VERB",
                     "TAG": {"IN": ["VBN", "VBD", "VB"]},
-                    "LEMMA": {"NOT_IN": ["be", "have", *sorted(lex["not_done_verbs"])]},
+                    "LEMMA": {
+                        "NOT_IN": [
+                            "be",
+                            *sorted(lex["not_done_verbs"]),
+                            *(v for v in not_ownership if v != "ask"),
+                        ]
+                    },
                 },
             ],
             [
@@ -433,8 +455,27 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {"IS_ALPHA": True, "LOWER": {"NOT_IN": ["i", "you", "it", "that", "this"]}},
                 {"LOWER": {"IN": ["will", "'ll", "should"]}},
                 {"LEMMA": "be"},
-                {"LOWER": {"IN": ["ready", "available", "waiting", "at", "with"]}},
+                {"LOWER": {"IN": ["ready", "available", "waiting", "at", "with", "there", "out", "round"]}},
             ],
+            [{"LOWER": "on"}, {"LOWER": {"IN": ["its", "the", "their"]}}, {"LOWER": "way"}],
+            # A scheduled present: "your new card arrives Friday", "the jacket ships tomorrow".
+            [
+                {"LEMMA": {"IN": sorted(lex["notify_verbs"])}, "TAG": {"IN": ["VBZ", "VBP"]}},
+                {"IS_PUNCT": False, "OP": "{0,4}"},
+                {"LOWER": {"IN": due}},
+            ],
+            # Someone else's future action with a time: "your GP will get a copy next week".
+            [
+                {"POS": {"IN": ["NOUN", "PROPN", "PRON"]}, "LOWER": {"NOT_IN": ["i", "you"]}},
+                will,
+                adv,
+                {"POS": "VERB"},
+                {"IS_PUNCT": False, "OP": "{0,5}"},
+                {"LOWER": {"IN": due}},
+            ],
+            # An instruction with its outcome or its time: "text ROAM to 2020 and it'll switch
+            # on", "upload the photos tonight", "when the card arrives, pop it in a cash machine".
+            *imperative_steps(will, due, sorted(lex["notify_verbs"])),
             [{"LOWER": "next"}, {"LOWER": "step"}],
             [{"LOWER": "next"}, {"LOWER": "steps"}],
             [{"LOWER": "expect"}],
@@ -467,7 +508,13 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
             ],
         ],
         "offer_more": [
-            [{"LOWER": {"IN": ["anything", "something"]}}, {"LOWER": {"IN": ["else", "more", "further"]}}],
+            [{"LOWER": "anything"}, {"LOWER": {"IN": ["else", "more", "further"]}}],
+            [
+                {"LOWER": {"NOT_IN": ["was", "is", "'s", "s", "were", "be", "been"]}},
+                {"LOWER": "something"},
+                {"LOWER": {"IN": ["else", "more", "further"]}},
+            ],
+            [{"LOWER": "something", "IS_SENT_START": True}, {"LOWER": {"IN": ["else", "more", "further"]}}],
             [
                 {"LOWER": "any"},
                 {"LOWER": {"IN": ["other", "more", "further"]}},
@@ -482,6 +529,36 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
             [{"LOWER": "else"}, {"LOWER": {"IN": ["i", "we"]}}, {"LOWER": "can"}],
         ],
     }
+
+
+def imperative_steps(will: dict, due: list[str], notify: list[str]) -> list[list[dict]]:
+    """Next steps told as instructions: an imperative (after an optional "please" or "just";
+    or a notify verb opening the sentence, which the tagger may call a noun in lower-case
+    speech: "text roam to ...") followed by what then happens ("... and it'll switch on";
+    not "... and I'll check") or by when to do it ("... tonight"); or an imperative after
+    "when/once ...,". An instruction for now, on the line ("read me the last four digits"),
+    has neither."""
+    outcome: list[dict] = [
+        {"OP": "*"},
+        {"LOWER": "and"},
+        {"IS_PUNCT": False, "LOWER": {"NOT_IN": ["i", "we", "me"]}, "OP": "{1,3}"},
+        {**will, "LOWER": {"IN": [*will["LOWER"]["IN"], "should"]}},
+        {"POS": {"IN": ["VERB", "AUX"]}},
+    ]
+    # "today" is often now, not later.
+    later: list[dict] = [{"OP": "*"}, {"LOWER": {"IN": [d for d in due if d != "today"]}}]
+    openers: list[list[dict]] = [
+        [{"IS_SENT_START": True, "TAG": "VB"}],
+        [{"IS_SENT_START": True, "LOWER": {"IN": ["please", "just"]}}, {"TAG": "VB"}],
+        [{"IS_SENT_START": True, "LOWER": {"IN": notify}, "TAG": {"NOT_IN": ["VB"]}}],
+    ]
+    when: list[dict] = [
+        {"IS_SENT_START": True, "LOWER": {"IN": ["when", "once"]}},
+        {"OP": "*"},
+        {"ORTH": ","},
+        {"TAG": "VB", "LOWER": {"NOT_IN": ["let"]}},
+    ]
+    return [*(o + outcome for o in openers), *(o + later for o in openers), when]
 
 
 def _self_intro_patterns() -> list[list[dict]]:
@@ -803,10 +880,17 @@ class ProactiveConnection(Dimension):
         Path of a reply-function word list file, whose time words next steps read
         (default: the packaged ``cxnlp/resources/reply_functions.yaml``); pass the same
         file as to :class:`~cxnlp.dimensions.completeness.AnswerCompleteness`.
+    filler_lexicon : str, optional
+        Path of the filler lexicon whose small-talk prototypes say which sentences are
+        small talk (default: the packaged ``cxnlp/resources/filler_lexicon.yaml``); pass the
+        same file as to :class:`~cxnlp.dimensions.filler.FillerContent`. A sentence that
+        dimension calls small talk shows no act by similarity, and none but the customer's
+        name when the agent talks about themself: chat about the weather or the agent's
+        weekend is neither empathy nor ownership.
     """
 
     name = "proactive_connection"
-    resource_params = ("proactive_lexicon", "reply_lexicon")
+    resource_params = ("proactive_lexicon", "reply_lexicon", "filler_lexicon")
 
     def __init__(
         self,
@@ -816,12 +900,14 @@ class ProactiveConnection(Dimension):
         saturation: float = 0.3,
         proactive_lexicon: str | None = None,
         reply_lexicon: str | None = None,
+        filler_lexicon: str | None = None,
     ) -> None:
         self.weights = weights
         self.similarity_threshold = similarity_threshold
         self.saturation = saturation
         self.proactive_lexicon = proactive_lexicon
         self.reply_lexicon = reply_lexicon
+        self.filler_lexicon = filler_lexicon
         # Read from the lexicon in prepare(); until then the empty set says prepare() is missing.
         self._acts = PrototypeSet({})
 
@@ -835,13 +921,17 @@ class ProactiveConnection(Dimension):
     def resource_digests(self) -> dict[str, str]:
         """Content hashes of the lexicons this configuration reads (for the fingerprint)."""
         words = self._words()
-        return {"proactive_lexicon": words.lexicon.digest, "reply_lexicon": words.replies.digest}
+        small_talk = FillerContent(filler_lexicon=self.filler_lexicon).resource_digests()
+        own = {"proactive_lexicon": words.lexicon.digest, "reply_lexicon": words.replies.digest}
+        return {**own, **small_talk}
 
     def prepare(self, encoder: SentenceEncoder) -> None:
         """Read the lexicons and embed the act prototypes."""
         self.words_ = self._words()
         self._acts = PrototypeSet(self.words_.lexicon.labelled["act_prototypes"])
         self._acts.prepare(encoder)
+        self.small_talk_ = FillerContent(filler_lexicon=self.filler_lexicon)
+        self.small_talk_.prepare(encoder)
 
     def resolved_weights(self) -> dict[str, float]:
         """Category weights normalised to sum to 100 (validated here, not in ``__init__``)."""
@@ -874,7 +964,14 @@ class ProactiveConnection(Dimension):
         acts: list[Act] = [Act("name", sent, used, "name") for sent, used in name_uses(parsed, words)]
         sims = self._acts.best_per_label(parsed.vectors_of(agent))
         opening_turn = agent[0].turn_index
+        chat = self.small_talk_.small_talk_sentences(parsed)
         for i, sent in enumerate(agent):
+            # Small talk shows no act by meaning, and none at all when the agent talks about
+            # themself ("I can imagine, my weekend was a write-off too"); a name used in it
+            # was counted above.
+            idle = sent.index in chat
+            if idle and about_the_agent(sent.clean):
+                continue
             # Patterns read the filler-free sentence ("I've, um, like, applied" is ownership)
             # and the sentence as said, where filler removal would eat a phrase ("just so
             # you know" loses "just" and "you know").
@@ -883,6 +980,8 @@ class ProactiveConnection(Dimension):
             for category in CATEGORIES[1:]:
                 if category in by_pattern:
                     acts.append(Act(category, sent, by_pattern[category], "pattern"))
+                    continue
+                if idle:
                     continue
                 sim = float(sims[category][i]) if category in sims else 0.0
                 if sim >= self.similarity_threshold and not _similarity_ruled_out(
