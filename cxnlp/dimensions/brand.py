@@ -78,6 +78,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
+from cxnlp.dimensions.brand_register import RegisterWords, register_cues
 from cxnlp.lexicon import LexiconSpec, lexicon_at
 from cxnlp.model import DimensionResult, Evidence
 from cxnlp.nlp import content_words
@@ -98,9 +99,40 @@ DEFAULT_PROFILE_RESOURCE = "default_brand.yaml"
 #: ``BrandCongruence(brand_lexicon=PATH)``.
 LEXICON = LexiconSpec(
     resource="brand_lexicon.yaml",
-    version=1,
+    version=2,
     parameter="BrandCongruence(brand_lexicon=PATH)",
-    fields={"neutral_examples": "sentences"},
+    fields={
+        "neutral_examples": "sentences",
+        "off_brand_registers": "labelled",
+        "text_speak": "words",
+        "not_shouting": "words",
+        "reprimand_openers": "words",
+        "reprimand_verbs": "words",
+        "expectation_verbs": "words",
+    },
+    labels={
+        "off_brand_registers": (
+            "condescending",
+            "patronising",
+            "blaming",
+            "dismissive",
+            "sarcastic",
+            "casual",
+            "stiff",
+            "impatient",
+            "curt",
+        )
+    },
+    added_in={
+        2: (
+            "off_brand_registers",
+            "text_speak",
+            "not_shouting",
+            "reprimand_openers",
+            "reprimand_verbs",
+            "expectation_verbs",
+        )
+    },
 )
 
 _APOSTROPHES = ("'", "\u2019")
@@ -461,9 +493,16 @@ class BrandCongruence(Dimension):
         Sentences with fewer words than this once fillers are removed ("You know, uh,
         yeah.") carry no voice to judge; they are left to the filler dimension and only
         checked for literal phrases.
+    register_strength : float
+        Off-brand strength (0-1) a sentence gets at least when it shows a register cue of
+        :mod:`cxnlp.dimensions.brand_register` (slang, shouting, a reprimand, blame, a curt
+        refusal), however the style classifier reads it: 0.6 makes one such sentence cost
+        ``0.6 * off_brand_points`` (7.2) points, visible in an otherwise good call.
     brand_lexicon : str, optional
-        Path of a file of neutral sentences, the style classifier's "neither on nor off
-        brand" class (default: the packaged ``cxnlp/resources/brand_lexicon.yaml``).
+        Path of the brand lexicon: neutral sentences (the style classifier's "neither on
+        nor off brand" class), off-brand sentences by register (added to the off-brand
+        class, whatever the profile) and the register cues' word lists (default: the
+        packaged ``cxnlp/resources/brand_lexicon.yaml``).
     """
 
     name = "brand_congruence"
@@ -476,24 +515,30 @@ class BrandCongruence(Dimension):
         neutral_score: float = 60.0,
         style_onset: float = 0.4,
         style_full: float = 0.8,
+        off_onset: float = 0.5,
+        off_full: float = 0.7,
         on_brand_points: float = 6.0,
         off_brand_points: float = 12.0,
         preferred_points: float = 4.0,
         forbidden_points: float = 15.0,
         classifier_c: float = 4.0,
         min_style_words: int = 2,
+        register_strength: float = 0.6,
         brand_lexicon: str | None = None,
     ):
         self.profile = profile
         self.neutral_score = neutral_score
         self.style_onset = style_onset
         self.style_full = style_full
+        self.off_onset = off_onset
+        self.off_full = off_full
         self.on_brand_points = on_brand_points
         self.off_brand_points = off_brand_points
         self.preferred_points = preferred_points
         self.forbidden_points = forbidden_points
         self.classifier_c = classifier_c
         self.min_style_words = min_style_words
+        self.register_strength = register_strength
         self.brand_lexicon = brand_lexicon
 
     def __repr__(self) -> str:
@@ -516,20 +561,22 @@ class BrandCongruence(Dimension):
         profile = resolve_brand_profile(self.profile)
         traits = PrototypeSet({t.name: t.examples for t in profile.voice_traits})
         traits.prepare(encoder)
-        off_texts = [*profile.off_brand_examples, *profile.forbidden_phrases]
-        off = PrototypeSet({"off_brand": off_texts})
+        lexicon = lexicon_at(LEXICON, self.brand_lexicon)
+        profile_off = [*profile.off_brand_examples, *profile.forbidden_phrases]
+        off = PrototypeSet({"off_brand": profile_off, **lexicon.labelled["off_brand_registers"]})
         off.prepare(encoder)
-        neutral = encoder.encode(list(lexicon_at(LEXICON, self.brand_lexicon).sentences["neutral_examples"]))
+        off_texts = off.labels
+        neutral = encoder.encode(list(lexicon.sentences["neutral_examples"]))
 
         blocks = [traits.matrix, neutral]
         labels = [np.zeros(len(traits.labels), int), np.full(len(neutral), 2)]
         if off_texts:
             blocks.append(off.matrix)
             labels.append(np.ones(len(off_texts), int))
-        else:
+        if not profile_off:
             logger.warning(
-                "brand profile %r has no off_brand_examples or forbidden_phrases; only "
-                "on-brand sentences will be recognised",
+                "brand profile %r has no off_brand_examples or forbidden_phrases; off brand "
+                "is read from the brand lexicon's registers only",
                 profile.name,
             )
         classifier = LogisticRegression(C=self.classifier_c, class_weight="balanced", max_iter=5000)
@@ -542,6 +589,13 @@ class BrandCongruence(Dimension):
         self.traits_ = traits
         self.off_prototypes_ = off
         self.classifier_ = classifier
+        self.register_words_ = RegisterWords(
+            text_speak=lexicon.words["text_speak"],
+            not_shouting=lexicon.words["not_shouting"],
+            reprimand_openers=lexicon.words["reprimand_openers"],
+            reprimand_verbs=lexicon.words["reprimand_verbs"],
+            expectation_verbs=lexicon.words["expectation_verbs"],
+        )
         self.trait_weights_ = {t.name: t.weight / mean_w for t in profile.voice_traits}
 
     def _check_prepared(self) -> None:
@@ -585,13 +639,17 @@ class BrandCongruence(Dimension):
         positives: list[tuple[Sentence, str, float, str, str | None]] = []
         negatives: list[tuple[Sentence, str, float, str, str | None]] = []
         shown: set[str] = set()
-        n_on = n_off = n_forbidden = n_preferred = 0
+        n_on = n_off = n_forbidden = n_preferred = n_register = 0
         for i, sent in enumerate(sentences):
             trait = trait_names[int(trait_matrix[i].argmax())]
             on_strength = ramp(float(p_on[i]), self.style_onset, self.style_full)
-            off_strength = ramp(float(p_off[i]), self.style_onset, self.style_full)
+            off_strength = ramp(float(p_off[i]), self.off_onset, self.off_full)
             if content_words(sent.span) < self.min_style_words:
                 on_strength = off_strength = 0.0
+            cues = register_cues(sent.span, self.register_words_)
+            if cues:
+                n_register += 1
+                off_strength = max(off_strength, self.register_strength)
             if on_strength > 0:
                 n_on += 1
                 shown.add(trait)
@@ -604,10 +662,14 @@ class BrandCongruence(Dimension):
             if off_strength > 0:
                 n_off += 1
                 detail = f"off-brand probability {p_off[i]:.2f}"
+                if cues:
+                    detail += "; " + ", ".join(f"{c.kind.replace('_', ' ')} {c.text!r}" for c in cues)
                 if off_sims.shape[1]:
                     j = int(off_sims[i].argmax())
-                    example = self.off_prototypes_.examples["off_brand"][j]
-                    detail += f"; resembles {example!r} (similarity {off_sims[i, j]:.2f})"
+                    label = self.off_prototypes_.labels[j]
+                    example = self.off_prototypes_.texts[j]
+                    where = "" if label == "off_brand" else f" ({label})"
+                    detail += f"; resembles{where} {example!r} (similarity {off_sims[i, j]:.2f})"
                 negatives.append((sent, "off_brand", self.off_brand_points * off_strength, detail, None))
             for hit in find_phrases(sent.span, matcher):
                 if hit.label == "forbidden":
@@ -661,6 +723,7 @@ class BrandCongruence(Dimension):
             "forbidden_count": float(n_forbidden),
             "preferred_count": float(n_preferred),
             "trait_coverage": float(coverage),
+            "register_share": n_register / n,
         }
         return DimensionResult(self.name, score, tuple(evidence), features)
 
@@ -674,4 +737,5 @@ def _empty_features() -> dict[str, float]:
         "forbidden_count": 0.0,
         "preferred_count": 0.0,
         "trait_coverage": 0.0,
+        "register_share": 0.0,
     }
