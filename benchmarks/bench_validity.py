@@ -30,6 +30,10 @@ never pooled, so a change tuned on ``tune`` shows whether it carries over:
 (g) proactive_connection's own criterion: per-act precision/recall/F1 on agent turns labelled
     with their acts (``proactive_acts``), and, with the "proactive close added" minimal pairs
     of (b), a known-groups check (``proactive_criterion``).
+(h) brand_congruence's own criterion: one sentence inserted into a good call, labelled on
+    brand, neutral or off brand by register (``brand_register``, ``validity_brand.py``): AUC
+    and accuracy of the brand drop, the share of off-brand sentences that cost >= 5 points
+    (also without a forbidden-phrase match), the share of neutral ones that cost nothing.
 
 Only the public API scores: one ``Scorer(slot_vectors=False)``, built once. The STC-3 and
 AB-ReDial score tables are cached under ``benchmarks/cache/`` (a folder that is never
@@ -48,6 +52,8 @@ still being written, is skipped and counted):
   replace: {"<turn index>": text}, append: [{speaker, text}], need, variant}]}``.
 - ``proactive_acts_{tune,holdout}.jsonl``: ``{id, domain, style, position, customer_name, context,
   text, acts: [name|empathy|ownership|next_steps|anticipation|offer_more], negative_kind}``.
+- ``brand_register_{tune,holdout}.jsonl``: ``{id, label on_brand|neutral|off_brand, register,
+  domain, style, text}``.
 """
 
 from __future__ import annotations
@@ -76,6 +82,7 @@ import numpy as np
 import pandas as pd
 from common import ABREDIAL, CACHE_DIR, REPO, RESULTS_DIR, STC3
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+from validity_brand import BRAND_FILES, brand_register_section, check_brand_items, report_brand_register
 from validity_proactive import (
     proactive_acts_section,
     proactive_criterion,
@@ -1360,11 +1367,16 @@ def main(argv: list[str] | None = None) -> int:
     need_reply = load_splits(NEED_REPLY_FILES, args.data_dir, args.split, args.limit)
     calls = load_splits(CALL_FILES, args.data_dir, args.split, args.limit)
     acts = load_splits(ACTS_FILES, args.data_dir, args.split, args.limit)
-    problems = data_problems(need_reply, calls, acts)
+    brand_items = load_splits(BRAND_FILES, args.data_dir, args.split, args.limit)
+    for split in brand_items:
+        check_brand_items(split)
+    problems = data_problems(need_reply, calls, acts) + summarise_problems(brand_items)
+    problems += overlap_problems(brand_items, lambda r: str(r.get("text")))
     scorer = Scorer(slot_vectors=False)  # one scorer: the models load once
     need_reply_result = need_reply_section(scorer, need_reply)
     pairs, composite = run_calls_sections(scorer, calls)
     acts_result = proactive_acts_section(scorer, acts)
+    brand_result = brand_register_section(scorer, brand_items)
     stc3_turns, validity, proactive_stc3 = run_rated_sections(scorer, args)
 
     record = {
@@ -1377,7 +1389,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count()},
         "python": sys.version.split()[0],
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "data": {s.path.name: len(s.records) for s in (*need_reply, *calls, *acts)},
+        "data": {s.path.name: len(s.records) for s in (*need_reply, *calls, *acts, *brand_items)},
         "data_problems": problems,
         "need_reply": need_reply_result,
         "stc3_solution_turns": stc3_turns,
@@ -1386,6 +1398,7 @@ def main(argv: list[str] | None = None) -> int:
         "validity": validity,
         "proactive_stc3": proactive_stc3,
         "proactive_acts": acts_result,
+        "brand_register": brand_result,
         "elapsed_s": round(time.perf_counter() - start, 1),
     }
     lines = [
@@ -1407,6 +1420,7 @@ def main(argv: list[str] | None = None) -> int:
     if proactive_stc3:
         lines += report_proactive_stc3(proactive_stc3)
     lines += report_proactive_acts(acts_result)
+    lines += report_brand_register(brand_result)
     record["proactive_criterion"] = proactive_criterion(record)
     lines += report_headline(record)
     lines += report_proactive_criterion(record)

@@ -160,6 +160,7 @@ def summarise(frame: pd.DataFrame) -> dict[str, Any]:
         out[f"mean_brand_delta_{label}"] = _r(float(frame.loc[mine, BRAND].mean()), 2)
     neutral = frame["label"] == "neutral"
     out["neutral_costs_nothing"] = _r(float((cost[neutral] < NEUTRAL_SLACK).mean()))
+    out["neutral_cost_ge_min"] = _r(float((cost[neutral] >= MIN_COST).mean()))
     out["on_brand_not_lowered"] = _r(float((cost[frame["label"] == "on_brand"] < NEUTRAL_SLACK).mean()))
     out["mean_abs_other_delta_off"] = {d: _r(float(frame.loc[off, d].abs().mean()), 2) for d in OTHERS}
     out["off_cost_ge_min_by_register"] = {
@@ -216,6 +217,8 @@ def report_brand_register(section: dict[str, Any], max_errors: int = 20) -> list
         cells = "".join(f"{_f(v['mean_abs_other_delta_off'][d]):>10}" for v in section.values())
         lines.append("  " + f"{'off: mean |delta| ' + d[:14]:<32}" + cells)
     for split, v in section.items():
+        if not split.startswith("tune"):  # held-out misses stay in the JSON record: not to tune on
+            continue
         for e in v["errors"][:max_errors]:
             lines.append(
                 f"  MISS [{split}] {e['id']} {e['label']}/{e['register']} {e['brand_delta']}: {e['text']}"

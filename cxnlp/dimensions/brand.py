@@ -515,7 +515,7 @@ class BrandCongruence(Dimension):
         neutral_score: float = 60.0,
         style_onset: float = 0.4,
         style_full: float = 0.8,
-        off_onset: float = 0.5,
+        off_onset: float = 0.45,
         off_full: float = 0.7,
         on_brand_points: float = 6.0,
         off_brand_points: float = 12.0,
