@@ -23,7 +23,8 @@ def words() -> RegisterWords:
 
 
 def kinds(nlp, words, text: str) -> list[str]:
-    span = next(nlp(text).sents)
+    doc = nlp(text)
+    span = next(iter(doc.sents), doc[:])
     return [cue.kind for cue in register_cues(span, words)]
 
 

@@ -12,17 +12,30 @@ three-class logistic regression fitted in :meth:`BrandCongruence.prepare` on the
 profile's own examples, in MiniLM embedding space:
 
 * ``on_brand``: every voice-trait example;
-* ``off_brand``: every off-brand example and every forbidden phrase;
-* ``neutral``: ``neutral_examples`` (``cxnlp/resources/brand_lexicon.yaml``), plain
-  informational agent sentences and the plain courtesy every call has (opening, hold,
-  offer of more help, close).
+* ``off_brand``: every off-brand example and every forbidden phrase of the profile, and
+  the brand lexicon's ``off_brand_registers`` (``cxnlp/resources/brand_lexicon.yaml``):
+  condescending, patronising, blaming, dismissive, sarcastic, casual, stiff, impatient and
+  curt sentences, so that off-brand speech with no listed phrase in it ("As I already
+  explained, that's how it works.") is read by its manner;
+* ``neutral``: ``neutral_examples`` (same file), plain informational agent sentences, the
+  plain courtesy every call has (opening, hold, offer of more help, close), and the plain
+  halves of minimal pairs whose off-brand halves close the register lists (same content,
+  another manner), so that the classifier learns manner rather than topic.
 
 The neutral class is what keeps content from being mistaken for style: an agent
 reading out a bill is neither warm nor curt, and a nearest-example rule alone (tried
 first) let topic words decide. With ``p_on`` and ``p_off`` the class probabilities of a
 sentence, its *strength* on each side is a linear ramp
-``clip((p - style_onset) / (style_full - style_onset), 0, 1)``, so a sentence moves the
+``clip((p - onset) / (full - onset), 0, 1)`` (``style_onset``/``style_full`` on the
+on-brand side, ``off_onset``/``off_full`` on the off-brand side), so a sentence moves the
 score smoothly as it becomes more clearly on or off brand.
+
+Some off-brand speech is told by its form more than its meaning (slang and text-speak,
+words in capitals, "Look, ...", "if you had read ...", "Can't help with that", "...,
+aren't you?"): the *register cues* of :mod:`cxnlp.dimensions.brand_register`, read from the
+words as said with the lexicon's word lists. A sentence with a cue counts as off brand
+with strength at least ``register_strength``. Both readings reuse what the parse already
+made (the sentence vectors and the tagged tokens): no model is added.
 
 Points (all constructor parameters)::
 
@@ -58,6 +71,8 @@ Features
 ``trait_coverage``
     Weighted share (0-1) of the profile's voice traits shown by at least one on-brand
     sentence: does the agent show each side of the voice at least once?
+``register_share``
+    Share (0-1) of agent sentences with a register cue.
 """
 
 from __future__ import annotations
@@ -94,8 +109,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PROFILE_RESOURCE = "default_brand.yaml"
 
-#: The sentences of ``cxnlp/resources/brand_lexicon.yaml`` (what they are for is said
-#: there): the neutral anchor of the style classifier. A deployment passes its own copy as
+#: The sentences and words of ``cxnlp/resources/brand_lexicon.yaml`` (what each is for is
+#: said there): the neutral anchor and the off-brand registers of the style classifier, and
+#: the register cues' word lists. A deployment passes its own copy as
 #: ``BrandCongruence(brand_lexicon=PATH)``.
 LEXICON = LexiconSpec(
     resource="brand_lexicon.yaml",
@@ -477,10 +493,15 @@ class BrandCongruence(Dimension):
         Score of a call with nothing on or off brand in it. 60: an agent who is merely
         correct is acceptable, warmth earns the rest.
     style_onset, style_full : float
-        Class probability where a sentence starts to count as on/off brand, and where it
+        Class probability where a sentence starts to count as on brand, and where it
         counts fully. On real helpdesk dialogues (STC-3, 400 agent sentences) about 2 %
         of sentences reach ``p_off >= 0.5`` and those read as curt or blaming; 0.4 lets
         borderline sentences count a little instead of flipping.
+    off_onset, off_full : float
+        The same on the off-brand side. With the register sets the off-brand class is the
+        largest, so its probability runs higher: 0.45-0.7 was chosen on the tune half of
+        ``benchmarks/data/validity/brand_register_tune.jsonl`` (off brand costing >= 5
+        points as often as neutral sentences stay free allows).
     on_brand_points, off_brand_points : float
         Points for one fully on-brand / off-brand sentence. Off-brand costs twice what
         on-brand earns: one rude line outweighs one nice one in QA practice.
