@@ -513,12 +513,13 @@ class BrandCongruence(Dimension):
     min_style_words : int
         Sentences with fewer words than this once fillers are removed ("You know, uh,
         yeah.") carry no voice to judge; they are left to the filler dimension and only
-        checked for literal phrases.
+        checked for literal phrases and register cues ("lol", "NO").
     register_strength : float
         Off-brand strength (0-1) a sentence gets at least when it shows a register cue of
-        :mod:`cxnlp.dimensions.brand_register` (slang, shouting, a reprimand, blame, a curt
-        refusal), however the style classifier reads it: 0.6 makes one such sentence cost
-        ``0.6 * off_brand_points`` (7.2) points, visible in an otherwise good call.
+        :mod:`cxnlp.dimensions.brand_register` (slang, shouting, a reprimand, blame, a
+        curt refusal, a talking-down tag question), however the style classifier reads
+        it: 0.6 makes one such sentence cost ``0.6 * off_brand_points`` (7.2) points,
+        visible in an otherwise good call.
     brand_lexicon : str, optional
         Path of the brand lexicon: neutral sentences (the style classifier's "neither on
         nor off brand" class), off-brand sentences by register (added to the off-brand
@@ -586,14 +587,13 @@ class BrandCongruence(Dimension):
         profile_off = [*profile.off_brand_examples, *profile.forbidden_phrases]
         off = PrototypeSet({"off_brand": profile_off, **lexicon.labelled["off_brand_registers"]})
         off.prepare(encoder)
-        off_texts = off.labels
         neutral = encoder.encode(list(lexicon.sentences["neutral_examples"]))
 
         blocks = [traits.matrix, neutral]
         labels = [np.zeros(len(traits.labels), int), np.full(len(neutral), 2)]
-        if off_texts:
+        if off.labels:
             blocks.append(off.matrix)
-            labels.append(np.ones(len(off_texts), int))
+            labels.append(np.ones(len(off.labels), int))
         if not profile_off:
             logger.warning(
                 "brand profile %r has no off_brand_examples or forbidden_phrases; off brand "
