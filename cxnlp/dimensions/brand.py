@@ -502,6 +502,13 @@ class BrandCongruence(Dimension):
         largest, so its probability runs higher: 0.45-0.7 was chosen on the tune half of
         ``benchmarks/data/validity/brand_register_tune.jsonl`` (off brand costing >= 5
         points as often as neutral sentences stay free allows).
+    off_neighbours, off_margin : int, float
+        The classifier's off-brand reading counts only where the sentence also sits nearer
+        the off-brand examples than the neutral and on-brand ones: the mean similarity of
+        its ``off_neighbours`` closest off-brand examples must exceed that of its closest
+        plain ones by more than ``off_margin``. A linear classifier extrapolates on what is
+        like none of its examples (the clause fragments a speech-recogniser splitter
+        leaves: "If the contents are damaged."); this keeps such sentences free.
     on_brand_points, off_brand_points : float
         Points for one fully on-brand / off-brand sentence. Off-brand costs twice what
         on-brand earns: one rude line outweighs one nice one in QA practice.
@@ -539,6 +546,8 @@ class BrandCongruence(Dimension):
         style_full: float = 0.8,
         off_onset: float = 0.45,
         off_full: float = 0.7,
+        off_neighbours: int = 3,
+        off_margin: float = 0.0,
         on_brand_points: float = 6.0,
         off_brand_points: float = 12.0,
         preferred_points: float = 4.0,
@@ -554,6 +563,8 @@ class BrandCongruence(Dimension):
         self.style_full = style_full
         self.off_onset = off_onset
         self.off_full = off_full
+        self.off_neighbours = off_neighbours
+        self.off_margin = off_margin
         self.on_brand_points = on_brand_points
         self.off_brand_points = off_brand_points
         self.preferred_points = preferred_points
@@ -609,6 +620,7 @@ class BrandCongruence(Dimension):
         self.profile_hash_ = profile.profile_hash()
         self.traits_ = traits
         self.off_prototypes_ = off
+        self.plain_matrix_ = np.vstack([neutral, traits.matrix])
         self.classifier_ = classifier
         self.register_words_ = RegisterWords(
             text_speak=lexicon.words["text_speak"],
@@ -651,6 +663,9 @@ class BrandCongruence(Dimension):
         trait_names = list(trait_sims)
         trait_matrix = np.column_stack([trait_sims[t] for t in trait_names])
         off_sims = self.off_prototypes_.similarities(vectors)
+        nearer_off = _top_mean(off_sims, self.off_neighbours) - _top_mean(
+            vectors @ self.plain_matrix_.T, self.off_neighbours
+        )
         matcher = phrase_matcher(
             sentences[0].span.doc.vocab,
             tuple(self.profile_.forbidden_phrases),
@@ -665,6 +680,8 @@ class BrandCongruence(Dimension):
             trait = trait_names[int(trait_matrix[i].argmax())]
             on_strength = ramp(float(p_on[i]), self.style_onset, self.style_full)
             off_strength = ramp(float(p_off[i]), self.off_onset, self.off_full)
+            if nearer_off[i] <= self.off_margin:
+                off_strength = 0.0
             if content_words(sent.span) < self.min_style_words:
                 on_strength = off_strength = 0.0
             cues = register_cues(sent.span, self.register_words_)
@@ -682,7 +699,7 @@ class BrandCongruence(Dimension):
                 positives.append((sent, "on_brand", pts, detail, None))
             if off_strength > 0:
                 n_off += 1
-                detail = f"off-brand probability {p_off[i]:.2f}"
+                detail = f"off-brand probability {p_off[i]:.2f} (off-brand margin {nearer_off[i]:+.2f})"
                 if cues:
                     detail += "; " + ", ".join(f"{c.kind.replace('_', ' ')} {c.text!r}" for c in cues)
                 if off_sims.shape[1]:
@@ -747,6 +764,14 @@ class BrandCongruence(Dimension):
             "register_share": n_register / n,
         }
         return DimensionResult(self.name, score, tuple(evidence), features)
+
+
+def _top_mean(sims: np.ndarray, k: int) -> np.ndarray:
+    """Mean of each row's ``k`` largest similarities (all of them when a row is shorter)."""
+    if sims.shape[1] == 0:
+        return np.full(len(sims), -1.0)
+    k = max(1, min(k, sims.shape[1]))
+    return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
 
 
 def _empty_features() -> dict[str, float]:
