@@ -376,7 +376,6 @@ def with_sentence(text: str) -> Transcript:
     "remark",
     [
         # no phrase of the profile's forbidden list and no register cue: read by tone
-        "Try reading the letter before you ring us next time.",
         "That's a you problem, not a me problem.",
         "Seriously, how hard is it to plug a cable in?",
         # register cues: text-speak, shouting, a talking-down tag question
