@@ -499,7 +499,7 @@ class BrandCongruence(Dimension):
         borderline sentences count a little instead of flipping.
     off_onset, off_full : float
         The same on the off-brand side. With the register sets the off-brand class is the
-        largest, so its probability runs higher: 0.5-0.7 was chosen on the tune half of
+        largest, so its probability runs higher: 0.45-0.7 was chosen on the tune half of
         ``benchmarks/data/validity/brand_register_tune.jsonl`` (off brand costing >= 5
         points as often as neutral sentences stay free allows).
     off_neighbours, off_margin : int, float
@@ -508,11 +508,7 @@ class BrandCongruence(Dimension):
         its ``off_neighbours`` closest off-brand examples must exceed that of its closest
         plain ones by more than ``off_margin``. A linear classifier extrapolates on what is
         like none of its examples (the clause fragments a speech-recogniser splitter
-        leaves: "If the contents are damaged."); this keeps such sentences free. 0.04:
-        on 150 STC-3 helpdesk dialogues (836 agent sentences, unlabelled, translated
-        English) the share of sentences costing >= 5 points is 6.0 % at margin 0, 2.2 % at
-        0.04 (main's classifier: 1.0 %), for 0.58 -> 0.50 of the tune set's off-brand
-        sentences costing >= 5.
+        leaves: "If the contents are damaged."); this keeps such sentences free.
     on_brand_points, off_brand_points : float
         Points for one fully on-brand / off-brand sentence. Off-brand costs twice what
         on-brand earns: one rude line outweighs one nice one in QA practice.
@@ -548,10 +544,10 @@ class BrandCongruence(Dimension):
         neutral_score: float = 60.0,
         style_onset: float = 0.4,
         style_full: float = 0.8,
-        off_onset: float = 0.5,
+        off_onset: float = 0.45,
         off_full: float = 0.7,
         off_neighbours: int = 3,
-        off_margin: float = 0.04,
+        off_margin: float = 0.0,
         on_brand_points: float = 6.0,
         off_brand_points: float = 12.0,
         preferred_points: float = 4.0,
