@@ -33,6 +33,10 @@ never pooled, so a change tuned on ``tune`` shows whether it carries over:
 (h) filler_content on agent turns labelled with their filler spans (``validity_filler.py``;
     recorded as ``filler_turns``): word and turn precision/recall, small talk, recaps,
     read-backs and filler inside act sentences (``--acts-only`` runs just g and h).
+(i) brand_congruence's own criterion: one sentence inserted into a good call, labelled on
+    brand, neutral or off brand by register (``brand_register``, ``validity_brand.py``): AUC
+    and accuracy of the brand drop, the share of off-brand sentences that cost >= 5 points
+    (also without a forbidden-phrase match), the share of neutral ones that cost nothing.
 
 Only the public API scores: one ``Scorer(slot_vectors=False)``, built once. The STC-3 and
 AB-ReDial score tables are cached under ``benchmarks/cache/`` (a folder that is never
@@ -53,6 +57,8 @@ still being written, is skipped and counted):
   text, acts: [name|empathy|ownership|next_steps|anticipation|offer_more], negative_kind}``.
 - ``proactive_filler_{tune,holdout}.jsonl``: the same, plus ``history: [{speaker, text}]``,
   ``filler: [exact spans of text]``, ``pattern`` and ``pair`` (see its PROVENANCE note).
+- ``brand_register_{tune,holdout}.jsonl``: ``{id, label on_brand|neutral|off_brand, register,
+  domain, style, text}``.
 """
 
 from __future__ import annotations
@@ -81,6 +87,7 @@ import numpy as np
 import pandas as pd
 from common import ABREDIAL, CACHE_DIR, REPO, RESULTS_DIR, STC3
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+from validity_brand import BRAND_FILES, brand_register_section, check_brand_items, report_brand_register
 from validity_filler import filler_section, report_filler
 from validity_proactive import (
     proactive_acts_section,
@@ -1370,7 +1377,11 @@ def main(argv: list[str] | None = None) -> int:
     need_reply = load_splits(NEED_REPLY_FILES, args.data_dir, args.split, args.limit)
     calls = load_splits(CALL_FILES, args.data_dir, args.split, args.limit)
     acts = load_splits(ACTS_FILES, args.data_dir, args.split, args.limit)
-    problems = data_problems(need_reply, calls, acts)
+    brand_items = load_splits(BRAND_FILES, args.data_dir, args.split, args.limit)
+    for split in brand_items:
+        check_brand_items(split)
+    problems = data_problems(need_reply, calls, acts) + summarise_problems(brand_items)
+    problems += overlap_problems(brand_items, lambda r: str(r.get("text")))
     scorer = Scorer(slot_vectors=False)  # one scorer: the models load once
     if args.acts_only:
         need_reply_result, pairs, composite, stc3_turns, validity, proactive_stc3 = {}, {}, {}, {}, {}, {}
@@ -1380,6 +1391,7 @@ def main(argv: list[str] | None = None) -> int:
         stc3_turns, validity, proactive_stc3 = run_rated_sections(scorer, args)
     acts_result = proactive_acts_section(scorer, acts)
     filler_result = filler_section(scorer, acts)
+    brand_result = brand_register_section(scorer, brand_items)
 
     record = {
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -1391,7 +1403,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count()},
         "python": sys.version.split()[0],
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "data": {s.path.name: len(s.records) for s in (*need_reply, *calls, *acts)},
+        "data": {s.path.name: len(s.records) for s in (*need_reply, *calls, *acts, *brand_items)},
         "data_problems": problems,
         "need_reply": need_reply_result,
         "stc3_solution_turns": stc3_turns,
@@ -1401,6 +1413,7 @@ def main(argv: list[str] | None = None) -> int:
         "proactive_stc3": proactive_stc3,
         "proactive_acts": acts_result,
         "filler_turns": filler_result,
+        "brand_register": brand_result,
         "elapsed_s": round(time.perf_counter() - start, 1),
     }
     lines = [
@@ -1423,6 +1436,7 @@ def main(argv: list[str] | None = None) -> int:
         lines += report_proactive_stc3(proactive_stc3)
     lines += report_proactive_acts(acts_result)
     lines += report_filler(filler_result)
+    lines += report_brand_register(brand_result)
     record["proactive_criterion"] = proactive_criterion(record)
     lines += report_headline(record)
     lines += report_proactive_criterion(record)

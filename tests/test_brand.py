@@ -352,3 +352,88 @@ def test_unreadable_profile_names_file(tmp_path):
 )
 def test_inflection_variants(word, variant, expected):
     assert (variant in inflection_variants(word)) is expected
+
+
+# ------------------------------------------------------------------ one sentence in a good call
+
+#: An otherwise good call; a test sentence goes in as one extra agent turn before the fix.
+GOOD_CALL = [
+    ("agent", "Hello, you're through to customer support, this is Sam."),
+    ("customer", "Hi, my broadband bill has gone up and I don't know why."),
+    ("agent", "I'm sorry about the surprise, let me take a look at the account."),
+    ("agent", "Your twelve-month discount ended on the third of October."),
+    ("agent", "I've moved you onto the loyalty price, so the bill goes back down next month."),
+    ("customer", "Great, thanks."),
+    ("agent", "You're welcome, is there anything else I can help with?"),
+]
+
+
+def with_sentence(text: str) -> Transcript:
+    return Transcript.from_pairs("t", [*GOOD_CALL[:4], ("agent", text), *GOOD_CALL[4:]])
+
+
+@pytest.mark.parametrize(
+    "remark",
+    [
+        # no phrase of the profile's forbidden list and no register cue: read by tone
+        "That's a you problem, not a me problem.",
+        "Seriously, how hard is it to plug a cable in?",
+        # register cues: text-speak, shouting, a talking-down tag question
+        "The new price starts next month, u r all sorted.",
+        "The discount was NEVER meant to last forever.",
+        "Leaving the renewal a bit late, weren't you?",
+    ],
+)
+def test_one_off_brand_sentence_without_a_forbidden_phrase_costs_five_points(parser, brand, remark):
+    base = score(parser, brand, Transcript.from_pairs("t", GOOD_CALL))
+    worse = score(parser, brand, with_sentence(remark))
+    assert worse.features["forbidden_count"] == 0
+    assert base.score - worse.score >= 5, (base.score, worse.score)
+    hit = [e for e in worse.evidence if e.kind == "off_brand" and e.turn_index == 4]
+    assert hit and hit[0].weight <= -5
+
+
+@pytest.mark.parametrize(
+    "fact",
+    [
+        "The replacement card will arrive by Thursday.",
+        "Your direct debit is taken on the fifth of each month.",
+        "The store closes at eight on weekdays.",
+        "the technician will bring the new meter with him",
+        "No, the loyalty price doesn't change your contract end date.",
+    ],
+)
+def test_one_neutral_factual_sentence_costs_nothing(parser, brand, fact):
+    base = score(parser, brand, Transcript.from_pairs("t", GOOD_CALL)).score
+    assert base - score(parser, brand, with_sentence(fact)).score < 1.0
+
+
+def test_register_prototypes_load_and_enter_the_configuration(packaged_and_copy, parser):
+    """The off-brand registers are data: a deployment's copy that drops a sentence is another
+    configuration and another classifier."""
+    old = '    - "Come on, I haven\'t got all day."\n'
+    parsed = parser.parse(with_sentence("Come on, I haven't got all day."))
+    vector = parsed.vectors_of([s for s in parsed.agent_sentences if s.turn_index == 4])
+
+    def read(dim):
+        return dim.resource_digests()["brand_lexicon"], dim.style_probabilities(vector)[1][0]
+
+    (digest_a, p_a), (digest_b, p_b) = packaged_and_copy(
+        BrandCongruence, "brand_lexicon", "brand_lexicon.yaml", old, "", read
+    )
+    assert digest_a != digest_b
+    assert p_b < p_a
+    assert BrandCongruence().config()["resources"]["brand_lexicon"] == digest_a
+
+
+def test_a_version_1_brand_lexicon_still_loads_with_the_packaged_registers(encoder, tmp_path, caplog):
+    text = (REPO_ROOT / "cxnlp" / "resources" / "brand_lexicon.yaml").read_text(encoding="utf-8")
+    v1 = text.split("\noff_brand_registers:")[0].replace("version: 2", "version: 1")
+    path = tmp_path / "brand_lexicon.yaml"
+    path.write_text(v1, encoding="utf-8")
+    dim = BrandCongruence(brand_lexicon=str(path))
+    with caplog.at_level("WARNING"):
+        dim.prepare(encoder)
+    assert "off_brand_registers" in caplog.text
+    assert "casual" in dim.off_prototypes_.labels
+    assert "lol" in dim.register_words_.text_speak

@@ -142,15 +142,15 @@ class PrototypeSet:
     def __init__(self, examples: Mapping[str, Sequence[str]]):
         self.examples = {label: list(texts) for label, texts in examples.items() if texts}
         self.labels: list[str] = []
+        self.texts: list[str] = []
         self.matrix: np.ndarray | None = None
 
     def prepare(self, encoder: SentenceEncoder) -> None:
-        texts: list[str] = []
-        self.labels = []
+        self.texts, self.labels = [], []
         for label, items in self.examples.items():
-            texts.extend(items)
+            self.texts.extend(items)
             self.labels.extend([label] * len(items))
-        self.matrix = encoder.encode(texts) if texts else np.zeros((0, 0), dtype=np.float32)
+        self.matrix = encoder.encode(self.texts) if self.texts else np.zeros((0, 0), dtype=np.float32)
 
     def similarities(self, vectors: np.ndarray) -> np.ndarray:
         """Cosine similarity of each vector to each example: shape (n_vectors, n_examples)."""

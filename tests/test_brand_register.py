@@ -1,0 +1,75 @@
+"""Register cues of off-brand speech: each cue on the form it names, and not on plain look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxnlp.dimensions.brand import LEXICON
+from cxnlp.dimensions.brand_register import CUES, RegisterWords, register_cues
+from cxnlp.lexicon import default_lexicon
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from cxnlp.nlp import load_pipeline
+
+    return load_pipeline()
+
+
+@pytest.fixture(scope="module")
+def words() -> RegisterWords:
+    lexicon = default_lexicon(LEXICON)
+    return RegisterWords(**{name: lexicon.words[name] for name in RegisterWords.__slots__})
+
+
+def kinds(nlp, words, text: str) -> list[str]:
+    doc = nlp(text)
+    span = next(iter(doc.sents), doc[:])
+    return [cue.kind for cue in register_cues(span, words)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ok so ur order is gonna be late tbh", "text_speak"),
+        ("Haha, the app does that sometimes.", "text_speak"),
+        ("I TOLD you the parcel went out on Monday.", "shouting"),
+        ("The discount does NOT apply to sale items.", "shouting"),
+        ("It's on the second page!!", "shouting"),
+        ("Look, the rules are the same for every customer.", "reprimand"),
+        ("Listen, there's a queue behind you.", "reprimand"),
+        ("Relax, the money will come back.", "reprimand"),
+        ("If you had locked the bike it would be covered.", "blame"),
+        ("You must have deleted the email by mistake.", "blame"),
+        ("Won't be possible before Friday.", "curt_refusal"),
+        ("Didn't read the small print, did you?", "rhetorical_tag"),
+        ("Leaving it a bit late, aren't you?", "rhetorical_tag"),
+    ],
+)
+def test_cue_found(nlp, words, text, expected):
+    assert expected in kinds(nlp, words, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Your balance is forty pounds.",
+        "You should have received a text with the code.",  # an expectation, not blame
+        "You'll need to bring the card with you.",
+        "Look at the back of the card for the number.",  # an instruction
+        "That's the card ending 4471, isn't it?",  # a tag that checks a fact
+        "The VAT number and your PIN are on the letter.",  # acronyms, not shouting
+        "I can't see a second payment on the account.",  # a subject, not a curt refusal
+        "If you'd like, I can send it again.",
+        "Um, yeah, so, like, the engineer comes on Monday.",  # filler is the filler dimension's
+        "OK, that's all done.",
+        "no theres no fee for that",
+    ],
+)
+def test_plain_sentence_has_no_cue(nlp, words, text):
+    assert kinds(nlp, words, text) == []
+
+
+def test_every_cue_kind_is_read():
+    assert set(CUES) == {"text_speak", "shouting", "reprimand", "blame", "curt_refusal", "rhetorical_tag"}
