@@ -594,7 +594,12 @@ def act_guards(span: Span, words: Words | None = None) -> set[str]:
     (an empty promise: no future ownership, no next step), ``"empathy"`` (a brush-off, a
     request to repeat, a non-apology), ``"apology"`` (a scripted apology: "sorry for the
     inconvenience" with nothing about the customer's own case)."""
-    found = _matches(span, words)
+    return _guards_of(_matches(span, words), span)
+
+
+def _guards_of(found: Mapping[str, str], span: Span) -> set[str]:
+    """:func:`act_guards` from the sentence's pattern matches (:func:`_matches`), so that one
+    matcher pass serves both the acts and the guards."""
     guards = set()
     if "negated_ownership" in found:
         guards.add("ownership")
@@ -616,7 +621,12 @@ def pattern_acts(span: Span, words: Words | None = None) -> dict[str, str]:
     sentence acknowledges the customer.
     """
     found = _matches(span, words)
-    guards = act_guards(span, words)
+    return _acts_of(found, _guards_of(found, span))
+
+
+def _acts_of(matches: Mapping[str, str], guards: set[str]) -> dict[str, str]:
+    """:func:`pattern_acts` from the sentence's pattern matches and its guards."""
+    found = dict(matches)
     if "promise" in guards:
         found.pop("ownership", None)
         found.pop("next_steps", None)
@@ -870,8 +880,17 @@ class ProactiveConnection(Dimension):
             # Patterns read the filler-free sentence ("I've, um, like, applied" is ownership)
             # and the sentence as said, where filler removal would eat a phrase ("just so
             # you know" loses "just" and "you know").
-            by_pattern = {**pattern_acts(sent.span, words), **pattern_acts(sent.clean, words)}
-            guards = act_guards(sent.clean, words) | act_guards(sent.span, words)
+            # One matcher pass per span feeds both the acts and the guards (the same
+            # span object twice when nothing was removed).
+            said = _matches(sent.span, words)
+            said_guards = _guards_of(said, sent.span)
+            if sent.clean is sent.span:
+                clean, clean_guards = said, said_guards
+            else:
+                clean = _matches(sent.clean, words)
+                clean_guards = _guards_of(clean, sent.clean)
+            by_pattern = {**_acts_of(said, said_guards), **_acts_of(clean, clean_guards)}
+            guards = clean_guards | said_guards
             for category in CATEGORIES[1:]:
                 if category in by_pattern:
                     acts.append(Act(category, sent, by_pattern[category], "pattern"))
