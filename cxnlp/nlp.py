@@ -99,6 +99,7 @@ def memoise_attribute_ruler(ruler: Any) -> None:
     ("gon na", "let 's") still run on the whole doc. The ruler sorts the matches before
     applying them, so the attributes set are the same as without the lookup.
     """
+    from spacy.attrs import DEP, ORTH, TAG
     from spacy.matcher import Matcher
 
     single, multi = Matcher(ruler.vocab), Matcher(ruler.vocab)
@@ -114,8 +115,9 @@ def memoise_attribute_ruler(ruler: Any) -> None:
 
     def match(doc: Doc) -> list[tuple[int, int, int, int]]:
         found = list(multi(doc, allow_missing=True, as_spans=False)) if len(multi) else []
-        for i, token in enumerate(doc):
-            token_key = (token.orth, token.tag, token.dep)
+        # The keys of all tokens in one array read: no Token object per token.
+        for i, (orth, tag, dep) in enumerate(doc.to_array([ORTH, TAG, DEP]).tolist()):
+            token_key = (orth, tag, dep)
             keys = seen.get(token_key)
             if keys is None:
                 if len(seen) >= _RULER_CACHE_SIZE:
@@ -172,6 +174,9 @@ class Sentence:
     speaker: Speaker
     span: Span
     content: Span | None = None
+    #: :func:`content_words` of ``span``, counted by the parse from the content text it
+    #: embeds (None: not counted, :meth:`content_word_count` reads the span).
+    n_content_words: int | None = None
 
     @property
     def text(self) -> str:
@@ -181,6 +186,10 @@ class Sentence:
     def clean(self) -> Span:
         """The filler-free span (``content``, falling back to ``span``)."""
         return self.content if self.content is not None else self.span
+
+    def content_word_count(self) -> int:
+        """:func:`content_words` of the sentence as said (counted once, by the parse)."""
+        return self.n_content_words if self.n_content_words is not None else content_words(self.span)
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,7 +334,11 @@ def _stranded_comma_ids(texts: list[str], drop: set[int]) -> set[int]:
 
 def content_words(span: Span) -> int:
     """How many words the sentence has once fillers are removed (0 for pure filler)."""
-    return sum(1 for word in content_text(span).split() if any(c.isalnum() for c in word))
+    return _count_words(content_text(span))
+
+
+def _count_words(text: str) -> int:
+    return sum(1 for word in text.split() if any(c.isalnum() for c in word))
 
 
 def _has_content(span: Span) -> bool:
@@ -391,8 +404,12 @@ class TranscriptParser:
             for turn_index, (turn, doc) in enumerate(zip(tr.turns, tr_docs, strict=True)):
                 for span in doc.sents:
                     if _has_content(span):
-                        sentences.append(Sentence(len(sentences), turn_index, turn.speaker, span))
-            all_texts.extend(content_text(s.span) or s.text for s in sentences)
+                        content = content_text(span)
+                        sentence = Sentence(
+                            len(sentences), turn_index, turn.speaker, span, None, _count_words(content)
+                        )
+                        sentences.append(sentence)
+                        all_texts.append(content or sentence.text)
             staged.append((tr, tr_docs, sentences))
         staged = self._with_content_spans(staged, all_texts)
         vectors = self.encoder.encode(all_texts)
@@ -429,7 +446,7 @@ class TranscriptParser:
             for s in sentences:
                 doc = docs.get(k)
                 content = None if doc is None else doc[:]
-                updated.append(Sentence(s.index, s.turn_index, s.speaker, s.span, content))
+                updated.append(Sentence(s.index, s.turn_index, s.speaker, s.span, content, s.n_content_words))
                 k += 1
             out.append((tr, tr_docs, updated))
         return out
