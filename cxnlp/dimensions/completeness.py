@@ -825,7 +825,9 @@ class AnswerCompleteness(Dimension):
             windows.append(tuple(win))
         return windows
 
-    def match(self, needs: list[Need], parsed: ParsedTranscript) -> list[NeedOutcome]:
+    def match(
+        self, needs: list[Need], parsed: ParsedTranscript, candidates: list[Sentence] | None = None
+    ) -> list[NeedOutcome]:
         """Best reply and status for each need, judged by the need–reply classifier.
 
         Every window of up to ``window`` consecutive candidate sentences after the need
@@ -836,11 +838,12 @@ class AnswerCompleteness(Dimension):
         back, a promise or a general statement, and its similarity to the need. A window
         counts for a need only if it is about that need at least as much as about any
         other (within ``exclusivity_margin``): the answer to the second question is not
-        also the answer to the first.
+        also the answer to the first. ``candidates``: :meth:`answer_candidates` when None.
         """
         lex = self._lexicon()
         scorer = self._pair_scorer()
-        candidates = self.answer_candidates(parsed)
+        if candidates is None:
+            candidates = self.answer_candidates(parsed)
         windows = self._windows(candidates, parsed)
         functions = self.candidate_functions(candidates, parsed)
         asks = [ask_type([s.clean for s in need.sentences], need.kind, lex) for need in needs]
@@ -978,8 +981,11 @@ class AnswerCompleteness(Dimension):
         return vec / norm if norm else vec
 
     # -- step 3: beyond --------------------------------------------------------------
-    def beyond(self, outcomes: list[NeedOutcome], parsed: ParsedTranscript) -> list[tuple[Sentence, float]]:
-        """Informative on-topic agent statements that are part of no answer."""
+    def beyond(
+        self, outcomes: list[NeedOutcome], parsed: ParsedTranscript, candidates: list[Sentence] | None = None
+    ) -> list[tuple[Sentence, float]]:
+        """Informative on-topic agent statements that are part of no answer (among
+        ``candidates``, :meth:`answer_candidates` when None)."""
         if not outcomes:
             return []
         used = {s.index for o in outcomes for s in o.answer}
@@ -987,7 +993,7 @@ class AnswerCompleteness(Dimension):
         first_need = min(need_idx)
         need_vecs = np.vstack([o.need.vectors for o in outcomes])
         out = []
-        for sent in self.answer_candidates(parsed):
+        for sent in self.answer_candidates(parsed) if candidates is None else candidates:
             if sent.index in used or sent.index < first_need:
                 continue
             if informativeness(sent.clean, self.lexicon_) < self.informative_threshold:
@@ -1044,8 +1050,9 @@ class AnswerCompleteness(Dimension):
         if not needs:
             result = _no_need_result(self.name, parsed)
             return DimensionResult(result.name, result.score, result.evidence, {**result.features, **outcome})
-        outcomes = self.match(needs, parsed)
-        extras = self.beyond(outcomes, parsed)
+        candidates = self.answer_candidates(parsed)  # read once for answers and extras
+        outcomes = self.match(needs, parsed, candidates)
+        extras = self.beyond(outcomes, parsed, candidates)
         self._memo = None
         self._facts_memo = None
         per_need = 100.0 / len(outcomes)

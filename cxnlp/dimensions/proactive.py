@@ -662,10 +662,21 @@ def _propn_run(span: Span, lex: Lexicon) -> list[str]:
 def self_introduced_names(sentences: Sequence[Sentence], words: Words | None = None) -> set[str]:
     """Lower-cased name tokens people give for themselves in ``sentences``."""
     words = words or default_words()
+    return _introduced_names(sentences, [_intro_matches(s, words) for s in sentences], words)
+
+
+def _intro_matches(sent: Sentence, words: Words) -> list[tuple[int, int, int]]:
+    """Self-introduction matches in one sentence (``(id, start, end)``, relative to it)."""
+    return _MATCHERS.get(sent.span.doc.vocab, words)["intro"](sent.span)
+
+
+def _introduced_names(
+    sentences: Sequence[Sentence], intros: Sequence[list[tuple[int, int, int]]], words: Words
+) -> set[str]:
+    """:func:`self_introduced_names` from each sentence's :func:`_intro_matches`."""
     names: set[str] = set()
-    for sent in sentences:
-        matcher = _MATCHERS.get(sent.span.doc.vocab, words)["intro"]
-        for _, start, end in matcher(sent.span):
+    for sent, matches in zip(sentences, intros, strict=True):
+        for _, start, end in matches:
             names.update(n.lower() for n in _propn_run(sent.span[start:end], words.lexicon))
     return names
 
@@ -692,22 +703,23 @@ def name_uses(parsed: ParsedTranscript, words: Words | None = None) -> list[tupl
     words = words or default_words()
     agent = parsed.agent_sentences
     known = customer_name_tokens(parsed, words)
-    agent_names = self_introduced_names(agent, words) - known
+    intros = [_intro_matches(sent, words) for sent in agent]  # read once, used twice
+    agent_names = _introduced_names(agent, intros, words) - known
     uses: list[tuple[Sentence, str]] = []
-    for sent in agent:
+    for sent, intro in zip(agent, intros, strict=True):
         # A name someone redacted ("Thanks, [NAME].") is still the name used.
         redacted = addressed_placeholder(sent.text)
         if redacted is not None:
             uses.append((sent, redacted))
             continue
         if known:
-            intro_tokens = _intro_token_ids(sent, words)
+            intro_tokens = _intro_token_ids(sent, intro)
             hits = [t.text for t in sent.span if t.lower_ in known and t.i not in intro_tokens]
             if hits:
                 uses.append((sent, " ".join(hits)))
             continue
         matcher = _MATCHERS.get(sent.span.doc.vocab, words)["vocative"]
-        intro_tokens = _intro_token_ids(sent, words)
+        intro_tokens = _intro_token_ids(sent, intro)
         for _, start, end in matcher(sent.span):
             names = [
                 t.text
@@ -723,9 +735,9 @@ def name_uses(parsed: ParsedTranscript, words: Words | None = None) -> list[tupl
     return uses
 
 
-def _intro_token_ids(sent: Sentence, words: Words) -> set[int]:
-    matcher = _MATCHERS.get(sent.span.doc.vocab, words)["intro"]
-    return {sent.span[i].i for _, start, end in matcher(sent.span) for i in range(start, end)}
+def _intro_token_ids(sent: Sentence, intro: list[tuple[int, int, int]]) -> set[int]:
+    """Doc ids of the tokens inside the sentence's self-introductions (:func:`_intro_matches`)."""
+    return {sent.span[i].i for _, start, end in intro for i in range(start, end)}
 
 
 def opens_conversation(span: Span, words: Words | None = None) -> bool:
