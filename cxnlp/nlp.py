@@ -99,6 +99,7 @@ def memoise_attribute_ruler(ruler: Any) -> None:
     ("gon na", "let 's") still run on the whole doc. The ruler sorts the matches before
     applying them, so the attributes set are the same as without the lookup.
     """
+    from spacy.attrs import DEP, ORTH, TAG
     from spacy.matcher import Matcher
 
     single, multi = Matcher(ruler.vocab), Matcher(ruler.vocab)
@@ -114,8 +115,9 @@ def memoise_attribute_ruler(ruler: Any) -> None:
 
     def match(doc: Doc) -> list[tuple[int, int, int, int]]:
         found = list(multi(doc, allow_missing=True, as_spans=False)) if len(multi) else []
-        for i, token in enumerate(doc):
-            token_key = (token.orth, token.tag, token.dep)
+        # The keys of all tokens in one array read: no Token object per token.
+        for i, (orth, tag, dep) in enumerate(doc.to_array([ORTH, TAG, DEP]).tolist()):
+            token_key = (orth, tag, dep)
             keys = seen.get(token_key)
             if keys is None:
                 if len(seen) >= _RULER_CACHE_SIZE:
@@ -172,6 +174,9 @@ class Sentence:
     speaker: Speaker
     span: Span
     content: Span | None = None
+    #: :func:`content_words` of ``span``, counted by the parse from the content text it
+    #: embeds (None: not counted, :meth:`content_word_count` reads the span).
+    n_content_words: int | None = None
 
     @property
     def text(self) -> str:
@@ -181,6 +186,10 @@ class Sentence:
     def clean(self) -> Span:
         """The filler-free span (``content``, falling back to ``span``)."""
         return self.content if self.content is not None else self.span
+
+    def content_word_count(self) -> int:
+        """:func:`content_words` of the sentence as said (counted once, by the parse)."""
+        return self.n_content_words if self.n_content_words is not None else content_words(self.span)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,30 +245,34 @@ def content_text(span: Span) -> str:
     a dropped word off.
     """
     pauses, droppable = hesitations(), droppable_words()
+    # Each token attribute is read once: spaCy builds a new Python object at every read.
     tokens = [t for t in span if not t.is_space]
+    texts = [t.text for t in tokens]
     lowers = [t.lower_ for t in tokens]
-    drop = _disfluent_phrase_ids(tokens, lowers) | _repeat_ids(tokens, lowers)
+    puncts = [t.is_punct for t in tokens]
+    spaced = [bool(t.whitespace_) for t in tokens]
+    n = len(tokens)
+    drop = _disfluent_phrase_ids(lowers, puncts) | _repeat_ids(tokens, texts, lowers, spaced)
     leading = True
-    for i, tok in enumerate(tokens):
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    for i in range(n):
+        lower = lowers[i]
+        has_next = i + 1 < n
         filler = (
-            tok.lower_ in droppable
-            and (leading or tok.pos_ == "INTJ" or (nxt is not None and nxt.text == ","))
-            and not (nxt is not None and nxt.lower_ == "that")
+            lower in droppable
+            and (leading or tokens[i].pos_ == "INTJ" or (has_next and texts[i + 1] == ","))
+            and not (has_next and lowers[i + 1] == "that")
         )
-        if tok.lower_ in pauses or filler:
+        if lower in pauses or filler:
             drop.add(i)
-        elif i in drop or (tok.is_punct and tok.text == "," and leading):
+        elif i in drop or (puncts[i] and texts[i] == "," and leading):
             drop.add(i)
         else:
             leading = False
-    drop |= _stranded_comma_ids(tokens, drop)
-    first_kept = next((i for i, t in enumerate(tokens) if i not in drop and not t.is_punct), len(tokens))
+    drop |= _stranded_comma_ids(texts, drop)
+    first_kept = next((i for i in range(n) if i not in drop and not puncts[i]), n)
     drop.update(range(first_kept))
     gaps = {i - 1 for i in drop}  # a kept word before a dropped one keeps a space after it
-    text = "".join(
-        t.text + (" " if t.whitespace_ or i in gaps else "") for i, t in enumerate(tokens) if i not in drop
-    )
+    text = "".join(texts[i] + (" " if spaced[i] or i in gaps else "") for i in range(n) if i not in drop)
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text)).strip()
     text = _STRANDED_COMMAS.sub(",", text)
     return _COMMA_BEFORE_END.sub(r"\1", text).strip(" ,")
@@ -269,51 +282,63 @@ def content_text(span: Span) -> str:
 _RESTART_MARKS = frozenset({"-", "--", "\u2014", "\u2013", "...", "\u2026", ","})
 
 
-def _disfluent_phrase_ids(tokens: Sequence[Any], lowers: list[str]) -> set[int]:
+def _disfluent_phrase_ids(lowers: list[str], puncts: list[bool]) -> set[int]:
     """Token ids of "you know", "I mean"... where they stand at a pause or open the sentence."""
     drop: set[int] = set()
+    size = len(lowers)
+    starts: dict[str, list[int]] = {}
+    for i, lower in enumerate(lowers):
+        starts.setdefault(lower, []).append(i)
     for phrase in discourse_phrases():
         n = len(phrase)
-        for i in range(len(tokens) - n + 1):
-            if tuple(lowers[i : i + n]) == phrase and (
-                i + n == len(tokens) or tokens[i + n].is_punct or i == 0
+        for i in starts.get(phrase[0], ()) if n else ():
+            if (
+                i + n <= size
+                and tuple(lowers[i : i + n]) == phrase
+                and (i + n == size or puncts[i + n] or i == 0)
             ):
                 drop.update(range(i, i + n))
     return drop
 
 
-def _repeat_ids(tokens: Sequence[Any], lowers: list[str]) -> set[int]:
+def _repeat_ids(tokens: Sequence[Any], texts: list[str], lowers: list[str], spaced: list[bool]) -> set[int]:
     """False starts: a cut-off word, or the first copy of words said twice in a row ("I I've").
 
     Numbers are never dropped ("two two four" may be a phone number).
     """
     # A word cut off with a hyphen ("I'll- I'll", "refu- refunded") is a false start.
-    drop = {i for i, t in enumerate(tokens) if len(t.text) > 1 and t.text.endswith("-") and t.whitespace_}
+    drop = {i for i, text in enumerate(texts) if len(text) > 1 and text.endswith("-") and spaced[i]}
+    size = len(tokens)
+    wordlike = [t.is_alpha or text.startswith("'") for t, text in zip(tokens, texts, strict=True)]
     for n in (3, 2, 1):
-        for i in range(len(tokens) - n):
-            first = tokens[i : i + n]
-            if any(not (t.is_alpha or t.text.startswith("'")) for t in first):
-                continue
-            gap = 1 if i + n < len(tokens) and tokens[i + n].text in _RESTART_MARKS else 0
+        for i in range(size - n):
+            gap = 1 if texts[i + n] in _RESTART_MARKS else 0
             j = i + n + gap
+            # Cheap tests first: the repeat must fit and start with the same word.
+            if j + n > size or lowers[i] != lowers[j] or not all(wordlike[i : i + n]):
+                continue
             if lowers[i : i + n] == lowers[j : j + n] and not drop.intersection(range(i, j)):
                 drop.update(range(i, j))
     return drop
 
 
-def _stranded_comma_ids(tokens: Sequence[Any], drop: set[int]) -> set[int]:
+def _stranded_comma_ids(texts: list[str], drop: set[int]) -> set[int]:
     """Commas right before or after a dropped word: "I've, like, applied" -> "I've applied"."""
     out: set[int] = set()
     for i in drop:
         for j in (i - 1, i + 1):
-            if 0 <= j < len(tokens) and j not in drop and tokens[j].text == ",":
+            if 0 <= j < len(texts) and j not in drop and texts[j] == ",":
                 out.add(j)
     return out
 
 
 def content_words(span: Span) -> int:
     """How many words the sentence has once fillers are removed (0 for pure filler)."""
-    return sum(1 for word in content_text(span).split() if any(c.isalnum() for c in word))
+    return _count_words(content_text(span))
+
+
+def _count_words(text: str) -> int:
+    return sum(1 for word in text.split() if any(c.isalnum() for c in word))
 
 
 def _has_content(span: Span) -> bool:
@@ -379,8 +404,12 @@ class TranscriptParser:
             for turn_index, (turn, doc) in enumerate(zip(tr.turns, tr_docs, strict=True)):
                 for span in doc.sents:
                     if _has_content(span):
-                        sentences.append(Sentence(len(sentences), turn_index, turn.speaker, span))
-            all_texts.extend(content_text(s.span) or s.text for s in sentences)
+                        content = content_text(span)
+                        sentence = Sentence(
+                            len(sentences), turn_index, turn.speaker, span, None, _count_words(content)
+                        )
+                        sentences.append(sentence)
+                        all_texts.append(content or sentence.text)
             staged.append((tr, tr_docs, sentences))
         staged = self._with_content_spans(staged, all_texts)
         vectors = self.encoder.encode(all_texts)
@@ -417,7 +446,7 @@ class TranscriptParser:
             for s in sentences:
                 doc = docs.get(k)
                 content = None if doc is None else doc[:]
-                updated.append(Sentence(s.index, s.turn_index, s.speaker, s.span, content))
+                updated.append(Sentence(s.index, s.turn_index, s.speaker, s.span, content, s.n_content_words))
                 k += 1
             out.append((tr, tr_docs, updated))
         return out

@@ -96,7 +96,6 @@ from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_
 from cxnlp.dimensions.brand_register import RegisterWords, register_cues
 from cxnlp.lexicon import LexiconSpec, lexicon_at
 from cxnlp.model import DimensionResult, Evidence
-from cxnlp.nlp import content_words
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.matcher import Matcher
@@ -442,30 +441,48 @@ class PhraseHit:
     text: str
 
 
-_MATCHER_CACHE: dict[tuple[int, tuple[str, ...], tuple[str, ...]], tuple[Any, Matcher]] = {}
+_MATCHER_CACHE: dict[tuple[int, tuple[str, ...], tuple[str, ...]], tuple[Any, Matcher, frozenset[str]]] = {}
 
 
 def phrase_matcher(vocab: Vocab, forbidden: tuple[str, ...], preferred: tuple[str, ...]) -> Matcher:
     """A ``Matcher`` for the profile's phrases, built once per vocab and phrase list."""
+    return _phrase_matcher(vocab, forbidden, preferred)[0]
+
+
+def phrase_openers(vocab: Vocab, forbidden: tuple[str, ...], preferred: tuple[str, ...]) -> frozenset[str]:
+    """Every lower-cased word a phrase of :func:`phrase_matcher` can start with: a sentence
+    with none of them holds no phrase, so :func:`find_phrases` need not run the matcher."""
+    return _phrase_matcher(vocab, forbidden, preferred)[1]
+
+
+def _phrase_matcher(
+    vocab: Vocab, forbidden: tuple[str, ...], preferred: tuple[str, ...]
+) -> tuple[Matcher, frozenset[str]]:
     key = (id(vocab), forbidden, preferred)
     cached = _MATCHER_CACHE.get(key)
     if cached is not None and cached[0] is vocab:
-        return cached[1]
+        return cached[1], cached[2]
     from spacy.matcher import Matcher
 
     matcher = Matcher(vocab)
-    if forbidden:
-        matcher.add("forbidden", phrase_patterns(forbidden, vocab))
-    if preferred:
-        matcher.add("preferred", phrase_patterns(preferred, vocab))
-    _MATCHER_CACHE[key] = (vocab, matcher)
-    return matcher
+    openers: set[str] = set()
+    for label, phrases in (("forbidden", forbidden), ("preferred", preferred)):
+        if phrases:
+            patterns = phrase_patterns(phrases, vocab)
+            matcher.add(label, patterns)
+            # Every pattern element is a required {"LOWER": {"IN": [...]}} (no operators).
+            openers.update(word for pattern in patterns for word in pattern[0]["LOWER"]["IN"])
+    _MATCHER_CACHE[key] = (vocab, matcher, frozenset(openers))
+    return matcher, frozenset(openers)
 
 
-def find_phrases(span: Span, matcher: Matcher) -> list[PhraseHit]:
-    """Longest non-overlapping phrase matches in one sentence."""
+def find_phrases(span: Span, matcher: Matcher, openers: frozenset[str] | None = None) -> list[PhraseHit]:
+    """Longest non-overlapping phrase matches in one sentence (none without a word of
+    ``openers``, when given: :func:`phrase_openers`)."""
     from spacy.util import filter_spans
 
+    if openers is not None and openers.isdisjoint([t.lower_ for t in span]):
+        return []
     found = filter_spans(matcher(span, as_spans=True))
     return [PhraseHit(sp.label_, sp.text) for sp in found]
 
@@ -671,7 +688,7 @@ class BrandCongruence(Dimension):
         nearer_off = _top_mean(off_sims, self.off_neighbours) - _top_mean(
             vectors @ self.plain_matrix_.T, self.off_neighbours
         )
-        matcher = phrase_matcher(
+        matcher, openers = _phrase_matcher(
             sentences[0].span.doc.vocab,
             tuple(self.profile_.forbidden_phrases),
             tuple(self.profile_.preferred_phrases),
@@ -687,7 +704,7 @@ class BrandCongruence(Dimension):
             off_strength = ramp(float(p_off[i]), self.off_onset, self.off_full)
             if nearer_off[i] <= self.off_margin:
                 off_strength = 0.0
-            if content_words(sent.span) < self.min_style_words:
+            if sent.content_word_count() < self.min_style_words:
                 on_strength = off_strength = 0.0
             cues = register_cues(sent.span, self.register_words_)
             if cues:
@@ -714,7 +731,7 @@ class BrandCongruence(Dimension):
                     where = "" if label == "off_brand" else f" ({label})"
                     detail += f"; resembles{where} {example!r} (similarity {off_sims[i, j]:.2f})"
                 negatives.append((sent, "off_brand", self.off_brand_points * off_strength, detail, None))
-            for hit in find_phrases(sent.span, matcher):
+            for hit in find_phrases(sent.span, matcher, openers):
                 if hit.label == "forbidden":
                     n_forbidden += 1
                     negatives.append(

@@ -139,6 +139,10 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 NeedKind = Literal["question", "request", "problem"]
+#: How a need was found: a need pattern, or closeness to the need prototypes.
+NeedSource = Literal["pattern", "semantic"]
+#: A need before merging: its sentence, kind and how it was found.
+DetectedNeed = tuple[Sentence, NeedKind, NeedSource]
 Status = Literal["answered", "partial", "open"]
 
 #: The word lists version 2 of ``completeness_lexicon.yaml`` moved out of the need patterns.
@@ -323,7 +327,7 @@ class Need:
 
     sentences: tuple[Sentence, ...]
     kind: NeedKind
-    source: Literal["pattern", "semantic"]
+    source: NeedSource
     vectors: np.ndarray
 
     @property
@@ -619,6 +623,8 @@ class AnswerCompleteness(Dimension):
         self._vague = self._closing = self._deferral = PrototypeSet({})
         self._encoder: SentenceEncoder | None = None
         self._pending_clauses: list[str] | None = None
+        # Needs found by prefetch(), by id of the parsed transcript (replaced per batch).
+        self._detected: dict[int, tuple[ParsedTranscript, list[DetectedNeed]]] = {}
         self._lexicon_cache: tuple[str, ReplyLexicon] | None = None
         # The reply functions of the transcript being scored (cleared after each score()).
         self._memo: tuple[ParsedTranscript, dict[int, dict[str, float]]] | None = None
@@ -689,14 +695,20 @@ class AnswerCompleteness(Dimension):
 
         Why: clause vectors are needed per need, and embedding them transcript by
         transcript means many tiny forward passes; one call for the batch fills the
-        encoder's cache so that :meth:`score` finds them there.
+        encoder's cache so that :meth:`score` finds them there. The needs found here are
+        kept for :meth:`score` of the same parsed transcripts (until the next batch), so
+        the customer's sentences are read once.
         """
         if self._encoder is None:
             return
+        self._detected = {}
         self._pending_clauses = []
         try:
             for parsed in batch:
-                self.find_needs(parsed)
+                detected = self._detect_needs(parsed)
+                self._detected[id(parsed)] = (parsed, detected)
+                for sent, _, _ in detected:
+                    self._need_vectors(sent, parsed)
             pending = list(dict.fromkeys(self._pending_clauses))
         finally:
             self._pending_clauses = None
@@ -706,36 +718,40 @@ class AnswerCompleteness(Dimension):
     # -- step 1: needs ---------------------------------------------------------------
     def find_needs(self, parsed: ParsedTranscript) -> list[Need]:
         """Customer needs in order, near-duplicate neighbours merged."""
+        kept = self._detected.pop(id(parsed), None)
+        detected = kept[1] if kept is not None and kept[0] is parsed else self._detect_needs(parsed)
+        needs = [
+            Need((sent,), kind, source, self._need_vectors(sent, parsed)) for sent, kind, source in detected
+        ]
+        return self._merge(needs, parsed)
+
+    def _detect_needs(self, parsed: ParsedTranscript) -> list[DetectedNeed]:
+        """The sentences that voice a need, with its kind and how it was found, before
+        merging: by pattern or prototype, else the reason for contact."""
         sentences = parsed.customer_sentences
         if not sentences:
             return []
         vectors = parsed.vectors_of(sentences)
         need_sims = self._needs.best(vectors)
         social_sims = self._social.best(vectors)
-        needs: list[Need] = []
+        found: list[DetectedNeed] = []
         for sent, (label, need_sim), (_, social_sim) in zip(sentences, need_sims, social_sims, strict=True):
             if _is_trivial(sent.clean):
                 continue
             kind = pattern_need_kind(sent.clean, self.lexicon_)
             courtesy = social_sim >= self.social_threshold and social_sim > need_sim
             if kind is not None and not courtesy:
-                found = (sent, kind, "pattern")
+                found.append((sent, kind, "pattern"))
             elif kind is None and need_sim >= self.need_threshold and need_sim > social_sim:
-                found = (sent, label, "semantic")
-            else:
-                continue
-            needs.append(Need((sent,), found[1], found[2], self._need_vectors(sent, parsed)))
-        if not needs:
-            needs = self._reason_for_contact(sentences, need_sims, social_sims, parsed)
-        return self._merge(needs, parsed)
+                found.append((sent, label, "semantic"))  # type: ignore[arg-type]
+        return found or self._reason_for_contact(sentences, need_sims, social_sims)
 
     def _reason_for_contact(
         self,
         sentences: Sequence[Sentence],
         need_sims: Sequence[tuple[str | None, float]],
         social_sims: Sequence[tuple[str | None, float]],
-        parsed: ParsedTranscript,
-    ) -> list[Need]:
+    ) -> list[DetectedNeed]:
         """The customer's opening turn as a need when nothing else reads as one.
 
         Why: people contact a service because something is wrong or wanted; an opening
@@ -751,7 +767,7 @@ class AnswerCompleteness(Dimension):
             words = [t for t in content_tokens(sent.clean) if t.is_alpha]
             if len(words) >= 3 and not courtesy and need_sim >= self.opening_need_threshold:
                 kind: NeedKind = "problem" if label in (None, "problem") else label  # type: ignore[assignment]
-                return [Need((sent,), kind, "semantic", self._need_vectors(sent, parsed))]
+                return [(sent, kind, "semantic")]
         return []
 
     def _need_vectors(self, sent: Sentence, parsed: ParsedTranscript) -> np.ndarray:
@@ -856,7 +872,9 @@ class AnswerCompleteness(Dimension):
             windows.append(tuple(win))
         return windows
 
-    def match(self, needs: list[Need], parsed: ParsedTranscript) -> list[NeedOutcome]:
+    def match(
+        self, needs: list[Need], parsed: ParsedTranscript, candidates: list[Sentence] | None = None
+    ) -> list[NeedOutcome]:
         """Best reply and status for each need, judged by the need–reply classifier.
 
         Every window of up to ``window`` consecutive candidate sentences after the need
@@ -867,11 +885,12 @@ class AnswerCompleteness(Dimension):
         back, a promise or a general statement, and its similarity to the need. A window
         counts for a need only if it is about that need at least as much as about any
         other (within ``exclusivity_margin``): the answer to the second question is not
-        also the answer to the first.
+        also the answer to the first. ``candidates``: :meth:`answer_candidates` when None.
         """
         lex = self._lexicon()
         scorer = self._pair_scorer()
-        candidates = self.answer_candidates(parsed)
+        if candidates is None:
+            candidates = self.answer_candidates(parsed)
         windows = self._windows(candidates, parsed)
         functions = self.candidate_functions(candidates, parsed)
         asks = [ask_type([s.clean for s in need.sentences], need.kind, lex) for need in needs]
@@ -1018,8 +1037,11 @@ class AnswerCompleteness(Dimension):
         return vec / norm if norm else vec
 
     # -- step 3: beyond --------------------------------------------------------------
-    def beyond(self, outcomes: list[NeedOutcome], parsed: ParsedTranscript) -> list[tuple[Sentence, float]]:
-        """Informative on-topic agent statements that are part of no answer."""
+    def beyond(
+        self, outcomes: list[NeedOutcome], parsed: ParsedTranscript, candidates: list[Sentence] | None = None
+    ) -> list[tuple[Sentence, float]]:
+        """Informative on-topic agent statements that are part of no answer (among
+        ``candidates``, :meth:`answer_candidates` when None)."""
         if not outcomes:
             return []
         used = {s.index for o in outcomes for s in o.answer}
@@ -1027,7 +1049,7 @@ class AnswerCompleteness(Dimension):
         first_need = min(need_idx)
         need_vecs = np.vstack([o.need.vectors for o in outcomes])
         out = []
-        for sent in self.answer_candidates(parsed):
+        for sent in self.answer_candidates(parsed) if candidates is None else candidates:
             if sent.index in used or sent.index < first_need:
                 continue
             if informativeness(sent.clean, self.lexicon_, self._lexicon()) < self.informative_threshold:
@@ -1084,8 +1106,9 @@ class AnswerCompleteness(Dimension):
         if not needs:
             result = _no_need_result(self.name, parsed)
             return DimensionResult(result.name, result.score, result.evidence, {**result.features, **outcome})
-        outcomes = self.match(needs, parsed)
-        extras = self.beyond(outcomes, parsed)
+        candidates = self.answer_candidates(parsed)  # read once for answers and extras
+        outcomes = self.match(needs, parsed, candidates)
+        extras = self.beyond(outcomes, parsed, candidates)
         self._memo = None
         self._facts_memo = None
         per_need = 100.0 / len(outcomes)

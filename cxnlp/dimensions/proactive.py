@@ -679,7 +679,12 @@ def act_guards(span: Span, words: Words | None = None) -> set[str]:
     (an empty promise: no future ownership, no next step), ``"empathy"`` (a brush-off, a
     request to repeat, a non-apology), ``"apology"`` (a scripted apology: "sorry for the
     inconvenience" with nothing about the customer's own case)."""
-    found = _matches(span, words)
+    return _guards_of(_matches(span, words), span)
+
+
+def _guards_of(found: Mapping[str, str], span: Span) -> set[str]:
+    """:func:`act_guards` from the sentence's pattern matches (:func:`_matches`), so that one
+    matcher pass serves both the acts and the guards."""
     guards = set()
     if "negated_ownership" in found:
         guards.add("ownership")
@@ -701,7 +706,12 @@ def pattern_acts(span: Span, words: Words | None = None) -> dict[str, str]:
     sentence acknowledges the customer.
     """
     found = _matches(span, words)
-    guards = act_guards(span, words)
+    return _acts_of(found, _guards_of(found, span))
+
+
+def _acts_of(matches: Mapping[str, str], guards: set[str]) -> dict[str, str]:
+    """:func:`pattern_acts` from the sentence's pattern matches and its guards."""
+    found = dict(matches)
     if "promise" in guards:
         found.pop("ownership", None)
         found.pop("next_steps", None)
@@ -737,10 +747,21 @@ def _propn_run(span: Span, lex: Lexicon) -> list[str]:
 def self_introduced_names(sentences: Sequence[Sentence], words: Words | None = None) -> set[str]:
     """Lower-cased name tokens people give for themselves in ``sentences``."""
     words = words or default_words()
+    return _introduced_names(sentences, [_intro_matches(s, words) for s in sentences], words)
+
+
+def _intro_matches(sent: Sentence, words: Words) -> list[tuple[int, int, int]]:
+    """Self-introduction matches in one sentence (``(id, start, end)``, relative to it)."""
+    return _MATCHERS.get(sent.span.doc.vocab, words)["intro"](sent.span)
+
+
+def _introduced_names(
+    sentences: Sequence[Sentence], intros: Sequence[list[tuple[int, int, int]]], words: Words
+) -> set[str]:
+    """:func:`self_introduced_names` from each sentence's :func:`_intro_matches`."""
     names: set[str] = set()
-    for sent in sentences:
-        matcher = _MATCHERS.get(sent.span.doc.vocab, words)["intro"]
-        for _, start, end in matcher(sent.span):
+    for sent, matches in zip(sentences, intros, strict=True):
+        for _, start, end in matches:
             names.update(n.lower() for n in _propn_run(sent.span[start:end], words.lexicon))
     return names
 
@@ -767,22 +788,23 @@ def name_uses(parsed: ParsedTranscript, words: Words | None = None) -> list[tupl
     words = words or default_words()
     agent = parsed.agent_sentences
     known = customer_name_tokens(parsed, words)
-    agent_names = self_introduced_names(agent, words) - known
+    intros = [_intro_matches(sent, words) for sent in agent]  # read once, used twice
+    agent_names = _introduced_names(agent, intros, words) - known
     uses: list[tuple[Sentence, str]] = []
-    for sent in agent:
+    for sent, intro in zip(agent, intros, strict=True):
         # A name someone redacted ("Thanks, [NAME].") is still the name used.
         redacted = addressed_placeholder(sent.text)
         if redacted is not None:
             uses.append((sent, redacted))
             continue
         if known:
-            intro_tokens = _intro_token_ids(sent, words)
+            intro_tokens = _intro_token_ids(sent, intro)
             hits = [t.text for t in sent.span if t.lower_ in known and t.i not in intro_tokens]
             if hits:
                 uses.append((sent, " ".join(hits)))
             continue
         matcher = _MATCHERS.get(sent.span.doc.vocab, words)["vocative"]
-        intro_tokens = _intro_token_ids(sent, words)
+        intro_tokens = _intro_token_ids(sent, intro)
         for _, start, end in matcher(sent.span):
             names = [
                 t.text
@@ -798,9 +820,9 @@ def name_uses(parsed: ParsedTranscript, words: Words | None = None) -> list[tupl
     return uses
 
 
-def _intro_token_ids(sent: Sentence, words: Words) -> set[int]:
-    matcher = _MATCHERS.get(sent.span.doc.vocab, words)["intro"]
-    return {sent.span[i].i for _, start, end in matcher(sent.span) for i in range(start, end)}
+def _intro_token_ids(sent: Sentence, intro: list[tuple[int, int, int]]) -> set[int]:
+    """Doc ids of the tokens inside the sentence's self-introductions (:func:`_intro_matches`)."""
+    return {sent.span[i].i for _, start, end in intro for i in range(start, end)}
 
 
 def opens_conversation(span: Span, words: Words | None = None) -> bool:
@@ -975,8 +997,17 @@ class ProactiveConnection(Dimension):
             # Patterns read the filler-free sentence ("I've, um, like, applied" is ownership)
             # and the sentence as said, where filler removal would eat a phrase ("just so
             # you know" loses "just" and "you know").
-            by_pattern = {**pattern_acts(sent.span, words), **pattern_acts(sent.clean, words)}
-            guards = act_guards(sent.clean, words) | act_guards(sent.span, words)
+            # One matcher pass per span feeds both the acts and the guards (the same
+            # span object twice when nothing was removed).
+            said = _matches(sent.span, words)
+            said_guards = _guards_of(said, sent.span)
+            if sent.clean is sent.span:
+                clean, clean_guards = said, said_guards
+            else:
+                clean = _matches(sent.clean, words)
+                clean_guards = _guards_of(clean, sent.clean)
+            by_pattern = {**_acts_of(said, said_guards), **_acts_of(clean, clean_guards)}
+            guards = clean_guards | said_guards
             for category in CATEGORIES[1:]:
                 if category in by_pattern:
                     acts.append(Act(category, sent, by_pattern[category], "pattern"))

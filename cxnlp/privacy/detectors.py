@@ -282,34 +282,51 @@ def spoken_email_findings(text: str, p: PrivacyPatterns) -> list[Finding]:
 
 
 _IBAN_TOKEN = re.compile(r"[A-Za-z0-9]+")
+#: A written code's first group with its country and check digits ("GB82", "GB82WEST").
+_IBAN_OPENING = re.compile(r"[A-Za-z]{2}\d{2}[A-Za-z0-9]*")
+#: A token that adds nothing to a code but does not end it ("double" in "double four");
+#: no piece can equal it (pieces are letters and digits).
+_SKIP = "\0skip"
+
+
+def _iban_piece(word: str, p: PrivacyPatterns) -> str | None:
+    """What ``word`` adds to a spelled or grouped IBAN: a digit for a digit word, the word
+    for digits or a short upper-case group or a single letter, :data:`_SKIP` for a repeat
+    word, None where the code ends (unless it is the code's opening group)."""
+    low = word.lower()
+    if low in p.digit_words and len(word) > 1:
+        return p.digit_words[low]
+    if low in p.repeat_words:
+        return _SKIP
+    if word.isdigit() or (len(word) <= 4 and (word.isupper() or len(word) == 1)):
+        return word
+    return None
 
 
 def iban_findings(text: str, p: PrivacyPatterns) -> list[Finding]:
     """IBANs written in groups or spelled out ("g b eight two w e s t ..."), checksum-valid."""
     tokens = list(_IBAN_TOKEN.finditer(text))
+    # Each token is read once; a code is then grown from every start over these pieces.
+    pieces_of = [_iban_piece(t.group(), p) for t in tokens]
     out: list[Finding] = []
     i = 0
     while i < len(tokens):
         pieces: list[str] = []
         ends: list[int] = []
+        length = 0
         j = i
-        while j < len(tokens) and len("".join(pieces)) < 34:
-            word = tokens[j].group()
-            low = word.lower()
-            if low in p.digit_words and len(word) > 1:
-                piece = p.digit_words[low]
-            elif low in p.repeat_words:
+        while j < len(tokens) and length < 34:
+            piece = pieces_of[j]
+            if piece is None and j == i and _IBAN_OPENING.fullmatch(tokens[j].group()):
+                piece = tokens[j].group()
+            if piece is None:
+                break
+            if piece == _SKIP:
                 j += 1
                 continue
-            elif (
-                word.isdigit()
-                or (len(word) <= 4 and (word.isupper() or len(word) == 1))
-                or (re.fullmatch(r"[A-Za-z]{2}\d{2}[A-Za-z0-9]*", word) and j == i)
-            ):
-                piece = word
-            else:
-                break
-            pieces.append(piece.upper())
+            piece = piece.upper()
+            pieces.append(piece)
+            length += len(piece)
             ends.append(tokens[j].end())
             j += 1
         found = False

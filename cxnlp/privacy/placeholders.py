@@ -92,11 +92,31 @@ class PlaceholderBoundaries:
     """After the sentence splitter: no sentence starts at a placeholder or right after one
     when what follows is punctuation ("Thanks, [NAME]." stays one sentence)."""
 
+    def __init__(self) -> None:
+        # Whether a word (by its hash) is a whole placeholder of ``_pattern``: one regex run
+        # per distinct word, and the doc's words read as one array instead of a Token each.
+        self._pattern: re.Pattern[str] | None = None
+        self._seen: dict[int, bool] = {}
+
     def __call__(self, doc):
+        from spacy.attrs import ORTH
+
         pattern = load_patterns().input_placeholder
-        for i, token in enumerate(doc):
-            if i == 0 or pattern.fullmatch(token.text) is None:
+        if pattern != self._pattern:
+            self._pattern, self._seen = pattern, {}
+        strings = doc.vocab.strings
+        seen = self._seen
+        for i, orth in enumerate(doc.to_array([ORTH]).tolist()):
+            if i == 0:
                 continue
+            hit = seen.get(orth)
+            if hit is None:
+                if len(seen) >= 100_000:
+                    seen.clear()
+                hit = seen[orth] = pattern.fullmatch(strings[orth]) is not None
+            if not hit:
+                continue
+            token = doc[i]
             if doc[i - 1].text not in (".", "!", "?"):
                 token.is_sent_start = False
             if i + 1 < len(doc) and doc[i + 1].is_punct:

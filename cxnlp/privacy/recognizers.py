@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from typing import Any
 
 from cxnlp.privacy.detectors import find_all
@@ -57,10 +58,10 @@ def build_analyzer(patterns: PrivacyPatterns) -> Any:
     registry = RecognizerRegistry(supported_languages=["en"])
     for recognizer in (
         SpacyRecognizer(supported_entities=list(NER_ENTITIES)),
-        CreditCardRecognizer(),
-        IbanRecognizer(),
+        _gated(CreditCardRecognizer, _DIGIT)(),
+        _gated(IbanRecognizer, _DIGIT)(),
         _digit_gated_phone_recognizer(),
-        UsSsnRecognizer(),
+        _gated(UsSsnRecognizer, _DIGIT)(),
         _offline_email_recognizer(),
         CallDataRecognizer(patterns),
     ):
@@ -96,6 +97,30 @@ def _keep_only_ner(nlp: Any) -> None:
         nlp.add_pipe("cxnlp_lower_lemmas")
 
 
+#: A digit: every pattern of Presidio's card, IBAN and SSN recognisers needs one.
+_DIGIT = re.compile(r"\d")
+#: What every e-mail address has.
+_AT = re.compile("@")
+
+
+def _gated(base: type, needed: re.Pattern[str]) -> type:
+    """``base``, a Presidio pattern recogniser, that runs its regular expressions only on
+    text where ``needed`` occurs: each of its patterns contains it, so on other text (most
+    sentences analysed for names) it finds nothing anyway, at a tenth of a millisecond a
+    pattern."""
+
+    class Gated(base):
+        def analyze(
+            self, text: str, entities: list[str], nlp_artifacts: Any = None, regex_flags: Any = None
+        ) -> list[Any]:
+            if needed.search(text) is None:
+                return []
+            return super().analyze(text, entities, nlp_artifacts, regex_flags)
+
+    Gated.__name__ = Gated.__qualname__ = f"Gated{base.__name__}"
+    return Gated
+
+
 #: The fewest digits a dialable number has (a local number without its area code).
 MIN_PHONE_DIGITS = 7
 
@@ -119,8 +144,9 @@ def _digit_gated_phone_recognizer() -> Any:
 def _offline_email_recognizer() -> Any:
     from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
-    class OfflineEmailRecognizer(EmailRecognizer):
-        """Presidio's e-mail recogniser, checking the domain against the bundled suffix list."""
+    class OfflineEmailRecognizer(_gated(EmailRecognizer, _AT)):  # type: ignore[misc]
+        """Presidio's e-mail recogniser, checking the domain against the bundled suffix list
+        (and run only on text with an "@", which its pattern needs)."""
 
         def validate_result(self, pattern_text: str) -> bool:
             return offline_tldextract()(pattern_text).fqdn != ""
