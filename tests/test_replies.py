@@ -30,7 +30,8 @@ from cxnlp.dimensions.replies import (
 from cxnlp.nlp import content_text, load_pipeline
 from cxnlp.segmentation import SegmentationConfigError, load_boundary_lexicon
 
-TUNE = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "validity" / "need_reply_tune.jsonl"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TUNE = REPO_ROOT / "benchmarks" / "data" / "validity" / "need_reply_tune.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -198,6 +199,28 @@ def test_bad_lexicons_name_the_field(tmp_path):
         load_boundary_lexicon(bad)
     with pytest.raises(ReplyLexiconError, match="attention_verbs"):
         load_reply_lexicon(bad)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"), [("min_words: 10", "min_words: 0"), ("min_piece: 3", "min_piece: yes")]
+)
+def test_a_boundary_size_that_is_no_positive_integer_is_named(tmp_path, old, new):
+    text = (REPO_ROOT / "cxnlp" / "resources" / "speech_boundaries.yaml").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    bad = tmp_path / "sizes.yaml"
+    bad.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(SegmentationConfigError, match=f"{old.split(':')[0]}.*positive integer"):
+        load_boundary_lexicon(bad)
+
+
+def test_a_deployments_boundary_lists_are_read(tmp_path):
+    text = (REPO_ROOT / "cxnlp" / "resources" / "speech_boundaries.yaml").read_text(encoding="utf-8")
+    copy = tmp_path / "sizes.yaml"
+    copy.write_text(text.replace("min_words: 10", "min_words: 12"), encoding="utf-8")
+    packaged, deployed = load_boundary_lexicon(), load_boundary_lexicon(copy)
+    assert (packaged.min_words, deployed.min_words) == (10, 12)
+    assert deployed.clause_final_pos == packaged.clause_final_pos >= {"NOUN", "PROPN"}
+    assert deployed.digest != packaged.digest
 
 
 def test_bad_need_reply_models_are_refused(tmp_path):
