@@ -85,7 +85,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import numpy as np
 import pandas as pd
-from common import ABREDIAL, CACHE_DIR, REPO, RESULTS_DIR, STC3
+from common import ABREDIAL, CACHE_DIR, REPO, RESULTS_DIR, STC3, unique_records
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 from validity_brand import BRAND_FILES, brand_register_section, check_brand_items, report_brand_register
 from validity_filler import filler_section, report_filler
@@ -229,23 +229,11 @@ def load_splits(files: dict[str, str], data_dir: Path, which: str, limit: int | 
     ]
 
 
-def _unique(split: Split) -> Iterable[tuple[str, dict[str, Any]]]:
-    """Records with their id, later copies of an id dropped (transcript ids must be unique)."""
-    seen: set[str] = set()
-    for rec in split.records:
-        rid = str(rec.get("id", "?"))
-        if rid in seen:
-            split.problem("duplicate id (first kept)", rid)
-            continue
-        seen.add(rid)
-        yield rid, rec
-
-
 def check_need_reply(split: Split) -> None:
     """Record schema problems of need-reply pairs and keep only the usable ones."""
     required = ("id", "domain", "style", "need_kind", "ask", "need", "reply", "label", "reply_kind")
     keep = []
-    for rid, rec in _unique(split):
+    for rid, rec in unique_records(split):
         missing = [k for k in required if k not in rec]
         if missing:
             split.problem(f"missing key(s) {missing}", rid)
@@ -267,7 +255,7 @@ def check_need_reply(split: Split) -> None:
 def check_acts(split: Split) -> None:
     """Record schema problems of labelled agent turns and keep only the usable ones."""
     keep = []
-    for rid, rec in _unique(split):
+    for rid, rec in unique_records(split):
         missing = [k for k in ("id", "domain", "style", "position", "text", "acts") if k not in rec]
         acts = rec.get("acts")
         if missing:
@@ -289,7 +277,7 @@ def check_calls(split: Split) -> None:
     annotation (a need on a customer turn, met in a later agent turn), and the keys.
     """
     keep = []
-    for rid, rec in _unique(split):
+    for rid, rec in unique_records(split):
         missing = [k for k in ("id", "domain", "style", "quality", "customer_name", "turns") if k not in rec]
         if missing:
             split.problem(f"missing key(s) {missing}", rid)

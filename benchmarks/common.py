@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -53,3 +55,16 @@ def recording_scorer(batch_size: int = 128):
             return super().encode_raw(texts)
 
     return Scorer(parser=TranscriptParser(load_pipeline(), RecordingEncoder()), batch_size=batch_size)
+
+
+def unique_records(split: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A validity split's records with their id, later copies of an id dropped and noted with
+    ``split.problem`` (transcript ids must be unique)."""
+    seen: set[str] = set()
+    for rec in split.records:
+        rid = str(rec.get("id", "?"))
+        if rid in seen:
+            split.problem("duplicate id (first kept)", rid)
+            continue
+        seen.add(rid)
+        yield rid, rec
