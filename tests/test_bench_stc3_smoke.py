@@ -63,6 +63,7 @@ def test_majority_nugget(bench, labels, expected):
     assert out["share"].iloc[0] == pytest.approx(labels.count(expected) / len(labels))
 
 
+@pytest.mark.slow  # about 5 min on a loaded 2-core machine
 def test_benchmark_runs_end_to_end_on_a_few_dialogues(bench, parser, shared_data, tmp_path):
     from cxnlp.ingest.stc3 import stc3_labels, stc3_nuggets
     from cxnlp.scoring import Scorer

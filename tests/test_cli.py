@@ -175,6 +175,18 @@ def test_empty_input_file_is_refused_before_anything_is_written(tmp_path, conten
     assert not out.exists()
 
 
+def test_input_with_every_record_rejected_gives_an_empty_score_table(tmp_path, scorer_ready):
+    src = tmp_path / "bad.jsonl"
+    _write_jsonl(src, [], BAD_LINES)
+    out = tmp_path / "scores.parquet"
+    result = runner.invoke(app, ["score", str(src), "--out", str(out)])
+    assert "scored 0, rejected 5 of 5 records" in result.output
+    frame = read_frame(out)
+    assert frame.empty and {"transcript_id", "interaction_score", *DIMENSION_COLUMNS} <= set(frame.columns)
+    shown = runner.invoke(app, ["show", str(out)])
+    assert shown.exit_code == 0 and shown.output.strip() == f"0 transcripts in {out}", shown.output
+
+
 def test_show_refuses_a_table_that_is_not_a_score_table(tmp_path):
     other = tmp_path / "labels.csv"
     pd.DataFrame({"transcript_id": ["a"], "rubric_score": [80]}).to_csv(other, index=False)
