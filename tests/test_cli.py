@@ -229,6 +229,21 @@ def test_analyze_fits_the_terminal_and_says_what_was_cut(synthetic_scores):
     assert re.search(r"\b\d+ of \d+ (rows|columns) shown", result.output), result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["optimized"], "--surveys FILE"),
+        (["equity", "--by", "region"], "--by"),
+        (["drift", "--value", "csat"], "--value"),
+    ],
+)
+def test_analyze_names_the_flag_that_supplies_a_missing_column(synthetic_scores, args, flag):
+    _, path = synthetic_scores
+    result = runner.invoke(app, ["analyze", args[0], str(path), *args[1:]])
+    _one_line_refusal(result, flag, str(path))
+    assert "()" not in result.output and "=" not in result.output  # no Python call or argument
+
+
 def test_runs_lists_the_newest_and_says_how_many_there_are(tmp_path):
     from cxnlp.batch.store import ResultStore, new_run_id
 
