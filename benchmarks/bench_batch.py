@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import RESULTS_DIR, STC3, recording_scorer, stc3_transcripts
+from common import RESULTS_DIR, STC3, append_result, recording_scorer, stc3_transcripts
 
 RESULTS = RESULTS_DIR / "batch.jsonl"
 
@@ -361,9 +361,7 @@ def main() -> None:
         }
         print(json.dumps(report, indent=2))
         if not args.no_record:
-            RESULTS.parent.mkdir(parents=True, exist_ok=True)
-            with open(RESULTS, "a", encoding="utf-8") as sink:
-                sink.write(json.dumps(report) + "\n")
+            append_result(RESULTS, report)
         return
     if not STC3.is_file():
         sys.exit(f"STC-3 data not found at {STC3}; it lives in ../shared/data beside the checkout.")
@@ -407,9 +405,7 @@ def main() -> None:
     report["self_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(report["projection"], indent=2))
     if not args.no_record:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        with open(RESULTS, "a", encoding="utf-8") as sink:
-            sink.write(json.dumps(report) + "\n")
+        append_result(RESULTS, report)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from common import REPO, RESULTS_DIR, stc3_transcripts
+from common import REPO, RESULTS_DIR, append_result, stc3_transcripts
 
 DATA = REPO / "benchmarks" / "data" / "privacy"
 RESULTS = RESULTS_DIR / "privacy.jsonl"
@@ -283,9 +283,7 @@ def main() -> None:
     if args.stc3:
         record["stc3"] = stc3_cost(args.stc3, args.stc3_embedding)
         print("stc3", json.dumps(record["stc3"], indent=1))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with open(RESULTS, "a", encoding="utf-8") as sink:
-        sink.write(json.dumps(record) + "\n")
+    append_result(RESULTS, record)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import RESULTS_DIR, STC3, recording_scorer, stc3_transcripts
+from common import RESULTS_DIR, STC3, append_result, recording_scorer, stc3_transcripts
 
 RESULTS = RESULTS_DIR / "scoring.jsonl"
 
@@ -131,9 +131,7 @@ def main() -> None:
             report["memory"] = [measure_peak_rss(args.memory_limit, factor, Path(tmp)) for factor in (1, 4)]
         print(json.dumps(report["memory"], indent=2))
     report["self_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with open(RESULTS, "a", encoding="utf-8") as sink:
-        sink.write(json.dumps(report) + "\n")
+    append_result(RESULTS, report)
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import numpy as np
 import pandas as pd
-from common import ABREDIAL, CACHE_DIR, REPO, RESULTS_DIR, STC3, unique_records
+from common import ABREDIAL, CACHE_DIR, REPO, RESULTS_DIR, STC3, append_result, unique_records
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 from validity_brand import BRAND_FILES, brand_register_section, check_brand_items, report_brand_register
 from validity_filler import filler_section, report_filler
@@ -1430,9 +1430,7 @@ def main(argv: list[str] | None = None) -> int:
     lines += report_proactive_criterion(record)
     print("\n".join(lines))
     if not args.no_record:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        with args.out.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record) + "\n")
+        append_result(args.out, record)
     return 0
 
 

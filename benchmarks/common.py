@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +69,12 @@ def unique_records(split: Any) -> Iterator[tuple[str, dict[str, Any]]]:
             continue
         seen.add(rid)
         yield rid, rec
+
+
+def append_result(path: Path, record: Mapping[str, Any]) -> None:
+    """Append one run's record to a results file (JSON lines; earlier runs are kept).
+
+    Values JSON cannot write (a date, a path) are written as text."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as sink:
+        sink.write(json.dumps(record, default=str) + "\n")

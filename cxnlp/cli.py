@@ -454,6 +454,12 @@ def agreement(
                 )
             if name in calibrations:
                 _warn_training_overlap(calibrations[name], available[name], name, calibration)
+            elif calibration is None:
+                typer.echo(
+                    f"note: {name}_pred came with the score table, so the labels cannot be checked "
+                    "against the ids the calibration was fitted on; pass --calibration DIR to check.",
+                    err=True,
+                )
             tables[name] = agreement_table(
                 available[name],
                 frame.assign(transcript_id=frame["transcript_id"].astype(str)),

@@ -316,6 +316,17 @@ def test_agreement_warns_when_labels_were_the_calibrations_training_data(tmp_pat
     other = runner.invoke(app, ["agreement", str(path), str(tmp_path / "held_out.csv"), *args])
     assert other.exit_code == 0, other.output
     assert "were used to fit" not in other.output
+    assert "cannot be checked" not in other.output
+    # Predictions already in the table (cxnlp score --calibration): nothing to check them
+    # against, and the command says so rather than staying silent.
+    from cxnlp.calibration.workflow import apply_calibration, load_calibration
+
+    calibrated = tmp_path / "calibrated.parquet"
+    apply_calibration(read_frame(path), load_calibration(cal)).to_parquet(calibrated)
+    plain = [a for a in args if a not in ("--calibration", str(cal))]
+    unchecked = runner.invoke(app, ["agreement", str(calibrated), str(tmp_path / "train.csv"), *plain])
+    assert unchecked.exit_code == 0, unchecked.output
+    assert "cannot be checked" in unchecked.output and "--calibration DIR" in unchecked.output
 
 
 def test_third_party_log_noise_is_silenced_unless_verbose():
