@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -78,3 +81,19 @@ def append_result(path: Path, record: Mapping[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as sink:
         sink.write(json.dumps(record, default=str) + "\n")
+
+
+def cli_peak_rss(*argv: str) -> tuple[float, float]:
+    """Peak RSS in MB and wall seconds of one ``cxnlp ARGV`` run in a fresh interpreter, so
+    the models it loads count and nothing this process holds does."""
+    code = (
+        "import resource, sys; from cxnlp.cli import main\n"
+        f"sys.argv = ['cxnlp', *{list(argv)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - started
+    kb = int(next(line for line in proc.stdout.splitlines() if line.startswith("MAXRSS_KB")).split()[1])
+    return round(kb / 1024, 1), round(seconds, 1)
