@@ -118,7 +118,9 @@ def read_json_model(
         raw = resources.files("cxnlp").joinpath("resources", name).read_bytes()
         source = f"cxnlp/resources/{name}"
     else:
-        raw = read_capped(Path(path), max_bytes, what="model file", expected=model_format, error=error)
+        raw = read_capped(
+            Path(path), max_bytes, what="model file", expected=f"a {model_format} model", error=error
+        )
         source = str(path)
     try:
         data = json.loads(raw.decode("utf-8"))
