@@ -38,8 +38,8 @@ def read_capped(path: Path, max_bytes: int, *, what: str, expected: str, error: 
             raw = fh.read(max_bytes + 1)
     except OSError as exc:
         raise error(
-            f"Got {what} {path} that cannot be read ({exc.strerror or exc}); expected a readable "
-            "file. Check the path and its permissions."
+            f"Got {what} {path}, which cxnlp cannot read ({exc.strerror or exc}); expected a "
+            "readable file. Check the path and its permissions."
         ) from None
     if len(raw) > max_bytes:
         raise error(
