@@ -543,7 +543,7 @@ def show(
     if missing:
         _fail(
             f"Got {str(scores)!r} without the score column(s) {', '.join(missing)}; expected a table "
-            f"written by 'cxnlp score'. Score transcripts first: cxnlp score INPUTS --out {scores}"
+            f"written by 'cxnlp score'. Score transcripts first: cxnlp score INPUTS --out SCORES.parquet"
         )
     if frame.empty:
         typer.echo(f"0 transcripts in {scores}")
