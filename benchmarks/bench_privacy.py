@@ -18,7 +18,9 @@ Run by hand (never in the tests):
    words it changed on STC-3 (real helpdesk text, no planted data).
 4. Throughput cost on STC-3 (``--cost-only`` runs this part alone): process CPU seconds
    to score N dialogues, and to write their rows with redaction off and on (what
-   ``Scorer.output_row`` adds), each with a warm redactor (see :func:`stc3_cost`).
+   ``Scorer.output_row`` adds), each with a warm redactor (see :func:`stc3_cost`); with
+   ``--cli-cost N``, also the child-process CPU seconds of the real ``cxnlp score`` on N
+   dialogues with ``--no-redact`` and ``--redact`` (:func:`cli_cost`).
 
 Results are appended to ``benchmarks/results/privacy.jsonl``.
 """
@@ -287,6 +289,43 @@ def stc3_cost(limit: int, embedding: str) -> dict:
     }
 
 
+def cli_cost(limit: int, embedding: str, work: Path) -> dict:
+    """The real ``cxnlp score`` on the first ``limit`` STC-3 dialogues, ``--no-redact`` then
+    ``--redact`` (then both again, the other way round), in CPU seconds of the child process
+    (user + system, ``RUSAGE_CHILDREN``): start-up, model loading, reading and writing
+    included. ``cost_share`` = on / off - 1 over the summed runs."""
+    import resource
+
+    calls = work / "stc3.jsonl"
+    with open(calls, "w", encoding="utf-8") as sink:
+        for t in stc3_transcripts(limit):
+            turns = [{"speaker": turn.speaker, "text": turn.text} for turn in t.turns]
+            sink.write(json.dumps({"id": t.id, "turns": turns}, ensure_ascii=False) + "\n")
+    cpu: dict[str, list[float]] = {"off": [], "on": []}
+    for run, mode in enumerate(("off", "on", "on", "off")):
+        out = work / f"stc3-{run}-{mode}.jsonl"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cli(
+            "score",
+            str(calls),
+            "--out",
+            str(out),
+            "--embedding",
+            embedding,
+            "--redact" if mode == "on" else "--no-redact",
+            log=work / f"stc3-{run}.log",
+        )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu[mode].append(round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 2))
+    return {
+        "transcripts": limit,
+        "embedding": embedding,
+        "clock": "child CPU seconds, user + system (RUSAGE_CHILDREN), runs off, on, on, off",
+        "cpu_seconds": cpu,
+        "cost_share": round(sum(cpu["on"]) / sum(cpu["off"]) - 1, 4),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -296,6 +335,12 @@ def main() -> None:
         "--embedding", default="onnx-int8", help="Encoder backend for the planted-corpus runs."
     )
     parser.add_argument("--stc3-embedding", default="torch", help="Encoder backend for the cost measure.")
+    parser.add_argument(
+        "--cli-cost",
+        type=int,
+        default=0,
+        help="Also time the real 'cxnlp score' on this many STC-3 dialogues, redaction off and on.",
+    )
     parser.add_argument(
         "--cost-only", action="store_true", help="Only the STC-3 cost measure (skip the planted corpus)."
     )
@@ -316,6 +361,9 @@ def main() -> None:
         for split in () if args.cost_only else ("dev", "heldout"):
             record[split] = run_split(split, Path(tmp), args.embedding)
             print(split, json.dumps(record[split], indent=1))
+        if args.cli_cost:
+            record["stc3_cli"] = cli_cost(args.cli_cost, args.stc3_embedding, Path(tmp))
+            print("stc3_cli", json.dumps(record["stc3_cli"], indent=1))
     if args.stc3:
         record["stc3"] = stc3_cost(args.stc3, args.stc3_embedding)
         print("stc3", json.dumps(record["stc3"], indent=1))
