@@ -161,7 +161,8 @@ def test_abredial_source_lines_are_distinctive_and_carry_the_redial_role(tmp_pat
         + "\n"
     )
     lines = redial_lines([path])
-    assert normal('Have you seen "Pulp Fiction (1994)" ?') == normal("have you seen @91332?") == "have you seen"
+    titled = normal('Have you seen "Pulp Fiction (1994)" ?')
+    assert titled == normal("have you seen @91332?") == "have you seen"
     assert normal(opening) not in lines  # typed in both conversations, by the seeker and the recommender
     assert lines[normal(reply)] == [("1", "recommender")]
     assert normal("short") not in lines  # too short to tie anything
