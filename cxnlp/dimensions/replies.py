@@ -1067,6 +1067,36 @@ def window_functions(functions: Sequence[Mapping[str, float]]) -> dict[str, floa
     return out
 
 
+def _new_facts(functions: Mapping[str, float]) -> dict[str, bool]:
+    """Which fact kinds of a reply are new to the customer: a fact the customer gave
+    already is an echo, not an answer ("I can see you sent it on Monday" answers no
+    "when")."""
+    return {
+        "time": functions["novel_time"] > 0,
+        "duration": functions["novel_time"] > 0,
+        "amount": functions["novel_amount"] > 0,
+        "number": functions["novel_info"] > 0,
+        "specific": functions["novel_info"] > 0,
+    }
+
+
+def answers_in_kind(ask: str, functions: Mapping[str, float]) -> bool:
+    """Does a reply give an answer of the kind ``ask`` wants (:data:`ANSWER_KINDS`)?
+    Refusals meet a request only with a cause; a cause with a next step meets a problem."""
+    new_fact = _new_facts(functions)
+    kinds = ANSWER_KINDS.get(ask, ())
+    if any(functions[k] > 0 and new_fact.get(k, True) for k in kinds if k != "refusal"):
+        return True
+    if "refusal" in kinds and functions["refusal"] > 0 and (functions["explains"] > 0 or ask == "polar"):
+        return True
+    # A cause with a next step: "it got stuck at the depot; it's out Thursday".
+    return bool(
+        ask == "problem"
+        and (functions["cause"] or functions["past_event"])
+        and (functions["time"] or functions["commitment"])
+    )
+
+
 def pair_features(
     ask: str, relevance: float, functions: Mapping[str, float], adjacent_relevance: float = 0.0
 ) -> dict[str, float]:
@@ -1078,25 +1108,8 @@ def pair_features(
     least ``adjacent_relevance`` relevant: adjacency, not shared words, ties a terse
     answer to its question.
     """
-    kinds = ANSWER_KINDS.get(ask, ())
-    new_fact = {
-        "time": functions["novel_time"] > 0,
-        "duration": functions["novel_time"] > 0,
-        "amount": functions["novel_amount"] > 0,
-        "number": functions["novel_info"] > 0,
-        "specific": functions["novel_info"] > 0,
-    }
-    # A fact the customer gave already is an echo, not an answer ("I can see you sent it
-    # on Monday" answers no "when").
-    match = any(functions[k] > 0 and new_fact.get(k, True) for k in kinds if k != "refusal")
-    if "refusal" in kinds and functions["refusal"] > 0 and (functions["explains"] > 0 or ask == "polar"):
-        match = True
-    if (
-        ask == "problem"
-        and (functions["cause"] or functions["past_event"])
-        and (functions["time"] or functions["commitment"])
-    ):
-        match = True  # a cause with a next step: "it got stuck at the depot; it's out Thursday"
+    new_fact = _new_facts(functions)
+    match = answers_in_kind(ask, functions)
     any_answer = any(
         functions[k] > 0 and new_fact.get(k, True)
         for k in ("own_action", "commitment_time", "steps", "cause", "amount", "time")
