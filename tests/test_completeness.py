@@ -731,3 +731,20 @@ def test_a_follow_up_need_keeps_the_reply_right_after_it(score):
     vague = turns[:3] + [("agent", "I'll see what I can do about the late fee on your account."), turns[4]]
     evidence = score(Transcript.from_pairs("follow2", vague)).evidence
     assert next(e for e in evidence if "take it off" in e.sentence).kind != "answered"
+
+
+@pytest.mark.parametrize(
+    "formulas",
+    [
+        "Hamza, right, that's not great, sorry. Just a second. Take care!",
+        "Gimme a sec. Thanks for your patience today, Zoe. Have a lovely day!",
+    ],
+)
+def test_courtesy_and_hold_formulas_answer_nothing(score, formulas):
+    """A name, a hold or a farewell looks like an instruction, a number or a time to word
+    patterns; none of them tells the customer how to get back into the account."""
+    need = "I forgot my password and the reset email never arrives. How do I get back into my account?"
+    assert _pair_status(score, need, formulas) == "open"
+    steps = "Tap 'Forgot password' on the login page, then use the code we text you."
+    answer = formulas.replace("Just a second.", steps).replace("Gimme a sec.", steps)
+    assert _pair_status(score, need, answer) == "answered"

@@ -836,7 +836,8 @@ class AnswerCompleteness(Dimension):
     def answer_candidates(self, parsed: ParsedTranscript) -> list[Sentence]:
         """Agent sentences that could answer something.
 
-        Left out: questions back, and sentences that do nothing an answer does (no action,
+        Left out: questions back, courtesy and hold formulas ("Take care!", "Just a
+        second."), and sentences that do nothing an answer does (no action,
         commitment, steps, cause, time, amount, yes/no or refusal) and are either close to
         an acknowledgement or empathy prototype or have no content word ("I see.", "I'm so
         sorry to hear that."). A bare "Yes." stays: it answers a polar question.
@@ -849,7 +850,7 @@ class AnswerCompleteness(Dimension):
         out = []
         for sent, (_, sim) in zip(agent, non_answer, strict=True):
             funcs = all_functions[sent.index]
-            if funcs["question"]:
+            if funcs["question"] or funcs["formula"]:
                 continue
             does_something = any(funcs[k] for k in _ANSWER_FUNCTIONS)
             if not does_something and (sim >= self.non_answer_threshold or not content_tokens(sent.clean)):

@@ -87,6 +87,7 @@ FUNCTIONS: tuple[str, ...] = (
     "novel_amount",
     "novel_info",
     "reply_style",
+    "formula",
 )
 
 _FIRST_PERSON = frozenset({"i", "we"})
@@ -105,7 +106,7 @@ ReplyLexiconError = LexiconError
 
 #: Version of the packaged reply_functions.yaml, and the lists each version added, so a
 #: deployment's copy of an older version keeps loading.
-LEXICON_VERSION = 4
+LEXICON_VERSION = 5
 _ADDED_IN: Mapping[int, tuple[str, ...]] = {
     2: ("time_period_words", "time_period_determiners", "time_period_prepositions", "time_period_boundaries"),
     3: ("courtesy_no_objects", "effective_phrases", "ask_advice", "suggestion_openers"),
@@ -126,6 +127,7 @@ _ADDED_IN: Mapping[int, tuple[str, ...]] = {
         "expectation_words",
         "restored_words",
     ),
+    5: ("formula_anchors", "formula_words", "causal_verbs"),
 }
 
 #: The word lists of version 1, then those each later version added (in error messages, a
@@ -157,6 +159,7 @@ _LIST_FIELDS = (
     "not_done_participles",
     *_ADDED_IN[2],
     *_ADDED_IN[3],
+    *_ADDED_IN[5],
 )
 
 #: The word lists of ``cxnlp/resources/reply_functions.yaml`` (what each is for is said
@@ -399,6 +402,8 @@ def reply_functions(
     text = _norm_text(words)
     lemmas = [_lemma(t) for t in words]
     lowers = [_lw(t) for t in words]
+    if _is_formula(words, lemmas, lowers, lex):
+        return {**dict.fromkeys(FUNCTIONS, 0.0), "formula": 1.0}
     first_person = any(w in _FIRST_PERSON for w in lowers)
     you_words = sum(w in ("you", "your", "yours", "you're", "youre") for w in lowers)
     # "How about Gone Girl?" offers an answer in a question's form; it asks nothing back.
@@ -422,6 +427,7 @@ def reply_functions(
         or lex["cause_words"].intersection(lowers)
         or _has_phrase(text, lex.phrases["cause_phrases"])
         or _result_connector(words)
+        or _causal_verb(words, lex)
     )
     amount = (
         any(t.text in _MONEY_SYMBOLS for t in span)
@@ -498,6 +504,7 @@ def reply_functions(
         # other facts the customer had not said already (an answer tells something new).
         "novel_time": 0.0,
         "novel_amount": 0.0,
+        "formula": 0.0,
         "novel_info": 0.0,
         # Filled in per reply window by the caller from its embedding: how answer-like its
         # meaning is, along a direction the need-reply model learned (cxnlp.dimensions.need_reply).
@@ -556,6 +563,18 @@ def _explains_after_break(span: Span) -> bool:
         if _lw(t) in _BREAKS and i > 1:
             rest = [w for w in tokens[i + 1 :] if w.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM")]
             if len(rest) >= 3:
+                return True
+    return False
+
+
+def _causal_verb(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """A finite verb of effect with a subject other than the agent: "the router is on old
+    firmware that *limits* the Wi-Fi", "the update *blocked* the app". It names what makes
+    the customer's problem happen: a cause with no "because"."""
+    for i, t in enumerate(words):
+        if t.tag_ in ("VBZ", "VBP", "VBD") and _lemma(t) in lex["causal_verbs"]:
+            subject = _lw(words[i - 1]) if i else ""
+            if subject not in ("i", "we"):
                 return True
     return False
 
@@ -997,6 +1016,37 @@ def echoes_polar(frame: tuple[str, str], reply: Span) -> bool:
         if j < len(words) and words[j].pos_ == "AUX" and _lemma(words[j]) == aux:
             return True
     return False
+
+
+_NEGATIONS = frozenset({"not", "n't", "nt", "never", "no"})
+#: Word classes a courtesy formula may carry besides its own words ("Thank *you* for *your*
+#: patience, *Michael*").
+_FORMULA_POS = frozenset({"DET", "PRON", "ADP", "CCONJ", "PROPN", "INTJ", "PART", "AUX"})
+
+
+def _is_formula(
+    words: Sequence[Token], lemmas: Sequence[str], lowers: Sequence[str], lex: ReplyLexicon
+) -> bool:
+    """A courtesy or hold formula and nothing else: "Take care!", "Michael, thanks for your
+    patience today.", "Just a second.", "Have a lovely day!".
+
+    Such a sentence answers nothing, though its words look like an answer's ("take" opens
+    an instruction, "today" is a time, "second" a number). It needs one of
+    ``formula_anchors`` (or opens with the "have" of a wish) and no word outside
+    ``formula_words``, function words and names;
+    a yes/no or a negation makes it an answer ("Yes, thank you", "No, thanks").
+    """
+    anchors, vocab = lex["formula_anchors"], lex["formula_words"]
+    polar = lex["yes_no_words"] | lex["polar_answers"]
+    anchored = bool(lemmas) and lemmas[0] == "have"  # a wish: "Have a lovely day!"
+    for t, lemma, low in zip(words, lemmas, lowers, strict=True):
+        if low in polar or low in _NEGATIONS or any(c.isdigit() for c in low):
+            return False
+        if low in anchors or lemma in anchors:
+            anchored = True
+        elif not (low in vocab or lemma in vocab or t.pos_ in _FORMULA_POS):
+            return False
+    return anchored
 
 
 def _steps(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> bool:
