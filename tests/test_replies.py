@@ -106,6 +106,13 @@ def test_ask_type(nlp, need, kind, ask):
         ("Take the second exit.", {"steps"}, {"formula"}),
         ("Thanks for waiting, I have refunded the fee.", {"own_action"}, {"formula"}),
         ("Have a look at the settings page.", set(), {"formula"}),
+        # The name the agent addresses is no fact; a name in the answer is.
+        ("Olivia, I completely understand wanting more from your plan.", set(), {"specific"}),
+        ("Your parcel is with DPD, Olivia.", {"specific"}, set()),
+        # An imperative is a step when it says what to do, not when it holds or takes over.
+        ("Leave it with me; I'll handle it from here.", {"commitment"}, {"steps"}),
+        ("Wait.", set(), {"steps"}),
+        ("Wait 24 hours, then restart the router.", {"steps"}, set()),
     ],
 )
 def test_reply_functions(nlp, reply, present, absent):

@@ -436,11 +436,12 @@ def reply_functions(
     )
     case_specific = you_words > 0 or (first_person and (action or commitment))
     # A redaction placeholder ("[PII]") is a detail given and then removed: still specific.
+    addressed = _vocatives(span)
     specific = (
         number
         or suggests
         or any(
-            t.pos_ == "PROPN"
+            (t.pos_ == "PROPN" and t.i not in addressed)
             or t.like_email
             or t.like_url
             or any(c.isdigit() for c in t.text)
@@ -526,6 +527,7 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
     tp = lex["time_point_words"]
     units = lex.duration_words
     currency = lex["currency_words"]
+    addressed = _vocatives(span)
     for i, t in enumerate(words):
         low = _lw(t).strip("$£€¥₹,.").replace(",", "")
         if not low:
@@ -541,7 +543,7 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
             or (number and (nxt in ("am", "pm", "a.m.", "p.m.") or nxt in units))
         ):
             out.add(("time", low))
-        elif number or t.pos_ == "PROPN" or t.like_email or t.like_url:
+        elif number or (t.pos_ == "PROPN" and t.i not in addressed) or t.like_email or t.like_url:
             out.add(("other", low))
     opener = _opens_with_suggestion(words, lex)
     if opener:
@@ -552,6 +554,31 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
 
 
 _SUGGESTED_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
+
+
+def _vocatives(span: Span) -> frozenset[int]:
+    """Doc indices of the name the speaker addresses, set off by a comma at the start or the
+    end of the sentence ("Olivia, I understand...", "...your plan, Mr Jones."). Saying the
+    customer's name tells them nothing: it is no fact of an answer (proactive connection
+    counts it as name use)."""
+    tokens = [t for t in span if not t.is_space]
+    out: set[int] = set()
+    head = 0
+    while head < len(tokens) and tokens[head].pos_ == "PROPN":
+        head += 1
+    if 0 < head < len(tokens) and tokens[head].text == ",":
+        out.update(t.i for t in tokens[:head])
+    end = len(tokens)
+    while end and tokens[end - 1].is_punct:
+        end -= 1
+    tail = end
+    while tail and tokens[tail - 1].pos_ == "PROPN":
+        tail -= 1
+    if 0 < tail < end and tokens[tail - 1].text == ",":
+        out.update(t.i for t in tokens[tail:end])
+    return frozenset(out)
+
+
 _PERSONAL = frozenset({"my", "our", "us", "me", "mine", "ours"})
 _BREAKS = frozenset({"\u2014", "\u2013", "-", "--", ";", ":", ",", "as", "so", "since"})
 
@@ -1049,14 +1076,21 @@ def _is_formula(
     return anchored
 
 
+_STEP_CONTENT = frozenset({"NOUN", "PROPN", "NUM", "ADJ"})
+
+
 def _steps(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> bool:
     """Instructions: an imperative opener, "you can/need to <verb>", or sequence words."""
     if not words:
         return False
     first = words[0]
     verbs = lex["instruction_verbs"]
-    if first.tag_ == "VB" and _lemma(first) not in lex["not_instructions"]:
-        return True
+    # An imperative opener instructs when it names what to do: an instruction verb with
+    # something after it, or any verb with a content word ("Wait." holds, "Leave it with
+    # me" takes ownership; neither is a step).
+    if first.tag_ == "VB" and _lemma(first) not in lex["not_instructions"] and len(words) > 1:
+        if _lemma(first) in verbs or any(t.pos_ in _STEP_CONTENT for t in words[1:]):
+            return True
     if _lw(first) == "just" and len(words) > 1 and words[1].tag_ == "VB":
         return True
     for i, w in enumerate(lowers[:-1]):
