@@ -96,6 +96,24 @@ def test_ask_type(nlp, need, kind, ask):
         ("okay ive just unlocked it and reset your password", {"action_done"}, set()),
         ("Based on the photos, the damage happened in transit.", set(), {"action_done"}),
         ("It's free of charge for loyalty members.", {"amount"}, set()),
+        # A cause with no "because": a verb of effect with another subject than the agent.
+        ("The router is on old firmware that limits the Wi-Fi.", {"cause"}, set()),
+        ("I blocked the card for you.", {"own_action"}, {"cause"}),
+        # Courtesy and hold formulas answer nothing, though their words look like answers'.
+        ("Take care!", {"formula"}, {"steps"}),
+        ("Michael, thanks for your patience today.", {"formula"}, {"time"}),
+        ("Just a second.", {"formula"}, {"number", "specific"}),
+        ("Have a lovely day, Hamza!", {"formula"}, {"specific"}),
+        ("Take the second exit.", {"steps"}, {"formula"}),
+        ("Thanks for waiting, I have refunded the fee.", {"own_action"}, {"formula"}),
+        ("Have a look at the settings page.", set(), {"formula"}),
+        # The name the agent addresses is no fact; a name in the answer is.
+        ("Olivia, I completely understand wanting more from your plan.", set(), {"specific"}),
+        ("Your parcel is with DPD, Olivia.", {"specific"}, set()),
+        # An imperative is a step when it says what to do, not when it holds or takes over.
+        ("Leave it with me; I'll handle it from here.", {"commitment"}, {"steps"}),
+        ("Wait.", set(), {"steps"}),
+        ("Wait 24 hours, then restart the router.", {"steps"}, set()),
     ],
 )
 def test_reply_functions(nlp, reply, present, absent):
@@ -150,6 +168,8 @@ def test_filler_does_not_hide_an_action(nlp):
         ("I'll- I'll make sure the the technician comes.", "I'll make sure the technician comes."),
         ("Would you like a copy?", "Would you like a copy?"),
         ("Okay.", ""),
+        # The comma after an opening name stays: without it "Hamza" reads as a verb.
+        ("Hamza, right, that's not great.", "Hamza, that's not great."),
     ],
 )
 def test_content_text_drops_fillers_and_false_starts(nlp, said, content):

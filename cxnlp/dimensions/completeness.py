@@ -103,7 +103,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -115,6 +115,7 @@ from cxnlp.dimensions.replies import (
     ASK_WANTS,
     FUNCTIONS,
     ReplyLexicon,
+    answers_in_kind,
     ask_type,
     default_reply_lexicon,
     echoes_polar,
@@ -835,7 +836,8 @@ class AnswerCompleteness(Dimension):
     def answer_candidates(self, parsed: ParsedTranscript) -> list[Sentence]:
         """Agent sentences that could answer something.
 
-        Left out: questions back, and sentences that do nothing an answer does (no action,
+        Left out: questions back, courtesy and hold formulas ("Take care!", "Just a
+        second."), and sentences that do nothing an answer does (no action,
         commitment, steps, cause, time, amount, yes/no or refusal) and are either close to
         an acknowledgement or empathy prototype or have no content word ("I see.", "I'm so
         sorry to hear that."). A bare "Yes." stays: it answers a polar question.
@@ -848,7 +850,7 @@ class AnswerCompleteness(Dimension):
         out = []
         for sent, (_, sim) in zip(agent, non_answer, strict=True):
             funcs = all_functions[sent.index]
-            if funcs["question"]:
+            if funcs["question"] or funcs["formula"]:
                 continue
             does_something = any(funcs[k] for k in _ANSWER_FUNCTIONS)
             if not does_something and (sim >= self.non_answer_threshold or not content_tokens(sent.clean)):
@@ -896,8 +898,9 @@ class AnswerCompleteness(Dimension):
         asks = [ask_type([s.clean for s in need.sentences], need.kind, lex) for need in needs]
         rivals: dict[tuple[int, int], float] = {}  # a window's closest need, shared by all needs
         scored = []
+        ask_of = {n.last_index: a for n, a in zip(needs, asks, strict=True)}
         for need, ask in zip(needs, asks, strict=True):
-            options = self.reply_options(need, needs, windows, functions, parsed, rivals)
+            options = self.reply_options(need, needs, windows, functions, parsed, rivals, ask_of)
             probs = scorer.probability(
                 [pair_features(ask, rel, funcs, self.adjacent_relevance) for _, rel, funcs in options]
             )
@@ -960,23 +963,28 @@ class AnswerCompleteness(Dimension):
         functions: dict[int, dict[str, float]],
         parsed: ParsedTranscript,
         rivals: dict[tuple[int, int], float] | None = None,
+        asks: Mapping[int, str] | None = None,
     ) -> list[tuple[tuple[Sentence, ...], float, dict[str, float]]]:
         """Every candidate reply to ``need``: (sentences, similarity, what they do).
 
         A reply is a window's first ``k`` sentences, after the need; it is left out when it
-        is clearly more about another need (``exclusivity_margin``).
+        is clearly more about another need (``exclusivity_margin``). With ``asks`` (each
+        need's ask type by its ``last_index``), the reply right after a need that answers it
+        in kind is always a candidate for it, however few words an elliptical follow-up
+        ("Can you refund it?") shares with it and however close an earlier need's words
+        are (that need may still count the same reply, when it is about it).
         """
         options = []
         frames = [f for f in (polar_frame(s.clean) for s in need.sentences) if f is not None]
         block = _exchange_blocks(parsed)
+        asks = asks or {}
         for win in windows:
             if win[0].index <= need.last_index:
                 continue
+            latest = max((n for n in needs if n.last_index < win[0].index), key=lambda n: n.last_index)
             # The reply right after the need, with no other need between (its relevance is
             # presumed when it answers in kind: see pair_features).
-            adjacent = block[win[0].index] == block[need.last_index] and not any(
-                need.last_index < n.last_index < win[0].index for n in needs
-            )
+            adjacent = latest is need and block[win[0].index] == block[need.last_index]
             opens_with_answer = any(functions[win[0].index][f] for f in _ANSWER_FUNCTIONS)
             for k in range(1, len(win) + 1):
                 if k > 1 and not opens_with_answer:
@@ -984,27 +992,42 @@ class AnswerCompleteness(Dimension):
                 used = win[:k]
                 unit = self._window_vector(used, parsed)
                 rel = float((need.vectors @ unit).max())
-                key = (used[0].index, k)
-                if rivals is None or key not in rivals:
-                    rival = max(float((n.vectors @ unit).max()) for n in needs)
-                    if rivals is not None:
-                        rivals[key] = rival
-                else:
-                    rival = rivals[key]
-                if rel < rival - self.exclusivity_margin:
-                    continue
-                # A reply after a later need answers that need unless it is more about this one.
-                between = [n for n in needs if need.last_index < n.last_index < used[0].index]
-                if between and rel < max(float((n.vectors @ unit).max()) for n in between):
-                    continue
                 funcs = window_functions([functions[s.index] for s in used])
                 funcs["adjacent"] = float(adjacent)
                 funcs.update(self._novelty(used, parsed))
+                own_ask = asks.get(need.last_index)
+                presumed = adjacent and own_ask is not None and answers_in_kind(own_ask, funcs)
+                if not presumed and not self._exclusive(need, needs, used, unit, rel, rivals):
+                    continue
                 if frames and not funcs["yes_no"]:
                     funcs["yes_no"] = float(any(echoes_polar(f, s.clean) for f in frames for s in used))
                 funcs["reply_style"] = self._pair_scorer().reply_style(unit)
                 options.append((used, rel, funcs))
         return options
+
+    def _exclusive(
+        self,
+        need: Need,
+        needs: Sequence[Need],
+        used: tuple[Sentence, ...],
+        unit: np.ndarray,
+        rel: float,
+        rivals: dict[tuple[int, int], float] | None,
+    ) -> bool:
+        """Is the reply about ``need`` at least as much as about any other need (within
+        ``exclusivity_margin``), and, after a later need, more about this one than that?"""
+        key = (used[0].index, len(used))
+        if rivals is None or key not in rivals:
+            rival = max(float((n.vectors @ unit).max()) for n in needs)
+            if rivals is not None:
+                rivals[key] = rival
+        else:
+            rival = rivals[key]
+        if rel < rival - self.exclusivity_margin:
+            return False
+        # A reply after a later need answers that need unless it is more about this one.
+        between = [n for n in needs if need.last_index < n.last_index < used[0].index]
+        return not (between and rel < max(float((n.vectors @ unit).max()) for n in between))
 
     def _novelty(self, used: tuple[Sentence, ...], parsed: ParsedTranscript) -> dict[str, float]:
         """How many of a reply's times, amounts and other facts the customer had not said
