@@ -114,6 +114,10 @@ def test_ask_type(nlp, need, kind, ask):
         ("Leave it with me; I'll handle it from here.", {"commitment"}, {"steps"}),
         ("Wait.", set(), {"steps"}),
         ("Wait 24 hours, then restart the router.", {"steps"}, set()),
+        # Not being able to see or know is no refusal of what was asked, and no "no".
+        ("Unfortunately that isn't something I'm able to see on my screen.", {"vague"}, {"refusal", "yes_no"}),
+        ("No, you can't see it in the app yet.", {"yes_no"}, set()),
+        ("Unfortunately we can't waive the fee.", {"refusal"}, {"vague"}),
     ],
 )
 def test_reply_functions(nlp, reply, present, absent):

@@ -127,7 +127,7 @@ _ADDED_IN: Mapping[int, tuple[str, ...]] = {
         "expectation_words",
         "restored_words",
     ),
-    5: ("formula_anchors", "formula_words", "causal_verbs"),
+    5: ("formula_anchors", "formula_words", "causal_verbs", "knowing_verbs"),
 }
 
 #: The word lists of version 1, then those each later version added (in error messages, a
@@ -422,6 +422,15 @@ def reply_functions(
     refusal = bool(
         lex["refusal_words"].intersection(joined) or _has_phrase(text, lex.phrases["refusal_phrases"])
     ) or _negated_can(words)
+    # "I'm afraid that's not something I can see here": no refusal of what was asked, only
+    # of telling; it leaves the question open, like a vague promise.
+    cannot_tell = (
+        refusal
+        and _only_knowing_verbs(words, lex)
+        and any(w in _FIRST_PERSON for w in lowers)  # the agent's side cannot tell...
+        and not (lowers and lowers[0] in lex["yes_no_words"])  # ..."No, you can't see it yet" answers
+    )
+    refusal = refusal and not cannot_tell
     cause = bool(
         lex["cause_words"].intersection(lemmas)
         or lex["cause_words"].intersection(lowers)
@@ -449,7 +458,9 @@ def reply_functions(
             for t in words
         )
     )
-    yes_no = _yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex, within=False))
+    yes_no = not cannot_tell and (
+        _yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex, within=False))
+    )
     personal = first_person or you_words > 0 or bool(_PERSONAL.intersection(lowers))
     generic = (
         (not personal and not (yes_no or steps or question or specific or action))
@@ -469,7 +480,7 @@ def reply_functions(
     lexical_verbs = sum(t.pos_ == "VERB" for t in words)
     dated = time or any(_lw(t) == "by" and t.i > 0 and t.doc[t.i - 1].tag_ == "VBN" for t in words)
     past_cause = past_event and not (dated and lexical_verbs <= 1)
-    vague = bool(_has_phrase(text, lex.phrases["vague_phrases"])) and not (time or action)
+    vague = cannot_tell or (bool(_has_phrase(text, lex.phrases["vague_phrases"])) and not (time or action))
     restates = bool(_has_phrase(text, lex.phrases["restating_phrases"]))
     transfer = bool(_has_phrase(text, lex.phrases["transfer_phrases"])) and not action
     content = sum(1 for t in words if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM") and not t.is_stop)
@@ -878,6 +889,14 @@ def _commitment(words: Sequence[Token], lex: ReplyLexicon) -> bool:
 #: Words before "expected" that make it someone else's expectation, not the agent's
 #: forecast ("lower than you expected", "more than they'd expected").
 _NOT_EXPECTING = frozenset({"than", "you", "they", "he", "she", "had", "'d", "as", "never"})
+
+
+def _only_knowing_verbs(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """Are all the sentence's lexical verbs verbs of seeing or knowing (``knowing_verbs``)?
+    "I can't see that here", "I don't know", "not something I'm able to check" refuse to
+    tell, not what the customer asked for ("I can't refund it" does)."""
+    verbs = [_lemma(t) for t in words if t.pos_ == "VERB"]
+    return bool(verbs) and all(v in lex["knowing_verbs"] for v in verbs)
 
 
 def _negated_can(words: Sequence[Token]) -> bool:
