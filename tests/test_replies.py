@@ -115,7 +115,7 @@ def test_ask_type(nlp, need, kind, ask):
         ("Wait.", set(), {"steps"}),
         ("Wait 24 hours, then restart the router.", {"steps"}, set()),
         # Not being able to see or know is no refusal of what was asked, and no "no".
-        ("Unfortunately that isn't something I'm able to see on my screen.", {"vague"}, {"refusal", "yes_no"}),
+        ("Unfortunately that isn't something I'm able to see here.", {"vague"}, {"refusal", "yes_no"}),
         ("No, you can't see it in the app yet.", {"yes_no"}, set()),
         ("Unfortunately we can't waive the fee.", {"refusal"}, {"vague"}),
     ],
