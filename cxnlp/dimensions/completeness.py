@@ -797,13 +797,14 @@ class AnswerCompleteness(Dimension):
                     len(content_tokens(first)) <= 4 or _refers_back(first)
                 )
                 after_statement = not any(is_question(s.span) for s in prev.sentences)
-                # "Why was my claim turned down? It just stopped opening one day." and
-                # "I got charged a late fee. But I paid on time.": the statement says more
+                # "Why was my claim turned down? It just stopped opening one day.", "I got
+                # charged a late fee. But I paid on time." and "I've been charged twice.
+                # There are two payments of $39.99 on my card.": the statement says more
                 # about the point before it, it raises none of its own.
                 about_previous = need.kind == "problem" and (
                     _continues_clause(first)
                     or (
-                        not after_statement
+                        (not after_statement or (same_turn and prev.kind == "problem"))
                         and (sim >= self.context_merge_threshold or _opens_with_pronoun(first))
                     )
                 )

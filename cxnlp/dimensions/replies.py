@@ -1144,7 +1144,7 @@ ANSWER_KINDS: Mapping[str, tuple[str, ...]] = {
     "how_to": ("steps", "own_action"),  # doing it for the customer answers "how do I"
     "why": ("cause", "past_cause"),
     "polar": ("yes_no", "refusal", "action_done"),  # "I can see it was sent" answers "has it?"
-    "what": ("specific", "time", "amount"),
+    "what": ("specific", "time", "amount", "steps"),  # "What do I need to register?": "Go to..."
     "request": ("own_action", "commitment_time", "steps", "refusal"),
     "problem": ("own_action", "commitment_time", "steps", "cause"),
 }
@@ -1257,7 +1257,7 @@ ASK_WANTS: Mapping[str, str] = {
     "how_to": "steps (or doing it for them)",
     "why": "a cause",
     "polar": "a yes or no",
-    "what": "the fact asked for",
+    "what": "the fact asked for (or what to do)",
     "request": "the action taken or a refusal with its reason",
     "problem": "a fix, an action, or a cause with a next step",
 }
