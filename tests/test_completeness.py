@@ -236,6 +236,16 @@ def test_problem_and_its_question_merge_into_one_need(dim, parser):
     assert len(needs[0].sentences) == 2
 
 
+def test_a_second_statement_about_the_same_problem_joins_it(dim, parser):
+    """ "I've been charged twice. There are two payments of $39.99 on my card." is one
+    problem told in two sentences; the answer to it is not owed twice."""
+    turn = "I've been charged twice for my bill this month. There are two payments of $39.99 on my card."
+    needs = dim.find_needs(parser.parse(Transcript.from_pairs("m", [("customer", turn)])))
+    assert len(needs) == 1 and len(needs[0].sentences) == 2
+    two = "My internet keeps dropping every evening. Separately, my bill has the wrong address on it."
+    assert len(dim.find_needs(parser.parse(Transcript.from_pairs("m2", [("customer", two)])))) == 2
+
+
 def test_distinct_needs_are_not_merged(dim, parser):
     parsed = parser.parse(
         Transcript.from_pairs(
@@ -748,3 +758,11 @@ def test_courtesy_and_hold_formulas_answer_nothing(score, formulas):
     steps = "Tap 'Forgot password' on the login page, then use the code we text you."
     answer = formulas.replace("Just a second.", steps).replace("Gimme a sec.", steps)
     assert _pair_status(score, need, answer) == "answered"
+
+
+def test_instructions_answer_what_the_customer_needs_to_do(score):
+    need = "I need help setting up my new account. What do I need to register?"
+    steps = "Go to the register page in the app and enter your account number and email."
+    assert _pair_status(score, need, steps) == "answered"
+    topic = "Registering is something lots of new customers ask about."
+    assert _pair_status(score, need, topic) != "answered"
