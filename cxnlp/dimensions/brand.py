@@ -114,16 +114,22 @@ DEFAULT_PROFILE_RESOURCE = "default_brand.yaml"
 #: ``BrandCongruence(brand_lexicon=PATH)``.
 LEXICON = LexiconSpec(
     resource="brand_lexicon.yaml",
-    version=2,
+    version=3,
     parameter="BrandCongruence(brand_lexicon=PATH)",
     fields={
         "neutral_examples": "sentences",
+        "polite_examples": "sentences",
         "off_brand_registers": "labelled",
         "text_speak": "words",
         "not_shouting": "words",
         "reprimand_openers": "words",
         "reprimand_verbs": "words",
         "expectation_verbs": "words",
+        "discourse_openers": "words",
+        "saying_verbs": "words",
+        "repeat_markers": "words",
+        "failure_words": "words",
+        "curt_words": "words",
     },
     labels={
         "off_brand_registers": (
@@ -146,7 +152,15 @@ LEXICON = LexiconSpec(
             "reprimand_openers",
             "reprimand_verbs",
             "expectation_verbs",
-        )
+        ),
+        3: (
+            "polite_examples",
+            "discourse_openers",
+            "saying_verbs",
+            "repeat_markers",
+            "failure_words",
+            "curt_words",
+        ),
     },
 )
 
@@ -619,7 +633,10 @@ class BrandCongruence(Dimension):
         profile_off = [*profile.off_brand_examples, *profile.forbidden_phrases]
         off = PrototypeSet({"off_brand": profile_off, **lexicon.labelled["off_brand_registers"]})
         off.prepare(encoder)
-        neutral = encoder.encode(list(lexicon.sentences["neutral_examples"]))
+        # Plain content and plain courtesy are one class: neither on nor off brand.
+        neutral = encoder.encode(
+            [*lexicon.sentences["neutral_examples"], *lexicon.sentences["polite_examples"]]
+        )
 
         blocks = [traits.matrix, neutral]
         labels = [np.zeros(len(traits.labels), int), np.full(len(neutral), 2)]
@@ -650,6 +667,11 @@ class BrandCongruence(Dimension):
             reprimand_openers=lexicon.words["reprimand_openers"],
             reprimand_verbs=lexicon.words["reprimand_verbs"],
             expectation_verbs=lexicon.words["expectation_verbs"],
+            discourse_openers=lexicon.words["discourse_openers"],
+            saying_verbs=lexicon.words["saying_verbs"],
+            repeat_markers=lexicon.words["repeat_markers"],
+            failure_words=lexicon.words["failure_words"],
+            curt_words=lexicon.words["curt_words"],
         )
         self.trait_weights_ = {t.name: t.weight / mean_w for t in profile.voice_traits}
 
