@@ -633,10 +633,9 @@ class BrandCongruence(Dimension):
         profile_off = [*profile.off_brand_examples, *profile.forbidden_phrases]
         off = PrototypeSet({"off_brand": profile_off, **lexicon.labelled["off_brand_registers"]})
         off.prepare(encoder)
-        # Plain content and plain courtesy are one class: neither on nor off brand.
-        neutral = encoder.encode(
-            [*lexicon.sentences["neutral_examples"], *lexicon.sentences["polite_examples"]]
-        )
+        assert traits.matrix is not None  # prepared above
+        neutral = encoder.encode(list(lexicon.sentences["neutral_examples"]))
+        polite = encoder.encode(list(lexicon.sentences["polite_examples"]))
 
         blocks = [traits.matrix, neutral]
         labels = [np.zeros(len(traits.labels), int), np.full(len(neutral), 2)]
@@ -651,6 +650,14 @@ class BrandCongruence(Dimension):
             )
         classifier = LogisticRegression(C=self.classifier_c, class_weight="balanced", max_iter=5000)
         classifier.fit(np.vstack(blocks), np.concatenate(labels))
+        # Off brand is read against everything plain, courtesy included: "We are sorry." is no
+        # manner at all, though the three classes above keep it out of the neutral class so
+        # that a voice's own politeness still counts as on brand.
+        off_classifier = LogisticRegression(C=self.classifier_c, class_weight="balanced", max_iter=5000)
+        off_classifier.fit(
+            np.vstack([*blocks, polite]),
+            np.concatenate([*(lab == 1 for lab in labels), np.zeros(len(polite), bool)]),
+        )
 
         weights = np.array([t.weight for t in profile.voice_traits], dtype=float)
         mean_w = float(weights.mean()) if weights.sum() > 0 else 1.0
@@ -658,9 +665,9 @@ class BrandCongruence(Dimension):
         self.profile_hash_ = profile.profile_hash()
         self.traits_ = traits
         self.off_prototypes_ = off
-        assert traits.matrix is not None  # prepared above
-        self.plain_matrix_ = np.vstack([neutral, traits.matrix])
+        self.plain_matrix_ = np.vstack([neutral, polite, traits.matrix])
         self.classifier_ = classifier
+        self.off_classifier_ = off_classifier
         self.register_words_ = RegisterWords(
             text_speak=lexicon.words["text_speak"],
             not_shouting=lexicon.words["not_shouting"],
@@ -688,9 +695,13 @@ class BrandCongruence(Dimension):
         if len(vectors) == 0:
             return np.zeros(0), np.zeros(0)
         proba = self.classifier_.predict_proba(vectors)
-        classes = list(self.classifier_.classes_)
-        p_on = proba[:, classes.index(0)]
-        p_off = proba[:, classes.index(1)] if 1 in classes else np.zeros(len(vectors))
+        p_on = proba[:, list(self.classifier_.classes_).index(0)]
+        off_classes = list(self.off_classifier_.classes_)
+        p_off = (
+            self.off_classifier_.predict_proba(vectors)[:, off_classes.index(True)]
+            if True in off_classes
+            else np.zeros(len(vectors))
+        )
         return p_on, p_off
 
     # ---------------------------------------------------------------- scoring

@@ -33,7 +33,8 @@ said there), so a deployment whose voice welcomes one of them (casual chat) edit
     A question closed as an ultimatum: "... or not?", "... or are we done?".
 ``curt_refusal``
     A refusal with its subject dropped: the sentence opens with a negated modal
-    ("Can't help with that", "Won't happen").
+    ("Can't help with that", "Won't happen"); a question ("Can't the app be updated?") is
+    none.
 ``rhetorical_tag``
     A statement closed by a tag question on "you" or "we" ("Leaving it late, aren't you?",
     "Let's keep up, shall we?"): talking down (a closing ", you know" is the filler
@@ -103,10 +104,17 @@ def _words(span: Span) -> list[str]:
 
 
 def text_speak(span: Span, words: RegisterWords) -> str | None:
-    """The first slang or chat-shorthand word of the sentence, if any."""
-    for word in _words(span):
-        if word in words.text_speak:
-            return word
+    """The first slang or chat-shorthand word of the sentence, if any.
+
+    A capitalised word right after another capitalised word is part of a name ("Xiao U",
+    "Mate Hotel"), not slang.
+    """
+    previous = ""
+    for raw in span.text.split():
+        word = _WORD_EDGE.sub("", raw)
+        if word.lower() in words.text_speak and not (word[:1].isupper() and previous[:1].isupper()):
+            return word.lower()
+        previous = word
     return None
 
 
@@ -229,6 +237,8 @@ def reproach(span: Span, words: RegisterWords) -> str | None:
 def curt_refusal(span: Span, words: RegisterWords) -> str | None:
     """A negated modal with no subject before it, opening the sentence ("Can't help with that")."""
     tokens = _content_tokens(span)
+    if span.text.rstrip().endswith("?"):
+        return None  # "Can't the app be updated?" asks
     if len(tokens) >= 2 and tokens[0].tag_ == "MD" and tokens[1].lower_ in {"n't", "not", "nt"}:
         return f"{tokens[0].text}{tokens[1].text}"
     return None
