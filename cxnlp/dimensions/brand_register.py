@@ -225,7 +225,9 @@ def reproach(span: Span, words: RegisterWords) -> str | None:
             return span.doc[tokens[max(0, i - 2)].i : tok.i + 1].text
         near = tokens[max(0, i - 3) : i + 4]
         counted = any(  # "three times", "several times"
-            t.lower_ == "times" and t.i > 0 and (t.nbor(-1).tag_ == "CD" or t.nbor(-1).lower_ in {"several", "many"})
+            t.lower_ == "times"
+            and t.i > 0
+            and (t.nbor(-1).tag_ == "CD" or t.nbor(-1).lower_ in {"several", "many"})
             for t in near
         )
         if counted or words.repeat_markers.intersection(t.lower_ for t in near):
