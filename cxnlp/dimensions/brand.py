@@ -43,7 +43,7 @@ already explained", "Can't help with that", "Quickly.", "... or not?", "..., are
 you?"): the *register cues* of :mod:`cxnlp.dimensions.brand_register`, read from the
 words as said with the lexicon's word lists. A sentence with a cue counts as off brand
 with strength at least ``register_strength``. Both readings reuse what the parse already
-made (the sentence vectors and the tagged tokens): no model is added.
+made (the sentence vectors and the tagged tokens): no encoder is added.
 
 Points (all constructor parameters)::
 
