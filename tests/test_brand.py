@@ -408,6 +408,45 @@ def test_one_neutral_factual_sentence_costs_nothing(parser, brand, fact):
     assert base - score(parser, brand, with_sentence(fact)).score < 1.0
 
 
+#: (off brand, the same shape said plainly): the first costs >= 5 points, the second < 1.
+SAME_SHAPE_PAIRS = [
+    # a reminder with a repeat word is a reproach; without one it is signposting
+    (
+        "As I already explained, the form is on the website.",
+        "As I mentioned, the form is on the website.",
+    ),
+    # a failure of the customer's as the cause is blame; a choice of theirs is an explanation
+    (
+        "The payment bounced because you didn't keep enough money in the account.",
+        "The payment went out late because the fifth was a bank holiday.",
+    ),
+    # an ultimatum, and the same question asked
+    ("Are you going to read me the account number or not?", "Could you read me the account number?"),
+    # a blame with the subject dropped, and a plain pointer to self-service
+    ("Could've checked the app, it's all there.", "You can also check this in the app."),
+    # "that's your problem" is forbidden; a helpdesk asking about "your problem" is not
+    ("That's your problem, not ours.", "Please describe your problem in detail."),
+    # a courtesy formula is never off brand
+    ("Sorry, not my department.", "We are sorry."),
+]
+
+
+@pytest.mark.parametrize(("off", "plain"), SAME_SHAPE_PAIRS)
+def test_off_brand_costs_and_the_same_shape_said_plainly_does_not(parser, brand, off, plain):
+    base = score(parser, brand, Transcript.from_pairs("t", GOOD_CALL)).score
+    assert base - score(parser, brand, with_sentence(off)).score >= 5
+    assert base - score(parser, brand, with_sentence(plain)).score < 1
+
+
+@pytest.mark.parametrize(
+    "formula",
+    ["We are sorry.", "Thank you for your feedback.", "Hello, you're chatting with Covewell Claims."],
+)
+def test_short_courtesy_formulas_are_never_off_brand(parser, brand, formula):
+    result = score(parser, brand, call(formula))
+    assert not [e for e in result.evidence if e.weight < 0], result.evidence
+
+
 def test_register_prototypes_load_and_enter_the_configuration(packaged_and_copy, parser):
     """The off-brand registers are data: a deployment's copy that drops a sentence is another
     configuration and another classifier."""
@@ -428,7 +467,7 @@ def test_register_prototypes_load_and_enter_the_configuration(packaged_and_copy,
 
 def test_a_version_1_brand_lexicon_still_loads_with_the_packaged_registers(encoder, tmp_path, caplog):
     text = (REPO_ROOT / "cxnlp" / "resources" / "brand_lexicon.yaml").read_text(encoding="utf-8")
-    v1 = text.split("\noff_brand_registers:")[0].replace("version: 2", "version: 1")
+    v1 = text.split("\noff_brand_registers:")[0].replace("version: 3", "version: 1")
     path = tmp_path / "brand_lexicon.yaml"
     path.write_text(v1, encoding="utf-8")
     dim = BrandCongruence(brand_lexicon=str(path))

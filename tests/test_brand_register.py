@@ -44,6 +44,17 @@ def kinds(nlp, words, text: str) -> list[str]:
         ("Won't be possible before Friday.", "curt_refusal"),
         ("Didn't read the small print, did you?", "rhetorical_tag"),
         ("Leaving it a bit late, aren't you?", "rhetorical_tag"),
+        # Version 3: said politely, still off brand.
+        ("As I already explained, the form is on the website.", "reproach"),
+        ("I've told you three times, the shop is closed.", "reproach"),
+        ("Like I said, the refund takes five days.", "reproach"),
+        ("The parcel came back since you never collected it.", "blame"),
+        ("The payment bounced because you didn't keep enough money in the account.", "blame"),
+        ("Could've checked the app, it's all there.", "blame"),
+        ("Patience.", "curt_command"),
+        ("Are you going to give me the number or not?", "ultimatum"),
+        ("Anything else or are we done?", "ultimatum"),
+        ("Okay, listen carefully, I'm only saying this once.", "reprimand"),
     ],
 )
 def test_cue_found(nlp, words, text, expected):
@@ -65,6 +76,17 @@ def test_cue_found(nlp, words, text, expected):
         "Um, yeah, so, like, the engineer comes on Monday.",  # filler is the filler dimension's
         "OK, that's all done.",
         "no theres no fee for that",
+        # The same shapes said plainly (version 3 cues).
+        "As I mentioned, the refund takes five working days.",  # a reminder without a repeat
+        "I already explained the fault to the engineer, he's on his way.",  # a report
+        "As I mentioned, delivery times are longer in December.",
+        "Your tariff changed because you chose the fixed deal.",  # a cause, not a failure
+        "Could you check the app, please?",
+        "Would you like the add-on or not?",  # a choice offered
+        "Please listen to the voicemail we left.",  # an instruction
+        "Xiao U has forwarded the problem to our staff.",  # a name, not text-speak "u"
+        "Can't the application be updated?",  # a question, not a curt refusal
+        "Now, let me check the account.",
     ],
 )
 def test_plain_sentence_has_no_cue(nlp, words, text):
@@ -72,4 +94,14 @@ def test_plain_sentence_has_no_cue(nlp, words, text):
 
 
 def test_every_cue_kind_is_read():
-    assert set(CUES) == {"text_speak", "shouting", "reprimand", "blame", "curt_refusal", "rhetorical_tag"}
+    assert set(CUES) == {
+        "text_speak",
+        "shouting",
+        "reprimand",
+        "blame",
+        "reproach",
+        "curt_refusal",
+        "curt_command",
+        "ultimatum",
+        "rhetorical_tag",
+    }

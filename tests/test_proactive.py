@@ -41,6 +41,9 @@ ACT_TABLE = [
     ("I'll personally chase the courier this afternoon.", "ownership"),
     ("Let me fix that billing error for you straight away.", "ownership"),
     ("I have already raised a priority ticket with our network team.", "ownership"),
+    # Telegraphic speech drops the "I've" but not the action.
+    ("Reserved a bike space on the 09:10 in coach A.", "ownership"),
+    ("Sent a verification link to that email.", "ownership"),
     ("You should get a text with the engineer's name the day before.", "next_steps"),
     ("The credit will show on your account within 2 billing days.", "next_steps"),
     ("Our driver will collect the old fridge on Wednesday.", "next_steps"),
@@ -64,6 +67,9 @@ def test_act_detected(dim, parser, sentence, expected):
         ("I will not be able to help with that.", "ownership"),
         ("I can't change the price of the contract.", "ownership"),
         ("I'll need your postcode first.", "ownership"),
+        # A subjectless past verb with no object, or a passive, is not the agent's action.
+        ("Went to the bank account ending 4471 this morning.", "ownership"),
+        ("Approved on 3 November.", "ownership"),
         ("Your current balance is 32 pounds.", None),
         ("What is the serial number on the back of the unit?", None),
         ("Hi, my name is Daniel, how can I help you today?", "offer_more"),

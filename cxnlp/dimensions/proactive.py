@@ -376,6 +376,27 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {"LOWER": "it"},
                 {"LOWER": {"IN": ["done", "handled", "sorted", "fixed"]}},
             ],
+            # Telegraphic speech drops the "I've": "Reserved a bike space in coach A",
+            # "Sent you a link". A past verb opening the sentence with an object after it is
+            # still the agent's own action; "Went to your bank this morning" (no object) and
+            # "Approved on 3 November" (a passive) are not.
+            [
+                {
+                    "IS_SENT_START": True,
+                    "POS": "VERB",
+                    "TAG": {"IN": ["VBD", "VBN"]},
+                    "LEMMA": {
+                        "NOT_IN": [
+                            "be",
+                            "go",
+                            "say",
+                            *sorted(lex["not_done_verbs"]),
+                            *not_ownership,
+                        ]
+                    },
+                },
+                {"POS": {"IN": ["DET", "PRON", "PROPN", "NOUN", "NUM"]}},
+            ],
         ],
         # A promise made empty: "I'll pass that on", "we'll see what we can do", a hedge.
         "empty_promise": [
