@@ -766,3 +766,22 @@ def test_instructions_answer_what_the_customer_needs_to_do(score):
     assert _pair_status(score, need, steps) == "answered"
     topic = "Registering is something lots of new customers ask about."
     assert _pair_status(score, need, topic) != "answered"
+
+
+def test_a_new_point_in_a_later_turn_is_a_need(score):
+    """ "Also, one of the mugs arrived chipped." raises a problem as an opening would."""
+    opening = "Hi, my two mugs arrived today. Can you tell me when the matching plates ship?"
+    later = "Great. Also, one of the mugs arrived chipped."
+
+    def statuses(fix: str) -> list[str]:
+        turns = [
+            ("customer", opening),
+            ("agent", "The plates ship on Friday."),
+            ("customer", later),
+            ("agent", fix),
+        ]
+        evidence = score(Transcript.from_pairs("later", turns)).evidence
+        return [e.kind for e in evidence if e.kind in ("answered", "partial", "open")]
+
+    assert statuses("I've sent a replacement mug, it'll arrive Monday.") == ["answered", "answered"]
+    assert statuses("Mugs are packed carefully in our warehouse.") == ["answered", "open"]

@@ -118,6 +118,12 @@ def test_ask_type(nlp, need, kind, ask):
         ("Unfortunately that isn't something I'm able to see here.", {"vague"}, {"refusal", "yes_no"}),
         ("No, you can't see it in the app yet.", {"yes_no"}, set()),
         ("Unfortunately we can't waive the fee.", {"refusal"}, {"vague"}),
+        # A participle the tagger reads as a base form after the perfect's "have".
+        ("I've reset your line and it should stay up now.", {"own_action"}, set()),
+        ("I have to reset your line first.", set(), {"own_action"}),
+        # Two events related in time are a cause; one event with its date is only when.
+        ("Your payment reached us two days after the due date.", {"past_cause"}, set()),
+        ("It was reviewed on March 3rd.", {"past_event"}, {"past_cause"}),
     ],
 )
 def test_reply_functions(nlp, reply, present, absent):

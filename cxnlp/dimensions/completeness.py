@@ -745,7 +745,19 @@ class AnswerCompleteness(Dimension):
                 found.append((sent, kind, "pattern"))
             elif kind is None and need_sim >= self.need_threshold and need_sim > social_sim:
                 found.append((sent, label, "semantic"))  # type: ignore[arg-type]
+            elif kind is None and not courtesy and self._raises_new_point(sent, need_sim):
+                # "Great. Also, one of the mugs arrived chipped.": a later turn's new point
+                # is a need as the opening's situation is (see _reason_for_contact).
+                found.append((sent, "problem" if label in (None, "problem") else label, "semantic"))  # type: ignore[arg-type]
         return found or self._reason_for_contact(sentences, need_sims, social_sims)
+
+    def _raises_new_point(self, sent: Sentence, need_sim: float) -> bool:
+        """A statement announced as a new point ("Also, ...", "One more thing: ...") that
+        describes a situation: at least three content words and as close to a need as an
+        opening must be (``opening_need_threshold``)."""
+        if need_sim < self.opening_need_threshold or not opens_new_point(sent.clean, self.lexicon_):
+            return False
+        return len([t for t in content_tokens(sent.clean) if t.is_alpha]) >= 3
 
     def _reason_for_contact(
         self,

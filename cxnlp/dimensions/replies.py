@@ -478,7 +478,12 @@ def reply_functions(
     # its date or doer says when or who, not why; a cause relates events ("the engineer
     # found the motor had been rewired", "your rent left before the salary arrived").
     lexical_verbs = sum(t.pos_ == "VERB" for t in words)
-    dated = time or any(_lw(t) == "by" and t.i > 0 and t.doc[t.i - 1].tag_ == "VBN" for t in words)
+    # "It was reviewed on March 3rd" dates one event; "it reached us two days after the due
+    # date" relates two, and that relation is the cause.
+    relates = bool(_RELATIONAL_TIME.intersection(lowers))
+    dated = not relates and (
+        time or any(_lw(t) == "by" and t.i > 0 and t.doc[t.i - 1].tag_ == "VBN" for t in words)
+    )
     past_cause = past_event and not (dated and lexical_verbs <= 1)
     vague = cannot_tell or (bool(_has_phrase(text, lex.phrases["vague_phrases"])) and not (time or action))
     restates = bool(_has_phrase(text, lex.phrases["restating_phrases"]))
@@ -621,7 +626,11 @@ def _narrates_past(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """What happened, in the past tense ("the payment page timed out", "a cable was cut"):
     the implicit cause that answers a "why"."""
     for i, t in enumerate(words):
-        if t.tag_ == "VBD" and _lemma(t) not in lex.inaction_verbs and _lemma(t) != "be":
+        # "We received it", "I reached out" say nothing happened; "your payment reached us
+        # two days late" is what happened (only looking and checking never are).
+        own = i > 0 and _lw(words[i - 1]) in _FIRST_PERSON
+        inert = lex.inaction_verbs if own else lex["attention_verbs"]
+        if t.tag_ == "VBD" and _lemma(t) not in inert and _lemma(t) != "be":
             return True
         if _lw(t) in ("was", "were", "got") and i + 1 < len(words) and words[i + 1].tag_ == "VBN":
             return True
@@ -734,12 +743,20 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
             if j < n and _lw(words[j]) in _HAVE:
                 j += 1
                 while (
-                    j < n and words[j].pos_ in ("ADV", "PART") and _lw(words[j]) not in ("not", "n't", "nt")
+                    j < n
+                    and words[j].pos_ in ("ADV", "PART")
+                    and _lw(words[j]) not in ("not", "n't", "nt", "to")  # "I have to reset it" is to do
                 ):
                     j += 1
                 if j < n and _lw(words[j]) in ("gone", "went") and j + 1 < n and _lw(words[j + 1]) == "ahead":
                     return True
-                if j < n and _is_participle(words[j]) and _lemma(words[j]) not in vague:
+                # After the perfect's "have" a verb is a participle whatever its tag: the
+                # tagger reads "I've reset it" and "I've put" as base forms.
+                if (
+                    j < n
+                    and (_is_participle(words[j]) or words[j].tag_ == "VB")
+                    and _lemma(words[j]) not in vague
+                ):
                     return True
             elif j < n and words[j].tag_ == "VBD" and _lemma(words[j]) not in vague:
                 return True
@@ -1065,6 +1082,8 @@ def echoes_polar(frame: tuple[str, str], reply: Span) -> bool:
 
 
 _NEGATIONS = frozenset({"not", "n't", "nt", "never", "no"})
+#: Words that place one event against another ("two days after the due date").
+_RELATIONAL_TIME = frozenset({"after", "before", "late", "later", "early", "earlier", "overdue"})
 #: Word classes a courtesy formula may carry besides its own words ("Thank *you* for *your*
 #: patience, *Michael*").
 _FORMULA_POS = frozenset({"DET", "PRON", "ADP", "CCONJ", "PROPN", "INTJ", "PART", "AUX"})
