@@ -103,7 +103,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -506,6 +506,16 @@ def _is_trivial(span: Span) -> bool:
     return content < 2
 
 
+@dataclass(slots=True)
+class _Reply:
+    """A candidate reply window's need-independent readings: its unit vector, and (read
+    when a need first keeps the window as an option) its functions, novel facts and style."""
+
+    unit: np.ndarray
+    #: (functions, novel facts, style), or None until read.
+    readings: tuple[dict[str, float], dict[str, float], float] | None = None
+
+
 @register_dimension("answer_completeness.v1")
 class AnswerCompleteness(Dimension):
     """Share of the customer's needs the agent met (see the module docstring).
@@ -856,12 +866,16 @@ class AnswerCompleteness(Dimension):
             out.append(sent)
         return out
 
-    def _windows(self, candidates: list[Sentence], parsed: ParsedTranscript) -> list[tuple[Sentence, ...]]:
+    def _windows(
+        self, candidates: list[Sentence], parsed: ParsedTranscript, block: Mapping[int, int] | None = None
+    ) -> list[tuple[Sentence, ...]]:
         """For each candidate, it and the following candidates of the same agent reply.
 
         Consecutive agent turns with no customer turn between them are one reply.
+        ``block``: :func:`_exchange_blocks` of ``parsed`` when the caller has it.
         """
-        block = _exchange_blocks(parsed)
+        if block is None:
+            block = _exchange_blocks(parsed)
         windows = []
         for i, sent in enumerate(candidates):
             win = [sent]
@@ -891,13 +905,15 @@ class AnswerCompleteness(Dimension):
         scorer = self._pair_scorer()
         if candidates is None:
             candidates = self.answer_candidates(parsed)
-        windows = self._windows(candidates, parsed)
+        block = _exchange_blocks(parsed)  # read once, not once per need
+        windows = self._windows(candidates, parsed, block)
         functions = self.candidate_functions(candidates, parsed)
         asks = [ask_type([s.clean for s in need.sentences], need.kind, lex) for need in needs]
         rivals: dict[tuple[int, int], float] = {}  # a window's closest need, shared by all needs
+        replies: dict[tuple[int, int], _Reply] = {}  # what a reply is and does, shared by all needs
         scored = []
         for need, ask in zip(needs, asks, strict=True):
-            options = self.reply_options(need, needs, windows, functions, parsed, rivals)
+            options = self.reply_options(need, needs, windows, functions, parsed, rivals, block, replies)
             probs = scorer.probability(
                 [pair_features(ask, rel, funcs, self.adjacent_relevance) for _, rel, funcs in options]
             )
@@ -960,15 +976,22 @@ class AnswerCompleteness(Dimension):
         functions: dict[int, dict[str, float]],
         parsed: ParsedTranscript,
         rivals: dict[tuple[int, int], float] | None = None,
+        block: Mapping[int, int] | None = None,
+        replies: dict[tuple[int, int], _Reply] | None = None,
     ) -> list[tuple[tuple[Sentence, ...], float, dict[str, float]]]:
         """Every candidate reply to ``need``: (sentences, similarity, what they do).
 
         A reply is a window's first ``k`` sentences, after the need; it is left out when it
-        is clearly more about another need (``exclusivity_margin``).
+        is clearly more about another need (``exclusivity_margin``). ``rivals``, ``block``
+        and ``replies`` carry what does not depend on the need from one need to the next
+        (:meth:`match` shares them; each is computed here when None).
         """
         options = []
         frames = [f for f in (polar_frame(s.clean) for s in need.sentences) if f is not None]
-        block = _exchange_blocks(parsed)
+        if block is None:
+            block = _exchange_blocks(parsed)
+        if replies is None:
+            replies = {}
         for win in windows:
             if win[0].index <= need.last_index:
                 continue
@@ -982,9 +1005,12 @@ class AnswerCompleteness(Dimension):
                 if k > 1 and not opens_with_answer:
                     break  # a reply starts at its first answering sentence, not at "bear with me"
                 used = win[:k]
-                unit = self._window_vector(used, parsed)
-                rel = float((need.vectors @ unit).max())
                 key = (used[0].index, k)
+                reply = replies.get(key)
+                if reply is None:
+                    reply = replies[key] = _Reply(self._window_vector(used, parsed))
+                unit = reply.unit
+                rel = float((need.vectors @ unit).max())
                 if rivals is None or key not in rivals:
                     rival = max(float((n.vectors @ unit).max()) for n in needs)
                     if rivals is not None:
@@ -997,14 +1023,32 @@ class AnswerCompleteness(Dimension):
                 between = [n for n in needs if need.last_index < n.last_index < used[0].index]
                 if between and rel < max(float((n.vectors @ unit).max()) for n in between):
                     continue
-                funcs = window_functions([functions[s.index] for s in used])
+                if reply.readings is None:
+                    reply.readings = self._read_reply(reply.unit, used, functions, parsed)
+                window_funcs, novelty, style = reply.readings
+                funcs = dict(window_funcs)
                 funcs["adjacent"] = float(adjacent)
-                funcs.update(self._novelty(used, parsed))
+                funcs.update(novelty)
                 if frames and not funcs["yes_no"]:
                     funcs["yes_no"] = float(any(echoes_polar(f, s.clean) for f in frames for s in used))
-                funcs["reply_style"] = self._pair_scorer().reply_style(unit)
+                funcs["reply_style"] = style
                 options.append((used, rel, funcs))
         return options
+
+    def _read_reply(
+        self,
+        unit: np.ndarray,
+        used: tuple[Sentence, ...],
+        functions: dict[int, dict[str, float]],
+        parsed: ParsedTranscript,
+    ) -> tuple[dict[str, float], dict[str, float], float]:
+        """What a reply window does whatever the need (its functions, novel facts and
+        style): read once per window, not once per need."""
+        return (
+            window_functions([functions[s.index] for s in used]),
+            self._novelty(used, parsed),
+            self._pair_scorer().reply_style(unit),
+        )
 
     def _novelty(self, used: tuple[Sentence, ...], parsed: ParsedTranscript) -> dict[str, float]:
         """How many of a reply's times, amounts and other facts the customer had not said
