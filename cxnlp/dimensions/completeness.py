@@ -299,10 +299,12 @@ class _MatcherCache:
         hit = self._by_vocab.get(key)
         if hit is not None and hit[0] is vocab:
             return hit[1], hit[2]
-        from spacy.matcher import Matcher, PhraseMatcher
+        from spacy.matcher import PhraseMatcher
         from spacy.tokens import Doc
 
-        need = Matcher(vocab)
+        from cxnlp.matching import GatedMatcher
+
+        need = GatedMatcher(vocab)
         for kind, patterns in _need_patterns(lex).items():
             need.add(kind, patterns)
         social = PhraseMatcher(vocab, attr="LOWER")
@@ -1053,25 +1055,26 @@ class AnswerCompleteness(Dimension):
     def _novelty(self, used: tuple[Sentence, ...], parsed: ParsedTranscript) -> dict[str, float]:
         """How many of a reply's times, amounts and other facts the customer had not said
         before it: the echo of the customer's own details answers nothing."""
-        facts = self._facts(parsed)
         said = frozenset().union(
-            *(facts[s.index] for s in parsed.customer_sentences if s.index < used[0].index)
+            *(self._facts(s, parsed) for s in parsed.customer_sentences if s.index < used[0].index)
         )
-        new = frozenset().union(*(facts[s.index] for s in used)) - said
+        new = frozenset().union(*(self._facts(s, parsed) for s in used)) - said
         return {
             "novel_time": float(sum(kind == "time" for kind, _ in new)),
             "novel_amount": float(sum(kind == "amount" for kind, _ in new)),
             "novel_info": float(len(new)),
         }
 
-    def _facts(self, parsed: ParsedTranscript) -> dict[int, frozenset[tuple[str, str]]]:
-        """:func:`fact_tokens` of every sentence, read once per transcript."""
-        if self._facts_memo is not None and self._facts_memo[0] is parsed:
-            return self._facts_memo[1]
-        lex = self._lexicon()
-        facts = {s.index: fact_tokens(s.clean, lex) for s in parsed.sentences}
-        self._facts_memo = (parsed, facts)
-        return facts
+    def _facts(self, sent: Sentence, parsed: ParsedTranscript) -> frozenset[tuple[str, str]]:
+        """:func:`fact_tokens` of a sentence of ``parsed``, read once per transcript and only
+        for the sentences a reply's novelty looks at."""
+        if self._facts_memo is None or self._facts_memo[0] is not parsed:
+            self._facts_memo = (parsed, {})
+        facts = self._facts_memo[1]
+        found = facts.get(sent.index)
+        if found is None:
+            found = facts[sent.index] = fact_tokens(sent.clean, self._lexicon())
+        return found
 
     @staticmethod
     def _window_vector(used: tuple[Sentence, ...], parsed: ParsedTranscript) -> np.ndarray:

@@ -372,9 +372,9 @@ def filler_matcher(
     cached = _MATCHER_CACHE.get(key)
     if cached is not None and cached[0] is vocab:
         return cached[1], cached[2]
-    from spacy.matcher import Matcher
+    from cxnlp.matching import GatedMatcher
 
-    matcher = Matcher(vocab)
+    matcher = GatedMatcher(vocab)
     rules: dict[str, tuple[str, tuple[bool, ...]]] = {}
     for label, kind, pattern, flags in (
         *filler_word_patterns(),
