@@ -20,14 +20,15 @@ from spacy.matcher import Matcher
 
 __all__ = ["GatedMatcher", "pattern_requirements"]
 
-#: Token attributes whose required values the gate reads, and how to read them off a token.
-_READERS = {
-    "LOWER": lambda t: t.lower_,
-    "LEMMA": lambda t: t.lemma_,
-    "ORTH": lambda t: t.text,
-    "TEXT": lambda t: t.text,
-    "TAG": lambda t: t.tag_,
-    "POS": lambda t: t.pos_,
+#: Token attributes whose required values the gate reads, and the ``Token`` property that
+#: gives each as a string.
+_READERS: dict[str, str] = {
+    "LOWER": "lower_",
+    "LEMMA": "lemma_",
+    "ORTH": "text",
+    "TEXT": "text",
+    "TAG": "tag_",
+    "POS": "pos_",
 }
 
 #: (attribute, the values one of the text's tokens must have, or a regular expression one of
@@ -90,8 +91,8 @@ class GatedMatcher(Matcher):
             for attr, allowed in needs:
                 values = seen.get(attr)
                 if values is None:
-                    read = _READERS[attr]
-                    values = seen[attr] = {read(t) for t in doclike}
+                    name = _READERS[attr]
+                    values = seen[attr] = {getattr(t, name) for t in doclike}
                 if not _met(values, allowed):
                     break
             else:
