@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import RESULTS_DIR, STC3, recording_scorer, stc3_transcripts
+from common import RESULTS_DIR, STC3, append_result, cli_peak_rss, recording_scorer, stc3_transcripts
 
 RESULTS = RESULTS_DIR / "batch.jsonl"
 
@@ -97,22 +97,9 @@ def batch_throughput(src: Path, workers: int, workdir: Path, scorer=None) -> dic
 
 def batch_peak_rss(src: Path, workdir: Path, tag: str) -> dict:
     store = workdir / f"store_mem_{tag}"
-    code = (
-        "import resource, sys; from cxnlp.cli import main\n"
-        f"sys.argv = ['cxnlp', 'batch', {str(src)!r}, '--store', {str(store)!r}, '--workers', '1']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
-    )
-    started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    kb = int(next(ln for ln in proc.stdout.splitlines() if ln.startswith("MAXRSS_KB")).split()[1])
+    peak_mb, seconds = cli_peak_rss("batch", str(src), "--store", str(store), "--workers", "1")
     records = sum(1 for _ in open(src, encoding="utf-8"))
-    return {
-        "input": tag,
-        "records": records,
-        "peak_rss_mb": round(kb / 1024, 1),
-        "wall_seconds": round(time.perf_counter() - started, 1),
-    }
+    return {"input": tag, "records": records, "peak_rss_mb": peak_mb, "wall_seconds": seconds}
 
 
 def onnx_comparison(items) -> dict:
@@ -361,9 +348,7 @@ def main() -> None:
         }
         print(json.dumps(report, indent=2))
         if not args.no_record:
-            RESULTS.parent.mkdir(parents=True, exist_ok=True)
-            with open(RESULTS, "a", encoding="utf-8") as sink:
-                sink.write(json.dumps(report) + "\n")
+            append_result(RESULTS, report)
         return
     if not STC3.is_file():
         sys.exit(f"STC-3 data not found at {STC3}; it lives in ../shared/data beside the checkout.")
@@ -407,9 +392,7 @@ def main() -> None:
     report["self_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(report["projection"], indent=2))
     if not args.no_record:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        with open(RESULTS, "a", encoding="utf-8") as sink:
-            sink.write(json.dumps(report) + "\n")
+        append_result(RESULTS, report)
 
 
 if __name__ == "__main__":

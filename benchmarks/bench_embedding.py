@@ -34,6 +34,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
+from common import append_result
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -177,9 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         "backends": rows,
     }
     if not args.no_save:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        with RESULTS.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record) + "\n")
+        append_result(RESULTS, record)
     return 0
 
 

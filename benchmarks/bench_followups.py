@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from common import append_result
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -159,9 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         record["splits"][name] = result
     record["elapsed_s"] = round(time.perf_counter() - started, 1)
     if not args.no_record:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        with RESULTS.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record, default=str) + "\n")
+        append_result(RESULTS, record)
         print(f"\nappended to {RESULTS.relative_to(REPO)}")
     return 0
 

@@ -16,8 +16,11 @@ Run by hand (never in the tests):
 3. Ordinary words wrongly redacted: the share of words of evidence sentences holding no
    planted value that redaction changed (planted corpus), and the share of all evidence
    words it changed on STC-3 (real helpdesk text, no planted data).
-4. Throughput cost on STC-3: time to score N dialogues, and time the same rows take to
-   redact (what ``Scorer.output_row`` adds), with a warm redactor.
+4. Throughput cost on STC-3 (``--cost-only`` runs this part alone): process CPU seconds
+   to score N dialogues, and to write their rows with redaction off and on (what
+   ``Scorer.output_row`` adds), each with a warm redactor (see :func:`stc3_cost`); with
+   ``--cli-cost N``, also the child-process CPU seconds of the real ``cxnlp score`` on N
+   dialogues with ``--no-redact`` and ``--redact`` (:func:`cli_cost`).
 
 Results are appended to ``benchmarks/results/privacy.jsonl``.
 """
@@ -36,7 +39,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from common import REPO, RESULTS_DIR, stc3_transcripts
+from common import REPO, RESULTS_DIR, append_result, stc3_transcripts
 
 DATA = REPO / "benchmarks" / "data" / "privacy"
 RESULTS = RESULTS_DIR / "privacy.jsonl"
@@ -221,42 +224,105 @@ def ordinary_words_changed(off: Path, on: Path | None, truth: list[dict] | None)
     return {"words": words, "changed": changed, "share": changed / words if words else None}
 
 
+def _cpu() -> float:
+    """CPU seconds of this process, all threads: on a shared machine, wall-clock time
+    measures the neighbours as much as the code."""
+    return time.process_time()
+
+
 def stc3_cost(limit: int, embedding: str) -> dict:
-    """Scoring time vs. redaction time of the same rows (warm redactor), on STC-3."""
-    from cxnlp.privacy import Redactor
+    """What redaction adds to ``cxnlp score`` on STC-3, in process CPU seconds.
+
+    Scores ``limit`` dialogues once with redaction off (timed: the scoring pass), then
+    produces their output rows both ways, as :class:`~cxnlp.scoring.Scorer` writes them:
+    redaction off (``Scorer(redact=False).output_row``: security codes are still removed)
+    and on (the batch's named-entity prefetch, then ``output_row``), each with a warm
+    redactor of its own (loading Presidio and spaCy once per process is reported apart).
+    ``cost_share`` = (rows on - rows off) / (scoring + rows off): what turning redaction on
+    adds to a ``score`` run. Wall-clock seconds are kept for reference only.
+    """
     from cxnlp.scoring import Scorer, quoted_strings, result_row
 
     transcripts = stc3_transcripts(limit)
     scorer = Scorer(redact=False, embedding=embedding)
     scorer.prepare()
-    started = time.perf_counter()
+    cpu, wall = _cpu(), time.perf_counter()
     results = list(scorer.iter_scored(transcripts))
-    score_s = time.perf_counter() - started
-    rows = [(result_row(r), r.transcript) for r in results]
-    redactor = Redactor()
-    load_started = time.perf_counter()
-    redactor.redact("Warm up, Mr Smith: 4111 1111 1111 1111.")  # loads Presidio and spaCy once
-    load_s = time.perf_counter() - load_started
-    started = time.perf_counter()
-    # As Scorer does per batch: the quoted strings' named-entity pass first, in one pipe.
-    redactor.prefetch(text for r in results for text in quoted_strings(r))
-    redacted = [redactor.redact_record(row, context=redactor.call_context(t)) for row, t in rows]
-    redact_s = time.perf_counter() - started
+    score_cpu, score_wall = _cpu() - cpu, time.perf_counter() - wall
+    on_scorer = Scorer(redact=True, embedding=embedding)
+    loads = {}
+    for mode, row_scorer in (("off", scorer), ("on", on_scorer)):
+        cpu = _cpu()
+        row_scorer.redactor.redact("Warm up, Mr Smith: 4111 1111 1111 1111.")  # loads Presidio and spaCy
+        loads[mode] = _cpu() - cpu
+    timings: dict[str, tuple[float, float]] = {}
+    rows: dict[str, list[dict]] = {}
+    for mode, row_scorer in (("off", scorer), ("on", on_scorer)):
+        cpu, wall = _cpu(), time.perf_counter()
+        if mode == "on":  # as Scorer does per batch: the quoted strings' NER pass first, in one pipe
+            row_scorer.redactor.prefetch(text for r in results for text in quoted_strings(r))
+        rows[mode] = [row_scorer.output_row(r) for r in results]
+        timings[mode] = (_cpu() - cpu, time.perf_counter() - wall)
     words = changed = 0
-    for (row, _), new in zip(rows, redacted, strict=True):
-        for a, b in zip(json.loads(row["evidence"]), json.loads(new["evidence"]), strict=True):
+    for result, new in zip(results, rows["on"], strict=True):
+        for a, b in zip(json.loads(result_row(result)["evidence"]), json.loads(new["evidence"]), strict=True):
             tokens = a["sentence"].split()
             kept = set(b["sentence"].split())
             words += len(tokens)
             changed += sum(1 for t in tokens if t not in kept)
+    off_cpu, on_cpu = timings["off"][0], timings["on"][0]
     return {
-        "transcripts": len(rows),
-        "score_seconds": round(score_s, 2),
-        "redact_seconds": round(redact_s, 2),
-        "redactor_load_seconds": round(load_s, 2),
-        "cost_share": round(redact_s / score_s, 4),
+        "transcripts": len(results),
+        "clock": "process CPU seconds (time.process_time)",
+        "score_cpu_seconds": round(score_cpu, 2),
+        "rows_off_cpu_seconds": round(off_cpu, 2),
+        "rows_on_cpu_seconds": round(on_cpu, 2),
+        "redactor_load_cpu_seconds": {k: round(v, 2) for k, v in loads.items()},
+        "cost_share": round((on_cpu - off_cpu) / (score_cpu + off_cpu), 4),
+        "wall_seconds": {
+            "score": round(score_wall, 2),
+            "rows_off": round(timings["off"][1], 2),
+            "rows_on": round(timings["on"][1], 2),
+        },
         "evidence_words": words,
         "evidence_words_changed_share": round(changed / words, 5) if words else None,
+    }
+
+
+def cli_cost(limit: int, embedding: str, work: Path) -> dict:
+    """The real ``cxnlp score`` on the first ``limit`` STC-3 dialogues, ``--no-redact`` then
+    ``--redact`` (then both again, the other way round), in CPU seconds of the child process
+    (user + system, ``RUSAGE_CHILDREN``): start-up, model loading, reading and writing
+    included. ``cost_share`` = on / off - 1 over the summed runs."""
+    import resource
+
+    calls = work / "stc3.jsonl"
+    with open(calls, "w", encoding="utf-8") as sink:
+        for t in stc3_transcripts(limit):
+            turns = [{"speaker": turn.speaker, "text": turn.text} for turn in t.turns]
+            sink.write(json.dumps({"id": t.id, "turns": turns}, ensure_ascii=False) + "\n")
+    cpu: dict[str, list[float]] = {"off": [], "on": []}
+    for run, mode in enumerate(("off", "on", "on", "off")):
+        out = work / f"stc3-{run}-{mode}.jsonl"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cli(
+            "score",
+            str(calls),
+            "--out",
+            str(out),
+            "--embedding",
+            embedding,
+            "--redact" if mode == "on" else "--no-redact",
+            log=work / f"stc3-{run}.log",
+        )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu[mode].append(round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 2))
+    return {
+        "transcripts": limit,
+        "embedding": embedding,
+        "clock": "child CPU seconds, user + system (RUSAGE_CHILDREN), runs off, on, on, off",
+        "cpu_seconds": cpu,
+        "cost_share": round(sum(cpu["on"]) / sum(cpu["off"]) - 1, 4),
     }
 
 
@@ -269,23 +335,39 @@ def main() -> None:
         "--embedding", default="onnx-int8", help="Encoder backend for the planted-corpus runs."
     )
     parser.add_argument("--stc3-embedding", default="torch", help="Encoder backend for the cost measure.")
+    parser.add_argument(
+        "--cli-cost",
+        type=int,
+        default=0,
+        help="Also time the real 'cxnlp score' on this many STC-3 dialogues, redaction off and on.",
+    )
+    parser.add_argument(
+        "--cost-only", action="store_true", help="Only the STC-3 cost measure (skip the planted corpus)."
+    )
     args = parser.parse_args()
     record: dict = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "machine": platform.node(),
         "cpus": os.cpu_count(),
         "embedding": args.embedding,
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
+        ).stdout.strip(),
+        "load_average": os.getloadavg()[0],
     }
+    if args.cost_only:
+        record["cost_only"] = True
     with tempfile.TemporaryDirectory() as tmp:
-        for split in ("dev", "heldout"):
+        for split in () if args.cost_only else ("dev", "heldout"):
             record[split] = run_split(split, Path(tmp), args.embedding)
             print(split, json.dumps(record[split], indent=1))
+        if args.cli_cost:
+            record["stc3_cli"] = cli_cost(args.cli_cost, args.stc3_embedding, Path(tmp))
+            print("stc3_cli", json.dumps(record["stc3_cli"], indent=1))
     if args.stc3:
         record["stc3"] = stc3_cost(args.stc3, args.stc3_embedding)
         print("stc3", json.dumps(record["stc3"], indent=1))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with open(RESULTS, "a", encoding="utf-8") as sink:
-        sink.write(json.dumps(record) + "\n")
+    append_result(RESULTS, record)
 
 
 if __name__ == "__main__":

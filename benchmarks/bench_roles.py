@@ -21,15 +21,19 @@ Reported per split: n, decided (confidence at or above the threshold; 1 - decide
 rejection share), accuracy among the decided, accuracy over all (labelled correctly among all
 calls: a rejected call counts as wrong), silently wrong (accepted with the wrong speaker, as a
 share of all calls: the error the threshold exists to prevent), and a reliability table (per
-confidence band: calls, share right) that shows whether the confidence is calibrated.
+confidence band: calls, share right) that shows whether the confidence is calibrated. Each
+run appends them, with the model's and the cue file's hashes, to
+``benchmarks/results/roles.jsonl`` (``--no-record``: print only).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import re
 import sys
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -45,6 +49,7 @@ from benchmarks.common import (
     PRIVACY_CALLS,
     REDIAL,
     REPO,
+    RESULTS_DIR,
     SAMPLE_CALLS,
     SOCIAL_THREADS,
     STC3,
@@ -191,6 +196,8 @@ def split_of(transcript: Transcript, rule: str = "parity") -> str:
     return "dev" if digits and int(digits[-1]) % 2 == 0 else "held-out"
 
 
+#: Where each run appends its figures (one JSON line: model and cue hashes, every split).
+RESULTS = RESULTS_DIR / "roles.jsonl"
 #: Confidence bands of the reliability table.
 BANDS = (0.5, 0.75, 0.9, 0.97, 1.0001)
 
@@ -273,18 +280,26 @@ def _line(name: str, split: str, r: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--errors", type=int, default=0, help="print up to N misses per split")
+    parser.add_argument("--no-record", action="store_true", help=f"do not append to {RESULTS}")
     args = parser.parse_args(argv)
     model = default_role_model()
-    print(
-        f"cues: {load_role_cues().source}, model: {model.source} ({model.sha256[:12]}), "
-        f"threshold {load_role_cues().threshold}"
-    )
+    cues = load_role_cues()
+    print(f"cues: {cues.source}, model: {model.source} ({model.sha256[:12]}), threshold {cues.threshold}")
+    record: dict[str, Any] = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "model_sha256": model.sha256[:12],
+        "cues_sha256": cues.sha256[:12],
+        "threshold": cues.threshold,
+        "results": {},
+    }
     for corpus in CORPORA:
         if not corpus.path.is_file():
             print(f"{corpus.name:9s} missing: {corpus.path}")
             continue
         for split, items in dataset_items(corpus.path, corpus.format, corpus.split).items():
-            print(_line(corpus.name, split, evaluate(items, args.errors)))
+            result = evaluate(items, args.errors)
+            record["results"].setdefault(corpus.name, {})[split] = result
+            print(_line(corpus.name, split, result))
     if FIXTURES.is_dir():
         print(_line("labelled", "fixtures", evaluate(labelled_fixture_items(), args.errors)))
     fixtures = fixture_items() if FIXTURES.is_dir() else []
@@ -294,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
     for inferred, agent, name in fixtures:
         if inferred != agent:
             print(f"  WRONG fixture {name}: inferred {inferred}, truth {agent}")
+    if not args.no_record:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        with open(RESULTS, "a", encoding="utf-8") as sink:
+            sink.write(json.dumps(record) + "\n")
     return 0
 
 

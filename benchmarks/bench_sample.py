@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import logging
 import os
 import platform
@@ -59,7 +58,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import numpy as np
 import pandas as pd
-from common import REPO, RESULTS_DIR
+from common import REPO, RESULTS_DIR, append_result
 
 import cxnlp
 from cxnlp import __version__
@@ -367,9 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     print("\n".join(summary_lines(record)))
     if not args.no_record:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        with args.out.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record) + "\n")
+        append_result(args.out, record)
     return 0
 
 

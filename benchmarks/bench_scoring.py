@@ -22,13 +22,12 @@ import json
 import os
 import platform
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import RESULTS_DIR, STC3, recording_scorer, stc3_transcripts
+from common import RESULTS_DIR, STC3, append_result, cli_peak_rss, recording_scorer, stc3_transcripts
 
 RESULTS = RESULTS_DIR / "scoring.jsonl"
 
@@ -88,23 +87,9 @@ def measure_peak_rss(limit: int | None, factor: int, workdir: Path) -> dict:
                 }
                 sink.write(json.dumps(record, ensure_ascii=False) + "\n")
     out = workdir / f"scores_x{factor}.parquet"
-    code = (
-        "import resource, sys; from cxnlp.cli import main; sys.argv=['cxnlp','score',"
-        f"{str(src)!r},'--out',{str(out)!r}]\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
-    )
-    started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    seconds = time.perf_counter() - started
-    kb = int(next(line for line in proc.stdout.splitlines() if line.startswith("MAXRSS_KB")).split()[1])
+    peak_mb, seconds = cli_peak_rss("score", str(src), "--out", str(out))
     lines = sum(1 for _ in open(src, encoding="utf-8"))
-    return {
-        "factor": factor,
-        "records": lines,
-        "peak_rss_mb": round(kb / 1024, 1),
-        "wall_seconds": round(seconds, 1),
-    }
+    return {"factor": factor, "records": lines, "peak_rss_mb": peak_mb, "wall_seconds": seconds}
 
 
 def main() -> None:
@@ -131,9 +116,7 @@ def main() -> None:
             report["memory"] = [measure_peak_rss(args.memory_limit, factor, Path(tmp)) for factor in (1, 4)]
         print(json.dumps(report["memory"], indent=2))
     report["self_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with open(RESULTS, "a", encoding="utf-8") as sink:
-        sink.write(json.dumps(report) + "\n")
+    append_result(RESULTS, report)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from common import append_result
 
 from cxnlp.ingest.jsonl import transcript_from_record
 from cxnlp.scoring import Scorer
@@ -200,12 +201,7 @@ def throughput_run(args: argparse.Namespace) -> None:
         f"idle single-call latency: median {statistics.median(idle) * 1000:.0f} ms"
     )
     if not args.no_record:
-        append_record(summary)
-
-
-def append_record(record: dict) -> None:
-    with RESULTS.open("a", encoding="utf-8") as out:
-        out.write(json.dumps(record) + "\n")
+        append_result(RESULTS, summary)
 
 
 def rss_kib(pid: int) -> tuple[int, int]:
@@ -296,7 +292,7 @@ def memory_run(args: argparse.Namespace) -> None:
     if args.out:
         args.out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     if not args.no_record:
-        append_record(summary)
+        append_result(RESULTS, summary)
 
 
 if __name__ == "__main__":

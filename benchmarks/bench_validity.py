@@ -57,6 +57,8 @@ still being written, is skipped and counted):
   text, acts: [name|empathy|ownership|next_steps|anticipation|offer_more], negative_kind}``.
 - ``proactive_filler_{tune,holdout}.jsonl``: the same, plus ``history: [{speaker, text}]``,
   ``filler: [exact spans of text]``, ``pattern`` and ``pair`` (see its PROVENANCE note).
+- ``discourse_filler_{tune,holdout}.jsonl``: the proactive_filler layout, discourse markers as
+  filler and on purpose (section h only; see its PROVENANCE note).
 - ``brand_register_{tune,holdout}.jsonl``: ``{id, label on_brand|neutral|off_brand, register,
   domain, style, text}``.
 """
@@ -85,7 +87,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import numpy as np
 import pandas as pd
-from common import ABREDIAL, CACHE_DIR, REPO, RESULTS_DIR, STC3
+from common import ABREDIAL, CACHE_DIR, REPO, RESULTS_DIR, STC3, append_result, unique_records
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 from validity_brand import BRAND_FILES, brand_register_section, check_brand_items, report_brand_register
 from validity_filler import filler_section, report_filler
@@ -136,6 +138,12 @@ ACTS_FILES: dict[str, str] = {
     # Turns labelled with filler spans too (section h); a recap's earlier turns in ``history``.
     "tune_pf": "proactive_filler_tune.jsonl",
     "holdout_pf": "proactive_filler_holdout.jsonl",
+}
+#: Turns with discourse markers (so, yeah, okay, well, just...) as filler and on purpose, labelled
+#: like proactive_filler; section (h) only, so (g)'s act figures stay comparable.
+FILLER_FILES: dict[str, str] = {
+    "tune_df": "discourse_filler_tune.jsonl",
+    "holdout_df": "discourse_filler_holdout.jsonl",
 }
 QUALITIES: tuple[str, ...] = ("model", "adequate", "poor", "near_empty")
 
@@ -229,23 +237,11 @@ def load_splits(files: dict[str, str], data_dir: Path, which: str, limit: int | 
     ]
 
 
-def _unique(split: Split) -> Iterable[tuple[str, dict[str, Any]]]:
-    """Records with their id, later copies of an id dropped (transcript ids must be unique)."""
-    seen: set[str] = set()
-    for rec in split.records:
-        rid = str(rec.get("id", "?"))
-        if rid in seen:
-            split.problem("duplicate id (first kept)", rid)
-            continue
-        seen.add(rid)
-        yield rid, rec
-
-
 def check_need_reply(split: Split) -> None:
     """Record schema problems of need-reply pairs and keep only the usable ones."""
     required = ("id", "domain", "style", "need_kind", "ask", "need", "reply", "label", "reply_kind")
     keep = []
-    for rid, rec in _unique(split):
+    for rid, rec in unique_records(split):
         missing = [k for k in required if k not in rec]
         if missing:
             split.problem(f"missing key(s) {missing}", rid)
@@ -267,7 +263,7 @@ def check_need_reply(split: Split) -> None:
 def check_acts(split: Split) -> None:
     """Record schema problems of labelled agent turns and keep only the usable ones."""
     keep = []
-    for rid, rec in _unique(split):
+    for rid, rec in unique_records(split):
         missing = [k for k in ("id", "domain", "style", "position", "text", "acts") if k not in rec]
         acts = rec.get("acts")
         if missing:
@@ -289,7 +285,7 @@ def check_calls(split: Split) -> None:
     annotation (a need on a customer turn, met in a later agent turn), and the keys.
     """
     keep = []
-    for rid, rec in _unique(split):
+    for rid, rec in unique_records(split):
         missing = [k for k in ("id", "domain", "style", "quality", "customer_name", "turns") if k not in rec]
         if missing:
             split.problem(f"missing key(s) {missing}", rid)
@@ -1377,10 +1373,11 @@ def main(argv: list[str] | None = None) -> int:
     need_reply = load_splits(NEED_REPLY_FILES, args.data_dir, args.split, args.limit)
     calls = load_splits(CALL_FILES, args.data_dir, args.split, args.limit)
     acts = load_splits(ACTS_FILES, args.data_dir, args.split, args.limit)
+    filler_items = load_splits(FILLER_FILES, args.data_dir, args.split, args.limit)
     brand_items = load_splits(BRAND_FILES, args.data_dir, args.split, args.limit)
     for split in brand_items:
         check_brand_items(split)
-    problems = data_problems(need_reply, calls, acts) + summarise_problems(brand_items)
+    problems = data_problems(need_reply, calls, [*acts, *filler_items]) + summarise_problems(brand_items)
     problems += overlap_problems(brand_items, lambda r: str(r.get("text")))
     scorer = Scorer(slot_vectors=False)  # one scorer: the models load once
     if args.acts_only:
@@ -1390,7 +1387,7 @@ def main(argv: list[str] | None = None) -> int:
         pairs, composite = run_calls_sections(scorer, calls)
         stc3_turns, validity, proactive_stc3 = run_rated_sections(scorer, args)
     acts_result = proactive_acts_section(scorer, acts)
-    filler_result = filler_section(scorer, acts)
+    filler_result = filler_section(scorer, [*acts, *filler_items])
     brand_result = brand_register_section(scorer, brand_items)
 
     record = {
@@ -1403,7 +1400,9 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count()},
         "python": sys.version.split()[0],
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "data": {s.path.name: len(s.records) for s in (*need_reply, *calls, *acts, *brand_items)},
+        "data": {
+            s.path.name: len(s.records) for s in (*need_reply, *calls, *acts, *filler_items, *brand_items)
+        },
         "data_problems": problems,
         "need_reply": need_reply_result,
         "stc3_solution_turns": stc3_turns,
@@ -1442,9 +1441,7 @@ def main(argv: list[str] | None = None) -> int:
     lines += report_proactive_criterion(record)
     print("\n".join(lines))
     if not args.no_record:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        with args.out.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record) + "\n")
+        append_result(args.out, record)
     return 0
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -53,3 +59,41 @@ def recording_scorer(batch_size: int = 128):
             return super().encode_raw(texts)
 
     return Scorer(parser=TranscriptParser(load_pipeline(), RecordingEncoder()), batch_size=batch_size)
+
+
+def unique_records(split: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A validity split's records with their id, later copies of an id dropped and noted with
+    ``split.problem`` (transcript ids must be unique)."""
+    seen: set[str] = set()
+    for rec in split.records:
+        rid = str(rec.get("id", "?"))
+        if rid in seen:
+            split.problem("duplicate id (first kept)", rid)
+            continue
+        seen.add(rid)
+        yield rid, rec
+
+
+def append_result(path: Path, record: Mapping[str, Any]) -> None:
+    """Append one run's record to a results file (JSON lines; earlier runs are kept).
+
+    Values JSON cannot write (a date, a path) are written as text."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as sink:
+        sink.write(json.dumps(record, default=str) + "\n")
+
+
+def cli_peak_rss(*argv: str) -> tuple[float, float]:
+    """Peak RSS in MB and wall seconds of one ``cxnlp ARGV`` run in a fresh interpreter, so
+    the models it loads count and nothing this process holds does."""
+    code = (
+        "import resource, sys; from cxnlp.cli import main\n"
+        f"sys.argv = ['cxnlp', *{list(argv)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - started
+    kb = int(next(line for line in proc.stdout.splitlines() if line.startswith("MAXRSS_KB")).split()[1])
+    return round(kb / 1024, 1), round(seconds, 1)

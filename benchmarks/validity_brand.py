@@ -34,6 +34,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import pandas as pd
+from common import unique_records
 from sklearn.metrics import roc_auc_score
 
 from cxnlp import Scorer, Transcript
@@ -72,13 +73,8 @@ def _spoken(text: str) -> str:
 
 def check_brand_items(split: Any) -> None:
     """Record schema problems of labelled sentences and keep only the usable ones."""
-    keep, seen = [], set()
-    for rec in split.records:
-        rid = str(rec.get("id", "?"))
-        if rid in seen:
-            split.problem("duplicate id (first kept)", rid)
-            continue
-        seen.add(rid)
+    keep = []
+    for rid, rec in unique_records(split):
         missing = [k for k in ("id", "label", "register", "domain", "style", "text") if k not in rec]
         if missing:
             split.problem(f"missing key(s) {missing}", rid)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from cxnlp.limits import DEFAULT_MAX_TRANSCRIPT_CHARS, DEFAULT_MAX_TURN_CHARS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cxnlp.frame_checks import MissingColumnsError
 
 EXIT_CODES = (
     "Exit codes: 0 done (bad records, if any, are in the rejects file); 2 refused before "
@@ -451,6 +454,12 @@ def agreement(
                 )
             if name in calibrations:
                 _warn_training_overlap(calibrations[name], available[name], name, calibration)
+            elif calibration is None:
+                typer.echo(
+                    f"note: {name}_pred came with the score table, so the labels cannot be checked "
+                    "against the ids the calibration was fitted on; pass --calibration DIR to check.",
+                    err=True,
+                )
             tables[name] = agreement_table(
                 available[name],
                 frame.assign(transcript_id=frame["transcript_id"].astype(str)),
@@ -534,7 +543,7 @@ def show(
     if missing:
         _fail(
             f"Got {str(scores)!r} without the score column(s) {', '.join(missing)}; expected a table "
-            f"written by 'cxnlp score'. Score transcripts first: cxnlp score INPUTS --out {scores}"
+            f"written by 'cxnlp score'. Score transcripts first: cxnlp score INPUTS --out SCORES.parquet"
         )
     if frame.empty:
         typer.echo(f"0 transcripts in {scores}")
@@ -927,6 +936,7 @@ def analyze(
     _setup_logging(False)
     from cxnlp import analytics
     from cxnlp.batch.store import StoreError
+    from cxnlp.frame_checks import MissingColumnsError
     from cxnlp.report import load_scores
 
     if analysis not in ANALYSES:
@@ -961,6 +971,8 @@ def analyze(
             result = analytics.detect_drift(frame, by=groups or ("team",), value_col=value)
     except analytics.ImpactInputError as exc:
         _fail(f"--{exc.param.replace('_', '-')}: {exc}")
+    except MissingColumnsError as exc:
+        _fail(_missing_columns(exc, scores, groups, value))
     except (ValueError, KeyError, OSError, StoreError) as exc:
         _fail(str(exc))
     keep = (*(groups or ()), *ANALYSIS_KEEP.get(analysis, ())) if analysis in ANALYSIS_KEEP else ()
@@ -972,6 +984,27 @@ def analyze(
     for path, table in ((out, result), (detail_out, detail)):
         if path is not None and table is not None:
             _write_frame(table, path)
+
+
+def _missing_columns(exc: MissingColumnsError, scores: Path, groups: list[str] | None, value: str) -> str:
+    """``analyze``'s one line for a missing column: the flag that supplies it, not the
+    Python argument the library's message names."""
+    from cxnlp.schema import SURVEY_COLUMN
+
+    fixes = []
+    for column in exc.missing:
+        if column == SURVEY_COLUMN:
+            fixes.append("Add the survey ratings with --surveys FILE.")
+        elif groups and column in groups:
+            fixes.append("Pass --by with columns the table has.")
+        elif column == value:
+            fixes.append("Pass --value with a column the table has.")
+        else:
+            fixes.append("Score the transcripts with that metadata (cxnlp score) or pick another analysis.")
+    return (
+        f"Got {str(scores)!r} without column(s) {', '.join(exc.missing)}; it has [{exc.have}]. "
+        + " ".join(dict.fromkeys(fixes))
+    )
 
 
 def _write_frame(table: Any, path: Path) -> None:

@@ -15,7 +15,7 @@ from cxnlp.lexicon import Lexicon, LexiconSpec, default_lexicon
 #: The fields of ``filler_words.yaml`` (what each is for is said there).
 FILLER_WORDS = LexiconSpec(
     resource="filler_words.yaml",
-    version=1,
+    version=2,
     parameter="the packaged file only: the parse reads it",
     fields={
         "hesitations": "words",
@@ -23,7 +23,12 @@ FILLER_WORDS = LexiconSpec(
         "hedges": "words",
         "discourse_words": "words",
         "discourse_phrases": "phrases",
+        "response_tokens": "words",
+        "pause_markers": "words",
+        "softeners": "words",
+        "softener_subjects": "words",
     },
+    added_in={2: ("response_tokens", "pause_markers", "softeners", "softener_subjects")},
 )
 
 

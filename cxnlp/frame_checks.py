@@ -15,10 +15,25 @@ import pandas as pd
 SHOWN_COLUMNS = 8
 
 
+class MissingColumnsError(ValueError):
+    """A table lacks columns an operation reads.
+
+    ``missing`` lists them and ``have`` quotes the first columns the table does have, so
+    the command line can name the flag that supplies each missing one instead of the
+    Python argument.
+    """
+
+    def __init__(self, message: str, *, missing: list[str], have: str) -> None:
+        super().__init__(message)
+        self.missing = missing
+        self.have = have
+
+
 def require_columns(
     df: pd.DataFrame, columns: Iterable[str], *, where: str = "", table: str = "", hint: str = ""
 ) -> None:
-    """Raise a ValueError naming every column of ``columns`` that ``df`` lacks.
+    """Raise a :class:`MissingColumnsError` (a ValueError) naming every column of ``columns``
+    that ``df`` lacks.
 
     Parameters
     ----------
@@ -43,7 +58,9 @@ def require_columns(
             have += f", … {len(df.columns) - SHOWN_COLUMNS} more"
         fix = f" {hint}" if hint else " Pass the column names your table uses as arguments."
         name = f"{table} table" if table else "table"
-        raise ValueError(
+        raise MissingColumnsError(
             f"Got a {name} without column(s) {missing}{caller}; expected them among the "
-            f"columns [{have}].{fix}"
+            f"columns [{have}].{fix}",
+            missing=missing,
+            have=have,
         )

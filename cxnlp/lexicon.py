@@ -18,6 +18,9 @@ the fields the file must hold, each of one kind:
 ``labelled``
     Prototype sentences by label (a mapping); the labels a dimension knows are listed in
     :attr:`LexiconSpec.labels`.
+``count``
+    A positive whole number that goes with the lists (the speech segmenter's
+    ``min_words``, for instance).
 
 A deployment copies a file, edits it and passes its path to the dimension; the file's
 SHA-256 (:attr:`Lexicon.digest`) enters the scorer's configuration id, like the brand
@@ -38,7 +41,7 @@ from cxnlp.resource_files import added_since, read_yaml_resource
 
 logger = logging.getLogger(__name__)
 
-FieldKind = Literal["words", "phrases", "sentences", "labelled"]
+FieldKind = Literal["words", "phrases", "sentences", "labelled", "count"]
 
 
 class LexiconError(ValueError):
@@ -77,6 +80,7 @@ class Lexicon:
     phrases: Mapping[str, tuple[tuple[str, ...], ...]]
     sentences: Mapping[str, tuple[str, ...]]
     labelled: Mapping[str, Mapping[str, tuple[str, ...]]]
+    count: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickle as plain dicts (read-only views do not pickle), so a Scorer holding a
@@ -90,6 +94,7 @@ class Lexicon:
                 dict(self.phrases),
                 dict(self.sentences),
                 {name: dict(labels) for name, labels in self.labelled.items()},
+                dict(self.count),
             ),
         )
 
@@ -101,6 +106,7 @@ def _rebuild_lexicon(
     phrases: dict[str, tuple[tuple[str, ...], ...]],
     sentences: dict[str, tuple[str, ...]],
     labelled: dict[str, dict[str, tuple[str, ...]]],
+    count: dict[str, int],
 ) -> Lexicon:
     return Lexicon(
         source,
@@ -109,6 +115,7 @@ def _rebuild_lexicon(
         MappingProxyType(phrases),
         MappingProxyType(sentences),
         MappingProxyType({name: MappingProxyType(labels) for name, labels in labelled.items()}),
+        MappingProxyType(count),
     )
 
 
@@ -128,7 +135,13 @@ def load_lexicon(spec: LexiconSpec, path: str | Path | None = None) -> Lexicon:
     for name, now in spec.moved.items():
         if name in data:
             logger.warning("%s: field %r is no longer read here; it moved to %s.", source, name, now)
-    parts: dict[FieldKind, dict[str, Any]] = {"words": {}, "phrases": {}, "sentences": {}, "labelled": {}}
+    parts: dict[FieldKind, dict[str, Any]] = {
+        "words": {},
+        "phrases": {},
+        "sentences": {},
+        "labelled": {},
+        "count": {},
+    }
     for name, kind in spec.fields.items():
         read_as = name
         if name in added and data.get(name) is None:
@@ -142,7 +155,13 @@ def load_lexicon(spec: LexiconSpec, path: str | Path | None = None) -> Lexicon:
         parts[kind][name] = _read_field(data.get(read_as), read_as, kind, spec, source)
     frozen = {kind: MappingProxyType(values) for kind, values in parts.items()}
     return Lexicon(
-        source, digest, frozen["words"], frozen["phrases"], frozen["sentences"], frozen["labelled"]
+        source,
+        digest,
+        frozen["words"],
+        frozen["phrases"],
+        frozen["sentences"],
+        frozen["labelled"],
+        frozen["count"],
     )
 
 
@@ -162,6 +181,12 @@ def lexicon_at(spec: LexiconSpec, path: str | Path | None) -> Lexicon:
 
 
 def _read_field(value: Any, name: str, kind: FieldKind, spec: LexiconSpec, source: str) -> Any:
+    if kind == "count":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise LexiconError(
+                f"{source}: field {name!r} got {_short(value)}; expected a positive integer. Fix that field."
+            )
+        return value
     if kind == "labelled":
         known = spec.labels.get(name, ())
         if not isinstance(value, dict) or not all(label in known for label in value):

@@ -268,7 +268,8 @@ def content_text(span: Span) -> str:
             drop.add(i)
         else:
             leading = False
-    drop |= _stranded_comma_ids(texts, drop)
+    opener = next((i for i in range(n) if i not in drop and not puncts[i]), n)
+    drop |= _stranded_comma_ids(texts, drop, opener)
     first_kept = next((i for i in range(n) if i not in drop and not puncts[i]), n)
     drop.update(range(first_kept))
     gaps = {i - 1 for i in drop}  # a kept word before a dropped one keeps a space after it
@@ -322,13 +323,18 @@ def _repeat_ids(tokens: Sequence[Any], texts: list[str], lowers: list[str], spac
     return drop
 
 
-def _stranded_comma_ids(texts: list[str], drop: set[int]) -> set[int]:
-    """Commas right before or after a dropped word: "I've, like, applied" -> "I've applied"."""
+def _stranded_comma_ids(texts: list[str], drop: set[int], opener: int) -> set[int]:
+    """Commas right before or after a dropped word: "I've, like, applied" -> "I've applied".
+
+    The comma after the sentence's first word (``opener``) stays: "Hamza, right, that's
+    not great" -> "Hamza, that's not great"; without it the name reads as a verb.
+    """
     out: set[int] = set()
     for i in drop:
         for j in (i - 1, i + 1):
             if 0 <= j < len(texts) and j not in drop and texts[j] == ",":
                 out.add(j)
+    out.discard(opener + 1)
     return out
 
 

@@ -25,6 +25,30 @@ class ResourceError(RuntimeError):
     """A model or package cxnlp needs is missing; the message says what to install."""
 
 
+def read_capped(path: Path, max_bytes: int, *, what: str, expected: str, error: type[Exception]) -> bytes:
+    """The bytes of a file a user gives (a profile, a calibrator, a model), at most ``max_bytes``.
+
+    Reads at most one byte past the cap, so a huge or endless file (``/dev/zero``) costs
+    nothing; a file that changes size while read cannot slip past a check made before.
+    Raises ``error`` with one line naming ``what`` and the file when it cannot be read or
+    is larger than the cap (``expected`` says what size a real one has).
+    """
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise error(
+            f"Got {what} {path}, which cxnlp cannot read ({exc.strerror or exc}); expected a "
+            "readable file. Check the path and its permissions."
+        ) from None
+    if len(raw) > max_bytes:
+        raise error(
+            f"Got {what} {path} larger than {max_bytes} bytes; expected {expected}. "
+            "Check that the path is right."
+        )
+    return raw
+
+
 def read_yaml_resource(name: str, path: str | Path | None, error: type[Exception]) -> tuple[Any, str, str]:
     """``(data, source, sha256)`` of the packaged resource ``name`` or of ``path``.
 
@@ -94,10 +118,10 @@ def read_json_model(
         raw = resources.files("cxnlp").joinpath("resources", name).read_bytes()
         source = f"cxnlp/resources/{name}"
     else:
-        p = Path(path)
-        if p.stat().st_size > max_bytes:
-            raise error(f"{p}: got {p.stat().st_size} bytes; expected at most {max_bytes}.")
-        raw, source = p.read_bytes(), str(p)
+        raw = read_capped(
+            Path(path), max_bytes, what="model file", expected=f"a {model_format} model", error=error
+        )
+        source = str(path)
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:

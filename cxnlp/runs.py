@@ -19,13 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from cxnlp.io.chunks import chunked
 from cxnlp.io.tables import TableWriter
 from cxnlp.model import Reject, ScoredTranscript, Transcript
+from cxnlp.schema import SCORE_COLUMNS
 from cxnlp.scoring import Scorer
 
 logger = logging.getLogger(__name__)
+
+#: The columns of a score table in which no record was scored (every one rejected): still a
+#: score table, so ``cxnlp show`` says it holds 0 transcripts instead of refusing it.
+EMPTY_SCORES = pa.schema([("transcript_id", pa.string()), *((c, pa.float64()) for c in SCORE_COLUMNS)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +226,7 @@ def score_files(
     # Checks every input first: nothing is written for a bad path.
     items = read_transcripts(inputs, limits=scorer.size_limits, format=format, include=include)
     with (
-        TableWriter(out, transform=transform) as table,
+        TableWriter(out, transform=transform, empty_schema=EMPTY_SCORES) as table,
         RejectWriter(rejects_path, redactor=scorer.redactor) as reject_sink,
     ):
         for item in score_or_reject(scorer, items, progress=progress):

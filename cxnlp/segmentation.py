@@ -20,9 +20,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cxnlp.resource_files import read_yaml_resource
+from cxnlp.lexicon import Lexicon, LexiconError, LexiconSpec, load_lexicon
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
@@ -39,8 +39,28 @@ _OBJECT_TOO = frozenset({"it", "you"})
 _CONTRACTIONS = frozenset({"'m", "'ve", "'ll", "'s", "'re", "'d", "m", "ve", "ll", "re", "d"})
 
 
-class SegmentationConfigError(ValueError):
-    """The speech-boundary word lists are missing a field or have the wrong type."""
+#: A speech-boundary file that is not UTF-8 YAML, lacks a field or has one of the wrong type
+#: (the one lexicon error, :class:`cxnlp.lexicon.LexiconError`).
+SegmentationConfigError = LexiconError
+
+_LIST_FIELDS = (
+    "subjects",
+    "question_auxiliaries",
+    "question_words",
+    "question_word_followers",
+    "openers",
+    "clause_final_pos",
+    "not_clause_final",
+)
+
+#: ``cxnlp/resources/speech_boundaries.yaml``, read like every other word list
+#: (:func:`cxnlp.lexicon.load_lexicon`).
+LEXICON = LexiconSpec(
+    resource=DEFAULT_RESOURCE,
+    version=1,
+    parameter="SpeechSegmenter(lexicon=load_boundary_lexicon(PATH))",
+    fields={**dict.fromkeys(_LIST_FIELDS, "words"), "min_words": "count", "min_piece": "count"},
+)
 
 
 @dataclass(frozen=True)
@@ -59,43 +79,16 @@ class BoundaryLexicon:
     digest: str
 
     @classmethod
-    def from_mapping(cls, data: Any, *, source: str, digest: str) -> BoundaryLexicon:
-        if not isinstance(data, dict):
-            raise SegmentationConfigError(
-                f"{source}: got {type(data).__name__}; expected a mapping of word lists. "
-                f"Start from cxnlp/resources/{DEFAULT_RESOURCE}."
-            )
-        lists = {}
-        for field in (
-            "subjects",
-            "question_auxiliaries",
-            "question_words",
-            "question_word_followers",
-            "openers",
-            "clause_final_pos",
-            "not_clause_final",
-        ):
-            value = data.get(field)
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise SegmentationConfigError(
-                    f"{source}: field {field!r} got {value!r}; expected a list of words. Fix that field."
-                )
-            lists[field] = frozenset(v.lower() if field != "clause_final_pos" else v for v in value)
-        sizes = {}
-        for field in ("min_words", "min_piece"):
-            value = data.get(field)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise SegmentationConfigError(
-                    f"{source}: field {field!r} got {value!r}; expected a positive integer."
-                )
-            sizes[field] = value
-        return cls(**sizes, **lists, digest=digest)
+    def from_lexicon(cls, lexicon: Lexicon) -> BoundaryLexicon:
+        """The lists of a loaded :data:`LEXICON`; part-of-speech tags are spaCy's upper case."""
+        lists = {name: lexicon.words[name] for name in _LIST_FIELDS}
+        lists["clause_final_pos"] = frozenset(tag.upper() for tag in lists["clause_final_pos"])
+        return cls(**lexicon.count, **lists, digest=lexicon.digest)
 
 
 def load_boundary_lexicon(path: str | Path | None = None) -> BoundaryLexicon:
     """The packaged word lists, or those of ``path`` (YAML)."""
-    data, source, digest = read_yaml_resource(DEFAULT_RESOURCE, path, SegmentationConfigError)
-    return BoundaryLexicon.from_mapping(data, source=source, digest=digest)
+    return BoundaryLexicon.from_lexicon(load_lexicon(LEXICON, path))
 
 
 @functools.cache

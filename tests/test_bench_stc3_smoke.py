@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,11 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_calibration_
 def bench():
     spec = importlib.util.spec_from_file_location("bench_calibration_stc3", BENCH)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(BENCH.parent))  # the script imports benchmarks/common.py, as when run
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCH.parent))
     return module
 
 
@@ -63,6 +68,7 @@ def test_majority_nugget(bench, labels, expected):
     assert out["share"].iloc[0] == pytest.approx(labels.count(expected) / len(labels))
 
 
+@pytest.mark.slow  # about 5 min on a loaded 2-core machine
 def test_benchmark_runs_end_to_end_on_a_few_dialogues(bench, parser, shared_data, tmp_path):
     from cxnlp.ingest.stc3 import stc3_labels, stc3_nuggets
     from cxnlp.scoring import Scorer

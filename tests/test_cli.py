@@ -175,6 +175,18 @@ def test_empty_input_file_is_refused_before_anything_is_written(tmp_path, conten
     assert not out.exists()
 
 
+def test_input_with_every_record_rejected_gives_an_empty_score_table(tmp_path, scorer_ready):
+    src = tmp_path / "bad.jsonl"
+    _write_jsonl(src, [], BAD_LINES)
+    out = tmp_path / "scores.parquet"
+    result = runner.invoke(app, ["score", str(src), "--out", str(out)])
+    assert "scored 0, rejected 5 of 5 records" in result.output
+    frame = read_frame(out)
+    assert frame.empty and {"transcript_id", "interaction_score", *DIMENSION_COLUMNS} <= set(frame.columns)
+    shown = runner.invoke(app, ["show", str(out)])
+    assert shown.exit_code == 0 and shown.output.strip() == f"0 transcripts in {out}", shown.output
+
+
 def test_show_refuses_a_table_that_is_not_a_score_table(tmp_path):
     other = tmp_path / "labels.csv"
     pd.DataFrame({"transcript_id": ["a"], "rubric_score": [80]}).to_csv(other, index=False)
@@ -215,6 +227,21 @@ def test_analyze_fits_the_terminal_and_says_what_was_cut(synthetic_scores):
     assert table_lines and max(len(line) for line in table_lines) <= 80
     assert "nan" not in result.output and "NaT" not in result.output
     assert re.search(r"\b\d+ of \d+ (rows|columns) shown", result.output), result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["optimized"], "--surveys FILE"),
+        (["equity", "--by", "region"], "--by"),
+        (["drift", "--value", "csat"], "--value"),
+    ],
+)
+def test_analyze_names_the_flag_that_supplies_a_missing_column(synthetic_scores, args, flag):
+    _, path = synthetic_scores
+    result = runner.invoke(app, ["analyze", args[0], str(path), *args[1:]])
+    _one_line_refusal(result, flag, str(path))
+    assert "()" not in result.output and "=" not in result.output  # no Python call or argument
 
 
 def test_runs_lists_the_newest_and_says_how_many_there_are(tmp_path):
@@ -289,6 +316,17 @@ def test_agreement_warns_when_labels_were_the_calibrations_training_data(tmp_pat
     other = runner.invoke(app, ["agreement", str(path), str(tmp_path / "held_out.csv"), *args])
     assert other.exit_code == 0, other.output
     assert "were used to fit" not in other.output
+    assert "cannot be checked" not in other.output
+    # Predictions already in the table (cxnlp score --calibration): nothing to check them
+    # against, and the command says so rather than staying silent.
+    from cxnlp.calibration.workflow import apply_calibration, load_calibration
+
+    calibrated = tmp_path / "calibrated.parquet"
+    apply_calibration(read_frame(path), load_calibration(cal)).to_parquet(calibrated)
+    plain = [a for a in args if a not in ("--calibration", str(cal))]
+    unchecked = runner.invoke(app, ["agreement", str(calibrated), str(tmp_path / "train.csv"), *plain])
+    assert unchecked.exit_code == 0, unchecked.output
+    assert "cannot be checked" in unchecked.output and "--calibration DIR" in unchecked.output
 
 
 def test_third_party_log_noise_is_silenced_unless_verbose():

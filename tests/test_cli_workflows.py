@@ -17,6 +17,9 @@ from cxnlp.io import read_frame
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+# Each workflow scores and calibrates through the CLI: minutes, not seconds (make test-fast skips them).
+pytestmark = pytest.mark.slow
+
 runner = CliRunner()
 N = 60
 

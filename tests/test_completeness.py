@@ -236,6 +236,16 @@ def test_problem_and_its_question_merge_into_one_need(dim, parser):
     assert len(needs[0].sentences) == 2
 
 
+def test_a_second_statement_about_the_same_problem_joins_it(dim, parser):
+    """ "I've been charged twice. There are two payments of $39.99 on my card." is one
+    problem told in two sentences; the answer to it is not owed twice."""
+    turn = "I've been charged twice for my bill this month. There are two payments of $39.99 on my card."
+    needs = dim.find_needs(parser.parse(Transcript.from_pairs("m", [("customer", turn)])))
+    assert len(needs) == 1 and len(needs[0].sentences) == 2
+    two = "My internet keeps dropping every evening. Separately, my bill has the wrong address on it."
+    assert len(dim.find_needs(parser.parse(Transcript.from_pairs("m2", [("customer", two)])))) == 2
+
+
 def test_distinct_needs_are_not_merged(dim, parser):
     parsed = parser.parse(
         Transcript.from_pairs(
@@ -712,3 +722,47 @@ def test_informativeness_reads_the_attention_verbs_of_the_reply_lexicon(parser, 
     packaged = informativeness(span, None, default_reply_lexicon())
     with_fix = informativeness(span, None, load_reply_lexicon(ours))
     assert with_fix == pytest.approx(packaged - 0.1)
+
+
+def test_a_follow_up_need_keeps_the_reply_right_after_it(score):
+    """An elliptical follow-up ("Can you take it off?") shares few words with its answer,
+    which is closer to the earlier need's words; the answer right after it is still its."""
+    turns = [
+        ("customer", "Why is there a twenty-five pound late fee on my account? I paid on the 2nd."),
+        ("agent", "The payment reached us on the 5th, two days after the due date."),
+        ("customer", "Can you take it off?"),
+        ("agent", "Yes, I've removed the twenty-five pound late fee from your account."),
+        ("customer", "Thanks."),
+    ]
+    evidence = score(Transcript.from_pairs("follow", turns)).evidence
+    follow = next(e for e in evidence if "take it off" in e.sentence)
+    assert follow.kind == "answered" and "turn 3" in follow.detail
+    # The presumption needs an answer in kind: a promise right after it meets nothing.
+    vague = turns[:3] + [("agent", "I'll see what I can do about the late fee on your account."), turns[4]]
+    evidence = score(Transcript.from_pairs("follow2", vague)).evidence
+    assert next(e for e in evidence if "take it off" in e.sentence).kind != "answered"
+
+
+@pytest.mark.parametrize(
+    "formulas",
+    [
+        "Hamza, right, that's not great, sorry. Just a second. Take care!",
+        "Gimme a sec. Thanks for your patience today, Zoe. Have a lovely day!",
+    ],
+)
+def test_courtesy_and_hold_formulas_answer_nothing(score, formulas):
+    """A name, a hold or a farewell looks like an instruction, a number or a time to word
+    patterns; none of them tells the customer how to get back into the account."""
+    need = "I forgot my password and the reset email never arrives. How do I get back into my account?"
+    assert _pair_status(score, need, formulas) == "open"
+    steps = "Tap 'Forgot password' on the login page, then use the code we text you."
+    answer = formulas.replace("Just a second.", steps).replace("Gimme a sec.", steps)
+    assert _pair_status(score, need, answer) == "answered"
+
+
+def test_instructions_answer_what_the_customer_needs_to_do(score):
+    need = "I need help setting up my new account. What do I need to register?"
+    steps = "Go to the register page in the app and enter your account number and email."
+    assert _pair_status(score, need, steps) == "answered"
+    topic = "Registering is something lots of new customers ask about."
+    assert _pair_status(score, need, topic) != "answered"

@@ -48,6 +48,23 @@ def test_rows_with_different_metadata_survive_chunking(tmp_path, suffix):
     assert not list(tmp_path.glob(".out*")), "temporary parts must be cleaned up"
 
 
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_a_table_without_rows_keeps_the_columns_it_was_given(tmp_path, suffix):
+    import pyarrow as pa
+
+    schema = pa.schema([("transcript_id", pa.string()), ("score", pa.float64())])
+    with TableWriter(tmp_path / f"given{suffix}", empty_schema=schema):
+        pass
+    with TableWriter(tmp_path / f"bare{suffix}"):
+        pass
+    given = read_frame(tmp_path / f"given{suffix}")
+    assert given.empty and list(given.columns) == ["transcript_id", "score"]
+    assert (tmp_path / f"bare{suffix}").read_bytes()[:4] != b"tran"  # no header without a schema
+    with TableWriter(tmp_path / f"rows{suffix}", empty_schema=schema) as writer:
+        writer.write({"transcript_id": "a", "other": 1})
+    assert list(read_frame(tmp_path / f"rows{suffix}").columns) == ["transcript_id", "other"]
+
+
 def test_failed_run_leaves_previous_file_untouched(tmp_path):
     path = tmp_path / "out.parquet"
     with TableWriter(path) as writer:

@@ -214,6 +214,29 @@ def test_one_gigabyte_calibrator_is_not_read(tmp_path: Path) -> None:
     assert_one_line(str(info.value), "huge.json", "larger than", str(persistence.MAX_CALIBRATOR_BYTES))
 
 
+@pytest.mark.parametrize(
+    ("module", "loader", "error"),
+    [
+        ("cxnlp.ingest.role_model", "load_role_model", "RoleModelError"),
+        ("cxnlp.dimensions.need_reply", "load_pair_scorer", "NeedReplyModelError"),
+        ("cxnlp.speech_text", "load_speech_punctuator", "SpeechModelError"),
+    ],
+)
+def test_a_huge_json_model_is_not_read(tmp_path: Path, module: str, loader: str, error: str) -> None:
+    """The small JSON models share the calibrators' capped read: a 1 GB file is refused
+    at once, in one line naming it, before a byte of it is parsed."""
+    import importlib
+
+    mod = importlib.import_module(module)
+    path = tmp_path / "model.json"
+    with path.open("wb") as fh:  # sparse: takes no disk space
+        fh.truncate(1024**3)
+    with deadline(30):
+        with pytest.raises(getattr(mod, error)) as info:
+            getattr(mod, loader)(path)
+    assert_one_line(str(info.value), "model.json", "larger than", "model")
+
+
 def test_size_cap_applies_just_above_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "cal.json"
     path.write_text(json.dumps(good_doc()))

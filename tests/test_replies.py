@@ -30,7 +30,8 @@ from cxnlp.dimensions.replies import (
 from cxnlp.nlp import content_text, load_pipeline
 from cxnlp.segmentation import SegmentationConfigError, load_boundary_lexicon
 
-TUNE = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "validity" / "need_reply_tune.jsonl"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TUNE = REPO_ROOT / "benchmarks" / "data" / "validity" / "need_reply_tune.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +96,28 @@ def test_ask_type(nlp, need, kind, ask):
         ("okay ive just unlocked it and reset your password", {"action_done"}, set()),
         ("Based on the photos, the damage happened in transit.", set(), {"action_done"}),
         ("It's free of charge for loyalty members.", {"amount"}, set()),
+        # A cause with no "because": a verb of effect with another subject than the agent.
+        ("The router is on old firmware that limits the Wi-Fi.", {"cause"}, set()),
+        ("I blocked the card for you.", {"own_action"}, {"cause"}),
+        # Courtesy and hold formulas answer nothing, though their words look like answers'.
+        ("Take care!", {"formula"}, {"steps"}),
+        ("Michael, thanks for your patience today.", {"formula"}, {"time"}),
+        ("Just a second.", {"formula"}, {"number", "specific"}),
+        ("Have a lovely day, Hamza!", {"formula"}, {"specific"}),
+        ("Take the second exit.", {"steps"}, {"formula"}),
+        ("Thanks for waiting, I have refunded the fee.", {"own_action"}, {"formula"}),
+        ("Have a look at the settings page.", set(), {"formula"}),
+        # The name the agent addresses is no fact; a name in the answer is.
+        ("Olivia, I completely understand wanting more from your plan.", set(), {"specific"}),
+        ("Your parcel is with DPD, Olivia.", {"specific"}, set()),
+        # An imperative is a step when it says what to do, not when it holds or takes over.
+        ("Leave it with me; I'll handle it from here.", {"commitment"}, {"steps"}),
+        ("Wait.", set(), {"steps"}),
+        ("Wait 24 hours, then restart the router.", {"steps"}, set()),
+        # Not being able to see or know is no refusal of what was asked, and no "no".
+        ("Unfortunately that isn't something I'm able to see here.", {"vague"}, {"refusal", "yes_no"}),
+        ("No, you can't see it in the app yet.", {"yes_no"}, set()),
+        ("Unfortunately we can't waive the fee.", {"refusal"}, {"vague"}),
     ],
 )
 def test_reply_functions(nlp, reply, present, absent):
@@ -149,6 +172,8 @@ def test_filler_does_not_hide_an_action(nlp):
         ("I'll- I'll make sure the the technician comes.", "I'll make sure the technician comes."),
         ("Would you like a copy?", "Would you like a copy?"),
         ("Okay.", ""),
+        # The comma after an opening name stays: without it "Hamza" reads as a verb.
+        ("Hamza, right, that's not great.", "Hamza, that's not great."),
     ],
 )
 def test_content_text_drops_fillers_and_false_starts(nlp, said, content):
@@ -198,6 +223,28 @@ def test_bad_lexicons_name_the_field(tmp_path):
         load_boundary_lexicon(bad)
     with pytest.raises(ReplyLexiconError, match="attention_verbs"):
         load_reply_lexicon(bad)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"), [("min_words: 10", "min_words: 0"), ("min_piece: 3", "min_piece: yes")]
+)
+def test_a_boundary_size_that_is_no_positive_integer_is_named(tmp_path, old, new):
+    text = (REPO_ROOT / "cxnlp" / "resources" / "speech_boundaries.yaml").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    bad = tmp_path / "sizes.yaml"
+    bad.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(SegmentationConfigError, match=f"{old.split(':')[0]}.*positive integer"):
+        load_boundary_lexicon(bad)
+
+
+def test_a_deployments_boundary_lists_are_read(tmp_path):
+    text = (REPO_ROOT / "cxnlp" / "resources" / "speech_boundaries.yaml").read_text(encoding="utf-8")
+    copy = tmp_path / "sizes.yaml"
+    copy.write_text(text.replace("min_words: 10", "min_words: 12"), encoding="utf-8")
+    packaged, deployed = load_boundary_lexicon(), load_boundary_lexicon(copy)
+    assert (packaged.min_words, deployed.min_words) == (10, 12)
+    assert deployed.clause_final_pos == packaged.clause_final_pos >= {"NOUN", "PROPN"}
+    assert deployed.digest != packaged.digest
 
 
 def test_bad_need_reply_models_are_refused(tmp_path):

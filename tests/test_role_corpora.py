@@ -138,3 +138,31 @@ def test_an_opening_split_keeps_a_dialogue_filed_twice_in_one_half_and_a_parity_
     assert split_of(dialogue("KM", "a")) == "held-out"
     with pytest.raises(ValueError, match="expected 'parity' or 'opening'"):
         split_of(first, "random")
+
+
+def test_abredial_source_lines_are_distinctive_and_carry_the_redial_role(tmp_path):
+    """A line typed in two ReDial conversations proves nothing (a worker reused it, or it
+    is stock); one typed once ties a dialogue to its source, with the sender's role."""
+    from benchmarks.abredial_sources import normal, redial_lines
+
+    opening = "Hello have you seen @91332 ? I highly recommend it if you have time."
+    reply = "I think that one is a really great film with wonderful actors."
+
+    def conversation(cid: str, seeker: int, texts: list[tuple[int, str]]) -> str:
+        messages = [{"senderWorkerId": w, "text": t} for w, t in texts]
+        record = {"conversationId": cid, "initiatorWorkerId": seeker, "respondentWorkerId": 99}
+        return json.dumps({**record, "messages": messages})
+
+    path = tmp_path / "redial.jsonl"
+    path.write_text(
+        conversation("1", 545, [(545, opening), (99, reply)])
+        + "\n"
+        + conversation("2", 7, [(99, opening), (7, "short")])
+        + "\n"
+    )
+    lines = redial_lines([path])
+    titled = normal('Have you seen "Pulp Fiction (1994)" ?')
+    assert titled == normal("have you seen @91332?") == "have you seen"
+    assert normal(opening) not in lines  # typed in both conversations, by the seeker and the recommender
+    assert lines[normal(reply)] == [("1", "recommender")]
+    assert normal("short") not in lines  # too short to tie anything

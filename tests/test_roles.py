@@ -163,6 +163,13 @@ def test_a_customer_who_addresses_the_care_account_is_the_customer():
         ("customer.uptake", "all great recommendations, I am going to go watch those now", 2),
         ("customer.uptake", "Thanks a million for your patient explanations!", 1),
         ("customer.own_problem", "Please help me check whether the parcel has been sent.", 1),
+        # Cue file version 6: recommending in misspelt or emphatic form, "there's also";
+        # the seeker's "do you have anymore".
+        ("agent.recommendation", "i recomend getting tissues. I highly recommend it.", 2),
+        ("agent.recommendation", "There is also Winchester, a true story.", 1),
+        ("agent.recommendation", "Is there also a sequel?", 0),
+        ("customer.request", "oh sounds good do you have anymore", 1),
+        ("customer.request", "Do you have any more questions?", 0),
     ],
 )
 def test_cue_families_fire_on_what_they_describe(family, text, hits):

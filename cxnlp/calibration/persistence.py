@@ -36,6 +36,7 @@ from cxnlp.calibration.estimators import (
 )
 from cxnlp.calibration.scales import Scale, as_scale
 from cxnlp.io.atomic import atomic_write_text
+from cxnlp.resource_files import read_capped
 from cxnlp.slots import (
     SLOT_COLUMN,
     collapse_slot_columns,
@@ -606,19 +607,13 @@ MAX_CALIBRATOR_BYTES = 32 * 1024 * 1024
 
 def read_json_capped(path: Path, what: str) -> Any:
     """Parse a JSON file of at most :data:`MAX_CALIBRATOR_BYTES`; errors name the file."""
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_CALIBRATOR_BYTES + 1)
-    except OSError as exc:
-        raise ValueError(
-            f"Got {what} {path} that cannot be read ({exc.strerror or exc}); expected a readable "
-            "file. Check the path and its permissions."
-        ) from None
-    if len(raw) > MAX_CALIBRATOR_BYTES:
-        raise ValueError(
-            f"Got {what} {path} larger than {MAX_CALIBRATOR_BYTES} bytes; expected a file "
-            "written by cxnlp calibrate (well under that). Check that the path is right."
-        )
+    raw = read_capped(
+        path,
+        MAX_CALIBRATOR_BYTES,
+        what=what,
+        expected="a file written by cxnlp calibrate (well under that)",
+        error=ValueError,
+    )
     try:
         return json.loads(raw.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -97,6 +97,7 @@ from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_
 from cxnlp.dimensions.brand_register import RegisterWords, register_cues
 from cxnlp.lexicon import LexiconSpec, lexicon_at
 from cxnlp.model import DimensionResult, Evidence
+from cxnlp.resource_files import read_capped
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.matcher import Matcher
@@ -345,19 +346,13 @@ def load_brand_profile(path: str | Path) -> BrandProfile:
             f"brand profile {path}: got extension {_short(suffix or '(none)')}; expected .yaml, "
             ".yml or .toml. Rename the file or convert it."
         )
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_PROFILE_BYTES + 1)
-    except OSError as exc:
-        raise BrandProfileError(
-            f"brand profile {path}: cannot read the file ({exc.strerror or exc}). "
-            "Check the path and its permissions."
-        ) from exc
-    if len(raw) > MAX_PROFILE_BYTES:
-        raise BrandProfileError(
-            f"brand profile {path}: got a file over {MAX_PROFILE_BYTES} bytes; expected a "
-            "profile of a few kB. Check the path, or trim the examples."
-        )
+    raw = read_capped(
+        path,
+        MAX_PROFILE_BYTES,
+        what="brand profile",
+        expected="a profile of a few kB (trim its examples)",
+        error=BrandProfileError,
+    )
     kind = "TOML" if suffix == ".toml" else "YAML"
     try:
         if suffix == ".toml":

@@ -115,6 +115,7 @@ from cxnlp.dimensions.replies import (
     ASK_WANTS,
     FUNCTIONS,
     ReplyLexicon,
+    answers_in_kind,
     ask_type,
     default_reply_lexicon,
     echoes_polar,
@@ -510,12 +511,14 @@ def _is_trivial(span: Span) -> bool:
 
 @dataclass(slots=True)
 class _Reply:
-    """A candidate reply window's need-independent readings: its unit vector, and (read
-    when a need first keeps the window as an option) its functions, novel facts and style."""
+    """A candidate reply window's need-independent readings: its unit vector, what its
+    sentences do and its novel facts (read once per window), and its style (read when a
+    need first keeps it)."""
 
     unit: np.ndarray
-    #: (functions, novel facts, style), or None until read.
-    readings: tuple[dict[str, float], dict[str, float], float] | None = None
+    functions: dict[str, float]
+    novelty: dict[str, float]
+    style: float | None = None
 
 
 @register_dimension("answer_completeness.v1")
@@ -808,13 +811,14 @@ class AnswerCompleteness(Dimension):
                     len(content_tokens(first)) <= 4 or _refers_back(first)
                 )
                 after_statement = not any(is_question(s.span) for s in prev.sentences)
-                # "Why was my claim turned down? It just stopped opening one day." and
-                # "I got charged a late fee. But I paid on time.": the statement says more
+                # "Why was my claim turned down? It just stopped opening one day.", "I got
+                # charged a late fee. But I paid on time." and "I've been charged twice.
+                # There are two payments of $39.99 on my card.": the statement says more
                 # about the point before it, it raises none of its own.
                 about_previous = need.kind == "problem" and (
                     _continues_clause(first)
                     or (
-                        not after_statement
+                        (not after_statement or (same_turn and prev.kind == "problem"))
                         and (sim >= self.context_merge_threshold or _opens_with_pronoun(first))
                     )
                 )
@@ -847,7 +851,8 @@ class AnswerCompleteness(Dimension):
     def answer_candidates(self, parsed: ParsedTranscript) -> list[Sentence]:
         """Agent sentences that could answer something.
 
-        Left out: questions back, and sentences that do nothing an answer does (no action,
+        Left out: questions back, courtesy and hold formulas ("Take care!", "Just a
+        second."), and sentences that do nothing an answer does (no action,
         commitment, steps, cause, time, amount, yes/no or refusal) and are either close to
         an acknowledgement or empathy prototype or have no content word ("I see.", "I'm so
         sorry to hear that."). A bare "Yes." stays: it answers a polar question.
@@ -860,7 +865,7 @@ class AnswerCompleteness(Dimension):
         out = []
         for sent, (_, sim) in zip(agent, non_answer, strict=True):
             funcs = all_functions[sent.index]
-            if funcs["question"]:
+            if funcs["question"] or funcs["formula"]:
                 continue
             does_something = any(funcs[k] for k in _ANSWER_FUNCTIONS)
             if not does_something and (sim >= self.non_answer_threshold or not content_tokens(sent.clean)):
@@ -914,8 +919,11 @@ class AnswerCompleteness(Dimension):
         rivals: dict[tuple[int, int], float] = {}  # a window's closest need, shared by all needs
         replies: dict[tuple[int, int], _Reply] = {}  # what a reply is and does, shared by all needs
         scored = []
+        ask_of = {n.last_index: a for n, a in zip(needs, asks, strict=True)}
         for need, ask in zip(needs, asks, strict=True):
-            options = self.reply_options(need, needs, windows, functions, parsed, rivals, block, replies)
+            options = self.reply_options(
+                need, needs, windows, functions, parsed, rivals, ask_of, block, replies
+            )
             probs = scorer.probability(
                 [pair_features(ask, rel, funcs, self.adjacent_relevance) for _, rel, funcs in options]
             )
@@ -978,14 +986,19 @@ class AnswerCompleteness(Dimension):
         functions: dict[int, dict[str, float]],
         parsed: ParsedTranscript,
         rivals: dict[tuple[int, int], float] | None = None,
+        asks: Mapping[int, str] | None = None,
         block: Mapping[int, int] | None = None,
         replies: dict[tuple[int, int], _Reply] | None = None,
     ) -> list[tuple[tuple[Sentence, ...], float, dict[str, float]]]:
         """Every candidate reply to ``need``: (sentences, similarity, what they do).
 
         A reply is a window's first ``k`` sentences, after the need; it is left out when it
-        is clearly more about another need (``exclusivity_margin``). ``rivals``, ``block``
-        and ``replies`` carry what does not depend on the need from one need to the next
+        is clearly more about another need (``exclusivity_margin``). With ``asks`` (each
+        need's ask type by its ``last_index``), the reply right after a need that answers it
+        in kind is always a candidate for it, however few words an elliptical follow-up
+        ("Can you refund it?") shares with it and however close an earlier need's words
+        are (that need may still count the same reply, when it is about it). ``block`` and
+        ``replies`` carry what does not depend on the need from one need to the next
         (:meth:`match` shares them; each is computed here when None).
         """
         options = []
@@ -994,14 +1007,14 @@ class AnswerCompleteness(Dimension):
             block = _exchange_blocks(parsed)
         if replies is None:
             replies = {}
+        asks = asks or {}
         for win in windows:
             if win[0].index <= need.last_index:
                 continue
+            latest = max((n for n in needs if n.last_index < win[0].index), key=lambda n: n.last_index)
             # The reply right after the need, with no other need between (its relevance is
             # presumed when it answers in kind: see pair_features).
-            adjacent = block[win[0].index] == block[need.last_index] and not any(
-                need.last_index < n.last_index < win[0].index for n in needs
-            )
+            adjacent = latest is need and block[win[0].index] == block[need.last_index]
             opens_with_answer = any(functions[win[0].index][f] for f in _ANSWER_FUNCTIONS)
             for k in range(1, len(win) + 1):
                 if k > 1 and not opens_with_answer:
@@ -1010,47 +1023,58 @@ class AnswerCompleteness(Dimension):
                 key = (used[0].index, k)
                 reply = replies.get(key)
                 if reply is None:
-                    reply = replies[key] = _Reply(self._window_vector(used, parsed))
+                    reply = replies[key] = self._read_reply(used, functions, parsed)
                 unit = reply.unit
                 rel = float((need.vectors @ unit).max())
-                if rivals is None or key not in rivals:
-                    rival = max(float((n.vectors @ unit).max()) for n in needs)
-                    if rivals is not None:
-                        rivals[key] = rival
-                else:
-                    rival = rivals[key]
-                if rel < rival - self.exclusivity_margin:
-                    continue
-                # A reply after a later need answers that need unless it is more about this one.
-                between = [n for n in needs if need.last_index < n.last_index < used[0].index]
-                if between and rel < max(float((n.vectors @ unit).max()) for n in between):
-                    continue
-                if reply.readings is None:
-                    reply.readings = self._read_reply(reply.unit, used, functions, parsed)
-                window_funcs, novelty, style = reply.readings
-                funcs = dict(window_funcs)
+                funcs = dict(reply.functions)
                 funcs["adjacent"] = float(adjacent)
-                funcs.update(novelty)
+                funcs.update(reply.novelty)
+                own_ask = asks.get(need.last_index)
+                presumed = adjacent and own_ask is not None and answers_in_kind(own_ask, funcs)
+                if not presumed and not self._exclusive(need, needs, used, unit, rel, rivals):
+                    continue
                 if frames and not funcs["yes_no"]:
                     funcs["yes_no"] = float(any(echoes_polar(f, s.clean) for f in frames for s in used))
-                funcs["reply_style"] = style
+                if reply.style is None:
+                    reply.style = self._pair_scorer().reply_style(unit)
+                funcs["reply_style"] = reply.style
                 options.append((used, rel, funcs))
         return options
 
     def _read_reply(
-        self,
-        unit: np.ndarray,
-        used: tuple[Sentence, ...],
-        functions: dict[int, dict[str, float]],
-        parsed: ParsedTranscript,
-    ) -> tuple[dict[str, float], dict[str, float], float]:
-        """What a reply window does whatever the need (its functions, novel facts and
-        style): read once per window, not once per need."""
-        return (
+        self, used: tuple[Sentence, ...], functions: dict[int, dict[str, float]], parsed: ParsedTranscript
+    ) -> _Reply:
+        """What a reply window is and does whatever the need (its unit vector, functions and
+        novel facts): read once per window, not once per need."""
+        return _Reply(
+            self._window_vector(used, parsed),
             window_functions([functions[s.index] for s in used]),
             self._novelty(used, parsed),
-            self._pair_scorer().reply_style(unit),
         )
+
+    def _exclusive(
+        self,
+        need: Need,
+        needs: Sequence[Need],
+        used: tuple[Sentence, ...],
+        unit: np.ndarray,
+        rel: float,
+        rivals: dict[tuple[int, int], float] | None,
+    ) -> bool:
+        """Is the reply about ``need`` at least as much as about any other need (within
+        ``exclusivity_margin``), and, after a later need, more about this one than that?"""
+        key = (used[0].index, len(used))
+        if rivals is None or key not in rivals:
+            rival = max(float((n.vectors @ unit).max()) for n in needs)
+            if rivals is not None:
+                rivals[key] = rival
+        else:
+            rival = rivals[key]
+        if rel < rival - self.exclusivity_margin:
+            return False
+        # A reply after a later need answers that need unless it is more about this one.
+        between = [n for n in needs if need.last_index < n.last_index < used[0].index]
+        return not (between and rel < max(float((n.vectors @ unit).max()) for n in between))
 
     def _novelty(self, used: tuple[Sentence, ...], parsed: ParsedTranscript) -> dict[str, float]:
         """How many of a reply's times, amounts and other facts the customer had not said

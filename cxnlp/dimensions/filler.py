@@ -16,8 +16,12 @@ Detectors
     preposition in "a plan like this one"); *you know* only between punctuation
     (not "do you know", "let you know"); *I mean* followed by a pause; *basically,
     actually, literally, honestly* as adverbs; *kind of / sort of* as hedges before an
-    adjective, adverb or verb (not "what kind of plan"). *just* is left out: too often
-    it means "only" or "a moment ago" to be flagged from tags alone.
+    adjective, adverb or verb (not "what kind of plan"). Discourse markers by position and
+    part of speech (:func:`discourse_marker_flags`): *yeah, okay, right...* except as the
+    first word of the agent's turn (an answer or acknowledgement) or a check ("okay?");
+    *so, well* opening a sentence before a pause or another marker (never *so* as a
+    connector inside a sentence, nor *well* as an adverb); *just* as a softener of the
+    agent's own action ("let me just check"), never meaning "only" or "a moment ago".
 ``boilerplate``
     Padding phrases ("as I said before", "I just wanted to let you know that", "your
     call is important to us", a doubled "bear with me") from
@@ -58,7 +62,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -113,7 +117,108 @@ def filler_word_patterns() -> tuple[Rule, ...]:
         ),
         ("hedge_kinda", "filler_word", [{"LOWER": {"IN": sorted(words["hedges"])}}], (True,)),
         *_HEDGE_PATTERNS,
+        *_discourse_patterns(words),
     )
+
+
+def _discourse_patterns(words: Mapping[str, frozenset[str]]) -> tuple[Rule, ...]:
+    """Softeners and stacked discourse phrases (words from ``filler_words.yaml``).
+
+    *just* after a first-person subject and before a verb, a hesitation between them allowed
+    ("let me just, um, pull up", "I'll just take"), or opening a sentence before an -ing verb
+    ("Just checking"); "I've just applied" (a moment ago), "it's just the fee" and "you just
+    need" (only) do not match. *you know* / *I mean* next to a hesitation or an answer token
+    ("right i mean it", "um you know") where speech-recogniser text has no commas.
+    """
+    softeners = sorted(words["softeners"])
+    pause = {"LOWER": {"IN": sorted(words["hesitations"])}, "OP": "*"}
+    comma = {"IS_PUNCT": True, "OP": "*"}
+    verb = {"TAG": {"IN": ["VB", "VBP", "VBG"]}}
+    stack = {"LOWER": {"IN": sorted(words["hesitations"] | words["response_tokens"] | {"well"})}}
+    phrases = ({"LOWER": "you"}, {"LOWER": "know"}), ({"LOWER": "i"}, {"LOWER": "mean"})
+    return (
+        (
+            "softener",
+            "filler_word",
+            [
+                {"LOWER": {"IN": sorted(words["softener_subjects"])}},
+                {"LOWER": {"IN": softeners}},
+                comma,
+                pause,
+                comma,
+                verb,
+            ],
+            (False, True, False, False, False, False),
+        ),
+        (
+            "softener_opening",
+            "filler_word",
+            [{"LOWER": {"IN": softeners}, "IS_SENT_START": True}, {"TAG": "VBG"}],
+            (True, False),
+        ),
+        *(
+            (f"{a['LOWER']}_{b['LOWER']}_{where}", "filler_word", pattern, flags)
+            for a, b in phrases
+            for where, pattern, flags in (
+                ("after_marker", [stack, a, b], (False, True, True)),
+                (
+                    "before_hesitation",
+                    [a, b, {"LOWER": {"IN": sorted(words["hesitations"])}}],
+                    (True, True, False),
+                ),
+            )
+        ),
+    )
+
+
+def discourse_marker_flags(span: Span, words: Mapping[str, frozenset[str]] | None = None) -> set[int]:
+    """Doc token indices of the discourse markers used as filler in ``span`` (one sentence
+    of a turn's doc), judged by position and part of speech, never as a blanket word list.
+
+    - an answer token (``response_tokens``: yeah, okay, right...) is filler as an interjection
+      or sentence opener, except as the first word of the turn (only hesitations before it: an
+      answer to a yes/no question, or an acknowledgement) and as a check ("okay?");
+      "is that okay" and "right away" are adjectives and adverbs, not openers;
+    - a pause marker (``pause_markers``: so, well) is filler where it opens the sentence (only
+      markers and punctuation before it) and a pause, a hesitation or another marker follows
+      ("So, um, the fee", "so yeah"), or where it trails at the end ("..., so."); *well* also
+      as an interjection anywhere ("and, well, breakfast"). Inside a sentence *so* is a
+      connector ("..., so the refund goes out today"), whatever follows it.
+
+    The turn is the span's doc (the parse gives each turn its own doc).
+    """
+    words = words or filler_vocabulary().words
+    answers, pauses = words["response_tokens"], words["pause_markers"]
+    hesitation = words["hesitations"]
+    markers = hesitation | answers | pauses | words["hedge_adverbs"] | words["hedges"] | {"like"}
+    doc = span.doc
+    tokens = [t for t in span if not t.is_space]
+    lowers = [t.lower_ for t in tokens]
+    opening = True  # only markers and punctuation so far in this sentence
+    turn_first = all(t.is_punct or t.is_space or t.lower_ in hesitation for t in doc[: span.start])
+    flagged: set[int] = set()
+    for k, token in enumerate(tokens):
+        lower = lowers[k]
+        nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+        pause_after = nxt is None or nxt.is_punct or lowers[k + 1] in markers
+        if lower in answers:
+            interjection = token.pos_ == "INTJ" or opening
+            if interjection and not turn_first and not (nxt is not None and nxt.text == "?"):
+                flagged.add(token.i)
+        elif lower in pauses:
+            trailing = (
+                k > 0
+                and (tokens[k - 1].is_punct or lowers[k - 1] in markers)
+                and all(t.is_punct or t.lower_ in markers for t in tokens[k + 1 :])
+            )
+            if (opening and pause_after) or trailing or (lower == "well" and token.pos_ == "INTJ"):
+                flagged.add(token.i)
+        if not (token.is_punct or lower in markers):
+            opening = False
+            turn_first = False
+        elif lower not in hesitation and not token.is_punct:
+            turn_first = False
+    return flagged
 
 
 #: Filler words that are filler only in context: a discourse *like*, *you know*, *I mean*.
@@ -404,6 +509,8 @@ def pattern_flags(span: Span, matcher: Matcher | None = None, lex: Lexicon | Non
             token = span[start + offset]
             if flags[element] and not (token.is_punct or token.is_space):
                 flagged.setdefault(token.i, kind)
+    for i in sorted(discourse_marker_flags(span)):
+        flagged.setdefault(i, "filler_word")
     return flagged
 
 

@@ -87,6 +87,7 @@ FUNCTIONS: tuple[str, ...] = (
     "novel_amount",
     "novel_info",
     "reply_style",
+    "formula",
 )
 
 _FIRST_PERSON = frozenset({"i", "we"})
@@ -105,7 +106,7 @@ ReplyLexiconError = LexiconError
 
 #: Version of the packaged reply_functions.yaml, and the lists each version added, so a
 #: deployment's copy of an older version keeps loading.
-LEXICON_VERSION = 4
+LEXICON_VERSION = 5
 _ADDED_IN: Mapping[int, tuple[str, ...]] = {
     2: ("time_period_words", "time_period_determiners", "time_period_prepositions", "time_period_boundaries"),
     3: ("courtesy_no_objects", "effective_phrases", "ask_advice", "suggestion_openers"),
@@ -126,6 +127,7 @@ _ADDED_IN: Mapping[int, tuple[str, ...]] = {
         "expectation_words",
         "restored_words",
     ),
+    5: ("formula_anchors", "formula_words", "causal_verbs", "knowing_verbs"),
 }
 
 #: The word lists of version 1, then those each later version added (in error messages, a
@@ -157,6 +159,7 @@ _LIST_FIELDS = (
     "not_done_participles",
     *_ADDED_IN[2],
     *_ADDED_IN[3],
+    *_ADDED_IN[5],
 )
 
 #: The word lists of ``cxnlp/resources/reply_functions.yaml`` (what each is for is said
@@ -399,6 +402,8 @@ def reply_functions(
     text = _norm_text(words)
     lemmas = [_lemma(t) for t in words]
     lowers = [_lw(t) for t in words]
+    if _is_formula(words, lemmas, lowers, lex):
+        return {**dict.fromkeys(FUNCTIONS, 0.0), "formula": 1.0}
     first_person = any(w in _FIRST_PERSON for w in lowers)
     you_words = sum(w in ("you", "your", "yours", "you're", "youre") for w in lowers)
     # "How about Gone Girl?" offers an answer in a question's form; it asks nothing back.
@@ -417,11 +422,21 @@ def reply_functions(
     refusal = bool(
         lex["refusal_words"].intersection(joined) or _has_phrase(text, lex.phrases["refusal_phrases"])
     ) or _negated_can(words)
+    # "I'm afraid that's not something I can see here": no refusal of what was asked, only
+    # of telling; it leaves the question open, like a vague promise.
+    cannot_tell = (
+        refusal
+        and _only_knowing_verbs(words, lex)
+        and any(w in _FIRST_PERSON for w in lowers)  # the agent's side cannot tell...
+        and not (lowers and lowers[0] in lex["yes_no_words"])  # ..."No, you can't see it yet" answers
+    )
+    refusal = refusal and not cannot_tell
     cause = bool(
         lex["cause_words"].intersection(lemmas)
         or lex["cause_words"].intersection(lowers)
         or _has_phrase(text, lex.phrases["cause_phrases"])
         or _result_connector(words)
+        or _causal_verb(words, lex)
     )
     amount = (
         any(t.text in _MONEY_SYMBOLS for t in span)
@@ -430,11 +445,12 @@ def reply_functions(
     )
     case_specific = you_words > 0 or (first_person and (action or commitment))
     # A redaction placeholder ("[PII]") is a detail given and then removed: still specific.
+    addressed = _vocatives(span)
     specific = (
         number
         or suggests
         or any(
-            t.pos_ == "PROPN"
+            (t.pos_ == "PROPN" and t.i not in addressed)
             or t.like_email
             or t.like_url
             or any(c.isdigit() for c in t.text)
@@ -442,7 +458,9 @@ def reply_functions(
             for t in words
         )
     )
-    yes_no = _yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex, within=False))
+    yes_no = not cannot_tell and (
+        _yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex, within=False))
+    )
     personal = first_person or you_words > 0 or bool(_PERSONAL.intersection(lowers))
     generic = (
         (not personal and not (yes_no or steps or question or specific or action))
@@ -462,7 +480,7 @@ def reply_functions(
     lexical_verbs = sum(t.pos_ == "VERB" for t in words)
     dated = time or any(_lw(t) == "by" and t.i > 0 and t.doc[t.i - 1].tag_ == "VBN" for t in words)
     past_cause = past_event and not (dated and lexical_verbs <= 1)
-    vague = bool(_has_phrase(text, lex.phrases["vague_phrases"])) and not (time or action)
+    vague = cannot_tell or (bool(_has_phrase(text, lex.phrases["vague_phrases"])) and not (time or action))
     restates = bool(_has_phrase(text, lex.phrases["restating_phrases"]))
     transfer = bool(_has_phrase(text, lex.phrases["transfer_phrases"])) and not action
     content = sum(1 for t in words if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM") and not t.is_stop)
@@ -498,6 +516,7 @@ def reply_functions(
         # other facts the customer had not said already (an answer tells something new).
         "novel_time": 0.0,
         "novel_amount": 0.0,
+        "formula": 0.0,
         "novel_info": 0.0,
         # Filled in per reply window by the caller from its embedding: how answer-like its
         # meaning is, along a direction the need-reply model learned (cxnlp.dimensions.need_reply).
@@ -519,6 +538,7 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
     tp = lex["time_point_words"]
     units = lex.duration_words
     currency = lex["currency_words"]
+    addressed = _vocatives(span)
     for i, t in enumerate(words):
         low = _lw(t).strip("$£€¥₹,.").replace(",", "")
         if not low:
@@ -534,7 +554,7 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
             or (number and (nxt in ("am", "pm", "a.m.", "p.m.") or nxt in units))
         ):
             out.add(("time", low))
-        elif number or t.pos_ == "PROPN" or t.like_email or t.like_url:
+        elif number or (t.pos_ == "PROPN" and t.i not in addressed) or t.like_email or t.like_url:
             out.add(("other", low))
     opener = _opens_with_suggestion(words, lex)
     if opener:
@@ -545,6 +565,31 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
 
 
 _SUGGESTED_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
+
+
+def _vocatives(span: Span) -> frozenset[int]:
+    """Doc indices of the name the speaker addresses, set off by a comma at the start or the
+    end of the sentence ("Olivia, I understand...", "...your plan, Mr Jones."). Saying the
+    customer's name tells them nothing: it is no fact of an answer (proactive connection
+    counts it as name use)."""
+    tokens = [t for t in span if not t.is_space]
+    out: set[int] = set()
+    head = 0
+    while head < len(tokens) and tokens[head].pos_ == "PROPN":
+        head += 1
+    if 0 < head < len(tokens) and tokens[head].text == ",":
+        out.update(t.i for t in tokens[:head])
+    end = len(tokens)
+    while end and tokens[end - 1].is_punct:
+        end -= 1
+    tail = end
+    while tail and tokens[tail - 1].pos_ == "PROPN":
+        tail -= 1
+    if 0 < tail < end and tokens[tail - 1].text == ",":
+        out.update(t.i for t in tokens[tail:end])
+    return frozenset(out)
+
+
 _PERSONAL = frozenset({"my", "our", "us", "me", "mine", "ours"})
 _BREAKS = frozenset({"\u2014", "\u2013", "-", "--", ";", ":", ",", "as", "so", "since"})
 
@@ -556,6 +601,18 @@ def _explains_after_break(span: Span) -> bool:
         if _lw(t) in _BREAKS and i > 1:
             rest = [w for w in tokens[i + 1 :] if w.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM")]
             if len(rest) >= 3:
+                return True
+    return False
+
+
+def _causal_verb(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """A finite verb of effect with a subject other than the agent: "the router is on old
+    firmware that *limits* the Wi-Fi", "the update *blocked* the app". It names what makes
+    the customer's problem happen: a cause with no "because"."""
+    for i, t in enumerate(words):
+        if t.tag_ in ("VBZ", "VBP", "VBD") and _lemma(t) in lex["causal_verbs"]:
+            subject = _lw(words[i - 1]) if i else ""
+            if subject not in ("i", "we"):
                 return True
     return False
 
@@ -834,6 +891,14 @@ def _commitment(words: Sequence[Token], lex: ReplyLexicon) -> bool:
 _NOT_EXPECTING = frozenset({"than", "you", "they", "he", "she", "had", "'d", "as", "never"})
 
 
+def _only_knowing_verbs(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """Are all the sentence's lexical verbs verbs of seeing or knowing (``knowing_verbs``)?
+    "I can't see that here", "I don't know", "not something I'm able to check" refuse to
+    tell, not what the customer asked for ("I can't refund it" does)."""
+    verbs = [_lemma(t) for t in words if t.pos_ == "VERB"]
+    return bool(verbs) and all(v in lex["knowing_verbs"] for v in verbs)
+
+
 def _negated_can(words: Sequence[Token]) -> bool:
     """ "I can't", "you can't get a refund", "the system won't allow": a refusal by any subject
     of a negated modal; "we're not able", "that isn't possible" only with the agent's side or
@@ -999,14 +1064,52 @@ def echoes_polar(frame: tuple[str, str], reply: Span) -> bool:
     return False
 
 
+_NEGATIONS = frozenset({"not", "n't", "nt", "never", "no"})
+#: Word classes a courtesy formula may carry besides its own words ("Thank *you* for *your*
+#: patience, *Michael*").
+_FORMULA_POS = frozenset({"DET", "PRON", "ADP", "CCONJ", "PROPN", "INTJ", "PART", "AUX"})
+
+
+def _is_formula(
+    words: Sequence[Token], lemmas: Sequence[str], lowers: Sequence[str], lex: ReplyLexicon
+) -> bool:
+    """A courtesy or hold formula and nothing else: "Take care!", "Michael, thanks for your
+    patience today.", "Just a second.", "Have a lovely day!".
+
+    Such a sentence answers nothing, though its words look like an answer's ("take" opens
+    an instruction, "today" is a time, "second" a number). It needs one of
+    ``formula_anchors`` (or opens with the "have" of a wish) and no word outside
+    ``formula_words``, function words and names;
+    a yes/no or a negation makes it an answer ("Yes, thank you", "No, thanks").
+    """
+    anchors, vocab = lex["formula_anchors"], lex["formula_words"]
+    polar = lex["yes_no_words"] | lex["polar_answers"]
+    anchored = bool(lemmas) and lemmas[0] == "have"  # a wish: "Have a lovely day!"
+    for t, lemma, low in zip(words, lemmas, lowers, strict=True):
+        if low in polar or low in _NEGATIONS or any(c.isdigit() for c in low):
+            return False
+        if low in anchors or lemma in anchors:
+            anchored = True
+        elif not (low in vocab or lemma in vocab or t.pos_ in _FORMULA_POS):
+            return False
+    return anchored
+
+
+_STEP_CONTENT = frozenset({"NOUN", "PROPN", "NUM", "ADJ"})
+
+
 def _steps(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> bool:
     """Instructions: an imperative opener, "you can/need to <verb>", or sequence words."""
     if not words:
         return False
     first = words[0]
     verbs = lex["instruction_verbs"]
-    if first.tag_ == "VB" and _lemma(first) not in lex["not_instructions"]:
-        return True
+    # An imperative opener instructs when it names what to do: an instruction verb with
+    # something after it, or any verb with a content word ("Wait." holds, "Leave it with
+    # me" takes ownership; neither is a step).
+    if first.tag_ == "VB" and _lemma(first) not in lex["not_instructions"] and len(words) > 1:
+        if _lemma(first) in verbs or any(t.pos_ in _STEP_CONTENT for t in words[1:]):
+            return True
     if _lw(first) == "just" and len(words) > 1 and words[1].tag_ == "VB":
         return True
     for i, w in enumerate(lowers[:-1]):
@@ -1041,7 +1144,7 @@ ANSWER_KINDS: Mapping[str, tuple[str, ...]] = {
     "how_to": ("steps", "own_action"),  # doing it for the customer answers "how do I"
     "why": ("cause", "past_cause"),
     "polar": ("yes_no", "refusal", "action_done"),  # "I can see it was sent" answers "has it?"
-    "what": ("specific", "time", "amount"),
+    "what": ("specific", "time", "amount", "steps"),  # "What do I need to register?": "Go to..."
     "request": ("own_action", "commitment_time", "steps", "refusal"),
     "problem": ("own_action", "commitment_time", "steps", "cause"),
 }
@@ -1067,6 +1170,36 @@ def window_functions(functions: Sequence[Mapping[str, float]]) -> dict[str, floa
     return out
 
 
+def _new_facts(functions: Mapping[str, float]) -> dict[str, bool]:
+    """Which fact kinds of a reply are new to the customer: a fact the customer gave
+    already is an echo, not an answer ("I can see you sent it on Monday" answers no
+    "when")."""
+    return {
+        "time": functions["novel_time"] > 0,
+        "duration": functions["novel_time"] > 0,
+        "amount": functions["novel_amount"] > 0,
+        "number": functions["novel_info"] > 0,
+        "specific": functions["novel_info"] > 0,
+    }
+
+
+def answers_in_kind(ask: str, functions: Mapping[str, float]) -> bool:
+    """Does a reply give an answer of the kind ``ask`` wants (:data:`ANSWER_KINDS`)?
+    Refusals meet a request only with a cause; a cause with a next step meets a problem."""
+    new_fact = _new_facts(functions)
+    kinds = ANSWER_KINDS.get(ask, ())
+    if any(functions[k] > 0 and new_fact.get(k, True) for k in kinds if k != "refusal"):
+        return True
+    if "refusal" in kinds and functions["refusal"] > 0 and (functions["explains"] > 0 or ask == "polar"):
+        return True
+    # A cause with a next step: "it got stuck at the depot; it's out Thursday".
+    return bool(
+        ask == "problem"
+        and (functions["cause"] or functions["past_event"])
+        and (functions["time"] or functions["commitment"])
+    )
+
+
 def pair_features(
     ask: str, relevance: float, functions: Mapping[str, float], adjacent_relevance: float = 0.0
 ) -> dict[str, float]:
@@ -1078,25 +1211,8 @@ def pair_features(
     least ``adjacent_relevance`` relevant: adjacency, not shared words, ties a terse
     answer to its question.
     """
-    kinds = ANSWER_KINDS.get(ask, ())
-    new_fact = {
-        "time": functions["novel_time"] > 0,
-        "duration": functions["novel_time"] > 0,
-        "amount": functions["novel_amount"] > 0,
-        "number": functions["novel_info"] > 0,
-        "specific": functions["novel_info"] > 0,
-    }
-    # A fact the customer gave already is an echo, not an answer ("I can see you sent it
-    # on Monday" answers no "when").
-    match = any(functions[k] > 0 and new_fact.get(k, True) for k in kinds if k != "refusal")
-    if "refusal" in kinds and functions["refusal"] > 0 and (functions["explains"] > 0 or ask == "polar"):
-        match = True
-    if (
-        ask == "problem"
-        and (functions["cause"] or functions["past_event"])
-        and (functions["time"] or functions["commitment"])
-    ):
-        match = True  # a cause with a next step: "it got stuck at the depot; it's out Thursday"
+    new_fact = _new_facts(functions)
+    match = answers_in_kind(ask, functions)
     any_answer = any(
         functions[k] > 0 and new_fact.get(k, True)
         for k in ("own_action", "commitment_time", "steps", "cause", "amount", "time")
@@ -1141,7 +1257,7 @@ ASK_WANTS: Mapping[str, str] = {
     "how_to": "steps (or doing it for them)",
     "why": "a cause",
     "polar": "a yes or no",
-    "what": "the fact asked for",
+    "what": "the fact asked for (or what to do)",
     "request": "the action taken or a refusal with its reason",
     "problem": "a fix, an action, or a cause with a next step",
 }

@@ -50,7 +50,8 @@ class TableWriter:
     ``transform`` is applied to each chunk as a DataFrame before it is written (used to add
     calibrated columns row-wise without holding the table). Use as a context manager. If
     the block raises, nothing is published and the previous
-    file at ``path`` (if any) is left untouched.
+    file at ``path`` (if any) is left untouched. ``empty_schema`` gives the columns of the
+    table when no row was written (without it, an empty Parquet has no columns).
     """
 
     def __init__(
@@ -59,9 +60,11 @@ class TableWriter:
         *,
         chunk_rows: int = 2_000,
         transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+        empty_schema: pa.Schema | None = None,
     ):
         self.path = Path(path)
         self.transform = transform
+        self.empty_schema = empty_schema
         self.format = output_format(self.path)
         self.chunk_rows = chunk_rows
         self.rows_written = 0
@@ -113,7 +116,14 @@ class TableWriter:
         self._flush()
         if self._tmpdir is None:
             raise RuntimeError("TableWriter used outside its 'with' block.")
-        schema = unified_schema([pq.read_schema(p) for p in self._parts])
+        schemas = [pq.read_schema(p) for p in self._parts]
+        if not schemas and self.empty_schema is not None:
+            # No row: the table still has its columns, so a reader sees an empty table of
+            # the right kind rather than a file with no columns at all.
+            schemas = [self.empty_schema]
+            self._parts.append(self._tmpdir / "empty.parquet")
+            pq.write_table(self.empty_schema.empty_table(), self._parts[-1])
+        schema = unified_schema(schemas)
         with atomic_path(self.path) as staging:
             if self.format == "parquet":
                 with pq.ParquetWriter(staging, schema) as sink:
@@ -125,7 +135,7 @@ class TableWriter:
                         frame = conform_table(pq.read_table(part), schema).to_pandas()
                         if self.format == "csv":
                             frame.to_csv(sink, index=False, header=(i == 0))
-                        else:
+                        elif len(frame):  # an empty frame would write a blank line
                             frame.to_json(sink, orient="records", lines=True, force_ascii=False)
 
 

@@ -965,9 +965,9 @@ def _impact(b: _Builder, data: pd.DataFrame, events: pd.DataFrame | None, by: st
         b.add(
             "impact",
             _p(
-                "No workshop dates were given. Pass events= to build_report (or --events FILE, "
-                "a table of group,date rows, to cxnlp report) to see whether coaching moved "
-                "each coached team more than the others.",
+                "No workshop dates were given. Give them with --events FILE, a table of group,date "
+                "rows (events= in build_report), to see whether coaching moved each coached team "
+                "more than the others.",
                 "note",
             ),
         )

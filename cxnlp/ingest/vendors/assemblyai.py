@@ -15,13 +15,10 @@ from typing import Any
 
 from cxnlp.ingest.rejects import RecordError
 from cxnlp.ingest.vendors.common import (
-    RawTurn,
     build_record,
-    item,
-    number,
     read_json_export,
     record_id_of,
-    text_of,
+    utterance_turns,
 )
 from cxnlp.model import Reject, Transcript
 
@@ -54,30 +51,24 @@ def to_record(doc: Mapping[str, Any], fallback_id: str) -> dict[str, Any]:
             field="utterances",
             record_id=record_id,
         )
-    rows = [item(u, f"utterances[{i}]", record_id) for i, u in enumerate(utterances)]
-    by_channel = len({u.get("channel") for u in rows}) > 1
-    turns = []
-    for index, utterance in enumerate(rows):
-        where = f"utterances[{index}]"
-        key = "channel" if by_channel else "speaker"
-        label = utterance.get(key)
-        if not isinstance(label, str | int) or isinstance(label, bool) or str(label) == "":
-            raise RecordError(
-                f"Got {key} {label!r}; expected a speaker label such as 'A' (transcribe with "
-                "speaker_labels=true).",
-                field=f"{where}.{key}",
-                record_id=record_id,
-            )
-        turns.append(
-            RawTurn(
-                speaker=f"{key} {label}",
-                text=text_of(utterance.get("text"), f"{where}.text", record_id),
-                start=number(utterance.get("start"), f"{where}.start", record_id, scale=1000),
-                end=number(utterance.get("end"), f"{where}.end", record_id, scale=1000),
-            )
-        )
+    turns = utterance_turns(
+        utterances, "utterances", record_id, text_key="text", label=_label, time_scale=1000
+    )
     metadata = {key: doc[key] for key in METADATA_KEYS if isinstance(doc.get(key), str)}
     return build_record(record_id, turns, metadata)
+
+
+def _label(utterance: Mapping[str, Any], by_channel: bool, where: str, record_id: str) -> str:
+    key = "channel" if by_channel else "speaker"
+    value = utterance.get(key)
+    if not isinstance(value, str | int) or isinstance(value, bool) or str(value) == "":
+        raise RecordError(
+            f"Got {key} {value!r}; expected a speaker label such as 'A' (transcribe with "
+            "speaker_labels=true).",
+            field=f"{where}.{key}",
+            record_id=record_id,
+        )
+    return f"{key} {value}"
 
 
 def read_assemblyai(path: str | Path) -> Iterator[Transcript | Reject]:

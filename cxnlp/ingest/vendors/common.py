@@ -22,6 +22,9 @@ from cxnlp.model import Reject, Transcript
 
 #: A converter: one vendor document and the id to use when it names none → a record.
 Converter = Callable[[Mapping[str, Any], str], dict[str, Any]]
+#: A diarised utterance's speaker label: the utterance, whether the call is split by
+#: channel, where it is and the record id (for errors) → the label.
+Labeller = Callable[[Mapping[str, Any], bool, str, str], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,38 @@ def _later(a: float | None, b: float | None) -> float | None:
     if b is None:
         return a
     return max(a, b)
+
+
+def utterance_turns(
+    utterances: list[Any],
+    where: str,
+    record_id: str,
+    *,
+    text_key: str,
+    label: Labeller,
+    time_scale: float = 1.0,
+) -> list[RawTurn]:
+    """One turn per utterance of a diarising recogniser (AssemblyAI, Deepgram).
+
+    The speaker is read by channel when the utterances come from more than one channel
+    (multichannel audio, one speaker a channel), else from the diariser's speaker;
+    ``label`` says how the vendor writes either. ``where`` names the list in errors
+    (``results.utterances``); ``time_scale`` is 1000 for milliseconds.
+    """
+    rows = [item(u, f"{where}[{i}]", record_id) for i, u in enumerate(utterances)]
+    by_channel = len({u.get("channel") for u in rows}) > 1
+    turns = []
+    for index, utterance in enumerate(rows):
+        at = f"{where}[{index}]"
+        turns.append(
+            RawTurn(
+                speaker=label(utterance, by_channel, at, record_id),
+                text=text_of(utterance.get(text_key), f"{at}.{text_key}", record_id),
+                start=number(utterance.get("start"), f"{at}.start", record_id, scale=time_scale),
+                end=number(utterance.get("end"), f"{at}.end", record_id, scale=time_scale),
+            )
+        )
+    return turns
 
 
 def require_list(doc: Mapping[str, Any], key: str, record_id: str, hint: str) -> list[Any]:

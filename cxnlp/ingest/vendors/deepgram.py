@@ -14,13 +14,10 @@ from typing import Any
 
 from cxnlp.ingest.rejects import RecordError
 from cxnlp.ingest.vendors.common import (
-    RawTurn,
     build_record,
-    item,
-    number,
     read_json_export,
     record_id_of,
-    text_of,
+    utterance_turns,
 )
 from cxnlp.model import Reject, Transcript
 
@@ -50,20 +47,7 @@ def to_record(doc: Mapping[str, Any], fallback_id: str) -> dict[str, Any]:
             field="results.utterances",
             record_id=record_id,
         )
-    rows = [item(u, f"results.utterances[{i}]", record_id) for i, u in enumerate(utterances)]
-    by_channel = len({u.get("channel") for u in rows}) > 1
-    turns = []
-    for index, utterance in enumerate(rows):
-        where = f"results.utterances[{index}]"
-        label = _label(utterance, by_channel, where, record_id)
-        turns.append(
-            RawTurn(
-                speaker=label,
-                text=text_of(utterance.get("transcript"), f"{where}.transcript", record_id),
-                start=number(utterance.get("start"), f"{where}.start", record_id),
-                end=number(utterance.get("end"), f"{where}.end", record_id),
-            )
-        )
+    turns = utterance_turns(utterances, "results.utterances", record_id, text_key="transcript", label=_label)
     return build_record(record_id, turns, {})
 
 
