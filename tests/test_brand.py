@@ -476,3 +476,33 @@ def test_a_version_1_brand_lexicon_still_loads_with_the_packaged_registers(encod
     assert "off_brand_registers" in caplog.text
     assert "casual" in dim.off_prototypes_.labels
     assert "lol" in dim.register_words_.text_speak
+
+
+def test_phrase_prefilter_finds_what_the_matcher_finds():
+    """The word-index test that lets find_phrases skip spaCy's matcher never skips a match."""
+    import spacy
+
+    from cxnlp.dimensions.brand import _phrase_matcher, could_hold_phrase, find_phrases
+
+    nlp = spacy.blank("en")
+    profile = default_brand_profile()
+    forbidden, preferred = tuple(profile.forbidden_phrases), tuple(profile.preferred_phrases)
+    matcher, openers, index = _phrase_matcher(nlp.vocab, forbidden, preferred)
+    sentences = [
+        *forbidden,
+        *preferred,
+        *(f"Well, {p}, honestly." for p in (*forbidden[:10], *preferred[:5])),
+        *(" ".join(p.split()[:-1]) + " indeed." for p in forbidden if len(p.split()) > 1),
+        "Refunds are not my jobs, sorry.",
+        "Calm   down please.",
+        "I'll check the order for you now.",
+        "",
+    ]
+    held = 0
+    for text in sentences:
+        span = nlp(text)[:]
+        full = find_phrases(span, matcher)
+        assert find_phrases(span, matcher, openers, index) == full, text
+        assert could_hold_phrase([t.lower_ for t in span], index) == bool(matcher(span)), text
+        held += bool(full)
+    assert held >= len(forbidden)  # the test sentences do hold phrases

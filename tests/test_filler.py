@@ -301,3 +301,29 @@ def test_small_talk_sentences_are_shared_with_proactive_connection(parser, fille
     chat = filler.small_talk_sentences(parsed)
     agent = parsed.agent_sentences
     assert agent[0].index in chat and agent[-1].index not in chat
+
+
+def test_sentence_kinds_are_read_once_per_transcript_and_configuration(parser, filler, encoder, monkeypatch):
+    """Proactive connection's own FillerContent reuses the kinds the filler dimension read
+    for the same transcript; another configuration or transcript reads its own."""
+    parsed = parsed_call(
+        parser, "My bill is wrong.", "Lovely sunny morning out there, isn't it? I've corrected the bill."
+    )
+    other = parsed_call(parser, "My bill is wrong.", "I've corrected the bill.")
+    twin = FillerContent()
+    twin.prepare(encoder)
+    stricter = FillerContent(small_talk_threshold=0.99)
+    stricter.prepare(encoder)
+    calls = []
+    original = FillerContent._sentence_kinds
+
+    def counting(self, p):
+        calls.append((self, p))
+        return original(self, p)
+
+    monkeypatch.setattr(FillerContent, "_sentence_kinds", counting)
+    first = filler.sentence_kinds(parsed)
+    assert twin.sentence_kinds(parsed) is first and len(calls) == 1
+    assert stricter.sentence_kinds(parsed) != first and len(calls) == 2
+    assert twin.sentence_kinds(other) == original(twin, other) and len(calls) == 3
+    assert filler.sentence_kinds(parsed) == first

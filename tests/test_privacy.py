@@ -317,3 +317,44 @@ def test_cli_score_outputs_hold_no_planted_card_or_code(tmp_path):
         assert "c2" in rejects.read_text()  # the record is still accounted for
         assert "739" not in written
         assert (CARD in written.replace(" ", "")) is card_allowed
+
+
+GATE_TEXTS = [
+    "My card number is 4111 1111 1111 1111.",
+    "card 4111-1111-1111-111 and 4111111111111",
+    "only twelve digits 4111 1111 1111",
+    "SSN 536-22-8726, or 536 22 8726, or 536228726, 53622-8726, 536-228726.",
+    "ssn 536-22-872 is eight digits",
+    "eight digits 1234 5678",
+    "IBAN GB82 WEST 1234 5698 7654 32 please",
+    "iban gb82west12345698765432",
+    "DE89370400440532013000",
+    "Order 12 was sent on 3 May to flat 4b.",
+    "No digits at all here.",
+    "٤١١١ ١١١١ ١١١١ ١١١١ Arabic-Indic digits",
+]
+
+
+@pytest.mark.parametrize("name", ["CreditCardRecognizer", "IbanRecognizer", "UsSsnRecognizer"])
+def test_gated_presidio_recognisers_find_what_the_ungated_ones_find(name):
+    """A gate only skips text that no pattern of the recogniser could match."""
+    pytest.importorskip("presidio_analyzer")
+    from presidio_analyzer import predefined_recognizers
+
+    from cxnlp.privacy import recognizers
+
+    base = getattr(predefined_recognizers, name)
+    gate = {
+        "CreditCardRecognizer": recognizers._has_card_digits,
+        "IbanRecognizer": recognizers._has_iban_start,
+        "UsSsnRecognizer": recognizers._has_ssn_digits,
+    }[name]
+    gated, plain = recognizers._gated(base, gate)(), base()
+    found_any = False
+    for text in GATE_TEXTS:
+        entities = plain.supported_entities
+        expected = [(r.entity_type, r.start, r.end, r.score) for r in plain.analyze(text, entities)]
+        got = [(r.entity_type, r.start, r.end, r.score) for r in gated.analyze(text, entities)]
+        assert got == expected, text
+        found_any |= bool(expected)
+    assert found_any  # the texts do hold what this recogniser finds

@@ -256,3 +256,17 @@ def test_leaving_slot_vectors_out_is_another_configuration(parser):
     assert with_column.config_fingerprint() != without.config_fingerprint()
     row = without.score([Transcript.from_pairs("b", CALLS["billing"])]).iloc[0]
     assert "slot_vectors" not in row.index
+
+
+def test_dimensions_score_with_one_blas_thread_and_the_setting_is_restored():
+    from threadpoolctl import threadpool_info
+
+    from cxnlp.scoring import one_blas_thread
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    with one_blas_thread():
+        assert all(n == 1 for n in blas_threads())
+    assert blas_threads() == before

@@ -91,6 +91,7 @@ import logging
 import math
 import reprlib
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -458,7 +459,13 @@ class PhraseHit:
     text: str
 
 
-_MATCHER_CACHE: dict[tuple[int, tuple[str, ...], tuple[str, ...]], tuple[Any, Matcher, frozenset[str]]] = {}
+#: The phrases' token patterns by their first word: for each phrase starting with that
+#: word, the words allowed at each following position (see :func:`could_hold_phrase`).
+PhraseIndex = dict[str, list[tuple[frozenset[str], ...]]]
+
+_MATCHER_CACHE: dict[
+    tuple[int, tuple[str, ...], tuple[str, ...]], tuple[Any, Matcher, frozenset[str], PhraseIndex]
+] = {}
 
 
 def phrase_matcher(vocab: Vocab, forbidden: tuple[str, ...], preferred: tuple[str, ...]) -> Matcher:
@@ -474,31 +481,59 @@ def phrase_openers(vocab: Vocab, forbidden: tuple[str, ...], preferred: tuple[st
 
 def _phrase_matcher(
     vocab: Vocab, forbidden: tuple[str, ...], preferred: tuple[str, ...]
-) -> tuple[Matcher, frozenset[str]]:
+) -> tuple[Matcher, frozenset[str], PhraseIndex]:
     key = (id(vocab), forbidden, preferred)
     cached = _MATCHER_CACHE.get(key)
     if cached is not None and cached[0] is vocab:
-        return cached[1], cached[2]
+        return cached[1], cached[2], cached[3]
     from spacy.matcher import Matcher
 
     matcher = Matcher(vocab)
-    openers: set[str] = set()
+    index: PhraseIndex = {}
     for label, phrases in (("forbidden", forbidden), ("preferred", preferred)):
         if phrases:
             patterns = phrase_patterns(phrases, vocab)
             matcher.add(label, patterns)
             # Every pattern element is a required {"LOWER": {"IN": [...]}} (no operators).
-            openers.update(word for pattern in patterns for word in pattern[0]["LOWER"]["IN"])
-    _MATCHER_CACHE[key] = (vocab, matcher, frozenset(openers))
-    return matcher, frozenset(openers)
+            for pattern in patterns:
+                rest = tuple(frozenset(element["LOWER"]["IN"]) for element in pattern[1:])
+                for word in pattern[0]["LOWER"]["IN"]:
+                    index.setdefault(word, []).append(rest)
+    openers = frozenset(index)
+    _MATCHER_CACHE[key] = (vocab, matcher, openers, index)
+    return matcher, openers, index
 
 
-def find_phrases(span: Span, matcher: Matcher, openers: frozenset[str] | None = None) -> list[PhraseHit]:
+def could_hold_phrase(lowers: Sequence[str], index: PhraseIndex) -> bool:
+    """Whether some phrase of ``index`` occurs in the lower-cased words ``lowers``.
+
+    Why: spaCy's ``Matcher`` tests every ``IN`` set at every token (milliseconds a
+    sentence) while almost no sentence holds a profile phrase; a sentence this test
+    rejects has no match, so :func:`find_phrases` skips the matcher and finds the same.
+    """
+    n = len(lowers)
+    for i, word in enumerate(lowers):
+        for rest in index.get(word, ()):
+            if i + len(rest) < n and all(lowers[i + 1 + k] in allowed for k, allowed in enumerate(rest)):
+                return True
+    return False
+
+
+def find_phrases(
+    span: Span,
+    matcher: Matcher,
+    openers: frozenset[str] | None = None,
+    index: PhraseIndex | None = None,
+) -> list[PhraseHit]:
     """Longest non-overlapping phrase matches in one sentence (none without a word of
-    ``openers``, when given: :func:`phrase_openers`)."""
+    ``openers``, when given: :func:`phrase_openers`; none that ``index`` rules out, when
+    given: :func:`could_hold_phrase`)."""
     from spacy.util import filter_spans
 
-    if openers is not None and openers.isdisjoint([t.lower_ for t in span]):
+    lowers = [t.lower_ for t in span]
+    if openers is not None and openers.isdisjoint(lowers):
+        return []
+    if index is not None and not could_hold_phrase(lowers, index):
         return []
     found = filter_spans(matcher(span, as_spans=True))
     return [PhraseHit(sp.label_, sp.text) for sp in found]
@@ -724,7 +759,7 @@ class BrandCongruence(Dimension):
         nearer_off = _top_mean(off_sims, self.off_neighbours) - _top_mean(
             vectors @ self.plain_matrix_.T, self.off_neighbours
         )
-        matcher, openers = _phrase_matcher(
+        matcher, openers, index = _phrase_matcher(
             sentences[0].span.doc.vocab,
             tuple(self.profile_.forbidden_phrases),
             tuple(self.profile_.preferred_phrases),
@@ -767,7 +802,7 @@ class BrandCongruence(Dimension):
                     where = "" if label == "off_brand" else f" ({label})"
                     detail += f"; resembles{where} {example!r} (similarity {off_sims[i, j]:.2f})"
                 negatives.append((sent, "off_brand", self.off_brand_points * off_strength, detail, None))
-            for hit in find_phrases(sent.span, matcher, openers):
+            for hit in find_phrases(sent.span, matcher, openers, index):
                 if hit.label == "forbidden":
                     n_forbidden += 1
                     negatives.append(

@@ -300,10 +300,12 @@ class _MatcherCache:
         hit = self._by_vocab.get(key)
         if hit is not None and hit[0] is vocab:
             return hit[1], hit[2]
-        from spacy.matcher import Matcher, PhraseMatcher
+        from spacy.matcher import PhraseMatcher
         from spacy.tokens import Doc
 
-        need = Matcher(vocab)
+        from cxnlp.matching import GatedMatcher
+
+        need = GatedMatcher(vocab)
         for kind, patterns in _need_patterns(lex).items():
             need.add(kind, patterns)
         social = PhraseMatcher(vocab, attr="LOWER")
@@ -505,6 +507,18 @@ def _is_trivial(span: Span) -> bool:
     if is_question(span):
         return content < 1 and sum(t.is_alpha for t in span) < 3
     return content < 2
+
+
+@dataclass(slots=True)
+class _Reply:
+    """A candidate reply window's need-independent readings: its unit vector, what its
+    sentences do and its novel facts (read once per window), and its style (read when a
+    need first keeps it)."""
+
+    unit: np.ndarray
+    functions: dict[str, float]
+    novelty: dict[str, float]
+    style: float | None = None
 
 
 @register_dimension("answer_completeness.v1")
@@ -871,12 +885,16 @@ class AnswerCompleteness(Dimension):
             out.append(sent)
         return out
 
-    def _windows(self, candidates: list[Sentence], parsed: ParsedTranscript) -> list[tuple[Sentence, ...]]:
+    def _windows(
+        self, candidates: list[Sentence], parsed: ParsedTranscript, block: Mapping[int, int] | None = None
+    ) -> list[tuple[Sentence, ...]]:
         """For each candidate, it and the following candidates of the same agent reply.
 
         Consecutive agent turns with no customer turn between them are one reply.
+        ``block``: :func:`_exchange_blocks` of ``parsed`` when the caller has it.
         """
-        block = _exchange_blocks(parsed)
+        if block is None:
+            block = _exchange_blocks(parsed)
         windows = []
         for i, sent in enumerate(candidates):
             win = [sent]
@@ -906,14 +924,18 @@ class AnswerCompleteness(Dimension):
         scorer = self._pair_scorer()
         if candidates is None:
             candidates = self.answer_candidates(parsed)
-        windows = self._windows(candidates, parsed)
+        block = _exchange_blocks(parsed)  # read once, not once per need
+        windows = self._windows(candidates, parsed, block)
         functions = self.candidate_functions(candidates, parsed)
         asks = [ask_type([s.clean for s in need.sentences], need.kind, lex) for need in needs]
         rivals: dict[tuple[int, int], float] = {}  # a window's closest need, shared by all needs
+        replies: dict[tuple[int, int], _Reply] = {}  # what a reply is and does, shared by all needs
         scored = []
         ask_of = {n.last_index: a for n, a in zip(needs, asks, strict=True)}
         for need, ask in zip(needs, asks, strict=True):
-            options = self.reply_options(need, needs, windows, functions, parsed, rivals, ask_of)
+            options = self.reply_options(
+                need, needs, windows, functions, parsed, rivals, ask_of, block, replies
+            )
             probs = scorer.probability(
                 [pair_features(ask, rel, funcs, self.adjacent_relevance) for _, rel, funcs in options]
             )
@@ -977,6 +999,8 @@ class AnswerCompleteness(Dimension):
         parsed: ParsedTranscript,
         rivals: dict[tuple[int, int], float] | None = None,
         asks: Mapping[int, str] | None = None,
+        block: Mapping[int, int] | None = None,
+        replies: dict[tuple[int, int], _Reply] | None = None,
     ) -> list[tuple[tuple[Sentence, ...], float, dict[str, float]]]:
         """Every candidate reply to ``need``: (sentences, similarity, what they do).
 
@@ -985,11 +1009,16 @@ class AnswerCompleteness(Dimension):
         need's ask type by its ``last_index``), the reply right after a need that answers it
         in kind is always a candidate for it, however few words an elliptical follow-up
         ("Can you refund it?") shares with it and however close an earlier need's words
-        are (that need may still count the same reply, when it is about it).
+        are (that need may still count the same reply, when it is about it). ``block`` and
+        ``replies`` carry what does not depend on the need from one need to the next
+        (:meth:`match` shares them; each is computed here when None).
         """
         options = []
         frames = [f for f in (polar_frame(s.clean) for s in need.sentences) if f is not None]
-        block = _exchange_blocks(parsed)
+        if block is None:
+            block = _exchange_blocks(parsed)
+        if replies is None:
+            replies = {}
         asks = asks or {}
         for win in windows:
             if win[0].index <= need.last_index:
@@ -1003,20 +1032,37 @@ class AnswerCompleteness(Dimension):
                 if k > 1 and not opens_with_answer:
                     break  # a reply starts at its first answering sentence, not at "bear with me"
                 used = win[:k]
-                unit = self._window_vector(used, parsed)
+                key = (used[0].index, k)
+                reply = replies.get(key)
+                if reply is None:
+                    reply = replies[key] = self._read_reply(used, functions, parsed)
+                unit = reply.unit
                 rel = float((need.vectors @ unit).max())
-                funcs = window_functions([functions[s.index] for s in used])
+                funcs = dict(reply.functions)
                 funcs["adjacent"] = float(adjacent)
-                funcs.update(self._novelty(used, parsed))
+                funcs.update(reply.novelty)
                 own_ask = asks.get(need.last_index)
                 presumed = adjacent and own_ask is not None and answers_in_kind(own_ask, funcs)
                 if not presumed and not self._exclusive(need, needs, used, unit, rel, rivals):
                     continue
                 if frames and not funcs["yes_no"]:
                     funcs["yes_no"] = float(any(echoes_polar(f, s.clean) for f in frames for s in used))
-                funcs["reply_style"] = self._pair_scorer().reply_style(unit)
+                if reply.style is None:
+                    reply.style = self._pair_scorer().reply_style(unit)
+                funcs["reply_style"] = reply.style
                 options.append((used, rel, funcs))
         return options
+
+    def _read_reply(
+        self, used: tuple[Sentence, ...], functions: dict[int, dict[str, float]], parsed: ParsedTranscript
+    ) -> _Reply:
+        """What a reply window is and does whatever the need (its unit vector, functions and
+        novel facts): read once per window, not once per need."""
+        return _Reply(
+            self._window_vector(used, parsed),
+            window_functions([functions[s.index] for s in used]),
+            self._novelty(used, parsed),
+        )
 
     def _exclusive(
         self,
@@ -1045,25 +1091,26 @@ class AnswerCompleteness(Dimension):
     def _novelty(self, used: tuple[Sentence, ...], parsed: ParsedTranscript) -> dict[str, float]:
         """How many of a reply's times, amounts and other facts the customer had not said
         before it: the echo of the customer's own details answers nothing."""
-        facts = self._facts(parsed)
         said = frozenset().union(
-            *(facts[s.index] for s in parsed.customer_sentences if s.index < used[0].index)
+            *(self._facts(s, parsed) for s in parsed.customer_sentences if s.index < used[0].index)
         )
-        new = frozenset().union(*(facts[s.index] for s in used)) - said
+        new = frozenset().union(*(self._facts(s, parsed) for s in used)) - said
         return {
             "novel_time": float(sum(kind == "time" for kind, _ in new)),
             "novel_amount": float(sum(kind == "amount" for kind, _ in new)),
             "novel_info": float(len(new)),
         }
 
-    def _facts(self, parsed: ParsedTranscript) -> dict[int, frozenset[tuple[str, str]]]:
-        """:func:`fact_tokens` of every sentence, read once per transcript."""
-        if self._facts_memo is not None and self._facts_memo[0] is parsed:
-            return self._facts_memo[1]
-        lex = self._lexicon()
-        facts = {s.index: fact_tokens(s.clean, lex) for s in parsed.sentences}
-        self._facts_memo = (parsed, facts)
-        return facts
+    def _facts(self, sent: Sentence, parsed: ParsedTranscript) -> frozenset[tuple[str, str]]:
+        """:func:`fact_tokens` of a sentence of ``parsed``, read once per transcript and only
+        for the sentences a reply's novelty looks at."""
+        if self._facts_memo is None or self._facts_memo[0] is not parsed:
+            self._facts_memo = (parsed, {})
+        facts = self._facts_memo[1]
+        found = facts.get(sent.index)
+        if found is None:
+            found = facts[sent.index] = fact_tokens(sent.clean, self._lexicon())
+        return found
 
     @staticmethod
     def _window_vector(used: tuple[Sentence, ...], parsed: ParsedTranscript) -> np.ndarray:

@@ -433,14 +433,32 @@ def specific_words(span: Span) -> frozenset[str]:
 def announces_recap(span: Span, lex: Lexicon) -> bool:
     """Whether the sentence says it is a recap or summary ("so just to recap", "to sum up")."""
     lowers = [t.lower_ for t in span]
-    return any(
-        tuple(lowers[i : i + len(p)]) == p for p in lex.phrases["recap_phrases"] for i in range(len(lowers))
-    )
+    n = len(lowers)
+    starts: dict[str, list[int]] = {}
+    for i, lower in enumerate(lowers):
+        starts.setdefault(lower, []).append(i)
+    for phrase in lex.phrases["recap_phrases"]:
+        if not phrase:  # an empty phrase is in every non-empty sentence
+            if n:
+                return True
+            continue
+        if any(tuple(lowers[i : i + len(phrase)]) == phrase for i in starts.get(phrase[0], ())):
+            return True
+    return False
 
 
 def count_words(tokens: Sequence[Any]) -> int:
     """Words = tokens that are neither punctuation nor whitespace."""
     return sum(1 for t in tokens if not (t.is_punct or t.is_space))
+
+
+#: The last transcript's :meth:`FillerContent.sentence_kinds` per configuration (and the
+#: prototype matrix it was read with): one entry per configuration, so memory stays flat.
+_KINDS_MEMO: dict[tuple[Any, ...], tuple[ParsedTranscript, Any, dict[int, tuple[str, str]]]] = {}
+
+
+def _same_matrix(a: Any, b: Any) -> bool:
+    return a is b or (a is not None and b is not None and a.shape == b.shape and np.array_equal(a, b))
 
 
 _MATCHER_CACHE: dict[tuple[int, str, str], tuple[Any, Matcher, dict[str, tuple[str, tuple[bool, ...]]]]] = {}
@@ -459,9 +477,9 @@ def filler_matcher(
     cached = _MATCHER_CACHE.get(key)
     if cached is not None and cached[0] is vocab:
         return cached[1], cached[2]
-    from spacy.matcher import Matcher
+    from cxnlp.matching import GatedMatcher
 
-    matcher = Matcher(vocab)
+    matcher = GatedMatcher(vocab)
     rules: dict[str, tuple[str, tuple[bool, ...]]] = {}
     for label, kind, pattern, flags in (
         *filler_word_patterns(),
@@ -578,12 +596,35 @@ class FillerContent(Dimension):
         self.prototypes_ = prototypes
 
     def sentence_kinds(self, parsed: ParsedTranscript) -> dict[int, tuple[str, str]]:
-        """Sentence index → (kind, detail) for agent sentences that are filler as a whole."""
+        """Sentence index → (kind, detail) for agent sentences that are filler as a whole.
+
+        Read once per transcript and configuration: proactive connection asks for the
+        small talk of the transcript the filler dimension scores next (its own
+        ``FillerContent`` with the same lexicon), so the last answer is kept for it. The
+        result is shared: do not change it.
+        """
         if not hasattr(self, "prototypes_"):
             raise RuntimeError(
                 "FillerContent used before prepare(). Call dimension.prepare(encoder) "
                 "(Scorer does this for you)."
             )
+        key = (
+            self.small_talk_threshold,
+            self.boilerplate_threshold,
+            self.purpose_margin,
+            self.relevance_threshold,
+            self.repeat_threshold,
+            self.min_repeat_words,
+            self.lexicon_.digest,
+        )
+        kept = _KINDS_MEMO.get(key)
+        if kept is not None and kept[0] is parsed and _same_matrix(kept[1], self.prototypes_.matrix):
+            return kept[2]
+        kinds = self._sentence_kinds(parsed)
+        _KINDS_MEMO[key] = (parsed, self.prototypes_.matrix, kinds)
+        return kinds
+
+    def _sentence_kinds(self, parsed: ParsedTranscript) -> dict[int, tuple[str, str]]:
         agent = parsed.agent_sentences
         if not agent:
             return {}

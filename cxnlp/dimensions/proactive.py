@@ -649,16 +649,16 @@ class _MatcherCache:
         hit = self._by_vocab.get(key)
         if hit is not None and hit[0] is vocab:
             return hit[1]
-        from spacy.matcher import Matcher
+        from cxnlp.matching import GatedMatcher
 
-        acts = Matcher(vocab)
+        acts = GatedMatcher(vocab)
         for label, patterns in act_patterns(words).items():
             acts.add(label, patterns)
-        intro = Matcher(vocab)
+        intro = GatedMatcher(vocab)
         intro.add("intro", _self_intro_patterns())
-        vocative = Matcher(vocab)
+        vocative = GatedMatcher(vocab)
         vocative.add("vocative", _vocative_patterns(words.lexicon))
-        apology = Matcher(vocab)
+        apology = GatedMatcher(vocab)
         apology.add("apology", APOLOGY_PATTERNS)
         matchers = {"acts": acts, "intro": intro, "vocative": vocative, "apology": apology}
         if len(self._by_vocab) > 8:

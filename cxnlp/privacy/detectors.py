@@ -303,6 +303,10 @@ def _iban_piece(word: str, p: PrivacyPatterns) -> str | None:
     return None
 
 
+#: How every IBAN opens: a country code and two check digits.
+_IBAN_START = re.compile(r"[A-Z]{2}\d{2}")
+
+
 def iban_findings(text: str, p: PrivacyPatterns) -> list[Finding]:
     """IBANs written in groups or spelled out ("g b eight two w e s t ..."), checksum-valid."""
     tokens = list(_IBAN_TOKEN.finditer(text))
@@ -315,6 +319,7 @@ def iban_findings(text: str, p: PrivacyPatterns) -> list[Finding]:
         ends: list[int] = []
         length = 0
         j = i
+        opens = None  # whether the code opens with a country and check digits (read once 4 long)
         while j < len(tokens) and length < 34:
             piece = pieces_of[j]
             if piece is None and j == i and _IBAN_OPENING.fullmatch(tokens[j].group()):
@@ -329,8 +334,16 @@ def iban_findings(text: str, p: PrivacyPatterns) -> list[Finding]:
             length += len(piece)
             ends.append(tokens[j].end())
             j += 1
+            if opens is None and length >= 4:
+                # The opening needs only the first four characters: no need to grow a
+                # code that cannot be one.
+                opens = _IBAN_START.match("".join(pieces)) is not None
+                if not opens:
+                    break
+        if opens is None:  # shorter than four characters
+            opens = _IBAN_START.match("".join(pieces)) is not None
         found = False
-        if re.match(r"[A-Z]{2}\d{2}", "".join(pieces)):
+        if opens:
             for k in range(len(pieces), 0, -1):
                 code = "".join(pieces[:k])
                 if len(code) >= 15 and iban_valid(code):
