@@ -97,13 +97,15 @@ def _compile(data: Any, source: str, sha256: str) -> AllowList:
     terms = _strings(data, "terms", source)
     org_before = _strings(data, "org_before", source)
     org_name = r"(?P<org>[A-Z][\w&'\-]*(?:[ \t]+[A-Z][\w&'\-]*){0,3})"
+    fillers = _strings(data, "org_fillers", source)
+    filler = rf"(?:[ \t]*,?[ \t]+(?i:{_phrases(fillers)})[ \t]*,?)*" if fillers else ""
     return AllowList(
         source=source,
         sha256=sha256,
         terms=re.compile(rf"(?<!\w)(?:{_phrases(terms)})(?!\w)", re.IGNORECASE) if terms else None,
         words=frozenset(w.lower() for w in _strings(data, "words", source)),
         org_before=(
-            re.compile(rf"(?i:\b(?:{_phrases(org_before)}))[ \t]+{org_name}") if org_before else None
+            re.compile(rf"(?i:\b(?:{_phrases(org_before)})){filler}[ \t]*,?[ \t]+{org_name}") if org_before else None
         ),
     )
 
@@ -122,7 +124,8 @@ def name_parts(
     The span is widened to whole words, so a word glued to digits ("REF41853") or holding
     one is never a name. Left out too: words that are not title case ("GB", "actually"),
     are in the allow-list's ``words`` or in ``stop_words`` (the patterns' not-a-name
-    words), or fall in an allow-list term or a company name of the call (``orgs``): "Daniel at Kestrel Connect" keeps "Daniel".
+    words), or fall in an allow-list term or a company name of the call (``orgs``):
+    "Daniel at Kestrel Connect" keeps "Daniel".
     """
     while start > 0 and not text[start - 1].isspace():  # whole words: "REF" of "REF41853"
         start -= 1
