@@ -105,7 +105,9 @@ def _compile(data: Any, source: str, sha256: str) -> AllowList:
         terms=re.compile(rf"(?<!\w)(?:{_phrases(terms)})(?!\w)", re.IGNORECASE) if terms else None,
         words=frozenset(w.lower() for w in _strings(data, "words", source)),
         org_before=(
-            re.compile(rf"(?i:\b(?:{_phrases(org_before)})){filler}[ \t]*,?[ \t]+{org_name}") if org_before else None
+            re.compile(rf"(?i:\b(?:{_phrases(org_before)})){filler}[ \t]*,?[ \t]+{org_name}")
+            if org_before
+            else None
         ),
     )
 
