@@ -358,3 +358,69 @@ def test_gated_presidio_recognisers_find_what_the_ungated_ones_find(name):
         assert got == expected, text
         found_any |= bool(expected)
     assert found_any  # the texts do hold what this recogniser finds
+
+
+# --- what is not a name (cxnlp/resources/privacy_allow.yaml) ------------------------------
+
+GREETING_CALL = [
+    "Hello, and thank you for calling Kestrel Connect. This is Priya. How may I help?",
+    "Hi, my name is Olivia Dubois. I only get 20 Mbps.",
+]
+
+
+def test_company_named_in_the_greeting_stays_and_the_customer_is_still_redacted(redactor):
+    context = redactor.call_context(GREETING_CALL)
+    out = redactor.redact("Kestrel Connect is happy to help, Olivia.", context)
+    assert out == "Kestrel Connect is happy to help, <PERSON>."
+    greeting = redactor.redact(GREETING_CALL[0], context)
+    assert "Kestrel Connect" in greeting and "Priya" not in greeting
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We'll make sure you get the full 300 Mbps reaching the router.",
+        "It's REF41853.",
+        "When will it actually arrive?",
+        "It's grey actually here.",
+        "Sooo, sorry for the hassle, the Monday slot is gone.",
+    ],
+)
+def test_units_codes_and_ordinary_words_are_not_names(redactor, text):
+    assert redactor.redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        ("The engineer, Tom Baker, will visit on Monday.", "Baker"),
+        ("Sooo Dmitri, sorry for the hassle.", "Dmitri"),
+        ("this is sarah speaking", "sarah"),
+        ("I was talking to Daniel at Kestrel Connect.", "Daniel"),
+    ],
+)
+def test_names_among_ordinary_words_are_still_redacted(redactor, text, gone):
+    out = redactor.redact(text)
+    assert gone not in out and "<PERSON>" in out
+
+
+def test_allow_list_is_data_a_deployment_overrides(tmp_path):
+    from importlib import resources
+
+    text = resources.files("cxnlp").joinpath("resources", "privacy_allow.yaml").read_text()
+    custom = tmp_path / "allow.yaml"
+    custom.write_text(text.replace("terms: [PayPal,", "terms: [Kestrel Connect, PayPal,"))
+    sentence = "Kestrel Connect is happy to help."
+    assert Redactor().redact(sentence) == "<PERSON> is happy to help."  # no greeting: spaCy's guess
+    mine = Redactor(allow=custom)
+    assert mine.redact(sentence) == sentence
+    assert mine.fingerprint()["allow_sha256"] != Redactor().fingerprint()["allow_sha256"]
+
+
+def test_a_bad_allow_list_names_the_file_and_key(tmp_path):
+    from cxnlp.privacy.allow import PrivacyAllowError
+
+    bad = tmp_path / "allow.yaml"
+    bad.write_text("terms: Kestrel\nwords: []\n")
+    with pytest.raises(PrivacyAllowError, match=r"allow\.yaml.*'terms'"):
+        Redactor(allow=bad).redact("Hello Sarah")

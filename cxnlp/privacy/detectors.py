@@ -47,6 +47,9 @@ class Finding:
     entity: str
     value: str = ""
     score: float = 0.85
+    #: ``"ner"`` for a PERSON entity of spaCy's model (judged by
+    #: :func:`cxnlp.privacy.allow.name_parts`), empty for cxnlp's detectors.
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,10 +238,16 @@ def date_findings(text: str, p: PrivacyPatterns, prefix: str = "") -> list[Findi
 def name_findings(text: str, p: PrivacyPatterns) -> list[Finding]:
     """Names people give ("my name is ...", "this is Sarah", "Mr Jones", "John speaking")."""
     out: list[Finding] = []
-    cues = ((p.name_cue, False, 0.85), (p.name_cue_capitalised, True, 0.6), (p.name_before_cue, False, 0.85))
+    cues = ((p.name_cue, False, 0.85), (p.name_cue_capitalised, True, 0.6))
     for pattern, capitalised, score in cues:
         for m in pattern.finditer(text):
             out.extend(_name_span(text, m.start("name"), m.group("name"), p, capitalised, score))
+    for m in p.name_before_cue.finditer(text):
+        # "John speaking", "this is sarah here": the cue must follow the name directly, so
+        # every word before it must pass ("it's grey actually here" names no one)
+        spans = list(_name_span(text, m.start("name"), m.group("name"), p, capitalised=False))
+        if spans and spans[0].end == m.end("name"):
+            out.extend(spans)
     for m in p.title.finditer(text):
         out.extend(_name_span(text, m.start("name"), m.group("name"), p, capitalised=False))
     return out
@@ -250,13 +259,19 @@ def _name_span(
     """The name words at ``start``; ``score`` 0.6 marks a weak cue ("this is X", "thanks X"),
     whose name is redacted where it stands but not looked for elsewhere in the call."""
     kept: list[str] = []
+    pos = start
     for word in words.split():
+        pos = text.index(word, pos) + len(word)
         bare = word.strip("'-")
         if bare.lower() in p.not_name_words or len(bare) < 2 or bare.lower() in p.digit_words:
             break
         if capitalised and not bare[:1].isupper():
             break
         if capitalised and bare.lower() in p.not_name_capitals:
+            break
+        if capitalised and bare.isupper():  # an acronym or a code ("It's REF41853"), not a name
+            break
+        if pos < len(text) and text[pos].isdigit():  # glued to digits: a reference, not a name
             break
         kept.append(word)
     if kept:

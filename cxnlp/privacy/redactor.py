@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cxnlp.privacy.allow import AllowList, load_allow_list, name_parts
 from cxnlp.privacy.detectors import Finding, digit_runs, find_all, number_findings
 from cxnlp.privacy.patterns import PrivacyPatterns, load_patterns
 
@@ -104,6 +105,8 @@ class CallContext:
 
     values: dict[str, str] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)
+    #: Company names the call's greeting gave ("thank you for calling Kestrel Connect").
+    orgs: set[str] = field(default_factory=set)
     _name_re: re.Pattern[str] | None = None
 
     def name_pattern(self) -> re.Pattern[str] | None:
@@ -132,6 +135,10 @@ class Redactor:
         Distinct strings whose findings are kept.
     score_threshold : float
         Presidio findings below this confidence are ignored.
+    allow : str, Path or None
+        An allow-list of the shape of ``cxnlp/resources/privacy_allow.yaml`` (company,
+        brand and product names, units, ordinary words: never a person's name); the
+        packaged one when None.
     """
 
     def __init__(
@@ -142,12 +149,14 @@ class Redactor:
         ner: bool = True,
         cache_size: int = 100_000,
         score_threshold: float = 0.4,
+        allow: str | Path | None = None,
     ):
         self.enabled = enabled
         self.patterns = patterns
         self.ner = ner
         self.cache_size = cache_size
         self.score_threshold = score_threshold
+        self.allow = allow
 
     # resources -----------------------------------------------------------------------
 
@@ -158,17 +167,29 @@ class Redactor:
             "ner": self.ner,
             "cache_size": self.cache_size,
             "score_threshold": self.score_threshold,
+            "allow": None if self.allow is None else str(self.allow),
         }
 
     def fingerprint(self) -> dict[str, Any]:
-        """Parameters plus the patterns file's hash: what decides what is written."""
-        return {**self.get_params(), "patterns_sha256": self.patterns_.sha256}
+        """Parameters plus the patterns and allow-list files' hashes: what decides what is written."""
+        return {
+            **self.get_params(),
+            "patterns_sha256": self.patterns_.sha256,
+            "allow_sha256": self.allow_.sha256,
+        }
 
     @property
     def patterns_(self) -> PrivacyPatterns:
         compiled = self.__dict__.get("_patterns")
         if compiled is None:
             compiled = self.__dict__["_patterns"] = load_patterns(self.patterns)
+        return compiled
+
+    @property
+    def allow_(self) -> AllowList:
+        compiled = self.__dict__.get("_allow")
+        if compiled is None:
+            compiled = self.__dict__["_allow"] = load_allow_list(self.allow)
         return compiled
 
     @property
@@ -222,6 +243,7 @@ class Redactor:
         previous = ""
         for text in texts:
             if self.enabled:
+                context.orgs.update(self.allow_.org_names(text))
                 found = find_all(text, p, prefix=previous[-p.context_window :])
             else:
                 found = number_findings(text, p, prefix=previous[-p.context_window :])
@@ -250,6 +272,17 @@ class Redactor:
         if not text:
             return []
         found = list(self._string_findings(text, remember=remember))
+        if context is not None and context.orgs:
+            orgs = frozenset(context.orgs)
+            found = [
+                Finding(a, b, f.entity, text[a:b].lower(), f.score, f.source)
+                for f in found
+                for a, b in (
+                    name_parts(text, f.start, f.end, self.allow_, frozenset(), orgs)
+                    if f.source == "ner"
+                    else [(f.start, f.end)]
+                )
+            ]
         if context is not None:
             found.extend(self._context_findings(text, context))
         if not self.enabled:
@@ -305,9 +338,17 @@ class Redactor:
             score_threshold=self.score_threshold,
             nlp_artifacts=artifacts,
         )
-        return [
-            Finding(r.start, r.end, r.entity_type, text[r.start : r.end].lower(), r.score) for r in results
-        ]
+        out: list[Finding] = []
+        stop = p.not_name_words | p.not_name_capitals
+        orgs = frozenset(self.allow_.org_names(text))
+        for r in results:
+            if (r.recognition_metadata or {}).get("recognizer_name") != "SpacyRecognizer":
+                out.append(Finding(r.start, r.end, r.entity_type, text[r.start : r.end].lower(), r.score))
+                continue
+            # spaCy's PERSON: only the parts that look like a name (cxnlp.privacy.allow)
+            for start, end in name_parts(text, r.start, r.end, self.allow_, stop, orgs):
+                out.append(Finding(start, end, r.entity_type, text[start:end].lower(), r.score, "ner"))
+        return out
 
     def _may_hold_name(self, text: str) -> bool:
         """A capitalised word that is not a sentence's first word (unless a vocative) nor a stock word."""

@@ -1,0 +1,161 @@
+"""What is never a person's name: the allow-list, and the test a named entity must pass.
+
+spaCy's small English model tags many capitalised words as PERSON: the company in "thank
+you for calling Kestrel Connect", a unit ("300 Mbps"), a reference ("REF41853"), a word
+that only starts a sentence. Redacting those makes evidence unreadable and protects no
+one. So a PERSON entity from the model is kept only when it still looks like a name:
+title-case words, no digits, not glued to digits, not a unit or ordinary word of the
+allow-list, not overlapping one of the deployment's company or product names, not the
+name the call's greeting gives the company. Names found from cues (self-introductions,
+titles, metadata) are not judged here: the cue is the evidence.
+
+The lists live in ``cxnlp/resources/privacy_allow.yaml``; a deployment passes its own
+copy (``Redactor(allow=...)``), whose hash goes into the scorer's configuration id.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cxnlp.resource_files import read_yaml_resource
+
+RESOURCE = "privacy_allow.yaml"
+
+_WORD = re.compile(r"[^\s,;:!?()\"“”]+")
+#: A name word: a capital then lower-case letters, with inner capitals, apostrophes or
+#: hyphens (McDonald, O'Brien, Anne-Marie); a possessive is allowed.
+_NAME_WORD = re.compile(r"[A-Z][a-z]+(?:['\-]?[A-Z]?[a-z]+)*(?:'s)?")
+
+
+#: A letter said three times over ("Sooo"): speech, not a name.
+_STRETCHED = re.compile(r"([a-z])\1\1")
+
+
+class PrivacyAllowError(ValueError):
+    """The allow-list file is missing a key or holds a bad entry; the message names it."""
+
+
+@dataclass(frozen=True)
+class AllowList:
+    """Compiled allow-list; build with :func:`load_allow_list`."""
+
+    source: str
+    sha256: str
+    #: Company, brand and product names, any case, several words allowed.
+    terms: re.Pattern[str] | None
+    #: Single words never a name on their own (lower case).
+    words: frozenset[str]
+    #: Cue before a capitalised phrase that names the company ("thank you for calling").
+    org_before: re.Pattern[str] | None
+
+    def term_spans(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in self.terms.finditer(text)] if self.terms else []
+
+    def org_names(self, text: str) -> list[str]:
+        """Company names a greeting gives ("thank you for calling Kestrel Connect" ->
+        "kestrel connect"), lower-cased."""
+        if self.org_before is None:
+            return []
+        return [m.group("org").lower() for m in self.org_before.finditer(text)]
+
+
+def load_allow_list(path: str | Path | None = None) -> AllowList:
+    """The packaged allow-list (``path`` None, cached) or a deployment's own file."""
+    if path is None:
+        return _packaged()
+    return _compile(*read_yaml_resource(RESOURCE, path, PrivacyAllowError))
+
+
+@functools.cache
+def _packaged() -> AllowList:
+    return _compile(*read_yaml_resource(RESOURCE, None, PrivacyAllowError))
+
+
+def _strings(data: dict[str, Any], key: str, source: str) -> list[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise PrivacyAllowError(
+            f"{source}: Got {key!r} = {str(value)[:60]!r}; expected a list of non-empty strings."
+        )
+    return [v.strip() for v in value]
+
+
+def _phrases(words: list[str]) -> str:
+    ordered = sorted(set(words), key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+
+
+def _compile(data: Any, source: str, sha256: str) -> AllowList:
+    if not isinstance(data, dict):
+        raise PrivacyAllowError(
+            f"{source}: Got {type(data).__name__}; expected a mapping with 'terms' and 'words'."
+        )
+    terms = _strings(data, "terms", source)
+    org_before = _strings(data, "org_before", source)
+    org_name = r"(?P<org>[A-Z][\w&'\-]*(?:[ \t]+[A-Z][\w&'\-]*){0,3})"
+    fillers = _strings(data, "org_fillers", source)
+    filler = rf"(?:[ \t]*,?[ \t]+(?i:{_phrases(fillers)})[ \t]*,?)*" if fillers else ""
+    return AllowList(
+        source=source,
+        sha256=sha256,
+        terms=re.compile(rf"(?<!\w)(?:{_phrases(terms)})(?!\w)", re.IGNORECASE) if terms else None,
+        words=frozenset(w.lower() for w in _strings(data, "words", source)),
+        org_before=(
+            re.compile(rf"(?i:\b(?:{_phrases(org_before)})){filler}[ \t]*,?[ \t]+{org_name}")
+            if org_before
+            else None
+        ),
+    )
+
+
+def name_parts(
+    text: str,
+    start: int,
+    end: int,
+    allow: AllowList,
+    stop_words: frozenset[str],
+    orgs: frozenset[str] = frozenset(),
+) -> list[tuple[int, int]]:
+    """The parts of ``text[start:end]`` (a PERSON entity from the model) that look like a
+    name: empty when none does.
+
+    The span is widened to whole words, so a word glued to digits ("REF41853") or holding
+    one is never a name. Left out too: words that are not title case ("GB", "actually"),
+    are in the allow-list's ``words`` or in ``stop_words`` (the patterns' not-a-name
+    words), or fall in an allow-list term or a company name of the call (``orgs``):
+    "Daniel at Kestrel Connect" keeps "Daniel".
+    """
+    while start > 0 and not text[start - 1].isspace():  # whole words: "REF" of "REF41853"
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    span = text[start:end]
+    blocked = [(a, b) for a, b in allow.term_spans(text) if a < end and start < b]
+    org_words = {w for org in orgs for w in org.split()}
+    parts: list[tuple[int, int]] = []
+    run: list[tuple[int, int]] = []
+    for m in _WORD.finditer(span):
+        a, b = m.start() + start, m.end() + start
+        bare = m.group().strip(".'-")
+        low = bare.lower().removesuffix("'s")
+        ok = (
+            bool(_NAME_WORD.fullmatch(bare))
+            and not _STRETCHED.search(low)
+            and low not in allow.words
+            and low not in stop_words
+            and low not in org_words
+            and not any(x < b and a < y for x, y in blocked)
+        )
+        if ok:
+            lead = len(m.group()) - len(m.group().lstrip(".'-"))
+            run.append((a + lead, a + lead + len(bare)))
+        elif run:
+            parts.append((run[0][0], run[-1][1]))
+            run = []
+    if run:
+        parts.append((run[0][0], run[-1][1]))
+    return parts
