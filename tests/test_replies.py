@@ -124,6 +124,11 @@ def test_ask_type(nlp, need, kind, ask):
         # Two events related in time are a cause; one event with its date is only when.
         ("Your payment reached us two days after the due date.", {"past_cause"}, set()),
         ("It was reviewed on March 3rd.", {"past_event"}, {"past_cause"}),
+        # Terse answers: a "you" in a done state, and "not yet" as the no.
+        ("You're booked for four at 8pm.", {"own_action"}, set()),
+        ("You're charged a fee when a payment is late.", set(), {"own_action"}),
+        ("Not yet, it'll be ready after 3pm.", {"yes_no"}, set()),
+        ("Not my department.", set(), {"yes_no"}),
     ],
 )
 def test_reply_functions(nlp, reply, present, absent):

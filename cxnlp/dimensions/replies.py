@@ -779,7 +779,7 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
             # present passive ("fees are applied automatically") describes everyone.
             before = [_lw(w) for w in words[max(0, i - 4) : i]]
             specific_subject = bool(before) and (
-                before[-1] in ("it", "that", "this", "everything", "which")
+                before[-1] in ("it", "that", "this", "everything", "which", "you")  # "you're booked"
                 or "your" in before
                 or words[i - 1].pos_ == "PROPN"
             )
@@ -1008,6 +1008,8 @@ def _yes_no(words: Sequence[Token], lex: ReplyLexicon, *, within: bool = True) -
         return True
     if first == "not" and len(words) > 2 and (_lw(words[1]), _lw(words[2])) == ("at", "all"):
         return True
+    if first == "not" and len(words) > 1 and _lw(words[1]) in _NOT_YET:
+        return True  # "Not yet, it'll be ready after 3pm", "Not really"
     if within and any(_standalone_yes_no(t, lex) for t in words[1:]):
         return True  # "You do, yes, but ...", "It's covered, yeah."
     # "It does.", "You can.", "It isn't covered", "That's right": subject + auxiliary first.
@@ -1082,6 +1084,8 @@ def echoes_polar(frame: tuple[str, str], reply: Span) -> bool:
 
 
 _NEGATIONS = frozenset({"not", "n't", "nt", "never", "no"})
+#: What follows an opening "not" that makes it a polar "no" ("Not yet", "Not really").
+_NOT_YET = frozenset({"yet", "really", "quite", "anymore", "currently", "now", "today"})
 #: Words that place one event against another ("two days after the due date").
 _RELATIONAL_TIME = frozenset({"after", "before", "late", "later", "early", "earlier", "overdue"})
 #: Word classes a courtesy formula may carry besides its own words ("Thank *you* for *your*
