@@ -12,12 +12,14 @@ The dimension works in three steps, each a small pure function of the shared par
    (cosine at least ``merge_threshold``, or a problem and the short question about it,
    "Can you fix it?") are merged into one. When nothing reads as a need, the customer's
    opening (three content words or more, need-like at ``opening_need_threshold``) is the
-   reason for contact. Each need is classed by the answer it asks for
+   reason for contact; a statement announced as a new point in any turn ("Also, one of
+   the mugs arrived chipped.") is a need by the same measure. Each need is classed by the answer it asks for
    (:func:`~cxnlp.dimensions.replies.ask_type`: a time, an amount, steps, a cause, yes/no,
    an action, a fix...).
 2. **Replies.** Candidate replies are windows of up to ``window`` consecutive agent
    sentences after the need, in one agent reply (answers may come turns later, after a
-   hold or a verification question); questions back and bare acknowledgements are not
+   hold or a verification question); questions back, courtesy and hold formulas ("Take
+   care!", "Just a second.") and bare acknowledgements are not
    candidates. What each sentence does is read by
    :func:`~cxnlp.dimensions.replies.reply_functions` (an action taken, a commitment with a
    time, a refusal, a cause, steps, a yes/no, a time, an amount; or a general statement, a
