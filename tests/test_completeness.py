@@ -785,3 +785,55 @@ def test_a_new_point_in_a_later_turn_is_a_need(score):
 
     assert statuses("I've sent a replacement mug, it'll arrive Monday.") == ["answered", "answered"]
     assert statuses("Mugs are packed carefully in our warehouse.") == ["answered", "open"]
+
+
+@pytest.mark.parametrize(
+    ("need", "answer", "non_answer"),
+    [
+        # A general figure answers how things work, not when *this* customer's card comes.
+        (
+            "When will my replacement card get here?",
+            "Yours was printed this morning, so it'll be with you by Thursday.",
+            "Replacement cards are normally posted within seven working days.",
+        ),
+        # When something happened answers no "when will it".
+        (
+            "When is my refund going to land?",
+            "It'll reach your account on Monday.",
+            "You asked for it last Tuesday.",
+        ),
+        # What follows "sorry" restates the customer's situation: no action of the agent's.
+        (
+            "My flight's been cancelled and I'm stuck at the airport.",
+            "I've rebooked you on the 18:40 to Lyon, seat 12C.",
+            "I'm so sorry your flight has been cancelled, that's awful news.",
+        ),
+        # "The stress this has caused" names no cause.
+        (
+            "Why did my direct debit bounce?",
+            "It bounced because the bank details on file had a digit missing.",
+            "I'm sorry for all the stress this has caused.",
+        ),
+        # A feeling in the imperative's shape is no instruction.
+        (
+            "How do I turn off the auto-renewal?",
+            "Go to Settings, then Subscriptions, and switch off Auto-renew.",
+            "Understand the frustration with renewals.",
+        ),
+    ],
+)
+def test_general_figures_past_times_and_sympathy_answer_nothing(score, need, answer, non_answer):
+    assert _pair_status(score, need, answer) == "answered"
+    assert _pair_status(score, need, non_answer) != "answered"
+
+
+def test_a_general_figure_answers_a_general_question(score):
+    """Whether a rule answers depends on the question: "how long does a transfer take?" asks
+    how things work, and "transfers usually arrive within two hours" says it."""
+    need, rule = "How long does a bank transfer usually take?", "Transfers usually arrive within two hours."
+    assert _pair_status(score, need, rule) == "answered"
+    assert _pair_status(score, "When will my transfer arrive?", rule) != "answered"
+
+
+def test_a_past_time_answers_a_question_about_the_past(score):
+    assert _pair_status(score, "When did you post my new card?", "We posted it last Tuesday.") == "answered"

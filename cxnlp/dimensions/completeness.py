@@ -117,8 +117,10 @@ from cxnlp.dimensions.replies import (
     ASK_WANTS,
     FUNCTIONS,
     ReplyLexicon,
+    about_own_case,
     answers_in_kind,
     ask_type,
+    asks_about_past,
     default_reply_lexicon,
     echoes_polar,
     fact_tokens,
@@ -1022,6 +1024,8 @@ class AnswerCompleteness(Dimension):
         if replies is None:
             replies = {}
         asks = asks or {}
+        own_case = float(about_own_case([s.clean for s in need.sentences]))
+        need_past = float(asks_about_past([s.clean for s in need.sentences], self._lexicon()))
         for win in windows:
             if win[0].index <= need.last_index:
                 continue
@@ -1042,6 +1046,8 @@ class AnswerCompleteness(Dimension):
                 rel = float((need.vectors @ unit).max())
                 funcs = dict(reply.functions)
                 funcs["adjacent"] = float(adjacent)
+                funcs["own_case"] = own_case
+                funcs["need_past"] = need_past
                 funcs.update(reply.novelty)
                 own_ask = asks.get(need.last_index)
                 presumed = adjacent and own_ask is not None and answers_in_kind(own_ask, funcs)

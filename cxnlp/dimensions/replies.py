@@ -69,6 +69,7 @@ FUNCTIONS: tuple[str, ...] = (
     "steps",
     "yes_no",
     "time",
+    "time_ahead",
     "duration",
     "amount",
     "number",
@@ -106,7 +107,7 @@ ReplyLexiconError = LexiconError
 
 #: Version of the packaged reply_functions.yaml, and the lists each version added, so a
 #: deployment's copy of an older version keeps loading.
-LEXICON_VERSION = 5
+LEXICON_VERSION = 6
 _ADDED_IN: Mapping[int, tuple[str, ...]] = {
     2: ("time_period_words", "time_period_determiners", "time_period_prepositions", "time_period_boundaries"),
     3: ("courtesy_no_objects", "effective_phrases", "ask_advice", "suggestion_openers"),
@@ -128,6 +129,7 @@ _ADDED_IN: Mapping[int, tuple[str, ...]] = {
         "restored_words",
     ),
     5: ("formula_anchors", "formula_words", "causal_verbs", "knowing_verbs"),
+    6: ("sympathy_heads", "past_time_words"),
 }
 
 #: The word lists of version 1, then those each later version added (in error messages, a
@@ -160,6 +162,7 @@ _LIST_FIELDS = (
     *_ADDED_IN[2],
     *_ADDED_IN[3],
     *_ADDED_IN[5],
+    *_ADDED_IN[6],
 )
 
 #: The word lists of ``cxnlp/resources/reply_functions.yaml`` (what each is for is said
@@ -292,6 +295,37 @@ def ask_type(spans: Sequence[Span], kind: str, lex: ReplyLexicon | None = None) 
     return "request" if kind == "request" else "problem" if kind == "problem" else "polar"
 
 
+#: Words by which a need speaks of the customer's own case ("when will *my* card come?",
+#: "when do *I* get paid?"), not of how things work in general ("how long does a transfer
+#: take?").
+_OWN_CASE_WORDS = frozenset({"my", "our", "mine", "ours", "me", "us", "i", "we"})
+_CONDITIONAL = frozenset({"if", "suppose", "say"})
+
+
+def about_own_case(spans: Sequence[Span]) -> bool:
+    """Does a need ask about the customer's own case rather than how things work?
+
+    First-person words count, except after a conditional ("how long does it take if I
+    pay by card?" asks about the rule). A general figure ("refunds usually take five
+    days") answers the general question, not "when will my refund arrive?"."""
+    for span in spans:
+        conditional = False
+        for t in _words(span):
+            low = _lw(t)
+            conditional = conditional or low in _CONDITIONAL
+            if low in _OWN_CASE_WORDS and not conditional:
+                return True
+    return False
+
+
+def asks_about_past(spans: Sequence[Span], lex: ReplyLexicon | None = None) -> bool:
+    """Does a need ask about the past ("When did you send it?", "when was my last
+    payment?")? Then a time that looks back answers it; otherwise only a time ahead
+    does."""
+    lex = lex or default_reply_lexicon()
+    return all(_looks_back(_words(s), lex) for s in spans) if spans else False
+
+
 def _norm_words(words: Sequence[Token]) -> list[tuple[str, int]]:
     """Lower-cased words with contractions re-attached, each with its first token's index."""
     out: list[tuple[str, int]] = []
@@ -398,7 +432,8 @@ def reply_functions(
     return it") where the filler-free text has dropped it.
     """
     lex = lex or default_reply_lexicon()
-    words = _words(span)
+    restated = _sympathy_complement(span, lex)
+    words = [t for t in _words(span) if t.i not in restated]
     text = _norm_text(words)
     lemmas = [_lemma(t) for t in words]
     lowers = [_lw(t) for t in words]
@@ -417,6 +452,7 @@ def reply_functions(
     steps = _steps(words, lowers, lex)
     commitment = _commitment(words, lex)
     time = _has_time(words, lex)
+    time_ahead = time and not _looks_back(words, lex)
     duration = _has_duration(words, lex)
     joined = set(text.split())  # contractions re-attached: "ca n't" reads as "can't"
     refusal = bool(
@@ -432,8 +468,7 @@ def reply_functions(
     )
     refusal = refusal and not cannot_tell
     cause = bool(
-        lex["cause_words"].intersection(lemmas)
-        or lex["cause_words"].intersection(lowers)
+        _cause_word(words, lex)
         or _has_phrase(text, lex.phrases["cause_phrases"])
         or _result_connector(words)
         or _causal_verb(words, lex)
@@ -503,6 +538,7 @@ def reply_functions(
         "past_event": float(past_event),
         "past_cause": float(past_cause),
         "time": float(time),
+        "time_ahead": float(time_ahead),
         "duration": float(duration),
         "amount": float(amount),
         "number": float(number),
@@ -815,6 +851,74 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
         if low == "taken" and i + 2 < n and _lw(words[i + 1]) == "care" and _lw(words[i + 2]) == "of":
             return True
     return _reports_done_tersely(words, lex)
+
+
+def _sympathy_complement(span: Span, lex: ReplyLexicon) -> frozenset[int]:
+    """Token indices that restate the customer's situation after a head of sympathy, up to
+    the clause's end: "I'm so sorry *your flight has been cancelled*, that's awful", "sorry
+    to hear *the parcel never came*". "Sorry, I've refunded it" and "sorry to say we can't"
+    restate nothing: the agent's own words follow."""
+    heads = lex["sympathy_heads"]
+    tokens = list(span)
+    out: set[int] = set()
+    k = 0
+    while k < len(tokens):
+        if _lw(tokens[k]) not in heads:
+            k += 1
+            continue
+        j = k + 1
+        if j + 1 < len(tokens) and _lw(tokens[j]) == "to":
+            if _lemma(tokens[j + 1]) not in _RESTATING_VERBS:
+                k = j
+                continue  # "sorry to say ...": the agent's news
+            j += 2
+        while j < len(tokens) and not tokens[j].is_punct and _lw(tokens[j]) not in _CONTRASTS:
+            out.add(tokens[j].i)
+            j += 1
+        k = j
+    return frozenset(out)
+
+
+#: Verbs after "sorry to" that take the customer's situation as their object.
+_RESTATING_VERBS = frozenset({"hear", "see", "learn", "read", "find"})
+#: Words that end a restated situation and start the agent's own clause.
+_CONTRASTS = frozenset({"but", "however", "though", "so"})
+
+
+def _cause_word(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """A cause word, where "caused" names what it caused or by what ("it was caused by a
+    retry", "the update caused the crash"), not an object before it ("sorry for the worry
+    this has caused")."""
+    cause = lex["cause_words"]
+    for i, t in enumerate(words):
+        if _lw(t) in cause or _lemma(t) in cause:
+            if _lw(t) == "caused" and i + 1 == len(words):
+                continue
+            return True
+    return False
+
+
+def _looks_back(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """Does a sentence only tell the past ("You sent it yesterday", "It was posted last
+    Sunday")? A past tense or a past time word, with no modal, future or present verb
+    ("it was posted Monday and arrives Friday" also looks ahead)."""
+    words = words[_record_frame_end(words, lex) :]
+    ahead = any(t.tag_ in ("MD", "VBZ", "VBP") or _lw(t) in _WILL for t in words)
+    if ahead:
+        return False
+    return any(t.tag_ == "VBD" or _lw(t) in lex["past_time_words"] for t in words)
+
+
+def _record_frame_end(words: Sequence[Token], lex: ReplyLexicon) -> int:
+    """Where the words after a frame of reading the record start ("I can see | the debit
+    didn't go through", "I see | it was sent Monday"): the frame's own tense is not the
+    event's. 0 when the sentence has no such frame."""
+    for i, t in enumerate(words[:6]):
+        if _lemma(t) in lex["knowing_verbs"] and any(
+            _lw(w) in _FIRST_PERSON for w in words[max(0, i - 3) : i]
+        ):
+            return i + 1
+    return 0
 
 
 def _is_participle(t: Token) -> bool:
@@ -1131,7 +1235,9 @@ def _steps(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> 
     # something after it, or any verb with a content word ("Wait." holds, "Leave it with
     # me" takes ownership; neither is a step).
     if first.tag_ == "VB" and _lemma(first) not in lex["not_instructions"] and len(words) > 1:
-        if _lemma(first) in verbs or any(t.pos_ in _STEP_CONTENT for t in words[1:]):
+        # "Understand the panic", "Appreciate your patience": a feeling, not a step.
+        feeling = _lemma(first) in lex["attention_verbs"] | lex["knowing_verbs"]
+        if _lemma(first) in verbs or (not feeling and any(t.pos_ in _STEP_CONTENT for t in words[1:])):
             return True
     if _lw(first) == "just" and len(words) > 1 and words[1].tag_ == "VB":
         return True
@@ -1194,15 +1300,22 @@ def window_functions(functions: Sequence[Mapping[str, float]]) -> dict[str, floa
 
 
 def _new_facts(functions: Mapping[str, float]) -> dict[str, bool]:
-    """Which fact kinds of a reply are new to the customer: a fact the customer gave
-    already is an echo, not an answer ("I can see you sent it on Monday" answers no
-    "when")."""
+    """Which fact kinds of a reply are new facts of the customer's case: a fact the
+    customer gave already is an echo, not an answer ("I can see you sent it on Monday"
+    answers no "when"), and a general figure is not this customer's ("cards are normally
+    posted within ten working days" answers no "when will *my* card arrive?", see
+    :func:`about_own_case`)."""
+    general = (
+        functions.get("own_case", 0.0) > 0 and functions["generic"] > 0 and not functions["case_specific"]
+    )
+    # "When will it arrive?" is not met by when it was sent; "when did you send it?" is.
+    timely = functions.get("need_past", 0.0) > 0 or functions["time_ahead"] > 0
     return {
-        "time": functions["novel_time"] > 0,
-        "duration": functions["novel_time"] > 0,
-        "amount": functions["novel_amount"] > 0,
-        "number": functions["novel_info"] > 0,
-        "specific": functions["novel_info"] > 0,
+        "time": functions["novel_time"] > 0 and not general and timely,
+        "duration": functions["novel_time"] > 0 and not general,
+        "amount": functions["novel_amount"] > 0 and not general,
+        "number": functions["novel_info"] > 0 and not general,
+        "specific": functions["novel_info"] > 0 and not general,
     }
 
 
@@ -1219,7 +1332,7 @@ def answers_in_kind(ask: str, functions: Mapping[str, float]) -> bool:
     return bool(
         ask == "problem"
         and (functions["cause"] or functions["past_event"])
-        and (functions["time"] or functions["commitment"])
+        and (functions["time_ahead"] or functions["commitment"])
     )
 
 
