@@ -62,6 +62,12 @@ def _span(nlp, text):
         ("is my data going to be wiped when you fix the screen", "question", "polar"),
         ("so when is it going to arrive", "question", "when"),
         ("can you tell me how long the repair takes", "question", "how_long"),
+        # "Where do I find it?" asks for a place or steps, and an alternative question
+        # asks which: both want the fact, not steps alone or a yes/no.
+        ("where do I find my policy number", "question", "what"),
+        ("Where do I go to change my password?", "question", "how_to"),
+        ("Is the deposit 200 or 300 dollars?", "question", "what"),
+        ("Do you want me to dig up the road or change the pipes?", "question", "polar"),
     ],
 )
 def test_ask_type(nlp, need, kind, ask):

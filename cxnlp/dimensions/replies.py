@@ -291,7 +291,8 @@ def ask_type(spans: Sequence[Span], kind: str, lex: ReplyLexicon | None = None) 
     if _asks_which(words, lex):
         return "what"
     if question and kind != "request":
-        return "polar"
+        # "Is my allowance 20 or 23kg?" asks which, and "23kg" answers it.
+        return "what" if any(_offers_alternatives(_words(s)) for s in spans) else "polar"
     return "request" if kind == "request" else "problem" if kind == "problem" else "polar"
 
 
@@ -397,6 +398,20 @@ def _indirect_question(words: Sequence[Token], lex: ReplyLexicon) -> bool:
         _lw(t) in indirect and i + 1 < len(words) and words[i + 1].tag_ in _WH_TAGS
         for i, t in enumerate(words)
     )
+
+
+def _offers_alternatives(words: Sequence[Token]) -> bool:
+    """An alternative question: "or" between two words of one kind ("20 or 23kg", "a
+    refund or a replacement", "Tuesday or Wednesday"), not between two clauses ("dig up
+    the road or change my pipes")."""
+    for i in range(1, len(words) - 1):
+        if _lw(words[i]) != "or":
+            continue
+        after = next((t for t in words[i + 1 : i + 3] if t.pos_ != "DET"), None)
+        before = words[i - 1]
+        if after is not None and before.pos_ == after.pos_ and before.pos_ in ("NUM", "NOUN", "PROPN", "ADJ"):
+            return True
+    return False
 
 
 def _asks_which(words: Sequence[Token], lex: ReplyLexicon) -> bool:
