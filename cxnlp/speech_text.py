@@ -189,7 +189,11 @@ class SpeechPunctuator:
         start = 0
         for k in range(len(norm) - 1):
             p = self.boundary.probability(boundary_features(norm, k, k - start))
-            if p < self.boundary.threshold or _cannot_end(norm[k]) or _splits_a_question(norm, k):
+            if (
+                p < self.boundary.threshold
+                or _cannot_end(norm[k], norm[k + 1])
+                or _splits_a_question(norm, k)
+            ):
                 continue
             if norm[k] in _WH and norm[k + 1] in _INVERTING:
                 # "it's normally sixty two | why is it higher": the question word opens
@@ -286,7 +290,17 @@ _NUMBER_WORDS = frozenset(
     "ninety hundred thousand double triple".split()
 )
 #: Words that may stand before a question's first word ("oh and uh is it okay...").
-_QUESTION_LEAD = _LEADING_FILLERS | {"hey", "hi", "hello", "also", "then", "sorry", "right", "now"}
+_QUESTION_LEAD = _LEADING_FILLERS | {
+    "hey",
+    "hi",
+    "hello",
+    "also",
+    "then",
+    "sorry",
+    "right",
+    "now",
+    "actually",
+}
 _WH = frozenset({"what", "when", "where", "why", "how"})
 _WH_CONTRACTED = frozenset(
     {"whats", "what's", "hows", "how's", "wheres", "where's", "whys", "why's", "whos", "who's"}
@@ -335,7 +349,7 @@ def opens_question(words: Sequence[str]) -> bool:
 #: Subjects, with their verb contracted, that open a statement ("i don't know what to do").
 _STATEMENT_OPENERS = frozenset(
     "i im i'm ive i've id i'd ill i'll we we're weve we've we'll my our it its it's thats that's "
-    "theres there's youre you're youve you've he she they".split()
+    "theres there's you youre you're youve you've he she they".split()
 )
 _CONJUNCTIONS = frozenset({"and", "but", "so", "or"})
 #: Tags that turn a statement into a question ("the lamp needs a special bulb right").
@@ -361,7 +375,19 @@ def opens_statement(words: Sequence[str]) -> bool:
     if words[k] in _INVERTING and _CONJUNCTIONS.intersection(words[:k]):
         # "and is valid for thirty minutes": a clause that goes on from the one before.
         return k + 1 < len(words) and not _opens_subject(words[k + 1], words[k])
-    return words[k] in _STATEMENT_OPENERS
+    if words[k] in _STATEMENT_OPENERS:
+        return True
+    # "lovely so that's updated now flat three twelve river street": no question word or
+    # auxiliary near the start of a long sentence. A question without either ("so the
+    # refund will be there by friday") is said with a rise a transcript does not keep.
+    opening = words[k : k + 3]
+    return len(words) - k >= _LONG_STATEMENT and not any(
+        w in _WH or w in _WH_CONTRACTED or w in _INVERTING or w in ("who", "which") for w in opening
+    )
+
+
+#: Words from which a sentence with no question syntax at its start is read as a statement.
+_LONG_STATEMENT = 6
 
 
 def _inverts_later(words: Sequence[str], k: int) -> bool:
@@ -383,10 +409,19 @@ _NEVER_FINAL = frozenset("the a an my your our their his its to and or".split())
 _SUBJECT_CONTRACTIONS = ("'ll", "'re", "'ve", "'m")
 
 
-def _cannot_end(word: str) -> bool:
-    """``word`` needs what follows it: "the", "and", or a subject with its auxiliary
-    contracted ("someone'll | give you a ring", "we're | going to")."""
-    return word in _NEVER_FINAL or word.endswith(_SUBJECT_CONTRACTIONS)
+def _cannot_end(word: str, following: str = "") -> bool:
+    """``word`` needs what follows it: "the", "and", a subject with its auxiliary
+    contracted ("someone'll | give you a ring", "we're | going to"), or "right" before
+    "there", "now", "away" ("it's right | there at the top" is one phrase, and a "right"
+    at a sentence's end would read as a question tag)."""
+    return (
+        word in _NEVER_FINAL
+        or word.endswith(_SUBJECT_CONTRACTIONS)
+        or (word == "right" and following in _AFTER_RIGHT)
+    )
+
+
+_AFTER_RIGHT = frozenset({"there", "here", "now", "away", "after", "before", "behind", "next"})
 
 
 def _splits_a_question(norm: Sequence[str], k: int) -> bool:

@@ -162,6 +162,12 @@ def test_questions_get_a_question_mark(text):
         "oh it's still not working",
         "so it can't be used again",
         "and is valid for thirty minutes",
+        # "you" opens a statement as "I" does ("can you" is the question).
+        "actually you can come in any time before six today",
+        # A long sentence with no question word or auxiliary near its start.
+        "okay lovely so thats updated now flat three twelve river street from the first of last month",
+        # "right there" is one phrase, no question tag.
+        "so in the app tap your profile then documents and the statement is right there at the top",
     ],
 )
 def test_statements_are_not_questions(text):
