@@ -827,6 +827,21 @@ def test_general_figures_past_times_and_sympathy_answer_nothing(score, need, ans
     assert _pair_status(score, need, non_answer) != "answered"
 
 
+def test_an_action_under_way_is_done_but_logging_it_is_not(score):
+    """ "I'm moving it across now" does what was needed; "I've logged it and they'll look
+    into what happened" records the problem and asks about it."""
+    need = "My council tax payment went to the wrong account and I keep getting reminders."
+    assert (
+        _pair_status(score, need, "I'm moving the payment across now, so the reminders will stop.")
+        == "answered"
+    )
+    assert _pair_status(score, need, "I'm looking into it now.") != "answered"
+    assert (
+        _pair_status(score, need, "I've logged it with the billing team and they'll look into what happened.")
+        != "answered"
+    )
+
+
 def test_a_general_figure_answers_a_general_question(score):
     """Whether a rule answers depends on the question: "how long does a transfer take?" asks
     how things work, and "transfers usually arrive within two hours" says it."""

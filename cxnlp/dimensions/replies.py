@@ -681,7 +681,9 @@ def _narrates_past(words: Sequence[Token], lex: ReplyLexicon) -> bool:
         # two days late" is what happened (only looking and checking never are).
         own = i > 0 and _lw(words[i - 1]) in _FIRST_PERSON
         inert = lex.inaction_verbs if own else lex["attention_verbs"]
-        if t.tag_ == "VBD" and _lemma(t) not in inert and _lemma(t) != "be":
+        # "they'll look into what happened": a question about the event, not the event.
+        asked = i > 0 and words[i - 1].tag_ in _WH_TAGS
+        if t.tag_ == "VBD" and _lemma(t) not in inert and _lemma(t) != "be" and not asked:
             return True
         if _lw(t) in ("was", "were", "got") and i + 1 < len(words) and words[i + 1].tag_ == "VBN":
             return True
@@ -811,6 +813,8 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
                     return True
             elif j < n and words[j].tag_ == "VBD" and _lemma(words[j]) not in vague:
                 return True
+            elif j + 1 < n and _lw(words[j]) in _BE_DOING and _doing_now(words, j + 1, vague):
+                return True
             elif j + 1 < n and _lw(words[j]) in ("went", "go") and _lw(words[j + 1]) == "ahead":
                 return True
         if low in _BE_DONE:
@@ -934,6 +938,17 @@ def _record_frame_end(words: Sequence[Token], lex: ReplyLexicon) -> int:
         ):
             return i + 1
     return 0
+
+
+_BE_DOING = frozenset({"am", "'m", "m", "are", "'re", "re"})
+
+
+def _doing_now(words: Sequence[Token], j: int, vague: frozenset[str]) -> bool:
+    """ "I'm moving it across now", "we're sending a new card": the agent's action under
+    way, read like one done. Not "I'm going to", nor attention ("I'm looking into it")."""
+    while j < len(words) and words[j].pos_ == "ADV":
+        j += 1
+    return j < len(words) and words[j].tag_ == "VBG" and _lemma(words[j]) not in vague | {"go"}
 
 
 def _is_participle(t: Token) -> bool:
