@@ -10,7 +10,8 @@ name the call's greeting gives the company. Names found from cues (self-introduc
 titles, metadata) are not judged here: the cue is the evidence.
 
 The lists live in ``cxnlp/resources/privacy_allow.yaml``; a deployment passes its own
-copy (``Redactor(allow=...)``), whose hash goes into the scorer's configuration id.
+copy (``Redactor(allow=...)``, ``Scorer(privacy_allow=...)``, ``--privacy-allow FILE``),
+whose hash goes into the scorer's configuration id.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import Any
 from cxnlp.resource_files import read_yaml_resource
 
 RESOURCE = "privacy_allow.yaml"
+#: Every field an allow-list may have: a misspelt one ("term:") is refused, not ignored.
+FIELDS = ("version", "terms", "words", "org_before", "org_fillers")
 
 _WORD = re.compile(r"[^\s,;:!?()\"“”]+")
 #: A name word: a capital then lower-case letters, with inner capitals, apostrophes or
@@ -64,10 +67,21 @@ class AllowList:
 
 
 def load_allow_list(path: str | Path | None = None) -> AllowList:
-    """The packaged allow-list (``path`` None, cached) or a deployment's own file."""
+    """The packaged allow-list (``path`` None, cached) or a deployment's own file.
+
+    Raises :class:`PrivacyAllowError` with one line naming the file (and the field, when
+    one is wrong) for a file that cannot be read, is not YAML or does not fit the shape.
+    """
     if path is None:
         return _packaged()
-    return _compile(*read_yaml_resource(RESOURCE, path, PrivacyAllowError))
+    try:
+        loaded = read_yaml_resource(RESOURCE, path, PrivacyAllowError)
+    except OSError as exc:
+        raise PrivacyAllowError(
+            f"Got privacy allow-list {str(path)!r}, which cxnlp cannot read ({exc.strerror or exc}); "
+            f"expected a readable YAML file shaped like cxnlp/resources/{RESOURCE}. Check the path."
+        ) from None
+    return _compile(*loaded)
 
 
 @functools.cache
@@ -93,6 +107,12 @@ def _compile(data: Any, source: str, sha256: str) -> AllowList:
     if not isinstance(data, dict):
         raise PrivacyAllowError(
             f"{source}: Got {type(data).__name__}; expected a mapping with 'terms' and 'words'."
+        )
+    unknown = sorted(str(k) for k in data if k not in FIELDS)
+    if unknown:
+        raise PrivacyAllowError(
+            f"{source}: Got unknown field {unknown[0]!r}; expected only {', '.join(FIELDS)}. "
+            "Check its spelling."
         )
     terms = _strings(data, "terms", source)
     org_before = _strings(data, "org_before", source)

@@ -550,14 +550,16 @@ def _resolve(found: list[Finding], priority: frozenset[str]) -> list[Finding]:
     return chosen
 
 
-_DEFAULTS: dict[bool, Redactor] = {}
+_DEFAULTS: dict[tuple[bool, str | None], Redactor] = {}
 
 
-def default_redactor(enabled: bool = True) -> Redactor:
-    """One shared redactor per setting, so its cache and Presidio engines are built once."""
-    if enabled not in _DEFAULTS:
-        _DEFAULTS[enabled] = Redactor(enabled=enabled)
-    return _DEFAULTS[enabled]
+def default_redactor(enabled: bool = True, allow: str | Path | None = None) -> Redactor:
+    """One shared redactor per setting (and allow-list file), so its cache and Presidio
+    engines are built once."""
+    key = (enabled, None if allow is None else str(allow))
+    if key not in _DEFAULTS:
+        _DEFAULTS[key] = Redactor(enabled=enabled, allow=allow)
+    return _DEFAULTS[key]
 
 
 def redact_record(
