@@ -248,7 +248,10 @@ class Redactor:
             else:
                 found = number_findings(text, p, prefix=previous[-p.context_window :])
             for finding in found:
-                if finding.entity == "PERSON" and finding.score >= 0.85:
+                if finding.entity == "PERSON" and self.allow_.names_company(finding.value, context.orgs):
+                    # "this is Acme Bank calling": the company, not a name to look for.
+                    context.orgs.add(" ".join(finding.value.split()).removesuffix("'s"))
+                elif finding.entity == "PERSON" and finding.score >= 0.85:
                     context.names.update(w for w in finding.value.split() if len(w) > 1)
                 elif finding.value.isdigit() and (self.enabled or finding.entity in p.always_removed):
                     context.values.setdefault(finding.value, finding.entity)
@@ -285,6 +288,12 @@ class Redactor:
             ]
         if context is not None:
             found.extend(self._context_findings(text, context))
+        orgs = context.orgs if context is not None else set()
+        found = [
+            f
+            for f in found
+            if not (f.entity == "PERSON" and self.allow_.names_company(text[f.start : f.end], orgs))
+        ]
         if not self.enabled:
             found = [f for f in found if f.entity in self.patterns_.always_removed]
         return _resolve(found, self.patterns_.always_removed)
