@@ -1,6 +1,6 @@
 """Role inference accuracy: hide the roles of labelled dialogues and ask who the agent is.
 
-    PYTHONPATH=. python benchmarks/bench_roles.py [--errors N]
+    PYTHONPATH=. python benchmarks/bench_roles.py [--errors N] [--dev-only]
 
 The labelled corpora are listed once, with their licence, in :data:`CORPORA`. Each is split
 in two halves, reported separately: development (where the model
@@ -14,6 +14,9 @@ research only; IARD: research licence) are evaluation only, both halves. Also sc
 anonymous-speaker fixtures under tests/data/formats/ (their agent is written down below,
 from the fixture's content) and the fixtures whose export names the roles (Transcribe,
 Contact Lens, Genesys, CCAI), with the roles hidden and system turns left out.
+``--errors N`` prints misses of the development halves only (cues are written from those;
+the held-out halves' misses are never shown), and ``--dev-only`` scores only the development
+halves (nothing recorded), for checking a cue edit before the held-out figures are printed.
 Each dialogue's speakers are relabelled S0, S1 in order of appearance, so the order gives
 nothing away beyond what the data has.
 
@@ -279,7 +282,12 @@ def _line(name: str, split: str, r: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--errors", type=int, default=0, help="print up to N misses per split")
+    parser.add_argument(
+        "--errors", type=int, default=0, help="print up to N misses per development split (held-out: never)"
+    )
+    parser.add_argument(
+        "--dev-only", action="store_true", help="score the development halves only (implies --no-record)"
+    )
     parser.add_argument("--no-record", action="store_true", help=f"do not append to {RESULTS}")
     args = parser.parse_args(argv)
     model = default_role_model()
@@ -297,7 +305,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{corpus.name:9s} missing: {corpus.path}")
             continue
         for split, items in dataset_items(corpus.path, corpus.format, corpus.split).items():
-            result = evaluate(items, args.errors)
+            if args.dev_only and split != "dev":
+                continue
+            result = evaluate(items, args.errors if split == "dev" else 0)
             record["results"].setdefault(corpus.name, {})[split] = result
             print(_line(corpus.name, split, result))
     if FIXTURES.is_dir():
@@ -309,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     for inferred, agent, name in fixtures:
         if inferred != agent:
             print(f"  WRONG fixture {name}: inferred {inferred}, truth {agent}")
-    if not args.no_record:
+    if not (args.no_record or args.dev_only):
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         with open(RESULTS, "a", encoding="utf-8") as sink:
             sink.write(json.dumps(record) + "\n")

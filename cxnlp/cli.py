@@ -67,6 +67,17 @@ def _check_brand(brand: Path | None) -> None:
         load_brand_profile(brand)  # BrandProfileError is a ValueError: one line, exit 2
 
 
+def _check_privacy_allow(path: Path | None) -> None:
+    """Read ``--privacy-allow`` now: a bad file exits 2 with one line naming it and the field."""
+    if path is not None:
+        from cxnlp.privacy.allow import PrivacyAllowError, load_allow_list
+
+        try:
+            load_allow_list(path)
+        except PrivacyAllowError as exc:
+            _fail("--privacy-allow: " + " ".join(str(exc).split()))
+
+
 def _checked_scorer(brand: Path | None, **options: Any) -> Any:
     """A :class:`~cxnlp.scoring.Scorer` for ``brand``, refusing a bad profile before any scoring."""
     from cxnlp.scoring import Scorer
@@ -120,7 +131,7 @@ class _OnlyOurs(logging.Filter):
         return record.levelno >= logging.ERROR or record.name.split(".")[0] == "cxnlp"
 
 
-def _setup_logging(verbose: bool, redact: bool = True) -> None:
+def _setup_logging(verbose: bool, redact: bool = True, privacy_allow: Path | None = None) -> None:
     """Log to stderr, every line redacted like the outputs (security codes always removed)."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -129,7 +140,7 @@ def _setup_logging(verbose: bool, redact: bool = True) -> None:
     from cxnlp.privacy.logs import redact_logs
     from cxnlp.privacy.redactor import default_redactor
 
-    redact_logs(default_redactor(redact))
+    redact_logs(default_redactor(redact, privacy_allow))
     if verbose:
         return
     import os
@@ -205,6 +216,14 @@ MaxTurnCharsOption = Annotated[int, typer.Option(min=1, help=MAX_TURN_HELP)]
 MaxTranscriptCharsOption = Annotated[int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)]
 FormatOption = Annotated[str, typer.Option("--format", help=FORMAT_HELP)]
 RedactOption = Annotated[bool, typer.Option(help=REDACT_HELP)]
+PrivacyAllowOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--privacy-allow",
+        help="Allow-list of words never redacted as a name (your company, brands, products), "
+        "shaped like cxnlp/resources/privacy_allow.yaml; the packaged one if omitted. See docs/privacy.md.",
+    ),
+]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")]
 
 
@@ -231,6 +250,7 @@ def score(
     max_transcript_chars: MaxTranscriptCharsOption = DEFAULT_MAX_TRANSCRIPT_CHARS,
     format: FormatOption = "auto",
     redact: RedactOption = True,
+    privacy_allow: PrivacyAllowOption = None,
     max_reject_share: Annotated[
         float | None,
         typer.Option(
@@ -247,7 +267,8 @@ def score(
     A record that cannot be scored goes to the rejects file with its source and reason;
     the rest are scored.
     """
-    _setup_logging(verbose, redact)
+    _check_privacy_allow(privacy_allow)
+    _setup_logging(verbose, redact, privacy_allow)
     from cxnlp.ingest import InputError
     from cxnlp.ingest.guard import refuse_overwriting_inputs
     from cxnlp.ingest.readers import expand_inputs
@@ -271,6 +292,7 @@ def score(
             max_turn_chars=max_turn_chars,
             max_transcript_chars=max_transcript_chars,
             redact=redact,
+            privacy_allow=privacy_allow,
         )
         if calibration is not None:
             transform = _calibration_transform(calibration, slot_vectors=slot_vectors)
@@ -692,6 +714,7 @@ def batch(
         ),
     ] = None,
     redact: RedactOption = True,
+    privacy_allow: PrivacyAllowOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Score new and changed transcripts into STORE; unchanged ones are skipped.
@@ -699,7 +722,8 @@ def batch(
     A record whose metadata does not fit the store's column kinds is rejected with the
     column and why; the rest are committed.
     """
-    _setup_logging(verbose, redact)
+    _check_privacy_allow(privacy_allow)
+    _setup_logging(verbose, redact, privacy_allow)
     from cxnlp.batch.nightly import resolve_inputs, run_batch
     from cxnlp.batch.store import StoreError
     from cxnlp.ingest import InputError
@@ -719,6 +743,7 @@ def batch(
             max_turn_chars=max_turn_chars,
             max_transcript_chars=max_transcript_chars,
             redact=redact,
+            privacy_allow=privacy_allow,
         )
     except (ValueError, OSError) as exc:
         _fail(str(exc))

@@ -261,6 +261,12 @@ class Scorer:
         evidence, metadata and any other text, with typed placeholders such as
         ``<CREDIT_CARD>`` (:mod:`cxnlp.privacy`). Scores are computed from the original
         text either way. ``False`` still removes card security codes (PCI DSS).
+    privacy_allow : str, Path or None
+        The redactor's allow-list (words never redacted as a name: the deployment's
+        company, brand and product names, units, ordinary words), shaped like
+        ``cxnlp/resources/privacy_allow.yaml``; the packaged one when None. Read when
+        redaction first runs (a bad file raises ``PrivacyAllowError`` naming the file and
+        the field); its hash enters :meth:`config`.
     """
 
     def __init__(
@@ -276,9 +282,11 @@ class Scorer:
         max_turn_chars: int = DEFAULT_MAX_TURN_CHARS,
         max_transcript_chars: int = DEFAULT_MAX_TRANSCRIPT_CHARS,
         redact: bool = True,
+        privacy_allow: str | Path | None = None,
     ):
         self.brand = brand
         self.redact = redact
+        self.privacy_allow = privacy_allow
         self.weights = (
             weights if isinstance(weights, CompositeWeights) else CompositeWeights(**(weights or {}))
         )
@@ -300,10 +308,11 @@ class Scorer:
 
     @property
     def redactor(self) -> Any:
-        """The :class:`~cxnlp.privacy.Redactor` for :attr:`redact` (shared, built lazily)."""
+        """The :class:`~cxnlp.privacy.Redactor` for :attr:`redact` and :attr:`privacy_allow`
+        (shared, built lazily)."""
         from cxnlp.privacy import default_redactor
 
-        return default_redactor(bool(getattr(self, "redact", True)))
+        return default_redactor(bool(getattr(self, "redact", True)), getattr(self, "privacy_allow", None))
 
     def output_row(self, result: ScoredTranscript) -> dict[str, Any]:
         """The row written for ``result``: :func:`result_row`, redacted (see ``redact``).

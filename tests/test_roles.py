@@ -170,6 +170,14 @@ def test_a_customer_who_addresses_the_care_account_is_the_customer():
         ("agent.recommendation", "Is there also a sequel?", 0),
         ("customer.request", "oh sounds good do you have anymore", 1),
         ("customer.request", "Do you have any more questions?", 0),
+        # Cue file version 7: wishing a good day is no agent cue (either side of a chat says
+        # it); the recommender offers to recommend; a household seeker takes suggestions up.
+        ("agent.closing", "thanks, have a good day", 0),
+        ("agent.closing", "You're welcome, have a good day", 1),
+        ("agent.recommendation", "what types of movies would you like me to recommend tonight?", 1),
+        ("agent.recommendation", "Would you like me to call you back?", 0),
+        ("customer.uptake", "We will check that one out. I appreciate your suggestions!", 2),
+        ("customer.uptake", "We will check your account and I appreciate your patience.", 0),
     ],
 )
 def test_cue_families_fire_on_what_they_describe(family, text, hits):

@@ -7,10 +7,14 @@ one. So a PERSON entity from the model is kept only when it still looks like a n
 title-case words, no digits, not glued to digits, not a unit or ordinary word of the
 allow-list, not overlapping one of the deployment's company or product names, not the
 name the call's greeting gives the company. Names found from cues (self-introductions,
-titles, metadata) are not judged here: the cue is the evidence.
+titles, metadata) are not judged here: the cue is the evidence, except that a phrase a
+cue takes ("this is Acme Bank", "you're speaking with acme bank") that ends in a company
+word (``org_words``: bank, insurance, telecom ...) or is the company the greeting named
+is the company, not a person (:meth:`AllowList.names_company`).
 
 The lists live in ``cxnlp/resources/privacy_allow.yaml``; a deployment passes its own
-copy (``Redactor(allow=...)``), whose hash goes into the scorer's configuration id.
+copy (``Redactor(allow=...)``, ``Scorer(privacy_allow=...)``, ``--privacy-allow FILE``),
+whose hash goes into the scorer's configuration id.
 """
 
 from __future__ import annotations
@@ -24,6 +28,10 @@ from typing import Any
 from cxnlp.resource_files import read_yaml_resource
 
 RESOURCE = "privacy_allow.yaml"
+#: Every field an allow-list may have: a misspelt one ("term:") is refused, not ignored.
+FIELDS = ("version", "terms", "words", "org_before", "org_fillers", "org_words")
+#: Possessive endings taken off a phrase's last word ("Acme Bank's fraud line").
+_POSSESSIVE = ("'s", "\u2019s")
 
 _WORD = re.compile(r"[^\s,;:!?()\"“”]+")
 #: A name word: a capital then lower-case letters, with inner capitals, apostrophes or
@@ -51,6 +59,8 @@ class AllowList:
     words: frozenset[str]
     #: Cue before a capitalised phrase that names the company ("thank you for calling").
     org_before: re.Pattern[str] | None
+    #: Words that end a company's name, never a person's ("bank", "insurance"), lower case.
+    org_words: frozenset[str] = frozenset()
 
     def term_spans(self, text: str) -> list[tuple[int, int]]:
         return [m.span() for m in self.terms.finditer(text)] if self.terms else []
@@ -62,12 +72,43 @@ class AllowList:
             return []
         return [m.group("org").lower() for m in self.org_before.finditer(text)]
 
+    def names_company(self, phrase: str, orgs: frozenset[str] | set[str] = frozenset()) -> bool:
+        """Is ``phrase`` (a span a name cue took) a company rather than a person?
+
+        Yes when its last word is one of ``org_words`` ("Acme Bank", "acme bank's"), or the
+        whole phrase is one of ``terms`` or a company the call's greeting named (``orgs``,
+        lower case). A phrase that only shares words with one ("Sarah" of "acme bank
+        sarah") is not.
+        """
+        words = phrase.lower().split()
+        if not words:
+            return False
+        for ending in _POSSESSIVE:
+            words[-1] = words[-1].removesuffix(ending)
+        whole = " ".join(words)
+        return (
+            words[-1].strip(".,'-") in self.org_words
+            or whole in orgs
+            or (self.terms is not None and self.terms.fullmatch(whole) is not None)
+        )
+
 
 def load_allow_list(path: str | Path | None = None) -> AllowList:
-    """The packaged allow-list (``path`` None, cached) or a deployment's own file."""
+    """The packaged allow-list (``path`` None, cached) or a deployment's own file.
+
+    Raises :class:`PrivacyAllowError` with one line naming the file (and the field, when
+    one is wrong) for a file that cannot be read, is not YAML or does not fit the shape.
+    """
     if path is None:
         return _packaged()
-    return _compile(*read_yaml_resource(RESOURCE, path, PrivacyAllowError))
+    try:
+        loaded = read_yaml_resource(RESOURCE, path, PrivacyAllowError)
+    except OSError as exc:
+        raise PrivacyAllowError(
+            f"Got privacy allow-list {str(path)!r}, which cxnlp cannot read ({exc.strerror or exc}); "
+            f"expected a readable YAML file shaped like cxnlp/resources/{RESOURCE}. Check the path."
+        ) from None
+    return _compile(*loaded)
 
 
 @functools.cache
@@ -94,6 +135,12 @@ def _compile(data: Any, source: str, sha256: str) -> AllowList:
         raise PrivacyAllowError(
             f"{source}: Got {type(data).__name__}; expected a mapping with 'terms' and 'words'."
         )
+    unknown = sorted(str(k) for k in data if k not in FIELDS)
+    if unknown:
+        raise PrivacyAllowError(
+            f"{source}: Got unknown field {unknown[0]!r}; expected only {', '.join(FIELDS)}. "
+            "Check its spelling."
+        )
     terms = _strings(data, "terms", source)
     org_before = _strings(data, "org_before", source)
     org_name = r"(?P<org>[A-Z][\w&'\-]*(?:[ \t]+[A-Z][\w&'\-]*){0,3})"
@@ -104,6 +151,7 @@ def _compile(data: Any, source: str, sha256: str) -> AllowList:
         sha256=sha256,
         terms=re.compile(rf"(?<!\w)(?:{_phrases(terms)})(?!\w)", re.IGNORECASE) if terms else None,
         words=frozenset(w.lower() for w in _strings(data, "words", source)),
+        org_words=frozenset(w.lower() for w in _strings(data, "org_words", source)),
         org_before=(
             re.compile(rf"(?i:\b(?:{_phrases(org_before)})){filler}[ \t]*,?[ \t]+{org_name}")
             if org_before

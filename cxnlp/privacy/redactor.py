@@ -248,7 +248,10 @@ class Redactor:
             else:
                 found = number_findings(text, p, prefix=previous[-p.context_window :])
             for finding in found:
-                if finding.entity == "PERSON" and finding.score >= 0.85:
+                if finding.entity == "PERSON" and self.allow_.names_company(finding.value, context.orgs):
+                    # "this is Acme Bank calling": the company, not a name to look for.
+                    context.orgs.add(" ".join(finding.value.split()).removesuffix("'s"))
+                elif finding.entity == "PERSON" and finding.score >= 0.85:
                     context.names.update(w for w in finding.value.split() if len(w) > 1)
                 elif finding.value.isdigit() and (self.enabled or finding.entity in p.always_removed):
                     context.values.setdefault(finding.value, finding.entity)
@@ -285,6 +288,12 @@ class Redactor:
             ]
         if context is not None:
             found.extend(self._context_findings(text, context))
+        orgs = context.orgs if context is not None else set()
+        found = [
+            f
+            for f in found
+            if not (f.entity == "PERSON" and self.allow_.names_company(text[f.start : f.end], orgs))
+        ]
         if not self.enabled:
             found = [f for f in found if f.entity in self.patterns_.always_removed]
         return _resolve(found, self.patterns_.always_removed)
@@ -550,14 +559,16 @@ def _resolve(found: list[Finding], priority: frozenset[str]) -> list[Finding]:
     return chosen
 
 
-_DEFAULTS: dict[bool, Redactor] = {}
+_DEFAULTS: dict[tuple[bool, str | None], Redactor] = {}
 
 
-def default_redactor(enabled: bool = True) -> Redactor:
-    """One shared redactor per setting, so its cache and Presidio engines are built once."""
-    if enabled not in _DEFAULTS:
-        _DEFAULTS[enabled] = Redactor(enabled=enabled)
-    return _DEFAULTS[enabled]
+def default_redactor(enabled: bool = True, allow: str | Path | None = None) -> Redactor:
+    """One shared redactor per setting (and allow-list file), so its cache and Presidio
+    engines are built once."""
+    key = (enabled, None if allow is None else str(allow))
+    if key not in _DEFAULTS:
+        _DEFAULTS[key] = Redactor(enabled=enabled, allow=allow)
+    return _DEFAULTS[key]
 
 
 def redact_record(
