@@ -842,6 +842,34 @@ def test_an_action_under_way_is_done_but_logging_it_is_not(score):
     )
 
 
+def test_an_interjection_before_a_yes_or_no_hides_no_answer(score):
+    need = "Will switching mean someone has to dig up the road?"
+    assert _pair_status(score, need, "Ha, not at all, only the company billing you changes.") == "answered"
+    assert _pair_status(score, need, "Ha, switching is really popular right now.") != "answered"
+
+
+@pytest.mark.parametrize(
+    ("need", "answer", "non_answer"),
+    [
+        # A quantifier over the company's things states a rule, figures or not.
+        (
+            "How much is my broadband bill this month?",
+            "Your bill this month is $48.50.",
+            "Most of our broadband plans cost between $30 and $70 a month.",
+        ),
+        # Handing it on "so someone may look" gives no cause.
+        (
+            "Why was my parking permit refused?",
+            "It was refused because the car's registration is at a different address.",
+            "Permits are decided by the council team, so someone may look at it again later.",
+        ),
+    ],
+)
+def test_rules_over_our_things_and_hand_offs_answer_nothing(score, need, answer, non_answer):
+    assert _pair_status(score, need, answer) == "answered"
+    assert _pair_status(score, need, non_answer) != "answered"
+
+
 def test_a_general_figure_answers_a_general_question(score):
     """Whether a rule answers depends on the question: "how long does a transfer take?" asks
     how things work, and "transfers usually arrive within two hours" says it."""

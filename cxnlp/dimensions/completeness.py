@@ -124,6 +124,7 @@ from cxnlp.dimensions.replies import (
     default_reply_lexicon,
     echoes_polar,
     fact_tokens,
+    general_for_own_case,
     load_reply_lexicon,
     pair_features,
     polar_frame,
@@ -943,6 +944,10 @@ class AnswerCompleteness(Dimension):
             probs = scorer.probability(
                 [pair_features(ask, rel, funcs, self.adjacent_relevance) for _, rel, funcs in options]
             )
+            # A general statement never meets a need about the customer's own case: at most
+            # just short of partial credit, so the evidence says why it falls short.
+            cap = np.array([general_for_own_case(funcs) for _, _, funcs in options], dtype=bool)
+            probs = np.where(cap, np.minimum(probs, self.partial_probability * 0.99), probs)
             scored.append(sorted(zip(probs.tolist(), options, strict=True), key=lambda po: -po[0]))
         chosen = [options[0] if options else None for options in scored]
         outcomes = []

@@ -699,6 +699,12 @@ def _states_a_rule(span: Span, lex: ReplyLexicon) -> bool:
     k = 0
     while k < len(words) and (words[k].pos_ in ("INTJ", "CCONJ") or _lw(words[k]) in lex["frame_openers"]):
         k += 1
+    # "Most of our plans cost...", "All our fees are...": a quantifier over the company's
+    # things opens a rule as a bare plural does ("your" would make it this customer's).
+    if k < len(words) and _lw(words[k]) in _QUANTIFIERS:
+        k += 1
+        while k < len(words) and _lw(words[k]) in ("of", "our", "the"):
+            k += 1
     subject: list[Token] = []
     for t in words[k:]:
         if t.tag_ in ("VBZ", "VBP", "MD"):
@@ -712,6 +718,9 @@ def _states_a_rule(span: Span, lex: ReplyLexicon) -> bool:
     cut = next((i for i, t in enumerate(subject) if t.tag_ == "IN"), len(subject))
     nouns = [t for t in subject[:cut] if t.tag_ in ("NN", "NNS", "NNP")]
     return bool(head) and bool(nouns) and nouns[-1].tag_ == "NNS" and _inflected_plural(nouns[-1])
+
+
+_QUANTIFIERS = frozenset({"most", "all", "many", "some", "several", "our"})
 
 
 def _opens_with_suggestion(words: Sequence[Token], lex: ReplyLexicon) -> str:
@@ -738,6 +747,9 @@ def _result_connector(words: Sequence[Token]) -> bool:
             continue
         subject = after[0]
         if subject.pos_ not in ("PRON", "DET", "NOUN", "PROPN") or _lw(subject) == "that":
+            continue
+        # "it's handled by another team, so someone may look into it": a hand-off, no result.
+        if any(t.tag_ == "MD" and _lw(t) in ("may", "might", "could") for t in after[1:3]):
             continue
         if any(t.pos_ in ("VERB", "AUX") for t in after[1:4]):
             return True
@@ -1135,6 +1147,14 @@ def _yes_no(words: Sequence[Token], lex: ReplyLexicon, *, within: bool = True) -
     In the sentence as said, a "yeah" inside is a filler more often than an answer."""
     if not words or (len(words) <= 4 and lex["courtesy_words"].intersection(_lw(t) for t in words)):
         return False
+    # "Ha, not at all", "Oh yes, it is": an interjection before the answer is no answer
+    # word; "oh no" is an exclamation, not a "no".
+    k = 0
+    while k < len(words) - 1 and words[k].pos_ == "INTJ" and _lw(words[k]) not in lex["yes_no_words"]:
+        k += 1
+    if k and _lw(words[k]) == "no":
+        return False
+    words = words[k:]
     first = _lw(words[0])
     if (first in lex["yes_no_words"] or first in lex["polar_answers"]) and not _courtesy_no(words, lex):
         return True
@@ -1329,15 +1349,21 @@ def window_functions(functions: Sequence[Mapping[str, float]]) -> dict[str, floa
     return out
 
 
+def general_for_own_case(functions: Mapping[str, float]) -> bool:
+    """Is a reply a general statement ("Most of our plans cost $30 to $90") to a need about
+    the customer's own case ("How much is *my* bill?", :func:`about_own_case`)? It says
+    nothing about this customer's case, so it cannot meet the need, however many figures
+    it holds."""
+    return functions.get("own_case", 0.0) > 0 and functions["generic"] > 0 and not functions["case_specific"]
+
+
 def _new_facts(functions: Mapping[str, float]) -> dict[str, bool]:
     """Which fact kinds of a reply are new facts of the customer's case: a fact the
     customer gave already is an echo, not an answer ("I can see you sent it on Monday"
     answers no "when"), and a general figure is not this customer's ("cards are normally
     posted within ten working days" answers no "when will *my* card arrive?", see
     :func:`about_own_case`)."""
-    general = (
-        functions.get("own_case", 0.0) > 0 and functions["generic"] > 0 and not functions["case_specific"]
-    )
+    general = general_for_own_case(functions)
     # "When will it arrive?" is not met by when it was sent; "when did you send it?" is.
     timely = functions.get("need_past", 0.0) > 0 or functions["time_ahead"] > 0
     return {
