@@ -413,6 +413,33 @@ def test_skipping_presidio_finds_what_presidio_finds(redactor):
     assert len(compared) >= 4 and any(compared) and not all(compared)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I live at 221b Baker Street, London NW1 6XE.",
+        "it's twelve oak lane",
+        "Flat 4, 17\tHigh St. please",
+        "send it to 9 the old mill road",
+        "apartment twelve, one two Elm Ct",
+        "He lives on Baker Street.",
+        "Order 12 was sent on 3 May to flat 4b.",
+        "twenty two acacia avenues",
+    ],
+)
+def test_the_address_street_gate_never_hides_an_address(text):
+    """``address_findings`` runs the slow address pattern only where ``address_street``
+    finds a street word after a space, which every match of it has."""
+    from cxnlp.privacy.detectors import address_findings
+    from cxnlp.privacy.patterns import load_patterns
+
+    p = load_patterns()
+    matches = [m.span() for m in p.address.finditer(text)]
+    if matches:
+        assert p.address_street.search(text)
+    found = [(f.start, f.end) for f in address_findings(text, p) if (f.start, f.end) in matches]
+    assert found == matches
+
+
 # --- what is not a name (cxnlp/resources/privacy_allow.yaml) ------------------------------
 
 GREETING_CALL = [
