@@ -360,6 +360,86 @@ def test_gated_presidio_recognisers_find_what_the_ungated_ones_find(name):
     assert found_any  # the texts do hold what this recogniser finds
 
 
+SKIP_TEXTS = [
+    *GATE_TEXTS,
+    "Call me on 020 7946 0958 or +1 212 555 0199.",
+    "mail it to jo.smith@example.com",
+    "ownership #1 (pattern)",
+    "sounds respectful (on-brand probability 0.46; closest trait example similarity 0.43)",
+    "It was 45 dollars on 12/03 for 2 items.",
+]
+
+
+def test_presidio_is_skipped_only_where_none_of_its_pattern_recognisers_could_match(redactor):
+    """Where ``presidio_patterns_may_match`` says no, the redactor skips Presidio for text
+    without a name: each of the analyzer's pattern recognisers, run without its gate,
+    must then find nothing (a recogniser added without a gate fails here)."""
+    pytest.importorskip("presidio_analyzer")
+    from cxnlp.privacy.recognizers import presidio_patterns_may_match
+
+    others = {"SpacyRecognizer", "CxnlpCallDataRecognizer"}
+    recognisers = [r for r in redactor.analyzer_.registry.recognizers if r.name not in others]
+    assert len(recognisers) == 5
+    for rec in recognisers:
+        ungated = next(c for c in type(rec).__mro__ if c.__module__.startswith("presidio_analyzer"))
+        found_any = False
+        for text in SKIP_TEXTS:
+            found = ungated.analyze(rec, text, rec.supported_entities, None)
+            if not presidio_patterns_may_match(text):
+                assert found == [], (rec.name, text)
+            found_any |= bool(found)
+        assert found_any, rec.name  # the texts do hold what this recogniser finds
+
+
+def test_skipping_presidio_finds_what_presidio_finds(redactor):
+    from cxnlp.privacy.recognizers import presidio_patterns_may_match
+
+    p = redactor.patterns_
+    texts = [*SKIP_TEXTS, "the security code on the back? it's 737", "Sorry, what was it, 4 or 5?"]
+    compared = []
+    for text in texts:
+        if redactor._may_hold_name(text) or presidio_patterns_may_match(text):
+            continue  # analysed by Presidio either way
+        results = redactor.analyzer_.analyze(
+            text,
+            language="en",
+            entities=[*p.entities, "EMAIL_ADDRESS", "IBAN_CODE"],
+            score_threshold=redactor.score_threshold,
+            nlp_artifacts=redactor._blank_artifacts(text),
+        )
+        expected = [(r.start, r.end, r.entity_type) for r in results]
+        assert [(f.start, f.end, f.entity) for f in redactor._analyze(text)] == expected, text
+        compared.append(bool(expected))
+    assert len(compared) >= 4 and any(compared) and not all(compared)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I live at 221b Baker Street, London NW1 6XE.",
+        "it's twelve oak lane",
+        "Flat 4, 17\tHigh St. please",
+        "send it to 9 the old mill road",
+        "apartment twelve, one two Elm Ct",
+        "He lives on Baker Street.",
+        "Order 12 was sent on 3 May to flat 4b.",
+        "twenty two acacia avenues",
+    ],
+)
+def test_the_address_street_gate_never_hides_an_address(text):
+    """``address_findings`` runs the slow address pattern only where ``address_street``
+    finds a street word after a space, which every match of it has."""
+    from cxnlp.privacy.detectors import address_findings
+    from cxnlp.privacy.patterns import load_patterns
+
+    p = load_patterns()
+    matches = [m.span() for m in p.address.finditer(text)]
+    if matches:
+        assert p.address_street.search(text)
+    found = [(f.start, f.end) for f in address_findings(text, p) if (f.start, f.end) in matches]
+    assert found == matches
+
+
 # --- what is not a name (cxnlp/resources/privacy_allow.yaml) ------------------------------
 
 GREETING_CALL = [

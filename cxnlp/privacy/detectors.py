@@ -283,7 +283,11 @@ def _name_span(
 
 def address_findings(text: str, p: PrivacyPatterns) -> list[Finding]:
     """Street addresses ("221b Baker Street", "twelve oak lane"), UK postcodes, US ZIP + state."""
-    out = [Finding(m.start(), m.end(), "ADDRESS", m.group().lower()) for m in p.address.finditer(text)]
+    out = (
+        [Finding(m.start(), m.end(), "ADDRESS", m.group().lower()) for m in p.address.finditer(text)]
+        if p.address_street.search(text)
+        else []
+    )
     for pattern in (p.uk_postcode, p.us_zip_with_state):
         out.extend(Finding(m.start(), m.end(), "ADDRESS", m.group().lower()) for m in pattern.finditer(text))
     return out

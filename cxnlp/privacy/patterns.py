@@ -52,6 +52,9 @@ class PrivacyPatterns:
     name_max_words: int
     not_name_words: frozenset[str]
     address: re.Pattern[str]
+    #: What every match of ``address`` holds (a street word after a space): the cheap
+    #: search that rules out most strings before the slow one.
+    address_street: re.Pattern[str]
     uk_postcode: re.Pattern[str]
     us_zip_with_state: re.Pattern[str]
     date: re.Pattern[str]
@@ -133,6 +136,7 @@ def _build(data: dict[str, Any], need: Any, source: str, sha256: str) -> Privacy
         rf"(?:{street})\b\.?(?:[ \t]*,[ \t]*[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)?",
         flags,
     )
+    address_street = re.compile(rf"[ \t](?:{street})\b", flags)
     months = _alternation(need("month_words"))
     ordinals = _alternation(need("ordinal_words"))
     tens = _alternation(list(tens_words))
@@ -197,6 +201,7 @@ def _build(data: dict[str, Any], need: Any, source: str, sha256: str) -> Privacy
         name_max_words=max_words,
         not_name_words=not_name,
         address=address,
+        address_street=address_street,
         uk_postcode=re.compile(need("uk_postcode"), flags),
         us_zip_with_state=re.compile(need("us_zip_with_state")),
         date=date,

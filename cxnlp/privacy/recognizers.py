@@ -153,6 +153,31 @@ def _gated(base: type, needed: re.Pattern[str] | Callable[[str], bool]) -> type:
 MIN_PHONE_DIGITS = 7
 
 
+def _has_phone_digits(text: str) -> bool:
+    return sum(c.isdigit() for c in text) >= MIN_PHONE_DIGITS
+
+
+#: The gates of Presidio's own pattern recognisers in :func:`build_analyzer` (cards, IBANs,
+#: phones, SSNs, e-mail addresses), each a test their text must pass to be matched at all.
+PATTERN_GATES: tuple[Callable[[str], bool], ...] = (
+    _has_card_digits,
+    _has_iban_start,
+    _has_phone_digits,
+    _has_ssn_digits,
+    lambda text: _AT.search(text) is not None,
+)
+
+
+def presidio_patterns_may_match(text: str) -> bool:
+    """Whether one of Presidio's own pattern recognisers could find something in ``text``.
+
+    False means that, of the analyzer's recognisers, only cxnlp's detectors and spaCy's
+    named entities can: the redactor then skips Presidio for text without a name whose
+    detectors find nothing (most numbers in sentences, the scores quoted in evidence).
+    """
+    return any(gate(text) for gate in PATTERN_GATES)
+
+
 def _digit_gated_phone_recognizer() -> Any:
     from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
@@ -162,7 +187,7 @@ def _digit_gated_phone_recognizer() -> Any:
         on ordinary sentences. Spoken numbers are found by cxnlp's own detectors."""
 
         def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
-            if sum(c.isdigit() for c in text) < MIN_PHONE_DIGITS:
+            if not _has_phone_digits(text):
                 return []
             return super().analyze(text, entities, nlp_artifacts)
 

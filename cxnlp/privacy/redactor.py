@@ -35,6 +35,7 @@ from typing import Any
 from cxnlp.privacy.allow import AllowList, load_allow_list, name_parts
 from cxnlp.privacy.detectors import Finding, digit_runs, find_all, number_findings
 from cxnlp.privacy.patterns import PrivacyPatterns, load_patterns
+from cxnlp.privacy.recognizers import presidio_patterns_may_match
 
 logger = logging.getLogger(__name__)
 
@@ -338,6 +339,8 @@ class Redactor:
             return []
         if not needs_ner and not re.search(r"\d|@", text):
             return find_all(text, p)  # nothing Presidio's own patterns could add
+        if not needs_ner and not presidio_patterns_may_match(text) and not find_all(text, p):
+            return []  # no recogniser of the analyzer would find anything
         if artifacts is None and not needs_ner:
             artifacts = self._blank_artifacts(text)
         results = self.analyzer_.analyze(
