@@ -184,7 +184,7 @@ def test_statements_are_not_questions(text):
     ],
 )
 def test_a_leading_discourse_word_does_not_decide_the_question(lead, text, mark):
-    """"So, standard renewals are taking four weeks." is a statement: a filler or discourse
+    """ "So, standard renewals are taking four weeks." is a statement: a filler or discourse
     word put in front (the filler edit of a minimal pair) leaves the sentence what it was."""
     assert restore(text).endswith(mark)
     assert restore(f"{lead} {text}").endswith(mark)
