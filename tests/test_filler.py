@@ -311,6 +311,16 @@ def test_a_terse_answer_on_a_small_talk_topic_is_not_small_talk(parser, filler, 
     chat_about_me = "My cat knocked my coffee over this morning."
     assert filler.score(parsed_call(parser, customer, answer)).features["small_talk_share"] == 0
     assert filler.score(parsed_call(parser, customer, chat_about_me)).features["small_talk_share"] > 0
+    after_verification = filler.score(
+        _call(
+            parser,
+            ("customer", customer),
+            ("agent", "Can I take your surname?"),
+            ("customer", "It's Marsh."),
+            ("agent", answer),
+        )
+    )
+    assert after_verification.features["small_talk_share"] == 0
     unrelated = filler.score(
         parsed_call(parser, "My bill is wrong.", "Did you catch the football game last night?")
     )

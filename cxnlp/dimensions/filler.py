@@ -419,21 +419,19 @@ def topic_nouns(span: Span) -> frozenset[str]:
 
 
 def takes_up_the_customer(sentence: Sentence, customer: Sequence[Sentence]) -> bool:
-    """Whether an agent sentence names a thing (a noun) the customer's last turn before it
-    named: "Is the bait safe with a cat in the house?" - "Yes, it's in boxes a cat can't
-    open." is the answer, however close "cat" puts it to the small-talk prototypes.
+    """Whether an agent sentence names a thing (a noun) the customer named before it: "Is
+    the bait safe with a cat in the house?" - "Yes, it's in boxes a cat can't open." is the
+    answer, however close "cat" puts it to the small-talk prototypes, and so is the answer
+    to "Has a place come up?" given after two turns of verification.
 
     Why a word and not only the embedding: a terse answer is mostly its topic noun, and a
     topic noun can be a small-talk topic (a pet, the family, the weekend); the cosine to
     the customer's question then falls just under ``relevance_threshold``, and the answer
-    was counted as filler and hidden from proactive_connection.
+    was counted as filler and hidden from proactive_connection. The agent's own anecdote on
+    the customer's topic stays small talk (:func:`about_the_agent` is read first).
     """
-    before = [c for c in customer if c.turn_index < sentence.turn_index]
-    if not before:
-        return False
-    last_turn = before[-1].turn_index
-    asked = frozenset().union(*(topic_nouns(c.clean) for c in before if c.turn_index == last_turn))
-    return bool(topic_nouns(sentence.clean) & asked)
+    named = frozenset().union(*(topic_nouns(c.clean) for c in customer if c.turn_index < sentence.turn_index))
+    return bool(topic_nouns(sentence.clean) & named)
 
 
 def specific_words(span: Span) -> frozenset[str]:
