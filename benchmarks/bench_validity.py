@@ -50,7 +50,7 @@ still being written, is skipped and counted):
 
 - ``need_reply_{tune,tune2,holdout}.jsonl``: ``{id, domain, style, need_kind, ask, need, reply,
   label 0|1, reply_kind}``.
-- ``calls_{tune,holdout_a,holdout_b}.jsonl``: ``{id, domain, style, quality, customer_name,
+- ``calls_{tune,tune2,holdout_a,holdout_b}.jsonl``: ``{id, domain, style, quality, customer_name,
   turns: [{speaker, text}], needs: [{turn, text, met, met_in_turn}], edits: [{kind,
   replace: {"<turn index>": text}, append: [{speaker, text}], need, variant}]}``.
 - ``proactive_acts_{tune,holdout}.jsonl``: ``{id, domain, style, position, customer_name, context,
@@ -128,6 +128,7 @@ NEED_REPLY_FILES: dict[str, str] = {
 }
 CALL_FILES: dict[str, str] = {
     "tune": "calls_tune.jsonl",
+    "tune2": "calls_tune2.jsonl",  # second tuning author: other domains, filler inside act sentences
     "holdout_a": "calls_holdout_a.jsonl",
     "holdout_b": "calls_holdout_b.jsonl",
 }

@@ -131,8 +131,14 @@ _LEADING_FILLERS = frozenset("um umm uh uhh erm er ah oh so well okay ok yeah an
 
 
 def question_features(words: Sequence[str]) -> Iterator[str]:
-    """Features of one sentence (normalised words) for "is it a question?"."""
-    all_words = words
+    """Features of one sentence (normalised words) for "is it a question?".
+
+    Every feature is read after the leading fillers and discourse words ("so", "um", "and",
+    "well"): "so standard renewals are taking four weeks" is the statement it is without
+    "so". Why: written questions open with "so" more often than written statements do, so
+    a word the filler edit of a minimal pair (or a speaker's habit) puts at the front would
+    otherwise turn an answer into a question, and completeness no longer reads it as one.
+    """
     k = 0
     while k < len(words) - 1 and words[k] in _LEADING_FILLERS:
         k += 1
@@ -150,7 +156,7 @@ def question_features(words: Sequence[str]) -> Iterator[str]:
     yield f"last={words[-1] if n else '</s>'}"
     yield f"last2={' '.join(words[-2:])}"
     yield f"len={min(n, 10)}"
-    for word in set(all_words[:6]):
+    for word in set(words[:6]):
         yield f"in={word}"
 
 
@@ -352,14 +358,18 @@ _STATEMENT_OPENERS = frozenset(
     "theres there's you youre you're youve you've he she they".split()
 )
 _CONJUNCTIONS = frozenset({"and", "but", "so", "or"})
+#: Words that open a subordinate clause when a subject follows them uninverted ("when you
+#: make the payment", "once it's paid"), where "when is it" would ask.
+_SUBORDINATORS = frozenset("when where once if because while after before until unless since".split())
 #: Tags that turn a statement into a question ("the lamp needs a special bulb right").
 _QUESTION_TAGS = frozenset({"right", "correct", "yeah", "yes", "ok", "okay"})
 
 
 def opens_statement(words: Sequence[str]) -> bool:
     """A sentence that opens with its subject ("I don't know what to do", "it's still
-    not working") or with a conjunction and an auxiliary before no subject ("and is valid
-    for thirty minutes"), and ends without a tag ("..., right"): a statement.
+    not working"), with a conjunction and an auxiliary before no subject ("and is valid
+    for thirty minutes"), or with a subordinator before its subject ("when you make the
+    payment"), and ends without a tag ("..., right"): a statement.
 
     Why: without intonation a recogniser cannot mark a declarative question, and the
     question model, taught by chat, marks "I don't know what to do" because of its "what";
@@ -372,6 +382,10 @@ def opens_statement(words: Sequence[str]) -> bool:
         return False
     if _inverts_later(words, k):
         return False  # "im looking for a documentary do you have any": two sentences run together
+    if words[k] in _SUBORDINATORS and k + 1 < len(words):
+        # "when you make the payment in online banking": a clause the sentence ends split off
+        # the one before, not "when do you ...".
+        return words[k + 1] in _SUBJECTS or words[k + 1] in _STATEMENT_OPENERS
     if words[k] in _INVERTING and _CONJUNCTIONS.intersection(words[:k]):
         # "and is valid for thirty minutes": a clause that goes on from the one before.
         return k + 1 < len(words) and not _opens_subject(words[k + 1], words[k])

@@ -294,6 +294,39 @@ def test_the_agents_own_anecdote_on_the_customers_topic_is_small_talk(parser, fi
     assert on_topic.score == 0
 
 
+@pytest.mark.parametrize(
+    ("customer", "answer"),
+    [
+        ("Is the bait safe with a cat in the house?", "Yes, it's in locked boxes a cat can't open."),
+        (
+            "Has a place come up in the baby room yet?",
+            "A place opens on the 1st of February, family ahead has until Friday.",
+        ),
+    ],
+)
+def test_a_terse_answer_on_a_small_talk_topic_is_not_small_talk(parser, filler, customer, answer):
+    """A short answer that takes up the thing the customer asked about (a cat, a family) is
+    the answer, however close its topic puts it to the small-talk prototypes; the same
+    topic as the agent's own chat, or without the customer's word, is still small talk."""
+    chat_about_me = "My cat knocked my coffee over this morning."
+    assert filler.score(parsed_call(parser, customer, answer)).features["small_talk_share"] == 0
+    assert filler.score(parsed_call(parser, customer, chat_about_me)).features["small_talk_share"] > 0
+    after_verification = filler.score(
+        _call(
+            parser,
+            ("customer", customer),
+            ("agent", "Can I take your surname?"),
+            ("customer", "It's Marsh."),
+            ("agent", answer),
+        )
+    )
+    assert after_verification.features["small_talk_share"] == 0
+    unrelated = filler.score(
+        parsed_call(parser, "My bill is wrong.", "Did you catch the football game last night?")
+    )
+    assert unrelated.features["small_talk_share"] > 0
+
+
 def test_small_talk_sentences_are_shared_with_proactive_connection(parser, filler):
     parsed = parsed_call(
         parser, "My bill is wrong.", "Lovely sunny morning out there, isn't it? I've corrected the bill."

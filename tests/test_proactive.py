@@ -50,6 +50,9 @@ ACT_TABLE = [
     ("To keep this from happening again, turn on low-balance alerts.", "anticipation"),
     ("As your contract ends soon, you might want to look at our loyalty plans.", "anticipation"),
     ("Next time the router does this, a quick restart from the app usually fixes it.", "anticipation"),
+    # A condition on a recurrence, written or as a recogniser writes it.
+    ("If it happens again, just restart the router from the app.", "anticipation"),
+    ("if a charger ever won't start again the start button in the app works", "anticipation"),
     ("Is there anything else on your mind today?", "offer_more"),
     ("If anything else crops up, you know where to find us.", "offer_more"),
     ("Could I assist with any other questions?", "offer_more"),
@@ -70,6 +73,9 @@ def test_act_detected(dim, parser, sentence, expected):
         # A subjectless past verb with no object, or a passive, is not the agent's action.
         ("Went to the bank account ending 4471 this morning.", "ownership"),
         ("Approved on 3 November.", "ownership"),
+        # "Again" in an instruction for now, or in a request to repeat, looks ahead at nothing.
+        ("If you try again now, it should work.", "anticipation"),
+        ("If you could read me the code again, please.", "anticipation"),
         ("Your current balance is 32 pounds.", None),
         ("What is the serial number on the back of the unit?", None),
         ("Hi, my name is Daniel, how can I help you today?", "offer_more"),

@@ -168,10 +168,32 @@ def test_questions_get_a_question_mark(text):
         "okay lovely so thats updated now flat three twelve river street from the first of last month",
         # "right there" is one phrase, no question tag.
         "so in the app tap your profile then documents and the statement is right there at the top",
+        # A subordinator before its subject opens a clause, not a question.
+        "when you make the payment in online banking",
+        "once it's paid the parcel is released",
     ],
 )
 def test_statements_are_not_questions(text):
     assert restore(text).endswith(".")
+
+
+@pytest.mark.parametrize("lead", ["so", "okay so", "well", "and um", "so uh"])
+@pytest.mark.parametrize(
+    ("text", "mark"),
+    [
+        ("standard renewals are currently taking four weeks from when we receive the application", "."),
+        ("the bill is higher because your discount ended", "."),
+        ("the parcel left the studio yesterday", "."),
+        ("what do i need to send", "?"),
+        ("can i pay the fee by card", "?"),
+        ("when is my appointment", "?"),
+    ],
+)
+def test_a_leading_discourse_word_does_not_decide_the_question(lead, text, mark):
+    """ "So, standard renewals are taking four weeks." is a statement: a filler or discourse
+    word put in front (the filler edit of a minimal pair) leaves the sentence what it was."""
+    assert restore(text).endswith(mark)
+    assert restore(f"{lead} {text}").endswith(mark)
 
 
 def test_pronoun_i_is_capitalised():

@@ -413,6 +413,27 @@ def about_the_agent(span: Span) -> bool:
     return bool(lowers & _FIRST_PERSON) and not lowers & _SECOND_PERSON
 
 
+def topic_nouns(span: Span) -> frozenset[str]:
+    """Lemmas of the nouns and proper nouns of a sentence (lower-cased, no stop words)."""
+    return frozenset(t.lemma_.lower() for t in span if t.pos_ in ("NOUN", "PROPN") and not t.is_stop)
+
+
+def takes_up_the_customer(sentence: Sentence, customer: Sequence[Sentence]) -> bool:
+    """Whether an agent sentence names a thing (a noun) the customer named before it: "Is
+    the bait safe with a cat in the house?" - "Yes, it's in boxes a cat can't open." is the
+    answer, however close "cat" puts it to the small-talk prototypes, and so is the answer
+    to "Has a place come up?" given after two turns of verification.
+
+    Why a word and not only the embedding: a terse answer is mostly its topic noun, and a
+    topic noun can be a small-talk topic (a pet, the family, the weekend); the cosine to
+    the customer's question then falls just under ``relevance_threshold``, and the answer
+    was counted as filler and hidden from proactive_connection. The agent's own anecdote on
+    the customer's topic stays small talk (:func:`about_the_agent` is read first).
+    """
+    named = frozenset().union(*(topic_nouns(c.clean) for c in customer if c.turn_index < sentence.turn_index))
+    return bool(topic_nouns(sentence.clean) & named)
+
+
 def specific_words(span: Span) -> frozenset[str]:
     """The details a sentence gives: numbers, amounts, names and dates (proper nouns), and
     redaction placeholders, lower-cased."""
@@ -646,7 +667,13 @@ class FillerContent(Dimension):
             elif (
                 talk >= self.small_talk_threshold
                 and talk - purpose >= self.purpose_margin
-                and (relevance[i] < self.relevance_threshold or about_the_agent(sent.clean))
+                and (
+                    about_the_agent(sent.clean)
+                    or (
+                        relevance[i] < self.relevance_threshold
+                        and not takes_up_the_customer(sent, parsed.customer_sentences)
+                    )
+                )
             ):
                 kinds[sent.index] = (
                     "small_talk",

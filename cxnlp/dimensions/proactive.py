@@ -515,6 +515,15 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
             ],
             [{"LOWER": "just"}, {"LOWER": "so"}, {"LOWER": "you"}, {"LOWER": "know"}],
             [{"LOWER": "since"}, {"LOWER": "you"}],
+            # A condition on a recurrence: "if it ever happens", "if the router drops out
+            # again, ..."; "if you try again now" is an instruction for now.
+            [{"LOWER": "if"}, {"IS_PUNCT": False, "OP": "{1,5}"}, {"LOWER": "ever"}],
+            [
+                {"LOWER": "if"},
+                {"IS_PUNCT": False, "LOWER": {"NOT_IN": ["you", "i", "we"]}},
+                {"IS_PUNCT": False, "OP": "{0,5}"},
+                {"LOWER": "again"},
+            ],
             [
                 {"LOWER": "also"},
                 {"POS": "ADV", "OP": "?"},
