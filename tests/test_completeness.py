@@ -870,6 +870,25 @@ def test_rules_over_our_things_and_hand_offs_answer_nothing(score, need, answer,
     assert _pair_status(score, need, non_answer) != "answered"
 
 
+def test_one_reply_can_settle_a_problem_and_its_follow_up(score):
+    """After a later need, kind decides before shared words: the rebooking answers the
+    follow-up question and fixes the cancelled flight it came from."""
+    call = Transcript.from_pairs(
+        "two-needs-one-reply",
+        [
+            ("customer", "Hi, my flight to Lyon tonight has been cancelled."),
+            ("agent", "I'm sorry to hear that, let me take a look."),
+            ("customer", "Is there another flight I can get on?"),
+            (
+                "agent",
+                "Yes. I've booked you on flight 2214 at 18:40 tonight, seat 12C, and here's a meal voucher.",
+            ),
+        ],
+    )
+    statuses = [e.kind for e in score(call).evidence if e.kind in ("answered", "partial", "open")]
+    assert statuses == ["answered", "answered"]
+
+
 def test_a_general_figure_answers_a_general_question(score):
     """Whether a rule answers depends on the question: "how long does a transfer take?" asks
     how things work, and "transfers usually arrive within two hours" says it."""

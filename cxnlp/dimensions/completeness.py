@@ -1056,7 +1056,7 @@ class AnswerCompleteness(Dimension):
                 funcs.update(reply.novelty)
                 own_ask = asks.get(need.last_index)
                 presumed = adjacent and own_ask is not None and answers_in_kind(own_ask, funcs)
-                if not presumed and not self._exclusive(need, needs, used, unit, rel, rivals):
+                if not presumed and not self._exclusive(need, needs, used, unit, rel, rivals, funcs, asks):
                     continue
                 if frames and not funcs["yes_no"]:
                     funcs["yes_no"] = float(any(echoes_polar(f, s.clean) for f in frames for s in used))
@@ -1085,9 +1085,19 @@ class AnswerCompleteness(Dimension):
         unit: np.ndarray,
         rel: float,
         rivals: dict[tuple[int, int], float] | None,
+        funcs: Mapping[str, float] | None = None,
+        asks: Mapping[int, str] | None = None,
     ) -> bool:
         """Is the reply about ``need`` at least as much as about any other need (within
-        ``exclusivity_margin``), and, after a later need, more about this one than that?"""
+        ``exclusivity_margin``), and, after a later need, more about this one than that?
+
+        With what the reply does (``funcs``) and each need's ask type (``asks``, by
+        ``last_index``), kind decides before words do after a later need: a reply that
+        answers this need in kind counts for it too ("My flight's cancelled." "Is there
+        another one?" "Yes, I've booked you on the 2214" settles both), and one that
+        answers only the later need in kind is that need's, however many words it shares
+        with this one ("Is he due for his booster?" "Can you book him in?" "I've booked
+        him in for Tuesday")."""
         key = (used[0].index, len(used))
         if rivals is None or key not in rivals:
             rival = max(float((n.vectors @ unit).max()) for n in needs)
@@ -1099,7 +1109,15 @@ class AnswerCompleteness(Dimension):
             return False
         # A reply after a later need answers that need unless it is more about this one.
         between = [n for n in needs if need.last_index < n.last_index < used[0].index]
-        return not (between and rel < max(float((n.vectors @ unit).max()) for n in between))
+        if not between:
+            return True
+        if funcs is not None and asks:
+            own_ask = asks.get(need.last_index)
+            if own_ask is not None and answers_in_kind(own_ask, funcs):
+                return True
+            if any(answers_in_kind(asks[n.last_index], funcs) for n in between if n.last_index in asks):
+                return False
+        return rel >= max(float((n.vectors @ unit).max()) for n in between)
 
     def _novelty(self, used: tuple[Sentence, ...], parsed: ParsedTranscript) -> dict[str, float]:
         """How many of a reply's times, amounts and other facts the customer had not said

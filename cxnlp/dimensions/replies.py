@@ -77,6 +77,7 @@ FUNCTIONS: tuple[str, ...] = (
     "explains",
     "case_specific",
     "generic",
+    "states_rule",
     "question",
     "vague",
     "restates",
@@ -512,11 +513,12 @@ def reply_functions(
         _yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex, within=False))
     )
     personal = first_person or you_words > 0 or bool(_PERSONAL.intersection(lowers))
-    generic = (
-        (not personal and not (yes_no or steps or question or specific or action))
-        or bool(lex["generic_words"].intersection(lowers) and not (action or commitment) and you_words == 0)
-        or (rule and not (commitment or yes_no))
-    )
+    # A rule for everyone ("Refunds usually take five days", "Most of our plans cost..."),
+    # as against a sentence that merely names no one ("It was refused because...").
+    states_rule = bool(
+        lex["generic_words"].intersection(lowers) and not (action or commitment) and you_words == 0
+    ) or (rule and not (commitment or yes_no))
+    generic = (not personal and not (yes_no or steps or question or specific or action)) or states_rule
     explains = cause or _explains_after_break(span)
     # "The engineer found the motor had been rewired": a third party's past action is
     # what happened; only the agent's own action ("I've refunded it") is no account of it.
@@ -559,6 +561,7 @@ def reply_functions(
         "number": float(number),
         "case_specific": float(case_specific),
         "generic": float(generic),
+        "states_rule": float(states_rule),
         "question": float(question),
         "vague": float(vague),
         "restates": float(restates),
@@ -1340,6 +1343,7 @@ def window_functions(functions: Sequence[Mapping[str, float]]) -> dict[str, floa
     # A reply that only asks back, or only promises, is judged on all its sentences.
     out["question"] = float(all(f["question"] for f in functions)) if functions else 0.0
     out["generic"] = float(all(f["generic"] for f in functions)) if functions else 0.0
+    out["states_rule"] = float(all(f["states_rule"] for f in functions)) if functions else 0.0
     out["vague"] = (
         float(all(f["vague"] or f["question"] for f in functions) and out["vague"] > 0) if functions else 0.0
     )
@@ -1354,7 +1358,9 @@ def general_for_own_case(functions: Mapping[str, float]) -> bool:
     the customer's own case ("How much is *my* bill?", :func:`about_own_case`)? It says
     nothing about this customer's case, so it cannot meet the need, however many figures
     it holds."""
-    return functions.get("own_case", 0.0) > 0 and functions["generic"] > 0 and not functions["case_specific"]
+    return (
+        functions.get("own_case", 0.0) > 0 and functions["states_rule"] > 0 and not functions["case_specific"]
+    )
 
 
 def _new_facts(functions: Mapping[str, float]) -> dict[str, bool]:
