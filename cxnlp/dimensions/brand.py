@@ -616,6 +616,10 @@ class BrandCongruence(Dimension):
         Forbidden phrases of fewer words ("lol", "mate", "nope") are matched literally only
         and stay out of the style classifier: embedded alone, a word or two carries no
         manner, and they sat nearest to every short plain sentence.
+    off_sure : float
+        Off-brand probability from which the classifier is trusted without the two checks
+        above ("Seriously, how hard is it to plug a cable in?" at 0.98, margin +0.03): the
+        false alarms the checks remove sat at 0.5-0.9.
     max_sentence_cost : float
         Most points one sentence can cost, all its findings together (classifier, register
         cue, forbidden phrases, shared in proportion): one sentence is one off-brand act, and
@@ -670,6 +674,7 @@ class BrandCongruence(Dimension):
         min_phrase_words: int = 3,
         off_min_similarity: float = 0.4,
         max_sentence_cost: float = 15.0,
+        off_sure: float = 0.95,
         brand_lexicon: str | None = None,
     ):
         self.profile = profile
@@ -690,6 +695,7 @@ class BrandCongruence(Dimension):
         self.min_phrase_words = min_phrase_words
         self.off_min_similarity = off_min_similarity
         self.max_sentence_cost = max_sentence_cost
+        self.off_sure = off_sure
         self.brand_lexicon = brand_lexicon
 
     def __repr__(self) -> str:
@@ -811,7 +817,8 @@ class BrandCongruence(Dimension):
             trait = trait_names[int(trait_matrix[i].argmax())]
             on_strength = ramp(float(p_on[i]), self.style_onset, self.style_full)
             off_strength = ramp(float(p_off[i]), self.off_onset, self.off_full)
-            if nearer_off[i] <= self.off_margin or nearest_off[i] < self.off_min_similarity:
+            unsure = p_off[i] < self.off_sure
+            if unsure and (nearer_off[i] <= self.off_margin or nearest_off[i] < self.off_min_similarity):
                 off_strength = 0.0
             if sent.content_word_count() < self.min_style_words:
                 on_strength = off_strength = 0.0

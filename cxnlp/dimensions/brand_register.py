@@ -359,21 +359,28 @@ def _ignorable() -> frozenset[str]:
     return hesitations() | filler_vocabulary().words["hedge_adverbs"]
 
 
-def _core(span: Span) -> list[Token]:
+def _core(span: Span, keep: frozenset[str] = frozenset()) -> list[Token]:
     """Content tokens without fillers and without a name said to the customer at either end
-    ("Cool, cheers, bye, Hamza.", "Nia, what do you need?")."""
+    ("Cool, cheers, bye, Hamza.", "Nia, what do you need?"); a word of ``keep`` is never
+    taken for a name (the tagger reads "Ugh," and "K," as proper nouns)."""
     ignore = _ignorable()
     tokens = [t for t in _content_tokens(span) if t.lower_ not in ignore]
     if len(tokens) > 1 and tokens[-1].pos_ == "PROPN" and tokens[-1].i > 0 and tokens[-1].nbor(-1).text == ",":
         tokens = tokens[:-1]
-    if len(tokens) > 1 and tokens[0].pos_ == "PROPN" and tokens[0].nbor(1).text == "," and tokens[0].is_title:
+    if (
+        len(tokens) > 1
+        and tokens[0].pos_ == "PROPN"
+        and tokens[0].nbor(1).text == ","
+        and tokens[0].is_title
+        and tokens[0].lower_ not in keep
+    ):
         tokens = tokens[1:]
     return tokens
 
 
 def curt_reply(span: Span, words: RegisterWords) -> str | None:
     """A reply cut to the bone with no courtesy word: "Fine.", "Account number?", "Wait."."""
-    tokens = _core(span)
+    tokens = _core(span, words.grudging_words | words.annoyance_words)
     if not tokens or len(tokens) > 6:
         return None
     lowered = [t.lower_ for t in tokens]
@@ -415,7 +422,7 @@ def curt_reply(span: Span, words: RegisterWords) -> str | None:
 
 def annoyance(span: Span, words: RegisterWords) -> str | None:
     """An interjection of annoyance or indifference opening the sentence ("Ugh, ...")."""
-    tokens = _core(span)
+    tokens = _core(span, words.annoyance_words)
     if not tokens or tokens[0].lower_ not in words.annoyance_words:
         return None
     nxt = tokens[0].nbor(1) if tokens[0].i + 1 < len(tokens[0].doc) else None
