@@ -3,7 +3,10 @@
 Section (h) of ``bench_validity.py``, in its own module so the brand figures read as one piece,
 and runnable alone (only this section, in a minute or two)::
 
-    .venv/bin/python benchmarks/validity_brand.py [--split tune|holdout|both]
+    .venv/bin/python benchmarks/validity_brand.py [--split tune|holdout|both] [--stc3 150]
+
+``--stc3 N`` also reports the false alarms on real agents: the share of the agent sentences
+of the first N STC-3 training dialogues whose brand findings cost >= ``MIN_COST`` points.
 
 (h) A labelled set of single agent sentences (``brand_register_{tune,holdout}.jsonl``: on
     brand, neutral, off brand, each with its register; provenance beside the files). Each
@@ -185,6 +188,30 @@ def brand_register_section(scorer: Scorer, splits: Sequence[Any]) -> dict[str, A
     return {s.name: summarise(item_deltas(scorer, s)) for s in splits if s.records}
 
 
+def stc3_false_alarms(scorer: Scorer, limit: int, min_cost: float = MIN_COST) -> dict[str, Any]:
+    """Share of real helpdesk agent sentences (the first ``limit`` STC-3 training dialogues)
+    whose brand findings together cost >= ``min_cost`` points: a false alarm, since real
+    agents there are polite (their rudeness is rare enough to read by hand in the list)."""
+    from common import stc3_transcripts
+
+    table = scorer.score(stc3_transcripts(limit))
+    costs: dict[tuple[str, int, str], float] = {}
+    n_sentences = int(table[f"f_{BRAND}__agent_sentences"].sum())
+    for tid, evidence in zip(table["transcript_id"], table["evidence"], strict=True):
+        for e in json.loads(evidence) if isinstance(evidence, str) else list(evidence or []):
+            if e.get("dimension") == BRAND and e.get("weight", 0) < 0:
+                key = (str(tid), int(e["turn_index"]), str(e["sentence"]))
+                costs[key] = costs.get(key, 0.0) + float(e["weight"])
+    alarms = sorted((w, k[2]) for k, w in costs.items() if w <= -min_cost)
+    return {
+        "dialogues": int(len(table)),
+        "agent_sentences": n_sentences,
+        "false_alarms": len(alarms),
+        "false_alarm_share": _r(len(alarms) / n_sentences if n_sentences else math.nan),
+        "examples": [{"brand_cost": _r(-w, 1), "sentence": t} for w, t in alarms[:20]],
+    }
+
+
 def _f(value: Any) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
@@ -231,6 +258,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", choices=("tune", "holdout", "both"), default="both")
     ap.add_argument("--data-dir", type=Path, default=DATA_DIR)
     ap.add_argument("--json", type=Path, default=None, help="also write the section as JSON here")
+    ap.add_argument(
+        "--stc3",
+        type=int,
+        default=0,
+        help="also report false alarms on the agent sentences of the first N STC-3 dialogues",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     splits = load_splits(BRAND_FILES, args.data_dir, args.split, None)
@@ -238,8 +271,19 @@ def main(argv: list[str] | None = None) -> int:
         check_brand_items(split)
         for problem, where in split.problems.items():
             print(f"data problem [{split.name}] {problem}: {where[:5]}")
-    section = brand_register_section(Scorer(slot_vectors=False), splits)
+    scorer = Scorer(slot_vectors=False)
+    section = brand_register_section(scorer, splits)
     print("\n".join(report_brand_register(section)))
+    if args.stc3:
+        alarms = stc3_false_alarms(scorer, args.stc3)
+        section["stc3_false_alarms"] = alarms
+        print(
+            f"  STC-3 false alarms: {alarms['false_alarms']} of {alarms['agent_sentences']} agent "
+            f"sentences of {alarms['dialogues']} dialogues cost >= {MIN_COST:g} "
+            f"({alarms['false_alarm_share']:.1%})"
+        )
+        for e in alarms["examples"]:
+            print(f"    -{e['brand_cost']}: {e['sentence'][:100]}")
     if args.json:
         args.json.write_text(json.dumps(section, indent=1), encoding="utf-8")
     return 0

@@ -428,6 +428,12 @@ SAME_SHAPE_PAIRS = [
     ("That's your problem, not ours.", "Please describe your problem in detail."),
     # a courtesy formula is never off brand
     ("Sorry, not my department.", "We are sorry."),
+    # manner with no rude word (lexicon version 4): curt, annoyed, talking down, brushing off
+    ("Account number?", "Could I have the account number, please?"),
+    ("Ugh, ok, one sec.", "Okay, one second."),
+    ("Did you even check the app?", "Did you manage to check the app?"),
+    ("You'll get it when you get it.", "You'll get it by Friday."),
+    ("Oh brilliant, so you want a refund as well.", "You'd like a refund as well."),
 ]
 
 
@@ -467,7 +473,7 @@ def test_register_prototypes_load_and_enter_the_configuration(packaged_and_copy,
 
 def test_a_version_1_brand_lexicon_still_loads_with_the_packaged_registers(encoder, tmp_path, caplog):
     text = (REPO_ROOT / "cxnlp" / "resources" / "brand_lexicon.yaml").read_text(encoding="utf-8")
-    v1 = text.split("\noff_brand_registers:")[0].replace("version: 3", "version: 1")
+    v1 = text.split("\noff_brand_registers:")[0].replace("version: 4", "version: 1")
     path = tmp_path / "brand_lexicon.yaml"
     path.write_text(v1, encoding="utf-8")
     dim = BrandCongruence(brand_lexicon=str(path))
@@ -506,3 +512,39 @@ def test_phrase_prefilter_finds_what_the_matcher_finds():
         assert could_hold_phrase([t.lower_ for t in span], index) == bool(matcher(span)), text
         held += bool(full)
     assert held >= len(forbidden)  # the test sentences do hold phrases
+
+
+def test_one_sentence_costs_at_most_one_sentence_price(parser, brand):
+    """Two forbidden phrases and a rude manner in one line are one off-brand act; the same
+    words over two lines are two."""
+    base = score(parser, brand, Transcript.from_pairs("t", GOOD_CALL)).score
+    one = base - score(parser, brand, with_sentence("I'll deal with it, whatever.")).score
+    assert 5 <= one <= brand.max_sentence_cost + 1e-9
+    two_turns = [*GOOD_CALL[:4], ("agent", "Deal with it."), ("agent", "Whatever."), *GOOD_CALL[4:]]
+    two = base - score(parser, brand, Transcript.from_pairs("t", two_turns)).score
+    assert two > one
+
+
+def test_a_line_with_a_register_cue_earns_nothing_on_brand(parser, brand):
+    result = score(parser, brand, call("Ugh, fine, I'll be glad to sort it I guess."))
+    assert not [e for e in result.evidence if e.kind == "on_brand"], result.evidence
+    assert [e for e in result.evidence if e.kind == "off_brand"]
+    warm = score(parser, brand, call("I'll be glad to sort that out for you."))
+    assert [e for e in warm.evidence if e.kind == "on_brand"]
+
+
+#: Recogniser-style agent lines (lower case, no punctuation) and the same with fillers.
+RECOGNISER_FILLER = [
+    ("yes the card number should be treated as compromised", "yes so the card number should uh kind of be treated as compromised"),
+    ("i have refunded the duplicate payment of twelve pounds", "i have um basically refunded the like duplicate payment of twelve pounds"),
+    ("the engineer will be there between one and five", "so the engineer will uh be there you know between one and five"),
+]
+
+
+@pytest.mark.parametrize(("clean", "filled"), RECOGNISER_FILLER)
+def test_recogniser_filler_does_not_lower_brand(parser, brand, clean, filled):
+    """Filler is the filler dimension's: in speech-recogniser text it must not read as manner."""
+    spoken = [(who, text.lower().replace(",", "").replace(".", "").replace("'", "")) for who, text in GOOD_CALL]
+    a = score(parser, brand, Transcript.from_pairs("t", [*spoken[:4], ("agent", clean), *spoken[4:]])).score
+    b = score(parser, brand, Transcript.from_pairs("t", [*spoken[:4], ("agent", filled), *spoken[4:]])).score
+    assert a - b < 3, (a, b)

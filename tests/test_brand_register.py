@@ -54,6 +54,30 @@ CUE_EXAMPLES = [
     ("Are you going to give me the number or not?", "ultimatum"),
     ("Anything else or are we done?", "ultimatum"),
     ("Okay, listen carefully, I'm only saying this once.", "reprimand"),
+    # Version 4: manner with no rude word in it.
+    ("Fine.", "curt_reply"),
+    ("K, got it.", "curt_reply"),
+    ("Cool, cheers, bye, Hamza.", "curt_reply"),
+    ("Account number?", "curt_reply"),
+    ("Name and account number, go.", "curt_reply"),
+    ("claim number go", "curt_reply"),
+    ("Wait.", "curt_reply"),
+    ("what do you need", "curt_reply"),
+    ("Ugh, ok, um, one sec.", "annoyance"),
+    ("Whatever, I'll have a look.", "annoyance"),
+    ("Did you even check?", "talking_down"),
+    ("I'm sure even you can manage to restart a router.", "talking_down"),
+    ("Sweetheart, that's not how banking works.", "talking_down"),
+    ("You'll get it when you get it.", "tautology"),
+    ("It'll turn up when it turns up.", "tautology"),
+    ("Oh brilliant, so you want the refund and the discount as well.", "sarcasm"),
+    ("oh great another password reset", "sarcasm"),
+    ("No idea, sorry.", "curt_refusal"),
+    ("Not my circus, the courier handles that.", "curt_refusal"),
+    ("Well, if you'd read the email, you'd know the date changed.", "blame"),
+    ("Can we hurry this up, I have other customers waiting.", "reprimand"),
+    ("Need anything else, or is that it?", "ultimatum"),
+    ("Hey, what's up?", "text_speak"),
 ]
 
 
@@ -88,6 +112,27 @@ def test_cue_found(nlp, words, text, expected):
         "Xiao U has forwarded the problem to our staff.",  # a name, not text-speak "u"
         "Can't the application be updated?",  # a question, not a curt refusal
         "Now, let me check the account.",
+        # The same shapes said plainly (version 4 cues).
+        "Okay, got it.",  # an acknowledgement with no grudging word
+        "That's fine.",
+        "Yep, the address matches.",  # casual, with content
+        "Let me check.",
+        "Which account number?",  # a question word asks
+        "Could I have the account number, please?",
+        "What do you need the form for?",
+        "Thanks, goodbye, Hamza.",
+        "Hold on a moment, please.",
+        "Finally, press save at the bottom.",  # "finally" ordering steps, not impatience
+        "You can even pay online.",
+        "Even if you paid late, the fee is waived.",
+        "I'd love to help with that.",
+        "There's no hurry.",
+        "If you'd like, I can send it again.",
+        "No, there's no fee for that.",
+        "Not my favourite part of the job, but it's done now.",  # no bare disowning noun
+        "The refund arrives when the bank releases it.",
+        "Oh great, that's all sorted for you then.",  # praise, no complaint after it
+        "Look at what's up on the screen.",
     ],
 )
 def test_plain_sentence_has_no_cue(nlp, words, text):

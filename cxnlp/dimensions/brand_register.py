@@ -30,7 +30,8 @@ said there), so a deployment whose voice welcomes one of them (casual chat) edit
 ``curt_command``
     A sentence that is only an urgency word: "Quickly.", "Now.", "Patience."
 ``ultimatum``
-    A question closed as an ultimatum: "... or not?", "... or are we done?".
+    A question closed as an ultimatum: "... or not?", "... or are we done?", "... or is that
+    it?".
 ``curt_refusal``
     A refusal with its subject dropped: the sentence opens with a negated modal
     ("Can't help with that", "Won't happen"); a question ("Can't the app be updated?") is
@@ -40,6 +41,35 @@ said there), so a deployment whose voice welcomes one of them (casual chat) edit
     "Let's keep up, shall we?"): talking down (a closing ", you know" is the filler
     dimension's: in speech it is mostly filler). A tag on "it" ("That's the
     card ending 44, isn't it?") checks a fact and does not count.
+
+Version 4 of the lexicon adds the cues of manner that carry no rude word at all (what an
+independent tester found missed): each reads the sentence without its fillers (the parse's
+filler-free ``content``), so "Ugh, um, ok, one sec" and "ugh ok one sec" read alike.
+
+``curt_reply``
+    A reply cut to the bone, with no courtesy word in it: only grudging or casual
+    acknowledgements ("Fine.", "K, got it.", "Yep, bye.", "Cool, cheers, bye."; read as said,
+    since "yep" and "ok" are also fillers the content drops); a demand put
+    as a bare noun phrase ("Account number?", "Postcode?"); a bare imperative of at most two
+    words ("Wait.", "Hang on."); a noun phrase ordered with a last "go"/"now" ("Name and
+    account number, go."). "Okay, got it.", "Yep, the address matches." and "Let me check."
+    do not count: no grudging word, content, or a third word.
+``annoyance``
+    An interjection of annoyance or indifference opening the sentence ("Ugh, ok, one sec",
+    "Whatever, I'll look", "Fine, I'll do it").
+``talking_down``
+    "even" aimed at the customer ("Did you even check?", "I'm sure even you can manage"),
+    or a term of endearment said to them ("Sweetheart, that's not how it works", "..., love").
+``tautology``
+    A brush-off that repeats its own verb: "You'll get it when you get it", "It takes however
+    long it takes".
+``sarcasm``
+    Praise that opens a complaint: "Oh brilliant, so you want the refund as well", "Oh great,
+    another password reset".
+
+``curt_refusal`` also reads "No idea ..." / "No clue ..." and a dropped-subject disowning
+("Not my circus", "Not our problem"); ``blame`` also "if you'd read the email" (not "if you'd
+like"); ``reprimand`` also a "hurry" aimed at the customer ("Can we hurry this up").
 """
 
 from __future__ import annotations
@@ -63,6 +93,11 @@ CUES: tuple[str, ...] = (
     "curt_command",
     "ultimatum",
     "rhetorical_tag",
+    "curt_reply",
+    "annoyance",
+    "talking_down",
+    "tautology",
+    "sarcasm",
 )
 
 _WORD_EDGE = re.compile(r"^[^\w']+|[^\w']+$")
@@ -89,6 +124,13 @@ class RegisterWords:
     repeat_markers: frozenset[str]
     failure_words: frozenset[str]
     curt_words: frozenset[str]
+    grudging_words: frozenset[str] = frozenset()
+    bare_reply_words: frozenset[str] = frozenset()
+    courtesy_words: frozenset[str] = frozenset()
+    annoyance_words: frozenset[str] = frozenset()
+    endearments: frozenset[str] = frozenset()
+    wish_verbs: frozenset[str] = frozenset()
+    praise_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +146,14 @@ def _words(span: Span) -> list[str]:
 
 
 def text_speak(span: Span, words: RegisterWords) -> str | None:
-    """The first slang or chat-shorthand word of the sentence, if any.
+    """The first slang or chat-shorthand word of the sentence ("what's up" counts as one), if any.
 
     A capitalised word right after another capitalised word is part of a name ("Xiao U",
     "Mate Hotel"), not slang.
     """
+    said = span.text.lower().replace("\u2019", "'")
+    if re.search(r"\bwh?at'?s+ up\W*$", said) or "wassup" in said:  # "Hey, what's up?"
+        return "what's up"
     previous = ""
     for raw in span.text.split():
         word = _WORD_EDGE.sub("", raw)
@@ -142,6 +187,9 @@ def _content_tokens(span: Span) -> list[Token]:
 def reprimand(span: Span, words: RegisterWords) -> str | None:
     """The opening imperative of a reprimand ("Look, ...", "Calm down"), if the sentence has one."""
     tokens = _content_tokens(span)
+    for i, tok in enumerate(tokens):  # "Can we hurry this up", not "there's no hurry"
+        if tok.lemma_.lower() == "hurry" and tok.pos_ == "VERB" and (i == 0 or tokens[i - 1].lower_ != "no"):
+            return tok.text
     while len(tokens) > 1 and tokens[0].lower_ in words.discourse_openers:
         tokens = tokens[1:]
     if not tokens:
@@ -180,6 +228,16 @@ def blame(span: Span, words: RegisterWords) -> str | None:
             and tokens[i - 1].lower_ == "if"
             and lowered[0] in {"had", "'d"}
             and rest[1].tag_ in {"VBN", "VBD"}
+        ):
+            return " ".join(t.text for t in tokens[i - 1 : i + 3])
+        # "if you'd read the email" (not "if you'd like"): a past the customer did not do
+        if (
+            i > 0
+            and tokens[i - 1].lower_ == "if"
+            and lowered[0] == "'d"
+            and rest[1].pos_ == "VERB"
+            and rest[1].lemma_.lower() not in words.wish_verbs
+            and rest[1].lower_ not in words.wish_verbs
         ):
             return " ".join(t.text for t in tokens[i - 1 : i + 3])
         # "you should / could / must have + past participle" (not an expectation verb)
@@ -243,6 +301,12 @@ def curt_refusal(span: Span, words: RegisterWords) -> str | None:
         return None  # "Can't the app be updated?" asks
     if len(tokens) >= 2 and tokens[0].tag_ == "MD" and tokens[1].lower_ in {"n't", "not", "nt"}:
         return f"{tokens[0].text}{tokens[1].text}"
+    lowered = [t.lower_ for t in tokens[:3]]
+    if lowered[:2] in (["no", "idea"], ["no", "clue"]) or lowered[:3] == ["not", "a", "clue"]:
+        return " ".join(t.text for t in tokens[: 2 if lowered[1] != "a" else 3])
+    # "Not my circus", "Not our problem": a disowning with its subject dropped
+    if len(tokens) >= 3 and lowered[0] == "not" and lowered[1] in {"my", "our"} and tokens[2].pos_ == "NOUN":
+        return " ".join(t.text for t in tokens[:3])
     return None
 
 
@@ -263,6 +327,8 @@ def ultimatum(span: Span, words: RegisterWords) -> str | None:
     for i in range(len(lowered) - 3):
         if lowered[i : i + 3] == ["or", "are", "we"] and lowered[i + 3] in {"done", "finished"}:
             return " ".join(t.text for t in tokens[i : i + 4])
+    if len(tokens) >= 6 and lowered[-4:] == ["or", "is", "that", "it"]:
+        return "or is that it"
     return None
 
 
@@ -283,6 +349,134 @@ def rhetorical_tag(span: Span, words: RegisterWords) -> str | None:
     return None
 
 
+_WH = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "and", "or", "so", "but"})
+
+
+def _ignorable() -> frozenset[str]:
+    """Fillers a cue of manner looks through: hesitations and hedge adverbs ("literally")."""
+    from cxnlp.fillers import filler_vocabulary, hesitations
+
+    return hesitations() | filler_vocabulary().words["hedge_adverbs"]
+
+
+def _core(span: Span, keep: frozenset[str] = frozenset()) -> list[Token]:
+    """Content tokens without fillers and without a name said to the customer at either end
+    ("Cool, cheers, bye, Hamza.", "Nia, what do you need?"); a word of ``keep`` is never
+    taken for a name (the tagger reads "Ugh," and "K," as proper nouns)."""
+    ignore = _ignorable()
+    tokens = [t for t in _content_tokens(span) if t.lower_ not in ignore]
+    if len(tokens) > 1 and tokens[-1].pos_ == "PROPN" and tokens[-1].i > 0 and tokens[-1].nbor(-1).text == ",":
+        tokens = tokens[:-1]
+    if (
+        len(tokens) > 1
+        and tokens[0].pos_ == "PROPN"
+        and tokens[0].nbor(1).text == ","
+        and tokens[0].is_title
+        and tokens[0].lower_ not in keep
+    ):
+        tokens = tokens[1:]
+    return tokens
+
+
+def curt_reply(span: Span, words: RegisterWords) -> str | None:
+    """A reply cut to the bone with no courtesy word: "Fine.", "Account number?", "Wait."."""
+    tokens = _core(span, words.grudging_words | words.annoyance_words)
+    if not tokens or len(tokens) > 6:
+        return None
+    lowered = [t.lower_ for t in tokens]
+    if words.courtesy_words.intersection(lowered):
+        return None
+    said = span.text.strip()
+    # only grudging or casual acknowledgements and farewells: "K, got it.", "Yep, bye."
+    if words.grudging_words.intersection(lowered) and all(
+        w in words.grudging_words or w in words.bare_reply_words for w in lowered
+    ):
+        return said
+    verbs = [t for t in tokens if t.pos_ in {"VERB", "AUX"}]
+    nouns = [t for t in tokens if t.pos_ in {"NOUN", "PROPN"}]
+    # a blunt "what do you want / need?" in place of an offer of help
+    if lowered[:3] == ["what", "do", "you"] and len(lowered) == 4 and lowered[3] in {"need", "want"}:
+        return said
+    # a demand as a bare noun phrase: "Account number?", "Date of birth?"
+    if said.endswith("?") and not verbs and nouns and lowered[0] not in _WH and len(tokens) <= 3:
+        return said
+    # a noun phrase ordered with a last "go" / "now": "Name and account number, go."
+    if (
+        len(tokens) >= 2
+        and lowered[-1] in words.curt_words | {"go"}
+        and nouns
+        and not any(t.pos_ in {"VERB", "AUX"} for t in tokens[:-1])
+    ):
+        return said
+    # a bare imperative of at most two words (the tagger's base form opening the
+    # sentence): "Wait.", "Hang on."
+    if (
+        len(tokens) <= 2
+        and tokens[0].tag_ == "VB"
+        and all(t.pos_ in {"ADP", "ADV", "PART"} for t in tokens[1:])
+        and not said.endswith("?")
+    ):
+        return said
+    return None
+
+
+def annoyance(span: Span, words: RegisterWords) -> str | None:
+    """An interjection of annoyance or indifference opening the sentence ("Ugh, ...")."""
+    tokens = _core(span, words.annoyance_words)
+    if not tokens or tokens[0].lower_ not in words.annoyance_words:
+        return None
+    nxt = tokens[0].nbor(1) if tokens[0].i + 1 < len(tokens[0].doc) else None
+    if len(tokens) == 1 or nxt is None or nxt.is_punct or tokens[0].pos_ == "INTJ":
+        return tokens[0].text
+    return None
+
+
+def talking_down(span: Span, words: RegisterWords) -> str | None:
+    """"even" aimed at the customer ("did you even", "even you"), or an endearment to them."""
+    tokens = _core(span)
+    lowered = [t.lower_ for t in tokens]
+    question = span.text.rstrip().endswith("?")
+    for i, w in enumerate(lowered):
+        if w != "even":
+            continue
+        if i + 1 < len(lowered) and lowered[i + 1] == "you" and (i == 0 or lowered[i - 1] not in {"if", "though"}):
+            return "even you"
+        if i > 0 and lowered[i - 1] == "you" and (question or (i > 1 and tokens[i - 2].pos_ == "AUX")):
+            return "you even"
+    for i, tok in enumerate(tokens):
+        if tok.lower_ not in words.endearments:
+            continue
+        first = i == 0 and len(tokens) > 1 and tok.nbor(1).is_punct
+        last = i == len(tokens) - 1 and i > 0 and tok.nbor(-1).text == ","
+        if first or last:
+            return tok.text
+    return None
+
+
+def tautology(span: Span, words: RegisterWords) -> str | None:
+    """A brush-off that repeats its own verb: "You'll get it when you get it"."""
+    tokens = _core(span)
+    for i, tok in enumerate(tokens):
+        if tok.lower_ not in {"when", "whenever", "however"}:
+            continue
+        before = {t.lemma_.lower() for t in tokens[:i] if t.pos_ == "VERB"}
+        after = [t for t in tokens[i + 1 : i + 6] if t.pos_ == "VERB"]
+        if after and after[0].lemma_.lower() in before:
+            return span.doc[tok.i : after[0].i + 1].text
+    return None
+
+
+def sarcasm(span: Span, words: RegisterWords) -> str | None:
+    """Praise that opens a complaint: "Oh brilliant, so you want ...", "Oh great, another ..."."""
+    tokens = _core(span)
+    lowered = [t.lower_ for t in tokens]
+    if len(lowered) < 3 or lowered[0] not in {"oh", "well", "wow"} or lowered[1] not in words.praise_words:
+        return None
+    if {"so", "because", "another", "yet", "now"}.intersection(lowered[2:4]):
+        return " ".join(t.text for t in tokens[:2])
+    return None
+
+
 _READERS = {
     "text_speak": text_speak,
     "shouting": shouting,
@@ -293,14 +487,28 @@ _READERS = {
     "curt_command": curt_command,
     "ultimatum": ultimatum,
     "rhetorical_tag": rhetorical_tag,
+    "curt_reply": curt_reply,
+    "annoyance": annoyance,
+    "talking_down": talking_down,
+    "tautology": tautology,
+    "sarcasm": sarcasm,
 }
 
+#: Cues that read the sentence without its fillers (the parse's ``content``), when given.
+_READ_CLEAN = frozenset({"annoyance", "talking_down", "tautology", "sarcasm", "curt_refusal", "blame"})
 
-def register_cues(span: Span, words: RegisterWords, kinds: Sequence[str] = CUES) -> list[RegisterCue]:
-    """Every cue of ``kinds`` the sentence shows, at most one of each kind."""
+
+def register_cues(
+    span: Span, words: RegisterWords, kinds: Sequence[str] = CUES, clean: Span | None = None
+) -> list[RegisterCue]:
+    """Every cue of ``kinds`` the sentence shows, at most one of each kind.
+
+    ``clean`` is the sentence without its fillers (:attr:`cxnlp.nlp.Sentence.clean`): the
+    cues of manner read it, so that a filler word neither hides nor makes one.
+    """
     found = []
     for kind in kinds:
-        text = _READERS[kind](span, words)
+        text = _READERS[kind](clean if clean is not None and kind in _READ_CLEAN else span, words)
         if text is not None:
             found.append(RegisterCue(kind, text))
     return found
