@@ -535,16 +535,27 @@ def test_a_line_with_a_register_cue_earns_nothing_on_brand(parser, brand):
 
 #: Recogniser-style agent lines (lower case, no punctuation) and the same with fillers.
 RECOGNISER_FILLER = [
-    ("yes the card number should be treated as compromised", "yes so the card number should uh kind of be treated as compromised"),
-    ("i have refunded the duplicate payment of twelve pounds", "i have um basically refunded the like duplicate payment of twelve pounds"),
-    ("the engineer will be there between one and five", "so the engineer will uh be there you know between one and five"),
+    (
+        "yes the card number should be treated as compromised",
+        "yes so the card number should uh kind of be treated as compromised",
+    ),
+    (
+        "i have refunded the duplicate payment of twelve pounds",
+        "i have um basically refunded the like duplicate payment of twelve pounds",
+    ),
+    (
+        "the engineer will be there between one and five",
+        "so the engineer will uh be there you know between one and five",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("clean", "filled"), RECOGNISER_FILLER)
 def test_recogniser_filler_does_not_lower_brand(parser, brand, clean, filled):
     """Filler is the filler dimension's: in speech-recogniser text it must not read as manner."""
-    spoken = [(who, text.lower().replace(",", "").replace(".", "").replace("'", "")) for who, text in GOOD_CALL]
+    spoken = [
+        (who, text.lower().replace(",", "").replace(".", "").replace("'", "")) for who, text in GOOD_CALL
+    ]
     a = score(parser, brand, Transcript.from_pairs("t", [*spoken[:4], ("agent", clean), *spoken[4:]])).score
     b = score(parser, brand, Transcript.from_pairs("t", [*spoken[:4], ("agent", filled), *spoken[4:]])).score
     assert a - b < 3, (a, b)

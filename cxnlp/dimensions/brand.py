@@ -760,7 +760,9 @@ class BrandCongruence(Dimension):
         self.plain_matrix_ = np.vstack([neutral, polite, traits.matrix])
         self.classifier_ = classifier
         self.off_classifier_ = off_classifier
-        self.register_words_ = RegisterWords(**{name: lexicon.words[name] for name in RegisterWords.__slots__})
+        self.register_words_ = RegisterWords(
+            **{name: lexicon.words[name] for name in RegisterWords.__slots__}
+        )
         self.trait_weights_ = {t.name: t.weight / mean_w for t in profile.voice_traits}
 
     def _check_prepared(self) -> None:

@@ -349,7 +349,9 @@ def rhetorical_tag(span: Span, words: RegisterWords) -> str | None:
     return None
 
 
-_WH = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "and", "or", "so", "but"})
+_WH = frozenset(
+    {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "and", "or", "so", "but"}
+)
 
 
 def _ignorable() -> frozenset[str]:
@@ -365,7 +367,12 @@ def _core(span: Span, keep: frozenset[str] = frozenset()) -> list[Token]:
     taken for a name (the tagger reads "Ugh," and "K," as proper nouns)."""
     ignore = _ignorable()
     tokens = [t for t in _content_tokens(span) if t.lower_ not in ignore]
-    if len(tokens) > 1 and tokens[-1].pos_ == "PROPN" and tokens[-1].i > 0 and tokens[-1].nbor(-1).text == ",":
+    if (
+        len(tokens) > 1
+        and tokens[-1].pos_ == "PROPN"
+        and tokens[-1].i > 0
+        and tokens[-1].nbor(-1).text == ","
+    ):
         tokens = tokens[:-1]
     if (
         len(tokens) > 1
@@ -432,14 +439,18 @@ def annoyance(span: Span, words: RegisterWords) -> str | None:
 
 
 def talking_down(span: Span, words: RegisterWords) -> str | None:
-    """"even" aimed at the customer ("did you even", "even you"), or an endearment to them."""
+    """ "even" aimed at the customer ("did you even", "even you"), or an endearment to them."""
     tokens = _core(span)
     lowered = [t.lower_ for t in tokens]
     question = span.text.rstrip().endswith("?")
     for i, w in enumerate(lowered):
         if w != "even":
             continue
-        if i + 1 < len(lowered) and lowered[i + 1] == "you" and (i == 0 or lowered[i - 1] not in {"if", "though"}):
+        if (
+            i + 1 < len(lowered)
+            and lowered[i + 1] == "you"
+            and (i == 0 or lowered[i - 1] not in {"if", "though"})
+        ):
             return "even you"
         if i > 0 and lowered[i - 1] == "you" and (question or (i > 1 and tokens[i - 2].pos_ == "AUX")):
             return "you even"
