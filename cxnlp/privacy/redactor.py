@@ -289,11 +289,11 @@ class Redactor:
             ]
         if context is not None:
             found.extend(self._context_findings(text, context))
-        orgs = context.orgs if context is not None else set()
+        greeted = context.orgs if context is not None else set()
         found = [
             f
             for f in found
-            if not (f.entity == "PERSON" and self.allow_.names_company(text[f.start : f.end], orgs))
+            if not (f.entity == "PERSON" and self.allow_.names_company(text[f.start : f.end], greeted))
         ]
         if not self.enabled:
             found = [f for f in found if f.entity in self.patterns_.always_removed]
