@@ -135,6 +135,16 @@ def test_ask_type(nlp, need, kind, ask):
         ("You're charged a fee when a payment is late.", set(), {"own_action"}),
         ("Not yet, it'll be ready after 3pm.", {"yes_no"}, set()),
         ("Not my department.", set(), {"yes_no"}),
+        # A rule's simple present, with a bare plural or a quantifier over our things; a
+        # progressive or perfect tells an event, and a sentence naming no one is no rule.
+        ("Most of our plans cost between $30 and $90 a month.", {"states_rule"}, set()),
+        ("Refunds are usually processed within five days.", {"states_rule"}, set()),
+        ("Engineers are working on the fault now.", set(), {"states_rule"}),
+        ("Our teams have fixed the fault.", set(), {"states_rule"}),
+        ("It was refused because the registration is at another address.", set(), {"states_rule"}),
+        # A time that looks back, read past the frame of reading the record.
+        ("I can see the payment didn't go through on the 1st.", {"time"}, {"time_ahead"}),
+        ("It was posted Monday and arrives on Friday.", {"time", "time_ahead"}, set()),
     ],
 )
 def test_reply_functions(nlp, reply, present, absent):

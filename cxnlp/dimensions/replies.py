@@ -709,21 +709,35 @@ def _states_a_rule(span: Span, lex: ReplyLexicon) -> bool:
         while k < len(words) and _lw(words[k]) in ("of", "our", "the"):
             k += 1
     subject: list[Token] = []
-    for t in words[k:]:
-        if t.tag_ in ("VBZ", "VBP", "MD"):
-            break
-        if t.tag_ not in ("NN", "NNS", "NNP", "JJ", "IN", "HYPH", "VBG"):
+    j = k
+    while j < len(words) and words[j].tag_ not in ("VBZ", "VBP", "MD"):
+        if words[j].tag_ not in ("NN", "NNS", "NNP", "JJ", "IN", "HYPH", "VBG"):
             return False
-        subject.append(t)
-    else:
+        subject.append(words[j])
+        j += 1
+    if j == len(words):
         return False
+    if _tells_an_event(words, j):
+        return False  # "Engineers are working on it", "our teams have fixed the fault"
     head = [t for t in subject if t.tag_ != "IN"]
     cut = next((i for i, t in enumerate(subject) if t.tag_ == "IN"), len(subject))
     nouns = [t for t in subject[:cut] if t.tag_ in ("NN", "NNS", "NNP")]
     return bool(head) and bool(nouns) and nouns[-1].tag_ == "NNS" and _inflected_plural(nouns[-1])
 
 
-_QUANTIFIERS = frozenset({"most", "all", "many", "some", "several", "our"})
+#: Quantifiers before "of our"/"our"/"the" + a plural: "most of our plans", "all our fees".
+_QUANTIFIERS = frozenset({"most", "all", "many", "some", "several"})
+
+
+def _tells_an_event(words: Sequence[Token], j: int) -> bool:
+    """Is the finite verb at ``j`` a progressive or a perfect ("are working", "have
+    fixed")? Those tell what is happening or happened, where a rule's simple present
+    ("refunds are processed", "fees apply") says how things always go."""
+    low = _lw(words[j])
+    nxt = next((t for t in words[j + 1 : j + 3] if t.pos_ != "ADV"), None)
+    if nxt is None:
+        return False
+    return (low in _BE_DONE and nxt.tag_ == "VBG") or (low in _HAVE and nxt.tag_ == "VBN")
 
 
 def _opens_with_suggestion(words: Sequence[Token], lex: ReplyLexicon) -> str:
