@@ -252,7 +252,11 @@ def content_text(span: Span) -> str:
     puncts = [t.is_punct for t in tokens]
     spaced = [bool(t.whitespace_) for t in tokens]
     n = len(tokens)
-    drop = _disfluent_phrase_ids(lowers, puncts) | _repeat_ids(tokens, texts, lowers, spaced)
+    drop = (
+        _disfluent_phrase_ids(lowers, puncts)
+        | _repeat_ids(tokens, texts, lowers, spaced)
+        | _hedge_ids(tokens, lowers)
+    )
     leading = True
     for i in range(n):
         lower = lowers[i]
@@ -277,6 +281,24 @@ def content_text(span: Span) -> str:
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text)).strip()
     text = _STRANDED_COMMAS.sub(",", text)
     return _COMMA_BEFORE_END.sub(r"\1", text).strip(" ,")
+
+
+_HEDGES = frozenset({("kind", "of"), ("sort", "of")})
+
+
+def _hedge_ids(tokens: Sequence[Any], lowers: list[str]) -> set[int]:
+    """Token ids of "kind of"/"sort of" as a hedge before a verb, adjective or adverb ("it
+    should kind of be treated as compromised"), not as a noun's kind ("a kind of card",
+    "what sort of plan")."""
+    drop: set[int] = set()
+    for i in range(len(lowers) - 2):
+        if (lowers[i], lowers[i + 1]) not in _HEDGES:
+            continue
+        if i > 0 and tokens[i - 1].pos_ in ("DET", "PRON", "ADJ", "NUM"):
+            continue
+        if tokens[i + 2].pos_ in ("VERB", "AUX", "ADJ", "ADV"):
+            drop.update((i, i + 1))
+    return drop
 
 
 #: Punctuation that marks a false start or a stumble between a word and its repeat.

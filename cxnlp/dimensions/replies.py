@@ -513,12 +513,15 @@ def reply_functions(
         _yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex, within=False))
     )
     personal = first_person or you_words > 0 or bool(_PERSONAL.intersection(lowers))
-    # A rule for everyone ("Refunds usually take five days", "Most of our plans cost..."),
-    # as against a sentence that merely names no one ("It was refused because...").
-    states_rule = bool(
-        lex["generic_words"].intersection(lowers) and not (action or commitment) and you_words == 0
-    ) or (rule and not (commitment or yes_no))
-    generic = (not personal and not (yes_no or steps or question or specific or action)) or states_rule
+    # A rule for everyone by its form ("Refunds usually take five days", "Most of our
+    # plans cost..."), as against a sentence that merely names no one ("It was refused
+    # because...") or mentions a policy ("the photos showed it predates the policy").
+    states_rule = rule and not (commitment or yes_no)
+    generic = (
+        (not personal and not (yes_no or steps or question or specific or action))
+        or bool(lex["generic_words"].intersection(lowers) and not (action or commitment) and you_words == 0)
+        or states_rule
+    )
     explains = cause or _explains_after_break(span)
     # "The engineer found the motor had been rewired": a third party's past action is
     # what happened; only the agent's own action ("I've refunded it") is no account of it.
@@ -711,6 +714,9 @@ def _states_a_rule(span: Span, lex: ReplyLexicon) -> bool:
     subject: list[Token] = []
     j = k
     while j < len(words) and words[j].tag_ not in ("VBZ", "VBP", "MD"):
+        if words[j].tag_ == "RB" and subject:  # "Transfers usually arrive..."
+            j += 1
+            continue
         if words[j].tag_ not in ("NN", "NNS", "NNP", "JJ", "IN", "HYPH", "VBG"):
             return False
         subject.append(words[j])
