@@ -820,6 +820,18 @@ def test_a_new_point_in_a_later_turn_is_a_need(score):
             "Go to Settings, then Subscriptions, and switch off Auto-renew.",
             "Understand the frustration with renewals.",
         ),
+        # A quantifier over the company's things states a rule, figures or not.
+        (
+            "How much is my broadband bill this month?",
+            "Your bill this month is $48.50.",
+            "Most of our broadband plans cost between $30 and $70 a month.",
+        ),
+        # Handing it on "so someone may look" gives no cause.
+        (
+            "Why was my parking permit refused?",
+            "It was refused because the car's registration is at a different address.",
+            "Permits are decided by the council team, so someone may look at it again later.",
+        ),
     ],
 )
 def test_general_figures_past_times_and_sympathy_answer_nothing(score, need, answer, non_answer):
@@ -846,28 +858,6 @@ def test_an_interjection_before_a_yes_or_no_hides_no_answer(score):
     need = "Will switching mean someone has to dig up the road?"
     assert _pair_status(score, need, "Ha, not at all, only the company billing you changes.") == "answered"
     assert _pair_status(score, need, "Ha, switching is really popular right now.") != "answered"
-
-
-@pytest.mark.parametrize(
-    ("need", "answer", "non_answer"),
-    [
-        # A quantifier over the company's things states a rule, figures or not.
-        (
-            "How much is my broadband bill this month?",
-            "Your bill this month is $48.50.",
-            "Most of our broadband plans cost between $30 and $70 a month.",
-        ),
-        # Handing it on "so someone may look" gives no cause.
-        (
-            "Why was my parking permit refused?",
-            "It was refused because the car's registration is at a different address.",
-            "Permits are decided by the council team, so someone may look at it again later.",
-        ),
-    ],
-)
-def test_rules_over_our_things_and_hand_offs_answer_nothing(score, need, answer, non_answer):
-    assert _pair_status(score, need, answer) == "answered"
-    assert _pair_status(score, need, non_answer) != "answered"
 
 
 def test_one_reply_can_settle_a_problem_and_its_follow_up(score):
