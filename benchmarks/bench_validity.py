@@ -48,9 +48,9 @@ not change the fingerprint and a stale table would report old figures as new.
 Data schemas (``benchmarks/data/validity/``, JSONL; a line that does not parse, e.g. a file
 still being written, is skipped and counted):
 
-- ``need_reply_{tune,tune2,holdout}.jsonl``: ``{id, domain, style, need_kind, ask, need, reply,
+- ``need_reply_{tune,tune2,tune3,holdout}.jsonl``: ``{id, domain, style, need_kind, ask, need, reply,
   label 0|1, reply_kind}``.
-- ``calls_{tune,tune2,holdout_a,holdout_b}.jsonl``: ``{id, domain, style, quality, customer_name,
+- ``calls_{tune,tune2,tune3,holdout_a,holdout_b}.jsonl``: ``{id, domain, style, quality, customer_name,
   turns: [{speaker, text}], needs: [{turn, text, met, met_in_turn}], edits: [{kind,
   replace: {"<turn index>": text}, append: [{speaker, text}], need, variant}]}``.
 - ``proactive_acts_{tune,holdout}.jsonl``: ``{id, domain, style, position, customer_name, context,
@@ -59,7 +59,7 @@ still being written, is skipped and counted):
   ``filler: [exact spans of text]``, ``pattern`` and ``pair`` (see its PROVENANCE note).
 - ``discourse_filler_{tune,holdout}.jsonl``: the proactive_filler layout, discourse markers as
   filler and on purpose (section h only; see its PROVENANCE note).
-- ``brand_register_{tune,holdout}.jsonl``: ``{id, label on_brand|neutral|off_brand, register,
+- ``brand_register_{tune,holdout,holdout2}.jsonl``: ``{id, label on_brand|neutral|off_brand, register,
   domain, style, text}``.
 """
 
@@ -124,11 +124,13 @@ ORIENTATION: dict[str, int] = {d: (-1 if d == "filler_content" else 1) for d in 
 NEED_REPLY_FILES: dict[str, str] = {
     "tune": "need_reply_tune.jsonl",
     "tune2": "need_reply_tune2.jsonl",  # second tuning author; the shipped model is not fitted on it
+    "tune3": "need_reply_tune3.jsonl",  # third tuning author: hard cases (terse state changes, hedges...)
     "holdout": "need_reply_holdout.jsonl",
 }
 CALL_FILES: dict[str, str] = {
     "tune": "calls_tune.jsonl",
     "tune2": "calls_tune2.jsonl",  # second tuning author: other domains, filler inside act sentences
+    "tune3": "calls_tune3.jsonl",  # third tuning author: 36 more domains, 41 % recogniser style
     "holdout_a": "calls_holdout_a.jsonl",
     "holdout_b": "calls_holdout_b.jsonl",
 }

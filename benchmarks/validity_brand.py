@@ -47,7 +47,8 @@ OTHERS: tuple[str, ...] = ("answer_completeness", "proactive_connection", "fille
 LABELS: tuple[str, ...] = ("on_brand", "neutral", "off_brand")
 BRAND_FILES: dict[str, str] = {
     "tune": "brand_register_tune.jsonl",
-    "holdout": "brand_register_holdout.jsonl",
+    "holdout": "brand_register_holdout.jsonl",  # seen in aggregate while tuning (session 9)
+    "holdout2": "brand_register_holdout2.jsonl",  # a fresh author, never tuned on
 }
 MIN_COST = 5.0  # points an off-brand sentence must cost
 NEUTRAL_SLACK = 1.0  # a neutral sentence "costs nothing" when it costs less than this

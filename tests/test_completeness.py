@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from cxnlp.dimensions.completeness import AnswerCompleteness, default_completeness_lexicon
+from cxnlp.dimensions.completeness import AnswerCompleteness, default_completeness_lexicon, pattern_need_kind
 from cxnlp.model import Transcript
 
 TOLERANCE = 5.0
@@ -187,6 +187,9 @@ def one_line(dim, parser, text: str):
         ("the hot water's been off since yesterday", True),
         ("The display on the meter has gone blank.", True),
         ("The sale is on until Friday.", False),
+        # What goes on after it should have stopped, or comes back, is a problem.
+        ("The back brake is still squeaking after you fixed it.", True),
+        ("There's mould coming back on the bedroom ceiling again.", True),
         ("Hi there, good afternoon!", False),
         ("Thank you so much, you've been really helpful.", False),
         ("How's your day going?", False),
@@ -209,8 +212,8 @@ def test_a_deployment_lexicon_adds_its_own_fault_words(packaged_and_copy, parser
         AnswerCompleteness,
         "completeness_lexicon",
         "completeness_lexicon.yaml",
-        "stain]",
-        "stain, wobble]",
+        "suspended]",
+        "suspended, wobble]",
         lambda dim: [(n.kind, n.source) for n in dim.find_needs(parsed)],
     )
     assert packaged == [] and ours == [("problem", "pattern")]
@@ -222,6 +225,20 @@ def test_test_wordings_are_not_prototypes():
     protos |= set(lex.sentences["social_prototypes"])
     texts = [t for spec in CALLS.values() for _, t in spec["turns"]]
     assert not protos.intersection(texts)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("The back brake is still squeaking after you fixed it.", "problem"),
+        ("The noise started again last night.", "problem"),
+        ("Is my order still being packed?", "question"),
+        ("I still have the receipt from the shop.", None),
+    ],
+)
+def test_a_recurring_state_is_a_problem_only_in_a_statement(parser, text, kind):
+    sentence = parser.parse(Transcript.from_pairs("r", [("customer", text)])).customer_sentences[0]
+    assert pattern_need_kind(sentence.clean) == kind
 
 
 def test_problem_and_its_question_merge_into_one_need(dim, parser):
@@ -807,6 +824,18 @@ def test_a_new_point_in_a_later_turn_is_a_need(score):
             "My flight's been cancelled and I'm stuck at the airport.",
             "I've rebooked you on the 18:40 to Lyon, seat 12C.",
             "I'm so sorry your flight has been cancelled, that's awful news.",
+        ),
+        # After "sorry about that", unpunctuated, the agent's own clause begins.
+        (
+            "can you send me a replacement strap the one i got snapped after a week",
+            "oh sorry about that ive sent a new strap out itll be with you in three to five days",
+            "oh sorry about that the straps can snap if theyre pulled too tight",
+        ),
+        # A state that holds now is the change made; the same state as a rule is not.
+        (
+            "Can you upgrade me to the faster broadband plan?",
+            "You're on the 500 meg plan now.",
+            "The 500 meg plan is our fastest broadband plan.",
         ),
         # "The stress this has caused" names no cause.
         (

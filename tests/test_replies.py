@@ -98,6 +98,7 @@ def test_ask_type(nlp, need, kind, ask):
         ("Sorry! Reactivated it just now, give it another tap.", {"action_done"}, set()),
         ("No problem, cancelled, you'll stay with your current supplier.", {"action_done"}, set()),
         ("Extension approved, the new deadline is the 28th.", {"action_done"}, set()),
+        ("Scratched doors on the wardrobe.", set(), {"action_done"}),
         ("Parcel ZX-55391 has been redirected to the Central Station locker.", {"action_done"}, set()),
         ("okay ive just unlocked it and reset your password", {"action_done"}, set()),
         ("Based on the photos, the damage happened in transit.", set(), {"action_done"}),
@@ -134,6 +135,12 @@ def test_ask_type(nlp, need, kind, ask):
         ("You're booked for four at 8pm.", {"own_action"}, set()),
         ("You're charged a fee when a payment is late.", set(), {"own_action"}),
         ("Not yet, it'll be ready after 3pm.", {"yes_no"}, set()),
+        # A state that holds "now" is the result of a change; the same state without it, or
+        # denied, is not.
+        ("You're on the 500 meg plan now.", {"own_action"}, set()),
+        ("It's on Friday at 3 now.", {"own_action"}, set()),
+        ("You're on the 500 meg plan.", set(), {"own_action"}),
+        ("It's not on the 500 plan now.", set(), {"own_action"}),
         ("Not my department.", set(), {"yes_no"}),
         # A rule's simple present, with a bare plural or a quantifier over our things; a
         # progressive or perfect tells an event, and a sentence naming no one is no rule.

@@ -143,8 +143,8 @@ def test_changing_a_resource_file_changes_the_id(tmp_path):
             "answer_completeness.v1",
             "completeness_lexicon",
             "completeness_lexicon.yaml",
-            "stain]",
-            "stain, wobble]",
+            "suspended]",
+            "suspended, wobble]",
         ),
         (
             "answer_completeness.v1",

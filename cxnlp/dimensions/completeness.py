@@ -273,7 +273,20 @@ def _need_patterns(lex: Lexicon) -> dict[str, list[list[dict]]]:
             *_fault_state_patterns(fault_states),
             [{"LOWER": {"IN": problem}}],
         ],
+        # A problem only in a statement: "is it still being processed?" asks.
+        "recurrence": _recurrence_patterns(),
     }
+
+
+def _recurrence_patterns() -> list[list[dict]]:
+    """ "the brake is still squeaking", "I'm still being charged", "the mould is coming back
+    again": what goes on after it should have stopped is a problem, whatever the verb."""
+    go_on = {"POS": {"IN": ["ADV", "AUX", "PART"]}, "OP": "*"}
+    return [
+        [{"LOWER": "still"}, go_on, {"TAG": {"IN": ["VBG", "VBN"]}, "LEMMA": {"NOT_IN": ["go"]}}],
+        [{"LEMMA": {"IN": ["come", "happen", "start"]}}, {"LOWER": "back", "OP": "?"}, {"LOWER": "again"}],
+        [{"LEMMA": "come", "TAG": "VBG"}, {"LOWER": "back"}],
+    ]
 
 
 def _fault_state_patterns(fault_states: list[str]) -> list[list[dict]]:
@@ -470,6 +483,8 @@ def pattern_need_kind(span: Span, lex: Lexicon | None = None) -> NeedKind | None
         if social_tokens.intersection(range(start, end)):
             continue
         kinds.append(span.doc.vocab.strings[match_id])
+    if "recurrence" in kinds and not is_question(span):
+        kinds.append("problem")
     if kinds and _asks_with_do(span):
         return "question"  # "Do I need a referral?" asks; it requests nothing
     for kind in ("request", "problem", "question"):

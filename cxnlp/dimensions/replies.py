@@ -96,6 +96,7 @@ _FIRST_PERSON = frozenset({"i", "we"})
 _HAVE = frozenset({"have", "'ve", "ve", "has", "'s", "had", "'d"})
 _WILL = frozenset({"will", "'ll", "ll", "shall"})
 _BE_DONE = frozenset({"is", "'s", "are", "'re", "was", "were", "been", "s", "re"})
+_BE_PRESENT = frozenset({"is", "'s", "are", "'re", "s", "re"})
 #: What may follow "is now" in a settled state ("the address is now your office").
 _STATE_POS = frozenset({"ADP", "DET", "PRON", "PROPN"})
 _REQUEST_OPENERS = frozenset({"can", "could", "would", "will", "please"})
@@ -876,6 +877,15 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
             now_state = between[:1] == ["now"] and j < n and words[j].pos_ in _STATE_POS
             if now_state and not any(_lw(w) in ("not", "n't", "nt") for w in words[i:j]):
                 return True  # "the address is now your office", "it's now out for delivery"
+            if (
+                not between
+                and specific_subject
+                and low in _BE_PRESENT
+                and j < n
+                and words[j].pos_ in _STATE_POS
+                and _clause_ends_now(words, j)
+            ):
+                return True  # "you're on the 500 meg plan now": the state the case is in from now
             settled = (
                 low in ("was", "were", "been")
                 or bool(lex["settled_markers"].intersection(between))
@@ -907,6 +917,18 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     return _reports_done_tersely(words, lex)
 
 
+def _clause_ends_now(words: Sequence[Token], j: int) -> bool:
+    """Does the clause that goes on at ``words[j]`` end on "now" ("on the 500 meg plan now")?
+
+    A state with a closing "now" is the result of a change; the same state without it ("it's
+    on the standard plan") may be how things always were.
+    """
+    k = j
+    while k < len(words) and not (words[k].is_punct or words[k].pos_ in ("CCONJ", "SCONJ")):
+        k += 1
+    return k - j >= 2 and _lw(words[k - 1]) == "now"
+
+
 def _sympathy_complement(span: Span, lex: ReplyLexicon) -> frozenset[int]:
     """Token indices that restate the customer's situation after a head of sympathy, up to
     the clause's end: "I'm so sorry *your flight has been cancelled*, that's awful", "sorry
@@ -926,6 +948,17 @@ def _sympathy_complement(span: Span, lex: ReplyLexicon) -> frozenset[int]:
                 k = j
                 continue  # "sorry to say ...": the agent's news
             j += 2
+        elif j < len(tokens) and _lw(tokens[j]) in ("about", "for"):
+            # "sorry about that", "sorry for the wait": the complement is a noun phrase, and
+            # what follows it, unpunctuated in speech, is the agent's own clause ("sorry
+            # about that ive sent a new strap out").
+            out.add(tokens[j].i)
+            j += 1
+            while j < len(tokens) and tokens[j].pos_ in _NOUN_PHRASE_POS and not tokens[j].is_punct:
+                out.add(tokens[j].i)
+                j += 1
+            k = j
+            continue
         while j < len(tokens) and not tokens[j].is_punct and _lw(tokens[j]) not in _CONTRASTS:
             out.add(tokens[j].i)
             j += 1
@@ -933,6 +966,8 @@ def _sympathy_complement(span: Span, lex: ReplyLexicon) -> frozenset[int]:
     return frozenset(out)
 
 
+#: What a noun phrase after "sorry about/for" is made of ("that", "the long wait", "all this").
+_NOUN_PHRASE_POS = frozenset({"DET", "PRON", "ADJ", "NOUN", "PROPN", "NUM"})
 #: Verbs after "sorry to" that take the customer's situation as their object.
 _RESTATING_VERBS = frozenset({"hear", "see", "learn", "read", "find"})
 #: Words that end a restated situation and start the agent's own clause.
@@ -1001,7 +1036,8 @@ def _reports_done_tersely(words: Sequence[Token], lex: ReplyLexicon) -> bool:
 
     A clause that opens with a past participle (after a break, an interjection or nothing),
     or a clause of at most three words that ends in one, is the agent's own action; words
-    like "based", "attached", "supposed" (``not_done_participles``) open clauses that are not.
+    like "based", "attached", "supposed" (``not_done_participles``) open clauses that are not,
+    nor does a participle before a bare noun: "Scratched doors on the wardrobe" names a thing.
     """
     vague = lex.inaction_verbs
     skip = lex["not_done_participles"]
@@ -1021,7 +1057,7 @@ def _reports_done_tersely(words: Sequence[Token], lex: ReplyLexicon) -> bool:
         if not clause:
             continue
         if (done_verb(clause[0]) or _lw(clause[0]) in lex["state_words"]) and not (
-            len(clause) > 1 and _lw(clause[1]) in ("by", "that", "to")
+            len(clause) > 1 and (_lw(clause[1]) in ("by", "that", "to") or clause[1].tag_ in ("NN", "NNS"))
         ):
             return True  # "Cancelled, you'll stay with ...", "Sure, done."
         if (
