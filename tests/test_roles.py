@@ -191,6 +191,7 @@ def test_a_customer_who_addresses_the_care_account_is_the_customer():
         ("customer.preference", "Hello, I'm looking for a good comedy", 1),
         ("customer.preference", "Hi im just looking for something fun", 1),
         ("customer.preference", "I'm looking forward to it", 0),
+        ("customer.preference", "I'd like some movies like Bridesmaids", 1),
         ("agent.asks_preference", "What category? What are you into these days?", 2),
     ],
 )
