@@ -853,10 +853,12 @@ def report(
         typer.Option(help="Workshops (a group,date table): adds the workshop impact and its plot."),
     ] = None,
     redact: RedactOption = True,
+    privacy_allow: PrivacyAllowOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Write a self-contained HTML report (figures embedded) for QA leads."""
-    _setup_logging(verbose, redact)
+    _check_privacy_allow(privacy_allow)
+    _setup_logging(verbose, redact, privacy_allow)
     inputs = [p for p in (scores, surveys, reference, events) if p is not None]
     _refuse_overwrite(inputs, {"--out": out})
     from cxnlp.batch.store import StoreError
@@ -876,6 +878,7 @@ def report(
             title=title,
             events=event_frame,
             redact=redact,
+            privacy_allow=privacy_allow,
         )
         written = write_report(built, out, png_dir=png_dir)
     except (ValueError, OSError, StoreError) as exc:
@@ -1161,13 +1164,15 @@ def serve(
     max_turn_chars: MaxTurnCharsOption = DEFAULT_MAX_TURN_CHARS,
     max_transcript_chars: MaxTranscriptCharsOption = DEFAULT_MAX_TRANSCRIPT_CHARS,
     redact: Annotated[bool, typer.Option(help=SERVE_REDACT_HELP)] = True,
+    privacy_allow: PrivacyAllowOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Serve the scoring, results and review API over HTTP (docs/service.md; OpenAPI at /docs).
 
     Models load before the port opens; GET /v1/health then answers "ready".
     """
-    _setup_logging(verbose, redact)
+    _check_privacy_allow(privacy_allow)
+    _setup_logging(verbose, redact, privacy_allow)
     logging.getLogger("cxnlp.service").setLevel(logging.INFO)
     try:
         import uvicorn
@@ -1189,6 +1194,7 @@ def serve(
         max_transcript_chars=max_transcript_chars,
         rate_limit=rate_limit,
         redact=redact,
+        privacy_allow=privacy_allow,
     )
     # log_config=None: uvicorn's own lines go to the root handlers, which redact them.
     options = {

@@ -125,3 +125,92 @@ def test_cli_passes_the_allow_list_to_the_scorer(tmp_path, monkeypatch, command,
     result = runner.invoke(app, [command, str(calls), *target, *option])
     assert "stopped after building the scorer" in result.output
     assert seen["privacy_allow"] == (allow if given else None)
+
+
+# --- the same option wherever cxnlp writes text: report and the service -------------------
+
+
+@pytest.mark.parametrize("command", ["report", "serve"])
+def test_report_and_serve_refuse_a_bad_allow_list_in_one_line(tmp_path, command):
+    bad = tmp_path / "bad_allow.yaml"
+    bad.write_text("terms: [Kestrel]\nword: [ok]\n")
+    target = (
+        [str(tmp_path / "scores.jsonl"), "--out", str(tmp_path / "r.html")] if command == "report" else []
+    )
+    result = runner.invoke(app, [command, *target, "--privacy-allow", str(bad)])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert "--privacy-allow" in lines[0] and "bad_allow.yaml" in lines[0] and "'word'" in lines[0]
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_build_report_redacts_with_its_own_allow_list(tmp_path, monkeypatch):
+    import cxnlp.report.html as report_html
+
+    path = _own_allow_list(tmp_path)
+    seen = []
+    monkeypatch.setattr(
+        report_html, "_build_report", lambda *a, **k: seen.append(report_html._REDACTOR.get())
+    )
+    frame = __import__("pandas").DataFrame({report_html.SCORE_COL: [80.0]})
+    report_html.build_report(frame, privacy_allow=path)
+    report_html.build_report(frame)
+    assert seen[0] is default_redactor(True, path)
+    assert seen[1] is default_redactor(True, None)
+    # What the page shows goes through that redactor: the company stays, the customer goes.
+    context = seen[0].call_context(["Hi, my name is Olivia Dubois."])
+    assert seen[0].redact("Kestrel Connect is happy to help, Olivia.", context) == (
+        "Kestrel Connect is happy to help, <PERSON>."
+    )
+
+
+@pytest.mark.parametrize("given", [True, False])
+def test_cli_report_passes_the_allow_list(tmp_path, monkeypatch, given):
+    import cxnlp.report
+
+    seen: dict[str, object] = {}
+
+    def spy(frame: object, **options: object) -> None:
+        seen.update(options)
+        raise ValueError("stopped after building the report")
+
+    monkeypatch.setattr(cxnlp.report, "load_scores", lambda *a, **k: None)
+    monkeypatch.setattr(cxnlp.report, "build_report", spy)
+    allow = _own_allow_list(tmp_path)
+    option = ["--privacy-allow", str(allow)] if given else []
+    result = runner.invoke(
+        app, ["report", str(tmp_path / "s.jsonl"), "--out", str(tmp_path / "r.html"), *option]
+    )
+    assert "stopped after building the report" in result.output
+    assert seen["privacy_allow"] == (allow if given else None)
+
+
+def test_the_service_redacts_with_its_own_allow_list(tmp_path, monkeypatch):
+    pytest.importorskip("fastapi")
+    import cxnlp.service.app
+    from cxnlp.service.state import Service, ServiceSettings, load_service
+
+    path = _own_allow_list(tmp_path)
+    settings = ServiceSettings(privacy_allow=path)
+    # Through the environment uvicorn's workers read.
+    assert ServiceSettings.from_env(settings.to_env()) == settings
+    service = Service(settings, None, None, {}, None, None)  # type: ignore[arg-type]
+    assert service.redactor is default_redactor(True, path)
+    assert Service(ServiceSettings(), None, None, {}, None, None).redactor is default_redactor(True, None)  # type: ignore[arg-type]
+    # A bad file stops the service before any model loads.
+    bad = tmp_path / "bad_allow.yaml"
+    bad.write_text("word: [ok]\n")
+    with pytest.raises(PrivacyAllowError, match="bad_allow.yaml"):
+        load_service(ServiceSettings(privacy_allow=bad))
+    # `cxnlp serve --privacy-allow FILE` hands the file to the settings.
+    seen: list[ServiceSettings] = []
+
+    def spy(given: ServiceSettings) -> None:
+        seen.append(given)
+        raise ValueError("stopped before serving")
+
+    monkeypatch.setattr(cxnlp.service.app, "create_app", spy)
+    result = runner.invoke(app, ["serve", "--privacy-allow", str(path)])
+    assert "stopped before serving" in result.output
+    assert seen[0].privacy_allow == path

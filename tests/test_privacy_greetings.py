@@ -110,3 +110,58 @@ def test_org_words_is_a_list_of_strings(tmp_path):
     bad.write_text("org_words: bank\n")
     with pytest.raises(ValueError, match=r"allow\.yaml.*'org_words'"):
         load_allow_list(bad)
+
+
+BRIGHTWAVE_LATER = "Brightwave can sort that out for you today."
+
+
+@pytest.mark.parametrize(
+    ("greeting", "written"),
+    [
+        # The company a speaker names right after their own name needs no company word.
+        (
+            "hi this is Jane from Brightwave how can I help",
+            "hi this is <PERSON> from Brightwave how can I help",
+        ),
+        (
+            "Hi, this is Jane from Brightwave. How can I help?",
+            "Hi, this is <PERSON> from Brightwave. How can I help?",
+        ),
+        (
+            "Hi my name is Jane with Brightwave, how can I help?",
+            "Hi my name is <PERSON> with Brightwave, how can I help?",
+        ),
+        ("It's Jane here from Brightwave.", "It's <PERSON> here from Brightwave."),
+    ],
+)
+def test_the_company_after_a_self_introduced_name_is_kept_there_and_later(redactor, greeting, written):
+    out_greeting, out_later = _call(redactor, [greeting, BRIGHTWAVE_LATER])
+    assert out_greeting == written
+    assert out_later == BRIGHTWAVE_LATER
+    # Without the call's context the turn alone keeps the company too.
+    assert redactor.redact(greeting) == written
+
+
+@pytest.mark.parametrize(
+    ("turns", "gone"),
+    [
+        # Not after a name a cue gave: a person after "with"/"from" is still a name.
+        (["I spoke with Sarah Jenkins yesterday.", "Sarah Jenkins said it was sorted."], "Jenkins"),
+        (["hi this is Jane from Brightwave", "my name is Olivia Dubois, from Leeds"], "Dubois"),
+        (["hi this is Jane from Brightwave", "thanks Jane"], "Jane"),
+    ],
+)
+def test_a_person_near_a_self_introduced_company_is_still_redacted(redactor, turns, gone):
+    for written in _call(redactor, turns):
+        assert gone.lower() not in written.lower(), written
+
+
+def test_org_after_name(tmp_path):
+    allow = load_allow_list()
+    text = "this is Jane from Brightwave how can I help"
+    assert allow.org_after(text, text.index(" from")) == "brightwave"
+    assert allow.org_after(text, text.index(" how")) is None
+    # A copy without the field reads nothing after a name.
+    copy = tmp_path / "allow.yaml"
+    copy.write_text("version: 1\n")
+    assert load_allow_list(copy).org_after(text, text.index(" from")) is None

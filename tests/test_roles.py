@@ -178,6 +178,21 @@ def test_a_customer_who_addresses_the_care_account_is_the_customer():
         ("agent.recommendation", "Would you like me to call you back?", 0),
         ("customer.uptake", "We will check that one out. I appreciate your suggestions!", 2),
         ("customer.uptake", "We will check your account and I appreciate your patience.", 0),
+        # Cue file version 8: either side thanks the other for their time; "any type" opens
+        # the recommender's question but is the seeker's wish mid-sentence; "those sound good".
+        ("agent.closing", "Great suggestions. Thank you for your time!", 0),
+        ("agent.closing", "Thank you for your call.", 1),
+        ("agent.asks_preference", "Hi Any genre you love? Any kind you are in the mood for?", 2),
+        ("agent.asks_preference", "I'm looking for movies from the 1990s any type is fine", 0),
+        ("agent.asks_preference", "i like pretty much any type of movies", 0),
+        ("customer.uptake", "those all sound terrible! they sound great though", 2),
+        # Cue file version 9: "I'm looking for" (a missing space had kept it from firing);
+        # the recommender's "what category", "what are you into".
+        ("customer.preference", "Hello, I'm looking for a good comedy", 1),
+        ("customer.preference", "Hi im just looking for something fun", 1),
+        ("customer.preference", "I'm looking forward to it", 0),
+        ("customer.preference", "I'd like some movies like Bridesmaids", 1),
+        ("agent.asks_preference", "What category? What are you into these days?", 2),
     ],
 )
 def test_cue_families_fire_on_what_they_describe(family, text, hits):

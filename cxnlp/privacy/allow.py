@@ -10,7 +10,9 @@ name the call's greeting gives the company. Names found from cues (self-introduc
 titles, metadata) are not judged here: the cue is the evidence, except that a phrase a
 cue takes ("this is Acme Bank", "you're speaking with acme bank") that ends in a company
 word (``org_words``: bank, insurance, telecom ...) or is the company the greeting named
-is the company, not a person (:meth:`AllowList.names_company`).
+is the company, not a person (:meth:`AllowList.names_company`); and the capitalised phrase
+right after a name a cue found, joined by ``org_after_name`` ("this is Jane from
+Brightwave") is the speaker's company (:meth:`AllowList.org_after`).
 
 The lists live in ``cxnlp/resources/privacy_allow.yaml``; a deployment passes its own
 copy (``Redactor(allow=...)``, ``Scorer(privacy_allow=...)``, ``--privacy-allow FILE``),
@@ -29,7 +31,7 @@ from cxnlp.resource_files import read_yaml_resource
 
 RESOURCE = "privacy_allow.yaml"
 #: Every field an allow-list may have: a misspelt one ("term:") is refused, not ignored.
-FIELDS = ("version", "terms", "words", "org_before", "org_fillers", "org_words")
+FIELDS = ("version", "terms", "words", "org_before", "org_fillers", "org_after_name", "org_words")
 #: Possessive endings taken off a phrase's last word ("Acme Bank's fraud line").
 _POSSESSIVE = ("'s", "\u2019s")
 
@@ -61,6 +63,9 @@ class AllowList:
     org_before: re.Pattern[str] | None
     #: Words that end a company's name, never a person's ("bank", "insurance"), lower case.
     org_words: frozenset[str] = frozenset()
+    #: Matched right after a self-introduced name: " from Brightwave" of "this is Jane from
+    #: Brightwave" (group ``org``).
+    org_after_name: re.Pattern[str] | None = None
 
     def term_spans(self, text: str) -> list[tuple[int, int]]:
         return [m.span() for m in self.terms.finditer(text)] if self.terms else []
@@ -71,6 +76,14 @@ class AllowList:
         if self.org_before is None:
             return []
         return [m.group("org").lower() for m in self.org_before.finditer(text)]
+
+    def org_after(self, text: str, end: int) -> str | None:
+        """The company a speaker names right after their own name, which ends at ``end``
+        ("this is Jane| from Brightwave" -> "brightwave"), lower-cased; None when none."""
+        if self.org_after_name is None:
+            return None
+        m = self.org_after_name.match(text, end)
+        return m.group("org").lower() if m else None
 
     def names_company(self, phrase: str, orgs: frozenset[str] | set[str] = frozenset()) -> bool:
         """Is ``phrase`` (a span a name cue took) a company rather than a person?
@@ -146,6 +159,7 @@ def _compile(data: Any, source: str, sha256: str) -> AllowList:
     org_name = r"(?P<org>[A-Z][\w&'\-]*(?:[ \t]+[A-Z][\w&'\-]*){0,3})"
     fillers = _strings(data, "org_fillers", source)
     filler = rf"(?:[ \t]*,?[ \t]+(?i:{_phrases(fillers)})[ \t]*,?)*" if fillers else ""
+    after_name = _strings(data, "org_after_name", source)
     return AllowList(
         source=source,
         sha256=sha256,
@@ -155,6 +169,11 @@ def _compile(data: Any, source: str, sha256: str) -> AllowList:
         org_before=(
             re.compile(rf"(?i:\b(?:{_phrases(org_before)})){filler}[ \t]*,?[ \t]+{org_name}")
             if org_before
+            else None
+        ),
+        org_after_name=(
+            re.compile(rf"[ \t]*,?[ \t]+(?i:{_phrases(after_name)}){filler}[ \t]*,?[ \t]+{org_name}")
+            if after_name
             else None
         ),
     )

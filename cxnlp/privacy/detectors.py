@@ -240,8 +240,14 @@ def name_findings(text: str, p: PrivacyPatterns) -> list[Finding]:
     out: list[Finding] = []
     cues = ((p.name_cue, False, 0.85), (p.name_cue_capitalised, True, 0.6))
     for pattern, capitalised, score in cues:
-        for m in pattern.finditer(text):
-            out.extend(_name_span(text, m.start("name"), m.group("name"), p, capitalised, score))
+        # Overlapping cues: "hi this is Jane" first offers "hi" the words "this is Jane",
+        # which name no one; the search then goes on from those words, so "this is" is
+        # read too. After a name it goes on from the name's end.
+        pos = 0
+        while (m := pattern.search(text, pos)) is not None:
+            spans = list(_name_span(text, m.start("name"), m.group("name"), p, capitalised, score))
+            out.extend(spans)
+            pos = spans[-1].end if spans else m.start("name")
     for m in p.name_before_cue.finditer(text):
         # "John speaking", "this is sarah here": the cue must follow the name directly, so
         # every word before it must pass ("it's grey actually here" names no one)

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from cxnlp.privacy.allow import AllowList, load_allow_list, name_parts
-from cxnlp.privacy.detectors import Finding, digit_runs, find_all, number_findings
+from cxnlp.privacy.detectors import Finding, digit_runs, find_all, name_findings, number_findings
 from cxnlp.privacy.patterns import PrivacyPatterns, load_patterns
 from cxnlp.privacy.recognizers import presidio_patterns_may_match
 
@@ -244,8 +244,8 @@ class Redactor:
         previous = ""
         for text in texts:
             if self.enabled:
-                context.orgs.update(self.allow_.org_names(text))
                 found = find_all(text, p, prefix=previous[-p.context_window :])
+                context.orgs.update(self._org_names(text, found))
             else:
                 found = number_findings(text, p, prefix=previous[-p.context_window :])
             for finding in found:
@@ -352,7 +352,7 @@ class Redactor:
         )
         out: list[Finding] = []
         stop = p.not_name_words | p.not_name_capitals
-        orgs = frozenset(self.allow_.org_names(text))
+        orgs = frozenset(self._org_names(text, name_findings(text, p)))
         for r in results:
             if (r.recognition_metadata or {}).get("recognizer_name") != "SpacyRecognizer":
                 out.append(Finding(r.start, r.end, r.entity_type, text[r.start : r.end].lower(), r.score))
@@ -361,6 +361,17 @@ class Redactor:
             for start, end in name_parts(text, r.start, r.end, self.allow_, stop, orgs):
                 out.append(Finding(start, end, r.entity_type, text[start:end].lower(), r.score, "ner"))
         return out
+
+    def _org_names(self, text: str, found: Iterable[Finding]) -> list[str]:
+        """Company names ``text`` gives: after a greeting ("thank you for calling Kestrel
+        Connect") or right after a name a cue found ("this is Jane from Brightwave")."""
+        orgs = self.allow_.org_names(text)
+        for f in found:
+            if f.entity == "PERSON" and f.source != "ner":
+                org = self.allow_.org_after(text, f.end)
+                if org is not None:
+                    orgs.append(org)
+        return orgs
 
     def _may_hold_name(self, text: str) -> bool:
         """A capitalised word that is not a sentence's first word (unless a vocative) nor a stock word."""

@@ -342,6 +342,7 @@ def build_report(
     events: pd.DataFrame | None = None,
     window: int = 28,
     redact: bool = True,
+    privacy_allow: str | Path | None = None,
 ) -> Report:
     """Build the QA lead's report from a score table (and optionally surveys and a reference).
 
@@ -382,6 +383,10 @@ def build_report(
     redact
         Redact personal data from every string on the page (:mod:`cxnlp.privacy`);
         ``False`` still removes card security codes.
+    privacy_allow
+        The deployment's own allow-list of words never redacted as a name (its company,
+        brands, products), shaped like ``cxnlp/resources/privacy_allow.yaml``; the packaged
+        one when None (``cxnlp report --privacy-allow FILE``, as for ``Scorer``).
 
     Returns
     -------
@@ -397,7 +402,7 @@ def build_report(
         )
     from cxnlp.privacy import default_redactor
 
-    token = _REDACTOR.set(default_redactor(redact))
+    token = _REDACTOR.set(default_redactor(redact, privacy_allow))
     try:
         return _build_report(
             scores,

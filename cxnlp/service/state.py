@@ -46,6 +46,9 @@ class ServiceSettings:
     #: Redact personal data from every text a response quotes and every log line
     #: (``cxnlp serve --no-redact`` turns it off; card security codes go either way).
     redact: bool = True
+    #: The deployment's allow-list of words never redacted as a name (``cxnlp serve
+    #: --privacy-allow FILE``, as ``Scorer(privacy_allow=...)``); the packaged one when None.
+    privacy_allow: Path | None = None
 
     def to_env(self) -> dict[str, str]:
         """The settings as one environment variable, for uvicorn's worker processes."""
@@ -55,7 +58,7 @@ class ServiceSettings:
     @classmethod
     def from_env(cls, environ: dict[str, str]) -> ServiceSettings:
         payload = json.loads(environ[ENV_SETTINGS])
-        paths = ("store", "calibration", "brand", "api_keys")
+        paths = ("store", "calibration", "brand", "api_keys", "privacy_allow")
         return cls(**{k: (Path(v) if k in paths and v is not None else v) for k, v in payload.items()})
 
 
@@ -80,11 +83,12 @@ class Service:
 
     @property
     def redactor(self) -> Any:
-        """The shared :class:`~cxnlp.privacy.Redactor` for ``settings.redact``: the one
-        ``Scorer(redact=...)`` writes its rows with."""
+        """The shared :class:`~cxnlp.privacy.Redactor` for ``settings.redact`` and
+        ``settings.privacy_allow``: the one ``Scorer(redact=..., privacy_allow=...)`` writes
+        its rows with."""
         from cxnlp.privacy import default_redactor
 
-        return default_redactor(self.settings.redact)
+        return default_redactor(self.settings.redact, self.settings.privacy_allow)
 
     def close(self) -> None:
         self.batcher.close()
@@ -143,6 +147,10 @@ def load_service(settings: ServiceSettings, *, scorer: Any = None) -> Service:
         from cxnlp.dimensions.brand import load_brand_profile
 
         load_brand_profile(settings.brand)
+    if settings.privacy_allow is not None:
+        from cxnlp.privacy.allow import load_allow_list
+
+        load_allow_list(settings.privacy_allow)  # PrivacyAllowError (a ValueError) names the file
     calibrations = load_calibration(settings.calibration) if settings.calibration is not None else {}
     if scorer is None:
         scorer = Scorer(
@@ -151,6 +159,7 @@ def load_service(settings: ServiceSettings, *, scorer: Any = None) -> Service:
             max_turn_chars=settings.max_turn_chars,
             max_transcript_chars=settings.max_transcript_chars,
             redact=settings.redact,
+            privacy_allow=settings.privacy_allow,
         )
     scorer.prepare()
     _ = scorer.parser.nlp  # the spaCy pipeline loads now, not on the first request
