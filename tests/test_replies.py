@@ -142,6 +142,27 @@ def test_ask_type(nlp, need, kind, ask):
         ("You're on the 500 meg plan.", set(), {"own_action"}),
         ("It's not on the 500 plan now.", set(), {"own_action"}),
         ("Not my department.", set(), {"yes_no"}),
+        # A yes or no after the reason that leads to it; a determiner "no" is none.
+        ("Ridgeway is named in his plan, so yes, he'll be admitted.", {"yes_no"}, set()),
+        ("if everyone in the house is a student then no, you'd be exempt", {"yes_no"}, set()),
+        ("So no refund is due on that one.", set(), {"yes_no"}),
+        # A state under a condition is not one the case is in; "one of" gives no figure.
+        ("You're entitled to a refund on your ticket when your train is cancelled.", set(), {"action_done"}),
+        ("Once your refund is processed you'll get an email.", set(), {"action_done"}),
+        ("When I checked, your order was shipped yesterday.", {"action_done"}, set()),
+        ("I'll get one of the vets to give you a call back.", set(), {"number", "specific"}),
+        ("It costs one pound.", {"number", "amount"}, set()),
+        # "Since" with a time tells when it began (and looks back); with a clause, why.
+        ("no water pressure upstairs since this morning", set(), {"cause", "time_ahead"}),
+        ("It's been down since Monday.", {"time"}, {"cause", "time_ahead"}),
+        ("It stopped since your contract ended.", {"cause"}, set()),
+        # Durations and times of day the way people write and say them.
+        ("about 20 mins, you can wait", {"duration"}, set()),
+        ("fastest is 4h20 from King's Cross", {"duration"}, set()),
+        ("your area usually gets done between eleven and one", {"time"}, set()),
+        ("you're in on saturday at half ten with tom", {"time"}, set()),
+        ("It costs between 30 and 40 pounds.", {"amount"}, {"time"}),
+        ("It takes between two and three days.", {"duration"}, {"time"}),
         # A rule's simple present, with a bare plural or a quantifier over our things; a
         # progressive or perfect tells an event, and a sentence naming no one is no rule.
         ("Most of our plans cost between $30 and $90 a month.", {"states_rule"}, set()),
@@ -149,6 +170,9 @@ def test_ask_type(nlp, need, kind, ask):
         ("Engineers are working on the fault now.", set(), {"states_rule"}),
         ("Our teams have fixed the fault.", set(), {"states_rule"}),
         ("It was refused because the registration is at another address.", set(), {"states_rule"}),
+        # A calendar date makes one occasion of it, unless it recurs.
+        ("Marks go live on the student portal at 9 am on Friday 14 February.", {"time"}, {"states_rule"}),
+        ("Bins are collected on the 3rd of each month.", {"states_rule"}, set()),
         # A time that looks back, read past the frame of reading the record.
         ("I can see the payment didn't go through on the 1st.", {"time"}, {"time_ahead"}),
         ("It was posted Monday and arrives on Friday.", {"time", "time_ahead"}, set()),

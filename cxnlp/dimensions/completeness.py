@@ -125,6 +125,7 @@ from cxnlp.dimensions.replies import (
     echoes_polar,
     fact_tokens,
     general_for_own_case,
+    is_number,
     load_reply_lexicon,
     pair_features,
     polar_frame,
@@ -389,7 +390,7 @@ def specifics(span: Span, lex: Lexicon | None = None) -> int:
     time_words = (lex or default_completeness_lexicon()).words["specific_time_words"]
     n = 0
     for t in span:
-        if t.like_num or t.tag_ in ("CD", "$") or t.text in ("$", "€", "£", "¥", "%"):
+        if is_number(t) or t.tag_ == "$" or t.text in ("$", "€", "£", "¥", "%"):
             n += 1
         elif is_placeholder(t.text):
             n += 1
@@ -596,7 +597,10 @@ class AnswerCompleteness(Dimension):
         (``exclusivity_margin``).
     opening_need_threshold : float
         Cosine to a need prototype the customer's opening needs to be taken as the reason
-        for contact when no sentence reads as a need.
+        for contact when no sentence reads as a need (its most need-like sentence of three
+        content words or more is). Openings that describe a situation reach 0.22-0.29
+        ("the fridge you replaced is making a loud buzzing noise"), so the bar is low: a
+        customer calls for a reason, and courtesy is ruled out separately.
     reply_lexicon : str, optional
         Path of a reply-function word list file (default: the packaged
         ``cxnlp/resources/reply_functions.yaml``).
@@ -629,7 +633,7 @@ class AnswerCompleteness(Dimension):
         exclusivity_margin: float = 0.1,
         window: int = 3,
         adjacent_relevance: float = 0.55,
-        opening_need_threshold: float = 0.3,
+        opening_need_threshold: float = 0.2,
         reply_lexicon: str | None = None,
         need_reply_model: str | None = None,
         completeness_lexicon: str | None = None,
@@ -807,15 +811,22 @@ class AnswerCompleteness(Dimension):
         openings ("Hi there.") are not.
         """
         first_turn = sentences[0].turn_index
+        best: tuple[float, Sentence, str | None] | None = None
         for sent, (label, need_sim), (_, social_sim) in zip(sentences, need_sims, social_sims, strict=True):
             if sent.turn_index != first_turn:
                 break
             courtesy = social_sim >= self.social_threshold and social_sim > need_sim
             words = [t for t in content_tokens(sent.clean) if t.is_alpha]
-            if len(words) >= 3 and not courtesy and need_sim >= self.opening_need_threshold:
-                kind: NeedKind = "problem" if label in (None, "problem") else label  # type: ignore[assignment]
-                return [(sent, kind, "semantic")]
-        return []
+            eligible = len(words) >= 3 and not courtesy and need_sim >= self.opening_need_threshold
+            if eligible and (best is None or need_sim > best[0]):
+                best = (need_sim, sent, label)
+        if best is None:
+            return []
+        # The opening's most need-like sentence: "the new tap you put in last week" sets the
+        # scene, "its dripping already" is why they called.
+        _, sent, label = best
+        kind: NeedKind = "problem" if label in (None, "problem") else label  # type: ignore[assignment]
+        return [(sent, kind, "semantic")]
 
     def _need_vectors(self, sent: Sentence, parsed: ParsedTranscript) -> np.ndarray:
         parts = clauses(sent.span)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -237,6 +238,23 @@ def default_reply_lexicon() -> ReplyLexicon:
 # --------------------------------------------------------------------------- helpers
 def _words(span: Span) -> list[Token]:
     return [t for t in span if not (t.is_punct or t.is_space)]
+
+
+def is_number(t: Token) -> bool:
+    """A number word or figure, but not the pronoun "one" ("one of the vets", "the one I
+    got", "no one"), which gives no figure."""
+    if not (t.like_num or t.tag_ == "CD"):
+        return False
+    if t.lower_ != "one":
+        return True
+    doc = t.doc
+    after = doc[t.i + 1].lower_ if t.i + 1 < len(doc) else ""
+    before = doc[t.i - 1].lower_ if t.i > 0 else ""
+    return after != "of" and before not in _ONE_AS_PRONOUN
+
+
+#: Words before "one" that make it a pronoun ("the one", "this one", "no one").
+_ONE_AS_PRONOUN = frozenset({"the", "this", "that", "no", "any", "every", "each", "which", "another", "a"})
 
 
 def _norm_text(tokens: Iterable[Token]) -> str:
@@ -465,7 +483,7 @@ def reply_functions(
     # now switched on" is.
     rule = _states_a_rule(span, lex) and not lex["settled_markers"].intersection(lowers)
     action = _action_done(words, lex) and not rule
-    number = any(t.like_num or t.tag_ == "CD" for t in words)
+    number = any(is_number(t) for t in words)
     steps = _steps(words, lowers, lex)
     commitment = _commitment(words, lex)
     time = _has_time(words, lex)
@@ -608,7 +626,7 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
             continue
         nxt = _lw(words[i + 1]) if i + 1 < len(words) else ""
         prev = _lw(words[i - 1]) if i else ""
-        number = t.like_num or any(c.isdigit() for c in t.text)
+        number = is_number(t) or any(c.isdigit() for c in t.text)
         if number and (nxt in currency or prev in _MONEY_SYMBOLS or t.text[:1] in _MONEY_SYMBOLS):
             out.add(("amount", low))
         elif (
@@ -726,11 +744,31 @@ def _states_a_rule(span: Span, lex: ReplyLexicon) -> bool:
         return False
     if _tells_an_event(words, j):
         return False  # "Engineers are working on it", "our teams have fixed the fault"
+    if _names_a_date(words, lex) and not any(_lw(w) in ("every", "each") for w in words):
+        return False  # "Marks go live on Friday 14 February": one occasion, not how things work
     head = [t for t in subject if t.tag_ != "IN"]
     cut = next((i for i, t in enumerate(subject) if t.tag_ == "IN"), len(subject))
     nouns = [t for t in subject[:cut] if t.tag_ in ("NN", "NNS", "NNP")]
     return bool(head) and bool(nouns) and nouns[-1].tag_ == "NNS" and _inflected_plural(nouns[-1])
 
+
+def _names_a_date(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """A calendar date: a day number by a month or weekday ("Friday 14 February", "March
+    5"), or an ordinal day ("the 3rd")."""
+    points = lex["time_point_words"]
+    for i, t in enumerate(words):
+        if _ORDINAL_DAY.fullmatch(_lw(t)):
+            return True
+        if t.like_num and any(
+            _lw(w) in points or (_lw(w) in ("may", "march") and w.tag_ == "NNP")
+            for w in words[max(0, i - 1) : i + 2]
+            if w is not t
+        ):
+            return True
+    return False
+
+
+_ORDINAL_DAY = re.compile(r"(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)")
 
 #: Quantifiers before "of our"/"our"/"the" + a plural: "most of our plans", "all our fees".
 _QUANTIFIERS = frozenset({"most", "all", "many", "some", "several"})
@@ -853,7 +891,7 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
                 return True
             elif j + 1 < n and _lw(words[j]) in ("went", "go") and _lw(words[j + 1]) == "ahead":
                 return True
-        if low in _BE_DONE:
+        if low in _BE_DONE and not _in_condition(words, i):
             j = i + 1
             between: list[str] = []
             while (
@@ -915,6 +953,23 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
         if low == "taken" and i + 2 < n and _lw(words[i + 1]) == "care" and _lw(words[i + 2]) == "of":
             return True
     return _reports_done_tersely(words, lex)
+
+
+def _in_condition(words: Sequence[Token], i: int) -> bool:
+    """Is ``words[i]`` in a clause opened by "when", "if", "once"... ("you're entitled to a
+    refund when your train is cancelled", "once it's approved you'll get an email")? A state
+    under a condition is not one the case is in."""
+    k = i - 1
+    # ``words`` has no punctuation: a gap in token positions is where a clause broke off.
+    while k >= 0 and words[k + 1].i - words[k].i == 1 and not words[k].is_punct:
+        if _lw(words[k]) in _CONDITIONS:
+            return True
+        k -= 1
+    return False
+
+
+#: Subordinators that put what follows under a condition or at another time.
+_CONDITIONS = frozenset({"when", "if", "once", "whenever", "unless", "until", "provided"})
 
 
 def _clause_ends_now(words: Sequence[Token], j: int) -> bool:
@@ -983,8 +1038,28 @@ def _cause_word(words: Sequence[Token], lex: ReplyLexicon) -> bool:
         if _lw(t) in cause or _lemma(t) in cause:
             if _lw(t) == "caused" and i + 1 == len(words):
                 continue
+            if _lw(t) == "since" and _since_when(words[i + 1 : i + 3], lex):
+                continue  # "no pressure since this morning" tells when it began, not why
             return True
     return False
+
+
+def _since_when(after: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """Do the words after "since" name a time ("since this morning", "since Monday", "since
+    the 3rd") rather than start a reason ("since your contract ended")?"""
+    if not after:
+        return False
+    if _lw(after[0]) == "then":
+        return True
+    start = 1 if _lw(after[0]) in ("this", "the") else 0
+    return any(
+        _lw(t) in lex["time_point_words"]
+        or _lw(t) in lex["past_time_words"]
+        or t.like_num
+        or t.ent_type_ in ("DATE", "TIME")
+        or _names_period(after, k, lex)
+        for k, t in enumerate(after[: start + 1])
+    )
 
 
 def _looks_back(words: Sequence[Token], lex: ReplyLexicon) -> bool:
@@ -992,7 +1067,13 @@ def _looks_back(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     Sunday")? A past tense or a past time word, with no modal, future or present verb
     ("it was posted Monday and arrives Friday" also looks ahead)."""
     words = words[_record_frame_end(words, lex) :]
-    ahead = any(t.tag_ in ("MD", "VBZ", "VBP") or _lw(t) in _WILL for t in words)
+    ahead = any(
+        t.tag_ == "MD"
+        or _lw(t) in _WILL
+        # "has been", "'s gone": the present perfect's auxiliary looks back, not ahead
+        or (t.tag_ in ("VBZ", "VBP") and not (k + 1 < len(words) and words[k + 1].tag_ == "VBN"))
+        for k, t in enumerate(words)
+    )
     if ahead:
         return False
     return any(t.tag_ == "VBD" or _lw(t) in lex["past_time_words"] for t in words)
@@ -1158,10 +1239,32 @@ def _names_period(words: Sequence[Token], i: int, lex: ReplyLexicon) -> bool:
     return ahead == "of" and i >= 3 and _lw(words[i - 3]) in lex["time_period_boundaries"]
 
 
+#: A duration written as one token: "4h20", "2h", "1hr30".
+_HOURS_AND_MINUTES = re.compile(r"\d+(?:h|hr|hrs)\d{0,2}")
+
+
+def _clock_range(words: Sequence[Token], i: int, lex: ReplyLexicon) -> bool:
+    """ "between eleven and one", "half ten", "quarter past three": a time of day said the way
+    people say it, with no "am", "pm" or "o'clock" (a range of days, pounds or metres is
+    no time of day)."""
+    w = _lw(words[i])
+    nxt = words[i + 1 : i + 4]
+    if w in ("half", "quarter") and nxt:
+        if nxt[0].like_num:
+            return w == "half"  # "half ten" (British for 10:30); "quarter ten" is nothing
+        return _lw(nxt[0]) in ("past", "to") and len(nxt) > 1 and nxt[1].like_num
+    if w != "between" or len(nxt) < 3 or not (nxt[0].like_num and _lw(nxt[1]) == "and" and nxt[2].like_num):
+        return False
+    after = words[i + 4] if i + 4 < len(words) else None
+    return after is None or not (
+        _lw(after) in lex["duration_units"] or after.pos_ in ("NOUN", "PROPN") or after.is_currency
+    )
+
+
 def _has_time(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     tp = lex["time_point_words"]
     for i, t in enumerate(words):
-        if _lw(t) in tp or _lemma(t) in tp or _names_period(words, i, lex):
+        if _lw(t) in tp or _lemma(t) in tp or _names_period(words, i, lex) or _clock_range(words, i, lex):
             return True
         if _lw(t) in ("may", "march") and t.tag_ == "NNP":
             return True
@@ -1196,8 +1299,8 @@ def _has_duration(words: Sequence[Token], lex: ReplyLexicon) -> bool:
             )
         ):
             return True
-        if _lw(t) in lex["one_word_durations"]:
-            return True
+        if _lw(t) in lex["one_word_durations"] or _HOURS_AND_MINUTES.fullmatch(_lw(t)):
+            return True  # "overnight", "4h20"
     return False
 
 
@@ -1249,7 +1352,16 @@ def _standalone_yes_no(t: Token, lex: ReplyLexicon) -> bool:
     doc = t.doc
     before = doc[t.i - 1] if t.i > 0 else None
     after = doc[t.i + 1] if t.i + 1 < len(doc) else None
-    return bool(before is not None and before.is_punct) and (after is None or after.is_punct)
+    set_off = before is not None and (
+        before.is_punct
+        # "..., so yes, he'll be admitted", "if they're all students then no, you'd be exempt"
+        or (_lw(before) in _YES_NO_LEADS and after is not None and after.is_punct)
+    )
+    return bool(set_off) and (after is None or after.is_punct)
+
+
+#: Connectives that may stand between a reason and the yes or no it leads to.
+_YES_NO_LEADS = frozenset({"so", "then", "and", "but"})
 
 
 #: Who answers for whom: "Can I ...?" is answered "You can", "Will it ...?" "It won't".
