@@ -68,6 +68,12 @@ def _span(nlp, text):
         ("Where do I go to change my password?", "question", "how_to"),
         ("Is the deposit 200 or 300 dollars?", "question", "what"),
         ("Do you want me to dig up the road or change the pipes?", "question", "polar"),
+        # An interjection or a conjunction before the wh-word leaves the question what it is
+        # (a recogniser writes "Oh, where..." as "oh where...").
+        ("Oh, where do I find that in the software?", "question", "what"),
+        ("oh where do I find that in the software", "question", "what"),
+        ("And what are the fees for three days a week?", "question", "what"),
+        ("Oh and is it okay to take it with grapefruit juice?", "question", "polar"),
     ],
 )
 def test_ask_type(nlp, need, kind, ask):

@@ -416,12 +416,25 @@ def _offers_alternatives(words: Sequence[Token]) -> bool:
 
 
 def _asks_which(words: Sequence[Token], lex: ReplyLexicon) -> bool:
-    """A question for a fact: a wh-word opening the sentence or an indirect question."""
+    """A question for a fact: a wh-word opening the sentence (after an interjection or a
+    conjunction: "Oh, where do I find it?", "And what are the fees?") or an indirect question."""
     indirect = lex["indirect_question_words"]
+    opening = _lead_length(words)
     for i, t in enumerate(words):
-        if _lw(t) in _WH_FACT and (i == 0 or t.is_sent_start or _lw(words[i - 1]) in indirect):
+        if _lw(t) in _WH_FACT and (i == opening or t.is_sent_start or _lw(words[i - 1]) in indirect):
             return True
     return False
+
+
+def _lead_length(words: Sequence[Token]) -> int:
+    """How many words open a sentence without deciding its kind: interjections and
+    conjunctions ("Oh", "And", "Oh and"), and "so". Why: "Oh, where do I find that?" asks
+    for a fact as "Where do I find that?" does; a recogniser writes it "oh where do i find
+    that", and a written turn often opens a follow-up question with "And"."""
+    k = 0
+    while k < len(words) - 1 and (words[k].pos_ in ("INTJ", "CCONJ") or _lw(words[k]) == "so"):
+        k += 1
+    return k
 
 
 def _is_polite_request(words: Sequence[Token]) -> bool:
@@ -799,6 +812,9 @@ def _reads_record(words: Sequence[Token], lex: ReplyLexicon) -> bool:
 
 
 def _question_syntax(words: Sequence[Token]) -> bool:
+    """A wh-word before a verb or pronoun, or an auxiliary before its pronoun subject, at the
+    sentence's start (after :func:`_lead_length`'s opening words: "Oh and is it okay...")."""
+    words = words[_lead_length(words) :]
     if not words:
         return False
     first = words[0]
