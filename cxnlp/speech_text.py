@@ -191,14 +191,20 @@ class SpeechPunctuator:
         skipped = disfluent_positions(words)
         kept = [i for i in range(len(words)) if i not in skipped]
         norm = [norm_word(words[i]) for i in kept]
+        before_questions = question_openings(norm)
         ends: list[int] = []
         start = 0
         for k in range(len(norm) - 1):
+            if k in before_questions and not _cannot_end(norm[k], norm[k + 1]):
+                ends.append(kept[k])
+                start = k + 1
+                continue
             p = self.boundary.probability(boundary_features(norm, k, k - start))
             if (
-                p < self.boundary.threshold
+                p < _threshold_before(norm, k, self.boundary.threshold)
                 or _cannot_end(norm[k], norm[k + 1])
                 or _splits_a_question(norm, k)
+                or _continues(norm, k)
             ):
                 continue
             if norm[k] in _WH and norm[k + 1] in _INVERTING:
@@ -408,7 +414,11 @@ def _inverts_later(words: Sequence[str], k: int) -> bool:
     """An auxiliary before a subject pronoun after the first words ("... do you have"):
     a question the sentence ends missed may follow, so the model decides."""
     return any(
-        words[j] in _INVERTING and words[j + 1] in ("you", "i", "we", "there")
+        words[j] in _INVERTING
+        and (
+            words[j + 1] in ("you", "i", "we", "there")
+            or (words[j] in _MODALS and words[j + 1] in _DETERMINERS)
+        )
         for j in range(k + 2, len(words) - 1)
     )
 
@@ -418,8 +428,134 @@ def _opens_subject(word: str, auxiliary: str) -> bool:
     return word in _SUBJECTS or (word in _DETERMINERS and auxiliary not in ("do", "have"))
 
 
-#: Words no sentence ends on: articles, possessives, "to", "and", "or".
-_NEVER_FINAL = frozenset("the a an my your our their his its to and or".split())
+#: Auxiliaries that, before a pronoun, open a question wherever they stand ("... five
+#: thousand pounds will I get charged"); forms of "be" are left out ("the problem is it
+#: keeps failing" states).
+_INVERTING_NOT_BE = _INVERTING - frozenset("is are was were am isn't aren't wasn't".split())
+_PRONOUN_SUBJECTS = frozenset("i you we they he she it".split())
+#: Words after which an inverted auxiliary belongs to the same clause ("so do I", "than
+#: did we", "if you can you should", "what to do") rather than opening a question.
+_NO_QUESTION_AFTER = _SUBJECTS | frozenset(
+    "so nor neither than as to if whether that lets let's please just not never".split()
+)
+#: Modals: before a determiner only inverted ("... now can the barn fit that many"),
+#: where "does the" may be a verb and its object ("it does the job").
+_MODALS = frozenset("can could would will should shall may might".split())
+#: Auxiliaries that are also main verbs: before "it" they take it as their object.
+_MAIN_VERBS = frozenset({"do", "did", "have", "had"})
+#: Words before a wh-word that embed its clause ("I don't know where is it"): no new
+#: sentence opens there.
+_EMBEDDING = frozenset("know knew sure idea wonder wondering ask asking tell told about explain see".split())
+#: Words a question may open with that the sentence end goes before ("... last week and
+#: can you check").
+_OPENING_LEAD = frozenset("and but so oh also okay ok well".split())
+#: How far back a wh-word makes a later inversion part of its own question ("how long
+#: will it take", "what time does it close").
+_WH_REACH = 3
+_ASKING_WORDS = _WH | _WH_CONTRACTED | {"who", "which"}
+
+
+def question_openings(norm: Sequence[str]) -> set[int]:
+    """Indices of the words after which a question begins inside a run of words: an
+    auxiliary inverted before a pronoun ("... five thousand pounds | will I get charged",
+    "... last week | and can you check"), or a wh-word, an auxiliary and its subject ("...
+    can't ski | why does the pass"), with any conjunction or "oh" before it.
+
+    Why: the boundary model learned from written chat, where such a question mostly opens a
+    turn; run on after a statement, it was left inside the statement, which then reads
+    as neither (a need completeness never finds, a "?" the question model never puts).
+    Not after a subject, "so", "if", "to" ("you can you should", "so do I"), nor within a
+    few words of a wh-word ("how long will it take"), nor before a wh-word that a verb of
+    knowing embeds ("I don't know where is it").
+    """
+    out: set[int] = set()
+    n = len(norm)
+    for j in range(2, n - 1):
+        prev = norm[j - 1]
+        word, nxt = norm[j], norm[j + 1]
+        if _ASKING_WORDS.intersection(norm[max(0, j - _WH_REACH) : j]):
+            continue
+        inverted = (
+            word in _INVERTING_NOT_BE
+            and (nxt in _PRONOUN_SUBJECTS or (word in _MODALS and nxt in _DETERMINERS))
+            and not (word in _MAIN_VERBS and nxt == "it")  # "that should do it", "I'll have it"
+            and prev not in _NO_QUESTION_AFTER
+            and prev not in _INVERTING
+            and not _cannot_end(prev)
+        )
+        asks = (
+            word in _WH
+            and nxt in _INVERTING
+            and j + 2 < n
+            and _opens_subject(norm[j + 2], nxt)
+            and prev not in _NO_QUESTION_AFTER
+            and prev not in _EMBEDDING
+        )
+        if not (inverted or asks):
+            continue
+        i = j
+        while i - 1 > 0 and norm[i - 1] in _OPENING_LEAD:
+            i -= 1
+        if i >= 2:
+            out.add(i - 1)
+    return out
+
+
+#: First-person subjects with their auxiliary contracted: in a run of agent words
+#: ("... from now on i've also reissued ...", "i can i've started ...") they open a new
+#: sentence far more often than the model, taught by short chat turns, gives them.
+_FIRST_PERSON_OPENERS = frozenset("i've i'm i'll i'd we've we'll we're we'd".split())
+#: Words after which such a subject goes on the same sentence ("and I've", "which I've
+#: taken", "I think I've lost", "so I'll", "once I'm").
+_JOINS_A_CLAUSE = (
+    _CONJUNCTIONS | _SUBORDINATORS | frozenset("which that think hope sure know say said".split())
+)
+#: The boundary probability that is enough before a first-person opener (tuned on the
+#: recogniser-style calls_tune/tune2 turns: no wrong split added there).
+_OPENER_THRESHOLD = 0.02
+
+
+def _threshold_before(norm: Sequence[str], k: int, threshold: float) -> float:
+    """The boundary threshold after ``norm[k]``: the model's, or :data:`_OPENER_THRESHOLD`
+    before a first-person opener that no conjunction or subordinator ties back."""
+    if norm[k + 1] in _FIRST_PERSON_OPENERS and norm[k] not in _JOINS_A_CLAUSE:
+        return min(threshold, _OPENER_THRESHOLD)
+    return threshold
+
+
+_RELATIVES = frozenset({"which", "who", "whom", "whose"})
+
+
+def _asks_from(norm: Sequence[str], j: int) -> bool:
+    """Does a question open at ``norm[j]``: question syntax there, or "which"/"whose" and a
+    noun before an auxiliary ("which workspace are you on", "which book was damaged"; a
+    relative "which" is followed by its verb: "a fixed rate which lets you")?"""
+    if opens_question(norm[j:]):
+        return True
+    return norm[j] in ("which", "whose") and j + 2 < len(norm) and norm[j + 2] in _INVERTING
+
+
+def _continues(norm: Sequence[str], k: int) -> bool:
+    """The words either side of ``norm[k]`` belong to one phrase whatever the model says:
+    a number said in words ("nine | oh six", "three | three"), a relative clause ("a
+    fixed rate | which lets you"; unless it opens a question: "| which would you prefer"),
+    or an auxiliary a wh-word inverted and its subject ("why do | I have to pay")."""
+    word, nxt = norm[k], norm[k + 1]
+    after = norm[k + 2] if k + 2 < len(norm) else "</s>"
+    if (
+        word in _NUMBER_WORDS
+        and word != "oh"
+        and ((nxt in _NUMBER_WORDS and nxt != "oh") or (nxt == "oh" and after in _NUMBER_WORDS))
+    ):
+        return True
+    if nxt in _RELATIVES and not _asks_from(norm, k + 1):
+        return True
+    previous = norm[k - 1] if k else "<s>"
+    return word in _INVERTING and previous in _WH and _opens_subject(nxt, word)
+
+
+#: Words no sentence ends on: articles, possessives, "to", "and", "or", "which", "whose".
+_NEVER_FINAL = frozenset("the a an my your our their his its to and or which whose".split())
 _SUBJECT_CONTRACTIONS = ("'ll", "'re", "'ve", "'m")
 
 

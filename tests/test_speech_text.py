@@ -119,6 +119,86 @@ def test_questions_open_where_their_syntax_starts():
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        # An auxiliary inverted before a pronoun, or a modal before a determiner, after a
+        # statement: the question opens there, with the "and" before it.
+        (
+            "i want to overpay on my mortgage maybe five thousand pounds will i get charged for that",
+            "Will I get charged for that?",
+        ),
+        ("i paused it last week and can you check why", "And can you check why?"),
+        (
+            "around one hundred forty now can the barn fit that many for dinner",
+            "Can the barn fit that many for dinner?",
+        ),
+        # A wh-word, an auxiliary and its subject.
+        ("the tracking says customs charges due why do i have to pay", "Why do I have to pay?"),
+    ],
+)
+def test_a_question_run_on_after_a_statement_opens_its_own_sentence(text, question):
+    assert restore(text).endswith(" " + question)
+
+
+@pytest.mark.parametrize(
+    ("text", "auxiliary"),
+    [
+        ("how long will it take", "will"),  # the wh-word's own inversion
+        ("if you can you should reset it", "you"),  # after a subject
+        ("thanks that should do it for today", "do"),  # "do it" is a verb and its object
+        ("the problem is it keeps failing", "it"),  # "be" before a pronoun states
+    ],
+)
+def test_inversions_inside_a_clause_open_no_sentence(text, auxiliary):
+    words = restore(text).replace(".", " |").replace("?", " |").lower().split()
+    assert words[words.index(auxiliary) - 1] != "|", restore(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # A number said in words: "oh" between digits is a digit.
+        (
+            "i've added vat number g b three four two seven seven one nine oh six to the account",
+            "nine oh six",
+        ),
+        ("your card ending in three three oh six has been blocked", "three three oh six"),
+        # A relative clause belongs to its noun; "which" that asks opens a question.
+        ("you're on a five year fixed rate which lets you overpay up to ten percent", "rate which lets"),
+        # An auxiliary a wh-word inverted keeps its subject.
+        ("customs charges due why do i have to pay anything", "why do I have"),
+    ],
+)
+def test_no_sentence_end_inside_a_phrase(text, kept):
+    assert kept.lower() in restore(text).replace(",", "").lower()
+
+
+def test_a_question_with_which_still_opens_its_sentence():
+    assert restore("the pass hasn't been activated which would you prefer").endswith(
+        ". Which would you prefer?"
+    )
+    assert restore("thanks for getting in touch with brookfield libraries which book was damaged").endswith(
+        ". Which book was damaged?"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it will appear on all invoices from now on i've also reissued your last three invoices",
+        "i can i've started the application with your address",
+    ],
+)
+def test_a_first_person_subject_with_its_auxiliary_opens_a_sentence(text):
+    restored = restore(text)
+    assert ". I've" in restored, restored
+
+
+def test_a_first_person_subject_after_and_goes_on_the_sentence():
+    assert ". I've" not in restore("i've checked the line and i've booked an engineer for thursday")
+
+
 def test_repeats_are_read_past_but_numbers_are_not():
     """The first copy of a repeat is a false start; a repeated digit is part of a number."""
     assert disfluent_positions("an exchange for the for the medium".split()) == {2, 3}
