@@ -539,7 +539,9 @@ def _continues(norm: Sequence[str], k: int) -> bool:
     """The words either side of ``norm[k]`` belong to one phrase whatever the model says:
     a number said in words ("nine | oh six", "three | three"), a relative clause ("a
     fixed rate | which lets you"; unless it opens a question: "| which would you prefer"),
-    or an auxiliary a wh-word inverted and its subject ("why do | I have to pay")."""
+    an auxiliary a wh-word inverted and its subject ("why do | I have to pay"), or a
+    subject and its auxiliary that end the turn ("what kind of piano | it is": a sentence
+    "It is." would answer a yes/no question nobody asked)."""
     word, nxt = norm[k], norm[k + 1]
     after = norm[k + 2] if k + 2 < len(norm) else "</s>"
     if (
@@ -550,6 +552,8 @@ def _continues(norm: Sequence[str], k: int) -> bool:
         return True
     if nxt in _RELATIVES and not _asks_from(norm, k + 1):
         return True
+    if k + 3 == len(norm) and nxt in _PRONOUN_SUBJECTS and after in _INVERTING:
+        return True  # "can you tell me what kind of piano | it is": the clause's own end
     previous = norm[k - 1] if k else "<s>"
     return word in _INVERTING and previous in _WH and _opens_subject(nxt, word)
 

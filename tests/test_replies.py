@@ -87,6 +87,9 @@ def test_ask_type(nlp, need, kind, ask):
         ("I've, like, um, gone ahead and cancelled it.", set(), {"question"}),
         ("Your refund has been processed.", {"action_done"}, set()),
         ("Late fees are applied automatically when a payment is late.", {"generic"}, {"action_done"}),
+        # An e-mail address is a specific detail, written or said aloud.
+        ("It will be emailed to hw.heronway@postline.net.", {"specific"}, {"generic"}),
+        ("It will be emailed to hw dot heronway at postline dot net.", {"specific"}, {"generic"}),
         ("New cards are made in a secure facility.", {"generic"}, {"action_done", "time"}),
         ("It'll arrive by Friday.", {"time", "commitment_time"}, set()),
         ("A technician will come on Thursday between 8 and 12.", {"commitment_time"}, set()),

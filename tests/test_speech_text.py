@@ -166,6 +166,8 @@ def test_inversions_inside_a_clause_open_no_sentence(text, auxiliary):
         ("your card ending in three three oh six has been blocked", "three three oh six"),
         # A relative clause belongs to its noun; "which" that asks opens a question.
         ("you're on a five year fixed rate which lets you overpay up to ten percent", "rate which lets"),
+        # A subject and its auxiliary that end the turn close an embedded clause.
+        ("can you tell me the booking reference and what kind of piano it is", "piano it is"),
         # An auxiliary a wh-word inverted keeps its subject.
         ("customs charges due why do i have to pay anything", "why do I have"),
     ],

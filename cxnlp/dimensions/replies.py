@@ -521,6 +521,7 @@ def reply_functions(
             or is_placeholder(t.text)
             for t in words
         )
+        or _spoken_address(lowers)
     )
     yes_no = not cannot_tell and (
         _yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex, within=False))
@@ -640,6 +641,16 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
 
 
 _SUGGESTED_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
+
+
+def _spoken_address(lowers: Sequence[str]) -> bool:
+    """An e-mail or web address said aloud ("hw dot heronway at postline dot net",
+    "swiftlane dot co dot uk"): "dot" between two words. Why: a recogniser writes what
+    was said, and the address is as specific a detail as "hw.heronway@postline.net"."""
+    return any(
+        w == "dot" and lowers[i - 1].isalnum() and lowers[i + 1].isalnum()
+        for i, w in enumerate(lowers[1:-1], 1)
+    )
 
 
 def _vocatives(span: Span) -> frozenset[int]:
