@@ -180,6 +180,19 @@ def test_facts_the_customer_gave_are_not_new(nlp, need, reply, kinds):
     assert {kind for kind, _ in new} & {"time", "amount"} == kinds
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "It will be emailed to hw.heronway@postline.net.",
+        "it will be emailed to hw dot heronway at postline dot net",
+    ],
+)
+def test_an_address_is_a_fact_written_or_said(nlp, reply):
+    from cxnlp.dimensions.replies import fact_tokens
+
+    assert any(kind == "other" for kind, _ in fact_tokens(_span(nlp, reply)))
+
+
 def test_an_echoed_fact_does_not_match_the_ask(nlp):
     """pair_features gives kind_match only when the reply's fact is new to the call."""
     from cxnlp.dimensions.replies import pair_features

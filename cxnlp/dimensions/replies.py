@@ -632,6 +632,8 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
             out.add(("time", low))
         elif number or (t.pos_ == "PROPN" and t.i not in addressed) or t.like_email or t.like_url:
             out.add(("other", low))
+    lowers = [_lw(t) for t in words]
+    out.update(("other", f"{lowers[i - 1]}.{lowers[i + 1]}") for i in _spoken_dots(lowers))
     opener = _opens_with_suggestion(words, lex)
     if opener:
         # "How about Gone Girl?": what is suggested is the fact given, however it is tagged.
@@ -646,11 +648,18 @@ _SUGGESTED_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
 def _spoken_address(lowers: Sequence[str]) -> bool:
     """An e-mail or web address said aloud ("hw dot heronway at postline dot net",
     "swiftlane dot co dot uk"): "dot" between two words. Why: a recogniser writes what
-    was said, and the address is as specific a detail as "hw.heronway@postline.net"."""
-    return any(
-        w == "dot" and lowers[i - 1].isalnum() and lowers[i + 1].isalnum()
-        for i, w in enumerate(lowers[1:-1], 1)
-    )
+    was said, and the address is as specific a detail (and as new a fact) as
+    "hw.heronway@postline.net"."""
+    return bool(_spoken_dots(lowers))
+
+
+def _spoken_dots(lowers: Sequence[str]) -> list[int]:
+    """Indices of the words "dot" said between two words of an address."""
+    return [
+        i
+        for i in range(1, len(lowers) - 1)
+        if lowers[i] == "dot" and lowers[i - 1].isalnum() and lowers[i + 1].isalnum()
+    ]
 
 
 def _vocatives(span: Span) -> frozenset[int]:
