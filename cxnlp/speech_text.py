@@ -180,13 +180,15 @@ class SpeechPunctuator:
     question: LinearModel
     digest: str
 
-    def sentence_ends(self, words: Sequence[str]) -> list[int]:
+    def sentence_ends(self, words: Sequence[str], tags: WordTags | None = None) -> list[int]:
         """Indices of the words after which a sentence ends (the last word always does).
 
         Fillers and false starts (:func:`disfluent_positions`) are read past, and a
         sentence never ends before one: the model learned from written text, which has
         none, and an "um" or a "like" dropped into a clause must not move where its
-        sentence ends (it opens the next sentence instead).
+        sentence ends (it opens the next sentence instead). ``tags``, when given, are the
+        part-of-speech tags of each word (:data:`WordTags`): no sentence ends between a
+        verb or a preposition and the object it takes (:func:`_takes_object`).
         """
         skipped = disfluent_positions(words)
         kept = [i for i in range(len(words)) if i not in skipped]
@@ -205,6 +207,7 @@ class SpeechPunctuator:
                 or _cannot_end(norm[k], norm[k + 1])
                 or _splits_a_question(norm, k)
                 or _continues(norm, k)
+                or (tags is not None and _takes_object(tags[kept[k]][1], tags[kept[k + 1]][0]))
             ):
                 continue
             if norm[k] in _WH and norm[k + 1] in _INVERTING:
@@ -229,16 +232,19 @@ class SpeechPunctuator:
             return False
         return self.question.probability(question_features(norm)) >= self.question.threshold
 
-    def restore(self, text: str) -> str:
-        """``text`` with sentence ends and capitals, when it :func:`needs_restoring`."""
+    def restore(self, text: str, tags: WordTags | None = None) -> str:
+        """``text`` with sentence ends and capitals, when it :func:`needs_restoring`;
+        ``tags``: its words' part-of-speech tags (:func:`word_tags`), when known."""
         if not needs_restoring(text):
             return text
         words = text.split()
+        if tags is not None and len(tags) != len(words):
+            raise ValueError(f"Got {len(tags)} word tags for {len(words)} words; expected one per word.")
         fillers = filler_positions(words)
         skipped = disfluent_positions(words)
         out: list[str] = []
         start = 0
-        for end in self.sentence_ends(words):
+        for end in self.sentence_ends(words, tags):
             sentence = words[start : end + 1]
             # Whether it asks is read from its fluent words too ("is, uh, there...").
             norm = [norm_word(w) for i, w in enumerate(sentence, start) if i not in skipped] or ["<sym>"]
@@ -525,6 +531,49 @@ def _threshold_before(norm: Sequence[str], k: int, threshold: float) -> float:
 
 _RELATIVES = frozenset({"which", "who", "whom", "whose"})
 
+#: The Penn Treebank tags of each whitespace word of a turn: its first token's and its last
+#: token's ("i've" is "PRP" then "VBP").
+WordTags = Sequence[tuple[str, str]]
+#: Verb forms that take an object ("confirmed | the change", "upload | your documents");
+#: a past participle is left out, as it often ends a clause ("it's done | the link is...").
+_OBJECT_VERB_TAGS = frozenset({"VB", "VBD", "VBZ", "VBP", "VBG"})
+#: Prepositions and particles before their object ("within | the last month", "pop out |
+#: the old battery").
+_PREPOSITION_TAGS = frozenset({"IN", "RP"})
+_OBJECT_OPENING_TAGS = frozenset({"DT", "PRP$"})
+
+
+def _takes_object(last_tag: str, next_tag: str) -> bool:
+    """Is the word tagged ``last_tag`` a verb before its object's determiner, or a
+    preposition before its object ("show | our vat number", "left | the studio",
+    "within | the last month", "outside | the eu")?
+
+    Why: the boundary model reads words, not their roles, and learned from short chat
+    turns; over a long agent turn it often ends a sentence where a noun phrase starts,
+    and splits "I've confirmed the change" into "I've confirmed. The change.", which
+    reads as neither an action nor a fact.
+    """
+    if last_tag in _OBJECT_VERB_TAGS:
+        return next_tag in _OBJECT_OPENING_TAGS
+    return last_tag in _PREPOSITION_TAGS and (next_tag in _OBJECT_OPENING_TAGS or next_tag == "CD")
+
+
+def word_tags(text: str, tokens: Sequence[tuple[int, str]]) -> list[tuple[str, str]]:
+    """:data:`WordTags` of ``text`` from its tagged tokens ``(character offset, tag)``, in
+    order: each whitespace word gets the tags of the first and the last token inside it
+    (a word no token starts in gets empty tags)."""
+    out: list[tuple[str, str]] = []
+    j = 0
+    for match in re.finditer(r"\S+", text):
+        while j < len(tokens) and tokens[j][0] < match.start():
+            j += 1
+        inside = []
+        while j < len(tokens) and tokens[j][0] < match.end():
+            inside.append(tokens[j][1])
+            j += 1
+        out.append((inside[0], inside[-1]) if inside else ("", ""))
+    return out
+
 
 def _asks_from(norm: Sequence[str], j: int) -> bool:
     """Does a question open at ``norm[j]``: question syntax there, or "which"/"whose" and a
@@ -661,6 +710,6 @@ def default_speech_punctuator() -> SpeechPunctuator:
     return load_speech_punctuator()
 
 
-def restore(text: str) -> str:
+def restore(text: str, tags: WordTags | None = None) -> str:
     """:meth:`SpeechPunctuator.restore` with the packaged model."""
-    return default_speech_punctuator().restore(text)
+    return default_speech_punctuator().restore(text, tags)

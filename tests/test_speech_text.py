@@ -17,6 +17,7 @@ from cxnlp.speech_text import (
     load_speech_punctuator,
     needs_restoring,
     restore,
+    word_tags,
 )
 
 #: Agent and customer turns as a recogniser writes them (lower case, no punctuation).
@@ -293,6 +294,45 @@ def test_parser_splits_and_tags_spoken_turns_like_written_ones(encoder):
     # The rule splitter alone marks no question; the raw parse keeps the input text.
     assert not any(s.text.endswith("?") for s in raw.agent_sentences)
     assert " ".join(s.text for s in raw.sentences).split() == " ".join([SPOKEN[2], SPOKEN[0]]).split()
+
+
+def test_word_tags_give_each_word_its_first_and_last_token_tag():
+    tokens = [(0, "PRP"), (1, "VBP"), (5, "VBN"), (15, "PRP$"), (20, "NN")]
+    assert word_tags("i've confirmed your order", tokens) == [
+        ("PRP", "VBP"),
+        ("VBN", "VBN"),
+        ("PRP$", "PRP$"),
+        ("NN", "NN"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "tags", "kept"),
+    [
+        # A verb before its object's determiner, a preposition before its object.
+        (
+            "the courier has confirmed the change it will still arrive on thursday",
+            "DT NN VBZ VBD DT NN PRP MD RB VB IN NNP",
+            "confirmed the change",
+        ),
+        ("photos taken within the last month are fine", "NNS VBN IN DT JJ NN VBP JJ", "within the last"),
+    ],
+)
+def test_no_sentence_end_between_a_verb_or_preposition_and_its_object(text, tags, kept):
+    pairs = [(t, t) for t in tags.split()]
+    assert kept in restore(text, pairs).lower()
+    with pytest.raises(ValueError, match="one per word"):
+        restore(text, pairs[:-1])
+
+
+def test_the_parser_tags_spoken_turns_before_restoring_them(encoder):
+    """The parser's tagger reads the turn first, so "enter | your code" stays one sentence
+    (from its words alone the model ends one after "enter")."""
+    text = "yes enter your code on the panel and then press the bell button twice"
+    call = Transcript.from_pairs("t", [("agent", text)])
+    sentences = [s.text for s in TranscriptParser(encoder=encoder).parse(call).sentences]
+    assert any("enter your code" in s for s in sentences), sentences
+    assert "enter your code" not in restore(text)
 
 
 def test_evidence_is_located_in_the_original_turn():
