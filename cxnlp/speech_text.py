@@ -16,7 +16,11 @@ spoken filler as it reads a written one.
 
 Where a sentence ends is decided on the fluent words only: fillers and the first copy of
 a repeat ("for the for the") are read past, because the model learned from written text,
-which has none. Whether a sentence is a question is the model's guess or, whatever the
+which has none. Rules the model's word features cannot learn from short chat turns hold
+whatever it says: a question run on after a statement opens its own sentence
+(:func:`question_openings`), no sentence ends inside a spoken number, before a relative
+"which" or between a verb or preposition and its object (:func:`_continues`, and
+:func:`_takes_object` when the parser passes its tagger's :data:`WordTags`). Whether a sentence is a question is the model's guess or, whatever the
 model says, question syntax at its start (:func:`opens_question`: "is there anything
 else", "why did that happen", "am I covered"); and a sentence that opens with its subject
 is a statement (:func:`opens_statement`: "I don't know what to do").
