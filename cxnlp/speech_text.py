@@ -20,8 +20,10 @@ which has none. Rules the model's word features cannot learn from short chat tur
 whatever it says: a question run on after a statement opens its own sentence
 (:func:`question_openings`), no sentence ends inside a spoken number, before a relative
 "which" or between a verb or preposition and its object (:func:`_continues`, and
-:func:`_takes_object` when the parser passes its tagger's :data:`WordTags`). Whether a sentence is a question is the model's guess or, whatever the
-model says, question syntax at its start (:func:`opens_question`: "is there anything
+:func:`_takes_object` when the parser passes its tagger's :data:`WordTags`).
+
+Whether a sentence is a question is the model's guess or, whatever the model says,
+question syntax at its start (:func:`opens_question`: "is there anything
 else", "why did that happen", "am I covered"); and a sentence that opens with its subject
 is a statement (:func:`opens_statement`: "I don't know what to do").
 
@@ -410,9 +412,12 @@ def opens_statement(words: Sequence[str]) -> bool:
     # "lovely so that's updated now flat three twelve river street": no question word or
     # auxiliary near the start of a long sentence. A question without either ("so the
     # refund will be there by friday") is said with a rise a transcript does not keep.
-    opening = words[k : k + 3]
+    # An auxiliary after the first word asks only before its subject: "nobody else can use
+    # it" states, "is dental treatment covered" may ask.
     return len(words) - k >= _LONG_STATEMENT and not any(
-        w in _WH or w in _WH_CONTRACTED or w in _INVERTING or w in ("who", "which") for w in opening
+        w in _ASKING_WORDS
+        or (w in _INVERTING and (j == k or j + 1 == len(words) or _opens_subject(words[j + 1], w)))
+        for j, w in enumerate(words[k : k + 3], k)
     )
 
 

@@ -251,6 +251,8 @@ def test_questions_get_a_question_mark(text):
         "okay lovely so thats updated now flat three twelve river street from the first of last month",
         # "right there" is one phrase, no question tag.
         "so in the app tap your profile then documents and the statement is right there at the top",
+        # An auxiliary after the subject near the start asks nothing.
+        "so nobody else can use it and moved the monthly pass onto a replacement card",
         # A subordinator before its subject opens a clause, not a question.
         "when you make the payment in online banking",
         "once it's paid the parcel is released",
