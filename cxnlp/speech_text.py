@@ -213,7 +213,10 @@ class SpeechPunctuator:
                 or _cannot_end(norm[k], norm[k + 1])
                 or _splits_a_question(norm, k)
                 or _continues(norm, k)
-                or (tags is not None and _takes_object(tags[kept[k]][1], tags[kept[k + 1]][0]))
+                or (
+                    tags is not None
+                    and _takes_object(tags[kept[k]][1], tags[kept[k + 1]][0], norm[k - 1] if k else "")
+                )
             ):
                 continue
             if norm[k] in _WH and norm[k + 1] in _INVERTING:
@@ -544,7 +547,7 @@ _RELATIVES = frozenset({"which", "who", "whom", "whose"})
 #: token's ("i've" is "PRP" then "VBP").
 WordTags = Sequence[tuple[str, str]]
 #: Verb forms that take an object ("confirmed | the change", "upload | your documents");
-#: a past participle is left out, as it often ends a clause ("it's done | the link is...").
+#: a past participle only after "have" (:func:`_takes_object`).
 _OBJECT_VERB_TAGS = frozenset({"VB", "VBD", "VBZ", "VBP", "VBG"})
 #: Prepositions and particles before their object ("within | the last month", "pop out |
 #: the old battery").
@@ -552,19 +555,26 @@ _PREPOSITION_TAGS = frozenset({"IN", "RP"})
 _OBJECT_OPENING_TAGS = frozenset({"DT", "PRP$"})
 
 
-def _takes_object(last_tag: str, next_tag: str) -> bool:
+def _takes_object(last_tag: str, next_tag: str, previous: str = "") -> bool:
     """Is the word tagged ``last_tag`` a verb before its object's determiner, or a
     preposition before its object ("show | our vat number", "left | the studio",
-    "within | the last month", "outside | the eu")?
+    "within | the last month", "outside | the eu")? A past participle takes one after
+    "have" (``previous``: "has confirmed | the change"), not in the passive ("it's done |
+    the link is in your email").
 
     Why: the boundary model reads words, not their roles, and learned from short chat
     turns; over a long agent turn it often ends a sentence where a noun phrase starts,
     and splits "I've confirmed the change" into "I've confirmed. The change.", which
     reads as neither an action nor a fact.
     """
-    if last_tag in _OBJECT_VERB_TAGS:
+    if last_tag in _OBJECT_VERB_TAGS or (last_tag == "VBN" and _is_have(previous)):
         return next_tag in _OBJECT_OPENING_TAGS
     return last_tag in _PREPOSITION_TAGS and (next_tag in _OBJECT_OPENING_TAGS or next_tag == "CD")
+
+
+def _is_have(word: str) -> bool:
+    """ "have", "has", "had" or a subject with "'ve" ("i've", "we've")."""
+    return word in ("have", "has", "had", "ive", "weve", "youve", "theyve") or word.endswith("'ve")
 
 
 def word_tags(text: str, tokens: Sequence[tuple[int, str]]) -> list[tuple[str, str]]:

@@ -317,6 +317,12 @@ def test_word_tags_give_each_word_its_first_and_last_token_tag():
             "DT NN VBZ VBD DT NN PRP MD RB VB IN NNP",
             "confirmed the change",
         ),
+        # A past participle after "have" takes an object too.
+        (
+            "the courier has confirmed the change it will still arrive on thursday",
+            "DT NN VBZ VBN DT NN PRP MD RB VB IN NNP",
+            "confirmed the change",
+        ),
         ("photos taken within the last month are fine", "NNS VBN IN DT JJ NN VBP JJ", "within the last"),
     ],
 )
@@ -325,6 +331,14 @@ def test_no_sentence_end_between_a_verb_or_preposition_and_its_object(text, tags
     assert kept in restore(text, pairs).lower()
     with pytest.raises(ValueError, match="one per word"):
         restore(text, pairs[:-1])
+
+
+def test_a_passive_participle_takes_no_object():
+    from cxnlp.speech_text import _takes_object
+
+    assert _takes_object("VBN", "DT", "has")
+    assert not _takes_object("VBN", "DT", "been")  # "it's been done | the link is in your email"
+    assert not _takes_object("NN", "DT", "the")
 
 
 def test_the_parser_tags_spoken_turns_before_restoring_them(encoder):
