@@ -213,6 +213,7 @@ class SpeechPunctuator:
                 or _cannot_end(norm[k], norm[k + 1])
                 or _splits_a_question(norm, k)
                 or _continues(norm, k)
+                or (norm[k + 1] in _RESULT_CONNECTORS and k - start >= _MIN_CLAUSE_BEFORE_RESULT - 1)
                 or (
                     tags is not None
                     and _takes_object(tags[kept[k]][1], tags[kept[k + 1]][0], norm[k - 1] if k else "")
@@ -450,11 +451,11 @@ def _opens_subject(word: str, auxiliary: str) -> bool:
 #: thousand pounds will I get charged"); forms of "be" are left out ("the problem is it
 #: keeps failing" states).
 _INVERTING_NOT_BE = _INVERTING - frozenset("is are was were am isn't aren't wasn't".split())
-_PRONOUN_SUBJECTS = frozenset("i you we they he she it".split())
-#: Words after which an inverted auxiliary belongs to the same clause ("so do I", "than
+_PRONOUN_SUBJECTS = frozenset("i you we they he she it there".split())
+#: Words after which an inverted auxiliary belongs to the same clause ("nor do I", "than
 #: did we", "if you can you should", "what to do") rather than opening a question.
 _NO_QUESTION_AFTER = _SUBJECTS | frozenset(
-    "so nor neither than as to if whether that lets let's please just not never".split()
+    "nor neither than as to if whether that lets let's please just not never".split()
 )
 #: Modals: before a determiner only inverted ("... now can the barn fit that many"),
 #: where "does the" may be a verb and its object ("it does the job").
@@ -476,8 +477,9 @@ _ASKING_WORDS = _WH | _WH_CONTRACTED | {"who", "which"}
 def question_openings(norm: Sequence[str]) -> set[int]:
     """Indices of the words after which a question begins inside a run of words: an
     auxiliary inverted before a pronoun ("... five thousand pounds | will I get charged",
-    "... last week | and can you check"), or a wh-word, an auxiliary and its subject ("...
-    can't ski | why does the pass"), with any conjunction or "oh" before it.
+    "... last week | and can you check"; a form of "be" only after "and", "so"...: "... too
+    | so is there"), or a wh-word, an auxiliary and its subject ("... can't ski | why does
+    the pass"), with any conjunction or "oh" before it.
 
     Why: the boundary model learned from written chat, where such a question mostly opens a
     turn; run on after a statement, it was left inside the statement, which then reads
@@ -494,10 +496,11 @@ def question_openings(norm: Sequence[str]) -> set[int]:
         if _ASKING_WORDS.intersection(norm[max(0, j - _WH_REACH) : j]):
             continue
         inverted = (
-            word in _INVERTING_NOT_BE
+            (word in _INVERTING_NOT_BE or (word in _INVERTING and prev in _OPENING_LEAD))
             and (nxt in _PRONOUN_SUBJECTS or (word in _MODALS and nxt in _DETERMINERS))
             and not (word in _MAIN_VERBS and nxt == "it")  # "that should do it", "I'll have it"
             and prev not in _NO_QUESTION_AFTER
+            and not (prev == "so" and j + 2 >= n)  # "so do I", "... and so can we"
             and prev not in _INVERTING
             and not _cannot_end(prev)
         )
@@ -542,6 +545,12 @@ def _threshold_before(norm: Sequence[str], k: int, threshold: float) -> float:
 
 
 _RELATIVES = frozenset({"which", "who", "whom", "whose"})
+#: A result clause goes on the clause before it ("the card is blocked so it can't be used
+#: again"): a writer puts a comma there, and a sentence "So it can't be used again." reads
+#: curt and loses its cause. After an acknowledgement ("okay so...") it may open one, and a
+#: question after it still does (:func:`question_openings`).
+_RESULT_CONNECTORS = frozenset({"so"})
+_MIN_CLAUSE_BEFORE_RESULT = 3
 
 #: The Penn Treebank tags of each whitespace word of a turn: its first token's and its last
 #: token's ("i've" is "PRP" then "VBP").

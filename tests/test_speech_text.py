@@ -134,6 +134,11 @@ def test_questions_open_where_their_syntax_starts():
             "around one hundred forty now can the barn fit that many for dinner",
             "Can the barn fit that many for dinner?",
         ),
+        # A form of "be" inverted after "so" or "and".
+        (
+            "the street lights are going too so is there a fault in the area",
+            "So is there a fault in the area?",
+        ),
         # A wh-word, an auxiliary and its subject.
         ("the tracking says customs charges due why do i have to pay", "Why do I have to pay?"),
     ],
@@ -169,6 +174,9 @@ def test_inversions_inside_a_clause_open_no_sentence(text, auxiliary):
         ("you're on a five year fixed rate which lets you overpay up to ten percent", "rate which lets"),
         # A subject and its auxiliary that end the turn close an embedded clause.
         ("can you tell me the booking reference and what kind of piano it is", "piano it is"),
+        # A result clause goes on the clause before it, as after a writer's comma.
+        ("the pass hasn't been activated so you can get a full refund", "activated so you"),
+        ("i've blocked the lost card so nobody else can use it", "card so nobody"),
         # An auxiliary a wh-word inverted keeps its subject.
         ("customs charges due why do i have to pay anything", "why do I have"),
     ],
