@@ -420,9 +420,7 @@ class TranscriptParser:
     def parse_many(self, transcripts: Sequence[Transcript]) -> list[ParsedTranscript]:
         texts = [turn.text for tr in transcripts for turn in tr.turns]
         if self.restore_speech:
-            from cxnlp.speech_text import restore
-
-            texts = [restore(text) for text in texts]
+            texts = self._restored(texts)
         docs = iter(self.nlp.pipe(texts, batch_size=self.pipe_batch_size))
         staged: list[tuple[Transcript, tuple[Doc, ...], list[Sentence]]] = []
         all_texts: list[str] = []
@@ -448,6 +446,37 @@ class TranscriptParser:
             parsed.append(ParsedTranscript(tr, tr_docs, tuple(sentences), vectors[offset : offset + n]))
             offset += n
         return parsed
+
+    def _restored(self, texts: list[str]) -> list[str]:
+        """Each text that :func:`~cxnlp.speech_text.needs_restoring` with its sentence ends,
+        "?" and capitals restored, read with its words' part-of-speech tags.
+
+        Why the tags: where a sentence ends depends on what a word does (a verb before its
+        object goes on), which the speech model's word features do not see. They come from
+        the pipeline's own tagger, run alone (tok2vec and tagger, a few percent of the
+        parse) on the unpunctuated turns only; a pipeline without a tagger restores without
+        them.
+        """
+        from cxnlp.speech_text import needs_restoring, restore, word_tags
+
+        spoken = [i for i, text in enumerate(texts) if needs_restoring(text)]
+        if not spoken:
+            return texts
+        names = self.nlp.pipe_names
+        tags: dict[int, list[tuple[str, str]]] = {}
+        if "tagger" in names:
+            keep = {"tok2vec", "tagger"}
+            docs = self.nlp.pipe(
+                [texts[i] for i in spoken],
+                batch_size=self.pipe_batch_size,
+                disable=[n for n in names if n not in keep],
+            )
+            for i, doc in zip(spoken, docs, strict=True):
+                tags[i] = word_tags(texts[i], [(t.idx, t.tag_) for t in doc])
+        out = list(texts)
+        for i in spoken:
+            out[i] = restore(texts[i], tags.get(i))
+        return out
 
     def _with_content_spans(
         self,

@@ -16,8 +16,14 @@ spoken filler as it reads a written one.
 
 Where a sentence ends is decided on the fluent words only: fillers and the first copy of
 a repeat ("for the for the") are read past, because the model learned from written text,
-which has none. Whether a sentence is a question is the model's guess or, whatever the
-model says, question syntax at its start (:func:`opens_question`: "is there anything
+which has none. Rules the model's word features cannot learn from short chat turns hold
+whatever it says: a question run on after a statement opens its own sentence
+(:func:`question_openings`), no sentence ends inside a spoken number, before a relative
+"which" or between a verb or preposition and its object (:func:`_continues`, and
+:func:`_takes_object` when the parser passes its tagger's :data:`WordTags`).
+
+Whether a sentence is a question is the model's guess or, whatever the model says,
+question syntax at its start (:func:`opens_question`: "is there anything
 else", "why did that happen", "am I covered"); and a sentence that opens with its subject
 is a statement (:func:`opens_statement`: "I don't know what to do").
 
@@ -180,25 +186,38 @@ class SpeechPunctuator:
     question: LinearModel
     digest: str
 
-    def sentence_ends(self, words: Sequence[str]) -> list[int]:
+    def sentence_ends(self, words: Sequence[str], tags: WordTags | None = None) -> list[int]:
         """Indices of the words after which a sentence ends (the last word always does).
 
         Fillers and false starts (:func:`disfluent_positions`) are read past, and a
         sentence never ends before one: the model learned from written text, which has
         none, and an "um" or a "like" dropped into a clause must not move where its
-        sentence ends (it opens the next sentence instead).
+        sentence ends (it opens the next sentence instead). ``tags``, when given, are the
+        part-of-speech tags of each word (:data:`WordTags`): no sentence ends between a
+        verb or a preposition and the object it takes (:func:`_takes_object`).
         """
         skipped = disfluent_positions(words)
         kept = [i for i in range(len(words)) if i not in skipped]
         norm = [norm_word(words[i]) for i in kept]
+        before_questions = question_openings(norm)
         ends: list[int] = []
         start = 0
         for k in range(len(norm) - 1):
+            if k in before_questions and not _cannot_end(norm[k], norm[k + 1]):
+                ends.append(kept[k])
+                start = k + 1
+                continue
             p = self.boundary.probability(boundary_features(norm, k, k - start))
             if (
-                p < self.boundary.threshold
+                p < _threshold_before(norm, k, self.boundary.threshold)
                 or _cannot_end(norm[k], norm[k + 1])
                 or _splits_a_question(norm, k)
+                or _continues(norm, k)
+                or (norm[k + 1] in _RESULT_CONNECTORS and k - start >= _MIN_CLAUSE_BEFORE_RESULT - 1)
+                or (
+                    tags is not None
+                    and _takes_object(tags[kept[k]][1], tags[kept[k + 1]][0], norm[k - 1] if k else "")
+                )
             ):
                 continue
             if norm[k] in _WH and norm[k + 1] in _INVERTING:
@@ -223,16 +242,19 @@ class SpeechPunctuator:
             return False
         return self.question.probability(question_features(norm)) >= self.question.threshold
 
-    def restore(self, text: str) -> str:
-        """``text`` with sentence ends and capitals, when it :func:`needs_restoring`."""
+    def restore(self, text: str, tags: WordTags | None = None) -> str:
+        """``text`` with sentence ends and capitals, when it :func:`needs_restoring`;
+        ``tags``: its words' part-of-speech tags (:func:`word_tags`), when known."""
         if not needs_restoring(text):
             return text
         words = text.split()
+        if tags is not None and len(tags) != len(words):
+            raise ValueError(f"Got {len(tags)} word tags for {len(words)} words; expected one per word.")
         fillers = filler_positions(words)
         skipped = disfluent_positions(words)
         out: list[str] = []
         start = 0
-        for end in self.sentence_ends(words):
+        for end in self.sentence_ends(words, tags):
             sentence = words[start : end + 1]
             # Whether it asks is read from its fluent words too ("is, uh, there...").
             norm = [norm_word(w) for i, w in enumerate(sentence, start) if i not in skipped] or ["<sym>"]
@@ -394,9 +416,12 @@ def opens_statement(words: Sequence[str]) -> bool:
     # "lovely so that's updated now flat three twelve river street": no question word or
     # auxiliary near the start of a long sentence. A question without either ("so the
     # refund will be there by friday") is said with a rise a transcript does not keep.
-    opening = words[k : k + 3]
+    # An auxiliary after the first word asks only before its subject: "nobody else can use
+    # it" states, "is dental treatment covered" may ask.
     return len(words) - k >= _LONG_STATEMENT and not any(
-        w in _WH or w in _WH_CONTRACTED or w in _INVERTING or w in ("who", "which") for w in opening
+        w in _ASKING_WORDS
+        or (w in _INVERTING and (j == k or j + 1 == len(words) or _opens_subject(words[j + 1], w)))
+        for j, w in enumerate(words[k : k + 3], k)
     )
 
 
@@ -408,7 +433,11 @@ def _inverts_later(words: Sequence[str], k: int) -> bool:
     """An auxiliary before a subject pronoun after the first words ("... do you have"):
     a question the sentence ends missed may follow, so the model decides."""
     return any(
-        words[j] in _INVERTING and words[j + 1] in ("you", "i", "we", "there")
+        words[j] in _INVERTING
+        and (
+            words[j + 1] in ("you", "i", "we", "there")
+            or (words[j] in _MODALS and words[j + 1] in _DETERMINERS)
+        )
         for j in range(k + 2, len(words) - 1)
     )
 
@@ -418,8 +447,196 @@ def _opens_subject(word: str, auxiliary: str) -> bool:
     return word in _SUBJECTS or (word in _DETERMINERS and auxiliary not in ("do", "have"))
 
 
-#: Words no sentence ends on: articles, possessives, "to", "and", "or".
-_NEVER_FINAL = frozenset("the a an my your our their his its to and or".split())
+#: Auxiliaries that, before a pronoun, open a question wherever they stand ("... five
+#: thousand pounds will I get charged"); forms of "be" are left out ("the problem is it
+#: keeps failing" states).
+_INVERTING_NOT_BE = _INVERTING - frozenset("is are was were am isn't aren't wasn't".split())
+_PRONOUN_SUBJECTS = frozenset("i you we they he she it there".split())
+#: Words after which an inverted auxiliary belongs to the same clause ("nor do I", "than
+#: did we", "if you can you should", "what to do") rather than opening a question.
+_NO_QUESTION_AFTER = _SUBJECTS | frozenset(
+    "nor neither than as to if whether that lets let's please just not never".split()
+)
+#: Modals: before a determiner only inverted ("... now can the barn fit that many"),
+#: where "does the" may be a verb and its object ("it does the job").
+_MODALS = frozenset("can could would will should shall may might".split())
+#: Auxiliaries that are also main verbs: before "it" they take it as their object.
+_MAIN_VERBS = frozenset({"do", "did", "have", "had"})
+#: Words before a wh-word that embed its clause ("I don't know where is it"): no new
+#: sentence opens there.
+_EMBEDDING = frozenset("know knew sure idea wonder wondering ask asking tell told about explain see".split())
+#: Words a question may open with that the sentence end goes before ("... last week and
+#: can you check").
+_OPENING_LEAD = frozenset("and but so oh also okay ok well".split())
+#: How far back a wh-word makes a later inversion part of its own question ("how long
+#: will it take", "what time does it close").
+_WH_REACH = 3
+_ASKING_WORDS = _WH | _WH_CONTRACTED | {"who", "which"}
+
+
+def question_openings(norm: Sequence[str]) -> set[int]:
+    """Indices of the words after which a question begins inside a run of words: an
+    auxiliary inverted before a pronoun ("... five thousand pounds | will I get charged",
+    "... last week | and can you check"; a form of "be" only after "and", "so"...: "... too
+    | so is there"), or a wh-word, an auxiliary and its subject ("... can't ski | why does
+    the pass"), with any conjunction or "oh" before it.
+
+    Why: the boundary model learned from written chat, where such a question mostly opens a
+    turn; run on after a statement, it was left inside the statement, which then reads
+    as neither (a need completeness never finds, a "?" the question model never puts).
+    Not after a subject, "so", "if", "to" ("you can you should", "so do I"), nor within a
+    few words of a wh-word ("how long will it take"), nor before a wh-word that a verb of
+    knowing embeds ("I don't know where is it").
+    """
+    out: set[int] = set()
+    n = len(norm)
+    for j in range(2, n - 1):
+        prev = norm[j - 1]
+        word, nxt = norm[j], norm[j + 1]
+        if _ASKING_WORDS.intersection(norm[max(0, j - _WH_REACH) : j]):
+            continue
+        inverted = (
+            (word in _INVERTING_NOT_BE or (word in _INVERTING and prev in _OPENING_LEAD))
+            and (nxt in _PRONOUN_SUBJECTS or (word in _MODALS and nxt in _DETERMINERS))
+            and not (word in _MAIN_VERBS and nxt == "it")  # "that should do it", "I'll have it"
+            and prev not in _NO_QUESTION_AFTER
+            and not (prev == "so" and j + 2 >= n)  # "so do I", "... and so can we"
+            and prev not in _INVERTING
+            and not _cannot_end(prev)
+        )
+        asks = (
+            word in _WH
+            and nxt in _INVERTING
+            and j + 2 < n
+            and _opens_subject(norm[j + 2], nxt)
+            and prev not in _NO_QUESTION_AFTER
+            and prev not in _EMBEDDING
+        )
+        if not (inverted or asks):
+            continue
+        i = j
+        while i - 1 > 0 and norm[i - 1] in _OPENING_LEAD:
+            i -= 1
+        if i >= 2:
+            out.add(i - 1)
+    return out
+
+
+#: First-person subjects with their auxiliary contracted: in a run of agent words
+#: ("... from now on i've also reissued ...", "i can i've started ...") they open a new
+#: sentence far more often than the model, taught by short chat turns, gives them.
+_FIRST_PERSON_OPENERS = frozenset("i've i'm i'll i'd we've we'll we're we'd".split())
+#: Words after which such a subject goes on the same sentence ("and I've", "which I've
+#: taken", "I think I've lost", "so I'll", "once I'm").
+_JOINS_A_CLAUSE = (
+    _CONJUNCTIONS | _SUBORDINATORS | frozenset("which that think hope sure know say said".split())
+)
+#: The boundary probability that is enough before a first-person opener (tuned on the
+#: recogniser-style calls_tune/tune2 turns: no wrong split added there).
+_OPENER_THRESHOLD = 0.02
+
+
+def _threshold_before(norm: Sequence[str], k: int, threshold: float) -> float:
+    """The boundary threshold after ``norm[k]``: the model's, or :data:`_OPENER_THRESHOLD`
+    before a first-person opener that no conjunction or subordinator ties back."""
+    if norm[k + 1] in _FIRST_PERSON_OPENERS and norm[k] not in _JOINS_A_CLAUSE:
+        return min(threshold, _OPENER_THRESHOLD)
+    return threshold
+
+
+_RELATIVES = frozenset({"which", "who", "whom", "whose"})
+#: A result clause goes on the clause before it ("the card is blocked so it can't be used
+#: again"): a writer puts a comma there, and a sentence "So it can't be used again." reads
+#: curt and loses its cause. After an acknowledgement ("okay so...") it may open one, and a
+#: question after it still does (:func:`question_openings`).
+_RESULT_CONNECTORS = frozenset({"so"})
+_MIN_CLAUSE_BEFORE_RESULT = 3
+
+#: The Penn Treebank tags of each whitespace word of a turn: its first token's and its last
+#: token's ("i've" is "PRP" then "VBP").
+WordTags = Sequence[tuple[str, str]]
+#: Verb forms that take an object ("confirmed | the change", "upload | your documents");
+#: a past participle only after "have" (:func:`_takes_object`).
+_OBJECT_VERB_TAGS = frozenset({"VB", "VBD", "VBZ", "VBP", "VBG"})
+#: Prepositions and particles before their object ("within | the last month", "pop out |
+#: the old battery").
+_PREPOSITION_TAGS = frozenset({"IN", "RP"})
+_OBJECT_OPENING_TAGS = frozenset({"DT", "PRP$"})
+
+
+def _takes_object(last_tag: str, next_tag: str, previous: str = "") -> bool:
+    """Is the word tagged ``last_tag`` a verb before its object's determiner, or a
+    preposition before its object ("show | our vat number", "left | the studio",
+    "within | the last month", "outside | the eu")? A past participle takes one after
+    "have" (``previous``: "has confirmed | the change"), not in the passive ("it's done |
+    the link is in your email").
+
+    Why: the boundary model reads words, not their roles, and learned from short chat
+    turns; over a long agent turn it often ends a sentence where a noun phrase starts,
+    and splits "I've confirmed the change" into "I've confirmed. The change.", which
+    reads as neither an action nor a fact.
+    """
+    if last_tag in _OBJECT_VERB_TAGS or (last_tag == "VBN" and _is_have(previous)):
+        return next_tag in _OBJECT_OPENING_TAGS
+    return last_tag in _PREPOSITION_TAGS and (next_tag in _OBJECT_OPENING_TAGS or next_tag == "CD")
+
+
+def _is_have(word: str) -> bool:
+    """ "have", "has", "had" or a subject with "'ve" ("i've", "we've")."""
+    return word in ("have", "has", "had", "ive", "weve", "youve", "theyve") or word.endswith("'ve")
+
+
+def word_tags(text: str, tokens: Sequence[tuple[int, str]]) -> list[tuple[str, str]]:
+    """:data:`WordTags` of ``text`` from its tagged tokens ``(character offset, tag)``, in
+    order: each whitespace word gets the tags of the first and the last token inside it
+    (a word no token starts in gets empty tags)."""
+    out: list[tuple[str, str]] = []
+    j = 0
+    for match in re.finditer(r"\S+", text):
+        while j < len(tokens) and tokens[j][0] < match.start():
+            j += 1
+        inside = []
+        while j < len(tokens) and tokens[j][0] < match.end():
+            inside.append(tokens[j][1])
+            j += 1
+        out.append((inside[0], inside[-1]) if inside else ("", ""))
+    return out
+
+
+def _asks_from(norm: Sequence[str], j: int) -> bool:
+    """Does a question open at ``norm[j]``: question syntax there, or "which"/"whose" and a
+    noun before an auxiliary ("which workspace are you on", "which book was damaged"; a
+    relative "which" is followed by its verb: "a fixed rate which lets you")?"""
+    if opens_question(norm[j:]):
+        return True
+    return norm[j] in ("which", "whose") and j + 2 < len(norm) and norm[j + 2] in _INVERTING
+
+
+def _continues(norm: Sequence[str], k: int) -> bool:
+    """The words either side of ``norm[k]`` belong to one phrase whatever the model says:
+    a number said in words ("nine | oh six", "three | three"), a relative clause ("a
+    fixed rate | which lets you"; unless it opens a question: "| which would you prefer"),
+    an auxiliary a wh-word inverted and its subject ("why do | I have to pay"), or a
+    subject and its auxiliary that end the turn ("what kind of piano | it is": a sentence
+    "It is." would answer a yes/no question nobody asked)."""
+    word, nxt = norm[k], norm[k + 1]
+    after = norm[k + 2] if k + 2 < len(norm) else "</s>"
+    if (
+        word in _NUMBER_WORDS
+        and word != "oh"
+        and ((nxt in _NUMBER_WORDS and nxt != "oh") or (nxt == "oh" and after in _NUMBER_WORDS))
+    ):
+        return True
+    if nxt in _RELATIVES and not _asks_from(norm, k + 1):
+        return True
+    if k + 3 == len(norm) and nxt in _PRONOUN_SUBJECTS and after in _INVERTING:
+        return True  # "can you tell me what kind of piano | it is": the clause's own end
+    previous = norm[k - 1] if k else "<s>"
+    return word in _INVERTING and previous in _WH and _opens_subject(nxt, word)
+
+
+#: Words no sentence ends on: articles, possessives, "to", "and", "or", "which", "whose".
+_NEVER_FINAL = frozenset("the a an my your our their his its to and or which whose".split())
 _SUBJECT_CONTRACTIONS = ("'ll", "'re", "'ve", "'m")
 
 
@@ -521,6 +738,6 @@ def default_speech_punctuator() -> SpeechPunctuator:
     return load_speech_punctuator()
 
 
-def restore(text: str) -> str:
+def restore(text: str, tags: WordTags | None = None) -> str:
     """:meth:`SpeechPunctuator.restore` with the packaged model."""
-    return default_speech_punctuator().restore(text)
+    return default_speech_punctuator().restore(text, tags)

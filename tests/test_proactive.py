@@ -46,6 +46,8 @@ ACT_TABLE = [
     ("Sent a verification link to that email.", "ownership"),
     ("You should get a text with the engineer's name the day before.", "next_steps"),
     ("The credit will show on your account within 2 billing days.", "next_steps"),
+    ("it'll be back with you within one working day", "next_steps"),
+    ("you'll get the refund within three days", "next_steps"),
     ("Our driver will collect the old fridge on Wednesday.", "next_steps"),
     ("To keep this from happening again, turn on low-balance alerts.", "anticipation"),
     ("As your contract ends soon, you might want to look at our loyalty plans.", "anticipation"),
@@ -77,6 +79,9 @@ def test_act_detected(dim, parser, sentence, expected):
         ("If you try again now, it should work.", "anticipation"),
         ("If you could read me the code again, please.", "anticipation"),
         ("Your current balance is 32 pounds.", None),
+        # A number before a singular unit modifies a noun ("30-day"), written or spoken.
+        ("That order is within the thirty day return window.", "next_steps"),
+        ("You're within the 14 day refund window.", "next_steps"),
         ("What is the serial number on the back of the unit?", None),
         ("Hi, my name is Daniel, how can I help you today?", "offer_more"),
         ("Hi, my name is Daniel, how can I help you today?", "name"),

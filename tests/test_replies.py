@@ -68,6 +68,12 @@ def _span(nlp, text):
         ("Where do I go to change my password?", "question", "how_to"),
         ("Is the deposit 200 or 300 dollars?", "question", "what"),
         ("Do you want me to dig up the road or change the pipes?", "question", "polar"),
+        # An interjection or a conjunction before the wh-word leaves the question what it is
+        # (a recogniser writes "Oh, where..." as "oh where...").
+        ("Oh, where do I find that in the software?", "question", "what"),
+        ("oh where do I find that in the software", "question", "what"),
+        ("And what are the fees for three days a week?", "question", "what"),
+        ("Oh and is it okay to take it with grapefruit juice?", "question", "polar"),
     ],
 )
 def test_ask_type(nlp, need, kind, ask):
@@ -81,6 +87,9 @@ def test_ask_type(nlp, need, kind, ask):
         ("I've, like, um, gone ahead and cancelled it.", set(), {"question"}),
         ("Your refund has been processed.", {"action_done"}, set()),
         ("Late fees are applied automatically when a payment is late.", {"generic"}, {"action_done"}),
+        # An e-mail address is a specific detail, written or said aloud.
+        ("It will be emailed to hw.heronway@postline.net.", {"specific"}, {"generic"}),
+        ("It will be emailed to hw dot heronway at postline dot net.", {"specific"}, {"generic"}),
         ("New cards are made in a secure facility.", {"generic"}, {"action_done", "time"}),
         ("It'll arrive by Friday.", {"time", "commitment_time"}, set()),
         ("A technician will come on Thursday between 8 and 12.", {"commitment_time"}, set()),
@@ -200,6 +209,19 @@ def test_facts_the_customer_gave_are_not_new(nlp, need, reply, kinds):
     said = fact_tokens(_span(nlp, need))
     new = fact_tokens(_span(nlp, reply)) - said
     assert {kind for kind, _ in new} & {"time", "amount"} == kinds
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "It will be emailed to hw.heronway@postline.net.",
+        "it will be emailed to hw dot heronway at postline dot net",
+    ],
+)
+def test_an_address_is_a_fact_written_or_said(nlp, reply):
+    from cxnlp.dimensions.replies import fact_tokens
+
+    assert any(kind == "other" for kind, _ in fact_tokens(_span(nlp, reply)))
 
 
 def test_an_echoed_fact_does_not_match_the_ask(nlp):

@@ -17,6 +17,7 @@ from cxnlp.speech_text import (
     load_speech_punctuator,
     needs_restoring,
     restore,
+    word_tags,
 )
 
 #: Agent and customer turns as a recogniser writes them (lower case, no punctuation).
@@ -119,6 +120,96 @@ def test_questions_open_where_their_syntax_starts():
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        # An auxiliary inverted before a pronoun, or a modal before a determiner, after a
+        # statement: the question opens there, with the "and" before it.
+        (
+            "i want to overpay on my mortgage maybe five thousand pounds will i get charged for that",
+            "Will I get charged for that?",
+        ),
+        ("i paused it last week and can you check why", "And can you check why?"),
+        (
+            "around one hundred forty now can the barn fit that many for dinner",
+            "Can the barn fit that many for dinner?",
+        ),
+        # A form of "be" inverted after "so" or "and".
+        (
+            "the street lights are going too so is there a fault in the area",
+            "So is there a fault in the area?",
+        ),
+        # A wh-word, an auxiliary and its subject.
+        ("the tracking says customs charges due why do i have to pay", "Why do I have to pay?"),
+    ],
+)
+def test_a_question_run_on_after_a_statement_opens_its_own_sentence(text, question):
+    assert restore(text).endswith(" " + question)
+
+
+@pytest.mark.parametrize(
+    ("text", "auxiliary"),
+    [
+        ("how long will it take", "will"),  # the wh-word's own inversion
+        ("if you can you should reset it", "you"),  # after a subject
+        ("thanks that should do it for today", "do"),  # "do it" is a verb and its object
+        ("the problem is it keeps failing", "it"),  # "be" before a pronoun states
+    ],
+)
+def test_inversions_inside_a_clause_open_no_sentence(text, auxiliary):
+    words = restore(text).replace(".", " |").replace("?", " |").lower().split()
+    assert words[words.index(auxiliary) - 1] != "|", restore(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # A number said in words: "oh" between digits is a digit.
+        (
+            "i've added vat number g b three four two seven seven one nine oh six to the account",
+            "nine oh six",
+        ),
+        ("your card ending in three three oh six has been blocked", "three three oh six"),
+        # A relative clause belongs to its noun; "which" that asks opens a question.
+        ("you're on a five year fixed rate which lets you overpay up to ten percent", "rate which lets"),
+        # A subject and its auxiliary that end the turn close an embedded clause.
+        ("can you tell me the booking reference and what kind of piano it is", "piano it is"),
+        # A result clause goes on the clause before it, as after a writer's comma.
+        ("the pass hasn't been activated so you can get a full refund", "activated so you"),
+        ("i've blocked the lost card so nobody else can use it", "card so nobody"),
+        # An auxiliary a wh-word inverted keeps its subject.
+        ("customs charges due why do i have to pay anything", "why do I have"),
+    ],
+)
+def test_no_sentence_end_inside_a_phrase(text, kept):
+    assert kept.lower() in restore(text).replace(",", "").lower()
+
+
+def test_a_question_with_which_still_opens_its_sentence():
+    assert restore("the pass hasn't been activated which would you prefer").endswith(
+        ". Which would you prefer?"
+    )
+    assert restore("thanks for getting in touch with brookfield libraries which book was damaged").endswith(
+        ". Which book was damaged?"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it will appear on all invoices from now on i've also reissued your last three invoices",
+        "i can i've started the application with your address",
+    ],
+)
+def test_a_first_person_subject_with_its_auxiliary_opens_a_sentence(text):
+    restored = restore(text)
+    assert ". I've" in restored, restored
+
+
+def test_a_first_person_subject_after_and_goes_on_the_sentence():
+    assert ". I've" not in restore("i've checked the line and i've booked an engineer for thursday")
+
+
 def test_repeats_are_read_past_but_numbers_are_not():
     """The first copy of a repeat is a false start; a repeated digit is part of a number."""
     assert disfluent_positions("an exchange for the for the medium".split()) == {2, 3}
@@ -168,6 +259,8 @@ def test_questions_get_a_question_mark(text):
         "okay lovely so thats updated now flat three twelve river street from the first of last month",
         # "right there" is one phrase, no question tag.
         "so in the app tap your profile then documents and the statement is right there at the top",
+        # An auxiliary after the subject near the start asks nothing.
+        "so nobody else can use it and moved the monthly pass onto a replacement card",
         # A subordinator before its subject opens a clause, not a question.
         "when you make the payment in online banking",
         "once it's paid the parcel is released",
@@ -211,6 +304,59 @@ def test_parser_splits_and_tags_spoken_turns_like_written_ones(encoder):
     # The rule splitter alone marks no question; the raw parse keeps the input text.
     assert not any(s.text.endswith("?") for s in raw.agent_sentences)
     assert " ".join(s.text for s in raw.sentences).split() == " ".join([SPOKEN[2], SPOKEN[0]]).split()
+
+
+def test_word_tags_give_each_word_its_first_and_last_token_tag():
+    tokens = [(0, "PRP"), (1, "VBP"), (5, "VBN"), (15, "PRP$"), (20, "NN")]
+    assert word_tags("i've confirmed your order", tokens) == [
+        ("PRP", "VBP"),
+        ("VBN", "VBN"),
+        ("PRP$", "PRP$"),
+        ("NN", "NN"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "tags", "kept"),
+    [
+        # A verb before its object's determiner, a preposition before its object.
+        (
+            "the courier has confirmed the change it will still arrive on thursday",
+            "DT NN VBZ VBD DT NN PRP MD RB VB IN NNP",
+            "confirmed the change",
+        ),
+        # A past participle after "have" takes an object too.
+        (
+            "the courier has confirmed the change it will still arrive on thursday",
+            "DT NN VBZ VBN DT NN PRP MD RB VB IN NNP",
+            "confirmed the change",
+        ),
+        ("photos taken within the last month are fine", "NNS VBN IN DT JJ NN VBP JJ", "within the last"),
+    ],
+)
+def test_no_sentence_end_between_a_verb_or_preposition_and_its_object(text, tags, kept):
+    pairs = [(t, t) for t in tags.split()]
+    assert kept in restore(text, pairs).lower()
+    with pytest.raises(ValueError, match="one per word"):
+        restore(text, pairs[:-1])
+
+
+def test_a_passive_participle_takes_no_object():
+    from cxnlp.speech_text import _takes_object
+
+    assert _takes_object("VBN", "DT", "has")
+    assert not _takes_object("VBN", "DT", "been")  # "it's been done | the link is in your email"
+    assert not _takes_object("NN", "DT", "the")
+
+
+def test_the_parser_tags_spoken_turns_before_restoring_them(encoder):
+    """The parser's tagger reads the turn first, so "enter | your code" stays one sentence
+    (from its words alone the model ends one after "enter")."""
+    text = "yes enter your code on the panel and then press the bell button twice"
+    call = Transcript.from_pairs("t", [("agent", text)])
+    sentences = [s.text for s in TranscriptParser(encoder=encoder).parse(call).sentences]
+    assert any("enter your code" in s for s in sentences), sentences
+    assert "enter your code" not in restore(text)
 
 
 def test_evidence_is_located_in_the_original_turn():

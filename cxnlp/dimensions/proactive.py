@@ -209,6 +209,9 @@ def default_words() -> Words:
 _ASKED_OF_CUSTOMER = ("you", "for", "your", "if", "whether", "some", "a")
 
 _NEGATORS = ("not", "n't", "never", "unable", "nt")
+#: The number a singular unit follows in a duration ("within one day"); after any other a
+#: singular unit modifies a noun ("a thirty day window").
+_ONE = ["1", "one"]
 
 
 def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
@@ -434,10 +437,19 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 adv,
                 {"LEMMA": {"IN": ["keep", "have"]}},
             ],
+            # "within 3 business days", "within one day"; not "within the thirty day return
+            # window" (a number before a singular unit is a compound modifier, as "30-day").
             [
                 {"LOWER": {"IN": ["within", "in"]}},
                 {"LOWER": {"IN": ["the", "next"]}, "OP": "*"},
-                {"LIKE_NUM": True},
+                {"LIKE_NUM": True, "LOWER": {"NOT_IN": _ONE}},
+                {"LOWER": {"IN": qualifiers}, "OP": "?"},
+                {"LOWER": {"IN": [u for u in units if u.endswith("s")]}},
+            ],
+            [
+                {"LOWER": {"IN": ["within", "in"]}},
+                {"LOWER": {"IN": ["the", "next"]}, "OP": "*"},
+                {"LOWER": {"IN": _ONE}},
                 {"LOWER": {"IN": qualifiers}, "OP": "?"},
                 {"LOWER": {"IN": units}},
             ],

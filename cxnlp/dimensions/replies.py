@@ -435,12 +435,25 @@ def _offers_alternatives(words: Sequence[Token]) -> bool:
 
 
 def _asks_which(words: Sequence[Token], lex: ReplyLexicon) -> bool:
-    """A question for a fact: a wh-word opening the sentence or an indirect question."""
+    """A question for a fact: a wh-word opening the sentence (after an interjection or a
+    conjunction: "Oh, where do I find it?", "And what are the fees?") or an indirect question."""
     indirect = lex["indirect_question_words"]
+    opening = _lead_length(words)
     for i, t in enumerate(words):
-        if _lw(t) in _WH_FACT and (i == 0 or t.is_sent_start or _lw(words[i - 1]) in indirect):
+        if _lw(t) in _WH_FACT and (i == opening or t.is_sent_start or _lw(words[i - 1]) in indirect):
             return True
     return False
+
+
+def _lead_length(words: Sequence[Token]) -> int:
+    """How many words open a sentence without deciding its kind: interjections and
+    conjunctions ("Oh", "And", "Oh and"), and "so". Why: "Oh, where do I find that?" asks
+    for a fact as "Where do I find that?" does; a recogniser writes it "oh where do i find
+    that", and a written turn often opens a follow-up question with "And"."""
+    k = 0
+    while k < len(words) - 1 and (words[k].pos_ in ("INTJ", "CCONJ") or _lw(words[k]) == "so"):
+        k += 1
+    return k
 
 
 def _is_polite_request(words: Sequence[Token]) -> bool:
@@ -527,6 +540,7 @@ def reply_functions(
             or is_placeholder(t.text)
             for t in words
         )
+        or _spoken_address(lowers)
     )
     yes_no = not cannot_tell and (
         _yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex, within=False))
@@ -637,6 +651,8 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
             out.add(("time", low))
         elif number or (t.pos_ == "PROPN" and t.i not in addressed) or t.like_email or t.like_url:
             out.add(("other", low))
+    lowers = [_lw(t) for t in words]
+    out.update(("other", f"{lowers[i - 1]}.{lowers[i + 1]}") for i in _spoken_dots(lowers))
     opener = _opens_with_suggestion(words, lex)
     if opener:
         # "How about Gone Girl?": what is suggested is the fact given, however it is tagged.
@@ -646,6 +662,23 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
 
 
 _SUGGESTED_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
+
+
+def _spoken_address(lowers: Sequence[str]) -> bool:
+    """An e-mail or web address said aloud ("hw dot heronway at postline dot net",
+    "swiftlane dot co dot uk"): "dot" between two words. Why: a recogniser writes what
+    was said, and the address is as specific a detail (and as new a fact) as
+    "hw.heronway@postline.net"."""
+    return bool(_spoken_dots(lowers))
+
+
+def _spoken_dots(lowers: Sequence[str]) -> list[int]:
+    """Indices of the words "dot" said between two words of an address."""
+    return [
+        i
+        for i in range(1, len(lowers) - 1)
+        if lowers[i] == "dot" and lowers[i - 1].isalnum() and lowers[i + 1].isalnum()
+    ]
 
 
 def _vocatives(span: Span) -> frozenset[int]:
@@ -838,6 +871,9 @@ def _reads_record(words: Sequence[Token], lex: ReplyLexicon) -> bool:
 
 
 def _question_syntax(words: Sequence[Token]) -> bool:
+    """A wh-word before a verb or pronoun, or an auxiliary before its pronoun subject, at the
+    sentence's start (after :func:`_lead_length`'s opening words: "Oh and is it okay...")."""
+    words = words[_lead_length(words) :]
     if not words:
         return False
     first = words[0]
