@@ -825,6 +825,18 @@ def test_a_new_point_in_a_later_turn_is_a_need(score):
             "I've rebooked you on the 18:40 to Lyon, seat 12C.",
             "I'm so sorry your flight has been cancelled, that's awful news.",
         ),
+        # A day of the month is a time given; a question embedded in "could you confirm"
+        # asks for the fact, and an amount answers it.
+        (
+            "When is Dr Mehta back from leave?",
+            "She's back on the 12th, and she has slots from the 14th.",
+            "Dr Mehta is one of our most popular doctors.",
+        ),
+        (
+            "Could you confirm what the assembly charge would be for the table and six chairs?",
+            "Assembly for the table and all six chairs would be forty-five pounds in total.",
+            "Our own team does the assembly of the table and the chairs.",
+        ),
         # After "sorry about that", unpunctuated, the agent's own clause begins.
         (
             "can you send me a replacement strap the one i got snapped after a week",

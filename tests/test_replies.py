@@ -74,6 +74,11 @@ def _span(nlp, text):
         ("oh where do I find that in the software", "question", "what"),
         ("And what are the fees for three days a week?", "question", "what"),
         ("Oh and is it okay to take it with grapefruit juice?", "question", "polar"),
+        # A question embedded in a polite request to tell or check asks, it requests no act.
+        ("Could you confirm what the assembly charge would be for the table?", "request", "what"),
+        ("Could you tell me whether our date of 12 June is still available?", "request", "polar"),
+        ("Can you check if there's a table free at eight?", "request", "polar"),
+        ("Can you check my order and send it again?", "request", "request"),
     ],
 )
 def test_ask_type(nlp, need, kind, ask):
@@ -108,6 +113,8 @@ def test_ask_type(nlp, need, kind, ask):
         ("No problem, cancelled, you'll stay with your current supplier.", {"action_done"}, set()),
         ("Extension approved, the new deadline is the 28th.", {"action_done"}, set()),
         ("Scratched doors on the wardrobe.", set(), {"action_done"}),
+        ("Assembly is done by our own team.", set(), {"action_done"}),
+        ("Your refund was processed by our team this morning.", {"action_done"}, set()),
         ("Parcel ZX-55391 has been redirected to the Central Station locker.", {"action_done"}, set()),
         ("okay ive just unlocked it and reset your password", {"action_done"}, set()),
         ("Based on the photos, the damage happened in transit.", set(), {"action_done"}),

@@ -306,6 +306,9 @@ def ask_type(spans: Sequence[Span], kind: str, lex: ReplyLexicon | None = None) 
                 return name.removeprefix("ask_")
     if lex["ask_advice"].intersection(_lemma(t) for t in words):
         return "what"  # "Can you recommend a thriller?" is met by naming one, not by an action
+    embedded = _embedded_question(words, lex)
+    if embedded is not None:
+        return embedded  # "Could you confirm what the charge would be?" asks; it requests no act
     if _is_polite_request(words):
         return "request"
     if _asks_which(words, lex):
@@ -418,6 +421,26 @@ def _indirect_question(words: Sequence[Token], lex: ReplyLexicon) -> bool:
         _lw(t) in indirect and i + 1 < len(words) and words[i + 1].tag_ in _WH_TAGS
         for i, t in enumerate(words)
     )
+
+
+def _embedded_question(words: Sequence[Token], lex: ReplyLexicon) -> str | None:
+    """The ask of a question inside a request to tell or check ("can you tell me whether
+    it's free", "could you confirm what the charge would be"): ``polar`` after
+    whether/if, ``what`` after a wh-word; None when there is none. The frame is polite, the
+    need is the embedded question."""
+    indirect = lex["indirect_question_words"]
+    for i, t in enumerate(words[:-1]):
+        if _lw(t) not in indirect:
+            continue
+        k = i + 1
+        if _lw(words[k]) in ("me", "us") and k + 1 < len(words):
+            k += 1  # "tell me whether"
+        nxt = words[k]
+        if _lw(nxt) in ("whether", "if"):
+            return "polar"
+        if nxt.tag_ in _WH_TAGS and _lw(nxt) in _WH_FACT:
+            return "what"
+    return None
 
 
 def _offers_alternatives(words: Sequence[Token]) -> bool:
@@ -647,6 +670,9 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
             low in tp
             or _names_period(words, i, lex)
             or (number and (nxt in ("am", "pm", "a.m.", "p.m.") or nxt in units))
+            or _ORDINAL_DAY.fullmatch(low)  # "back on the 12th"
+            or (number and (nxt in tp or prev in tp))  # "Friday 14", "14 February"
+            or _clock_range(words, i, lex)  # "between eleven and one", "half ten"
         ):
             out.add(("time", low))
         elif number or (t.pos_ == "PROPN" and t.i not in addressed) or t.like_email or t.like_url:
@@ -966,7 +992,10 @@ def _action_done(words: Sequence[Token], lex: ReplyLexicon) -> bool:
                 or (j < n and _lw(words[j]) in lex["state_words"])
                 or specific_subject
             )
-            if j < n and _lw(words[j]) in done and settled:
+            by_whom = low in _BE_PRESENT and j + 1 < n and _lw(words[j + 1]) == "by"
+            if j < n and _lw(words[j]) in done and settled and not by_whom:
+                # "Assembly is done by our own team" says who does it, not that it is done;
+                # "it was processed by our team" is done
                 return not any(_lw(w) in ("not", "n't", "nt", "never") for w in words[max(0, i - 1) : j])
             if (
                 j < n
