@@ -837,6 +837,23 @@ def test_a_new_point_in_a_later_turn_is_a_need(score):
             "Assembly for the table and all six chairs would be forty-five pounds in total.",
             "Our own team does the assembly of the table and the chairs.",
         ),
+        # A yes or no without the word: the price to a question about money, a word that
+        # grants it, the question's verb said again of this case; not topic talk.
+        (
+            "Is there a fee to transfer my ticket?",
+            "It's £5 per transfer, paid by the new ticket holder.",
+            "Ticket transfers are done through the app by the holder.",
+        ),
+        (
+            "Can we bring a gazebo?",
+            "Gazebos up to 3 by 3 metres are allowed in the main field.",
+            "Gazebos are popular with families in the main field.",
+        ),
+        (
+            "is it still covered by the plan",
+            "its covered the annual service is part of your plan",
+            "plans are usually covered for annual services in most regions",
+        ),
         # After "sorry about that", unpunctuated, the agent's own clause begins.
         (
             "can you send me a replacement strap the one i got snapped after a week",

@@ -125,6 +125,7 @@ from cxnlp.dimensions.replies import (
     echoes_polar,
     fact_tokens,
     general_for_own_case,
+    implies_yes_no,
     is_number,
     load_reply_lexicon,
     pair_features,
@@ -1086,6 +1087,12 @@ class AnswerCompleteness(Dimension):
                     continue
                 if frames and not funcs["yes_no"]:
                     funcs["yes_no"] = float(any(echoes_polar(f, s.clean) for f in frames for s in used))
+                if own_ask == "polar" and not funcs["yes_no"]:
+                    funcs["yes_no"] = float(
+                        implies_yes_no(
+                            [s.clean for s in need.sentences], [s.clean for s in used], funcs, self._lexicon()
+                        )
+                    )
                 if reply.style is None:
                     reply.style = self._pair_scorer().reply_style(unit)
                 funcs["reply_style"] = reply.style

@@ -110,7 +110,7 @@ ReplyLexiconError = LexiconError
 
 #: Version of the packaged reply_functions.yaml, and the lists each version added, so a
 #: deployment's copy of an older version keeps loading.
-LEXICON_VERSION = 6
+LEXICON_VERSION = 7
 _ADDED_IN: Mapping[int, tuple[str, ...]] = {
     2: ("time_period_words", "time_period_determiners", "time_period_prepositions", "time_period_boundaries"),
     3: ("courtesy_no_objects", "effective_phrases", "ask_advice", "suggestion_openers"),
@@ -133,6 +133,7 @@ _ADDED_IN: Mapping[int, tuple[str, ...]] = {
     ),
     5: ("formula_anchors", "formula_words", "causal_verbs", "knowing_verbs"),
     6: ("sympathy_heads", "past_time_words"),
+    7: ("cost_words", "permission_words"),
 }
 
 #: The word lists of version 1, then those each later version added (in error messages, a
@@ -166,6 +167,7 @@ _LIST_FIELDS = (
     *_ADDED_IN[3],
     *_ADDED_IN[5],
     *_ADDED_IN[6],
+    *_ADDED_IN[7],
 )
 
 #: The word lists of ``cxnlp/resources/reply_functions.yaml`` (what each is for is said
@@ -1471,6 +1473,51 @@ def echoes_polar(frame: tuple[str, str], reply: Span) -> bool:
         if j < len(words) and words[j].pos_ == "AUX" and _lemma(words[j]) == aux:
             return True
     return False
+
+
+def implies_yes_no(
+    question: Sequence[Span],
+    reply: Sequence[Span],
+    functions: Mapping[str, float],
+    lex: ReplyLexicon | None = None,
+) -> bool:
+    """A yes or no given without the word, to a yes/no question:
+
+    - the price, to a question about money ("Is there a fee?" → "£5 per transfer");
+    - a word that grants it, to a question of permission ("Can we bring a gazebo?" →
+      "Gazebos up to 3 by 3 metres are allowed"; "Is £1,450 within the limit?" → "so
+      £1,450 is fine");
+    - the question's own verb or adjective said again of "it", "you" or "your..." ("Is it
+      still covered?" → "It's covered", "Will it load automatically?" → "It loads the next
+      time you tap in"), affirmed or denied. A bare plural ("Parcels are sometimes
+      delayed") speaks of everyone's, so it answers no question about this one.
+    """
+    lex = lex or default_reply_lexicon()
+    asked = [w for s in question for w in _words(s)]
+    said = [w for s in reply for w in _words(s)]
+    if not asked or not said:
+        return False
+    if functions.get("amount", 0.0) and any(_lemma(w) in lex["cost_words"] for w in asked):
+        return True
+    if any(_lw(w) in lex["permission_words"] and w.pos_ in ("ADJ", "VERB", "INTJ") for w in said):
+        return True
+    predicates = {
+        _lemma(w) for w in asked if w.pos_ in ("VERB", "ADJ") and _lemma(w) not in _LIGHT_PREDICATES
+    }
+    for i, w in enumerate(said):
+        if _lemma(w) in predicates and w.pos_ in ("VERB", "ADJ", "AUX"):
+            before = [_lw(t) for t in said[max(0, i - 3) : i]]
+            if any(b in _SPECIFIC_SUBJECTS for b in before):
+                return True
+    return False
+
+
+#: Predicates too light to echo a question by ("Can I do...?" → "We do...").
+_LIGHT_PREDICATES = frozenset({"be", "have", "do", "get", "go", "make", "need", "want", "let", "can", "will"})
+#: Subjects that make a repeated predicate about this case ("it's covered", "your plan covers").
+_SPECIFIC_SUBJECTS = frozenset(
+    {"it", "its", "it's", "you", "your", "you're", "youre", "they", "that", "this", "she", "he"}
+)
 
 
 _NEGATIONS = frozenset({"not", "n't", "nt", "never", "no"})
