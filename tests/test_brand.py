@@ -473,7 +473,7 @@ def test_register_prototypes_load_and_enter_the_configuration(packaged_and_copy,
 
 def test_a_version_1_brand_lexicon_still_loads_with_the_packaged_registers(encoder, tmp_path, caplog):
     text = (REPO_ROOT / "cxnlp" / "resources" / "brand_lexicon.yaml").read_text(encoding="utf-8")
-    v1 = text.split("\noff_brand_registers:")[0].replace("version: 4", "version: 1")
+    v1 = text.split("\noff_brand_registers:")[0].replace("version: 5", "version: 1")
     path = tmp_path / "brand_lexicon.yaml"
     path.write_text(v1, encoding="utf-8")
     dim = BrandCongruence(brand_lexicon=str(path))
