@@ -112,6 +112,7 @@ CUE_EXAMPLES = [
     ("Not possible.", "curt_refusal"),
     ("Done.", "curt_reply"),
     ("Reference number.", "curt_reply"),
+    ("Account holder's name.", "curt_reply"),
     ("What's the problem?", "curt_reply"),
     ("Next question.", "curt_reply"),
 ]
@@ -202,7 +203,10 @@ def test_cue_found(nlp, words, text, expected):
         "Thanks for sending the photo.",
         "It's not possible online, but I can do it now.",
         "Done, the address is saved.",
+        "Done. You're booked on the 8:25 flight.",  # a report of what was done follows
+        "If you're only watching on weekends, the basic plan is half the price.",
         "The reference number is on the letter.",
+        "Can you confirm the account holder's name?",
         "What's the address for the delivery?",
         "No, the next payment is in June.",
     ],

@@ -565,6 +565,12 @@ def _core(span: Span, keep: frozenset[str] = frozenset(), hedges: bool = True) -
     return tokens
 
 
+def _whole_turn(span: Span) -> bool:
+    """Whether the sentence is all its turn says (no other words in its doc)."""
+    doc = span.doc
+    return not any(t.is_alpha for t in doc[: span.start]) and not any(t.is_alpha for t in doc[span.end :])
+
+
 def curt_reply(span: Span, words: RegisterWords) -> str | None:
     """A reply cut to the bone with no courtesy word: "Fine.", "Account number?", "Wait."."""
     tokens = _core(span, words.grudging_words | words.annoyance_words)
@@ -588,11 +594,11 @@ def curt_reply(span: Span, words: RegisterWords) -> str | None:
     if said.endswith("?") and not verbs and nouns and lowered[0] not in _WH and len(tokens) <= 3:
         return said
     # the same said flat: "Reference number.", "reference number" (a recogniser writes no "?")
-    if (
-        2 <= len(tokens) <= 3
+    if (  # "Surname.", "Account holder's name."
+        len(tokens) <= 4
         and lowered[-1] in words.demand_nouns
-        and all(t.pos_ in {"NOUN", "ADP"} for t in tokens)
-        and tokens[0].pos_ == "NOUN"
+        and all(t.pos_ in {"NOUN", "PROPN", "ADP", "PART"} for t in tokens)
+        and tokens[0].pos_ in {"NOUN", "PROPN"}
     ):
         return said
     # a blunt "what's the problem?" in place of an offer of help
@@ -602,8 +608,9 @@ def curt_reply(span: Span, words: RegisterWords) -> str | None:
         and (lowered[3] in words.trouble_nouns)
     ):
         return said
-    # "Done.", "Noted.": an acknowledgement and nothing else
-    if len(lowered) == 1 and lowered[0] in words.bare_acks:
+    # "Done.", "Noted.": an acknowledgement and nothing else, the whole turn ("Done. You're
+    # booked on the 8:25." reports what was done)
+    if len(lowered) == 1 and lowered[0] in words.bare_acks and _whole_turn(span):
         return said
     # "Next question.", "Next customer."
     if len(lowered) == 2 and lowered[0] == "next" and lowered[1] in words.queue_nouns:
@@ -787,13 +794,30 @@ def condescension(span: Span, words: RegisterWords) -> str | None:
         if tok.lower_ == "anyone" and i + 1 < len(tokens) and tokens[i + 1].tag_ == "MD":
             ease = tok
             break
-        if tok.lower_ in words.belittling_words:  # "That's basic stuff, you just tap update."
+        if (  # "That's basic stuff, you just tap update." (not "the basic plan")
+            tok.lower_ in words.belittling_words
+            and any(t.lemma_ == "be" for t in tokens[max(0, i - 2) : i])
+            and (
+                i + 1 == len(tokens)
+                or tokens[i + 1].pos_ != "NOUN"
+                or tokens[i + 1].lower_ in {"stuff", "thing"}
+            )
+        ):
             ease = tok
             break
     if ease is not None:
-        minimised = any(
-            lowered[i] == "you" and words.minimisers.intersection(lowered[i + 1 : i + 3])
-            for i in range(len(lowered))
+        minimised = any(  # "you just tap", "you can simply log in" (not "if you're only watching")
+            lowered[i] == "you"
+            and (
+                lowered[i + 1 : i + 2]
+                and lowered[i + 1] in words.minimisers
+                or (
+                    tokens[i + 1].tag_ == "MD"
+                    and lowered[i + 2 : i + 3]
+                    and lowered[i + 2] in words.minimisers
+                )
+            )
+            for i in range(len(lowered) - 1)
         )
         if minimised or (
             ease.lower_ in words.difficulty_words and not _first_person(tokens) and not _way_forward(tokens)
