@@ -434,6 +434,14 @@ SAME_SHAPE_PAIRS = [
     ("Did you even check the app?", "Did you manage to check the app?"),
     ("You'll get it when you get it.", "You'll get it by Friday."),
     ("Oh brilliant, so you want a refund as well.", "You'd like a refund as well."),
+    # said politely, no rude word (lexicon version 5): blame, condescension, exasperation,
+    # reproach, brush-off
+    ("You should have read the terms before you signed.", "You should have received the terms by email."),
+    ("Well, that's what happens when the bill isn't paid on time.", "That's what the fee covers."),
+    ("It's not complicated, you just press the button.", "You just press the button and wait."),
+    ("I'm not sure what else you want me to say.", "I'm not sure what time the engineer arrives."),
+    ("Per my last message, the refund has been issued.", "Per the contract, notice is thirty days."),
+    ("That's not really my problem.", "That isn't covered, but I can book a paid repair."),
 ]
 
 
