@@ -436,7 +436,7 @@ SAME_SHAPE_PAIRS = [
     ("Oh brilliant, so you want a refund as well.", "You'd like a refund as well."),
     # said politely, no rude word (lexicon version 5): blame, condescension, exasperation,
     # reproach, brush-off
-    ("You should have read the terms before you signed.", "You should have received the terms by email."),
+    ("You should have read the terms before you signed.", "You should have received the new card by now."),
     ("Well, that's what happens when the bill isn't paid on time.", "That's what the fee covers."),
     ("It's not complicated, you just press the button.", "You just press the button and wait."),
     ("I'm not sure what else you want me to say.", "I'm not sure what time the engineer arrives."),
