@@ -47,6 +47,8 @@ OTHERS: tuple[str, ...] = ("answer_completeness", "proactive_connection", "fille
 LABELS: tuple[str, ...] = ("on_brand", "neutral", "off_brand")
 BRAND_FILES: dict[str, str] = {
     "tune": "brand_register_tune.jsonl",
+    # second tuning file: off brand without cue words and same-shape neutral twins (see its PROVENANCE)
+    "tune3": "brand_register_tune3.jsonl",
     "holdout": "brand_register_holdout.jsonl",  # seen in aggregate while tuning (session 9)
     "holdout2": "brand_register_holdout2.jsonl",  # a fresh author, never tuned on
 }

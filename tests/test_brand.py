@@ -434,6 +434,14 @@ SAME_SHAPE_PAIRS = [
     ("Did you even check the app?", "Did you manage to check the app?"),
     ("You'll get it when you get it.", "You'll get it by Friday."),
     ("Oh brilliant, so you want a refund as well.", "You'd like a refund as well."),
+    # said politely, no rude word (lexicon version 5): blame, condescension, exasperation,
+    # reproach, brush-off
+    ("You should have read the terms before you signed.", "You should have received the new card by now."),
+    ("Well, that's what happens when the bill isn't paid on time.", "That's what the fee covers."),
+    ("It's not complicated, you just press the button.", "You just press the button and wait."),
+    ("I'm not sure what else you want me to say.", "I'm not sure what time the engineer arrives."),
+    ("Per my last message, the refund has been issued.", "Per the contract, notice is thirty days."),
+    ("That's not really my problem.", "That isn't covered, but I can book a paid repair."),
 ]
 
 
@@ -473,7 +481,7 @@ def test_register_prototypes_load_and_enter_the_configuration(packaged_and_copy,
 
 def test_a_version_1_brand_lexicon_still_loads_with_the_packaged_registers(encoder, tmp_path, caplog):
     text = (REPO_ROOT / "cxnlp" / "resources" / "brand_lexicon.yaml").read_text(encoding="utf-8")
-    v1 = text.split("\noff_brand_registers:")[0].replace("version: 4", "version: 1")
+    v1 = text.split("\noff_brand_registers:")[0].replace("version: 5", "version: 1")
     path = tmp_path / "brand_lexicon.yaml"
     path.write_text(v1, encoding="utf-8")
     dim = BrandCongruence(brand_lexicon=str(path))

@@ -18,8 +18,7 @@ def nlp():
 
 @pytest.fixture(scope="module")
 def words() -> RegisterWords:
-    lexicon = default_lexicon(LEXICON)
-    return RegisterWords(**{name: lexicon.words[name] for name in RegisterWords.__slots__})
+    return RegisterWords.from_lexicon(default_lexicon(LEXICON))
 
 
 def kinds(nlp, words, text: str) -> list[str]:
@@ -78,6 +77,44 @@ CUE_EXAMPLES = [
     ("Can we hurry this up, I have other customers waiting.", "reprimand"),
     ("Need anything else, or is that it?", "ultimatum"),
     ("Hey, what's up?", "text_speak"),
+    # Version 5: blame, condescension, exasperation and brush-offs said politely.
+    ("You could have just rung us first.", "blame"),
+    ("Had you checked the booking, you'd have seen it.", "blame"),
+    ("Well, that's what happens when the bill isn't paid on time.", "blame"),
+    ("That's what you get for skipping the small print.", "blame"),
+    ("It's your own fault the card was blocked.", "blame"),
+    ("The error was on your side, not ours.", "blame"),
+    ("Nobody forced you to buy the bundle.", "blame"),
+    ("You booked the wrong flight, so the fare stands.", "blame"),
+    ("As I said, the form is on the website.", "reproach"),
+    ("As previously explained, the fee stands.", "reproach"),
+    ("Per my last email, the claim is closed.", "reproach"),
+    ("It's not complicated, you just press the button.", "condescension"),
+    ("Obviously you need to top it up first.", "condescension"),
+    ("It's easy if you actually read the letter.", "condescension"),
+    ("It's not rocket science.", "condescension"),
+    ("Try to keep up.", "condescension"),
+    ("How many times do I need to explain it?", "exasperation"),
+    ("For the last time, the store is closed.", "exasperation"),
+    ("We've been over this.", "exasperation"),
+    ("I don't know what else you want me to say.", "exasperation"),
+    ("That's the fourth time you've asked me.", "exasperation"),
+    ("I did mention this earlier.", "exasperation"),
+    ("Honestly, that's not really our problem.", "brush_off"),
+    ("There's nothing more to discuss.", "brush_off"),
+    ("Calling again won't change anything.", "brush_off"),
+    ("Yeah, no, that's not happening.", "brush_off"),
+    ("It is what it is.", "tautology"),
+    ("Rules are rules.", "tautology"),
+    ("No offence, but the form was wrong.", "pointed_opener"),
+    ("With all due respect, that's not the contract.", "pointed_opener"),
+    ("Thanks for finally calling back.", "sarcasm"),
+    ("Not possible.", "curt_refusal"),
+    ("Done.", "curt_reply"),
+    ("Reference number.", "curt_reply"),
+    ("Account holder's name.", "curt_reply"),
+    ("What's the problem?", "curt_reply"),
+    ("Next question.", "curt_reply"),
 ]
 
 
@@ -133,6 +170,45 @@ def test_cue_found(nlp, words, text, expected):
         "The refund arrives when the bank releases it.",
         "Oh great, that's all sorted for you then.",  # praise, no complaint after it
         "Look at what's up on the screen.",
+        # The same shapes said plainly (version 5 cues).
+        "You could have the refund as credit or to the card.",
+        "Had the parcel been lost, we'd have refunded it.",
+        "That's what the fee covers.",
+        "That's what happens when you press reset: the router restarts.",
+        "It's your choice which plan to keep.",
+        "The fault was on the line, not in your home.",
+        "Nobody needs to be in for the reading.",
+        "You booked the flight on the twelfth.",
+        "As I mentioned, the form is on the website.",
+        "As stated on the invoice, the fee is twelve pounds.",
+        "Per the contract, notice is thirty days.",
+        "You just press the button and wait.",
+        "To renew, you simply log in.",
+        "It's not complicated, I'll walk you through it.",
+        "You're obviously upset, and I understand.",
+        "If you keep up with the payments, the fee is waived.",
+        "How many times did the card get declined?",
+        "For the last month, the bill was estimated.",
+        "We went over the settings together.",
+        "What else can I help you with?",
+        "I'm sorry this is the third time you've had to call.",
+        "I did check the account.",
+        "That's not something we cover, but I can book a paid repair.",
+        "That isn't my area, but my colleague can help.",
+        "There's nothing more to pay.",
+        "Cancelling won't change the current bill.",
+        "It is on the second page.",
+        "The engineer visit is not happening today, so I've rebooked it for Friday.",
+        "With respect to the bill, usage went up.",
+        "Thanks for sending the photo.",
+        "It's not possible online, but I can do it now.",
+        "Done, the address is saved.",
+        "Done. You're booked on the 8:25 flight.",  # a report of what was done follows
+        "If you're only watching on weekends, the basic plan is half the price.",
+        "The reference number is on the letter.",
+        "Can you confirm the account holder's name?",
+        "What's the address for the delivery?",
+        "No, the next payment is in June.",
     ],
 )
 def test_plain_sentence_has_no_cue(nlp, words, text):

@@ -43,8 +43,11 @@ already explained", "Can't help with that", "Quickly.", "... or not?", "..., are
 you?"), and so is manner with no rude word in it, which MiniLM embeddings read as their
 plain twins ("Ugh, ok, one sec." sits nearest "Alright, one second."): curt replies
 ("Fine.", "Account number?", "Wait."), annoyance ("Ugh, ..."), talking down ("Did you even
-check?", "Sweetheart, ..."), tautological brush-offs ("You'll get it when you get it") and
-sarcasm ("Oh brilliant, so you want ..."). These are the *register cues* of
+check?", "Sweetheart, ..."), tautological brush-offs ("You'll get it when you get it"),
+sarcasm ("Oh brilliant, so you want ..."), and (lexicon version 5) blame, condescension,
+impatience and brush-offs said politely ("Had you read the confirmation, ...", "It's not
+complicated, you just press the button.", "I'm not sure what else you want me to say.",
+"Per my last message, ...", "That's not really my problem."). These are the *register cues* of
 :mod:`cxnlp.dimensions.brand_register`, read from the words (those of manner without the
 sentence's fillers) with the lexicon's word lists. A sentence with a cue counts as off brand
 with strength at least ``register_strength`` and earns nothing on brand; one sentence costs
@@ -130,7 +133,7 @@ DEFAULT_PROFILE_RESOURCE = "default_brand.yaml"
 #: ``BrandCongruence(brand_lexicon=PATH)``.
 LEXICON = LexiconSpec(
     resource="brand_lexicon.yaml",
-    version=4,
+    version=5,
     parameter="BrandCongruence(brand_lexicon=PATH)",
     fields={
         "neutral_examples": "sentences",
@@ -153,6 +156,26 @@ LEXICON = LexiconSpec(
         "endearments": "words",
         "wish_verbs": "words",
         "praise_words": "words",
+        "blunt_saying_verbs": "words",
+        "previous_words": "words",
+        "fault_nouns": "words",
+        "coercion_verbs": "words",
+        "stance_adverbs": "words",
+        "minimisers": "words",
+        "difficulty_words": "words",
+        "effort_doubts": "words",
+        "disown_nouns": "words",
+        "futile_objects": "words",
+        "talk_verbs": "words",
+        "ordinal_words": "words",
+        "belated_words": "words",
+        "belittling_words": "words",
+        "demand_nouns": "words",
+        "trouble_nouns": "words",
+        "queue_nouns": "words",
+        "bare_acks": "words",
+        "exasperated_phrases": "phrases",
+        "pointed_openers": "phrases",
     },
     labels={
         "off_brand_registers": (
@@ -192,6 +215,28 @@ LEXICON = LexiconSpec(
             "endearments",
             "wish_verbs",
             "praise_words",
+        ),
+        5: (
+            "blunt_saying_verbs",
+            "previous_words",
+            "fault_nouns",
+            "coercion_verbs",
+            "stance_adverbs",
+            "minimisers",
+            "difficulty_words",
+            "effort_doubts",
+            "disown_nouns",
+            "futile_objects",
+            "talk_verbs",
+            "ordinal_words",
+            "belated_words",
+            "belittling_words",
+            "demand_nouns",
+            "trouble_nouns",
+            "queue_nouns",
+            "bare_acks",
+            "exasperated_phrases",
+            "pointed_openers",
         ),
     },
 )
@@ -760,9 +805,7 @@ class BrandCongruence(Dimension):
         self.plain_matrix_ = np.vstack([neutral, polite, traits.matrix])
         self.classifier_ = classifier
         self.off_classifier_ = off_classifier
-        self.register_words_ = RegisterWords(
-            **{name: lexicon.words[name] for name in RegisterWords.__slots__}
-        )
+        self.register_words_ = RegisterWords.from_lexicon(lexicon)
         self.trait_weights_ = {t.name: t.weight / mean_w for t in profile.voice_traits}
 
     def _check_prepared(self) -> None:

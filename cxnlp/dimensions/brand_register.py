@@ -70,6 +70,39 @@ filler-free ``content``), so "Ugh, um, ok, one sec" and "ugh ok one sec" read al
 ``curt_refusal`` also reads "No idea ..." / "No clue ..." and a dropped-subject disowning
 ("Not my circus", "Not our problem"); ``blame`` also "if you'd read the email" (not "if you'd
 like"); ``reprimand`` also a "hurry" aimed at the customer ("Can we hurry this up").
+
+Version 5 adds the politely worded blame, condescension, impatience and brush-offs an
+out-of-sample tester found cost nothing, each beside the same shape said plainly (the pipeline
+has no dependency parser, so they read word, tag and lemma sequences):
+
+``condescension``
+    A stance adverb over the customer's doing ("Obviously you need to charge it first"; not
+    "you're obviously upset"); doubt about their effort in an if-clause ("if you actually
+    follow the steps", "if you read it properly"); an ease judgement ("It's not complicated",
+    "not rocket science", "anyone can do it", "basic stuff") with the customer's part
+    minimised ("you just press the button"), or a negated one said bare, with no offer of
+    the agent's ("It's not complicated, I'll walk you through it" is reassurance; "You just
+    press the button" alone an instruction); "keep up" closing a sentence.
+``exasperation``
+    "How many times do I have to say it?", "For the last time, ...", "we've been over this",
+    "I'm not sure what else you want me to say", "this is the third time you've asked" (not
+    with an apology), "I did explain this".
+``brush_off``
+    "That's not really my problem" (not "..., but my colleague can help"), "there's nothing
+    more to discuss", "it won't make any difference" / "won't change anything" closing the
+    sentence ("Cancelling won't change the current bill" does not), "that's not happening".
+``pointed_opener``
+    "No offence, but ...", "With respect, ..." (not "with respect to the bill"), "Just so
+    we're clear, ...".
+
+And ``blame`` also reads "you could have just called", "Had you read the confirmation",
+"that's what happens when the bill isn't paid" / "that's what you get for ...", "your
+fault / your responsibility", "the mistake was on your end", "that's on you", "nobody made
+you ...", "you entered the wrong address"; ``reproach`` "as I said" (a blunt verb needs no
+repeat word; "as I mentioned" is signposting), "as previously stated", "per my last
+message"; ``tautology`` "it is what it is", "rules are rules"; ``sarcasm`` "thanks for
+finally ..."; ``curt_reply`` "Done.", "Reference number." said flat, "What's the problem?",
+"Next question."; ``curt_refusal`` "Not possible.".
 """
 
 from __future__ import annotations
@@ -81,6 +114,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Span, Token
+
+    from cxnlp.lexicon import Lexicon
 
 #: The cues in the order evidence names them.
 CUES: tuple[str, ...] = (
@@ -98,6 +133,10 @@ CUES: tuple[str, ...] = (
     "talking_down",
     "tautology",
     "sarcasm",
+    "condescension",
+    "exasperation",
+    "brush_off",
+    "pointed_opener",
 )
 
 _WORD_EDGE = re.compile(r"^[^\w']+|[^\w']+$")
@@ -131,6 +170,36 @@ class RegisterWords:
     endearments: frozenset[str] = frozenset()
     wish_verbs: frozenset[str] = frozenset()
     praise_words: frozenset[str] = frozenset()
+    blunt_saying_verbs: frozenset[str] = frozenset()
+    previous_words: frozenset[str] = frozenset()
+    fault_nouns: frozenset[str] = frozenset()
+    coercion_verbs: frozenset[str] = frozenset()
+    stance_adverbs: frozenset[str] = frozenset()
+    minimisers: frozenset[str] = frozenset()
+    difficulty_words: frozenset[str] = frozenset()
+    effort_doubts: frozenset[str] = frozenset()
+    disown_nouns: frozenset[str] = frozenset()
+    futile_objects: frozenset[str] = frozenset()
+    talk_verbs: frozenset[str] = frozenset()
+    ordinal_words: frozenset[str] = frozenset()
+    belated_words: frozenset[str] = frozenset()
+    belittling_words: frozenset[str] = frozenset()
+    demand_nouns: frozenset[str] = frozenset()
+    trouble_nouns: frozenset[str] = frozenset()
+    queue_nouns: frozenset[str] = frozenset()
+    bare_acks: frozenset[str] = frozenset()
+    exasperated_phrases: tuple[tuple[str, ...], ...] = ()
+    pointed_openers: tuple[tuple[str, ...], ...] = ()
+
+    @classmethod
+    def from_lexicon(cls, lexicon: Lexicon) -> RegisterWords:
+        """The lists of a brand lexicon (words as sets, phrases as word tuples)."""
+        return cls(
+            **{
+                name: lexicon.words[name] if name in lexicon.words else lexicon.phrases[name]
+                for name in cls.__slots__
+            }
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,29 +309,107 @@ def blame(span: Span, words: RegisterWords) -> str | None:
             and rest[1].lower_ not in words.wish_verbs
         ):
             return " ".join(t.text for t in tokens[i - 1 : i + 3])
-        # "you should / could / must have + past participle" (not an expectation verb)
+        # "you should / could / must have (just) + past participle" (not an expectation verb)
+        done = _modal_past(tokens, i + 1, words)
+        if done is not None:
+            return span.doc[tok.i : done.i + 1].text
+        # "Had you read the confirmation, ...": the inverted counterfactual
         if (
-            len(rest) >= 3
-            and lowered[0] in _MODALS
-            and lowered[1] in _HAVE
-            and rest[2].tag_ in {"VBN", "VBD"}
+            i > 0
+            and tokens[i - 1].lower_ == "had"
+            and (i == 1 or tokens[i - 2].lower_ in words.discourse_openers)
         ):
-            if rest[2].lemma_.lower() not in words.expectation_verbs:
-                return " ".join(t.text for t in tokens[i : i + 4])
+            verb = next((t for t in rest[:2] if t.pos_ != "ADV"), None)
+            if (
+                verb is not None
+                and (verb.tag_ in {"VBN", "VBD"} or verb.pos_ == "VERB")  # "had you read": VB
+                and verb.lemma_.lower() not in words.expectation_verbs
+            ):
+                return span.doc[tokens[i - 1].i : verb.i + 1].text
+        # "you entered the wrong address": the customer's own error stated as the cause
+        if i == 0 and len(rest) >= 3 and rest[0].tag_ == "VBD":
+            k = next((k for k, t in enumerate(tokens[i + 2 : i + 6], i + 2) if t.lower_ == "wrong"), None)
+            if k is not None and k + 1 < len(tokens) and tokens[k + 1].pos_ == "NOUN":
+                return span.doc[tok.i : tokens[k + 1].i + 1].text
         # "because / since you didn't ...", "because you never ..."
         if i > 0 and tokens[i - 1].lower_ in {"because", "since", "cause", "cos", "coz"}:
             hit = next((t for t in rest[:3] if t.lower_ in words.failure_words), None)
             if hit is not None:
                 return span.doc[tokens[i - 1].i : hit.i + 1].text
     # "Could've checked the app" / "Should have read the terms": the subject dropped
-    if (
-        len(tokens) >= 3
-        and tokens[0].lower_ in _MODALS
-        and tokens[1].lower_ in _HAVE
-        and tokens[2].tag_ in {"VBN", "VBD"}
-        and tokens[2].lemma_.lower() not in words.expectation_verbs
-    ):
-        return span.doc[tokens[0].i : tokens[2].i + 1].text
+    done = _modal_past(tokens, 0, words)
+    if done is not None:
+        return span.doc[tokens[0].i : done.i + 1].text
+    return _blame_by_form(span, tokens, words)
+
+
+def _modal_past(tokens: Sequence[Token], j: int, words: RegisterWords) -> Token | None:
+    """The participle of "should / could / must have (just) <done>" starting at ``tokens[j]``,
+    if it is one and not an expectation ("you should have received a text")."""
+    if j >= len(tokens) or tokens[j].lower_ not in _MODALS:
+        return None
+    k = j + 1
+    if k < len(tokens) and tokens[k].pos_ == "ADV" and tokens[k].lower_ not in _HAVE:
+        k += 1  # "you should really have checked"
+    if k >= len(tokens) or tokens[k].lower_ not in _HAVE:
+        return None
+    k += 1
+    if k < len(tokens) and tokens[k].pos_ == "ADV":
+        k += 1  # "you could have just called"
+    if k >= len(tokens) or not (tokens[k].tag_ in {"VBN", "VBD"} or tokens[k].pos_ == "VERB"):
+        return None
+    if tokens[k].lemma_.lower() in words.expectation_verbs:
+        return None
+    return tokens[k]
+
+
+def _blame_by_form(span: Span, tokens: Sequence[Token], words: RegisterWords) -> str | None:
+    """Blame said without a counterfactual: "that's what happens when ... isn't paid",
+    "that's what you get for ...", "your fault / your responsibility", "the mistake was on
+    your end", "that's on you", "nobody made you ..."."""
+    lowered = [t.lower_ for t in tokens]
+    n = len(lowered)
+    for i in range(n - 3):
+        # "that's what happens when the bill isn't paid" / "that's what you get for ignoring"
+        if (
+            lowered[i] in {"that", "this"}
+            and lowered[i + 1] in {"'s", "is", "was"}
+            and lowered[i + 2] == "what"
+        ):
+            after = lowered[i + 3 : i + 6]
+            if after[:2] == ["you", "get"]:
+                return " ".join(t.text for t in tokens[i : i + 5])
+            if after[:1] in (["happens"], ["happened"]) and words.failure_words.intersection(
+                lowered[i + 4 :]
+            ):
+                return " ".join(t.text for t in tokens[i : i + 4])
+    for i, tok in enumerate(tokens):
+        # "your fault", "your own mistake", "your responsibility"
+        if tok.lower_ in words.fault_nouns and tok.pos_ == "NOUN":
+            owners = [t.lower_ for t in tokens[max(0, i - 2) : i]]
+            if "your" in owners:
+                return span.doc[tokens[i - 1 - owners[::-1].index("your")].i : tok.i + 1].text
+            # "the mistake was on your end / side"
+            if any(t.lemma_ == "be" for t in tokens[i + 1 : i + 3]):
+                tail = lowered[i + 2 : i + 7]
+                for a, b, c in zip(tail, tail[1:], tail[2:], strict=False):
+                    if (a, b) == ("on", "your") and c in {"end", "side"}:
+                        return " ".join(t.text for t in tokens[i : i + 2 + tail.index("on") + 3])
+        # "nobody made you sign up", "no one forced you"
+        if (
+            tok.lemma_.lower() in words.coercion_verbs
+            and i > 0
+            and (lowered[i - 1] in {"nobody", "noone"} or lowered[max(0, i - 2) : i] == ["no", "one"])
+            and i + 1 < n
+            and lowered[i + 1] == "you"
+        ):
+            return span.doc[tokens[i - 1].i : tokens[i + 1].i + 1].text
+    # "that's on you" closing a clause
+    for i in range(n - 2):
+        if lowered[i] in {"'s", "is"} and lowered[i + 1 : i + 3] == ["on", "you"]:
+            nxt = tokens[i + 2].i + 1
+            if nxt >= len(span.doc) or span.doc[nxt].is_punct:
+                return " ".join(t.text for t in tokens[max(0, i - 1) : i + 3])
     return None
 
 
@@ -281,6 +428,12 @@ def reproach(span: Span, words: RegisterWords) -> str | None:
             continue  # "I already explained the fault to the engineer": a report, not a reminder
         if "like" in lowered[max(0, i - 3) : i]:  # "like I said"
             return span.doc[tokens[max(0, i - 2)].i : tok.i + 1].text
+        # "as I said", "as I told you": a reminder with a blunt verb needs no repeat word
+        if tok.lemma_.lower() in words.blunt_saying_verbs and lowered[max(0, i - 2) : i] in (
+            ["as", "i"],
+            ["as", "we"],
+        ):
+            return span.doc[tokens[i - 2].i : tok.i + 1].text
         near = tokens[max(0, i - 3) : i + 4]
         counted = any(  # "three times", "several times"
             t.lower_ == "times"
@@ -291,6 +444,24 @@ def reproach(span: Span, words: RegisterWords) -> str | None:
         if counted or words.repeat_markers.intersection(t.lower_ for t in near):
             start = i - 1 - before[::-1].index("i" if "i" in before else "we")
             return span.doc[tokens[start].i : tok.i + 1].text
+    for i, tok in enumerate(tokens):
+        # "As previously stated, ...", "as already explained" (the speaker left out), not "as
+        # stated on the invoice"
+        if (
+            tok.lemma_.lower() in words.saying_verbs
+            and tok.tag_ == "VBN"
+            and "as" in lowered[max(0, i - 2) : i]
+            and words.repeat_markers.intersection(lowered[max(0, i - 1) : i + 2])
+        ):
+            return span.doc[tokens[lowered[max(0, i - 2) : i].index("as") + max(0, i - 2)].i : tok.i + 1].text
+        # "Per my last message", "as per my previous email": the agent's own earlier word
+        if (
+            tok.lower_ == "per"
+            and lowered[i + 1 : i + 2] == ["my"]
+            and i + 2 < len(lowered)
+            and lowered[i + 2] in words.previous_words
+        ):
+            return span.doc[tok.i : tokens[min(i + 3, len(tokens) - 1)].i + 1].text
     return None
 
 
@@ -304,6 +475,14 @@ def curt_refusal(span: Span, words: RegisterWords) -> str | None:
     lowered = [t.lower_ for t in tokens[:3]]
     if lowered[:2] in (["no", "idea"], ["no", "clue"]) or lowered[:3] == ["not", "a", "clue"]:
         return " ".join(t.text for t in tokens[: 2 if lowered[1] != "a" else 3])
+    # "Not possible.", "Not happening.": a refusal with its subject dropped and no way forward
+    if (
+        1 < len(tokens) <= 3
+        and lowered[0] == "not"
+        and tokens[1].lower_ in {"possible", "happening", "doable", "allowed", "an"}
+        and not words.courtesy_words.intersection(t.lower_ for t in tokens)
+    ):
+        return " ".join(t.text for t in tokens[:2])
     # "Not my circus", "Not our problem": a disowning with its subject dropped
     if len(tokens) >= 3 and lowered[0] == "not" and lowered[1] in {"my", "our"} and tokens[2].pos_ == "NOUN":
         return " ".join(t.text for t in tokens[:3])
@@ -354,18 +533,19 @@ _WH = frozenset(
 )
 
 
-def _ignorable() -> frozenset[str]:
-    """Fillers a cue of manner looks through: hesitations and hedge adverbs ("literally")."""
+def _ignorable(hedges: bool = True) -> frozenset[str]:
+    """Fillers a cue of manner looks through: hesitations and (``hedges``) hedge adverbs
+    ("literally")."""
     from cxnlp.fillers import filler_vocabulary, hesitations
 
-    return hesitations() | filler_vocabulary().words["hedge_adverbs"]
+    return hesitations() | filler_vocabulary().words["hedge_adverbs"] if hedges else hesitations()
 
 
-def _core(span: Span, keep: frozenset[str] = frozenset()) -> list[Token]:
+def _core(span: Span, keep: frozenset[str] = frozenset(), hedges: bool = True) -> list[Token]:
     """Content tokens without fillers and without a name said to the customer at either end
     ("Cool, cheers, bye, Hamza.", "Nia, what do you need?"); a word of ``keep`` is never
     taken for a name (the tagger reads "Ugh," and "K," as proper nouns)."""
-    ignore = _ignorable()
+    ignore = _ignorable(hedges)
     tokens = [t for t in _content_tokens(span) if t.lower_ not in ignore]
     if (
         len(tokens) > 1
@@ -383,6 +563,12 @@ def _core(span: Span, keep: frozenset[str] = frozenset()) -> list[Token]:
     ):
         tokens = tokens[1:]
     return tokens
+
+
+def _whole_turn(span: Span) -> bool:
+    """Whether the sentence is all its turn says (no other words in its doc)."""
+    doc = span.doc
+    return not any(t.is_alpha for t in doc[: span.start]) and not any(t.is_alpha for t in doc[span.end :])
 
 
 def curt_reply(span: Span, words: RegisterWords) -> str | None:
@@ -406,6 +592,28 @@ def curt_reply(span: Span, words: RegisterWords) -> str | None:
         return said
     # a demand as a bare noun phrase: "Account number?", "Date of birth?"
     if said.endswith("?") and not verbs and nouns and lowered[0] not in _WH and len(tokens) <= 3:
+        return said
+    # the same said flat: "Reference number.", "reference number" (a recogniser writes no "?")
+    if (  # "Surname.", "Account holder's name."
+        len(tokens) <= 4
+        and lowered[-1] in words.demand_nouns
+        and all(t.pos_ in {"NOUN", "PROPN", "ADP", "PART"} for t in tokens)
+        and tokens[0].pos_ in {"NOUN", "PROPN"}
+    ):
+        return said
+    # a blunt "what's the problem?" in place of an offer of help
+    if (
+        len(lowered) == 4
+        and lowered[:3] in (["what", "'s", "the"], ["what", "is", "the"])
+        and (lowered[3] in words.trouble_nouns)
+    ):
+        return said
+    # "Done.", "Noted.": an acknowledgement and nothing else, the whole turn ("Done. You're
+    # booked on the 8:25." reports what was done)
+    if len(lowered) == 1 and lowered[0] in words.bare_acks and _whole_turn(span):
+        return said
+    # "Next question.", "Next customer."
+    if len(lowered) == 2 and lowered[0] == "next" and lowered[1] in words.queue_nouns:
         return said
     # a noun phrase ordered with a last "go" / "now": "Name and account number, go."
     if (
@@ -474,6 +682,28 @@ def tautology(span: Span, words: RegisterWords) -> str | None:
         after = [t for t in tokens[i + 1 : i + 6] if t.pos_ == "VERB"]
         if after and after[0].lemma_.lower() in before:
             return span.doc[tok.i : after[0].i + 1].text
+    lowered = [t.lower_ for t in tokens]
+    for i in range(len(tokens) - 4):  # "it is what it is"
+        if (
+            tokens[i + 1].lemma_ == "be"
+            and lowered[i + 2] == "what"
+            and lowered[i + 3] == lowered[i]
+            and tokens[i + 4].lemma_ == "be"
+        ):
+            return span.doc[tokens[i].i : tokens[i + 4].i + 1].text
+    for tok in tokens:  # "rules are rules", "the price is the price"
+        if tok.lemma_ != "be":
+            continue
+        k = tokens.index(tok)
+        after = [t for t in tokens[k + 1 : k + 3] if t.pos_ != "DET"]
+        if (
+            k > 0
+            and tokens[k - 1].pos_ == "NOUN"
+            and after
+            and after[0].pos_ == "NOUN"
+            and after[0].lemma_.lower() == tokens[k - 1].lemma_.lower()
+        ):
+            return span.doc[tokens[k - 1].i : after[0].i + 1].text
     return None
 
 
@@ -481,11 +711,232 @@ def sarcasm(span: Span, words: RegisterWords) -> str | None:
     """Praise that opens a complaint: "Oh brilliant, so you want ...", "Oh great, another ..."."""
     tokens = _core(span)
     lowered = [t.lower_ for t in tokens]
+    for i in range(len(lowered) - 2):  # "Thanks for finally sending the photo."
+        if lowered[i] in {"thanks", "thank"} and "for" in lowered[i + 1 : i + 3]:
+            j = lowered.index("for", i + 1)
+            if j + 1 < len(lowered) and lowered[j + 1] in words.belated_words:
+                return span.doc[tokens[i].i : tokens[j + 1].i + 1].text
     if len(lowered) < 3 or lowered[0] not in {"oh", "well", "wow"} or lowered[1] not in words.praise_words:
         return None
     if {"so", "because", "another", "yet", "now"}.intersection(lowered[2:4]):
         return " ".join(t.text for t in tokens[:2])
     return None
+
+
+def _phrase_at(
+    lowered: Sequence[str], phrases: Sequence[tuple[str, ...]], start: int = 0
+) -> tuple[int, int] | None:
+    """``(i, j)`` of the first phrase of ``phrases`` found at or after ``start`` (word tuples)."""
+    for i in range(start, len(lowered)):
+        for phrase in phrases:
+            if tuple(lowered[i : i + len(phrase)]) == phrase:
+                return i, i + len(phrase)
+    return None
+
+
+def _first_person(tokens: Sequence[Token]) -> bool:
+    """Whether the agent is a subject of the sentence ("I'll walk you through it", "let me")."""
+    return any(
+        (t.lower_ in {"i", "we"} and k + 1 < len(tokens) and tokens[k + 1].pos_ in {"AUX", "VERB"})
+        or (t.lower_ in {"me", "us"} and k > 0 and tokens[k - 1].lower_ == "let")
+        for k, t in enumerate(tokens)
+    )
+
+
+def _way_forward(tokens: Sequence[Token]) -> bool:
+    """A "but" clause in which the agent offers something ("..., but I can book a repair")."""
+    lowered = [t.lower_ for t in tokens]
+    if "but" not in lowered:
+        return False
+    tail = tokens[lowered.index("but") + 1 :]
+    return _first_person(tail) or any(t.lower_ in {"colleague", "team", "can"} for t in tail)
+
+
+def _does(tokens: Sequence[Token], y: int) -> bool:
+    """Whether "you" at ``tokens[y]`` is the subject of a verb of doing ("you need", "you
+    didn't read"), not of a copula ("you're upset")."""
+    for t in tokens[y + 1 : y + 5]:
+        if t.pos_ == "VERB":
+            return True
+        if t.pos_ not in {"ADV", "PART", "AUX"} and t.tag_ != "MD":
+            return False
+    return False
+
+
+def condescension(span: Span, words: RegisterWords) -> str | None:
+    """Talking down with no rude word: "obviously you need to ...", "as you can clearly see",
+    "it's not hard, you just ...", "if you actually / properly ...", "so you can keep up".
+
+    Read as said (hedge adverbs kept): "actually" and "obviously" are the cue here."""
+    tokens = _core(span, hedges=False)
+    lowered = [t.lower_ for t in tokens]
+    # a stance adverb over the customer's own doing ("you're obviously upset" is empathy: a copula)
+    for k, tok in enumerate(tokens):
+        if tok.lower_ in words.stance_adverbs and any(
+            lowered[y] == "you" and _does(tokens, y) for y in range(max(0, k - 2), min(len(tokens), k + 3))
+        ):
+            return tok.text
+    # doubt about the customer's effort: "if you actually follow", "if you read it properly"
+    for i, tok in enumerate(tokens):
+        if tok.lower_ in words.effort_doubts and "you" in lowered[max(0, i - 5) : i]:
+            if "if" in lowered[max(0, i - 6) : i] or tok.lower_ == "bothered":
+                return tok.text
+    # an ease judgement ("it's not hard", "not rocket science", "anyone can do it") with the
+    # customer's part minimised ("you just tap", "you simply log in"); or said bare with no
+    # offer of the agent's ("It's not complicated." vs "It's not complicated, I'll walk you through")
+    ease = None
+    for i, tok in enumerate(tokens):
+        if tok.lower_ in words.difficulty_words and any(
+            w in {"not", "n't", "hardly", "never"} for w in lowered[max(0, i - 3) : i]
+        ):
+            ease = tok
+            break
+        if tok.lower_ == "anyone" and i + 1 < len(tokens) and tokens[i + 1].tag_ == "MD":
+            ease = tok
+            break
+        if (  # "That's basic stuff, you just tap update." (not "the basic plan")
+            tok.lower_ in words.belittling_words
+            and any(t.lemma_ == "be" for t in tokens[max(0, i - 2) : i])
+            and (
+                i + 1 == len(tokens)
+                or tokens[i + 1].pos_ != "NOUN"
+                or tokens[i + 1].lower_ in {"stuff", "thing"}
+            )
+        ):
+            ease = tok
+            break
+    if ease is not None:
+        minimised = any(  # "you just tap", "you can simply log in" (not "if you're only watching")
+            lowered[i] == "you"
+            and (
+                lowered[i + 1 : i + 2]
+                and lowered[i + 1] in words.minimisers
+                or (
+                    tokens[i + 1].tag_ == "MD"
+                    and lowered[i + 2 : i + 3]
+                    and lowered[i + 2] in words.minimisers
+                )
+            )
+            for i in range(len(lowered) - 1)
+        )
+        if minimised or (
+            ease.lower_ in words.difficulty_words and not _first_person(tokens) and not _way_forward(tokens)
+        ):
+            return ease.text
+    # "so you can keep up", "try to keep up": keeping up said of the customer
+    for i, tok in enumerate(tokens[:-1]):
+        if (
+            tok.lemma_.lower() == "keep"
+            and lowered[i + 1] == "up"
+            and (
+                i + 2 == len(tokens)
+                or tokens[i + 2].is_punct
+                or tokens[i + 1].i + 1 >= len(span.doc)
+                or span.doc[tokens[i + 1].i + 1].is_punct
+            )
+        ):
+            return span.doc[tok.i : tokens[i + 1].i + 1].text
+    return None
+
+
+def exasperation(span: Span, words: RegisterWords) -> str | None:
+    """The agent's patience run out, said politely: "How many times do I have to say it?",
+    "For the last time, ...", "we've been over this", "I'm not sure what else you want me to
+    say", "this is the third time you've asked", "I did explain this"."""
+    tokens = _core(span)
+    lowered = [t.lower_ for t in tokens]
+    found = _phrase_at(lowered, words.exasperated_phrases)
+    if found is not None:
+        return " ".join(t.text for t in tokens[found[0] : found[1]])
+    saying = [i for i, t in enumerate(tokens) if t.lemma_.lower() in words.saying_verbs]
+    for i in range(len(lowered) - 2):
+        # "how many (more) times ... say / explain / tell"
+        if lowered[i : i + 2] == ["how", "many"] and "times" in lowered[i + 2 : i + 4]:
+            if any(j > i for j in saying):
+                return " ".join(t.text for t in tokens[i : i + 3])
+        # "what else you want me to say", "what else do you want from me", "what else to tell you"
+        if lowered[i : i + 2] == ["what", "else"]:
+            tail = lowered[i + 2 : i + 9]
+            if any(i < j <= i + 8 for j in saying) or (
+                {"want", "expect"}.intersection(tail) and {"me", "us"}.intersection(tail)
+            ):
+                return "what else"
+        # "the third time you've asked" (not "I'm sorry this is the third time you've called")
+        if (
+            lowered[i] in words.ordinal_words
+            and lowered[i + 1] == "time"
+            and "you" in lowered
+            and not words.courtesy_words.intersection(lowered)
+        ):
+            return " ".join(t.text for t in tokens[i : i + 2])
+    # "I did explain this", "we did say": an emphatic "did" before a verb of saying
+    for j in saying:
+        if j >= 2 and lowered[j - 1] == "did" and lowered[j - 2] in {"i", "we"} and tokens[j].tag_ == "VB":
+            return " ".join(t.text for t in tokens[j - 2 : j + 1])
+    return None
+
+
+def brush_off(span: Span, words: RegisterWords) -> str | None:
+    """A brush-off with no way forward: "That's not really my problem", "there's nothing more
+    to discuss", "it won't make any difference", "it won't change anything"."""
+    tokens = _core(span)
+    lowered = [t.lower_ for t in tokens]
+    if _way_forward(tokens):
+        return None
+    for i, tok in enumerate(tokens):
+        # "(that's) not (really) my problem / our department"
+        if tok.lower_ in words.disown_nouns and i >= 2 and lowered[i - 1] in {"my", "our"}:
+            if {"not", "n't"}.intersection(lowered[max(0, i - 4) : i - 1]):
+                return span.doc[tokens[i - 1].i : tok.i + 1].text
+        # "nothing more to discuss", "nothing else to say"
+        if (
+            tok.lower_ == "nothing"
+            and lowered[i + 1 : i + 2] in (["more"], ["else"], ["further"])
+            and lowered[i + 2 : i + 3] == ["to"]
+            and i + 3 < len(tokens)
+            and tokens[i + 3].lemma_.lower() in words.talk_verbs
+        ):
+            return " ".join(t.text for t in tokens[i : i + 4])
+        # "that's not happening" closing the sentence
+        if (
+            tok.lower_ in {"happening", "happen"}
+            and "not" in lowered[max(0, i - 3) : i]
+            and {"that", "it", "this"}.intersection(lowered[max(0, i - 5) : i - 1])
+            and (tok.i + 1 >= len(span.doc) or span.doc[tok.i + 1].is_punct)
+        ):
+            return span.doc[tokens[max(0, i - 3)].i : tok.i + 1].text
+        # "won't change anything", "won't make any difference" closing the sentence
+        if tok.lower_ in words.futile_objects and i >= 2:
+            verb = next(
+                (t for t in reversed(tokens[max(0, i - 3) : i]) if t.pos_ in {"VERB", "AUX"}),
+                None,
+            )
+            k = tokens.index(verb) if verb is not None else 0
+            if (
+                verb is not None
+                and verb.lemma_.lower() in {"change", "make", "help", "do"}
+                and {"n't", "not", "never"}.intersection(lowered[max(0, k - 2) : k])
+                and (tok.i + 1 >= len(span.doc) or span.doc[tok.i + 1].is_punct)
+            ):
+                return span.doc[verb.i : tok.i + 1].text
+    return None
+
+
+def pointed_opener(span: Span, words: RegisterWords) -> str | None:
+    """An opener that sharpens what follows: "No offence, but ...", "With respect, ...",
+    "Just so we're clear, ..." ("With respect to the bill, ..." is a topic)."""
+    tokens = _core(span)
+    lowered = [t.lower_ for t in tokens]
+    start = 0
+    while start < len(lowered) - 1 and lowered[start] in words.discourse_openers:
+        start += 1
+    found = _phrase_at(lowered[start:], words.pointed_openers)
+    if found is None or found[0] != 0:
+        return None
+    end = start + found[1]
+    if end >= len(tokens) or tokens[end].lower_ == "to":
+        return None
+    return " ".join(t.text for t in tokens[start:end])
 
 
 _READERS = {
@@ -503,10 +954,26 @@ _READERS = {
     "talking_down": talking_down,
     "tautology": tautology,
     "sarcasm": sarcasm,
+    "condescension": condescension,
+    "exasperation": exasperation,
+    "brush_off": brush_off,
+    "pointed_opener": pointed_opener,
 }
 
 #: Cues that read the sentence without its fillers (the parse's ``content``), when given.
-_READ_CLEAN = frozenset({"annoyance", "talking_down", "tautology", "sarcasm", "curt_refusal", "blame"})
+_READ_CLEAN = frozenset(
+    {
+        "annoyance",
+        "talking_down",
+        "tautology",
+        "sarcasm",
+        "curt_refusal",
+        "blame",
+        "exasperation",
+        "brush_off",
+        "pointed_opener",
+    }
+)
 
 
 def register_cues(
