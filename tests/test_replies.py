@@ -127,6 +127,11 @@ def test_ask_type(nlp, need, kind, ask):
         ("Michael, thanks for your patience today.", {"formula"}, {"time"}),
         ("Just a second.", {"formula"}, {"number", "specific"}),
         ("Have a lovely day, Hamza!", {"formula"}, {"specific"}),
+        # A greeting with the agent's and the company's names answers nothing.
+        ("Hello, this is Ollie at Vinefold Wine Club.", {"formula"}, {"specific"}),
+        ("Hi, you're chatting with Pressto Laundry.", {"formula"}, {"specific"}),
+        ("Hi Sarah, I've refunded the fee.", {"own_action"}, {"formula"}),
+        ("not until mister adeyemi has checked your vision", {"yes_no"}, set()),
         ("Take the second exit.", {"steps"}, {"formula"}),
         ("Thanks for waiting, I have refunded the fee.", {"own_action"}, {"formula"}),
         ("Have a look at the settings page.", set(), {"formula"}),

@@ -1522,7 +1522,7 @@ _SPECIFIC_SUBJECTS = frozenset(
 
 _NEGATIONS = frozenset({"not", "n't", "nt", "never", "no"})
 #: What follows an opening "not" that makes it a polar "no" ("Not yet", "Not really").
-_NOT_YET = frozenset({"yet", "really", "quite", "anymore", "currently", "now", "today"})
+_NOT_YET = frozenset({"yet", "really", "quite", "anymore", "currently", "now", "today", "until"})
 #: Words that place one event against another ("two days after the due date").
 _RELATIONAL_TIME = frozenset({"after", "before", "late", "later", "early", "earlier", "overdue"})
 #: Word classes a courtesy formula may carry besides its own words ("Thank *you* for *your*
