@@ -50,6 +50,12 @@ def droppable_words() -> frozenset[str]:
     return words["hesitations"] | words["hedge_adverbs"] | words["hedges"] | words["discourse_words"]
 
 
+@functools.cache
+def hedge_adverbs() -> frozenset[str]:
+    """Hedging adverbs ("basically", "literally"): filler wherever they stand as adverbs."""
+    return filler_vocabulary().words["hedge_adverbs"]
+
+
 def discourse_phrases() -> tuple[tuple[str, ...], ...]:
     """Filler phrases ("you know", "I mean"), as tuples of lower-cased words."""
     return filler_vocabulary().phrases["discourse_phrases"]

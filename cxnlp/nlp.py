@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cxnlp.embedding.encoder import EMBEDDING_DIM, SentenceEncoder, minilm_path
-from cxnlp.fillers import discourse_phrases, droppable_words, hesitations
+from cxnlp.fillers import discourse_phrases, droppable_words, hedge_adverbs, hesitations
 from cxnlp.model import Speaker, Transcript
 from cxnlp.resource_files import ResourceError
 
@@ -242,9 +242,10 @@ def content_text(span: Span) -> str:
     sentence (after other dropped words) or when a comma follows it ("like" and "so" inside
     a clause, "looks like", "so that", are kept); a filler phrase at a pause; a repeated
     word or a false start ("I I've", "I'll- I'll", "the the"); and the commas that only set
-    a dropped word off.
+    a dropped word off; a hedging adverb anywhere ("we basically agreed", "have a lovely
+    literally day"), which the filler dimension counts as filler wherever it is an adverb.
     """
-    pauses, droppable = hesitations(), droppable_words()
+    pauses, droppable, hedging = hesitations(), droppable_words(), hedge_adverbs()
     # Each token attribute is read once: spaCy builds a new Python object at every read.
     tokens = [t for t in span if not t.is_space]
     texts = [t.text for t in tokens]
@@ -266,7 +267,7 @@ def content_text(span: Span) -> str:
             and (leading or tokens[i].pos_ == "INTJ" or (has_next and texts[i + 1] == ","))
             and not (has_next and lowers[i + 1] == "that")
         )
-        if lower in pauses or filler:
+        if lower in pauses or filler or (lower in hedging and tokens[i].pos_ == "ADV"):
             drop.add(i)
         elif i in drop or (puncts[i] and texts[i] == "," and leading):
             drop.add(i)

@@ -1235,7 +1235,8 @@ HOLD: Voice = (
         "Thank you for waiting, I have your details here now.",
     ),
     ("One moment.", "Let me check.", "Just a second.", "Give me a moment."),
-    ("Hang on.", "Gimme a sec.", "Hold on, this thing is slow.", "Wait."),
+    # No "this thing is slow": grumbling about the agent's own systems is small talk, filler's move.
+    ("Hang on.", "Gimme a sec.", "Hold on, hold your horses.", "Wait."),
 )
 VERIFY: Voice = (
     (
@@ -1294,7 +1295,9 @@ OWNERSHIP: Voice = (
         "I'm going to personally make sure this gets sorted.",
         "Leave it with me; I'll handle it from here.",
         "I'll stay with this until it's resolved.",
-        "I'll make sure this is fixed today.",
+        # Not "I'll make sure this is fixed today": a fix with a time is a commitment that
+        # meets a problem, completeness's move, planted from connection.
+        "I'll see this through for you myself.",
     ),
     ("I'll look into it.", "I'll sort that out for you.", "I'll get that done."),
     ("Yeah I'll sort it, no worries.", "I'll deal with it, whatever.", "Fine, I'll do it."),
@@ -2122,7 +2125,7 @@ class Renderer:
             turns.append(("customer", self.customer_turn(reply)))
 
         unmet = frozenset(q.key for q, o in zip(questions, outcomes, strict=True) if o != "full")
-        wrap, offered_help = self.wrap_up(reason, unmet)
+        wrap, offered_help = self.wrap_up(reason, unmet, frozenset(q.key for q in questions))
         turns.append(("agent", self.agent_turn(wrap)))
         unresolved = any(o == "skip" for o in outcomes)
         credit = sum(ANSWER_CREDIT[o] for o in outcomes) / len(outcomes)
@@ -2200,18 +2203,24 @@ class Renderer:
         self.moves["non_answer_" + kind] += 1
         return [self.voice(NON_ANSWER_VOICE[kind])], 0
 
-    def wrap_up(self, reason: Reason, unmet: frozenset[str]) -> tuple[list[str], bool]:
+    def wrap_up(
+        self, reason: Reason, unmet: frozenset[str], asked: frozenset[str] = frozenset()
+    ) -> tuple[list[str], bool]:
         """Next steps with timing, anticipation of the next need, offer of further help.
 
         The reason's own next steps ("an email confirming the refund of $40") say the need
         was met, so only a call whose questions were all answered in full may use them;
         the others get next steps that promise a follow-up, not an answer, and none that
-        would answer one of their ``unmet`` questions (keys of those not answered in full).
+        would answer one of their ``unmet`` questions (keys of those not answered in full),
+        nor one that restates the answer to an ``asked`` question ("you'll receive a
+        confirmation email with reference REF1" after "I've sent a confirmation email with
+        reference REF1" is a repetition, filler's move, planted from connection).
         """
         out: list[str] = []
         if self.trait_draw("connection", 0.1 + 0.85 * self.p):
             self.moves["next_steps"] += 1
-            generic = tuple(text for text, answers in GENERIC_NEXT_STEPS if not answers & unmet)
+            # None that answers an unmet question, nor one that restates an answered one.
+            generic = tuple(text for text, answers in GENERIC_NEXT_STEPS if not answers & (unmet | asked))
             pool = (() if unmet else reason.next_steps) + generic
             out.append(self.carry_acts(self.fill(self.rng.choice(pool))))
         else:

@@ -282,6 +282,71 @@ def test_a_repeat_the_customer_asked_for_is_an_answer(parser, filler):
     assert unasked.features["repetition_share"] > 0
 
 
+def test_a_question_on_another_matter_does_not_excuse_a_repeat(parser, filler):
+    """Only a question that asks for it again (or about it) makes a restatement an answer;
+    the customer's next, unrelated question does not."""
+    said = "Please hold the reset button on the router for ten seconds."
+    before = [("customer", "My internet keeps dropping."), ("agent", said)]
+    other = filler.score(
+        _call(parser, *before, ("customer", "Can I get a reference number?"), ("agent", "Again, " + said))
+    )
+    again = filler.score(
+        _call(parser, *before, ("customer", "Sorry, could you repeat that?"), ("agent", said))
+    )
+    about = filler.score(
+        _call(parser, *before, ("customer", "How long do I hold the reset button for?"), ("agent", said))
+    )
+    assert other.features["repetition_share"] > 0
+    assert again.features["repetition_share"] == 0
+    assert about.features["repetition_share"] == 0
+
+
+def test_a_closing_that_echoes_the_greeting_is_no_repeat(parser, filler):
+    """The farewell courtesy in the agent's last turn echoes the greeting by nature; the same
+    sentence in the middle of the call is a repeat."""
+    greeting = "Hello and welcome to Acme Mobile chat, you're talking to Sam."
+    closing = "Thank you for chatting with Acme Mobile today."
+    middle = [
+        ("customer", "My bill is wrong."),
+        ("agent", "I've removed the roaming charge of twelve dollars from your bill."),
+        ("customer", "Thanks, that's all."),
+    ]
+    ritual = filler.score(_call(parser, ("agent", greeting), *middle, ("agent", closing)))
+    echoed = filler.score(
+        _call(
+            parser,
+            ("agent", greeting),
+            *middle,
+            ("agent", "Welcome to Acme Mobile chat, I'm Sam."),
+            ("customer", "Bye."),
+            ("agent", "Bye."),
+        )
+    )
+    assert ritual.features["repetition_share"] == 0
+    assert echoed.features["repetition_share"] > 0
+
+
+@pytest.mark.parametrize(
+    ("said", "content"),
+    [
+        (
+            "The email with everything we basically agreed is on its way.",
+            "The email with everything we agreed is on its way.",
+        ),
+        ("Have a literally lovely day!", "Have a lovely day!"),
+        ("It's actually cheaper on the new plan.", "It's cheaper on the new plan."),
+        ("It looks like the line is down.", "It looks like the line is down."),
+    ],
+)
+def test_a_hedging_adverb_mid_clause_is_dropped_before_meaning_is_read(parser, said, content):
+    """The filler dimension counts "basically" as filler wherever it is an adverb, so the
+    content every meaning-based reading embeds leaves it out (a "like" that means
+    something stays)."""
+    from cxnlp.nlp import content_text
+
+    assert content_text(parser.nlp(said)[:]) == content
+
+
 def test_the_agents_own_anecdote_on_the_customers_topic_is_small_talk(parser, filler):
     customer = "I'm flying to Rome next week and need roaming on."
     anecdote = filler.score(

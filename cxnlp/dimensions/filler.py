@@ -42,9 +42,15 @@ Detectors
     occurrence is fine. A restatement with a purpose is no repeat: a recap or summary
     announced as one ("so just to recap: ...", ``recap_phrases`` in the lexicon), a
     sentence that adds a detail the earlier one lacks (a number, a name, a date: reading
-    back the customer's next detail, or a summary joining two earlier statements), and a
+    back the customer's next detail, or a summary joining two earlier statements), a
     repeat the customer asked for (in the agent's turn right after a customer's question, of
-    something said before it).
+    something said before it, when the question asks to hear it again, "sorry, what did you
+    say?", ``repeat_requests`` in the lexicon, or asks about what is repeated: a noun both
+    name, or cosine at least ``relevance_threshold``; a question on another matter excuses
+    nothing), and the closing
+    courtesy that echoes the greeting ("Thank you for chatting with Acme." after "Welcome to
+    Acme chat."): the last agent turn's sentences are not repeats of the agent's opening turn
+    (when the agent opens the call).
 
 Small talk is judged against the customer's words: chat that echoes them is on topic,
 unless the agent is talking about themself ("I went to Lisbon years ago") rather than the
@@ -370,7 +376,7 @@ BOILERPLATE_PATTERNS: tuple[Rule, ...] = (
 #: passes its own copy as ``FillerContent(filler_lexicon=PATH)``.
 LEXICON = LexiconSpec(
     resource="filler_lexicon.yaml",
-    version=2,
+    version=3,
     parameter="FillerContent(filler_lexicon=PATH)",
     fields={
         "small_talk_prototypes": "sentences",
@@ -378,8 +384,9 @@ LEXICON = LexiconSpec(
         "purposeful_prototypes": "sentences",
         "stock_padding_phrases": "phrases",
         "recap_phrases": "phrases",
+        "repeat_requests": "phrases",
     },
-    added_in={2: ("recap_phrases",)},
+    added_in={2: ("recap_phrases",), 3: ("repeat_requests",)},
 )
 
 _FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself"})
@@ -451,14 +458,15 @@ def specific_words(span: Span) -> frozenset[str]:
     )
 
 
-def announces_recap(span: Span, lex: Lexicon) -> bool:
-    """Whether the sentence says it is a recap or summary ("so just to recap", "to sum up")."""
+def announces_recap(span: Span, lex: Lexicon, field: str = "recap_phrases") -> bool:
+    """Whether the sentence says it is a recap or summary ("so just to recap", "to sum up"),
+    or, with ``field="repeat_requests"``, asks to hear something again ("did you say")."""
     lowers = [t.lower_ for t in span]
     n = len(lowers)
     starts: dict[str, list[int]] = {}
     for i, lower in enumerate(lowers):
         starts.setdefault(lower, []).append(i)
-    for phrase in lex.phrases["recap_phrases"]:
+    for phrase in lex.phrases[field]:
         if not phrase:  # an empty phrase is in every non-empty sentence
             if n:
                 return True
@@ -681,6 +689,9 @@ class FillerContent(Dimension):
                 )
         self._short_asides(agent, kinds)
         asked = self._asked_again(parsed)
+        # The greeting is the agent's turn that opens the call (none when the customer opens).
+        greeting = agent[0].turn_index if parsed.sentences[0].speaker == "agent" else None
+        last_turn = agent[-1].turn_index
         for i, sent in enumerate(agent):
             if sent.index in kinds or count_words(sent.span) < self.min_repeat_words:
                 continue
@@ -691,8 +702,12 @@ class FillerContent(Dimension):
                 j = int(earlier.argmax())
                 if specific_words(sent.span) - specific_words(agent[j].span):
                     continue  # a new detail: the next read-back, or a summary of two statements
-                if agent[j].turn_index < asked.get(i, -1):
-                    continue  # said before the customer asked again: an answer
+                if agent[j].turn_index < asked.get(i, (-1, None))[0] and self._asks_for(
+                    parsed, asked[i][1], sent, vectors[i]
+                ):
+                    continue  # said before the customer asked for it again: an answer
+                if agent[j].turn_index == greeting != last_turn == sent.turn_index:
+                    continue  # the closing courtesy echoing the greeting: the ritual
                 kinds[sent.index] = (
                     "repetition",
                     f"near-repeat ({earlier[j]:.2f}) of {agent[j].text!r}",
@@ -721,14 +736,29 @@ class FillerContent(Dimension):
         """Indices of the agent sentences that are small talk (read by proactive_connection)."""
         return {i for i, (kind, _) in self.sentence_kinds(parsed).items() if kind == "small_talk"}
 
-    def _asked_again(self, parsed: ParsedTranscript) -> dict[int, int]:
-        """Position (in the agent's sentences) → turn of the customer's question, for the
-        sentences of an agent turn that directly follows a customer's question: what they
-        restate from before that question, the customer asked for ("Sorry, what time did you
-        say?" gets the time again)."""
+    def _asks_for(
+        self, parsed: ParsedTranscript, question: Sentence | None, restated: Sentence, vector: np.ndarray
+    ) -> bool:
+        """Whether the customer's question asks for the ``restated`` sentence (embedded as
+        ``vector``): a request to hear it again ("Sorry, what did you say?") or a question
+        about what it says (a thing both name, or cosine at least ``relevance_threshold``).
+        "Can I get a reference number?" does not ask for the reset steps again."""
+        if question is None:
+            return False
+        if announces_recap(question.clean, self.lexicon_, field="repeat_requests"):
+            return True
+        if topic_nouns(question.clean) & topic_nouns(restated.clean):
+            return True
+        return bool(float(parsed.vectors[question.index] @ vector) >= self.relevance_threshold)
+
+    def _asked_again(self, parsed: ParsedTranscript) -> dict[int, tuple[int, Sentence]]:
+        """Position (in the agent's sentences) → (turn, sentence) of the customer's question,
+        for the sentences of an agent turn that directly follows a customer's question: what
+        they restate from before that question, the customer may have asked for ("Sorry,
+        what time did you say?" gets the time again; :meth:`_asks_for` decides)."""
         from cxnlp.dimensions.completeness import is_question
 
-        asked: dict[int, int] = {}
+        asked: dict[int, tuple[int, Sentence]] = {}
         last_customer = None
         agent_pos = 0
         for sent in parsed.sentences:
@@ -741,7 +771,7 @@ class FillerContent(Dimension):
                 and last_customer.turn_index == sent.turn_index - 1
                 and is_question(last_customer.span)
             ):
-                asked[agent_pos] = last_customer.turn_index
+                asked[agent_pos] = (last_customer.turn_index, last_customer)
             agent_pos += 1
         return asked
 
