@@ -1499,25 +1499,40 @@ def implies_yes_no(
         return False
     if functions.get("amount", 0.0) and any(_lemma(w) in lex["cost_words"] for w in asked):
         return True
-    if any(_lw(w) in lex["permission_words"] and w.pos_ in ("ADJ", "VERB", "INTJ") for w in said):
-        return True
-    predicates = {
-        _lemma(w) for w in asked if w.pos_ in ("VERB", "ADJ") and _lemma(w) not in _LIGHT_PREDICATES
-    }
     for i, w in enumerate(said):
-        if _lemma(w) in predicates and w.pos_ in ("VERB", "ADJ", "AUX"):
+        hedged = any(_lw(t) in _HEDGE_MODALS for t in said[max(0, i - 3) : i])
+        if _lw(w) in lex["permission_words"] and w.pos_ in ("ADJ", "VERB", "INTJ") and not hedged:
+            return True  # "Students *may* be eligible" grants nothing
+    predicates = {_lemma(w) for k, w in enumerate(asked) if _predicate(asked, k)}
+    for i, w in enumerate(said):
+        if _lemma(w) in predicates and _predicate(said, i):
             before = [_lw(t) for t in said[max(0, i - 3) : i]]
-            if any(b in _SPECIFIC_SUBJECTS for b in before):
+            if any(b in _SPECIFIC_SUBJECTS for b in before) and not _HEDGE_MODALS.intersection(before):
                 return True
     return False
+
+
+def _predicate(words: Sequence[Token], k: int) -> bool:
+    """Is ``words[k]`` a verb or a predicative adjective ("is it *waterproof*", not "an
+    *old* dishwasher"), and not one too light to echo a question by?"""
+    w = words[k]
+    if _lemma(w) in _LIGHT_PREDICATES:
+        return False
+    if w.pos_ == "VERB":
+        return True
+    return w.pos_ == "ADJ" and not (k + 1 < len(words) and words[k + 1].pos_ in ("NOUN", "PROPN", "ADJ"))
 
 
 #: Predicates too light to echo a question by ("Can I do...?" → "We do...").
 _LIGHT_PREDICATES = frozenset({"be", "have", "do", "get", "go", "make", "need", "want", "let", "can", "will"})
 #: Subjects that make a repeated predicate about this case ("it's covered", "your plan covers").
+#: A pronoun for the thing asked about: "your plan covers..." speaks of the plan, "it's
+#: covered" of what was asked.
 _SPECIFIC_SUBJECTS = frozenset(
-    {"it", "its", "it's", "you", "your", "you're", "youre", "they", "that", "this", "she", "he"}
+    {"it", "its", "it's", "you", "you're", "youre", "they", "that", "this", "she", "he"}
 )
+#: Words that hedge a grant or an echo into how things may be ("students may be eligible").
+_HEDGE_MODALS = frozenset({"may", "might", "could", "sometimes", "often", "usually"})
 
 
 _NEGATIONS = frozenset({"not", "n't", "nt", "never", "no"})
