@@ -1,51 +1,54 @@
-"""A spaCy token ``Matcher`` that skips sentences its patterns cannot match.
+"""A spaCy token ``Matcher`` that runs only the patterns a sentence can match.
 
 Why: the dimensions run several ``Matcher`` objects over every sentence, and a matcher
 with many ``{"LOWER": {"IN": [...]}}`` tokens costs a millisecond or more a sentence even
-when nothing matches, which is almost always. Every pattern names words some of its
-tokens must be (a required token's ``LOWER``, ``LEMMA``, ``ORTH``, ``TAG`` or ``POS`` value,
-``IN`` list or ``REGEX``); a sentence that lacks a word for one required token of every
-pattern cannot match, so
-:class:`GatedMatcher` returns no match without running spaCy. The gate only rules out
-what could never match: matches are the same as the plain ``Matcher``'s.
+when nothing matches, which is almost always. spaCy's cost grows with the number of
+patterns (each one starts a state at every token), so one pattern that may match should
+not make all eighty run.
+
+Every pattern names words some of its tokens must be (a required token's ``LOWER``,
+``LEMMA``, ``ORTH``, ``TEXT``, ``TAG``, ``POS`` or ``DEP`` value, ``IN`` list or
+``REGEX``); a pattern whose required words are not all in a sentence cannot match it.
+:class:`GatedMatcher` returns no match without running spaCy when no pattern can match,
+and otherwise runs a matcher of only the patterns that can, added in the same order. A
+pattern that cannot match adds nothing to spaCy's output and, as each pattern's states
+advance on their own, does not move the others' matches, so the matches (and their
+order) are the same as the plain ``Matcher``'s.
 """
 
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from spacy.matcher import Matcher
 
 __all__ = ["GatedMatcher", "pattern_requirements"]
 
-#: Token attributes whose required values the gate reads, and the ``Token`` property that
-#: gives each as a string.
-_READERS: dict[str, str] = {
-    "LOWER": "lower_",
-    "LEMMA": "lemma_",
-    "ORTH": "text",
-    "TEXT": "text",
-    "TAG": "tag_",
-    "POS": "pos_",
-}
+#: Token attributes whose required values the gate reads.
+_READ_ATTRS = ("LOWER", "LEMMA", "ORTH", "TEXT", "TAG", "POS", "DEP")
 
 #: (attribute, the values one of the text's tokens must have, or a regular expression one of
 #: them must contain, as spaCy's ``REGEX`` reads it with ``re.search``).
 Requirement = tuple[str, frozenset[str] | re.Pattern[str]]
 
+#: Matchers of pattern subsets kept per gated matcher (least recently used dropped).
+_SUBSET_CACHE_SIZE = 512
+
 
 def pattern_requirements(pattern: Iterable[Mapping[str, Any]]) -> tuple[Requirement, ...]:
     """What each token of ``pattern`` that every match has says about its words: no ``OP``
     (or ``"+"``), and a string, an ``IN`` list or a ``REGEX`` under ``LOWER``, ``LEMMA``,
-    ``ORTH``, ``TEXT``, ``TAG`` or ``POS``. Empty when no token names its words."""
+    ``ORTH``, ``TEXT``, ``TAG``, ``POS`` or ``DEP``. Empty when no token names its words."""
     out: list[Requirement] = []
     for element in pattern:
         spec = {str(key).upper(): value for key, value in element.items()}
         if spec.get("OP", "1") not in ("1", "+"):
             continue
-        for attr in _READERS:
+        for attr in _READ_ATTRS:
             value = spec.get(attr)
             if isinstance(value, str):
                 out.append((attr, frozenset([value])))
@@ -58,48 +61,164 @@ def pattern_requirements(pattern: Iterable[Mapping[str, Any]]) -> tuple[Requirem
     return tuple(out)
 
 
-def _met(values: set[str], need: frozenset[str] | re.Pattern[str]) -> bool:
-    if isinstance(need, frozenset):
-        return not values.isdisjoint(need)
-    return any(need.search(v) for v in values)
+@dataclass(frozen=True, slots=True)
+class _Gate:
+    """The requirements of all patterns, compiled to token attribute ids.
+
+    Each distinct requirement is one bit; ``tables[k]`` maps a value id of attribute
+    ``attr_ids[k]`` to the bits of the requirements it meets, ``regexes`` holds the
+    ``REGEX`` requirements (read on the value strings), and ``masks[i]`` the bits pattern
+    ``i`` needs (0: it names no words and may match anything).
+    """
+
+    attrs: tuple[str, ...]
+    attr_ids: tuple[int, ...]
+    tables: tuple[dict[int, int], ...]
+    regexes: tuple[tuple[tuple[re.Pattern[str], int], ...], ...]
+    masks: tuple[int, ...]
+
+
+def _value_id(attr: str, value: str) -> int:
+    """The id spaCy stores for ``value`` of ``attr`` (a POS enum, else the string's hash)."""
+    from spacy.parts_of_speech import IDS as POS_IDS
+    from spacy.strings import get_string_id
+
+    if attr == "POS":
+        return int(POS_IDS.get(value, -1))  # an unknown tag is on no token
+    return int(get_string_id(value))
+
+
+def _compile_gate(requirements: list[tuple[Requirement, ...]]) -> _Gate:
+    from spacy import attrs
+
+    names: list[str] = []
+    bits: dict[tuple[str, Any], int] = {}
+    tables: list[dict[int, int]] = []
+    regexes: list[list[tuple[re.Pattern[str], int]]] = []
+    masks: list[int] = []
+    for needs in requirements:
+        mask = 0
+        for attr, need in needs:
+            attr = "ORTH" if attr == "TEXT" else attr
+            if attr not in names:
+                names.append(attr)
+                tables.append({})
+                regexes.append([])
+            k = names.index(attr)
+            key = (attr, need if isinstance(need, frozenset) else need.pattern)
+            bit = bits.get(key)
+            if bit is None:
+                bit = bits[key] = 1 << len(bits)
+                if isinstance(need, frozenset):
+                    for value in need:
+                        vid = _value_id(attr, value)
+                        tables[k][vid] = tables[k].get(vid, 0) | bit
+                else:
+                    regexes[k].append((need, bit))
+            mask |= bit
+        masks.append(mask)
+    return _Gate(
+        tuple(names),
+        tuple(int(getattr(attrs, name)) for name in names),
+        tuple(tables),
+        tuple(tuple(r) for r in regexes),
+        tuple(masks),
+    )
 
 
 class GatedMatcher(Matcher):
-    """A spaCy ``Matcher`` that runs only on text where some pattern's required words all
-    occur (see the module docstring); otherwise it returns ``[]`` as the matcher would."""
+    """A spaCy ``Matcher`` that runs only the patterns whose required words all occur in
+    the text (see the module docstring); it returns what the plain matcher returns."""
 
     def __init__(self, vocab: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(vocab, *args, **kwargs)
-        self._requirements: list[tuple[Requirement, ...]] = []
-        self._ungated = False
+        self._vocab = vocab
+        self._fuzzy = kwargs.get("fuzzy_compare")
+        self._entries: list[tuple[Any, Any, tuple[Requirement, ...]]] = []
+        #: Whether a pattern subset may run alone (not with callbacks or greedy filters,
+        #: which read all matches of a key in the full matcher's order).
+        self._subsets_ok = True
+        self._gate: _Gate | None = None
+        self._subsets: OrderedDict[tuple[int, ...], Matcher] = OrderedDict()
 
     def add(self, key: Any, patterns: Any, **kwargs: Any) -> None:
         super().add(key, patterns, **kwargs)
-        for pattern in patterns:
-            needs = pattern_requirements(pattern)
-            if needs:
-                self._requirements.append(needs)
-            else:
-                self._ungated = True  # a pattern with no named word may match anything
+        if any(value is not None for value in kwargs.values()):
+            self._subsets_ok = False
+        self._entries.extend((key, pattern, pattern_requirements(pattern)) for pattern in patterns)
+        self._reset()
+
+    def remove(self, key: Any) -> None:
+        super().remove(key)
+        gone = self._key_id(key)
+        self._entries = [entry for entry in self._entries if self._key_id(entry[0]) != gone]
+        self._reset()
+
+    def _key_id(self, key: Any) -> int:
+        from spacy.strings import get_string_id
+
+        return int(get_string_id(key)) if isinstance(key, str) else int(key)
+
+    def _reset(self) -> None:
+        self._gate = None
+        self._subsets.clear()
+
+    def _possible(self, doclike: Any) -> tuple[int, ...]:
+        """Indices of the patterns that may match ``doclike`` (a Doc or Span), in order."""
+        gate = self._gate
+        if gate is None:
+            gate = self._gate = _compile_gate([needs for _, _, needs in self._entries])
+        met = 0
+        if gate.attr_ids and len(doclike):
+            # One array read for all attributes (no Token object per token and attribute);
+            # spaCy returns a 1-d array for a single attribute.
+            rows = doclike.to_array(list(gate.attr_ids)).reshape(len(doclike), len(gate.attr_ids))
+            columns = rows.T.tolist()
+            for attr, column, table, regexes in zip(
+                gate.attrs, columns, gate.tables, gate.regexes, strict=True
+            ):
+                values = set(column)
+                for value in values:
+                    met |= table.get(value, 0)
+                if regexes:
+                    texts = [self._value_text(attr, value) for value in values]
+                    for regex, bit in regexes:
+                        if any(regex.search(text) for text in texts):
+                            met |= bit
+        return tuple(i for i, mask in enumerate(gate.masks) if mask & met == mask)
+
+    def _value_text(self, attr: str, value: int) -> str:
+        """The string of a token attribute id (what ``token.pos_``, ``token.lower_``... give)."""
+        if attr == "POS":
+            from spacy.parts_of_speech import NAMES
+
+            return str(NAMES.get(value, ""))
+        return str(self._vocab.strings[value])
 
     def may_match(self, doclike: Any) -> bool:
         """False only when no pattern can match ``doclike`` (a Doc or Span)."""
-        if self._ungated:
-            return True
-        seen: dict[str, set[str]] = {}
-        for needs in self._requirements:
-            for attr, allowed in needs:
-                values = seen.get(attr)
-                if values is None:
-                    name = _READERS[attr]
-                    values = seen[attr] = {getattr(t, name) for t in doclike}
-                if not _met(values, allowed):
-                    break
-            else:
-                return True
-        return False
+        return bool(self._possible(doclike))
+
+    def _subset(self, chosen: tuple[int, ...]) -> Matcher:
+        """A matcher of only the ``chosen`` patterns, added in this matcher's order."""
+        matcher = self._subsets.get(chosen)
+        if matcher is not None:
+            self._subsets.move_to_end(chosen)
+            return matcher
+        extra = {} if self._fuzzy is None else {"fuzzy_compare": self._fuzzy}
+        matcher = Matcher(self._vocab, validate=False, **extra)  # validated when added here
+        for i in chosen:
+            key, pattern, _ = self._entries[i]
+            matcher.add(key, [pattern])
+        self._subsets[chosen] = matcher
+        if len(self._subsets) > _SUBSET_CACHE_SIZE:
+            self._subsets.popitem(last=False)
+        return matcher
 
     def __call__(self, doclike: Any, *args: Any, **kwargs: Any) -> Any:
-        if not self.may_match(doclike):
+        chosen = self._possible(doclike)
+        if not chosen:
             return []
-        return super().__call__(doclike, *args, **kwargs)
+        if len(chosen) == len(self._entries) or not self._subsets_ok:
+            return super().__call__(doclike, *args, **kwargs)
+        return self._subset(chosen)(doclike, *args, **kwargs)

@@ -97,12 +97,18 @@ def memoise_attribute_ruler(ruler: Any) -> None:
     outside the encoder. A one-token rule can only read the token's own word, tag and
     dependency label, so its matches are looked up by those; the few multi-token rules
     ("gon na", "let 's") still run on the whole doc. The ruler sorts the matches before
-    applying them, so the attributes set are the same as without the lookup.
+    applying them, so the attributes set are the same as without the lookup. The
+    multi-token rules run through a :class:`~cxnlp.matching.GatedMatcher`, which skips
+    those whose words a turn lacks (same matches).
     """
     from spacy.attrs import DEP, ORTH, TAG
     from spacy.matcher import Matcher
 
-    single, multi = Matcher(ruler.vocab), Matcher(ruler.vocab)
+    from cxnlp.matching import GatedMatcher
+
+    # The multi-token rules name the words they need ("gon na", "let 's"): gated, they run
+    # only on the few turns that have them.
+    single, multi = Matcher(ruler.vocab), GatedMatcher(ruler.vocab)
     for index in range(len(ruler.attrs)):
         key = ruler.vocab.strings[str(index)]
         _, patterns = ruler.matcher.get(key)
