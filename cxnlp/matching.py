@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spacy.matcher import Matcher
+from spacy.tokens import Doc
 
 __all__ = ["GatedMatcher", "pattern_requirements"]
 
@@ -37,6 +38,16 @@ Requirement = tuple[str, frozenset[str] | re.Pattern[str]]
 
 #: Matchers of pattern subsets kept per gated matcher (least recently used dropped).
 _SUBSET_CACHE_SIZE = 512
+#: The token attributes gates read, as the columns of one array per Doc (``TEXT`` is ``ORTH``).
+_COLUMNS = ("LOWER", "LEMMA", "ORTH", "TAG", "POS", "DEP")
+#: Docs whose token array is kept for the sentences after the first (the sentences of a
+#: turn, read by several matchers): the last few read, so memory stays flat.
+_RECENT_DOCS = 32
+_doc_rows: OrderedDict[int, tuple[Doc, Any]] = OrderedDict()
+
+#: Token values and requirement sets whose readings a gated matcher remembers (then it
+#: starts over: memory stays bounded).
+_MEMO_SIZE = 100_000
 
 
 def pattern_requirements(pattern: Iterable[Mapping[str, Any]]) -> tuple[Requirement, ...]:
@@ -66,13 +77,14 @@ class _Gate:
     """The requirements of all patterns, compiled to token attribute ids.
 
     Each distinct requirement is one bit; ``tables[k]`` maps a value id of attribute
-    ``attr_ids[k]`` to the bits of the requirements it meets, ``regexes`` holds the
-    ``REGEX`` requirements (read on the value strings), and ``masks[i]`` the bits pattern
-    ``i`` needs (0: it names no words and may match anything).
+    ``attrs[k]`` (column ``columns[k]`` of :func:`_token_rows`) to the bits of the
+    requirements it meets, ``regexes[k]`` holds its ``REGEX`` requirements (read on the
+    value strings), and ``masks[i]`` the bits pattern ``i`` needs (0: it names no words
+    and may match anything).
     """
 
     attrs: tuple[str, ...]
-    attr_ids: tuple[int, ...]
+    columns: list[int]
     tables: tuple[dict[int, int], ...]
     regexes: tuple[tuple[tuple[re.Pattern[str], int], ...], ...]
     masks: tuple[int, ...]
@@ -88,9 +100,35 @@ def _value_id(attr: str, value: str) -> int:
     return int(get_string_id(value))
 
 
-def _compile_gate(requirements: list[tuple[Requirement, ...]]) -> _Gate:
+def _token_rows(doclike: Any) -> Any:
+    """The :data:`_COLUMNS` ids of every token of a Doc or Span, one row per token.
+
+    Why: one ``Doc.to_array`` reads all of them without a Token object per token and
+    attribute (``Span.to_array`` loops in Python and is several times slower). A span's
+    rows are cut from its doc's array, which is kept for the doc's other sentences while
+    the doc is among the last :data:`_RECENT_DOCS` read: a doc must not be re-annotated
+    between calls (the shared parse is final when the dimensions read it; the attribute
+    ruler passes whole docs, which are never kept).
+    """
     from spacy import attrs
 
+    ids: list[int | str] = [int(getattr(attrs, name)) for name in _COLUMNS]
+    if isinstance(doclike, Doc):
+        return doclike.to_array(ids)
+    doc = doclike.doc
+    hit = _doc_rows.get(id(doc))
+    if hit is not None and hit[0] is doc:
+        _doc_rows.move_to_end(id(doc))
+        rows = hit[1]
+    else:
+        rows = doc.to_array(ids)
+        _doc_rows[id(doc)] = (doc, rows)
+        if len(_doc_rows) > _RECENT_DOCS:
+            _doc_rows.popitem(last=False)
+    return rows[doclike.start : doclike.end]
+
+
+def _compile_gate(requirements: list[tuple[Requirement, ...]]) -> _Gate:
     names: list[str] = []
     bits: dict[tuple[str, Any], int] = {}
     tables: list[dict[int, int]] = []
@@ -119,7 +157,7 @@ def _compile_gate(requirements: list[tuple[Requirement, ...]]) -> _Gate:
         masks.append(mask)
     return _Gate(
         tuple(names),
-        tuple(int(getattr(attrs, name)) for name in names),
+        [_COLUMNS.index(name) for name in names],
         tuple(tables),
         tuple(tuple(r) for r in regexes),
         tuple(masks),
@@ -140,6 +178,7 @@ class GatedMatcher(Matcher):
         self._subsets_ok = True
         self._gate: _Gate | None = None
         self._subsets: OrderedDict[tuple[int, ...], Matcher] = OrderedDict()
+        self._reset()
 
     def add(self, key: Any, patterns: Any, **kwargs: Any) -> None:
         super().add(key, patterns, **kwargs)
@@ -161,6 +200,8 @@ class GatedMatcher(Matcher):
 
     def _reset(self) -> None:
         self._gate = None
+        self._bits: list[dict[int, int]] = []  # per gate attribute: value id -> bits met
+        self._chosen: dict[int, tuple[int, ...]] = {}  # bits met -> patterns that may match
         self._subsets.clear()
 
     def _possible(self, doclike: Any) -> tuple[int, ...]:
@@ -168,24 +209,37 @@ class GatedMatcher(Matcher):
         gate = self._gate
         if gate is None:
             gate = self._gate = _compile_gate([needs for _, _, needs in self._entries])
+            self._bits = [{} for _ in gate.attrs]
         met = 0
-        if gate.attr_ids and len(doclike):
-            # One array read for all attributes (no Token object per token and attribute);
-            # spaCy returns a 1-d array for a single attribute.
-            rows = doclike.to_array(list(gate.attr_ids)).reshape(len(doclike), len(gate.attr_ids))
-            columns = rows.T.tolist()
-            for attr, column, table, regexes in zip(
-                gate.attrs, columns, gate.tables, gate.regexes, strict=True
-            ):
-                values = set(column)
-                for value in values:
-                    met |= table.get(value, 0)
-                if regexes:
-                    texts = [self._value_text(attr, value) for value in values]
-                    for regex, bit in regexes:
-                        if any(regex.search(text) for text in texts):
-                            met |= bit
-        return tuple(i for i, mask in enumerate(gate.masks) if mask & met == mask)
+        if gate.columns and len(doclike):
+            for k, column in enumerate(_token_rows(doclike)[:, gate.columns].T.tolist()):
+                known = self._bits[k]
+                for value in set(column):
+                    bits = known.get(value)
+                    if bits is None:
+                        bits = self._value_bits(gate, k, value)
+                    met |= bits
+        chosen = self._chosen.get(met)
+        if chosen is None:
+            if len(self._chosen) >= _MEMO_SIZE:
+                self._chosen.clear()
+            chosen = self._chosen[met] = tuple(i for i, mask in enumerate(gate.masks) if mask & met == mask)
+        return chosen
+
+    def _value_bits(self, gate: _Gate, k: int, value: int) -> int:
+        """The requirements a token value of attribute ``gate.attrs[k]`` meets (its list
+        requirements and its ``REGEX`` ones, read on its string), remembered."""
+        bits = gate.tables[k].get(value, 0)
+        if gate.regexes[k]:
+            text = self._value_text(gate.attrs[k], value)
+            for regex, bit in gate.regexes[k]:
+                if regex.search(text):
+                    bits |= bit
+        known = self._bits[k]
+        if len(known) >= _MEMO_SIZE:
+            known.clear()
+        known[value] = bits
+        return bits
 
     def _value_text(self, attr: str, value: int) -> str:
         """The string of a token attribute id (what ``token.pos_``, ``token.lower_``... give)."""
