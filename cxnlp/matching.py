@@ -76,17 +76,19 @@ def pattern_requirements(pattern: Iterable[Mapping[str, Any]]) -> tuple[Requirem
 class _Gate:
     """The requirements of all patterns, compiled to token attribute ids.
 
-    Each distinct requirement is one bit; ``tables[k]`` maps a value id of attribute
-    ``attrs[k]`` (column ``columns[k]`` of :func:`_token_rows`) to the bits of the
-    requirements it meets, ``regexes[k]`` holds its ``REGEX`` requirements (read on the
-    value strings), and ``masks[i]`` the bits pattern ``i`` needs (0: it names no words
-    and may match anything).
+    Each distinct requirement is one bit; ``table`` maps a value id to the bits of the
+    requirements naming it, ``regexes`` holds the ``REGEX`` requirements (read on the value
+    strings), and ``masks[i]`` the bits pattern ``i`` needs (0: it names no words and may
+    match anything). The token values of all ``columns`` of :func:`_token_rows` the
+    requirements read are looked up together, whatever their attribute: a value meets the
+    requirements that name it under any attribute ("be" as a lemma also meets a ``LOWER``
+    "be"). That lets a few more patterns run, never fewer, so matches are the same, and
+    each distinct value of a sentence is looked up once.
     """
 
-    attrs: tuple[str, ...]
     columns: list[int]
-    tables: tuple[dict[int, int], ...]
-    regexes: tuple[tuple[tuple[re.Pattern[str], int], ...], ...]
+    table: dict[int, int]
+    regexes: tuple[tuple[re.Pattern[str], int], ...]
     masks: tuple[int, ...]
 
 
@@ -131,8 +133,8 @@ def _token_rows(doclike: Any) -> Any:
 def _compile_gate(requirements: list[tuple[Requirement, ...]]) -> _Gate:
     names: list[str] = []
     bits: dict[tuple[str, Any], int] = {}
-    tables: list[dict[int, int]] = []
-    regexes: list[list[tuple[re.Pattern[str], int]]] = []
+    table: dict[int, int] = {}
+    regexes: list[tuple[re.Pattern[str], int]] = []
     masks: list[int] = []
     for needs in requirements:
         mask = 0
@@ -140,9 +142,6 @@ def _compile_gate(requirements: list[tuple[Requirement, ...]]) -> _Gate:
             attr = "ORTH" if attr == "TEXT" else attr
             if attr not in names:
                 names.append(attr)
-                tables.append({})
-                regexes.append([])
-            k = names.index(attr)
             key = (attr, need if isinstance(need, frozenset) else need.pattern)
             bit = bits.get(key)
             if bit is None:
@@ -150,18 +149,12 @@ def _compile_gate(requirements: list[tuple[Requirement, ...]]) -> _Gate:
                 if isinstance(need, frozenset):
                     for value in need:
                         vid = _value_id(attr, value)
-                        tables[k][vid] = tables[k].get(vid, 0) | bit
+                        table[vid] = table.get(vid, 0) | bit
                 else:
-                    regexes[k].append((need, bit))
+                    regexes.append((need, bit))
             mask |= bit
         masks.append(mask)
-    return _Gate(
-        tuple(names),
-        [_COLUMNS.index(name) for name in names],
-        tuple(tables),
-        tuple(tuple(r) for r in regexes),
-        tuple(masks),
-    )
+    return _Gate([_COLUMNS.index(name) for name in names], table, tuple(regexes), tuple(masks))
 
 
 class GatedMatcher(Matcher):
@@ -200,7 +193,7 @@ class GatedMatcher(Matcher):
 
     def _reset(self) -> None:
         self._gate = None
-        self._bits: list[dict[int, int]] = []  # per gate attribute: value id -> bits met
+        self._bits: dict[int, int] = {}  # value id -> requirement bits it meets
         self._chosen: dict[int, tuple[int, ...]] = {}  # bits met -> patterns that may match
         self._subsets.clear()
 
@@ -209,16 +202,14 @@ class GatedMatcher(Matcher):
         gate = self._gate
         if gate is None:
             gate = self._gate = _compile_gate([needs for _, _, needs in self._entries])
-            self._bits = [{} for _ in gate.attrs]
         met = 0
         if gate.columns and len(doclike):
-            for k, column in enumerate(_token_rows(doclike)[:, gate.columns].T.tolist()):
-                known = self._bits[k]
-                for value in set(column):
-                    bits = known.get(value)
-                    if bits is None:
-                        bits = self._value_bits(gate, k, value)
-                    met |= bits
+            known = self._bits
+            for value in set(_token_rows(doclike)[:, gate.columns].ravel().tolist()):
+                bits = known.get(value)
+                if bits is None:
+                    bits = self._value_bits(gate, value)
+                met |= bits
         chosen = self._chosen.get(met)
         if chosen is None:
             if len(self._chosen) >= _MEMO_SIZE:
@@ -226,28 +217,29 @@ class GatedMatcher(Matcher):
             chosen = self._chosen[met] = tuple(i for i, mask in enumerate(gate.masks) if mask & met == mask)
         return chosen
 
-    def _value_bits(self, gate: _Gate, k: int, value: int) -> int:
-        """The requirements a token value of attribute ``gate.attrs[k]`` meets (its list
-        requirements and its ``REGEX`` ones, read on its string), remembered."""
-        bits = gate.tables[k].get(value, 0)
-        if gate.regexes[k]:
-            text = self._value_text(gate.attrs[k], value)
-            for regex, bit in gate.regexes[k]:
-                if regex.search(text):
+    def _value_bits(self, gate: _Gate, value: int) -> int:
+        """The requirements a token value meets (those naming it, and the ``REGEX`` ones its
+        string matches, as a POS name or any other attribute's string), remembered."""
+        bits = gate.table.get(value, 0)
+        if gate.regexes:
+            texts = self._value_texts(value)
+            for regex, bit in gate.regexes:
+                if any(regex.search(text) for text in texts):
                     bits |= bit
-        known = self._bits[k]
-        if len(known) >= _MEMO_SIZE:
-            known.clear()
-        known[value] = bits
+        if len(self._bits) >= _MEMO_SIZE:
+            self._bits.clear()
+        self._bits[value] = bits
         return bits
 
-    def _value_text(self, attr: str, value: int) -> str:
-        """The string of a token attribute id (what ``token.pos_``, ``token.lower_``... give)."""
-        if attr == "POS":
-            from spacy.parts_of_speech import NAMES
+    def _value_texts(self, value: int) -> list[str]:
+        """The strings a token attribute id may stand for: its string (``token.lower_``,
+        ``token.lemma_``...) and, for a part-of-speech id, its name (``token.pos_``)."""
+        from spacy.parts_of_speech import NAMES
 
-            return str(NAMES.get(value, ""))
-        return str(self._vocab.strings[value])
+        texts = [str(NAMES[value])] if value in NAMES else []
+        if value in self._vocab.strings:
+            texts.append(str(self._vocab.strings[value]))
+        return texts
 
     def may_match(self, doclike: Any) -> bool:
         """False only when no pattern can match ``doclike`` (a Doc or Span)."""
