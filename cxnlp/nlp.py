@@ -97,12 +97,18 @@ def memoise_attribute_ruler(ruler: Any) -> None:
     outside the encoder. A one-token rule can only read the token's own word, tag and
     dependency label, so its matches are looked up by those; the few multi-token rules
     ("gon na", "let 's") still run on the whole doc. The ruler sorts the matches before
-    applying them, so the attributes set are the same as without the lookup.
+    applying them, so the attributes set are the same as without the lookup. The
+    multi-token rules run through a :class:`~cxnlp.matching.GatedMatcher`, which skips
+    those whose words a turn lacks (same matches).
     """
     from spacy.attrs import DEP, ORTH, TAG
     from spacy.matcher import Matcher
 
-    single, multi = Matcher(ruler.vocab), Matcher(ruler.vocab)
+    from cxnlp.matching import GatedMatcher
+
+    # The multi-token rules name the words they need ("gon na", "let 's"): gated, they run
+    # only on the few turns that have them.
+    single, multi = Matcher(ruler.vocab), GatedMatcher(ruler.vocab)
     for index in range(len(ruler.attrs)):
         key = ruler.vocab.strings[str(index)]
         _, patterns = ruler.matcher.get(key)
@@ -110,21 +116,25 @@ def memoise_attribute_ruler(ruler: Any) -> None:
             single.add(key, one)
         if more := [pat for pat in patterns if len(pat) != 1]:
             multi.add(key, more)
-    seen: dict[tuple[int, int, int], tuple[int, ...]] = {}
+    # Each token key's matches as (rule index, match key): the rule's index is its key's
+    # string, read once per token key rather than once per token.
+    seen: dict[tuple[int, int, int], tuple[tuple[int, int], ...]] = {}
     strings = ruler.vocab.strings
 
     def match(doc: Doc) -> list[tuple[int, int, int, int]]:
         found = list(multi(doc, allow_missing=True, as_spans=False)) if len(multi) else []
+        matches = [(int(strings[k]), k, start, end) for k, start, end in found]
         # The keys of all tokens in one array read: no Token object per token.
         for i, (orth, tag, dep) in enumerate(doc.to_array([ORTH, TAG, DEP]).tolist()):
             token_key = (orth, tag, dep)
-            keys = seen.get(token_key)
-            if keys is None:
+            rules = seen.get(token_key)
+            if rules is None:
                 if len(seen) >= _RULER_CACHE_SIZE:
                     seen.clear()
-                keys = seen[token_key] = tuple(k for k, _, _ in single(doc[i : i + 1], allow_missing=True))
-            found.extend((k, i, i + 1) for k in keys)
-        matches = [(int(strings[k]), k, start, end) for k, start, end in found]
+                rules = seen[token_key] = tuple(
+                    (int(strings[k]), k) for k, _, _ in single(doc[i : i + 1], allow_missing=True)
+                )
+            matches.extend((index, k, i, i + 1) for index, k in rules)
         matches.sort()
         return matches
 

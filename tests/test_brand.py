@@ -15,6 +15,7 @@ from cxnlp.dimensions.brand import (
     default_brand_profile,
     inflection_variants,
     load_brand_profile,
+    logistic_proba,
 )
 from cxnlp.model import Transcript
 
@@ -567,3 +568,15 @@ def test_recogniser_filler_does_not_lower_brand(parser, brand, clean, filled):
     a = score(parser, brand, Transcript.from_pairs("t", [*spoken[:4], ("agent", clean), *spoken[4:]])).score
     b = score(parser, brand, Transcript.from_pairs("t", [*spoken[:4], ("agent", filled), *spoken[4:]])).score
     assert a - b < 3, (a, b)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_logistic_proba_is_scikit_learns_to_the_bit(n_classes):
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(n_classes)
+    X = rng.normal(size=(120, 16)).astype(np.float32)
+    model = LogisticRegression(max_iter=500).fit(X, rng.integers(0, n_classes, 120))
+    new = rng.normal(size=(9, 16)).astype(np.float32)
+    assert np.array_equal(logistic_proba(model, new), model.predict_proba(new))

@@ -29,6 +29,16 @@ def test_requirements_are_only_tokens_every_match_has():
     ]
     assert [attr for attr, need in needs if not isinstance(need, frozenset)] == ["LOWER"]
     assert pattern_requirements([{"POS": {"NOT_IN": ["VERB"]}}, {"OP": "?"}]) == ()
+    assert pattern_requirements([{"DEP": "expl"}]) == (("DEP", frozenset({"expl"})),)
+
+
+def test_only_the_patterns_that_may_match_run(nlp):
+    gated = GatedMatcher(nlp.vocab)
+    for key, patterns in PATTERNS.items():
+        gated.add(key, patterns)
+    assert gated._possible(nlp("Let me look into it.")) == (2,)  # "look" only
+    assert gated._possible(nlp("Umm, look into it.")) == (1, 2)
+    assert gated._possible(nlp("Nothing here.")) == ()
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +59,10 @@ TEXTS = [
     "Let me look into it.",
     "Let me look right into it.",
     "Look into it.",
+    # Two of the three keys can match: a matcher of only their patterns runs, and its
+    # matches come in the plain matcher's order.
+    "Umm, let me look into it, umm.",
+    "Umm, I'll fix it and look into it.",
     "Nothing here.",
     "",
 ]

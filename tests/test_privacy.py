@@ -367,7 +367,46 @@ SKIP_TEXTS = [
     "ownership #1 (pattern)",
     "sounds respectful (on-brand probability 0.46; closest trait example similarity 0.43)",
     "It was 45 dollars on 12/03 for 2 items.",
+    # Enough digits for a phone, but no four in a run ("P(met)" and similarities).
+    "problem, asks for a fix; met by turn 3 (P(met) 0.81), similarity 0.62, margin +0.06",
+    "Ruf 030 1234 an oder +49 30 901820, Durchwahl x 12.",
+    "ref 12-34 ab 5678 and 0.5 0.6",
 ]
+
+
+def test_the_phone_gate_needs_no_fewer_digits_than_a_valid_number_has():
+    """``MIN_VALID_PHONE_DIGITS`` is at most the digits of the shortest valid number the
+    phone recogniser can find: a national number of one of its regions, or a country
+    code and a national number of any region (``phonenumbers``' metadata)."""
+    phonenumbers = pytest.importorskip("phonenumbers")
+    from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
+
+    from cxnlp.privacy.recognizers import MIN_VALID_PHONE_DIGITS, _digit_gated_phone_recognizer
+
+    def shortest(metadata):
+        lengths = [
+            n
+            for desc in vars(metadata).values()
+            if isinstance(desc, phonenumbers.PhoneNumberDesc)
+            for n in (desc.possible_length or ())
+            if n > 0
+        ]
+        return min(lengths, default=99)
+
+    regions = _digit_gated_phone_recognizer().supported_regions
+    national = min(shortest(phonenumbers.PhoneMetadata.metadata_for_region(r)) for r in regions)
+    international = min(
+        len(str(code)) + shortest(metadata)
+        for code, names in COUNTRY_CODE_TO_REGION_CODE.items()
+        for name in names
+        if (
+            metadata := phonenumbers.PhoneMetadata.metadata_for_nongeo_region(code)
+            if name == "001"
+            else phonenumbers.PhoneMetadata.metadata_for_region(name)
+        )
+        is not None
+    )
+    assert MIN_VALID_PHONE_DIGITS <= min(national, international)
 
 
 def test_presidio_is_skipped_only_where_none_of_its_pattern_recognisers_could_match(redactor):

@@ -295,16 +295,21 @@ def ask_type(spans: Sequence[Span], kind: str, lex: ReplyLexicon | None = None) 
     question is refined by its question words, and "can you ...?" is a request.
     """
     lex = lex or default_reply_lexicon()
-    words = [w for s in spans for w in _words(s)]
+    per_span = [_words(s) for s in spans]  # each span's words read once, not once per test
+    words = [w for span_words in per_span for w in span_words]
     question = any(t.text.endswith("?") for s in spans for t in s) or any(
-        _question_syntax(_words(s)) or _asks_which(_words(s), lex) for s in spans
+        _question_syntax(span_words) or _asks_which(span_words, lex) for span_words in per_span
     )
     # "It crashes when I open the app" is a problem, not a question about a time: the
     # question phrases count only in a need that asks (a "?", question syntax, "I was
     # wondering when...") or that is a question by kind.
     if question or kind == "question" or _indirect_question(words, lex):
+        readings = [_clause_readings(span_words) for span_words in per_span]
         for name in ("ask_how_to", "ask_how_long", "ask_how_many", "ask_how_much", "ask_when", "ask_why"):
-            if any(_asks_at_clause_start(_words(s), lex.phrases[name], lex) for s in spans):
+            if any(
+                _asks_at_clause_start(span_words, lex.phrases[name], lex, reading)
+                for span_words, reading in zip(per_span, readings, strict=True)
+            ):
                 return name.removeprefix("ask_")
     if lex["ask_advice"].intersection(_lemma(t) for t in words):
         return "what"  # "Can you recommend a thriller?" is met by naming one, not by an action
@@ -364,25 +369,53 @@ def _norm_words(words: Sequence[Token]) -> list[tuple[str, int]]:
     return out
 
 
-def _asks_at_clause_start(words: Sequence[Token], phrases: Iterable[str], lex: ReplyLexicon) -> bool:
+#: A sentence's words as a question phrase is looked for in them (:func:`_clause_readings`).
+ClauseReadings = tuple[list[tuple[str, int]], list[tuple[str, int]]]
+
+
+def _clause_readings(words: Sequence[Token]) -> ClauseReadings:
+    """The words with contractions re-attached, and as tokenised ("why's" also reads as
+    "why" "'s"), each with its first token's index: read once per sentence for all the
+    question phrase lists."""
+    return _norm_words(words), [(_lw(t), k) for k, t in enumerate(words)]
+
+
+def _asks_at_clause_start(
+    words: Sequence[Token],
+    phrases: Iterable[str],
+    lex: ReplyLexicon,
+    readings: ClauseReadings | None = None,
+) -> bool:
     """Whether a question phrase opens a clause: "when will it come", "so why...", "tell me
     how long", but not the "when" of "is my data wiped when you fix the screen?" (a yes/no
-    question whose clause merely mentions a time)."""
-    attached = _norm_words(words)
-    raw = [(_lw(t), k) for k, t in enumerate(words)]  # "why's" also reads as "why" "'s"
+    question whose clause merely mentions a time). ``readings``: :func:`_clause_readings`
+    of ``words`` when the caller has them."""
+    attached, raw = readings if readings is not None else _clause_readings(words)
     return _phrase_opens_clause(words, attached, phrases, lex) or _phrase_opens_clause(
         words, raw, phrases, lex
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _split_phrases(phrases: tuple[str, ...]) -> tuple[list[str], ...]:
+    """Each phrase of a word list as its words (split once per list, not once per sentence)."""
+    return tuple(phrase.split() for phrase in phrases)
 
 
 def _phrase_opens_clause(
     words: Sequence[Token], norm: Sequence[tuple[str, int]], phrases: Iterable[str], lex: ReplyLexicon
 ) -> bool:
     texts = [w for w, _ in norm]
-    for phrase in phrases:
-        parts = phrase.split()
+    # A phrase is tried only where its first word stands (the answer is whether any
+    # phrase opens a clause anywhere, so the order of the tries does not matter).
+    starts: dict[str, list[int]] = {}
+    for i, text in enumerate(texts):
+        starts.setdefault(text, []).append(i)
+    for parts in _split_phrases(tuple(phrases)):
         n = len(parts)
-        for i in range(len(texts) - n + 1):
+        if not n:
+            return True  # an empty phrase opens the sentence
+        for i in starts.get(parts[0], ()):
             if texts[i : i + n] != parts:
                 continue
             if i == 0:
