@@ -854,6 +854,16 @@ def test_a_new_point_in_a_later_turn_is_a_need(score):
             "its covered the annual service is part of your plan",
             "plans are usually covered for annual services in most regions",
         ),
+        (
+            "Is teeth whitening covered by my payment plan?",
+            "It's covered, once a year.",
+            "Your plan covers a range of routine treatments as set out in your plan documents.",
+        ),
+        (
+            "Do students have to pay council tax?",
+            "No, full-time students are exempt.",
+            "Students may be eligible for certain discounts and exemptions.",
+        ),
         # After "sorry about that", unpunctuated, the agent's own clause begins.
         (
             "can you send me a replacement strap the one i got snapped after a week",

@@ -1520,10 +1520,11 @@ def implies_yes_no(
     - a word that grants it, to a question of permission ("Can we bring a gazebo?" →
       "Gazebos up to 3 by 3 metres are allowed"; "Is £1,450 within the limit?" → "so
       £1,450 is fine");
-    - the question's own verb or adjective said again of "it", "you" or "your..." ("Is it
-      still covered?" → "It's covered", "Will it load automatically?" → "It loads the next
-      time you tap in"), affirmed or denied. A bare plural ("Parcels are sometimes
-      delayed") speaks of everyone's, so it answers no question about this one.
+    - the question's own verb or predicative adjective said again of a pronoun for the thing
+      asked ("Is it still covered?" → "It's covered", "Will it load automatically?" → "It
+      loads the next time you tap in"), affirmed or denied. "Your plan covers a range of
+      treatments" speaks of the plan and "Parcels are sometimes delayed" of everyone's, and
+      a hedge ("may", "usually") grants nothing: none of them answers.
     """
     lex = lex or default_reply_lexicon()
     asked = [w for s in question for w in _words(s)]
@@ -1533,14 +1534,14 @@ def implies_yes_no(
     if functions.get("amount", 0.0) and any(_lemma(w) in lex["cost_words"] for w in asked):
         return True
     for i, w in enumerate(said):
-        hedged = any(_lw(t) in _HEDGE_MODALS for t in said[max(0, i - 3) : i])
+        hedged = any(_lw(t) in _HEDGE_WORDS for t in said[max(0, i - 3) : i])
         if _lw(w) in lex["permission_words"] and w.pos_ in ("ADJ", "VERB", "INTJ") and not hedged:
             return True  # "Students *may* be eligible" grants nothing
     predicates = {_lemma(w) for k, w in enumerate(asked) if _predicate(asked, k)}
     for i, w in enumerate(said):
         if _lemma(w) in predicates and _predicate(said, i):
             before = [_lw(t) for t in said[max(0, i - 3) : i]]
-            if any(b in _SPECIFIC_SUBJECTS for b in before) and not _HEDGE_MODALS.intersection(before):
+            if any(b in _SPECIFIC_SUBJECTS for b in before) and not _HEDGE_WORDS.intersection(before):
                 return True
     return False
 
@@ -1558,14 +1559,13 @@ def _predicate(words: Sequence[Token], k: int) -> bool:
 
 #: Predicates too light to echo a question by ("Can I do...?" → "We do...").
 _LIGHT_PREDICATES = frozenset({"be", "have", "do", "get", "go", "make", "need", "want", "let", "can", "will"})
-#: Subjects that make a repeated predicate about this case ("it's covered", "your plan covers").
 #: A pronoun for the thing asked about: "your plan covers..." speaks of the plan, "it's
 #: covered" of what was asked.
 _SPECIFIC_SUBJECTS = frozenset(
     {"it", "its", "it's", "you", "you're", "youre", "they", "that", "this", "she", "he"}
 )
 #: Words that hedge a grant or an echo into how things may be ("students may be eligible").
-_HEDGE_MODALS = frozenset({"may", "might", "could", "sometimes", "often", "usually"})
+_HEDGE_WORDS = frozenset({"may", "might", "could", "sometimes", "often", "usually"})
 
 
 _NEGATIONS = frozenset({"not", "n't", "nt", "never", "no"})
