@@ -864,6 +864,11 @@ def test_a_new_point_in_a_later_turn_is_a_need(score):
             "No, full-time students are exempt.",
             "Students may be eligible for certain discounts and exemptions.",
         ),
+        (
+            "Can I pay by cheque?",
+            "Yes, we take cheques made out to Hartley Energy.",
+            "Yes, I can definitely help you with your payment question today.",
+        ),
         # After "sorry about that", unpunctuated, the agent's own clause begins.
         (
             "can you send me a replacement strap the one i got snapped after a week",

@@ -163,6 +163,11 @@ def test_ask_type(nlp, need, kind, ask):
         ("You're on the 500 meg plan.", set(), {"own_action"}),
         ("It's not on the 500 plan now.", set(), {"own_action"}),
         ("Not my department.", set(), {"yes_no"}),
+        # A yes that only takes the question on answers nothing yet; having looked reports.
+        ("Yes, I can definitely help you with your payment question today.", set(), {"yes_no"}),
+        ("Sure, I'll look into it.", set(), {"yes_no"}),
+        ("Yes, I've checked and it's there.", {"yes_no"}, set()),
+        ("Yes, I can help you change that now.", {"yes_no"}, set()),
         # A yes or no after the reason that leads to it; a determiner "no" is none.
         ("Ridgeway is named in his plan, so yes, he'll be admitted.", {"yes_no"}, set()),
         ("if everyone in the house is a student then no, you'd be exempt", {"yes_no"}, set()),

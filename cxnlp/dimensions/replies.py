@@ -600,8 +600,12 @@ def reply_functions(
         )
         or _spoken_address(lowers)
     )
-    yes_no = not cannot_tell and (
-        _yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex, within=False))
+    # "Yes, I can definitely help you with that", "Sure, I'll look into it": a yes that only
+    # takes the question on, with no verb but attention or help, answers nothing yet.
+    yes_no = (
+        not cannot_tell
+        and not _only_inaction_verbs(words, lex)
+        and (_yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex, within=False)))
     )
     personal = first_person or you_words > 0 or bool(_PERSONAL.intersection(lowers))
     # A rule for everyone by its form ("Refunds usually take five days", "Most of our
@@ -1300,6 +1304,28 @@ def _only_knowing_verbs(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     tell, not what the customer asked for ("I can't refund it" does)."""
     verbs = [_lemma(t) for t in words if t.pos_ == "VERB"]
     return bool(verbs) and all(v in lex["knowing_verbs"] for v in verbs)
+
+
+def _only_inaction_verbs(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """Are all the sentence's lexical verbs verbs of attention or no action (``help``,
+    ``look``, ``check``: :attr:`ReplyLexicon.inaction_verbs`), offered with a modal ("I can
+    help", "I'll look into it")? Having looked ("I've checked and it's there") reports, and
+    a sentence with no lexical verb ("Yes, you can.") is none of these."""
+    verbs = [k for k, t in enumerate(words) if t.pos_ == "VERB"]
+    if not verbs or not all(_lemma(words[k]) in lex.inaction_verbs for k in verbs):
+        return False
+    return all(_offered(words[max(0, k - 4) : k]) for k in verbs)
+
+
+def _offered(before: Sequence[Token]) -> bool:
+    """Do the words before a verb offer it: "I can", "we'll", "I can definitely" (first
+    person, a modal, no negation: "you can't see it yet" and "I can't help" say no)."""
+    lows = [_lw(w) for w in before]
+    return (
+        any(w in _FIRST_PERSON for w in lows)
+        and any(w.tag_ == "MD" for w in before)
+        and not any(w in ("not", "n't", "nt", "never") for w in lows)
+    )
 
 
 def _negated_can(words: Sequence[Token]) -> bool:
