@@ -10,10 +10,11 @@ The dimension works in three steps, each a small pure function of the shared par
    ``need_prototypes``. Greetings, thanks, courtesy questions and confirmations
    (``social_prototypes``) are not needs. Two consecutive needs that say the same thing
    (cosine at least ``merge_threshold``, or a problem and the short question about it,
-   "Can you fix it?") are merged into one. When nothing reads as a need, the customer's
-   opening (three content words or more, need-like at ``opening_need_threshold``) is the
-   reason for contact; a statement announced as a new point in any turn ("Also, one of
-   the mugs arrived chipped.") is a need by the same measure. Each need is classed by the answer it asks for
+   "Can you fix it?") are merged into one. When nothing reads as a need, the most need-like
+   sentence of the customer's opening turn (three content words or more, at least
+   ``opening_need_threshold``) is the reason for contact; a statement announced as a new
+   point in any turn ("Also, one of the mugs arrived chipped.") is a need by the same
+   measure. Each need is classed by the answer it asks for
    (:func:`~cxnlp.dimensions.replies.ask_type`: a time, an amount, steps, a cause, yes/no,
    an action, a fix...).
 2. **Replies.** Candidate replies are windows of up to ``window`` consecutive agent
