@@ -1302,8 +1302,7 @@ def _only_knowing_verbs(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """Are all the sentence's lexical verbs verbs of seeing or knowing (``knowing_verbs``)?
     "I can't see that here", "I don't know", "not something I'm able to check" refuse to
     tell, not what the customer asked for ("I can't refund it" does)."""
-    verbs = [_lemma(t) for t in words if t.pos_ == "VERB"]
-    return bool(verbs) and all(v in lex["knowing_verbs"] for v in verbs)
+    return _all_verbs_in(words, lex["knowing_verbs"])
 
 
 def _only_inaction_verbs(words: Sequence[Token], lex: ReplyLexicon) -> bool:
@@ -1311,10 +1310,15 @@ def _only_inaction_verbs(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     ``look``, ``check``: :attr:`ReplyLexicon.inaction_verbs`), offered with a modal ("I can
     help", "I'll look into it")? Having looked ("I've checked and it's there") reports, and
     a sentence with no lexical verb ("Yes, you can.") is none of these."""
-    verbs = [k for k, t in enumerate(words) if t.pos_ == "VERB"]
-    if not verbs or not all(_lemma(words[k]) in lex.inaction_verbs for k in verbs):
+    if not _all_verbs_in(words, lex.inaction_verbs):
         return False
-    return all(_offered(words[max(0, k - 4) : k]) for k in verbs)
+    return all(_offered(words[max(0, k - 4) : k]) for k, t in enumerate(words) if t.pos_ == "VERB")
+
+
+def _all_verbs_in(words: Sequence[Token], verbs: frozenset[str]) -> bool:
+    """Does the sentence have a lexical verb, and are all its lexical verbs in ``verbs``?"""
+    lemmas = [_lemma(t) for t in words if t.pos_ == "VERB"]
+    return bool(lemmas) and all(v in verbs for v in lemmas)
 
 
 def _offered(before: Sequence[Token]) -> bool:
