@@ -200,6 +200,7 @@ class SpeechPunctuator:
         kept = [i for i in range(len(words)) if i not in skipped]
         norm = [norm_word(words[i]) for i in kept]
         before_questions = question_openings(norm)
+        first_tags = [tags[i][0] for i in kept] if tags is not None else []
         ends: list[int] = []
         start = 0
         for k in range(len(norm) - 1):
@@ -216,7 +217,11 @@ class SpeechPunctuator:
                 or (norm[k + 1] in _RESULT_CONNECTORS and k - start >= _MIN_CLAUSE_BEFORE_RESULT - 1)
                 or (
                     tags is not None
-                    and _takes_object(tags[kept[k]][1], tags[kept[k + 1]][0], norm[k - 1] if k else "")
+                    and (
+                        _takes_object(tags[kept[k]][1], tags[kept[k + 1]][0], norm[k - 1] if k else "")
+                        or _joins_its_participle(norm[k], tags[kept[k + 1]][0])
+                        or _awaits_its_verb(norm, first_tags, start, k)
+                    )
                 )
             ):
                 continue
@@ -579,6 +584,42 @@ def _takes_object(last_tag: str, next_tag: str, previous: str = "") -> bool:
     if last_tag in _OBJECT_VERB_TAGS or (last_tag == "VBN" and _is_have(previous)):
         return next_tag in _OBJECT_OPENING_TAGS
     return last_tag in _PREPOSITION_TAGS and (next_tag in _OBJECT_OPENING_TAGS or next_tag == "CD")
+
+
+#: Forms of "have" and "be" (negated, contracted or not) that a participle completes.
+_PARTICIPLE_AUXILIARIES = frozenset(
+    "have has had haven't hasn't hadn't havent hasnt hadnt i've we've you've they've ive weve "
+    "is are was were am isn't aren't wasn't weren't isnt arent wasnt werent been being "
+    "it's that's it'd its thats".split()
+)
+_PARTICIPLE_TAGS = frozenset({"VBN", "VBG"})
+
+
+def _joins_its_participle(word: str, next_tag: str) -> bool:
+    """Is ``word`` an auxiliary whose participle comes next ("i haven't | got it", "it was |
+    delivered", "it isn't | working")? A perfect or a passive is one verb: split there and
+    "I haven't." reads as an answer and "Got it." as an acknowledgement, and the customer's
+    problem is lost."""
+    return word in _PARTICIPLE_AUXILIARIES and next_tag in _PARTICIPLE_TAGS
+
+
+#: Auxiliaries that open a question and need a main verb after the subject ("can my
+#: daughter | use it"); "is" and "have" can stand alone ("is it?", "have you?").
+_VERB_NEEDING_AUXILIARIES = frozenset(
+    "can could would will do does did should shall may might cant couldnt wouldnt wont dont "
+    "doesnt didnt can't couldn't wouldn't won't don't doesn't didn't".split()
+)
+_VERB_TAGS = frozenset({"VB", "VBP", "VBZ", "VBD", "VBG", "VBN", "MD"})
+
+
+def _awaits_its_verb(norm: Sequence[str], first_tags: Sequence[str], start: int, k: int) -> bool:
+    """Does the sentence since ``start`` open with an auxiliary and its subject and still
+    lack the main verb at ``norm[k]`` ("can my daughter | um use my card")? Ending there
+    leaves a question without a predicate ("Can my daughter?") and a verb without a
+    subject, which reads as a request."""
+    if norm[start] not in _VERB_NEEDING_AUXILIARIES or k - start > 4:
+        return False
+    return not any(tag in _VERB_TAGS for tag in first_tags[start + 1 : k + 1])
 
 
 def _is_have(word: str) -> bool:

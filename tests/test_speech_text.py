@@ -341,6 +341,43 @@ def test_no_sentence_end_between_a_verb_or_preposition_and_its_object(text, tags
         restore(text, pairs[:-1])
 
 
+@pytest.mark.parametrize(
+    ("text", "tags", "kept"),
+    [
+        # A perfect is one verb: "I haven't." + "Got it." would lose the problem.
+        (
+            "my parcel says delivered but i haven't got it",
+            "PRP$ NN VBZ VBN CC PRP VBP VBN PRP",
+            "haven't got it",
+        ),
+        ("the refund was sent back yesterday", "DT NN VBD VBN RB NN", "was sent"),
+        # An auxiliary and its subject wait for the main verb, a filler between or not.
+        (
+            "can my daughter um use my card at other branches",
+            "MD PRP$ NN UH VB PRP$ NN IN JJ NNS",
+            "daughter",
+        ),
+        ("does the annual plan cover both cars", "VBZ DT JJ NN VB DT NNS", "plan cover"),
+    ],
+)
+def test_no_sentence_end_inside_a_verb_group(text, tags, kept):
+    pairs = [(t, t) for t in tags.split()]
+    restored = restore(text, pairs)
+    assert kept in restored.lower().replace(",", "").replace(" um", ""), restored
+    assert restored.count(".") + restored.count("?") == 1, restored
+
+
+def test_a_short_answer_still_ends_before_what_follows():
+    """The verb-group rules need a participle or a missing verb: "yes we do" is complete."""
+    from cxnlp.speech_text import _awaits_its_verb, _joins_its_participle
+
+    assert not _joins_its_participle("haven't", "PRP")
+    assert _joins_its_participle("haven't", "VBN")
+    assert not _awaits_its_verb(["do", "you", "want", "it"], ["VBP", "PRP", "VB", "PRP"], 0, 2)
+    assert _awaits_its_verb(["can", "my", "daughter", "use"], ["MD", "PRP$", "NN", "VB"], 0, 2)
+    assert not _awaits_its_verb(["is", "it", "ready"], ["VBZ", "PRP", "JJ"], 0, 1)
+
+
 def test_a_passive_participle_takes_no_object():
     from cxnlp.speech_text import _takes_object
 
