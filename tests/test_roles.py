@@ -193,6 +193,8 @@ def test_a_customer_who_addresses_the_care_account_is_the_customer():
         ("customer.preference", "I'm looking forward to it", 0),
         ("customer.preference", "I'd like some movies like Bridesmaids", 1),
         ("agent.asks_preference", "What category? What are you into these days?", 2),
+        # A typographic apostrophe reads as "'".
+        ("customer.own_problem", "Why doesn\u2019t the calculator show the steps?", 1),
     ],
 )
 def test_cue_families_fire_on_what_they_describe(family, text, hits):
@@ -232,6 +234,7 @@ def test_labelled_contact_centre_calls_infer_right_with_roles_hidden(name):
         ([("A", 'try "Up (2009)"'), ("A", "or not"), ("B", "hm")], "A", "reacts_to_new_item_rate", 0.0),
         ([("A", 'try "Up (2009)"'), ("A", "or not"), ("B", "hm")], "B", "reacts_to_new_item_rate", 0.0),
         ([("A", "hello"), ("B", "hi")], "B", "speaks_first", 0.0),
+        ([("A", "I\u2019m sure you\u2019ll like it"), ("B", "ok")], "A", "second_person_rate", 10 * 1 / 5),
         ([("A", ""), ("B", "hi")], "A", "second_person_rate", 0.0),
     ],
 )

@@ -55,6 +55,8 @@ STRUCTURAL_FEATURES: tuple[str, ...] = (
     "log_words_per_turn",
 )
 _WORD = re.compile(r"[a-z']+")
+#: Typographic apostrophes and primes read as the ASCII apostrophe the cue patterns are written with.
+_APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc\u2032`\u00b4", "'"))
 #: Per-turn counts behind the rate features.
 _TURN_COUNTS = ("answers", "new_items", "new_item_turns", "reacts_to_new_item")
 _SIDES = ("agent", "customer")
@@ -186,6 +188,16 @@ def _any(patterns: Sequence[re.Pattern[str]], text: str) -> bool:
     return any(p.search(text) for p in patterns)
 
 
+def _plain(text: str) -> str:
+    """``text`` with typographic apostrophes made ASCII.
+
+    Cue patterns spell contractions with ``'``; written chat and translated posts often use
+    ``’`` ("Why doesn’t it work?"), which would otherwise hide "doesn't", "I'm", "you'll"
+    from every pattern and from the pronoun lists.
+    """
+    return text.translate(_APOSTROPHES)
+
+
 def _normal(item: str) -> str:
     return " ".join(_WORD.findall(item.lower()))
 
@@ -204,7 +216,8 @@ def speaker_features(turns: Sequence[tuple[str, str]], cues: RoleCues) -> dict[s
     counts: dict[str, dict[str, int]] = {}
     named: set[str] = set()
     previous: tuple[str, str, bool] | None = None
-    for label, text in turns:
+    for label, raw in turns:
+        text = _plain(raw)
         said.setdefault(label, []).append(text)
         count = counts.setdefault(label, dict.fromkeys(_TURN_COUNTS, 0))
         items = {_normal(m.group(0)) for p in cues.item for m in p.finditer(text)} - named
