@@ -425,3 +425,39 @@ def test_sentence_kinds_are_read_once_per_transcript_and_configuration(parser, f
     assert stricter.sentence_kinds(parsed) != first and len(calls) == 2
     assert twin.sentence_kinds(other) == original(twin, other) and len(calls) == 3
     assert filler.sentence_kinds(parsed) == first
+
+
+@pytest.mark.parametrize(
+    ("agent", "restarted", "fluent"),
+    [
+        (
+            "The lab, the lab signed them off this morning.",
+            {"The lab"},
+            "The lab signed them off this morning.",
+        ),
+        (
+            "So they'll be, um, they'll be in your portal by five.",
+            {"they'll be"},
+            "So they'll be, um, in your portal by five.",
+        ),
+        ("I've I've refunded the second payment.", {"I've"}, "I've refunded the second payment."),
+        ("ive got ive got an engineer on the way", {"I've got"}, "ive got an engineer on the way"),
+    ],
+)
+def test_the_first_copy_of_a_false_start_is_filler(parser, filler, agent, restarted, fluent):
+    result = filler.score(parsed_call(parser, "Where is my refund?", agent))
+    assert {e.span for e in result.evidence if e.kind == "repetition"} == restarted
+    assert result.score > filler.score(parsed_call(parser, "Where is my refund?", fluent)).score
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "Your reference is two two four seven.",
+        "I know that that's frustrating.",
+        "It had had a new battery fitted before.",
+    ],
+)
+def test_numbers_and_intended_doubles_are_no_false_start(parser, filler, agent):
+    result = filler.score(parsed_call(parser, "What's my reference?", agent))
+    assert not [e for e in result.evidence if e.kind == "repetition"]

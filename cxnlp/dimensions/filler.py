@@ -37,7 +37,9 @@ Detectors
     chat about a storm is relevant when the storm cut the customer's line. Laughter
     tokens (*haha, lol*) count too.
 ``repetition``
-    An agent sentence of at least ``min_repeat_words`` words whose embedding is within
+    The first copy of words said twice in a row, a stutter or false start ("the lab, the
+    lab signed", "they'll be, um, they'll be": :func:`restart_flags`); and an agent
+    sentence of at least ``min_repeat_words`` words whose embedding is within
     ``repeat_threshold`` cosine of an earlier agent sentence of the same call; the first
     occurrence is fine. A restatement with a purpose is no repeat: a recap or summary
     announced as one ("so just to recap: ...", ``recap_phrases`` in the lexicon), a
@@ -68,7 +70,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -543,6 +545,37 @@ def pattern_flags(span: Span, matcher: Matcher | None = None, lex: Lexicon | Non
     return flagged
 
 
+#: Words said twice in a row on purpose: "had had", "that that's", "bye bye".
+_INTENDED_DOUBLES = frozenset({"had", "that", "bye", "is"})
+#: The longest false start read: "they'll be, um, they'll be" (three tokens).
+_MAX_RESTART = 3
+
+
+def restart_flags(span: Span, skip: Collection[int] = ()) -> set[int]:
+    """Doc token indices of the first copy of words said twice in a row in ``span``: a
+    stutter or false start ("the lab, the lab signed", "I've I've refunded", "they'll be,
+    um, they'll be in your portal"). Punctuation and the tokens in ``skip`` (fillers
+    already flagged) are read past, so a hesitation between the copies does not hide the
+    repeat. Numbers never repeat ("two two four" is a number), nor do the few words
+    doubled on purpose ("that that's"). The second copy carries the meaning; the first
+    serves no purpose, which is what filler_content counts.
+    """
+    tokens = [t for t in span if not (t.is_punct or t.is_space) and t.i not in skip]
+    forms = [t.lower_.replace("\u2019", "'") for t in tokens]
+    flagged: set[int] = set()
+    for size in range(_MAX_RESTART, 0, -1):
+        for k in range(len(tokens) - 2 * size + 1):
+            first = forms[k : k + size]
+            if first != forms[k + size : k + 2 * size] or any(
+                t.i in flagged for t in tokens[k : k + 2 * size]
+            ):
+                continue
+            if any(t.like_num for t in tokens[k : k + size]) or (size == 1 and first[0] in _INTENDED_DOUBLES):
+                continue
+            flagged.update(t.i for t in tokens[k : k + size])
+    return flagged
+
+
 def filler_words(span: Span) -> list[str]:
     """The words of ``span`` the patterns flag as filler words, in order (for inspection)."""
     flags = pattern_flags(span)
@@ -784,6 +817,8 @@ class FillerContent(Dimension):
         evidence: list[Evidence] = []
         for sent in agent:
             token_kind = pattern_flags(sent.span, lex=self.lexicon_)
+            for i in restart_flags(sent.span, token_kind):
+                token_kind[i] = "repetition"
             sentence_kind = whole.get(sent.index)
             if sentence_kind is not None:
                 for t in sent.span:
