@@ -146,6 +146,13 @@ def test_ask_type(nlp, need, kind, ask):
         ("Unfortunately that isn't something I'm able to see here.", {"vague"}, {"refusal", "yes_no"}),
         ("No, you can't see it in the app yet.", {"yes_no"}, set()),
         ("Unfortunately we can't waive the fee.", {"refusal"}, {"vague"}),
+        # A negated verb of appearance judges how things seem (sympathy); it refuses nothing.
+        ("Oh, that doesn't sound like a great start to the week.", set(), {"refusal", "yes_no"}),
+        ("That doesn't look right at all.", set(), {"refusal"}),
+        ("That doesn't apply to annual plans.", {"refusal"}, set()),
+        # An episode told in the past is this case's, not how things work for everyone.
+        ("The courier left it in the porch at noon.", {"past_event"}, {"generic"}),
+        ("Parcels are left in the porch when nobody answers.", {"generic"}, set()),
         # A participle the tagger reads as a base form after the perfect's "have".
         ("I've reset your line and it should stay up now.", {"own_action"}, set()),
         ("I have to reset your line first.", set(), {"own_action"}),

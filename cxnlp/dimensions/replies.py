@@ -612,8 +612,11 @@ def reply_functions(
     # plans cost..."), as against a sentence that merely names no one ("It was refused
     # because...") or mentions a policy ("the photos showed it predates the policy").
     states_rule = rule and not (commitment or yes_no)
+    # "The driver left it by the back gate": one event told in the past is what happened
+    # in this case, not how things work for everyone (unless it states a rule).
+    episodic = _narrates_past(words, lex)
     generic = (
-        (not personal and not (yes_no or steps or question or specific or action))
+        (not personal and not (yes_no or steps or question or specific or action or episodic))
         or bool(lex["generic_words"].intersection(lowers) and not (action or commitment) and you_words == 0)
         or states_rule
     )
@@ -1332,12 +1335,20 @@ def _offered(before: Sequence[Token]) -> bool:
     )
 
 
+#: Linking verbs of appearance: "that doesn't sound like much fun" judges how something
+#: seems to the customer (sympathy), it refuses nothing.
+_APPEARANCE_VERBS = frozenset({"sound", "seem", "look", "feel", "appear"})
+
+
 def _negated_can(words: Sequence[Token]) -> bool:
     """ "I can't", "you can't get a refund", "the system won't allow": a refusal by any subject
     of a negated modal; "we're not able", "that isn't possible" only with the agent's side or
-    the case as subject ("you don't need to" is an answer, not a refusal)."""
+    the case as subject ("you don't need to" is an answer, not a refusal); never a negated
+    verb of appearance ("that doesn't sound great", "it doesn't look good")."""
     for i, t in enumerate(words[:-1]):
         if i == 0 or _lw(words[i + 1]) not in ("not", "n't", "nt"):
+            continue
+        if i + 2 < len(words) and _lemma(words[i + 2]) in _APPEARANCE_VERBS:
             continue
         subject = words[i - 1]
         if _lw(t) in ("can", "ca", "could", "will", "wo") and subject.pos_ in ("PRON", "NOUN", "PROPN"):
@@ -1465,6 +1476,7 @@ def _yes_no(words: Sequence[Token], lex: ReplyLexicon, *, within: bool = True) -
         and _lw(words[0]) not in ("what", "who", "which")
         and words[1].pos_ == "AUX"
         and (len(words) <= 4 or (len(words) > 2 and _lw(words[2]) in ("not", "n't", "nt")))
+        and not (len(words) > 3 and _lemma(words[3]) in _APPEARANCE_VERBS)  # "that doesn't sound fun"
     )
 
 
