@@ -59,8 +59,8 @@ still being written, is skipped and counted):
   ``filler: [exact spans of text]``, ``pattern`` and ``pair`` (see its PROVENANCE note).
 - ``discourse_filler_{tune,holdout}.jsonl``: the proactive_filler layout, discourse markers as
   filler and on purpose (section h only; see its PROVENANCE note).
-- ``brand_register_{tune,holdout,holdout2}.jsonl``: ``{id, label on_brand|neutral|off_brand, register,
-  domain, style, text}``.
+- ``brand_register_{tune,tune3,tune4,holdout,holdout2}.jsonl``: ``{id, label
+  on_brand|neutral|off_brand, register, domain, style, text}``.
 """
 
 from __future__ import annotations

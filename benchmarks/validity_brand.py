@@ -49,6 +49,8 @@ BRAND_FILES: dict[str, str] = {
     "tune": "brand_register_tune.jsonl",
     # second tuning file: off brand without cue words and same-shape neutral twins (see its PROVENANCE)
     "tune3": "brand_register_tune3.jsonl",
+    # a third author's sentences in 13 registers and 23 new domains (see its PROVENANCE)
+    "tune4": "brand_register_tune4.jsonl",
     "holdout": "brand_register_holdout.jsonl",  # seen in aggregate while tuning (session 9)
     "holdout2": "brand_register_holdout2.jsonl",  # a fresh author, never tuned on
 }
@@ -267,6 +269,11 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="also report false alarms on the agent sentences of the first N STC-3 dialogues",
     )
+    ap.add_argument(
+        "--no-register-model",
+        action="store_true",
+        help="score with brand congruence's learned register model off (the figures before it)",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     splits = load_splits(BRAND_FILES, args.data_dir, args.split, None)
@@ -274,7 +281,14 @@ def main(argv: list[str] | None = None) -> int:
         check_brand_items(split)
         for problem, where in split.problems.items():
             print(f"data problem [{split.name}] {problem}: {where[:5]}")
-    scorer = Scorer(slot_vectors=False)
+    if args.no_register_model:
+        from cxnlp.scoring import DEFAULT_DIMENSIONS
+
+        spec: dict[str, dict[str, Any]] = {key: {} for key in DEFAULT_DIMENSIONS}
+        spec["brand_congruence.v1"] = {"register_model": None}
+        scorer = Scorer(slot_vectors=False, dimensions=spec)
+    else:
+        scorer = Scorer(slot_vectors=False)
     section = brand_register_section(scorer, splits)
     print("\n".join(report_brand_register(section)))
     if args.stc3:

@@ -220,6 +220,7 @@ def test_one_gigabyte_calibrator_is_not_read(tmp_path: Path) -> None:
         ("cxnlp.ingest.role_model", "load_role_model", "RoleModelError"),
         ("cxnlp.dimensions.need_reply", "load_pair_scorer", "NeedReplyModelError"),
         ("cxnlp.speech_text", "load_speech_punctuator", "SpeechModelError"),
+        ("cxnlp.dimensions.register_model", "load_register_scorer", "RegisterModelError"),
     ],
 )
 def test_a_huge_json_model_is_not_read(tmp_path: Path, module: str, loader: str, error: str) -> None:
