@@ -270,9 +270,9 @@ def main(argv: list[str] | None = None) -> int:
         help="also report false alarms on the agent sentences of the first N STC-3 dialogues",
     )
     ap.add_argument(
-        "--no-register-model",
+        "--register-model",
         action="store_true",
-        help="score with brand congruence's learned register model off (the figures before it)",
+        help="score with brand congruence's opt-in learned register model on (default: off, as shipped)",
     )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -281,11 +281,11 @@ def main(argv: list[str] | None = None) -> int:
         check_brand_items(split)
         for problem, where in split.problems.items():
             print(f"data problem [{split.name}] {problem}: {where[:5]}")
-    if args.no_register_model:
+    if args.register_model:
         from cxnlp.scoring import DEFAULT_DIMENSIONS
 
         spec: dict[str, dict[str, Any]] = {key: {} for key in DEFAULT_DIMENSIONS}
-        spec["brand_congruence.v1"] = {"register_model": None}
+        spec["brand_congruence.v1"] = {"register_model": "packaged"}
         scorer = Scorer(slot_vectors=False, dimensions=spec)
     else:
         scorer = Scorer(slot_vectors=False)

@@ -104,7 +104,7 @@ PAIRS = [
 def dims(encoder):
     from cxnlp.dimensions.brand import BrandCongruence
 
-    with_model = BrandCongruence()
+    with_model = BrandCongruence(register_model="packaged")
     with_model.prepare(encoder)
     without = BrandCongruence(register_model=None)
     without.prepare(encoder)
@@ -134,6 +134,12 @@ def test_off_brand_without_cue_words_costs_and_its_twin_does_not(dims, parser, o
     assert any("register model: off-brand probability" in e.detail for e in found)
     twin_cost, twin_found = _cost(with_model, parser, plain)
     assert twin_cost < 1.0, (plain, twin_cost, [e.detail for e in twin_found])
+
+
+def test_the_register_model_is_opt_in():
+    from cxnlp.dimensions.brand import BrandCongruence
+
+    assert BrandCongruence().register_model is None
 
 
 def test_config_names_the_register_model(dims):

@@ -712,8 +712,12 @@ class BrandCongruence(Dimension):
         packaged ``cxnlp/resources/brand_lexicon.yaml``).
     register_model : str or None
         The learned register model of :mod:`cxnlp.dimensions.register_model`: ``"packaged"``
-        (default) reads ``cxnlp/resources/brand_register_model.json``, a path reads a model of
-        one's own (``benchmarks/train_brand_register.py`` fits one), ``None`` turns it off.
+        reads ``cxnlp/resources/brand_register_model.json``, a path reads a model of one's own
+        (``benchmarks/train_brand_register.py`` fits one), ``None`` (default) leaves it off.
+        Off by default because it also reads warm, on-brand sentences as off brand ("Hi Chen,
+        I can see why that's a shock, and I'm sorry." at 0.87-1.00): on the model and
+        adequate calls of the tune, tune3 and tune4 splits it lowered 26 of them by 2-14
+        points, which outweighs its held-out gain (off brand costing >= 5: 0.60 -> 0.68).
         It reads each agent sentence's vector and form, as a profile-independent second
         opinion on manner: off brand in words no list holds ("Most owners manage to book the
         booster before it lapses.").
@@ -760,7 +764,7 @@ class BrandCongruence(Dimension):
         max_sentence_cost: float = 15.0,
         off_sure: float = 0.95,
         brand_lexicon: str | None = None,
-        register_model: str | None = "packaged",
+        register_model: str | None = None,
         register_onset: float = 0.85,
         register_full: float = 0.97,
         register_margin: float = -0.03,
