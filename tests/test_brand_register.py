@@ -170,6 +170,8 @@ def test_cue_found(nlp, words, text, expected):
         "The refund arrives when the bank releases it.",
         "Oh great, that's all sorted for you then.",  # praise, no complaint after it
         "Look at what's up on the screen.",
+        "Bye for now.",  # "now" as the object of "for", no order
+        "That's everything for now.",
         # The same shapes said plainly (version 5 cues).
         "You could have the refund as credit or to the card.",
         "Had the parcel been lost, we'd have refunded it.",
@@ -219,3 +221,11 @@ def test_every_cue_kind_has_an_example_that_reads_it(nlp, words):
     """Each cue the evidence can name is produced by at least one example."""
     found = {kind for text, _ in CUE_EXAMPLES for kind in kinds(nlp, words, text)}
     assert found == set(CUES)
+
+
+def test_a_farewell_for_now_after_advice_is_not_an_order(nlp, words):
+    """In context the tagger reads "Bye" as a noun; "now" after "for" is still no order."""
+    doc = nlp("Keep the pump running all night before the technician comes. Bye for now.")
+    last = list(doc.sents)[-1]
+    assert [t.pos_ for t in last][0] in ("PROPN", "NOUN", "INTJ")
+    assert [cue.kind for cue in register_cues(last, words)] == []

@@ -615,10 +615,12 @@ def curt_reply(span: Span, words: RegisterWords) -> str | None:
     # "Next question.", "Next customer."
     if len(lowered) == 2 and lowered[0] == "next" and lowered[1] in words.queue_nouns:
         return said
-    # a noun phrase ordered with a last "go" / "now": "Name and account number, go."
+    # a noun phrase ordered with a last "go" / "now": "Name and account number, go." (not
+    # the object of a preposition: "Bye for now.", "That's all for now.")
     if (
         len(tokens) >= 2
         and lowered[-1] in words.curt_words | {"go"}
+        and tokens[-2].pos_ != "ADP"
         and nouns
         and not any(t.pos_ in {"VERB", "AUX"} for t in tokens[:-1])
     ):
