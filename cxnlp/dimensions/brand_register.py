@@ -112,6 +112,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cxnlp.nlp import span_words
+
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Span, Token
 
@@ -249,8 +251,8 @@ def shouting(span: Span, words: RegisterWords) -> str | None:
     return None
 
 
-def _content_tokens(span: Span) -> list[Token]:
-    return [t for t in span if not (t.is_punct or t.is_space)]
+def _content_tokens(span: Span) -> tuple[Token, ...]:
+    return span_words(span)
 
 
 def reprimand(span: Span, words: RegisterWords) -> str | None:

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cxnlp.lexicon import Lexicon, LexiconError, LexiconSpec, load_lexicon
+from cxnlp.nlp import span_words
 from cxnlp.privacy.placeholders import is_placeholder
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -238,8 +239,8 @@ def default_reply_lexicon() -> ReplyLexicon:
 
 
 # --------------------------------------------------------------------------- helpers
-def _words(span: Span) -> list[Token]:
-    return [t for t in span if not (t.is_punct or t.is_space)]
+def _words(span: Span) -> tuple[Token, ...]:
+    return span_words(span)
 
 
 def is_number(t: Token) -> bool:
