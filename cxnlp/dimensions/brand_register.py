@@ -107,6 +107,7 @@ finally ..."; ``curt_reply`` "Done.", "Reference number." said flat, "What's the
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -729,11 +730,25 @@ def _phrase_at(
     lowered: Sequence[str], phrases: Sequence[tuple[str, ...]], start: int = 0
 ) -> tuple[int, int] | None:
     """``(i, j)`` of the first phrase of ``phrases`` found at or after ``start`` (word tuples)."""
+    by_first = _by_first_word(tuple(phrases))
     for i in range(start, len(lowered)):
-        for phrase in phrases:
+        # Only the phrases that open with the word at i, in their order, can be found there.
+        for phrase in phrases if by_first is None else by_first.get(lowered[i], ()):
             if tuple(lowered[i : i + len(phrase)]) == phrase:
                 return i, i + len(phrase)
     return None
+
+
+@functools.lru_cache(maxsize=16)
+def _by_first_word(phrases: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, ...], ...]] | None:
+    """The phrases by their first word, each word's in list order; None when a phrase is
+    empty (it is found at every word, so the whole list is read in order there)."""
+    if not all(phrases):
+        return None
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        out.setdefault(phrase[0], []).append(phrase)
+    return {word: tuple(group) for word, group in out.items()}
 
 
 def _first_person(tokens: Sequence[Token]) -> bool:
