@@ -135,11 +135,34 @@ def memoise_attribute_ruler(ruler: Any) -> None:
                 rules = seen[token_key] = tuple(
                     (int(strings[k]), k) for k, _, _ in single(doc[i : i + 1], allow_missing=True)
                 )
-            matches.extend((index, k, i, i + 1) for index, k in rules)
+            for index, k in rules:
+                matches.append((index, k, i, i + 1))
         matches.sort()
         return matches
 
     ruler.match = match
+    ruler.set_annotations = _one_token_annotations(ruler)
+
+
+def _one_token_annotations(ruler: Any) -> Any:
+    """The ruler's ``set_annotations``, setting a one-token match's attributes on its token
+    directly: spaCy builds a ``Span`` per match to find the token (``span[index]``), which
+    for one token at index 0 or -1 is the token itself. Other matches go to spaCy's own,
+    one at a time, so every match is applied in the same order as before."""
+    from spacy.tokens._retokenize import set_token_attrs
+
+    apply = ruler.set_annotations
+
+    def set_annotations(doc: Doc, matches: list[tuple[int, int, int, int]]) -> None:
+        attrs, indices = ruler.attrs, ruler.indices
+        for match in matches:
+            attr_id, _, start, end = match
+            if end - start == 1 and indices[attr_id] in (0, -1):
+                set_token_attrs(doc[start], attrs[attr_id])
+            else:
+                apply(doc, [match])
+
+    return set_annotations
 
 
 def memoise_lemmatizer(lemmatizer: Any) -> None:
@@ -188,10 +211,13 @@ class Sentence:
     #: :func:`content_words` of ``span``, counted by the parse from the content text it
     #: embeds (None: not counted, :meth:`content_word_count` reads the span).
     n_content_words: int | None = None
+    #: ``span``'s text, stripped, cut by the parse from its turn's text (None: read from
+    #: the span, which builds a token object per token at every read).
+    said: str | None = None
 
     @property
     def text(self) -> str:
-        return self.span.text.strip()
+        return self.said if self.said is not None else self.span.text.strip()
 
     @property
     def clean(self) -> Span:
@@ -458,11 +484,13 @@ class TranscriptParser:
             tr_docs = tuple(next(docs) for _ in tr.turns)
             sentences: list[Sentence] = []
             for turn_index, (turn, doc) in enumerate(zip(tr.turns, tr_docs, strict=True)):
+                doc_text = doc.text  # a span's text is its characters of it
                 for span in doc.sents:
                     if _has_content(span):
                         content = content_text(span)
+                        said = doc_text[span.start_char : span.end_char].strip()
                         sentence = Sentence(
-                            len(sentences), turn_index, turn.speaker, span, None, _count_words(content)
+                            len(sentences), turn_index, turn.speaker, span, None, _count_words(content), said
                         )
                         sentences.append(sentence)
                         all_texts.append(content or sentence.text)
@@ -533,7 +561,9 @@ class TranscriptParser:
             for s in sentences:
                 doc = docs.get(k)
                 content = None if doc is None else doc[:]
-                updated.append(Sentence(s.index, s.turn_index, s.speaker, s.span, content, s.n_content_words))
+                updated.append(
+                    Sentence(s.index, s.turn_index, s.speaker, s.span, content, s.n_content_words, s.said)
+                )
                 k += 1
             out.append((tr, tr_docs, updated))
         return out
