@@ -541,15 +541,20 @@ def _ignorable(hedges: bool = True) -> frozenset[str]:
     ("literally")."""
     from cxnlp.fillers import filler_vocabulary, hesitations
 
-    return hesitations() | filler_vocabulary().words["hedge_adverbs"] if hedges else hesitations()
+    return _joined(hesitations(), filler_vocabulary().words["hedge_adverbs"]) if hedges else hesitations()
+
+
+@functools.lru_cache(maxsize=4)
+def _joined(first: frozenset[str], second: frozenset[str]) -> frozenset[str]:
+    """``first | second``, built once per pair of lists rather than at every sentence's cue."""
+    return first | second
 
 
 def _core(span: Span, keep: frozenset[str] = frozenset(), hedges: bool = True) -> list[Token]:
     """Content tokens without fillers and without a name said to the customer at either end
     ("Cool, cheers, bye, Hamza.", "Nia, what do you need?"); a word of ``keep`` is never
     taken for a name (the tagger reads "Ugh," and "K," as proper nouns)."""
-    ignore = _ignorable(hedges)
-    tokens = [t for t in _content_tokens(span) if t.lower_ not in ignore]
+    tokens = list(_unfilled(span, hedges))
     if (
         len(tokens) > 1
         and tokens[-1].pos_ == "PROPN"
@@ -566,6 +571,14 @@ def _core(span: Span, keep: frozenset[str] = frozenset(), hedges: bool = True) -
     ):
         tokens = tokens[1:]
     return tokens
+
+
+@functools.lru_cache(maxsize=1024)
+def _unfilled(span: Span, hedges: bool) -> tuple[Token, ...]:
+    """The span's content tokens without the fillers :func:`_ignorable` names, read once
+    per span (nine cues of manner ask for them)."""
+    ignore = _ignorable(hedges)
+    return tuple(t for t in _content_tokens(span) if t.lower_ not in ignore)
 
 
 def _whole_turn(span: Span) -> bool:
