@@ -288,6 +288,13 @@ def _lw(t: Token) -> str:
     return t.lower_.replace("\u2019", "'")
 
 
+@functools.lru_cache(maxsize=1024)
+def _span_lowers(span: Span) -> frozenset[str]:
+    """The :func:`_lw` of every token of ``span`` (punctuation and space too), read once
+    per span: a reading that needs one of a few words skips a span without them."""
+    return frozenset(_lw(t) for t in span)
+
+
 # --------------------------------------------------------------------------- needs
 def ask_type(spans: Sequence[Span], kind: str, lex: ReplyLexicon | None = None) -> str:
     """The kind of answer a need asks for (one of :data:`ASK_TYPES`).
@@ -564,7 +571,7 @@ def reply_functions(
     joined = set(text.split())  # contractions re-attached: "ca n't" reads as "can't"
     refusal = bool(
         lex["refusal_words"].intersection(joined) or _has_phrase(text, lex.phrases["refusal_phrases"])
-    ) or _negated_can(words)
+    ) or _negated_can(words, lowers)
     # "I'm afraid that's not something I can see here": no refusal of what was asked, only
     # of telling; it leaves the question open, like a vague promise.
     cannot_tell = (
@@ -575,7 +582,7 @@ def reply_functions(
     )
     refusal = refusal and not cannot_tell
     cause = bool(
-        _cause_word(words, lex)
+        _cause_word(words, lowers, lex)
         or _has_phrase(text, lex.phrases["cause_phrases"])
         or _result_connector(words)
         or _causal_verb(words, lex)
@@ -621,7 +628,7 @@ def reply_functions(
     explains = cause or _explains_after_break(span)
     # "The engineer found the motor had been rewired": a third party's past action is
     # what happened; only the agent's own action ("I've refunded it") is no account of it.
-    past_event = not (action and first_person) and _narrates_past(words, lex)
+    past_event = not (action and first_person) and _narrates_past(words, lowers, lex)
     # "I can see the code was sent at 9:12" reports the record; the state it reads out
     # is no action taken on the customer's request or problem.
     own_action = action and not _reads_record(words, lex)
@@ -776,6 +783,8 @@ _BREAKS = frozenset({"\u2014", "\u2013", "-", "--", ";", ":", ",", "as", "so", "
 
 def _explains_after_break(span: Span) -> bool:
     """A second clause after a dash, comma or "as"/"so" with some content: a reason given."""
+    if _BREAKS.isdisjoint(_span_lowers(span)):
+        return False
     tokens = [t for t in span if not t.is_space]
     for i, t in enumerate(tokens):
         if _lw(t) in _BREAKS and i > 1:
@@ -797,19 +806,19 @@ def _causal_verb(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     return False
 
 
-def _narrates_past(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+def _narrates_past(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> bool:
     """What happened, in the past tense ("the payment page timed out", "a cable was cut"):
-    the implicit cause that answers a "why"."""
+    the implicit cause that answers a "why" (``lowers``: the words' :func:`_lw`)."""
     for i, t in enumerate(words):
         # "We received it", "I reached out" say nothing happened; "your payment reached us
         # two days late" is what happened (only looking and checking never are).
-        own = i > 0 and _lw(words[i - 1]) in _FIRST_PERSON
+        own = i > 0 and lowers[i - 1] in _FIRST_PERSON
         inert = lex.inaction_verbs if own else lex["attention_verbs"]
         # "they'll look into what happened": a question about the event, not the event.
         asked = i > 0 and words[i - 1].tag_ in _WH_TAGS
         if t.tag_ == "VBD" and _lemma(t) not in inert and _lemma(t) != "be" and not asked:
             return True
-        if _lw(t) in ("was", "were", "got") and i + 1 < len(words) and words[i + 1].tag_ == "VBN":
+        if lowers[i] in ("was", "were", "got") and i + 1 < len(words) and words[i + 1].tag_ == "VBN":
             return True
     return False
 
@@ -1095,6 +1104,8 @@ def _sympathy_complement(span: Span, lex: ReplyLexicon) -> frozenset[int]:
     to hear *the parcel never came*". "Sorry, I've refunded it" and "sorry to say we can't"
     restate nothing: the agent's own words follow."""
     heads = lex["sympathy_heads"]
+    if heads.isdisjoint(_span_lowers(span)):
+        return frozenset()
     tokens = list(span)
     out: set[int] = set()
     k = 0
@@ -1134,16 +1145,17 @@ _RESTATING_VERBS = frozenset({"hear", "see", "learn", "read", "find"})
 _CONTRASTS = frozenset({"but", "however", "though", "so"})
 
 
-def _cause_word(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+def _cause_word(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> bool:
     """A cause word, where "caused" names what it caused or by what ("it was caused by a
     retry", "the update caused the crash"), not an object before it ("sorry for the worry
-    this has caused")."""
+    this has caused"). ``lowers``: the words' :func:`_lw`."""
     cause = lex["cause_words"]
     for i, t in enumerate(words):
-        if _lw(t) in cause or _lemma(t) in cause:
-            if _lw(t) == "caused" and i + 1 == len(words):
+        low = lowers[i]
+        if low in cause or _lemma(t) in cause:
+            if low == "caused" and i + 1 == len(words):
                 continue
-            if _lw(t) == "since" and _since_when(words[i + 1 : i + 3], lex):
+            if low == "since" and _since_when(words[i + 1 : i + 3], lex):
                 continue  # "no pressure since this morning" tells when it began, not why
             return True
     return False
@@ -1340,17 +1352,17 @@ def _offered(before: Sequence[Token]) -> bool:
     )
 
 
-def _negated_can(words: Sequence[Token]) -> bool:
+def _negated_can(words: Sequence[Token], lowers: Sequence[str]) -> bool:
     """ "I can't", "you can't get a refund", "the system won't allow": a refusal by any subject
     of a negated modal; "we're not able", "that isn't possible" only with the agent's side or
     the case as subject ("you don't need to" is an answer, not a refusal)."""
-    for i, t in enumerate(words[:-1]):
-        if i == 0 or _lw(words[i + 1]) not in ("not", "n't", "nt"):
+    for i in range(len(words) - 1):
+        if i == 0 or lowers[i + 1] not in ("not", "n't", "nt"):
             continue
         subject = words[i - 1]
-        if _lw(t) in ("can", "ca", "could", "will", "wo") and subject.pos_ in ("PRON", "NOUN", "PROPN"):
+        if lowers[i] in ("can", "ca", "could", "will", "wo") and subject.pos_ in ("PRON", "NOUN", "PROPN"):
             return True
-        if _lw(t) in ("are", "is", "am", "'m", "'re", "do", "does") and _lw(subject) in (
+        if lowers[i] in ("are", "is", "am", "'m", "'re", "do", "does") and lowers[i - 1] in (
             "i",
             "we",
             "it",
