@@ -18,7 +18,6 @@ order) are the same as the plain ``Matcher``'s.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spacy.matcher import Matcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 __all__ = ["GatedMatcher", "pattern_requirements"]
 
@@ -45,9 +44,6 @@ _COLUMNS = ("LOWER", "LEMMA", "ORTH", "TAG", "POS", "DEP")
 #: turn, read by several matchers): the last few read, so memory stays flat.
 _RECENT_DOCS = 32
 _doc_rows: OrderedDict[int, tuple[Doc, Any]] = OrderedDict()
-#: Spans whose distinct column values are kept (:func:`_span_column_values`): a batch's
-#: recent sentences, read by several matchers one after another.
-_RECENT_SPANS = 1024
 
 #: Token values and requirement sets whose readings a gated matcher remembers (then it
 #: starts over: memory stays bounded).
@@ -134,31 +130,6 @@ def _token_rows(doclike: Any) -> Any:
     return rows[doclike.start : doclike.end]
 
 
-def _distinct_values(doclike: Any, columns: list[int]) -> set[int] | frozenset[int]:
-    """The distinct ids of ``columns`` (indices into :data:`_COLUMNS`) over the tokens of a
-    Doc or Span: a span's, from the per-column sets of :func:`_span_column_values`."""
-    if isinstance(doclike, Doc):
-        return set(_token_rows(doclike)[:, columns].ravel().tolist())
-    per_column = _span_column_values(doclike)
-    if len(columns) == 1:
-        return per_column[columns[0]]
-    return frozenset().union(*(per_column[c] for c in columns))
-
-
-@functools.lru_cache(maxsize=_RECENT_SPANS)
-def _span_column_values(span: Span) -> tuple[frozenset[int], ...]:
-    """Each :data:`_COLUMNS` column's distinct ids over the tokens of ``span``.
-
-    Why: the matchers of the dimensions (acts, introductions, vocatives, apologies, need
-    patterns, fillers) gate the same sentences, each on its own columns; cutting and
-    deduplicating the token array once per span, not once per matcher and span, was half
-    of what a gate cost. A span equals another only over the same characters of the same
-    doc object, which must not be re-annotated between calls (as :func:`_token_rows`).
-    """
-    rows = _token_rows(span)
-    return tuple(frozenset(rows[:, c].tolist()) for c in range(len(_COLUMNS)))
-
-
 def _compile_gate(requirements: list[tuple[Requirement, ...]]) -> _Gate:
     names: list[str] = []
     bits: dict[tuple[str, Any], int] = {}
@@ -234,7 +205,7 @@ class GatedMatcher(Matcher):
         met = 0
         if gate.columns and len(doclike):
             known = self._bits
-            for value in _distinct_values(doclike, gate.columns):
+            for value in set(_token_rows(doclike)[:, gate.columns].ravel().tolist()):
                 bits = known.get(value)
                 if bits is None:
                     bits = self._value_bits(gate, value)
