@@ -574,8 +574,8 @@ def _privacy_dev_turns() -> list[str]:
 
 def test_detector_gates_never_hide_a_finding(monkeypatch):
     """Each detector skips a text that lacks what every one of its finds holds (a digit or
-    enough number words, a month word, " at "): with every gate open, ``find_all`` finds
-    exactly the same."""
+    enough number words, a month word, " at ", a name cue or title): with every gate open,
+    ``find_all`` finds exactly the same."""
     import dataclasses
     import re
 
@@ -588,7 +588,7 @@ def test_detector_gates_never_hide_a_finding(monkeypatch):
     monkeypatch.setattr(detectors, "may_hold_digit_run", lambda text, p: True)
     monkeypatch.setattr(detectors, "_words_at_least", lambda *args, **kwargs: True)
     monkeypatch.setattr(detectors, "_SPOKEN_AT", re.compile(""))
-    open_gates = dataclasses.replace(p, date_gate=re.compile(""))
+    open_gates = dataclasses.replace(p, date_gate=re.compile(""), name_gate=re.compile(""))
     assert [detectors.find_all(text, open_gates) for text in texts] == gated
     assert sum(map(bool, gated)) >= 30  # the texts do hold what the detectors find
 
@@ -596,7 +596,8 @@ def test_detector_gates_never_hide_a_finding(monkeypatch):
 def test_call_context_reads_what_all_detectors_give(redactor, monkeypatch):
     """``call_context`` runs only the detectors whose findings it keeps (numbers, names,
     addresses): the context is the one all of them give."""
-    from cxnlp.privacy import detectors, redactor as redactor_module
+    from cxnlp.privacy import detectors
+    from cxnlp.privacy import redactor as redactor_module
 
     turns = [*GATED_DETECTOR_TEXTS, *_privacy_dev_turns()]
     calls = [turns[i : i + 6] for i in range(0, len(turns), 6)]
