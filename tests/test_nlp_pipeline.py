@@ -64,7 +64,8 @@ def test_sentence_text_cut_by_the_parse_is_the_spans_text(parser):
 
     turns = [Turn("customer" if i % 2 else "agent", text) for i, text in enumerate(TEXTS[1:])]
     turns.append(Turn("customer", "hi [NAME] here  my card ends in [CARD]\tcan you check it"))
-    turns.append(Turn("agent", "im sorry about that dana ive refunded the forty dollars is there anything else"))
+    spoken = "im sorry about that dana ive refunded the forty dollars is there anything else"
+    turns.append(Turn("agent", spoken))
     parsed = parser.parse(Transcript("t1", tuple(turns)))
     assert len(parsed.sentences) > len(turns)
     for sentence in parsed.sentences:
