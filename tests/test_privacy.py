@@ -543,3 +543,65 @@ def test_a_bad_allow_list_names_the_file_and_key(tmp_path):
     bad.write_text("terms: Kestrel\nwords: []\n")
     with pytest.raises(PrivacyAllowError, match=r"allow\.yaml.*'terms'"):
         Redactor(allow=bad).redact("Hello Sarah")
+
+
+# --- the detectors' gates are exact --------------------------------------------------------
+
+GATED_DETECTOR_TEXTS = [
+    *(text for _, text, _ in CASES),
+    *SKIP_TEXTS,
+    "triple seven",  # three digits from two words
+    "twenty one",
+    "one two",
+    "it's room one",
+    "the security code is ²³⁴, one sec",  # a superscript digit is a digit to a run, not to \d
+    "iban gb eight two west one two three four five six nine eight seven six five four three two",
+    "born on the ſeventh of ſeptember",  # the date pattern's case folding
+    "expires June twenty seven",
+    "Call me AT home AT nine",
+    "jane dot doe At gmail dot com",
+    "Nothing here to find, thanks.",
+]
+
+
+def _privacy_dev_turns() -> list[str]:
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "privacy" / "calls_dev.jsonl"
+    calls = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [turn["text"] for call in calls[:40] for turn in call["turns"]]
+
+
+def test_detector_gates_never_hide_a_finding(monkeypatch):
+    """Each detector skips a text that lacks what every one of its finds holds (a digit or
+    enough number words, a month word, " at ", a name cue or title): with every gate open,
+    ``find_all`` finds exactly the same."""
+    import dataclasses
+    import re
+
+    from cxnlp.privacy import detectors
+    from cxnlp.privacy.patterns import load_patterns
+
+    p = load_patterns()
+    texts = [*GATED_DETECTOR_TEXTS, *_privacy_dev_turns()]
+    gated = [detectors.find_all(text, p) for text in texts]
+    monkeypatch.setattr(detectors, "may_hold_digit_run", lambda text, p: True)
+    monkeypatch.setattr(detectors, "_words_at_least", lambda *args, **kwargs: True)
+    monkeypatch.setattr(detectors, "_SPOKEN_AT", re.compile(""))
+    open_gates = dataclasses.replace(p, date_gate=re.compile(""), name_gate=re.compile(""))
+    assert [detectors.find_all(text, open_gates) for text in texts] == gated
+    assert sum(map(bool, gated)) >= 30  # the texts do hold what the detectors find
+
+
+def test_call_context_reads_what_all_detectors_give(redactor, monkeypatch):
+    """``call_context`` runs only the detectors whose findings it keeps (numbers, names,
+    addresses): the context is the one all of them give."""
+    from cxnlp.privacy import detectors
+    from cxnlp.privacy import redactor as redactor_module
+
+    turns = [*GATED_DETECTOR_TEXTS, *_privacy_dev_turns()]
+    calls = [turns[i : i + 6] for i in range(0, len(turns), 6)]
+    kept = [redactor.call_context(call) for call in calls]
+    monkeypatch.setattr(redactor_module, "context_findings", detectors.find_all)
+    assert [redactor.call_context(call) for call in calls] == kept
+    assert any(c.values for c in kept) and any(c.names for c in kept)

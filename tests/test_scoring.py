@@ -270,3 +270,26 @@ def test_dimensions_score_with_one_blas_thread_and_the_setting_is_restored():
     with one_blas_thread():
         assert all(n == 1 for n in blas_threads())
     assert blas_threads() == before
+
+
+def test_collector_paused_restores_the_collector():
+    """Scoring pauses the cyclic garbage collector per batch and turns it back on; nested
+    use, and a caller who paused it, leave it as they found it."""
+    import gc
+
+    from cxnlp.scoring import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -107,10 +107,13 @@ finally ..."; ``curt_reply`` "Done.", "Reference number." said flat, "What's the
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from cxnlp.nlp import span_words
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Span, Token
@@ -249,8 +252,8 @@ def shouting(span: Span, words: RegisterWords) -> str | None:
     return None
 
 
-def _content_tokens(span: Span) -> list[Token]:
-    return [t for t in span if not (t.is_punct or t.is_space)]
+def _content_tokens(span: Span) -> tuple[Token, ...]:
+    return span_words(span)
 
 
 def reprimand(span: Span, words: RegisterWords) -> str | None:
@@ -538,15 +541,20 @@ def _ignorable(hedges: bool = True) -> frozenset[str]:
     ("literally")."""
     from cxnlp.fillers import filler_vocabulary, hesitations
 
-    return hesitations() | filler_vocabulary().words["hedge_adverbs"] if hedges else hesitations()
+    return _joined(hesitations(), filler_vocabulary().words["hedge_adverbs"]) if hedges else hesitations()
+
+
+@functools.lru_cache(maxsize=4)
+def _joined(first: frozenset[str], second: frozenset[str]) -> frozenset[str]:
+    """``first | second``, built once per pair of lists rather than at every sentence's cue."""
+    return first | second
 
 
 def _core(span: Span, keep: frozenset[str] = frozenset(), hedges: bool = True) -> list[Token]:
     """Content tokens without fillers and without a name said to the customer at either end
     ("Cool, cheers, bye, Hamza.", "Nia, what do you need?"); a word of ``keep`` is never
     taken for a name (the tagger reads "Ugh," and "K," as proper nouns)."""
-    ignore = _ignorable(hedges)
-    tokens = [t for t in _content_tokens(span) if t.lower_ not in ignore]
+    tokens = list(_unfilled(span, hedges))
     if (
         len(tokens) > 1
         and tokens[-1].pos_ == "PROPN"
@@ -563,6 +571,14 @@ def _core(span: Span, keep: frozenset[str] = frozenset(), hedges: bool = True) -
     ):
         tokens = tokens[1:]
     return tokens
+
+
+@functools.lru_cache(maxsize=1024)
+def _unfilled(span: Span, hedges: bool) -> tuple[Token, ...]:
+    """The span's content tokens without the fillers :func:`_ignorable` names, read once
+    per span (nine cues of manner ask for them)."""
+    ignore = _ignorable(hedges)
+    return tuple(t for t in _content_tokens(span) if t.lower_ not in ignore)
 
 
 def _whole_turn(span: Span) -> bool:
@@ -729,11 +745,25 @@ def _phrase_at(
     lowered: Sequence[str], phrases: Sequence[tuple[str, ...]], start: int = 0
 ) -> tuple[int, int] | None:
     """``(i, j)`` of the first phrase of ``phrases`` found at or after ``start`` (word tuples)."""
+    by_first = _by_first_word(tuple(phrases))
     for i in range(start, len(lowered)):
-        for phrase in phrases:
+        # Only the phrases that open with the word at i, in their order, can be found there.
+        for phrase in phrases if by_first is None else by_first.get(lowered[i], ()):
             if tuple(lowered[i : i + len(phrase)]) == phrase:
                 return i, i + len(phrase)
     return None
+
+
+@functools.lru_cache(maxsize=16)
+def _by_first_word(phrases: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, ...], ...]] | None:
+    """The phrases by their first word, each word's in list order; None when a phrase is
+    empty (it is found at every word, so the whole list is read in order there)."""
+    if not all(phrases):
+        return None
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        out.setdefault(phrase[0], []).append(phrase)
+    return {word: tuple(group) for word, group in out.items()}
 
 
 def _first_person(tokens: Sequence[Token]) -> bool:

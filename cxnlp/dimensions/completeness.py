@@ -104,6 +104,7 @@ are computed whether or not the customer voiced a need):
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -381,9 +382,13 @@ class NeedOutcome:
     functions: dict[str, float] = field(default_factory=dict)
 
 
-def content_tokens(span: Span) -> list:
-    """Content words of a span: nouns, verbs, adjectives, numbers that are not stop words."""
-    return [t for t in span if t.pos_ in _CONTENT_POS and not t.is_stop and (t.is_alpha or t.like_num)]
+@functools.lru_cache(maxsize=2048)
+def content_tokens(span: Span) -> tuple[Token, ...]:
+    """Content words of a span: nouns, verbs, adjectives, numbers that are not stop words.
+
+    Remembered per span (bounded, as :func:`is_question`): needs, replies and follow-ups
+    read them several times a sentence. The tuple is shared: never change it."""
+    return tuple(t for t in span if t.pos_ in _CONTENT_POS and not t.is_stop and (t.is_alpha or t.like_num))
 
 
 def specifics(span: Span, lex: Lexicon | None = None) -> int:
@@ -417,8 +422,14 @@ def informativeness(span: Span, lex: Lexicon | None = None, replies: ReplyLexico
     return float(min(1.0, 0.15 * len(content) + 0.25 * specifics(span, lex) + 0.1 * concrete))
 
 
+@functools.lru_cache(maxsize=2048)
 def is_question(span: Span) -> bool:
-    """A "?" or question syntax (wh-word or auxiliary/modal + pronoun at the start)."""
+    """A "?" or question syntax (wh-word or auxiliary/modal + pronoun at the start).
+
+    Remembered per span (bounded): need detection, merging and the outcome features ask it
+    of the same sentences, and each reading walks the span's tokens. A span equals another
+    only over the same characters of the same doc object, so the answer is the span's own.
+    """
     if any(t.text.endswith("?") for t in span):
         return True
     tokens = _opening_words(span)

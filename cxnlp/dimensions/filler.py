@@ -79,6 +79,7 @@ from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_
 from cxnlp.fillers import filler_vocabulary
 from cxnlp.lexicon import Lexicon, LexiconSpec, default_lexicon, lexicon_at
 from cxnlp.model import DimensionResult, Evidence
+from cxnlp.nlp import span_words
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.matcher import Matcher
@@ -479,7 +480,12 @@ def announces_recap(span: Span, lex: Lexicon, field: str = "recap_phrases") -> b
 
 
 def count_words(tokens: Sequence[Any]) -> int:
-    """Words = tokens that are neither punctuation nor whitespace."""
+    """Words = tokens that are neither punctuation nor whitespace (a span's as
+    :func:`~cxnlp.nlp.span_words` lists them once)."""
+    from spacy.tokens import Span as SpacySpan
+
+    if isinstance(tokens, SpacySpan):
+        return len(span_words(tokens))
     return sum(1 for t in tokens if not (t.is_punct or t.is_space))
 
 

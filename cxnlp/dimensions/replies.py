@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cxnlp.lexicon import Lexicon, LexiconError, LexiconSpec, load_lexicon
+from cxnlp.nlp import span_words
 from cxnlp.privacy.placeholders import is_placeholder
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -238,8 +239,8 @@ def default_reply_lexicon() -> ReplyLexicon:
 
 
 # --------------------------------------------------------------------------- helpers
-def _words(span: Span) -> list[Token]:
-    return [t for t in span if not (t.is_punct or t.is_space)]
+def _words(span: Span) -> tuple[Token, ...]:
+    return span_words(span)
 
 
 def is_number(t: Token) -> bool:
@@ -285,6 +286,13 @@ def _lemma(t: Token) -> str:
 def _lw(t: Token) -> str:
     """Lower-cased text with typographic apostrophes made plain ("I’ve" reads as "I've")."""
     return t.lower_.replace("\u2019", "'")
+
+
+@functools.lru_cache(maxsize=1024)
+def _span_lowers(span: Span) -> frozenset[str]:
+    """The :func:`_lw` of every token of ``span`` (punctuation and space too), read once
+    per span: a reading that needs one of a few words skips a span without them."""
+    return frozenset(_lw(t) for t in span)
 
 
 # --------------------------------------------------------------------------- needs
@@ -556,14 +564,14 @@ def reply_functions(
     action = _action_done(words, lex) and not rule
     number = any(is_number(t) for t in words)
     steps = _steps(words, lowers, lex)
-    commitment = _commitment(words, lex)
-    time = _has_time(words, lex)
+    commitment = _commitment(words, lowers, lex)
+    time = _has_time(words, lowers, lex)
     time_ahead = time and not _looks_back(words, lex)
     duration = _has_duration(words, lex)
     joined = set(text.split())  # contractions re-attached: "ca n't" reads as "can't"
     refusal = bool(
         lex["refusal_words"].intersection(joined) or _has_phrase(text, lex.phrases["refusal_phrases"])
-    ) or _negated_can(words)
+    ) or _negated_can(words, lowers)
     # "I'm afraid that's not something I can see here": no refusal of what was asked, only
     # of telling; it leaves the question open, like a vague promise.
     cannot_tell = (
@@ -574,7 +582,7 @@ def reply_functions(
     )
     refusal = refusal and not cannot_tell
     cause = bool(
-        _cause_word(words, lex)
+        _cause_word(words, lowers, lex)
         or _has_phrase(text, lex.phrases["cause_phrases"])
         or _result_connector(words)
         or _causal_verb(words, lex)
@@ -614,16 +622,16 @@ def reply_functions(
     states_rule = rule and not (commitment or yes_no)
     # "The driver left it by the back gate": one event told in the past is what happened
     # in this case, not how things work for everyone (unless it states a rule).
-    episodic = _narrates_past(words, lex)
+    narrated = _narrates_past(words, lowers, lex)
     generic = (
-        (not personal and not (yes_no or steps or question or specific or action or episodic))
+        (not personal and not (yes_no or steps or question or specific or action or narrated))
         or bool(lex["generic_words"].intersection(lowers) and not (action or commitment) and you_words == 0)
         or states_rule
     )
     explains = cause or _explains_after_break(span)
     # "The engineer found the motor had been rewired": a third party's past action is
     # what happened; only the agent's own action ("I've refunded it") is no account of it.
-    past_event = not (action and first_person) and _narrates_past(words, lex)
+    past_event = not (action and first_person) and narrated
     # "I can see the code was sent at 9:12" reports the record; the state it reads out
     # is no action taken on the customer's request or problem.
     own_action = action and not _reads_record(words, lex)
@@ -699,27 +707,27 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
     units = lex.duration_words
     currency = lex["currency_words"]
     addressed = _vocatives(span)
+    lowers = [_lw(t) for t in words]
     for i, t in enumerate(words):
-        low = _lw(t).strip("$£€¥₹,.").replace(",", "")
+        low = lowers[i].strip("$£€¥₹,.").replace(",", "")
         if not low:
             continue
-        nxt = _lw(words[i + 1]) if i + 1 < len(words) else ""
-        prev = _lw(words[i - 1]) if i else ""
+        nxt = lowers[i + 1] if i + 1 < len(words) else ""
+        prev = lowers[i - 1] if i else ""
         number = is_number(t) or any(c.isdigit() for c in t.text)
         if number and (nxt in currency or prev in _MONEY_SYMBOLS or t.text[:1] in _MONEY_SYMBOLS):
             out.add(("amount", low))
         elif (
             low in tp
-            or _names_period(words, i, lex)
+            or _names_period(words, i, lex, lowers)
             or (number and (nxt in ("am", "pm", "a.m.", "p.m.") or nxt in units))
             or _ORDINAL_DAY.fullmatch(low)  # "back on the 12th"
             or (number and (nxt in tp or prev in tp))  # "Friday 14", "14 February"
-            or _clock_range(words, i, lex)  # "between eleven and one", "half ten"
+            or _clock_range(words, i, lex, lowers)  # "between eleven and one", "half ten"
         ):
             out.add(("time", low))
         elif number or (t.pos_ == "PROPN" and t.i not in addressed) or t.like_email or t.like_url:
             out.add(("other", low))
-    lowers = [_lw(t) for t in words]
     out.update(("other", f"{lowers[i - 1]}.{lowers[i + 1]}") for i in _spoken_dots(lowers))
     opener = _opens_with_suggestion(words, lex)
     if opener:
@@ -778,6 +786,8 @@ _BREAKS = frozenset({"\u2014", "\u2013", "-", "--", ";", ":", ",", "as", "so", "
 
 def _explains_after_break(span: Span) -> bool:
     """A second clause after a dash, comma or "as"/"so" with some content: a reason given."""
+    if _BREAKS.isdisjoint(_span_lowers(span)):
+        return False
     tokens = [t for t in span if not t.is_space]
     for i, t in enumerate(tokens):
         if _lw(t) in _BREAKS and i > 1:
@@ -799,19 +809,19 @@ def _causal_verb(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     return False
 
 
-def _narrates_past(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+def _narrates_past(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> bool:
     """What happened, in the past tense ("the payment page timed out", "a cable was cut"):
-    the implicit cause that answers a "why"."""
+    the implicit cause that answers a "why" (``lowers``: the words' :func:`_lw`)."""
     for i, t in enumerate(words):
         # "We received it", "I reached out" say nothing happened; "your payment reached us
         # two days late" is what happened (only looking and checking never are).
-        own = i > 0 and _lw(words[i - 1]) in _FIRST_PERSON
+        own = i > 0 and lowers[i - 1] in _FIRST_PERSON
         inert = lex.inaction_verbs if own else lex["attention_verbs"]
         # "they'll look into what happened": a question about the event, not the event.
         asked = i > 0 and words[i - 1].tag_ in _WH_TAGS
         if t.tag_ == "VBD" and _lemma(t) not in inert and _lemma(t) != "be" and not asked:
             return True
-        if _lw(t) in ("was", "were", "got") and i + 1 < len(words) and words[i + 1].tag_ == "VBN":
+        if lowers[i] in ("was", "were", "got") and i + 1 < len(words) and words[i + 1].tag_ == "VBN":
             return True
     return False
 
@@ -1097,6 +1107,8 @@ def _sympathy_complement(span: Span, lex: ReplyLexicon) -> frozenset[int]:
     to hear *the parcel never came*". "Sorry, I've refunded it" and "sorry to say we can't"
     restate nothing: the agent's own words follow."""
     heads = lex["sympathy_heads"]
+    if heads.isdisjoint(_span_lowers(span)):
+        return frozenset()
     tokens = list(span)
     out: set[int] = set()
     k = 0
@@ -1136,16 +1148,17 @@ _RESTATING_VERBS = frozenset({"hear", "see", "learn", "read", "find"})
 _CONTRASTS = frozenset({"but", "however", "though", "so"})
 
 
-def _cause_word(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+def _cause_word(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> bool:
     """A cause word, where "caused" names what it caused or by what ("it was caused by a
     retry", "the update caused the crash"), not an object before it ("sorry for the worry
-    this has caused")."""
+    this has caused"). ``lowers``: the words' :func:`_lw`."""
     cause = lex["cause_words"]
     for i, t in enumerate(words):
-        if _lw(t) in cause or _lemma(t) in cause:
-            if _lw(t) == "caused" and i + 1 == len(words):
+        low = lowers[i]
+        if low in cause or _lemma(t) in cause:
+            if low == "caused" and i + 1 == len(words):
                 continue
-            if _lw(t) == "since" and _since_when(words[i + 1 : i + 3], lex):
+            if low == "since" and _since_when(words[i + 1 : i + 3], lex):
                 continue  # "no pressure since this morning" tells when it began, not why
             return True
     return False
@@ -1159,12 +1172,13 @@ def _since_when(after: Sequence[Token], lex: ReplyLexicon) -> bool:
     if _lw(after[0]) == "then":
         return True
     start = 1 if _lw(after[0]) in ("this", "the") else 0
+    lowers = [_lw(t) for t in after[: start + 1]]
     return any(
-        _lw(t) in lex["time_point_words"]
-        or _lw(t) in lex["past_time_words"]
+        lowers[k] in lex["time_point_words"]
+        or lowers[k] in lex["past_time_words"]
         or t.like_num
         or t.ent_type_ in ("DATE", "TIME")
-        or _names_period(after, k, lex)
+        or _names_period(after, k, lex, lowers)
         for k, t in enumerate(after[: start + 1])
     )
 
@@ -1276,21 +1290,27 @@ def _headline_passive(clause: Sequence[Token], done_verb: Callable[[Token], bool
     return not any(t.tag_ in ("VBZ", "VBP", "VBD", "MD") for t in clause[k + 1 :])
 
 
-def _commitment(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+def _commitment(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> bool:
     """A concrete commitment: "I'll send a replacement", "a technician will come",
-    "it should be back by six", "we expect the line to be restored"."""
+    "it should be back by six", "we expect the line to be restored" (``lowers``: the
+    words' :func:`_lw`, read once)."""
     vague = lex.inaction_verbs
-    for i, t in enumerate(words):
-        expects = _lw(t) in lex["expectation_words"] and not (i > 0 and _lw(words[i - 1]) in _NOT_EXPECTING)
-        will = _lw(t) in _WILL or (_lw(t) == "going" and i + 1 < len(words) and _lw(words[i + 1]) == "to")
+    for i, low in enumerate(lowers):
+        expects = low in lex["expectation_words"] and not (i > 0 and lowers[i - 1] in _NOT_EXPECTING)
+        will = low in _WILL or (low == "going" and i + 1 < len(words) and lowers[i + 1] == "to")
         if will or expects:
             rest = words[i + 1 : i + 6]
-            negated = any(_lw(w) in ("not", "n't", "nt", "never") for w in rest[:2])
+            rest_lowers = lowers[i + 1 : i + 6]
+            negated = any(w in ("not", "n't", "nt", "never") for w in rest_lowers[:2])
             verb = next(
-                (w for w in rest if w.pos_ in ("VERB", "AUX") and _lw(w) != "to" and _lemma(w) not in vague),
+                (
+                    w
+                    for w, w_low in zip(rest, rest_lowers, strict=True)
+                    if w.pos_ in ("VERB", "AUX") and w_low != "to" and _lemma(w) not in vague
+                ),
                 None,
             )
-            back = any(_lw(w) in lex["restored_words"] for w in rest)
+            back = any(w in lex["restored_words"] for w in rest_lowers)
             if not negated and (verb is not None or back):  # "it'll be back by six"
                 return True
     return False
@@ -1340,20 +1360,20 @@ def _offered(before: Sequence[Token]) -> bool:
 _APPEARANCE_VERBS = frozenset({"sound", "seem", "look", "feel", "appear"})
 
 
-def _negated_can(words: Sequence[Token]) -> bool:
+def _negated_can(words: Sequence[Token], lowers: Sequence[str]) -> bool:
     """ "I can't", "you can't get a refund", "the system won't allow": a refusal by any subject
     of a negated modal; "we're not able", "that isn't possible" only with the agent's side or
     the case as subject ("you don't need to" is an answer, not a refusal); never a negated
     verb of appearance ("that doesn't sound great", "it doesn't look good")."""
-    for i, t in enumerate(words[:-1]):
-        if i == 0 or _lw(words[i + 1]) not in ("not", "n't", "nt"):
+    for i in range(len(words) - 1):
+        if i == 0 or lowers[i + 1] not in ("not", "n't", "nt"):
             continue
         if i + 2 < len(words) and _lemma(words[i + 2]) in _APPEARANCE_VERBS:
             continue
         subject = words[i - 1]
-        if _lw(t) in ("can", "ca", "could", "will", "wo") and subject.pos_ in ("PRON", "NOUN", "PROPN"):
+        if lowers[i] in ("can", "ca", "could", "will", "wo") and subject.pos_ in ("PRON", "NOUN", "PROPN"):
             return True
-        if _lw(t) in ("are", "is", "am", "'m", "'re", "do", "does") and _lw(subject) in (
+        if lowers[i] in ("are", "is", "am", "'m", "'re", "do", "does") and lowers[i - 1] in (
             "i",
             "we",
             "it",
@@ -1364,60 +1384,73 @@ def _negated_can(words: Sequence[Token]) -> bool:
     return False
 
 
-def _names_period(words: Sequence[Token], i: int, lex: ReplyLexicon) -> bool:
+def _names_period(words: Sequence[Token], i: int, lex: ReplyLexicon, lowers: Sequence[str]) -> bool:
     """Whether ``words[i]`` is a period word ("week", "morning") fixed to one time by what
-    comes before it: "next week", "in two weeks", "in the morning", "end of the month"."""
-    if _lw(words[i]) not in lex["time_period_words"] or i == 0:
+    comes before it: "next week", "in two weeks", "in the morning", "end of the month"
+    (``lowers``: the :func:`_lw` of ``words`` up to ``i`` at least)."""
+    if lowers[i] not in lex["time_period_words"] or i == 0:
         return False
-    before = words[i - 1]
-    if before.like_num or _lw(before) in lex["time_period_determiners"]:
+    if words[i - 1].like_num or lowers[i - 1] in lex["time_period_determiners"]:
         return True
-    if _lw(before) != "the" or i < 2:
+    if lowers[i - 1] != "the" or i < 2:
         return False
-    ahead = _lw(words[i - 2])
+    ahead = lowers[i - 2]
     if ahead in lex["time_period_prepositions"]:
         return True
-    return ahead == "of" and i >= 3 and _lw(words[i - 3]) in lex["time_period_boundaries"]
+    return ahead == "of" and i >= 3 and lowers[i - 3] in lex["time_period_boundaries"]
 
 
 #: A duration written as one token: "4h20", "2h", "1hr30".
 _HOURS_AND_MINUTES = re.compile(r"\d+(?:h|hr|hrs)\d{0,2}")
 
 
-def _clock_range(words: Sequence[Token], i: int, lex: ReplyLexicon) -> bool:
+def _clock_range(words: Sequence[Token], i: int, lex: ReplyLexicon, lowers: Sequence[str]) -> bool:
     """ "between eleven and one", "half ten", "quarter past three": a time of day said the way
     people say it, with no "am", "pm" or "o'clock" (a range of days, pounds or metres is
-    no time of day)."""
-    w = _lw(words[i])
+    no time of day). ``lowers``: the :func:`_lw` of ``words``."""
+    w = lowers[i]
+    if w not in ("half", "quarter", "between"):
+        return False
     nxt = words[i + 1 : i + 4]
     if w in ("half", "quarter") and nxt:
         if nxt[0].like_num:
             return w == "half"  # "half ten" (British for 10:30); "quarter ten" is nothing
-        return _lw(nxt[0]) in ("past", "to") and len(nxt) > 1 and nxt[1].like_num
-    if w != "between" or len(nxt) < 3 or not (nxt[0].like_num and _lw(nxt[1]) == "and" and nxt[2].like_num):
+        return lowers[i + 1] in ("past", "to") and len(nxt) > 1 and nxt[1].like_num
+    if w != "between" or len(nxt) < 3 or not (nxt[0].like_num and lowers[i + 2] == "and" and nxt[2].like_num):
         return False
     after = words[i + 4] if i + 4 < len(words) else None
     return after is None or not (
-        _lw(after) in lex["duration_units"] or after.pos_ in ("NOUN", "PROPN") or after.is_currency
+        lowers[i + 4] in lex["duration_units"] or after.pos_ in ("NOUN", "PROPN") or after.is_currency
     )
 
 
-def _has_time(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+def _has_time(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> bool:
+    """A time point, a period fixed to one time, a clock time, "by/on/until" + a number or
+    date (``lowers``: the :func:`_lw` of ``words``)."""
     tp = lex["time_point_words"]
     for i, t in enumerate(words):
-        if _lw(t) in tp or _lemma(t) in tp or _names_period(words, i, lex) or _clock_range(words, i, lex):
+        low = lowers[i]
+        if (
+            low in tp
+            or _lemma(t) in tp
+            or _names_period(words, i, lex, lowers)
+            or _clock_range(words, i, lex, lowers)
+        ):
             return True
-        if _lw(t) in ("may", "march") and t.tag_ == "NNP":
+        if low in ("may", "march") and t.tag_ == "NNP":
             return True
-        if t.like_num and i + 1 < len(words) and _lw(words[i + 1]) in ("am", "pm", "a.m.", "p.m."):
+        if t.like_num and i + 1 < len(words) and lowers[i + 1] in ("am", "pm", "a.m.", "p.m."):
             return True
         if (
-            _lw(t) in ("by", "on", "before", "until", "after", "from")
+            low in ("by", "on", "before", "until", "after", "from")
             and i + 1 < len(words)
-            and (words[i + 1].like_num or _lw(words[i + 1]) in ("the", "next", "this"))
+            and (words[i + 1].like_num or lowers[i + 1] in ("the", "next", "this"))
         ):
             nxt = words[i + 1 : i + 3]
-            if any(w.like_num or _lw(w) in tp or w.tag_ == "CD" for w in nxt):
+            if any(
+                w.like_num or w_low in tp or w.tag_ == "CD"
+                for w, w_low in zip(nxt, lowers[i + 1 : i + 3], strict=True)
+            ):
                 return True
         if t.ent_type_ in ("DATE", "TIME"):
             return True

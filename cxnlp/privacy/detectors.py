@@ -16,7 +16,7 @@ just before it (the nearest cue wins), by the Luhn check (card numbers) and by s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 
 from cxnlp.privacy.patterns import PrivacyPatterns
@@ -29,6 +29,9 @@ _UNITS_AFTER = re.compile(
     r"days?|weeks?|months?|years?|seconds?|times|items?|orders?)\b",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
+#: The words of a text as :data:`_TOKEN` and :data:`_IBAN_TOKEN` cut them when it has no digit.
+_LETTERS = re.compile(r"[A-Za-z]+")
 _SORT_CODE_SHAPE = re.compile(r"^\d{2}-\d{2}-\d{2}$")
 _SSN_SHAPE = re.compile(r"^\d{3}-\d{2}-\d{4}$")
 
@@ -84,8 +87,36 @@ def iban_valid(code: str) -> bool:
     return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
 
 
+def _words_at_least(text: str, words: Container[str], needed: int, *, longer_than: int = 0) -> bool:
+    """Whether ``text`` has ``needed`` words of ``words`` (lower-cased, longer than
+    ``longer_than`` letters) among its letter runs."""
+    found = 0
+    for word in _LETTERS.findall(text):
+        if len(word) > longer_than and word.lower() in words:
+            found += 1
+            if found >= needed:
+                return True
+    return False
+
+
+def may_hold_digit_run(text: str, p: PrivacyPatterns) -> bool:
+    """Whether ``text`` can hold a run of three digits: it has a digit, or enough number
+    words (:attr:`~cxnlp.privacy.patterns.PrivacyPatterns.run_words_needed`).
+
+    Why: most sentences have neither, and :func:`digit_runs` reads every token of the text
+    to find that out. The test is necessary, never a guess: without a digit, each number
+    word gives at most two digits, so three need two of them ("triple seven", "twenty
+    one"). A text with other than ASCII is read in full: a superscript digit ("²") reads as
+    a digit in a run but is no ``\\d``."""
+    if not text.isascii() or _DIGIT.search(text):
+        return True
+    return _words_at_least(text, p.number_words, p.run_words_needed)
+
+
 def digit_runs(text: str, p: PrivacyPatterns) -> list[DigitRun]:
     """Runs of written or spoken digits in ``text`` (at least 3 digits)."""
+    if not may_hold_digit_run(text, p):
+        return []
     tokens = list(_TOKEN.finditer(text))
     runs: list[DigitRun] = []
     i = 0
@@ -225,6 +256,8 @@ def number_findings(text: str, p: PrivacyPatterns, prefix: str = "") -> list[Fin
 
 def date_findings(text: str, p: PrivacyPatterns, prefix: str = "") -> list[Finding]:
     """Dates of birth and card expiry dates said as dates ("4th of July 1985", "09/27")."""
+    if not p.date_gate.search(text):
+        return []  # every date has a digit or a month word
     out = []
     for m in p.date.finditer(text):
         before = (prefix + " " + text[: m.start()])[-p.context_window :]
@@ -237,6 +270,8 @@ def date_findings(text: str, p: PrivacyPatterns, prefix: str = "") -> list[Findi
 
 def name_findings(text: str, p: PrivacyPatterns) -> list[Finding]:
     """Names people give ("my name is ...", "this is Sarah", "Mr Jones", "John speaking")."""
+    if not p.name_gate.search(text):
+        return []  # every name found follows a cue or a title (one scan instead of four)
     out: list[Finding] = []
     cues = ((p.name_cue, False, 0.85), (p.name_cue_capitalised, True, 0.6))
     for pattern, capitalised, score in cues:
@@ -301,11 +336,15 @@ def address_findings(text: str, p: PrivacyPatterns) -> list[Finding]:
 
 def spoken_email_findings(text: str, p: PrivacyPatterns) -> list[Finding]:
     """E-mail addresses read out ("john dot smith at gmail dot com")."""
+    if not _SPOKEN_AT.search(text):
+        return []  # every match has " at " (the scan for it is much cheaper than the match)
     return [
         Finding(m.start(), m.end(), "EMAIL_ADDRESS", m.group().lower()) for m in p.spoken_email.finditer(text)
     ]
 
 
+#: What every match of ``spoken_email`` holds, with its flags.
+_SPOKEN_AT = re.compile(r"[ \t]at[ \t]", re.IGNORECASE)
 _IBAN_TOKEN = re.compile(r"[A-Za-z0-9]+")
 #: A written code's first group with its country and check digits ("GB82", "GB82WEST").
 _IBAN_OPENING = re.compile(r"[A-Za-z]{2}\d{2}[A-Za-z0-9]*")
@@ -334,6 +373,10 @@ _IBAN_START = re.compile(r"[A-Z]{2}\d{2}")
 
 def iban_findings(text: str, p: PrivacyPatterns) -> list[Finding]:
     """IBANs written in groups or spelled out ("g b eight two w e s t ..."), checksum-valid."""
+    if not _DIGIT.search(text) and not _words_at_least(
+        text, p.digit_words, p.iban_words_needed, longer_than=1
+    ):
+        return []  # no check digits: without a digit they are digit words ("eight two")
     tokens = list(_IBAN_TOKEN.finditer(text))
     # Each token is read once; a code is then grown from every start over these pieces.
     pieces_of = [_iban_piece(t.group(), p) for t in tokens]
@@ -378,6 +421,20 @@ def iban_findings(text: str, p: PrivacyPatterns) -> list[Finding]:
         if not found:
             i += 1
     return out
+
+
+def context_findings(text: str, p: PrivacyPatterns, prefix: str = "") -> list[Finding]:
+    """What a call's context keeps of :func:`find_all` (numbers, names, addresses), in its order.
+
+    Why not all of it: :meth:`~cxnlp.privacy.redactor.Redactor.call_context` reads every
+    turn of every call and keeps names and all-digit values only. A date, a spoken e-mail
+    address and an IBAN never are one (each holds a separator, a space or letters), so
+    their passes over the whole call found nothing it kept. Addresses stay: the postcode
+    patterns come from the patterns file.
+    """
+    if not p.trigger.search(text):
+        return []
+    return [*number_findings(text, p, prefix), *name_findings(text, p), *address_findings(text, p)]
 
 
 def find_all(text: str, p: PrivacyPatterns, prefix: str = "") -> list[Finding]:

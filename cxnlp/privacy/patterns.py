@@ -65,6 +65,19 @@ class PrivacyPatterns:
     name_placeholder: re.Pattern[str]
     #: Cheap test: can this string hold anything the pattern detectors find?
     trigger: re.Pattern[str]
+    #: What every match of ``date`` holds (a digit or a month word), with its flags.
+    date_gate: re.Pattern[str]
+    #: How every match of ``name_cue``, ``name_cue_capitalised``, ``name_before_cue`` and
+    #: ``title`` begins (its cue or title), with their flags.
+    name_gate: re.Pattern[str]
+    #: Digit, teen, tens and repeat words: what spoken digits are read from.
+    number_words: frozenset[str]
+    #: How many number words (digit, teen, tens and repeat words) a run of three digits
+    #: needs when the text has no digit: 1 when one word can give three digits, else 2.
+    run_words_needed: int
+    #: How many digit words an IBAN's check digits need when the text has no digit (1 when
+    #: one digit word gives two digits, else 2).
+    iban_words_needed: int
 
     def placeholder_for(self, entity: str) -> str:
         return self.placeholder.format(entity=entity)
@@ -122,12 +135,15 @@ def _build(data: dict[str, Any], need: Any, source: str, sha256: str) -> Privacy
     name_cue_cap = re.compile(
         rf"\b(?:{_alternation(need('name_cues_capitalised'))})[ \t]*[,:]?[ \t]+{names}", flags
     )
+    self_intro = "this is|it's|it is|i'm|i am"
     name_before = re.compile(
-        rf"\b(?:this is|it's|it is|i'm|i am)[ \t]+(?P<name>{name_word}(?:[ \t]+{name_word})?)[ \t]+"
+        rf"\b(?:{self_intro})[ \t]+(?P<name>{name_word}(?:[ \t]+{name_word})?)[ \t]+"
         rf"(?:{_alternation(need('name_cues_after'))})\b",
         flags,
     )
     title = re.compile(rf"\b(?:{_alternation(need('titles'))})\.?[ \t]+(?P<name>{name_word})", flags)
+    name_openers = [_alternation(need(key)) for key in ("name_cues", "name_cues_capitalised", "titles")]
+    name_gate = re.compile(rf"\b(?:{'|'.join([*name_openers, self_intro])})", flags)
     house = rf"(?:\d{{1,5}}[a-z]?|(?:(?:{number_word})[ \t-]+){{0,2}}(?:{number_word}))"
     street = _alternation(need("street_words"))
     units = _alternation(need("unit_words"))
@@ -155,6 +171,10 @@ def _build(data: dict[str, Any], need: Any, source: str, sha256: str) -> Privacy
         rf"|\d{{1,2}}[/\-]\d{{2,4}})\b",
         flags,
     )
+    date_gate = re.compile(rf"\d|(?:{months})", flags)
+    # A tens word alone reads as two digits ("twenty": 20).
+    word_digits = [len(v) for v in (*digit_words.values(), *teen_words.values())]
+    longest_word = max([*word_digits, *(len(v) + 1 for v in tens_words.values())], default=0)
     tlds = _alternation(need("email_spoken_tlds"))
     sep = r"(?:[ \t]*\.[ \t]*|[ \t]+(?:dot|period)[ \t]+)"
     local_sep = r"(?:[ \t]*[._\-][ \t]*|[ \t]+(?:dot|underscore|dash|hyphen)[ \t]+)"
@@ -211,4 +231,9 @@ def _build(data: dict[str, Any], need: Any, source: str, sha256: str) -> Privacy
         input_placeholder=re.compile("|".join(f"(?:{p})" for p in placeholders)),
         name_placeholder=re.compile(need("name_placeholders")),
         trigger=trigger,
+        date_gate=date_gate,
+        name_gate=name_gate,
+        number_words=frozenset([*digit_words, *teen_words, *tens_words, *repeat_words]),
+        run_words_needed=1 if longest_word >= 3 else 2,
+        iban_words_needed=1 if max(map(len, digit_words.values()), default=0) >= 2 else 2,
     )

@@ -33,7 +33,14 @@ from pathlib import Path
 from typing import Any
 
 from cxnlp.privacy.allow import AllowList, load_allow_list, name_parts
-from cxnlp.privacy.detectors import Finding, digit_runs, find_all, name_findings, number_findings
+from cxnlp.privacy.detectors import (
+    Finding,
+    context_findings,
+    digit_runs,
+    find_all,
+    name_findings,
+    number_findings,
+)
 from cxnlp.privacy.patterns import PrivacyPatterns, load_patterns
 from cxnlp.privacy.recognizers import presidio_patterns_may_match
 
@@ -244,7 +251,7 @@ class Redactor:
         previous = ""
         for text in texts:
             if self.enabled:
-                found = find_all(text, p, prefix=previous[-p.context_window :])
+                found = context_findings(text, p, prefix=previous[-p.context_window :])
                 context.orgs.update(self._org_names(text, found))
             else:
                 found = number_findings(text, p, prefix=previous[-p.context_window :])
