@@ -122,6 +122,7 @@ from cxnlp.dimensions.replies import (
     answers_in_kind,
     ask_type,
     asks_about_past,
+    asks_for_follow_up,
     default_reply_lexicon,
     echoes_polar,
     fact_tokens,
@@ -1058,6 +1059,9 @@ class AnswerCompleteness(Dimension):
             replies = {}
         asks = asks or {}
         own_case = float(about_own_case([s.clean for s in need.sentences]))
+        # A follow-up ("you'll get an email confirming all of this") answers only a need
+        # that asks for one; for any other it ends the reply (see _follows_up).
+        wants_follow_up = asks_for_follow_up([s.clean for s in need.sentences], self._lexicon())
         need_past = float(asks_about_past([s.clean for s in need.sentences], self._lexicon()))
         for win in windows:
             if win[0].index <= need.last_index:
@@ -1070,6 +1074,11 @@ class AnswerCompleteness(Dimension):
             for k in range(1, len(win) + 1):
                 if k > 1 and not opens_with_answer:
                     break  # a reply starts at its first answering sentence, not at "bear with me"
+                last = functions[win[k - 1].index]
+                if (last["follow_up"] and not wants_follow_up) or last["anticipates"]:
+                    # "When will it be fixed?" "I'll look at this again on Monday", "You may
+                    # also want to set up alerts": a next step or the next need, no answer.
+                    break
                 used = win[:k]
                 key = (used[0].index, k)
                 reply = replies.get(key)
