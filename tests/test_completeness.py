@@ -972,6 +972,17 @@ def test_follow_ups_taking_it_on_and_not_knowing_answer_nothing(score, need, ans
     assert _pair_status(score, need, non_answer) != "answered"
 
 
+def test_a_hedged_answer_earns_at_most_partial_credit(score):
+    """A guess ("it's probably...", "I think...") says less than the answer it hedges."""
+    need = "Why does my dishwasher keep stopping halfway?"
+    assert (
+        _pair_status(score, need, "It stops because the drain filter is blocked with grease.") == "answered"
+    )
+    assert (
+        _pair_status(score, need, "It's probably because the drain filter is blocked, I think.") != "answered"
+    )
+
+
 def test_a_follow_up_answers_the_need_that_asks_for_it(score):
     """A need for a written record or a call back is met by the follow-up it asks for."""
     assert (

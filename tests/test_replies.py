@@ -225,6 +225,14 @@ def test_ask_type(nlp, need, kind, ask):
         ("You might also want to add a second driver while the policy is open.", {"anticipates"}, set()),
         ("For next time, the meter readings are in the app under Usage.", {"anticipates"}, set()),
         ("You may want to restart the router first.", set(), {"anticipates"}),
+        # A guess is hedged; a forecast with "should" is not.
+        ("It's probably the old splitter, I'd say.", {"hedged"}, set()),
+        ("You can get the form online somewhere, I think.", {"hedged"}, set()),
+        ("It should arrive by Friday.", set(), {"hedged"}),
+        # A wrap-up that only notes or closes is a formula; "everything" done is an action.
+        ("Everything is noted on your file.", set(), {"action_done"}),
+        ("That's everything on the account for now.", {"formula"}, {"action_done"}),
+        ("Everything's been refunded to your card.", {"action_done"}, {"formula"}),
     ],
 )
 def test_reply_functions(nlp, reply, present, absent):

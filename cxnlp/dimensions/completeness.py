@@ -977,6 +977,11 @@ class AnswerCompleteness(Dimension):
             # just short of partial credit, so the evidence says why it falls short.
             cap = np.array([general_for_own_case(funcs) for _, _, funcs in options], dtype=bool)
             probs = np.where(cap, np.minimum(probs, self.partial_probability * 0.99), probs)
+            # A hedged answer ("It's probably the Wi-Fi", "It might be, I think") is a guess:
+            # at most half the need's credit (partial), however well it fits the need.
+            hedged = np.array([funcs.get("hedged", 0.0) > 0 for _, _, funcs in options], dtype=bool)
+            half = (self.partial_probability + self.answer_probability) / 2
+            probs = np.where(hedged, np.minimum(probs, half), probs)
             scored.append(sorted(zip(probs.tolist(), options, strict=True), key=lambda po: -po[0]))
         chosen = [options[0] if options else None for options in scored]
         outcomes = []

@@ -93,6 +93,7 @@ FUNCTIONS: tuple[str, ...] = (
     "formula",
     "follow_up",
     "anticipates",
+    "hedged",
 )
 
 _FIRST_PERSON = frozenset({"i", "we"})
@@ -144,6 +145,7 @@ _ADDED_IN: Mapping[int, tuple[str, ...]] = {
         "not_knowing_words",
         "resolve_verbs",
         "anticipation_phrases",
+        "hedge_phrases",
     ),
 }
 
@@ -689,6 +691,8 @@ def reply_functions(
         # "You may also want to turn on payment alerts": the next need, anticipated, is
         # proactive connection's; it answers none the customer voiced.
         "anticipates": float(bool(_has_phrase(text, lex.phrases["anticipation_phrases"]))),
+        # "It's probably the Wi-Fi", "You can find it online somewhere, I think": a guess.
+        "hedged": float(bool(_has_phrase(text, lex.phrases["hedge_phrases"]))),
     }
 
 
@@ -1827,6 +1831,8 @@ def window_functions(functions: Sequence[Mapping[str, float]]) -> dict[str, floa
         float(all(f["vague"] or f["question"] for f in functions) and out["vague"] > 0) if functions else 0.0
     )
     out["restates"] = float(all(f["restates"] for f in functions)) if functions else 0.0
+    # A reply is a guess when all of it is hedged ("It's probably the router, I think").
+    out["hedged"] = float(all(f["hedged"] for f in functions)) if functions else 0.0
     # A window is as much a non-answer as its most answer-like sentence.
     out["non_answer_sim"] = min((f["non_answer_sim"] for f in functions), default=0.0)
     return out
@@ -1944,6 +1950,8 @@ def why_not(ask: str, functions: Mapping[str, float]) -> str:
     """In words, why a reply does not meet a need (for the evidence)."""
     if functions["question"]:
         return "it asks a question back"
+    if functions.get("hedged"):
+        return "it hedges (a guess, not an answer)"
     if functions["vague"]:
         return "it promises without saying what or when"
     if functions["transfer"] and not functions["commitment_time"]:
