@@ -1391,8 +1391,10 @@ PUSHBACK_REPLY: Voice = (
 )
 WRAP_VAGUE: Voice = (
     ("Everything is noted on your account.", "That's everything on the account for now."),
-    ("That's all noted.", "Okay, that's done."),
-    ("So yeah, that's it.", "Right, done.", "That's that then."),
+    # No "that's done" / "Right, done.": after "Can you cancel it?" a terse "done" reports
+    # the action taken (completeness's move), which a vague wrap must not plant.
+    ("That's all noted.", "Okay, that's noted."),
+    ("So yeah, that's it.", "Right, whatever.", "That's that then."),
 )
 FURTHER_HELP: Voice = (
     (

@@ -912,6 +912,97 @@ def test_general_figures_past_times_and_sympathy_answer_nothing(score, need, ans
     assert _pair_status(score, need, non_answer) != "answered"
 
 
+@pytest.mark.parametrize(
+    ("need", "answer", "non_answer"),
+    [
+        # A follow-up's time is the follow-up's: the agent's re-check, a message about the
+        # whole contact, or what to do if it goes wrong answers no "when" or "where".
+        (
+            "When is someone coming to fix my boiler?",
+            "An engineer is booked for Thursday between 8 and 12 to replace the valve.",
+            "I'll review your case again on Thursday and you'll hear from me by noon.",
+        ),
+        (
+            "How long will the passport renewal take?",
+            "Yours was approved today and will arrive within 5 working days.",
+            "If it still hasn't come by March 3, phone us and give case 4471.",
+        ),
+        (
+            "Where's my refund for the blender?",
+            "It went back to your Visa on Monday, so it will show by Wednesday.",
+            "We'll send a summary of today's chat to your inbox within the hour.",
+        ),
+        # A yes that only takes the request on, however it is worded, is no yes.
+        (
+            "Can the baggage fee be waived?",
+            "Yes, I've waived the $35 fee on your booking.",
+            "Of course, I'd be really glad to help you with that.",
+        ),
+        (
+            "Will I be charged for the missed appointment?",
+            "No, there's no charge for a first missed appointment.",
+            "Absolutely, let's get that sorted out for you.",
+        ),
+        # Not knowing answers no yes/no question.
+        (
+            "Is my warranty still valid?",
+            "Yes, it runs until June 2027.",
+            "That isn't something I'm able to look up, I'm afraid.",
+        ),
+        (
+            "Does the hotel have parking?",
+            "Yes, there is free parking for guests behind the hotel.",
+            "Honestly, I'm not sure.",
+        ),
+        (
+            "Has my prescription been sent to the pharmacy?",
+            "Yes, it went to Boots on King Street this morning.",
+            "I don't have those details in front of me.",
+        ),
+        # The next need, anticipated, answers none the customer voiced.
+        (
+            "Is there a fee for paying by card?",
+            "No, card payments are free.",
+            "You might also want to set up a standing order, which saves $2 a month.",
+        ),
+    ],
+)
+def test_follow_ups_taking_it_on_and_not_knowing_answer_nothing(score, need, answer, non_answer):
+    assert _pair_status(score, need, answer) == "answered"
+    assert _pair_status(score, need, non_answer) != "answered"
+
+
+def test_a_hedged_answer_earns_at_most_partial_credit(score):
+    """A guess ("it's probably...", "I think...") says less than the answer it hedges."""
+    need = "Why does my dishwasher keep stopping halfway?"
+    assert (
+        _pair_status(score, need, "It stops because the drain filter is blocked with grease.") == "answered"
+    )
+    assert (
+        _pair_status(score, need, "It's probably because the drain filter is blocked, I think.") != "answered"
+    )
+
+
+def test_a_follow_up_answers_the_need_that_asks_for_it(score):
+    """A need for a written record or a call back is met by the follow-up it asks for."""
+    assert (
+        _pair_status(
+            score,
+            "Will I get this in writing?",
+            "Yes, you'll get an email confirming all of this within the hour.",
+        )
+        == "answered"
+    )
+    assert (
+        _pair_status(
+            score,
+            "Can someone call me back when it's fixed?",
+            "I've booked a callback to your mobile for Friday at 10 a.m.",
+        )
+        == "answered"
+    )
+
+
 def test_an_action_under_way_is_done_but_logging_it_is_not(score):
     """ "I'm moving it across now" does what was needed; "I've logged it and they'll look
     into what happened" records the problem and asks about it."""

@@ -209,6 +209,37 @@ def test_ask_type(nlp, need, kind, ask):
         # A time that looks back, read past the frame of reading the record.
         ("I can see the payment didn't go through on the 1st.", {"time"}, {"time_ahead"}),
         ("It was posted Monday and arrives on Friday.", {"time", "time_ahead"}, set()),
+        # A follow-up (a message about the whole contact, a re-check, what to do if things
+        # go wrong) is a next step, not what was asked; a message with the outcome is more.
+        ("We'll send a summary of today's chat to your inbox within the hour.", {"follow_up"}, set()),
+        ("I'll review your file again on the 9th and ring you by noon.", {"follow_up"}, set()),
+        ("If the heating still isn't working by Monday, phone us and give case 5521.", {"follow_up"}, set()),
+        ("I've set up a text reminder for your mobile on Thursday.", {"follow_up"}, set()),
+        ("I've rebooked the engineer for Thursday and you'll get a text to confirm.", set(), {"follow_up"}),
+        ("The boiler should be back on by 6 tonight, and we'll text you.", set(), {"follow_up"}),
+        # Not knowing is no answer either: no yes, no no, no refusal of what was asked.
+        ("That isn't something I'm able to look up, I'm afraid.", {"vague"}, {"yes_no", "refusal"}),
+        ("I don't have those details in front of me.", {"vague"}, {"yes_no", "refusal"}),
+        ("Honestly, I'm not sure.", {"vague"}, {"yes_no", "refusal"}),
+        ("No idea, to be honest.", {"vague"}, {"yes_no"}),
+        ("I don't have any record of a second payment.", set(), {"vague"}),
+        # A yes that only takes it on, however it is worded, answers nothing yet.
+        ("Of course, I'd be really glad to help you with that.", set(), {"yes_no"}),
+        ("Absolutely, let's get that sorted out.", set(), {"yes_no"}),
+        ("Sure, I'll handle that for you.", set(), {"yes_no"}),
+        ("Absolutely, I'll send you a new one today.", {"yes_no"}, set()),
+        # The next need, anticipated, is help beyond the question.
+        ("You might also want to add a second driver while the policy is open.", {"anticipates"}, set()),
+        ("For next time, the meter readings are in the app under Usage.", {"anticipates"}, set()),
+        ("You may want to restart the router first.", set(), {"anticipates"}),
+        # A guess is hedged; a forecast with "should" is not.
+        ("It's probably the old splitter, I'd say.", {"hedged"}, set()),
+        ("You can get the form online somewhere, I think.", {"hedged"}, set()),
+        ("It should arrive by Friday.", set(), {"hedged"}),
+        # A wrap-up that only notes or closes is a formula; "everything" done is an action.
+        ("Everything is noted on your file.", set(), {"action_done"}),
+        ("That's everything on the account for now.", {"formula"}, {"action_done"}),
+        ("Everything's been refunded to your card.", {"action_done"}, {"formula"}),
     ],
 )
 def test_reply_functions(nlp, reply, present, absent):

@@ -123,6 +123,7 @@ from cxnlp.dimensions.replies import (
     answers_in_kind,
     ask_type,
     asks_about_past,
+    asks_for_follow_up,
     default_reply_lexicon,
     echoes_polar,
     fact_tokens,
@@ -987,6 +988,11 @@ class AnswerCompleteness(Dimension):
             # just short of partial credit, so the evidence says why it falls short.
             cap = np.array([general_for_own_case(funcs) for _, _, funcs in options], dtype=bool)
             probs = np.where(cap, np.minimum(probs, self.partial_probability * 0.99), probs)
+            # A hedged answer ("It's probably the Wi-Fi", "It might be, I think") is a guess:
+            # at most half the need's credit (partial), however well it fits the need.
+            hedged = np.array([funcs.get("hedged", 0.0) > 0 for _, _, funcs in options], dtype=bool)
+            half = (self.partial_probability + self.answer_probability) / 2
+            probs = np.where(hedged, np.minimum(probs, half), probs)
             scored.append(sorted(zip(probs.tolist(), options, strict=True), key=lambda po: -po[0]))
         chosen = [options[0] if options else None for options in scored]
         outcomes = []
@@ -1069,6 +1075,9 @@ class AnswerCompleteness(Dimension):
             replies = {}
         asks = asks or {}
         own_case = float(about_own_case([s.clean for s in need.sentences]))
+        # A follow-up ("you'll get an email confirming all of this") answers only a need
+        # that asks for one; for any other it ends the reply (see _follows_up).
+        wants_follow_up = asks_for_follow_up([s.clean for s in need.sentences], self._lexicon())
         need_past = float(asks_about_past([s.clean for s in need.sentences], self._lexicon()))
         for win in windows:
             if win[0].index <= need.last_index:
@@ -1081,6 +1090,11 @@ class AnswerCompleteness(Dimension):
             for k in range(1, len(win) + 1):
                 if k > 1 and not opens_with_answer:
                     break  # a reply starts at its first answering sentence, not at "bear with me"
+                last = functions[win[k - 1].index]
+                if (last["follow_up"] and not wants_follow_up) or last["anticipates"]:
+                    # "When will it be fixed?" "I'll look at this again on Monday", "You may
+                    # also want to set up alerts": a next step or the next need, no answer.
+                    break
                 used = win[:k]
                 key = (used[0].index, k)
                 reply = replies.get(key)

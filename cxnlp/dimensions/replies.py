@@ -92,6 +92,9 @@ FUNCTIONS: tuple[str, ...] = (
     "novel_info",
     "reply_style",
     "formula",
+    "follow_up",
+    "anticipates",
+    "hedged",
 )
 
 _FIRST_PERSON = frozenset({"i", "we"})
@@ -111,7 +114,7 @@ ReplyLexiconError = LexiconError
 
 #: Version of the packaged reply_functions.yaml, and the lists each version added, so a
 #: deployment's copy of an older version keeps loading.
-LEXICON_VERSION = 7
+LEXICON_VERSION = 8
 _ADDED_IN: Mapping[int, tuple[str, ...]] = {
     2: ("time_period_words", "time_period_determiners", "time_period_prepositions", "time_period_boundaries"),
     3: ("courtesy_no_objects", "effective_phrases", "ask_advice", "suggestion_openers"),
@@ -135,6 +138,16 @@ _ADDED_IN: Mapping[int, tuple[str, ...]] = {
     5: ("formula_anchors", "formula_words", "causal_verbs", "knowing_verbs"),
     6: ("sympathy_heads", "past_time_words"),
     7: ("cost_words", "permission_words"),
+    8: (
+        "follow_up_nouns",
+        "follow_up_places",
+        "follow_up_verbs",
+        "follow_up_asks",
+        "not_knowing_words",
+        "resolve_verbs",
+        "anticipation_phrases",
+        "hedge_phrases",
+    ),
 }
 
 #: The word lists of version 1, then those each later version added (in error messages, a
@@ -169,6 +182,7 @@ _LIST_FIELDS = (
     *_ADDED_IN[5],
     *_ADDED_IN[6],
     *_ADDED_IN[7],
+    *_ADDED_IN[8],
 )
 
 #: The word lists of ``cxnlp/resources/reply_functions.yaml`` (what each is for is said
@@ -574,12 +588,7 @@ def reply_functions(
     ) or _negated_can(words, lowers)
     # "I'm afraid that's not something I can see here": no refusal of what was asked, only
     # of telling; it leaves the question open, like a vague promise.
-    cannot_tell = (
-        refusal
-        and _only_knowing_verbs(words, lex)
-        and any(w in _FIRST_PERSON for w in lowers)  # the agent's side cannot tell...
-        and not (lowers and lowers[0] in lex["yes_no_words"])  # ..."No, you can't see it yet" answers
-    )
+    cannot_tell = _cannot_tell(words, lowers, lex, refusal)
     refusal = refusal and not cannot_tell
     cause = bool(
         _cause_word(words, lowers, lex)
@@ -612,7 +621,7 @@ def reply_functions(
     # takes the question on, with no verb but attention or help, answers nothing yet.
     yes_no = (
         not cannot_tell
-        and not _only_inaction_verbs(words, lex)
+        and not _only_inaction_verbs(words, lex, lex["resolve_verbs"])
         and (_yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex, within=False)))
     )
     personal = first_person or you_words > 0 or bool(_PERSONAL.intersection(lowers))
@@ -689,6 +698,12 @@ def reply_functions(
         # Filled in per reply window by the caller from its embedding: how answer-like its
         # meaning is, along a direction the need-reply model learned (cxnlp.dimensions.need_reply).
         "reply_style": 0.0,
+        "follow_up": float(_follows_up(span, words, lowers, lex)),
+        # "You may also want to turn on payment alerts": the next need, anticipated, is
+        # proactive connection's; it answers none the customer voiced.
+        "anticipates": float(bool(_has_phrase(text, lex.phrases["anticipation_phrases"]))),
+        # "It's probably the Wi-Fi", "You can find it online somewhere, I think": a guess.
+        "hedged": float(bool(_has_phrase(text, lex.phrases["hedge_phrases"]))),
     }
 
 
@@ -1328,31 +1343,141 @@ def _only_knowing_verbs(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     return _all_verbs_in(words, lex["knowing_verbs"])
 
 
-def _only_inaction_verbs(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+def _only_inaction_verbs(
+    words: Sequence[Token], lex: ReplyLexicon, also: frozenset[str] = frozenset()
+) -> bool:
     """Are all the sentence's lexical verbs verbs of attention or no action (``help``,
-    ``look``, ``check``: :attr:`ReplyLexicon.inaction_verbs`), offered with a modal ("I can
-    help", "I'll look into it")? Having looked ("I've checked and it's there") reports, and
-    a sentence with no lexical verb ("Yes, you can.") is none of these."""
-    if not _all_verbs_in(words, lex.inaction_verbs):
+    ``look``, ``check``: :attr:`ReplyLexicon.inaction_verbs`, and ``also``), offered with a
+    modal or "let's" ("I can help", "I'll look into it", "Of course, I'd be happy to help",
+    "let's get this sorted")? Having looked ("I've checked and it's there") reports, and a
+    sentence with no lexical verb ("Yes, you can.") is none of these."""
+    if not _all_verbs_in(words, lex.inaction_verbs | also):
         return False
-    return all(_offered(words[max(0, k - 4) : k]) for k, t in enumerate(words) if t.pos_ == "VERB")
+    return all(
+        _offered(words[max(0, k - 6) : k]) or _lets(words, k) for k, t in enumerate(words) if t.pos_ == "VERB"
+    )
 
 
-def _all_verbs_in(words: Sequence[Token], verbs: frozenset[str]) -> bool:
-    """Does the sentence have a lexical verb, and are all its lexical verbs in ``verbs``?"""
+def _lets(words: Sequence[Token], k: int) -> bool:
+    """Is ``words[k]`` the "let" of "let's" / "let us" (an offer by its form)?"""
+    return _lw(words[k]) == "let" and k + 1 < len(words) and _lw(words[k + 1]) in ("'s", "us", "s")
+
+
+def _all_verbs_in(words: Sequence[Token], verbs: frozenset[str], *, allow_none: bool = False) -> bool:
+    """Does the sentence have a lexical verb (or ``allow_none``), and are all its lexical
+    verbs in ``verbs``?"""
     lemmas = [_lemma(t) for t in words if t.pos_ == "VERB"]
-    return bool(lemmas) and all(v in verbs for v in lemmas)
+    return (allow_none or bool(lemmas)) and all(v in verbs for v in lemmas)
 
 
 def _offered(before: Sequence[Token]) -> bool:
-    """Do the words before a verb offer it: "I can", "we'll", "I can definitely" (first
-    person, a modal, no negation: "you can't see it yet" and "I can't help" say no)."""
+    """Do the words before a verb offer it: "I can", "we'll", "I can definitely", "I'd be
+    happy to", "let's" (first person and a modal, or "let" with "us"; no negation: "you
+    can't see it yet" and "I can't help" say no)."""
     lows = [_lw(w) for w in before]
+    lets = any(_lets(before, k) for k in range(len(before)))
     return (
-        any(w in _FIRST_PERSON for w in lows)
-        and any(w.tag_ == "MD" for w in before)
-        and not any(w in ("not", "n't", "nt", "never") for w in lows)
+        lets or (any(w in _FIRST_PERSON for w in lows) and any(w.tag_ == "MD" for w in before))
+    ) and not any(w in ("not", "n't", "nt", "never") for w in lows)
+
+
+def _cannot_tell(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon, refusal: bool) -> bool:
+    """Does the agent say only that they cannot tell: "I can't see that here", "It's not
+    something I can check", "I don't have that information", "I'm not sure", "No idea"?
+
+    Such a sentence refuses to tell, not what the customer asked for ("I can't refund it"
+    does), and it is no yes or no either ("It's not..." opens like "It isn't covered"): it
+    leaves the question open, like a vague promise. Its lexical verbs are all verbs of
+    seeing or knowing (``knowing_verbs``), or it negates knowing a thing
+    (``not_knowing_words``: "sure", "information", "idea") with no verb but "have" or "be".
+    An answer word first ("No, you can't see it yet") answers.
+    """
+    if not lowers:
+        return False
+    unknown = bool(lex["not_knowing_words"].intersection(lowers)) and _all_verbs_in(
+        words, lex["knowing_verbs"] | {"have", "be"}, allow_none=True
     )
+    if lowers[0] == "no" and len(lowers) > 1 and lowers[1] in lex["not_knowing_words"]:
+        return True  # "No idea, sorry."
+    if lowers[0] in lex["yes_no_words"]:
+        return False
+    negated = refusal or bool(_NEGATIONS.intersection(lowers))
+    first_person = any(w in _FIRST_PERSON for w in lowers)
+    return negated and first_person and (_only_knowing_verbs(words, lex) or unknown)
+
+
+def _follows_up(span: Span, words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> bool:
+    """Does the sentence promise later contact about the case as a whole, rather than say
+    what the customer asked: a message about the contact ("You'll get an email confirming
+    all of this within 24 hours", "I'll send you a text with the reference number"), the
+    agent's re-check ("I'll look at this again on Monday"), or what to do if things go
+    wrong ("If anything is still wrong by Friday, call us and quote REF1")?
+
+    A follow-up is a next step (proactive connection's), and its time is the time of the
+    follow-up, not of what was asked ("When will it be fixed?"). It answers only a need
+    that asks for such contact (:func:`asks_for_follow_up`). Read from the words: a message
+    noun (``follow_up_nouns``) with no other content noun (but times and ``follow_up_places``)
+    and no verb but those of sending
+    or contact (``follow_up_verbs``, :attr:`ReplyLexicon.inaction_verbs`); a first-person
+    future of attention with "again"; an opening condition whose main clause tells the
+    customer to get in touch.
+    """
+    if not words:
+        return False
+    nouns, verbs = lex["follow_up_nouns"], lex["follow_up_verbs"]
+    places = lex["follow_up_places"]
+    # "If anything is still wrong by Friday, call us": the condition, then an imperative.
+    if lowers[0] in _CONDITIONS and any(
+        _imperative_after_comma(t, verbs | lex.inaction_verbs) for t in words
+    ):
+        return True
+    first_person = any(w in _FIRST_PERSON for w in lowers)
+    future = any(w in _WILL for w in lowers)
+    if first_person and future and "again" in lowers:
+        k = lowers.index("again")
+        if any(t.pos_ == "VERB" and _lemma(t) in lex["attention_verbs"] for t in words[:k]):
+            return True  # "I'll check your account again on Friday"
+    timeless = lex["time_point_words"] | lex["time_period_words"] | lex["duration_units"]
+    outcome = lex["restored_words"]
+    has_message = False
+    for i, t in enumerate(words):
+        if _in_condition(words, i):
+            continue  # "...and if it's sorted before then, we'll text you instead"
+        low, lemma = _lw(t), _lemma(t)
+        if low in outcome:
+            return False  # "It'll be back by six, and you'll get a text": the outcome's time
+        if t.pos_ == "NOUN":
+            if low in nouns or lemma in nouns:
+                has_message = True
+            elif not (low in timeless or lemma in timeless or lemma in places or is_placeholder(t.text)):
+                return False  # "I'll send the new router to your address"
+        elif t.pos_ == "VERB" and not (lemma in verbs or lemma in lex.inaction_verbs):
+            return False  # "I've refunded it, and you'll get an email"
+    return has_message
+
+
+def _imperative_after_comma(t: Token, verbs: frozenset[str]) -> bool:
+    """Is ``t`` an imperative of ``verbs`` opening a clause after a comma ("..., call us",
+    "..., phone us": the tagger may read a verb that is also a noun as one before "us")?"""
+    doc = t.doc
+    if t.i == 0 or doc[t.i - 1].text != "," or _lemma(t) not in verbs:
+        return False
+    return t.tag_ == "VB" or (t.i + 1 < len(doc) and doc[t.i + 1].lower_ in ("us", "me"))
+
+
+def asks_for_follow_up(spans: Sequence[Span], lex: ReplyLexicon | None = None) -> bool:
+    """Does a need ask for later contact or a record of it ("Can I get an email confirming
+    this?", "Is there a reference I can quote?", "Will someone let me know how it goes?")?
+    Then a follow-up (:func:`_follows_up`) is the answer it asks for."""
+    lex = lex or default_reply_lexicon()
+    nouns = lex["follow_up_nouns"]
+    for span in spans:
+        words = _words(span)
+        if any(t.pos_ == "NOUN" and (_lw(t) in nouns or _lemma(t) in nouns) for t in words):
+            return True
+        if _has_phrase(_norm_text(words), lex.phrases["follow_up_asks"]):
+            return True
+    return False
 
 
 #: Linking verbs of appearance: "that doesn't sound like much fun" judges how something
@@ -1751,6 +1876,8 @@ def window_functions(functions: Sequence[Mapping[str, float]]) -> dict[str, floa
         float(all(f["vague"] or f["question"] for f in functions) and out["vague"] > 0) if functions else 0.0
     )
     out["restates"] = float(all(f["restates"] for f in functions)) if functions else 0.0
+    # A reply is a guess when all of it is hedged ("It's probably the router, I think").
+    out["hedged"] = float(all(f["hedged"] for f in functions)) if functions else 0.0
     # A window is as much a non-answer as its most answer-like sentence.
     out["non_answer_sim"] = min((f["non_answer_sim"] for f in functions), default=0.0)
     return out
@@ -1868,6 +1995,8 @@ def why_not(ask: str, functions: Mapping[str, float]) -> str:
     """In words, why a reply does not meet a need (for the evidence)."""
     if functions["question"]:
         return "it asks a question back"
+    if functions.get("hedged"):
+        return "it hedges (a guess, not an answer)"
     if functions["vague"]:
         return "it promises without saying what or when"
     if functions["transfer"] and not functions["commitment_time"]:
