@@ -12,7 +12,9 @@ never pooled, so a change tuned on ``tune`` shows whether it carries over:
     two-turn transcript: does completeness tell an answer from a non-answer (AUC, precision,
     recall, F1), and which kinds of non-answer fool it? On STC-3, does the turn completeness
     credits as an answer match the turn the raters call "solution stated" (HNUG*), next to
-    how well one rater matches the other 18?
+    how well one rater matches the other 18? STC-3 is also reported on two fixed halves by
+    dialogue id (:func:`stc3_half`, ``dev`` and ``test``, in (a) and (d)): tune on ``dev``
+    only; ``test`` says whether a change carries over.
 (b) Minimal pairs. One targeted edit of a good call (filler added, an answer removed, a
     proactive close added, an off-brand line) should move its own dimension the right way,
     by at least 5 points, and more than any other dimension. The same on speech-recogniser
@@ -177,6 +179,9 @@ MATCHED: tuple[tuple[str, str, str, int], ...] = (
 )
 MATCH_MIN_RHO = 0.25
 STC3_TARGETS: tuple[str, ...] = ("A", "S", "E")
+#: The fixed halves STC-3 is reported on (:func:`stc3_half`): changes are tuned on ``dev``
+#: only, and ``test`` says whether they carry over.
+STC3_HALVES: tuple[str, ...] = ("dev", "test")
 ABREDIAL_TARGETS: tuple[str, ...] = (
     "understanding",
     "task_completion",
@@ -1061,6 +1066,15 @@ def matched_pairs(matrices: dict[str, dict[str, dict[str, Any]]]) -> list[dict[s
     return out
 
 
+def stc3_half(transcript_id: str) -> str:
+    """``dev`` or ``test``: whether the first byte of the SHA-256 of the dialogue id is even.
+
+    Fixed by the id alone, so every run and every helper splits alike (846 dev and 826 test
+    dialogues of the 1,672; no two dialogues share an opening turn, so no copy crosses).
+    """
+    return STC3_HALVES[hashlib.sha256(str(transcript_id).encode("utf-8")).digest()[0] % 2]
+
+
 def stc3_targets(path: Path, ids: set[str]) -> pd.DataFrame:
     """Mean of the 19 raters' A, S, E per dialogue."""
     from cxnlp.ingest.stc3 import stc3_labels
@@ -1142,9 +1156,15 @@ def report_stc3_turns(section: dict[str, Any]) -> list[str]:
         f"(a) STC-3 helpdesk turns: 'answered' evidence names the turn vs raters (AUC: {section['signal']})"
     ]
     for key, value in section.items():
-        if key == "signal":
+        if key in ("signal", "by_half"):
             continue
         lines.append("  " + f"{key:<28} " + ", ".join(f"{k} {fmt(v)}" for k, v in value.items()))
+    for half, part in section.get("by_half", {}).items():
+        for key in ("majority_HNUG*", "share_HNUG*>=0.3"):
+            value = part.get(key, {})
+            lines.append(
+                "  " + f"{half + ': ' + key:<28} " + ", ".join(f"{k} {fmt(v)}" for k, v in value.items())
+            )
     return lines
 
 
@@ -1268,6 +1288,18 @@ def report_headline(record: dict[str, Any]) -> list[str]:
             f"{fmt(turns['majority_HNUG*'].get('auc'))}; one rater vs the others F1 "
             f"{fmt(turns['human_ceiling_majority'].get('f1'))}"
         )
+    matrices = record["validity"].get("matrices", {}) if record["validity"] else {}
+    for half, part in turns.get("by_half", {}).items() if turns else ():
+        major, cells = part["majority_HNUG*"], matrices.get(f"stc3 {half}", {})
+        pairs = ", ".join(
+            f"{dim} ~ {label} {fmt(cells.get(label, {}).get(dim, {}).get('rho'))}"
+            for dataset, label, dim, _ in MATCHED
+            if dataset == "stc3"
+        )
+        lines.append(
+            f"  STC-3 {half}: HNUG* precision {fmt(major.get('precision'))}, recall "
+            f"{fmt(major.get('recall'))}; {pairs}"
+        )
     matched = record["validity"].get("matched", []) if record["validity"] else []
     if matched:
         lines.append(
@@ -1324,6 +1356,16 @@ def run_rated_sections(scorer: Scorer, args: argparse.Namespace) -> tuple[dict, 
         nuggets = stc3_nuggets(STC3).astype({"transcript_id": str})
         stc3_turns = stc3_solution_turns(table, nuggets[nuggets["transcript_id"].isin(ids)], majority_nuggets)
         matrices["stc3"] = validity_matrix(table, stc3_targets(STC3, ids), args.n_boot)
+        stc3_turns["by_half"] = {}
+        for half in STC3_HALVES:
+            own = {i for i in ids if stc3_half(i) == half}
+            if not own:  # a small --limit may leave a half empty
+                continue
+            part = table[table["transcript_id"].astype(str).isin(own)]
+            stc3_turns["by_half"][half] = stc3_solution_turns(
+                part, nuggets[nuggets["transcript_id"].isin(own)], majority_nuggets
+            )
+            matrices[f"stc3 {half}"] = validity_matrix(part, stc3_targets(STC3, own), args.n_boot)
         proactive = proactive_stc3_evidence(table, stc3_targets(STC3, ids), args.n_boot)
     if not args.skip_abredial:
         from cxnlp.ingest.abredial import read_abredial

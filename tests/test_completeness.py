@@ -198,6 +198,8 @@ def one_line(dim, parser, text: str):
         ("Sure, no problem.", False),
         ("It's 0412 556 778.", False),
         ("Lovely, bye now.", False),
+        # A social-media post's address is no need.
+        ("@Acme Mobile Customer Service Guangdong", False),
     ],
 )
 def test_need_detection(dim, parser, text, is_need):
@@ -1053,3 +1055,18 @@ def test_a_general_figure_answers_a_general_question(score):
 
 def test_a_past_time_answers_a_question_about_the_past(score):
     assert _pair_status(score, "When did you post my new card?", "We posted it last Tuesday.") == "answered"
+
+
+def test_a_need_said_after_a_reply_takes_nothing_from_the_needs_before_it(score):
+    """A reply is about what was said before it: the customer's later remark, however close
+    its words, is no rival of the earlier need for it."""
+    turns = [
+        ("customer", "The capital letters don't work on my keyboard app."),
+        ("agent", "Which version of the app are you using?"),
+        ("customer", "Version 4.6."),
+        ("agent", "You have to update it to version 4.7, which fixes this."),
+        ("customer", "It works now. The problem was really the 4.6 version."),
+    ]
+    evidence = score(Transcript.from_pairs("later", turns)).evidence
+    first = next(e for e in evidence if "capital letters" in e.sentence)
+    assert first.kind == "answered" and "turn 3" in first.detail, first.detail

@@ -79,6 +79,10 @@ def _span(nlp, text):
         ("Could you tell me whether our date of 12 June is still available?", "request", "polar"),
         ("Can you check if there's a table free at eight?", "request", "polar"),
         ("Can you check my order and send it again?", "request", "request"),
+        # A question opened by a wh-word asks for the fact or the way, never for a yes/no
+        # ("How can the data run out?" is answered by why or what happened).
+        ("How shall I handle it?", "question", "how_to"),
+        ("How can my data be used up overnight?", "question", "what"),
     ],
 )
 def test_ask_type(nlp, need, kind, ask):
@@ -240,6 +244,17 @@ def test_ask_type(nlp, need, kind, ask):
         ("Everything is noted on your file.", set(), {"action_done"}),
         ("That's everything on the account for now.", {"formula"}, {"action_done"}),
         ("Everything's been refunded to your card.", {"action_done"}, {"formula"}),
+        # The participle of "sorry for the inconvenience caused" restates; it is neither
+        # the agent's action nor a cause.
+        ("We are sorry for any inconvenience caused.", set(), {"action_done", "cause"}),
+        ("We apologise for the inconvenience caused to you.", set(), {"action_done", "cause"}),
+        # An effort is no commitment; "I'll check and call you back" still commits.
+        ("We will try to improve the signal in your area later.", set(), {"commitment"}),
+        ("I'll check and call you back tomorrow.", {"commitment"}, set()),
+        # Asking the customer to give the agent something is a question back, no step.
+        ("Send us a photo of the receipt.", set(), {"steps"}),
+        ("You can send the service number to me.", set(), {"steps"}),
+        ("Restart the router and let me know if it works.", {"steps"}, set()),
     ],
 )
 def test_reply_functions(nlp, reply, present, absent):

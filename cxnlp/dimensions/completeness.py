@@ -537,11 +537,24 @@ def _exchange_blocks(parsed: ParsedTranscript) -> dict[int, int]:
 def _is_trivial(span: Span) -> bool:
     """Too short to carry a need ("OK.", "Yes!") unless it asks something ("Refund?",
     "what would we lose" from a recogniser, which writes no question marks, or "when will
-    it be back?", whose words are all stop words)."""
+    it be back?", whose words are all stop words); an address with no verb
+    ("@Acme Customer Service.") carries none either."""
     content = len(content_tokens(span))
+    if _is_address(span):
+        return True
     if is_question(span):
         return content < 1 and sum(t.is_alpha for t in span) < 3
     return content < 2
+
+
+def _is_address(span: Span) -> bool:
+    """A social-media post's address and nothing else ("@Acme Customer Service Guangdong."):
+    an @-handle, no verb, no question."""
+    return (
+        any(t.text.startswith("@") for t in span)
+        and not any(t.pos_ in ("VERB", "AUX") for t in span)
+        and not any(t.text.endswith("?") for t in span)
+    )
 
 
 @dataclass(slots=True)
@@ -831,7 +844,12 @@ class AnswerCompleteness(Dimension):
                 break
             courtesy = social_sim >= self.social_threshold and social_sim > need_sim
             words = [t for t in content_tokens(sent.clean) if t.is_alpha]
-            eligible = len(words) >= 3 and not courtesy and need_sim >= self.opening_need_threshold
+            eligible = (
+                len(words) >= 3
+                and not courtesy
+                and need_sim >= self.opening_need_threshold
+                and not _is_address(sent.clean)
+            )
             if eligible and (best is None or need_sim > best[0]):
                 best = (need_sim, sent, label)
         if best is None:
@@ -1159,7 +1177,10 @@ class AnswerCompleteness(Dimension):
         him in for Tuesday")."""
         key = (used[0].index, len(used))
         if rivals is None or key not in rivals:
-            rival = max(float((n.vectors @ unit).max()) for n in needs)
+            # Only needs voiced before the reply are its rivals: a reply cannot be about
+            # what the customer says after it ("It is really the 4.6 version's fault" after
+            # "You have to upgrade it to 4.7" takes nothing from the earlier need).
+            rival = max(float((n.vectors @ unit).max()) for n in needs if n.last_index < used[0].index)
             if rivals is not None:
                 rivals[key] = rival
         else:

@@ -343,8 +343,12 @@ def ask_type(spans: Sequence[Span], kind: str, lex: ReplyLexicon | None = None) 
     if _asks_which(words, lex):
         return "what"
     if question and kind != "request":
-        # "Is my allowance 20 or 23kg?" asks which, and "23kg" answers it.
-        return "what" if any(_offers_alternatives(_words(s)) for s in spans) else "polar"
+        # "Is my allowance 20 or 23kg?" asks which, and "23kg" answers it; a question opened
+        # by a wh-word ("How can the data run out?", "What number shall I call?") asks for
+        # the fact, never for a yes or no.
+        if any(_offers_alternatives(w) or _opens_with_wh(w) for w in per_span):
+            return "what"
+        return "polar"
     return "request" if kind == "request" else "problem" if kind == "problem" else "polar"
 
 
@@ -523,6 +527,12 @@ def _asks_which(words: Sequence[Token], lex: ReplyLexicon) -> bool:
         if _lw(t) in _WH_FACT and (i == opening or t.is_sent_start or _lw(words[i - 1]) in indirect):
             return True
     return False
+
+
+def _opens_with_wh(words: Sequence[Token]) -> bool:
+    """Does the sentence open (after :func:`_lead_length`'s words) with a wh-word?"""
+    k = _lead_length(words)
+    return k < len(words) and words[k].tag_ in _WH_TAGS and _lw(words[k]) != "that"
 
 
 def _lead_length(words: Sequence[Token]) -> int:
@@ -1146,6 +1156,14 @@ def _sympathy_complement(span: Span, lex: ReplyLexicon) -> frozenset[int]:
             while j < len(tokens) and tokens[j].pos_ in _NOUN_PHRASE_POS and not tokens[j].is_punct:
                 out.add(tokens[j].i)
                 j += 1
+            # "sorry for any inconvenience caused (to you)": a participle after the noun
+            # belongs to it; it reports no action of the agent's.
+            if j > k + 2 and j < len(tokens) and tokens[j].tag_ in ("VBN", "VBD"):
+                out.add(tokens[j].i)
+                j += 1
+                if j + 1 < len(tokens) and tokens[j].pos_ == "ADP" and tokens[j + 1].pos_ in _NOUN_PHRASE_POS:
+                    out.update((tokens[j].i, tokens[j + 1].i))
+                    j += 2
             k = j
             continue
         while j < len(tokens) and not tokens[j].is_punct and _lw(tokens[j]) not in _CONTRASTS:
@@ -1317,6 +1335,8 @@ def _commitment(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon
             rest = words[i + 1 : i + 6]
             rest_lowers = lowers[i + 1 : i + 6]
             negated = any(w in ("not", "n't", "nt", "never") for w in rest_lowers[:2])
+            # "We will try to optimise it", "we'll look to improve": an attempt, no commitment.
+            attempt = len(rest) > 1 and _lemma(rest[0]) in vague and rest_lowers[1] == "to"
             verb = next(
                 (
                     w
@@ -1326,7 +1346,7 @@ def _commitment(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon
                 None,
             )
             back = any(w in lex["restored_words"] for w in rest_lowers)
-            if not negated and (verb is not None or back):  # "it'll be back by six"
+            if not negated and not attempt and (verb is not None or back):  # "it'll be back by six"
                 return True
     return False
 
@@ -1806,9 +1826,26 @@ def _is_formula(
 _STEP_CONTENT = frozenset({"NOUN", "PROPN", "NUM", "ADJ"})
 
 
+#: The agent as the one an instruction gives to ("send it to *us*", "tell *me*").
+_TO_THE_AGENT = frozenset({"me", "us"})
+
+
 def _steps(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> bool:
-    """Instructions: an imperative opener, "you can/need to <verb>", or sequence words."""
+    """Instructions: an imperative opener, "you can/need to <verb>", or sequence words; not
+    what the customer is told to give the agent ("Send us a photo")."""
     if not words:
+        return False
+    # "Send the service number to me", "you can send us a photo": the customer is asked to
+    # give the agent something, a question back in an instruction's form.
+    if any(
+        w in _TO_THE_AGENT
+        and i > 0
+        and (
+            lowers[i - 1] == "to"
+            or (words[i - 1].pos_ == "VERB" and _lemma(words[i - 1]) not in lex["not_instructions"])
+        )
+        for i, w in enumerate(lowers)
+    ):
         return False
     first = words[0]
     verbs = lex["instruction_verbs"]
