@@ -399,7 +399,8 @@ def _stranded_comma_ids(texts: list[str], drop: set[int], opener: int) -> set[in
 
 
 #: Spans whose words :func:`span_words` remembers: more than one sentence's readers need
-#: (they run sentence by sentence), few enough that the docs kept alive are a batch's.
+#: (they run sentence by sentence). The cache keeps the docs of its last 1,024 spans alive
+#: after a batch (bounded, so memory stays flat, but not released with the batch).
 _SPAN_WORDS_CACHE = 1024
 
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 
+#: Typographic apostrophes and primes, each read as the ASCII apostrophe that word lists and
+#: patterns are written with. One character for one, so offsets into the text still hold.
+ASCII_APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc\u2032`\u00b4", "'"))
+
 
 def locate(text: str, needle: str, *, after: int = 0) -> tuple[int, int] | None:
     """``(start, end)`` of ``needle`` in ``text`` at or after ``after``; runs of whitespace

@@ -200,6 +200,8 @@ def one_line(dim, parser, text: str):
         ("Lovely, bye now.", False),
         # A social-media post's address is no need.
         ("@Acme Mobile Customer Service Guangdong", False),
+        # ...but a problem stated after the handle is one.
+        ("@AcmeHelp still no signal in Leeds, three days now.", True),
     ],
 )
 def test_need_detection(dim, parser, text, is_need):

@@ -456,6 +456,8 @@ def test_the_first_copy_of_a_false_start_is_filler(parser, filler, agent, restar
         "Your reference is two two four seven.",
         "I know that that's frustrating.",
         "It had had a new battery fitted before.",
+        "The code is A A B four oh oh one.",
+        "That's very very kind of you.",
     ],
 )
 def test_numbers_and_intended_doubles_are_no_false_start(parser, filler, agent):

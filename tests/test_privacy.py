@@ -605,3 +605,16 @@ def test_call_context_reads_what_all_detectors_give(redactor, monkeypatch):
     monkeypatch.setattr(redactor_module, "context_findings", detectors.find_all)
     assert [redactor.call_context(call) for call in calls] == kept
     assert any(c.values for c in kept) and any(c.names for c in kept)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hi, it\u2019s priya speaking", "my name\u2019s priya and I\u2019m calling about my bill"],
+)
+def test_typographic_apostrophes_hide_no_name(redactor, text):
+    """Chat and e-mail text writes "it’s"; the self-introduction patterns are written with
+    "'", and the offsets must still point into the text as given."""
+    found = [f for f in redactor.findings(text) if f.entity == "PERSON"]
+    assert [text[f.start : f.end].lower() for f in found] == ["priya"]
+    context = redactor.call_context([text, "thanks priya, one moment"])
+    assert "priya" in context.names

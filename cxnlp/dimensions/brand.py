@@ -56,7 +56,8 @@ made (the sentence vectors and the tagged tokens): no encoder is added.
 
 Cue words written from one author's sentences did not carry to other authors' (off brand
 costing >= 5 points 0.92 on the tuning file, about 0.6 on held-out ones, 0.28 on a third
-author's). A third reading is learned, not listed: the *register model* of
+author's). An opt-in third reading (``register_model="packaged"``; off by default, see the
+parameter) is learned, not listed: the *register model* of
 :mod:`cxnlp.dimensions.register_model` (``register_model``), a logistic regression over the
 same sentence vector and a few features of its form, fitted on labelled agent sentences by
 three authors and the lexicon's sentences. Its probability gives an off-brand strength

@@ -549,10 +549,12 @@ def _is_trivial(span: Span) -> bool:
 
 def _is_address(span: Span) -> bool:
     """A social-media post's address and nothing else ("@Acme Customer Service Guangdong."):
-    an @-handle, no verb, no question."""
+    an @-handle and names only, no question. "@AcmeHelp still no signal in Leeds" states a
+    problem after the handle, so it is no bare address."""
+    words = [t for t in span if not (t.is_punct or t.is_space)]
     return (
-        any(t.text.startswith("@") for t in span)
-        and not any(t.pos_ in ("VERB", "AUX") for t in span)
+        any(t.text.startswith("@") for t in words)
+        and all(t.text.startswith("@") or t.pos_ == "PROPN" for t in words)
         and not any(t.text.endswith("?") for t in span)
     )
 

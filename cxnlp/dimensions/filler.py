@@ -83,7 +83,7 @@ from cxnlp.nlp import span_words
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.matcher import Matcher
-    from spacy.tokens import Span
+    from spacy.tokens import Span, Token
     from spacy.vocab import Vocab
 
     from cxnlp.nlp import ParsedTranscript, Sentence, SentenceEncoder
@@ -551,10 +551,16 @@ def pattern_flags(span: Span, matcher: Matcher | None = None, lex: Lexicon | Non
     return flagged
 
 
-#: Words said twice in a row on purpose: "had had", "that that's", "bye bye".
-_INTENDED_DOUBLES = frozenset({"had", "that", "bye", "is"})
+#: Words said twice in a row on purpose: "had had", "that that's", "bye bye", emphasis
+#: ("very very", "no, no"), and digits spoken one by one ("four oh oh one").
+_INTENDED_DOUBLES = frozenset({"had", "that", "bye", "is", "very", "really", "no", "so", "oh", "o", "nought"})
 #: The longest false start read: "they'll be, um, they'll be" (three tokens).
 _MAX_RESTART = 3
+
+
+def _spelled_letter(token: Token) -> bool:
+    """A letter of a spelled code ("A A B 4"), which repeats on purpose ("I" is a word)."""
+    return len(token.text) == 1 and token.is_alpha and token.lower_ != "i"
 
 
 def restart_flags(span: Span, skip: Collection[int] = ()) -> set[int]:
@@ -563,7 +569,7 @@ def restart_flags(span: Span, skip: Collection[int] = ()) -> set[int]:
     um, they'll be in your portal"). Punctuation and the tokens in ``skip`` (fillers
     already flagged) are read past, so a hesitation between the copies does not hide the
     repeat. Numbers never repeat ("two two four" is a number), nor do the few words
-    doubled on purpose ("that that's"). The second copy carries the meaning; the first
+    doubled on purpose ("that that's", a spelled "A A B"). The second copy carries the meaning; the first
     serves no purpose, which is what filler_content counts.
     """
     tokens = [t for t in span if not (t.is_punct or t.is_space) and t.i not in skip]
@@ -576,7 +582,9 @@ def restart_flags(span: Span, skip: Collection[int] = ()) -> set[int]:
                 t.i in flagged for t in tokens[k : k + 2 * size]
             ):
                 continue
-            if any(t.like_num for t in tokens[k : k + size]) or (size == 1 and first[0] in _INTENDED_DOUBLES):
+            if any(t.like_num or _spelled_letter(t) for t in tokens[k : k + size]) or (
+                size == 1 and first[0] in _INTENDED_DOUBLES
+            ):
                 continue
             flagged.update(t.i for t in tokens[k : k + size])
     return flagged

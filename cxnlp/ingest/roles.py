@@ -39,6 +39,7 @@ from cxnlp.ingest.rejects import RecordError
 from cxnlp.ingest.role_model import RoleModel, RoleModelError, default_role_model
 from cxnlp.model import SPEAKER_ALIASES
 from cxnlp.resource_files import read_yaml_resource
+from cxnlp.text_location import ASCII_APOSTROPHES
 
 RESOURCE = "role_cues.yaml"
 #: Features computed from the turns rather than a cue family, in the order they are listed.
@@ -55,8 +56,6 @@ STRUCTURAL_FEATURES: tuple[str, ...] = (
     "log_words_per_turn",
 )
 _WORD = re.compile(r"[a-z']+")
-#: Typographic apostrophes and primes read as the ASCII apostrophe the cue patterns are written with.
-_APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc\u2032`\u00b4", "'"))
 #: Per-turn counts behind the rate features.
 _TURN_COUNTS = ("answers", "new_items", "new_item_turns", "reacts_to_new_item")
 _SIDES = ("agent", "customer")
@@ -195,7 +194,7 @@ def _plain(text: str) -> str:
     ``’`` ("Why doesn’t it work?"), which would otherwise hide "doesn't", "I'm", "you'll"
     from every pattern and from the pronoun lists.
     """
-    return text.translate(_APOSTROPHES)
+    return text.translate(ASCII_APOSTROPHES)
 
 
 def _normal(item: str) -> str:

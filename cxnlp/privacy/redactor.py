@@ -43,6 +43,7 @@ from cxnlp.privacy.detectors import (
 )
 from cxnlp.privacy.patterns import PrivacyPatterns, load_patterns
 from cxnlp.privacy.recognizers import presidio_patterns_may_match
+from cxnlp.text_location import ASCII_APOSTROPHES
 
 logger = logging.getLogger(__name__)
 
@@ -249,7 +250,8 @@ class Redactor:
         p = self.patterns_
         context = CallContext()
         previous = ""
-        for text in texts:
+        for said in texts:
+            text = said.translate(ASCII_APOSTROPHES)
             if self.enabled:
                 found = context_findings(text, p, prefix=previous[-p.context_window :])
                 context.orgs.update(self._org_names(text, found))
@@ -282,6 +284,9 @@ class Redactor:
         will not come again); a cached analysis is still used."""
         if not text:
             return []
+        # "it’s Priya speaking": read with ASCII apostrophes, as the patterns are written;
+        # one character for one, so the offsets hold in the text as given.
+        text = text.translate(ASCII_APOSTROPHES)
         found = list(self._string_findings(text, remember=remember))
         if context is not None and context.orgs:
             orgs = frozenset(context.orgs)
@@ -330,7 +335,8 @@ class Redactor:
         if not self.enabled or not self.ner:
             return
         cache = self._cache()
-        todo = [t for t in dict.fromkeys(texts) if t and t not in cache and self._may_hold_name(t)]
+        ascii_texts = (t.translate(ASCII_APOSTROPHES) for t in texts)
+        todo = [t for t in dict.fromkeys(ascii_texts) if t and t not in cache and self._may_hold_name(t)]
         if not todo:
             return
         engine = self.analyzer_.nlp_engine
