@@ -604,11 +604,10 @@ def _joins_its_participle(word: str, next_tag: str) -> bool:
 
 
 #: Auxiliaries that open a question and need a main verb after the subject ("can my
-#: daughter | use it"); "is" and "have" can stand alone ("is it?", "have you?").
-_VERB_NEEDING_AUXILIARIES = frozenset(
-    "can could would will do does did should shall may might cant couldnt wouldnt wont dont "
-    "doesnt didnt can't couldn't wouldn't won't don't doesn't didn't".split()
-)
+#: daughter | use it"): the inverting modals and "do" forms, also as a recogniser writes them
+#: without the apostrophe ("dont"); "is" and "have" can stand alone ("is it?", "have you?").
+_VERB_NEEDING = _INVERTING_NOT_BE - frozenset("have has haven't hasn't".split())
+_VERB_NEEDING_AUXILIARIES = _VERB_NEEDING | frozenset(w.replace("'", "") for w in _VERB_NEEDING)
 _VERB_TAGS = frozenset({"VB", "VBP", "VBZ", "VBD", "VBG", "VBN", "MD"})
 
 
