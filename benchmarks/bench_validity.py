@@ -68,6 +68,7 @@ still being written, is skipped and counted):
 from __future__ import annotations
 
 import argparse
+import difflib
 import hashlib
 import json
 import logging
@@ -917,6 +918,47 @@ def edit_outcome(base: pd.Series, edited: pd.Series, kind: str) -> dict[str, Any
     }
 
 
+_SPOKEN_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+
+
+def inserted_agent_share(rec: dict[str, Any], edit: dict[str, Any]) -> float:
+    """Percent of the edited call's agent words that the edit inserted (a word diff of each
+    replaced agent turn against the original): how far a filler edit *can* move
+    filler_content, so an edit that inserts 3 % is not read as a detector that missed."""
+    turns = rec["turns"]
+
+    def words(text: str) -> list[str]:
+        return _SPOKEN_WORD.findall(text.lower())
+
+    inserted = 0
+    for key, text in (edit.get("replace") or {}).items():
+        before, after = words(str(turns[int(key)]["text"])), words(str(text))
+        matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+        inserted += sum(j2 - j1 for op, _, _, j1, j2 in matcher.get_opcodes() if op in ("insert", "replace"))
+    edited = edited_turns(rec, edit)
+    total = sum(len(words(text)) for speaker, text in edited if speaker == "agent")
+    return 100.0 * inserted / total if total else 0.0
+
+
+def filler_tracking(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """How closely filler_content's move follows the share of agent words a filler edit
+    inserted: the median ratio measured/inserted (1.0 = every inserted word counted), and
+    the pass rate among edits that inserted at least ``MIN_MOVE`` percent."""
+    mine = [r for r in rows if r["kind"] == "filler" and r.get("inserted_share")]
+    if not mine:
+        return {}
+    big = [r for r in mine if r["inserted_share"] >= MIN_MOVE]
+    return {
+        "n": len(mine),
+        "inserted_share_median": _r(float(np.median([r["inserted_share"] for r in mine])), 2),
+        "measured_per_inserted_median": _r(
+            float(np.median([r["deltas"]["filler_content"] / r["inserted_share"] for r in mine]))
+        ),
+        "n_inserting_min_move": len(big),
+        "pass_rate_inserting_min_move": _r(np.mean([r["passed"] for r in big])) if big else None,
+    }
+
+
 def minimal_pairs(split: Split, table: pd.DataFrame, *, recogniser: bool) -> dict[str, Any]:
     """(b) Pass rate and specificity matrix of the edits of one split, in one writing style."""
     rows = []
@@ -926,7 +968,10 @@ def minimal_pairs(split: Split, table: pd.DataFrame, *, recogniser: bool) -> dic
             kind = edit["kind"]
             edited = table.loc[Variant(split.name, str(rec["id"]), k, recogniser).tid]
             outcome = edit_outcome(base, edited, kind)
-            rows.append({"id": rec["id"], "edit": k, "kind": kind, "variant": edit.get("variant"), **outcome})
+            row = {"id": rec["id"], "edit": k, "kind": kind, "variant": edit.get("variant"), **outcome}
+            if kind == "filler":
+                row["inserted_share"] = inserted_agent_share(rec, edit)
+            rows.append(row)
     matrix = {}
     for kind in EDIT_TARGET:
         mine = [r for r in rows if r["kind"] == kind]
@@ -949,6 +994,7 @@ def minimal_pairs(split: Split, table: pd.DataFrame, *, recogniser: bool) -> dic
         "pass_rate": _r(np.mean([r["passed"] for r in rows])) if rows else None,
         "matrix": matrix,
         "answer_removed_pass_by_variant": by_variant,
+        "filler_tracking": filler_tracking(rows),
         "failing": [
             {
                 "id": r["id"],
@@ -1180,6 +1226,12 @@ def report_minimal_pairs(section: dict[str, Any]) -> list[str]:
                 column[f"{kind}, {style}"] = result[style]["matrix"].get(kind, {}).get("pass_rate")
         for variant, rate in result["punctuated"]["answer_removed_pass_by_variant"].items():
             column[f"answer_removed as {variant}, punctuated"] = rate
+        tracking = result["punctuated"].get("filler_tracking") or {}
+        column["filler edits: median % of agent words inserted"] = tracking.get("inserted_share_median")
+        column["filler edits: median measured/inserted"] = tracking.get("measured_per_inserted_median")
+        column[f"filler edits inserting >= {MIN_MOVE:g} %: pass rate"] = tracking.get(
+            "pass_rate_inserting_min_move"
+        )
         column.update(result["recogniser_agreement"])
         summary[split] = column
     rows = list(dict.fromkeys(k for column in summary.values() for k in column))
