@@ -50,9 +50,9 @@ not change the fingerprint and a stale table would report old figures as new.
 Data schemas (``benchmarks/data/validity/``, JSONL; a line that does not parse, e.g. a file
 still being written, is skipped and counted):
 
-- ``need_reply_{tune,tune2,tune3,tune4,holdout}.jsonl``: ``{id, domain, style, need_kind, ask, need, reply,
+- ``need_reply_{tune,tune2,...,tune5,holdout}.jsonl``: ``{id, domain, style, need_kind, ask, need, reply,
   label 0|1, reply_kind}``.
-- ``calls_{tune,tune2,tune3,tune4,holdout_a,holdout_b}.jsonl``: ``{id, domain, style, quality, customer_name,
+- ``calls_{tune,tune2,...,tune5,holdout_a,holdout_b}.jsonl``: ``{id, domain, style, quality, customer_name,
   turns: [{speaker, text}], needs: [{turn, text, met, met_in_turn}], edits: [{kind,
   replace: {"<turn index>": text}, append: [{speaker, text}], need, variant}]}``.
 - ``proactive_acts_{tune,holdout}.jsonl``: ``{id, domain, style, position, customer_name, context,
@@ -129,6 +129,7 @@ NEED_REPLY_FILES: dict[str, str] = {
     "tune2": "need_reply_tune2.jsonl",  # second tuning author; the shipped model is not fitted on it
     "tune3": "need_reply_tune3.jsonl",  # third tuning author: hard cases (terse state changes, hedges...)
     "tune4": "need_reply_tune4.jsonl",  # fourth tuning author: 20 more domains, hard-case families
+    "tune5": "need_reply_tune5.jsonl",  # sixth author, blind: partial, conditional, different-question...
     "holdout": "need_reply_holdout.jsonl",
 }
 CALL_FILES: dict[str, str] = {
@@ -136,6 +137,7 @@ CALL_FILES: dict[str, str] = {
     "tune2": "calls_tune2.jsonl",  # second tuning author: other domains, filler inside act sentences
     "tune3": "calls_tune3.jsonl",  # third tuning author: 36 more domains, 41 % recogniser style
     "tune4": "calls_tune4.jsonl",  # fourth tuning author: 40 more domains, 40 % recogniser style
+    "tune5": "calls_tune5.jsonl",  # sixth author, blind: filler edits insert 7-15 % of agent words
     "holdout_a": "calls_holdout_a.jsonl",
     "holdout_b": "calls_holdout_b.jsonl",
 }
