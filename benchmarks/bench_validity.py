@@ -1453,7 +1453,11 @@ def data_problems(
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--split", choices=("tune", "holdout", "both"), default="both")
+    ap.add_argument(
+        "--split",
+        default="both",
+        help="tune, holdout, both, or one split's name (e.g. tune5: files whose split name starts with it)",
+    )
     ap.add_argument("--limit", type=int, default=None, help="first N records of each file / data set")
     ap.add_argument("--skip-stc3", action="store_true", help="skip STC-3 (nuggets and matrix)")
     ap.add_argument("--skip-abredial", action="store_true", help="skip AB-ReDial (matrix)")
@@ -1478,6 +1482,10 @@ def main(argv: list[str] | None = None) -> int:
     brand_items = load_splits(BRAND_FILES, args.data_dir, args.split, args.limit)
     for split in brand_items:
         check_brand_items(split)
+    if not any((need_reply, calls, acts, filler_items, brand_items)):
+        raise SystemExit(
+            f"--split {args.split!r} selects no data file; expected tune, holdout, both or a split name"
+        )
     problems = data_problems(need_reply, calls, [*acts, *filler_items]) + summarise_problems(brand_items)
     problems += overlap_problems(brand_items, lambda r: str(r.get("text")))
     scorer = Scorer(slot_vectors=False)  # one scorer: the models load once
