@@ -15,7 +15,7 @@ from cxnlp.lexicon import Lexicon, LexiconSpec, default_lexicon
 #: The fields of ``filler_words.yaml`` (what each is for is said there).
 FILLER_WORDS = LexiconSpec(
     resource="filler_words.yaml",
-    version=2,
+    version=3,
     parameter="the packaged file only: the parse reads it",
     fields={
         "hesitations": "words",
@@ -27,8 +27,12 @@ FILLER_WORDS = LexiconSpec(
         "pause_markers": "words",
         "softeners": "words",
         "softener_subjects": "words",
+        "intended_doubles": "words",
     },
-    added_in={2: ("response_tokens", "pause_markers", "softeners", "softener_subjects")},
+    added_in={
+        2: ("response_tokens", "pause_markers", "softeners", "softener_subjects"),
+        3: ("intended_doubles",),
+    },
 )
 
 

@@ -80,6 +80,7 @@ from cxnlp.fillers import filler_vocabulary
 from cxnlp.lexicon import Lexicon, LexiconSpec, default_lexicon, lexicon_at
 from cxnlp.model import DimensionResult, Evidence
 from cxnlp.nlp import span_words
+from cxnlp.text_location import ASCII_APOSTROPHES
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.matcher import Matcher
@@ -551,9 +552,6 @@ def pattern_flags(span: Span, matcher: Matcher | None = None, lex: Lexicon | Non
     return flagged
 
 
-#: Words said twice in a row on purpose: "had had", "that that's", "bye bye", emphasis
-#: ("very very", "no, no"), and digits spoken one by one ("four oh oh one").
-_INTENDED_DOUBLES = frozenset({"had", "that", "bye", "is", "very", "really", "no", "so", "oh", "o", "nought"})
 #: The longest false start read: "they'll be, um, they'll be" (three tokens).
 _MAX_RESTART = 3
 
@@ -569,11 +567,13 @@ def restart_flags(span: Span, skip: Collection[int] = ()) -> set[int]:
     um, they'll be in your portal"). Punctuation and the tokens in ``skip`` (fillers
     already flagged) are read past, so a hesitation between the copies does not hide the
     repeat. Numbers never repeat ("two two four" is a number), nor do the few words
-    doubled on purpose ("that that's", a spelled "A A B"). The second copy carries the meaning; the first
-    serves no purpose, which is what filler_content counts.
+    doubled on purpose (``intended_doubles`` in ``filler_words.yaml``: "that that's", "bye
+    bye") or spelled ("A A B"). The second copy carries the meaning; the first serves no
+    purpose, which is what filler_content counts.
     """
+    intended = filler_vocabulary().words["intended_doubles"]
     tokens = [t for t in span if not (t.is_punct or t.is_space) and t.i not in skip]
-    forms = [t.lower_.replace("\u2019", "'") for t in tokens]
+    forms = [t.lower_.translate(ASCII_APOSTROPHES) for t in tokens]
     flagged: set[int] = set()
     for size in range(_MAX_RESTART, 0, -1):
         for k in range(len(tokens) - 2 * size + 1):
@@ -583,7 +583,7 @@ def restart_flags(span: Span, skip: Collection[int] = ()) -> set[int]:
             ):
                 continue
             if any(t.like_num or _spelled_letter(t) for t in tokens[k : k + size]) or (
-                size == 1 and first[0] in _INTENDED_DOUBLES
+                size == 1 and first[0] in intended
             ):
                 continue
             flagged.update(t.i for t in tokens[k : k + size])
