@@ -99,6 +99,13 @@ class CompositeWeights(BaseModel):
         description="Fewer agent words than this, and no customer need, and the call is not "
         "scored (NaN): a greeting or a hold message says nothing a QA evaluator could grade.",
     )
+    min_customer_words: int = Field(
+        5,
+        ge=0,
+        description="Fewer customer words than this (none in an agent-only call), and no "
+        "customer need, and the call is not scored (NaN): hold messages, an IVR prompt or a "
+        "greeting into silence are no exchange to grade, however long the agent spoke.",
+    )
 
     @field_validator("filler_content")
     @classmethod
@@ -143,16 +150,21 @@ def interaction_score(
     weights: CompositeWeights | None = None,
     *,
     agent_words: float | None = None,
+    customer_words: float | None = None,
 ) -> float:
     """Weighted mean of the dimensions' qualities that apply; NaN when none does.
 
-    NaN too when the customer voiced no need and the agent said fewer than
-    ``min_agent_words`` words: a "Hi." or a hold message is nothing a score could rank
-    (mid-range would read as "average"); a short reply that meets a need is scored.
+    NaN too when the customer voiced no need and either the agent said fewer than
+    ``min_agent_words`` words or the customer fewer than ``min_customer_words``: a "Hi.",
+    hold messages or a greeting into silence are nothing a score could rank (mid-range
+    would read as "average"); a short reply that meets a need is scored.
     """
     weights = weights or CompositeWeights()
     no_need = math.isnan(scores.get("answer_completeness", math.nan))
-    if agent_words is not None and agent_words < weights.min_agent_words and no_need:
+    if no_need and (
+        (agent_words is not None and agent_words < weights.min_agent_words)
+        or (customer_words is not None and customer_words < weights.min_customer_words)
+    ):
         return math.nan
     total = 0.0
     weight_sum = 0.0
@@ -163,6 +175,11 @@ def interaction_score(
         total += weight * value
         weight_sum += weight
     return total / weight_sum if weight_sum else math.nan
+
+
+def customer_word_count(parsed: ParsedTranscript) -> int:
+    """Content words the customer said (fillers such as "um" not counted)."""
+    return sum(s.content_word_count() for s in parsed.customer_sentences)
 
 
 #: The built-in dimensions by registry key (:func:`cxnlp.dimensions.register_dimension`), in
@@ -369,7 +386,10 @@ class Scorer:
         filler = results.get("filler_content")
         agent_words = filler.features.get("agent_words") if filler is not None else None
         composite = interaction_score(
-            {k: r.score for k, r in results.items()}, self.weights, agent_words=agent_words
+            {k: r.score for k, r in results.items()},
+            self.weights,
+            agent_words=agent_words,
+            customer_words=customer_word_count(parsed),
         )
         return ScoredTranscript(
             parsed.transcript,

@@ -49,6 +49,19 @@ def test_near_silent_agent_is_not_scored():
     assert not math.isnan(interaction_score(dict.fromkeys(DIMENSION_COLUMNS, 50.0), agent_words=3))
 
 
+def test_no_exchange_is_not_scored_however_long_the_agent_spoke():
+    no_need = {**dict.fromkeys(DIMENSION_COLUMNS, 50.0), "answer_completeness": math.nan}
+    # Hold messages, an IVR prompt, a greeting into silence: no need, (almost) no customer.
+    assert math.isnan(interaction_score(no_need, agent_words=40, customer_words=0))
+    assert math.isnan(interaction_score(no_need, agent_words=40, customer_words=4))
+    assert not math.isnan(interaction_score(no_need, agent_words=40, customer_words=5))
+    relaxed = CompositeWeights(min_customer_words=0)
+    assert not math.isnan(interaction_score(no_need, relaxed, agent_words=40, customer_words=0))
+    # A voiced need is a call to grade, however little the customer said.
+    with_need = dict.fromkeys(DIMENSION_COLUMNS, 50.0)
+    assert not math.isnan(interaction_score(with_need, agent_words=40, customer_words=2))
+
+
 def test_interaction_score_follows_custom_weights():
     scores = {
         "brand_congruence": 0.0,
@@ -196,6 +209,28 @@ def test_clean_calls_score_well(scorer):
         scores = _scores(scorer, turns)
         assert scores["filler_content"] < 5, (call, scores)
         assert scores["answer_completeness"] >= 60, (call, scores)
+
+
+def test_agent_only_hold_messages_get_no_interaction_score(scorer):
+    hold = Transcript.from_pairs(
+        "hold",
+        [
+            ("agent", "Thank you for calling Halden Water. Your call is important to us, please hold."),
+            ("agent", "You are number four in the queue. An adviser will be with you shortly."),
+            ("agent", "Thank you for holding. All our advisers are still busy, please stay on the line."),
+        ],
+    )
+    result = scorer.score_one(hold)
+    assert math.isnan(result.interaction_score)
+    assert not math.isnan(result.dimensions["brand_congruence"].score)  # the parts are still read
+    spoken = Transcript.from_pairs(
+        "spoken",
+        [
+            *[(t.speaker, t.text) for t in hold.turns],
+            ("customer", "Hi, I'd like to report a leak on my street."),
+        ],
+    )
+    assert not math.isnan(scorer.score_one(spoken).interaction_score)
 
 
 def test_score_table_contract(scorer):
