@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown variants {unknown}; expected some of {list(VARIANTS)}")
     start = time.perf_counter()
+    commit = git_commit()  # at the start: the tree may change while this runs
     step_date = START + pd.Timedelta(days=args.step_day)
     cells: list[dict[str, Any]] = []
     for v_index, volume in enumerate(VOLUMES):
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "cxnlp": __version__,
         "cxnlp_path": str(Path(cxnlp.__file__).resolve().parent),
-        "git_commit": git_commit(),
+        "git_commit": commit,
         "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count()},
         "python": sys.version.split()[0],
         "design": {
