@@ -11,7 +11,8 @@ hold several), scores N(70, 16). A step of ``size`` contact SDs starts on day ``
 same seeded series through each detector:
 
 * ``old``: the classic chart (``min_shift=None``: Page's CUSUM with k = 0.5, h = 5 standard
-  errors of a daily mean) — what ``detect_drift`` did before;
+  errors of a daily mean); run against a checkout from before ``min_shift`` (no PYTHONPATH to
+  this worktree), it is that checkout's default, i.e. the figures from before;
 * ``new``: the defaults (the shift-sized weighted CUSUM, ``min_shift=0.5`` contact SDs,
   ``arl0=500``, ``guarantee=0.8``);
 * further named variants from ``--variants`` to show the trade-offs.
