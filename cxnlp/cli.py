@@ -947,6 +947,13 @@ def analyze(
         bool, typer.Option("--plan", help="impact: calls per group per window needed, from the variance.")
     ] = False,
     change: Annotated[float, typer.Option(help="impact --plan: the change to detect, in points.")] = 3.0,
+    min_shift: Annotated[
+        float,
+        typer.Option(
+            help="drift: the smallest shift worth catching, in SDs of one contact, whatever the "
+            "daily volume (0: the classic CUSUM, k = 0.5 standard errors of a daily mean)."
+        ),
+    ] = 0.5,
     outcome: Annotated[
         str | None, typer.Option(help="outcomes: the binary outcome column, e.g. repurchased.")
     ] = None,
@@ -996,7 +1003,9 @@ def analyze(
             result = analytics.equity_report(frame, by=groups, value_col=value)
             _print_frame(analytics.equity_index(frame, by=groups, value_col=value), title="equity index")
         else:
-            result = analytics.detect_drift(frame, by=groups or ("team",), value_col=value)
+            result = analytics.detect_drift(
+                frame, by=groups or ("team",), value_col=value, min_shift=min_shift if min_shift > 0 else None
+            )
     except analytics.ImpactInputError as exc:
         _fail(f"--{exc.param.replace('_', '-')}: {exc}")
     except MissingColumnsError as exc:

@@ -12,6 +12,8 @@ from cxnlp.analytics.drift import cusum, ewma
 START = pd.Timestamp("2024-01-01")
 SHIFT_DAY = 80
 SHIFT_DATE = START + pd.Timedelta(days=SHIFT_DAY)
+SPARSE_STEP_DAY = 60
+SPARSE_STEP_DATE = START + pd.Timedelta(days=SPARSE_STEP_DAY)
 
 
 def series(
@@ -98,7 +100,7 @@ def test_control_chart_matches_the_detection():
     assert chart.loc[chart["in_baseline"], "upper"].isna().all()
     monitored = chart[~chart["in_baseline"]]
     assert (monitored["upper"] >= 0).all() and (monitored["lower"] <= 0).all()
-    assert (monitored["limit"] == 5.0).all()
+    assert (monitored["limit"] == found["h"]).all()
     assert (chart["mean_lcl"] < chart["centre"]).all() and (chart["centre"] < chart["mean_ucl"]).all()
     assert chart["n"].sum() == len(df)
 
@@ -131,6 +133,10 @@ def test_ewma_of_a_constant_approaches_it():
         ({"aggregate": "week"}, "aggregate"),
         ({"baseline_fraction": 1.0}, "baseline_fraction"),
         ({"h": 0}, "h="),
+        ({"k": 0.5}, "alternatives"),
+        ({"min_shift": -0.5}, "min_shift="),
+        ({"arl0": 0.5}, "arl0"),
+        ({"guarantee": 1.0}, "guarantee"),
         ({"lam": 1.5}, "lam"),
         ({"value_col": "survey_rating"}, "survey_rating"),
     ],
@@ -143,8 +149,64 @@ def test_bad_arguments_name_the_problem(kwargs, match):
 @pytest.mark.parametrize("method", ["cusum", "ewma"])
 def test_the_change_date_is_closer_to_the_truth_than_the_alarm(method):
     """A small shift alarms late; the change-point estimate looks back to where it began."""
-    found = [detect_drift(series(seed, shift=-4.0), method=method).iloc[0] for seed in range(4)]
+    # 4 points is 0.4 SD, below the default min_shift: say it is worth catching.
+    kwargs = {"min_shift": 0.4} if method == "cusum" else {}
+    found = [detect_drift(series(seed, shift=-4.0), method=method, **kwargs).iloc[0] for seed in range(4)]
     assert all(f["drift"] for f in found)
     change_error = np.mean([abs((f["change_date"] - SHIFT_DATE).days) for f in found])
     alarm_delay = np.mean([(f["alarm_date"] - SHIFT_DATE).days for f in found])
     assert change_error < alarm_delay
+
+
+def sparse_series(seed: int, *, shift_sd: float = 0.0, days: int = 120, per_day: float = 1.0) -> pd.DataFrame:
+    """A low-volume team: ``per_day * days`` contacts on random days (many days empty, some
+    with two or three), scores N(70, 16); from SPARSE_STEP_DAY on they move by ``shift_sd`` SDs."""
+    rng = np.random.default_rng(1000 + seed)
+    n = round(days * per_day)
+    day = rng.integers(0, days, n)
+    stamps = START + pd.to_timedelta(day, "D") + pd.to_timedelta(rng.integers(8 * 60, 18 * 60, n), "min")
+    return pd.DataFrame(
+        {
+            "team": "x",
+            "started_at": stamps,
+            "interaction_score": rng.normal(70.0, 16.0, n) + 16.0 * shift_sd * (day >= SPARSE_STEP_DAY),
+        }
+    )
+
+
+def test_the_reference_value_follows_the_daily_volume():
+    """min_shift is in contact SDs: at n contacts a day a point moves min_shift * sqrt(n) SEs."""
+    for per_day in (4, 16):
+        out = detect_drift(series(11, per_day=per_day)).iloc[0]
+        assert out["k"] == pytest.approx(0.5 * np.sqrt(per_day) / 2.0, rel=0.3)
+    classic = detect_drift(series(11, per_day=16), min_shift=None).iloc[0]
+    assert (classic["k"], classic["h"]) == (0.5, 5.0)
+
+
+def test_the_baseline_spread_of_sparse_days_is_the_spread_of_a_contact():
+    """With about one contact a day the daily means of busier days must not shrink s_w."""
+    sds = [detect_drift(sparse_series(seed)).iloc[0]["baseline_sd"] for seed in range(10)]
+    assert np.mean(sds) == pytest.approx(16.0, rel=0.1)
+
+
+def test_a_thin_baseline_gets_a_wider_decision_interval():
+    thin = detect_drift(sparse_series(0, per_day=0.5)).iloc[0]
+    thick = detect_drift(sparse_series(0, per_day=4.0)).iloc[0]
+    assert thin["h"] > thick["h"]
+
+
+def test_a_0_6_sd_step_at_two_contacts_a_day_is_alarmed_and_mostly_dated_within_a_week():
+    """About 120 contacts before the step and 120 after; the chart sized for 0.5 SD alarms
+    after the step in 22 of these 24 seeded series and dates 16 within a week."""
+    step = SPARSE_STEP_DATE
+    found = [detect_drift(sparse_series(seed, shift_sd=-0.6, per_day=2.0)).iloc[0] for seed in range(24)]
+    alarmed = [bool(f["drift"] and f["direction"] == "down" and f["alarm_date"] >= step) for f in found]
+    dated = [a and abs((f["change_date"] - step).days) <= 7 for a, f in zip(alarmed, found, strict=True)]
+    assert sum(alarmed) >= 19
+    assert sum(dated) >= 13
+
+
+@pytest.mark.parametrize("per_day", [1.0, 2.0])
+def test_stable_low_volume_series_mostly_do_not_alarm(per_day):
+    alarms = [detect_drift(sparse_series(seed, per_day=per_day))["drift"].iloc[0] for seed in range(30)]
+    assert sum(alarms) <= 6

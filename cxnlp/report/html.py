@@ -911,8 +911,9 @@ def _drift(b: _Builder, data: pd.DataFrame, team: str | None) -> None:
         "drift",
         _p(
             "Two-sided CUSUM on daily mean interaction scores after a baseline (the first 30% of "
-            "days). An alarm means the level shifted; the change date is where it started and "
-            "the shift is the mean after it minus the baseline mean."
+            "days), sized to catch a shift of half a standard deviation of one call whatever the "
+            "team's daily volume. An alarm means the level shifted; the change date is where it "
+            "started and the shift is the mean after it minus the baseline mean."
         ),
     )
     for row in drift[drift["drift"].astype(bool)].itertuples(index=False):
