@@ -103,6 +103,8 @@ DEFAULT_SIGNALS_RESOURCE = "followup_signals.yaml"
 #: Rating gates a signal can ask for (the numbers are :class:`FollowupRouter` parameters).
 GATES: tuple[str, ...] = ("any", "not_good", "low", "critical")
 SIGNALS_SCHEMA_VERSION = 1
+#: The "none" signal that carries a declined need ("no need to call me back") as evidence.
+DECLINED_SIGNAL = "no_followup"
 
 
 # --------------------------------------------------------------------------- the resource
@@ -143,6 +145,8 @@ class SignalSet:
     name: str
     source: str
     sha256: str
+    #: The file's content revision (bumped when a change can move a routing; 0 when absent).
+    revision: int = 0
 
     def __getitem__(self, name: str) -> Signal:
         for signal in self.signals:
@@ -152,7 +156,7 @@ class SignalSet:
 
 
 _SIGNAL_FIELDS = {"action", "when", "description", "phrases", "openers", "prototypes", "negatable"}
-_TOP_FIELDS = {"version", "name", "extends", "signals"}
+_TOP_FIELDS = {"version", "revision", "name", "extends", "signals"}
 
 
 def parse_followup_signals(data: Any, *, source: str = "<data>") -> SignalSet:
@@ -179,6 +183,9 @@ def parse_followup_signals(data: Any, *, source: str = "<data>") -> SignalSet:
     extends = data.get("extends")
     if extends not in (None, "default"):
         raise fail("extends", f"got {extends!r}; expected 'default' or no field")
+    revision = data.get("revision", 0)
+    if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
+        raise fail("revision", f"got {revision!r}; expected a whole number >= 0")
     raw = data.get("signals")
     if not isinstance(raw, dict) or not raw:
         raise fail("signals", f"got {type(raw).__name__}; expected a mapping of signal names")
@@ -230,6 +237,7 @@ def parse_followup_signals(data: Any, *, source: str = "<data>") -> SignalSet:
         name=str(data.get("name", source)),
         source=source,
         sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        revision=revision,
     )
 
 
@@ -287,7 +295,15 @@ def _compile(phrases: Iterable[str], *, anchored: bool = False) -> re.Pattern[st
 
 _NEGATION_BEFORE = re.compile(
     r"(?:\b(?:not|never|nothing|no|without|cannot)|n['\u2019]t|\b(?:do|does|did|is|was|are|were|"
-    r"have|has|had|could|would|should|ca|wo)nt)\s+(?:[\w'\u2019]+\s+){0,2}$",
+    r"have|has|had|could|would|should|ca|wo)nt)\s+(?:[\w'\u2019]+\s+){0,3}$",
+    re.IGNORECASE,
+)
+#: After a phrase: the need is declined ("callback not needed") or was met ("said they'd
+#: call me back and they did").
+_NEGATION_AFTER = re.compile(
+    r"^\W*(?:(?:is|was|are|were)\s+)?(?:not|no\s+longer|(?:is|was|are|were)n['\u2019]?t)\s+"
+    r"(?:needed|required|necessary|wanted)\b"
+    r"|^\W*(?:and|which)\s+(?:they|she|he|someone|somebody|it)\s+(?:did|has|have)\b(?!\s*n)",
     re.IGNORECASE,
 )
 
@@ -332,14 +348,17 @@ class Hit:
 
     signal: str
     piece: str
-    #: "phrase" | "opener" (a phrase at the start of the piece) | "meaning"; "negated" (a
-    #: phrase after a negation) only while hits are collected.
+    #: "phrase" | "opener" (a phrase at the start of the piece) | "meaning" | "declined" (a
+    #: need's phrase negated or met: "no need to call me back", carried by the "no_followup"
+    #: signal); "negated" (a phrase after a negation) only while hits are collected.
     how: str
     matched: str  # the phrase, or the most similar prototype sentence of the signal
     similarity: float = math.nan  # cosine similarity to that prototype
     probability: float = math.nan  # the signal model's probability for the signal
 
     def quote(self) -> str:
+        if self.how == "declined":
+            return f'declined "{self.matched.lower()}" in "{self.piece}"'
         if self.how != "meaning":
             return f'"{self.matched.lower()}" in "{self.piece}"'
         return (
@@ -348,7 +367,7 @@ class Hit:
 
     @property
     def strength(self) -> float:
-        return {"phrase": 2.0, "opener": 1.5}.get(self.how, self.probability)
+        return {"phrase": 2.0, "declined": 2.0, "opener": 1.5}.get(self.how, self.probability)
 
 
 @dataclass(frozen=True)
@@ -549,6 +568,7 @@ class FollowupRouter(BaseEstimator):
         the same signal by meaning.
         """
         check_is_fitted(self, "signals_")
+        actions = {s.name: s.action for s in self.signals_.signals}
         pieces = [split_comment(c) for c in comments]
         out: list[list[Hit]] = [self._phrase_hits(p) for p in pieces]
         if self.signal_model_ is not None:
@@ -557,22 +577,36 @@ class FollowupRouter(BaseEstimator):
                 # "the problem got fixed") carries no meaning signal other than theirs, so
                 # wording never loses to a loose resemblance. Question openers are weaker
                 # and veto nothing.
-                # A negated phrase ("not confusing at all") vetoes its own signal.
+                # A negated phrase ("not confusing at all") vetoes its own signal; a
+                # declined need ("no need to call me back", "callback not required") keeps
+                # its piece from carrying any need by meaning.
                 phrased: dict[str, set[str]] = {}
                 negated: set[tuple[str, str]] = set()
+                declined: set[str] = set()
                 for hit in out[row]:
                     if hit.how == "phrase":
                         phrased.setdefault(hit.piece, set()).add(hit.signal)
                     elif hit.how == "negated":
                         negated.add((hit.piece, hit.signal))
+                        if actions[hit.signal] != "none":
+                            declined.add(hit.piece)
                 out[row].extend(
                     h
                     for h in found
                     if (h.piece not in phrased or h.signal in phrased[h.piece])
                     and (h.piece, h.signal) not in negated
+                    and (h.piece not in declined or actions[h.signal] == "none")
                 )
         for row_hits in out:
-            row_hits[:] = [h for h in row_hits if h.how != "negated"]
+            # A declined need is evidence that no follow-up is wanted (when the resource
+            # has the "no_followup" signal): it says why a row is routed to none.
+            row_hits[:] = [
+                Hit(DECLINED_SIGNAL, h.piece, "declined", h.matched)
+                if h.how == "negated" and actions[h.signal] != "none" and DECLINED_SIGNAL in actions
+                else h
+                for h in row_hits
+                if h.how != "negated" or (actions[h.signal] != "none" and DECLINED_SIGNAL in actions)
+            ]
         return out
 
     def _phrase_hits(self, pieces: Sequence[str]) -> list[Hit]:
@@ -586,7 +620,10 @@ class FollowupRouter(BaseEstimator):
                 if signal.pattern is None:
                     continue
                 for m in signal.pattern.finditer(piece):
-                    negated = signal.negatable and _NEGATION_BEFORE.search(piece[: m.start()])
+                    negated = signal.negatable and (
+                        _NEGATION_BEFORE.search(piece[: m.start()]) is not None
+                        or _NEGATION_AFTER.search(piece[m.end() :]) is not None
+                    )
                     how = "negated" if negated else "phrase"
                     found.append(Hit(signal.name, piece, how, m.group(0)))
         return found
@@ -605,20 +642,29 @@ class FollowupRouter(BaseEstimator):
             else self.min_similarity
             for s in self.signals_.signals
         }
+        # Signals of one action share its probability: "your director should hear about
+        # this" splits between manager request and going public, yet is plainly an
+        # escalation. The piece carries its most probable action's most probable signal.
+        classes = [str(c) for c in self.signal_model_.classes_]
+        action_of = {s.name: s.action for s in self.signals_.signals}
+        actions = list(dict.fromkeys(action_of[c] for c in classes))
+        member = np.array([[action_of[c] == a for c in classes] for a in actions], dtype=np.float64)
+        action_proba = proba @ member.T
         by_piece: dict[str, Hit] = {}
         for i, piece in enumerate(unique):
-            k = int(proba[i].argmax())
-            signal = str(self.signal_model_.classes_[k])
+            a = int(action_proba[i].argmax())
+            k = int(np.where(member[a] > 0, proba[i], -1.0).argmax())
+            signal = classes[k]
             cols = np.flatnonzero(owners == signal)
             j = int(cols[sims[i, cols].argmax()])
-            if proba[i, k] >= self.min_probability and sims[i, j] >= floors[signal]:
+            if action_proba[i, a] >= self.min_probability and sims[i, j] >= floors[signal]:
                 by_piece[piece] = Hit(
                     signal,
                     piece,
                     "meaning",
                     self.prototype_texts_[j],
                     float(sims[i, j]),
-                    float(proba[i, k]),
+                    float(action_proba[i, a]),
                 )
         return [[by_piece[p] for p in row if p in by_piece] for row in pieces]
 
