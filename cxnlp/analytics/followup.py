@@ -105,6 +105,8 @@ GATES: tuple[str, ...] = ("any", "not_good", "low", "critical")
 SIGNALS_SCHEMA_VERSION = 1
 #: The "none" signal that carries a declined need ("no need to call me back") as evidence.
 DECLINED_SIGNAL = "no_followup"
+#: The callback signal that asks for contact; it does not veto an escalation by meaning.
+CONTACT_SIGNAL = "callback_request"
 
 
 # --------------------------------------------------------------------------- the resource
@@ -298,6 +300,19 @@ _NEGATION_BEFORE = re.compile(
     r"have|has|had|could|would|should|ca|wo)nt)\s+(?:[\w'\u2019]+\s+){0,3}$",
     re.IGNORECASE,
 )
+#: Before a phrase, a complaint that only looks negated: "no need to be so curt",
+#: "shouldn't have been passed around", "should never have been cut off".
+_NOT_A_NEGATION = re.compile(
+    r"\bno\s+need\s+(?:for\s+\w+\s+)?to\s+(?:be|get)\b|\bshould(?:n['\u2019]?t|\s+not|\s+never)\s+(?:have|need)\b",
+    re.IGNORECASE,
+)
+#: Before a phrase: the customer's own effort, not a request ("I had to explain it three
+#: times", "I tried to call back"); the phrase does not count.
+_OWN_EFFORT_BEFORE = re.compile(
+    r"\b(?:i|we)\s+(?:had|have|tried|needed|kept\s+having|was\s+trying|'ve\s+had)\s+to\s+"
+    r"(?:\w+\s+){0,1}$",
+    re.IGNORECASE,
+)
 #: After a phrase: the need is declined ("callback not needed") or was met ("said they'd
 #: call me back and they did").
 _NEGATION_AFTER = re.compile(
@@ -312,11 +327,13 @@ _NEGATION_AFTER = re.compile(
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[-\u2013\u2014]\s+")
 _CLAUSE_BREAK = re.compile(
-    r"\s*,\s*|\s+(?=(?:but|though|although|however|except|apart from|only thing is)\b)",
+    r"\s*,\s*|\s+(?=(?:but|though|although|however|except|apart from|only thing is|and|then)\b)",
     re.IGNORECASE,
 )
 
-_LEADING_LINK = re.compile(r"^(?:but|though|although|however|and|so|yet)\b\s*", re.IGNORECASE)
+_LEADING_LINK = re.compile(
+    r"^(?:but|even\s+though|though|although|however|and\s+then|and|then|so|yet)\b\s*", re.IGNORECASE
+)
 
 
 def split_comment(comment: str) -> list[str]:
@@ -389,6 +406,10 @@ def _is_unit(value: object) -> bool:
     return _is_real(value) and 0.0 <= float(value) <= 1.0
 
 
+def _is_margin(value: object) -> bool:
+    return _is_real(value) and -1.0 <= float(value) <= 1.0
+
+
 def _is_positive(value: object) -> bool:
     return _is_real(value) and float(value) > 0
 
@@ -457,6 +478,7 @@ class FollowupRouter(BaseEstimator):
         "min_probability": (_is_unit, "a float in [0, 1]"),
         "min_similarity": (_is_unit, "a float in [0, 1]"),
         "escalation_similarity": (_is_unit, "a float in [0, 1]"),
+        "calm_margin": (_is_margin, "a float in [-1, 1]"),
         "C": (_is_positive, "a float > 0"),
         "good_rating": (_is_real, "a number (0-100 scale)"),
         "low_rating": (_is_real, "a number (0-100 scale)"),
@@ -473,6 +495,7 @@ class FollowupRouter(BaseEstimator):
         min_probability: float = 0.35,
         min_similarity: float = 0.3,
         escalation_similarity: float = 0.4,
+        calm_margin: float = 0.0,
         C: float = 300.0,
         good_rating: float = SURVEY_THRESHOLD,
         low_rating: float = 60.0,
@@ -485,6 +508,7 @@ class FollowupRouter(BaseEstimator):
         self.min_probability = min_probability
         self.min_similarity = min_similarity
         self.escalation_similarity = escalation_similarity
+        self.calm_margin = calm_margin
         self.C = C
         self.good_rating = good_rating
         self.low_rating = low_rating
@@ -593,7 +617,13 @@ class FollowupRouter(BaseEstimator):
                 out[row].extend(
                     h
                     for h in found
-                    if (h.piece not in phrased or h.signal in phrased[h.piece])
+                    # An escalation by meaning survives a request for contact: "I want
+                    # whoever is in charge to contact me" holds the phrase "contact me".
+                    if (
+                        h.piece not in phrased
+                        or h.signal in phrased[h.piece]
+                        or (actions[h.signal] == "escalation" and phrased[h.piece] <= {CONTACT_SIGNAL})
+                    )
                     and (h.piece, h.signal) not in negated
                     and (h.piece not in declined or actions[h.signal] == "none")
                 )
@@ -620,8 +650,11 @@ class FollowupRouter(BaseEstimator):
                 if signal.pattern is None:
                     continue
                 for m in signal.pattern.finditer(piece):
+                    before = piece[: m.start()]
+                    if _OWN_EFFORT_BEFORE.search(before):
+                        continue  # "I had to call back three times": what the customer did
                     negated = signal.negatable and (
-                        _NEGATION_BEFORE.search(piece[: m.start()]) is not None
+                        (_NEGATION_BEFORE.search(before) is not None and not _NOT_A_NEGATION.search(before))
                         or _NEGATION_AFTER.search(piece[m.end() :]) is not None
                     )
                     how = "negated" if negated else "phrase"
@@ -650,6 +683,11 @@ class FollowupRouter(BaseEstimator):
         actions = list(dict.fromkeys(action_of[c] for c in classes))
         member = np.array([[action_of[c] == a for c in classes] for a in actions], dtype=np.float64)
         action_proba = proba @ member.T
+        # Contrast with the calm prototypes: a need by meaning must resemble its signal more
+        # than the piece resembles any "none" prototype (praise, resolved, neutral, declined),
+        # so "Claim approved." is not a legal threat and "Average call" not a question.
+        calm_cols = np.flatnonzero([action_of[o] == "none" for o in owners])
+        calm_sims = sims[:, calm_cols].max(axis=1) if len(calm_cols) else np.full(len(unique), -np.inf)
         by_piece: dict[str, Hit] = {}
         for i, piece in enumerate(unique):
             a = int(action_proba[i].argmax())
@@ -657,7 +695,11 @@ class FollowupRouter(BaseEstimator):
             signal = classes[k]
             cols = np.flatnonzero(owners == signal)
             j = int(cols[sims[i, cols].argmax()])
-            if action_proba[i, a] >= self.min_probability and sims[i, j] >= floors[signal]:
+            if (
+                action_proba[i, a] >= self.min_probability
+                and sims[i, j] >= floors[signal]
+                and (action_of[signal] == "none" or sims[i, j] >= calm_sims[i] + self.calm_margin)
+            ):
                 by_piece[piece] = Hit(
                     signal,
                     piece,
