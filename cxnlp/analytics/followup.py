@@ -327,7 +327,8 @@ _NEGATION_AFTER = re.compile(
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[-\u2013\u2014]\s+")
 _CLAUSE_BREAK = re.compile(
-    r"\s*,\s*|\s+(?=(?:but|though|although|however|except|apart from|only thing is|and|then)\b)",
+    r"\s*,\s*|\s+(?=(?:but|though|although|however|except|apart from|only thing is|then|"
+    r"and\s+(?:the|my|i|it|they|he|she|nobody|no\s+one|still|now))\b)",
     re.IGNORECASE,
 )
 
