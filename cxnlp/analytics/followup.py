@@ -24,14 +24,23 @@ compared with the prototype sentences of every *signal* (manager request, legal 
 cancel threat, critical complaint, unresolved issue, callback request, treatment, waiting,
 confusion, question, and the "none" signals resolved/praise, no follow-up needed, neutral) by
 all-MiniLM-L6-v2 embeddings: a logistic regression fitted on the prototype embeddings names
-the signal a piece expresses, which the piece carries when that probability reaches
-``min_probability`` and its similarity to the signal's nearest prototype reaches
-``min_similarity`` (``escalation_similarity`` for escalations). So "I want to speak to
+the signal a piece expresses. The signals of one action share its probability (a piece that
+reads half as a manager request and half as going public is an escalation); the piece
+carries its most probable action's strongest signal when that action's probability reaches
+``min_probability``, its similarity to the signal's nearest prototype reaches
+``min_similarity`` (``escalation_similarity`` for escalations) and, for a need, that
+similarity beats the piece's similarity to every calm ("none") prototype by ``calm_margin``
+(so "Claim approved." is not a legal threat). So "I want to speak to
 someone higher up" is a manager request without the word "manager", and "no need to call me
 back" lands on the "no follow-up" prototypes instead of the callback ones. Phrase lists
 remain as high-precision evidence: a phrase fires on its own, a piece holding a phrase
 carries no contradicting signal by meaning, and a phrase after a negation ("not confusing")
-counts for nothing and vetoes its own signal. Signals, phrases and
+counts for nothing and vetoes its own signal. A need declined or met ("no need to call me
+back", "callback not required", "said they'd call me back and they did") keeps its piece
+from carrying any need by meaning and is quoted as ``no_followup`` evidence, the reason a
+row goes to none; a complaint that only looks negated ("no need to be so curt", "shouldn't
+have been passed around") still counts, and a phrase naming the customer's own effort ("I
+had to explain it twice") is no request. Signals, phrases and
 prototype sentences are data: ``cxnlp/resources/followup_signals.yaml``, versioned and
 overridable (:func:`load_followup_signals`).
 
@@ -297,7 +306,8 @@ def _compile(phrases: Iterable[str], *, anchored: bool = False) -> re.Pattern[st
 
 _NEGATION_BEFORE = re.compile(
     r"(?:\b(?:not|never|nothing|no|without|cannot)|n['\u2019]t|\b(?:do|does|did|is|was|are|were|"
-    r"have|has|had|could|would|should|ca|wo)nt)\s+(?:[\w'\u2019]+\s+){0,3}$",
+    r"have|has|had|could|would|should|ca|wo)nt)\s+"
+    r"(?:(?!(?:but|and|so|then|because|though|although)\b)[\w'\u2019]+\s+){0,3}$",
     re.IGNORECASE,
 )
 #: Before a phrase, a complaint that only looks negated: "no need to be so curt",
@@ -447,6 +457,11 @@ class FollowupRouter(BaseEstimator):
     min_similarity
         Cosine similarity the piece also needs to that signal's most similar prototype (a
         floor that keeps pieces unlike every prototype from being routed).
+    calm_margin
+        How much more a piece must resemble a need's nearest prototype than any calm
+        (resolved, praise, neutral) prototype to carry the need by meaning (default -0.03:
+        about as much; at 0, "Nobody ever rang me back about the refund!" loses to "The
+        refund came through.", 0.71 to 0.73, as the encoder reads topic more than polarity).
     escalation_similarity
         The similarity floor for escalation signals by meaning (default 0.4, above
         ``min_similarity``): an escalation is costly, so a loose resemblance ("nice enough
@@ -496,7 +511,7 @@ class FollowupRouter(BaseEstimator):
         min_probability: float = 0.35,
         min_similarity: float = 0.3,
         escalation_similarity: float = 0.4,
-        calm_margin: float = 0.0,
+        calm_margin: float = -0.03,
         C: float = 300.0,
         good_rating: float = SURVEY_THRESHOLD,
         low_rating: float = 60.0,
@@ -595,7 +610,7 @@ class FollowupRouter(BaseEstimator):
         check_is_fitted(self, "signals_")
         actions = {s.name: s.action for s in self.signals_.signals}
         pieces = [split_comment(c) for c in comments]
-        out: list[list[Hit]] = [self._phrase_hits(p) for p in pieces]
+        out: list[list[Hit]] = [_spread_negations(self._phrase_hits(p)) for p in pieces]
         if self.signal_model_ is not None:
             for row, found in enumerate(self._meaning_hits(pieces)):
                 # A phrase is the stronger evidence: a piece holding phrases ("rude agent",
@@ -685,9 +700,11 @@ class FollowupRouter(BaseEstimator):
         member = np.array([[action_of[c] == a for c in classes] for a in actions], dtype=np.float64)
         action_proba = proba @ member.T
         # Contrast with the calm prototypes: a need by meaning must resemble its signal more
-        # than the piece resembles any "none" prototype (praise, resolved, neutral, declined),
+        # than the piece resembles any "none" prototype (praise, resolved, neutral),
         # so "Claim approved." is not a legal threat and "Average call" not a question.
-        calm_cols = np.flatnonzero([action_of[o] == "none" for o in owners])
+        # Declined-need prototypes ("I wasn't kept waiting.") are left out: they read like
+        # the need itself to the encoder, and the signal model tells them apart.
+        calm_cols = np.flatnonzero([action_of[o] == "none" and o != DECLINED_SIGNAL for o in owners])
         calm_sims = sims[:, calm_cols].max(axis=1) if len(calm_cols) else np.full(len(unique), -np.inf)
         by_piece: dict[str, Hit] = {}
         for i, piece in enumerate(unique):
@@ -826,6 +843,25 @@ class FollowupRouter(BaseEstimator):
         return Decision(
             "apology", "apology.low_rating", why + ": apologise and ask what went wrong", quoted, tuple(hits)
         )
+
+
+def _spread_negations(found: list[Hit]) -> list[Hit]:
+    """A phrase negated in a sentence is negated in the sentence's clauses too: "I was told
+    someone would call me back and they did" declines the callback in the clause "I was told
+    someone would call me back" as well."""
+    negated = [h for h in found if h.how == "negated"]
+    if not negated:
+        return found
+    return [
+        Hit(h.signal, h.piece, "negated", h.matched)
+        if h.how == "phrase"
+        and any(
+            n.signal == h.signal and n.matched.lower() == h.matched.lower() and h.piece in n.piece
+            for n in negated
+        )
+        else h
+        for h in found
+    ]
 
 
 @functools.cache
