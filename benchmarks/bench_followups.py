@@ -1,18 +1,21 @@
-"""Follow-up routing against labelled survey comments: the tune split and the held-out split.
+"""Follow-up routing against labelled survey comments: the tune splits and the held-out split.
 
 Run by hand (never in the tests):
 
-    .venv/bin/python benchmarks/bench_followups.py [--data DIR] [--no-record]
+    .venv/bin/python benchmarks/bench_followups.py [--data DIR] [--split NAME ...] [--no-record]
 
-Reads ``survey_comments_tune.jsonl`` and ``survey_comments_holdout.jsonl`` from ``--data``
-(default ``benchmarks/data/validity``; a split whose file is missing is reported as missing),
+Reads ``survey_comments_tune.jsonl``, ``survey_comments_tune2.jsonl`` (a second tune split,
+written blind) and ``survey_comments_holdout.jsonl`` from ``--data`` (default
+``benchmarks/data/validity``; a split whose file is missing is reported as missing;
+``--split`` picks splits by name, e.g. ``--split tune --split tune2`` to leave out held-out),
 each line ``{"id", "rating", "comment", "action"}``. Routes every comment with the default
 :class:`cxnlp.analytics.followup.FollowupRouter` (comment and rating only: the files carry no
 call evidence) and prints, per split, accuracy, per-action precision and recall, the
 confusion matrix (rows: label, columns: routed), escalation recall and the rows routed
 wrong (for the held-out split by id, label and rule only, without its text). The router's
 prototypes and thresholds may be tuned on the tune split only; the held-out split is the
-honest figure. A JSON record is appended to ``benchmarks/results/followups.jsonl``.
+honest figure. A JSON record is appended to ``benchmarks/results/followups.jsonl`` unless
+``--no-record``.
 """
 
 from __future__ import annotations
@@ -37,7 +40,13 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO / "benchmarks" / "data" / "validity"
 RESULTS = REPO / "benchmarks" / "results" / "followups.jsonl"
-SPLITS = {"tune": "survey_comments_tune.jsonl", "holdout": "survey_comments_holdout.jsonl"}
+SPLITS = {
+    "tune": "survey_comments_tune.jsonl",
+    "tune2": "survey_comments_tune2.jsonl",
+    "holdout": "survey_comments_holdout.jsonl",
+}
+#: Splits whose misrouted rows are listed without their text (nobody tuning the router reads them).
+UNQUOTED = frozenset({"holdout"})
 
 
 def read_split(path: Path) -> pd.DataFrame:
@@ -125,7 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding the two splits")
     parser.add_argument("--no-record", action="store_true", help="do not append to the results file")
+    parser.add_argument(
+        "--split",
+        action="append",
+        choices=sorted(SPLITS),
+        help="evaluate only this split (repeat for several; default: all)",
+    )
     args = parser.parse_args(argv)
+    chosen = [name for name in SPLITS if args.split is None or name in args.split]
 
     from cxnlp import __version__
     from cxnlp.analytics.followup import FollowupRouter
@@ -141,19 +157,21 @@ def main(argv: list[str] | None = None) -> int:
             "params": {k: v for k, v in router.get_params().items() if k not in {"encoder", "resource"}},
             "signals": router.signals_.source,
             "signals_version": router.signals_.version,
+            "signals_revision": router.signals_.revision,
             "signals_sha256": router.signals_.sha256,
             "fingerprint": router.fingerprint(),
         },
         "splits": {},
     }
-    for name, filename in SPLITS.items():
+    for name in chosen:
+        filename = SPLITS[name]
         path = args.data / filename
         if not path.is_file():
             print(f"\n== {name}: missing ({path}) ==")
             record["splits"][name] = {"missing": str(path)}
             continue
         frame = read_split(path)
-        result = evaluate(frame, router, quote=name != "holdout")
+        result = evaluate(frame, router, quote=name not in UNQUOTED)
         result["file"] = filename
         result["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
         print_split(name, result)

@@ -24,14 +24,23 @@ compared with the prototype sentences of every *signal* (manager request, legal 
 cancel threat, critical complaint, unresolved issue, callback request, treatment, waiting,
 confusion, question, and the "none" signals resolved/praise, no follow-up needed, neutral) by
 all-MiniLM-L6-v2 embeddings: a logistic regression fitted on the prototype embeddings names
-the signal a piece expresses, which the piece carries when that probability reaches
-``min_probability`` and its similarity to the signal's nearest prototype reaches
-``min_similarity`` (``escalation_similarity`` for escalations). So "I want to speak to
+the signal a piece expresses. The signals of one action share its probability (a piece that
+reads half as a manager request and half as going public is an escalation); the piece
+carries its most probable action's strongest signal when that action's probability reaches
+``min_probability``, its similarity to the signal's nearest prototype reaches
+``min_similarity`` (``escalation_similarity`` for escalations) and, for a need, that
+similarity beats the piece's similarity to every calm ("none") prototype by ``calm_margin``
+(so "Claim approved." is not a legal threat). So "I want to speak to
 someone higher up" is a manager request without the word "manager", and "no need to call me
 back" lands on the "no follow-up" prototypes instead of the callback ones. Phrase lists
 remain as high-precision evidence: a phrase fires on its own, a piece holding a phrase
 carries no contradicting signal by meaning, and a phrase after a negation ("not confusing")
-counts for nothing and vetoes its own signal. Signals, phrases and
+counts for nothing and vetoes its own signal. A need declined or met ("no need to call me
+back", "callback not required", "said they'd call me back and they did") keeps its piece
+from carrying any need by meaning and is quoted as ``no_followup`` evidence, the reason a
+row goes to none; a complaint that only looks negated ("no need to be so curt", "shouldn't
+have been passed around") still counts, and a phrase naming the customer's own effort ("I
+had to explain it twice") is no request. Signals, phrases and
 prototype sentences are data: ``cxnlp/resources/followup_signals.yaml``, versioned and
 overridable (:func:`load_followup_signals`).
 
@@ -103,6 +112,10 @@ DEFAULT_SIGNALS_RESOURCE = "followup_signals.yaml"
 #: Rating gates a signal can ask for (the numbers are :class:`FollowupRouter` parameters).
 GATES: tuple[str, ...] = ("any", "not_good", "low", "critical")
 SIGNALS_SCHEMA_VERSION = 1
+#: The "none" signal that carries a declined need ("no need to call me back") as evidence.
+DECLINED_SIGNAL = "no_followup"
+#: The callback signal that asks for contact; it does not veto an escalation by meaning.
+CONTACT_SIGNAL = "callback_request"
 
 
 # --------------------------------------------------------------------------- the resource
@@ -143,6 +156,8 @@ class SignalSet:
     name: str
     source: str
     sha256: str
+    #: The file's content revision (bumped when a change can move a routing; 0 when absent).
+    revision: int = 0
 
     def __getitem__(self, name: str) -> Signal:
         for signal in self.signals:
@@ -152,7 +167,7 @@ class SignalSet:
 
 
 _SIGNAL_FIELDS = {"action", "when", "description", "phrases", "openers", "prototypes", "negatable"}
-_TOP_FIELDS = {"version", "name", "extends", "signals"}
+_TOP_FIELDS = {"version", "revision", "name", "extends", "signals"}
 
 
 def parse_followup_signals(data: Any, *, source: str = "<data>") -> SignalSet:
@@ -179,6 +194,9 @@ def parse_followup_signals(data: Any, *, source: str = "<data>") -> SignalSet:
     extends = data.get("extends")
     if extends not in (None, "default"):
         raise fail("extends", f"got {extends!r}; expected 'default' or no field")
+    revision = data.get("revision", 0)
+    if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
+        raise fail("revision", f"got {revision!r}; expected a whole number >= 0")
     raw = data.get("signals")
     if not isinstance(raw, dict) or not raw:
         raise fail("signals", f"got {type(raw).__name__}; expected a mapping of signal names")
@@ -230,6 +248,7 @@ def parse_followup_signals(data: Any, *, source: str = "<data>") -> SignalSet:
         name=str(data.get("name", source)),
         source=source,
         sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        revision=revision,
     )
 
 
@@ -287,7 +306,29 @@ def _compile(phrases: Iterable[str], *, anchored: bool = False) -> re.Pattern[st
 
 _NEGATION_BEFORE = re.compile(
     r"(?:\b(?:not|never|nothing|no|without|cannot)|n['\u2019]t|\b(?:do|does|did|is|was|are|were|"
-    r"have|has|had|could|would|should|ca|wo)nt)\s+(?:[\w'\u2019]+\s+){0,2}$",
+    r"have|has|had|could|would|should|ca|wo)nt)\s+"
+    r"(?:(?!(?:but|and|so|then|because|though|although)\b)[\w'\u2019]+\s+){0,3}$",
+    re.IGNORECASE,
+)
+#: Before a phrase, a complaint that only looks negated: "no need to be so curt",
+#: "shouldn't have been passed around", "should never have been cut off".
+_NOT_A_NEGATION = re.compile(
+    r"\bno\s+need\s+(?:for\s+\w+\s+)?to\s+(?:be|get)\b|\bshould(?:n['\u2019]?t|\s+not|\s+never)\s+(?:have|need)\b",
+    re.IGNORECASE,
+)
+#: Before a phrase: the customer's own effort, not a request ("I had to explain it three
+#: times", "I tried to call back"); the phrase does not count.
+_OWN_EFFORT_BEFORE = re.compile(
+    r"\b(?:i|we)\s+(?:had|have|tried|needed|kept\s+having|was\s+trying|'ve\s+had)\s+to\s+"
+    r"(?:\w+\s+){0,1}$",
+    re.IGNORECASE,
+)
+#: After a phrase: the need is declined ("callback not needed") or was met ("said they'd
+#: call me back and they did").
+_NEGATION_AFTER = re.compile(
+    r"^\W*(?:(?:is|was|are|were)\s+)?(?:not|no\s+longer|(?:is|was|are|were)n['\u2019]?t)\s+"
+    r"(?:needed|required|necessary|wanted)\b"
+    r"|^\W*(?:and|which)\s+(?:they|she|he|someone|somebody|it)\s+(?:did|has|have)\b(?!\s*n)",
     re.IGNORECASE,
 )
 
@@ -296,11 +337,14 @@ _NEGATION_BEFORE = re.compile(
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[-\u2013\u2014]\s+")
 _CLAUSE_BREAK = re.compile(
-    r"\s*,\s*|\s+(?=(?:but|though|although|however|except|apart from|only thing is)\b)",
+    r"\s*,\s*|\s+(?=(?:but|though|although|however|except|apart from|only thing is|then|"
+    r"and\s+(?:the|my|i|it|they|he|she|nobody|no\s+one|still|now))\b)",
     re.IGNORECASE,
 )
 
-_LEADING_LINK = re.compile(r"^(?:but|though|although|however|and|so|yet)\b\s*", re.IGNORECASE)
+_LEADING_LINK = re.compile(
+    r"^(?:but|even\s+though|though|although|however|and\s+then|and|then|so|yet)\b\s*", re.IGNORECASE
+)
 
 
 def split_comment(comment: str) -> list[str]:
@@ -332,14 +376,17 @@ class Hit:
 
     signal: str
     piece: str
-    #: "phrase" | "opener" (a phrase at the start of the piece) | "meaning"; "negated" (a
-    #: phrase after a negation) only while hits are collected.
+    #: "phrase" | "opener" (a phrase at the start of the piece) | "meaning" | "declined" (a
+    #: need's phrase negated or met: "no need to call me back", carried by the "no_followup"
+    #: signal); "negated" (a phrase after a negation) only while hits are collected.
     how: str
     matched: str  # the phrase, or the most similar prototype sentence of the signal
     similarity: float = math.nan  # cosine similarity to that prototype
     probability: float = math.nan  # the signal model's probability for the signal
 
     def quote(self) -> str:
+        if self.how == "declined":
+            return f'declined "{self.matched.lower()}" in "{self.piece}"'
         if self.how != "meaning":
             return f'"{self.matched.lower()}" in "{self.piece}"'
         return (
@@ -348,7 +395,7 @@ class Hit:
 
     @property
     def strength(self) -> float:
-        return {"phrase": 2.0, "opener": 1.5}.get(self.how, self.probability)
+        return {"phrase": 2.0, "declined": 2.0, "opener": 1.5}.get(self.how, self.probability)
 
 
 @dataclass(frozen=True)
@@ -368,6 +415,10 @@ def _is_real(value: object) -> bool:
 
 def _is_unit(value: object) -> bool:
     return _is_real(value) and 0.0 <= float(value) <= 1.0
+
+
+def _is_margin(value: object) -> bool:
+    return _is_real(value) and -1.0 <= float(value) <= 1.0
 
 
 def _is_positive(value: object) -> bool:
@@ -406,6 +457,11 @@ class FollowupRouter(BaseEstimator):
     min_similarity
         Cosine similarity the piece also needs to that signal's most similar prototype (a
         floor that keeps pieces unlike every prototype from being routed).
+    calm_margin
+        How much more a piece must resemble a need's nearest prototype than any calm
+        (resolved, praise, neutral) prototype to carry the need by meaning (default -0.03:
+        about as much; at 0, "Nobody ever rang me back about the refund!" loses to "The
+        refund came through.", 0.71 to 0.73, as the encoder reads topic more than polarity).
     escalation_similarity
         The similarity floor for escalation signals by meaning (default 0.4, above
         ``min_similarity``): an escalation is costly, so a loose resemblance ("nice enough
@@ -438,6 +494,7 @@ class FollowupRouter(BaseEstimator):
         "min_probability": (_is_unit, "a float in [0, 1]"),
         "min_similarity": (_is_unit, "a float in [0, 1]"),
         "escalation_similarity": (_is_unit, "a float in [0, 1]"),
+        "calm_margin": (_is_margin, "a float in [-1, 1]"),
         "C": (_is_positive, "a float > 0"),
         "good_rating": (_is_real, "a number (0-100 scale)"),
         "low_rating": (_is_real, "a number (0-100 scale)"),
@@ -454,6 +511,7 @@ class FollowupRouter(BaseEstimator):
         min_probability: float = 0.35,
         min_similarity: float = 0.3,
         escalation_similarity: float = 0.4,
+        calm_margin: float = -0.03,
         C: float = 300.0,
         good_rating: float = SURVEY_THRESHOLD,
         low_rating: float = 60.0,
@@ -466,6 +524,7 @@ class FollowupRouter(BaseEstimator):
         self.min_probability = min_probability
         self.min_similarity = min_similarity
         self.escalation_similarity = escalation_similarity
+        self.calm_margin = calm_margin
         self.C = C
         self.good_rating = good_rating
         self.low_rating = low_rating
@@ -549,30 +608,51 @@ class FollowupRouter(BaseEstimator):
         the same signal by meaning.
         """
         check_is_fitted(self, "signals_")
+        actions = {s.name: s.action for s in self.signals_.signals}
         pieces = [split_comment(c) for c in comments]
-        out: list[list[Hit]] = [self._phrase_hits(p) for p in pieces]
+        out: list[list[Hit]] = [_spread_negations(self._phrase_hits(p)) for p in pieces]
         if self.signal_model_ is not None:
             for row, found in enumerate(self._meaning_hits(pieces)):
                 # A phrase is the stronger evidence: a piece holding phrases ("rude agent",
                 # "the problem got fixed") carries no meaning signal other than theirs, so
                 # wording never loses to a loose resemblance. Question openers are weaker
                 # and veto nothing.
-                # A negated phrase ("not confusing at all") vetoes its own signal.
+                # A negated phrase ("not confusing at all") vetoes its own signal; a
+                # declined need ("no need to call me back", "callback not required") keeps
+                # its piece from carrying any need by meaning.
                 phrased: dict[str, set[str]] = {}
                 negated: set[tuple[str, str]] = set()
+                declined: set[str] = set()
                 for hit in out[row]:
                     if hit.how == "phrase":
                         phrased.setdefault(hit.piece, set()).add(hit.signal)
                     elif hit.how == "negated":
                         negated.add((hit.piece, hit.signal))
+                        if actions[hit.signal] != "none":
+                            declined.add(hit.piece)
                 out[row].extend(
                     h
                     for h in found
-                    if (h.piece not in phrased or h.signal in phrased[h.piece])
+                    # An escalation by meaning survives a request for contact: "I want
+                    # whoever is in charge to contact me" holds the phrase "contact me".
+                    if (
+                        h.piece not in phrased
+                        or h.signal in phrased[h.piece]
+                        or (actions[h.signal] == "escalation" and phrased[h.piece] <= {CONTACT_SIGNAL})
+                    )
                     and (h.piece, h.signal) not in negated
+                    and (h.piece not in declined or actions[h.signal] == "none")
                 )
         for row_hits in out:
-            row_hits[:] = [h for h in row_hits if h.how != "negated"]
+            # A declined need is evidence that no follow-up is wanted (when the resource
+            # has the "no_followup" signal): it says why a row is routed to none.
+            row_hits[:] = [
+                Hit(DECLINED_SIGNAL, h.piece, "declined", h.matched)
+                if h.how == "negated" and actions[h.signal] != "none" and DECLINED_SIGNAL in actions
+                else h
+                for h in row_hits
+                if h.how != "negated" or (actions[h.signal] != "none" and DECLINED_SIGNAL in actions)
+            ]
         return out
 
     def _phrase_hits(self, pieces: Sequence[str]) -> list[Hit]:
@@ -586,7 +666,13 @@ class FollowupRouter(BaseEstimator):
                 if signal.pattern is None:
                     continue
                 for m in signal.pattern.finditer(piece):
-                    negated = signal.negatable and _NEGATION_BEFORE.search(piece[: m.start()])
+                    before = piece[: m.start()]
+                    if _OWN_EFFORT_BEFORE.search(before):
+                        continue  # "I had to call back three times": what the customer did
+                    negated = signal.negatable and (
+                        (_NEGATION_BEFORE.search(before) is not None and not _NOT_A_NEGATION.search(before))
+                        or _NEGATION_AFTER.search(piece[m.end() :]) is not None
+                    )
                     how = "negated" if negated else "phrase"
                     found.append(Hit(signal.name, piece, how, m.group(0)))
         return found
@@ -605,20 +691,40 @@ class FollowupRouter(BaseEstimator):
             else self.min_similarity
             for s in self.signals_.signals
         }
+        # Signals of one action share its probability: "your director should hear about
+        # this" splits between manager request and going public, yet is plainly an
+        # escalation. The piece carries its most probable action's most probable signal.
+        classes = [str(c) for c in self.signal_model_.classes_]
+        action_of = {s.name: s.action for s in self.signals_.signals}
+        actions = list(dict.fromkeys(action_of[c] for c in classes))
+        member = np.array([[action_of[c] == a for c in classes] for a in actions], dtype=np.float64)
+        action_proba = proba @ member.T
+        # Contrast with the calm prototypes: a need by meaning must resemble its signal more
+        # than the piece resembles any "none" prototype (praise, resolved, neutral),
+        # so "Claim approved." is not a legal threat and "Average call" not a question.
+        # Declined-need prototypes ("I wasn't kept waiting.") are left out: they read like
+        # the need itself to the encoder, and the signal model tells them apart.
+        calm_cols = np.flatnonzero([action_of[o] == "none" and o != DECLINED_SIGNAL for o in owners])
+        calm_sims = sims[:, calm_cols].max(axis=1) if len(calm_cols) else np.full(len(unique), -np.inf)
         by_piece: dict[str, Hit] = {}
         for i, piece in enumerate(unique):
-            k = int(proba[i].argmax())
-            signal = str(self.signal_model_.classes_[k])
+            a = int(action_proba[i].argmax())
+            k = int(np.where(member[a] > 0, proba[i], -1.0).argmax())
+            signal = classes[k]
             cols = np.flatnonzero(owners == signal)
             j = int(cols[sims[i, cols].argmax()])
-            if proba[i, k] >= self.min_probability and sims[i, j] >= floors[signal]:
+            if (
+                action_proba[i, a] >= self.min_probability
+                and sims[i, j] >= floors[signal]
+                and (action_of[signal] == "none" or sims[i, j] >= calm_sims[i] + self.calm_margin)
+            ):
                 by_piece[piece] = Hit(
                     signal,
                     piece,
                     "meaning",
                     self.prototype_texts_[j],
                     float(sims[i, j]),
-                    float(proba[i, k]),
+                    float(action_proba[i, a]),
                 )
         return [[by_piece[p] for p in row if p in by_piece] for row in pieces]
 
@@ -737,6 +843,25 @@ class FollowupRouter(BaseEstimator):
         return Decision(
             "apology", "apology.low_rating", why + ": apologise and ask what went wrong", quoted, tuple(hits)
         )
+
+
+def _spread_negations(found: list[Hit]) -> list[Hit]:
+    """A phrase negated in a sentence is negated in the sentence's clauses too: "I was told
+    someone would call me back and they did" declines the callback in the clause "I was told
+    someone would call me back" as well."""
+    negated = [h for h in found if h.how == "negated"]
+    if not negated:
+        return found
+    return [
+        Hit(h.signal, h.piece, "negated", h.matched)
+        if h.how == "phrase"
+        and any(
+            n.signal == h.signal and n.matched.lower() == h.matched.lower() and h.piece in n.piece
+            for n in negated
+        )
+        else h
+        for h in found
+    ]
 
 
 @functools.cache
