@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cxnlp.privacy.allow import AllowList, load_allow_list, name_parts
+from cxnlp.privacy.allow import AllowList, load_allow_list, may_have_name_parts, name_parts
 from cxnlp.privacy.detectors import (
     Finding,
     context_findings,
@@ -336,7 +336,11 @@ class Redactor:
             return
         cache = self._cache()
         ascii_texts = (t.translate(ASCII_APOSTROPHES) for t in texts)
-        todo = [t for t in dict.fromkeys(ascii_texts) if t and t not in cache and self._may_hold_name(t)]
+        todo = [
+            t
+            for t in dict.fromkeys(ascii_texts)
+            if t and t not in cache and self._may_hold_name(t) and self._entities_may_count(t)
+        ]
         if not todo:
             return
         engine = self.analyzer_.nlp_engine
@@ -356,6 +360,8 @@ class Redactor:
             return []  # no recogniser of the analyzer would find anything
         if artifacts is None and not needs_ner:
             artifacts = self._blank_artifacts(text)
+        elif artifacts is None and not self._entities_may_count(text):
+            artifacts = self._token_artifacts(text)
         results = self.analyzer_.analyze(
             text,
             language="en",
@@ -397,6 +403,37 @@ class Redactor:
                 continue
             return True
         return False
+
+    def _entities_may_count(self, text: str) -> bool:
+        """Whether spaCy's named entities could change what is found in ``text`` (one that
+        :meth:`_may_hold_name`): a word of it could be kept as a name
+        (:func:`~cxnlp.privacy.allow.may_have_name_parts`), or cxnlp's detectors find a name
+        in it, which Presidio drops when an entity of the model covers it with an equal or
+        higher score. Otherwise the model's entities are all dropped and affect nothing
+        else, so the text is analysed without them (:meth:`_token_artifacts`): same
+        findings, no model pass. Entities of the model are read by its PERSON recogniser
+        only; the other recognisers read the tokens and lemmas, which stay the same."""
+        p = self.patterns_
+        if may_have_name_parts(text, self.allow_, p.not_name_words | p.not_name_capitals):
+            return True
+        return any(f.entity == "PERSON" for f in find_all(text, p))
+
+    def _token_artifacts(self, text: str) -> Any:
+        """Presidio NLP artifacts as its spaCy pass makes them, without the named entities:
+        the same pipeline's tokenizer, each token's lower-cased form as its lemma (what
+        ``cxnlp_lower_lemmas`` sets in that pass)."""
+        from presidio_analyzer.nlp_engine import NlpArtifacts
+
+        engine = self.analyzer_.nlp_engine
+        doc = engine.nlp["en"].make_doc(text)
+        return NlpArtifacts(
+            entities=[],
+            tokens=doc,
+            tokens_indices=[t.idx for t in doc],
+            lemmas=[t.lower_ for t in doc],
+            nlp_engine=engine,
+            language="en",
+        )
 
     def _blank_artifacts(self, text: str) -> Any:
         """Presidio NLP artifacts from a blank tokenizer: enough for its context words, no NER."""
