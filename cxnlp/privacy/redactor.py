@@ -23,6 +23,7 @@ the redactor still finds them, with its own patterns only, and replaces them.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -422,18 +423,8 @@ class Redactor:
         """Presidio NLP artifacts as its spaCy pass makes them, without the named entities:
         the same pipeline's tokenizer, each token's lower-cased form as its lemma (what
         ``cxnlp_lower_lemmas`` sets in that pass)."""
-        from presidio_analyzer.nlp_engine import NlpArtifacts
-
         engine = self.analyzer_.nlp_engine
-        doc = engine.nlp["en"].make_doc(text)
-        return NlpArtifacts(
-            entities=[],
-            tokens=doc,
-            tokens_indices=[t.idx for t in doc],
-            lemmas=[t.lower_ for t in doc],
-            nlp_engine=engine,
-            language="en",
-        )
+        return _lazy_artifacts_class()(text, engine.nlp["en"].make_doc, engine)
 
     def _blank_artifacts(self, text: str) -> Any:
         """Presidio NLP artifacts from a blank tokenizer: enough for its context words, no NER."""
@@ -442,17 +433,7 @@ class Redactor:
             import spacy
 
             nlp = self.__dict__["_blank"] = spacy.blank("en")
-        from presidio_analyzer.nlp_engine import NlpArtifacts
-
-        doc = nlp(text)
-        return NlpArtifacts(
-            entities=[],
-            tokens=doc,
-            tokens_indices=[t.idx for t in doc],
-            lemmas=[t.lower_ for t in doc],
-            nlp_engine=self.analyzer_.nlp_engine,
-            language="en",
-        )
+        return _lazy_artifacts_class()(text, nlp, self.analyzer_.nlp_engine)
 
     def _context_findings(self, text: str, context: CallContext) -> list[Finding]:
         out: list[Finding] = []
@@ -590,6 +571,43 @@ class Redactor:
             else:
                 out[column] = [self.redact(v) for v in out[column]]
         return out
+
+
+@functools.cache
+def _lazy_artifacts_class() -> type:
+    """Presidio's ``NlpArtifacts`` with no entities, whose text is tokenized only when read.
+
+    Why: of what the analyzer runs, only its context enhancer reads the tokens, lemmas and
+    keywords, and only for a result of a recogniser with context words (a phone number, a
+    card); most strings give none, and tokenizing them and finding their keywords was a
+    tenth of writing the rows. Read, they are what the eager artifacts held: the tokens,
+    their offsets, each one's lower-cased form as lemma, Presidio's keywords of those."""
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+    class LazyArtifacts(NlpArtifacts):
+        def __init__(self, text: str, tokenize: Any, nlp_engine: Any):  # no eager tokens
+            self.entities: list[Any] = []
+            self.scores: list[float] = []
+            self.nlp_engine = nlp_engine
+            self._text, self._tokenize = text, tokenize
+
+        @functools.cached_property
+        def tokens(self) -> Any:  # type: ignore[override]
+            return self._tokenize(self._text)
+
+        @functools.cached_property
+        def tokens_indices(self) -> list[int]:  # type: ignore[override]
+            return [t.idx for t in self.tokens]
+
+        @functools.cached_property
+        def lemmas(self) -> list[str]:  # type: ignore[override]
+            return [t.lower_ for t in self.tokens]
+
+        @functools.cached_property
+        def keywords(self) -> list[str]:  # type: ignore[override]
+            return list(NlpArtifacts.set_keywords(self.nlp_engine, self.lemmas, "en"))
+
+    return LazyArtifacts
 
 
 def _key_entity(key: str, p: PrivacyPatterns) -> str | None:
