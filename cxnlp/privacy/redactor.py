@@ -10,8 +10,9 @@ cells, evidence, rejects, store rows, report cells, log lines) go through
 * a string no pattern could match (no digit, no number word, no name cue, no ``@``...)
   is not analysed at all;
 * Presidio's spaCy pass (named entities, the slow part) runs only on strings with a
-  capitalised word that could be a name; the others get Presidio's pattern recognisers
-  and cxnlp's with a blank tokenizer's artifacts, which cost well under a millisecond.
+  capitalised word that could be a name and that an entity could keep (not an allow-list
+  word or term: "Wi-Fi", "Mbps"); the others get Presidio's pattern recognisers and
+  cxnlp's with tokens only, made when read, which cost well under a millisecond.
 
 What a call reveals in one turn is remembered for its other strings (a
 :class:`CallContext`): the security code read out after the agent asked for it in the
