@@ -175,6 +175,7 @@ def memoise_lemmatizer(lemmatizer: Any) -> None:
     """
     if getattr(lemmatizer, "mode", None) != "rule":
         return
+    _index_as_sets(lemmatizer)
     rules = lemmatizer.lemmatize
     seen: dict[tuple[int, int, int], list[str]] = {}
 
@@ -190,6 +191,21 @@ def memoise_lemmatizer(lemmatizer: Any) -> None:
         return lemmas
 
     lemmatizer.lemmatize = lemmatize
+
+
+def _index_as_sets(lemmatizer: Any) -> None:
+    """Make the rule lemmatizer's word index (``lemma_index``: the known base forms of each
+    part of speech) sets instead of lists.
+
+    Why: each rule's candidate lemma is looked up with ``form in index``, which on a list
+    reads up to its 57,000 nouns one by one: most of the time of every lemma the memo
+    below has not seen. Membership is all the rules ask of the index (and whether a part
+    of speech has one), so the lemmas are the same.
+    """
+    table = lemmatizer.lookups.get_table("lemma_index", {})
+    for key in list(table.keys()):
+        if isinstance(table[key], list):
+            table[key] = frozenset(table[key])
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ TEXTS = [
     "There is a refund. There's nothing else, c'mon!",
     "Um,  so   basically the the refund takes five days \n okay",
     "Your order 4411 ships to 221B Baker Street on Monday, doesn't it?",
+    "The technicians were calling; the happiest customers cancelled their renewed orders.",
 ]
 
 
@@ -42,6 +43,16 @@ def test_memoised_pipeline_matches_spacy(pipelines, text):
         ours = memoised(text)
         theirs = plain(text)
         assert [a[1:] for a in _attrs(ours)] == [a[1:] for a in _attrs(theirs)]
+
+
+def test_lemma_index_is_read_as_sets(pipelines):
+    """The rules look their candidate lemmas up in the index: sets, same members."""
+    memoised, plain = pipelines
+    ours = memoised.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    theirs = plain.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    assert ours.keys() == theirs.keys()
+    for key, words in theirs.items():
+        assert isinstance(ours[key], frozenset) and ours[key] == frozenset(words)
 
 
 def test_memoised_attribute_ruler_keeps_multi_token_rules(pipelines):

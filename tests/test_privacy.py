@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -618,3 +619,25 @@ def test_typographic_apostrophes_hide_no_name(redactor, text):
     assert [text[f.start : f.end].lower() for f in found] == ["priya"]
     context = redactor.call_context([text, "thanks priya, one moment"])
     assert "priya" in context.names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Wi-Fi is so slow upstairs, Sure, 300 Mbps.",
+        "Cool, cheers, bye.",
+        "I use WhatsApp on my iPhone and Google Pay.",
+        "Thanks Sarah, I'll pass this to Tom in billing.",
+        "REF41853 GB Sooo slow, O'Brien's McDonald Anne-Marie.",
+        "“Quoted” (Parenthesised) words: Here; There!",
+    ],
+)
+def test_name_parts_keep_nothing_where_no_word_may_be_a_name(redactor, text):
+    """``may_have_name_parts`` says no only where no entity span of the text keeps a part."""
+    from cxnlp.privacy.allow import may_have_name_parts, name_parts
+
+    p, allow = redactor.patterns_, redactor.allow_
+    stop = p.not_name_words | p.not_name_capitals
+    spans = {(m.start(), m.end()) for m in re.finditer(r"\S+(?:\s+\S+)?", text)} | {(0, len(text))}
+    kept = [part for a, b in spans for part in name_parts(text, a, b, allow, stop)]
+    assert may_have_name_parts(text, allow, stop) == bool(kept)

@@ -35,3 +35,28 @@ def test_ner_pass_skips_the_shared_tok2vec(engines):
 def test_ner_pass_finds_the_full_pipelines_entities(engines, text):
     ours, full = engines
     assert [(e.text, e.label_) for e in ours(text).ents] == [(e.text, e.label_) for e in full(text).ents]
+
+
+#: Texts that may hold a name by their capitals, none a word a name could keep.
+NO_NAME_WORDS = [
+    "The Wi-Fi is so slow upstairs that nothing works.",
+    "Cool, cheers, bye.",
+    "Your line test shows the full 300 Mbps reaching the router, call 0207 946 0958.",
+    "Certainly, let's get this sorted for you, Sure.",
+]
+
+
+@pytest.mark.parametrize("text", [*NO_NAME_WORDS, *SENTENCES, "it's Kestrel here", "Thanks, Zoom."])
+def test_analysis_without_the_models_entities_finds_the_same(text):
+    """Where no entity could count (:meth:`Redactor._entities_may_count`), the text is
+    analysed with the pass's tokens but no entities: the same findings."""
+    from cxnlp.privacy import Redactor
+
+    redactor = Redactor()
+    engine = redactor.analyzer_.nlp_engine
+    ((_, artifacts),) = engine.process_batch([text], language="en")
+    with_entities = redactor._analyze(text, artifacts)
+    assert redactor._analyze(text) == with_entities
+    if text in NO_NAME_WORDS:
+        assert redactor._may_hold_name(text) and not redactor._entities_may_count(text)
+        assert redactor._analyze(text, redactor._token_artifacts(text)) == with_entities

@@ -1072,6 +1072,6 @@ def test_micro_batcher_analyses_the_turns_a_response_quotes_in_its_pass(service)
     (scored,) = service.batcher.score([transcript_from_record(record)])
     redactor = service.redactor
     quoted = {scored.transcript.turns[e.turn_index].text for e in scored.evidence}
-    named = [text for text in quoted if redactor._may_hold_name(text)]
+    named = [text for text in quoted if redactor._may_hold_name(text) and redactor._entities_may_count(text)]
     assert named  # the call's turns that may hold a name and that evidence quotes
     assert all(text in redactor._cache() for text in named)

@@ -210,10 +210,7 @@ def name_parts(
         bare = m.group().strip(".'-")
         low = bare.lower().removesuffix("'s")
         ok = (
-            bool(_NAME_WORD.fullmatch(bare))
-            and not _STRETCHED.search(low)
-            and low not in allow.words
-            and low not in stop_words
+            _looks_like_name(bare, low, allow, stop_words)
             and low not in org_words
             and not any(x < b and a < y for x, y in blocked)
         )
@@ -226,3 +223,38 @@ def name_parts(
     if run:
         parts.append((run[0][0], run[-1][1]))
     return parts
+
+
+def _looks_like_name(bare: str, low: str, allow: AllowList, stop_words: frozenset[str]) -> bool:
+    """Whether a word (``bare``: without edge punctuation; ``low``: lower-cased, without a
+    possessive) may be part of a name by its own letters: title case, not stretched, not an
+    allow-list word nor one of ``stop_words``."""
+    return (
+        bool(_NAME_WORD.fullmatch(bare))
+        and not _STRETCHED.search(low)
+        and low not in allow.words
+        and low not in stop_words
+    )
+
+
+def may_have_name_parts(text: str, allow: AllowList, stop_words: frozenset[str]) -> bool:
+    """Whether :func:`name_parts` could keep anything of a named entity in ``text``, with
+    these ``stop_words`` and any company names: some word of ``text`` looks like a name
+    (:func:`_looks_like_name`) outside the allow-list's terms.
+
+    Why: spaCy's named entities are the slow part of redaction. The parts of an entity are
+    words of ``text`` (the entity widened to whole words cuts no word), each judged as here
+    and also against the call's company names, so where no word passes, every entity the
+    model could find is dropped whole and the model need not run.
+    """
+    blocked: list[tuple[int, int]] | None = None
+    for m in _WORD.finditer(text):
+        bare = m.group().strip(".'-")
+        if not _looks_like_name(bare, bare.lower().removesuffix("'s"), allow, stop_words):
+            continue
+        if blocked is None:
+            blocked = allow.term_spans(text)
+        a, b = m.span()
+        if not any(x < b and a < y for x, y in blocked):
+            return True
+    return False

@@ -16,7 +16,7 @@ just before it (the nearest cue wins), by the Luhn check (card numbers) and by s
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 
 from cxnlp.privacy.patterns import PrivacyPatterns
@@ -268,8 +268,36 @@ def date_findings(text: str, p: PrivacyPatterns, prefix: str = "") -> list[Findi
     return out
 
 
+#: What :func:`find_all` and :func:`name_findings` last found, each: (text, patterns,
+#: prefix, findings).
+_LAST_FOUND: dict[str, tuple[str, PrivacyPatterns, str, tuple[Finding, ...]]] = {}
+
+
+def _as_last_time(
+    kind: str, text: str, p: PrivacyPatterns, prefix: str, find: Callable[[], list[Finding]]
+) -> list[Finding]:
+    """``find()``, or what it found the last time it was asked about this text, patterns and
+    prefix (as a new list).
+
+    Why: the redactor asks for one string's findings up to three times in a row (its gate
+    before Presidio, then Presidio's call-data recogniser, then the names that may precede
+    a company), and each is a pass of every detector over the string. The detectors are
+    pure functions of what they are given, so the findings are the same.
+    """
+    last = _LAST_FOUND.get(kind)
+    if last is not None and last[1] is p and last[0] == text and last[2] == prefix:
+        return list(last[3])
+    found = find()
+    _LAST_FOUND[kind] = (text, p, prefix, tuple(found))
+    return found
+
+
 def name_findings(text: str, p: PrivacyPatterns) -> list[Finding]:
     """Names people give ("my name is ...", "this is Sarah", "Mr Jones", "John speaking")."""
+    return _as_last_time("name", text, p, "", lambda: _name_findings(text, p))
+
+
+def _name_findings(text: str, p: PrivacyPatterns) -> list[Finding]:
     if not p.name_gate.search(text):
         return []  # every name found follows a cue or a title (one scan instead of four)
     out: list[Finding] = []
@@ -439,6 +467,10 @@ def context_findings(text: str, p: PrivacyPatterns, prefix: str = "") -> list[Fi
 
 def find_all(text: str, p: PrivacyPatterns, prefix: str = "") -> list[Finding]:
     """Every detector over ``text``; empty at once when nothing could match (the trigger)."""
+    return _as_last_time("all", text, p, prefix, lambda: _find_all(text, p, prefix))
+
+
+def _find_all(text: str, p: PrivacyPatterns, prefix: str = "") -> list[Finding]:
     if not p.trigger.search(text):
         return []
     return [

@@ -107,12 +107,17 @@ MIN_CARD_DIGITS = 13
 MIN_SSN_DIGITS = 9
 
 
+#: ASCII digits only, as the SSN gate counts them (not every decimal digit).
+_ASCII_DIGIT = re.compile("[0-9]")
+
+
 def _has_card_digits(text: str) -> bool:
-    return sum(c.isdecimal() for c in text) >= MIN_CARD_DIGITS
+    # The counts run in C (map, findall): these gates read every evidence string.
+    return sum(map(str.isdecimal, text)) >= MIN_CARD_DIGITS
 
 
 def _has_ssn_digits(text: str) -> bool:
-    return sum("0" <= c <= "9" for c in text) >= MIN_SSN_DIGITS
+    return len(_ASCII_DIGIT.findall(text)) >= MIN_SSN_DIGITS
 
 
 @functools.cache
@@ -177,7 +182,7 @@ def _has_phone_digits(text: str) -> bool:
     Why the run: evidence details quote scores ("P(met) 0.62", "similarity 0.49"), enough
     digits in all but never four in a row, and ``phonenumbers`` (one pass per region) was
     the largest part of redacting them."""
-    return sum(c.isdigit() for c in text) >= MIN_PHONE_DIGITS and _phone_run().search(text) is not None
+    return sum(map(str.isdigit, text)) >= MIN_PHONE_DIGITS and _phone_run().search(text) is not None
 
 
 #: The gates of Presidio's own pattern recognisers in :func:`build_analyzer` (cards, IBANs,

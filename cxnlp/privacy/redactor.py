@@ -10,8 +10,9 @@ cells, evidence, rejects, store rows, report cells, log lines) go through
 * a string no pattern could match (no digit, no number word, no name cue, no ``@``...)
   is not analysed at all;
 * Presidio's spaCy pass (named entities, the slow part) runs only on strings with a
-  capitalised word that could be a name; the others get Presidio's pattern recognisers
-  and cxnlp's with a blank tokenizer's artifacts, which cost well under a millisecond.
+  capitalised word that could be a name and that an entity could keep (not an allow-list
+  word or term: "Wi-Fi", "Mbps"); the others get Presidio's pattern recognisers and
+  cxnlp's with tokens only, made when read, which cost well under a millisecond.
 
 What a call reveals in one turn is remembered for its other strings (a
 :class:`CallContext`): the security code read out after the agent asked for it in the
@@ -23,6 +24,7 @@ the redactor still finds them, with its own patterns only, and replaces them.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cxnlp.privacy.allow import AllowList, load_allow_list, name_parts
+from cxnlp.privacy.allow import AllowList, load_allow_list, may_have_name_parts, name_parts
 from cxnlp.privacy.detectors import (
     Finding,
     context_findings,
@@ -336,7 +338,11 @@ class Redactor:
             return
         cache = self._cache()
         ascii_texts = (t.translate(ASCII_APOSTROPHES) for t in texts)
-        todo = [t for t in dict.fromkeys(ascii_texts) if t and t not in cache and self._may_hold_name(t)]
+        todo = [
+            t
+            for t in dict.fromkeys(ascii_texts)
+            if t and t not in cache and self._may_hold_name(t) and self._entities_may_count(t)
+        ]
         if not todo:
             return
         engine = self.analyzer_.nlp_engine
@@ -356,6 +362,8 @@ class Redactor:
             return []  # no recogniser of the analyzer would find anything
         if artifacts is None and not needs_ner:
             artifacts = self._blank_artifacts(text)
+        elif artifacts is None and not self._entities_may_count(text):
+            artifacts = self._token_artifacts(text)
         results = self.analyzer_.analyze(
             text,
             language="en",
@@ -398,6 +406,27 @@ class Redactor:
             return True
         return False
 
+    def _entities_may_count(self, text: str) -> bool:
+        """Whether spaCy's named entities could change what is found in ``text`` (one that
+        :meth:`_may_hold_name`): a word of it could be kept as a name
+        (:func:`~cxnlp.privacy.allow.may_have_name_parts`), or cxnlp's detectors find a name
+        in it, which Presidio drops when an entity of the model covers it with an equal or
+        higher score. Otherwise the model's entities are all dropped and affect nothing
+        else, so the text is analysed without them (:meth:`_token_artifacts`): same
+        findings, no model pass. Entities of the model are read by its PERSON recogniser
+        only; the other recognisers read the tokens and lemmas, which stay the same."""
+        p = self.patterns_
+        if may_have_name_parts(text, self.allow_, p.not_name_words | p.not_name_capitals):
+            return True
+        return any(f.entity == "PERSON" for f in find_all(text, p))
+
+    def _token_artifacts(self, text: str) -> Any:
+        """Presidio NLP artifacts as its spaCy pass makes them, without the named entities:
+        the same pipeline's tokenizer, each token's lower-cased form as its lemma (what
+        ``cxnlp_lower_lemmas`` sets in that pass)."""
+        engine = self.analyzer_.nlp_engine
+        return _lazy_artifacts_class()(text, engine.nlp["en"].make_doc, engine)
+
     def _blank_artifacts(self, text: str) -> Any:
         """Presidio NLP artifacts from a blank tokenizer: enough for its context words, no NER."""
         nlp = self.__dict__.get("_blank")
@@ -405,17 +434,7 @@ class Redactor:
             import spacy
 
             nlp = self.__dict__["_blank"] = spacy.blank("en")
-        from presidio_analyzer.nlp_engine import NlpArtifacts
-
-        doc = nlp(text)
-        return NlpArtifacts(
-            entities=[],
-            tokens=doc,
-            tokens_indices=[t.idx for t in doc],
-            lemmas=[t.lower_ for t in doc],
-            nlp_engine=self.analyzer_.nlp_engine,
-            language="en",
-        )
+        return _lazy_artifacts_class()(text, nlp, self.analyzer_.nlp_engine)
 
     def _context_findings(self, text: str, context: CallContext) -> list[Finding]:
         out: list[Finding] = []
@@ -553,6 +572,43 @@ class Redactor:
             else:
                 out[column] = [self.redact(v) for v in out[column]]
         return out
+
+
+@functools.cache
+def _lazy_artifacts_class() -> type:
+    """Presidio's ``NlpArtifacts`` with no entities, whose text is tokenized only when read.
+
+    Why: of what the analyzer runs, only its context enhancer reads the tokens, lemmas and
+    keywords, and only for a result of a recogniser with context words (a phone number, a
+    card); most strings give none, and tokenizing them and finding their keywords was a
+    tenth of writing the rows. Read, they are what the eager artifacts held: the tokens,
+    their offsets, each one's lower-cased form as lemma, Presidio's keywords of those."""
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+    class LazyArtifacts(NlpArtifacts):
+        def __init__(self, text: str, tokenize: Any, nlp_engine: Any):  # no eager tokens
+            self.entities: list[Any] = []
+            self.scores: list[float] = []
+            self.nlp_engine = nlp_engine
+            self._text, self._tokenize = text, tokenize
+
+        @functools.cached_property
+        def tokens(self) -> Any:  # type: ignore[override]
+            return self._tokenize(self._text)
+
+        @functools.cached_property
+        def tokens_indices(self) -> list[int]:  # type: ignore[override]
+            return [t.idx for t in self.tokens]
+
+        @functools.cached_property
+        def lemmas(self) -> list[str]:  # type: ignore[override]
+            return [t.lower_ for t in self.tokens]
+
+        @functools.cached_property
+        def keywords(self) -> list[str]:  # type: ignore[override]
+            return list(NlpArtifacts.set_keywords(self.nlp_engine, self.lemmas, "en"))
+
+    return LazyArtifacts
 
 
 def _key_entity(key: str, p: PrivacyPatterns) -> str | None:
