@@ -21,7 +21,9 @@ The dimension works in three steps, each a small pure function of the shared par
    sentences after the need, in one agent reply (answers may come turns later, after a
    hold or a verification question); questions back, courtesy and hold formulas ("Take
    care!", "Just a second.") and bare acknowledgements are not
-   candidates. What each sentence does is read by
+   candidates, nor is the agent's closing after the customer's thanks
+   (:meth:`AnswerCompleteness.closing_sentences`: next steps said while taking leave are
+   proactive connection). What each sentence does is read by
    :func:`~cxnlp.dimensions.replies.reply_functions` (an action taken, a commitment with a
    time, a refusal, a cause, steps, a yes/no, a time, an amount; or a general statement, a
    vague promise, a transfer, a restatement of the case) plus its embedding's similarity to
@@ -274,6 +276,12 @@ def _need_patterns(lex: Lexicon) -> dict[str, list[list[dict]]]:
                 },
             ],
             [{"LEMMA": {"IN": problem}}],
+            # "I looked in the bin and it's not there": what should be somewhere is not.
+            [
+                {"LEMMA": "be"},
+                {"LOWER": {"IN": ["not", "n't", "nt"]}},
+                {"LOWER": {"IN": ["there", "here", "anywhere"]}},
+            ],
             [{"LEMMA": "keep", "POS": "VERB"}, {"TAG": "VBG"}],
             *_fault_state_patterns(fault_states),
             [{"LOWER": {"IN": problem}}],
@@ -439,12 +447,33 @@ def is_question(span: Span) -> bool:
     first = tokens[0]
     if first.tag_ in _WH_TAGS:
         return True
-    return (
-        first.pos_ == "AUX"
-        and len(tokens) > 1
-        and tokens[1].tag_ in ("PRP", "EX")
-        and first.lower_ not in ("'s", "'m", "'re", "'ll", "'d", "'ve")
-    )
+    if first.pos_ != "AUX" or len(tokens) < 2 or first.lower_ in ("'s", "'m", "'re", "'ll", "'d", "'ve"):
+        return False
+    return tokens[1].tag_ in ("PRP", "EX") or _inverted_subject(first, span.end)
+
+
+def _inverted_subject(aux: Token, end: int) -> bool:
+    """Subject-auxiliary inversion with a noun subject, read from the parts of speech: "do
+    the little ones need helmets", "does the plan still cover it", "is the shop open today"
+    (a recogniser writes no question mark). After the auxiliary comes a noun phrase ending
+    in a noun, then a verb (or, after a form of "be", what the subject is or does). "Do the
+    brakes." has no verb after its noun: an order, no question. ``end``: the sentence's end
+    in the doc."""
+    doc, k = aux.doc, aux.i + 1
+    if k < end and (doc[k].pos_ == "DET" or doc[k].tag_ == "PRP$"):
+        k += 1
+    while k < end and doc[k].pos_ in ("ADJ", "NUM"):
+        k += 1
+    if k >= end or doc[k].pos_ not in ("NOUN", "PROPN"):
+        return False
+    while k < end and doc[k].pos_ in ("NOUN", "PROPN"):
+        k += 1
+    while k < end and doc[k].pos_ in ("ADV", "PART"):
+        k += 1
+    if k >= end:
+        return False
+    nxt = doc[k]
+    return nxt.pos_ == "VERB" or (aux.lemma_ == "be" and nxt.pos_ in ("ADJ", "ADP", "VERB"))
 
 
 def clauses(span: Span) -> list[str]:
@@ -534,7 +563,7 @@ def _exchange_blocks(parsed: ParsedTranscript) -> dict[int, int]:
     return block
 
 
-def _is_trivial(span: Span) -> bool:
+def _is_trivial(span: Span, lex: Lexicon | None = None) -> bool:
     """Too short to carry a need ("OK.", "Yes!") unless it asks something ("Refund?",
     "what would we lose" from a recogniser, which writes no question marks, or "when will
     it be back?", whose words are all stop words); an address with no verb
@@ -544,7 +573,30 @@ def _is_trivial(span: Span) -> bool:
         return True
     if is_question(span):
         return content < 1 and sum(t.is_alpha for t in span) < 3
-    return content < 2
+    return content < 1 or (content < 2 and not _terse_request(span, lex))
+
+
+def _terse_request(span: Span, lex: Lexicon | None = None) -> bool:
+    """A request in one content word: a thing asked for with "please" ("Refund, please.",
+    "The bill, please.") or an order with an object ("Cancel it.", "do the brakes").
+    "Yes please." and "Go ahead." ask for nothing, nor "Keep the change." (the lexicon's
+    ``non_request_imperatives``)."""
+    lex = lex or default_completeness_lexicon()
+    words = [t for t in span if t.is_alpha]
+    if any(t.lower_ == "please" for t in words) and any(t.pos_ in ("NOUN", "PROPN") for t in words):
+        return True
+    if (
+        len(words) < 2
+        or words[0].tag_ != "VB"
+        or words[0].lemma_.lower() in lex.words["non_request_imperatives"]
+    ):
+        return False
+    rest = words[1:]
+    if len(rest) == 1 and rest[0].lower_ in ("it", "them", "that", "this"):
+        return True
+    return rest[-1].pos_ in ("NOUN", "PROPN") and all(
+        t.pos_ in ("DET", "ADJ", "NUM", "NOUN", "PROPN") or t.tag_ == "PRP$" for t in rest
+    )
 
 
 def _is_address(span: Span) -> bool:
@@ -804,7 +856,7 @@ class AnswerCompleteness(Dimension):
         social_sims = self._social.best(vectors)
         found: list[DetectedNeed] = []
         for sent, (label, need_sim), (_, social_sim) in zip(sentences, need_sims, social_sims, strict=True):
-            if _is_trivial(sent.clean):
+            if _is_trivial(sent.clean, self.lexicon_):
                 continue
             kind = pattern_need_kind(sent.clean, self.lexicon_)
             courtesy = social_sim >= self.social_threshold and social_sim > need_sim
@@ -912,7 +964,10 @@ class AnswerCompleteness(Dimension):
                         or about_previous
                     )
                 )
-                if adjacent and (sim >= self.merge_threshold or sets_context):
+                # Context sets a need within one turn even across a sentence that voices none
+                # ("I started the transfer three weeks ago. It still says pending. What's
+                # holding it up?").
+                if (adjacent and sim >= self.merge_threshold) or sets_context:
                     kind = need.kind if need.kind != "problem" else prev.kind
                     merged[-1] = Need(
                         prev.sentences + need.sentences,
@@ -989,6 +1044,8 @@ class AnswerCompleteness(Dimension):
         scorer = self._pair_scorer()
         if candidates is None:
             candidates = self.answer_candidates(parsed)
+        closing = self.closing_sentences(needs, parsed)
+        candidates = [s for s in candidates if s.index not in closing]
         block = _exchange_blocks(parsed)  # read once, not once per need
         windows = self._windows(candidates, parsed, block)
         functions = self.candidate_functions(candidates, parsed)
@@ -1029,6 +1086,44 @@ class AnswerCompleteness(Dimension):
                 status = "open"
             outcomes.append(NeedOutcome(need, status, rel, p, used, ask=ask, functions=funcs))
         return outcomes
+
+    def closing_sentences(self, needs: Sequence[Need], parsed: ParsedTranscript) -> set[int]:
+        """The agent's closing: its sentences after the customer's last turn, when that turn
+        only thanks or takes leave (courtesy, no need) after an agent reply and the agent's
+        turn has a courtesy formula ("You're welcome.", "Bye now."); after a bare
+        acknowledgement ("Great."), only when the agent's turn ends with one.
+
+        Why: the customer has accepted the replies as they were; what the agent adds while
+        closing (the customer's name, next steps, anticipation, an offer of more help) is
+        proactive connection, not a late answer to a need the replies left open. An answer
+        after a hold ("Let me check." "Sure." "It was posted on Monday.") is no closing: the
+        customer's "Sure." thanks no one and the agent's turn does not close.
+        """
+        customer = parsed.customer_sentences
+        agent = parsed.agent_sentences
+        if not customer or not agent:
+            return set()
+        last_turn = customer[-1].turn_index
+        if agent[0].turn_index > last_turn or any(
+            s.turn_index == last_turn for n in needs for s in n.sentences
+        ):
+            return set()
+        closing = [s for s in agent if s.turn_index > last_turn]
+        functions = self._agent_functions(parsed)
+        if not any(functions[s.index]["formula"] for s in closing):
+            return set()
+        last = [s for s in customer if s.turn_index == last_turn]
+        _, phrases = _MATCHERS.get(last[0].clean.doc.vocab, self.lexicon_)
+        if not any(phrases(s.clean) for s in last) and not functions[closing[-1].index]["formula"]:
+            # "It's LS6 2AB." or "Sure." thanks no one: an answer may follow, unless the agent
+            # then takes leave ("Great." "... Bye.").
+            return set()
+        social = self._social.best(parsed.vectors_of(last))
+        courteous = all(
+            _is_trivial(s.clean, self.lexicon_) or sim >= self.social_threshold
+            for s, (_, sim) in zip(last, social, strict=True)
+        )
+        return {s.index for s in closing} if courteous else set()
 
     def _agent_functions(self, parsed: ParsedTranscript) -> dict[int, dict[str, float]]:
         """:func:`reply_functions` of every agent sentence, read once per transcript."""
@@ -1195,9 +1290,21 @@ class AnswerCompleteness(Dimension):
             return True
         if funcs is not None and asks:
             own_ask = asks.get(need.last_index)
-            if own_ask is not None and answers_in_kind(own_ask, funcs):
+            answers_own = own_ask is not None and answers_in_kind(own_ask, funcs)
+            later = [
+                n for n in between if n.last_index in asks and answers_in_kind(asks[n.last_index], funcs)
+            ]
+            turn = need.sentences[-1].turn_index
+            if own_ask == "polar" and any(n.sentences[0].turn_index > turn for n in later):
+                # It answers the later need in kind: an action taken on it says neither yes nor
+                # no to this question ("Is he due for his booster?" "Can I bring him in?" "I've
+                # booked him in for Thursday" answers the second only); a "yes" or "no" still
+                # may ("My flight's cancelled." "Is there another?" "Yes, I've booked you").
+                # Needs voiced in the same turn are asked together and may share one reply.
+                return answers_in_kind(own_ask, {**funcs, "action_done": 0.0})
+            if answers_own:
                 return True
-            if any(answers_in_kind(asks[n.last_index], funcs) for n in between if n.last_index in asks):
+            if later:
                 return False
         return rel >= max(float((n.vectors @ unit).max()) for n in between)
 

@@ -1,0 +1,185 @@
+"""Answer completeness over whole calls: which reply is credited to which need.
+
+Minimal pairs of the kind the validity benchmark edits: the reply that met a need is
+replaced by talk that meets nothing, and completeness must fall, however well a later
+reply (to another need, or the agent's closing) fits. The calls are written for these
+tests (pet grooming, boiler service, phone repair, pensions, rail, cloud storage), not copied from
+the benchmark data.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cxnlp.dimensions.completeness import AnswerCompleteness, is_question
+from cxnlp.model import Transcript
+
+
+@pytest.fixture(scope="module")
+def dim(encoder) -> AnswerCompleteness:
+    d = AnswerCompleteness()
+    d.prepare(encoder)
+    return d
+
+
+@pytest.fixture(scope="module")
+def score(dim, parser):
+    def run(turns: list[tuple[str, str]]):
+        return dim.score(parser.parse(Transcript.from_pairs("call", turns)))
+
+    return run
+
+
+def _needs(result) -> list:
+    return [e for e in result.evidence if e.kind in ("answered", "partial", "open")]
+
+
+GROOMING = [
+    ("agent", "Paws and Suds, Lena speaking."),
+    ("customer", "Hi, my spaniel Bramble was groomed with you in March. Is she due for a nail trim yet?"),
+    ("agent", "{reply}"),
+    ("customer", "Okay. Can I bring her in on Saturday morning?"),
+    ("agent", "I've booked Bramble in with Theo on Saturday at 9:30, and the full groom is $55."),
+    ("customer", "Lovely, thanks."),
+    ("agent", "You're welcome, see you Saturday."),
+]
+GROOMING_ANSWER = "Yes, her nails were last done on the 2nd of March, so she's a month overdue."
+GROOMING_EMPATHY = (
+    "Oh, I know how quickly those nails grow, and it's lovely that you keep such a close eye on her."
+)
+
+
+def _fill(turns: list[tuple[str, str]], reply: str) -> list[tuple[str, str]]:
+    return [(speaker, text.format(reply=reply)) for speaker, text in turns]
+
+
+def test_a_reply_to_a_later_need_does_not_meet_the_earlier_one(score):
+    """ "Is she due?" is met by the yes, not by the booking made for the next question:
+    with the yes replaced by empathy, the booking answers only "Can I bring her in?"."""
+    answered = score(_fill(GROOMING, GROOMING_ANSWER))
+    removed = score(_fill(GROOMING, GROOMING_EMPATHY))
+    assert [e.kind for e in _needs(answered)] == ["answered", "answered"]
+    first = _needs(removed)[0]
+    assert first.kind == "open", first.detail
+    assert answered.score - removed.score >= 25
+
+
+def test_a_later_answer_after_a_hold_still_counts(score):
+    """A need answered turns later, with no other need between, is met."""
+    turns = [
+        ("customer", "When is my boiler service booked for?"),
+        ("agent", "Let me pull that up. Can you confirm the postcode?"),
+        ("customer", "It's LS6 2AB."),
+        ("agent", "Thanks. Your service is booked for Tuesday the 14th between 8 and 12."),
+    ]
+    evidence = _needs(score(turns))
+    assert [e.kind for e in evidence] == ["answered"], evidence
+    assert "turn 3" in evidence[0].detail
+
+
+def test_the_closing_turn_answers_nothing_the_replies_left_open(score):
+    """Next steps added to the agent's goodbye, after the customer's thanks, are proactive
+    connection: they do not raise completeness."""
+    base = [
+        ("customer", "My phone screen is cracked. How do I get it repaired?"),
+        ("agent", "I'm sorry to hear that, cracked screens are really annoying."),
+        ("customer", "Ok, thanks anyway."),
+        ("agent", "You're welcome, bye."),
+    ]
+    closing = [
+        *base[:3],
+        (
+            "agent",
+            "You're welcome. Sam, book a slot at fixit.example/repair and bring the phone to the "
+            "Market Street shop; the repair takes an hour. Bye.",
+        ),
+    ]
+    assert score(closing).score <= score(base).score + 1
+
+
+def test_an_answer_in_the_reply_to_the_need_is_still_credited(score):
+    """The same next steps as a reply (the customer has not closed) do meet the need."""
+    turns = [
+        ("customer", "My phone screen is cracked. How do I get it repaired?"),
+        (
+            "agent",
+            "Book a slot at fixit.example/repair and bring the phone to the Market Street shop; "
+            "the repair takes an hour.",
+        ),
+        ("customer", "Ok, thanks."),
+        ("agent", "You're welcome, bye."),
+    ]
+    assert [e.kind for e in _needs(score(turns))] != ["open"]
+
+
+def test_context_in_one_turn_sets_the_need_across_a_plain_sentence(score):
+    """A short question that refers back ("What's holding it up?") is the same need as the
+    request it follows in the turn, even with a sentence that voices no need between: one
+    need, met by the reply that says what holds it up."""
+    turns = [
+        (
+            "customer",
+            "Hi, I'm trying to move my pension over to you. I sent the forms in May. What's holding it up?",
+        ),
+        (
+            "agent",
+            "Your old scheme hasn't released the funds yet; they received our request on the 2nd of June.",
+        ),
+    ]
+    evidence = _needs(score(turns))
+    assert [e.kind for e in evidence] == ["answered"], [e.detail for e in evidence]
+
+
+@pytest.mark.parametrize("text", ["Refund, please.", "Cancel it.", "do the brakes."])
+def test_a_terse_request_is_a_need(score, text):
+    """A request in one content word ("Refund, please.") is a need, not a trivial remark."""
+    turns = [
+        ("customer", "My train was cancelled this morning."),
+        ("agent", "I'm sorry about that. You can have a refund or a voucher."),
+        ("customer", text),
+        ("agent", "I understand."),
+    ]
+    sentences = [e.sentence for e in _needs(score(turns))]
+    assert any(text.rstrip(".").lower() in s.lower() for s in sentences), sentences
+
+
+@pytest.mark.parametrize("text", ["Yes please.", "Go ahead.", "Keep the change."])
+def test_consent_and_courtesy_are_no_terse_requests(score, text):
+    turns = [
+        ("customer", "Can you move my delivery to Friday?"),
+        ("agent", "I've moved it to Friday between 8 and 12."),
+        ("customer", text),
+        ("agent", "Great."),
+    ]
+    assert len(_needs(score(turns))) == 1
+
+
+def test_a_thing_missing_from_where_it_should_be_is_a_problem(score):
+    turns = [
+        ("customer", "Can I get back a folder I deleted yesterday?"),
+        ("agent", "Yes, deleted folders stay in the bin for 30 days."),
+        ("customer", "I looked in the bin and it's not there."),
+        ("agent", "{reply}"),
+    ]
+    fixed = score(_fill(turns, "I've restored it from our backup, it's back in your drive now."))
+    sorry = score(_fill(turns, "Oh no, I can only imagine how upsetting that must be."))
+    assert len(_needs(sorry)) == 2
+    assert fixed.score - sorry.score >= 25
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("do the little ones need helmets", True),
+        ("is the shop open today", True),
+        ("can the engineer come tomorrow", True),
+        ("does the plan still cover it", True),
+        ("do the brakes", False),
+        ("the engineer can come tomorrow", False),
+    ],
+)
+def test_an_inverted_noun_subject_asks_without_a_question_mark(parser, text, asks):
+    """Subject-auxiliary inversion is question syntax even with a noun subject (a
+    recogniser writes no question marks)."""
+    doc = parser.nlp(text)
+    assert is_question(doc[:]) is asks
