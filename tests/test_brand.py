@@ -636,3 +636,24 @@ def test_a_bare_goodbye_closing_a_call_costs_nothing(parser, brand):
     turns = [*POLITE_TURNS, ("customer", "Great, bye."), ("agent", "Bye.")]
     result = score(parser, brand, Transcript.from_pairs("t", turns))
     assert not [e for e in result.evidence if e.weight < 0], result.evidence
+
+
+#: Warm lines the style classifier read as off brand in good tuning calls (proactive closes,
+#: casual empathy), punctuated and as a speech recogniser writes them, with paraphrases.
+WARM_LINES = [
+    "If that date doesn't suit, just give us a ring and we'll move it.",
+    "if that date doesnt suit just give us a ring and well move it",
+    "If the time's no good for you, give us a call and we'll find another.",
+    "When you light it, open a window and give us a ring straight away.",
+    "when you light it open a window and give us a ring straight away",
+    "Oh, those reminder letters always cause a bit of a panic, don't they?",
+    "yeah i know its a pain being stuck without the telly for a few days",
+    "I know it's a pain being without the car for the week.",
+]
+
+
+@pytest.mark.parametrize("line", WARM_LINES)
+def test_a_proactive_close_or_casual_empathy_costs_nothing(parser, brand, line):
+    base = score(parser, brand, Transcript.from_pairs("t", GOOD_CALL)).score
+    result = score(parser, brand, with_sentence(line))
+    assert base - result.score < 1, [e.detail for e in result.evidence if e.weight < 0]

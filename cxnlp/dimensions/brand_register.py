@@ -103,6 +103,35 @@ repeat word; "as I mentioned" is signposting), "as previously stated", "per my l
 message"; ``tautology`` "it is what it is", "rules are rules"; ``sarcasm`` "thanks for
 finally ..."; ``curt_reply`` "Done.", "Reference number." said flat, "What's the problem?",
 "Next question."; ``curt_refusal`` "Not possible.".
+
+Version 6 adds what curt, blaming and condescending rewrites of whole calls say with no rude
+word and no counterfactual (each beside a plain twin in the tests; none fires on the agent
+turns of the tuning splits' adequate and model calls):
+
+``pointed_reference``
+    The customer pointed at what they were given: "It's in the contract you signed", "as the
+    leaflet says", "which you noted yourself" (not "It's on the confirmation email.").
+``common_knowledge``
+    "Most people know that", "as anyone could tell you", "same as everyone else", "if you
+    can't manage that", "that's common knowledge".
+``unnamed_blame``
+    "because nobody told us you moved", "because someone didn't top it up", "something you
+    did", "you're supposed to tell us" (not "you're supposed to get a text").
+``conduct_order``
+    "Be on time", "Please don't be late", "No more changes after this one", "That's the best
+    you'll get".
+``curt_order``
+    A short bare order that is the agent's whole turn, with no courtesy and no reason ("Pay
+    at the desk.", "Booking's gone. Rebook.").
+``curt_opening`` / ``curt_close`` (:func:`turn_cues`, read from whole turns)
+    The agent opens the call with no greeting, courtesy or introduction ("Sentinel.",
+    "Hollins renewals.") or closes it on a bare fact with no farewell ("3:40.", "Sunday
+    then."); a bare "Bye." is no cue (careful agents end calls with it too).
+
+``brush_off`` also reads dismissive idioms ("end of story", "who knows", "I just work here"),
+``exasperation`` "get to the point", "I heard you the first time"; ``curt_reply`` a
+coordinated bare demand ("Policy number and postcode.") and is no cue in a turn that holds a
+courtesy word ("You're welcome. Bye now.").
 """
 
 from __future__ import annotations
@@ -1004,18 +1033,13 @@ _CAUSAL = frozenset({"because", "since", "cause", "cos", "coz"})
 _OURS = frozenset({"our", "my", "we", "us", "here", "at"})
 
 
-def _ends_clause(span: Span, tok: Token) -> bool:
-    """Whether nothing but punctuation or a filler tag ("you know") follows ``tok`` in its sentence."""
-    rest = [t for t in span.doc[tok.i + 1 : span.end] if not t.is_punct and not t.is_space]
-    return not rest or [t.lower_ for t in rest] == ["you", "know"]
-
-
 def pointed_reference(span: Span, words: RegisterWords) -> str | None:
     """The customer pointed at what they were given, as a reproach: "It's in the contract you
     signed.", "That was in the paperwork you were sent.", "as the leaflet says", "as it says
-    in the newsletter", "It's all on the website." closing the sentence; "which you noted
-    yourself". Not "I've attached the contract you signed" (no pointer) nor "It's on the
-    website under Deliveries, if you want it later" (the clause goes on)."""
+    in the newsletter", "which you noted yourself". Not "I've attached the contract you
+    signed" (no pointer) nor "It's on the confirmation email." (a good call's answer to
+    "where do I find the reference?": a pointer alone says where, not that the customer
+    should have looked)."""
     tokens = _content_tokens(span)
     lowered = [t.lower_ for t in tokens]
     n = len(tokens)
@@ -1045,7 +1069,6 @@ def pointed_reference(span: Span, words: RegisterWords) -> str | None:
                 j += 1
             if j >= n or lowered[j] not in words.document_nouns:
                 continue
-            doc_tok = tokens[j]
             m = j + 1
             if m < n and lowered[m] in {"that", "which"}:
                 m += 1
@@ -1059,8 +1082,6 @@ def pointed_reference(span: Span, words: RegisterWords) -> str | None:
                     and tokens[v].lemma_.lower() in words.receipt_verbs
                 ):
                     return span.doc[tokens[start].i : tokens[v].i + 1].text
-            if _ends_clause(span, doc_tok):
-                return span.doc[tokens[start].i : doc_tok.i + 1].text
         # "as (the | your) <document> says", "as it says in / on (the) <document>"
         if low == "as" and i + 2 < n:
             nxt = lowered[i + 1 : i + 5]
