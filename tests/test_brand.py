@@ -614,7 +614,10 @@ def test_a_curt_opening_and_close_cost_and_their_courteous_twins_do_not(parser, 
     polite = score(parser, brand, Transcript.from_pairs("t", POLITE_TURNS))
     curt = score(parser, brand, Transcript.from_pairs("t", CURT_TURNS))
     assert not [e for e in polite.evidence if e.weight < 0], polite.evidence
-    found = {e.turn_index: e.detail for e in curt.evidence if e.weight < 0}
+    found: dict[int, str] = {}
+    for e in curt.evidence:
+        if e.weight < 0:
+            found[e.turn_index] = found.get(e.turn_index, "") + e.detail
     assert "curt opening" in found[0] and "curt close" in found[4], found
     assert polite.score - curt.score >= 10
 
@@ -657,3 +660,30 @@ def test_a_proactive_close_or_casual_empathy_costs_nothing(parser, brand, line):
     base = score(parser, brand, Transcript.from_pairs("t", GOOD_CALL)).score
     result = score(parser, brand, with_sentence(line))
     assert base - result.score < 1, [e.detail for e in result.evidence if e.weight < 0]
+
+
+def test_a_call_without_a_single_courtesy_word_costs_once(parser, brand):
+    """Curt rewrites of every turn thank, apologise and greet nowhere: a finding about the call."""
+    polite = [
+        ("agent", "Hollins renewals, this is Dev."),
+        ("customer", "Why has my premium gone up?"),
+        ("agent", "Your area was re-rated after the floods, sorry about that."),
+        ("customer", "Can I lower it?"),
+        ("agent", "A higher excess brings it to four hundred ninety-one pounds."),
+        ("customer", "Okay, do that."),
+        ("agent", "Done, thanks for calling."),
+    ]
+    bare = [
+        polite[0],
+        polite[1],
+        ("agent", "Your area was re-rated after the floods."),
+        polite[3],
+        polite[4],
+        polite[5],
+        ("agent", "Done, the new premium starts next month."),
+    ]
+    kept = score(parser, brand, Transcript.from_pairs("t", polite))
+    cut = score(parser, brand, Transcript.from_pairs("t", bare))
+    assert not [e for e in kept.evidence if "no courtesy word" in e.detail]
+    assert [e.turn_index for e in cut.evidence if "no courtesy word" in e.detail] == [0]
+    assert kept.score - cut.score >= 5

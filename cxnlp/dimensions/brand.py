@@ -123,7 +123,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
-from cxnlp.dimensions.brand_register import RegisterWords, register_cues, turn_cues
+from cxnlp.dimensions.brand_register import RegisterWords, call_without_courtesy, register_cues, turn_cues
 from cxnlp.dimensions.register_model import (
     RegisterScorer,
     default_register_scorer,
@@ -780,6 +780,13 @@ class BrandCongruence(Dimension):
         helpdesk dialogues (STC-3), false alarms (cost >= 5) were 1.3 % without the gate, 0.6 %
         at -0.03 (0.24 % without the model), while cross-validated off-brand recall went
         0.766 -> 0.758.
+    courtesy_min_turns : int
+        A call whose agent has at least this many turns and says no courtesy word in any of
+        them (the lexicon's ``courtesy_words``: please, thanks, sorry, welcome, hello, ...)
+        costs one register cue's price (``register_strength * off_brand_points``) once, as a
+        finding about the call: curt rewrites of every turn change the manner of each line by
+        little, and none of them thanks, apologises or greets (75 of the 114 off-brand
+        rewrites of the tuning splits' adequate calls, 1 of the 114 calls themselves).
     """
 
     name = "brand_congruence"
@@ -813,6 +820,7 @@ class BrandCongruence(Dimension):
         register_onset: float = 0.85,
         register_full: float = 0.97,
         register_margin: float = -0.03,
+        courtesy_min_turns: int = 3,
     ):
         self.profile = profile
         self.neutral_score = neutral_score
@@ -839,6 +847,7 @@ class BrandCongruence(Dimension):
         self.register_onset = register_onset
         self.register_full = register_full
         self.register_margin = register_margin
+        self.courtesy_min_turns = courtesy_min_turns
 
     def __repr__(self) -> str:
         name = self.profile_.name if hasattr(self, "profile_") else self.profile
@@ -1062,6 +1071,19 @@ class BrandCongruence(Dimension):
             cost = sum(m[2] for m in mine)
             shrink = min(1.0, self.max_sentence_cost / cost) if cost > 0 else 1.0
             negatives.extend((m[0], m[1], m[2] * shrink, m[3], m[4]) for m in mine)
+
+        bare = call_without_courtesy(parsed, self.register_words_, self.courtesy_min_turns)
+        if bare is not None:
+            negatives.append(
+                (
+                    sentences[0],
+                    "off_brand",
+                    self.off_brand_points * self.register_strength,
+                    f"no courtesy word (please, thanks, sorry, welcome, hello, ...) in any of the "
+                    f"agent's {bare} turns",
+                    None,
+                )
+            )
 
         room = max(0.0, 100.0 - self.neutral_score)
         positive_raw = sum(p[2] for p in positives)

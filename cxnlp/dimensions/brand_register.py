@@ -1392,3 +1392,24 @@ def turn_cues(
             last = [s for s in sentences if s.turn_index == turns[-1]][-1]
             out.setdefault(last.index, []).append(RegisterCue("curt_close", text))
     return out
+
+
+def call_without_courtesy(parsed: ParsedTranscript, words: RegisterWords, min_turns: int = 3) -> int | None:
+    """The number of the agent's turns when there are at least ``min_turns`` (each after the
+    customer's, so that three statements in a row are one) and not one of them holds a
+    courtesy word (please, thanks, sorry, welcome, hello, ...), else None.
+
+    A call-level finding, not a sentence's: on the tuning splits, 1 of 114 adequate calls
+    has no courtesy word in any agent turn, against 75 of their 114 off-brand rewrites (and
+    11 of 24 poor calls).
+    """
+    sentences = parsed.agent_sentences
+    speakers = [turn.speaker for turn in parsed.transcript.turns]
+    # the agent's stretches of speech: turns that open the call or follow the customer's
+    turns = [i for i, who in enumerate(speakers) if who == "agent" and (i == 0 or speakers[i - 1] != "agent")]
+    if len(turns) < min_turns:
+        return None
+    for sent in sentences:
+        if any(t.lower_ in words.courtesy_words for t in sent.span):
+            return None
+    return len(turns)
