@@ -443,6 +443,16 @@ SAME_SHAPE_PAIRS = [
     ("I'm not sure what else you want me to say.", "I'm not sure what time the engineer arrives."),
     ("Per my last message, the refund has been issued.", "Per the contract, notice is thirty days."),
     ("That's not really my problem.", "That isn't covered, but I can book a paid repair."),
+    # no counterfactual and no rude word (lexicon version 6): a pointer to what the customer
+    # was given, what everyone knows, blame on someone unnamed, a duty, an order of conduct
+    ("That was in the paperwork you signed.", "I've emailed you a copy of the paperwork you signed."),
+    ("Most people know that.", "Most people pay by direct debit."),
+    ("The bill went up because nobody told us you moved.", "The bill went up because the area was re-rated."),
+    ("You're supposed to tell us when you move.", "You're supposed to get a text the day before."),
+    (
+        "Be on time, the slots run to the minute.",
+        "The slots run to the minute, so I've given you the first one.",
+    ),
 ]
 
 
@@ -482,7 +492,7 @@ def test_register_prototypes_load_and_enter_the_configuration(packaged_and_copy,
 
 def test_a_version_1_brand_lexicon_still_loads_with_the_packaged_registers(encoder, tmp_path, caplog):
     text = (REPO_ROOT / "cxnlp" / "resources" / "brand_lexicon.yaml").read_text(encoding="utf-8")
-    v1 = text.split("\noff_brand_registers:")[0].replace("version: 5", "version: 1")
+    v1 = text.split("\noff_brand_registers:")[0].replace("version: 6", "version: 1")
     path = tmp_path / "brand_lexicon.yaml"
     path.write_text(v1, encoding="utf-8")
     dim = BrandCongruence(brand_lexicon=str(path))
@@ -580,3 +590,100 @@ def test_logistic_proba_is_scikit_learns_to_the_bit(n_classes):
     model = LogisticRegression(max_iter=500).fit(X, rng.integers(0, n_classes, 120))
     new = rng.normal(size=(9, 16)).astype(np.float32)
     assert np.array_equal(logistic_proba(model, new), model.predict_proba(new))
+
+
+#: A call the agent opens and closes with courtesy, and the same call opened with the company's
+#: name alone and closed with a bare farewell (lexicon version 6: the call's opening and close).
+POLITE_TURNS = [
+    ("agent", "Sentinel Alarms, this is Joe speaking, how can I help?"),
+    ("customer", "My alarm panel keeps beeping."),
+    ("agent", "That's sensor four on your back door; the battery needs changing."),
+    ("customer", "Okay, and when does the engineer come for the service?"),
+    ("agent", "Thursday, you're welcome to call if that doesn't suit."),
+]
+CURT_TURNS = [
+    ("agent", "Sentinel."),
+    POLITE_TURNS[1],
+    POLITE_TURNS[2],
+    POLITE_TURNS[3],
+    ("agent", "Thursday then."),
+]
+
+
+def test_a_curt_opening_and_close_cost_and_their_courteous_twins_do_not(parser, brand):
+    polite = score(parser, brand, Transcript.from_pairs("t", POLITE_TURNS))
+    curt = score(parser, brand, Transcript.from_pairs("t", CURT_TURNS))
+    assert not [e for e in polite.evidence if e.weight < 0], polite.evidence
+    found: dict[int, str] = {}
+    for e in curt.evidence:
+        if e.weight < 0:
+            found[e.turn_index] = found.get(e.turn_index, "") + e.detail
+    assert "curt opening" in found[0] and "curt close" in found[4], found
+    assert polite.score - curt.score >= 10
+
+
+def test_a_short_farewell_is_not_curt(parser, brand):
+    turns = [*POLITE_TURNS, ("customer", "Thanks, bye."), ("agent", "You're welcome. Bye now.")]
+    result = score(parser, brand, Transcript.from_pairs("t", turns))
+    assert not [e for e in result.evidence if e.weight < 0], result.evidence
+
+
+def test_a_one_turn_reply_has_no_opening_or_close(parser, brand):
+    """The call's opening and close are read only where the agent opens and speaks again."""
+    result = score(parser, brand, call("Sentinel."))
+    assert not [e for e in result.evidence if "curt opening" in e.detail or "curt close" in e.detail]
+
+
+def test_a_bare_goodbye_closing_a_call_costs_nothing(parser, brand):
+    """Careful agents end calls with "Bye." after the customer's goodbye as often as curt ones."""
+    turns = [*POLITE_TURNS, ("customer", "Great, bye."), ("agent", "Bye.")]
+    result = score(parser, brand, Transcript.from_pairs("t", turns))
+    assert not [e for e in result.evidence if e.weight < 0], result.evidence
+
+
+#: Warm lines the style classifier read as off brand in good tuning calls (proactive closes,
+#: casual empathy), punctuated and as a speech recogniser writes them, with paraphrases.
+WARM_LINES = [
+    "If that date doesn't suit, just give us a ring and we'll move it.",
+    "if that date doesnt suit just give us a ring and well move it",
+    "If the time's no good for you, give us a call and we'll find another.",
+    "When you light it, open a window and give us a ring straight away.",
+    "when you light it open a window and give us a ring straight away",
+    "Oh, those reminder letters always cause a bit of a panic, don't they?",
+    "yeah i know its a pain being stuck without the telly for a few days",
+    "I know it's a pain being without the car for the week.",
+]
+
+
+@pytest.mark.parametrize("line", WARM_LINES)
+def test_a_proactive_close_or_casual_empathy_costs_nothing(parser, brand, line):
+    base = score(parser, brand, Transcript.from_pairs("t", GOOD_CALL)).score
+    result = score(parser, brand, with_sentence(line))
+    assert base - result.score < 1, [e.detail for e in result.evidence if e.weight < 0]
+
+
+def test_a_call_without_a_single_courtesy_word_costs_once(parser, brand):
+    """Curt rewrites of every turn thank, apologise and greet nowhere: a finding about the call."""
+    polite = [
+        ("agent", "Hollins renewals, this is Dev."),
+        ("customer", "Why has my premium gone up?"),
+        ("agent", "Your area was re-rated after the floods, sorry about that."),
+        ("customer", "Can I lower it?"),
+        ("agent", "A higher excess brings it to four hundred ninety-one pounds."),
+        ("customer", "Okay, do that."),
+        ("agent", "Done, thanks for calling."),
+    ]
+    bare = [
+        polite[0],
+        polite[1],
+        ("agent", "Your area was re-rated after the floods."),
+        polite[3],
+        polite[4],
+        polite[5],
+        ("agent", "Done, the new premium starts next month."),
+    ]
+    kept = score(parser, brand, Transcript.from_pairs("t", polite))
+    cut = score(parser, brand, Transcript.from_pairs("t", bare))
+    assert not [e for e in kept.evidence if "no courtesy word" in e.detail]
+    assert [e.turn_index for e in cut.evidence if "no courtesy word" in e.detail] == [0]
+    assert kept.score - cut.score >= 5

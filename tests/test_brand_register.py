@@ -115,6 +115,25 @@ CUE_EXAMPLES = [
     ("Account holder's name.", "curt_reply"),
     ("What's the problem?", "curt_reply"),
     ("Next question.", "curt_reply"),
+    # version 6
+    ("Policy number and postcode.", "curt_reply"),
+    ("It's in the contract you signed.", "pointed_reference"),
+    ("its all in the terms you were sent", "pointed_reference"),
+    ("Saturday is fine, as the leaflet says.", "pointed_reference"),
+    ("He'll leave it by the gate, which you noted yourself.", "pointed_reference"),
+    ("Most people know that.", "common_knowledge"),
+    ("As anyone could tell you, it's the flashing.", "common_knowledge"),
+    ("Most owners manage to book the booster before it lapses.", "common_knowledge"),
+    ("Same as everyone else.", "common_knowledge"),
+    ("If you can't manage that, sugar-free gum works.", "common_knowledge"),
+    ("The chlorine dropped because someone didn't top it up.", "unnamed_blame"),
+    ("It went to your old address because nobody told us you moved.", "unnamed_blame"),
+    ("It'll turn out to be something you did.", "unnamed_blame"),
+    ("You're supposed to tell us when you move.", "unnamed_blame"),
+    ("Please don't be late.", "conduct_order"),
+    ("No more changes after this one.", "conduct_order"),
+    ("That's the best you'll get.", "conduct_order"),
+    ("Pay it or appeal it.", "curt_order"),
 ]
 
 
@@ -211,6 +230,20 @@ def test_cue_found(nlp, words, text, expected):
         "Can you confirm the account holder's name?",
         "What's the address for the delivery?",
         "No, the next payment is in June.",
+        # version 6: the same shapes said plainly
+        "I've emailed you a copy of the contract you signed.",
+        "You'll find the steps in the manual, on page four.",
+        "It's on the website under Deliveries if you want it later.",
+        "Most people pay by direct debit.",
+        "Anyone can join the club.",
+        "If you can't make it on Thursday, just give us a call.",
+        "It was late because someone on our side missed it.",
+        "You're supposed to get a text the day before.",
+        "Please arrive ten minutes early.",
+        "Let me check that for you.",
+        "Take care.",
+        "Just pop it in the post when you can.",
+        "Could I have the policy number and postcode, please?",
     ],
 )
 def test_plain_sentence_has_no_cue(nlp, words, text):

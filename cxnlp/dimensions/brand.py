@@ -123,7 +123,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
-from cxnlp.dimensions.brand_register import RegisterWords, register_cues
+from cxnlp.dimensions.brand_register import RegisterWords, call_without_courtesy, register_cues, turn_cues
 from cxnlp.dimensions.register_model import (
     RegisterScorer,
     default_register_scorer,
@@ -151,7 +151,7 @@ DEFAULT_PROFILE_RESOURCE = "default_brand.yaml"
 #: ``BrandCongruence(brand_lexicon=PATH)``.
 LEXICON = LexiconSpec(
     resource="brand_lexicon.yaml",
-    version=5,
+    version=6,
     parameter="BrandCongruence(brand_lexicon=PATH)",
     fields={
         "neutral_examples": "sentences",
@@ -194,6 +194,22 @@ LEXICON = LexiconSpec(
         "bare_acks": "words",
         "exasperated_phrases": "phrases",
         "pointed_openers": "phrases",
+        "greeting_words": "words",
+        "warm_close_words": "words",
+        "document_nouns": "words",
+        "receipt_verbs": "words",
+        "crowd_words": "words",
+        "knowing_verbs": "words",
+        "ability_verbs": "words",
+        "unnamed_persons": "words",
+        "crowd_nouns": "words",
+        "farewell_words": "words",
+        "soft_imperatives": "words",
+        "softeners": "words",
+        "conduct_phrases": "phrases",
+        "limit_phrases": "phrases",
+        "condescending_phrases": "phrases",
+        "dismissive_phrases": "phrases",
     },
     labels={
         "off_brand_registers": (
@@ -255,6 +271,24 @@ LEXICON = LexiconSpec(
             "bare_acks",
             "exasperated_phrases",
             "pointed_openers",
+        ),
+        6: (
+            "greeting_words",
+            "warm_close_words",
+            "document_nouns",
+            "receipt_verbs",
+            "crowd_words",
+            "knowing_verbs",
+            "ability_verbs",
+            "unnamed_persons",
+            "crowd_nouns",
+            "farewell_words",
+            "soft_imperatives",
+            "softeners",
+            "conduct_phrases",
+            "limit_phrases",
+            "condescending_phrases",
+            "dismissive_phrases",
         ),
     },
 )
@@ -667,14 +701,23 @@ class BrandCongruence(Dimension):
         off-brand classifier) 1.7 % of the agent sentences of 150 STC-3 helpdesk dialogues
         cost >= 5 points at margin 0, against 7.3 % without. Since the register cues of
         lexicon version 4 carry most of the off-brand recall, the margin is 0.04 and the
-        nearest off-brand example must reach ``off_min_similarity`` (0.4): on the tune items
+        nearest off-brand example must reach ``off_min_similarity`` (then 0.4): on the tune items
         off brand costing >= 5 went 0.88 -> 0.82, while the sample's off-brand reading of
         warm and content sentences (answers, "Leave it with me; I'll handle it from here")
         fell from 2-5 % to 0-3 % and STC-3 false alarms to 0.4 % (150 dialogues).
     off_min_similarity : float
         Cosine similarity the sentence's nearest off-brand example must reach for the
         classifier's reading to count: a sentence like none of them ("Good question.",
-        "There are two reasons.") is extrapolated, not recognised.
+        "There are two reasons.") is extrapolated, not recognised. 0.5 (was 0.4): the warm
+        lines the classifier read as off brand in good tuning calls sat at 0.42-0.49
+        ("If that date doesn't suit just give us a ring and we'll move it." 0.49, "Yeah I know
+        it's a pain being stuck without the telly" 0.43), while 20 of the 26 off-brand tuning
+        sentences it alone caught sat at 0.5 or more (the register cues carry the rest).
+    off_clear_margin : float
+        Off-brand margin from which ``off_min_similarity`` is not asked: a sentence much
+        nearer the off-brand examples than the plain ones is recognised even where no single
+        example is close ("You're making a fuss over nothing." margin +0.12, nearest 0.45);
+        the warm lines above sat at +0.04 to +0.09.
     min_phrase_words : int
         Forbidden phrases of fewer words ("lol", "mate", "nope") are matched literally only
         and stay out of the style classifier: embedded alone, a word or two carries no
@@ -737,6 +780,13 @@ class BrandCongruence(Dimension):
         helpdesk dialogues (STC-3), false alarms (cost >= 5) were 1.3 % without the gate, 0.6 %
         at -0.03 (0.24 % without the model), while cross-validated off-brand recall went
         0.766 -> 0.758.
+    courtesy_min_turns : int
+        A call whose agent has at least this many turns and says no courtesy word in any of
+        them (the lexicon's ``courtesy_words``: please, thanks, sorry, welcome, hello, ...)
+        costs one register cue's price (``register_strength * off_brand_points``) once, as a
+        finding about the call: curt rewrites of every turn change the manner of each line by
+        little, and none of them thanks, apologises or greets (75 of the 114 off-brand
+        rewrites of the tuning splits' adequate calls, 1 of the 114 calls themselves).
     """
 
     name = "brand_congruence"
@@ -761,7 +811,8 @@ class BrandCongruence(Dimension):
         min_style_words: int = 2,
         register_strength: float = 0.6,
         min_phrase_words: int = 3,
-        off_min_similarity: float = 0.4,
+        off_min_similarity: float = 0.5,
+        off_clear_margin: float = 0.1,
         max_sentence_cost: float = 15.0,
         off_sure: float = 0.95,
         brand_lexicon: str | None = None,
@@ -769,6 +820,7 @@ class BrandCongruence(Dimension):
         register_onset: float = 0.85,
         register_full: float = 0.97,
         register_margin: float = -0.03,
+        courtesy_min_turns: int = 3,
     ):
         self.profile = profile
         self.neutral_score = neutral_score
@@ -787,6 +839,7 @@ class BrandCongruence(Dimension):
         self.register_strength = register_strength
         self.min_phrase_words = min_phrase_words
         self.off_min_similarity = off_min_similarity
+        self.off_clear_margin = off_clear_margin
         self.max_sentence_cost = max_sentence_cost
         self.off_sure = off_sure
         self.brand_lexicon = brand_lexicon
@@ -794,6 +847,7 @@ class BrandCongruence(Dimension):
         self.register_onset = register_onset
         self.register_full = register_full
         self.register_margin = register_margin
+        self.courtesy_min_turns = courtesy_min_turns
 
     def __repr__(self) -> str:
         name = self.profile_.name if hasattr(self, "profile_") else self.profile
@@ -933,6 +987,7 @@ class BrandCongruence(Dimension):
             tuple(self.profile_.preferred_phrases),
         )
 
+        by_turn = turn_cues(parsed, self.register_words_)
         positives: list[tuple[Sentence, str, float, str, str | None]] = []
         negatives: list[tuple[Sentence, str, float, str, str | None]] = []
         shown: set[str] = set()
@@ -942,7 +997,8 @@ class BrandCongruence(Dimension):
             on_strength = ramp(float(p_on[i]), self.style_onset, self.style_full)
             off_strength = ramp(float(p_off[i]), self.off_onset, self.off_full)
             unsure = p_off[i] < self.off_sure
-            if unsure and (nearer_off[i] <= self.off_margin or nearest_off[i] < self.off_min_similarity):
+            unlike = nearest_off[i] < self.off_min_similarity and nearer_off[i] < self.off_clear_margin
+            if unsure and (nearer_off[i] <= self.off_margin or unlike):
                 off_strength = 0.0
             learned = ramp(float(p_learned[i]), self.register_onset, self.register_full)
             if nearer_off[i] <= self.register_margin:
@@ -950,7 +1006,9 @@ class BrandCongruence(Dimension):
             if sent.content_word_count() < self.min_style_words:
                 on_strength = off_strength = learned = 0.0
             off_strength = max(off_strength, learned)
-            cues = register_cues(sent.span, self.register_words_, clean=sent.clean)
+            cues = register_cues(sent.span, self.register_words_, clean=sent.clean) + by_turn.get(
+                sent.index, []
+            )
             hits = find_phrases(sent.span, matcher, openers, index)
             if cues:
                 n_register += 1
@@ -1013,6 +1071,19 @@ class BrandCongruence(Dimension):
             cost = sum(m[2] for m in mine)
             shrink = min(1.0, self.max_sentence_cost / cost) if cost > 0 else 1.0
             negatives.extend((m[0], m[1], m[2] * shrink, m[3], m[4]) for m in mine)
+
+        bare = call_without_courtesy(parsed, self.register_words_, self.courtesy_min_turns)
+        if bare is not None:
+            negatives.append(
+                (
+                    sentences[0],
+                    "off_brand",
+                    self.off_brand_points * self.register_strength,
+                    f"no courtesy word (please, thanks, sorry, welcome, hello, ...) in any of the "
+                    f"agent's {bare} turns",
+                    None,
+                )
+            )
 
         room = max(0.0, 100.0 - self.neutral_score)
         positive_raw = sum(p[2] for p in positives)

@@ -103,6 +103,35 @@ repeat word; "as I mentioned" is signposting), "as previously stated", "per my l
 message"; ``tautology`` "it is what it is", "rules are rules"; ``sarcasm`` "thanks for
 finally ..."; ``curt_reply`` "Done.", "Reference number." said flat, "What's the problem?",
 "Next question."; ``curt_refusal`` "Not possible.".
+
+Version 6 adds what curt, blaming and condescending rewrites of whole calls say with no rude
+word and no counterfactual (each beside a plain twin in the tests; none fires on the agent
+turns of the tuning splits' adequate and model calls):
+
+``pointed_reference``
+    The customer pointed at what they were given: "It's in the contract you signed", "as the
+    leaflet says", "which you noted yourself" (not "It's on the confirmation email.").
+``common_knowledge``
+    "Most people know that", "as anyone could tell you", "same as everyone else", "if you
+    can't manage that", "that's common knowledge".
+``unnamed_blame``
+    "because nobody told us you moved", "because someone didn't top it up", "something you
+    did", "you're supposed to tell us" (not "you're supposed to get a text").
+``conduct_order``
+    "Be on time", "Please don't be late", "No more changes after this one", "That's the best
+    you'll get".
+``curt_order``
+    A short bare order that is the agent's whole turn, with no courtesy and no reason ("Pay
+    at the desk.", "Booking's gone. Rebook.").
+``curt_opening`` / ``curt_close`` (:func:`turn_cues`, read from whole turns)
+    The agent opens the call with no greeting, courtesy or introduction ("Sentinel.",
+    "Hollins renewals.") or closes it on a bare fact with no farewell ("3:40.", "Sunday
+    then."); a bare "Bye." is no cue (careful agents end calls with it too).
+
+``brush_off`` also reads dismissive idioms ("end of story", "who knows", "I just work here"),
+``exasperation`` "get to the point", "I heard you the first time"; ``curt_reply`` a
+coordinated bare demand ("Policy number and postcode.") and is no cue in a turn that holds a
+courtesy word ("You're welcome. Bye now.").
 """
 
 from __future__ import annotations
@@ -116,9 +145,10 @@ from typing import TYPE_CHECKING
 from cxnlp.nlp import span_words
 
 if TYPE_CHECKING:  # pragma: no cover
-    from spacy.tokens import Span, Token
+    from spacy.tokens import Doc, Span, Token
 
     from cxnlp.lexicon import Lexicon
+    from cxnlp.nlp import ParsedTranscript
 
 #: The cues in the order evidence names them.
 CUES: tuple[str, ...] = (
@@ -140,6 +170,11 @@ CUES: tuple[str, ...] = (
     "exasperation",
     "brush_off",
     "pointed_opener",
+    "pointed_reference",
+    "common_knowledge",
+    "unnamed_blame",
+    "conduct_order",
+    "curt_order",
 )
 
 _WORD_EDGE = re.compile(r"^[^\w']+|[^\w']+$")
@@ -193,6 +228,22 @@ class RegisterWords:
     bare_acks: frozenset[str] = frozenset()
     exasperated_phrases: tuple[tuple[str, ...], ...] = ()
     pointed_openers: tuple[tuple[str, ...], ...] = ()
+    greeting_words: frozenset[str] = frozenset()
+    warm_close_words: frozenset[str] = frozenset()
+    document_nouns: frozenset[str] = frozenset()
+    receipt_verbs: frozenset[str] = frozenset()
+    crowd_words: frozenset[str] = frozenset()
+    knowing_verbs: frozenset[str] = frozenset()
+    ability_verbs: frozenset[str] = frozenset()
+    unnamed_persons: frozenset[str] = frozenset()
+    crowd_nouns: frozenset[str] = frozenset()
+    farewell_words: frozenset[str] = frozenset()
+    condescending_phrases: tuple[tuple[str, ...], ...] = ()
+    dismissive_phrases: tuple[tuple[str, ...], ...] = ()
+    soft_imperatives: frozenset[str] = frozenset()
+    softeners: frozenset[str] = frozenset()
+    conduct_phrases: tuple[tuple[str, ...], ...] = ()
+    limit_phrases: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def from_lexicon(cls, lexicon: Lexicon) -> RegisterWords:
@@ -595,6 +646,8 @@ def curt_reply(span: Span, words: RegisterWords) -> str | None:
     lowered = [t.lower_ for t in tokens]
     if words.courtesy_words.intersection(lowered):
         return None
+    if words.courtesy_words.intersection(t.lower_ for t in span.doc):
+        return None  # "You're welcome. Bye now.": the turn is courteous, its farewell short
     said = span.text.strip()
     # only grudging or casual acknowledgements and farewells: "K, got it.", "Yep, bye."
     if words.grudging_words.intersection(lowered) and all(
@@ -610,10 +663,10 @@ def curt_reply(span: Span, words: RegisterWords) -> str | None:
     if said.endswith("?") and not verbs and nouns and lowered[0] not in _WH and len(tokens) <= 3:
         return said
     # the same said flat: "Reference number.", "reference number" (a recogniser writes no "?")
-    if (  # "Surname.", "Account holder's name."
-        len(tokens) <= 4
+    if (  # "Surname.", "Account holder's name.", "Policy number and postcode."
+        len(tokens) <= (7 if "and" in lowered else 4)
         and lowered[-1] in words.demand_nouns
-        and all(t.pos_ in {"NOUN", "PROPN", "ADP", "PART"} for t in tokens)
+        and all(t.pos_ in {"NOUN", "PROPN", "ADP", "PART", "CCONJ"} for t in tokens)
         and tokens[0].pos_ in {"NOUN", "PROPN"}
     ):
         return said
@@ -637,6 +690,7 @@ def curt_reply(span: Span, words: RegisterWords) -> str | None:
         len(tokens) >= 2
         and lowered[-1] in words.curt_words | {"go"}
         and tokens[-2].pos_ != "ADP"
+        and not words.farewell_words.intersection(lowered)  # "Bye now." takes leave
         and nouns
         and not any(t.pos_ in {"VERB", "AUX"} for t in tokens[:-1])
     ):
@@ -915,6 +969,9 @@ def brush_off(span: Span, words: RegisterWords) -> str | None:
     lowered = [t.lower_ for t in tokens]
     if _way_forward(tokens):
         return None
+    found = _phrase_at(lowered, words.dismissive_phrases)
+    if found is not None:
+        return " ".join(t.text for t in tokens[found[0] : found[1]])
     for i, tok in enumerate(tokens):
         # "(that's) not (really) my problem / our department"
         if tok.lower_ in words.disown_nouns and i >= 2 and lowered[i - 1] in {"my", "our"}:
@@ -971,6 +1028,275 @@ def pointed_opener(span: Span, words: RegisterWords) -> str | None:
     return " ".join(t.text for t in tokens[start:end])
 
 
+_BE = frozenset({"'s", "is", "was", "are", "were", "s", "its", "it's", "'re"})
+_CAUSAL = frozenset({"because", "since", "cause", "cos", "coz"})
+_OURS = frozenset({"our", "my", "we", "us", "here", "at"})
+
+
+def pointed_reference(span: Span, words: RegisterWords) -> str | None:
+    """The customer pointed at what they were given, as a reproach: "It's in the contract you
+    signed.", "That was in the paperwork you were sent.", "as the leaflet says", "as it says
+    in the newsletter", "which you noted yourself". Not "I've attached the contract you
+    signed" (no pointer) nor "It's on the confirmation email." (a good call's answer to
+    "where do I find the reference?": a pointer alone says where, not that the customer
+    should have looked)."""
+    tokens = _content_tokens(span)
+    lowered = [t.lower_ for t in tokens]
+    n = len(tokens)
+    for i, tok in enumerate(tokens):
+        low = lowered[i]
+        # "(it's | that was) (all) in / on (the | your) <document> (you <received>)"
+        if low in {"in", "on"} and i >= 1:
+            k = i - 1
+            if lowered[k] in {"all", "also", "clearly", "right"} and k >= 1:
+                k -= 1
+            if lowered[k] in {"its", "it's"}:
+                start = k
+            elif lowered[k] in _BE and k >= 1 and lowered[k - 1] in {"it", "that", "this", "which"}:
+                start = k - 1
+            else:
+                continue
+            j = i + 1
+            if j < n and lowered[j] in {"the", "your", "that", "those"}:
+                j += 1
+            while (
+                j < n
+                and tokens[j].pos_ in {"NOUN", "PROPN", "ADJ"}
+                and lowered[j] not in words.document_nouns
+            ):
+                j += 1  # "the welcome pack", "your policy booklet"
+            while j + 1 < n and lowered[j + 1] in words.document_nouns:
+                j += 1
+            if j >= n or lowered[j] not in words.document_nouns:
+                continue
+            m = j + 1
+            if m < n and lowered[m] in {"that", "which"}:
+                m += 1
+            if m < n and lowered[m] == "you":
+                v = m + 1
+                if v < n and lowered[v] in {"were", "'ve", "have", "had", "'d", "ve"}:
+                    v += 1
+                if (
+                    v < n
+                    and tokens[v].tag_ in {"VBD", "VBN"}
+                    and tokens[v].lemma_.lower() in words.receipt_verbs
+                ):
+                    return span.doc[tokens[start].i : tokens[v].i + 1].text
+        # "as (the | your) <document> says", "as it says in / on (the) <document>"
+        if low == "as" and i + 2 < n:
+            nxt = lowered[i + 1 : i + 5]
+            if (
+                nxt[:2] in (["it", "says"], ["it", "said"], ["it", "states"])
+                and len(nxt) >= 3
+                and nxt[2] in {"in", "on"}
+            ):
+                return span.doc[tok.i : tokens[min(i + 2, n - 1)].i + 1].text
+            j = i + 1
+            if lowered[j] in {"the", "your"}:
+                j += 1
+            while j + 1 < n and lowered[j + 1] in words.document_nouns:
+                j += 1
+            if (
+                j + 1 < n
+                and lowered[j] in words.document_nouns
+                and tokens[j + 1].lemma_.lower() in {"say", "state", "explain", "tell"}
+            ):
+                return span.doc[tok.i : tokens[j + 1].i + 1].text
+    # "which you noted yourself", "you agreed to it yourself": the customer's own past doing
+    for i, tok in enumerate(tokens):
+        if tok.lower_ == "yourself" and i >= 2:
+            before = tokens[max(0, i - 4) : i]
+            you = [k for k, t in enumerate(before) if t.lower_ == "you"]
+            if you and any(t.tag_ == "VBD" for t in before[you[-1] + 1 :]):
+                return span.doc[before[you[-1]].i : tok.i + 1].text
+    return None
+
+
+def common_knowledge(span: Span, words: RegisterWords) -> str | None:
+    """What everyone knows and the customer did not: "Most people know that.", "as anyone
+    could tell you", "Everyone knows the pool shuts at six.", "Same as everyone else.", "if
+    you can't manage that". Not "Anyone can join." nor "Most people pay by direct debit."
+    (no verb of knowing) nor "if you can't make it on Thursday"."""
+    tokens = _core(span)
+    lowered = [t.lower_ for t in tokens]
+    n = len(tokens)
+    found = _phrase_at(lowered, words.condescending_phrases)
+    if found is not None:
+        return " ".join(t.text for t in tokens[found[0] : found[1]])
+    for i, low in enumerate(lowered):
+        crowd = low in words.crowd_words or (
+            low in words.crowd_nouns
+            and i >= 1
+            and (lowered[i - 1] == "most" or lowered[max(0, i - 3) : i - 1] == ["most", "of"])
+        )
+        if crowd:
+            k = i + 1
+            if k < n and tokens[k].tag_ == "MD":
+                k += 1
+            if (
+                k < n
+                and tokens[k].lemma_.lower() in words.knowing_verbs
+                and tokens[k].pos_ in {"VERB", "AUX"}
+            ):
+                if tokens[k].lemma_.lower() in {"tell", "see"} and k == i + 1:
+                    continue  # "everyone sees the same price": no modal, no knowing
+                start = i if low in words.crowd_words else max(0, i - 1)
+                return span.doc[tokens[start].i : tokens[k].i + 1].text
+            # "same as everyone else", "like everybody else"
+            if (
+                low in words.crowd_words
+                and k < n
+                and lowered[i + 1] == "else"
+                and i >= 1
+                and lowered[i - 1] in {"as", "like"}
+            ):
+                return span.doc[tokens[max(0, i - 2)].i : tokens[i + 1].i + 1].text
+        # "if you can't manage that"
+        if low == "if" and lowered[i + 1 : i + 2] == ["you"] and i + 4 <= n:
+            rest = tokens[i + 2 : i + 5]
+            neg = [t for t in rest if t.lower_ in {"n't", "not", "nt", "cannot"}]
+            verb = next((t for t in rest if t.pos_ == "VERB"), None)
+            if neg and verb is not None and verb.lemma_.lower() in words.ability_verbs:
+                return span.doc[tokens[i].i : verb.i + 1].text
+    return None
+
+
+def unnamed_blame(span: Span, words: RegisterWords) -> str | None:
+    """Blame laid on someone unnamed or on what the customer did: "because nobody told us you
+    moved", "because someone didn't top it up", "it'll be something you did", "You're
+    supposed to tell us when you move". Not "because someone on our side missed it" (the
+    agent's own side) nor "you're supposed to get a text" (an expectation)."""
+    tokens = _core(span)
+    lowered = [t.lower_ for t in tokens]
+    n = len(tokens)
+    for i, low in enumerate(lowered):
+        # "because nobody told us", "because someone didn't ..."
+        if low in _CAUSAL and i + 1 < n:
+            j = i + 1
+            if lowered[j] == "no" and j + 1 < n and lowered[j + 1] == "one":
+                j += 1
+                who = "nobody"
+            else:
+                who = lowered[j]
+            if who not in words.unnamed_persons:
+                continue
+            if _OURS.intersection(lowered[j + 1 : j + 4]) and not (
+                who in {"nobody", "noone", "no"} and lowered[j + 1 : j + 2] == ["told"]
+            ):
+                continue
+            if who in {"nobody", "noone"} or lowered[i + 1 : i + 3] == ["no", "one"]:
+                return span.doc[tokens[i].i : tokens[min(j + 1, n - 1)].i + 1].text
+            hit = next((t for t in tokens[j + 1 : j + 4] if t.lower_ in words.failure_words), None)
+            if hit is not None:
+                return span.doc[tokens[i].i : hit.i + 1].text
+        # "something you did", "what you did"
+        if (
+            low in {"something", "what", "whatever", "anything"}
+            and lowered[i + 1 : i + 2] == ["you"]
+            and i + 2 < n
+            and tokens[i + 2].lemma_.lower() == "do"
+            and tokens[i + 2].tag_ in {"VBD", "VBN"}
+        ):
+            return span.doc[tokens[i].i : tokens[i + 2].i + 1].text
+        # "you're / you were supposed to / meant to <verb>" (not an expectation verb)
+        if low == "you" and i + 3 < n and lowered[i + 1] in {"'re", "are", "were", "re", "was"}:
+            if lowered[i + 2] in {"supposed", "meant"} and lowered[i + 3] == "to" and i + 4 < n:
+                verb = tokens[i + 4]
+                if verb.lemma_.lower() not in words.expectation_verbs:
+                    return span.doc[tokens[i].i : verb.i + 1].text
+    return None
+
+
+def conduct_order(span: Span, words: RegisterWords) -> str | None:
+    """An order about the customer's conduct or a limit set as a threat: "Be on time.",
+    "Please don't be late.", "No more changes after this one.", "That's the best you'll
+    get.", "I've got other calls."."""
+    tokens = _core(span)
+    lowered = [t.lower_ for t in tokens]
+    found = _phrase_at(lowered, words.conduct_phrases) or _phrase_at(lowered, words.limit_phrases)
+    if found is None:
+        return None
+    return " ".join(t.text for t in tokens[found[0] : found[1]])
+
+
+def _turn_words(doc: Doc) -> list[str]:
+    """The lower-cased word tokens of a turn."""
+    return [t.lower_ for t in doc if not t.is_punct and not t.is_space]
+
+
+def curt_opening(doc: Doc, words: RegisterWords) -> str | None:
+    """The agent opens the call with no greeting, no courtesy and no introduction: "Sentinel.",
+    "Hollins renewals.", "Order number.", "Brightline billing. Janelle. What is it?" (not
+    "Greenleaf Pharmacy, Tanisha speaking.", "Meridian Bank, card services, this is Owen.",
+    "Halcyon Energy, you're through to Priyanka.")."""
+    lowered = _turn_words(doc)
+    if not lowered:
+        return None
+    if words.greeting_words.intersection(lowered) or words.courtesy_words.intersection(lowered):
+        return None
+    if any(
+        lowered[k : k + 2] in (["this", "is"], ["it", "'s"], ["i", "'m"]) for k in range(len(lowered) - 1)
+    ):
+        return None  # "..., this is Owen", "..., it's Tom", "Hi, I'm Sam from ..."
+    if any(w in {"its", "it's", "im"} for w in lowered[1:]):
+        return None  # the same said by a recogniser: "harbourside marina its tom"
+    return doc.text.strip()
+
+
+def curt_close(docs: Sequence[Doc], words: RegisterWords, max_words: int = 3) -> str | None:
+    """The agent's last turn of the call is at most ``max_words`` words with no farewell, no
+    courtesy and no warm wish: "3:40.", "Sunday then.", "Tuesday." (not "You're welcome.",
+    "Take care.", "See you Friday."). A bare "Bye." is no cue: careful agents end calls with
+    it after the customer's goodbye as often as curt ones do."""
+    if not docs:
+        return None
+    doc = docs[-1]
+    lowered = _turn_words(doc)
+    ignore = _ignorable(False)
+    said = [w for w in lowered if w not in ignore]
+    if not said or len(said) > max_words:
+        return None
+    if (
+        words.courtesy_words.intersection(said)
+        or words.warm_close_words.intersection(said)
+        or words.greeting_words.intersection(said)
+        or words.farewell_words.intersection(said)
+    ):
+        return None
+    return doc.text.strip()
+
+
+def curt_order(span: Span, words: RegisterWords, max_words: int = 8) -> str | None:
+    """A bare order that is all the agent's turn says, with no courtesy and no reason: "Pay at
+    the desk.", "Booking's gone. Rebook.", "Pay it or appeal it.", "Wrong form. Use the other
+    one." (not "Let me check.", "Take care.", "Please pay at the desk.", "Look at what's up on
+    the screen.", nor an order inside a longer turn of instructions): the order at most five
+    words, the turn at most ``max_words``."""
+    tokens = _core(span)
+    if (
+        not tokens
+        or len(tokens) > 5
+        or tokens[0].tag_ != "VB"
+        or tokens[0].lemma_.lower() in words.soft_imperatives
+    ):
+        return None
+    if span.text.rstrip().endswith("?"):
+        return None
+    turn = _turn_words(span.doc)
+    ignore = _ignorable(False)
+    said = [w for w in turn if w not in ignore]
+    if len(said) > max_words or len(said) < 2:
+        return None
+    if (
+        words.courtesy_words.intersection(said)
+        or words.greeting_words.intersection(said)
+        or words.warm_close_words.intersection(said)
+        or words.softeners.intersection(said)
+    ):
+        return None
+    return span.text.strip()
+
+
 _READERS = {
     "text_speak": text_speak,
     "shouting": shouting,
@@ -990,6 +1316,11 @@ _READERS = {
     "exasperation": exasperation,
     "brush_off": brush_off,
     "pointed_opener": pointed_opener,
+    "pointed_reference": pointed_reference,
+    "common_knowledge": common_knowledge,
+    "unnamed_blame": unnamed_blame,
+    "conduct_order": conduct_order,
+    "curt_order": curt_order,
 }
 
 #: Cues that read the sentence without its fillers (the parse's ``content``), when given.
@@ -1004,6 +1335,10 @@ _READ_CLEAN = frozenset(
         "exasperation",
         "brush_off",
         "pointed_opener",
+        "pointed_reference",
+        "common_knowledge",
+        "unnamed_blame",
+        "conduct_order",
     }
 )
 
@@ -1022,3 +1357,59 @@ def register_cues(
         if text is not None:
             found.append(RegisterCue(kind, text))
     return found
+
+
+#: Cues read from a whole turn at a place in the call (:func:`turn_cues`).
+TURN_CUES: tuple[str, ...] = ("curt_opening", "curt_close")
+
+
+def turn_cues(
+    parsed: ParsedTranscript, words: RegisterWords, max_reply_words: int = 5
+) -> dict[int, list[RegisterCue]]:
+    """The call's curt opening and curt close, by the index of the agent sentence that carries
+    each (the first sentence of the opening turn, the last of the closing turn).
+
+    The opening is the agent's first turn where it opens the call (turn 0), or where it
+    answers the customer's first message (turn 1) in at most ``max_reply_words`` words
+    ("Order number.", "Aerolux. Hang on, checking."; a first reply that goes straight to a
+    full answer is no curt opening); the close counts only where the agent has another turn
+    before it: a one-turn reply has neither.
+    """
+    sentences = parsed.agent_sentences
+    out: dict[int, list[RegisterCue]] = {}
+    if not sentences or len(parsed.docs) < 2:
+        return out
+    turns = sorted({s.turn_index for s in sentences})
+    opening = parsed.docs[turns[0]] if turns[0] <= 1 and len(turns) >= 2 else None
+    if opening is not None and (turns[0] == 0 or len(_turn_words(opening)) <= max_reply_words):
+        text = curt_opening(opening, words)
+        if text is not None:
+            first = next(s for s in sentences if s.turn_index == turns[0])
+            out.setdefault(first.index, []).append(RegisterCue("curt_opening", text))
+    if len(turns) >= 2:
+        text = curt_close([parsed.docs[turns[-1]]], words)
+        if text is not None:
+            last = [s for s in sentences if s.turn_index == turns[-1]][-1]
+            out.setdefault(last.index, []).append(RegisterCue("curt_close", text))
+    return out
+
+
+def call_without_courtesy(parsed: ParsedTranscript, words: RegisterWords, min_turns: int = 3) -> int | None:
+    """The number of the agent's turns when there are at least ``min_turns`` (each after the
+    customer's, so that three statements in a row are one) and not one of them holds a
+    courtesy word (please, thanks, sorry, welcome, hello, ...), else None.
+
+    A call-level finding, not a sentence's: on the tuning splits, 1 of 114 adequate calls
+    has no courtesy word in any agent turn, against 75 of their 114 off-brand rewrites (and
+    11 of 24 poor calls).
+    """
+    sentences = parsed.agent_sentences
+    speakers = [turn.speaker for turn in parsed.transcript.turns]
+    # the agent's stretches of speech: turns that open the call or follow the customer's
+    turns = [i for i, who in enumerate(speakers) if who == "agent" and (i == 0 or speakers[i - 1] != "agent")]
+    if len(turns) < min_turns:
+        return None
+    for sent in sentences:
+        if any(t.lower_ in words.courtesy_words for t in sent.span):
+            return None
+    return len(turns)
