@@ -748,7 +748,9 @@ def reply_functions(
         and not (time or duration or number or amount)
         and _says_no_content(words[start:], lex)
     )
-    out["decisive"] = float(out["decisive"] and not out["bare_promise"])
+    # "That isn't something I can look up", "I don't have those details": a negation that
+    # refuses to tell, or a promise, settles no case.
+    out["decisive"] = float(out["decisive"] and not (out["bare_promise"] or cannot_tell or vague))
     out["talk"] = float(_talk(words, out, lex))
     return out
 
@@ -1775,6 +1777,13 @@ def _talk(words: Sequence[Token], readings: Mapping[str, float | bool], lex: Rep
         return False
     inaction = lex.inaction_verbs | lex["resolve_verbs"]
     for i, t in enumerate(words[:-1]):
+        if i == 0 and t.pos_ == "PRON" and _lw(t) in _ANSWERING_SUBJECTS:  # its main clause
+            j = i + 1
+            while j < len(words) - 1 and words[j].pos_ == "ADV":
+                j += 1
+            verb = words[j]
+            if verb.pos_ == "VERB" and verb.tag_ != "VBG" and _lemma(verb) not in inaction:
+                return False  # "Yes, we take cheques", "yes, we convert them automatically"
         aux = words[i + 1]
         if (
             t.pos_ != "PRON"
