@@ -134,6 +134,7 @@ from cxnlp.dimensions.replies import (
     is_number,
     load_reply_lexicon,
     pair_features,
+    pair_readings,
     polar_frame,
     reply_functions,
     why_not,
@@ -1222,6 +1223,7 @@ class AnswerCompleteness(Dimension):
                 funcs["own_case"] = own_case
                 funcs["need_past"] = need_past
                 funcs.update(reply.novelty)
+                funcs.update(pair_readings([s.clean for s in need.sentences], [s.clean for s in used]))
                 own_ask = asks.get(need.last_index)
                 presumed = adjacent and own_ask is not None and answers_in_kind(own_ask, funcs)
                 if not presumed and not self._exclusive(need, needs, used, unit, rel, rivals, funcs, asks):
@@ -1245,9 +1247,15 @@ class AnswerCompleteness(Dimension):
     ) -> _Reply:
         """What a reply window is and does whatever the need (its unit vector, functions and
         novel facts): read once per window, not once per need."""
+        nxt = used[-1].index + 1  # the sentence after the window, if in the same turn
+        after = (
+            functions.get(nxt)
+            if nxt < len(parsed.sentences) and parsed.sentences[nxt].turn_index == used[-1].turn_index
+            else None
+        )
         return _Reply(
             self._window_vector(used, parsed),
-            window_functions([functions[s.index] for s in used]),
+            window_functions([functions[s.index] for s in used], after),
             self._novelty(used, parsed),
         )
 

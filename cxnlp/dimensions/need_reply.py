@@ -7,10 +7,11 @@ promise or a general statement, how close is it in meaning). It is a scikit-lear
 (``__init__`` stores, ``fit`` learns ``coef_``/``intercept_``/``feature_names_in_``), saved
 as plain JSON (loading it cannot run code).
 
-The packaged model (``cxnlp/resources/need_reply_model.json``) was fitted on the tuning
-split of cxnlp's own labelled need–reply pairs (``benchmarks/data/validity``, written for
-the project; no third-party text) by ``benchmarks/train_need_reply.py``; its file records
-the data's hash and size. The packaged model is read once per process; a model of one's own
+The packaged model (``cxnlp/resources/need_reply_model.json``) was fitted on the four
+tuning splits of cxnlp's own labelled need–reply pairs (``benchmarks/data/validity``,
+written for the project by four authors; no third-party text) by
+``benchmarks/train_need_reply.py``; its file records the data's hash and size. The
+packaged model is read once per process; a model of one's own
 (``AnswerCompleteness(need_reply_model=PATH)``) once per path and scorer.
 """
 

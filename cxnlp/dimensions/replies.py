@@ -12,11 +12,16 @@ small readings make that possible, both pure functions of a (filler-free) spaCy 
   time), a refusal, a cause, steps, a yes/no, a time, a duration, an amount, a reference
   to the customer's own case ("your account", "I can see"); or a non-answer: a question
   back, a general statement about everyone ("late fees are applied automatically"), a
-  promise without substance ("we'll see what we can do"), a transfer without commitment.
+  promise without substance ("we'll see what we can do"), a transfer without commitment,
+  a yes followed by talk that backs it with nothing ("Yes, lots of our students wear
+  glasses"), a promise that names nothing done ("I'll take care of that for you"); and a
+  limit or scope that settles a case ("Each permit is only valid in its own zone"), which
+  implies the yes or no to a question about it.
 
-:func:`pair_features` combines the two with the reply's similarity to the need into the
-features the need–reply classifier (:mod:`cxnlp.dimensions.need_reply`) weighs: above all,
-whether the reply gives an answer *of the kind asked*.
+:func:`pair_readings` says what a reply adds to the need's own words (an echo adds
+nothing), and :func:`pair_features` combines all of it with the reply's similarity to the
+need into the features the need–reply classifier (:mod:`cxnlp.dimensions.need_reply`)
+weighs: above all, whether the reply gives an answer *of the kind asked*.
 
 The word lists live in ``cxnlp/resources/reply_functions.yaml`` (:class:`ReplyLexicon`,
 read by :func:`cxnlp.lexicon.load_lexicon`): every open-class word a reading looks for. What
@@ -95,6 +100,11 @@ FUNCTIONS: tuple[str, ...] = (
     "follow_up",
     "anticipates",
     "hedged",
+    "yes_talk",
+    "bare_yes",
+    "decisive",
+    "talk",
+    "bare_promise",
 )
 
 _FIRST_PERSON = frozenset({"i", "we"})
@@ -114,7 +124,7 @@ ReplyLexiconError = LexiconError
 
 #: Version of the packaged reply_functions.yaml, and the lists each version added, so a
 #: deployment's copy of an older version keeps loading.
-LEXICON_VERSION = 8
+LEXICON_VERSION = 9
 _ADDED_IN: Mapping[int, tuple[str, ...]] = {
     2: ("time_period_words", "time_period_determiners", "time_period_prepositions", "time_period_boundaries"),
     3: ("courtesy_no_objects", "effective_phrases", "ask_advice", "suggestion_openers"),
@@ -148,6 +158,7 @@ _ADDED_IN: Mapping[int, tuple[str, ...]] = {
         "anticipation_phrases",
         "hedge_phrases",
     ),
+    9: ("scope_words", "scope_phrases", "undecided_phrases"),
 }
 
 #: The word lists of version 1, then those each later version added (in error messages, a
@@ -183,6 +194,7 @@ _LIST_FIELDS = (
     *_ADDED_IN[6],
     *_ADDED_IN[7],
     *_ADDED_IN[8],
+    *_ADDED_IN[9],
 )
 
 #: The word lists of ``cxnlp/resources/reply_functions.yaml`` (what each is for is said
@@ -576,7 +588,9 @@ def reply_functions(
     lemmas = [_lemma(t) for t in words]
     lowers = [_lw(t) for t in words]
     if _is_formula(words, lemmas, lowers, lex):
-        return {**dict.fromkeys(FUNCTIONS, 0.0), "formula": 1.0}
+        # "I'll take care of that for you" reads as a farewell's "take care": still a promise.
+        promise = bool(_FIRST_PERSON.intersection(lowers)) and _says_no_content(words, lex)
+        return {**dict.fromkeys(FUNCTIONS, 0.0), "formula": 1.0, "bare_promise": float(promise)}
     first_person = any(w in _FIRST_PERSON for w in lowers)
     you_words = sum(w in ("you", "your", "yours", "you're", "youre") for w in lowers)
     # "How about Gone Girl?" offers an answer in a question's form; it asks nothing back.
@@ -634,6 +648,10 @@ def reply_functions(
         and not _only_inaction_verbs(words, lex, lex["resolve_verbs"])
         and (_yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex, within=False)))
     )
+    # "Yes, lots of our students wear glasses", "yes so um memberships are great": a yes
+    # followed by talk that backs it with nothing is a discourse marker, not an answer.
+    yes_talk = yes_no and _talk_after_yes(span, words, lex)
+    yes_no = yes_no and not yes_talk
     personal = first_person or you_words > 0 or bool(_PERSONAL.intersection(lowers))
     # A rule for everyone by its form ("Refunds usually take five days", "Most of our
     # plans cost..."), as against a sentence that merely names no one ("It was refused
@@ -669,7 +687,7 @@ def reply_functions(
     restates = bool(_has_phrase(text, lex.phrases["restating_phrases"]))
     transfer = bool(_has_phrase(text, lex.phrases["transfer_phrases"])) and not action
     content = sum(1 for t in words if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM") and not t.is_stop)
-    return {
+    out = {
         "action_done": float(action),
         "own_action": float(own_action),
         "commitment": float(commitment),
@@ -714,7 +732,27 @@ def reply_functions(
         "anticipates": float(bool(_has_phrase(text, lex.phrases["anticipation_phrases"]))),
         # "It's probably the Wi-Fi", "You can find it online somewhere, I think": a guess.
         "hedged": float(bool(_has_phrase(text, lex.phrases["hedge_phrases"]))),
+        "yes_talk": float(yes_talk),
+        "talk": 0.0,
+        "bare_promise": 0.0,
+        # A bare "Yes." (nothing after the yes word): read with the sentence after it.
+        "bare_yes": float(yes_no and _opening_yes(words, lex) == len(words)),
+        "decisive": float(_decisive(words, lowers, text, lex) and not question),
     }
+    # "I'll take care of that for you", "Leave it with me, I'll sort it all out": ownership
+    # of the case with no action named, only pro-forms for what will be done.
+    start = _opening_yes(words, lex)  # "Of course, I'll take care of it": the promise after the yes
+    out["bare_promise"] = float(
+        (commitment or _offered(words))
+        and first_person
+        and not (time or duration or number or amount)
+        and _says_no_content(words[start:], lex)
+    )
+    # "That isn't something I can look up", "I don't have those details": a negation that
+    # refuses to tell, or a promise, settles no case.
+    out["decisive"] = float(out["decisive"] and not (out["bare_promise"] or cannot_tell or vague))
+    out["talk"] = float(_talk(words, out, lex))
+    return out
 
 
 def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[str, str]]:
@@ -1379,8 +1417,8 @@ def _only_inaction_verbs(
 
 
 def _lets(words: Sequence[Token], k: int) -> bool:
-    """Is ``words[k]`` the "let" of "let's" / "let us" (an offer by its form)?"""
-    return _lw(words[k]) == "let" and k + 1 < len(words) and _lw(words[k + 1]) in ("'s", "us", "s")
+    """Is ``words[k]`` the "let" of "let's" / "let us" / "let me" (an offer by its form)?"""
+    return _lw(words[k]) == "let" and k + 1 < len(words) and _lw(words[k + 1]) in ("'s", "us", "s", "me")
 
 
 def _all_verbs_in(words: Sequence[Token], verbs: frozenset[str], *, allow_none: bool = False) -> bool:
@@ -1658,6 +1696,196 @@ def _yes_no(words: Sequence[Token], lex: ReplyLexicon, *, within: bool = True) -
     )
 
 
+#: Readings by which what follows a yes backs it: something done, promised with a time,
+#: told to do, dated, priced, refused, explained, or the asked thing said again of a
+#: pronoun ("Yes, you can", "Yes, it's covered").
+_BACKING = (
+    "action_done",
+    "commitment_time",
+    "steps",
+    "time",
+    "duration",
+    "amount",
+    "refusal",
+    "cause",
+    "past_event",
+    "follow_up",
+    "yes_no",
+    "decisive",
+    "question",
+)
+
+
+def _opening_yes(words: Sequence[Token], lex: ReplyLexicon) -> int:
+    """The index of the first word after an opening affirmative ("yes", "yeah", "of
+    course", "absolutely") and the punctuation, fillers and frame words after it; 0 when
+    the sentence opens with no affirmative (a "no" carries its answer whatever follows)."""
+    k = 0
+    while k < len(words) - 1 and words[k].pos_ == "INTJ" and _lw(words[k]) not in lex["yes_no_words"]:
+        k += 1
+    if k >= len(words):
+        return 0
+    first = _lw(words[k])
+    if first == "of" and k + 1 < len(words) and _lw(words[k + 1]) == "course":
+        k += 1
+    elif (
+        first in _NEGATIONS
+        or first == "nope"
+        or not (first in lex["yes_no_words"] or first in lex["polar_answers"])
+    ):
+        return 0
+    k += 1
+    while k < len(words) and (
+        words[k].is_punct or words[k].pos_ == "INTJ" or _lw(words[k]) in lex["frame_openers"]
+    ):
+        k += 1
+    return k
+
+
+def _talk_after_yes(span: Span, words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """Does an opening yes lead into talk that backs it with nothing ("Yes, lots of our
+    students wear glasses, and eyesight is one of the things we always think about", "yes
+    so um moving the site is something we can definitely help with")?
+
+    What follows the yes is read on its own: it backs the yes when it does something an
+    answer does (:data:`_BACKING`), sets a limit ("only", "as long as", "not"), or says the
+    asked thing again of a pronoun with its auxiliary ("you can", "it is", "we do") and a
+    verb that is more than attention or help. Content words and none of that: talk."""
+    k = _opening_yes(words, lex)
+    if not k or k >= len(words):
+        return False
+    rest = span.doc[words[k].i : span.end]
+    f = reply_functions(rest, lex)
+    return bool(f["talk"] or f["bare_promise"])
+
+
+def _talk(words: Sequence[Token], readings: Mapping[str, float | bool], lex: ReplyLexicon) -> bool:
+    """Is the sentence talk that answers nothing: a clause (a verb and a content word) that
+    does nothing an answer does (:data:`_BACKING`, a yes or no, a limit), and either only
+    offers attention or help or says no asked thing again of a pronoun with its auxiliary
+    ("you can bring it", "it is covered", "we do")?"""
+    if not any(t.pos_ in ("VERB", "AUX") for t in words) or not any(
+        t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ") and not t.is_stop for t in words
+    ):
+        return False  # "Sure thing", "Yes, you can"
+    if readings["bare_promise"] or _only_inaction_verbs(words, lex, lex["resolve_verbs"]):
+        # "Of course, I'll take care of that for you", "that's something I can help you with
+        # today, let me look into it": the case taken on, nothing answered (a time or a
+        # number in it dates or counts no answer).
+        return True
+    if any(readings[name] for name in _BACKING):
+        return False
+    inaction = lex.inaction_verbs | lex["resolve_verbs"]
+    for i, t in enumerate(words[:-1]):
+        if i == 0 and t.pos_ == "PRON" and _lw(t) in _ANSWERING_SUBJECTS:  # its main clause
+            j = i + 1
+            while j < len(words) - 1 and words[j].pos_ == "ADV":
+                j += 1
+            verb = words[j]
+            if verb.pos_ == "VERB" and verb.tag_ != "VBG" and _lemma(verb) not in inaction:
+                return False  # "Yes, we take cheques", "yes, we convert them automatically"
+        aux = words[i + 1]
+        if (
+            t.pos_ != "PRON"
+            or _lw(t) not in _ANSWERING_SUBJECTS
+            or aux.pos_ != "AUX"
+            or _lemma(aux) == "have"
+        ):
+            continue
+        said = words[i + 2 : i + 5]
+        if not said or _lw(said[0]) in ("not", "n't", "nt") or said[0].pos_ in _PREDICATE_POS:
+            return False  # "Yes, you can.", "yes, it isn't", "yes, it's free", "it's there"
+        if any(v.pos_ == "VERB" and _lemma(v) not in inaction for v in said):
+            return False  # "Yes, you can bring it", "yes, it's covered"
+    return True
+
+
+#: Verbs too light to name an action by themselves ("take care of it", "I'll do that",
+#: "get it sorted"): grammar, like the auxiliaries.
+_LIGHT_VERBS = frozenset({"take", "have", "give", "get", "make", "do", "leave", "keep", "be"})
+
+
+def _light_noun(t: Token) -> bool:
+    """Is ``t`` the noun of a light-verb phrase about a pro-form ("take *care* of it",
+    "have a *look* at that"): after a light verb (and a determiner), and followed by
+    nothing but a preposition with a pronoun ("take a *photo* of the meter" names a thing)?
+    Read from the word order: the pipeline has no dependency parser."""
+    doc = t.doc
+    k = t.i - 1
+    if k >= 0 and doc[k].pos_ == "DET":
+        k -= 1
+    if k < 0 or doc[k].pos_ not in ("VERB", "AUX") or _lemma(doc[k]) not in _LIGHT_VERBS:
+        return False
+    nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None
+    if nxt is None or nxt.is_punct:
+        return True
+    if nxt.pos_ != "ADP" or t.i + 2 >= len(doc):
+        return False
+    obj = doc[t.i + 2]
+    after = doc[t.i + 3] if t.i + 3 < len(doc) else None
+    return obj.pos_ == "PRON" or (
+        obj.pos_ == "DET" and (after is None or after.pos_ not in ("NOUN", "PROPN", "ADJ", "NUM"))
+    )
+
+
+def _says_no_content(words: Sequence[Token], lex: ReplyLexicon) -> bool:
+    """Does the sentence name nothing that would be done: its verbs are light, attention or
+    resolve verbs ("take", "sort", "handle", "look") and its nouns only light-verb nouns
+    ("care", "look"), no names or numbers ("I'll take care of that for you", "I'll sort it
+    all out", "leave it with me")?"""
+    verbs = _LIGHT_VERBS | lex["attention_verbs"] | lex["resolve_verbs"]
+    for t in words:
+        if t.pos_ == "VERB" and _lemma(t) not in verbs:
+            return False
+        if t.pos_ in ("PROPN", "NUM") or (t.pos_ == "NOUN" and not _light_noun(t)):
+            return False
+    return True
+
+
+#: What may follow "it is" in a predicate that says the asked thing again ("it's *free*",
+#: "it's *there*", "it's *in* stock", "it's *20* euros"), unlike "it's *a* great way to travel".
+_PREDICATE_POS = frozenset({"ADJ", "ADV", "ADP", "NUM"})
+
+#: Pronouns by which a reply says the asked thing again ("you can", "it is", "we do").
+_ANSWERING_SUBJECTS = frozenset({"you", "it", "they", "we", "i", "she", "he", "there"})
+
+
+def _decisive(words: Sequence[Token], lowers: Sequence[str], text: str, lex: ReplyLexicon) -> bool:
+    """Does the sentence settle a case by a limit or scope ("Each permit is only valid in
+    its zone", "Your membership works at all 34 sites", "moving the site doesn't touch
+    it", "as long as it's under 23 kilos"), unhedged ("may", "usually", "depending on")?
+    Such a statement implies the yes or no to a question about a case it covers."""
+    if _HEDGE_WORDS.intersection(lowers) or lex["generic_words"].intersection(lowers) - _SCOPE_GENERIC:
+        return False  # "may", "usually", "customers", "policy": how things go, not this case
+    if _has_phrase(text, lex.phrases["hedge_phrases"]) or _has_phrase(text, lex.phrases["undecided_phrases"]):
+        return False
+    return bool(
+        _negates(words, lowers)
+        or lex["scope_words"].intersection(lowers)
+        or _has_phrase(text, lex.phrases["scope_phrases"])
+    )
+
+
+def _negates(words: Sequence[Token], lowers: Sequence[str]) -> bool:
+    """A negated statement ("it doesn't touch it", "there's no charge", "they can't go on
+    trains"), not an exclamation ("oh no") or an imperative ("don't worry")."""
+    for i, w in enumerate(lowers):
+        if w in ("not", "n't", "nt", "never"):
+            if i > 0 and lowers[i - 1] in ("do", "don't", "dont"):
+                aux = words[i - 1]
+                before = aux.doc[aux.i - 1] if aux.i > aux.sent.start else None
+                if before is None or before.is_punct or _lw(before) in ("and", "so", "but", "just"):
+                    continue  # "don't worry", "do not hesitate": an imperative
+            return True
+        if w == "no" and i + 1 < len(words) and words[i].pos_ == "DET":
+            return True
+    return False
+
+
+#: generic_words that are scope words too ("all", "any", "every"): a scope, not a hedge.
+_SCOPE_GENERIC = frozenset({"any", "every", "all", "automatically"})
+
+
 def _courtesy_no(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """An opening "no" that is a courtesy ("No problem — cancelled", "No worries, done"):
     it agrees to a request, so it is no polar answer."""
@@ -1841,7 +2069,7 @@ def _steps(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> 
         w in _TO_THE_AGENT
         and i > 0
         and (
-            lowers[i - 1] == "to"
+            lowers[i - 1] in ("to", "with")
             or (words[i - 1].pos_ == "VERB" and _lemma(words[i - 1]) not in lex["not_instructions"])
         )
         for i, w in enumerate(lowers)
@@ -1855,7 +2083,9 @@ def _steps(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> 
     if first.tag_ == "VB" and _lemma(first) not in lex["not_instructions"] and len(words) > 1:
         # "Understand the panic", "Appreciate your patience": a feeling, not a step.
         feeling = _lemma(first) in lex["attention_verbs"] | lex["knowing_verbs"]
-        if _lemma(first) in verbs or (not feeling and any(t.pos_ in _STEP_CONTENT for t in words[1:])):
+        if _lemma(first) in verbs or (
+            not feeling and any(t.pos_ in _STEP_CONTENT and not _light_noun(t) for t in words[1:])
+        ):
             return True
     if _lw(first) == "just" and len(words) > 1 and words[1].tag_ == "VB":
         return True
@@ -1890,21 +2120,39 @@ ANSWER_KINDS: Mapping[str, tuple[str, ...]] = {
     "how_long": ("duration", "time", "commitment_time"),
     "how_to": ("steps", "own_action"),  # doing it for the customer answers "how do I"
     "why": ("cause", "past_cause"),
-    "polar": ("yes_no", "refusal", "action_done"),  # "I can see it was sent" answers "has it?"
+    # "I can see it was sent" answers "has it?"; "Each permit is only valid in its own
+    # zone" answers "can I use it in zone G?" (decisive: an implied yes or no).
+    "polar": ("yes_no", "refusal", "action_done", "decisive"),
     "what": ("specific", "time", "amount", "steps"),  # "What do I need to register?": "Go to..."
     "request": ("own_action", "commitment_time", "steps", "refusal"),
     "problem": ("own_action", "commitment_time", "steps", "cause"),
 }
 
 
-def window_functions(functions: Sequence[Mapping[str, float]]) -> dict[str, float]:
-    """Functions of a reply made of several sentences: any sentence showing one counts."""
+def window_functions(
+    functions: Sequence[Mapping[str, float]], after: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """Functions of a reply made of several sentences: any sentence showing one counts.
+
+    ``after``: the functions of the sentence that follows the window in the same turn, if
+    any. A bare "Yes." is read with the sentence after it: "Yes. So, um, memberships are
+    great" is a yes followed by talk (``yes_talk``), no yes answer."""
     out = dict.fromkeys(FUNCTIONS, 0.0)
     for f in functions:
         for name in FUNCTIONS:
             out[name] = (
                 max(out[name], f[name]) if name not in ("you_words", "content_words") else out[name] + f[name]
             )
+    following = [*functions[1:], after]
+    talked_over = [
+        bool(f["bare_yes"] and nxt is not None and nxt["talk"])
+        for f, nxt in zip(functions, following, strict=True)
+    ]
+    if any(talked_over):
+        out["yes_talk"] = 1.0
+        out["yes_no"] = float(any(f["yes_no"] and not t for f, t in zip(functions, talked_over, strict=True)))
+    out["talk"] = float(all(f["talk"] for f in functions)) if functions else 0.0
+    out["bare_promise"] = float(all(f["bare_promise"] for f in functions)) if functions else 0.0
     # A reply that only asks back, or only promises, is judged on all its sentences.
     out["question"] = float(all(f["question"] for f in functions)) if functions else 0.0
     out["generic"] = float(all(f["generic"] for f in functions)) if functions else 0.0
@@ -1918,6 +2166,29 @@ def window_functions(functions: Sequence[Mapping[str, float]]) -> dict[str, floa
     # A window is as much a non-answer as its most answer-like sentence.
     out["non_answer_sim"] = min((f["non_answer_sim"] for f in functions), default=0.0)
     return out
+
+
+def content_lemmas(spans: Iterable[Span]) -> list[str]:
+    """The lemmas of the content words (nouns, names, verbs, adjectives, numbers; no stop
+    words) of ``spans``, in order."""
+    return [_lemma(t) for span in spans for t in _words(span) if t.pos_ in _CONTENT_POS and not t.is_stop]
+
+
+_CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV"})
+
+
+def pair_readings(need: Sequence[Span], reply: Sequence[Span]) -> dict[str, float]:
+    """What a reply adds to the need it answers: ``novel_content``, how many of its content
+    words the need did not say (an answer tells something new; "so the cement mixer we
+    delivered won't start when you pull the cord" tells nothing), and ``echo_share``, the
+    share of its content words that the need said."""
+    said = set(content_lemmas(need))
+    words = content_lemmas(reply)
+    novel = sum(w not in said for w in words)
+    return {
+        "novel_content": float(novel),
+        "echo_share": float(len(words) - novel) / len(words) if words else 0.0,
+    }
 
 
 def general_for_own_case(functions: Mapping[str, float]) -> bool:
@@ -2004,6 +2275,12 @@ def pair_features(
         "non_answer_sim": functions["non_answer_sim"],
         "restates_only": float(functions["restates"] > 0 and not any_answer),
         "reply_style": functions["reply_style"],
+        # A yes followed by talk that backs it with nothing: no yes answer.
+        "yes_talk": functions["yes_talk"],
+        # A limit or scope said unhedged to a yes/no question: an implied yes or no.
+        "polar_decisive": float(ask == "polar" and functions["decisive"] > 0 and not functions["yes_no"]),
+        "novel_content": float(min(6.0, functions.get("novel_content", 0.0))) / 6.0,
+        "echo_share": functions.get("echo_share", 0.0),
     }
     for a in ASK_TYPES:
         features[f"ask_{a}"] = float(ask == a)
