@@ -29,6 +29,8 @@ from pathlib import Path
 
 from common import RESULTS_DIR, STC3, append_result, cli_peak_rss, recording_scorer, stc3_transcripts
 
+from cxnlp.limits import DEFAULT_BATCH_SIZE
+
 RESULTS = RESULTS_DIR / "scoring.jsonl"
 
 
@@ -75,7 +77,7 @@ def measure_throughput(limit: int | None, batch_size: int) -> dict:
     }
 
 
-def measure_peak_rss(limit: int | None, factor: int, workdir: Path) -> dict:
+def measure_peak_rss(limit: int | None, factor: int, workdir: Path, batch_size: int) -> dict:
     """Peak RSS of ``cxnlp score`` on ``factor`` copies of the input, in a child process."""
     src = workdir / f"stc3_x{factor}.jsonl"
     with open(src, "w", encoding="utf-8") as sink:
@@ -87,15 +89,21 @@ def measure_peak_rss(limit: int | None, factor: int, workdir: Path) -> dict:
                 }
                 sink.write(json.dumps(record, ensure_ascii=False) + "\n")
     out = workdir / f"scores_x{factor}.parquet"
-    peak_mb, seconds = cli_peak_rss("score", str(src), "--out", str(out))
+    peak_mb, seconds = cli_peak_rss("score", str(src), "--out", str(out), "--batch-size", str(batch_size))
     lines = sum(1 for _ in open(src, encoding="utf-8"))
-    return {"factor": factor, "records": lines, "peak_rss_mb": peak_mb, "wall_seconds": seconds}
+    return {
+        "factor": factor,
+        "records": lines,
+        "batch_size": batch_size,
+        "peak_rss_mb": peak_mb,
+        "wall_seconds": seconds,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="Use only the first N dialogues.")
-    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="default: the Scorer's")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument(
         "--memory-limit", type=int, default=400, help="Dialogues in the 1x memory input (4x is 4 times it)."
@@ -113,7 +121,9 @@ def main() -> None:
     print(json.dumps(report["throughput"], indent=2), flush=True)
     if not args.skip_memory:
         with tempfile.TemporaryDirectory() as tmp:
-            report["memory"] = [measure_peak_rss(args.memory_limit, factor, Path(tmp)) for factor in (1, 4)]
+            report["memory"] = [
+                measure_peak_rss(args.memory_limit, factor, Path(tmp), args.batch_size) for factor in (1, 4)
+            ]
         print(json.dumps(report["memory"], indent=2))
     report["self_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     append_result(RESULTS, report)

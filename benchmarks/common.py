@@ -43,7 +43,7 @@ def stc3_transcripts(limit: int | None = None) -> list:
     return items[:limit] if limit else items
 
 
-def recording_scorer(batch_size: int = 128):
+def recording_scorer(batch_size: int | None = None):
     """A default Scorer whose encoder remembers exactly which strings it embedded (``.sent``),
     so the bare encoder can be timed on the same strings."""
     from cxnlp.nlp import SentenceEncoder, TranscriptParser, load_pipeline
@@ -58,7 +58,8 @@ def recording_scorer(batch_size: int = 128):
             self.sent.extend(texts)
             return super().encode_raw(texts)
 
-    return Scorer(parser=TranscriptParser(load_pipeline(), RecordingEncoder()), batch_size=batch_size)
+    kwargs = {} if batch_size is None else {"batch_size": batch_size}
+    return Scorer(parser=TranscriptParser(load_pipeline(), RecordingEncoder()), **kwargs)
 
 
 def unique_records(split: Any) -> Iterator[tuple[str, dict[str, Any]]]:

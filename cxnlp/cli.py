@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from cxnlp.limits import DEFAULT_MAX_TRANSCRIPT_CHARS, DEFAULT_MAX_TURN_CHARS
+from cxnlp.limits import DEFAULT_BATCH_SIZE, DEFAULT_MAX_TRANSCRIPT_CHARS, DEFAULT_MAX_TURN_CHARS
 
 if TYPE_CHECKING:  # pragma: no cover
     from cxnlp.frame_checks import MissingColumnsError
@@ -244,7 +244,7 @@ def score(
         typer.Option(help="Calibration dir or file from 'cxnlp calibrate': adds <target>_pred columns."),
     ] = None,
     embedding: EmbeddingOption = "torch",
-    batch_size: BatchSizeOption = 128,
+    batch_size: BatchSizeOption = DEFAULT_BATCH_SIZE,
     slot_vectors: SlotVectorsOption = True,
     max_turn_chars: MaxTurnCharsOption = DEFAULT_MAX_TURN_CHARS,
     max_transcript_chars: MaxTranscriptCharsOption = DEFAULT_MAX_TRANSCRIPT_CHARS,
@@ -693,7 +693,7 @@ def batch(
         int, typer.Option(min=1, help="Transcripts per committed part (work lost at most on a kill).")
     ] = 256,
     embedding: EmbeddingOption = "torch",
-    batch_size: BatchSizeOption = 128,
+    batch_size: BatchSizeOption = DEFAULT_BATCH_SIZE,
     slot_vectors: SlotVectorsOption = True,
     max_turn_chars: MaxTurnCharsOption = DEFAULT_MAX_TURN_CHARS,
     max_transcript_chars: MaxTranscriptCharsOption = DEFAULT_MAX_TRANSCRIPT_CHARS,

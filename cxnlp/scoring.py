@@ -38,7 +38,13 @@ from cxnlp.dimensions.base import Dimension
 from cxnlp.fillers import filler_vocabulary
 from cxnlp.ingest.rejects import RecordError
 from cxnlp.io.chunks import chunked
-from cxnlp.limits import DEFAULT_MAX_TRANSCRIPT_CHARS, DEFAULT_MAX_TURN_CHARS, SizeLimits, size_error
+from cxnlp.limits import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_TRANSCRIPT_CHARS,
+    DEFAULT_MAX_TURN_CHARS,
+    SizeLimits,
+    size_error,
+)
 from cxnlp.model import DimensionResult, ScoredTranscript, Transcript
 from cxnlp.nlp import ParsedTranscript, SentenceEncoder, TranscriptParser
 from cxnlp.schema import DEFAULT_WEIGHTS, DIMENSION_COLUMNS, SCORE_COLUMN, higher_is_better
@@ -294,7 +300,7 @@ class Scorer:
         weights: CompositeWeights | Mapping[str, float] | None = None,
         dimensions: DimensionSpec | None = None,
         parser: TranscriptParser | None = None,
-        batch_size: int = 128,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         embedding: str = "torch",
         slot_vectors: bool = True,
         max_turn_chars: int = DEFAULT_MAX_TURN_CHARS,
