@@ -30,7 +30,6 @@ import argparse
 import inspect
 import os
 import platform
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -39,7 +38,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from common import RESULTS_DIR, append_result
+from common import RESULTS_DIR, append_result, git_commit
 
 import cxnlp
 from cxnlp import __version__
@@ -88,24 +87,6 @@ def simulate(volume: float, size: float, reps: int, days: int, step_day: int, se
     )
 
 
-def git_commit() -> str | None:
-    """HEAD of the checkout whose cxnlp runs, and whether its cxnlp/ has uncommitted changes."""
-    root = Path(cxnlp.__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--", "cxnlp"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head + ("+dirty" if dirty else "")
-
-
 def median(values: list[float]) -> float | None:
     return round(float(np.median(values)), 1) if values else None
 
@@ -146,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown variants {unknown}; expected some of {list(VARIANTS)}")
     start = time.perf_counter()
-    commit = git_commit()  # at the start: the tree may change while this runs
+    commit = git_commit("cxnlp")  # at the start: the tree may change while this runs
     step_date = START + pd.Timedelta(days=args.step_day)
     cells: list[dict[str, Any]] = []
     for v_index, volume in enumerate(VOLUMES):

@@ -46,7 +46,6 @@ import hashlib
 import logging
 import os
 import platform
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -58,7 +57,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import numpy as np
 import pandas as pd
-from common import REPO, RESULTS_DIR, append_result
+from common import REPO, RESULTS_DIR, append_result, git_commit
 
 import cxnlp
 from cxnlp import __version__
@@ -92,23 +91,6 @@ DRIFT_DATE = pd.Timestamp("2026-10-15")
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def git_commit() -> str | None:
-    """The checkout's HEAD (read only), and whether the tree has uncommitted changes."""
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(REPO), "status", "--porcelain", "--", "cxnlp", "data"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head + ("+dirty" if dirty else "")
 
 
 def score_sample(path: Path) -> tuple[pd.DataFrame, str]:
@@ -328,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     start = time.perf_counter()
-    commit = git_commit()  # at the start: the tree may change while this runs
+    commit = git_commit("cxnlp", "data")  # at the start: the tree may change while this runs
     if args.scores is not None:
         scores, fingerprint = load_table(args.scores), None
     else:

@@ -98,3 +98,24 @@ def cli_peak_rss(*argv: str) -> tuple[float, float]:
     seconds = time.perf_counter() - started
     kb = int(next(line for line in proc.stdout.splitlines() if line.startswith("MAXRSS_KB")).split()[1])
     return round(kb / 1024, 1), round(seconds, 1)
+
+
+def git_commit(*watched: str) -> str | None:
+    """HEAD of the checkout whose cxnlp runs (a snapshot on ``PYTHONPATH`` included), with
+    ``+dirty`` when any of the ``watched`` folders has uncommitted changes; None outside git."""
+    import cxnlp
+
+    root = Path(cxnlp.__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", *watched],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+dirty" if dirty else "")
