@@ -76,7 +76,6 @@ import math
 import os
 import platform
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -90,7 +89,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import numpy as np
 import pandas as pd
-from common import ABREDIAL, CACHE_DIR, REPO, RESULTS_DIR, STC3, append_result, unique_records
+from common import ABREDIAL, CACHE_DIR, REPO, RESULTS_DIR, STC3, append_result, git_commit, unique_records
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 from validity_brand import BRAND_FILES, brand_register_section, check_brand_items, report_brand_register
 from validity_filler import filler_section, report_filler
@@ -1363,17 +1362,6 @@ def report_headline(record: dict[str, Any]) -> list[str]:
     return lines
 
 
-def git_commit() -> str | None:
-    """The checkout's HEAD (read only), to tie a record to the code it measured."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return done.stdout.strip()
-
-
 # --------------------------------------------------------------------------- run
 
 
@@ -1475,6 +1463,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     start = time.perf_counter()
     code = source_hash()  # at the start: other people may edit cxnlp while this runs
+    commit = git_commit("cxnlp", "benchmarks")
     need_reply = load_splits(NEED_REPLY_FILES, args.data_dir, args.split, args.limit)
     calls = load_splits(CALL_FILES, args.data_dir, args.split, args.limit)
     acts = load_splits(ACTS_FILES, args.data_dir, args.split, args.limit)
@@ -1501,7 +1490,7 @@ def main(argv: list[str] | None = None) -> int:
 
     record = {
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "git_commit": git_commit(),
+        "git_commit": commit,
         "cxnlp": __version__,
         "cxnlp_source": code,
         "cxnlp_path": str(Path(cxnlp.__file__).resolve().parent),
