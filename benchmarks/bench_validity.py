@@ -129,6 +129,7 @@ NEED_REPLY_FILES: dict[str, str] = {
     "tune3": "need_reply_tune3.jsonl",  # third tuning author: hard cases (terse state changes, hedges...)
     "tune4": "need_reply_tune4.jsonl",  # fourth tuning author: 20 more domains, hard-case families
     "tune5": "need_reply_tune5.jsonl",  # sixth author, blind: partial, conditional, different-question...
+    "tune6": "need_reply_tune6.jsonl",  # seventh author, blind (session 13): 20 more domains
     "holdout": "need_reply_holdout.jsonl",
 }
 CALL_FILES: dict[str, str] = {
@@ -137,6 +138,7 @@ CALL_FILES: dict[str, str] = {
     "tune3": "calls_tune3.jsonl",  # third tuning author: 36 more domains, 41 % recogniser style
     "tune4": "calls_tune4.jsonl",  # fourth tuning author: 40 more domains, 40 % recogniser style
     "tune5": "calls_tune5.jsonl",  # sixth author, blind: filler edits insert 7-15 % of agent words
+    "tune6": "calls_tune6.jsonl",  # seventh author, blind (session 13): filler edits insert 8-14 %
     "holdout_a": "calls_holdout_a.jsonl",
     "holdout_b": "calls_holdout_b.jsonl",
 }
