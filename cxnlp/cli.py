@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from cxnlp.limits import DEFAULT_BATCH_SIZE, DEFAULT_MAX_TRANSCRIPT_CHARS, DEFAULT_MAX_TURN_CHARS
+from cxnlp.limits import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_COMMIT_EVERY,
+    DEFAULT_MAX_TRANSCRIPT_CHARS,
+    DEFAULT_MAX_TURN_CHARS,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from cxnlp.frame_checks import MissingColumnsError
@@ -691,7 +696,7 @@ def batch(
     ] = None,
     commit_every: Annotated[
         int, typer.Option(min=1, help="Transcripts per committed part (work lost at most on a kill).")
-    ] = 256,
+    ] = DEFAULT_COMMIT_EVERY,
     embedding: EmbeddingOption = "torch",
     batch_size: BatchSizeOption = DEFAULT_BATCH_SIZE,
     slot_vectors: SlotVectorsOption = True,

@@ -25,6 +25,10 @@ DEFAULT_MAX_TRANSCRIPT_CHARS = 200_000
 #: benchmark 512 ran at 0.62 of the bare encoder's speed against 0.57 at 128 (fuller encoder
 #: batches, fewer passes) for about 70 MB more peak memory once a batch is full.
 DEFAULT_BATCH_SIZE = 512
+#: Transcripts per committed part of a nightly run (``run_batch(commit_every=...)``,
+#: ``--commit-every``): a killed run loses at most this much work. One batch, so a part is
+#: scored in full encoder batches (a smaller part caps the batch the scorer gets).
+DEFAULT_COMMIT_EVERY = DEFAULT_BATCH_SIZE
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,7 @@ from cxnlp.batch.engines import Outcome, make_engine
 from cxnlp.batch.manifest import RunManifest
 from cxnlp.batch.store import ResultStore, as_store, new_run_id, utc_now
 from cxnlp.io.chunks import chunked
+from cxnlp.limits import DEFAULT_COMMIT_EVERY
 from cxnlp.model import Reject, Transcript
 from cxnlp.runs import RunSummary
 from cxnlp.scoring import Scorer
@@ -146,7 +147,7 @@ def run_batch(
     engine: str = "local",
     workers: int = 1,
     scheduler: str | None = None,
-    commit_every: int = 256,
+    commit_every: int = DEFAULT_COMMIT_EVERY,
     threads: int | None = None,
     progress: Callable[[int], None] | None = None,
     schema: Mapping[str, str] | None = None,
@@ -423,7 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--engine", default="local", choices=["local", "dask"])
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--scheduler", default=None)
-    parser.add_argument("--commit-every", type=int, default=256)
+    parser.add_argument("--commit-every", type=int, default=DEFAULT_COMMIT_EVERY)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     summary = run_batch(
