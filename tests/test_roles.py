@@ -193,6 +193,17 @@ def test_a_customer_who_addresses_the_care_account_is_the_customer():
         ("customer.preference", "I'm looking forward to it", 0),
         ("customer.preference", "I'd like some movies like Bridesmaids", 1),
         ("agent.asks_preference", "What category? What are you into these days?", 2),
+        # Cue file version 10: the seeker's household and uptake are no company voice; "what
+        # about you?" is no recommendation; the recommender's offer of suggestions is no request.
+        ("agent.company_voice", 'We have watched it. I\'ll check it out, we will try "Up (2009)"', 0),
+        ("agent.company_voice", "We will check it for you.", 2),
+        ("agent.recommendation", 'I like comedies, what about you? What about "Up (2009)"?', 1),
+        ("agent.recommendation", "Would you like some more suggestions? I have some ideas.", 2),
+        ("customer.request", "Would you like some more suggestions? I have some ideas.", 0),
+        ("customer.request", "Hey! Any good movies you have seen?", 1),
+        ("customer.request", "Hi, do you recommend something to see with the family?", 1),
+        ("customer.request", "I am the recommender. Any other requests?", 0),
+        ("agent.asks_preference", "Hi, Tell me a movie, actor or genre you like.", 1),
         # A typographic apostrophe reads as "'".
         ("customer.own_problem", "Why doesn\u2019t the calculator show the steps?", 1),
     ],
