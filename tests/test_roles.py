@@ -204,6 +204,10 @@ def test_a_customer_who_addresses_the_care_account_is_the_customer():
         ("customer.request", "Hi, do you recommend something to see with the family?", 1),
         ("customer.request", "I am the recommender. Any other requests?", 0),
         ("agent.asks_preference", "Hi, Tell me a movie, actor or genre you like.", 1),
+        ("agent.offer_help", "Hi! Can I help you find a movie? How can I help you?", 2),
+        ("agent.hold", "Let me think. Let me check.", 2),
+        ("customer.preference", "I'm open to anything, really", 1),
+        ("customer.uptake", "Is it good? Thank you for helping me!", 2),
         # A typographic apostrophe reads as "'".
         ("customer.own_problem", "Why doesn\u2019t the calculator show the steps?", 1),
     ],
