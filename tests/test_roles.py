@@ -208,6 +208,7 @@ def test_a_customer_who_addresses_the_care_account_is_the_customer():
         ("agent.hold", "Let me think. Let me check.", 2),
         ("customer.preference", "I'm open to anything, really", 1),
         ("customer.uptake", "Is it good? Thank you for helping me!", 2),
+        ("agent.greeting", "Hello stranger! Hey pal!", 0),
         # A typographic apostrophe reads as "'".
         ("customer.own_problem", "Why doesn\u2019t the calculator show the steps?", 1),
     ],
