@@ -239,6 +239,8 @@ def test_labelled_contact_centre_calls_infer_right_with_roles_hidden(name):
         ([("A", "i lost my card"), ("B", "ok")], "A", "first_person_rate", 10 * 2 / 4),
         ([("A", "have you seen it?"), ("B", "no i haven't")], "B", "answer_rate", 1.0),
         ([("A", "it is late."), ("B", "no i haven't")], "B", "answer_rate", 0.0),
+        # Cue file version 10: "I'm ..." opens an answer (before, only "i 'm" with a space did).
+        ([("A", "are you there?"), ("B", "I'm here")], "B", "answer_rate", 1.0),
         ([("A", "what kind of films do you like"), ("B", "comedies")], "A", "addressee_question_rate", 1.0),
         ([("A", "can you help me?"), ("B", "sure")], "A", "addressee_question_rate", 0.0),
         ([("A", "is it on"), ("B", "yes"), ("A", "why")], "A", "question_rate", 1.0),
