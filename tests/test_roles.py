@@ -193,6 +193,22 @@ def test_a_customer_who_addresses_the_care_account_is_the_customer():
         ("customer.preference", "I'm looking forward to it", 0),
         ("customer.preference", "I'd like some movies like Bridesmaids", 1),
         ("agent.asks_preference", "What category? What are you into these days?", 2),
+        # Cue file version 10: the seeker's household and uptake are no company voice; "what
+        # about you?" is no recommendation; the recommender's offer of suggestions is no request.
+        ("agent.company_voice", 'We have watched it. I\'ll check it out, we will try "Up (2009)"', 0),
+        ("agent.company_voice", "We will check it for you.", 2),
+        ("agent.recommendation", 'I like comedies, what about you? What about "Up (2009)"?', 1),
+        ("agent.recommendation", "Would you like some more suggestions? I have some ideas.", 2),
+        ("customer.request", "Would you like some more suggestions? I have some ideas.", 0),
+        ("customer.request", "Hey! Any good movies you have seen?", 1),
+        ("customer.request", "Hi, do you recommend something to see with the family?", 1),
+        ("customer.request", "I am the recommender. Any other requests?", 0),
+        ("agent.asks_preference", "Hi, Tell me a movie, actor or genre you like.", 1),
+        ("agent.offer_help", "Hi! Can I help you find a movie? How can I help you?", 2),
+        ("agent.hold", "Let me think. Let me check.", 2),
+        ("customer.preference", "I'm open to anything, really", 1),
+        ("customer.uptake", "Is it good? Thank you for helping me!", 2),
+        ("agent.greeting", "Hello stranger! Hey pal!", 0),
         # A typographic apostrophe reads as "'".
         ("customer.own_problem", "Why doesn\u2019t the calculator show the steps?", 1),
     ],
@@ -223,6 +239,8 @@ def test_labelled_contact_centre_calls_infer_right_with_roles_hidden(name):
         ([("A", "i lost my card"), ("B", "ok")], "A", "first_person_rate", 10 * 2 / 4),
         ([("A", "have you seen it?"), ("B", "no i haven't")], "B", "answer_rate", 1.0),
         ([("A", "it is late."), ("B", "no i haven't")], "B", "answer_rate", 0.0),
+        # Cue file version 10: "I'm ..." opens an answer (before, only "i 'm" with a space did).
+        ([("A", "are you there?"), ("B", "I'm here")], "B", "answer_rate", 1.0),
         ([("A", "what kind of films do you like"), ("B", "comedies")], "A", "addressee_question_rate", 1.0),
         ([("A", "can you help me?"), ("B", "sure")], "A", "addressee_question_rate", 0.0),
         ([("A", "is it on"), ("B", "yes"), ("A", "why")], "A", "question_rate", 1.0),
