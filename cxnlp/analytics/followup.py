@@ -30,7 +30,16 @@ carries its most probable action's strongest signal when that action's probabili
 ``min_probability``, its similarity to the signal's nearest prototype reaches
 ``min_similarity`` (``escalation_similarity`` for escalations) and, for a need, that
 similarity beats the piece's similarity to every calm ("none") prototype by ``calm_margin``
-(so "Claim approved." is not a legal threat). So "I want to speak to
+(so "Claim approved." is not a legal threat). The encoder reads topic more than polarity or
+mood, so an open issue, a request for a call or a question by meaning also needs one of its
+signal's *cue words* ("still", "never", "n't", "it's been" for an open issue; "please",
+"could", "me" for a request; "?", "why", "not sure" for a question) unless the piece is a close
+paraphrase (``uncued_similarity``): "Refund processed." is not "I still haven't received my
+refund.", "10/10 would call again" is not a request for a call. A signal turned down only for
+want of a cue hands the piece to its action's next signal, then to the next action ("Could
+somebody ring me once it's dispatched?" reads most like an open issue and is a request). The
+cue found is quoted in the evidence. A sentence of three words or fewer is also read joined
+to the one before, so "He said he'd email the forms. He didn't." is a broken promise. So "I want to speak to
 someone higher up" is a manager request without the word "manager", and "no need to call me
 back" lands on the "no follow-up" prototypes instead of the callback ones. Phrase lists
 remain as high-precision evidence: a phrase fires on its own, a piece holding a phrase
@@ -68,7 +77,7 @@ import math
 import numbers
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -270,10 +279,15 @@ def parse_followup_signals(data: Any, *, source: str = "<data>") -> SignalSet:
             description=description,
             negatable=negatable,
             cues=tuple(cues),
-            cue_words=tuple(dict.fromkeys(w for c in cues for w in cue_words[c])),
             **fields,
             **lists,
         )
+    # Every signal's cue words from the merged sets (an extending file may add words to a
+    # set that packaged signals name).
+    merged = {
+        name: replace(signal, cue_words=tuple(dict.fromkeys(w for c in signal.cues for w in cue_words[c])))
+        for name, signal in merged.items()
+    }
     canonical = json.dumps(data, sort_keys=True, default=str)
     return SignalSet(
         signals=tuple(merged.values()),
