@@ -540,7 +540,11 @@ def test_importing_the_analytics_loads_no_language_model():
                 "the charge is still on my bill",
             ],
         ),
-        ("Fine. Thanks!", ["Fine.", "Thanks!"]),
+        ("Fine. Thanks!", ["Fine.", "Fine. Thanks!", "Thanks!"]),
+        (
+            "He said he would email me. He didn't.",
+            ["He said he would email me.", "He said he would email me. He didn't.", "He didn't."],
+        ),
     ],
 )
 def test_split_comment(comment, pieces):

@@ -30,7 +30,16 @@ carries its most probable action's strongest signal when that action's probabili
 ``min_probability``, its similarity to the signal's nearest prototype reaches
 ``min_similarity`` (``escalation_similarity`` for escalations) and, for a need, that
 similarity beats the piece's similarity to every calm ("none") prototype by ``calm_margin``
-(so "Claim approved." is not a legal threat). So "I want to speak to
+(so "Claim approved." is not a legal threat). The encoder reads topic more than polarity or
+mood, so an open issue, a request for a call or a question by meaning also needs one of its
+signal's *cue words* ("still", "never", "n't", "it's been" for an open issue; "please",
+"could", "me" for a request; "?", "why", "not sure" for a question) unless the piece is a close
+paraphrase (``uncued_similarity``): "Refund processed." is not "I still haven't received my
+refund.", "10/10 would call again" is not a request for a call. A signal turned down only for
+want of a cue hands the piece to its action's next signal, then to the next action ("Could
+somebody ring me once it's dispatched?" reads most like an open issue and is a request). The
+cue found is quoted in the evidence. A sentence of three words or fewer is also read joined
+to the one before, so "He said he'd email the forms. He didn't." is a broken promise. So "I want to speak to
 someone higher up" is a manager request without the word "manager", and "no need to call me
 back" lands on the "no follow-up" prototypes instead of the callback ones. Phrase lists
 remain as high-precision evidence: a phrase fires on its own, a piece holding a phrase
@@ -68,7 +77,7 @@ import math
 import numbers
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -137,10 +146,18 @@ class Signal:
     prototypes: tuple[str, ...] = ()
     negatable: bool = True
     openers: tuple[str, ...] = ()
+    #: Names of the cue sets (the file's ``cue_words``) whose words show a piece means this
+    #: signal and not just its topic; ``cue_words`` holds their words.
+    cues: tuple[str, ...] = ()
+    cue_words: tuple[str, ...] = ()
 
     @functools.cached_property
     def pattern(self) -> re.Pattern[str] | None:
         return _compile(self.phrases) if self.phrases else None
+
+    @functools.cached_property
+    def cue_pattern(self) -> re.Pattern[str] | None:
+        return _compile_cues(self.cue_words) if self.cue_words else None
 
     @functools.cached_property
     def opener_pattern(self) -> re.Pattern[str] | None:
@@ -158,6 +175,8 @@ class SignalSet:
     sha256: str
     #: The file's content revision (bumped when a change can move a routing; 0 when absent).
     revision: int = 0
+    #: Named sets of cue words (``cue_words`` in the file) that signals refer to by name.
+    cue_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Signal:
         for signal in self.signals:
@@ -166,8 +185,8 @@ class SignalSet:
         raise KeyError(name)
 
 
-_SIGNAL_FIELDS = {"action", "when", "description", "phrases", "openers", "prototypes", "negatable"}
-_TOP_FIELDS = {"version", "revision", "name", "extends", "signals"}
+_SIGNAL_FIELDS = {"action", "when", "description", "phrases", "openers", "prototypes", "negatable", "cues"}
+_TOP_FIELDS = {"version", "revision", "name", "extends", "cue_words", "signals"}
 
 
 def parse_followup_signals(data: Any, *, source: str = "<data>") -> SignalSet:
@@ -202,8 +221,22 @@ def parse_followup_signals(data: Any, *, source: str = "<data>") -> SignalSet:
         raise fail("signals", f"got {type(raw).__name__}; expected a mapping of signal names")
 
     base: dict[str, Signal] = {}
+    cue_words: dict[str, tuple[str, ...]] = {}
     if extends == "default":
-        base = {s.name: s for s in default_followup_signals().signals}
+        packaged = default_followup_signals()
+        base = {s.name: s for s in packaged.signals}
+        cue_words = dict(packaged.cue_words)
+    raw_cues = data.get("cue_words", {})
+    if not isinstance(raw_cues, dict):
+        got = type(raw_cues).__name__
+        raise fail("cue_words", f"got {got}; expected a mapping of set names to word lists")
+    for set_name, words in raw_cues.items():
+        if not (isinstance(words, list) and words and all(isinstance(w, str) and w.strip() for w in words)):
+            # YAML reads a bare no/yes/on/off as a bool: quote it ("no").
+            raise fail(
+                f"cue_words.{set_name}", f"got {words!r}; expected a non-empty list of non-empty strings"
+            )
+        cue_words[str(set_name)] = cue_words.get(str(set_name), ()) + tuple(w.strip() for w in words)
     merged = dict(base)
     for name, spec in raw.items():
         where = f"signals.{name}"
@@ -234,13 +267,27 @@ def parse_followup_signals(data: Any, *, source: str = "<data>") -> SignalSet:
             lists[key] = tuple(getattr(parent, key, ())) + tuple(v.strip() for v in value)
         if not any(lists.values()):
             raise fail(f"{where}.prototypes", "no prototypes and no phrases; add at least one")
+        cues = spec.get("cues", list(getattr(parent, "cues", ())))
+        if not isinstance(cues, list) or not all(isinstance(c, str) for c in cues):
+            raise fail(f"{where}.cues", f"got {cues!r}; expected a list of cue_words set names")
+        unknown_sets = [c for c in cues if c not in cue_words]
+        if unknown_sets:
+            known = ", ".join(sorted(cue_words)) or "none defined"
+            raise fail(f"{where}.cues", f"got {unknown_sets[0]!r}; expected a cue_words set ({known})")
         merged[name] = Signal(
             name=str(name),
             description=description,
             negatable=negatable,
+            cues=tuple(cues),
             **fields,
             **lists,
         )
+    # Every signal's cue words from the merged sets (an extending file may add words to a
+    # set that packaged signals name).
+    merged = {
+        name: replace(signal, cue_words=tuple(dict.fromkeys(w for c in signal.cues for w in cue_words[c])))
+        for name, signal in merged.items()
+    }
     canonical = json.dumps(data, sort_keys=True, default=str)
     return SignalSet(
         signals=tuple(merged.values()),
@@ -249,6 +296,7 @@ def parse_followup_signals(data: Any, *, source: str = "<data>") -> SignalSet:
         source=source,
         sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
         revision=revision,
+        cue_words=cue_words,
     )
 
 
@@ -304,6 +352,22 @@ def _compile(phrases: Iterable[str], *, anchored: bool = False) -> re.Pattern[st
     return re.compile(start + r"(?:" + "|".join(parts) + r")\b", re.IGNORECASE)
 
 
+def _compile_cues(words: Iterable[str]) -> re.Pattern[str]:
+    """Cue words: a leading or trailing ``*`` allows any word start or ending ("*n't" is
+    every negated auxiliary), a leading ``^`` asks for the start of the piece ("^is": the
+    shape of a question without its "?"), an apostrophe must be there (straight or curly),
+    and "?" is a question mark anywhere in the piece."""
+    parts = []
+    for word in words:
+        if word == "?":
+            parts.append(r"\?")
+            continue
+        body = r"\s+".join(re.escape(w) for w in word.strip("*^").split()).replace("'", "['\u2019]")
+        head = r"^\W*" if word.startswith("^") else r"\w*" if word.startswith("*") else r"\b"
+        parts.append(head + body + (r"\w*\b" if word.endswith("*") else r"\b"))
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
 _NEGATION_BEFORE = re.compile(
     r"(?:\b(?:not|never|nothing|no|without|cannot)|n['\u2019]t|\b(?:do|does|did|is|was|are|were|"
     r"have|has|had|could|would|should|ca|wo)nt)\s+"
@@ -347,18 +411,28 @@ _LEADING_LINK = re.compile(
 )
 
 
+#: A sentence this short ("He didn't.", "Still nothing.") is also read with the one before.
+_ELLIPTIC_WORDS = 3
+
+
 def split_comment(comment: str) -> list[str]:
     """The pieces of a comment compared with the prototypes: sentences, then their clauses.
 
     A sentence with a comma or a contrast word ("but", "though", "apart from") also yields
     its clauses (two words or more), so "lovely agent but the charge is still on my bill"
-    is read both whole and as "the charge is still on my bill".
+    is read both whole and as "the charge is still on my bill". A short sentence that
+    leans on the one before ("He said he'd email the documents. He didn't.") is also read
+    joined to it.
     """
     pieces: list[str] = []
+    previous = ""
     for sentence in _SENTENCE_BREAK.split(comment.strip()):
         sentence = sentence.strip()
         if not sentence:
             continue
+        if previous and len(sentence.split()) <= _ELLIPTIC_WORDS:
+            pieces.append(f"{previous} {sentence}")
+        previous = sentence
         pieces.append(sentence)
         clauses = [_LEADING_LINK.sub("", c.strip(" ,;")) for c in _CLAUSE_BREAK.split(sentence)]
         clauses = [c for c in clauses if len(c.split()) >= 2]
@@ -383,14 +457,17 @@ class Hit:
     matched: str  # the phrase, or the most similar prototype sentence of the signal
     similarity: float = math.nan  # cosine similarity to that prototype
     probability: float = math.nan  # the signal model's probability for the signal
+    cue: str = ""  # by meaning: the signal's cue word found in the piece ("still", "please")
 
     def quote(self) -> str:
         if self.how == "declined":
             return f'declined "{self.matched.lower()}" in "{self.piece}"'
         if self.how != "meaning":
             return f'"{self.matched.lower()}" in "{self.piece}"'
+        cue = f', cue "{self.cue.lower()}"' if self.cue else ""
         return (
-            f'"{self.piece}" ~ "{self.matched}" (similarity {self.similarity:.2f}, p={self.probability:.2f})'
+            f'"{self.piece}" ~ "{self.matched}" (similarity {self.similarity:.2f}, '
+            f"p={self.probability:.2f}{cue})"
         )
 
     @property
@@ -467,6 +544,14 @@ class FollowupRouter(BaseEstimator):
         ``min_similarity``): an escalation is costly, so a loose resemblance ("nice enough
         lady" to "I'm ending my contract with you", 0.34) does not raise one. Phrases are
         not affected.
+    uncued_similarity
+        The similarity floor, by meaning, for a signal that lists ``cues`` when the piece
+        holds none of its cue words (default 0.6). The encoder reads topic more than
+        polarity or mood: "Refund processed." resembles "I still haven't received my
+        refund." and "10/10 would call again" resembles "I'd like a call back"; a cue word
+        ("still", "never", "n't" for an open issue; "please", "could", "me" for a request;
+        "?", "why", "not sure" for a question) shows the piece says the need, not only its
+        topic. A close paraphrase without one still counts. Phrases are not affected.
     C
         Inverse regularisation of the signal model, a multinomial logistic regression fitted
         on the prototype embeddings (large: the prototypes are clean examples).
@@ -494,6 +579,7 @@ class FollowupRouter(BaseEstimator):
         "min_probability": (_is_unit, "a float in [0, 1]"),
         "min_similarity": (_is_unit, "a float in [0, 1]"),
         "escalation_similarity": (_is_unit, "a float in [0, 1]"),
+        "uncued_similarity": (_is_unit, "a float in [0, 1]"),
         "calm_margin": (_is_margin, "a float in [-1, 1]"),
         "C": (_is_positive, "a float > 0"),
         "good_rating": (_is_real, "a number (0-100 scale)"),
@@ -511,6 +597,7 @@ class FollowupRouter(BaseEstimator):
         min_probability: float = 0.35,
         min_similarity: float = 0.3,
         escalation_similarity: float = 0.4,
+        uncued_similarity: float = 0.6,
         calm_margin: float = -0.03,
         C: float = 300.0,
         good_rating: float = SURVEY_THRESHOLD,
@@ -524,6 +611,7 @@ class FollowupRouter(BaseEstimator):
         self.min_probability = min_probability
         self.min_similarity = min_similarity
         self.escalation_similarity = escalation_similarity
+        self.uncued_similarity = uncued_similarity
         self.calm_margin = calm_margin
         self.C = C
         self.good_rating = good_rating
@@ -707,25 +795,56 @@ class FollowupRouter(BaseEstimator):
         calm_cols = np.flatnonzero([action_of[o] == "none" and o != DECLINED_SIGNAL for o in owners])
         calm_sims = sims[:, calm_cols].max(axis=1) if len(calm_cols) else np.full(len(unique), -np.inf)
         by_piece: dict[str, Hit] = {}
-        for i, piece in enumerate(unique):
-            a = int(action_proba[i].argmax())
-            k = int(np.where(member[a] > 0, proba[i], -1.0).argmax())
+        cue_patterns = {s.name: s.cue_pattern for s in self.signals_.signals}
+
+        def carried(i: int, k: int, a: int) -> Hit | str:
+            """The hit, or why not: "uncued" (only for want of a cue word) or "weak"."""
             signal = classes[k]
             cols = np.flatnonzero(owners == signal)
             j = int(cols[sims[i, cols].argmax()])
-            if (
-                action_proba[i, a] >= self.min_probability
-                and sims[i, j] >= floors[signal]
-                and (action_of[signal] == "none" or sims[i, j] >= calm_sims[i] + self.calm_margin)
-            ):
-                by_piece[piece] = Hit(
-                    signal,
-                    piece,
-                    "meaning",
-                    self.prototype_texts_[j],
-                    float(sims[i, j]),
-                    float(action_proba[i, a]),
-                )
+            # A signal with cue words: without one, the piece may share only the topic
+            # ("Direct debit updated." ~ "The payment is still missing."), so it must be a
+            # close paraphrase.
+            cue_pattern = cue_patterns[signal]
+            cue = cue_pattern.search(unique[i]) if cue_pattern is not None else None
+            floor = floors[signal]
+            if cue_pattern is not None and cue is None:
+                floor = max(floor, self.uncued_similarity)
+            if action_of[signal] != "none" and sims[i, j] < calm_sims[i] + self.calm_margin:
+                return "weak"
+            if sims[i, j] < floor:
+                return "uncued" if sims[i, j] >= floors[signal] else "weak"
+            return Hit(
+                signal,
+                unique[i],
+                "meaning",
+                self.prototype_texts_[j],
+                float(sims[i, j]),
+                float(action_proba[i, a]),
+                cue.group(0).strip() if cue is not None else "",
+            )
+
+        for i, piece in enumerate(unique):
+            # The most probable action's most probable signal. A signal turned down only
+            # for want of its cue words hands the piece on: to the action's next signal,
+            # then to the next action that reaches min_probability. "Could somebody ring me
+            # once the replacement is dispatched?" reads most like an open issue, has none
+            # of its cue words, and is a request for a call; "I'd like a breakdown of the
+            # new charges." reads most like "The charge is still on my bill." and is a
+            # question.
+            for a in np.argsort(-action_proba[i], kind="stable"):
+                if action_proba[i, a] < self.min_probability:
+                    break
+                ranked = [int(k) for k in np.argsort(-proba[i], kind="stable") if member[a, k] > 0]
+                top = carried(i, ranked[0], int(a))
+                if top == "uncued":
+                    top = next(
+                        (h for k in ranked[1:] if isinstance(h := carried(i, k, int(a)), Hit)), "uncued"
+                    )
+                if isinstance(top, Hit):
+                    by_piece[piece] = top
+                if top != "uncued":
+                    break
         return [[by_piece[p] for p in row if p in by_piece] for row in pieces]
 
     # ------------------------------------------------------------------ decisions
