@@ -463,3 +463,21 @@ def test_the_first_copy_of_a_false_start_is_filler(parser, filler, agent, restar
 def test_numbers_and_intended_doubles_are_no_false_start(parser, filler, agent):
     result = filler.score(parsed_call(parser, "What's my reference?", agent))
     assert not [e for e in result.evidence if e.kind == "repetition"]
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "Have a fantastic holiday, and message us any time before you fly if you need anything.",
+        "Would you like to hear about our spring sale before you go?",
+    ],
+)
+def test_a_sign_off_or_offer_that_names_a_holiday_is_not_small_talk(parser, filler, agent):
+    """A sign-off that invites the customer back, an offer before they go: the holiday or
+    sale puts the sentence near the small-talk prototypes by topic, but it serves the
+    customer (purposeful prototypes, filler lexicon version 4); the agent's own chat about
+    a holiday still counts."""
+    customer = "That's everything, thanks."
+    assert filler.score(parsed_call(parser, customer, agent)).features["small_talk_share"] == 0
+    own_chat = "I'm off on holiday next week myself, I can't wait."
+    assert filler.score(parsed_call(parser, customer, own_chat)).features["small_talk_share"] > 0
