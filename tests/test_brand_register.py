@@ -334,6 +334,9 @@ def test_an_offer_is_read_by_its_shape(nlp, words, text, words_of_the_offer):
         "I get it.",  # no clause of what the customer feels
         "The meter was read on the fourth.",  # a statement of fact
         "Someone in the warehouse packed it.",
+        "Honestly there's nothing we can change on that booking.",  # a refusal before the subject
+        "Miss another payment and we'll have to pass it to collections.",  # a warning
+        "I'll presume you never got round to reading the guide.",  # a presumption
     ],
 )
 def test_a_refusal_brush_off_hold_or_statement_is_no_offer(nlp, words, text):

@@ -216,6 +216,7 @@ LEXICON = LexiconSpec(
         "limit_phrases": "phrases",
         "commitment_modals": "words",
         "empathy_verbs": "words",
+        "presume_verbs": "words",
         "condescending_phrases": "phrases",
         "dismissive_phrases": "phrases",
     },
@@ -298,7 +299,7 @@ LEXICON = LexiconSpec(
             "condescending_phrases",
             "dismissive_phrases",
         ),
-        7: ("commitment_modals", "empathy_verbs"),
+        7: ("commitment_modals", "empathy_verbs", "presume_verbs"),
     },
 )
 

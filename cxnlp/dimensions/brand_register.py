@@ -254,6 +254,7 @@ class RegisterWords:
     limit_phrases: tuple[tuple[str, ...], ...] = ()
     commitment_modals: frozenset[str] = frozenset()
     empathy_verbs: frozenset[str] = frozenset()
+    presume_verbs: frozenset[str] = frozenset()
 
     @classmethod
     def from_lexicon(cls, lexicon: Lexicon) -> RegisterWords:
@@ -1444,6 +1445,18 @@ def call_without_courtesy(parsed: ParsedTranscript, words: RegisterWords, min_tu
 _CLAUSE_LINKS = frozenset({"and", "just", "then", "so", "please", "simply"})
 
 
+#: Words before a first-person subject that turn its modal into a refusal: "nothing we can do".
+_NEGATIVE_HEADS = frozenset({"nothing", "no", "none", "nobody", "little", "not"})
+
+
+def _obliged(tokens: Sequence[Token]) -> bool:
+    """Whether the verb opening ``tokens`` is one of obligation ("have to", "need to", "got
+    to"): what the agent will be made to do is a warning, not an offer."""
+    return (
+        len(tokens) >= 2 and tokens[0].lemma_.lower() in {"have", "need", "get"} and tokens[1].lower_ == "to"
+    )
+
+
 def _negated(tokens: Sequence[Token]) -> bool:
     return any("Neg" in t.morph.get("Polarity", []) or t.lower_ in {"not", "n't", "never"} for t in tokens)
 
@@ -1454,7 +1467,9 @@ def offer_shape(span: Span, words: RegisterWords) -> str | None:
 
     - the agent's own future or ability, not negated: "we'll move it", "I can add that to the
       notes", "I'm going to send it" (a first-person subject, a modal of ``commitment_modals``
-      or "going to", a base-form verb; "I can't", "we won't" are refusals, not offers);
+      or "going to", a base-form verb; "I can't", "we won't", "nothing we can do" are refusals,
+      "we'll have to close the account" a warning and "I'll assume it wasn't read" a
+      presumption (``presume_verbs``), not offers);
     - the agent's understanding of what the customer feels, with the clause that says it: "I
       know it's a pain being stuck without the telly", "I can imagine how stressful that is"
       (a first-person subject, a verb of ``empathy_verbs``, a clause with a verb after it; a
@@ -1476,6 +1491,7 @@ def offer_shape(span: Span, words: RegisterWords) -> str | None:
     tokens = list(_unfilled(span, False))
     lowered = [t.lower_ for t in tokens]
     n = len(tokens)
+    declined = False
     for j, tok in enumerate(tokens):
         low = lowered[j]
         after = tokens[j + 1 : j + 5]
@@ -1490,6 +1506,9 @@ def offer_shape(span: Span, words: RegisterWords) -> str | None:
                 clause = tokens[j + feel + 2 :]
                 if any(t.pos_ in {"VERB", "AUX"} for t in clause) and len(clause) >= 2:
                     return span[tok.i - span.start : after[feel].i - span.start + 1].text
+            if lowered[max(0, j - 2) : j] and _NEGATIVE_HEADS.intersection(lowered[max(0, j - 2) : j]):
+                declined = True  # "there's nothing we can do", "no way I can change it"
+                continue
             modal = next(
                 (
                     k
@@ -1501,7 +1520,14 @@ def offer_shape(span: Span, words: RegisterWords) -> str | None:
             if modal is None or modal > 1:
                 continue
             verb = next((k for k, t in enumerate(after) if k > modal and t.tag_ == "VB"), None)
-            if verb is None or verb > modal + 3 or _negated(after[: verb + 1]):
+            if verb is None or verb > modal + 3:
+                continue
+            if (
+                _negated(after[: verb + 1])
+                or after[verb].lemma_.lower() in words.presume_verbs
+                or _obliged(after[verb:])
+            ):
+                declined = True  # "I can't", "I'll assume it wasn't opened", "we'll have to close it"
                 continue
             return span[tok.i - span.start : after[verb].i - span.start + 1].text
         if low == "you" and j + 1 < n and lowered[j + 1] in words.commitment_modals | {"may", "might"}:
@@ -1517,6 +1543,8 @@ def offer_shape(span: Span, words: RegisterWords) -> str | None:
             obj = next((k for k, t in enumerate(after[:3]) if t.lower_ in {"us", "me"}), None)
             if obj is not None and not _negated(tokens[max(0, j - 2) : j + 1]):
                 return span[tok.i - span.start : after[obj].i - span.start + 1].text
+    if declined:
+        return None  # a refusal, warning or presumption in the agent's voice is no act to offer
     from cxnlp.dimensions.proactive import pattern_acts
 
     acts = pattern_acts(span)
