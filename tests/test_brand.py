@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -492,7 +493,7 @@ def test_register_prototypes_load_and_enter_the_configuration(packaged_and_copy,
 
 def test_a_version_1_brand_lexicon_still_loads_with_the_packaged_registers(encoder, tmp_path, caplog):
     text = (REPO_ROOT / "cxnlp" / "resources" / "brand_lexicon.yaml").read_text(encoding="utf-8")
-    v1 = text.split("\noff_brand_registers:")[0].replace("version: 6", "version: 1")
+    v1 = re.sub(r"(?m)^version: \d+$", "version: 1", text.split("\noff_brand_registers:")[0])
     path = tmp_path / "brand_lexicon.yaml"
     path.write_text(v1, encoding="utf-8")
     dim = BrandCongruence(brand_lexicon=str(path))
@@ -687,3 +688,39 @@ def test_a_call_without_a_single_courtesy_word_costs_once(parser, brand):
     assert not [e for e in kept.evidence if "no courtesy word" in e.detail]
     assert [e.turn_index for e in cut.evidence if "no courtesy word" in e.detail] == [0]
     assert kept.score - cut.score >= 5
+
+
+@pytest.mark.parametrize(
+    ("text", "is_offer"),
+    [
+        ("If the fitter can't make Tuesday, ring us and we'll find another slot.", True),
+        ("I'll pop the returns label in the post tonight.", True),
+        ("Nope, that's the system.", False),
+        ("Can't change it now.", False),
+    ],
+)
+def test_an_unsure_off_brand_reading_of_an_offer_needs_a_clear_margin(parser, brand, text, is_offer):
+    """The gate reads the sentence's shape: with a near off-brand example (0.55) but a margin
+    short of ``off_clear_margin``, a reading of an offer does not count and one of a curt reply
+    does; a clear margin counts for both, a margin under ``off_margin`` for neither."""
+    sentence = parser.parse(call(text)).agent_sentences[0]
+    near, unclear = 0.55, (brand.off_margin + brand.off_clear_margin) / 2
+    assert brand._off_reading_counts(sentence, near, unclear) is (not is_offer)
+    assert brand._off_reading_counts(sentence, near, brand.off_clear_margin + 0.01)
+    assert not brand._off_reading_counts(sentence, near, brand.off_margin)
+    assert not brand._off_reading_counts(sentence, brand.off_min_similarity - 0.05, unclear)
+
+
+def test_a_warm_proactive_close_in_a_courteous_turn_costs_nothing(parser, brand):
+    """An invitation to come back and a warm farewell after thanks cost no brand points."""
+    turns = [
+        *POLITE_TURNS,
+        ("customer", "Great, thanks."),
+        (
+            "agent",
+            "Thanks for your patience today. If the parcel isn't with you by Friday, just give us "
+            "a ring and we'll send another. Speak soon.",
+        ),
+    ]
+    result = score(parser, brand, Transcript.from_pairs("t", turns))
+    assert not [e for e in result.evidence if e.weight < 0], result.evidence

@@ -262,3 +262,82 @@ def test_a_farewell_for_now_after_advice_is_not_an_order(nlp, words):
     last = list(doc.sents)[-1]
     assert [t.pos_ for t in last][0] in ("PROPN", "NOUN", "INTJ")
     assert [cue.kind for cue in register_cues(last, words)] == []
+
+
+def cues_of_last(nlp, words, turn: str) -> list[str]:
+    """The cue kinds of a turn's last sentence, read in its turn (its doc)."""
+    last = list(nlp(turn).sents)[-1]
+    return [cue.kind for cue in register_cues(last, words, clean=last)]
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        "Apologies for the delay. Policy number?",
+        "Thanks for holding. Postcode?",
+        "Sorry about the wait. K, got it.",
+    ],
+)
+def test_a_curt_demand_stays_curt_in_a_courteous_turn(nlp, words, turn):
+    """A courtesy word elsewhere in the turn excuses a short farewell, not a bare demand or a
+    grudging acknowledgement after it."""
+    assert "curt_reply" in cues_of_last(nlp, words, turn)
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        "Thanks so much for your time. Speak soon.",
+        "My pleasure, Olu. Bye for now.",
+        "Happy to help. Anytime tomorrow?",
+        "That's the form sorted, thank you. The receipt now.",
+    ],
+)
+def test_a_courteous_farewell_or_fragment_is_not_curt(nlp, words, turn):
+    assert "curt_reply" not in cues_of_last(nlp, words, turn)
+
+
+def shape(nlp, words, text: str) -> str | None:
+    from cxnlp.dimensions.brand_register import offer_shape
+
+    doc = nlp(text)
+    return offer_shape(next(iter(doc.sents)), words)
+
+
+@pytest.mark.parametrize(
+    ("text", "words_of_the_offer"),
+    [
+        ("If the van hasn't come by noon, drop us a line and we'll chase it.", "drop us"),
+        ("We'll swap the handset the moment it lands.", "We'll swap"),
+        ("I can pop a note on the file for the engineer.", "I can pop"),
+        ("I'm going to ring the depot straight after this call.", "I'm going to ring"),
+        ("Let's get the new card ordered for you.", "Let's get"),
+        ("You'll receive a text when the driver is ten minutes away.", "You'll receive"),
+        ("You might also want the travel add-on for the trip in May.", "You might also want"),
+        ("I can imagine how worrying that was with the baby at home.", "I can imagine"),
+        ("when the boiler fires up just give me a call back", "give me"),
+    ],
+)
+def test_an_offer_is_read_by_its_shape(nlp, words, text, words_of_the_offer):
+    assert shape(nlp, words, text) == words_of_the_offer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't change the delivery slot.",  # a refusal
+        "We won't be sending anyone out today.",
+        "Don't call us about the meter again.",
+        "Hang on.",
+        "Yeah, that's how it goes.",
+        "Everybody gets that letter.",
+        "I get it.",  # no clause of what the customer feels
+        "The meter was read on the fourth.",  # a statement of fact
+        "Someone in the warehouse packed it.",
+        "Honestly there's nothing we can change on that booking.",  # a refusal before the subject
+        "Miss another payment and we'll have to pass it to collections.",  # a warning
+        "I'll presume you never got round to reading the guide.",  # a presumption
+    ],
+)
+def test_a_refusal_brush_off_hold_or_statement_is_no_offer(nlp, words, text):
+    assert shape(nlp, words, text) is None

@@ -123,7 +123,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_dimension
-from cxnlp.dimensions.brand_register import RegisterWords, call_without_courtesy, register_cues, turn_cues
+from cxnlp.dimensions.brand_register import (
+    RegisterWords,
+    call_without_courtesy,
+    offer_shape,
+    register_cues,
+    turn_cues,
+)
 from cxnlp.dimensions.register_model import (
     RegisterScorer,
     default_register_scorer,
@@ -151,7 +157,7 @@ DEFAULT_PROFILE_RESOURCE = "default_brand.yaml"
 #: ``BrandCongruence(brand_lexicon=PATH)``.
 LEXICON = LexiconSpec(
     resource="brand_lexicon.yaml",
-    version=6,
+    version=7,
     parameter="BrandCongruence(brand_lexicon=PATH)",
     fields={
         "neutral_examples": "sentences",
@@ -208,6 +214,9 @@ LEXICON = LexiconSpec(
         "softeners": "words",
         "conduct_phrases": "phrases",
         "limit_phrases": "phrases",
+        "commitment_modals": "words",
+        "empathy_verbs": "words",
+        "presume_verbs": "words",
         "condescending_phrases": "phrases",
         "dismissive_phrases": "phrases",
     },
@@ -290,6 +299,7 @@ LEXICON = LexiconSpec(
             "condescending_phrases",
             "dismissive_phrases",
         ),
+        7: ("commitment_modals", "empathy_verbs", "presume_verbs"),
     },
 )
 
@@ -717,7 +727,13 @@ class BrandCongruence(Dimension):
         Off-brand margin from which ``off_min_similarity`` is not asked: a sentence much
         nearer the off-brand examples than the plain ones is recognised even where no single
         example is close ("You're making a fuss over nothing." margin +0.12, nearest 0.45);
-        the warm lines above sat at +0.04 to +0.09.
+        the warm lines above sat at +0.04 to +0.09. A sentence shaped as an offer of the
+        agent's (:func:`~cxnlp.dimensions.brand_register.offer_shape`: a commitment, an
+        invitation to come back, a next step, an anticipated need, words of understanding)
+        needs this margin whatever its nearest example: the classifier read warm offers as off
+        brand at a nearest example of 0.51-0.56 ("Leave it with me; I'll handle it from here.",
+        "ring us." in a proactive close), and an offer said rudely is read by the register
+        cues and forbidden phrases ("Fine, I'll do it.", "I'll deal with it, whatever.").
     min_phrase_words : int
         Forbidden phrases of fewer words ("lol", "mate", "nope") are matched literally only
         and stay out of the style classifier: embedded alone, a word or two carries no
@@ -956,6 +972,25 @@ class BrandCongruence(Dimension):
             vectors @ self.plain_matrix_.T, self.off_neighbours
         )
 
+    def _off_reading_counts(self, sent: Sentence, nearest: float, margin: float) -> bool:
+        """Whether the style classifier's unsure off-brand reading of a sentence counts.
+
+        It counts where the sentence sits nearer the off-brand examples than the plain ones by
+        more than ``off_margin`` and either clearly so (``off_clear_margin``) or with a near
+        off-brand example (``off_min_similarity``) and not shaped as an offer of the agent's
+        (:func:`offer_shape`: a commitment, an invitation to come back, a next step, an
+        anticipated need, words of understanding). On offers the classifier extrapolates: it
+        read warm closes as off brand at a nearest example of 0.51-0.56 ("Leave it with me;
+        I'll handle it from here.", "ring us.", "The email with everything we agreed is on its
+        way now."), while curt replies, holds and brush-offs are what its off-brand examples
+        are made of.
+        """
+        if margin <= self.off_margin:
+            return False
+        if margin >= self.off_clear_margin:
+            return True
+        return nearest >= self.off_min_similarity and offer_shape(sent.clean, self.register_words_) is None
+
     def learned_register_probability(self, sentences: Sequence[Sentence], vectors: np.ndarray) -> np.ndarray:
         """The register model's P(off brand) per sentence (zeros when it is off)."""
         self._check_prepared()
@@ -996,10 +1031,9 @@ class BrandCongruence(Dimension):
             trait = trait_names[int(trait_matrix[i].argmax())]
             on_strength = ramp(float(p_on[i]), self.style_onset, self.style_full)
             off_strength = ramp(float(p_off[i]), self.off_onset, self.off_full)
-            unsure = p_off[i] < self.off_sure
-            unlike = nearest_off[i] < self.off_min_similarity and nearer_off[i] < self.off_clear_margin
-            if unsure and (nearer_off[i] <= self.off_margin or unlike):
-                off_strength = 0.0
+            if off_strength > 0 and p_off[i] < self.off_sure:
+                if not self._off_reading_counts(sent, float(nearest_off[i]), float(nearer_off[i])):
+                    off_strength = 0.0
             learned = ramp(float(p_learned[i]), self.register_onset, self.register_full)
             if nearer_off[i] <= self.register_margin:
                 learned = 0.0

@@ -132,6 +132,14 @@ turns of the tuning splits' adequate and model calls):
 ``exasperation`` "get to the point", "I heard you the first time"; ``curt_reply`` a
 coordinated bare demand ("Policy number and postcode.") and is no cue in a turn that holds a
 courtesy word ("You're welcome. Bye now.").
+
+Version 7: that courtesy excuses a short farewell or warm close only ("Thanks so much. Speak
+soon."), not a bare demand or a grudging acknowledgement in the same turn ("Sorry about that.
+Account number?", "Thanks. K, got it."); a demand is a bare noun phrase ("Here any time?" and
+"The tracking link now." are none). :func:`offer_shape` reads whether a sentence is an offer of
+the agent's (a commitment, an invitation to come back, a next step, an anticipated need, words
+of understanding) from person, modality and mood; the brand dimension asks more of the style
+classifier before it reads such a sentence as off brand.
 """
 
 from __future__ import annotations
@@ -244,6 +252,9 @@ class RegisterWords:
     softeners: frozenset[str] = frozenset()
     conduct_phrases: tuple[tuple[str, ...], ...] = ()
     limit_phrases: tuple[tuple[str, ...], ...] = ()
+    commitment_modals: frozenset[str] = frozenset()
+    empathy_verbs: frozenset[str] = frozenset()
+    presume_verbs: frozenset[str] = frozenset()
 
     @classmethod
     def from_lexicon(cls, lexicon: Lexicon) -> RegisterWords:
@@ -646,8 +657,12 @@ def curt_reply(span: Span, words: RegisterWords) -> str | None:
     lowered = [t.lower_ for t in tokens]
     if words.courtesy_words.intersection(lowered):
         return None
-    if words.courtesy_words.intersection(t.lower_ for t in span.doc):
-        return None  # "You're welcome. Bye now.": the turn is courteous, its farewell short
+    if (words.farewell_words | words.warm_close_words).intersection(
+        lowered
+    ) and words.courtesy_words.intersection(t.lower_ for t in span.doc):
+        # "You're welcome. Bye now.": a short farewell closing a courteous turn (a curt demand
+        # or acknowledgement in the same turn stays curt: "Sorry about that. Account number?")
+        return None
     said = span.text.strip()
     # only grudging or casual acknowledgements and farewells: "K, got it.", "Yep, bye."
     if words.grudging_words.intersection(lowered) and all(
@@ -660,7 +675,14 @@ def curt_reply(span: Span, words: RegisterWords) -> str | None:
     if lowered[:3] == ["what", "do", "you"] and len(lowered) == 4 and lowered[3] in {"need", "want"}:
         return said
     # a demand as a bare noun phrase: "Account number?", "Date of birth?"
-    if said.endswith("?") and not verbs and nouns and lowered[0] not in _WH and len(tokens) <= 3:
+    if (
+        said.endswith("?")
+        and not verbs
+        and nouns
+        and tokens[0].pos_ in {"NOUN", "PROPN", "ADJ"}
+        and lowered[0] not in _WH
+        and len(tokens) <= 3
+    ):
         return said
     # the same said flat: "Reference number.", "reference number" (a recogniser writes no "?")
     if (  # "Surname.", "Account holder's name.", "Policy number and postcode."
@@ -690,6 +712,7 @@ def curt_reply(span: Span, words: RegisterWords) -> str | None:
         len(tokens) >= 2
         and lowered[-1] in words.curt_words | {"go"}
         and tokens[-2].pos_ != "ADP"
+        and tokens[0].pos_ != "DET"  # a demand names the thing bare ("The tracking link now." is a fragment)
         and not words.farewell_words.intersection(lowered)  # "Bye now." takes leave
         and nouns
         and not any(t.pos_ in {"VERB", "AUX"} for t in tokens[:-1])
@@ -1413,3 +1436,119 @@ def call_without_courtesy(parsed: ParsedTranscript, words: RegisterWords, min_tu
         if any(t.lower_ in words.courtesy_words for t in sent.span):
             return None
     return len(turns)
+
+
+# --------------------------------------------------------------------------- sentence shape
+
+
+#: Words after which an imperative opens its clause: "..., and give us a ring", "just call us".
+_CLAUSE_LINKS = frozenset({"and", "just", "then", "so", "please", "simply"})
+
+
+#: Words before a first-person subject that turn its modal into a refusal: "nothing we can do".
+_NEGATIVE_HEADS = frozenset({"nothing", "no", "none", "nobody", "little", "not"})
+
+
+def _obliged(tokens: Sequence[Token]) -> bool:
+    """Whether the verb opening ``tokens`` is one of obligation ("have to", "need to", "got
+    to"): what the agent will be made to do is a warning, not an offer."""
+    return (
+        len(tokens) >= 2 and tokens[0].lemma_.lower() in {"have", "need", "get"} and tokens[1].lower_ == "to"
+    )
+
+
+def _negated(tokens: Sequence[Token]) -> bool:
+    return any("Neg" in t.morph.get("Polarity", []) or t.lower_ in {"not", "n't", "never"} for t in tokens)
+
+
+def offer_shape(span: Span, words: RegisterWords) -> str | None:
+    """The words that make the sentence an offer of the agent's: a commitment, an invitation
+    to come back, a next step or an anticipated need, read from person, modality and mood.
+
+    - the agent's own future or ability, not negated: "we'll move it", "I can add that to the
+      notes", "I'm going to send it" (a first-person subject, a modal of ``commitment_modals``
+      or "going to", a base-form verb; "I can't", "we won't", "nothing we can do" are refusals,
+      "we'll have to close the account" a warning and "I'll assume it wasn't read" a
+      presumption (``presume_verbs``), not offers);
+    - the agent's understanding of what the customer feels, with the clause that says it: "I
+      know it's a pain being stuck without the telly", "I can imagine how stressful that is"
+      (a first-person subject, a verb of ``empathy_verbs``, a clause with a verb after it; a
+      bare "I get it." or "I know." is none);
+    - "let me / let us / let's" and a verb: "let's get this sorted for you";
+    - an imperative whose next words hold the agent as its object, not negated: "give us a
+      ring", "let us know", "call me back", "leave it with me" ("don't call us" is none);
+    - what the customer will get or may want: "you'll receive an email", "you may also want
+      our roaming pass" (second person, a modal, a verb of ``expectation_verbs`` or
+      ``wish_verbs``);
+    - the acts :func:`cxnlp.dimensions.proactive.pattern_acts` finds (ownership, next steps,
+      anticipation, an offer of more help, empathy), so that the two dimensions read one act
+      the same way.
+
+    None for everything else: a refusal, a brush-off, a hold or a bare acknowledgement, a
+    statement about the customer. Used by :class:`cxnlp.dimensions.brand.BrandCongruence` to
+    decide how much evidence the style classifier needs before an off-brand reading counts.
+    """
+    tokens = list(_unfilled(span, False))
+    lowered = [t.lower_ for t in tokens]
+    n = len(tokens)
+    declined = False
+    for j, tok in enumerate(tokens):
+        low = lowered[j]
+        after = tokens[j + 1 : j + 5]
+        if low in {"i", "we"} or (low == "let" and j + 1 < n and lowered[j + 1] in {"'s", "me", "us"}):
+            if low == "let":
+                verbs = [t for t in after[1:3] if t.tag_ == "VB"]
+                if verbs:
+                    return span[tokens[j].i - span.start : verbs[0].i - span.start + 1].text
+                continue
+            feel = next((k for k, t in enumerate(after[:3]) if t.lemma_.lower() in words.empathy_verbs), None)
+            if feel is not None and not _negated(after[:feel]):
+                clause = tokens[j + feel + 2 :]
+                if any(t.pos_ in {"VERB", "AUX"} for t in clause) and len(clause) >= 2:
+                    return span[tok.i - span.start : after[feel].i - span.start + 1].text
+            if lowered[max(0, j - 2) : j] and _NEGATIVE_HEADS.intersection(lowered[max(0, j - 2) : j]):
+                declined = True  # "there's nothing we can do", "no way I can change it"
+                continue
+            modal = next(
+                (
+                    k
+                    for k, t in enumerate(after)
+                    if t.lower_ in words.commitment_modals or t.lower_ == "going"
+                ),
+                None,
+            )
+            if modal is None or modal > 1:
+                continue
+            verb = next((k for k, t in enumerate(after) if k > modal and t.tag_ == "VB"), None)
+            if verb is None or verb > modal + 3:
+                continue
+            if (
+                _negated(after[: verb + 1])
+                or after[verb].lemma_.lower() in words.presume_verbs
+                or _obliged(after[verb:])
+            ):
+                declined = True  # "I can't", "I'll assume it wasn't opened", "we'll have to close it"
+                continue
+            return span[tok.i - span.start : after[verb].i - span.start + 1].text
+        if low == "you" and j + 1 < n and lowered[j + 1] in words.commitment_modals | {"may", "might"}:
+            rest = [t for t in after[1:4] if t.lower_ not in {"also", "just", "then", "still", "soon"}]
+            if (
+                rest
+                and rest[0].lemma_.lower() in words.expectation_verbs | words.wish_verbs
+                and not _negated(after[:2])
+            ):
+                return span[tok.i - span.start : rest[0].i - span.start + 1].text
+        opens_clause = tok.i == span.start or tok.nbor(-1).is_punct or lowered[j - 1] in _CLAUSE_LINKS
+        if tok.tag_ == "VB" and (j == 0 or opens_clause):
+            obj = next((k for k, t in enumerate(after[:3]) if t.lower_ in {"us", "me"}), None)
+            if obj is not None and not _negated(tokens[max(0, j - 2) : j + 1]):
+                return span[tok.i - span.start : after[obj].i - span.start + 1].text
+    if declined:
+        return None  # a refusal, warning or presumption in the agent's voice is no act to offer
+    from cxnlp.dimensions.proactive import pattern_acts
+
+    acts = pattern_acts(span)
+    for act in ("ownership", "next_steps", "anticipation", "further_help", "empathy"):
+        if act in acts:
+            return acts[act]
+    return None
