@@ -255,6 +255,19 @@ def test_ask_type(nlp, need, kind, ask):
         ("Send us a photo of the receipt.", set(), {"steps"}),
         ("You can send the service number to me.", set(), {"steps"}),
         ("Restart the router and let me know if it works.", {"steps"}, set()),
+        # An instruction after "please", a greeting or a condition is still a step, as is
+        # advice to the customer; "please" before a request for details or a hold is none,
+        # nor is the agent's own next deed after a sequence word.
+        ("Please restart your phone and try again.", {"steps"}, set()),
+        ("Hello, please try it again.", {"steps"}, set()),
+        ("If it still doesn't work, please turn the phone off and on.", {"steps"}, set()),
+        ("You may clear the cache and reinstall the app.", {"steps"}, set()),
+        ("It is suggested that you update the app to the latest version.", {"steps"}, set()),
+        ("You are advised to upgrade the system first.", {"steps"}, set()),
+        ("Please provide your phone number via private message.", set(), {"steps"}),
+        ("Please wait patiently.", set(), {"steps"}),
+        ("We will pass it to the after-sales department and verify the issue.", set(), {"steps"}),
+        ("Once it restarts, we will check the line and then you can log in again.", {"steps"}, set()),
     ],
 )
 def test_reply_functions(nlp, reply, present, absent):

@@ -2054,6 +2054,25 @@ def _is_formula(
 _STEP_CONTENT = frozenset({"NOUN", "PROPN", "NUM", "ADJ"})
 
 
+def _instruction_start(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> int:
+    """Where an instruction would start: after clause and frame openers ("Please", "Hello,",
+    "OK, then") and after a leading condition up to its comma ("If it still fails, ...");
+    0 when nothing precedes it."""
+    start = 0
+    if lowers and lowers[0] in _CONDITIONS:
+        doc = words[0].doc
+        comma = next(
+            (k for k, t in enumerate(words) if t.i + 1 < len(doc) and doc[t.i + 1].text == ","), None
+        )
+        if comma is None:
+            return 0
+        start = comma + 1
+    openers = lex["clause_openers"] | lex["frame_openers"]
+    while start < len(words) and lowers[start] in openers:
+        start += 1
+    return start
+
+
 #: The agent as the one an instruction gives to ("send it to *us*", "tell *me*").
 _TO_THE_AGENT = frozenset({"me", "us"})
 
@@ -2077,6 +2096,26 @@ def _steps(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> 
         return False
     first = words[0]
     verbs = lex["instruction_verbs"]
+    # "Please restart the phone", "Hello, try it again", "If it still fails, turn it off
+    # and on": the imperative after a courtesy opener or a condition, when its verb is an
+    # instruction verb (a "please" before any other verb asks the customer for something:
+    # "Please provide your number"). An attention verb instructs only with what to attend
+    # to or to do again ("Please check the APN setting", "Please try again"; "Please wait
+    # patiently" holds).
+    start = _instruction_start(words, lowers, lex)
+    if 0 < start < len(words) - 1:
+        lead, rest = words[start], words[start + 1 :]
+        lemma = _lemma(lead)
+        attends = lemma in lex["attention_verbs"] and not any(
+            t.pos_ in _STEP_CONTENT and not _light_noun(t) for t in rest
+        )
+        if (
+            lead.tag_ in ("VB", "VBP")
+            and lemma in verbs
+            and lemma not in lex["not_instructions"]
+            and (not attends or "again" in lowers[start + 1 :])
+        ):
+            return True
     # An imperative opener instructs when it names what to do: an instruction verb with
     # something after it, or any verb with a content word ("Wait." holds, "Leave it with
     # me" takes ownership; neither is a step).
@@ -2100,15 +2139,40 @@ def _steps(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> 
             "just",
             "must",
             "have",
+            "may",
+            "might",
         ):
             nxt = [_lemma(t) for t in words[i + 1 : i + 5]]
             if verbs.intersection(nxt):
                 return True
+    # "It is suggested that you update the app", "We recommend you clear the cache", "You
+    # are advised to back up the data": advice verbs put a step to the customer.
+    for i, t in enumerate(words[:-1]):
+        if t.pos_ == "VERB" and _lemma(t) in lex["ask_advice"]:
+            after = words[i + 1 : i + 5]
+            if any(
+                w.tag_ in ("VB", "VBP") and _lemma(w) in verbs and _lemma(w) not in lex["not_instructions"]
+                for w in after
+            ):
+                return True
     # "First open the app, then tap Reset": a sequence word that is not an adjective ("next
-    # spring") with an instruction verb in the imperative ("opens" describes, "open" tells).
+    # spring") with an instruction verb in the imperative ("opens" describes, "open" tells),
+    # not the agent's own ("We will verify it after ...": a promise).
     return any(_lw(t) in lex["sequence_words"] and t.pos_ != "ADJ" for t in words) and any(
-        t.tag_ == "VB" and _lemma(t) in verbs and _lemma(t) not in lex["not_instructions"] for t in words
+        t.tag_ == "VB"
+        and _lemma(t) in verbs
+        and _lemma(t) not in lex["not_instructions"]
+        and not _agent_does(lowers, k)
+        for k, t in enumerate(words)
     )
+
+
+def _agent_does(lowers: Sequence[str], k: int) -> bool:
+    """Is the verb at ``k`` the agent's own deed: an "I"/"we" before it with no "you" in
+    between ("We will feed it back and verify it" promises; "we'll reset it, then you log
+    in" instructs)?"""
+    own = max((i for i in range(k) if lowers[i] in _FIRST_PERSON), default=-1)
+    return own >= 0 and "you" not in lowers[own + 1 : k]
 
 
 # --------------------------------------------------------------------------- pairs
