@@ -158,6 +158,8 @@ NeedSource = Literal["pattern", "semantic"]
 #: A need before merging: its sentence, kind and how it was found.
 DetectedNeed = tuple[Sentence, NeedKind, NeedSource]
 Status = Literal["answered", "partial", "open"]
+#: A reply option scored for a need: (P(met), (its sentences, similarity, what they do)).
+_Scored = tuple[float, tuple[tuple["Sentence", ...], float, dict[str, float]]]
 
 #: The word lists version 2 of ``completeness_lexicon.yaml`` moved out of the need patterns.
 _ADDED_IN_2 = ("request_verbs", "wish_verbs", "seeking_words", "seeking_openers", "fault_states")
@@ -214,6 +216,8 @@ _ANSWER_FUNCTIONS = (
 # Closed-class grammar stays in code (the lexicon's header says which is which): the
 # conjunctions that split clauses (read together with their part of speech), wh-tags,
 # pronouns, auxiliaries and negators in the need patterns, currency symbols.
+#: Content words from which a sentence with a need pattern tells a case, never courtesy.
+_LONG_NEED_WORDS = 4
 _CLAUSE_JOINERS = frozenset({"but", "and", "because", "since", "as", "so", "although"})
 
 _WH_TAGS = ["WDT", "WP", "WP$", "WRB"]
@@ -683,6 +687,10 @@ class AnswerCompleteness(Dimension):
         content words or more is). Openings that describe a situation reach 0.22-0.29
         ("the fridge you replaced is making a loud buzzing noise"), so the bar is low: a
         customer calls for a reason, and courtesy is ruled out separately.
+    courtesy_margin : float
+        How much closer to a courtesy prototype than to any need prototype a sentence with
+        a need pattern must be to count as courtesy (``social_threshold`` reached too, and
+        fewer than four content words): a need pattern is overruled only by clear courtesy.
     reply_lexicon : str, optional
         Path of a reply-function word list file (default: the packaged
         ``cxnlp/resources/reply_functions.yaml``).
@@ -716,6 +724,7 @@ class AnswerCompleteness(Dimension):
         window: int = 3,
         adjacent_relevance: float = 0.55,
         opening_need_threshold: float = 0.2,
+        courtesy_margin: float = 0.05,
         reply_lexicon: str | None = None,
         need_reply_model: str | None = None,
         completeness_lexicon: str | None = None,
@@ -734,6 +743,7 @@ class AnswerCompleteness(Dimension):
         self.window = window
         self.adjacent_relevance = adjacent_relevance
         self.opening_need_threshold = opening_need_threshold
+        self.courtesy_margin = courtesy_margin
         self.reply_lexicon = reply_lexicon
         self.need_reply_model = need_reply_model
         self.completeness_lexicon = completeness_lexicon
@@ -861,6 +871,15 @@ class AnswerCompleteness(Dimension):
                 continue
             kind = pattern_need_kind(sent.clean, self.lexicon_)
             courtesy = social_sim >= self.social_threshold and social_sim > need_sim
+            if kind is not None and courtesy:
+                # A need pattern is overruled only by clear courtesy: a short sentence
+                # closer to courtesy than to any need by a margin ("Can you hear me?"), not
+                # "Can someone come this afternoon?" (0.45 to "Can you hear me?", 0.43 to a
+                # need) or a situation told at length.
+                courtesy = (
+                    social_sim > need_sim + self.courtesy_margin
+                    and len(content_tokens(sent.clean)) < _LONG_NEED_WORDS
+                )
             if kind is not None and not courtesy:
                 found.append((sent, kind, "pattern"))
             elif kind is None and need_sim >= self.need_threshold and need_sim > social_sim:
@@ -1072,7 +1091,7 @@ class AnswerCompleteness(Dimension):
             half = (self.partial_probability + self.answer_probability) / 2
             probs = np.where(hedged, np.minimum(probs, half), probs)
             scored.append(sorted(zip(probs.tolist(), options, strict=True), key=lambda po: -po[0]))
-        chosen = [options[0] if options else None for options in scored]
+        chosen = self._assign(needs, asks, scored)
         outcomes = []
         for need, ask, pick in zip(needs, asks, chosen, strict=True):
             if pick is None:
@@ -1087,6 +1106,46 @@ class AnswerCompleteness(Dimension):
                 status = "open"
             outcomes.append(NeedOutcome(need, status, rel, p, used, ask=ask, functions=funcs))
         return outcomes
+
+    def _assign(
+        self,
+        needs: Sequence[Need],
+        asks: Sequence[str],
+        scored: Sequence[Sequence[_Scored]],
+    ) -> list[_Scored | None]:
+        """Each need's best reply, an answer belonging to the need it was given to.
+
+        Why: a reply that meets a need the customer raised in a later turn ("Could you take
+        up the trousers too?" "I've added the hem, they'll be ready Friday") is that need's
+        answer; it is no late answer to an earlier question or request ("Is my coat ready?")
+        whose own reply answered nothing, unless it answers only the earlier need in kind.
+        A problem statement is exempt: the fix the customer's follow-up asked for fixes the
+        problem too ("My flight's cancelled." "Is there another?" "Yes, I've booked you on
+        the 2214"). Needs are settled from the last to the first, so a later need's answer
+        is known when an earlier one looks for its own.
+        """
+        chosen: list[_Scored | None] = [None] * len(needs)
+        for i in range(len(needs) - 1, -1, -1):
+            need = needs[i]
+            turn = need.sentences[-1].turn_index
+            claims = [
+                (asks[j], {s.index for s in pick[1][0]})
+                for j in range(i + 1, len(needs))
+                if (pick := chosen[j]) is not None
+                and pick[0] >= self.partial_probability
+                and needs[j].sentences[0].turn_index > turn
+            ]
+            for option in scored[i]:
+                used, _, funcs = option[1]
+                if need.kind != "problem" and claims:
+                    taken = [ask for ask, idx in claims if any(s.index in idx for s in used)]
+                    if taken and not (
+                        answers_in_kind(asks[i], funcs) and not any(answers_in_kind(a, funcs) for a in taken)
+                    ):
+                        continue
+                chosen[i] = option
+                break
+        return chosen
 
     def closing_sentences(self, needs: Sequence[Need], parsed: ParsedTranscript) -> set[int]:
         """The agent's closing: its sentences after the customer's last turn, when that turn

@@ -643,15 +643,19 @@ def reply_functions(
     )
     # "Yes, I can definitely help you with that", "Sure, I'll look into it": a yes that only
     # takes the question on, with no verb but attention or help, answers nothing yet.
+    yes_in_text = _yes_no(words, lex)
     yes_no = (
         not cannot_tell
         and not _only_inaction_verbs(words, lex, lex["resolve_verbs"])
-        and (_yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex, within=False)))
+        and (yes_in_text or (said is not None and _yes_no(_words(said), lex, within=False)))
     )
     # "Yes, lots of our students wear glasses", "yes so um memberships are great": a yes
     # followed by talk that backs it with nothing is a discourse marker, not an answer.
     yes_talk = yes_no and _talk_after_yes(span, words, lex)
     yes_no = yes_no and not yes_talk
+    # A yes only in the spoken words ("yeah returns are something we get asked about a
+    # lot"): the filler-free sentence is all that follows it, read for talk below.
+    spoken_yes = yes_no and not yes_in_text
     personal = first_person or you_words > 0 or bool(_PERSONAL.intersection(lowers))
     # A rule for everyone by its form ("Refunds usually take five days", "Most of our
     # plans cost..."), as against a sentence that merely names no one ("It was refused
@@ -752,6 +756,8 @@ def reply_functions(
     # refuses to tell, or a promise, settles no case.
     out["decisive"] = float(out["decisive"] and not (out["bare_promise"] or cannot_tell or vague))
     out["talk"] = float(_talk(words, out, lex))
+    if spoken_yes and _talk(words, {**out, "yes_no": 0.0}, lex):
+        out.update(yes_no=0.0, yes_talk=1.0, bare_yes=0.0, talk=1.0)
     return out
 
 
@@ -2226,7 +2232,14 @@ def answers_in_kind(ask: str, functions: Mapping[str, float]) -> bool:
     kinds = ANSWER_KINDS.get(ask, ())
     if any(functions[k] > 0 and new_fact.get(k, True) for k in kinds if k != "refusal"):
         return True
-    if "refusal" in kinds and functions["refusal"] > 0 and (functions["explains"] > 0 or ask == "polar"):
+    # "Billing's a different department, I'm afraid": a refusal that sends the customer
+    # elsewhere is a deflection, no refusal of what was asked.
+    if (
+        "refusal" in kinds
+        and functions["refusal"] > 0
+        and not functions["transfer"]
+        and (functions["explains"] > 0 or ask == "polar")
+    ):
         return True
     # A cause with a next step: "it got stuck at the depot; it's out Thursday".
     return bool(
@@ -2253,7 +2266,12 @@ def pair_features(
         functions[k] > 0 and new_fact.get(k, True)
         for k in ("own_action", "commitment_time", "steps", "cause", "amount", "time")
     )
-    if match and functions.get("adjacent", 0.0) > 0:
+    # Adjacency ties a terse answer of an explicit form ("No problem, cancelled", "Yes",
+    # "£40") to its question, not a reply whose only fit is an implied yes or no: a limit or
+    # a negation ("That doesn't sound like much fun", "we'll do everything we can") settles
+    # the question only when it is about what was asked.
+    explicit = match and answers_in_kind(ask, {**functions, "decisive": 0.0})
+    if explicit and functions.get("adjacent", 0.0) > 0:
         relevance = max(relevance, adjacent_relevance)
     features = {
         "relevance": float(relevance),
