@@ -107,9 +107,10 @@ are computed whether or not the customer voiced a need):
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -568,6 +569,47 @@ def _exchange_blocks(parsed: ParsedTranscript) -> dict[int, int]:
     return block
 
 
+#: Content words (no numbers) below which a statement right after an agent's question is
+#: the customer's reply to it ("Late morning if possible.", "It's 0709 4456.").
+_SHORT_REPLY_WORDS = 4
+
+
+def _answers_to_agent(
+    parsed: ParsedTranscript, lex: Lexicon | None = None, invites: Callable[[Sentence], bool] | None = None
+) -> set[int]:
+    """Customer sentences that answer the agent's question just before them: the first
+    statement of a customer turn that follows an agent turn ending in a question, short
+    (fewer than ``_SHORT_REPLY_WORDS`` content words, numbers aside), no question of its own
+    and no new point ("Also, ..."). ``invites`` says which agent questions invite a need
+    ("Is there anything else I can help with?"): the customer's reply to one is a need.
+
+    Why: "What time would you like?" "Late morning if possible." and "Can I have the account
+    number?" "It's oh seven oh nine double four." give the agent what it asked for; they
+    voice no need of the customer's, and counting them as needs lets the agent's next
+    action be credited to them instead of to the need it serves.
+    """
+    out: set[int] = set()
+    sentences = parsed.sentences
+    spoke = False  # has the customer spoken before (the opening "How can I help?" invites a need)
+    for k, sent in enumerate(sentences):
+        if sent.speaker != "customer" or k == 0 or sentences[k - 1].speaker == "customer":
+            continue  # k: the first sentence of a customer turn
+        opening, spoke = not spoke, True
+        asked = sentences[k - 1]
+        if opening or not is_question(asked.clean) or (invites is not None and invites(asked)):
+            continue
+        turn = itertools.takewhile(lambda s, t=sent.turn_index: s.turn_index == t, sentences[k:])
+        first = next((s for s in turn if not _is_trivial(s.clean, lex)), None)
+        if first is None or is_question(first.clean) or opens_new_point(first.clean, lex):
+            continue
+        if any(t.lower_ in ("not", "n't", "never", "no") for t in first.clean):
+            continue  # "It still doesn't work": a negation tells a case, not a detail asked for
+        words = [t for t in content_tokens(first.clean) if t.is_alpha and not t.like_num]
+        if len(words) < _SHORT_REPLY_WORDS:
+            out.add(first.index)
+    return out
+
+
 def _is_trivial(span: Span, lex: Lexicon | None = None) -> bool:
     """Too short to carry a need ("OK.", "Yes!") unless it asks something ("Refund?",
     "what would we lose" from a recogniser, which writes no question marks, or "when will
@@ -687,10 +729,6 @@ class AnswerCompleteness(Dimension):
         content words or more is). Openings that describe a situation reach 0.22-0.29
         ("the fridge you replaced is making a loud buzzing noise"), so the bar is low: a
         customer calls for a reason, and courtesy is ruled out separately.
-    courtesy_margin : float
-        How much closer to a courtesy prototype than to any need prototype a sentence with
-        a need pattern must be to count as courtesy (``social_threshold`` reached too, and
-        fewer than four content words): a need pattern is overruled only by clear courtesy.
     reply_lexicon : str, optional
         Path of a reply-function word list file (default: the packaged
         ``cxnlp/resources/reply_functions.yaml``).
@@ -724,7 +762,6 @@ class AnswerCompleteness(Dimension):
         window: int = 3,
         adjacent_relevance: float = 0.55,
         opening_need_threshold: float = 0.2,
-        courtesy_margin: float = 0.05,
         reply_lexicon: str | None = None,
         need_reply_model: str | None = None,
         completeness_lexicon: str | None = None,
@@ -743,7 +780,6 @@ class AnswerCompleteness(Dimension):
         self.window = window
         self.adjacent_relevance = adjacent_relevance
         self.opening_need_threshold = opening_need_threshold
-        self.courtesy_margin = courtesy_margin
         self.reply_lexicon = reply_lexicon
         self.need_reply_model = need_reply_model
         self.completeness_lexicon = completeness_lexicon
@@ -866,20 +902,20 @@ class AnswerCompleteness(Dimension):
         need_sims = self._needs.best(vectors)
         social_sims = self._social.best(vectors)
         found: list[DetectedNeed] = []
+        replies_to_agent = _answers_to_agent(
+            parsed, self.lexicon_, lambda s: self._invites_need(parsed.vectors[s.index])
+        )
         for sent, (label, need_sim), (_, social_sim) in zip(sentences, need_sims, social_sims, strict=True):
-            if _is_trivial(sent.clean, self.lexicon_):
+            if _is_trivial(sent.clean, self.lexicon_) or sent.index in replies_to_agent:
                 continue
             kind = pattern_need_kind(sent.clean, self.lexicon_)
             courtesy = social_sim >= self.social_threshold and social_sim > need_sim
             if kind is not None and courtesy:
-                # A need pattern is overruled only by clear courtesy: a short sentence
-                # closer to courtesy than to any need by a margin ("Can you hear me?"), not
-                # "Can someone come this afternoon?" (0.45 to "Can you hear me?", 0.43 to a
-                # need) or a situation told at length.
-                courtesy = (
-                    social_sim > need_sim + self.courtesy_margin
-                    and len(content_tokens(sent.clean)) < _LONG_NEED_WORDS
-                )
+                # A need pattern is overruled by courtesy only in a short sentence ("Can
+                # you hear me?", "Oh, wrong number, sorry."): a situation told at length
+                # ("my cleaner didn't turn up this morning and I've got people coming
+                # tonight", 0.42 to courtesy and 0.33 to a need) is a case, not small talk.
+                courtesy = len(content_tokens(sent.clean)) < _LONG_NEED_WORDS
             if kind is not None and not courtesy:
                 found.append((sent, kind, "pattern"))
             elif kind is None and need_sim >= self.need_threshold and need_sim > social_sim:
@@ -889,6 +925,14 @@ class AnswerCompleteness(Dimension):
                 # is a need as the opening's situation is (see _reason_for_contact).
                 found.append((sent, "problem" if label in (None, "problem") else label, "semantic"))  # type: ignore[arg-type]
         return found or self._reason_for_contact(sentences, need_sims, social_sims)
+
+    def _invites_need(self, vector: np.ndarray) -> bool:
+        """Is an agent question (its sentence vector) an offer of help ("How can I help?",
+        "Anything else I can do for you?") rather than a question for a detail: close to a
+        courtesy or an acknowledgement prototype (``social_threshold``)?"""
+        vec = vector[None, :]
+        best = max(self._social.best(vec)[0][1], self._non_answer.best(vec)[0][1])
+        return bool(best >= self.social_threshold)
 
     def _raises_new_point(self, sent: Sentence, need_sim: float) -> bool:
         """A statement announced as a new point ("Also, ...", "One more thing: ...") that
@@ -1091,7 +1135,7 @@ class AnswerCompleteness(Dimension):
             half = (self.partial_probability + self.answer_probability) / 2
             probs = np.where(hedged, np.minimum(probs, half), probs)
             scored.append(sorted(zip(probs.tolist(), options, strict=True), key=lambda po: -po[0]))
-        chosen = self._assign(needs, asks, scored)
+        chosen = self._assign(needs, asks, scored, parsed)
         outcomes = []
         for need, ask, pick in zip(needs, asks, chosen, strict=True):
             if pick is None:
@@ -1112,13 +1156,15 @@ class AnswerCompleteness(Dimension):
         needs: Sequence[Need],
         asks: Sequence[str],
         scored: Sequence[Sequence[_Scored]],
+        parsed: ParsedTranscript,
     ) -> list[_Scored | None]:
         """Each need's best reply, an answer belonging to the need it was given to.
 
         Why: a reply that meets a need the customer raised in a later turn ("Could you take
         up the trousers too?" "I've added the hem, they'll be ready Friday") is that need's
         answer; it is no late answer to an earlier question or request ("Is my coat ready?")
-        whose own reply answered nothing, unless it answers only the earlier need in kind.
+        whose own reply answered nothing, unless it answers only the earlier need in kind
+        or is at least as close in meaning to it as to the later need.
         A problem statement is exempt: the fix the customer's follow-up asked for fixes the
         problem too ("My flight's cancelled." "Is there another?" "Yes, I've booked you on
         the 2214"). Needs are settled from the last to the first, so a later need's answer
@@ -1129,20 +1175,37 @@ class AnswerCompleteness(Dimension):
             need = needs[i]
             turn = need.sentences[-1].turn_index
             claims = [
-                (asks[j], {s.index for s in pick[1][0]})
+                (j, asks[j], {s.index for s in pick[1][0]})
                 for j in range(i + 1, len(needs))
                 if (pick := chosen[j]) is not None
-                and pick[0] >= self.partial_probability
+                and pick[0] >= self.answer_probability
                 and needs[j].sentences[0].turn_index > turn
             ]
             for option in scored[i]:
-                used, _, funcs = option[1]
+                used, rel, funcs = option[1]
                 if need.kind != "problem" and claims:
-                    taken = [ask for ask, idx in claims if any(s.index in idx for s in used)]
-                    if taken and not (
-                        answers_in_kind(asks[i], funcs) and not any(answers_in_kind(a, funcs) for a in taken)
-                    ):
-                        continue
+                    taken = [(j, ask) for j, ask, idx in claims if any(s.index in idx for s in used)]
+                    own_only = answers_in_kind(asks[i], funcs) and not any(
+                        answers_in_kind(ask, funcs) for _, ask in taken
+                    )
+                    if taken and not own_only:
+                        # Kind does not tell whose answer it is. The reply may serve both only
+                        # when the later need has an answer of its own elsewhere and the
+                        # reply is as close in meaning to this need ("I've booked you with
+                        # Dr Haddad on Thursday. No, you don't need a referral": the booking
+                        # is the appointment's, the "no" the referral question's).
+                        indices = {s.index for s in used}
+                        unit = self._window_vector(used, parsed)
+                        shared = all(
+                            any(
+                                p >= self.answer_probability and indices.isdisjoint(s.index for s in u)
+                                for p, (u, _, _) in scored[j]
+                            )
+                            and rel >= float((needs[j].vectors @ unit).max())
+                            for j, _ in taken
+                        )
+                        if not shared:
+                            continue
                 chosen[i] = option
                 break
         return chosen

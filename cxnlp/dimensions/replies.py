@@ -741,7 +741,7 @@ def reply_functions(
         "bare_promise": 0.0,
         # A bare "Yes." (nothing after the yes word): read with the sentence after it.
         "bare_yes": float(yes_no and _opening_yes(words, lex) == len(words)),
-        "decisive": float(_decisive(words, lowers, text, lex) and not question),
+        "decisive": float(_decisive(words, lowers, text, lex) and not (question or _evaluates(words))),
     }
     # "I'll take care of that for you", "Leave it with me, I'll sort it all out": ownership
     # of the case with no action named, only pro-forms for what will be done.
@@ -1872,6 +1872,31 @@ def _decisive(words: Sequence[Token], lowers: Sequence[str], text: str, lex: Rep
     )
 
 
+#: Words that open an exclamation before the sentence proper ("Oh no, ...", "Gosh, ...").
+_INTERJECTIONS = frozenset({"oh", "ah", "aw", "aww", "gosh", "wow", "ouch", "no", "dear", "goodness", "oops"})
+#: Verbs by which the agent judges how the customer's situation seems ("that sounds awful").
+_SEEM_VERBS = frozenset({"sound", "seem", "look", "feel"})
+
+
+def _evaluates(words: Sequence[Token]) -> bool:
+    """Does the sentence judge how the customer's situation seems ("That doesn't sound like
+    much fun at all", "Oh no, that sounds awful, nobody should have to put up with it",
+    "It must be so frustrating")? Empathy by its form: a negation or a scope word in it
+    ("doesn't", "nobody") settles nothing about the case."""
+    k = 0
+    while k < len(words) and (words[k].pos_ == "INTJ" or _lw(words[k]) in _INTERJECTIONS):
+        k += 1
+    rest = words[k : k + 5]
+    if not rest or _lw(rest[0]) not in ("that", "this", "it", "that's", "which"):
+        return False
+    for t in rest[1:]:
+        if _lemma(t) in _SEEM_VERBS:
+            return True
+        if _lw(t) == "must" or (t.pos_ != "AUX" and _lw(t) not in ("not", "n't", "nt", "really", "so")):
+            return _lw(t) == "must"
+    return False
+
+
 def _negates(words: Sequence[Token], lowers: Sequence[str]) -> bool:
     """A negated statement ("it doesn't touch it", "there's no charge", "they can't go on
     trains"), not an exclamation ("oh no") or an imperative ("don't worry")."""
@@ -2241,6 +2266,15 @@ def answers_in_kind(ask: str, functions: Mapping[str, float]) -> bool:
         and (functions["explains"] > 0 or ask == "polar")
     ):
         return True
+    # "Can you fix it?" "Yes, it'll be about ninety pounds and a week": a yes that states the
+    # terms of the case (a new amount, time or duration) takes the request on; a bare "yes,
+    # I can help with that" names nothing.
+    if (
+        ask == "request"
+        and functions["yes_no"] > 0
+        and any(new_fact[k] and functions[k] > 0 for k in ("amount", "duration"))
+    ):
+        return True
     # A cause with a next step: "it got stuck at the depot; it's out Thursday".
     return bool(
         ask == "problem"
@@ -2266,12 +2300,7 @@ def pair_features(
         functions[k] > 0 and new_fact.get(k, True)
         for k in ("own_action", "commitment_time", "steps", "cause", "amount", "time")
     )
-    # Adjacency ties a terse answer of an explicit form ("No problem, cancelled", "Yes",
-    # "£40") to its question, not a reply whose only fit is an implied yes or no: a limit or
-    # a negation ("That doesn't sound like much fun", "we'll do everything we can") settles
-    # the question only when it is about what was asked.
-    explicit = match and answers_in_kind(ask, {**functions, "decisive": 0.0})
-    if explicit and functions.get("adjacent", 0.0) > 0:
+    if match and functions.get("adjacent", 0.0) > 0:
         relevance = max(relevance, adjacent_relevance)
     features = {
         "relevance": float(relevance),
