@@ -14,7 +14,9 @@ The dimension works in three steps, each a small pure function of the shared par
    sentence of the customer's opening turn (three content words or more, at least
    ``opening_need_threshold``) is the reason for contact; a statement announced as a new
    point in any turn ("Also, one of the mugs arrived chipped.") is a need by the same
-   measure. Each need is classed by the answer it asks for
+   measure. A short statement that replies to the agent's question for a detail ("What day
+   suits you?" "Thursday morning.") is no need, nor is a short sentence with a need pattern
+   that reads as courtesy. Each need is classed by the answer it asks for
    (:func:`~cxnlp.dimensions.replies.ask_type`: a time, an amount, steps, a cause, yes/no,
    an action, a fix...).
 2. **Replies.** Candidate replies are windows of up to ``window`` consecutive agent
@@ -31,7 +33,9 @@ The dimension works in three steps, each a small pure function of the shared par
    (:mod:`~cxnlp.dimensions.need_reply`) turns those readings, whether they are of the kind
    asked, and the reply's similarity to the need into P(met). A window counts for a need
    only if it is about that need at least as much as about any other need
-   (``exclusivity_margin``). The best window decides the status:
+   (``exclusivity_margin``), and an answer belongs to the need it was given to: a reply
+   that meets a need raised in a later turn is no late answer to an earlier question or
+   request (:meth:`AnswerCompleteness._assign`). The best window decides the status:
 
    - ``answered``: P(met) >= ``answer_probability``: full credit;
    - ``partial``: P(met) >= ``partial_probability``: credit rising linearly from 0 at
@@ -1630,12 +1634,37 @@ def _is_reask(need: Need, earlier: Need) -> bool:
     return 0 < len(own) <= 2 and all(t.lemma_.lower() in before or t.lower_ in before for t in own)
 
 
+def _is_pushback(need: Need, earlier: Need) -> bool:
+    """Is ``need`` the customer pushing back on the agent's last reply ("That doesn't answer
+    my question.", "So is that a no?", "Is that right?") rather than a new need?
+
+    One short sentence (at most three content words) in a later turn than ``earlier``,
+    a yes/no question or a statement (no question word, no request) about "that" or "this":
+    what the agent just said. The need it pushes on is still open; a reply to the pushback
+    is a reply to that need.
+    """
+    if len(need.sentences) > 1 or need.kind == "request":
+        return False
+    if need.sentences[0].turn_index == earlier.sentences[-1].turn_index:
+        return False
+    span = need.sentences[0].clean
+    words = [t for t in span if t.is_alpha]
+    if not any(t.lower_ in ("that", "this", "that's") for t in words[:4]):
+        return False
+    if any(t.tag_ in _WH_TAGS for t in words):
+        return False
+    return len(content_tokens(span)) <= 3
+
+
 def _without_reasks(needs: list[Need]) -> list[Need]:
-    """Needs less the follow-ups that only ask again for an earlier one: the answer after
-    the follow-up then meets the earlier need, which is the one the customer still has."""
+    """Needs less the follow-ups that only ask again for an earlier one, or push back on the
+    reply to it: the answer after the follow-up then meets the earlier need, which is the
+    one the customer still has."""
     kept: list[Need] = []
     for need in needs:
-        if not any(_is_reask(need, earlier) for earlier in kept):
+        if not any(_is_reask(need, earlier) for earlier in kept) and not (
+            kept and _is_pushback(need, kept[-1])
+        ):
             kept.append(need)
     return kept
 

@@ -753,8 +753,8 @@ def reply_functions(
         and _says_no_content(words[start:], lex)
     )
     # "That isn't something I can look up", "I don't have those details": a negation that
-    # refuses to tell, or a promise, settles no case.
-    out["decisive"] = float(out["decisive"] and not (out["bare_promise"] or cannot_tell or vague))
+    # refuses to tell, a promise, or a deflection ("Not something I deal with") settles no case.
+    out["decisive"] = float(out["decisive"] and not (out["bare_promise"] or cannot_tell or vague or transfer))
     out["talk"] = float(_talk(words, out, lex))
     if spoken_yes and _talk(words, {**out, "yes_no": 0.0}, lex):
         out.update(yes_no=0.0, yes_talk=1.0, bare_yes=0.0, talk=1.0)
