@@ -263,3 +263,16 @@ def test_a_need_after_an_offer_of_more_help_is_still_a_need(score):
     evidence = _needs(score(turns))
     assert len(evidence) == 2 and "invoice" in evidence[1].sentence, evidence
     assert evidence[1].kind != "answered", evidence[1].detail
+
+
+def test_pushing_back_on_a_reply_is_no_new_need(score):
+    """ "That doesn't answer my question." says the need before it is still open; it is no
+    need of its own that the agent's next sentence could meet."""
+    turns = [
+        ("customer", "My parcel still hasn't arrived and it's been ten days. Where is it?"),
+        ("agent", "All our parcels are sent within five working days."),
+        ("customer", "That doesn't answer my question."),
+        ("agent", "Please note we cannot be held responsible for courier delays."),
+    ]
+    evidence = _needs(score(turns))
+    assert len(evidence) == 1 and "parcel" in evidence[0].sentence, [e.sentence for e in evidence]
