@@ -1072,3 +1072,50 @@ def test_a_need_said_after_a_reply_takes_nothing_from_the_needs_before_it(score)
     evidence = score(Transcript.from_pairs("later", turns)).evidence
     first = next(e for e in evidence if "capital letters" in e.sentence)
     assert first.kind == "answered" and "turn 3" in first.detail, first.detail
+
+
+# -- session 13: non-answers that read like answers --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("need", "reply"),
+    [
+        # An empathic judgement: its negation or scope word settles nothing.
+        (
+            "Can we get some of our money back for the broken tent?",
+            "Oh no, that doesn't sound like much fun at all.",
+        ),
+        (
+            "Can I borrow a fan while the air con is broken?",
+            "That must be so uncomfortable, nobody should have to sleep in that heat.",
+        ),
+        # A deflection with "I'm afraid" is no refusal of what was asked.
+        (
+            "Will I be charged for the missed cleaning visit?",
+            "Billing is a different department, I'm afraid, I can give you their number.",
+        ),
+        # An empty promise, however warm.
+        (
+            "Can someone replace the cracked window today?",
+            "I completely understand, and we'll do everything we can to help.",
+        ),
+    ],
+)
+def test_non_answers_that_read_like_answers_are_not_met(score, need, reply):
+    assert _pair_status(score, need, reply) != "answered"
+
+
+def test_a_spoken_yes_before_talk_is_no_yes(score):
+    """In recogniser text the filler-free sentence drops "yeah"; what follows it is talk
+    that backs the yes with nothing."""
+    need = "can we get some money back"
+    reply = "yeah refunds are something we get asked about quite a lot actually"
+    assert _pair_status(score, need, reply) != "answered"
+
+
+def test_a_yes_with_the_terms_of_the_case_takes_a_request_on(score):
+    """ "Can you fix it?" "Yes, about ninety pounds and a week": the agent agrees and states
+    the terms; a bare "yes, I can help with that" would name nothing."""
+    need = "I dropped my violin and the bridge snapped. Can you fix it?"
+    assert _pair_status(score, need, "Yes, that'll be about ninety pounds and take a week.") == "answered"
+    assert _pair_status(score, need, "Yes, I can definitely help you with that.") != "answered"

@@ -186,3 +186,93 @@ def test_an_inverted_noun_subject_asks_without_a_question_mark(parser, text, ask
     recogniser writes no question marks)."""
     doc = parser.nlp(text)
     assert is_question(doc[:]) is asks
+
+
+# -- session 13: whose answer a reply is, and what is no need ---------------------------------
+
+BIKE_SHOP = [
+    ("agent", "Spokes and Chains, Dev speaking."),
+    ("customer", "Hi, I left my road bike with you on Tuesday for a service. Is it finished yet?"),
+    ("agent", "{reply}"),
+    ("customer", "Right. Could you also fit a new bell while it's in?"),
+    ("agent", "I've added a brass bell to the job, that's an extra £9."),
+    ("customer", "Great, thanks."),
+    ("agent", "Cheers, bye."),
+]
+
+
+def test_an_answer_to_a_later_request_is_no_late_answer_to_an_earlier_question(score):
+    """The bell fitted answers "Could you also fit a bell?", asked in a later turn; it says
+    nothing about whether the service is finished. With the service answer replaced by
+    empathy, the first question is not met by the bell."""
+    answered = score(_fill(BIKE_SHOP, "Yes, it's done: new chain, brakes adjusted, it's ready to collect."))
+    removed = score(_fill(BIKE_SHOP, "Oh, I know how much you must miss riding it in this weather."))
+    assert [e.kind for e in _needs(answered)] == ["answered", "answered"], _needs(answered)
+    first = _needs(removed)[0]
+    assert first.kind != "answered" and "bell" not in first.detail, first.detail
+    assert answered.score - removed.score >= 25
+
+
+def test_one_reply_turn_may_answer_an_earlier_request_and_a_later_question(score):
+    """ "I've booked your service for Monday at 9" is the booking asked for first; "you don't
+    need to be in" answers the later question: the earlier need keeps the booking because
+    the later one is met by its own sentence."""
+    turns = [
+        ("agent", "Warmhome Heating, Priya here."),
+        ("customer", "Hi, I need to book an annual boiler service for my flat."),
+        ("agent", "I have Monday at 9am free. Shall I book that?"),
+        ("customer", "Yes please. And do I have to be home for it?"),
+        (
+            "agent",
+            "I've booked your boiler service for Monday at 9am. "
+            "No, you don't need to be home, the engineer can collect a key from the concierge.",
+        ),
+        ("customer", "Perfect."),
+    ]
+    evidence = _needs(score(turns))
+    assert [e.kind for e in evidence] == ["answered", "answered"], [e.detail for e in evidence]
+    assert "booked" in evidence[0].detail, evidence[0].detail
+
+
+def test_a_short_reply_to_the_agents_question_is_no_need(score):
+    """ "Thursday morning." gives the agent the day it asked for: it is not a need of its own
+    that could take the booking's credit from the request it serves."""
+    turns = [
+        ("agent", "Greenway Cycles, how can I help?"),
+        ("customer", "Hi, the gears on my bike keep slipping. Can you look at it for me?"),
+        ("agent", "Of course. What day suits you to drop it off?"),
+        ("customer", "Thursday morning."),
+        ("agent", "I've booked it in for Thursday at 9am with our mechanic."),
+    ]
+    evidence = _needs(score(turns))
+    assert len(evidence) == 1 and "Thursday morning" not in evidence[0].sentence, evidence
+    # The booking is the request's best reply (how sure the model is of it is another matter).
+    assert evidence[0].kind != "open" and "booked it in" in evidence[0].detail, evidence[0].detail
+
+
+def test_a_need_after_an_offer_of_more_help_is_still_a_need(score):
+    """ "Anything else I can help with?" invites a need: the short statement after it ("Yes,
+    my invoice is wrong.") is one, not a reply to a question for a detail."""
+    turns = [
+        ("customer", "Hi, can you change my delivery address to 4 Elm Road?"),
+        ("agent", "I've changed your delivery address to 4 Elm Road."),
+        ("agent", "Is there anything else I can help you with?"),
+        ("customer", "Yes, my invoice is wrong."),
+        ("agent", "Thanks for letting us know."),
+    ]
+    evidence = _needs(score(turns))
+    assert len(evidence) == 2 and "invoice" in evidence[1].sentence, evidence
+    assert evidence[1].kind != "answered", evidence[1].detail
+
+
+def test_pushing_back_on_a_reply_is_no_new_need(score):
+    """ "That doesn't answer my question." says the need before it is still open; it is no
+    need of its own that the agent's next sentence could meet."""
+    turns = [
+        ("customer", "My parcel still hasn't arrived and it's been ten days. Where is it?"),
+        ("agent", "All our parcels are sent within five working days."),
+        ("customer", "That doesn't answer my question."),
+        ("agent", "Please note we cannot be held responsible for courier delays."),
+    ]
+    evidence = _needs(score(turns))
+    assert len(evidence) == 1 and "parcel" in evidence[0].sentence, [e.sentence for e in evidence]

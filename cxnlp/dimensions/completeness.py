@@ -14,7 +14,9 @@ The dimension works in three steps, each a small pure function of the shared par
    sentence of the customer's opening turn (three content words or more, at least
    ``opening_need_threshold``) is the reason for contact; a statement announced as a new
    point in any turn ("Also, one of the mugs arrived chipped.") is a need by the same
-   measure. Each need is classed by the answer it asks for
+   measure. A short statement that replies to the agent's question for a detail ("What day
+   suits you?" "Thursday morning.") is no need, nor is a short sentence with a need pattern
+   that reads as courtesy. Each need is classed by the answer it asks for
    (:func:`~cxnlp.dimensions.replies.ask_type`: a time, an amount, steps, a cause, yes/no,
    an action, a fix...).
 2. **Replies.** Candidate replies are windows of up to ``window`` consecutive agent
@@ -31,7 +33,9 @@ The dimension works in three steps, each a small pure function of the shared par
    (:mod:`~cxnlp.dimensions.need_reply`) turns those readings, whether they are of the kind
    asked, and the reply's similarity to the need into P(met). A window counts for a need
    only if it is about that need at least as much as about any other need
-   (``exclusivity_margin``). The best window decides the status:
+   (``exclusivity_margin``), and an answer belongs to the need it was given to: a reply
+   that meets a need raised in a later turn is no late answer to an earlier question or
+   request (:meth:`AnswerCompleteness._assign`). The best window decides the status:
 
    - ``answered``: P(met) >= ``answer_probability``: full credit;
    - ``partial``: P(met) >= ``partial_probability``: credit rising linearly from 0 at
@@ -107,9 +111,10 @@ are computed whether or not the customer voiced a need):
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -158,6 +163,8 @@ NeedSource = Literal["pattern", "semantic"]
 #: A need before merging: its sentence, kind and how it was found.
 DetectedNeed = tuple[Sentence, NeedKind, NeedSource]
 Status = Literal["answered", "partial", "open"]
+#: A reply option scored for a need: (P(met), (its sentences, similarity, what they do)).
+_Scored = tuple[float, tuple[tuple["Sentence", ...], float, dict[str, float]]]
 
 #: The word lists version 2 of ``completeness_lexicon.yaml`` moved out of the need patterns.
 _ADDED_IN_2 = ("request_verbs", "wish_verbs", "seeking_words", "seeking_openers", "fault_states")
@@ -218,6 +225,8 @@ _ANSWER_FUNCTIONS = (
 # Closed-class grammar stays in code (the lexicon's header says which is which): the
 # conjunctions that split clauses (read together with their part of speech), wh-tags,
 # pronouns, auxiliaries and negators in the need patterns, currency symbols.
+#: Content words from which a sentence with a need pattern tells a case, never courtesy.
+_LONG_NEED_WORDS = 4
 _CLAUSE_JOINERS = frozenset({"but", "and", "because", "since", "as", "so", "although"})
 
 _WH_TAGS = ["WDT", "WP", "WP$", "WRB"]
@@ -568,6 +577,47 @@ def _exchange_blocks(parsed: ParsedTranscript) -> dict[int, int]:
     return block
 
 
+#: Content words (no numbers) below which a statement right after an agent's question is
+#: the customer's reply to it ("Late morning if possible.", "It's 0709 4456.").
+_SHORT_REPLY_WORDS = 4
+
+
+def _answers_to_agent(
+    parsed: ParsedTranscript, lex: Lexicon | None = None, invites: Callable[[Sentence], bool] | None = None
+) -> set[int]:
+    """Customer sentences that answer the agent's question just before them: the first
+    statement of a customer turn that follows an agent turn ending in a question, short
+    (fewer than ``_SHORT_REPLY_WORDS`` content words, numbers aside), no question of its own
+    and no new point ("Also, ..."). ``invites`` says which agent questions invite a need
+    ("Is there anything else I can help with?"): the customer's reply to one is a need.
+
+    Why: "What time would you like?" "Late morning if possible." and "Can I have the account
+    number?" "It's oh seven oh nine double four." give the agent what it asked for; they
+    voice no need of the customer's, and counting them as needs lets the agent's next
+    action be credited to them instead of to the need it serves.
+    """
+    out: set[int] = set()
+    sentences = parsed.sentences
+    spoke = False  # has the customer spoken before (the opening "How can I help?" invites a need)
+    for k, sent in enumerate(sentences):
+        if sent.speaker != "customer" or k == 0 or sentences[k - 1].speaker == "customer":
+            continue  # k: the first sentence of a customer turn
+        opening, spoke = not spoke, True
+        asked = sentences[k - 1]
+        if opening or not is_question(asked.clean) or (invites is not None and invites(asked)):
+            continue
+        turn = itertools.takewhile(lambda s, t=sent.turn_index: s.turn_index == t, sentences[k:])
+        first = next((s for s in turn if not _is_trivial(s.clean, lex)), None)
+        if first is None or is_question(first.clean) or opens_new_point(first.clean, lex):
+            continue
+        if any(t.lower_ in ("not", "n't", "never", "no") for t in first.clean):
+            continue  # "It still doesn't work": a negation tells a case, not a detail asked for
+        words = [t for t in content_tokens(first.clean) if t.is_alpha and not t.like_num]
+        if len(words) < _SHORT_REPLY_WORDS:
+            out.add(first.index)
+    return out
+
+
 def _is_trivial(span: Span, lex: Lexicon | None = None) -> bool:
     """Too short to carry a need ("OK.", "Yes!") unless it asks something ("Refund?",
     "what would we lose" from a recogniser, which writes no question marks, or "when will
@@ -870,11 +920,20 @@ class AnswerCompleteness(Dimension):
         need_sims = self._needs.best(vectors)
         social_sims = self._social.best(vectors)
         found: list[DetectedNeed] = []
+        replies_to_agent = _answers_to_agent(
+            parsed, self.lexicon_, lambda s: self._invites_need(parsed.vectors[s.index])
+        )
         for sent, (label, need_sim), (_, social_sim) in zip(sentences, need_sims, social_sims, strict=True):
-            if _is_trivial(sent.clean, self.lexicon_):
+            if _is_trivial(sent.clean, self.lexicon_) or sent.index in replies_to_agent:
                 continue
             kind = pattern_need_kind(sent.clean, self.lexicon_)
             courtesy = social_sim >= self.social_threshold and social_sim > need_sim
+            if kind is not None and courtesy:
+                # A need pattern is overruled by courtesy only in a short sentence ("Can
+                # you hear me?", "Oh, wrong number, sorry."): a situation told at length
+                # ("my cleaner didn't turn up this morning and I've got people coming
+                # tonight", 0.42 to courtesy and 0.33 to a need) is a case, not small talk.
+                courtesy = len(content_tokens(sent.clean)) < _LONG_NEED_WORDS
             if kind is not None and not courtesy:
                 found.append((sent, kind, "pattern"))
             elif kind is None and need_sim >= self.need_threshold and need_sim > social_sim:
@@ -884,6 +943,14 @@ class AnswerCompleteness(Dimension):
                 # is a need as the opening's situation is (see _reason_for_contact).
                 found.append((sent, "problem" if label in (None, "problem") else label, "semantic"))  # type: ignore[arg-type]
         return found or self._reason_for_contact(sentences, need_sims, social_sims)
+
+    def _invites_need(self, vector: np.ndarray) -> bool:
+        """Is an agent question (its sentence vector) an offer of help ("How can I help?",
+        "Anything else I can do for you?") rather than a question for a detail: close to a
+        courtesy or an acknowledgement prototype (``social_threshold``)?"""
+        vec = vector[None, :]
+        best = max(self._social.best(vec)[0][1], self._non_answer.best(vec)[0][1])
+        return bool(best >= self.social_threshold)
 
     def _raises_new_point(self, sent: Sentence, need_sim: float) -> bool:
         """A statement announced as a new point ("Also, ...", "One more thing: ...") that
@@ -1091,7 +1158,7 @@ class AnswerCompleteness(Dimension):
             half = (self.partial_probability + self.answer_probability) / 2
             probs = np.where(hedged, np.minimum(probs, half), probs)
             scored.append(sorted(zip(probs.tolist(), options, strict=True), key=lambda po: -po[0]))
-        chosen = [options[0] if options else None for options in scored]
+        chosen = self._assign(needs, asks, scored, parsed)
         outcomes = []
         for need, ask, pick in zip(needs, asks, chosen, strict=True):
             if pick is None:
@@ -1106,6 +1173,65 @@ class AnswerCompleteness(Dimension):
                 status = "open"
             outcomes.append(NeedOutcome(need, status, rel, p, used, ask=ask, functions=funcs))
         return outcomes
+
+    def _assign(
+        self,
+        needs: Sequence[Need],
+        asks: Sequence[str],
+        scored: Sequence[Sequence[_Scored]],
+        parsed: ParsedTranscript,
+    ) -> list[_Scored | None]:
+        """Each need's best reply, an answer belonging to the need it was given to.
+
+        Why: a reply that meets a need the customer raised in a later turn ("Could you take
+        up the trousers too?" "I've added the hem, they'll be ready Friday") is that need's
+        answer; it is no late answer to an earlier question or request ("Is my coat ready?")
+        whose own reply answered nothing, unless it answers only the earlier need in kind
+        or is at least as close in meaning to it as to the later need.
+        A problem statement is exempt: the fix the customer's follow-up asked for fixes the
+        problem too ("My flight's cancelled." "Is there another?" "Yes, I've booked you on
+        the 2214"). Needs are settled from the last to the first, so a later need's answer
+        is known when an earlier one looks for its own.
+        """
+        chosen: list[_Scored | None] = [None] * len(needs)
+        for i in range(len(needs) - 1, -1, -1):
+            need = needs[i]
+            turn = need.sentences[-1].turn_index
+            claims = [
+                (j, asks[j], {s.index for s in pick[1][0]})
+                for j in range(i + 1, len(needs))
+                if (pick := chosen[j]) is not None
+                and pick[0] >= self.answer_probability
+                and needs[j].sentences[0].turn_index > turn
+            ]
+            for option in scored[i]:
+                used, rel, funcs = option[1]
+                if need.kind != "problem" and claims:
+                    taken = [(j, ask) for j, ask, idx in claims if any(s.index in idx for s in used)]
+                    own_only = answers_in_kind(asks[i], funcs) and not any(
+                        answers_in_kind(ask, funcs) for _, ask in taken
+                    )
+                    if taken and not own_only:
+                        # Kind does not tell whose answer it is. The reply may serve both only
+                        # when the later need has an answer of its own elsewhere and the
+                        # reply is as close in meaning to this need ("I've booked you with
+                        # Dr Haddad on Thursday. No, you don't need a referral": the booking
+                        # is the appointment's, the "no" the referral question's).
+                        indices = {s.index for s in used}
+                        unit = self._window_vector(used, parsed)
+                        shared = all(
+                            any(
+                                p >= self.answer_probability and indices.isdisjoint(s.index for s in u)
+                                for p, (u, _, _) in scored[j]
+                            )
+                            and rel >= float((needs[j].vectors @ unit).max())
+                            for j, _ in taken
+                        )
+                        if not shared:
+                            continue
+                chosen[i] = option
+                break
+        return chosen
 
     def closing_sentences(self, needs: Sequence[Need], parsed: ParsedTranscript) -> set[int]:
         """The agent's closing: its sentences after the customer's last turn, when that turn
@@ -1527,12 +1653,37 @@ def _is_reask(need: Need, earlier: Need) -> bool:
     return 0 < len(own) <= 2 and all(t.lemma_.lower() in before or t.lower_ in before for t in own)
 
 
+def _is_pushback(need: Need, earlier: Need) -> bool:
+    """Is ``need`` the customer pushing back on the agent's last reply ("That doesn't answer
+    my question.", "So is that a no?", "Is that right?") rather than a new need?
+
+    One short sentence (at most three content words) in a later turn than ``earlier``,
+    a yes/no question or a statement (no question word, no request) about "that" or "this":
+    what the agent just said. The need it pushes on is still open; a reply to the pushback
+    is a reply to that need.
+    """
+    if len(need.sentences) > 1 or need.kind == "request":
+        return False
+    if need.sentences[0].turn_index == earlier.sentences[-1].turn_index:
+        return False
+    span = need.sentences[0].clean
+    words = [t for t in span if t.is_alpha]
+    if not any(t.lower_ in ("that", "this", "that's") for t in words[:4]):
+        return False
+    if any(t.tag_ in _WH_TAGS for t in words):
+        return False
+    return len(content_tokens(span)) <= 3
+
+
 def _without_reasks(needs: list[Need]) -> list[Need]:
-    """Needs less the follow-ups that only ask again for an earlier one: the answer after
-    the follow-up then meets the earlier need, which is the one the customer still has."""
+    """Needs less the follow-ups that only ask again for an earlier one, or push back on the
+    reply to it: the answer after the follow-up then meets the earlier need, which is the
+    one the customer still has."""
     kept: list[Need] = []
     for need in needs:
-        if not any(_is_reask(need, earlier) for earlier in kept):
+        if not any(_is_reask(need, earlier) for earlier in kept) and not (
+            kept and _is_pushback(need, kept[-1])
+        ):
             kept.append(need)
     return kept
 

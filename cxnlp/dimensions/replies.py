@@ -643,15 +643,19 @@ def reply_functions(
     )
     # "Yes, I can definitely help you with that", "Sure, I'll look into it": a yes that only
     # takes the question on, with no verb but attention or help, answers nothing yet.
+    yes_in_text = _yes_no(words, lex)
     yes_no = (
         not cannot_tell
         and not _only_inaction_verbs(words, lex, lex["resolve_verbs"])
-        and (_yes_no(words, lex) or (said is not None and _yes_no(_words(said), lex, within=False)))
+        and (yes_in_text or (said is not None and _yes_no(_words(said), lex, within=False)))
     )
     # "Yes, lots of our students wear glasses", "yes so um memberships are great": a yes
     # followed by talk that backs it with nothing is a discourse marker, not an answer.
     yes_talk = yes_no and _talk_after_yes(span, words, lex)
     yes_no = yes_no and not yes_talk
+    # A yes only in the spoken words ("yeah returns are something we get asked about a
+    # lot"): the filler-free sentence is all that follows it, read for talk below.
+    spoken_yes = yes_no and not yes_in_text
     personal = first_person or you_words > 0 or bool(_PERSONAL.intersection(lowers))
     # A rule for everyone by its form ("Refunds usually take five days", "Most of our
     # plans cost..."), as against a sentence that merely names no one ("It was refused
@@ -737,7 +741,7 @@ def reply_functions(
         "bare_promise": 0.0,
         # A bare "Yes." (nothing after the yes word): read with the sentence after it.
         "bare_yes": float(yes_no and _opening_yes(words, lex) == len(words)),
-        "decisive": float(_decisive(words, lowers, text, lex) and not question),
+        "decisive": float(_decisive(words, lowers, text, lex) and not (question or _evaluates(words))),
     }
     # "I'll take care of that for you", "Leave it with me, I'll sort it all out": ownership
     # of the case with no action named, only pro-forms for what will be done.
@@ -749,9 +753,11 @@ def reply_functions(
         and _says_no_content(words[start:], lex)
     )
     # "That isn't something I can look up", "I don't have those details": a negation that
-    # refuses to tell, or a promise, settles no case.
-    out["decisive"] = float(out["decisive"] and not (out["bare_promise"] or cannot_tell or vague))
+    # refuses to tell, a promise, or a deflection ("Not something I deal with") settles no case.
+    out["decisive"] = float(out["decisive"] and not (out["bare_promise"] or cannot_tell or vague or transfer))
     out["talk"] = float(_talk(words, out, lex))
+    if spoken_yes and _talk(words, {**out, "yes_no": 0.0}, lex):
+        out.update(yes_no=0.0, yes_talk=1.0, bare_yes=0.0, talk=1.0)
     return out
 
 
@@ -1866,6 +1872,31 @@ def _decisive(words: Sequence[Token], lowers: Sequence[str], text: str, lex: Rep
     )
 
 
+#: Words that open an exclamation before the sentence proper ("Oh no, ...", "Gosh, ...").
+_INTERJECTIONS = frozenset({"oh", "ah", "aw", "aww", "gosh", "wow", "ouch", "no", "dear", "goodness", "oops"})
+#: Verbs by which the agent judges how the customer's situation seems ("that sounds awful").
+_SEEM_VERBS = frozenset({"sound", "seem", "look", "feel"})
+
+
+def _evaluates(words: Sequence[Token]) -> bool:
+    """Does the sentence judge how the customer's situation seems ("That doesn't sound like
+    much fun at all", "Oh no, that sounds awful, nobody should have to put up with it",
+    "It must be so frustrating")? Empathy by its form: a negation or a scope word in it
+    ("doesn't", "nobody") settles nothing about the case."""
+    k = 0
+    while k < len(words) and (words[k].pos_ == "INTJ" or _lw(words[k]) in _INTERJECTIONS):
+        k += 1
+    rest = words[k : k + 5]
+    if not rest or _lw(rest[0]) not in ("that", "this", "it", "that's", "which"):
+        return False
+    for t in rest[1:]:
+        if _lemma(t) in _SEEM_VERBS:
+            return True
+        if _lw(t) == "must" or (t.pos_ != "AUX" and _lw(t) not in ("not", "n't", "nt", "really", "so")):
+            return _lw(t) == "must"
+    return False
+
+
 def _negates(words: Sequence[Token], lowers: Sequence[str]) -> bool:
     """A negated statement ("it doesn't touch it", "there's no charge", "they can't go on
     trains"), not an exclamation ("oh no") or an imperative ("don't worry")."""
@@ -2290,7 +2321,23 @@ def answers_in_kind(ask: str, functions: Mapping[str, float]) -> bool:
     kinds = ANSWER_KINDS.get(ask, ())
     if any(functions[k] > 0 and new_fact.get(k, True) for k in kinds if k != "refusal"):
         return True
-    if "refusal" in kinds and functions["refusal"] > 0 and (functions["explains"] > 0 or ask == "polar"):
+    # "Billing's a different department, I'm afraid": a refusal that sends the customer
+    # elsewhere is a deflection, no refusal of what was asked.
+    if (
+        "refusal" in kinds
+        and functions["refusal"] > 0
+        and not functions["transfer"]
+        and (functions["explains"] > 0 or ask == "polar")
+    ):
+        return True
+    # "Can you fix it?" "Yes, it'll be about ninety pounds and a week": a yes that states the
+    # terms of the case (a new amount, time or duration) takes the request on; a bare "yes,
+    # I can help with that" names nothing.
+    if (
+        ask == "request"
+        and functions["yes_no"] > 0
+        and any(new_fact[k] and functions[k] > 0 for k in ("amount", "duration"))
+    ):
         return True
     # A cause with a next step: "it got stuck at the depot; it's out Thursday".
     return bool(
