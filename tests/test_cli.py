@@ -362,3 +362,14 @@ def test_max_reject_share_fails_with_exit_3_and_keeps_the_outputs(tmp_path, scor
     _write_jsonl(clean, GOOD)
     ok = runner.invoke(app, ["score", str(clean), "--out", str(tmp_path / "c.parquet")])
     assert ok.exit_code == 0 and "rejects in" not in ok.output and "warning" not in ok.output
+
+
+def test_python_dash_m_runs_the_same_commands_as_the_console_script():
+    """A notebook kernel or a scheduler's Python task may have the interpreter but not the
+    ``cxnlp`` script on its path: ``python -m cxnlp`` lists the same commands."""
+    done = subprocess.run(
+        [sys.executable, "-m", "cxnlp", "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    for command in ("score", "batch", "calibrate", "analyze"):
+        assert command in done.stdout
