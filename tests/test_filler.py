@@ -475,7 +475,7 @@ def test_numbers_and_intended_doubles_are_no_false_start(parser, filler, agent):
 def test_a_sign_off_or_offer_that_names_a_holiday_is_not_small_talk(parser, filler, agent):
     """A sign-off that invites the customer back, an offer before they go: the holiday or
     sale puts the sentence near the small-talk prototypes by topic, but it serves the
-    customer (purposeful prototypes, filler lexicon version 4); the agent's own chat about
+    customer (purposeful prototypes about plans and dates); the agent's own chat about
     a holiday still counts."""
     customer = "That's everything, thanks."
     assert filler.score(parsed_call(parser, customer, agent)).features["small_talk_share"] == 0
