@@ -642,3 +642,21 @@ def test_nul_characters_are_removed_from_turn_text_in_every_format(tmp_path):
     for got in (next(read_jsonl(lines)), next(read_table(table))):
         assert isinstance(got, Transcript), got
         assert got.turns[0].text == text
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_csv_separated_by_another_character_says_so(tmp_path, separator):
+    path = tmp_path / "calls.csv"
+    rows = [["transcript_id", "turn_index", "speaker", "text"], ["a", "0", "customer", "hi"]]
+    path.write_text("".join(separator.join(row) + "\n" for row in rows), encoding="utf-8")
+    with pytest.raises(InputError, match="separated by (semicolons|tabs), not commas"):
+        list(read_transcripts(path))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_text_is_refused_once(tmp_path, encoding):
+    path = tmp_path / "calls.jsonl"
+    record = {"id": "a", "turns": [{"speaker": "customer", "text": "hi"}, {"speaker": "agent", "text": "ok"}]}
+    path.write_text((json.dumps(record) + "\n") * 3, encoding=encoding)
+    with pytest.raises(InputError, match="UTF-16.*Re-export the file as UTF-8"):
+        read_transcripts(path)

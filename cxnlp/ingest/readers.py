@@ -291,13 +291,27 @@ def _probe(path: Path) -> None:
                 handle.read(1)
         else:
             with path.open("rb") as handle:
-                handle.read(1)
+                _check_not_utf16(path, handle.read(4))
     except DAMAGED_STREAM_ERRORS as err:
         raise InputError(
             f"Got {str(path)!r}, which cannot be read ({type(err).__name__}: {err}); expected "
             "a readable file (gzip data when it ends in .gz). Check its permissions, or "
             "rename a file that is not compressed."
         ) from err
+
+
+def _check_not_utf16(path: Path, head: bytes) -> None:
+    """Refuse UTF-16/32 text once, not with one reject per line or row."""
+    if _ending(path, PARQUET_SUFFIXES) is not None or len(head) < 2:
+        return
+    text = bytes(range(0x20, 0x7F)) + b"\t\r\n"
+    little = len(head) == 4 and head[1] == head[3] == 0 and head[0] in text and head[2] in text
+    big = len(head) == 4 and head[0] == head[2] == 0 and head[1] in text and head[3] in text
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or little or big:
+        raise InputError(
+            f"Got {str(path)!r}, which is UTF-16 (or UTF-32) text; expected UTF-8. Re-export "
+            "the file as UTF-8."
+        )
 
 
 def _expand(path: Path, format: str | None, include: str | None = None) -> list[Path]:

@@ -120,7 +120,16 @@ def table_columns(path: str | Path) -> list[str]:
 
 def check_table_columns(path: str | Path, columns: Iterable[str]) -> None:
     """Raise :class:`InputError` naming the missing columns, if any are missing."""
+    columns = list(columns)
     missing = [name for name in REQUIRED_COLUMNS if name not in set(columns)]
+    for separator, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+        split = {part.strip() for column in columns for part in str(column).split(separator)}
+        if missing and len(columns) < len(REQUIRED_COLUMNS) and set(REQUIRED_COLUMNS) <= split:
+            raise InputError(
+                f"Got table {str(path)!r} whose header is separated by {name}, not commas; "
+                f"expected a comma-separated CSV with columns {', '.join(REQUIRED_COLUMNS)}. "
+                "Re-export it with commas as the separator."
+            )
     if missing:
         raise InputError(
             f"Got table {str(path)!r} without column(s) {', '.join(missing)}; expected "
