@@ -269,3 +269,19 @@ def test_system_turns_are_not_scored_as_the_agent(parser):
     assert filler_system < filler_agent
     assert filler_system == pytest.approx(0.0, abs=1e-9)
     assert all(e.turn_index != 0 for e in as_system.evidence)
+
+
+def test_a_forced_format_the_file_plainly_is_not_is_a_usage_error(tmp_path):
+    lines = tmp_path / "calls.jsonl"
+    record = {"id": "a", "turns": [{"speaker": "customer", "text": "hi"}, {"speaker": "agent", "text": "ok"}]}
+    lines.write_text(f"{json.dumps(record)}\n{json.dumps({**record, 'id': 'b'})}\n")
+    out = tmp_path / "s.parquet"
+    result = runner.invoke(app, ["score", str(lines), "--format", "transcribe", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    output = [line for line in result.output.splitlines() if line.strip()]
+    assert len(output) == 1 and "not in that format" in output[0] and "calls.jsonl" in output[0]
+    assert not out.exists()
+    # A vendor's export named .jsonl (one document) may still be forced, as may a cut-off one.
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps({"JobName": "j", "Transcript": []}))
+    assert plan_formats(one, format="transcribe") == [(one, "transcribe")]

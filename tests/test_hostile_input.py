@@ -245,13 +245,43 @@ def csv_ragged_row(tmp: Path) -> tuple[list[Path], Case]:
 
 
 def csv_unterminated_quote(tmp: Path) -> tuple[list[Path], Case]:
-    # 1,200 good rows: the first CSV chunk (1,000 rows) is read before the damage.
+    # 1,200 good rows, more than one CSV chunk (1,000 rows): every transcript before the
+    # damaged transcript (rows 1201-1202, the quote opens in 1202) is read.
     rows = [row for i in range(600) for row in _rows(f"t{i}")] + _rows("cut", text="QUOTE")
     path = tmp / "calls.csv"
     path.write_bytes(_csv_bytes(rows).replace(b"QUOTE", b'"it never ends'))
     return [path], Case(
-        ["t0", "t498"], [_bad("calls.csv:row 999", None, None, "cannot be read from row 999")], exact=False
+        [f"t{i}" for i in range(600)],
+        [_bad("calls.csv:row 1201", None, None, "cannot be read from row 1201")],
     )
+
+
+def csv_unterminated_quote_near_the_start(tmp: Path) -> tuple[list[Path], Case]:
+    # pandas stops short of a quote left open in the first rows, without an error.
+    text = _csv_bytes(_rows("g1") + _rows("g2") + _rows("cut", text="QUOTE") + _rows("lost"))
+    path = tmp / "calls.csv"
+    path.write_bytes(text.replace(b"QUOTE", b'"it never ends'))
+    return [path], Case(["g1", "g2"], [_bad("calls.csv:row 5", None, None, "cannot be read from row 5")])
+
+
+def csv_quote_opened_in_the_first_turn_of_a_transcript(tmp: Path) -> tuple[list[Path], Case]:
+    # The quote opens in the damaged transcript's first row: it may go on, so it is lost,
+    # but the transcript before it ended and is scored.
+    rows = _rows("g1") + _rows("cut") + _rows("lost")
+    rows[2]["text"] = "QUOTE"
+    path = tmp / "calls.csv"
+    path.write_bytes(_csv_bytes(rows).replace(b"QUOTE", b'"it never ends'))
+    return [path], Case(["g1"], [_bad("calls.csv:row 3", None, None, "cannot be read from row 3")])
+
+
+def csv_extra_fields_in_the_first_row(tmp: Path) -> tuple[list[Path], Case]:
+    # pandas takes a first row's extra leading fields as an index and shifts every column.
+    text = _csv_bytes(_rows("rag") + _rows("g1") + _rows("g2"))
+    lines = text.split(b"\n")
+    lines[1] = lines[1] + b",x,y"  # the customer row of "rag", the first data row
+    path = tmp / "calls.csv"
+    path.write_bytes(b"\n".join(lines))
+    return [path], Case(["g1", "g2"], [_bad("calls.csv:row 1", "rag", "text", "a row with 7 fields")])
 
 
 def csv_invalid_utf8_text(tmp: Path) -> tuple[list[Path], Case]:
@@ -390,6 +420,9 @@ CASES: list[Callable[[Path], tuple[list[Path], Case]]] = [
     corrupt_gzip_stream,
     csv_ragged_row,
     csv_unterminated_quote,
+    csv_unterminated_quote_near_the_start,
+    csv_quote_opened_in_the_first_turn_of_a_transcript,
+    csv_extra_fields_in_the_first_row,
     csv_invalid_utf8_text,
     csv_invalid_utf8_metadata,
     csv_cr_only_line_endings,

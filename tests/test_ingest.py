@@ -21,6 +21,7 @@ from cxnlp.ingest import (
     read_rejects,
     read_transcripts,
 )
+from cxnlp.ingest.jsonl import read_jsonl
 from cxnlp.ingest.table import read_table
 from cxnlp.model import Reject, Transcript, Turn
 
@@ -627,3 +628,35 @@ def test_abredial_public_file(shared_data):
     assert {t.id: t.metadata["n_raters"] for t in transcripts} == per_dialogue.to_dict()
     assert labels["dialogue_overall"].dropna().between(1, 5).all()
     assert labels["efficiency"].dropna().isin([0.0, 1.0]).all()
+
+
+def test_nul_characters_are_removed_from_turn_text_in_every_format(tmp_path):
+    text = "Why is my bill higher this month?"
+    nul = "Why is my bill \u0000higher this month?\u0000"
+    lines = tmp_path / "calls.jsonl"
+    record = {"id": "a", "turns": [{"speaker": "customer", "text": nul}, {"speaker": "agent", "text": "ok"}]}
+    lines.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    table = tmp_path / "calls.csv"
+    rows = [("a", 0, "customer", nul), ("a", 1, "agent", "ok")]
+    pd.DataFrame(rows, columns=["transcript_id", "turn_index", "speaker", "text"]).to_csv(table, index=False)
+    for got in (next(read_jsonl(lines)), next(read_table(table))):
+        assert isinstance(got, Transcript), got
+        assert got.turns[0].text == text
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_csv_separated_by_another_character_says_so(tmp_path, separator):
+    path = tmp_path / "calls.csv"
+    rows = [["transcript_id", "turn_index", "speaker", "text"], ["a", "0", "customer", "hi"]]
+    path.write_text("".join(separator.join(row) + "\n" for row in rows), encoding="utf-8")
+    with pytest.raises(InputError, match="separated by (semicolons|tabs), not commas"):
+        list(read_transcripts(path))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_text_is_refused_once(tmp_path, encoding):
+    path = tmp_path / "calls.jsonl"
+    record = {"id": "a", "turns": [{"speaker": "customer", "text": "hi"}, {"speaker": "agent", "text": "ok"}]}
+    path.write_text((json.dumps(record) + "\n") * 3, encoding=encoding)
+    with pytest.raises(InputError, match="UTF-16.*Re-export the file as UTF-8"):
+        read_transcripts(path)

@@ -261,6 +261,8 @@ def _turn(raw: object, index: int, record_id: str) -> Turn:
     if not isinstance(text, str):
         got = "no 'text'" if "text" not in raw else f"text of type {json_type(text)}"
         raise RecordError(f"Got {got}; expected a string.", field=f"{where}.text", record_id=record_id)
+    if "\x00" in text:  # NUL is no text: a turn reads the same with it or without it
+        text = text.replace("\x00", "")
     start = _seconds(raw.get("start"), f"{where}.start", record_id)
     end = _seconds(raw.get("end"), f"{where}.end", record_id)
     if start is not None and end is not None and end < start:

@@ -14,6 +14,7 @@ always holds and the caller counts by counting what it receives.
 from __future__ import annotations
 
 import fnmatch
+import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from cxnlp.ingest import vendors
 from cxnlp.ingest.abredial import looks_like_abredial, read_abredial
-from cxnlp.ingest.detect import detect_format
+from cxnlp.ingest.detect import MAX_SNIFF_BYTES, detect_format
 from cxnlp.ingest.jsonl import DAMAGED_STREAM_ERRORS, open_jsonl_text, read_jsonl
 from cxnlp.ingest.rejects import InputError
 from cxnlp.ingest.stc3 import read_stc3
@@ -290,13 +291,27 @@ def _probe(path: Path) -> None:
                 handle.read(1)
         else:
             with path.open("rb") as handle:
-                handle.read(1)
+                _check_not_utf16(path, handle.read(4))
     except DAMAGED_STREAM_ERRORS as err:
         raise InputError(
             f"Got {str(path)!r}, which cannot be read ({type(err).__name__}: {err}); expected "
             "a readable file (gzip data when it ends in .gz). Check its permissions, or "
             "rename a file that is not compressed."
         ) from err
+
+
+def _check_not_utf16(path: Path, head: bytes) -> None:
+    """Refuse UTF-16/32 text once, not with one reject per line or row."""
+    if _ending(path, PARQUET_SUFFIXES) is not None or len(head) < 2:
+        return
+    text = bytes(range(0x20, 0x7F)) + b"\t\r\n"
+    little = len(head) == 4 and head[1] == head[3] == 0 and head[0] in text and head[2] in text
+    big = len(head) == 4 and head[0] == head[2] == 0 and head[1] in text and head[3] in text
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or little or big:
+        raise InputError(
+            f"Got {str(path)!r}, which is UTF-16 (or UTF-32) text; expected UTF-8. Re-export "
+            "the file as UTF-8."
+        )
 
 
 def _expand(path: Path, format: str | None, include: str | None = None) -> list[Path]:
@@ -353,5 +368,45 @@ def _format_of(path: Path, format: str | None) -> str:
             "expected AB-ReDial's annotated_dialogues.csv. Check the file or the format."
         )
     if format is not None:
+        _check_forced(path, format)
         return format
     return detect_format(path)
+
+
+_NOT_ONE_DOCUMENT: tuple[type[Exception], ...] = (*DAMAGED_STREAM_ERRORS, ValueError, RecursionError)
+
+
+def _one_document(path: Path) -> bool:
+    try:
+        with open_jsonl_text(path) as handle:
+            json.loads(handle.read(MAX_SNIFF_BYTES + 1))
+    except _NOT_ONE_DOCUMENT:
+        return False
+    return True
+
+
+def _kind(format: str) -> str:
+    """What a format's file is, as far as forcing one format on another is concerned."""
+    if format in ("table", "abredial"):
+        return "a table"
+    if format in ("jsonl", "vtt", "srt"):
+        return format
+    return "a JSON document"  # STC-3 and the vendors' exports: the reader judges the shape
+
+
+def _check_forced(path: Path, format: str) -> None:
+    """Refuse a forced format when the file plainly is another one (JSON lines given as a
+    vendor export, say): its records would all be rejected for the wrong reason. A file
+    that looks like no format (a cut-off export) is read as forced, and rejected there."""
+    try:
+        detected = detect_format(path)
+    except InputError:
+        return
+    if detected == "jsonl" and _kind(format) == "a JSON document" and _one_document(path):
+        return  # a vendor's export named .jsonl: the ending alone does not say
+    if _kind(detected) != _kind(format):
+        raise InputError(
+            f"Got {str(path)!r} with --format {format}, but it is not in that format: it "
+            f"reads as {detected}; expected a {format} file. Pass --format {detected}, or "
+            "leave --format out to choose per file."
+        )

@@ -22,8 +22,9 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import io
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,8 @@ PARQUET_SUFFIXES: tuple[str, ...] = (".parquet", ".pq")
 CSV_SUFFIXES: tuple[str, ...] = (".csv",)
 
 #: Most rows per CSV chunk. A chunk the CSV parser cannot finish (an unterminated quote) is
-#: lost whole, so its rows go to the reject for the rest of the file; small chunks keep
-#: that close to the damage, at no measurable cost in speed.
+#: read again up to the damaged row (see _csv_rows_to_damage), which holds at most this
+#: many rows' text; small chunks cost nothing measurable in speed.
 CSV_CHUNK_ROWS = 1_000
 
 #: Columns read as strings in CSV whatever they look like: ids such as "007" must not
@@ -80,8 +81,20 @@ def _mark_bad_bytes(err: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_BAD_BYTES_HANDLER, _mark_bad_bytes)
 
 
+#: The damaged row's transcript_id when it cannot be told.
+_UNKNOWN = object()
+
+
 class _Damaged(Exception):
-    """The table cannot be read from this point on; carries the reader's own error."""
+    """The table cannot be read from this point on; carries the reader's own error.
+
+    ``key`` is the damaged row's transcript_id when it can be told (CSV), else _UNKNOWN:
+    the transcript being assembled is then kept only if it is known to have ended.
+    """
+
+    def __init__(self, err: BaseException, key: object = None) -> None:
+        super().__init__(err)
+        self.key = _UNKNOWN if key is None else key
 
 
 def table_columns(path: str | Path) -> list[str]:
@@ -107,7 +120,16 @@ def table_columns(path: str | Path) -> list[str]:
 
 def check_table_columns(path: str | Path, columns: Iterable[str]) -> None:
     """Raise :class:`InputError` naming the missing columns, if any are missing."""
+    columns = list(columns)
     missing = [name for name in REQUIRED_COLUMNS if name not in set(columns)]
+    for separator, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+        split = {part.strip() for column in columns for part in str(column).split(separator)}
+        if missing and len(columns) < len(REQUIRED_COLUMNS) and set(REQUIRED_COLUMNS) <= split:
+            raise InputError(
+                f"Got table {str(path)!r} whose header is separated by {name}, not commas; "
+                f"expected a comma-separated CSV with columns {', '.join(REQUIRED_COLUMNS)}. "
+                "Re-export it with commas as the separator."
+            )
     if missing:
         raise InputError(
             f"Got table {str(path)!r} without column(s) {', '.join(missing)}; expected "
@@ -149,9 +171,32 @@ def _is_parquet(path: Path) -> bool:
 def _csv_rows(path: Path, chunksize: int) -> Iterator[dict[str, Any]]:
     # The Python engine, because only it hands over a row with too many fields (kept, with
     # its text replaced by a _RaggedRow, so its transcript is rejected and not scored
-    # without it). Bytes that are not UTF-8 become _BAD_BYTE, which _finish rejects naming
-    # the column. It reads ~150,000 rows/s, far beyond what scoring needs.
+    # without it). The header's names are passed explicitly, or a first data row with extra
+    # fields would make pandas take its leading fields as an index and shift every column.
+    # Bytes that are not UTF-8 become _BAD_BYTE, which _finish rejects naming the column.
+    # It reads ~150,000 rows/s, far beyond what scoring needs.
     names = table_columns(path)
+    done = 0  # rows handed over so far
+    try:
+        reader = _csv_reader(path, names, chunksize)
+    except (ValueError, csv.Error):  # pandas reads a few rows ahead when it opens the file
+        reader = None
+    if reader is not None:
+        with reader:
+            while True:
+                try:
+                    chunk = reader.get_chunk(chunksize)
+                except StopIteration:
+                    break  # pandas may also stop short of an unclosed quote: checked below
+                except (ValueError, csv.Error):
+                    break  # a chunk that cannot be parsed is lost whole: recover it below
+                rows = _chunk_rows(chunk)
+                done += len(rows)
+                yield from rows
+    yield from _csv_rows_to_damage(path, names, done)
+
+
+def _ragged(names: list[str]) -> Callable[[list[str]], list[object]]:
     text_at = names.index("text")
 
     def ragged(fields: list[str]) -> list[object]:
@@ -159,30 +204,88 @@ def _csv_rows(path: Path, chunksize: int) -> Iterator[dict[str, Any]]:
         row[text_at] = _RaggedRow(len(fields), len(names))
         return row
 
-    reader = pd.read_csv(
+    return ragged
+
+
+def _read_csv_options(names: list[str]) -> dict[str, Any]:
+    return {
+        "names": names,
+        "dtype": dict.fromkeys(_CSV_STRING_COLUMNS, object),
+        "keep_default_na": False,
+        "na_values": [""],
+        "engine": "python",
+        "on_bad_lines": _ragged(names),
+    }
+
+
+def _csv_reader(path: Path, names: list[str], chunksize: int) -> Any:
+    return pd.read_csv(
         path,
         chunksize=chunksize,
-        dtype=dict.fromkeys(_CSV_STRING_COLUMNS, object),
-        keep_default_na=False,
-        na_values=[""],
-        engine="python",
-        on_bad_lines=ragged,
+        header=0,
         encoding_errors=_BAD_BYTES_HANDLER,
+        **_read_csv_options(names),
     )
-    with reader:
-        while True:
-            try:
-                chunk = next(reader, None)
-            except (ValueError, csv.Error) as err:
-                raise _Damaged(err) from err
-            if chunk is None:
-                return
-            # Column-wise tolist() then zip is several times faster than to_dict("records"),
-            # and gives the same plain Python values.
-            columns = [str(name) for name in chunk.columns]
-            values = [chunk[name].tolist() for name in chunk.columns]
-            for row in zip(*values, strict=True):
-                yield dict(zip(columns, row, strict=True))
+
+
+def _chunk_rows(chunk: pd.DataFrame) -> list[dict[str, Any]]:
+    # Column-wise tolist() then zip is several times faster than to_dict("records"), and
+    # gives the same plain Python values.
+    columns = [str(name) for name in chunk.columns]
+    values = [chunk[name].tolist() for name in chunk.columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _csv_rows_to_damage(path: Path, names: list[str], done: int) -> Iterator[dict[str, Any]]:
+    """Check the file parses to its end; if not, hand over the rows after the first ``done``
+    up to the damaged row, then raise :class:`_Damaged`.
+
+    pandas either loses a whole chunk that it cannot parse or, when an unclosed quote is
+    near the start, stops short of it silently. The ``csv`` module (strict, as pandas uses
+    it) finds the damaged row; the lines of the good rows before it are parsed by pandas as
+    usual. :class:`_Damaged` carries the damaged row's transcript_id as a lenient parse reads
+    it, so that the transcript before it is kept when it is another one.
+    """
+    consumed: list[str] = []
+    good: list[str] = []
+    key: object = None
+    error: Exception | None = None
+    row_no = 0
+    try:
+        with open(path, newline="", encoding="utf-8", errors=_BAD_BYTES_HANDLER) as file:
+
+            def lines() -> Iterator[str]:
+                for line in file:
+                    consumed.append(line)
+                    yield line
+
+            rows = csv.reader(lines(), strict=True)
+            next(rows, None)  # the header
+            while True:
+                consumed.clear()
+                try:
+                    fields = next(rows, None)
+                except csv.Error as err:
+                    error = err
+                    damaged = list(csv.reader(io.StringIO("".join(consumed))))
+                    at = names.index("transcript_id")
+                    if damaged and len(damaged[0]) > at:
+                        key = damaged[0][at]
+                    break
+                if fields is None:
+                    break
+                if len(fields) > 1 or (fields and fields[0].strip()):  # as pandas skips blanks
+                    row_no += 1
+                if row_no > done:
+                    good.extend(consumed)
+    except OSError as err:
+        error = err
+    if error is None or row_no < done:
+        return  # the file parses to its end, or pandas read past what csv cannot
+    if any(line.strip() for line in good):
+        frame = pd.read_csv(io.StringIO("".join(good)), header=None, **_read_csv_options(names))
+        yield from _chunk_rows(frame)
+    raise _Damaged(error, key) from error
 
 
 def _parquet_rows(path: Path, batch_size: int) -> Iterator[dict[str, Any]]:
@@ -216,8 +319,15 @@ def _group_rows(path: Path, rows: Iterator[dict[str, Any]]) -> Iterator[Transcri
                 yield _finish(path, key, start_row, group, first_rows)
             key, start_row, group = row_key, row_no, [row]
     except _Damaged as damage:
-        # The transcript being assembled may have lost rows: it goes with the rest.
-        yield _damaged(path, start_row if group else row_no + 1, damage)
+        # The transcript being assembled may have lost rows, unless the damaged row is
+        # known to start another one: then it is complete and judged as usual.
+        damaged_key = damage.key if damage.key is _UNKNOWN else _group_key(damage.key)
+        if group and (damaged_key is _UNKNOWN or damaged_key == key):
+            yield _damaged(path, start_row, damage)
+            return
+        if group:
+            yield _finish(path, key, start_row, group, first_rows)
+        yield _damaged(path, row_no + 1, damage)
         return
     if group:
         yield _finish(path, key, start_row, group, first_rows)
