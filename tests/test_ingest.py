@@ -140,6 +140,32 @@ def test_reject_carries_the_record_id_when_it_could_be_read(tmp_path):
     assert reject.record_id == "x9"
 
 
+@pytest.mark.parametrize(
+    ("record_id", "shown"),
+    [
+        ("card_badjson 4111 1111 1111 1111 cvv 737 ", "card_badjson <CREDIT_CARD> cvv <CVV> "),
+        ("c-4111111111111111", "c-<CREDIT_CARD>"),
+        (4111111111111111, "<CREDIT_CARD>"),
+    ],
+)
+def test_an_id_holding_a_card_number_is_rejected_without_repeating_it(tmp_path, record_id, shown):
+    # Ids are written unredacted (join keys); a card number or security code never is.
+    bad = {"id": record_id, "turns": [*GOOD_TURNS, {"speaker": "agent", "text": "x" * 30}]}
+    path = write_lines(tmp_path / "calls.jsonl", [line(good("CALL-2024-000123")), line(bad)])
+    ok, reject = read_transcripts(path)
+    assert ok.id == "CALL-2024-000123"  # an ordinary id with digits is read as before
+    assert isinstance(reject, Reject)
+    assert (reject.field, reject.record_id) == ("id", shown)
+    written = json.dumps(reject.to_dict())
+    assert "4111" not in written and "737" not in written
+
+
+def test_a_reject_never_carries_a_card_number_in_its_record_id():
+    reject = Reject(source="s", reason="r", record_id="a 4111 1111 1111 1111 cvv 123")
+    assert reject.record_id == "a <CREDIT_CARD> cvv <CVV>"
+    assert Reject(source="s", reason="r", record_id="order 42").record_id == "order 42"
+
+
 def test_counts_add_up_on_a_mixed_file(tmp_path):
     goods = [line(good(f"g{i}")) for i in range(5)]
     bads = [case[1] for case in BAD_LINES]
