@@ -290,6 +290,27 @@ def test_folder_reads_known_files_in_name_order(tmp_path):
     assert [item.id for item in read_transcripts(tmp_path)] == ["a1", "a2", "b1"]
 
 
+def test_files_of_a_folder_that_are_not_read_are_reported_as_rejects(tmp_path):
+    """A nightly file exported as .json.gz / .csv.gz, or a broken link, must be noticed."""
+    write_lines(tmp_path / "a.jsonl", [line(good("a1"))])
+    with gzip.open(tmp_path / "b.jsonl.gz", "wt") as handle:
+        handle.write(line(good("b1")) + "\n")
+    for name in ("c.json.gz", "d.csv.gz"):
+        with gzip.open(tmp_path / name, "wt") as handle:
+            handle.write(line(good("x")) + "\n")
+    (tmp_path / "e.jsonl").symlink_to(tmp_path / "gone.jsonl")
+    (tmp_path / "notes.md").write_text("not a transcript")
+    (tmp_path / "old.zip").write_bytes(b"PK")
+    items = list(read_transcripts(tmp_path))
+    assert [item.id for item in items if isinstance(item, Transcript)] == ["a1", "b1"]
+    rejects = {Path(r.source).name: r.reason for r in items if isinstance(r, Reject)}
+    assert sorted(rejects) == ["c.json.gz", "d.csv.gz", "e.jsonl"]
+    assert "compressed" in rejects["c.json.gz"] and "broken symbolic link" in rejects["e.jsonl"]
+    # with include, a matching name that cannot be read is reported too
+    items = list(read_transcripts(tmp_path, include="*.jsonl"))
+    assert [Path(r.source).name for r in items if isinstance(r, Reject)] == ["e.jsonl"]
+
+
 # --- whole inputs that cannot be read ------------------------------------------------------
 
 
