@@ -29,7 +29,8 @@ EXIT_CODES = (
     "anything was written (an input that cannot be read at all, a bad option, an output "
     "path that is an input, another output or an existing folder), or a store or output "
     "that cannot be written (read-only, disk full: what was committed is kept); 3 done, "
-    "but more records rejected than --max-reject-share allows (the outputs are kept)."
+    "but more records rejected than --max-reject-share allows (the outputs are kept); "
+    "130 interrupted (Ctrl-C): one line says what was kept."
 )
 
 app = typer.Typer(
@@ -46,6 +47,15 @@ INPUT_ERROR_EXIT = 2
 WARN_REJECT_SHARE = 0.10
 #: Exit code of a run that finished but rejected more than ``--max-reject-share``.
 TOO_MANY_REJECTS_EXIT = 3
+
+
+#: Exit code of a run stopped by Ctrl-C (SIGINT), as shells report it.
+INTERRUPTED_EXIT = 130
+
+
+def _interrupted(message: str) -> NoReturn:
+    typer.echo(f"interrupted: {message}", err=True)
+    raise typer.Exit(INTERRUPTED_EXIT)
 
 
 def _fail(message: str) -> NoReturn:
@@ -318,6 +328,8 @@ def score(
         _fail(str(exc))
     except OSError as exc:
         _fail(f"Got {type(exc).__name__} while writing ({exc}); expected writable outputs. Check the disk.")
+    except KeyboardInterrupt:
+        _interrupted(f"nothing written ({out} is written whole at the end); re-run the same command")
     if chosen:
         typer.echo(chosen, err=True)
     typer.echo(summary.line())
@@ -772,6 +784,9 @@ def batch(
         _fail(str(exc))
     except OSError as exc:
         _unwritable(exc, store)
+    except KeyboardInterrupt as exc:
+        n = getattr(exc, "cxnlp_committed", 0)
+        _interrupted(f"{n} committed, re-run the same command to resume")
     if chosen:
         typer.echo(chosen, err=True)
     typer.echo(summary.line())

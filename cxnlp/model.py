@@ -239,6 +239,14 @@ class Reject:
     record_id: str | None = None
     field: str | None = None
 
+    def __post_init__(self) -> None:
+        # Ids are written unredacted (join keys), but a card number or security code in
+        # one never is (PCI; docs/privacy.md, "Record ids").
+        if isinstance(self.record_id, str):
+            from cxnlp.privacy.detectors import pci_scrub
+
+            object.__setattr__(self, "record_id", pci_scrub(self.record_id))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,

@@ -373,3 +373,28 @@ def test_python_dash_m_runs_the_same_commands_as_the_console_script():
     assert done.returncode == 0, done.stderr
     for command in ("score", "batch", "calibrate", "analyze"):
         assert command in done.stdout
+
+
+def test_ctrl_c_exits_130_with_one_line_saying_what_was_kept(tmp_path, monkeypatch):
+    import types
+
+    import cxnlp.batch.nightly
+    import cxnlp.cli
+    import cxnlp.runs
+
+    def stop(*args, **kwargs):
+        exc = KeyboardInterrupt()
+        exc.cxnlp_committed = 40  # what run_batch sets on the way out
+        raise exc
+
+    monkeypatch.setattr(cxnlp.cli, "_checked_scorer", lambda *a, **k: types.SimpleNamespace())
+    monkeypatch.setattr(cxnlp.runs, "score_files", stop)
+    monkeypatch.setattr(cxnlp.batch.nightly, "run_batch", stop)
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, GOOD)
+    result = runner.invoke(app, ["batch", str(src), "--store", str(tmp_path / "store")])
+    assert result.exit_code == 130
+    assert "interrupted: 40 committed, re-run the same command to resume" in result.output
+    assert "Traceback" not in result.output
+    result = runner.invoke(app, ["score", str(src), "--out", str(tmp_path / "o.parquet")])
+    assert result.exit_code == 130 and "interrupted: nothing written" in result.output

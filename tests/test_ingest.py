@@ -141,6 +141,32 @@ def test_reject_carries_the_record_id_when_it_could_be_read(tmp_path):
     assert reject.record_id == "x9"
 
 
+@pytest.mark.parametrize(
+    ("record_id", "shown"),
+    [
+        ("card_badjson 4111 1111 1111 1111 cvv 737 ", "card_badjson <CREDIT_CARD> cvv <CVV> "),
+        ("c-4111111111111111", "c-<CREDIT_CARD>"),
+        (4111111111111111, "<CREDIT_CARD>"),
+    ],
+)
+def test_an_id_holding_a_card_number_is_rejected_without_repeating_it(tmp_path, record_id, shown):
+    # Ids are written unredacted (join keys); a card number or security code never is.
+    bad = {"id": record_id, "turns": [*GOOD_TURNS, {"speaker": "agent", "text": "x" * 30}]}
+    path = write_lines(tmp_path / "calls.jsonl", [line(good("CALL-2024-000123")), line(bad)])
+    ok, reject = read_transcripts(path)
+    assert ok.id == "CALL-2024-000123"  # an ordinary id with digits is read as before
+    assert isinstance(reject, Reject)
+    assert (reject.field, reject.record_id) == ("id", shown)
+    written = json.dumps(reject.to_dict())
+    assert "4111" not in written and "737" not in written
+
+
+def test_a_reject_never_carries_a_card_number_in_its_record_id():
+    reject = Reject(source="s", reason="r", record_id="a 4111 1111 1111 1111 cvv 123")
+    assert reject.record_id == "a <CREDIT_CARD> cvv <CVV>"
+    assert Reject(source="s", reason="r", record_id="order 42").record_id == "order 42"
+
+
 def test_counts_add_up_on_a_mixed_file(tmp_path):
     goods = [line(good(f"g{i}")) for i in range(5)]
     bads = [case[1] for case in BAD_LINES]
@@ -263,6 +289,27 @@ def test_folder_reads_known_files_in_name_order(tmp_path):
     write_lines(tmp_path / "a.ndjson", [line(good("a1")), line(good("a2"))])
     (tmp_path / "notes.md").write_text("not a transcript")
     assert [item.id for item in read_transcripts(tmp_path)] == ["a1", "a2", "b1"]
+
+
+def test_files_of_a_folder_that_are_not_read_are_reported_as_rejects(tmp_path):
+    """A nightly file exported as .json.gz / .csv.gz, or a broken link, must be noticed."""
+    write_lines(tmp_path / "a.jsonl", [line(good("a1"))])
+    with gzip.open(tmp_path / "b.jsonl.gz", "wt") as handle:
+        handle.write(line(good("b1")) + "\n")
+    for name in ("c.json.gz", "d.csv.gz"):
+        with gzip.open(tmp_path / name, "wt") as handle:
+            handle.write(line(good("x")) + "\n")
+    (tmp_path / "e.jsonl").symlink_to(tmp_path / "gone.jsonl")
+    (tmp_path / "notes.md").write_text("not a transcript")
+    (tmp_path / "old.zip").write_bytes(b"PK")
+    items = list(read_transcripts(tmp_path))
+    assert [item.id for item in items if isinstance(item, Transcript)] == ["a1", "b1"]
+    rejects = {Path(r.source).name: r.reason for r in items if isinstance(r, Reject)}
+    assert sorted(rejects) == ["c.json.gz", "d.csv.gz", "e.jsonl"]
+    assert "compressed" in rejects["c.json.gz"] and "broken symbolic link" in rejects["e.jsonl"]
+    # with include, a matching name that cannot be read is reported too
+    items = list(read_transcripts(tmp_path, include="*.jsonl"))
+    assert [Path(r.source).name for r in items if isinstance(r, Reject)] == ["e.jsonl"]
 
 
 # --- whole inputs that cannot be read ------------------------------------------------------

@@ -165,6 +165,33 @@ def test_log_lines_are_redacted(redactor):
     assert CARD not in record.getMessage() and "<CREDIT_CARD>" in record.getMessage()
 
 
+def test_a_reject_reason_keeps_cxnlps_wording_and_redacts_what_it_quotes(redactor, tmp_path):
+    """spaCy read "Unicode" in cxnlp's own message as a name; only quoted record content
+    may be a name there (patterns apply everywhere)."""
+    import logging
+
+    from cxnlp.ingest import RejectWriter, read_rejects, read_transcripts
+    from cxnlp.model import Reject
+    from cxnlp.privacy import RedactingFilter
+
+    path = tmp_path / "calls.jsonl"
+    path.write_text('{"id": "s1", "turns": [{"speaker": "agent", "text": "hi \\ud800 there"}]}\n')
+    [surrogate] = read_transcripts(path)
+    assert isinstance(surrogate, Reject) and "not valid Unicode" in surrogate.reason
+    quoted = Reject(source="x", reason=f"Got speaker 'Olivia Kowalski' and card {CARD}; expected 'agent'.")
+    with RejectWriter(tmp_path / "rejects.jsonl", redactor=redactor) as writer:
+        writer.write(surrogate)
+        writer.write(quoted)
+    first, second = read_rejects(tmp_path / "rejects.jsonl").to_dict("records")
+    assert first["reason"] == surrogate.reason  # nothing of it is personal data
+    assert second["reason"] == "Got speaker '<PERSON>' and card <CREDIT_CARD>; expected 'agent'."
+    record = logging.LogRecord(
+        "cxnlp.scoring", logging.WARNING, __file__, 1, "rejected %s", (surrogate.reason,), None
+    )
+    RedactingFilter(redactor).filter(record)
+    assert record.getMessage() == f"rejected {surrogate.reason}"
+
+
 def test_log_lines_do_not_fill_the_cache_and_are_redacted_once():
     """Each log line is new (request id, timing): cached, every one would stay in memory."""
     import logging

@@ -314,6 +314,8 @@ def _run_locked(
     chunk_size = max(1, min(scorer.batch_size, commit_every))
     chunks_per_part = max(1, commit_every // chunk_size)
 
+    committed = [0]  # transcripts in this run's committed parts
+
     def commit(rows: list[dict[str, Any]]) -> None:
         if rows:
             done = [row.get("transcript_id") for row in rows]
@@ -331,6 +333,7 @@ def _run_locked(
         if rows:
             part = store.write_part(rows, run_id=run_id, n=len(parts), config_id=config_id)
             parts.append(str(part.relative_to(store.root)))
+            committed[0] += len(rows)
         if rejects:
             written = store.write_rejects(run_id, rejects, redactor=scorer.redactor)
             manifest.rejects = str(written.relative_to(store.root))
@@ -358,6 +361,8 @@ def _run_locked(
                         pending = []
                 commit(pending)
     except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):  # the CLI says how much is kept (exit 130)
+            exc.cxnlp_committed = committed[0]  # type: ignore[attr-defined]
         manifest.status, manifest.error = "failed", f"{type(exc).__name__}: {exc}"
         manifest.finished_at = utc_now()
         try:

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 from cxnlp.ingest.rejects import RecordError
 from cxnlp.model import Reject, Transcript, Turn, normalise_speaker
+from cxnlp.privacy.detectors import pci_scrub
 
 #: Keys that may carry the transcript id, in order of precedence. A key not used as the
 #: id stays in the metadata.
@@ -230,13 +231,28 @@ def _record_id(value: object, *, field: str) -> str:
     # 1.0) and booleans are never ids.
     if isinstance(value, str) and value.strip():
         _check_text(value, field, None)
-        return value
+        return _no_card_in_id(value, field)
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        return _no_card_in_id(str(value), field)
     raise RecordError(
         f"Got {field} {value!r} ({json_type(value)}); expected a non-empty string or integer.",
         field=field,
     )
+
+
+def _no_card_in_id(record_id: str, field: str) -> str:
+    # Ids are written unredacted everywhere (table, store, evidence, logs), so a record
+    # whose id holds a card number or security code is not read (docs/privacy.md,
+    # "Record ids"); the reject shows the id with them replaced.
+    scrubbed = pci_scrub(record_id)
+    if scrubbed != record_id:
+        raise RecordError(
+            f"Got a card number or security code in the {field} (shown replaced); ids are "
+            "written unredacted, so fix the id upstream.",
+            field=field,
+            record_id=scrubbed,
+        )
+    return record_id
 
 
 def _turn(raw: object, index: int, record_id: str) -> Turn:

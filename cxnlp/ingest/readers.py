@@ -70,6 +70,8 @@ _ACCEPTED = (
 class _Input:
     path: Path
     format: str
+    #: Why a file of a folder that looks like input is not read (it becomes a reject).
+    skipped: str | None = None
 
 
 def read_transcripts(
@@ -170,7 +172,7 @@ def plan_formats(
     Checks what :func:`read_transcripts` checks (so it raises the same InputError), and
     lets a caller say which formats ``auto`` chose before anything is read.
     """
-    return [(item.path, item.format) for item in _plan(paths, format, include)]
+    return [(item.path, item.format) for item in _plan(paths, format, include) if item.skipped is None]
 
 
 def expand_inputs(paths: PathLike | Sequence[PathLike], *, include: str | None = None) -> list[Path]:
@@ -189,6 +191,9 @@ def expand_inputs(paths: PathLike | Sequence[PathLike], *, include: str | None =
 def _stream(inputs: list[_Input], limits: SizeLimits) -> Iterator[Transcript | Reject]:
     first_seen: dict[str, str] = {}
     for item in inputs:
+        if item.skipped is not None:
+            yield Reject(source=str(item.path), reason=item.skipped)
+            continue
         n_transcripts = n_rejects = 0
         for record in _read_guarded(item):
             if isinstance(record, Transcript):
@@ -272,7 +277,10 @@ def _plan(
         if isinstance(raw, str) and not raw.strip():
             raise InputError(f"Got an empty path; expected a file or folder. Accepted: {_ACCEPTED}.")
         path = Path(raw)
-        for file in _expand(path, format, include):
+        files = _expand(path, format, include)
+        if path.is_dir():
+            inputs.extend(_Input(file, "", why) for file, why in _not_read(path, format, include))
+        for file in files:
             key = file.resolve()
             if key in seen:
                 logger.warning("skipping %s: given more than once", file)
@@ -345,6 +353,52 @@ def _expand(path: Path, format: str | None, include: str | None = None) -> list[
             f"Got folder {str(path)!r} with no file to read; expected {wanted}. Accepted: {_ACCEPTED}."
         )
     return files
+
+
+#: Compressed endings: a folder's file ending in one of these that is not read is reported.
+COMPRESSED_SUFFIXES: tuple[str, ...] = (".gz", ".bz2", ".xz", ".zst", ".zip", ".7z")
+
+
+def _not_read(path: Path, format: str | None, include: str | None) -> list[tuple[Path, str]]:
+    """Entries of folder ``path`` that look like input but are not read, with why: a
+    broken link or other non-file whose name would be read, and (without ``include``) a
+    compressed file of an ending that is not read compressed (``.json.gz``, ``.csv.gz``).
+    Each becomes a reject, so a missing nightly file is noticed (docs/formats.md)."""
+    endings = SUFFIXES[format] if format else tuple({s for v in SUFFIXES.values() for s in v})
+    out = []
+    for p in sorted(path.iterdir()):
+        if p.name.startswith("."):
+            continue
+        named = fnmatch.fnmatch(p.name, include) if include is not None else _ending(p, endings) is not None
+        stem = p.name.lower().rsplit(".", 1)[0]
+        compressed = (
+            include is None
+            and not named
+            and p.name.lower().endswith(COMPRESSED_SUFFIXES)
+            and stem.endswith(tuple({*endings, *SUFFIXES["stc3"], *SUFFIXES["table"], *SUFFIXES["jsonl"]}))
+        )
+        if p.is_file():
+            if compressed:
+                out.append(
+                    (
+                        p,
+                        f"Got a compressed file of an ending that is not read ({p.name!r}); expected "
+                        f"one of {', '.join(sorted(endings))}. Decompress it, or re-export it as "
+                        ".jsonl.gz; the file was not read.",
+                    )
+                )
+            continue
+        if not (named or compressed) or p.is_dir():
+            continue
+        what = "a broken symbolic link" if p.is_symlink() and not p.exists() else "not a regular file"
+        out.append(
+            (
+                p,
+                f"Got {what} ({p.name!r}); expected a readable file. The file was not read; "
+                "restore it or remove it from the folder.",
+            )
+        )
+    return out
 
 
 def _ending(path: Path, endings: Sequence[str]) -> str | None:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 
-from cxnlp.privacy.patterns import PrivacyPatterns
+from cxnlp.privacy.patterns import PrivacyPatterns, load_patterns
 
 _TOKEN = re.compile(r"\d+|[A-Za-z]+|[^\sA-Za-z\d]")
 _RUN_SEPARATORS = frozenset("-,./()")
@@ -481,3 +481,23 @@ def _find_all(text: str, p: PrivacyPatterns, prefix: str = "") -> list[Finding]:
         *spoken_email_findings(text, p),
         *iban_findings(text, p),
     ]
+
+
+#: What never reaches any output, redaction on or off (PCI DSS), in strings that are written
+#: without redaction (record ids): card numbers and security codes.
+PCI_ENTITIES: frozenset[str] = frozenset({"CREDIT_CARD", "CVV"})
+
+
+def pci_scrub(text: str, p: PrivacyPatterns | None = None) -> str:
+    """``text`` with every card number (Luhn-valid, or after card words) and security code
+    replaced by its placeholder; nothing else changes. Patterns only (no spaCy), so it is
+    cheap enough for every id written (see docs/privacy.md, "Record ids")."""
+    if not isinstance(text, str) or not text:
+        return text
+    p = p or load_patterns()
+    if not p.trigger.search(text):
+        return text
+    found = [f for f in number_findings(text, p) if f.entity in PCI_ENTITIES]
+    for f in sorted(found, key=lambda f: f.start, reverse=True):
+        text = text[: f.start] + p.placeholder_for(f.entity) + text[f.end :]
+    return text

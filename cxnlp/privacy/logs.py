@@ -43,7 +43,11 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except (TypeError, ValueError):  # a bad format string: leave it to the formatter
             return True
-        redacted = self.redactor.redact(message, remember=False)
+        # cxnlp's own lines (a reject's reason) quote the record inside cxnlp's wording:
+        # names only inside the quotes (Redactor.redact_message); other libraries' whole.
+        own = record.name == "cxnlp" or record.name.startswith("cxnlp.")
+        redact = self.redactor.redact_message if own else self.redactor.redact
+        redacted = redact(message, remember=False)
         if redacted != message:
             record.msg, record.args = redacted, None
         if record.exc_info and not record.exc_text:

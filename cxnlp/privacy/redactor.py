@@ -63,6 +63,10 @@ _CAPITALISED = re.compile(r"(?<![\w'])([A-Z][a-z'\-]+)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;|]\s+|[“\"(]|\n)\W*$")
 
 
+#: Quoted text in one of cxnlp's messages: where it quotes the record (``repr`` quotes).
+_QUOTED = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
+
+
 @dataclass(frozen=True)
 class Redaction:
     """A redacted string and where each replacement went.
@@ -458,7 +462,10 @@ class Redactor:
     ) -> Redaction:
         """``text`` with each finding replaced by its placeholder, and the offset map
         (``remember``: see :meth:`findings`)."""
-        found = self.findings(text, context, remember=remember)
+        return self._replace(text, self.findings(text, context, remember=remember))
+
+    def _replace(self, text: str, found: Sequence[Finding]) -> Redaction:
+        """``text`` with each of ``found`` replaced by its placeholder, and the offset map."""
         if not found:
             return Redaction(text, text)
         from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
@@ -549,11 +556,29 @@ class Redactor:
                 out[key] = self.redact(value, context)
         return out
 
+    def redact_message(self, text: Any, *, remember: bool = False) -> Any:
+        """One of cxnlp's own messages (a reject's reason, a log line) redacted.
+
+        Such a message quotes record content (``Got speaker 'Olivia Kowalski'``) inside
+        cxnlp's own wording. Every pattern finding is replaced wherever it is; a name found
+        only by spaCy's model is replaced inside quoted text (``'...'``, ``"..."``) alone,
+        so the wording is never read as a name ("not valid Unicode" stays)."""
+        if not isinstance(text, str) or not text:
+            return text
+        quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
+        found = [
+            f
+            for f in self.findings(text, remember=remember)
+            if f.source != "ner" or any(a < f.end and f.start < b for a, b in quoted)
+        ]
+        return self._replace(text, found).text
+
     def redact_reject(self, reject: Any) -> Any:
-        """A :class:`~cxnlp.model.Reject` whose reason (which may quote the record) is redacted."""
+        """A :class:`~cxnlp.model.Reject` whose reason (which may quote the record) is
+        redacted (:meth:`redact_message`)."""
         from dataclasses import replace
 
-        return replace(reject, reason=self.redact(reject.reason))
+        return replace(reject, reason=self.redact_message(reject.reason))
 
     def redact_frame(self, frame: Any, *, keep: Iterable[str] = KEEP_COLUMNS) -> Any:
         """A copy of a DataFrame with every text cell redacted (``keep`` columns untouched)."""

@@ -460,7 +460,7 @@ def score_records(service: Service, records: list[Any]) -> ScoreResponse:
         )
         for (_, o), row in zip(scored, rows, strict=True)
     ]
-    rejects = [r.model_copy(update={"reason": service.redactor.redact(r.reason)}) for r in rejects]
+    rejects = [r.model_copy(update={"reason": service.redactor.redact_message(r.reason)}) for r in rejects]
     rejects.sort(key=lambda r: r.index if r.index is not None else -1)
     return ScoreResponse(received=len(records), results=results, rejects=rejects)
 
