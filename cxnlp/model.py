@@ -243,9 +243,9 @@ class Reject:
         # Ids are written unredacted (join keys), but a card number or security code in
         # one never is (PCI; docs/privacy.md, "Record ids").
         if isinstance(self.record_id, str):
-            from cxnlp.privacy.detectors import pci_scrub
+            from cxnlp.privacy.detectors import pci_scrub_id
 
-            object.__setattr__(self, "record_id", pci_scrub(self.record_id))
+            object.__setattr__(self, "record_id", pci_scrub_id(self.record_id))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 from cxnlp.ingest.rejects import RecordError
 from cxnlp.model import Reject, Transcript, Turn, normalise_speaker
-from cxnlp.privacy.detectors import pci_scrub
+from cxnlp.privacy.detectors import pci_scrub_id
 
 #: Keys that may carry the transcript id, in order of precedence. A key not used as the
 #: id stays in the metadata.
@@ -244,7 +244,7 @@ def _no_card_in_id(record_id: str, field: str) -> str:
     # Ids are written unredacted everywhere (table, store, evidence, logs), so a record
     # whose id holds a card number or security code is not read (docs/privacy.md,
     # "Record ids"); the reject shows the id with them replaced.
-    scrubbed = pci_scrub(record_id)
+    scrubbed = pci_scrub_id(record_id)
     if scrubbed != record_id:
         raise RecordError(
             f"Got a card number or security code in the {field} (shown replaced); ids are "
