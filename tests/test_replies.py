@@ -266,6 +266,9 @@ def test_ask_type(nlp, need, kind, ask):
         ("You are advised to upgrade the system first.", {"steps"}, set()),
         ("Please provide your phone number via private message.", set(), {"steps"}),
         ("Please wait patiently.", set(), {"steps"}),
+        # Trying again *later* defers the case to the customer: a brush-off, not a step.
+        ("Please try again later.", set(), {"steps"}),
+        ("Sorry, the system is down, try back later.", set(), {"steps"}),
         ("We will pass it to the after-sales department and verify the issue.", set(), {"steps"}),
         ("Once it restarts, we will check the line and then you can log in again.", {"steps"}, set()),
     ],

@@ -2145,6 +2145,7 @@ def _steps(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> 
             and lemma in verbs
             and lemma not in lex["not_instructions"]
             and (not attends or "again" in lowers[start + 1 :])
+            and _has_phrase(f" {' '.join(lowers)} ", lex["vague_phrases"]) is None  # "try again later"
         ):
             return True
     # An imperative opener instructs when it names what to do: an instruction verb with
