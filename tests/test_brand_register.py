@@ -134,6 +134,10 @@ CUE_EXAMPLES = [
     ("No more changes after this one.", "conduct_order"),
     ("That's the best you'll get.", "conduct_order"),
     ("Pay it or appeal it.", "curt_order"),
+    # version 7: a sanction conditional on the customer's conduct, in an offer's shape
+    ("Keep yelling at me and we'll cut the call short.", "conditional_threat"),
+    ("Use that tone once more and I'm going to disconnect you.", "conditional_threat"),
+    ("if you are rude to me again, i will end the chat", "conditional_threat"),
 ]
 
 
@@ -168,6 +172,10 @@ def test_cue_found(nlp, words, text, expected):
         "Xiao U has forwarded the problem to our staff.",  # a name, not text-speak "u"
         "Can't the application be updated?",  # a question, not a curt refusal
         "Now, let me check the account.",
+        # A repeat or a first-person future without the customer's conduct (version 7).
+        "If the boiler cuts out again, we'll close this job and send a senior engineer.",
+        "Give it one more try and if it fails I'll end the trial with no charge.",
+        "Send us the meter reading again and we'll stop the estimated bills.",
         # The same shapes said plainly (version 4 cues).
         "Okay, got it.",  # an acknowledgement with no grudging word
         "That's fine.",

@@ -217,6 +217,9 @@ LEXICON = LexiconSpec(
         "commitment_modals": "words",
         "empathy_verbs": "words",
         "presume_verbs": "words",
+        "sanction_verbs": "words",
+        "conduct_repeats": "phrases",
+        "conduct_words": "phrases",
         "condescending_phrases": "phrases",
         "dismissive_phrases": "phrases",
     },
@@ -299,7 +302,14 @@ LEXICON = LexiconSpec(
             "condescending_phrases",
             "dismissive_phrases",
         ),
-        7: ("commitment_modals", "empathy_verbs", "presume_verbs"),
+        7: (
+            "commitment_modals",
+            "empathy_verbs",
+            "presume_verbs",
+            "sanction_verbs",
+            "conduct_repeats",
+            "conduct_words",
+        ),
     },
 )
 

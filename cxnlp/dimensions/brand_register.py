@@ -120,6 +120,11 @@ turns of the tuning splits' adequate and model calls):
 ``conduct_order``
     "Be on time", "Please don't be late", "No more changes after this one", "That's the best
     you'll get".
+``conditional_threat``
+    A sanction made conditional on the customer's conduct going on: "Raise your voice again
+    and I'll end this call", "If you swear at me once more we will close the account", "One
+    more outburst and I'm hanging up" (not "Call us back and we'll sort it", "If it happens
+    again we'll replace it").
 ``curt_order``
     A short bare order that is the agent's whole turn, with no courtesy and no reason ("Pay
     at the desk.", "Booking's gone. Rebook.").
@@ -182,6 +187,7 @@ CUES: tuple[str, ...] = (
     "common_knowledge",
     "unnamed_blame",
     "conduct_order",
+    "conditional_threat",
     "curt_order",
 )
 
@@ -255,6 +261,9 @@ class RegisterWords:
     commitment_modals: frozenset[str] = frozenset()
     empathy_verbs: frozenset[str] = frozenset()
     presume_verbs: frozenset[str] = frozenset()
+    sanction_verbs: frozenset[str] = frozenset()
+    conduct_repeats: tuple[tuple[str, ...], ...] = ()
+    conduct_words: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def from_lexicon(cls, lexicon: Lexicon) -> RegisterWords:
@@ -1242,6 +1251,57 @@ def conduct_order(span: Span, words: RegisterWords) -> str | None:
     return " ".join(t.text for t in tokens[found[0] : found[1]])
 
 
+_GOING_ON = frozenset({"keep", "continue", "carry"})
+_FUTURE = frozenset({"'ll", "will", "ll", "shall"})
+_BE_PRESENT = frozenset({"'m", "am", "m", "'re", "are", "re"})
+
+
+def _sanction_at(tokens: Sequence[Token], i: int, words: RegisterWords) -> int | None:
+    """The index of the sanction verb when a first-person future starts at ``i``: "I'll end",
+    "we will have to close", "I'm going to disconnect", "I'm hanging up"."""
+    if tokens[i].lower_ not in {"i", "we"}:
+        return None
+    j = i + 1
+    if j < len(tokens) and tokens[j].lower_ in _FUTURE:
+        j += 1
+    elif j + 2 < len(tokens) and tokens[j].lower_ in _BE_PRESENT and tokens[j + 1].lower_ == "going":
+        j += 2 + (tokens[j + 2].lower_ == "to")
+    elif j + 1 < len(tokens) and tokens[j].lower_ in _BE_PRESENT and tokens[j + 1].tag_ == "VBG":
+        j += 1
+    else:
+        return None
+    while j < len(tokens) and tokens[j].lower_ in {"have", "to", "just", "simply", "then", "be", "forced"}:
+        j += 1
+    if j < len(tokens) and tokens[j].lemma_.lower() in words.sanction_verbs:
+        return j
+    return None
+
+
+def conditional_threat(span: Span, words: RegisterWords) -> str | None:
+    """A sanction (``sanction_verbs``: end, disconnect, close, suspend ...) promised in the
+    first person on condition that the customer's conduct (``conduct_words``: shouting,
+    swearing, "that tone", "like that") goes on (``conduct_repeats``: "again", "once more",
+    "one more", or keep/continue/carry on + -ing): "Raise your voice again and I'll end this
+    call." It has the shape of an offer ("Send the photo and I'll get the refund moving"),
+    so the offer gate must not excuse it; a repeat of anything else ("If the fault comes back
+    again I'll close this ticket", "Try it once more and if it fails I'll end the contract")
+    is no threat."""
+    tokens = _core(span)
+    lowered = [t.lower_ for t in tokens]
+    for i in range(len(tokens)):
+        end = _sanction_at(tokens, i, words)
+        if end is None:
+            continue
+        before = lowered[:i]
+        repeat = _phrase_at(before, words.conduct_repeats) is not None or any(
+            w in _GOING_ON and k + 1 < i and (tokens[k + 1].tag_ == "VBG" or lowered[k + 1] == "on")
+            for k, w in enumerate(before)
+        )
+        if repeat and _phrase_at(before, words.conduct_words) is not None:
+            return " ".join(t.text for t in tokens[i : end + 1])
+    return None
+
+
 def _turn_words(doc: Doc) -> list[str]:
     """The lower-cased word tokens of a turn."""
     return [t.lower_ for t in doc if not t.is_punct and not t.is_space]
@@ -1343,6 +1403,7 @@ _READERS = {
     "common_knowledge": common_knowledge,
     "unnamed_blame": unnamed_blame,
     "conduct_order": conduct_order,
+    "conditional_threat": conditional_threat,
     "curt_order": curt_order,
 }
 
@@ -1362,6 +1423,7 @@ _READ_CLEAN = frozenset(
         "common_knowledge",
         "unnamed_blame",
         "conduct_order",
+        "conditional_threat",
     }
 )
 
