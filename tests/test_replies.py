@@ -266,6 +266,14 @@ def test_ask_type(nlp, need, kind, ask):
         ("You are advised to upgrade the system first.", {"steps"}, set()),
         ("Please provide your phone number via private message.", set(), {"steps"}),
         ("Please wait patiently.", set(), {"steps"}),
+        # Empathy said as a norm about anyone: its time sets the scene, it says no "when".
+        (
+            "That sounds awful, nobody should have to put up with a cold flat, especially in January.",
+            set(),
+            {"time", "time_ahead"},
+        ),
+        ("No one deserves to wait that long over Christmas.", set(), {"time"}),
+        ("Nobody can come out before Friday, I'm afraid.", {"time"}, set()),
         # Trying again *later* defers the case to the customer: a brush-off, not a step.
         ("Please try again later.", set(), {"steps"}),
         ("Sorry, the system is down, try back later.", set(), {"steps"}),

@@ -603,7 +603,7 @@ def reply_functions(
     number = any(is_number(t) for t in words)
     steps = _steps(words, lowers, lex)
     commitment = _commitment(words, lowers, lex)
-    time = _has_time(words, lowers, lex)
+    time = _has_time(words, lowers, lex) and not _norm_for_anyone(lowers)
     time_ahead = time and not _looks_back(words, lex)
     duration = _has_duration(words, lex)
     joined = set(text.split())  # contractions re-attached: "ca n't" reads as "can't"
@@ -2197,6 +2197,23 @@ def _steps(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> 
         and not _agent_does(lowers, k)
         for k, t in enumerate(words)
     )
+
+
+#: Pronouns that make a norm about anyone ("Nobody should ..."), and the words that make it one.
+_ANYONE = frozenset({"nobody", "noone", "everyone", "everybody", "anyone", "anybody"})
+_NORM = frozenset({"should", "must", "ought", "deserves", "deserve"})
+
+
+def _norm_for_anyone(lowers: Sequence[str]) -> bool:
+    """Is the sentence a norm about anyone ("Nobody should have to put up with a cold room,
+    especially in December", "No one deserves to wait that long over Christmas")? Empathy
+    said as a rule: a time in it sets the scene and says nothing about when this case is
+    dealt with."""
+    for k, w in enumerate(lowers[:-1]):
+        anyone = w in _ANYONE or (w == "one" and k > 0 and lowers[k - 1] == "no")
+        if anyone and lowers[k + 1] in _NORM:
+            return True
+    return False
 
 
 def _agent_does(lowers: Sequence[str], k: int) -> bool:
