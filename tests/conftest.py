@@ -29,6 +29,14 @@ def parser(encoder):
 
 
 @pytest.fixture(scope="session")
+def router():
+    """The packaged follow-up router, fitted once for every module that routes comments."""
+    from cxnlp.analytics import FollowupRouter
+
+    return FollowupRouter().fit()
+
+
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data not found at {SHARED_DATA}")

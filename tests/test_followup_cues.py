@@ -22,11 +22,6 @@ from cxnlp.analytics.followup import FollowupResourceError, _compile_cues, parse
 slow = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def router() -> FollowupRouter:
-    return FollowupRouter().fit()
-
-
 def route(router: FollowupRouter, rating: float, comment: str):
     return router.decide_many([rating], [comment])[0]
 

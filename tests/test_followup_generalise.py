@@ -21,11 +21,6 @@ TUNE2 = VALIDITY / "survey_comments_tune2.jsonl"
 slow = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def router() -> FollowupRouter:
-    return FollowupRouter().fit()
-
-
 def route(router: FollowupRouter, rating: float, comment: str):
     return router.decide_many([rating], [comment])[0]
 
