@@ -99,6 +99,22 @@ class CompositeWeights(BaseModel):
         description="Proactive connection at which its part is full: an excellent call shows "
         "most acts once (each first act earns 70% of its weight), not every act repeatedly.",
     )
+    unmet_service_credit: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of their points brand congruence, proactive connection and filler "
+        "keep when none of the customer's needs was met: courtesy does not make up for "
+        "answers (a QA evaluator does not pass a polite call that answered nothing). 1 turns "
+        "this off.",
+    )
+    service_credit_full_at: float = Field(
+        67.0,
+        gt=0,
+        le=100,
+        description="Answer completeness from which those three count in full (two needs of "
+        "three met); below it their share falls linearly to unmet_service_credit at 0.",
+    )
     min_agent_words: int = Field(
         12,
         ge=0,
@@ -151,6 +167,19 @@ def dimension_quality(name: str, value: float, weights: CompositeWeights) -> flo
     return float(min(100.0, max(0.0, 100.0 * value / target)))
 
 
+def service_credit(answer_completeness: float, weights: CompositeWeights) -> float:
+    """Share of the service dimensions' points a call keeps, given how many needs were met.
+
+    1 from ``service_credit_full_at`` up, falling linearly to ``unmet_service_credit`` at
+    completeness 0; 1 when the call voiced no need (NaN): nothing was left unanswered.
+    """
+    if answer_completeness is None or math.isnan(answer_completeness):
+        return 1.0
+    floor = weights.unmet_service_credit
+    met_share = min(1.0, max(0.0, answer_completeness / weights.service_credit_full_at))
+    return float(floor + (1.0 - floor) * met_share)
+
+
 def interaction_score(
     scores: Mapping[str, float],
     weights: CompositeWeights | None = None,
@@ -159,6 +188,11 @@ def interaction_score(
     customer_words: float | None = None,
 ) -> float:
     """Weighted mean of the dimensions' qualities that apply; NaN when none does.
+
+    Brand congruence, proactive connection and filler enter scaled by
+    :func:`service_credit`: a call that met none of the customer's needs keeps only
+    ``unmet_service_credit`` of their points, so politeness alone cannot carry it to the
+    middle of the scale.
 
     NaN too when the customer voiced no need and either the agent said fewer than
     ``min_agent_words`` words or the customer fewer than ``min_customer_words``: a "Hi.",
@@ -172,13 +206,14 @@ def interaction_score(
         or (customer_words is not None and customer_words < weights.min_customer_words)
     ):
         return math.nan
+    credit = service_credit(scores.get("answer_completeness", math.nan), weights)
     total = 0.0
     weight_sum = 0.0
     for name, weight in weights.as_dict().items():
         value = dimension_quality(name, scores.get(name, math.nan), weights)
         if value is None or math.isnan(value) or weight == 0:
             continue
-        total += weight * value
+        total += weight * value * (1.0 if name == "answer_completeness" else credit)
         weight_sum += weight
     return total / weight_sum if weight_sum else math.nan
 

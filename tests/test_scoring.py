@@ -16,6 +16,7 @@ from cxnlp.scoring import (
     evidence_frame,
     filler_quality,
     interaction_score,
+    service_credit,
 )
 
 
@@ -60,6 +61,32 @@ def test_no_exchange_is_not_scored_however_long_the_agent_spoke():
     # A voiced need is a call to grade, however little the customer said.
     with_need = dict.fromkeys(DIMENSION_COLUMNS, 50.0)
     assert not math.isnan(interaction_score(with_need, agent_words=40, customer_words=2))
+
+
+def test_courtesy_without_answers_cannot_carry_a_call_to_mid_scale():
+    polite_no_answer = {
+        "brand_congruence": 75.0,
+        "answer_completeness": 0.0,
+        "proactive_connection": 45.0,
+        "filler_content": 0.0,
+    }
+    # Without the gate brand, connection and filler (65 % of the weight) alone give ~56.
+    ungated = CompositeWeights(unmet_service_credit=1.0)
+    assert interaction_score(polite_no_answer, ungated) > 50
+    assert interaction_score(polite_no_answer) < 35
+    # The same service earns more as more needs are met, and counts in full from 2 of 3.
+    points = [interaction_score({**polite_no_answer, "answer_completeness": a}) for a in (0, 33, 67, 100)]
+    assert points == sorted(points) and len(set(points)) == 4
+    two_of_three = {**polite_no_answer, "answer_completeness": 67.0}
+    assert interaction_score(two_of_three) == pytest.approx(interaction_score(two_of_three, ungated))
+
+
+@pytest.mark.parametrize(
+    ("completeness", "expected"), [(math.nan, 1.0), (0.0, 0.5), (33.5, 0.75), (67.0, 1.0), (100.0, 1.0)]
+)
+def test_service_credit_falls_linearly_below_two_needs_in_three(completeness, expected):
+    assert service_credit(completeness, CompositeWeights()) == pytest.approx(expected)
+    assert service_credit(completeness, CompositeWeights(unmet_service_credit=1.0)) == 1.0
 
 
 def test_interaction_score_follows_custom_weights():
