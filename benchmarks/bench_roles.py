@@ -56,6 +56,7 @@ from benchmarks.common import (
     SAMPLE_CALLS,
     SOCIAL_THREADS,
     STC3,
+    TASKMASTER,
     VALIDITY_CALLS,
 )
 from cxnlp.ingest import read_transcripts
@@ -137,6 +138,14 @@ CORPORA = (
         "MIT (generated for cxnlp, data/README.md)",
         shippable=True,
         templated=True,
+    ),
+    Corpus(
+        "Taskmaster-4",
+        TASKMASTER,
+        "jsonl",
+        "customer service",
+        "CC BY 4.0 (google-research-datasets/Taskmaster TM-4-2024, benchmarks/data/taskmaster/README.md)",
+        shippable=True,
     ),
     Corpus(
         "AB-ReDial",
