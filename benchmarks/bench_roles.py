@@ -92,8 +92,12 @@ class Corpus:
     #: How the corpus is halved (:func:`split_of`): ``parity`` of the id's last number, or
     #: ``opening``, a hash of the dialogue's first turns (copies under other ids stay together).
     split: str = "parity"
+    #: At most this share of its kind's training weight (None: rows weigh like the others'): a
+    #: large corpus of one channel must not drown the smaller ones of its kind.
+    max_share: float | None = None
 
 
+MAX_SHARE_TM4 = 0.25
 #: Every labelled corpus the role model is fitted on or measured against, with its licence.
 CORPORA = (
     Corpus(
@@ -146,6 +150,7 @@ CORPORA = (
         "customer service",
         "CC BY 4.0 (google-research-datasets/Taskmaster TM-4-2024, benchmarks/data/taskmaster/README.md)",
         shippable=True,
+        max_share=MAX_SHARE_TM4,
     ),
     Corpus(
         "AB-ReDial",

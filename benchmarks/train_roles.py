@@ -147,6 +147,17 @@ def balanced_weights(corpus: np.ndarray) -> np.ndarray:
             weight[templated] = share / templated.sum()
         if written.any():
             weight[written] = (1 - share) / written.sum()
+    for kind in kinds:
+        in_kind = np.array([CORPORA[i].kind == kind for i in corpus])
+        total = weight[in_kind].sum()
+        for index in sorted(set(corpus[in_kind])):
+            cap = CORPORA[index].max_share
+            mine = corpus == index
+            if cap is None or weight[mine].sum() <= cap * total or not (in_kind & ~mine).any():
+                continue
+            rest = in_kind & ~mine
+            weight[rest] *= (1 - cap) * total / weight[rest].sum()
+            weight[mine] *= cap * total / weight[mine].sum()
     return weight * len(corpus) / len(kinds)
 
 
