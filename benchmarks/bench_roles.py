@@ -97,7 +97,6 @@ class Corpus:
     max_share: float | None = None
 
 
-MAX_SHARE_TM4 = 0.25
 #: Every labelled corpus the role model is fitted on or measured against, with its licence.
 CORPORA = (
     Corpus(
@@ -150,7 +149,7 @@ CORPORA = (
         "customer service",
         "CC BY 4.0 (google-research-datasets/Taskmaster TM-4-2024, benchmarks/data/taskmaster/README.md)",
         shippable=True,
-        max_share=MAX_SHARE_TM4,
+        max_share=0.25,
     ),
     Corpus(
         "AB-ReDial",

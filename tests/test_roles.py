@@ -95,6 +95,25 @@ def test_a_recommender_is_told_from_the_seeker():
     assert decision.terms["agent.recommendation"] > 0 and decision.terms["customer.uptake"] > 0
 
 
+#: An ordering line as a recogniser writes it: the customer asks what the shop has and
+#: orders; the agent answers what it has and asks the customer to check the order.
+ORDER_LINE = [
+    ("SPEAKER_00", "hi what kinds of herbal tea do you guys have"),
+    ("SPEAKER_01", "we have chamomile peppermint and ginger"),
+    ("SPEAKER_00", "can i get a peppermint tea with honey"),
+    ("SPEAKER_01", "sure is the order on the screen correct"),
+    ("SPEAKER_00", "yes thanks"),
+]
+
+
+def test_an_ordering_line_agent_is_found_and_the_stock_question_is_the_customers():
+    decision = infer_roles(ORDER_LINE)
+    assert decision.agent == "SPEAKER_01"
+    assert decision.confidence >= load_role_cues().threshold
+    assert decision.terms["agent.verification"] > 0 and decision.terms["customer.request"] > 0
+    assert "agent.asks_preference" not in decision.terms
+
+
 #: A public care thread: the customer addresses the care account by its handle and writes
 #: "you" at the company; the care account answers with plain facts and no phone-call cue.
 SOCIAL_THREAD = [
@@ -211,6 +230,21 @@ def test_a_customer_who_addresses_the_care_account_is_the_customer():
         ("agent.greeting", "Hello stranger! Hey pal!", 0),
         # A typographic apostrophe reads as "'".
         ("customer.own_problem", "Why doesn\u2019t the calculator show the steps?", 1),
+        # Cue file version 11: an ordering line. Asking what the company has is the customer's
+        # question, not the agent's question about the customer's tastes; the agent offers,
+        # has or lacks things and asks the customer to check the order.
+        ("agent.asks_preference", "What kinds of herbal tea do you have?", 0),
+        ("agent.asks_preference", "Can you tell me what types of milk you guys carry?", 0),
+        ("agent.asks_preference", "What kind of movies do you like?", 3),
+        ("customer.asks_how", "Hey, what kind of sweeteners do you have? What's in the cold brew?", 2),
+        ("customer.asks_how", "What kind of movies do you like?", 0),
+        ("customer.request", "Can I get a latte with oat milk? I'll take two.", 2),
+        ("customer.request", "Can I get your account number? I'll take a look.", 0),
+        ("agent.verification", "Is the order displayed correct? Please confirm it's right.", 2),
+        ("agent.verification", "Let me know if everything on the screen is right.", 1),
+        ("agent.offer_help", "Hi! What can I get for you? Can I get you anything else?", 2),
+        ("agent.offer_help", "I can't help with that, but I can take your order.", 2),
+        ("agent.company_voice", "Sorry, we don't have mochas; it's not on our menu.", 2),
     ],
 )
 def test_cue_families_fire_on_what_they_describe(family, text, hits):
