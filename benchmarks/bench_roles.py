@@ -24,7 +24,9 @@ Reported per split: n, decided (confidence at or above the threshold; 1 - decide
 rejection share), accuracy among the decided, accuracy over all (labelled correctly among all
 calls: a rejected call counts as wrong), silently wrong (accepted with the wrong speaker, as a
 share of all calls: the error the threshold exists to prevent), and a reliability table (per
-confidence band: calls, share right) that shows whether the confidence is calibrated. Each
+confidence band: calls, share right) that shows whether the confidence is calibrated, with the
+Brier score and the expected calibration error (:func:`calibration`) and, for stricter
+thresholds (0.9, 0.97), the share decided and the accuracy among them. Each
 run appends them, with the model's and the cue file's hashes, to
 ``benchmarks/results/roles.jsonl`` (``--no-record``: print only).
 """
@@ -218,14 +220,45 @@ RESULTS = RESULTS_DIR / "roles.jsonl"
 BANDS = (0.5, 0.75, 0.9, 0.97, 1.0001)
 
 
+#: Stricter thresholds whose coverage and accuracy are reported beside the shipped one's.
+STRICTER = (0.9, 0.97)
+
+
+def calibration(calls: list[tuple[float, bool]]) -> dict[str, Any]:
+    """How honest the confidence is, from ``(confidence, right)`` per call.
+
+    ``brier``: mean squared gap between the confidence and being right (0 is perfect; a
+    constant 0.5 scores 0.25). ``ece``: expected calibration error over :data:`BANDS`, the
+    calls-weighted mean gap between a band's mean confidence and its share right. ``stricter``:
+    for each threshold in :data:`STRICTER`, the share of calls decided and the accuracy among
+    them, so a deployment can see what a stricter threshold buys.
+    """
+    n = len(calls)
+    if not n:
+        return {"brier": float("nan"), "ece": float("nan"), "stricter": {}}
+    brier = sum((c - ok) ** 2 for c, ok in calls) / n
+    ece = 0.0
+    for lo, hi in pairwise(BANDS):
+        band = [(c, ok) for c, ok in calls if lo <= c < hi]
+        if band:
+            ece += abs(sum(c for c, _ in band) - sum(ok for _, ok in band)) / n
+    stricter = {}
+    for threshold in STRICTER:
+        kept = [ok for c, ok in calls if c >= threshold]
+        stricter[f"{threshold:g}"] = [len(kept) / n, sum(kept) / len(kept) if kept else float("nan")]
+    return {"brier": brier, "ece": ece, "stricter": stricter}
+
+
 def evaluate(items: Iterable[tuple[list[tuple[str, str]], str, str]], errors: int = 0) -> dict[str, Any]:
     cues = load_role_cues()
     n = decided = right = 0
     shown = 0
     bands = [[0, 0] for _ in BANDS[1:]]
+    calls: list[tuple[float, bool]] = []
     for turns, truth, name in items:
         n += 1
         decision = infer_roles(turns, cues)
+        calls.append((decision.confidence, decision.agent == truth))
         band = next(i for i, hi in enumerate(BANDS[1:]) if decision.confidence < hi)
         bands[band][0] += 1
         bands[band][1] += decision.agent == truth
@@ -245,6 +278,7 @@ def evaluate(items: Iterable[tuple[list[tuple[str, str]], str, str]], errors: in
         "acc_decided": right / decided if decided else float("nan"),
         "acc_all": right / n if n else float("nan"),
         "wrong_accepted": (decided - right) / n if n else float("nan"),
+        **calibration(calls),
     }
 
 
@@ -289,7 +323,9 @@ def _line(name: str, split: str, r: dict[str, Any]) -> str:
     return (
         f"{name:13s} {split:8s} n={r['n']:5d} decided={r['decided'] / r['n']:.3f} "
         f"acc_decided={r['acc_decided']:.4f} acc_all={r['acc_all']:.4f} "
-        f"wrong_accepted={r['wrong_accepted']:.4f}  calls/right by confidence {bands}"
+        f"wrong_accepted={r['wrong_accepted']:.4f}  calls/right by confidence {bands}  "
+        f"brier={r['brier']:.4f} ece={r['ece']:.4f} "
+        + " ".join(f"at{t}:{cov:.3f}/{acc:.4f}" for t, (cov, acc) in r["stricter"].items())
     )
 
 

@@ -62,7 +62,9 @@ def dialogues(git_dir: Path, commit: str) -> list[dict[str, object]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--git-dir", type=Path, required=True, help="a clone of google-research-datasets/Taskmaster")
+    parser.add_argument(
+        "--git-dir", type=Path, required=True, help="a clone of google-research-datasets/Taskmaster"
+    )
     parser.add_argument("--commit", default="HEAD")
     args = parser.parse_args(argv)
     rows = dialogues(args.git_dir, args.commit)

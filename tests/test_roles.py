@@ -238,6 +238,7 @@ def test_a_customer_who_addresses_the_care_account_is_the_customer():
         ("agent.asks_preference", "What kind of movies do you like?", 3),
         ("customer.asks_how", "Hey, what kind of sweeteners do you have? What's in the cold brew?", 2),
         ("customer.asks_how", "What kind of movies do you like?", 0),
+        ("customer.asks_how", "Do you guys happen to serve black tea? Do you have a minute?", 1),
         ("customer.request", "Can I get a latte with oat milk? I'll take two.", 2),
         ("customer.request", "Can I get your account number? I'll take a look.", 0),
         ("agent.verification", "Is the order displayed correct? Please confirm it's right.", 2),
@@ -431,3 +432,18 @@ def test_the_packaged_model_lists_what_it_was_fitted_on_and_every_licence_allows
     assert kinds == {"customer service", "recommendation"}
     assert any(e["kind"] == "customer service" and not e["templated"] for e in fitted.values())
     assert set(provenance["evaluation_only"]) == {c.name for c in CORPORA if not c.shippable} >= {"STC-3"}
+
+
+def test_the_benchmark_reports_how_honest_the_confidence_is():
+    from benchmarks.bench_roles import calibration
+
+    perfect = calibration([(1.0, True), (1.0, True), (0.5, False)])
+    assert perfect["brier"] == pytest.approx(0.25 / 3)
+    # Calls at 0.8 of which half are right: over-confident by 0.3 in that band.
+    over = calibration([(0.8, True), (0.8, False), (0.8, True), (0.8, False)])
+    assert over["ece"] == pytest.approx(0.3)
+    assert over["stricter"]["0.9"] == [0.0, pytest.approx(float("nan"), nan_ok=True)]
+    mixed = calibration([(0.95, True), (0.99, True), (0.6, False), (0.92, False)])
+    assert mixed["stricter"]["0.9"] == [0.75, pytest.approx(2 / 3)]
+    assert mixed["stricter"]["0.97"] == [0.25, 1.0]
+    assert calibration([])["stricter"] == {}
