@@ -238,7 +238,7 @@ def test_a_customer_who_addresses_the_care_account_is_the_customer():
         ("agent.asks_preference", "What kind of movies do you like?", 3),
         ("customer.asks_how", "Hey, what kind of sweeteners do you have? What's in the cold brew?", 2),
         ("customer.asks_how", "What kind of movies do you like?", 0),
-        ("customer.asks_how", "What varieties of coffee do you have? At what point do you have questions?", 1),
+        ("customer.asks_how", "What varieties do you have? At what point do you have questions?", 1),
         ("customer.asks_how", "Do you guys happen to serve black tea? Do you have a minute?", 1),
         ("customer.request", "Can I get a latte with oat milk? I'll take two.", 2),
         ("customer.request", "Can I get your account number? I'll take a look.", 0),
