@@ -205,3 +205,11 @@ def test_a_capped_corpus_gets_at_most_its_share_and_the_others_keep_theirs():
     # Under its cap a corpus weighs like any other row.
     few = np.array([index["cxnlp-calls"]] * 90 + [index["Taskmaster-4"]] * 10)
     assert np.allclose(balanced_weights(few), 1.0)
+
+
+def test_taskmaster_is_fitted_only_when_asked_for():
+    from benchmarks.train_roles import DEFAULT_CORPORA, NOT_FITTED_BY_DEFAULT, training_corpora
+
+    assert "Taskmaster-4" in NOT_FITTED_BY_DEFAULT and "Taskmaster-4" not in DEFAULT_CORPORA
+    assert {"AB-ReDial", "ReDial", "cxnlp-social"} <= set(DEFAULT_CORPORA)
+    assert [c.name for c in training_corpora(("Taskmaster-4",))] == ["Taskmaster-4"]
