@@ -14,6 +14,9 @@ research only; IARD: research licence) are evaluation only, both halves. Also sc
 anonymous-speaker fixtures under tests/data/formats/ (their agent is written down below,
 from the fixture's content) and the fixtures whose export names the roles (Transcribe,
 Contact Lens, Genesys, CCAI), with the roles hidden and system turns left out.
+``--recogniser`` rewrites every turn as a speech recogniser writes it (lower case, no
+punctuation, numbers as words; the validity benchmark's ``recogniser_text``) before the roles
+are inferred: what a WhisperX or Deepgram export of the same dialogue would give.
 ``--errors N`` prints misses of the development halves only (cues are written from those;
 the held-out halves' misses are never shown), and ``--dev-only`` scores only the development
 halves (nothing recorded), for checking a cue edit before the held-out figures are printed.
@@ -329,6 +332,13 @@ def _line(name: str, split: str, r: dict[str, Any]) -> str:
     )
 
 
+def _recogniser_rewrite() -> Any:
+    """The validity benchmark's recogniser rewrite (one definition), imported only when asked for."""
+    from benchmarks.bench_validity import recogniser_text
+
+    return recogniser_text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -338,7 +348,14 @@ def main(argv: list[str] | None = None) -> int:
         "--dev-only", action="store_true", help="score the development halves only (implies --no-record)"
     )
     parser.add_argument("--no-record", action="store_true", help=f"do not append to {RESULTS}")
+    parser.add_argument(
+        "--recogniser",
+        action="store_true",
+        help="rewrite every turn as a speech recogniser writes it (lower case, no punctuation, numbers "
+        "as words: bench_validity.recogniser_text) before inferring roles (implies --no-record)",
+    )
     args = parser.parse_args(argv)
+    rewrite = _recogniser_rewrite() if args.recogniser else None
     model = default_role_model()
     cues = load_role_cues()
     print(f"cues: {cues.source}, model: {model.source} ({model.sha256[:12]}), threshold {cues.threshold}")
@@ -356,19 +373,30 @@ def main(argv: list[str] | None = None) -> int:
         for split, items in dataset_items(corpus.path, corpus.format, corpus.split).items():
             if args.dev_only and split != "dev":
                 continue
+            if rewrite is not None:
+                items = [
+                    ([(label, rewrite(text)) for label, text in turns], truth, name)
+                    for turns, truth, name in items
+                ]
             result = evaluate(items, args.errors if split == "dev" else 0)
             record["results"].setdefault(corpus.name, {})[split] = result
             print(_line(corpus.name, split, result))
     if FIXTURES.is_dir():
-        print(_line("labelled", "fixtures", evaluate(labelled_fixture_items(), args.errors)))
-    fixtures = fixture_items() if FIXTURES.is_dir() else []
+        labelled = labelled_fixture_items()
+        if rewrite is not None:
+            labelled = [
+                ([(label, rewrite(text)) for label, text in turns], truth, name)
+                for turns, truth, name in labelled
+            ]
+        print(_line("labelled", "fixtures", evaluate(labelled, args.errors)))
+    fixtures = fixture_items() if FIXTURES.is_dir() and rewrite is None else []
     right = sum(inferred == agent for inferred, agent, _ in fixtures)
     if fixtures:
         print(f"fixtures  all      n={len(fixtures):5d} acc_all={right / len(fixtures):.4f}")
     for inferred, agent, name in fixtures:
         if inferred != agent:
             print(f"  WRONG fixture {name}: inferred {inferred}, truth {agent}")
-    if not (args.no_record or args.dev_only):
+    if not (args.no_record or args.dev_only or args.recogniser):
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         with open(RESULTS, "a", encoding="utf-8") as sink:
             sink.write(json.dumps(record) + "\n")
