@@ -247,6 +247,14 @@ def test_a_customer_who_addresses_the_care_account_is_the_customer():
         ("agent.offer_help", "Hi! What can I get for you? Can I get you anything else?", 2),
         ("agent.offer_help", "I can't help with that, but I can take your order.", 2),
         ("agent.company_voice", "Sorry, we don't have mochas; it's not on our menu.", 2),
+        # A duration is no hold, being welcomed no greeting, the customer's "can you provide me"
+        # no verification; "my pleasure" closes.
+        ("agent.hold", "It takes about one minute to open, and it's ready in one minute.", 0),
+        ("agent.hold", "One moment please. Just a second.", 2),
+        ("agent.greeting", "I even got a message that I was welcome to use the package.", 0),
+        ("agent.greeting", "Welcome to Acme Broadband.", 1),
+        ("agent.verification", "Can you provide me some records? Could you provide your number?", 1),
+        ("agent.closing", "My pleasure, sir.", 1),
     ],
 )
 def test_cue_families_fire_on_what_they_describe(family, text, hits):
