@@ -14,6 +14,9 @@ research only; IARD: research licence) are evaluation only, both halves. Also sc
 anonymous-speaker fixtures under tests/data/formats/ (their agent is written down below,
 from the fixture's content) and the fixtures whose export names the roles (Transcribe,
 Contact Lens, Genesys, CCAI), with the roles hidden and system turns left out.
+``--recogniser`` rewrites every turn as a speech recogniser writes it (lower case, no
+punctuation, numbers as words; the validity benchmark's ``recogniser_text``) before the roles
+are inferred: what a WhisperX or Deepgram export of the same dialogue would give.
 ``--errors N`` prints misses of the development halves only (cues are written from those;
 the held-out halves' misses are never shown), and ``--dev-only`` scores only the development
 halves (nothing recorded), for checking a cue edit before the held-out figures are printed.
@@ -24,7 +27,9 @@ Reported per split: n, decided (confidence at or above the threshold; 1 - decide
 rejection share), accuracy among the decided, accuracy over all (labelled correctly among all
 calls: a rejected call counts as wrong), silently wrong (accepted with the wrong speaker, as a
 share of all calls: the error the threshold exists to prevent), and a reliability table (per
-confidence band: calls, share right) that shows whether the confidence is calibrated. Each
+confidence band: calls, share right) that shows whether the confidence is calibrated, with the
+Brier score and the expected calibration error (:func:`calibration`) and, for stricter
+thresholds (0.9, 0.97), the share decided and the accuracy among them. Each
 run appends them, with the model's and the cue file's hashes, to
 ``benchmarks/results/roles.jsonl`` (``--no-record``: print only).
 """
@@ -56,6 +61,7 @@ from benchmarks.common import (
     SAMPLE_CALLS,
     SOCIAL_THREADS,
     STC3,
+    TASKMASTER,
     VALIDITY_CALLS,
 )
 from cxnlp.ingest import read_transcripts
@@ -91,6 +97,9 @@ class Corpus:
     #: How the corpus is halved (:func:`split_of`): ``parity`` of the id's last number, or
     #: ``opening``, a hash of the dialogue's first turns (copies under other ids stay together).
     split: str = "parity"
+    #: At most this share of its kind's training weight (None: rows weigh like the others'): a
+    #: large corpus of one channel must not drown the smaller ones of its kind.
+    max_share: float | None = None
 
 
 #: Every labelled corpus the role model is fitted on or measured against, with its licence.
@@ -137,6 +146,15 @@ CORPORA = (
         "MIT (generated for cxnlp, data/README.md)",
         shippable=True,
         templated=True,
+    ),
+    Corpus(
+        "Taskmaster-4",
+        TASKMASTER,
+        "jsonl",
+        "customer service",
+        "CC BY 4.0 (google-research-datasets/Taskmaster TM-4-2024, benchmarks/data/taskmaster/README.md)",
+        shippable=True,
+        max_share=0.25,
     ),
     Corpus(
         "AB-ReDial",
@@ -205,14 +223,45 @@ RESULTS = RESULTS_DIR / "roles.jsonl"
 BANDS = (0.5, 0.75, 0.9, 0.97, 1.0001)
 
 
+#: Stricter thresholds whose coverage and accuracy are reported beside the shipped one's.
+STRICTER = (0.9, 0.97)
+
+
+def calibration(calls: list[tuple[float, bool]]) -> dict[str, Any]:
+    """How honest the confidence is, from ``(confidence, right)`` per call.
+
+    ``brier``: mean squared gap between the confidence and being right (0 is perfect; a
+    constant 0.5 scores 0.25). ``ece``: expected calibration error over :data:`BANDS`, the
+    calls-weighted mean gap between a band's mean confidence and its share right. ``stricter``:
+    for each threshold in :data:`STRICTER`, the share of calls decided and the accuracy among
+    them, so a deployment can see what a stricter threshold buys.
+    """
+    n = len(calls)
+    if not n:
+        return {"brier": float("nan"), "ece": float("nan"), "stricter": {}}
+    brier = sum((c - ok) ** 2 for c, ok in calls) / n
+    ece = 0.0
+    for lo, hi in pairwise(BANDS):
+        band = [(c, ok) for c, ok in calls if lo <= c < hi]
+        if band:
+            ece += abs(sum(c for c, _ in band) - sum(ok for _, ok in band)) / n
+    stricter = {}
+    for threshold in STRICTER:
+        kept = [ok for c, ok in calls if c >= threshold]
+        stricter[f"{threshold:g}"] = [len(kept) / n, sum(kept) / len(kept) if kept else float("nan")]
+    return {"brier": brier, "ece": ece, "stricter": stricter}
+
+
 def evaluate(items: Iterable[tuple[list[tuple[str, str]], str, str]], errors: int = 0) -> dict[str, Any]:
     cues = load_role_cues()
     n = decided = right = 0
     shown = 0
     bands = [[0, 0] for _ in BANDS[1:]]
+    calls: list[tuple[float, bool]] = []
     for turns, truth, name in items:
         n += 1
         decision = infer_roles(turns, cues)
+        calls.append((decision.confidence, decision.agent == truth))
         band = next(i for i, hi in enumerate(BANDS[1:]) if decision.confidence < hi)
         bands[band][0] += 1
         bands[band][1] += decision.agent == truth
@@ -232,6 +281,7 @@ def evaluate(items: Iterable[tuple[list[tuple[str, str]], str, str]], errors: in
         "acc_decided": right / decided if decided else float("nan"),
         "acc_all": right / n if n else float("nan"),
         "wrong_accepted": (decided - right) / n if n else float("nan"),
+        **calibration(calls),
     }
 
 
@@ -276,8 +326,17 @@ def _line(name: str, split: str, r: dict[str, Any]) -> str:
     return (
         f"{name:13s} {split:8s} n={r['n']:5d} decided={r['decided'] / r['n']:.3f} "
         f"acc_decided={r['acc_decided']:.4f} acc_all={r['acc_all']:.4f} "
-        f"wrong_accepted={r['wrong_accepted']:.4f}  calls/right by confidence {bands}"
+        f"wrong_accepted={r['wrong_accepted']:.4f}  calls/right by confidence {bands}  "
+        f"brier={r['brier']:.4f} ece={r['ece']:.4f} "
+        + " ".join(f"at{t}:{cov:.3f}/{acc:.4f}" for t, (cov, acc) in r["stricter"].items())
     )
+
+
+def _recogniser_rewrite() -> Any:
+    """The validity benchmark's recogniser rewrite (one definition), imported only when asked for."""
+    from benchmarks.bench_validity import recogniser_text
+
+    return recogniser_text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -289,7 +348,14 @@ def main(argv: list[str] | None = None) -> int:
         "--dev-only", action="store_true", help="score the development halves only (implies --no-record)"
     )
     parser.add_argument("--no-record", action="store_true", help=f"do not append to {RESULTS}")
+    parser.add_argument(
+        "--recogniser",
+        action="store_true",
+        help="rewrite every turn as a speech recogniser writes it (lower case, no punctuation, numbers "
+        "as words: bench_validity.recogniser_text) before inferring roles (implies --no-record)",
+    )
     args = parser.parse_args(argv)
+    rewrite = _recogniser_rewrite() if args.recogniser else None
     model = default_role_model()
     cues = load_role_cues()
     print(f"cues: {cues.source}, model: {model.source} ({model.sha256[:12]}), threshold {cues.threshold}")
@@ -307,19 +373,30 @@ def main(argv: list[str] | None = None) -> int:
         for split, items in dataset_items(corpus.path, corpus.format, corpus.split).items():
             if args.dev_only and split != "dev":
                 continue
+            if rewrite is not None:
+                items = [
+                    ([(label, rewrite(text)) for label, text in turns], truth, name)
+                    for turns, truth, name in items
+                ]
             result = evaluate(items, args.errors if split == "dev" else 0)
             record["results"].setdefault(corpus.name, {})[split] = result
             print(_line(corpus.name, split, result))
     if FIXTURES.is_dir():
-        print(_line("labelled", "fixtures", evaluate(labelled_fixture_items(), args.errors)))
-    fixtures = fixture_items() if FIXTURES.is_dir() else []
+        labelled = labelled_fixture_items()
+        if rewrite is not None:
+            labelled = [
+                ([(label, rewrite(text)) for label, text in turns], truth, name)
+                for turns, truth, name in labelled
+            ]
+        print(_line("labelled", "fixtures", evaluate(labelled, args.errors)))
+    fixtures = fixture_items() if FIXTURES.is_dir() and rewrite is None else []
     right = sum(inferred == agent for inferred, agent, _ in fixtures)
     if fixtures:
         print(f"fixtures  all      n={len(fixtures):5d} acc_all={right / len(fixtures):.4f}")
     for inferred, agent, name in fixtures:
         if inferred != agent:
             print(f"  WRONG fixture {name}: inferred {inferred}, truth {agent}")
-    if not (args.no_record or args.dev_only):
+    if not (args.no_record or args.dev_only or args.recogniser):
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         with open(RESULTS, "a", encoding="utf-8") as sink:
             sink.write(json.dumps(record) + "\n")

@@ -30,6 +30,9 @@ SAMPLE_CALLS = REPO / "data" / "sample_transcripts.jsonl"
 #: Social-media customer-care threads written for cxnlp (MIT; benchmarks/data/social/README.md):
 #: the customer addresses the company's care account by its @handle.
 SOCIAL_THREADS = REPO / "benchmarks" / "data" / "social" / "dialogues.jsonl"
+#: Taskmaster-4 coffee-ordering dialogues (CC BY 4.0; benchmarks/data/taskmaster/README.md): a
+#: customer orders from the shop's ordering assistant, short spoken-style turns.
+TASKMASTER = REPO / "benchmarks" / "data" / "taskmaster" / "dialogues.jsonl"
 #: Score tables of the public data sets; they quote dialogue text, so the folder is never committed.
 CACHE_DIR = REPO / "benchmarks" / "cache"
 

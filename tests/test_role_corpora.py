@@ -166,3 +166,50 @@ def test_abredial_source_lines_are_distinctive_and_carry_the_redial_role(tmp_pat
     assert normal(opening) not in lines  # typed in both conversations, by the seeker and the recommender
     assert lines[normal(reply)] == [("1", "recommender")]
     assert normal("short") not in lines  # too short to tie anything
+
+
+def test_the_taskmaster_orders_read_with_both_roles_and_carry_their_licence():
+    path = DATA / "taskmaster" / "dialogues.jsonl"
+    items = list(read_transcripts(path, format="jsonl"))
+    assert len(items) == 1000 and all(isinstance(t, Transcript) for t in items)
+    assert all({turn.speaker for turn in t.turns} == {"agent", "customer"} for t in items)
+    # A speaker's consecutive utterances are one turn.
+    assert all(a.speaker != b.speaker for t in items for a, b in zip(t.turns, t.turns[1:], strict=False))
+    readme = (DATA / "taskmaster" / "README.md").read_text(encoding="utf-8")
+    assert readme.count("Licence") == 1 and "Creative Commons Attribution 4.0" in readme
+    assert "d92cb6af3005f1dc09c39e75e7daf4a04905e00b" in readme
+
+
+def test_a_capped_corpus_gets_at_most_its_share_and_the_others_keep_theirs():
+    import numpy as np
+
+    from benchmarks.bench_roles import CORPORA
+    from benchmarks.train_roles import balanced_weights
+
+    index = {c.name: i for i, c in enumerate(CORPORA)}
+    cap = CORPORA[index["Taskmaster-4"]].max_share
+    assert cap is not None and 0 < cap < 1
+    corpus = np.array(
+        [index["cxnlp-calls"]] * 10
+        + [index["cxnlp-social"]] * 10
+        + [index["Taskmaster-4"]] * 480
+        + [index["ReDial"]] * 100
+    )
+    weight = balanced_weights(corpus)
+    service = weight[:500].sum()
+    assert weight.mean() == pytest.approx(1.0)
+    assert service == pytest.approx(weight[500:].sum())
+    assert weight[20:500].sum() / service == pytest.approx(cap)
+    # The uncapped corpora of the kind share the rest equally per row, as before.
+    assert weight[:10].sum() == pytest.approx(weight[10:20].sum())
+    # Under its cap a corpus weighs like any other row.
+    few = np.array([index["cxnlp-calls"]] * 90 + [index["Taskmaster-4"]] * 10)
+    assert np.allclose(balanced_weights(few), 1.0)
+
+
+def test_taskmaster_is_fitted_only_when_asked_for():
+    from benchmarks.train_roles import DEFAULT_CORPORA, NOT_FITTED_BY_DEFAULT, training_corpora
+
+    assert "Taskmaster-4" in NOT_FITTED_BY_DEFAULT and "Taskmaster-4" not in DEFAULT_CORPORA
+    assert {"AB-ReDial", "ReDial", "cxnlp-social"} <= set(DEFAULT_CORPORA)
+    assert [c.name for c in training_corpora(("Taskmaster-4",))] == ["Taskmaster-4"]

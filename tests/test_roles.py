@@ -95,6 +95,25 @@ def test_a_recommender_is_told_from_the_seeker():
     assert decision.terms["agent.recommendation"] > 0 and decision.terms["customer.uptake"] > 0
 
 
+#: An ordering line as a recogniser writes it: the customer asks what the shop has and
+#: orders; the agent answers what it has and asks the customer to check the order.
+ORDER_LINE = [
+    ("SPEAKER_00", "hi what kinds of herbal tea do you guys have"),
+    ("SPEAKER_01", "we have chamomile peppermint and ginger"),
+    ("SPEAKER_00", "can i get a peppermint tea with honey"),
+    ("SPEAKER_01", "sure is the order on the screen correct"),
+    ("SPEAKER_00", "yes thanks"),
+]
+
+
+def test_an_ordering_line_agent_is_found_and_the_stock_question_is_the_customers():
+    decision = infer_roles(ORDER_LINE)
+    assert decision.agent == "SPEAKER_01"
+    assert decision.confidence >= load_role_cues().threshold
+    assert decision.terms["agent.verification"] > 0 and decision.terms["customer.request"] > 0
+    assert "agent.asks_preference" not in decision.terms
+
+
 #: A public care thread: the customer addresses the care account by its handle and writes
 #: "you" at the company; the care account answers with plain facts and no phone-call cue.
 SOCIAL_THREAD = [
@@ -211,6 +230,31 @@ def test_a_customer_who_addresses_the_care_account_is_the_customer():
         ("agent.greeting", "Hello stranger! Hey pal!", 0),
         # A typographic apostrophe reads as "'".
         ("customer.own_problem", "Why doesn\u2019t the calculator show the steps?", 1),
+        # Cue file version 11: an ordering line. Asking what the company has is the customer's
+        # question, not the agent's question about the customer's tastes; the agent offers,
+        # has or lacks things and asks the customer to check the order.
+        ("agent.asks_preference", "What kinds of herbal tea do you have?", 0),
+        ("agent.asks_preference", "Can you tell me what types of milk you guys carry?", 0),
+        ("agent.asks_preference", "What kind of movies do you like?", 3),
+        ("customer.asks_how", "Hey, what kind of sweeteners do you have? What's in the cold brew?", 2),
+        ("customer.asks_how", "What kind of movies do you like?", 0),
+        ("customer.asks_how", "What varieties do you have? At what point do you have questions?", 1),
+        ("customer.asks_how", "Do you guys happen to serve black tea? Do you have a minute?", 1),
+        ("customer.request", "Can I get a latte with oat milk? I'll take two.", 2),
+        ("customer.request", "Can I get your account number? I'll take a look.", 0),
+        ("agent.verification", "Is the order displayed correct? Please confirm it's right.", 2),
+        ("agent.verification", "Let me know if everything on the screen is right.", 1),
+        ("agent.offer_help", "Hi! What can I get for you? Can I get you anything else?", 2),
+        ("agent.offer_help", "I can't help with that, but I can take your order.", 2),
+        ("agent.company_voice", "Sorry, we don't have mochas; it's not on our menu.", 2),
+        # A duration is no hold, being welcomed no greeting, the customer's "can you provide me"
+        # no verification; "my pleasure" closes.
+        ("agent.hold", "It takes about one minute to open, and it's ready in one minute.", 0),
+        ("agent.hold", "One moment please. Just a second.", 2),
+        ("agent.greeting", "I even got a message that I was welcome to use the package.", 0),
+        ("agent.greeting", "Welcome to Acme Broadband.", 1),
+        ("agent.verification", "Can you provide me some records? Could you provide your number?", 1),
+        ("agent.closing", "My pleasure, sir.", 1),
     ],
 )
 def test_cue_families_fire_on_what_they_describe(family, text, hits):
@@ -397,3 +441,18 @@ def test_the_packaged_model_lists_what_it_was_fitted_on_and_every_licence_allows
     assert kinds == {"customer service", "recommendation"}
     assert any(e["kind"] == "customer service" and not e["templated"] for e in fitted.values())
     assert set(provenance["evaluation_only"]) == {c.name for c in CORPORA if not c.shippable} >= {"STC-3"}
+
+
+def test_the_benchmark_reports_how_honest_the_confidence_is():
+    from benchmarks.bench_roles import calibration
+
+    perfect = calibration([(1.0, True), (1.0, True), (0.5, False)])
+    assert perfect["brier"] == pytest.approx(0.25 / 3)
+    # Calls at 0.8 of which half are right: over-confident by 0.3 in that band.
+    over = calibration([(0.8, True), (0.8, False), (0.8, True), (0.8, False)])
+    assert over["ece"] == pytest.approx(0.3)
+    assert over["stricter"]["0.9"] == [0.0, pytest.approx(float("nan"), nan_ok=True)]
+    mixed = calibration([(0.95, True), (0.99, True), (0.6, False), (0.92, False)])
+    assert mixed["stricter"]["0.9"] == [0.75, pytest.approx(2 / 3)]
+    assert mixed["stricter"]["0.97"] == [0.25, 1.0]
+    assert calibration([])["stricter"] == {}
