@@ -37,6 +37,12 @@ def refuse_overwriting_inputs(inputs: Iterable[str | Path], outputs: Mapping[str
                 f"Got {label} {str(out)!r}, which is an existing folder; expected a file path. "
                 f"Name a file, e.g. {str(out / 'scores.parquet')!r}."
             )
+        if _special_file(out):
+            raise InputError(
+                f"Got {label} {str(out)!r}, which is a device, pipe or socket, not a file; "
+                "expected a file path (cxnlp writes a new file and renames it into place, "
+                f"which would replace {str(out)!r}). Name a file, e.g. 'scores.parquet'."
+            )
         key = out.resolve()
         if key in seen:
             raise InputError(
@@ -51,6 +57,22 @@ def refuse_overwriting_inputs(inputs: Iterable[str | Path], outputs: Mapping[str
                     f"path that is not an input, which would be destroyed. Give {label} "
                     "another path."
                 )
+
+
+#: Folders of special files: an output renamed into one would replace a device node or a
+#: link to one (``--out /dev/null`` run as root once left /dev/null a Parquet file).
+_SPECIAL_FOLDERS = (Path("/dev"), Path("/proc"), Path("/sys"))
+
+
+def _special_file(out: Path) -> bool:
+    """True for a path that is a device, pipe or socket, or lies in /dev, /proc or /sys."""
+    try:
+        if out.exists() and not out.is_file() and not out.is_dir():
+            return True
+        where = out.absolute().parent.resolve()
+    except OSError:
+        return False
+    return any(where == folder or where.is_relative_to(folder) for folder in _SPECIAL_FOLDERS)
 
 
 def _same_file(a: Path, b: Path) -> bool:
