@@ -322,6 +322,21 @@ def test_files_of_a_folder_that_are_not_read_are_reported_as_rejects(tmp_path):
     assert [Path(r.source).name for r in items if isinstance(r, Reject)] == ["e.jsonl"]
 
 
+def test_a_label_table_beside_the_transcripts_suggests_glob(tmp_path):
+    write_lines(tmp_path / "a.jsonl", [line(good("a1"))])
+    write_lines(tmp_path / "b.jsonl", [line(good("b1"))])
+    (tmp_path / "labels.csv").write_text("transcript_id,rubric\na1,3\n")
+    with pytest.raises(InputError) as refused:
+        list(read_transcripts(tmp_path))
+    message = str(refused.value)
+    assert "labels.csv" in message and "give --glob '*.jsonl'" in message and "\n" not in message
+    assert [item.id for item in read_transcripts(tmp_path, include="*.jsonl")] == ["a1", "b1"]
+    # named on its own, the file is not "one of the files of a folder"
+    with pytest.raises(InputError) as refused:
+        list(read_transcripts(tmp_path / "labels.csv"))
+    assert "--glob" not in str(refused.value)
+
+
 # --- whole inputs that cannot be read ------------------------------------------------------
 
 
