@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cxnlp import __version__
 from cxnlp.ingest.jsonl import json_type, transcript_from_record
-from cxnlp.ingest.rejects import RecordError
+from cxnlp.ingest.rejects import RecordError, json_error_text
 from cxnlp.model import Reject, Transcript
 from cxnlp.privacy import RedactingFilter
 from cxnlp.privacy.logs import NO_INPUT_TEXT
@@ -218,7 +218,7 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
         except json.JSONDecodeError as exc:
             raise HTTPException(
                 400,
-                f"Got a body that is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+                f"Got a body that is not JSON ({json_error_text(exc)}); "
                 "expected a transcript object or a list of them.",
             ) from exc
         except (RecursionError, ValueError) as exc:
