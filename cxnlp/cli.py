@@ -310,7 +310,10 @@ def score(
     try:
         output_format(out)
         # Before anything else reads or loads: an output must never replace an input.
-        outputs = {"--out": out, "--rejects": rejects or default_rejects_path(out)}
+        # The rejects file the user did not name is still named by its option, so the
+        # refusal says how to send rejects elsewhere (--rejects PATH).
+        rejects_label = "--rejects" if rejects is not None else "--rejects (default: beside --out)"
+        outputs = {"--out": out, rejects_label: rejects or default_rejects_path(out)}
         refuse_overwriting_inputs(expand_inputs(inputs, include=glob), outputs)
         _refuse_empty_inputs(expand_inputs(inputs, include=glob))
         chosen = _auto_formats(inputs, format, glob)
