@@ -732,3 +732,17 @@ def test_utf16_text_is_refused_once(tmp_path, encoding):
     path.write_text((json.dumps(record) + "\n") * 3, encoding=encoding)
     with pytest.raises(InputError, match="UTF-16.*Re-export the file as UTF-8"):
         read_transcripts(path)
+
+
+@pytest.mark.parametrize("label", ["AGENT\u200b", "\ufeffagent", "Ａｇｅｎｔ", " Agent\u2060 "])
+def test_speaker_labels_with_invisible_or_full_width_characters_are_read(label):
+    from cxnlp.model import normalise_speaker
+
+    assert normalise_speaker(label) == "agent"
+
+
+def test_an_unknown_speaker_with_invisible_characters_is_still_rejected_by_name():
+    from cxnlp.model import normalise_speaker
+
+    with pytest.raises(ValueError, match="unknown speaker"):
+        normalise_speaker("bob\u200b")
