@@ -1130,3 +1130,46 @@ def test_a_reviewer_id_holding_a_card_or_control_characters_is_refused(
     assert response.status_code == 422 and response.json()["detail"].startswith("reviewer_id: Got ")
     assert "4111" not in response.text
     assert sorted(reviews_dir(store).iterdir()) == before
+
+
+def test_a_client_that_disconnects_mid_body_is_a_400_not_a_server_error(client, keys, caplog):
+    import asyncio
+    import logging
+
+    sent: list[dict] = []
+    messages = iter(
+        [
+            {"type": "http.request", "body": b'{"id": "x", "tur', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+
+    async def receive() -> dict:
+        return next(messages, {"type": "http.disconnect"})
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"authorization", f"Bearer {keys['bot']}".encode()),
+    ]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/score",
+        "raw_path": b"/v1/score",
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers,
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8080),
+    }
+    with caplog.at_level(logging.INFO):
+        asyncio.run(client.app(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] == 400
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -29,6 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from cxnlp import __version__
 from cxnlp.ingest.jsonl import json_type, transcript_from_record
@@ -206,6 +207,12 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return _error(422, redactor.redact(_validation_message(exc)))
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> JSONResponse:
+        # The client went away mid-body: its request, not a server error (one request
+        # line with 400, no ERROR and no traceback in the log).
+        return _error(400, "Got a body cut off: the client disconnected while sending it.")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover
