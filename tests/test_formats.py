@@ -355,3 +355,16 @@ def test_pieces_listed_out_of_time_order_are_read_in_time_order(tmp_path):
     assert [(t.speaker, t.text, t.start) for t in backwards.turns] == [
         (t.speaker, t.text, t.start) for t in forwards.turns
     ]
+
+
+def test_a_cut_off_export_in_a_folder_is_a_reject_and_the_rest_is_read(tmp_path):
+    shutil.copy(FIXTURES / "genesys.json", tmp_path / "a.json")
+    raw = (FIXTURES / "transcribe.json").read_text()
+    (tmp_path / "b.json").write_text(raw[: len(raw) // 2])
+    items = list(read_transcripts(tmp_path))
+    assert [type(item).__name__ for item in items] == ["Transcript", "Reject"]
+    reject = next(item for item in items if isinstance(item, Reject))
+    assert reject.source == str(tmp_path / "b.json") and "not complete, valid JSON" in reject.reason
+    assert [path.name for path, _ in plan_formats(tmp_path)] == ["a.json"]
+    with pytest.raises(InputError, match="not complete, valid JSON"):
+        plan_formats(tmp_path / "b.json")  # named on its own, it stops the run

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from cxnlp.ingest.abredial import looks_like_abredial
-from cxnlp.ingest.rejects import InputError, json_error_text
+from cxnlp.ingest.rejects import DamagedFileError, InputError, json_error_text
 from cxnlp.ingest.stc3 import looks_like_stc3
 from cxnlp.ingest.table import CSV_SUFFIXES, PARQUET_SUFFIXES, check_table_columns, table_columns
 from cxnlp.ingest.vendors import TEXT_DETECTORS, detect_document
@@ -91,7 +91,8 @@ def detect_format(path: str | Path) -> str:
         )
     else:
         what = "with an unknown ending and content that matches no format cxnlp reads"
-    raise InputError(
+    error = DamagedFileError if broken is not None else InputError
+    raise error(
         f"Got {str(path)!r}, {what}; expected {KNOWN}. Pass --format to read it as one of "
-        "them, or leave it out (batch: --glob)."
+        "them, or leave it out (--glob)."
     )

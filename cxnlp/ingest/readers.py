@@ -25,7 +25,7 @@ from cxnlp.ingest import vendors
 from cxnlp.ingest.abredial import looks_like_abredial, read_abredial
 from cxnlp.ingest.detect import MAX_SNIFF_BYTES, detect_format
 from cxnlp.ingest.jsonl import DAMAGED_STREAM_ERRORS, open_jsonl_text, read_jsonl
-from cxnlp.ingest.rejects import InputError
+from cxnlp.ingest.rejects import DamagedFileError, InputError
 from cxnlp.ingest.stc3 import read_stc3
 from cxnlp.ingest.table import (
     CSV_SUFFIXES,
@@ -290,6 +290,12 @@ def _plan(
             _probe(file)
             try:
                 fmt = _format_of(file, format)
+            except DamagedFileError as err:
+                if not path.is_dir():
+                    raise
+                # One cut-off export in a nightly folder: a reject naming it, not the night lost.
+                inputs.append(_Input(file, "", f"{err} The file was not read."))
+                continue
             except InputError as err:
                 if not path.is_dir() or include is not None or "--glob" in str(err):
                     raise

@@ -41,6 +41,13 @@ class InputError(ValueError):
     """An input that cannot be read at all (as opposed to one bad record inside it)."""
 
 
+class DamagedFileError(InputError):
+    """A file whose format cannot be told because it is damaged (JSON cut off part-way).
+
+    Named on its own it stops the run like any unreadable input; found in an input folder it
+    becomes a reject naming the file, so one cut-off export does not stop a nightly run."""
+
+
 class RecordError(ValueError):
     """One record cannot become a transcript; readers turn it into a :class:`Reject`.
 
