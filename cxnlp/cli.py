@@ -53,8 +53,14 @@ TOO_MANY_REJECTS_EXIT = 3
 INTERRUPTED_EXIT = 130
 
 
+#: Set once a command has said what an interruption kept (main() says it otherwise).
+_interrupt_reported = False
+
+
 def _interrupted(message: str) -> NoReturn:
+    global _interrupt_reported
     typer.echo(f"interrupted: {message}", err=True)
+    _interrupt_reported = True
     raise typer.Exit(INTERRUPTED_EXIT)
 
 
@@ -231,6 +237,14 @@ MaxTurnCharsOption = Annotated[int, typer.Option(min=1, help=MAX_TURN_HELP)]
 MaxTranscriptCharsOption = Annotated[int, typer.Option(min=1, help=MAX_TRANSCRIPT_HELP)]
 FormatOption = Annotated[str, typer.Option("--format", help=FORMAT_HELP)]
 RedactOption = Annotated[bool, typer.Option(help=REDACT_HELP)]
+GlobOption = Annotated[
+    str | None,
+    typer.Option(
+        "--glob",
+        help="Read only files matching this pattern from input folders (e.g. '*.json'), "
+        "so a folder that also holds label tables or READMEs is not an error.",
+    ),
+]
 PrivacyAllowOption = Annotated[
     Path | None,
     typer.Option(
@@ -264,6 +278,7 @@ def score(
     max_turn_chars: MaxTurnCharsOption = DEFAULT_MAX_TURN_CHARS,
     max_transcript_chars: MaxTranscriptCharsOption = DEFAULT_MAX_TRANSCRIPT_CHARS,
     format: FormatOption = "auto",
+    glob: GlobOption = None,
     redact: RedactOption = True,
     privacy_allow: PrivacyAllowOption = None,
     max_reject_share: Annotated[
@@ -295,10 +310,13 @@ def score(
     try:
         output_format(out)
         # Before anything else reads or loads: an output must never replace an input.
-        outputs = {"--out": out, "--rejects": rejects or default_rejects_path(out)}
-        refuse_overwriting_inputs(expand_inputs(inputs), outputs)
-        _refuse_empty_inputs(expand_inputs(inputs))
-        chosen = _auto_formats(inputs, format, None)
+        # The rejects file the user did not name is still named by its option, so the
+        # refusal says how to send rejects elsewhere (--rejects PATH).
+        rejects_label = "--rejects" if rejects is not None else "--rejects (default: beside --out)"
+        outputs = {"--out": out, rejects_label: rejects or default_rejects_path(out)}
+        refuse_overwriting_inputs(expand_inputs(inputs, include=glob), outputs)
+        _refuse_empty_inputs(expand_inputs(inputs, include=glob))
+        chosen = _auto_formats(inputs, format, glob)
         scorer = _checked_scorer(
             brand,
             batch_size=batch_size,
@@ -313,6 +331,8 @@ def score(
             transform = _calibration_transform(calibration, slot_vectors=slot_vectors)
     except (ValueError, OSError) as exc:  # InputError is a ValueError
         _fail(str(exc))
+    except KeyboardInterrupt:  # Ctrl-C while models load: nothing was read or written yet
+        _interrupted("nothing written; re-run the same command")
     try:
         with _progress("scoring", counts="records done") as bar:
             summary = score_files(
@@ -323,11 +343,17 @@ def score(
                 progress=bar.callback,
                 transform=transform,
                 format=format,
+                include=glob,
             )
     except InputError as exc:
         _fail(str(exc))
     except OSError as exc:
-        _fail(f"Got {type(exc).__name__} while writing ({exc}); expected writable outputs. Check the disk.")
+        _fail(
+            f"Got {exc.strerror or type(exc).__name__} writing {str(exc.filename or out)!r}; expected "
+            f"a writable folder with free space for --out and --rejects. Nothing was published "
+            f"({out} is written whole at the end): free space, fix the permissions or choose "
+            "other paths, and run again."
+        )
     except KeyboardInterrupt:
         _interrupted(f"nothing written ({out} is written whole at the end); re-run the same command")
     if chosen:
@@ -722,14 +748,7 @@ def batch(
         ),
     ] = None,
     format: FormatOption = "auto",
-    glob: Annotated[
-        str | None,
-        typer.Option(
-            "--glob",
-            help="Read only files matching this pattern from input folders (e.g. '*.json'), "
-            "so a folder that also holds label tables or READMEs is not an error.",
-        ),
-    ] = None,
+    glob: GlobOption = None,
     redact: RedactOption = True,
     privacy_allow: PrivacyAllowOption = None,
     verbose: VerboseOption = False,
@@ -749,9 +768,6 @@ def batch(
     _check_format(format)
     try:
         chosen = _auto_formats(resolve_inputs(inputs), format, glob)
-    except (InputError, OSError) as exc:
-        _fail(str(exc))
-    try:
         scorer = _checked_scorer(
             brand,
             batch_size=batch_size,
@@ -762,8 +778,10 @@ def batch(
             redact=redact,
             privacy_allow=privacy_allow,
         )
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError) as exc:  # InputError is a ValueError
         _fail(str(exc))
+    except KeyboardInterrupt:  # Ctrl-C while models load: the store is untouched
+        _interrupted("0 committed, re-run the same command")
     try:
         with _progress("scoring new and changed", counts="records done") as bar:
             summary = run_batch(
@@ -1330,8 +1348,20 @@ class _progress:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    Ctrl-C that no command caught (typer turns it into a silent exit 130) still gets its
+    one line, never a traceback.
+    """
+    try:
+        app()
+    except SystemExit as exc:
+        if exc.code == INTERRUPTED_EXIT and not _interrupt_reported:
+            typer.echo("interrupted: stopped before finishing; re-run the same command", err=True)
+        raise
+    except KeyboardInterrupt:
+        typer.echo("interrupted: stopped before finishing; re-run the same command", err=True)
+        raise SystemExit(INTERRUPTED_EXIT) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

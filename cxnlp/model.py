@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -73,6 +74,14 @@ SPEAKER_ALIASES: Mapping[str, Speaker] = MappingProxyType(
 )
 
 
+def speaker_key(label: str) -> str:
+    """A speaker label as :data:`SPEAKER_ALIASES` keys it: compatibility forms folded
+    (full-width "Ａｇｅｎｔ"), invisible format characters dropped (a zero-width space or
+    byte-order mark an export left in "AGENT\u200b"), trimmed, lower case."""
+    folded = unicodedata.normalize("NFKC", label)
+    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf").strip().lower()
+
+
 def normalise_speaker(label: object) -> Speaker:
     """Map a raw speaker label onto ``"agent"``, ``"customer"`` or ``"system"``.
 
@@ -83,7 +92,7 @@ def normalise_speaker(label: object) -> Speaker:
     """
     if not isinstance(label, str):
         raise ValueError(f"Got speaker {label!r} of type {type(label).__name__}; expected a string.")
-    role = SPEAKER_ALIASES.get(label.strip().lower())
+    role = SPEAKER_ALIASES.get(speaker_key(label))
     if role is None:
         known = ", ".join(sorted(SPEAKER_ALIASES))
         raise ValueError(f"Got unknown speaker {label!r}; expected one of: {known}.")

@@ -69,12 +69,25 @@ class RunSummary:
         if self.run_id is None:
             return (
                 f"scored {self.scored}, rejected {self.rejected} of {self.read} records "
-                f"in {self.seconds:.1f} s ({self.transcripts_per_second:.1f} transcripts/s)"
+                f"in {self.seconds:.1f} s{_rate_text(self.scored, self.seconds)}"
             )
         return (
             f"run {self.run_id}: scored {self.scored}, skipped {self.skipped}, rejected "
             f"{self.rejected} of {self.read} records in {self.seconds:.1f} s"
         )
+
+
+def _rate_text(scored: int, seconds: float) -> str:
+    """`` (12.3 transcripts/s)``, or the seconds per transcript when under one a second.
+
+    A tiny run (3 calls, most of its time spent loading models) would read "0.0/s".
+    """
+    if scored <= 0 or seconds <= 0:
+        return ""
+    rate = scored / seconds
+    if rate >= 1:
+        return f" ({rate:.1f} transcripts/s)"
+    return f" ({seconds / scored:.1f} s per transcript)"
 
 
 def default_rejects_path(out: str | Path) -> Path:

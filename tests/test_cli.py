@@ -398,3 +398,97 @@ def test_ctrl_c_exits_130_with_one_line_saying_what_was_kept(tmp_path, monkeypat
     assert "Traceback" not in result.output
     result = runner.invoke(app, ["score", str(src), "--out", str(tmp_path / "o.parquet")])
     assert result.exit_code == 130 and "interrupted: nothing written" in result.output
+
+
+def test_ctrl_c_while_models_load_exits_130_with_one_line(tmp_path, monkeypatch):
+    import cxnlp.cli
+
+    def loading(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cxnlp.cli, "_checked_scorer", loading)
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, GOOD)
+    for args in (
+        ["score", str(src), "--out", str(tmp_path / "o.parquet")],
+        ["batch", str(src), "--store", str(tmp_path / "st")],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 130, result.output
+        assert (
+            result.output.strip().startswith("interrupted: ") and len(result.output.strip().splitlines()) == 1
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+def test_main_says_one_line_for_an_interruption_no_command_caught(monkeypatch, capsys):
+    import cxnlp.cli
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cxnlp.cli, "app", stop)
+    with pytest.raises(SystemExit) as exited:
+        cxnlp.cli.main()
+    assert exited.value.code == 130
+    assert capsys.readouterr().err == "interrupted: stopped before finishing; re-run the same command\n"
+
+
+def test_full_disk_while_scoring_names_the_file_and_what_was_kept(tmp_path, monkeypatch):
+    import errno
+    import types
+
+    import cxnlp.cli
+    import cxnlp.runs
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / ".o.parquet.tmp"))
+
+    monkeypatch.setattr(cxnlp.cli, "_checked_scorer", lambda *a, **k: types.SimpleNamespace())
+    monkeypatch.setattr(cxnlp.runs, "score_files", full)
+    src = tmp_path / "in.jsonl"
+    _write_jsonl(src, GOOD)
+    result = runner.invoke(app, ["score", str(src), "--out", str(tmp_path / "o.parquet")])
+    assert result.exit_code == 2
+    line = result.output.strip()
+    assert len(line.splitlines()) == 1 and "Check the disk" not in line
+    assert (
+        "No space left on device writing" in line
+        and ".o.parquet.tmp" in line
+        and "Nothing was published" in line
+    )
+
+
+def test_summary_line_of_a_tiny_run_gives_seconds_per_transcript_not_zero_per_second():
+    from cxnlp.runs import RunSummary
+
+    assert "(0.0" not in RunSummary(read=3, scored=3, rejected=0, seconds=68.3).line()
+    assert RunSummary(read=3, scored=3, rejected=0, seconds=68.3).line().endswith("(22.8 s per transcript)")
+    assert RunSummary(read=50, scored=50, rejected=0, seconds=10).line().endswith("(5.0 transcripts/s)")
+    assert RunSummary(read=2, scored=0, rejected=2, seconds=1).line().endswith("in 1.0 s")
+
+
+def test_score_takes_glob_and_a_label_table_in_the_folder_suggests_it(tmp_path, monkeypatch):
+    import types
+
+    import cxnlp.cli
+    import cxnlp.runs
+
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    _write_jsonl(folder / "a.jsonl", GOOD)
+    (folder / "labels.csv").write_text("transcript_id,rubric\nc1,3\n")
+    seen = {}
+
+    def fake(inputs, out, **kwargs):
+        seen.update(kwargs)
+        return cxnlp.runs.RunSummary(read=2, scored=2, rejected=0, seconds=1.0, out=str(out))
+
+    monkeypatch.setattr(cxnlp.cli, "_checked_scorer", lambda *a, **k: types.SimpleNamespace())
+    monkeypatch.setattr(cxnlp.runs, "score_files", fake)
+    out = str(tmp_path / "o.parquet")
+    result = runner.invoke(app, ["score", str(folder), "--out", out])
+    assert result.exit_code == 2 and "labels.csv" in result.output and "--glob '*.jsonl'" in result.output
+    result = runner.invoke(app, ["score", str(folder), "--glob", "*.jsonl", "--out", out])
+    assert result.exit_code == 0, result.output
+    assert seen["include"] == "*.jsonl"

@@ -285,3 +285,86 @@ def test_a_forced_format_the_file_plainly_is_not_is_a_usage_error(tmp_path):
     one = tmp_path / "one.jsonl"
     one.write_text(json.dumps({"JobName": "j", "Transcript": []}))
     assert plan_formats(one, format="transcribe") == [(one, "transcribe")]
+
+
+# ------------------------------------------------ hostile vendor files (attack10) ----
+
+
+def _fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def test_a_time_too_large_for_a_float_is_a_reject_naming_the_field(tmp_path):
+    text = (FIXTURES / "transcribe.json").read_text()
+    doc = json.loads(text)
+    doc["Transcript"][0]["BeginOffsetMillis"] = 0.5  # a marker to replace with 400 digits
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(doc).replace("0.5", "1" + "0" * 400, 1))
+    reject = _only(path)
+    assert isinstance(reject, Reject) and reject.field == "Transcript[0].BeginOffsetMillis"
+    assert "401-digit number" in reject.reason and len(reject.reason) < 200
+
+
+def test_an_absurd_but_finite_time_is_a_reject(tmp_path):
+    doc = _fixture("whisperx.json")
+    for segment in doc["segments"]:
+        segment["start"] = segment["end"] = 1e308
+    path = tmp_path / "far.json"
+    path.write_text(json.dumps(doc))
+    reject = _only(path)
+    assert isinstance(reject, Reject) and reject.field == "turns[0].start" and "time unit" in reject.reason
+
+
+def test_a_channel_that_is_an_object_is_a_reject_naming_it(tmp_path):
+    doc = _fixture("deepgram.json")
+    doc["results"]["utterances"][1]["channel"] = {"a": 1}
+    path = tmp_path / "dg.json"
+    path.write_text(json.dumps(doc))
+    reject = _only(path)
+    assert isinstance(reject, Reject) and reject.field == "results.utterances[1].channel", reject.reason
+
+
+def test_a_cut_off_export_says_it_is_not_complete_json_and_no_word_twice(tmp_path):
+    raw = (FIXTURES / "assemblyai.json").read_text()
+    path = tmp_path / "cut.json"
+    path.write_text(raw[: raw.index('"text"', 400) + 12])  # cut inside a string
+    with pytest.raises(InputError) as refused:
+        plan_formats(path)
+    message = str(refused.value)
+    assert "not complete, valid JSON" in message and "cut off" in message
+    assert " at at " not in message and "Unterminated string at line" in message
+    reject = _only(path, format="assemblyai")
+    assert " at at " not in reject.reason and "Unterminated string at line" in reject.reason
+
+
+def test_a_caption_file_that_does_not_start_as_one_is_not_called_an_unknown_ending(tmp_path):
+    path = tmp_path / "call.srt"
+    path.write_text("1\n-00:00:01,000 --> 00:00:02,000\nAgent: hi\n")
+    with pytest.raises(InputError) as refused:
+        plan_formats(path)
+    assert "unknown ending" not in str(refused.value) and "SubRip cue" in str(refused.value)
+
+
+def test_pieces_listed_out_of_time_order_are_read_in_time_order(tmp_path):
+    doc = _fixture("transcribe.json")
+    doc["Transcript"].reverse()
+    path = tmp_path / "reversed.json"
+    path.write_text(json.dumps(doc))
+    backwards, forwards = _only(path), _only(FIXTURES / "transcribe.json")
+    assert isinstance(backwards, Transcript) and isinstance(forwards, Transcript)
+    assert [(t.speaker, t.text, t.start) for t in backwards.turns] == [
+        (t.speaker, t.text, t.start) for t in forwards.turns
+    ]
+
+
+def test_a_cut_off_export_in_a_folder_is_a_reject_and_the_rest_is_read(tmp_path):
+    shutil.copy(FIXTURES / "genesys.json", tmp_path / "a.json")
+    raw = (FIXTURES / "transcribe.json").read_text()
+    (tmp_path / "b.json").write_text(raw[: len(raw) // 2])
+    items = list(read_transcripts(tmp_path))
+    assert [type(item).__name__ for item in items] == ["Transcript", "Reject"]
+    reject = next(item for item in items if isinstance(item, Reject))
+    assert reject.source == str(tmp_path / "b.json") and "not complete, valid JSON" in reject.reason
+    assert [path.name for path, _ in plan_formats(tmp_path)] == ["a.json"]
+    with pytest.raises(InputError, match="not complete, valid JSON"):
+        plan_formats(tmp_path / "b.json")  # named on its own, it stops the run

@@ -596,6 +596,31 @@ def _rejects_is_a_folder(tmp: Path) -> list[str]:
     return ["score", str(_calls(tmp)), "--out", str(tmp / "s.parquet"), "--rejects", str(tmp / "folder")]
 
 
+def _out_is_a_fifo(tmp: Path) -> list[str]:
+    os.mkfifo(tmp / "pipe.parquet")
+    return ["score", str(_calls(tmp)), "--out", str(tmp / "pipe.parquet")]
+
+
+def _out_is_dev_null(tmp: Path) -> list[str]:
+    # Run as root, the rename into place once replaced the device itself with a Parquet file.
+    return ["score", str(_calls(tmp)), "--out", "/dev/null"]
+
+
+def _rejects_is_dev_stdout(tmp: Path) -> list[str]:
+    return ["score", str(_calls(tmp)), "--out", str(tmp / "s.parquet"), "--rejects", "/dev/stdout"]
+
+
+def _default_rejects_is_a_folder(tmp: Path) -> list[str]:
+    (tmp / "s.rejects.jsonl").mkdir()
+    return ["score", str(_calls(tmp)), "--out", str(tmp / "s.parquet")]
+
+
+def _default_rejects_is_input(tmp: Path) -> list[str]:
+    # re-scoring a fixed rejects file: its default rejects path is the input itself
+    calls = _jsonl(tmp / "in" / "s.rejects.jsonl", GOOD)
+    return ["score", str(calls), "--out", str(tmp / "in" / "s.jsonl")]
+
+
 def _input_missing(tmp: Path) -> list[str]:
     return ["score", str(tmp / "in" / "nope.jsonl"), "--out", str(tmp / "s.parquet")]
 
@@ -676,6 +701,12 @@ REFUSALS: list[tuple[Callable[[Path], list[str]], str]] = [
     (_rejects_is_out, "the same file as --out"),
     (_out_is_a_folder, "existing folder"),
     (_rejects_is_a_folder, "existing folder"),
+    (_default_rejects_is_a_folder, "--rejects (default: beside --out) "),
+    (_default_rejects_is_a_folder, "rejects.jsonl/rejects.jsonl"),
+    (_default_rejects_is_input, "Give --rejects another path"),
+    (_out_is_a_fifo, "device, pipe or socket"),
+    (_out_is_dev_null, "device, pipe or socket"),
+    (_rejects_is_dev_stdout, "device, pipe or socket"),
     (_input_missing, "does not exist"),
     (_input_not_gzip, "BadGzipFile"),
     (_input_empty_csv, "empty input file"),

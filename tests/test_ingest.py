@@ -322,6 +322,21 @@ def test_files_of_a_folder_that_are_not_read_are_reported_as_rejects(tmp_path):
     assert [Path(r.source).name for r in items if isinstance(r, Reject)] == ["e.jsonl"]
 
 
+def test_a_label_table_beside_the_transcripts_suggests_glob(tmp_path):
+    write_lines(tmp_path / "a.jsonl", [line(good("a1"))])
+    write_lines(tmp_path / "b.jsonl", [line(good("b1"))])
+    (tmp_path / "labels.csv").write_text("transcript_id,rubric\na1,3\n")
+    with pytest.raises(InputError) as refused:
+        list(read_transcripts(tmp_path))
+    message = str(refused.value)
+    assert "labels.csv" in message and "give --glob '*.jsonl'" in message and "\n" not in message
+    assert [item.id for item in read_transcripts(tmp_path, include="*.jsonl")] == ["a1", "b1"]
+    # named on its own, the file is not "one of the files of a folder"
+    with pytest.raises(InputError) as refused:
+        list(read_transcripts(tmp_path / "labels.csv"))
+    assert "--glob" not in str(refused.value)
+
+
 # --- whole inputs that cannot be read ------------------------------------------------------
 
 
@@ -717,3 +732,17 @@ def test_utf16_text_is_refused_once(tmp_path, encoding):
     path.write_text((json.dumps(record) + "\n") * 3, encoding=encoding)
     with pytest.raises(InputError, match="UTF-16.*Re-export the file as UTF-8"):
         read_transcripts(path)
+
+
+@pytest.mark.parametrize("label", ["AGENT\u200b", "\ufeffagent", "Ａｇｅｎｔ", " Agent\u2060 "])
+def test_speaker_labels_with_invisible_or_full_width_characters_are_read(label):
+    from cxnlp.model import normalise_speaker
+
+    assert normalise_speaker(label) == "agent"
+
+
+def test_an_unknown_speaker_with_invisible_characters_is_still_rejected_by_name():
+    from cxnlp.model import normalise_speaker
+
+    with pytest.raises(ValueError, match="unknown speaker"):
+        normalise_speaker("bob\u200b")

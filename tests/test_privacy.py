@@ -155,6 +155,43 @@ def test_redact_record_keeps_ids_and_replaces_personal_metadata(redactor):
     assert out["interaction_score"] == 80.0
 
 
+def test_personal_metadata_columns_are_replaced_whole_numbers_too_and_cvv_always(redactor, off):
+    import numpy as np
+    import pandas as pd
+
+    row = {
+        "transcript_id": "c1",
+        "cvv": "737",
+        "card_security_code": 123,
+        "card_number": 4111111111111111,
+        "customer_phone": 447700900123,
+        "company": "Kestrel Connect",
+        "organisation": "Kestrel",
+        "queue_name": "Billing",
+        "timespan": "3 days",
+        "voicemail_left": "yes",
+        "agent_name": "Priya Shah",
+        "missing_cvv": None,
+    }
+    out = redactor.redact_record(row)
+    assert out["cvv"] == "<CVV>" and out["card_security_code"] == "<CVV>"
+    assert out["card_number"] == "<CREDIT_CARD>" and out["customer_phone"] == "<PHONE_NUMBER>"
+    assert out["agent_name"] == "<PERSON>" and out["missing_cvv"] is None
+    for column in ("company", "organisation", "queue_name", "timespan", "voicemail_left"):
+        assert out[column] == row[column], column  # no personal data in the name: read as text
+    # redaction off: the security code still goes (PCI DSS), the rest stays
+    raw = off.redact_record(row)
+    assert raw["cvv"] == "<CVV>" and raw["card_security_code"] == "<CVV>"
+    assert raw["card_number"] == 4111111111111111 and raw["agent_name"] == "Priya Shah"
+    frame = pd.DataFrame(
+        {"transcript_id": ["a", "b"], "cvv": np.array([737, 123]), "card_number": [1.0, np.nan]}
+    )
+    shown = redactor.redact_frame(frame)
+    assert list(shown["cvv"]) == ["<CVV>", "<CVV>"] and shown["card_number"].iloc[0] == "<CREDIT_CARD>"
+    assert pd.isna(shown["card_number"].iloc[1])
+    assert list(off.redact_frame(frame)["cvv"]) == ["<CVV>", "<CVV>"]
+
+
 def test_log_lines_are_redacted(redactor):
     import logging
 

@@ -1075,3 +1075,101 @@ def test_micro_batcher_analyses_the_turns_a_response_quotes_in_its_pass(service)
     named = [text for text in quoted if redactor._may_hold_name(text) and redactor._entities_may_count(text)]
     assert named  # the call's turns that may hold a name and that evidence quotes
     assert all(text in redactor._cache() for text in named)
+
+
+# --- attack10: content types, since, reviewer ids -----------------------------------------
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_post_that_is_not_json_gets_415_saying_the_header(client, keys, content_type, store):
+    """A browser may post plain text or a form cross-site without a preflight; JSON only."""
+    before = sorted(reviews_dir(store).iterdir()) if reviews_dir(store).exists() else []
+    record = json.dumps(sample_records(1)[0]).encode()
+    review = json.dumps({"transcript_id": sample_records(1)[0]["id"], "rubric_score": 1}).encode()
+    headers = {**auth(keys, "admin"), **({"Content-Type": content_type} if content_type else {})}
+    for path, body in (("/v1/score", record), ("/v1/reviews", review), ("/v1/explain", record)):
+        response = client.post(path, content=body, headers=headers)
+        assert response.status_code == 415, (path, response.text)
+        assert "expected application/json" in response.json()["detail"]
+    after = sorted(reviews_dir(store).iterdir()) if reviews_dir(store).exists() else []
+    assert after == before
+    charset = client.post(
+        "/v1/score",
+        content=record,
+        headers={**auth(keys, "bot"), "Content-Type": "application/json; charset=utf-8"},
+    )
+    assert charset.status_code == 200, charset.text
+
+
+def test_results_since_that_is_no_date_gets_422_and_an_offset_is_read_as_utc(client, keys):
+    bad = client.get("/v1/results", params={"since": "notadate"}, headers=auth(keys, "reader"))
+    assert bad.status_code == 422 and "ISO date" in bad.json()["detail"]
+    everything = client.get("/v1/results", params={"since": "2000-01-01"}, headers=auth(keys, "reader"))
+    assert everything.status_code == 200 and everything.json()["results"]
+    # 2000-01-01T05:00+05:00 is midnight UTC: still every result
+    offset = client.get(
+        "/v1/results", params={"since": "2000-01-01T05:00:00+05:00"}, headers=auth(keys, "reader")
+    )
+    assert len(offset.json()["results"]) == len(everything.json()["results"])
+
+
+@pytest.mark.parametrize("reviewer_id", ["4111 1111 1111 1111", "r\u202e1", "qa\x00"])
+def test_a_reviewer_id_holding_a_card_or_control_characters_is_refused(
+    client, keys, store, reviewer_id, posted_reviews
+):
+    before = sorted(reviews_dir(store).iterdir())
+    response = client.post(
+        "/v1/reviews",
+        json={
+            "transcript_id": posted_reviews[0]["transcript_id"],
+            "reviewer_id": reviewer_id,
+            "rubric_score": 5,
+        },
+        headers=auth(keys, "admin"),
+    )
+    assert response.status_code == 422 and response.json()["detail"].startswith("reviewer_id: Got ")
+    assert "4111" not in response.text
+    assert sorted(reviews_dir(store).iterdir()) == before
+
+
+def test_a_client_that_disconnects_mid_body_is_a_400_not_a_server_error(client, keys, caplog):
+    import asyncio
+    import logging
+
+    sent: list[dict] = []
+    messages = iter(
+        [
+            {"type": "http.request", "body": b'{"id": "x", "tur', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+
+    async def receive() -> dict:
+        return next(messages, {"type": "http.disconnect"})
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"authorization", f"Bearer {keys['bot']}".encode()),
+    ]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/score",
+        "raw_path": b"/v1/score",
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers,
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8080),
+    }
+    with caplog.at_level(logging.INFO):
+        asyncio.run(client.app(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] == 400
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

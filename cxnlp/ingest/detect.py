@@ -13,13 +13,14 @@ import json
 from pathlib import Path
 
 from cxnlp.ingest.abredial import looks_like_abredial
-from cxnlp.ingest.rejects import InputError
+from cxnlp.ingest.rejects import DamagedFileError, InputError, json_error_text
 from cxnlp.ingest.stc3 import looks_like_stc3
 from cxnlp.ingest.table import CSV_SUFFIXES, PARQUET_SUFFIXES, check_table_columns, table_columns
 from cxnlp.ingest.vendors import TEXT_DETECTORS, detect_document
 
 _JSONL = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 _HEAD_CHARS = 4096
+_CAPTIONS = (".vtt", ".srt")
 #: Largest JSON document read whole to recognise it; vendor exports are one call each.
 MAX_SNIFF_BYTES = 256 * 1024 * 1024
 
@@ -60,20 +61,38 @@ def detect_format(path: str | Path) -> str:
     stripped = head.lstrip()
     if stripped.startswith("[") and looks_like_stc3(path):
         return "stc3"
+    broken = None
     if stripped.startswith(("{", "[")) and path.stat().st_size <= MAX_SNIFF_BYTES:
         try:
             document = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            document = None
+        except json.JSONDecodeError as err:
+            document, broken = None, json_error_text(err)
+        except UnicodeDecodeError as err:
+            document, broken = None, f"bytes that are not UTF-8 at byte {err.start}"
+        except (ValueError, RecursionError):
+            document, broken = None, "nested too deeply or a number too large"
         found = detect_document(document)
         if found is not None:
             return found
-    what = (
-        "a .json file whose content matches no format cxnlp reads (not an STC-3 array nor a vendor export)"
-        if name.endswith(".json")
-        else "with an unknown ending and content that matches no format cxnlp reads"
-    )
-    raise InputError(
+    if broken is not None:
+        what = (
+            f"which is not complete, valid JSON ({broken}; a file cut off while it was "
+            "copied ends this way), so its format cannot be told"
+        )
+    elif name.endswith(".json"):
+        what = (
+            "a .json file whose content matches no format cxnlp reads (not an STC-3 array nor "
+            "a vendor export)"
+        )
+    elif name.endswith(_CAPTIONS):
+        what = (
+            "a caption file whose start is neither a WebVTT header ('WEBVTT') nor a SubRip cue "
+            "('1', then '00:00:01,000 --> 00:00:04,000')"
+        )
+    else:
+        what = "with an unknown ending and content that matches no format cxnlp reads"
+    error = DamagedFileError if broken is not None else InputError
+    raise error(
         f"Got {str(path)!r}, {what}; expected {KNOWN}. Pass --format to read it as one of "
-        "them, or leave it out (batch: --glob)."
+        "them, or leave it out (--glob)."
     )

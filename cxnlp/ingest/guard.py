@@ -35,22 +35,49 @@ def refuse_overwriting_inputs(inputs: Iterable[str | Path], outputs: Mapping[str
         if out.is_dir():
             raise InputError(
                 f"Got {label} {str(out)!r}, which is an existing folder; expected a file path. "
-                f"Name a file, e.g. {str(out / 'scores.parquet')!r}."
+                f"Name a file, e.g. {str(out / _example_name(label))!r}."
+            )
+        if _special_file(out):
+            raise InputError(
+                f"Got {label} {str(out)!r}, which is a device, pipe or socket, not a file; "
+                "expected a file path (cxnlp writes a new file and renames it into place, "
+                f"which would replace {str(out)!r}). Name a file, e.g. {_example_name(label)!r}."
             )
         key = out.resolve()
         if key in seen:
             raise InputError(
                 f"Got {label} {str(out)!r}, the same file as {seen[key]}; expected a separate "
-                f"file for each output. Give {label} another path."
+                f"file for each output. Give {label.split(' ')[0]} another path."
             )
         seen[key] = label
         for source in inputs:
             if _same_file(out, Path(source)):
                 raise InputError(
                     f"Got {label} {str(out)!r}, which is the input {str(source)!r}; expected a "
-                    f"path that is not an input, which would be destroyed. Give {label} "
+                    f"path that is not an input, which would be destroyed. Give {label.split(' ')[0]} "
                     "another path."
                 )
+
+
+#: Folders of special files: an output renamed into one would replace a device node or a
+#: link to one (``--out /dev/null`` run as root once left /dev/null a Parquet file).
+_SPECIAL_FOLDERS = (Path("/dev"), Path("/proc"), Path("/sys"))
+
+
+def _special_file(out: Path) -> bool:
+    """True for a path that is a device, pipe or socket, or lies in /dev, /proc or /sys."""
+    try:
+        if out.exists() and not out.is_file() and not out.is_dir():
+            return True
+        where = out.absolute().parent.resolve()
+    except OSError:
+        return False
+    return any(where == folder or where.is_relative_to(folder) for folder in _SPECIAL_FOLDERS)
+
+
+def _example_name(label: str) -> str:
+    """A file name to suggest for an output: a rejects file is not a score table."""
+    return "rejects.jsonl" if "rejects" in label else "scores.parquet"
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from cxnlp.ingest.rejects import RecordError
+from cxnlp.ingest.rejects import RecordError, json_error_text
 from cxnlp.model import Reject, Transcript, Turn, normalise_speaker
 from cxnlp.privacy.detectors import pci_scrub_id
 
@@ -147,7 +147,7 @@ def _decode_line(line: str) -> Any:
         return json.loads(line)
     except json.JSONDecodeError as err:
         raise RecordError(
-            f"Got malformed JSON ({err.msg} at column {err.colno}); expected one JSON object per line."
+            f"Got malformed JSON ({json_error_text(err, line=False)}); expected one JSON object per line."
         ) from err
     except RecursionError as err:
         raise RecordError(
@@ -314,12 +314,26 @@ def _seconds(value: object, field: str, record_id: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
+        shown = repr(value) if len(repr(value)) <= 40 else f"a {len(str(value))}-digit number"
         raise RecordError(
-            f"Got {value!r}; expected a finite number of seconds or null.",
+            f"Got {shown}; expected a finite number of seconds or null.",
+            field=field,
+            record_id=record_id,
+        )
+    if abs(value) > MAX_SECONDS:
+        raise RecordError(
+            f"Got {float(value):.4g} seconds; expected a time within {MAX_SECONDS:.0e} seconds "
+            "(an offset into the call or an epoch time). Check the export's time unit.",
             field=field,
             record_id=record_id,
         )
     return float(value)
+
+
+#: The largest time a turn may carry, in seconds (about 3,000 years: an epoch time in
+#: seconds fits, a timestamp in microseconds read as seconds or an overflowed number does not,
+#: and the timing columns never sum values near the float limit into infinity).
+MAX_SECONDS = 1e11
 
 
 def _finite(value: int | float) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from cxnlp.ingest import vendors
 from cxnlp.ingest.abredial import looks_like_abredial, read_abredial
 from cxnlp.ingest.detect import MAX_SNIFF_BYTES, detect_format
 from cxnlp.ingest.jsonl import DAMAGED_STREAM_ERRORS, open_jsonl_text, read_jsonl
-from cxnlp.ingest.rejects import InputError
+from cxnlp.ingest.rejects import DamagedFileError, InputError
 from cxnlp.ingest.stc3 import read_stc3
 from cxnlp.ingest.table import (
     CSV_SUFFIXES,
@@ -287,8 +288,36 @@ def _plan(
                 continue
             seen.add(key)
             _probe(file)
-            inputs.append(_Input(file, _format_of(file, format)))
+            try:
+                fmt = _format_of(file, format)
+            except DamagedFileError as err:
+                if not path.is_dir():
+                    raise
+                # One cut-off export in a nightly folder: a reject naming it, not the night lost.
+                inputs.append(_Input(file, "", f"{err} The file was not read."))
+                continue
+            except InputError as err:
+                if not path.is_dir() or include is not None or "--glob" in str(err):
+                    raise
+                raise InputError(f"{err} {_glob_hint(path, file)}") from err
+            inputs.append(_Input(file, fmt))
     return inputs
+
+
+def _glob_hint(folder: Path, odd: Path) -> str:
+    """What to say about a file of ``folder`` that is not a transcript (a label table)."""
+    endings = Counter(
+        p.suffix.lower()
+        for p in folder.iterdir()
+        if p.suffix and p.suffix.lower() != odd.suffix.lower() and p.is_file()
+    )
+    pattern = (
+        f"--glob '*{endings.most_common(1)[0][0]}'" if endings else "--glob with a pattern that leaves it out"
+    )
+    return (
+        f"It is one of the files of the folder {str(folder)!r}; to read only the transcripts "
+        f"there, give {pattern} (or name the transcript files)."
+    )
 
 
 def _probe(path: Path) -> None:

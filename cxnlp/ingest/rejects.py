@@ -26,8 +26,26 @@ logger = logging.getLogger(__name__)
 REJECT_COLUMNS: tuple[str, ...] = ("source", "record_id", "field", "reason")
 
 
+def json_error_text(err: json.JSONDecodeError, *, line: bool = True) -> str:
+    """``Unterminated string at line 3 column 7``: where the JSON broke, said once.
+
+    Python's message for a string cut off ends in "starting at" (its position follows in
+    ``str(err)``), so quoting ``err.msg`` before " at line" read "starting at at line".
+    """
+    what = err.msg.removesuffix(" at").removesuffix(" starting")
+    where = f"line {err.lineno} column {err.colno}" if line else f"column {err.colno}"
+    return f"{what} at {where}"
+
+
 class InputError(ValueError):
     """An input that cannot be read at all (as opposed to one bad record inside it)."""
+
+
+class DamagedFileError(InputError):
+    """A file whose format cannot be told because it is damaged (JSON cut off part-way).
+
+    Named on its own it stops the run like any unreadable input; found in an input folder it
+    becomes a reject naming the file, so one cut-off export does not stop a nightly run."""
 
 
 class RecordError(ValueError):
@@ -180,8 +198,8 @@ def read_rejects(path: str | Path) -> pd.DataFrame:
                 record = json.loads(line)
             except json.JSONDecodeError as err:
                 raise InputError(
-                    f"Got malformed JSON at {path}:line {line_no} ({err.msg}); expected one "
-                    "reject object per line. Was the file written by RejectWriter?"
+                    f"Got malformed JSON at {path}:line {line_no} ({json_error_text(err, line=False)}); "
+                    "expected one reject object per line. Was the file written by RejectWriter?"
                 ) from err
             rows.append({column: record.get(column) for column in REJECT_COLUMNS})
     return pd.DataFrame(rows, columns=list(REJECT_COLUMNS), dtype=object)

@@ -37,7 +37,7 @@ from typing import Any
 
 from cxnlp.ingest.rejects import RecordError
 from cxnlp.ingest.role_model import RoleModel, RoleModelError, default_role_model
-from cxnlp.model import SPEAKER_ALIASES
+from cxnlp.model import SPEAKER_ALIASES, speaker_key
 from cxnlp.resource_files import read_yaml_resource
 from cxnlp.text_location import ASCII_APOSTROPHES
 
@@ -311,7 +311,7 @@ def assign_roles(
     cues = cues or load_role_cues()
     turns = record.get("turns") or []
     labels = [str(t.get("speaker", "")) for t in turns]
-    anonymous = [label for label in labels if label.strip().lower() not in SPEAKER_ALIASES]
+    anonymous = [label for label in labels if speaker_key(label) not in SPEAKER_ALIASES]
     if not anonymous:
         return record
     # Labels that name a role (an "IVR:" caption beside "SPEAKER_00") keep it; the

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import numbers
 import re
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
@@ -546,15 +547,24 @@ class Redactor:
         p = self.patterns_
         out: dict[str, Any] = {}
         for key, value in record.items():
-            if key in keep or not isinstance(value, str) or not value:
+            if key not in keep and (entity := self._column_entity(key)) is not None and _has_value(value):
+                out[key] = p.placeholder_for(entity)  # a number too: a card_number of digits
+            elif key in keep or not isinstance(value, str) or not value:
                 out[key] = value
             elif key == "evidence":
                 out[key] = self.redact_evidence(value, context)
-            elif self.enabled and (entity := _key_entity(key, p)) is not None:
-                out[key] = p.placeholder_for(entity)
             else:
                 out[key] = self.redact(value, context)
         return out
+
+    def _column_entity(self, key: Any) -> str | None:
+        """The entity a metadata column's name says its values are (``customer_name``,
+        ``cvv``), when that column is replaced whole: with redaction on, or for a security
+        code whatever ``enabled`` says."""
+        entity = _key_entity(str(key), self.patterns_)
+        if entity is None or not (self.enabled or entity in self.patterns_.always_removed):
+            return None
+        return entity
 
     def redact_message(self, text: Any, *, remember: bool = False) -> Any:
         """One of cxnlp's own messages (a reject's reason, a log line) redacted.
@@ -586,14 +596,15 @@ class Redactor:
         out = frame.copy()
         p = self.patterns_
         for column in out.columns:
-            if column in keep or out[column].dtype.kind not in "OSU":
+            if column in keep:
+                continue
+            if (entity := self._column_entity(column)) is not None:
+                out[column] = [p.placeholder_for(entity) if _has_value(v) else v for v in out[column]]
+                continue
+            if out[column].dtype.kind not in "OSU":
                 continue
             if column == "evidence":
                 out[column] = [self.redact_evidence(v) if isinstance(v, str) else v for v in out[column]]
-            elif self.enabled and (entity := _key_entity(str(column), p)) is not None:
-                out[column] = [
-                    p.placeholder_for(entity) if isinstance(v, str) and v else v for v in out[column]
-                ]
             else:
                 out[column] = [self.redact(v) for v in out[column]]
         return out
@@ -634,6 +645,16 @@ def _lazy_artifacts_class() -> type:
             return list(NlpArtifacts.set_keywords(self.nlp_engine, self.lemmas, "en"))
 
     return LazyArtifacts
+
+
+def _has_value(value: Any) -> bool:
+    """A value a personal-data column would show: a non-empty string or a number (not
+    None, NaN, a bool or a nested object, which the string redaction reads instead)."""
+    if isinstance(value, str):
+        return bool(value)
+    if isinstance(value, bool) or type(value).__name__ == "bool_" or not isinstance(value, numbers.Number):
+        return False  # numbers.Number: numpy's integers from a frame's column too
+    return bool(value == value)  # NaN is no value
 
 
 def _key_entity(key: str, p: PrivacyPatterns) -> str | None:

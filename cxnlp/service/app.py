@@ -29,10 +29,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from cxnlp import __version__
 from cxnlp.ingest.jsonl import json_type, transcript_from_record
-from cxnlp.ingest.rejects import RecordError
+from cxnlp.ingest.rejects import RecordError, json_error_text
 from cxnlp.model import Reject, Transcript
 from cxnlp.privacy import RedactingFilter
 from cxnlp.privacy.logs import NO_INPUT_TEXT
@@ -173,6 +174,8 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > settings.max_body_bytes:
             response = _error(413, _too_large_message(settings.max_body_bytes))
+        elif (refused := _not_json_post(request)) is not None:
+            response = _error(415, redactor.redact(refused))
         else:
             response = await call_next(request)
         response.headers["X-Request-ID"] = request_id
@@ -205,6 +208,12 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return _error(422, redactor.redact(_validation_message(exc)))
 
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> JSONResponse:
+        # The client went away mid-body: its request, not a server error (one request
+        # line with 400, no ERROR and no traceback in the log).
+        return _error(400, "Got a body cut off: the client disconnected while sending it.")
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover
         logger.error("request %s failed: %s", getattr(request.state, "request_id", "-"), type(exc).__name__)
@@ -218,7 +227,7 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
         except json.JSONDecodeError as exc:
             raise HTTPException(
                 400,
-                f"Got a body that is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+                f"Got a body that is not JSON ({json_error_text(exc)}); "
                 "expected a transcript object or a list of them.",
             ) from exc
         except (RecursionError, ValueError) as exc:
@@ -315,7 +324,7 @@ def create_app(settings: ServiceSettings | None = None, *, service: Service | No
     ) -> ResultsPage:
         """What the nightly batch stored, newest configuration only, paged."""
         view = newest_results(_store(service))
-        query = PageQuery(since=since, team=team, config_id=view.config_id)
+        query = PageQuery(since=_utc_since(since), team=team, config_id=view.config_id)
         try:
             chunk, next_cursor = take_page(view.frame, query, cursor=cursor, limit=limit)
         except CursorError as exc:
@@ -586,18 +595,77 @@ def _stored_results(
     ]
 
 
+def _not_json_post(request: Request) -> str | None:
+    """Why a POST to the API is refused for its Content-Type (None when it is JSON).
+
+    A web page on any site can make a browser post a form or plain text to 127.0.0.1
+    without asking first; a JSON post needs the browser's CORS preflight, which this
+    service never grants. So only JSON is taken (and a tool that forgot the header is
+    told so, instead of "Input should be a valid dictionary").
+    """
+    if request.method not in ("POST", "PUT", "PATCH") or not request.url.path.startswith("/v1/"):
+        return None
+    given = request.headers.get("content-type", "")
+    media = given.split(";", 1)[0].strip().lower()
+    if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
+        return None
+    got = f"Content-Type {given[:60]!r}" if given else "no Content-Type"
+    return f"Got {got}; expected application/json. Send the header Content-Type: application/json."
+
+
+def _utc_since(since: str | None) -> str | None:
+    """``since`` as the store writes times (UTC ISO), or 422 for text that is no date."""
+    if since is None or not since.strip():
+        return None
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(since.strip())
+    except ValueError as exc:
+        raise HTTPException(
+            422,
+            f"since: Got {since[:40]!r}; expected an ISO date or time such as 2026-12-01 or "
+            "2026-12-01T08:00:00+00:00.",
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
+def _checked_reviewer_id(reviewer_id: str) -> str:
+    """A reviewer id as stored, or 422: never a card number or security code (PCI DSS: the
+    review table is an output), nor control or invisible format characters."""
+    import unicodedata
+
+    from cxnlp.privacy.detectors import pci_scrub
+
+    if pci_scrub(reviewer_id) != reviewer_id:
+        raise HTTPException(
+            422,
+            "reviewer_id: Got a card number or security code; expected the reviewer's own id "
+            "(reviews are stored and shown under it).",
+        )
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in reviewer_id):
+        raise HTTPException(
+            422,
+            "reviewer_id: Got control or invisible characters; expected a plain id such as "
+            "'priya' or 'qa-07'.",
+        )
+    return reviewer_id
+
+
 def _reviewer(body: ReviewIn, key: ApiKey | None) -> str:
     if key is None:
         if body.reviewer_id is None:
             raise HTTPException(422, "reviewer_id: Got none; expected the reviewer's id (no keys in use).")
-        return body.reviewer_id
+        return _checked_reviewer_id(body.reviewer_id)
     if body.reviewer_id is not None and body.reviewer_id != key.key_id and "admin" not in key.scopes:
         raise HTTPException(
             403,
             f"Got reviewer_id {body.reviewer_id!r} from key {key.key_id!r}; expected the key's own id "
             "(only an admin key may review for someone else). Leave reviewer_id out.",
         )
-    return body.reviewer_id or key.key_id
+    return _checked_reviewer_id(body.reviewer_id) if body.reviewer_id else key.key_id
 
 
 class _RateLimiter:

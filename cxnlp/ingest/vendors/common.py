@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cxnlp.ingest.jsonl import json_type, transcript_from_record
-from cxnlp.ingest.rejects import RecordError
+from cxnlp.ingest.rejects import RecordError, json_error_text
 from cxnlp.model import Reject, Transcript
 
 #: A converter: one vendor document and the id to use when it names none → a record.
@@ -65,7 +65,7 @@ def read_json_export(
         )
         return
     except (json.JSONDecodeError, RecursionError, ValueError) as err:
-        detail = f"{err.msg} at line {err.lineno}" if isinstance(err, json.JSONDecodeError) else str(err)
+        detail = json_error_text(err) if isinstance(err, json.JSONDecodeError) else str(err)
         yield Reject(
             source=str(path),
             reason=f"Got malformed JSON ({detail}); expected the vendor's JSON export. "
@@ -100,8 +100,19 @@ def build_record(
     Recognisers cut speech into sentences or phrases; cxnlp's turn is one speaker's
     uninterrupted contribution, so ``A, A, B`` becomes two turns (the first from A's first
     start to A's last end), unless a pause of a second or more separates the two A pieces
-    (a hold stays visible). Pieces with no words are dropped.
+    (a hold stays visible). Pieces with no words are dropped; pieces listed out of time
+    order (every one with a start) are put in time order first.
     """
+    if (
+        all(t.start is not None for t in turns)
+        and any(
+            later.start < earlier.start  # type: ignore[operator]
+            for earlier, later in zip(turns, turns[1:], strict=False)
+        )
+    ):
+        # The times are the truth: pieces listed out of order (a hand-merged or re-sorted
+        # export) are put back in time order, stably, rather than read as a call backwards.
+        turns = sorted(turns, key=lambda t: t.start)  # type: ignore[arg-type,return-value]
     merged: list[RawTurn] = []
     for turn in turns:
         text = " ".join(turn.text.split())
@@ -179,7 +190,8 @@ def utterance_turns(
     (``results.utterances``); ``time_scale`` is 1000 for milliseconds.
     """
     rows = [item(u, f"{where}[{i}]", record_id) for i, u in enumerate(utterances)]
-    by_channel = len({u.get("channel") for u in rows}) > 1
+    # repr: a channel may be any JSON value (an object is unhashable); the label check names it.
+    by_channel = len({repr(u.get("channel")) for u in rows}) > 1
     turns = []
     for index, utterance in enumerate(rows):
         at = f"{where}[{index}]"
@@ -233,11 +245,17 @@ def number(value: object, field: str, record_id: str, *, scale: float = 1.0) -> 
             value = float(value)
         except ValueError:
             pass
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise RecordError(
-            f"Got {value!r}; expected a finite number or null.", field=field, record_id=record_id
-        )
+    if isinstance(value, bool) or not isinstance(value, int | float) or not _finite_float(value):
+        shown = repr(value) if len(repr(value)) <= 40 else f"a {len(str(value))}-digit number"
+        raise RecordError(f"Got {shown}; expected a finite number or null.", field=field, record_id=record_id)
     return float(value) / scale
+
+
+def _finite_float(value: int | float) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer too large for a float is not a usable time
+        return False
 
 
 def record_id_of(value: object, fallback: str) -> str:
