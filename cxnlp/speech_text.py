@@ -20,7 +20,12 @@ which has none. Rules the model's word features cannot learn from short chat tur
 whatever it says: a question run on after a statement opens its own sentence
 (:func:`question_openings`), no sentence ends inside a spoken number, before a relative
 "which" or between a verb or preposition and its object (:func:`_continues`, and
-:func:`_takes_object` when the parser passes its tagger's :data:`WordTags`).
+:func:`_takes_object` when the parser passes its tagger's :data:`WordTags`), nor after a
+word that ties what follows to it (:func:`_holds_together`: "my dentist says | I need",
+"until | it's repaired", "how much | is it", "Saturday | the ninth"; word lists in
+``speech_clauses.yaml``, :data:`CLAUSE_LEXICON`); a condition keeps its main clause
+(:func:`_condition_goes_on`) and a lone noun or verb joins a neighbour
+(:func:`_without_fragments`).
 
 Whether a sentence is a question is the model's guess or, whatever the model says,
 question syntax at its start (:func:`opens_question`: "is there anything
