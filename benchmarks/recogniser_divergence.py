@@ -1,15 +1,16 @@
 """Where written and speech-recogniser versions of a tuning call score apart, and why.
 
-    .venv/bin/python benchmarks/recogniser_divergence.py [--min-diff 3] [--edits]
+    .venv/bin/python benchmarks/recogniser_divergence.py [--min-diff 3] [--edits] [--splits tune2 ...]
 
-For each call of ``calls_tune.jsonl`` and ``calls_tune2.jsonl`` (never the held-out files:
-their per-call results are not to be read), scores the written call and its recogniser
-version (``bench_validity.recogniser_text``), and prints, where any score moves by at least
-``--min-diff`` points: the per-dimension differences, the needs answer completeness judged
-differently (status, weight, the need's sentence and the evidence's reason), the proactive
-acts found in one version only, and the brand and filler evidence of one version only. The
-summary line per split is section (b)'s written~recogniser Spearman and the recogniser
-minimal-pair pass rate. ``--edits`` also compares each scored edit's two versions.
+For each call of the tuning splits ``calls_tune.jsonl`` … ``calls_tune6.jsonl`` (``--splits``;
+never the held-out files: their per-call results are not to be read), scores the written
+call and its recogniser version (``bench_validity.recogniser_text``), and prints, where any
+score moves by at least ``--min-diff`` points: the per-dimension differences, the needs
+answer completeness judged differently (status, weight, the need's sentence and the
+evidence's reason), the proactive acts found in one version only, and the brand and
+filler evidence of one version only. The summary line per split is section (b)'s
+written~recogniser Spearman and the recogniser minimal-pair pass rate. ``--edits`` also
+compares each scored edit's two versions.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from bench_validity import (
 
 from cxnlp import Scorer
 
-TUNING = ("tune", "tune2")
+TUNING = ("tune", "tune2", "tune3", "tune4", "tune5", "tune6")
 
 
 def _evidence(row: pd.Series, dimension: str) -> list[dict[str, Any]]:
@@ -78,8 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--min-diff", type=float, default=3.0, help="points any score must move to be shown")
     ap.add_argument("--edits", action="store_true", help="compare each scored edit's two versions too")
+    ap.add_argument(
+        "--splits", nargs="+", choices=TUNING, default=list(TUNING), help="tuning splits to compare"
+    )
     args = ap.parse_args(argv)
-    splits = [s for s in load_splits(CALL_FILES, DATA_DIR, "tune", None) if s.name in TUNING]
+    splits = [s for s in load_splits(CALL_FILES, DATA_DIR, "tune", None) if s.name in args.splits]
     scorer = Scorer(slot_vectors=False)
     for split in splits:
         check_calls(split)

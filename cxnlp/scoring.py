@@ -50,7 +50,7 @@ from cxnlp.nlp import ParsedTranscript, SentenceEncoder, TranscriptParser
 from cxnlp.schema import DEFAULT_WEIGHTS, DIMENSION_COLUMNS, SCORE_COLUMN, higher_is_better
 from cxnlp.segmentation import default_boundary_lexicon
 from cxnlp.slots import SLOT_COLUMN, encode_slot_vectors, slot_means
-from cxnlp.speech_text import default_speech_punctuator
+from cxnlp.speech_text import default_clause_lexicon, default_speech_punctuator
 from cxnlp.timing import TIMING_COLUMNS, timing_metrics
 
 logger = logging.getLogger(__name__)
@@ -407,6 +407,10 @@ class Scorer:
             # Punctuation restored to unpunctuated turns before parsing (cxnlp.speech_text).
             "speech_punctuation": (
                 default_speech_punctuator().digest if getattr(self.parser, "restore_speech", False) else None
+            ),
+            # Where restored sentences may not end (cxnlp/resources/speech_clauses.yaml).
+            "speech_clauses": (
+                default_clause_lexicon().digest if getattr(self.parser, "restore_speech", False) else None
             ),
             "dimensions": [[dimension_key(d), d.config()] for d in self.dimensions],
             # What is written, not the numbers: turning redaction on rescores a store so

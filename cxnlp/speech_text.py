@@ -20,7 +20,12 @@ which has none. Rules the model's word features cannot learn from short chat tur
 whatever it says: a question run on after a statement opens its own sentence
 (:func:`question_openings`), no sentence ends inside a spoken number, before a relative
 "which" or between a verb or preposition and its object (:func:`_continues`, and
-:func:`_takes_object` when the parser passes its tagger's :data:`WordTags`).
+:func:`_takes_object` when the parser passes its tagger's :data:`WordTags`), nor after a
+word that ties what follows to it (:func:`_holds_together`: "my dentist says | I need",
+"until | it's repaired", "how much | is it", "Saturday | the ninth"; word lists in
+``speech_clauses.yaml``, :data:`CLAUSE_LEXICON`); a condition keeps its main clause
+(:func:`_condition_goes_on`) and a lone noun or verb joins a neighbour
+(:func:`_without_fragments`).
 
 Whether a sentence is a question is the model's guess or, whatever the model says,
 question syntax at its start (:func:`opens_question`: "is there anything
@@ -50,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from cxnlp.fillers import hesitations
+from cxnlp.lexicon import LexiconSpec, load_lexicon
 from cxnlp.resource_files import read_json_model
 
 DEFAULT_RESOURCE = "speech_punctuation.json"
@@ -82,6 +88,58 @@ _KNOW_BEFORE = frozenset(
 )
 #: Two-word fillers: set off as one ("so, you know, it").
 _FILLER_PHRASES = frozenset({("you", "know"), ("i", "mean")})
+
+CLAUSE_RESOURCE = "speech_clauses.yaml"
+_CLAUSE_FIELDS = (
+    "clause_verbs",
+    "subordinators",
+    "object_pronouns",
+    "amount_units",
+    "rate_words",
+    "ordinals",
+    "ordinal_tens",
+    "date_names",
+    "condition_openers",
+    "stands_alone",
+    "never_final",
+)
+#: ``cxnlp/resources/speech_clauses.yaml``: words that tie what follows them to what came
+#: before, so no sentence ends there (:func:`_holds_together`).
+CLAUSE_LEXICON = LexiconSpec(
+    resource=CLAUSE_RESOURCE,
+    version=1,
+    parameter="SpeechPunctuator(..., clauses=load_clause_lexicon(PATH))",
+    fields=dict.fromkeys(_CLAUSE_FIELDS, "words"),
+)
+
+
+@dataclass(frozen=True)
+class ClauseLexicon:
+    """The word lists of :data:`CLAUSE_LEXICON` (see the YAML resource)."""
+
+    clause_verbs: frozenset[str]
+    subordinators: frozenset[str]
+    object_pronouns: frozenset[str]
+    amount_units: frozenset[str]
+    rate_words: frozenset[str]
+    ordinals: frozenset[str]
+    ordinal_tens: frozenset[str]
+    date_names: frozenset[str]
+    condition_openers: frozenset[str]
+    stands_alone: frozenset[str]
+    never_final: frozenset[str]
+    digest: str
+
+
+def load_clause_lexicon(path: str | Path | None = None) -> ClauseLexicon:
+    """Read and check a clause lexicon (the packaged one when ``path`` is None)."""
+    lexicon = load_lexicon(CLAUSE_LEXICON, path)
+    return ClauseLexicon(**{f: lexicon.words[f] for f in _CLAUSE_FIELDS}, digest=lexicon.digest)
+
+
+@functools.cache
+def default_clause_lexicon() -> ClauseLexicon:
+    return load_clause_lexicon()
 
 
 class SpeechModelError(ValueError):
@@ -185,6 +243,9 @@ class SpeechPunctuator:
     boundary: LinearModel
     question: LinearModel
     digest: str
+    #: Words after which no sentence ends (:func:`_holds_together`); the packaged
+    #: ``speech_clauses.yaml`` when None.
+    clauses: ClauseLexicon | None = None
 
     def sentence_ends(self, words: Sequence[str], tags: WordTags | None = None) -> list[int]:
         """Indices of the words after which a sentence ends (the last word always does).
@@ -199,21 +260,25 @@ class SpeechPunctuator:
         skipped = disfluent_positions(words)
         kept = [i for i in range(len(words)) if i not in skipped]
         norm = [norm_word(words[i]) for i in kept]
-        before_questions = question_openings(norm)
+        lexicon = self.clauses or default_clause_lexicon()
+        kept_tags = [tags[i] for i in kept] if tags is not None else None
+        before_questions = question_openings(norm, lexicon.never_final)
         first_tags = [tags[i][0] for i in kept] if tags is not None else []
-        ends: list[int] = []
+        cuts: list[int] = []  # positions in ``norm`` after which a sentence ends
         start = 0
         for k in range(len(norm) - 1):
-            if k in before_questions and not _cannot_end(norm[k], norm[k + 1]):
-                ends.append(kept[k])
+            if k in before_questions and not _cannot_end(norm[k], norm[k + 1], lexicon.never_final):
+                cuts.append(k)
                 start = k + 1
                 continue
             p = self.boundary.probability(boundary_features(norm, k, k - start))
             if (
-                p < _threshold_before(norm, k, self.boundary.threshold)
-                or _cannot_end(norm[k], norm[k + 1])
+                p < _threshold_before(norm, k, self.boundary.threshold, kept_tags)
+                or _cannot_end(norm[k], norm[k + 1], lexicon.never_final)
                 or _splits_a_question(norm, k)
                 or _continues(norm, k)
+                or _holds_together(norm, k, start, kept_tags, lexicon)
+                or _condition_goes_on(norm, start, k, kept_tags, lexicon)
                 or (norm[k + 1] in _RESULT_CONNECTORS and k - start >= _MIN_CLAUSE_BEFORE_RESULT - 1)
                 or (
                     tags is not None
@@ -229,11 +294,14 @@ class SpeechPunctuator:
                 # "it's normally sixty two | why is it higher": the question word opens
                 # the next sentence rather than closing this one.
                 if k - 1 >= start:
-                    ends.append(kept[k - 1])
+                    cuts.append(k - 1)
                     start = k
                 continue
-            ends.append(kept[k])
+            cuts.append(k)
             start = k + 1
+        if kept_tags is not None:
+            cuts = _without_fragments(norm, cuts, kept_tags, lexicon)
+        ends = [kept[k] for k in cuts]
         if words:
             ends.append(len(words) - 1)
         return ends
@@ -479,7 +547,7 @@ _WH_REACH = 3
 _ASKING_WORDS = _WH | _WH_CONTRACTED | {"who", "which"}
 
 
-def question_openings(norm: Sequence[str]) -> set[int]:
+def question_openings(norm: Sequence[str], never_final: frozenset[str] | None = None) -> set[int]:
     """Indices of the words after which a question begins inside a run of words: an
     auxiliary inverted before a pronoun ("... five thousand pounds | will I get charged",
     "... last week | and can you check"; a form of "be" only after "and", "so"...: "... too
@@ -507,7 +575,7 @@ def question_openings(norm: Sequence[str]) -> set[int]:
             and prev not in _NO_QUESTION_AFTER
             and not (prev == "so" and j + 2 >= n)  # "so do I", "... and so can we"
             and prev not in _INVERTING
-            and not _cannot_end(prev)
+            and not _cannot_end(prev, "", never_final)
         )
         asks = (
             word in _WH
@@ -532,19 +600,36 @@ def question_openings(norm: Sequence[str]) -> set[int]:
 #: sentence far more often than the model, taught by short chat turns, gives them.
 _FIRST_PERSON_OPENERS = frozenset("i've i'm i'll i'd we've we'll we're we'd".split())
 #: Words after which such a subject goes on the same sentence ("and I've", "which I've
-#: taken", "I think I've lost", "so I'll", "once I'm").
+#: taken", "I think I've lost", "so I'll", "once I'm", "anything else I can help with").
 _JOINS_A_CLAUSE = (
-    _CONJUNCTIONS | _SUBORDINATORS | frozenset("which that think hope sure know say said".split())
+    _CONJUNCTIONS | _SUBORDINATORS | frozenset("which that think hope sure know say said else".split())
 )
 #: The boundary probability that is enough before a first-person opener (tuned on the
 #: recogniser-style calls_tune/tune2 turns: no wrong split added there).
 _OPENER_THRESHOLD = 0.02
 
 
-def _threshold_before(norm: Sequence[str], k: int, threshold: float) -> float:
+#: Subjects that are never objects ("... ship separately | yours left the studio").
+_SUBJECT_ONLY = frozenset("i we they he she yours mine ours theirs".split())
+#: Tags of a word that closes a clause before such a subject: an adverb, a number, a name.
+_CLOSING_TAGS = frozenset({"RB", "CD", "NNP"})
+
+
+def _threshold_before(norm: Sequence[str], k: int, threshold: float, tags: WordTags | None = None) -> float:
     """The boundary threshold after ``norm[k]``: the model's, or :data:`_OPENER_THRESHOLD`
-    before a first-person opener that no conjunction or subordinator ties back."""
+    before a first-person opener that no conjunction or subordinator ties back, or (with
+    ``tags``) before a subject that is never an object and its finite verb after an adverb,
+    a number or a name ("they ship separately | yours left the studio yesterday")."""
     if norm[k + 1] in _FIRST_PERSON_OPENERS and norm[k] not in _JOINS_A_CLAUSE:
+        return min(threshold, _OPENER_THRESHOLD)
+    if (
+        tags is not None
+        and norm[k + 1] in _SUBJECT_ONLY
+        and k + 2 < len(norm)
+        and tags[k + 2][0] in _FINITE_TAGS
+        and tags[k][1] in _CLOSING_TAGS
+        and norm[k] not in _JOINS_A_CLAUSE
+    ):
         return min(threshold, _OPENER_THRESHOLD)
     return threshold
 
@@ -675,24 +760,147 @@ def _continues(norm: Sequence[str], k: int) -> bool:
     return word in _INVERTING and previous in _WH and _opens_subject(nxt, word)
 
 
-#: Words no sentence ends on: articles, possessives, "to", "and", "or", "which", "whose".
-_NEVER_FINAL = frozenset("the a an my your our their his its to and or which whose".split())
 _SUBJECT_CONTRACTIONS = ("'ll", "'re", "'ve", "'m")
 
 
-def _cannot_end(word: str, following: str = "") -> bool:
-    """``word`` needs what follows it: "the", "and", a subject with its auxiliary
-    contracted ("someone'll | give you a ring", "we're | going to"), or "right" before
-    "there", "now", "away" ("it's right | there at the top" is one phrase, and a "right"
-    at a sentence's end would read as a question tag)."""
+def _cannot_end(word: str, following: str = "", never_final: frozenset[str] | None = None) -> bool:
+    """``word`` needs what follows it: "the", "and", "per" (``never_final``: the clause
+    lexicon's, the packaged one when None), a subject with its auxiliary contracted
+    ("someone'll | give you a ring", "we're | going to"), or "right" before "there",
+    "now", "away" ("it's right | there at the top" is one phrase, and a "right" at a
+    sentence's end would read as a question tag)."""
+    if never_final is None:
+        never_final = default_clause_lexicon().never_final
     return (
-        word in _NEVER_FINAL
+        word in never_final
         or word.endswith(_SUBJECT_CONTRACTIONS)
         or (word == "right" and following in _AFTER_RIGHT)
     )
 
 
 _AFTER_RIGHT = frozenset({"there", "here", "now", "away", "after", "before", "behind", "next"})
+
+
+#: Tags of a verb that may take an object pronoun ("fix | them", "I've sorted | it").
+_PRONOUN_OBJECT_VERB_TAGS = _OBJECT_VERB_TAGS | {"VBN"}
+
+
+def _holds_together(
+    norm: Sequence[str], k: int, start: int, tags: WordTags | None, lexicon: ClauseLexicon
+) -> bool:
+    """The words either side of ``norm[k]`` (the sentence began at ``norm[start]``) are
+    tied by what ``norm[k]`` does, whatever the model says (word lists in
+    ``speech_clauses.yaml``; ``tags``: each word's :data:`WordTags`, when known):
+
+    - a verb that takes a clause, after its subject, before the clause's subject ("my
+      dentist says | I need a crown", "I'm worried | I've missed the draws");
+    - a subordinator before its clause ("until | it's repaired", "once | we receive it");
+    - an inverted auxiliary before its subject after a wh-phrase or "or" ("what adhesive
+      do | I need", "or do | I have to"), and a wh-phrase before the auxiliary that inverts
+      ("how much | is it going to cost", "which employer | is it");
+    - a verb before its object pronoun ("fix | them"; "it" when no verb follows it: "fix |
+      it I can't do that", not "check | it has a fire label");
+    - an amount's unit before its rate ("thirty five dollars | a window");
+    - a day or month before the ordinal of its date ("Saturday | the ninth").
+
+    Why: the boundary model learned from written chat turns and reads words, not roles; a
+    sentence ended there leaves two fragments ("My dentist says." "I need a crown."; "How
+    much?" "Is it going to cost?") that read as neither the need nor the answer they were.
+    """
+    word, nxt = norm[k], norm[k + 1]
+    n = len(norm)
+    after = norm[k + 2] if k + 2 < n else "</s>"
+    opens_clause = nxt in _PRONOUN_SUBJECTS or nxt in _STATEMENT_OPENERS or nxt in _DETERMINERS
+    if (
+        word in lexicon.clause_verbs
+        and k > start
+        and opens_clause
+        and (tags is None or tags[k][1].startswith("VB") or tags[k][1] == "JJ")  # "enjoy the show | I've"
+    ):
+        return True
+    if word in lexicon.subordinators and (opens_clause or nxt in _SUBJECTS):
+        return True
+    wh_before = _ASKING_WORDS.intersection(norm[max(start, k - _WH_REACH) : k])
+    if word in _INVERTING and nxt in _PRONOUN_SUBJECTS and (wh_before or (k > start and norm[k - 1] == "or")):
+        return True
+    if (
+        nxt in _INVERTING
+        and _opens_subject(after, nxt)
+        and _ASKING_WORDS.intersection(norm[max(start, k - 1) : k + 1])
+    ):
+        return True
+    if (
+        tags is not None
+        and word in _VERB_NEEDING_AUXILIARIES
+        and tags[k + 1][0] == "VB"
+        and (k == start or norm[k - 1] not in _SUBJECTS and norm[k - 1] not in _STATEMENT_OPENERS)
+    ):
+        return True  # "the software won't | let me submit"; but "yes I can | let me check"
+    if tags is not None and tags[k][1] in _PRONOUN_OBJECT_VERB_TAGS and nxt in lexicon.object_pronouns:
+        return nxt != "it" or k + 2 >= n or tags[k + 2][0] not in _VERB_TAGS
+    if word in lexicon.amount_units and nxt in lexicon.rate_words:
+        return True
+    return (
+        word in lexicon.date_names
+        and nxt == "the"
+        and (
+            after in lexicon.ordinals
+            or (after in lexicon.ordinal_tens and k + 3 < n and norm[k + 3] in lexicon.ordinals)
+        )
+    )
+
+
+#: Tags of a word that, alone, is no sentence ("Manager.", "Press.", "For."), unless the
+#: clause lexicon's ``stands_alone`` says it is ("Thanks.", "Morning.").
+_FRAGMENT_TAGS = frozenset({"NN", "NNS", "VB", "VBP", "IN", "DT", "CC", "TO", "PRP$"})
+#: Tags of a finite verb or a modal: one per clause.
+_FINITE_TAGS = frozenset({"VBZ", "VBP", "VBD", "MD"})
+#: Longest condition (in words) that :func:`_condition_goes_on` holds open.
+_MAX_CONDITION = 14
+
+
+def _condition_goes_on(
+    norm: Sequence[str], start: int, k: int, tags: WordTags | None, lexicon: ClauseLexicon
+) -> bool:
+    """Does the sentence since ``start`` open with a condition ("if", "once", "when" before
+    its subject; after "and", "so", "okay"...) that has at most one finite verb up to
+    ``norm[k]``? Then its main clause is still to come ("if you use a different brewer |
+    tell me and I'll change the grind"): ended there, the condition stands alone and the
+    main clause reads bare and curt ("Tell me and I'll change the grind.")."""
+    if tags is None or k - start >= _MAX_CONDITION:
+        return False
+    i = start
+    while i < k and norm[i] in _OPENING_LEAD:
+        i += 1
+    if norm[i] not in lexicon.condition_openers or i + 1 > k:
+        return False
+    if norm[i] == "when" and norm[i + 1] in _INVERTING:
+        return False  # "when will it arrive": a question, not a condition
+    return (
+        sum(1 for j in range(i + 1, k + 1) if tags[j][0] in _FINITE_TAGS or tags[j][1] in _FINITE_TAGS) <= 1
+    )
+
+
+def _without_fragments(
+    norm: Sequence[str], cuts: Sequence[int], tags: WordTags, lexicon: ClauseLexicon
+) -> list[int]:
+    """``cuts`` (positions after which a sentence ends) without those that leave a one-word
+    sentence no speaker says alone ("... handled by the area | Manager. | Let me transfer
+    you", "Press. | Check return again"): a verb joins the sentence after it, anything else
+    the sentence before it. Words of ``stands_alone`` ("Thanks.", "Morning.") and names
+    keep their sentence."""
+    out = list(cuts)
+    bounds = [-1, *out, len(norm) - 1]
+    drop: set[int] = set()
+    for s in range(len(bounds) - 1):
+        first, last = bounds[s] + 1, bounds[s + 1]
+        if first != last or norm[first] in lexicon.stands_alone or tags[first][0] not in _FRAGMENT_TAGS:
+            continue
+        if tags[first][0] in ("VB", "VBP") and last < len(norm) - 1:
+            drop.add(last)  # join the next sentence
+        elif first > 0:
+            drop.add(first - 1)  # join the previous sentence
+    return [c for c in out if c not in drop]
 
 
 def _splits_a_question(norm: Sequence[str], k: int) -> bool:

@@ -451,3 +451,145 @@ def test_filler_still_counts_disfluencies_in_spoken_turns(encoder):
         for agent in (clean, disfluent)
     ]
     assert scores[1] > scores[0] + 5
+
+
+def _tagged_ends(text: str, tags: str) -> list[str]:
+    """The sentences :func:`restore` makes of ``text`` with one tag per word."""
+    pairs = [(t, t) for t in tags.split()]
+    return [s.strip() for s in re.split(r"(?<=[.?])\s", restore(text, pairs).lower())]
+
+
+@pytest.mark.parametrize(
+    ("norm", "k", "tags", "together"),
+    [
+        # A verb that takes a clause, after its subject, before the clause's subject.
+        ("good evening my dentist says i need a crown", 4, "JJ NN PRP$ NN VBZ PRP VBP DT NN", True),
+        ("i'm worried i've missed the draws", 1, "PRP JJ PRP VBN DT NNS", True),
+        # ... but not a noun spelt like one ("enjoy the show | I've also checked").
+        ("enjoy the show i've also checked", 2, "VB DT NN PRP RB VBN", False),
+        # A subordinator before its clause.
+        ("please don't use it until it's repaired", 4, "UH VB VB PRP IN PRP VBN", True),
+        ("once we receive it we confirm", 0, "IN PRP VBP PRP PRP VBP", True),
+        # An inverted auxiliary and its subject after a wh-phrase or "or".
+        ("okay and what adhesive do i need", 4, "UH CC WDT NN VBP PRP VB", True),
+        ("can i post them back or do i have to", 6, "MD PRP VB PRP RB CC VBP PRP VB TO", True),
+        ("how much is it going to cost", 1, "WRB JJ VBZ PRP VBG TO VB", True),
+        # ... but "yes we do | we have it" ends: the auxiliary follows its subject.
+        ("yes we do we have it in stock", 2, "UH PRP VBP PRP VBP PRP IN NN", False),
+        # A verb and its object pronoun; "it" only when no verb follows it.
+        ("i need someone to fix it i can't do that", 4, "PRP VBP NN TO VB PRP PRP MD VB DT", True),
+        ("we'll just need to check it has a fire label", 4, "PRP RB VB TO VB PRP VBZ DT NN NN", False),
+        # An amount's unit and its rate; a day and its date.
+        ("it's thirty five dollars a window", 3, "PRP CD CD NNS DT NN", True),
+        ("i've booked you in for saturday the ninth at eleven", 5, "PRP VBN PRP IN IN NNP DT JJ IN CD", True),
+        ("it's booked for saturday the room is ready", 3, "PRP VBN IN NNP DT NN VBZ JJ", False),
+    ],
+)
+def test_words_that_tie_what_follows_hold_a_sentence_together(norm, k, tags, together):
+    from cxnlp.speech_text import _holds_together, default_clause_lexicon
+
+    words = norm.split()
+    pairs = [(t, t) for t in tags.split()]
+    assert len(pairs) == len(words)
+    assert _holds_together(words, k, 0, pairs, default_clause_lexicon()) is together
+
+
+def test_restored_sentences_keep_a_reported_clause_and_a_date_whole():
+    """Through :func:`restore`: no "My dentist says." / "I need a crown." and no "Saturday."
+    / "The ninth at eleven am." (each fragment reads as neither the need nor the answer)."""
+    sentences = _tagged_ends(
+        "good evening my dentist says i need a crown on a back tooth how much of that will my plan pay",
+        "JJ NN PRP$ NN VBZ PRP VBP DT NN IN DT JJ NN WRB JJ IN DT MD PRP$ NN VB",
+    )
+    assert any("says i need a crown" in s for s in sentences), sentences
+    sentences = _tagged_ends(
+        "i've booked you in for saturday the ninth at eleven am with bea",
+        "PRP VBN PRP IN IN NNP DT JJ IN CD NN IN NNP",
+    )
+    assert len(sentences) == 1, sentences
+
+
+def test_never_final_words_come_from_the_clause_lexicon(tmp_path):
+    """The lists are a versioned data file: a copy without "per" lets a sentence end on it."""
+    import yaml
+
+    from cxnlp.speech_text import CLAUSE_RESOURCE, _cannot_end, load_clause_lexicon
+
+    packaged = load_clause_lexicon()
+    assert packaged.digest and {"per", "plus", "the"} <= packaged.never_final
+    assert _cannot_end("per") and not _cannot_end("hour")
+    data = yaml.safe_load(open(f"cxnlp/resources/{CLAUSE_RESOURCE}", encoding="utf-8"))
+    data["never_final"] = [w for w in data["never_final"] if w != "per"]
+    path = tmp_path / "clauses.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    copy = load_clause_lexicon(path)
+    assert not _cannot_end("per", "", copy.never_final) and copy.digest != packaged.digest
+
+
+def test_a_condition_keeps_its_main_clause():
+    """ "If you use a different brewer." / "Tell me and I'll change the grind." would leave a
+    bare imperative that reads curt; with one verb so far the condition goes on."""
+    from cxnlp.speech_text import _condition_goes_on, default_clause_lexicon
+
+    lexicon = default_clause_lexicon()
+    words = "if you use a different brewer tell me and i'll change the grind".split()
+    tags = [(t, t) for t in "IN PRP VBP DT JJ NN VB PRP CC PRP VB DT NN".split()]
+    assert _condition_goes_on(words, 0, 5, tags, lexicon)
+    assert not _condition_goes_on(words, 0, 5, None, lexicon)  # no tags: the model decides
+    # Once a second verb has come the condition has its main clause.
+    words = "if it rains we close early thanks".split()
+    tags = [(t, t) for t in "IN PRP VBZ PRP VBP RB NNS".split()]
+    assert not _condition_goes_on(words, 0, 5, tags, lexicon)
+    # "when" before an auxiliary asks; it opens no condition.
+    words = "when will it arrive i'm out".split()
+    tags = [(t, t) for t in "WRB MD PRP VB PRP RB".split()]
+    assert not _condition_goes_on(words, 0, 3, tags, lexicon)
+
+
+@pytest.mark.parametrize(
+    ("words", "tags", "cuts", "kept"),
+    [
+        # A lone noun joins the sentence before it.
+        ("handled by the area manager let me transfer you", "VBN IN DT NN NN VB PRP VB PRP", [3, 4], [4]),
+        # A lone verb joins the sentence after it.
+        ("that should do it press check return again", "DT MD VB PRP VB VB NN RB", [3, 4], [3]),
+        # "Thanks." and a name stand alone.
+        ("okay thanks i'll send it", "UH NNS PRP VB PRP", [0, 1], [0, 1]),
+        ("hi derek i need help", "UH NNP PRP VBP NN", [0, 1], [0, 1]),
+    ],
+)
+def test_one_word_fragments_join_a_neighbour(words, tags, cuts, kept):
+    from cxnlp.speech_text import _without_fragments, default_clause_lexicon
+
+    norm = words.split()
+    pairs = [(t, t) for t in tags.split()]
+    assert _without_fragments(norm, cuts, pairs, default_clause_lexicon()) == kept
+
+
+@pytest.mark.parametrize(
+    ("norm", "k", "tags", "together"),
+    [
+        # A modal after a noun and the verb it needs: "the software won't | let me submit".
+        ("the software won't let me submit", 2, "DT NN MD VB PRP VB", True),
+        # After its subject pronoun the modal may close an elliptic answer.
+        ("yes i can let me check", 2, "UH PRP MD VB PRP VB", False),
+    ],
+)
+def test_a_modal_keeps_its_verb_after_a_noun(norm, k, tags, together):
+    from cxnlp.speech_text import _holds_together, default_clause_lexicon
+
+    pairs = [(t, t) for t in tags.split()]
+    assert _holds_together(norm.split(), k, 0, pairs, default_clause_lexicon()) is together
+
+
+def test_a_subject_that_is_never_an_object_opens_a_sentence_after_an_adverb():
+    from cxnlp.speech_text import _OPENER_THRESHOLD, _threshold_before
+
+    norm = "so they ship separately yours left the studio yesterday".split()
+    tags = [(t, t) for t in "RB PRP VBP RB PRP VBD DT NN NN".split()]
+    assert _threshold_before(norm, 3, 0.3, tags) == _OPENER_THRESHOLD
+    assert _threshold_before(norm, 3, 0.3) == 0.3  # without tags: the model's threshold
+    # "anything else | I can help with": a reduced relative, not a new sentence.
+    norm = "is there anything else i can help with".split()
+    tags = [(t, t) for t in "VBZ EX NN RB PRP MD VB IN".split()]
+    assert _threshold_before(norm, 3, 0.3, tags) == 0.3
