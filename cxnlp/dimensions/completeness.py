@@ -554,9 +554,18 @@ def pattern_need_kind(span: Span, lex: Lexicon | None = None) -> NeedKind | None
 
 
 def _asks_with_do(span: Span) -> bool:
-    """A yes/no question opened by "do"/"does"/"did" and a pronoun ("And do I need...")."""
-    tokens = _opening_words(span)
-    return len(tokens) > 1 and tokens[0].lower_ in ("do", "does", "did") and tokens[1].tag_ in ("PRP", "EX")
+    """A yes/no question opened by "do"/"does"/"did" and a pronoun ("And do I need...").
+
+    The question may follow a lead-in set off by a comma or colon ("And also, do I need the
+    original box?", "Another question: do I have to pay?"); adverbs before the auxiliary
+    (a question word aside) do not change what it asks."""
+    words = [t for t in span if t.pos_ not in ("INTJ", "CCONJ", "SPACE")]
+    starts = [0] + [i + 1 for i, t in enumerate(words) if t.text in (",", ":")]
+    for start in starts:
+        rest = list(itertools.dropwhile(lambda t: t.pos_ == "ADV" and t.tag_ != "WRB", words[start:]))
+        if len(rest) > 1 and rest[0].lower_ in ("do", "does", "did") and rest[1].tag_ in ("PRP", "EX"):
+            return True
+    return False
 
 
 def _opening_words(span: Span) -> list[Token]:
@@ -600,22 +609,38 @@ def _answers_to_agent(
     sentences = parsed.sentences
     spoke = False  # has the customer spoken before (the opening "How can I help?" invites a need)
     for k, sent in enumerate(sentences):
-        if sent.speaker != "customer" or k == 0 or sentences[k - 1].speaker == "customer":
+        if sent.speaker != "customer" or (k > 0 and sentences[k - 1].speaker == "customer"):
             continue  # k: the first sentence of a customer turn
+        # A call the customer opens has its opening at k == 0: their next turn is no opening.
         opening, spoke = not spoke, True
         asked = sentences[k - 1]
         if opening or not is_question(asked.clean) or (invites is not None and invites(asked)):
             continue
         turn = itertools.takewhile(lambda s, t=sent.turn_index: s.turn_index == t, sentences[k:])
-        first = next((s for s in turn if not _is_trivial(s.clean, lex)), None)
-        if first is None or is_question(first.clean) or opens_new_point(first.clean, lex):
-            continue
-        if any(t.lower_ in ("not", "n't", "never", "no") for t in first.clean):
-            continue  # "It still doesn't work": a negation tells a case, not a detail asked for
-        words = [t for t in content_tokens(first.clean) if t.is_alpha and not t.like_num]
-        if len(words) < _SHORT_REPLY_WORDS:
-            out.add(first.index)
+        replies = [s for s in turn if not _is_trivial(s.clean, lex)]
+        for n, reply in enumerate(replies):
+            # The detail may take more than one sentence ("Claire Ivanova. The account
+            # number is 2170 8487."): a later sentence still replies when it, too, is short
+            # and gives a number (the detail asked for) with no need pattern of its own
+            # ("Account 2170. The router broke on the 5th." tells a problem).
+            span = reply.clean
+            later_detail = any(t.like_num for t in span) and pattern_need_kind(span, lex) is None
+            if not _short_reply(span, lex) or (n > 0 and not later_detail):
+                break
+            out.add(reply.index)
     return out
+
+
+def _short_reply(span: Span, lex: Lexicon | None = None) -> bool:
+    """A short statement that can give a detail the agent asked for (see
+    :func:`_answers_to_agent`): no question, no new point, no negation, fewer than
+    ``_SHORT_REPLY_WORDS`` content words, numbers aside."""
+    if is_question(span) or opens_new_point(span, lex):
+        return False
+    if any(t.lower_ in ("not", "n't", "never", "no") for t in span):
+        return False  # "It still doesn't work": a negation tells a case, not a detail asked for
+    words = [t for t in content_tokens(span) if t.is_alpha and not t.like_num]
+    return len(words) < _SHORT_REPLY_WORDS
 
 
 def _is_trivial(span: Span, lex: Lexicon | None = None) -> bool:
@@ -1667,21 +1692,37 @@ def _is_pushback(need: Need, earlier: Need) -> bool:
     if need.sentences[0].turn_index == earlier.sentences[-1].turn_index:
         return False
     span = need.sentences[0].clean
+    if opens_new_point(span):
+        return False  # "Also, is that the full amount I paid?" raises a point of its own
     words = [t for t in span if t.is_alpha]
     if not any(t.lower_ in ("that", "this", "that's") for t in words[:4]):
         return False
-    if any(t.tag_ in _WH_TAGS for t in words):
+    # "that" tagged as a relative wh-word ("Sorry, that doesn't answer my question") asks nothing.
+    if any(t.tag_ in _WH_TAGS and t.lower_ != "that" for t in words):
         return False
     return len(content_tokens(span)) <= 3
 
 
+#: Cosine at or above which a need in a later turn is the same question or request asked
+#: again ("Is there an early termination fee?" after "And is there an early termination
+#: fee?" went unanswered), not a new one.
+_REPEAT_SIMILARITY = 0.85
+
+
+def _is_repeat(need: Need, earlier: Need) -> bool:
+    """Is ``need`` an earlier need asked again, nearly word for word, in a later turn?"""
+    if need.sentences[0].turn_index == earlier.sentences[-1].turn_index:
+        return False
+    return float((earlier.vectors @ need.vectors[0]).max()) >= _REPEAT_SIMILARITY
+
+
 def _without_reasks(needs: list[Need]) -> list[Need]:
-    """Needs less the follow-ups that only ask again for an earlier one, or push back on the
-    reply to it: the answer after the follow-up then meets the earlier need, which is the
-    one the customer still has."""
+    """Needs less the follow-ups that only ask again for an earlier one (elliptically or
+    word for word), or push back on the reply to it: the answer after the follow-up then
+    meets the earlier need, which is the one the customer still has."""
     kept: list[Need] = []
     for need in needs:
-        if not any(_is_reask(need, earlier) for earlier in kept) and not (
+        if not any(_is_reask(need, earlier) or _is_repeat(need, earlier) for earlier in kept) and not (
             kept and _is_pushback(need, kept[-1])
         ):
             kept.append(need)
