@@ -1703,26 +1703,13 @@ def _is_pushback(need: Need, earlier: Need) -> bool:
     return len(content_tokens(span)) <= 3
 
 
-#: Cosine at or above which a need in a later turn is the same question or request asked
-#: again ("Is there an early termination fee?" after "And is there an early termination
-#: fee?" went unanswered), not a new one.
-_REPEAT_SIMILARITY = 0.85
-
-
-def _is_repeat(need: Need, earlier: Need) -> bool:
-    """Is ``need`` an earlier need asked again, nearly word for word, in a later turn?"""
-    if need.sentences[0].turn_index == earlier.sentences[-1].turn_index:
-        return False
-    return float((earlier.vectors @ need.vectors[0]).max()) >= _REPEAT_SIMILARITY
-
-
 def _without_reasks(needs: list[Need]) -> list[Need]:
-    """Needs less the follow-ups that only ask again for an earlier one (elliptically or
-    word for word), or push back on the reply to it: the answer after the follow-up then
-    meets the earlier need, which is the one the customer still has."""
+    """Needs less the follow-ups that only ask again for an earlier one, or push back on the
+    reply to it: the answer after the follow-up then meets the earlier need, which is the
+    one the customer still has."""
     kept: list[Need] = []
     for need in needs:
-        if not any(_is_reask(need, earlier) or _is_repeat(need, earlier) for earlier in kept) and not (
+        if not any(_is_reask(need, earlier) for earlier in kept) and not (
             kept and _is_pushback(need, kept[-1])
         ):
             kept.append(need)
