@@ -11,11 +11,17 @@ import pytest
 from cxnlp import Transcript
 from cxnlp.dimensions.completeness import AnswerCompleteness
 from cxnlp.dimensions.replies import (
+    ASKS_FOR_CODES,
     answers_in_kind,
+    asks_for,
+    cases_unapplied,
+    fact_tokens,
+    general_for_own_case,
     load_reply_lexicon,
     pair_features,
     pair_readings,
     reply_functions,
+    rule_on_asked,
     window_functions,
 )
 from cxnlp.nlp import load_pipeline
@@ -130,6 +136,107 @@ def test_the_readings_have_their_lexicon_lists():
     lex = load_reply_lexicon()
     assert {"only", "every", "without"} <= lex["scope_words"]
     assert "as long as" in lex["scope_phrases"] and "depending on" in lex["undecided_phrases"]
+
+
+@pytest.mark.parametrize(
+    ("text", "time"),
+    [
+        ("All aboard is 4:30 pm; the ship sails at 5.", True),
+        ("The ferry leaves at 9.45 from the north pier.", True),
+        ("Between 11 and half past, usually closer to 11.", True),
+        ("Payments go out on the 1st of each month.", True),
+        ("She comes at eleven most days.", True),
+        ("The fee is £10.15 per visit.", False),
+        ("We're at 5 percent occupancy this winter.", False),
+        ("It's sold at 3 branches in town.", False),
+    ],
+)
+def test_a_time_of_day_is_read_however_it_is_written(nlp, text, time):
+    assert _read(nlp, text)["time"] == float(time)
+
+
+def test_a_duration_said_with_an_article_is_a_new_fact(nlp):
+    facts = fact_tokens(nlp("An hour, the glue needs that long to set.")[:])
+    assert any(kind == "time" for kind, _ in facts)
+    assert not any(kind == "time" for kind, _ in fact_tokens(nlp("Our team will be in touch.")[:]))
+
+
+@pytest.mark.parametrize(
+    ("need", "reply", "on_asked"),
+    [
+        # the thing asked about, stated unhedged: an answer said as a rule
+        ("How much is a group walk for my spaniel?", "Group walks are twenty dollars for the hour.", True),
+        ("How much are joint wills for me and my wife?", "Joint wills are £310 for the pair.", True),
+        # the customer's own thing, or a hedged rule: how things usually work, no answer
+        ("When will my refund arrive?", "Refunds normally take five working days.", False),
+        ("How much is my bill this month?", "Bills are between $30 and $90.", False),
+        ("How much is a group walk for my spaniel?", "Puppy classes are fifteen dollars.", False),
+    ],
+)
+def test_a_rule_about_the_thing_asked_answers_it(nlp, need, reply, on_asked):
+    assert rule_on_asked([nlp(need)[:]], [nlp(reply)[:]]) is on_asked
+    f = window_functions([_read(nlp, reply)])
+    f.update(own_case=1.0, rule_on_asked=float(on_asked))
+    assert general_for_own_case(f) is (f["states_rule"] > 0 and not on_asked)
+
+
+@pytest.mark.parametrize(
+    ("need", "wants"),
+    [
+        ("Where do I leave the spare key?", "place"),
+        ("Could you tell me where the nearest branch is?", "place"),
+        ("Who do I speak to about a refund?", "person"),
+        ("Who's taking the class on Friday?", "person"),
+        ("What time do you open?", ""),
+    ],
+)
+def test_a_question_says_whether_it_wants_a_place_or_a_person(nlp, need, wants):
+    assert asks_for([nlp(need)[:]]) == wants
+
+
+def _pair(nlp, reply: str, wants: str) -> dict[str, float]:
+    f = window_functions([_read(nlp, reply)])
+    f.update(adjacent=1.0, own_case=0.0, need_past=0.0, novel_time=1.0, novel_amount=0.0, novel_info=2.0)
+    f["asks_for"] = ASKS_FOR_CODES[wants]
+    return f
+
+
+@pytest.mark.parametrize(
+    ("reply", "wants", "met"),
+    [
+        ("The spare key is in the lockbox behind the garden gate.", "place", True),
+        ("Go upstairs, it's the second door.", "place", True),
+        ("Check-in is from three and check-out is by ten.", "place", False),
+        ("They're valid for one year, then you renew them.", "place", False),
+        ("That's Marta Quinn, our lettings manager.", "person", True),
+        ("Our billing team handles refunds, I can put you through now.", "person", True),
+        ("The alarm sounds at 110 decibels for 15 minutes.", "person", False),
+    ],
+)
+def test_where_wants_a_place_and_who_wants_someone(nlp, reply, wants, met):
+    assert answers_in_kind("what", _pair(nlp, reply, wants)) is met
+
+
+@pytest.mark.parametrize(
+    ("reply", "unapplied"),
+    [
+        ("Cleans are $60 for Silver members and $90 for Gold, depending on your plan.", True),
+        ("If you paid by card it takes a day, and if you paid by cheque it takes a week.", True),
+        ("Weekday parking is free whereas weekends cost four pounds.", True),
+        ("A short one takes a day and a long one two; yours is the long one, so two days.", False),
+        ("If you paid by card it takes a day, and you paid by card, so tomorrow.", False),
+        ("It takes two working days from when we receive it.", False),
+    ],
+)
+def test_cases_set_out_and_none_applied_answer_no_fact(nlp, reply, unapplied):
+    assert cases_unapplied([nlp(reply)[:]]) is unapplied
+
+
+def test_the_readings_of_version_10_have_their_lexicon_lists():
+    lex = load_reply_lexicon()
+    assert {"behind", "under", "opposite"} <= lex["place_prepositions"]
+    assert "upstairs" in lex["place_words"] and {"team", "manager"} <= lex["person_nouns"]
+    assert "whereas" in lex["alternative_markers"] and "so" in lex["application_markers"]
 
 
 # -- end to end: the packaged need-reply model on pairs of the families above -------------------

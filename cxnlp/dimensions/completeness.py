@@ -124,12 +124,15 @@ from cxnlp.dimensions.base import Dimension, PrototypeSet, clip_score, register_
 from cxnlp.dimensions.need_reply import PairScorer, default_pair_scorer, load_pair_scorer
 from cxnlp.dimensions.replies import (
     ASK_WANTS,
+    ASKS_FOR_CODES,
+    FACT_ASKS,
     FUNCTIONS,
     ReplyLexicon,
     about_own_case,
     answers_in_kind,
     ask_type,
     asks_about_past,
+    asks_for,
     asks_for_follow_up,
     default_reply_lexicon,
     echoes_polar,
@@ -1175,7 +1178,16 @@ class AnswerCompleteness(Dimension):
             )
             # A general statement never meets a need about the customer's own case: at most
             # just short of partial credit, so the evidence says why it falls short.
-            cap = np.array([general_for_own_case(funcs) for _, _, funcs in options], dtype=bool)
+            # So is one that sets out the cases without applying one to the customer's ("$75
+            # for Silver members and $125 for Gold") when the need asks for a fact.
+            cap = np.array(
+                [
+                    general_for_own_case(funcs)
+                    or (ask in FACT_ASKS and funcs.get("cases_unapplied", 0.0) > 0)
+                    for _, _, funcs in options
+                ],
+                dtype=bool,
+            )
             probs = np.where(cap, np.minimum(probs, self.partial_probability * 0.99), probs)
             # A hedged answer ("It's probably the Wi-Fi", "It might be, I think") is a guess:
             # at most half the need's credit (partial), however well it fits the need.
@@ -1365,6 +1377,7 @@ class AnswerCompleteness(Dimension):
         # that asks for one; for any other it ends the reply (see _follows_up).
         wants_follow_up = asks_for_follow_up([s.clean for s in need.sentences], self._lexicon())
         need_past = float(asks_about_past([s.clean for s in need.sentences], self._lexicon()))
+        wants_named = ASKS_FOR_CODES[asks_for([s.clean for s in need.sentences])]
         for win in windows:
             if win[0].index <= need.last_index:
                 continue
@@ -1392,8 +1405,11 @@ class AnswerCompleteness(Dimension):
                 funcs["adjacent"] = float(adjacent)
                 funcs["own_case"] = own_case
                 funcs["need_past"] = need_past
+                funcs["asks_for"] = wants_named
                 funcs.update(reply.novelty)
-                funcs.update(pair_readings([s.clean for s in need.sentences], [s.clean for s in used]))
+                funcs.update(
+                    pair_readings([s.clean for s in need.sentences], [s.clean for s in used], self._lexicon())
+                )
                 own_ask = asks.get(need.last_index)
                 presumed = adjacent and own_ask is not None and answers_in_kind(own_ask, funcs)
                 if not presumed and not self._exclusive(need, needs, used, unit, rel, rivals, funcs, asks):

@@ -105,6 +105,8 @@ FUNCTIONS: tuple[str, ...] = (
     "decisive",
     "talk",
     "bare_promise",
+    "place",
+    "person",
 )
 
 _FIRST_PERSON = frozenset({"i", "we"})
@@ -124,7 +126,7 @@ ReplyLexiconError = LexiconError
 
 #: Version of the packaged reply_functions.yaml, and the lists each version added, so a
 #: deployment's copy of an older version keeps loading.
-LEXICON_VERSION = 9
+LEXICON_VERSION = 10
 _ADDED_IN: Mapping[int, tuple[str, ...]] = {
     2: ("time_period_words", "time_period_determiners", "time_period_prepositions", "time_period_boundaries"),
     3: ("courtesy_no_objects", "effective_phrases", "ask_advice", "suggestion_openers"),
@@ -159,6 +161,14 @@ _ADDED_IN: Mapping[int, tuple[str, ...]] = {
         "hedge_phrases",
     ),
     9: ("scope_words", "scope_phrases", "undecided_phrases"),
+    10: (
+        "place_prepositions",
+        "place_words",
+        "person_nouns",
+        "alternative_markers",
+        "conditional_markers",
+        "application_markers",
+    ),
 }
 
 #: The word lists of version 1, then those each later version added (in error messages, a
@@ -195,6 +205,7 @@ _LIST_FIELDS = (
     *_ADDED_IN[7],
     *_ADDED_IN[8],
     *_ADDED_IN[9],
+    *_ADDED_IN[10],
 )
 
 #: The word lists of ``cxnlp/resources/reply_functions.yaml`` (what each is for is said
@@ -756,9 +767,74 @@ def reply_functions(
     # refuses to tell, a promise, or a deflection ("Not something I deal with") settles no case.
     out["decisive"] = float(out["decisive"] and not (out["bare_promise"] or cannot_tell or vague or transfer))
     out["talk"] = float(_talk(words, out, lex))
+    out["place"] = float(_names_place(words, lowers, lex, addressed))
+    out["person"] = float(_names_person(words, lowers, lex, addressed))
     if spoken_yes and _talk(words, {**out, "yes_no": 0.0}, lex):
         out.update(yes_no=0.0, yes_talk=1.0, bare_yes=0.0, talk=1.0)
     return out
+
+
+def _time_word(low: str, lex: ReplyLexicon) -> bool:
+    return low in lex["time_point_words"] or low in lex["time_period_words"] or low in lex["duration_units"]
+
+
+def _names_place(
+    words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon, addressed: frozenset[int]
+) -> bool:
+    """Does the sentence name a place (what a "where" question wants)? A place preposition
+    followed, within a short noun phrase, by a noun or name that is no time word ("behind
+    the barn", "on Beach Road", "in the app"), or a one-word place ("upstairs")."""
+    preps = lex["place_prepositions"]
+    for i, low in enumerate(lowers):
+        if low in lex["place_words"]:
+            return True
+        if low not in preps:
+            continue
+        for k in range(i + 1, min(i + 5, len(words))):
+            t = words[k]
+            if t.pos_ in ("NOUN", "PROPN") and k not in addressed:
+                if _time_word(lowers[k], lex):
+                    break
+                return True
+            if t.pos_ not in ("DET", "ADJ", "NUM", "PRON", "PART", "ADP") or lowers[k] in preps:
+                break
+    return False
+
+
+def _names_person(
+    words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon, addressed: frozenset[int]
+) -> bool:
+    """Does the sentence name someone who acts (what a "who" question wants)? A name that
+    is no time word, or a noun of a role (``person_nouns``: "our network team", "the
+    clerk"); "we are" (the company itself) counts too."""
+    nouns = lex["person_nouns"]
+    for i, t in enumerate(words):
+        low = lowers[i]
+        if low in nouns or _lemma(t) in nouns:
+            return True
+        # "landed from Madrid", "at King's Cross": a name after a place preposition is a place.
+        placed = i > 0 and lowers[i - 1] in lex["place_prepositions"] and lowers[i - 1] != "by"
+        if t.pos_ == "PROPN" and t.i not in addressed and not _time_word(low, lex) and not placed:
+            return True
+    return len(lowers) >= 2 and lowers[0] == "we" and lowers[1] in ("are", "do", "'re", "re")
+
+
+def asks_for(spans: Sequence[Span]) -> str:
+    """What a wh-question asks to be named: ``place`` for "where", ``person`` for "who"
+    (whom, whose), else ``""``. Only the first wh-word of each clause counts, so "Can you
+    tell me where to go?" asks where and "the office where I work" opens nothing."""
+    for span in spans:
+        words = _words(span)
+        for t in words:
+            low = _lw(t)
+            if t.tag_ not in _WH_TAGS:
+                continue
+            if low in ("where", "where's", "wheres"):
+                return "place"
+            if low in ("who", "whom", "whose", "who's", "whos"):
+                return "person"
+            break
+    return ""
 
 
 def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[str, str]]:
@@ -793,6 +869,8 @@ def fact_tokens(span: Span, lex: ReplyLexicon | None = None) -> frozenset[tuple[
             or _ORDINAL_DAY.fullmatch(low)  # "back on the 12th"
             or (number and (nxt in tp or prev in tp))  # "Friday 14", "14 February"
             or _clock_range(words, i, lex, lowers)  # "between eleven and one", "half ten"
+            or _clock_time(words, i, lex, lowers)  # "4:30", "sails at 5", "half past"
+            or (_duration_at(words, i, lex) and not (i and words[i - 1].like_num))  # "an hour"
         ):
             out.add(("time", low))
         elif number or (t.pos_ == "PROPN" and t.i not in addressed) or t.like_email or t.like_url:
@@ -900,6 +978,12 @@ def _states_a_rule(span: Span, lex: ReplyLexicon) -> bool:
     ("Overdraft fees apply when ...", "Customs charges are set by HMRC")? Such a sentence
     says how things work for everyone, not what happened in this customer's case. Read
     from tags alone (the shared parse has no dependency parser)."""
+    return bool(_rule_subject(span, lex))
+
+
+def _rule_subject(span: Span, lex: ReplyLexicon) -> tuple[Token, ...]:
+    """The subject nouns of a generic statement (:func:`_states_a_rule`), empty when the
+    sentence states none: "Group walks are $32" -> (walks,)."""
     words = _words(span)
     k = 0
     while k < len(words) and (words[k].pos_ in ("INTJ", "CCONJ") or _lw(words[k]) in lex["frame_openers"]):
@@ -917,19 +1001,21 @@ def _states_a_rule(span: Span, lex: ReplyLexicon) -> bool:
             j += 1
             continue
         if words[j].tag_ not in ("NN", "NNS", "NNP", "JJ", "IN", "HYPH", "VBG"):
-            return False
+            return ()
         subject.append(words[j])
         j += 1
     if j == len(words):
-        return False
+        return ()
     if _tells_an_event(words, j):
-        return False  # "Engineers are working on it", "our teams have fixed the fault"
+        return ()  # "Engineers are working on it", "our teams have fixed the fault"
     if _names_a_date(words, lex) and not any(_lw(w) in ("every", "each") for w in words):
-        return False  # "Marks go live on Friday 14 February": one occasion, not how things work
+        return ()  # "Marks go live on Friday 14 February": one occasion, not how things work
     head = [t for t in subject if t.tag_ != "IN"]
     cut = next((i for i, t in enumerate(subject) if t.tag_ == "IN"), len(subject))
     nouns = [t for t in subject[:cut] if t.tag_ in ("NN", "NNS", "NNP")]
-    return bool(head) and bool(nouns) and nouns[-1].tag_ == "NNS" and _inflected_plural(nouns[-1])
+    if head and nouns and nouns[-1].tag_ == "NNS" and _inflected_plural(nouns[-1]):
+        return tuple(nouns)
+    return ()
 
 
 def _names_a_date(words: Sequence[Token], lex: ReplyLexicon) -> bool:
@@ -1613,6 +1699,71 @@ def _clock_range(words: Sequence[Token], i: int, lex: ReplyLexicon, lowers: Sequ
     )
 
 
+#: A clock time written as one token: "4:30", "10.15" (the dotted form only where a time is
+#: introduced, see :func:`_clock_time`).
+_CLOCK_COLON = re.compile(r"(?:[01]?\d|2[0-3]):[0-5]\d")
+_CLOCK_DOT = re.compile(r"(?:[01]?\d|2[0-3])\.[0-5]\d")
+#: Words that introduce a time of day: "sails at 5", "from 10.15", "around eleven".
+_CLOCK_LEADS = frozenset({"at", "from", "until", "till", "til", "by", "before", "after", "around", "about"})
+_MERIDIEM = frozenset({"am", "pm", "a.m.", "p.m."})
+
+
+def _clock_time(words: Sequence[Token], i: int, lex: ReplyLexicon, lowers: Sequence[str]) -> bool:
+    """Whether ``words[i]`` is a time of day: "4:30", "at 5" or "at eleven" with no unit,
+    noun or currency after it, "10.15" after such a word, "half past" or "quarter to" with
+    or without the hour, or a clock range (:func:`_clock_range`). A price ("£10.15", "at 5
+    percent") or a count ("at 3 branches") is none. ``lowers``: the :func:`_lw` of
+    ``words``."""
+    t = words[i]
+    low = lowers[i]
+    prev = lowers[i - 1] if i else ""
+    nxt = words[i + 1] if i + 1 < len(words) else None
+    money = prev in _MONEY_SYMBOLS or t.text[:1] in _MONEY_SYMBOLS
+    if nxt is not None and (lowers[i + 1] in lex["currency_words"] or nxt.text in _MONEY_SYMBOLS):
+        money = True
+    if _CLOCK_COLON.fullmatch(t.text) and not money:
+        return True
+    if low in ("past", "to") and prev in ("half", "quarter"):
+        return True  # "half past", "quarter to", the hour said before or not at all
+    if not (t.like_num or _CLOCK_DOT.fullmatch(t.text)) or money or prev not in _CLOCK_LEADS:
+        return False
+    if nxt is not None and (
+        lowers[i + 1] in lex["duration_units"]
+        or nxt.pos_ in ("NOUN", "PROPN")
+        and lowers[i + 1] not in _MERIDIEM
+        or nxt.text == "%"
+    ):
+        return False  # "at 5 percent", "at 3 branches", "by 2 days"
+    value = t.text.replace(":", ".")
+    try:
+        hour = float(value) if _CLOCK_DOT.fullmatch(t.text) or value.isdigit() else None
+    except ValueError:
+        hour = None
+    # A spelled number ("at eleven") is an hour when it is one; digits must be an hour too.
+    if hour is None:
+        return low in _HOUR_WORDS
+    return 0 < hour < 24
+
+
+_HOUR_WORDS = frozenset(
+    {
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "noon",
+    }
+)
+
+
 def _has_time(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) -> bool:
     """A time point, a period fixed to one time, a clock time, "by/on/until" + a number or
     date (``lowers``: the :func:`_lw` of ``words``)."""
@@ -1624,6 +1775,8 @@ def _has_time(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) 
             or _lemma(t) in tp
             or _names_period(words, i, lex, lowers)
             or _clock_range(words, i, lex, lowers)
+            or _clock_time(words, i, lex, lowers)
+            or _ORDINAL_DAY.fullmatch(low)  # "1st of the month", "on the 12th"
         ):
             return True
         if low in ("may", "march") and t.tag_ == "NNP":
@@ -1649,22 +1802,22 @@ def _has_time(words: Sequence[Token], lowers: Sequence[str], lex: ReplyLexicon) 
 def _has_duration(words: Sequence[Token], lex: ReplyLexicon) -> bool:
     """A duration: a unit after a number, "a", "few" or a qualifier ("3 days", "a few
     hours", "5 business days"), or a one-word duration ("overnight")."""
-    units = lex["duration_units"]
-    qualifiers = lex["unit_qualifiers"]
-    for i, t in enumerate(words):
-        if (
-            _lw(t) in units
-            and i > 0
-            and (
-                words[i - 1].like_num
-                or _lw(words[i - 1]) in ("a", "an", "few", "couple")
-                or _lw(words[i - 1]) in qualifiers
-            )
-        ):
-            return True
-        if _lw(t) in lex["one_word_durations"] or _HOURS_AND_MINUTES.fullmatch(_lw(t)):
-            return True  # "overnight", "4h20"
-    return False
+    return any(_duration_at(words, i, lex) for i in range(len(words)))
+
+
+def _duration_at(words: Sequence[Token], i: int, lex: ReplyLexicon) -> bool:
+    """Whether ``words[i]`` ends a duration (see :func:`_has_duration`)."""
+    low = _lw(words[i])
+    if low in lex["one_word_durations"] or _HOURS_AND_MINUTES.fullmatch(low):
+        return True  # "overnight", "4h20"
+    if low not in lex["duration_units"] or i == 0:
+        return False
+    before = words[i - 1]
+    return (
+        before.like_num
+        or _lw(before) in ("a", "an", "few", "couple")
+        or _lw(before) in lex["unit_qualifiers"]
+    )
 
 
 def _yes_no(words: Sequence[Token], lex: ReplyLexicon, *, within: bool = True) -> bool:
@@ -2290,18 +2443,93 @@ def content_lemmas(spans: Iterable[Span]) -> list[str]:
 _CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV"})
 
 
-def pair_readings(need: Sequence[Span], reply: Sequence[Span]) -> dict[str, float]:
+def pair_readings(
+    need: Sequence[Span], reply: Sequence[Span], lex: ReplyLexicon | None = None
+) -> dict[str, float]:
     """What a reply adds to the need it answers: ``novel_content``, how many of its content
     words the need did not say (an answer tells something new; "so the cement mixer we
-    delivered won't start when you pull the cord" tells nothing), and ``echo_share``, the
-    share of its content words that the need said."""
+    delivered won't start when you pull the cord" tells nothing), ``echo_share``, the
+    share of its content words that the need said, and ``rule_on_asked``
+    (:func:`rule_on_asked`)."""
     said = set(content_lemmas(need))
     words = content_lemmas(reply)
     novel = sum(w not in said for w in words)
     return {
         "novel_content": float(novel),
         "echo_share": float(len(words) - novel) / len(words) if words else 0.0,
+        "rule_on_asked": float(rule_on_asked(need, reply, lex)),
+        "cases_unapplied": float(cases_unapplied(reply, lex)),
     }
+
+
+def cases_unapplied(reply: Sequence[Span], lex: ReplyLexicon | None = None) -> bool:
+    """Does a reply set out cases without saying which one is the customer's? "$75 for
+    Silver members and $125 for Gold, depending on your plan", "if it was online it takes
+    30 minutes, and if in a shop it shows straight away": the cases are opened by an
+    ``alternative_markers`` phrase or two ``conditional_markers``, and no
+    ``application_markers`` phrase after them applies one to the case ("yours is curved,
+    so plan for the whole day")."""
+    lex = lex or default_reply_lexicon()
+    text = " " + " ".join(_norm_text(_words(span)) for span in reply) + " "
+    starts = [text.find(f" {m} ") for m in lex.phrases["alternative_markers"]]
+    opened = [i for i in starts if i >= 0]
+    conditions = [i for m in lex["conditional_markers"] for i in _all_at(text, f" {m} ")]
+    if len(conditions) >= 2:
+        opened.append(sorted(conditions)[1])
+    if not opened:
+        return False
+    first = min(opened)
+    return not any(text.find(f" {m} ", first) >= 0 for m in lex.phrases["application_markers"])
+
+
+def _all_at(text: str, needle: str) -> list[int]:
+    out, i = [], text.find(needle)
+    while i >= 0:
+        out.append(i)
+        i = text.find(needle, i + 1)
+    return out
+
+
+#: Asks a fact answers: a reply that leaves the customer's case among several answers none.
+FACT_ASKS = frozenset({"when", "how_much", "how_many", "how_long", "polar", "what"})
+
+
+_POSSESSIVES = frozenset({"my", "our", "mine", "ours", "your"})
+_NOUN_PHRASE_INNER = frozenset({"ADJ", "NOUN", "PROPN", "NUM", "PART"})
+
+
+def _unpossessed_nouns(spans: Sequence[Span]) -> set[str]:
+    """Lemmas of the nouns a need names that are not the customer's own ("a group walk",
+    "mirror wills"; not "my bill", "our deposit")."""
+    out: set[str] = set()
+    for span in spans:
+        words = _words(span)
+        for i, t in enumerate(words):
+            if t.pos_ not in ("NOUN", "PROPN", "VERB"):  # "a group walk" may be tagged a verb
+                continue
+            k = i - 1
+            while k >= 0 and words[k].pos_ in _NOUN_PHRASE_INNER:
+                k -= 1
+            if k < 0 or _lw(words[k]) not in _POSSESSIVES:
+                out.add(_lemma(t))
+    return out
+
+
+def rule_on_asked(need: Sequence[Span], reply: Sequence[Span], lex: ReplyLexicon | None = None) -> bool:
+    """Does a general statement state the very thing the need asks about, unhedged ("How
+    much is a group walk for my kelpie?" "Group walks are $32 for the hour")? Its subject is
+    a thing the need names that is not the customer's own, and it has no word of what
+    usually or mostly holds (``generic_words``). Then it answers the question, though it
+    is said as a rule; "Refunds normally take five days" to "when will *my* refund
+    arrive?" still does not (:func:`general_for_own_case`)."""
+    lex = lex or default_reply_lexicon()
+    subjects = [_rule_subject(span, lex) for span in reply]
+    if not any(subjects):
+        return False
+    if any(lex["generic_words"].intersection(_span_lowers(span)) for span in reply):
+        return False
+    asked = _unpossessed_nouns(need)
+    return all(not nouns or _lemma(nouns[-1]) in asked for nouns in subjects)
 
 
 def general_for_own_case(functions: Mapping[str, float]) -> bool:
@@ -2310,7 +2538,10 @@ def general_for_own_case(functions: Mapping[str, float]) -> bool:
     nothing about this customer's case, so it cannot meet the need, however many figures
     it holds."""
     return (
-        functions.get("own_case", 0.0) > 0 and functions["states_rule"] > 0 and not functions["case_specific"]
+        functions.get("own_case", 0.0) > 0
+        and functions["states_rule"] > 0
+        and not functions["case_specific"]
+        and not functions.get("rule_on_asked", 0.0)
     )
 
 
@@ -2332,11 +2563,25 @@ def _new_facts(functions: Mapping[str, float]) -> dict[str, bool]:
     }
 
 
+#: What a wh-question wants named (the pair reading ``asks_for``: 1 place, 2 person).
+ASKS_FOR_CODES: Mapping[str, float] = {"": 0.0, "place": 1.0, "person": 2.0}
+_WANTS_NAMED: Mapping[int, str] = {1: "place", 2: "person"}
+
+
 def answers_in_kind(ask: str, functions: Mapping[str, float]) -> bool:
     """Does a reply give an answer of the kind ``ask`` wants (:data:`ANSWER_KINDS`)?
     Refusals meet a request only with a cause; a cause with a next step meets a problem."""
     new_fact = _new_facts(functions)
     kinds = ANSWER_KINDS.get(ask, ())
+    named = _WANTS_NAMED.get(int(functions.get("asks_for", 0.0)))
+    if ask == "what" and named is not None:
+        # "Where do we pick up the key?" is met by a place, "who do I call?" by someone; a
+        # time or a figure ("check-in is from three") is the answer to another question.
+        # The place or person is the fact given (in speech-recogniser text a name may be
+        # lower-cased and read as no fact), unless it is said as how things work in general.
+        return bool(functions[named] > 0 and not general_for_own_case(functions)) or bool(
+            functions["steps"] or functions["own_action"]
+        )
     if any(functions[k] > 0 and new_fact.get(k, True) for k in kinds if k != "refusal"):
         return True
     # "Billing's a different department, I'm afraid": a refusal that sends the customer
@@ -2446,6 +2691,8 @@ def why_not(ask: str, functions: Mapping[str, float]) -> str:
         return "it sends the customer elsewhere without a commitment"
     if functions["refusal"] and not functions["explains"]:
         return "it refuses without a reason"
+    if functions.get("cases_unapplied") and ask in FACT_ASKS:
+        return "it sets out the cases without saying which is this customer's"
     if functions["generic"] and not functions["case_specific"]:
         return "it is a general statement, not about this customer's case"
     wanted = ASK_WANTS[ask]
