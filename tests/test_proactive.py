@@ -107,6 +107,8 @@ def test_look_ahead_act_detected(dim, parser, sentence, expected):
         ("If you could confirm your postcode, I'll pull up the account.", "anticipation"),
         ("If that's okay, I'll put you on hold for a moment.", "anticipation"),
         ("If you've got a letter then you owe it.", "anticipation"),
+        ("If you don't tell us before you travel, the card gets blocked.", "anticipation"),
+        ("You can complain if you like, the decision won't be reviewed.", "anticipation"),
         # What most people think is no tip for this customer; a value is no advice.
         ("Most people find the boxes are good value anyway.", "anticipation"),
         ("Your pension pot is worth about forty thousand pounds.", "anticipation"),

@@ -326,9 +326,12 @@ def anticipation_patterns(lex: Mapping[str, frozenset[str]]) -> list[list[dict]]
         {"LOWER": "if"},
         {"IS_PUNCT": False, "LOWER": {"NOT_IN": ["you", "i", "we", "that", "this", "so", "not", "possible"]}},
     ]
+    # What to do, set off from the condition by a comma or "just / please / then" ("if it
+    # gets worse, ring us", "if the patch doesn't hold just ring us"); inside the condition
+    # ("if you don't tell us, the system blocks it") it is a warning, no contingency.
     come_back: list[dict] = [
-        {"ORTH": ",", "OP": "?"},
-        {"LOWER": {"IN": ["just", "please", "then"]}, "OP": "?"},
+        {"LOWER": {"IN": [",", "just", "please", "then", "simply"]}},
+        {"LOWER": {"IN": ["just", "please", "simply"]}, "OP": "?"},
         {"LOWER": among("contingency_verbs")},
         {"LOWER": {"IN": ["us", "me"]}},
     ]
@@ -347,7 +350,9 @@ def anticipation_patterns(lex: Mapping[str, frozenset[str]]) -> list[list[dict]]
         patterns.append([*offer, between, *wish_last])
         patterns.append([*condition_other, between, *offer])
     patterns += [
-        [*wish_last, {"IS_PUNCT": True}],
+        # "... and if you like." closing the sentence qualifies the offer before it; "You
+        # can complain if you like, the decision stands" offers nothing.
+        [*wish_last, {"ORTH": {"IN": [".", "!"]}}],
         [
             {"LOWER": "would"},
             {"LOWER": "you"},
