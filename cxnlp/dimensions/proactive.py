@@ -266,9 +266,11 @@ def spoken_i_will(verb: dict) -> list[list[dict]]:
     determiner ("she's been ill"), and only a verb after it makes it "I'll"; the
     recogniser's "Ill" opening a sentence is tagged a proper noun, and its verb often a noun
     ("Ill book you..."), so ``verb`` should say which words, not which tag."""
+    # "ill just check": an adverb between, as after "I'll".
+    adv = {"POS": {"IN": ["ADV", "PART"]}, "LOWER": {"NOT_IN": list(_NEGATORS)}, "OP": "*"}
     return [
-        [{"IS_SENT_START": True, "LOWER": "ill"}, verb],
-        [{"IS_PUNCT": False, "LOWER": {"NOT_IN": list(_ILL_ADJECTIVE_AFTER)}}, {"LOWER": "ill"}, verb],
+        [{"IS_SENT_START": True, "LOWER": "ill"}, adv, verb],
+        [{"IS_PUNCT": False, "LOWER": {"NOT_IN": list(_ILL_ADJECTIVE_AFTER)}}, {"LOWER": "ill"}, adv, verb],
     ]
 
 
@@ -402,8 +404,9 @@ def anticipation_patterns(lex: Mapping[str, frozenset[str]]) -> list[list[dict]]
             {"LOWER": "also"},
             {"LOWER": among("others_also_verbs")},
         ],
+        # "..., so you won't be stuck"; a "so" opening the sentence is a discourse marker.
         [
-            {"LOWER": "so"},
+            {"LOWER": "so", "IS_SENT_START": False},
             {"LOWER": "that", "OP": "?"},
             {"LOWER": "you"},
             {
@@ -416,7 +419,6 @@ def anticipation_patterns(lex: Mapping[str, frozenset[str]]) -> list[list[dict]]
         [{"LOWER": "in"}, {"LOWER": "the"}, {"LOWER": "meantime"}],
         [{"LOWER": {"IN": ["meanwhile", "meantime"]}, "IS_SENT_START": True}],
         [{"LOWER": "until"}, {"LOWER": "then"}],
-        [{"LOWER": "while"}, {"LOWER": "you"}, {"LOWER": "wait"}],
     ]
     return patterns
 
