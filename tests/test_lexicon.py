@@ -176,3 +176,17 @@ def test_a_reply_copy_of_version_3_keeps_its_vague_and_duration_words(tmp_path, 
     assert lex["duration_units"] == {"fortnight", "days"} and "fortnight" in lex.duration_words
     assert lex["state_words"] == packaged["state_words"]
     assert "attention_verbs" in caplog.text and "reading 'vague_verbs' as 'non_action_verbs'" in caplog.text
+
+
+def test_a_proactive_copy_of_version_2_loads_with_the_look_ahead_lists_of_version_3(tmp_path, caplog):
+    """Version 3 added the words of anticipation as an offer or a contingency, of messages
+    the agent will send and of normalised feelings: a version 2 copy keeps its own lists and
+    takes these from the packaged file, with a warning naming them."""
+    from cxnlp.dimensions.proactive import LEXICON as PROACTIVE
+
+    path = _older_copy(tmp_path, "proactive_lexicon.yaml", 2, PROACTIVE.added_in[3], greetings=["howdy"])
+    with caplog.at_level("WARNING"):
+        lex = load_lexicon(PROACTIVE, path)
+    assert lex.words["greetings"] == {"howdy"}
+    assert lex.words["offer_wishes"] == default_lexicon(PROACTIVE).words["offer_wishes"]
+    assert "message_verbs" in caplog.text

@@ -9,7 +9,8 @@ Six acts are looked for in the agent's sentences:
     agent's speech ("Thanks, Sarah.", "Sarah, I've...", "Mr. Okafor"). The agent's own
     self-introduction ("my name is John, how can I help?") never counts.
 ``empathy``
-    Empathy and acknowledgement ("I'm sorry to hear that", "that sounds stressful"). Not
+    Empathy and acknowledgement ("I'm sorry to hear that", "that sounds stressful", "I can
+    see why that's upsetting", "it's natural to feel nervous", "I hope she's better soon"). Not
     empathy: a scripted apology with nothing about the customer's case ("we apologise for
     any inconvenience"), "sorry, could you repeat that?", "I'm sorry you feel that way",
     and acknowledgement as a brush-off ("I understand, but there's nothing I can do").
@@ -22,10 +23,19 @@ Six acts are looked for in the agent's sentences:
     Clear next steps and expectations ("you'll receive an email within 24 hours"), also
     told as what someone else will do ("the courier will call you an hour before"), as a
     schedule ("your new card arrives Friday") or as an instruction with its outcome or
-    its time ("text ROAM to 2020 and it'll switch on"); an instruction for now, on the
-    line ("read me the code"), is none.
+    its time ("text ROAM to 2020 and it'll switch on"), or as a message the agent will send
+    ("I'll email you the new booking now"); an instruction for now, on the line ("read me
+    the code"), is none. A speech recogniser's "ill" before a verb is "I'll" ("ill email
+    you"), never after a verb of being or seeming ("she's been ill").
 ``anticipation``
-    Anticipating the next need ("to avoid this next time...", "you may also want to...").
+    Anticipating the next need ("to avoid this next time...", "you may also want to..."),
+    also as a conditional offer ("if you'd rather vote by post I can add that", "I can set
+    one up now if you'd like", "would you like me to book that too?"), a contingency with what
+    to do ("if it gets worse, ring us", "if it's not there by six I'll send another"), a tip
+    for later ("I'd suggest arriving early", "when you check in, ask for...") or harm headed
+    off ("so you won't be stuck", "in case you need cash"); a condition that is a request
+    ("if you could confirm...") or asks consent ("if that's okay, I'll put you on hold") is
+    none.
 ``offer_more``
     Offering further help ("is there anything else I can help with?"); the opening "how
     can I help you today?" is not, wherever it is said.
@@ -137,12 +147,25 @@ _ADDED_IN_2 = (
     "help_topics",
 )
 
+#: The word lists version 3 added: anticipation as a conditional offer, a contingency or a tip
+#: for later; next steps as a message the agent will send; empathy that normalises a feeling.
+_ADDED_IN_3 = (
+    "offer_wishes",
+    "message_verbs",
+    "contingency_verbs",
+    "tip_verbs",
+    "normal_feeling_words",
+    "others_feeling",
+    "wellwish_words",
+    "others_also_verbs",
+)
+
 #: The prototype sentences and word lists of ``cxnlp/resources/proactive_lexicon.yaml``
 #: (what each is for is said there); a deployment passes its own copy as
 #: ``ProactiveConnection(proactive_lexicon=PATH)``.
 LEXICON = LexiconSpec(
     resource="proactive_lexicon.yaml",
-    version=2,
+    version=3,
     parameter="ProactiveConnection(proactive_lexicon=PATH)",
     fields={
         "act_prototypes": "labelled",
@@ -157,9 +180,10 @@ LEXICON = LexiconSpec(
         "titles": "words",
         "not_names": "words",
         **dict.fromkeys(_ADDED_IN_2, "words"),
+        **dict.fromkeys(_ADDED_IN_3, "words"),
     },
     labels={"act_prototypes": CATEGORIES[1:]},
-    added_in={2: _ADDED_IN_2},
+    added_in={2: _ADDED_IN_2, 3: _ADDED_IN_3},
 )
 
 
@@ -212,6 +236,191 @@ _NEGATORS = ("not", "n't", "never", "unable", "nt")
 #: The number a singular unit follows in a duration ("within one day"); after any other a
 #: singular unit modifies a noun ("a thirty day window").
 _ONE = ["1", "one"]
+
+#: Words before a bare "ill" that make it the adjective ("she's been ill", "feeling ill",
+#: "an ill"), not "I'll" written by a speech recogniser without its apostrophe.
+_ILL_ADJECTIVE_AFTER = (
+    "be", "is", "was", "been", "being", "are", "were", "'s", "'m", "'re", "am", "s", "m",
+    "feel", "feels", "felt", "feeling", "look", "looks", "looked", "seem", "seems", "seemed",
+    "get", "gets", "got", "getting", "fall", "falls", "fell", "falling", "become", "became",
+    "a", "an", "the", "very", "too", "quite", "seriously", "terminally", "mentally",
+    "critically", "chronically", "really",
+)  # fmt: skip
+#: Modals of an agent's offer or commitment after "I" / "we" ("I can add", "we'll move").
+_OFFER_MODALS = ("can", "could", "will", "'ll", "ll", "shall")
+#: Modals of a request after "if you" ("if you could confirm..."): no wish of the customer.
+_REQUEST_MODALS = ("could", "can", "would", "'d", "d", "will", "'ll", "might", "may", "just")
+
+
+#: The verb after a recogniser's "ill" ("Ill book you..." is tagged a proper noun and a noun),
+#: less the nouns the adjective "ill" goes before ("ill health").
+_SPOKEN_VERB = {
+    "POS": {"IN": ["VERB", "NOUN"]},
+    "LOWER": {"NOT_IN": ["health", "effect", "effects", "feeling", "feelings", "will", "people", "patients"]},
+}
+
+
+def spoken_i_will(verb: dict) -> list[list[dict]]:
+    """ "I'll <verb>" as a speech recogniser writes it without the apostrophe: "ill email
+    you", "and ill book it". "ill" is the adjective after a verb of being or seeming or a
+    determiner ("she's been ill"), and only a verb after it makes it "I'll"; the
+    recogniser's "Ill" opening a sentence is tagged a proper noun, and its verb often a noun
+    ("Ill book you..."), so ``verb`` should say which words, not which tag."""
+    # "ill just check": an adverb between, as after "I'll".
+    adv = {"POS": {"IN": ["ADV", "PART"]}, "LOWER": {"NOT_IN": list(_NEGATORS)}, "OP": "*"}
+    return [
+        [{"IS_SENT_START": True, "LOWER": "ill"}, adv, verb],
+        [{"IS_PUNCT": False, "LOWER": {"NOT_IN": list(_ILL_ADJECTIVE_AFTER)}}, {"LOWER": "ill"}, adv, verb],
+    ]
+
+
+def agent_offers(verb: dict) -> list[list[dict]]:
+    """The agent offering or committing to an action: "I can <verb>", "we'll <verb>",
+    "I could also <verb>", recogniser "ill <verb>" (token specs to follow a condition)."""
+    adv = {"POS": {"IN": ["ADV", "PART"]}, "LOWER": {"NOT_IN": list(_NEGATORS)}, "OP": "*"}
+    return [
+        [{"LOWER": {"IN": ["i", "we"]}}, {"LOWER": {"IN": list(_OFFER_MODALS)}}, adv, verb],
+        [{"LOWER": "ill"}, verb],
+    ]
+
+
+def anticipation_patterns(lex: Mapping[str, frozenset[str]]) -> list[list[dict]]:
+    """Anticipation said as an offer, a contingency or a tip for later (version 3 of the
+    lexicon), added to the phrases of :func:`act_patterns`:
+
+    - a conditional offer: "if you'd rather vote by post I can add that", "I can set one up
+      now if you'd like", "... and if you like." closing the sentence, "would you like me to
+      book that too?", "I can also add...";
+    - a contingency with what to do or what the agent will do: "if it gets worse, ring us",
+      "if Monday doesn't suit I'll refund you", "in case you need cash...";
+    - a tip for later: "I'd suggest arriving early", "it'd be worth checking", "your mum might
+      want to...", "when you check in, ask for...", "many couples also like...";
+    - harm headed off: "so you won't be stuck", "so there are no surprises", "to save you a
+      trip", "in the meantime you can...".
+
+    A condition that is a request ("if you could confirm your date of birth") is none."""
+
+    def among(field: str) -> dict[str, list[str]]:
+        return {"IN": sorted(lex[field])}
+
+    verb: dict = {**_SPOKEN_VERB, "LEMMA": {"NOT_IN": sorted(lex["non_ownership_verbs"] | {"be"})}}
+    words: dict = {"IS_PUNCT": False}
+    wish: list[dict] = [
+        {"LOWER": "if"},
+        {"LOWER": "you"},
+        {"LOWER": {"IN": ["'d", "would", "d"]}, "OP": "?"},
+        {"LOWER": among("offer_wishes")},
+    ]
+    wish_last: list[dict] = [
+        {"LOWER": "if"},
+        {"LOWER": "you"},
+        {"LOWER": {"IN": ["'d", "would", "d"]}, "OP": "?"},
+        {"LOWER": {"IN": ["like", "want", "prefer"]}},
+    ]
+    # A contingency's condition: not a request ("if you could..."), not the agent's own
+    # ("if I could just take your name"), not a check ("if that's okay").
+    condition_you: list[dict] = [
+        {"LOWER": "if"},
+        {"LOWER": "you"},
+        {"LOWER": {"NOT_IN": list(_REQUEST_MODALS)}},
+    ]
+    condition_other: list[dict] = [
+        {"LOWER": "if"},
+        {"IS_PUNCT": False, "LOWER": {"NOT_IN": ["you", "i", "we", "that", "this", "so", "not", "possible"]}},
+    ]
+    # What to do, set off from the condition by a comma or "just / please / then" ("if it
+    # gets worse, ring us", "if the patch doesn't hold just ring us"); inside the condition
+    # ("if you don't tell us, the system blocks it") it is a warning, no contingency.
+    come_back: list[dict] = [
+        {"LOWER": {"IN": [",", "just", "please", "then", "simply"]}},
+        {"LOWER": {"IN": ["just", "please", "simply"]}, "OP": "?"},
+        {"LOWER": among("contingency_verbs")},
+        {"LOWER": {"IN": ["us", "me"]}},
+    ]
+    give_a_ring: list[dict] = [
+        {"LEMMA": "give"},
+        {"LOWER": {"IN": ["us", "me"]}},
+        {"LOWER": "a"},
+        {"LOWER": {"IN": ["ring", "call", "shout", "bell", "buzz"]}},
+    ]
+    # What comes between a condition and the offer ("If you'd like a spare, our 2-pack is
+    # £6, and I can add it"): any words of the sentence, commas included.
+    between: dict = {"OP": "{0,12}"}
+    patterns: list[list[dict]] = []
+    for offer in agent_offers(verb):
+        patterns.append([*wish, between, *offer])
+        patterns.append([*offer, between, *wish_last])
+        patterns.append([*condition_other, between, *offer])
+    patterns += [
+        # "... and if you like." closing the sentence qualifies the offer before it; "You
+        # can complain if you like, the decision stands" offers nothing.
+        [*wish_last, {"ORTH": {"IN": [".", "!"]}}],
+        [
+            {"LOWER": "would"},
+            {"LOWER": "you"},
+            {"LOWER": "like"},
+            {"LOWER": "me"},
+            {"LOWER": "to"},
+            {**words, "OP": "{0,10}"},
+            {"LOWER": {"IN": ["also", "too", "while", "same", "save"]}},
+        ],
+        [{"LOWER": {"IN": ["i", "we"]}}, {"LOWER": {"IN": ["can", "could"]}}, {"LOWER": "also"}],
+        [*condition_you, between, *come_back],
+        [*condition_other, between, *come_back],
+        [{"LOWER": "if"}, {**words, "OP": "{1,10}"}, *give_a_ring],
+        [{"LOWER": "in"}, {"LOWER": "case"}],
+        [
+            {"LOWER": {"IN": ["i", "id"]}},
+            {"LOWER": {"IN": ["'d", "would", "d"]}, "OP": "?"},
+            {"LEMMA": among("advice_verbs"), "TAG": {"NOT_IN": ["VBD", "VBN"]}},
+        ],
+        [
+            {"LOWER": "you"},
+            {"LOWER": {"IN": ["will", "'ll", "ll", "can"]}, "OP": "?"},
+            {"LOWER": among("prevention_verbs")},
+        ],
+        [
+            {"LOWER": {"IN": ["it", "itd"]}},
+            {"LOWER": {"IN": ["'d", "would", "d", "will", "'ll", "can"]}, "OP": "?"},
+            {"LOWER": {"IN": ["help", "helps"]}},
+            {"LOWER": {"IN": ["to", "if"]}},
+        ],
+        [
+            {"LOWER": {"IN": ["may", "might"]}},
+            {"LOWER": "also", "OP": "?"},
+            {"LEMMA": "want"},
+            {"LOWER": "to"},
+        ],
+        [{"LOWER": {"IN": ["will", "'ll", "ll"]}}, {"LOWER": "also"}, {"LEMMA": "want"}, {"LOWER": "to"}],
+        [
+            {"LOWER": {"IN": ["when", "once"]}},
+            {"LOWER": "you"},
+            {"OP": "{1,6}"},
+            {"LOWER": among("tip_verbs"), "TAG": "VB"},
+        ],
+        [
+            {"LOWER": {"IN": ["many", "most", "lots", "plenty", "loads"]}},
+            {**words, "OP": "{0,3}"},
+            {"LOWER": "also"},
+            {"LOWER": among("others_also_verbs")},
+        ],
+        # "..., so you won't be stuck"; a "so" opening the sentence is a discourse marker.
+        [
+            {"LOWER": "so", "IS_SENT_START": False},
+            {"LOWER": "that", "OP": "?"},
+            {"LOWER": "you"},
+            {
+                "LOWER": {"IN": ["wo", "do", "are", "'re", "will", "'ll", "is", "'s", "ca", "re", "s"]},
+                "OP": "?",
+            },
+            {"LOWER": {"IN": ["n't", "not", "never", "no", "nt"]}},
+        ],
+        [{"LEMMA": "save"}, {"LOWER": "you"}, {"LOWER": {"IN": ["a", "the", "another", "having"]}}],
+        [{"LOWER": "in"}, {"LOWER": "the"}, {"LOWER": "meantime"}],
+        [{"LOWER": {"IN": ["meanwhile", "meantime"]}, "IS_SENT_START": True}],
+        [{"LOWER": "until"}, {"LOWER": "then"}],
+    ]
+    return patterns
 
 
 def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
@@ -286,6 +495,33 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {"LOWER": {"IN": sorted(lex["empathy_adjectives"])}},
             ],
             [{"LOWER": "no"}, {"LOWER": "fun"}],
+            # "I can see why that increase is upsetting", "I know visa deadlines can be
+            # stressful", recogniser "i know its nerve racking".
+            [
+                {"LOWER": "i"},
+                {"LOWER": {"IN": ["can", "do", "totally", "completely", "really"]}, "OP": "?"},
+                {"LOWER": {"IN": ["see", "know", "get", "appreciate", "understand"]}},
+                {"IS_PUNCT": False, "LOWER": {"NOT_IN": ["not", "n't", "if", "whether"]}, "OP": "{0,8}"},
+                {"LOWER": {"IN": sorted(lex["empathy_adjectives"])}},
+            ],
+            # A feeling said to be a natural one: "it's natural to feel nervous", "lots of
+            # people feel that way".
+            [{"LOWER": among("normal_feeling_words")}, {"LOWER": "to"}, {"LEMMA": "feel"}],
+            [
+                {"LOWER": among("others_feeling")},
+                {"IS_PUNCT": False, "OP": "{0,3}"},
+                {"LEMMA": "feel"},
+                {"LOWER": {"IN": ["that", "the", "this"]}},
+                {"LOWER": {"IN": ["way", "same"]}},
+            ],
+            # A wish for the customer's situation: "I hope she feels better soon", "get well soon".
+            [
+                {"LOWER": "i"},
+                {"LOWER": "hope"},
+                {"IS_PUNCT": False, "OP": "{1,6}"},
+                {"LOWER": among("wellwish_words")},
+            ],
+            [{"LOWER": "get"}, {"LOWER": "well"}, {"LOWER": "soon"}],
         ],
         # An apology is empathy unless it is scripted, a request to repeat, or a non-apology;
         # those three are the guards below (see :func:`pattern_acts`).
@@ -351,6 +587,9 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
                 {"LOWER": "and"},
                 {"LEMMA": {"IN": sorted(lex["action_verbs"])}},
             ],
+            # Recogniser "ill book it", "and ill email you": the verb read by its word, as
+            # the tagger calls it a noun after "Ill".
+            *spoken_i_will({**_SPOKEN_VERB, "LEMMA": {"NOT_IN": not_ownership}}),
             [{"LOWER": "leave"}, {"LOWER": "it"}, {"LOWER": "with"}, {"LOWER": "me"}],
             [{"LOWER": "i"}, {"LOWER": "personally"}],
             [{"LOWER": "i"}, {"LOWER": {"IN": ["am", "'m", "m"]}}, {"LOWER": "on"}, {"LOWER": "it"}],
@@ -408,6 +647,23 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
             [{"LOWER": among("promise_hedges")}],
             [{"LOWER": "at"}, {"LOWER": "some"}, {"LOWER": {"IN": ["point", "stage", "time"]}}],
             [{"LOWER": "when"}, {"LOWER": {"IN": ["we", "i", "they"]}}, {"LEMMA": "get"}, {"LOWER": "a"}],
+        ],
+        # A condition that asks consent ("if that's okay, I'll put you on hold", "if you
+        # don't mind") is no contingency: no anticipation by pattern.
+        "consent_check": [
+            [
+                {"LOWER": "if"},
+                {"LOWER": {"IN": ["that", "it", "this"]}},
+                {"LOWER": {"IN": ["'s", "is", "s", "would", "'d", "be"]}, "OP": "+"},
+                {"LOWER": {"IN": ["ok", "okay", "alright", "fine", "all"]}},
+            ],
+            [
+                {"LOWER": "if"},
+                {"LOWER": "you"},
+                {"LOWER": {"IN": ["do", "don't"]}},
+                {"LOWER": {"IN": ["n't", "not"]}, "OP": "?"},
+                {"LOWER": "mind"},
+            ],
         ],
         "negated_ownership": [
             [
@@ -512,6 +768,25 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
             [{"LOWER": "next"}, {"LOWER": "step"}],
             [{"LOWER": "next"}, {"LOWER": "steps"}],
             [{"LOWER": "expect"}],
+            # A message the agent will send: "I'll email you the booking now", "we'll text
+            # you when it ships", recogniser "ill text you" and "and well ring you".
+            [
+                {"LOWER": {"IN": ["i", "we"]}},
+                will,
+                adv,
+                {"LOWER": {"IN": sorted(lex["message_verbs"])}},
+                {"LOWER": "you"},
+            ],
+            *(
+                [*head[:-1], {"LOWER": {"IN": sorted(lex["message_verbs"])}}, {"LOWER": "you"}]
+                for head in spoken_i_will({})
+            ),
+            [
+                {"LOWER": {"IN": ["and", "so", "then"]}},
+                {"LOWER": "well"},
+                {"LOWER": {"IN": sorted(lex["message_verbs"])}},
+                {"LOWER": "you"},
+            ],
         ],
         "anticipation": [
             [{"LOWER": "to"}, {"LOWER": among("prevention_verbs")}],
@@ -543,11 +818,19 @@ def act_patterns(words: Words) -> dict[str, list[list[dict]]]:
             ],
             [{"LOWER": "do"}, {"LOWER": "n't"}, {"LOWER": "forget"}],
             [{"LOWER": "heads"}, {"LOWER": "up"}],
-            [{"LOWER": {"IN": ["also", "well", "'s", "is"]}}, {"LOWER": "worth"}],
+            # "it's worth moving the hotel too", "it'd be worth a look"; not a value ("your
+            # plan is worth £186,400").
+            [
+                {"LOWER": {"IN": ["also", "well", "'s", "is", "be"]}},
+                {"LOWER": "worth"},
+                {"LOWER": {"IN": ["a", "it", "doing"]}, "TAG": {"NOT_IN": ["CD"]}},
+            ],
+            [{"LOWER": {"IN": ["also", "well", "'s", "is", "be"]}}, {"LOWER": "worth"}, {"TAG": "VBG"}],
             [
                 {"LOWER": {"NOT_IN": ["will", "'ll", "would", "to", "may", "might", "could", "we", "i"]}},
                 {"LOWER": "consider", "TAG": "VB"},
             ],
+            *anticipation_patterns(lex),
         ],
         "offer_more": [
             [{"LOWER": "anything"}, {"LOWER": {"IN": ["else", "more", "further"]}}],
@@ -702,7 +985,7 @@ class Act:
 
 
 #: Pattern labels that only guard others; never acts themselves.
-_GUARDS = ("negated_ownership", "empty_promise", "not_empathy", "generic_apology")
+_GUARDS = ("negated_ownership", "empty_promise", "not_empathy", "generic_apology", "consent_check")
 _SECOND_PERSON = frozenset({"you", "your", "yours", "yourself"})
 
 
@@ -734,6 +1017,8 @@ def _guards_of(found: Mapping[str, str], span: Span) -> set[str]:
         guards.add("promise")
     if "not_empathy" in found:
         guards.add("empathy")
+    if "consent_check" in found:
+        guards.add("consent")
     if "generic_apology" in found and not _SECOND_PERSON.intersection(t.lower_ for t in span):
         guards.add("apology")
     return guards
@@ -765,6 +1050,8 @@ def _acts_of(matches: Mapping[str, str], guards: set[str]) -> dict[str, str]:
         found["empathy"] = found["empathy_apology"]
     if "empathy" in guards:
         found.pop("empathy", None)
+    if "consent" in guards:
+        found.pop("anticipation", None)
     for label in (*_GUARDS, "ownership_done", "empathy_apology"):
         found.pop(label, None)
     return found
