@@ -364,27 +364,3 @@ def test_thanks_with_praise_closes_the_call(dim, parser):
     )
     closing = dim.closing_sentences(dim.find_needs(parsed), parsed)
     assert closing and all(parsed.sentences[i].turn_index == 6 for i in closing), closing
-
-
-def test_an_implied_yes_or_no_is_said_of_what_was_asked(score):
-    """A limit said of the thing asked implies the answer ("Each permit is only valid in its
-    own zone" to "Can I use my permit in zone G?"); a negation in talk about the situation
-    ("it's no fun for a child ...") names nothing the question asked about and meets it not."""
-    decisive = score(
-        [
-            ("customer", "Can I use my parking permit in zone G?"),
-            ("agent", "Each permit is only valid in its own zone, so not in zone G."),
-        ]
-    )
-    talk = score(
-        [
-            ("customer", "Will we be charged for the emergency visit?"),
-            (
-                "agent",
-                "Oh, it's no fun for a child having a wire digging in like that, "
-                "and it's a worry for you too.",
-            ),
-        ]
-    )
-    assert _needs(decisive)[0].kind == "answered", _needs(decisive)[0].detail
-    assert _needs(talk)[0].kind == "open", _needs(talk)[0].detail

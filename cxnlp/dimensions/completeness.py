@@ -1385,14 +1385,6 @@ class AnswerCompleteness(Dimension):
                 funcs["need_past"] = need_past
                 funcs.update(reply.novelty)
                 funcs.update(pair_readings([s.clean for s in need.sentences], [s.clean for s in used]))
-                if funcs["decisive"] and not funcs["echo_share"] and rel < self.beyond_threshold:
-                    # A limit or scope implies a yes or no only about what the customer asked
-                    # of: "Each permit is only valid in its zone" to "Can I use my permit in
-                    # zone G?", "All meals are plant-based" to "Is the food vegan?" (on topic,
-                    # ``beyond_threshold``). Said of nothing the need names, off its topic ("Oh,
-                    # it's no fun for a child having a wire digging in" to "Will we be charged
-                    # for the visit?"), it is talk about the situation, not an answer.
-                    funcs["decisive"] = 0.0
                 own_ask = asks.get(need.last_index)
                 presumed = adjacent and own_ask is not None and answers_in_kind(own_ask, funcs)
                 if not presumed and not self._exclusive(need, needs, used, unit, rel, rivals, funcs, asks):
