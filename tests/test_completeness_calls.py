@@ -276,3 +276,91 @@ def test_pushing_back_on_a_reply_is_no_new_need(score):
     ]
     evidence = _needs(score(turns))
     assert len(evidence) == 1 and "parcel" in evidence[0].sentence, [e.sentence for e in evidence]
+
+
+GARAGE = [
+    ("agent", "Hillside Motors, Dev speaking."),
+    ("customer", "Hi, my car is booked in for its MOT on Friday. What time should I drop it off?"),
+    ("agent", "{reply}"),
+    ("customer", "Great. Will I get a courtesy car while it's in?"),
+    ("agent", "{courtesy}"),
+    ("customer", "Brilliant, cheers."),
+    ("agent", "You're welcome, bye now."),
+]
+GARAGE_ANSWER = "Any time after 8am, that's when the workshop opens."
+GARAGE_EMPATHY = "Oh, I know Fridays are always hectic, I completely understand."
+
+
+def _garage(reply: str, courtesy: str) -> list[tuple[str, str]]:
+    return [(speaker, text.format(reply=reply, courtesy=courtesy)) for speaker, text in GARAGE]
+
+
+def test_a_time_about_a_later_need_is_no_late_answer_to_an_earlier_when(score):
+    """Once the customer has moved on to the courtesy car, "the courtesy car is free from
+    nine until five" holds a time, but it is about the car: with the drop-off answer
+    replaced by empathy, "What time should I drop it off?" is not met by it."""
+    courtesy = "Yes, the courtesy car is free on Friday from nine until five, and it's yours for the day."
+    answered = score(_garage(GARAGE_ANSWER, courtesy))
+    removed = score(_garage(GARAGE_EMPATHY, courtesy))
+    assert _needs(answered)[0].kind == "answered", _needs(answered)[0].detail
+    first = _needs(removed)[0]
+    assert first.kind == "open" and "courtesy car" not in first.detail, first.detail
+    assert answered.score - removed.score >= 25
+
+
+def test_a_bare_yes_after_a_later_question_answers_that_question_only(score):
+    """ "Yes." with no content word answers the question it follows by adjacency alone; it
+    is no late yes to an earlier question whose own reply was a question back."""
+    turns = [
+        ("agent", "Riverside Vets, Amy here."),
+        ("customer", "Hi, does my cat need a booster this year?"),
+        ("agent", "{reply}"),
+        ("customer", "Okay. And can I get her nails clipped at the same visit?"),
+        ("agent", "Yes. The nurse will clip them while she's in for no extra charge."),
+    ]
+    answered = score(_fill(turns, "She does, her last booster was fourteen months ago."))
+    removed = score(_fill(turns, "Which vet did you see last time?"))
+    assert _needs(answered)[0].kind == "answered", _needs(answered)[0].detail
+    assert _needs(removed)[0].kind == "open", _needs(removed)[0].detail
+    assert answered.score - removed.score >= 25
+
+
+def test_a_sentence_that_goes_on_with_a_later_answer_is_not_the_earlier_needs(score):
+    """ "I've added the hem. It's £12 and they'll be ready on Friday." answers the request for
+    the hem; its second sentence goes on with that answer and is no reply to "Is my suit
+    ready?" asked a turn before."""
+    turns = [
+        ("agent", "Crown Dry Cleaners."),
+        ("customer", "Hi, I left a grey suit with you on Tuesday, ticket 881. Is it ready yet?"),
+        ("agent", "{reply}"),
+        ("customer", "Could you also take up the trousers I left with it?"),
+        ("agent", "I've added the hem to your ticket. It's £12 and they'll be ready on Friday."),
+    ]
+    removed = score(_fill(turns, "Oh, I know how annoying it is waiting on a suit before a big week."))
+    first = _needs(removed)[0]
+    assert first.kind == "open" and "ready on Friday" not in first.detail, first.detail
+
+
+def test_a_question_opened_by_or_is_one_need_with_the_question_before_it(score):
+    """ "Does someone need to be home? Or can they just get on with it?" asks one thing with
+    its two answers: one need, met by the reply that settles it."""
+    turns = [
+        ("agent", "Brightside Window Cleaning."),
+        (
+            "customer",
+            "Hi, you're coming on Thursday. Does someone need to be home? Or can you just get on with it?",
+        ),
+        ("agent", "Nobody needs to be in, as long as the side gate is unlocked."),
+    ]
+    evidence = _needs(score(turns))
+    assert len(evidence) == 1 and "Or can you" in evidence[0].sentence, [e.sentence for e in evidence]
+
+
+def test_thanks_with_praise_closes_the_call(dim, parser):
+    """ "Brilliant, cheers." thanks the agent: what the agent says while taking leave is the
+    closing, no late answer to a need its replies left open."""
+    parsed = parser.parse(
+        Transcript.from_pairs("call", _garage(GARAGE_EMPATHY, "Yes, one's free on Friday."))
+    )
+    closing = dim.closing_sentences(dim.find_needs(parsed), parsed)
+    assert closing and all(parsed.sentences[i].turn_index == 6 for i in closing), closing

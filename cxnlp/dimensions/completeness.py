@@ -177,7 +177,7 @@ _ADDED_IN_2 = ("request_verbs", "wish_verbs", "seeking_words", "seeking_openers"
 #: ``AnswerCompleteness(completeness_lexicon=PATH)``.
 LEXICON = LexiconSpec(
     resource="completeness_lexicon.yaml",
-    version=2,
+    version=3,
     parameter="AnswerCompleteness(completeness_lexicon=PATH)",
     fields={
         "need_prototypes": "labelled",
@@ -1077,8 +1077,17 @@ class AnswerCompleteness(Dimension):
                 # Context sets a need within one turn even across a sentence that voices none
                 # ("I started the transfer three weeks ago. It still says pending. What's
                 # holding it up?").
-                if (adjacent and sim >= self.merge_threshold) or sets_context:
-                    kind = need.kind if need.kind != "problem" else prev.kind
+                # "Does somebody need to be home? Or can they just get on with it?": a question
+                # opened by "or" offers the other answer to the question before it.
+                alternative = (
+                    same_turn
+                    and adjacent
+                    and is_question(first)
+                    and _first_word(first) == "or"
+                    and any(is_question(s.span) for s in prev.sentences)
+                )
+                if (adjacent and sim >= self.merge_threshold) or sets_context or alternative:
+                    kind = prev.kind if alternative or need.kind == "problem" else need.kind
                     merged[-1] = Need(
                         prev.sentences + need.sentences,
                         kind,
@@ -1245,6 +1254,11 @@ class AnswerCompleteness(Dimension):
                 used, rel, funcs = option[1]
                 if need.kind != "problem" and claims:
                     taken = [(j, ask) for j, ask, idx in claims if any(s.index in idx for s in used)]
+                    if any(_continues_answer(used, idx) for _, _, idx in claims):
+                        # "Could you take up the trousers?" "I've added the hem. It's £12 and
+                        # they'll be ready on Friday.": the second sentence goes on with the
+                        # answer to the trousers; it is no "no, Friday" to "Is my coat ready?".
+                        continue
                     own_only = answers_in_kind(asks[i], funcs) and not any(
                         answers_in_kind(ask, funcs) for _, ask in taken
                     )
@@ -1303,7 +1317,9 @@ class AnswerCompleteness(Dimension):
             return set()
         social = self._social.best(parsed.vectors_of(last))
         courteous = all(
-            _is_trivial(s.clean, self.lexicon_) or sim >= self.social_threshold
+            _is_trivial(s.clean, self.lexicon_)
+            or sim >= self.social_threshold
+            or _courtesy_with_praise(s.clean, phrases)
             for s, (_, sim) in zip(last, social, strict=True)
         )
         return {s.index for s in closing} if courteous else set()
@@ -1482,22 +1498,34 @@ class AnswerCompleteness(Dimension):
         between = [n for n in needs if need.last_index < n.last_index < used[0].index]
         if not between:
             return True
+        turn = need.sentences[-1].turn_index
+        # Needs the customer raised in a later turn, before the reply: the reply was given to
+        # them first. How close the reply is to the closest of them, in meaning.
+        raised_later = [n for n in between if n.sentences[0].turn_index > turn]
+        about_later = max((float((n.vectors @ unit).max()) for n in raised_later), default=-1.0)
+        if raised_later and funcs is not None and not funcs.get("content_words", 1.0):
+            # "Yes.", "Done.": a reply with no content word answers the need it follows, by
+            # adjacency alone; after a later need it is no late answer to an earlier one.
+            return False
         if funcs is not None and asks:
             own_ask = asks.get(need.last_index)
             answers_own = own_ask is not None and answers_in_kind(own_ask, funcs)
             later = [
                 n for n in between if n.last_index in asks and answers_in_kind(asks[n.last_index], funcs)
             ]
-            turn = need.sentences[-1].turn_index
             if own_ask == "polar" and any(n.sentences[0].turn_index > turn for n in later):
                 # It answers the later need in kind: an action taken on it says neither yes nor
                 # no to this question ("Is he due for his booster?" "Can I bring him in?" "I've
                 # booked him in for Thursday" answers the second only); a "yes" or "no" still
                 # may ("My flight's cancelled." "Is there another?" "Yes, I've booked you").
                 # Needs voiced in the same turn are asked together and may share one reply.
-                return answers_in_kind(own_ask, {**funcs, "action_done": 0.0})
+                return answers_in_kind(own_ask, {**funcs, "action_done": 0.0}) and rel >= about_later
             if answers_own:
-                return True
+                # Kind alone does not give a reply to an earlier need once the customer has
+                # moved on: "What time will they turn up?" ... "Will we have water?" "The water
+                # goes off on Monday morning for two hours" holds a time, but it is about the
+                # water. It must be about this need at least as much as about the later one.
+                return need.kind == "problem" or rel >= about_later
             if later:
                 return False
         return rel >= max(float((n.vectors @ unit).max()) for n in between)
@@ -1652,6 +1680,24 @@ class AnswerCompleteness(Dimension):
             weight=points,
             span=None,
         )
+
+
+def _courtesy_with_praise(span: Span, phrases: Callable[[Span], Sequence[tuple[int, int, int]]]) -> bool:
+    """A thank-you or goodbye (a social phrase) with at most one content word beside it
+    ("Brilliant, cheers.", "Lovely, thanks so much."): courtesy, though the praise word
+    keeps the sentence from being trivial. ``phrases``: the social phrase matcher."""
+    found = phrases(span)
+    if not found:
+        return False
+    covered = _covered(found)
+    return sum(t.i not in covered for t in content_tokens(span)) <= 1
+
+
+def _continues_answer(used: Sequence[Sentence], claimed: set[int]) -> bool:
+    """Are a reply's sentences the later part of an answer another need claimed: all of them
+    in that answer, which begins before them? They go on with that answer."""
+    indices = [s.index for s in used]
+    return bool(claimed) and claimed.issuperset(indices) and min(claimed) < indices[0]
 
 
 def _first_word(span: Span) -> str:
