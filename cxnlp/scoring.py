@@ -171,9 +171,10 @@ def service_credit(answer_completeness: float, weights: CompositeWeights) -> flo
     """Share of the service dimensions' points a call keeps, given how many needs were met.
 
     1 from ``service_credit_full_at`` up, falling linearly to ``unmet_service_credit`` at
-    completeness 0; 1 when the call voiced no need (NaN): nothing was left unanswered.
+    completeness 0; 1 when the call voiced no need (NaN): nothing was left unanswered; 1
+    when completeness has no weight: a composite that leaves answers out is not gated by them.
     """
-    if answer_completeness is None or math.isnan(answer_completeness):
+    if answer_completeness is None or math.isnan(answer_completeness) or weights.answer_completeness == 0:
         return 1.0
     floor = weights.unmet_service_credit
     met_share = min(1.0, max(0.0, answer_completeness / weights.service_credit_full_at))

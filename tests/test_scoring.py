@@ -87,6 +87,7 @@ def test_courtesy_without_answers_cannot_carry_a_call_to_mid_scale():
 def test_service_credit_falls_linearly_below_two_needs_in_three(completeness, expected):
     assert service_credit(completeness, CompositeWeights()) == pytest.approx(expected)
     assert service_credit(completeness, CompositeWeights(unmet_service_credit=1.0)) == 1.0
+    assert service_credit(completeness, CompositeWeights(answer_completeness=0)) == 1.0
 
 
 def test_interaction_score_follows_custom_weights():
