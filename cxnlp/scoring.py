@@ -109,7 +109,7 @@ class CompositeWeights(BaseModel):
         "this off.",
     )
     service_credit_full_at: float = Field(
-        67.0,
+        66.0,
         gt=0,
         le=100,
         description="Answer completeness from which those three count in full (two needs of "

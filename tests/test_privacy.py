@@ -179,6 +179,8 @@ def test_personal_metadata_columns_are_replaced_whole_numbers_too_and_cvv_always
     assert out["agent_name"] == "<PERSON>" and out["missing_cvv"] is None
     for column in ("company", "organisation", "queue_name", "timespan", "voicemail_left"):
         assert out[column] == row[column], column  # no personal data in the name: read as text
+    camel = redactor.redact_record({"customerEmail": "jo@example.com", "billingZip": "90210"})
+    assert camel == {"customerEmail": "<EMAIL_ADDRESS>", "billingZip": "<ADDRESS>"}
     # redaction off: the security code still goes (PCI DSS), the rest stays
     raw = off.redact_record(row)
     assert raw["cvv"] == "<CVV>" and raw["card_security_code"] == "<CVV>"

@@ -54,6 +54,7 @@ ACT_TABLE = [
     ("Next time the router does this, a quick restart from the app usually fixes it.", "anticipation"),
     # A condition on a recurrence, written or as a recogniser writes it.
     ("If it happens again, just restart the router from the app.", "anticipation"),
+    ("If the leak comes back, just let us know.", "anticipation"),
     ("if a charger ever won't start again the start button in the app works", "anticipation"),
     ("Is there anything else on your mind today?", "offer_more"),
     ("If anything else crops up, you know where to find us.", "offer_more"),
@@ -109,6 +110,9 @@ def test_look_ahead_act_detected(dim, parser, sentence, expected):
         ("If you've got a letter then you owe it.", "anticipation"),
         ("If you don't tell us before you travel, the card gets blocked.", "anticipation"),
         ("You can complain if you like, the decision won't be reviewed.", "anticipation"),
+        # A hold after a condition looks ahead at nothing ("let us know" does, below).
+        ("If you hold on, let me check that for you.", "anticipation"),
+        ("If you give me a second, let me pull up your account.", "anticipation"),
         # What most people think is no tip for this customer; a value is no advice.
         ("Most people find the boxes are good value anyway.", "anticipation"),
         ("Your pension pot is worth about forty thousand pounds.", "anticipation"),

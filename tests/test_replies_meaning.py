@@ -211,6 +211,9 @@ def _pair(nlp, reply: str, wants: str) -> dict[str, float]:
         ("That's Marta Quinn, our lettings manager.", "person", True),
         ("Our billing team handles refunds, I can put you through now.", "person", True),
         ("The alarm sounds at 110 decibels for 15 minutes.", "person", False),
+        # A pronoun names no one; the customer addressed by name is no place.
+        ("I can't tell you that. Her request is still open.", "person", False),
+        ("I'll leave that up to you, Sarah.", "place", False),
     ],
 )
 def test_where_wants_a_place_and_who_wants_someone(nlp, reply, wants, met):

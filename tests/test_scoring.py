@@ -75,14 +75,14 @@ def test_courtesy_without_answers_cannot_carry_a_call_to_mid_scale():
     assert interaction_score(polite_no_answer, ungated) > 50
     assert interaction_score(polite_no_answer) < 35
     # The same service earns more as more needs are met, and counts in full from 2 of 3.
-    points = [interaction_score({**polite_no_answer, "answer_completeness": a}) for a in (0, 33, 67, 100)]
+    points = [interaction_score({**polite_no_answer, "answer_completeness": a}) for a in (0, 33, 50, 100)]
     assert points == sorted(points) and len(set(points)) == 4
-    two_of_three = {**polite_no_answer, "answer_completeness": 67.0}
+    two_of_three = {**polite_no_answer, "answer_completeness": 200 / 3}
     assert interaction_score(two_of_three) == pytest.approx(interaction_score(two_of_three, ungated))
 
 
 @pytest.mark.parametrize(
-    ("completeness", "expected"), [(math.nan, 1.0), (0.0, 0.5), (33.5, 0.75), (67.0, 1.0), (100.0, 1.0)]
+    ("completeness", "expected"), [(math.nan, 1.0), (0.0, 0.5), (33.0, 0.75), (200 / 3, 1.0), (100.0, 1.0)]
 )
 def test_service_credit_falls_linearly_below_two_needs_in_three(completeness, expected):
     assert service_credit(completeness, CompositeWeights()) == pytest.approx(expected)

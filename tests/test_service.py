@@ -1104,6 +1104,9 @@ def test_a_post_that_is_not_json_gets_415_saying_the_header(client, keys, conten
 def test_results_since_that_is_no_date_gets_422_and_an_offset_is_read_as_utc(client, keys):
     bad = client.get("/v1/results", params={"since": "notadate"}, headers=auth(keys, "reader"))
     assert bad.status_code == 422 and "ISO date" in bad.json()["detail"]
+    for edge in ("0001-01-01T00:00+01:00", "9999-12-31T23:59-01:00"):  # no UTC time exists
+        beyond = client.get("/v1/results", params={"since": edge}, headers=auth(keys, "reader"))
+        assert beyond.status_code == 422, beyond.text
     everything = client.get("/v1/results", params={"since": "2000-01-01"}, headers=auth(keys, "reader"))
     assert everything.status_code == 200 and everything.json()["results"]
     # 2000-01-01T05:00+05:00 is midnight UTC: still every result

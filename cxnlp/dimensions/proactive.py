@@ -337,6 +337,13 @@ def anticipation_patterns(lex: Mapping[str, frozenset[str]]) -> list[list[dict]]
         {"LOWER": among("contingency_verbs")},
         {"LOWER": {"IN": ["us", "me"]}},
     ]
+    # "let us know" is a contingency; "if you hold on, let me check" is a hold, not one.
+    let_know: list[dict] = [
+        *come_back[:2],
+        {"LOWER": "let"},
+        {"LOWER": {"IN": ["us", "me"]}},
+        {"LOWER": "know"},
+    ]
     give_a_ring: list[dict] = [
         {"LEMMA": "give"},
         {"LOWER": {"IN": ["us", "me"]}},
@@ -367,6 +374,8 @@ def anticipation_patterns(lex: Mapping[str, frozenset[str]]) -> list[list[dict]]
         [{"LOWER": {"IN": ["i", "we"]}}, {"LOWER": {"IN": ["can", "could"]}}, {"LOWER": "also"}],
         [*condition_you, between, *come_back],
         [*condition_other, between, *come_back],
+        [*condition_you, between, *let_know],
+        [*condition_other, between, *let_know],
         [{"LOWER": "if"}, {**words, "OP": "{1,10}"}, *give_a_ring],
         [{"LOWER": "in"}, {"LOWER": "case"}],
         [

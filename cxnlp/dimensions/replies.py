@@ -792,7 +792,7 @@ def _names_place(
             continue
         for k in range(i + 1, min(i + 5, len(words))):
             t = words[k]
-            if t.pos_ in ("NOUN", "PROPN") and k not in addressed:
+            if t.pos_ in ("NOUN", "PROPN") and t.i not in addressed:
                 if _time_word(lowers[k], lex):
                     break
                 return True

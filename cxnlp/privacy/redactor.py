@@ -658,8 +658,11 @@ def _has_value(value: Any) -> bool:
 
 
 def _key_entity(key: str, p: PrivacyPatterns) -> str | None:
+    """The entity a metadata column holds, from its name; camelCase read as snake_case
+    ('customerEmail' is 'customer_email', 'billingZip' is 'billing_zip')."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()
     for entity, pattern in p.metadata_keys.items():
-        if pattern.search(key):
+        if pattern.search(key) or pattern.search(snake):
             return entity
     return None
 

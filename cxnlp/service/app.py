@@ -621,15 +621,14 @@ def _utc_since(since: str | None) -> str | None:
 
     try:
         moment = datetime.fromisoformat(since.strip())
-    except ValueError as exc:
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise HTTPException(
             422,
             f"since: Got {since[:40]!r}; expected an ISO date or time such as 2026-12-01 or "
             "2026-12-01T08:00:00+00:00.",
         ) from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat()
+    return moment.isoformat()
 
 
 def _checked_reviewer_id(reviewer_id: str) -> str:
